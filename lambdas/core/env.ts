@@ -1,0 +1,55 @@
+/**
+ * Function configuration, read from environment variables and validated once at cold start.
+ * The CDK constructs set exactly these names; the local mode sets them for its own process.
+ */
+import { z } from 'zod';
+
+export const ENV = {
+  subscribersTable: 'SUBSCRIBERS_TABLE',
+  contentTable: 'CONTENT_TABLE',
+  deliveriesTable: 'DELIVERIES_TABLE',
+  sendQueueUrl: 'SEND_QUEUE_URL',
+  senderEmail: 'SENDER_EMAIL',
+  senderName: 'SENDER_NAME',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  configurationSet: 'SES_CONFIGURATION_SET',
+  /** AWS: ARN of the Secrets Manager secret holding the token signing keys. */
+  tokenSecretArn: 'TOKEN_SECRET_ARN',
+  /** Local: the signing keys themselves (JSON, see tokens.ts). Used when no secret ARN is set. */
+  tokenKeys: 'TOKEN_KEYS',
+} as const;
+
+const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
+
+const schemas = {
+  subscribersTable: nonEmpty(ENV.subscribersTable),
+  contentTable: nonEmpty(ENV.contentTable),
+  deliveriesTable: nonEmpty(ENV.deliveriesTable),
+  sendQueueUrl: nonEmpty(ENV.sendQueueUrl),
+  senderEmail: z.email({ error: `${ENV.senderEmail} must be an email address` }),
+  senderName: nonEmpty(ENV.senderName).regex(/^[^\r\n]+$/, `${ENV.senderName} must be one line`),
+  publicBaseUrl: z.url({ error: `${ENV.publicBaseUrl} must be an absolute http(s) URL` }).regex(/^https?:\/\//),
+  configurationSet: z.string().optional(),
+  tokenSecretArn: z.string().optional(),
+  tokenKeys: z.string().optional(),
+};
+
+export type EnvKey = keyof typeof schemas;
+export type FunctionEnv<K extends EnvKey> = { [P in K]: z.infer<(typeof schemas)[P]> };
+
+/**
+ * Read and validate the named settings. Throws one error listing every missing or invalid
+ * variable, so a misconfigured function fails at cold start with a message that says which.
+ */
+export function readEnv<K extends EnvKey>(keys: readonly K[], source: NodeJS.ProcessEnv = process.env): FunctionEnv<K> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const key of keys) {
+    const raw = source[ENV[key]];
+    const parsed = schemas[key].safeParse(raw === '' ? undefined : raw);
+    if (parsed.success) out[key] = parsed.data;
+    else problems.push(`${ENV[key]}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length) throw new Error(`Invalid function configuration:\n  ${problems.join('\n  ')}`);
+  return out as FunctionEnv<K>;
+}

@@ -1,0 +1,104 @@
+/**
+ * The domain model. Pure types and constants: no AWS SDK, no I/O.
+ * Every other layer (adapters, use-cases, handlers, templates) speaks in these terms.
+ */
+
+/** An article as editors write it (Markdown with front matter) and as the Content table stores it. */
+export interface Article {
+  kind: 'article';
+  /** Stable id, from the front matter; re-publishing the same id updates the article. */
+  id: string;
+  title: string;
+  summary: string;
+  keyPoints: string[];
+  topics: string[];
+  source: { name: string; url: string };
+  /** Publication date, ISO 8601 calendar date (YYYY-MM-DD). */
+  date: string;
+  priority: 'normal' | 'breaking';
+  /** Optional longer text in Markdown (the file's body). */
+  body: string;
+  /** When this version was published (ISO timestamp). */
+  publishedAt: string;
+}
+
+/** An issue of the newsletter: an intro and an ordered list of article ids. */
+export interface Issue {
+  kind: 'issue';
+  id: string;
+  /** Name of the newsletter, shown in the masthead and used as the From display name's default. */
+  newsletter: string;
+  /** Issue number within the newsletter (1, 2, ...). */
+  number: number;
+  title: string;
+  /** The editor's introduction, shown under the masthead. */
+  summary: string;
+  /** Shown by mail clients next to the subject (preheader). */
+  preheader: string;
+  date: string;
+  articleIds: string[];
+  publishedAt: string;
+  /** Set once the planner has queued the whole audience; a second run skips the issue. */
+  plannedAt?: string;
+}
+
+export type Content = Article | Issue;
+
+export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed';
+export type SubscriberSource = 'import' | 'cli' | 'web';
+
+export interface Subscriber {
+  /** Random id; carried in signed tokens instead of the address. */
+  subscriberId: string;
+  /** Normalised address (trimmed, domain lower-cased); the table's key. */
+  email: string;
+  status: SubscriberStatus;
+  /** Wants the weekly digest. */
+  digest: boolean;
+  /** Wants breaking alerts. */
+  alerts: boolean;
+  topics: string[];
+  timezone: string;
+  source: SubscriberSource;
+  createdAt: string;
+  confirmedAt?: string;
+  unsubscribedAt?: string;
+  /** Set by bounces and complaints: never mail this address again. */
+  suppressed?: boolean;
+}
+
+/** One recipient as the planner queues it: enough to send without reading the Subscribers table again. */
+export interface Recipient {
+  subscriberId: string;
+  email: string;
+}
+
+/** A unit of work on the send queue: one campaign, up to {@link SEND_BATCH_SIZE} recipients. */
+export interface SendJob {
+  /** The issue id for a digest (the article id for an alert, later). */
+  campaignId: string;
+  kind: 'digest';
+  recipients: Recipient[];
+}
+
+/** Recipients per queue message. Small enough that one Lambda invocation finishes a batch quickly. */
+export const SEND_BATCH_SIZE = 50;
+
+/**
+ * The digest audience index is sharded so a large audience can be planned in parallel pieces
+ * and no single index partition gets hot. A subscriber's shard is fixed by its id.
+ */
+export const AUDIENCE_SHARDS = 16;
+
+/** Ledger states of one (campaign, subscriber) delivery. */
+export type DeliveryStatus = 'claimed' | 'sent' | 'failed';
+
+export interface Delivery {
+  campaignId: string;
+  subscriberId: string;
+  status: DeliveryStatus;
+  claimedAt: string;
+  sentAt?: string;
+  sesMessageId?: string;
+  error?: string;
+}

@@ -1,0 +1,60 @@
+/**
+ * Ports: what use-cases need from the outside world. Adapters (DynamoDB, SES, SQS, the local
+ * in-process queue) implement them; unit tests pass plain objects.
+ */
+import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface ContentStore {
+  /** Insert or replace (same id = same item). */
+  put(item: Article | Issue): Promise<void>;
+  getIssue(id: string): Promise<Issue | undefined>;
+  /** Articles in the order of `ids`; missing ids are left out. */
+  getArticles(ids: string[]): Promise<Article[]>;
+  /** The newest issue by date, or undefined when there is none. */
+  latestIssue(): Promise<Issue | undefined>;
+  /** Record that the issue's audience has been queued. Returns false if it already was. */
+  markIssuePlanned(id: string, at: Date): Promise<boolean>;
+}
+
+export interface AudiencePage {
+  recipients: Recipient[];
+  /** Opaque cursor for the next page; undefined on the last page. */
+  next?: string;
+}
+
+export interface SubscriberStore {
+  /** Create or update by normalised address; returns the stored subscriber. */
+  upsert(s: Subscriber): Promise<Subscriber>;
+  getByEmail(email: string): Promise<Subscriber | undefined>;
+  getById(subscriberId: string): Promise<Subscriber | undefined>;
+  /** Mark unsubscribed; returns false if no such subscriber. */
+  unsubscribe(subscriberId: string, at: Date): Promise<boolean>;
+  /** One page of the confirmed, digest-wanting, unsuppressed audience in one shard (a paged Query). */
+  digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage>;
+}
+
+export type ClaimResult = 'claimed' | 'already-sent' | 'in-flight';
+
+export interface Ledger {
+  /** Conditional write: only one caller ever gets 'claimed' for a (campaign, subscriber). */
+  claim(campaignId: string, subscriberId: string, at: Date): Promise<ClaimResult>;
+  markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date): Promise<void>;
+  markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void>;
+  /** Give a claim back after a send that certainly did not happen, so a redelivery can retry. */
+  release(campaignId: string, subscriberId: string): Promise<void>;
+  get(campaignId: string, subscriberId: string): Promise<Delivery | undefined>;
+  list(campaignId: string): Promise<Delivery[]>;
+}
+
+export interface Mailer {
+  /** Send one raw MIME message to one recipient. Returns the provider's message id. */
+  sendRaw(input: { raw: Buffer; from: string; to: string }): Promise<{ messageId: string }>;
+}
+
+export interface SendQueue {
+  enqueue(jobs: SendJob[]): Promise<void>;
+}
