@@ -1,0 +1,22 @@
+/**
+ * Three projects: unit (pure code, mocks allowed), integration (DynamoDB Local and the SES
+ * emulator, started on free ports by test/support/global-setup.ts), infra (CDK assertions, cdk-nag).
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
+const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60000,
+    },
+    { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120000 },
+  ],
+};
