@@ -1,0 +1,295 @@
+/**
+ * DynamoDB adapters for the three tables. Key design (also in the README):
+ *
+ * Subscribers  pk `email`                 one item per normalised address
+ *   GSI bySubscriberId  pk `subscriberId`  token links carry the id, not the address
+ *   GSI digestAudience  pk `digestShard` (N), sk `subscriberId`; sparse: only confirmed,
+ *                       digest-wanting, unsuppressed subscribers carry `digestShard`
+ * Content      pk `pk` = `article#<id>` | `issue#<id>`
+ *   GSI byKind          pk `kind`, sk `date`  (latest issue)
+ * Deliveries   pk `campaignId`, sk `subscriberId`  the ledger; one conditional claim per pair
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { audienceShard, inDigestAudience } from '../core/audience';
+import type { Article, Delivery, Issue, Subscriber } from '../core/model';
+import type { AudiencePage, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
+
+const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
+
+const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+const decodeCursor = (cursor: string | undefined) =>
+  cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+
+export class DynamoContentStore implements ContentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(item: Article | Issue): Promise<void> {
+    // Re-publishing keeps the planner's mark: an edit must not make a sent issue sendable again.
+    const { plannedAt: _ignored, ...rest } = item as Issue;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries({ ...rest }).map(([k, v], i) => {
+      names[`#a${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#a${i} = :v${i}`;
+    });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: contentKey(item.kind, item.id) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async getIssue(id: string): Promise<Issue | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: contentKey('issue', id) }, ConsistentRead: true }),
+    );
+    return out.Item ? stripKey<Issue>(out.Item) : undefined;
+  }
+
+  async getArticles(ids: string[]): Promise<Article[]> {
+    const found = new Map<string, Article>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ pk: contentKey('article', id) }));
+      // BatchGet may return unprocessed keys under load; ask again until none are left.
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+        for (const item of out.Responses?.[this.table] ?? []) {
+          const a = stripKey<Article>(item);
+          found.set(a.id, a);
+        }
+        keys = out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+  }
+
+  async latestIssue(): Promise<Issue | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byKind',
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': 'kind' },
+        ExpressionAttributeValues: { ':k': 'issue' },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0] ? stripKey<Issue>(out.Items[0]) : undefined;
+  }
+
+  async markIssuePlanned(id: string, at: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: contentKey('issue', id) },
+          UpdateExpression: 'SET plannedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(plannedAt)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+}
+
+export class DynamoSubscriberStore implements SubscriberStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async upsert(s: Subscriber): Promise<Subscriber> {
+    const existing = await this.getByEmail(s.email);
+    // An address keeps its id and creation time for life, so links already sent keep working.
+    const merged: Subscriber = existing ? { ...s, subscriberId: existing.subscriberId, createdAt: existing.createdAt } : s;
+    await this.db.send(new PutCommand({ TableName: this.table, Item: toSubscriberItem(merged) }));
+    return merged;
+  }
+
+  async getByEmail(email: string): Promise<Subscriber | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }));
+    return out.Item ? fromSubscriberItem(out.Item) : undefined;
+  }
+
+  async getById(subscriberId: string): Promise<Subscriber | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'bySubscriberId',
+        KeyConditionExpression: 'subscriberId = :id',
+        ExpressionAttributeValues: { ':id': subscriberId },
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0] ? fromSubscriberItem(out.Items[0]) : undefined;
+  }
+
+  async unsubscribe(subscriberId: string, at: Date): Promise<boolean> {
+    const s = await this.getById(subscriberId);
+    if (!s) return false;
+    if (s.status === 'unsubscribed') return true;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { email: s.email },
+        // Leaving the sparse audience index is what stops the next digest.
+        UpdateExpression: 'SET #s = :u, unsubscribedAt = :at REMOVE digestShard',
+        ConditionExpression: 'subscriberId = :id',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': subscriberId },
+      }),
+    );
+    return true;
+  }
+
+  async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'digestAudience',
+        KeyConditionExpression: 'digestShard = :s',
+        ExpressionAttributeValues: { ':s': shard },
+        ExclusiveStartKey: decodeCursor(cursor),
+        Limit: limit,
+      }),
+    );
+    return {
+      recipients: (out.Items ?? []).map((i) => ({ subscriberId: i.subscriberId as string, email: i.email as string })),
+      next: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+}
+
+function toSubscriberItem(s: Subscriber): Record<string, unknown> {
+  return inDigestAudience(s) ? { ...s, digestShard: audienceShard(s.subscriberId) } : { ...s };
+}
+
+function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
+  const { digestShard: _shard, ...rest } = item;
+  return rest as unknown as Subscriber;
+}
+
+export class DynamoLedger implements Ledger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async claim(campaignId: string, subscriberId: string, at: Date): Promise<ClaimResult> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
+          ConditionExpression: 'attribute_not_exists(subscriberId)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'claimed';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        const status = (e.Item as { status?: { S?: string } } | undefined)?.status?.S;
+        return status === 'claimed' ? 'in-flight' : 'already-sent';
+      }
+      throw e;
+    }
+  }
+
+  async markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId },
+        UpdateExpression: 'SET #s = :sent, sentAt = :at, sesMessageId = :m',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':m': sesMessageId },
+      }),
+    );
+  }
+
+  async markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId },
+        UpdateExpression: 'SET #s = :failed, failedAt = :at, #e = :e',
+        ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':at': at.toISOString(), ':e': error.slice(0, 500) },
+      }),
+    );
+  }
+
+  async release(campaignId: string, subscriberId: string): Promise<void> {
+    await this.db
+      .send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { campaignId, subscriberId },
+          // Only a claim that never got as far as SES may be given back.
+          ConditionExpression: '#s = :claimed',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':claimed': 'claimed' },
+        }),
+      )
+      .catch((e) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
+  }
+
+  async get(campaignId: string, subscriberId: string): Promise<Delivery | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId }, ConsistentRead: true }),
+    );
+    return out.Item as Delivery | undefined;
+  }
+
+  async list(campaignId: string): Promise<Delivery[]> {
+    const items: Delivery[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'campaignId = :c',
+          ExpressionAttributeValues: { ':c': campaignId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as Delivery[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+function stripKey<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, ...rest } = item;
+  return rest as T;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,103 @@
+/**
+ * Signed, stateless link tokens (unsubscribe, preferences). Pure: node:crypto only.
+ *
+ * Format: `v1.<keyId>.<payload>.<signature>`, payload and signature base64url. The key id lets
+ * the signing key be rotated: new links are signed with the current key while links already in
+ * inboxes keep verifying with the older key, as long as it stays in the key set. Signatures are
+ * compared in constant time. Tokens carry the subscriber id, never the address.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type TokenPurpose = 'unsubscribe' | 'preferences';
+
+export interface SigningKeys {
+  /** Key id used to sign new tokens. */
+  current: string;
+  keys: ReadonlyMap<string, Buffer>;
+}
+
+export type TokenCheck =
+  | { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date }
+  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-purpose' | 'expired' };
+
+interface Payload {
+  /** subscriber id */
+  s: string;
+  /** purpose */
+  p: TokenPurpose;
+  /** issued at, seconds */
+  i: number;
+  /** expires at, seconds (optional: unsubscribe links must keep working) */
+  e?: number;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
+const MIN_KEY_BYTES = 32;
+
+/**
+ * Parse the key set as kept in Secrets Manager or the local key file:
+ * `{"current":"k2","k1":"<secret>","k2":"<secret>"}`. Every key other than `current` is a key id.
+ */
+export function parseSigningKeys(json: string): SigningKeys {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new Error('token signing keys: not valid JSON');
+  }
+  if (!raw || typeof raw !== 'object') throw new Error('token signing keys: expected a JSON object');
+  const { current, ...rest } = raw as Record<string, unknown>;
+  const keys = new Map<string, Buffer>();
+  for (const [id, secret] of Object.entries(rest)) {
+    if (!KEY_ID.test(id)) throw new Error(`token signing keys: bad key id "${id}"`);
+    if (typeof secret !== 'string' || Buffer.byteLength(secret) < MIN_KEY_BYTES) {
+      throw new Error(`token signing keys: key "${id}" must be a string of at least ${MIN_KEY_BYTES} bytes`);
+    }
+    keys.set(id, Buffer.from(secret, 'utf8'));
+  }
+  if (typeof current !== 'string' || !keys.has(current)) {
+    throw new Error('token signing keys: "current" must name one of the keys');
+  }
+  return { current, keys };
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+function mac(key: Buffer, signed: string): Buffer {
+  return createHmac('sha256', key).update(signed).digest();
+}
+
+export function signToken(
+  keys: SigningKeys,
+  input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number },
+): string {
+  const iat = Math.floor(input.now.getTime() / 1000);
+  const payload: Payload = { s: input.subscriberId, p: input.purpose, i: iat };
+  if (input.ttlSeconds !== undefined) payload.e = iat + input.ttlSeconds;
+  const signed = `v1.${keys.current}.${b64url(JSON.stringify(payload))}`;
+  return `${signed}.${b64url(mac(keys.keys.get(keys.current)!, signed))}`;
+}
+
+const TOKEN_SHAPE = /^v1\.([A-Za-z0-9_-]{1,16})\.([A-Za-z0-9_-]{1,512})\.([A-Za-z0-9_-]{43})$/;
+
+export function verifyToken(keys: SigningKeys, token: unknown, purpose: TokenPurpose, now: Date): TokenCheck {
+  if (typeof token !== 'string') return { ok: false, reason: 'malformed' };
+  const m = TOKEN_SHAPE.exec(token);
+  if (!m) return { ok: false, reason: 'malformed' };
+  const [, kid, body, sig] = m;
+  const key = keys.keys.get(kid);
+  if (!key) return { ok: false, reason: 'unknown-key' };
+  const expected = mac(key, `v1.${kid}.${body}`);
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  let payload: Payload;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (typeof payload.s !== 'string' || typeof payload.i !== 'number') return { ok: false, reason: 'malformed' };
+  if (payload.p !== purpose) return { ok: false, reason: 'wrong-purpose' };
+  if (payload.e !== undefined && now.getTime() / 1000 > payload.e) return { ok: false, reason: 'expired' };
+  return { ok: true, subscriberId: payload.s, purpose: payload.p, issuedAt: new Date(payload.i * 1000) };
+}

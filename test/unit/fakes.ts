@@ -1,0 +1,117 @@
+/** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
+import { audienceShard, inDigestAudience } from '../../lambdas/core/audience';
+import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
+import type { AudiencePage, ClaimResult, Clock, ContentStore, Ledger, Mailer, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+
+export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
+
+export class MemoryContent implements ContentStore {
+  items = new Map<string, Article | Issue>();
+  async put(item: Article | Issue) {
+    const prev = this.items.get(`${item.kind}#${item.id}`) as Issue | undefined;
+    this.items.set(`${item.kind}#${item.id}`, { ...item, ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}) });
+  }
+  async getIssue(id: string) {
+    return this.items.get(`issue#${id}`) as Issue | undefined;
+  }
+  async getArticles(ids: string[]) {
+    return ids.flatMap((id) => (this.items.has(`article#${id}`) ? [this.items.get(`article#${id}`) as Article] : []));
+  }
+  async latestIssue() {
+    return [...this.items.values()].filter((i): i is Issue => i.kind === 'issue').sort((a, b) => b.date.localeCompare(a.date))[0];
+  }
+  async markIssuePlanned(id: string, at: Date) {
+    const i = await this.getIssue(id);
+    if (!i || i.plannedAt) return false;
+    i.plannedAt = at.toISOString();
+    return true;
+  }
+}
+
+export class MemorySubscribers implements SubscriberStore {
+  byEmail = new Map<string, Subscriber>();
+  pageCalls = 0;
+  async upsert(s: Subscriber) {
+    const e = this.byEmail.get(s.email);
+    const merged = e ? { ...s, subscriberId: e.subscriberId, createdAt: e.createdAt } : s;
+    this.byEmail.set(s.email, merged);
+    return merged;
+  }
+  async getByEmail(email: string) {
+    return this.byEmail.get(email);
+  }
+  async getById(id: string) {
+    return [...this.byEmail.values()].find((s) => s.subscriberId === id);
+  }
+  async unsubscribe(id: string, at: Date) {
+    const s = await this.getById(id);
+    if (!s) return false;
+    s.status = 'unsubscribed';
+    s.unsubscribedAt = at.toISOString();
+    return true;
+  }
+  async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
+    this.pageCalls++;
+    const all = [...this.byEmail.values()]
+      .filter((s) => inDigestAudience(s) && audienceShard(s.subscriberId) === shard)
+      .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
+    const start = cursor ? Number(cursor) : 0;
+    const page = all.slice(start, start + limit);
+    return {
+      recipients: page.map((s) => ({ subscriberId: s.subscriberId, email: s.email })),
+      next: start + limit < all.length ? String(start + limit) : undefined,
+    };
+  }
+}
+
+export class MemoryLedger implements Ledger {
+  rows = new Map<string, Delivery>();
+  private key = (c: string, s: string) => `${c}|${s}`;
+  async claim(c: string, s: string, at: Date): Promise<ClaimResult> {
+    const row = this.rows.get(this.key(c, s));
+    if (row) return row.status === 'claimed' ? 'in-flight' : 'already-sent';
+    this.rows.set(this.key(c, s), { campaignId: c, subscriberId: s, status: 'claimed', claimedAt: at.toISOString() });
+    return 'claimed';
+  }
+  async markSent(c: string, s: string, id: string, at: Date) {
+    Object.assign(this.rows.get(this.key(c, s))!, { status: 'sent', sesMessageId: id, sentAt: at.toISOString() });
+  }
+  async markFailed(c: string, s: string, error: string) {
+    Object.assign(this.rows.get(this.key(c, s))!, { status: 'failed', error });
+  }
+  async release(c: string, s: string) {
+    if (this.rows.get(this.key(c, s))?.status === 'claimed') this.rows.delete(this.key(c, s));
+  }
+  async get(c: string, s: string) {
+    return this.rows.get(this.key(c, s));
+  }
+  async list(c: string) {
+    return [...this.rows.values()].filter((r) => r.campaignId === c);
+  }
+}
+
+/** Records every send; `fail` decides, per call, whether (and how) a send throws. */
+export class RecordingMailer implements Mailer {
+  sent: { to: string; raw: Buffer }[] = [];
+  calls = 0;
+  constructor(private readonly fail: (to: string, call: number) => Error | undefined = () => undefined) {}
+  async sendRaw(input: { raw: Buffer; from: string; to: string }) {
+    const err = this.fail(input.to, ++this.calls);
+    if (err) throw err;
+    this.sent.push({ to: input.to, raw: input.raw });
+    return { messageId: `m-${this.sent.length}` };
+  }
+}
+
+export class MemoryQueue implements SendQueue {
+  jobs: SendJob[] = [];
+  calls = 0;
+  async enqueue(jobs: SendJob[]) {
+    this.calls++;
+    this.jobs.push(...jobs);
+  }
+}
+
+export function sesError(name: string, status: number): Error {
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+}
