@@ -1,0 +1,59 @@
+/**
+ * `npm start`: the whole product on this machine. Starts DynamoDB Local (data under .briefing/)
+ * and the SES emulator unless their endpoints are given, creates the tables, publishes the
+ * sample issue if it is absent, serves the HTTP API, runs the digest schedule, prints the URLs,
+ * and stops everything it started on Ctrl-C.
+ */
+import { Cron } from 'croner';
+import { startRuntime } from '../lib/local/runtime';
+import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
+
+async function main() {
+  const rt = await startRuntime({ startEmulators: true, http: true });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    job.stop();
+    await rt.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+
+  const { DynamoContentStore } = await import('../lambdas/adapters/dynamodb');
+  const { documentClient } = await import('../lambdas/adapters/clients');
+  const { systemClock } = await import('../lambdas/adapters/system-clock');
+  const { publish } = await import('../lambdas/usecases/publish');
+  const content = new DynamoContentStore(documentClient(), rt.config.tables.content);
+  if (!(await content.getIssue(SAMPLE_ISSUE_ID))) {
+    const r = await publish({ content, clock: systemClock }, sampleIssueFiles());
+    console.log(`published the sample issue: ${r.issues.join(', ')} (${r.articles.length} articles)`);
+  }
+
+  // The same planner handler the EventBridge schedule invokes on AWS.
+  const job = new Cron(rt.config.schedule, { timezone: rt.config.timeZone, protect: true }, async () => {
+    const result = await rt.planDigest({});
+    console.log(`[schedule] ${new Date().toISOString()} ${JSON.stringify(result)}`);
+  });
+
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  console.log(`
+Briefing is running.
+  HTTP API        ${rt.httpUrl}        (health: ${rt.httpUrl}/health)
+  SES inbox       ${rt.sesEndpoint}        (messages as JSON: ${rt.sesEndpoint}/store)
+  DynamoDB        ${rt.dynamoEndpoint}
+  Data            ${rt.config.dataDir}
+  Digest schedule "${rt.config.schedule}" ${rt.config.timeZone}, next run ${job.nextRun()?.toISOString() ?? 'never'}
+
+Send the digest now:  npm run cli -- send-digest
+Stop:                 Ctrl-C
+`);
+}
+
+main().catch((e: Error) => {
+  console.error(`npm start failed: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * Settings of the local mode, all from environment variables with defaults, validated once.
+ *
+ * | variable                      | default                 |
+ * | BRIEFING_HTTP_PORT (or PORT)  | 3000                    |
+ * | BRIEFING_DYNAMODB_PORT        | 8000                    |
+ * | BRIEFING_SES_PORT             | 8005                    |
+ * | BRIEFING_DATA_DIR             | .briefing               |
+ * | BRIEFING_SENDER_EMAIL         | newsletter@example.com  |
+ * | BRIEFING_SENDER_NAME          | EU–Japan Security Brief |
+ * | BRIEFING_SCHEDULE             | 0 7 * * MON  (cron)     |
+ * | BRIEFING_TIME_ZONE            | Europe/Brussels         |
+ * | AWS_ENDPOINT_URL_DYNAMODB     | (start DynamoDB Local)  |
+ * | AWS_ENDPOINT_URL_SES          | (start the SES emulator)|
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { portFromEnv } from './ports';
+
+export interface LocalConfig {
+  httpPort: number;
+  dynamoPort: number;
+  sesPort: number;
+  dataDir: string;
+  senderEmail: string;
+  senderName: string;
+  /** Five-field cron, in `timeZone`. */
+  schedule: string;
+  timeZone: string;
+  /** Endpoints given from outside: no bundled emulator is started for these. */
+  dynamoEndpoint?: string;
+  sesEndpoint?: string;
+  tables: { subscribers: string; content: string; deliveries: string };
+}
+
+export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const timeZone = env.BRIEFING_TIME_ZONE ?? 'Europe/Brussels';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new Error(`BRIEFING_TIME_ZONE: unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as Europe/Brussels)`);
+  }
+  return {
+    httpPort: portFromEnv('BRIEFING_HTTP_PORT', portFromEnv('PORT', 3000, env), env),
+    dynamoPort: portFromEnv('BRIEFING_DYNAMODB_PORT', 8000, env),
+    sesPort: portFromEnv('BRIEFING_SES_PORT', 8005, env),
+    dataDir: resolve(env.BRIEFING_DATA_DIR ?? '.briefing'),
+    senderEmail: env.BRIEFING_SENDER_EMAIL ?? 'newsletter@example.com',
+    senderName: env.BRIEFING_SENDER_NAME ?? 'EU–Japan Security Brief',
+    schedule: env.BRIEFING_SCHEDULE ?? '0 7 * * MON',
+    timeZone,
+    dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
+    sesEndpoint: env.AWS_ENDPOINT_URL_SES || env.AWS_ENDPOINT_URL || undefined,
+    tables: { subscribers: 'briefing-subscribers', content: 'briefing-content', deliveries: 'briefing-deliveries' },
+  };
+}
+
+/**
+ * The token signing keys of this machine, kept in the data folder so links in mail already
+ * sent keep working after a restart. Created on first use.
+ */
+export function localSigningKeys(dataDir: string): string {
+  const file = join(dataDir, 'token-keys.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') }), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8');
+}

@@ -1,0 +1,127 @@
+/**
+ * The local mode's wiring: the same Lambda handlers as on AWS, connected to DynamoDB Local, the
+ * SES emulator, an in-process queue with SQS's contract and a local HTTP server. No domain logic
+ * lives here: only what AWS would otherwise provide (event sources, queue, endpoints).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCAL_AWS, startDynamoDbLocal } from './dynamodb';
+import { startSesEmulator } from './ses';
+import { LocalQueue, LocalSendQueue } from './queue';
+import { serveHttp } from './http';
+import { ensureTables } from './tables';
+import { localConfig, localSigningKeys, type LocalConfig } from './config';
+import type { SendQueue } from '../../lambdas/core/ports';
+
+export interface LocalRuntime {
+  config: LocalConfig;
+  dynamoEndpoint: string;
+  sesEndpoint: string;
+  /** The send queue, feeding the sender handler. */
+  queue: LocalQueue;
+  sendQueue: SendQueue;
+  /** The digest planner handler, wired to the local queue. */
+  planDigest(event?: { issueId?: string }): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
+  httpUrl?: string;
+  /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Start the bundled emulators for endpoints not given in the environment. */
+  startEmulators: boolean;
+  /** Keep DynamoDB data under the data folder (otherwise in memory). @default true */
+  persist?: boolean;
+  /** Serve the HTTP API. */
+  http: boolean;
+  config?: LocalConfig;
+  queueConcurrency?: number;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
+  const config = options.config ?? localConfig();
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error('stop failed:', e));
+    stops.length = 0;
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    let dynamoEndpoint = config.dynamoEndpoint ?? `http://127.0.0.1:${config.dynamoPort}`;
+    let sesEndpoint = config.sesEndpoint ?? `http://127.0.0.1:${config.sesPort}`;
+    if (options.startEmulators && !config.dynamoEndpoint) {
+      const db = await startDynamoDbLocal({
+        port: config.dynamoPort,
+        dataDir: options.persist === false ? undefined : join(config.dataDir, 'dynamodb'),
+      });
+      stops.push(db.stop);
+      dynamoEndpoint = db.endpoint;
+    }
+    if (options.startEmulators && !config.sesEndpoint) {
+      const ses = await startSesEmulator({ port: config.sesPort });
+      stops.push(ses.stop);
+      sesEndpoint = ses.endpoint;
+    }
+
+    // The handlers read these at their first call, exactly as a Lambda reads its configuration.
+    Object.assign(process.env, {
+      AWS_REGION: process.env.AWS_REGION ?? LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? LOCAL_AWS.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SES: sesEndpoint,
+      SUBSCRIBERS_TABLE: config.tables.subscribers,
+      CONTENT_TABLE: config.tables.content,
+      DELIVERIES_TABLE: config.tables.deliveries,
+      SENDER_EMAIL: config.senderEmail,
+      SENDER_NAME: config.senderName,
+      PUBLIC_BASE_URL: `http://localhost:${config.httpPort}`,
+      TOKEN_KEYS: localSigningKeys(config.dataDir),
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+
+    await ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, ...LOCAL_AWS }), config.tables);
+
+    // Imported only now: the handlers take their configuration from the environment set above.
+    const sender = await import('../../lambdas/sender/handler');
+    const planner = await import('../../lambdas/digest-planner/handler');
+    const adapters = await import('../../lambdas/adapters/dynamodb');
+    const { documentClient } = await import('../../lambdas/adapters/clients');
+    const { systemClock } = await import('../../lambdas/adapters/system-clock');
+
+    const dlq: import('./queue').DeadLetterMessage[] = [];
+    const queue = new LocalQueue({
+      name: 'briefing-send',
+      handler: sender.handler,
+      batchSize: 1,
+      concurrency: options.queueConcurrency ?? 2,
+      visibilityTimeoutMs: 60_000,
+      retryDelayMs: 1_000,
+      maxReceiveCount: 5,
+      deadLetter: dlq,
+    });
+    queue.start();
+    stops.push(() => queue.stop());
+    const sendQueue = new LocalSendQueue(queue);
+    const plan = planner.makePlannerHandler({
+      content: new adapters.DynamoContentStore(documentClient(), config.tables.content),
+      subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
+      queue: sendQueue,
+      clock: systemClock,
+    });
+
+    let httpUrl: string | undefined;
+    if (options.http) {
+      const api = await import('../../lambdas/api/handler');
+      const server = await serveHttp(api.handler, { port: config.httpPort, host: '127.0.0.1' });
+      stops.push(() => server.close());
+      httpUrl = server.url;
+    }
+
+    return { config, dynamoEndpoint, sesEndpoint, queue, sendQueue, planDigest: (e) => plan(e ?? {}), httpUrl, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

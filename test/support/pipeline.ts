@@ -1,0 +1,84 @@
+/**
+ * The digest pipeline wired for an integration test: the real handlers and DynamoDB/SES
+ * adapters, per-test tables in DynamoDB Local, the SES emulator behind a recording proxy, the
+ * in-process queue with SQS's contract, and the HTTP API on a free port.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SESClient } from '@aws-sdk/client-ses';
+import { documentClient } from '../../lambdas/adapters/clients';
+import { DynamoContentStore, DynamoLedger, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
+import { SesMailer } from '../../lambdas/adapters/ses-mailer';
+import { systemClock } from '../../lambdas/adapters/system-clock';
+import { makeApiHandler } from '../../lambdas/api/handler';
+import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
+import { campaignCache, makeSenderHandler } from '../../lambdas/sender/handler';
+import { parseSigningKeys } from '../../lambdas/core/tokens';
+import { LocalQueue, LocalSendQueue, type DeadLetterMessage } from '../../lib/local/queue';
+import { serveHttp } from '../../lib/local/http';
+import { markdownFilesUnder } from '../../lib/local/files';
+import { createTestTables } from './tables';
+import { startSesRecorder, type SesRecorderOptions } from './ses-recorder';
+
+export const TEST_KEYS = JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') });
+
+export async function startPipeline(options: { recorder?: SesRecorderOptions } = {}) {
+  const tables = await createTestTables('pipe');
+  const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!, options.recorder);
+  const db = documentClient();
+  const content = new DynamoContentStore(db, tables.names.content);
+  const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
+  const ledger = new DynamoLedger(db, tables.names.deliveries);
+  const keys = parseSigningKeys(TEST_KEYS);
+  const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
+
+  const sender = makeSenderHandler({
+    ledger,
+    mailer: new SesMailer(ses, 'briefing-test'),
+    clock: systemClock,
+    campaign: campaignCache(
+      content,
+      { senderEmail: 'brief@news.example.com', senderName: 'EU–Japan Security Brief', publicBaseUrl: 'http://127.0.0.1:1', configurationSet: 'briefing-test' },
+      async () => keys,
+    ),
+  });
+  const deadLetters: DeadLetterMessage[] = [];
+  const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: 1, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters });
+  queue.start();
+  const sendQueue = new LocalSendQueue(queue);
+  const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock });
+  const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys }), { port: 0 });
+
+  return {
+    tables,
+    recorder,
+    content,
+    subscribers,
+    ledger,
+    keys,
+    queue,
+    sendQueue,
+    deadLetters,
+    planner,
+    sender,
+    http,
+    async stop() {
+      await queue.stop();
+      await http.close();
+      await recorder.close();
+      ses.destroy();
+      await tables.drop();
+    },
+  };
+}
+
+/** The sample issue and its articles, as files for `publish`. */
+export function sampleFiles() {
+  return markdownFilesUnder(['content/eu-japan-security-brief/articles', 'content/eu-japan-security-brief/issues']).map((f) => ({
+    name: f,
+    text: readFileSync(f, 'utf8'),
+  }));
+}
+
+/** A unique domain per test, so the shared SES emulator's store can be filtered to this test. */
+export const uniqueDomain = () => `t${randomBytes(4).toString('hex')}.example.com`;
