@@ -1,0 +1,113 @@
+import { Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/core/env';
+import { BriefingFunction } from './briefing-function';
+
+/** Props of {@link Api}. */
+export interface ApiProps {
+  /** Subscribers; unsubscribe and preference changes write here. */
+  readonly subscribersTable: dynamodb.ITable;
+  /**
+   * Requests per second across the stage (steady state).
+   * @default 20
+   */
+  readonly throttleRate?: number;
+  /**
+   * Requests the stage accepts in a burst.
+   * @default 50
+   */
+  readonly throttleBurst?: number;
+}
+
+/** The public routes, all served by one function. */
+export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: string }> = [
+  { method: apigwv2.HttpMethod.GET, path: '/health' },
+  // GET only shows a confirmation page (mail scanners follow links); POST changes state,
+  // and is also the RFC 8058 one-click target.
+  { method: apigwv2.HttpMethod.GET, path: '/unsubscribe' },
+  { method: apigwv2.HttpMethod.POST, path: '/unsubscribe' },
+  { method: apigwv2.HttpMethod.GET, path: '/preferences' },
+];
+
+/**
+ * The HTTP API behind the links in mail: one Lambda integration, stage-wide throttling
+ * and access logs. Requests are authorised by the signed token in each link, not by
+ * API Gateway.
+ */
+export class Api extends Construct {
+  /** The function that serves every route. */
+  readonly handler: BriefingFunction;
+  /** The HTTP API. */
+  readonly httpApi: apigwv2.HttpApi;
+  /** The `$default` stage, with throttling and access logs. */
+  readonly stage: apigwv2.HttpStage;
+  /** Access logs of the stage. */
+  readonly accessLogs: logs.LogGroup;
+  /** Base URL of the API, without a trailing slash. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.handler = new BriefingFunction(this, 'Handler', {
+      entry: 'lambdas/api/handler.ts',
+      description: 'Serves unsubscribe, preferences and health.',
+      environment: {
+        [ENV.subscribersTable]: props.subscribersTable.tableName,
+      },
+    });
+    this.handler.grantReadWrite(props.subscribersTable);
+
+    // The default stage is made by hand: HttpApi's own default stage takes no throttling
+    // or access log settings.
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Unsubscribe and preference links in mail.',
+      createDefaultStage: false,
+    });
+    const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
+    for (const route of API_ROUTES) {
+      this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+    }
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The routes are opened from links in mail by people who are not signed in; each request ' +
+        'is authorised by the signed token in its link (verified by the handler), and ' +
+        '/health is public on purpose.',
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRate ?? 20, burstLimit: props.throttleBurst ?? 50 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        // The route key, never the path with its query string: links carry tokens.
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    // apiEndpoint has no trailing slash, so `${url}/unsubscribe` is well formed.
+    this.url = this.httpApi.apiEndpoint;
+  }
+}

@@ -1,0 +1,95 @@
+import { CfnResource, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/core/env';
+import { BriefingFunction } from './briefing-function';
+
+/** Props of {@link Scheduling}. */
+export interface SchedulingProps {
+  /** Issues and articles; the planner marks an issue planned here. */
+  readonly contentTable: dynamodb.ITable;
+  /** Subscribers; the planner pages the digest audience index. */
+  readonly subscribersTable: dynamodb.ITable;
+  /** The send queue the planner fills. */
+  readonly sendQueue: sqs.IQueue;
+  /** EventBridge Scheduler cron expression, e.g. `cron(0 7 ? * MON *)`. */
+  readonly scheduleCron: string;
+  /** IANA time zone the cron is read in (so 07:00 stays 07:00 across daylight saving). */
+  readonly timeZone: string;
+  /**
+   * Planner timeout: long enough to page a large audience onto the queue.
+   * @default Duration.minutes(5)
+   */
+  readonly plannerTimeout?: Duration;
+}
+
+/**
+ * The weekly digest: an EventBridge Scheduler schedule that invokes the digest planner,
+ * which queues the audience in batches. Planning is idempotent (an issue is marked planned
+ * and the ledger stops double sends), so the schedule may retry freely.
+ */
+export class Scheduling extends Construct {
+  /** The digest planner. */
+  readonly planner: BriefingFunction;
+  /** The weekly schedule. */
+  readonly schedule: scheduler.Schedule;
+  /** Invocations the scheduler could not deliver after its retries (alarmed on). */
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: SchedulingProps) {
+    super(scope, id);
+
+    this.planner = new BriefingFunction(this, 'DigestPlanner', {
+      entry: 'lambdas/digest-planner/handler.ts',
+      description: 'Finds the issue to send and queues its audience in batches.',
+      timeout: props.plannerTimeout ?? Duration.minutes(5),
+      environment: {
+        [ENV.contentTable]: props.contentTable.tableName,
+        [ENV.subscribersTable]: props.subscribersTable.tableName,
+        [ENV.sendQueueUrl]: props.sendQueue.queueUrl,
+      },
+    });
+    const fn = this.planner.fn;
+    this.planner.grantReadWrite(props.contentTable);
+    // Covers the table's indexes as well: the planner pages the digest audience index.
+    this.planner.grantRead(props.subscribersTable);
+    props.sendQueue.grantSendMessages(fn);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue (of the schedule target), so it needs none.',
+    });
+
+    // Our own role, so the one finding on it can be acknowledged where it is made.
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets the weekly schedule invoke the digest planner.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource)}.Arn>:*]`,
+      reason: 'The invoke grant covers the planner function and its versions/aliases, nothing else.',
+    });
+
+    this.schedule = new scheduler.Schedule(this, 'WeeklyDigest', {
+      description: 'Plans the weekly digest.',
+      schedule: scheduler.ScheduleExpression.expression(props.scheduleCron, TimeZone.of(props.timeZone)),
+      target: new targets.LambdaInvoke(fn, {
+        role,
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        // A digest that starts hours late is still wanted; one a day late is not.
+        maxEventAge: Duration.hours(6),
+        retryAttempts: 10,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import { Duration, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/core/env';
+import { BriefingFunction } from './briefing-function';
+
+/** Props of {@link Sending}. */
+export interface SendingProps {
+  /** Articles and issues, read to render the mail. */
+  readonly contentTable: dynamodb.ITable;
+  /** The delivery ledger, claimed and updated per recipient. */
+  readonly deliveriesTable: dynamodb.ITable;
+  /** The From address; its domain is registered as the SES identity. */
+  readonly senderEmail: string;
+  /** The From display name. */
+  readonly senderName: string;
+  /**
+   * Base URL of the links in mail (unsubscribe, preferences), without a trailing slash.
+   * May be given later with {@link Sending.setPublicBaseUrl} (the API is built after this).
+   * @default - must be set with setPublicBaseUrl
+   */
+  readonly publicBaseUrl?: string;
+  /**
+   * Most sender invocations at once; with SES's per-call latency this is what keeps the
+   * pipeline under the account's send rate.
+   * @default 2
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Sender timeout; the queue's visibility timeout is six times this, as Lambda advises.
+   * @default Duration.seconds(60)
+   */
+  readonly senderTimeout?: Duration;
+}
+
+/**
+ * Everything that turns queued send jobs into mail: the send queue and its dead-letter
+ * queue, the sender function, the SES identity and configuration set, and the secret
+ * that signs the tokens in unsubscribe and preference links.
+ */
+export class Sending extends Construct {
+  /** Where planners put send jobs (one message: one campaign, up to 50 recipients). */
+  readonly queue: sqs.Queue;
+  /** Jobs that failed five receives end up here (and raise an alarm). */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The sender. */
+  readonly sender: BriefingFunction;
+  /** SES configuration set every message is sent with. */
+  readonly configurationSet: ses.ConfigurationSet;
+  /** The sender's domain identity (Easy DKIM). */
+  readonly identity: ses.EmailIdentity;
+  /** Token signing keys: `{"current":"k1","k1":"..."}`. */
+  readonly tokenSecret: secretsmanager.Secret;
+
+  private publicBaseUrl?: string;
+
+  constructor(scope: Construct, id: string, props: SendingProps) {
+    super(scope, id);
+    const senderTimeout = props.senderTimeout ?? Duration.seconds(60);
+    const domain = props.senderEmail.split('@').pop();
+    if (!domain) throw new Error(`senderEmail "${props.senderEmail}" has no domain`);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(senderTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      // Never mail an address that bounced or complained, account-wide.
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      reputationMetrics: true,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+    this.identity = new ses.EmailIdentity(this, 'Identity', {
+      // A domain identity with Easy DKIM: DKIM aligned with the From domain, as Gmail and
+      // Yahoo require of bulk senders. The DNS records are in the stack's outputs.
+      identity: ses.Identity.domain(domain),
+      configurationSet: this.configurationSet,
+    });
+
+    this.tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
+      description: 'Keys that sign unsubscribe and preference tokens; "current" names the signing key.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        excludePunctuation: true,
+        passwordLength: 64,
+      },
+    });
+    Validations.of(this.tokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' +
+        'already sent stay valid; an automatic rotation would replace the key and break them.',
+    });
+
+    this.sender = new BriefingFunction(this, 'Sender', {
+      entry: 'lambdas/sender/handler.ts',
+      description: 'Sends one queued batch: claims each delivery in the ledger, then calls SES SendRawEmail.',
+      timeout: senderTimeout,
+      environment: {
+        [ENV.contentTable]: props.contentTable.tableName,
+        [ENV.deliveriesTable]: props.deliveriesTable.tableName,
+        [ENV.senderEmail]: props.senderEmail,
+        [ENV.senderName]: props.senderName,
+        [ENV.configurationSet]: this.configurationSet.configurationSetName,
+      },
+    });
+    const fn = this.sender.fn;
+    if (props.publicBaseUrl) this.setPublicBaseUrl(props.publicBaseUrl);
+    // Checked at synth, so a stack that never set the base URL cannot be deployed.
+    this.node.addValidation({
+      validate: () => (this.publicBaseUrl ? [] : ['Sending: the public base URL was never set']),
+    });
+
+    fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        // One message already holds up to 50 recipients; more per invocation would only
+        // lengthen a retry after a partial failure.
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        // Bounded concurrency without reserving account capacity.
+        maxConcurrency: props.maxConcurrency ?? 2,
+      }),
+    );
+
+    this.sender.grantRead(props.contentTable);
+    this.sender.grantReadWrite(props.deliveriesTable);
+    this.grantTokenSecret(fn);
+
+    const configurationSetArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    // SES authorises SendRawEmail against the From identity and the configuration set.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [this.identity.emailIdentityArn, configurationSetArn],
+      }),
+    );
+  }
+
+  /**
+   * Set the base URL of links in mail (the API's URL when no public URL is configured).
+   * A trailing slash is removed so links never contain `//`.
+   */
+  setPublicBaseUrl(url: string): void {
+    this.publicBaseUrl = url.replace(/\/+$/, '');
+    this.sender.fn.addEnvironment(ENV.publicBaseUrl, this.publicBaseUrl);
+  }
+
+  /** Let `fn` read the token signing keys, and tell it where they are. */
+  grantTokenSecret(fn: lambda.Function): void {
+    this.tokenSecret.grantRead(fn);
+    fn.addEnvironment(ENV.tokenSecretArn, this.tokenSecret.secretArn);
+  }
+}

@@ -1,0 +1,87 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Index names; lambdas/adapters/dynamodb.ts queries the same names. */
+export const INDEXES = {
+  /** Subscribers by their random id (tokens carry the id, not the address). */
+  bySubscriberId: 'bySubscriberId',
+  /** The digest audience: sparse, sharded by `digestShard`, ordered by `subscriberId`. */
+  digestAudience: 'digestAudience',
+  /** Content by kind (`article` / `issue`) and date. */
+  byKind: 'byKind',
+} as const;
+
+/** Props of {@link Storage}. */
+export interface StorageProps {
+  /**
+   * What happens to the Content table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly contentRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The three DynamoDB tables: on-demand capacity (mail is bursty: idle all week, then one
+ * digest), point-in-time recovery on all of them.
+ */
+export class Storage extends Construct {
+  /** Subscribers, keyed by normalised email address. */
+  readonly subscribers: dynamodb.Table;
+  /** Articles and issues (`pk` = `article#<id>` / `issue#<id>`), with a stream for alerts. */
+  readonly content: dynamodb.Table;
+  /** The delivery ledger: one item per (campaign, subscriber), claimed before sending. */
+  readonly deliveries: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: StorageProps = {}) {
+    super(scope, id);
+
+    const common = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    } as const;
+
+    this.subscribers = new dynamodb.Table(this, 'Subscribers', {
+      ...common,
+      partitionKey: { name: 'email', type: dynamodb.AttributeType.STRING },
+      // Losing the list (and its consent records) is not recoverable by redeploying.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.subscribers.addGlobalSecondaryIndex({
+      indexName: INDEXES.bySubscriberId,
+      partitionKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // Sparse: only subscribers who should get the digest carry `digestShard`, so the
+    // planner pages exactly the audience and nothing else.
+    this.subscribers.addGlobalSecondaryIndex({
+      indexName: INDEXES.digestAudience,
+      partitionKey: { name: 'digestShard', type: dynamodb.AttributeType.NUMBER },
+      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['email'],
+    });
+
+    this.content = new dynamodb.Table(this, 'Content', {
+      ...common,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      // Breaking articles are picked up from the stream by the alert planner.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      removalPolicy: props.contentRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.content.addGlobalSecondaryIndex({
+      indexName: INDEXES.byKind,
+      partitionKey: { name: 'kind', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'date', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    this.deliveries = new dynamodb.Table(this, 'Deliveries', {
+      ...common,
+      partitionKey: { name: 'campaignId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      // The ledger is what stops a retry from mailing someone twice; keep it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * What matters in the synthesized template: keys and indexes, recovery, the queue's
+ * dead-lettering, the sender's bounded concurrency, runtimes, the schedule, IAM scope,
+ * API throttling and alarms. Bundling is skipped (`aws:cdk:bundling-stacks: []`) to keep
+ * the tests fast; `npm run synth` bundles for real.
+ */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BriefingStack } from '../../lib/briefing-stack';
+import { readConfig } from '../../lib/config';
+import { ENV } from '../../lambdas/core/env';
+
+const defaults: Record<string, unknown> = require('../../cdk.json').context;
+
+function synth(context: Record<string, unknown> = {}): Template {
+  const all = { ...defaults, ...context };
+  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) });
+  return Template.fromStack(stack);
+}
+
+const template = synth();
+
+/** The logical id of the only Lambda function whose Description contains `text`. */
+function functionId(t: Template, text: string): string {
+  const found = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp(text) } }));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe('storage', () => {
+  it('keys Subscribers by email, with the bySubscriberId and sparse, sharded digestAudience indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'email', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'digestShard', AttributeType: 'N' }]),
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'bySubscriberId',
+          KeySchema: [{ AttributeName: 'subscriberId', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'digestAudience',
+          KeySchema: [
+            { AttributeName: 'digestShard', KeyType: 'HASH' },
+            { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email'] },
+        },
+      ]),
+    });
+  });
+
+  it('keys Content by pk, indexes it by kind and date, and streams new and old images', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byKind',
+          KeySchema: [
+            { AttributeName: 'kind', KeyType: 'HASH' },
+            { AttributeName: 'date', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+
+  it('keys the Deliveries ledger by campaign and subscriber', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'campaignId', KeyType: 'HASH' },
+        { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('has exactly three tables, all kept when the stack is deleted', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(3);
+    for (const table of Object.values(tables)) {
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('sending', () => {
+  it('dead-letters a send job after 5 receives, into a queue that keeps it 14 days', () => {
+    const dlqs = template.findResources('AWS::SQS::Queue', { Properties: { MessageRetentionPeriod: 14 * 24 * 3600 } });
+    const dlqIds = Object.keys(dlqs);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+      SqsManagedSseEnabled: true,
+      // Six times the sender's 60-second timeout.
+      VisibilityTimeout: 360,
+    });
+    const sendQueue = Object.values(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } }))[0];
+    expect(dlqIds).toContain(sendQueue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]);
+  });
+
+  it('refuses non-TLS access to every queue', () => {
+    const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    for (const queue of queues) {
+      const denies = policies.some(
+        (p) =>
+          JSON.stringify(p.Properties.Queues).includes(queue) &&
+          p.Properties.PolicyDocument.Statement.some(
+            (s: { Effect: string; Condition?: { Bool?: Record<string, string> } }) =>
+              s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+          ),
+      );
+      expect({ queue, denies }).toEqual({ queue, denies: true });
+    }
+  });
+
+  it('feeds the sender one job at a time, with partial failures and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId(template, 'SendRawEmail') },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('takes the maximum concurrency from context senderConcurrency', () => {
+    synth({ senderConcurrency: 7 }).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 7 },
+    });
+  });
+
+  it('leaves reserved concurrency unset on every function', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('allows ses:SendRawEmail only on the identity and the configuration set, never on "*"', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+    );
+    const ses = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
+    expect(ses).toHaveLength(1);
+    expect(ses[0].Action).toBe('ses:SendRawEmail');
+    const resources = ses[0].Resource as unknown[];
+    expect(resources).toHaveLength(2);
+    expect(resources).not.toContain('*');
+    const text = JSON.stringify(resources);
+    expect(text).toContain(':configuration-set/');
+    expect(text).toContain(':identity/');
+  });
+
+  it('verifies the sender domain with Easy DKIM and sends through a configuration set that suppresses bounces and complaints', () => {
+    template.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'example.com',
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: Match.anyValue() } },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+    });
+  });
+
+  it('generates the token signing secret as {"current":"k1","k1":<64 chars>}', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: '{"current":"k1"}',
+        GenerateStringKey: 'k1',
+        ExcludePunctuation: true,
+        PasswordLength: 64,
+      },
+    });
+  });
+
+  it('gives the sender every setting it reads, the API URL as its public base URL by default', () => {
+    const sender = template.findResources('AWS::Lambda::Function')[functionId(template, 'SendRawEmail')];
+    const vars = sender.Properties.Environment.Variables;
+    for (const name of [ENV.contentTable, ENV.deliveriesTable, ENV.senderEmail, ENV.senderName, ENV.publicBaseUrl, ENV.configurationSet, ENV.tokenSecretArn]) {
+      expect(vars).toHaveProperty([name]);
+    }
+    expect(vars[ENV.senderEmail]).toBe('newsletter@example.com');
+    expect(vars[ENV.senderName]).toBe('EU–Japan Security Brief');
+    expect(vars[ENV.publicBaseUrl]).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiHttpApi/), 'ApiEndpoint'] });
+  });
+
+  it('uses context publicBaseUrl for links when given', () => {
+    const t = synth({ publicBaseUrl: 'https://news.example.org/' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.publicBaseUrl]: 'https://news.example.org' }) },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('runs every function on nodejs22.x or newer, on arm64, traced, with source maps', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      const version = Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)?.[1]);
+      expect(version).toBeGreaterThanOrEqual(22);
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+    }
+  });
+
+  it('keeps function and API access logs for a month', () => {
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
+  });
+
+  it('lets the planner read the subscribers and their indexes, and send to the queue', () => {
+    const planner = functionId(template, 'queues its audience');
+    const role = template.findResources('AWS::Lambda::Function')[planner].Properties.Role['Fn::GetAtt'][0];
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['dynamodb:Query']),
+            Resource: Match.arrayWith([
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, '/index/*']] },
+            ]),
+          }),
+          Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('scheduling', () => {
+  it('runs the planner on the cron and time zone from cdk.json, with input {} and a DLQ', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 7 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Brussels',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::GetAtt': [functionId(template, 'queues its audience'), 'Arn'] },
+        Input: '{}',
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }),
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } },
+      },
+    });
+  });
+
+  it('takes another cron and time zone from context', () => {
+    synth({ scheduleCron: 'cron(30 6 ? * TUE *)', timeZone: 'Asia/Tokyo' }).hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 6 ? * TUE *)',
+      ScheduleExpressionTimezone: 'Asia/Tokyo',
+    });
+  });
+});
+
+describe('api', () => {
+  it('routes the four public routes to one Lambda integration', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    expect(routes.sort()).toEqual(['GET /health', 'GET /preferences', 'GET /unsubscribe', 'POST /unsubscribe']);
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+  });
+
+  it('throttles the default stage and logs its access to a log group', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        // Paths and query strings would record the tokens in links.
+        Format: Match.not(Match.stringLikeRegexp('context\\.(path|requestUri)')),
+      },
+    });
+  });
+
+  it('outputs the API URL', () => {
+    template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [Match.anyValue(), 'ApiEndpoint'] } });
+  });
+});
+
+describe('monitoring', () => {
+  it('alarms on any message in either dead-letter queue', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: Match.anyValue() }],
+      },
+      2,
+    );
+  });
+
+  it('alarms on errors of each of the three functions', () => {
+    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map(
+      (a) => a.Properties.Dimensions[0].Value.Ref,
+    );
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+    expect(alarmed.sort()).toEqual(functions.sort());
+  });
+
+  it('has an SSL-only alarm topic with no subscription unless alarmEmail is set', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    synth({ alarmEmail: 'ops@example.org' }).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.org',
+    });
+  });
+});
