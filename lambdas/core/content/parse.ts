@@ -1,0 +1,307 @@
+/**
+ * Content files: Markdown with YAML front matter, as editors write them, turned into the
+ * domain's {@link Article} and {@link Issue}. Pure: takes the file's text, never touches the
+ * file system or AWS, so the CLI, the local mode and the tests share exactly one set of rules.
+ *
+ * Everything an editor types ends up in a mail header, a subject line or a layout, so the
+ * rules are strict and every refusal names the file, the field and what is wrong.
+ */
+import matter from 'gray-matter';
+import { z } from 'zod';
+import type { Article, Issue } from '../model';
+
+/** One thing wrong with a content file: the field path as the editor wrote it, and why. */
+export interface ContentProblem {
+  /** Dotted field path (`source.url`, `keyPoints.2`), or `front matter` / `body` / `type`. */
+  path: string;
+  message: string;
+}
+
+/**
+ * A content file that cannot be published. The message has one line per problem, each
+ * `<file>: <field path>: <what is wrong>`, so an editor can fix every problem in one pass.
+ */
+export class ContentError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: ContentProblem[],
+  ) {
+    super(problems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
+    this.name = 'ContentError';
+  }
+}
+
+/** Longest Markdown body accepted. Far above any real article; keeps a digest under mail size limits. */
+export const MAX_BODY_CHARS = 50_000;
+
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/**
+ * Characters refused in one-line fields: C0/C1 controls (a CR or LF would split a mail header
+ * or a layout line) and the Unicode line and paragraph separators, which some clients break on.
+ */
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** In the body, newlines and tabs are Markdown; any other control character is not. */
+const BODY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** Error text for a missing value versus a value of the wrong kind. */
+const required = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : `must be ${what}`;
+
+/** One line of text for a title, summary or key point: trimmed, bounded, no control characters. */
+const line = (max: number) =>
+  z
+    .string({ error: required('text') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !LINE_BREAKING.test(s), 'must not contain line breaks or control characters');
+
+const slug = z
+  .string({ error: required('a slug (lower-case letters, digits and single hyphens)') })
+  .max(80, 'must be at most 80 characters')
+  .regex(SLUG, 'must be a slug: lower-case letters, digits and single hyphens, like "eu-japan-talks"');
+
+/** Reports each repeated entry at its own index, so the editor sees which line to delete. */
+function noDuplicates(list: string[], ctx: z.RefinementCtx<string[]>): void {
+  const seen = new Set<string>();
+  list.forEach((value, index) => {
+    if (!seen.has(value)) seen.add(value);
+    else ctx.addIssue({ code: 'custom', path: [index], message: `repeats "${value}", which is already in the list` });
+  });
+}
+
+const slugList = (what: string, max: number) =>
+  z
+    .array(slug, { error: required(`a list of ${what}`) })
+    .min(1, `must list at least one of the ${what}`)
+    .max(max, `must list at most ${max} ${what}`)
+    .superRefine(noDuplicates);
+
+function isRealCalendarDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const d = new Date(Date.UTC(year, month - 1, day));
+  // Date.UTC rolls 2024-02-30 over into March; a real date survives the round trip unchanged.
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
+/**
+ * A calendar date, output as `YYYY-MM-DD`. YAML turns an unquoted `2024-11-01` into a Date at
+ * UTC midnight, so a Date is accepted when it carries no time of day; a quoted string is
+ * checked for being a real date.
+ */
+const calendarDate = z.preprocess(
+  (v) => (v instanceof Date && !Number.isNaN(v.getTime()) && v.getTime() % 86_400_000 === 0 ? v.toISOString().slice(0, 10) : v),
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required'
+          : issue.input instanceof Date
+            ? 'must be a calendar date written YYYY-MM-DD, without a time of day'
+            : 'must be a date written YYYY-MM-DD',
+    })
+    .regex(ISO_DATE, 'must be a date written YYYY-MM-DD')
+    .refine(isRealCalendarDate, 'is not a real calendar date'),
+);
+
+const httpUrl = z
+  .string({ error: required('an http(s) URL') })
+  .trim()
+  .refine((s) => {
+    if (LINE_BREAKING.test(s) || /\s/.test(s)) return false;
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL, like https://example.org/page');
+
+/** Front matter of an article. Strict: an unknown key is usually a typo of a known one. */
+export const articleSchema = z.strictObject({
+  type: z.literal('article'),
+  id: slug,
+  title: line(200),
+  summary: line(1000),
+  keyPoints: z
+    .array(line(300), { error: required('a list of key points') })
+    .min(1, 'must list at least one key point')
+    .max(8, 'must list at most 8 key points'),
+  topics: slugList('topics', 8),
+  source: z.strictObject(
+    {
+      name: line(120),
+      url: httpUrl,
+    },
+    { error: required('a mapping with name and url') },
+  ),
+  date: calendarDate,
+  priority: z.enum(['normal', 'breaking'], { error: 'must be "normal" or "breaking"' }).default('normal'),
+});
+
+/** Front matter of an issue: the editor's intro and the ordered article ids. */
+export const issueSchema = z.strictObject({
+  type: z.literal('issue'),
+  id: slug,
+  newsletter: line(120),
+  number: z
+    .number({ error: required('a whole number') })
+    .int('must be a whole number')
+    .positive('must be 1 or more'),
+  title: line(200),
+  summary: line(1000),
+  preheader: line(150),
+  date: calendarDate,
+  articles: slugList('article ids', 20),
+});
+
+/** The Markdown body of an article. */
+export const bodySchema = z
+  .string()
+  .max(MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`)
+  .refine((s) => !BODY_CONTROL.test(s), 'must not contain control characters other than newlines and tabs');
+
+export type ArticleFrontMatter = z.infer<typeof articleSchema>;
+export type IssueFrontMatter = z.infer<typeof issueSchema>;
+
+/**
+ * Parse one content file.
+ *
+ * @param fileName - shown in every error message (a repository-relative path reads best).
+ * @param text - the whole file: `---` front matter `---`, then an optional Markdown body.
+ * @param publishedAt - stamped on the result as this version's publication time.
+ * @throws {@link ContentError} listing every problem found, each with the field path.
+ */
+export function parseContent(fileName: string, text: string, publishedAt: Date): Article | Issue {
+  if (Number.isNaN(publishedAt.getTime())) throw new TypeError('publishedAt is not a valid date');
+  const { data, body, rawMatter } = splitFrontMatter(fileName, text);
+
+  // An unquoted impossible date (2024-02-30) reaches us as a Date that YAML already rolled
+  // over into March; take the date as the editor typed it so the calendar check can see it.
+  if (data.date instanceof Date) {
+    const typed = /^date[ \t]*:[ \t]*(\d{4}-\d{2}-\d{2})[ \t]*(?:#.*)?$/m.exec(rawMatter);
+    if (typed) data.date = typed[1];
+  }
+
+  const at = publishedAt.toISOString();
+  if (data.type === 'article') {
+    const bodyCheck = bodySchema.safeParse(body);
+    const bodyProblems = bodyCheck.success ? [] : bodyCheck.error.issues.map((i) => ({ path: 'body', message: i.message }));
+    const fm = validate(fileName, articleSchema, data, bodyProblems);
+    return {
+      kind: 'article',
+      id: fm.id,
+      title: fm.title,
+      summary: fm.summary,
+      keyPoints: fm.keyPoints,
+      topics: fm.topics,
+      source: { name: fm.source.name, url: fm.source.url },
+      date: fm.date,
+      priority: fm.priority,
+      body,
+      publishedAt: at,
+    };
+  }
+  if (data.type === 'issue') {
+    // An issue has no body field; refuse text there rather than drop it without a word.
+    const stray = body === '' ? [] : [{ path: 'body', message: 'an issue has no body; put the introduction in summary' }];
+    const fm = validate(fileName, issueSchema, data, stray);
+    return {
+      kind: 'issue',
+      id: fm.id,
+      newsletter: fm.newsletter,
+      number: fm.number,
+      title: fm.title,
+      summary: fm.summary,
+      preheader: fm.preheader,
+      date: fm.date,
+      articleIds: fm.articles,
+      publishedAt: at,
+    };
+  }
+  throw new ContentError(fileName, [
+    { path: 'type', message: data.type === undefined ? 'is required ("article" or "issue")' : 'must be "article" or "issue"' },
+  ]);
+}
+
+/** Refuses every front-matter language but YAML: gray-matter would otherwise `eval` a `---js` block. */
+const refuseLanguage = () => {
+  throw new Error('only YAML front matter is accepted');
+};
+
+function splitFrontMatter(fileName: string, text: string): { data: Record<string, unknown>; body: string; rawMatter: string } {
+  // Files saved on Windows have CRLF line ends; they are the same text, not control characters.
+  const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  const fail = (message: string): never => {
+    throw new ContentError(fileName, [{ path: 'front matter', message }]);
+  };
+  const newline = normalised.indexOf('\n');
+  const firstLine = newline === -1 ? normalised : normalised.slice(0, newline);
+  if (!/^---[ \t]*(ya?ml)?[ \t]*$/.test(firstLine)) {
+    if (!normalised.startsWith('---')) fail('missing: the file must start with a line of three hyphens (---)');
+    fail('must be YAML: the first line must be exactly ---');
+  }
+  if (normalised.indexOf('\n---', firstLine.length) === -1) fail('not closed: add a line of three hyphens (---) after the fields');
+
+  let file: matter.GrayMatterFile<string>;
+  try {
+    // Passing options also turns off gray-matter's cache, which would hand back a half-parsed
+    // result (and no error) the second time the same invalid text is parsed.
+    file = matter(normalised, { engines: { javascript: refuseLanguage, json: refuseLanguage, coffee: refuseLanguage } });
+  } catch (err) {
+    return fail(`invalid YAML: ${describeYamlError(err)}`);
+  }
+  const data: unknown = file.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return fail('must be a mapping of fields (key: value lines)');
+  }
+  // Surrounding blank lines carry no meaning in Markdown; trimming them keeps stored bodies canonical.
+  return { data: { ...(data as Record<string, unknown>) }, body: file.content.trim(), rawMatter: file.matter };
+}
+
+/** js-yaml errors carry a reason and a 0-based line within the block; report the file's line. */
+function describeYamlError(err: unknown): string {
+  const e = err as { reason?: unknown; mark?: { line?: unknown }; message?: unknown };
+  if (typeof e.reason === 'string' && typeof e.mark?.line === 'number') {
+    // The block starts right after the opening "---", on that same line, so block line n is file line n + 1.
+    return `${e.reason} (line ${e.mark.line + 1})`;
+  }
+  return typeof e.message === 'string' ? e.message.split('\n')[0] : String(err);
+}
+
+/** Validates the front matter and throws one error with its problems and any found elsewhere. */
+function validate<S extends z.ZodType>(fileName: string, schema: S, data: Record<string, unknown>, others: ContentProblem[]): z.output<S> {
+  const result = schema.safeParse(data);
+  const problems = result.success ? [...others] : [...result.error.issues.flatMap((i) => toProblems(i, schema)), ...others];
+  if (problems.length || !result.success) throw new ContentError(fileName, problems);
+  return result.data;
+}
+
+function toProblems(issue: z.core.$ZodIssue, schema: z.ZodType): ContentProblem[] {
+  const at = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(schema, at);
+    return issue.keys.map((key) => {
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      return {
+        path: [...at, key].join('.'),
+        message: `unknown field${near ? `; did you mean ${near}?` : ''} (allowed: ${known.join(', ')})`,
+      };
+    });
+  }
+  if (issue.code === 'invalid_value' && at.length === 1 && at[0] === 'type') {
+    return [{ path: 'type', message: 'must be "article" or "issue"' }];
+  }
+  return [{ path: at.length ? at.join('.') : 'front matter', message: issue.message }];
+}
+
+/** The field names allowed at a path of a strict object schema, for "did you mean" hints. */
+function knownKeys(schema: z.ZodType, path: string[]): string[] {
+  let node: unknown = schema;
+  for (const key of path) node = (node as { shape?: Record<string, unknown> }).shape?.[key];
+  const shape = (node as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
