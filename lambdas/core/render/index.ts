@@ -1,0 +1,241 @@
+/**
+ * Renders a digest issue to the HTML and plain-text parts of a mail.
+ *
+ * The HTML comes from the MJML layout compiled at build time (bin/build-templates.ts), so no
+ * MJML runs here: both parts are Handlebars templates, compiled once when this module loads.
+ * Everything that depends only on the issue (view model, dates, labels, subject, and the
+ * template output around the recipient's fields) is done once in {@link prepareDigest};
+ * {@link PreparedDigest.render} does only the per-recipient work.
+ *
+ * Handlebars escapes every `{{value}}` in the HTML part, so article text is always shown as
+ * text (a `<script>` in a summary arrives as `&lt;script&gt;`). The text part is rendered
+ * without HTML escaping, because it is not HTML.
+ */
+import { randomBytes } from 'node:crypto';
+import Handlebars from 'handlebars';
+import compiled from '../../../templates/compiled/templates.json';
+import type { Article, Issue } from '../model';
+import { CRLF, formatLongDate, oneLine, topicLabel, wrapText } from './text';
+
+export { formatLongDate, topicLabel, wrapText } from './text';
+
+/** Per-recipient fields of a digest. The URLs are absolute http(s) links. */
+export interface DigestRecipient {
+  email: string;
+  /** One-click unsubscribe page for this recipient (also used for the List-Unsubscribe header). */
+  unsubscribeUrl: string;
+  /** Page where this recipient changes topics, frequency or alerts. */
+  preferencesUrl: string;
+  /** Why this recipient gets the mail, shown in the footer (e.g. "You subscribed on the website."). */
+  reason: string;
+}
+
+/** One article as the templates see it. */
+export interface ArticleView {
+  id: string;
+  title: string;
+  summary: string;
+  keyPoints: string[];
+  /** Display labels of the article's topics (`north-korea` → `North Korea`). */
+  topicLabels: string[];
+  source: { name: string; url: string };
+}
+
+/** Everything the digest templates show except the recipient's own fields. */
+export interface DigestViewModel {
+  subject: string;
+  preheader: string;
+  newsletter: string;
+  number: number;
+  title: string;
+  summary: string;
+  /** The issue date written out, e.g. `1 November 2024`. */
+  dateText: string;
+  articles: ArticleView[];
+}
+
+/** A digest ready to be rendered for any number of recipients. */
+export interface PreparedDigest {
+  subject: string;
+  preheader: string;
+  /** Render both parts for one recipient. Throws if a recipient field is missing. */
+  render(r: DigestRecipient): { html: string; text: string };
+}
+
+/** The subject line of a digest issue: `EU–Japan Security Brief · No. 1: <title>`. */
+export function digestSubject(issue: Pick<Issue, 'newsletter' | 'number' | 'title'>): string {
+  return oneLine(`${issue.newsletter} · No. ${issue.number}: ${issue.title}`);
+}
+
+/**
+ * The data the digest templates are filled with, apart from the recipient. Pure: the same
+ * issue and articles always give the same view model. Articles are shown in the order given.
+ * Fields shown on one line are collapsed to one line, so a stray line break in content can
+ * never reach a place (a subject, a title) where it does not belong.
+ */
+export function digestViewModel(issue: Issue, articles: Article[]): DigestViewModel {
+  return {
+    subject: digestSubject(issue),
+    preheader: oneLine(issue.preheader),
+    newsletter: oneLine(issue.newsletter),
+    number: issue.number,
+    title: oneLine(issue.title),
+    summary: issue.summary.trim(),
+    dateText: formatLongDate(issue.date),
+    articles: articles.map((a) => ({
+      id: a.id,
+      title: oneLine(a.title),
+      summary: a.summary.trim(),
+      keyPoints: a.keyPoints.map((k) => k.trim()),
+      topicLabels: a.topics.map(topicLabel),
+      source: { name: oneLine(a.source.name), url: a.source.url.trim() },
+    })),
+  };
+}
+
+// One Handlebars environment per part, so the text helpers cannot leak into the HTML part.
+const htmlEnv = Handlebars.create();
+const textEnv = Handlebars.create();
+
+textEnv.registerHelper('wrap', (text: unknown, ...rest: unknown[]) => {
+  // Handlebars passes its options object last; the optional prefixes come before it.
+  const [first, indent] = rest.slice(0, -1).map((x) => (typeof x === 'string' ? x : ''));
+  return wrapText(String(text ?? ''), 72, first ?? '', indent ?? first?.replace(/\S/g, ' ') ?? '');
+});
+textEnv.registerHelper('join', (items: unknown, separator: unknown) =>
+  Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : '',
+);
+
+/** Line endings in canonical MIME form (CRLF), once at load. */
+const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
+
+// strict: a field missing from the data throws instead of rendering as empty text.
+// knownHelpersOnly: the templates use only the helpers listed, which lets Handlebars emit
+// faster code (no run-time helper lookups).
+const digestHtml = htmlEnv.compile(toCrlf(compiled.digest.html), { strict: true, knownHelpersOnly: true });
+const digestText = textEnv.compile(toCrlf(compiled.digest.text), {
+  strict: true,
+  noEscape: true,
+  knownHelpers: { wrap: true, join: true },
+  knownHelpersOnly: true,
+});
+
+const RECIPIENT_FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason'] as const;
+type RecipientField = (typeof RECIPIENT_FIELDS)[number];
+
+/**
+ * MJML's last step merges an Outlook conditional comment that closes a section with the one
+ * that opens the next (`<![endif]--><!--[if mso | IE]>` disappears). Sections repeated by a
+ * Handlebars loop only become neighbours once the loop has run, so the same merge is applied
+ * to the rendered HTML; the result is what MJML itself would have produced. Article and
+ * recipient text cannot take part: Handlebars has escaped its `<` and `>`.
+ */
+export function mergeOutlookConditionals(html: string): string {
+  return html.replace(/<!\[endif\]-->\s*?<!--\[if mso \| IE\]>/g, '');
+}
+
+/** Refuse a recipient whose fields are missing or empty: a mail without them must not go out. */
+function checkRecipient(r: DigestRecipient): void {
+  for (const key of RECIPIENT_FIELDS) {
+    if (typeof r[key] !== 'string' || r[key].length === 0) throw new Error(`digest recipient: ${key} is missing`);
+  }
+}
+
+/** The recipient as the text part shows it: the reason folded at 72 columns like the rest of the prose. */
+const textRecipient = (r: DigestRecipient): DigestRecipient => ({ ...r, reason: wrapText(r.reason) });
+
+/**
+ * Render one recipient's digest by running both Handlebars templates in full. This is the
+ * reference route: {@link prepareDigest}'s fast `render` must give exactly the same result
+ * (it checks so itself, and the tests check it too).
+ */
+export function renderDigest(view: DigestViewModel, recipient: DigestRecipient): { html: string; text: string } {
+  checkRecipient(recipient);
+  return {
+    html: mergeOutlookConditionals(digestHtml({ ...view, recipient })),
+    text: digestText({ ...view, recipient: textRecipient(recipient) }),
+  };
+}
+
+/**
+ * A rendered template cut at the places where recipient fields go: `statics[0]`, field
+ * `fields[0]`, `statics[1]`, ... `statics[fields.length]`.
+ */
+interface FillPlan {
+  statics: string[];
+  fields: RecipientField[];
+}
+
+function fillPlan(rendered: string, markerPattern: RegExp, tag: string): FillPlan {
+  const statics: string[] = [];
+  const fields: RecipientField[] = [];
+  let cursor = 0;
+  for (const m of rendered.matchAll(markerPattern)) {
+    statics.push(rendered.slice(cursor, m.index));
+    fields.push(m[1] as RecipientField);
+    cursor = m.index! + m[0].length;
+  }
+  statics.push(rendered.slice(cursor));
+  // A marker that survived somewhere the pattern did not match would ship to readers.
+  if (statics.some((s) => s.includes(tag))) throw new Error('digest: a recipient field marker was altered by a template');
+  return { statics, fields };
+}
+
+function fill(plan: FillPlan, values: Record<RecipientField, string>): string {
+  let out = plan.statics[0];
+  for (let i = 0; i < plan.fields.length; i++) out += values[plan.fields[i]] + plan.statics[i + 1];
+  return out;
+}
+
+/**
+ * A probe recipient whose fields hold every character HTML escaping changes and a reason
+ * long enough to be folded, for the self-check in {@link prepareDigest}.
+ */
+const PROBE: DigestRecipient = {
+  email: `probe+&<>"'\`=@example.com`,
+  unsubscribeUrl: `https://probe.example/unsubscribe?a=1&b="<>'\`=`,
+  preferencesUrl: `https://probe.example/preferences?a=1&b="<>'\`=`,
+  reason: 'You receive this probe because <every> "character" & \'quote\' = `tick` must be escaped, and because a reason this long has to be folded.',
+};
+
+/**
+ * Prepare a digest issue for sending. Builds the view model and subject once, then renders
+ * both templates once with unique marker values in place of the recipient's fields and cuts
+ * the output at the markers. `render` then only joins the cut pieces with one recipient's
+ * fields, escaped for HTML exactly as Handlebars escapes them: microseconds instead of a
+ * full template run, which is what lets one core build thousands of messages a second.
+ *
+ * This relies on the templates using recipient fields only as plain `{{recipient.x}}`
+ * values. Before returning, a probe recipient is rendered both ways; if the results differ
+ * (a template passes a recipient field through a helper or a condition), this throws
+ * instead of sending wrong mail.
+ */
+export function prepareDigest(issue: Issue, articles: Article[]): PreparedDigest {
+  const view = digestViewModel(issue, articles);
+  // Letters and digits only, so escaping and folding leave the markers intact; random, so
+  // no article text can contain one.
+  const tag = `rcpt${randomBytes(9).toString('hex')}`;
+  const markers = Object.fromEntries(RECIPIENT_FIELDS.map((f) => [f, `${tag}${f}`])) as Record<RecipientField, string>;
+  const pattern = new RegExp(`${tag}(${RECIPIENT_FIELDS.join('|')})`, 'g');
+  const htmlPlan = fillPlan(mergeOutlookConditionals(digestHtml({ ...view, recipient: markers })), pattern, tag);
+  const textPlan = fillPlan(digestText({ ...view, recipient: markers }), pattern, tag);
+
+  const render = (recipient: DigestRecipient) => {
+    checkRecipient(recipient);
+    const esc = Handlebars.escapeExpression;
+    const html = fill(htmlPlan, {
+      email: esc(recipient.email),
+      unsubscribeUrl: esc(recipient.unsubscribeUrl),
+      preferencesUrl: esc(recipient.preferencesUrl),
+      reason: esc(recipient.reason),
+    });
+    return { html, text: fill(textPlan, textRecipient(recipient)) };
+  };
+
+  const fast = render(PROBE);
+  const full = renderDigest(view, PROBE);
+  if (fast.html !== full.html || fast.text !== full.text) {
+    throw new Error('digest: the templates use a recipient field in a way the prepared renderer cannot fill (only plain {{recipient.x}} is supported)');
+  }
+  return { subject: view.subject, preheader: view.preheader, render };
+}
