@@ -1,0 +1,135 @@
+/**
+ * A recording HTTP proxy in front of the SES emulator. It forwards every request unchanged
+ * and keeps the raw MIME bytes of each SES v1 `SendRawEmail`, so tests can parse exactly
+ * what went over the wire. The `intercept` hook answers a request itself instead
+ * (throttling, a 5xx, a delay), the seam for fault injection.
+ */
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the interceptor sees it. */
+export interface RecordedCall {
+  /** The SES `Action` (form field), when the request is form-encoded. */
+  action?: string;
+  method: string;
+  path: string;
+  body: Buffer;
+}
+
+/** What the interceptor decides: answer instead of the emulator (after an optional delay), or forward late. */
+export type InterceptedAnswer =
+  | { status: number; body: string; delayMs?: number }
+  | { forwardAfterMs: number };
+
+export interface SesRecorderOptions {
+  /**
+   * Called for every request with its 1-based number among all requests the recorder saw.
+   * Return an answer to send instead of forwarding, or undefined to forward.
+   */
+  intercept?: (n: number, call: RecordedCall) => InterceptedAnswer | undefined;
+}
+
+export interface SesRecorder {
+  /** Put this in the SES client's `endpoint` (or AWS_ENDPOINT_URL_SES). */
+  endpoint: string;
+  /** Raw MIME of every forwarded SendRawEmail, in arrival order. */
+  raws(): Buffer[];
+  /** How many requests arrived (forwarded or intercepted). */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/** An SES v1 (query API) error body, e.g. `sesError(400, 'Throttling', 'Maximum sending rate exceeded.')`. */
+export function sesError(status: number, code: string, message: string): { status: number; body: string } {
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  return {
+    status,
+    body:
+      `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>${type}</Type>` +
+      `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>local-recorder</RequestId></ErrorResponse>`,
+  };
+}
+
+export async function startSesRecorder(targetEndpoint: string, options: SesRecorderOptions = {}): Promise<SesRecorder> {
+  const target = new URL(targetEndpoint);
+  const recorded: Buffer[] = [];
+  let count = 0;
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`ses-recorder: ${String(error)}`);
+      } else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const form = isForm(req) ? new URLSearchParams(body.toString('utf8')) : undefined;
+    const call: RecordedCall = { action: form?.get('Action') ?? undefined, method: req.method ?? 'GET', path: req.url ?? '/', body };
+    count += 1;
+    const answer = options.intercept?.(count, call);
+    if (answer && 'status' in answer) {
+      if (answer.delayMs) await sleep(answer.delayMs);
+      res.writeHead(answer.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.body) });
+      res.end(answer.body);
+      return;
+    }
+    if (answer) await sleep(answer.forwardAfterMs);
+    if (call.action === 'SendRawEmail') {
+      const data = form?.get('RawMessage.Data');
+      if (data) recorded.push(Buffer.from(data, 'base64'));
+    }
+    await forward(req, body, res);
+  }
+
+  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        {
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
+        },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+          upstreamRes.on('end', resolve);
+          upstreamRes.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    raws: () => [...recorded],
+    requests: () => count,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
