@@ -5,15 +5,17 @@
  */
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { startRuntime, type LocalRuntime } from '../lib/local/runtime';
 import { markdownFilesUnder } from '../lib/local/files';
+import { localConfig } from '../lib/local/config';
 
 async function withRuntime<T>(fn: (rt: LocalRuntime) => Promise<T>): Promise<T> {
   let rt: LocalRuntime;
   try {
-    rt = await startRuntime({ startEmulators: false, http: false });
+    const config = localConfig();
+    rt = await startRuntime({ startEmulators: false, http: false, config, outboxDir: join(config.dataDir, 'outbox') });
   } catch (e) {
     throw new Error(
       `cannot reach the local stack (${(e as Error).message}).\n` +

@@ -5,11 +5,14 @@
  * and stops everything it started on Ctrl-C.
  */
 import { Cron } from 'croner';
+import { join } from 'node:path';
 import { startRuntime } from '../lib/local/runtime';
+import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 
 async function main() {
-  const rt = await startRuntime({ startEmulators: true, http: true });
+  const config = localConfig();
+  const rt = await startRuntime({ startEmulators: true, http: true, config, outboxDir: join(config.dataDir, 'outbox') });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -43,7 +46,8 @@ async function main() {
   console.log(`
 Briefing is running.
   HTTP API        ${rt.httpUrl}        (health: ${rt.httpUrl}/health)
-  SES inbox       ${rt.sesEndpoint}        (messages as JSON: ${rt.sesEndpoint}/store)
+  SES inbox       ${rt.sesInbox}        (messages as JSON: ${rt.sesInbox}/store)
+  Raw messages    ${rt.config.dataDir}/outbox/*.eml
   DynamoDB        ${rt.dynamoEndpoint}
   Data            ${rt.config.dataDir}
   Digest schedule "${rt.config.schedule}" ${rt.config.timeZone}, next run ${job.nextRun()?.toISOString() ?? 'never'}

@@ -47,7 +47,6 @@ export async function prepareDigestCampaign(
     listId: { name: issue.newsletter, id: `${listSlug(issue.newsletter)}.${domain}` },
     configurationSet: settings.configurationSet,
   });
-  const reason = `You receive the ${issue.newsletter} weekly digest because you subscribed to it with this address.`;
 
   return {
     campaignId: issue.id,
@@ -63,6 +62,7 @@ export async function prepareDigestCampaign(
         'preferences',
         signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now }),
       );
+      const reason = `You receive the ${issue.newsletter} weekly digest because ${r.email} is subscribed to it.`;
       const { html, text } = digest.render({ email: r.email, unsubscribeUrl, preferencesUrl, reason });
       return message({ to: r.email, unsubscribeUrl, html, text });
     },

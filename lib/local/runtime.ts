@@ -11,13 +11,18 @@ import { startSesEmulator } from './ses';
 import { LocalQueue, LocalSendQueue } from './queue';
 import { serveHttp } from './http';
 import { ensureTables } from './tables';
+import { startSesRecorder } from './ses-recorder';
+import { writeFileSync } from 'node:fs';
 import { localConfig, localSigningKeys, type LocalConfig } from './config';
 import type { SendQueue } from '../../lambdas/core/ports';
 
 export interface LocalRuntime {
   config: LocalConfig;
   dynamoEndpoint: string;
+  /** Where the handlers send mail (the outbox recorder when there is one). */
   sesEndpoint: string;
+  /** The SES emulator itself (its inbox page and `/store`). */
+  sesInbox: string;
   /** The send queue, feeding the sender handler. */
   queue: LocalQueue;
   sendQueue: SendQueue;
@@ -37,6 +42,11 @@ export interface RuntimeOptions {
   http: boolean;
   config?: LocalConfig;
   queueConcurrency?: number;
+  /**
+   * Keep the raw MIME of every message sent, as `.eml` files in this folder. The SES emulator
+   * stores only the parsed parts; this is the message exactly as SES received it.
+   */
+  outboxDir?: string;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
@@ -62,6 +72,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       const ses = await startSesEmulator({ port: config.sesPort });
       stops.push(ses.stop);
       sesEndpoint = ses.endpoint;
+    }
+
+    const sesInbox = sesEndpoint;
+    if (options.outboxDir) {
+      const dir = options.outboxDir;
+      mkdirSync(dir, { recursive: true });
+      let n = 0;
+      const recorder = await startSesRecorder(sesEndpoint, {
+        keep: false,
+        onRawMessage: (raw) => writeFileSync(join(dir, `${Date.now()}-${String(++n).padStart(6, '0')}.eml`), raw),
+      });
+      stops.push(() => recorder.close());
+      sesEndpoint = recorder.endpoint;
     }
 
     // The handlers read these at their first call, exactly as a Lambda reads its configuration.
@@ -119,7 +142,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       httpUrl = server.url;
     }
 
-    return { config, dynamoEndpoint, sesEndpoint, queue, sendQueue, planDigest: (e) => plan(e ?? {}), httpUrl, stop: stopAll };
+    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), httpUrl, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -14,7 +14,7 @@ import { LOCAL_AWS, startDynamoDbLocal } from '../../lib/local/dynamodb';
 import { freePort, portFromEnv } from '../../lib/local/ports';
 import { clearSesStore, sesStore, startSesEmulator } from '../../lib/local/ses';
 import { tableDefinitions } from '../../lib/local/tables';
-import { startSesRecorder, sesError } from '../support/ses-recorder';
+import { startSesRecorder, sesError } from '../../lib/local/ses-recorder';
 import { createTestTables, type TestTables } from '../support/tables';
 
 const sesEndpoint = () => process.env.AWS_ENDPOINT_URL_SES!;

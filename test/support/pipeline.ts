@@ -18,7 +18,7 @@ import { LocalQueue, LocalSendQueue, type DeadLetterMessage } from '../../lib/lo
 import { serveHttp } from '../../lib/local/http';
 import { markdownFilesUnder } from '../../lib/local/files';
 import { createTestTables } from './tables';
-import { startSesRecorder, type SesRecorderOptions } from './ses-recorder';
+import { startSesRecorder, type SesRecorderOptions } from '../../lib/local/ses-recorder';
 
 export const TEST_KEYS = JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') });
 

@@ -1,7 +1,8 @@
 /**
  * A recording HTTP proxy in front of the SES emulator. It forwards every request unchanged
- * and keeps the raw MIME bytes of each SES v1 `SendRawEmail`, so tests can parse exactly
- * what went over the wire. The `intercept` hook answers a request itself instead
+ * and keeps the raw MIME bytes of each SES v1 `SendRawEmail`, so tests (and the local mode's
+ * outbox) see exactly what went over the wire: the emulator itself keeps only the parsed
+ * parts, without headers such as List-Unsubscribe. The `intercept` hook answers a request itself instead
  * (throttling, a 5xx, a delay), the seam for fault injection.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -27,6 +28,10 @@ export interface SesRecorderOptions {
    * Return an answer to send instead of forwarding, or undefined to forward.
    */
   intercept?: (n: number, call: RecordedCall) => InterceptedAnswer | undefined;
+  /** Called with each SendRawEmail's raw MIME as it passes. */
+  onRawMessage?: (raw: Buffer) => void;
+  /** Keep every raw message in memory for {@link SesRecorder.raws}. @default true */
+  keep?: boolean;
 }
 
 export interface SesRecorder {
@@ -81,7 +86,11 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     if (answer) await sleep(answer.forwardAfterMs);
     if (call.action === 'SendRawEmail') {
       const data = form?.get('RawMessage.Data');
-      if (data) recorded.push(Buffer.from(data, 'base64'));
+      if (data) {
+        const raw = Buffer.from(data, 'base64');
+        if (options.keep !== false) recorded.push(raw);
+        options.onRawMessage?.(raw);
+      }
     }
     await forward(req, body, res);
   }
