@@ -15,90 +15,20 @@ import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import type { Article, Issue } from '../lambdas/core/model';
 import { digestViewModel, prepareDigest, type DigestRecipient } from '../lambdas/core/render';
-import { prepareMessage } from '../lambdas/core/mime';
+import { parseContent } from '../lambdas/core/content/parse';
+import { parseSigningKeys } from '../lambdas/core/tokens';
+import { prepareDigestCampaign } from '../lambdas/usecases/digest-campaign';
+import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 import { mjmlOptions, TEMPLATES_DIR } from './build-templates';
 
-/** A realistic 5-article issue, modelled on the first EU–Japan Security Brief. */
+/** The sample digest: the first EU–Japan Security Brief as shipped under content/. */
 export function sampleIssue(): { issue: Issue; articles: Article[] } {
-  const base = { kind: 'article' as const, date: '2024-11-01', priority: 'normal' as const, body: '', publishedAt: '2024-11-01T09:00:00Z' };
-  const articles: Article[] = [
-    {
-      ...base,
-      id: 'eu-japan-security-defence-partnership',
-      title: 'EU and Japan sign their first security and defence partnership',
-      summary:
-        'Meeting in Tokyo on 1 November 2024, Japan’s foreign minister and the EU’s High Representative announced a security and defence partnership — the first security agreement the EU has concluded with any country in the Indo-Pacific. Both sides framed it as a response to a security picture in which events in Europe and in East Asia can no longer be treated apart.',
-      keyPoints: [
-        'The EU’s first security agreement with an Indo-Pacific country.',
-        'The joint statement calls the security of Europe and the Indo-Pacific “closely interconnected and interdependent”.',
-        'Regular working-level dialogues on security and defence are to follow.',
-      ],
-      topics: ['diplomacy', 'defence-industry'],
-      source: { name: 'Kyodo News', url: 'https://english.kyodonews.net/news/2024/11/eu-japan-security-partnership.html' },
-    },
-    {
-      ...base,
-      id: 'joint-exercises-and-maritime-security',
-      title: 'Joint exercises at sea are part of the plan',
-      summary:
-        'The partnership foresees joint military exercises, including naval exercises with other countries, and closer work on maritime security. The EU’s foreign policy chief later stressed maritime security and cyber and hybrid threats as the areas where cooperation will deepen first.',
-      keyPoints: ['Joint naval exercises, also with third countries.', 'Maritime security named as a first priority.', 'Cyber and hybrid threats close behind.'],
-      topics: ['maritime-security', 'cyber'],
-      source: { name: 'Reuters', url: 'https://www.reuters.com/world/asia-pacific/eu-japan-maritime-2024-11-01/' },
-    },
-    {
-      ...base,
-      id: 'defence-industry-space-cyber',
-      title: 'Defence industries, space and cyber: where the cooperation goes next',
-      summary:
-        'Beyond exercises, the two sides want their defence industries to work together and to exchange defence-industry information, and they plan cooperation on cybersecurity and on space defence. Japan has relaxed its long-standing limits on arms exports and is building a next-generation fighter with the United Kingdom and Italy.',
-      keyPoints: [
-        'Industrial collaboration and information exchange between defence industries.',
-        'Planned cooperation on cybersecurity and space defence.',
-        'Japan’s looser export rules make joint projects easier.',
-      ],
-      topics: ['defence-industry', 'space', 'cyber'],
-      source: { name: 'Nikkei Asia', url: 'https://asia.nikkei.com/Politics/Defense/EU-Japan-defence-industry' },
-    },
-    {
-      ...base,
-      id: 'intelligence-sharing-talks',
-      title: 'Talks to begin on sharing classified information',
-      summary:
-        'The EU and Japan will explore an agreement on the security of information, the legal basis they need before intelligence can be shared. They also committed to work together towards the goals of nuclear disarmament.',
-      keyPoints: ['An information-security agreement is to be explored.', 'Shared commitment to nuclear disarmament goals.'],
-      topics: ['intelligence-sharing', 'nuclear-disarmament'],
-      source: { name: 'The Japan Times', url: 'https://www.japantimes.co.jp/news/2024/11/01/japan/politics/eu-japan-intelligence/' },
-    },
-    {
-      ...base,
-      id: 'threat-picture-north-korea-russia',
-      title: 'Why now: North Korea’s missile test and its ties with Russia',
-      summary:
-        'The talks came just after North Korea tested what is believed to be a new ICBM-class ballistic missile. Both sides are worried by Pyongyang’s military cooperation with Moscow, including North Korean troops sent to Russia and exchanges of weapons, and they reaffirmed their support for Ukraine.',
-      keyPoints: [
-        'A suspected new ICBM-class missile test preceded the talks.',
-        'North Korean troops in Russia and arms exchanges were named as threats.',
-        'Support for Ukraine was reaffirmed.',
-      ],
-      topics: ['north-korea', 'russia', 'ukraine'],
-      source: { name: 'Associated Press', url: 'https://apnews.com/article/japan-eu-security-north-korea-russia' },
-    },
-  ];
-  const issue: Issue = {
-    kind: 'issue',
-    id: 'eu-japan-security-brief-001',
-    newsletter: 'EU–Japan Security Brief',
-    number: 1,
-    title: 'A first security pact for the EU in the Indo-Pacific',
-    summary:
-      'This week the EU and Japan agreed a security and defence partnership. Here is what they signed, what it covers, and why it came now.',
-    preheader: 'What the EU–Japan security and defence partnership covers, and why it came now.',
-    date: '2024-11-01',
-    articleIds: articles.map((a) => a.id),
-    publishedAt: '2024-11-01T09:00:00Z',
-  };
-  return { issue, articles };
+  const now = new Date('2024-11-04T07:00:00Z');
+  const items = sampleIssueFiles().map((f) => parseContent(f.name, f.text, now));
+  const issue = items.find((i): i is Issue => i.kind === 'issue' && i.id === SAMPLE_ISSUE_ID);
+  if (!issue) throw new Error(`bench: ${SAMPLE_ISSUE_ID} not found under content/`);
+  const byId = new Map(items.filter((i): i is Article => i.kind === 'article').map((a) => [a.id, a]));
+  return { issue, articles: issue.articleIds.map((id) => byId.get(id)!) };
 }
 
 /** The i-th benchmark recipient: distinct address and tokens, as in a real campaign. */
@@ -130,21 +60,19 @@ async function renderAndMime(): Promise<void> {
   const N = Number(process.env.BENCH_RECIPIENTS ?? 20_000);
   const MJML_N = Number(process.env.BENCH_MJML_RECIPIENTS ?? 30);
 
-  // (a) the production route: prepare once per campaign, then per recipient.
-  const digest = prepareDigest(issue, articles);
-  const build = await prepareMessage({
-    from: { name: issue.newsletter, address: 'brief@briefing.example.org' },
-    subject: digest.subject,
-    listId: { id: `${issue.id}.briefing.example.org`, name: issue.newsletter },
-    configurationSet: 'briefing-events',
-  });
-  const one = (i: number) => {
-    const r = recipient(i);
-    const { html, text } = digest.render(r);
-    return build({ to: r.email, unsubscribeUrl: r.unsubscribeUrl, html, text });
-  };
+  // (a) the production route, exactly what the sender runs: the campaign is prepared once,
+  // then per recipient two signed tokens, the template fill and the MIME message.
+  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
+  const campaign = await prepareDigestCampaign(
+    issue,
+    articles,
+    { senderEmail: 'brief@briefing.example.org', senderName: issue.newsletter, publicBaseUrl: 'https://briefing.example.org', configurationSet: 'briefing-events' },
+    keys,
+  );
+  const now = new Date();
+  const one = (i: number) => campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@example.com` }, now);
   const sample = one(0);
-  const sampleParts = digest.render(recipient(0));
+  const sampleParts = prepareDigest(issue, articles).render(recipient(0));
   for (let i = 0; i < 2_000; i++) one(i); // warm-up: let the JIT settle before timing
   let bytes = 0;
   const t0 = performance.now();
