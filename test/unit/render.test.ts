@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import Handlebars from 'handlebars';
 import { sampleIssue } from '../../bin/bench';
 import type { Article, Issue } from '../../lambdas/core/model';
 import {
@@ -166,9 +167,10 @@ describe('digest HTML and text parts', () => {
 
   it('declares the language, carries a hidden preheader and the masthead facts', () => {
     expect(html).toMatch(/<html[^>]* lang="en"/);
-    expect(html).toMatch(/<div style="display:none;[^"]*">What the EU–Japan security and defence partnership covers/);
-    expect(html).toContain('No. 1 &middot; 1 November 2024');
-    expect(html).toContain('Read at Kyodo News');
+    const preheaderStart = Handlebars.escapeExpression(sample.preheader.slice(0, 40));
+    expect(html).toMatch(new RegExp(`<div style="display:none;[^"]*">${preheaderStart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(html).toContain('No. 1 &middot; 4 November 2024');
+    expect(html).toContain(`Read at ${Handlebars.escapeExpression(articles[0].source.name)}`);
     expect(html).toContain('role="presentation"');
   });
 
