@@ -1,0 +1,22 @@
+/** `publish`: articles and issues into the Content table. */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { markdownFilesUnder } from '../../lib/local/files';
+import type { WithTarget } from './target';
+
+export function register(program: Command, withTarget: WithTarget): void {
+  program
+    .command('publish')
+    .description('publish articles and issues (Markdown with front matter); folders are searched for .md files')
+    .argument('<paths...>')
+    .action(async (paths: string[]) => {
+      const files = markdownFilesUnder(paths).map((f) => ({ name: relative(process.cwd(), f), text: readFileSync(f, 'utf8') }));
+      const { publish } = await import('../../lambdas/usecases/publish');
+      await withTarget(async (t) => {
+        const r = await publish(t, files);
+        console.log(`published ${r.articles.length} article(s), ${r.issues.length} issue(s)`);
+        for (const id of [...r.articles, ...r.issues]) console.log(`  ${id}`);
+      });
+    });
+}

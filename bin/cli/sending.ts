@@ -1,0 +1,44 @@
+/** `send-digest` and `deliveries`: sending an issue and reading its ledger. */
+import type { Command } from 'commander';
+import type { WithTarget } from './target';
+
+export function register(program: Command, withTarget: WithTarget): void {
+  program
+    .command('send-digest')
+    .description('plan the digest (the latest issue, or --issue) and send it through the local queue and sender')
+    .option('--issue <id>', 'issue id (default: the latest issue)')
+    .action(async (opts: { issueId?: string; issue?: string }) => {
+      await withTarget(async (t) => {
+        const result = await t.plan(opts.issue);
+        if (result.status === 'skipped') {
+          console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
+          return;
+        }
+        console.log(`queued ${result.recipients} recipient(s) of ${result.issueId} in ${result.batches} batch(es)`);
+        if (!t.waitForSends) {
+          console.log('queued on the deployed send queue; follow it with `npm run cli -- --stack <name> deliveries <issue>`');
+          return;
+        }
+        const { deadLettered } = await t.waitForSends(result.batches);
+        const deliveries = await t.ledger.list(result.issueId);
+        const count = (s: string) => deliveries.filter((d) => d.status === s).length;
+        console.log(`ledger for ${result.issueId}: ${count('sent')} sent, ${count('failed')} failed, ${count('claimed')} in flight`);
+        if (deadLettered > 0) {
+          console.error(`${deadLettered} batch(es) went to the dead-letter queue`);
+          process.exitCode = 1;
+        }
+      });
+    });
+
+  program
+    .command('deliveries')
+    .description("list the ledger's entries for a campaign (an issue id)")
+    .argument('<campaignId>')
+    .action(async (campaignId: string) => {
+      await withTarget(async (t) => {
+        const rows = await t.ledger.list(campaignId);
+        for (const d of rows) console.log(`${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`);
+        console.log(`${rows.length} deliveries`);
+      });
+    });
+}
