@@ -20,6 +20,7 @@ import { parseSigningKeys } from '../lambdas/core/tokens';
 import { prepareDigestCampaign } from '../lambdas/usecases/digest-campaign';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 import { mjmlOptions, TEMPLATES_DIR } from './build-templates';
+import { SEND_SECTIONS, stopBenchEmulators } from './bench-send';
 
 /** The sample digest: the first EU–Japan Security Brief as shipped under content/. */
 export function sampleIssue(): { issue: Issue; articles: Article[] } {
@@ -114,17 +115,23 @@ async function renderAndMime(): Promise<void> {
 /** Benchmark sections by name; each runs on its own with `--section <name>`. */
 export const SECTIONS: Record<string, () => Promise<void>> = {
   'render-and-MIME': renderAndMime,
+  ...SEND_SECTIONS,
 };
 
 async function main(argv: string[]): Promise<void> {
   const at = argv.indexOf('--section');
-  const wanted = at >= 0 ? argv[at + 1] : undefined;
+  // `--model` is the cost model alone (it uses the default figures when nothing was measured).
+  const wanted = argv.includes('--model') ? 'model' : at >= 0 ? argv[at + 1] : undefined;
   if (at >= 0 && (!wanted || !SECTIONS[wanted])) {
     console.error(`unknown section ${JSON.stringify(wanted ?? '')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
     process.exit(2);
   }
-  for (const [name, run] of Object.entries(SECTIONS)) {
-    if (!wanted || wanted === name) await run();
+  try {
+    for (const [name, run] of Object.entries(SECTIONS)) {
+      if (!wanted || wanted === name) await run();
+    }
+  } finally {
+    await stopBenchEmulators();
   }
 }
 

@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import type { WithTarget } from './target';
 
+/** The issue being sent by this process, for the progress bar's counters. */
+export let currentCampaign: string | undefined;
+
 export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('send-digest')
@@ -14,6 +17,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
           return;
         }
+        currentCampaign = result.issueId;
         console.log(`queued ${result.recipients} recipient(s) of ${result.issueId} in ${result.batches} batch(es)`);
         if (!t.waitForSends) {
           console.log('queued on the deployed send queue; follow it with `npm run cli -- --stack <name> deliveries <issue>`');
@@ -22,7 +26,7 @@ export function register(program: Command, withTarget: WithTarget): void {
         const { deadLettered } = await t.waitForSends(result.batches);
         const deliveries = await t.ledger.list(result.issueId);
         const count = (s: string) => deliveries.filter((d) => d.status === s).length;
-        console.log(`ledger for ${result.issueId}: ${count('sent')} sent, ${count('failed')} failed, ${count('claimed')} in flight`);
+        console.log(`ledger for ${result.issueId}: ${count('sent')} sent, ${count('failed')} failed, ${count('suppressed')} suppressed, ${count('claimed')} in flight`);
         if (deadLettered > 0) {
           console.error(`${deadLettered} batch(es) went to the dead-letter queue`);
           process.exitCode = 1;

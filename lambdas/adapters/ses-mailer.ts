@@ -1,5 +1,6 @@
 /** The Mailer port on SES v1 `SendRawEmail`: one call per recipient, the MIME built by core/mime. */
-import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { GetSendQuotaCommand, SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import type { SendQuota } from '../core/pacing';
 import type { Mailer } from '../core/ports';
 
 export class SesMailer implements Mailer {
@@ -20,4 +21,10 @@ export class SesMailer implements Mailer {
     if (!out.MessageId) throw new Error('SES accepted the message but returned no MessageId');
     return { messageId: out.MessageId };
   }
+}
+
+/** The account's sending limits (SES v1 GetSendQuota). */
+export async function readSendQuota(ses: SESClient): Promise<SendQuota> {
+  const out = await ses.send(new GetSendQuotaCommand({}));
+  return { maxSendRate: out.MaxSendRate ?? 1, max24HourSend: out.Max24HourSend ?? 200, sentLast24Hours: out.SentLast24Hours ?? 0 };
 }

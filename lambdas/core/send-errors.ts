@@ -2,7 +2,7 @@
  * How a failed send is treated, decided from the error's name and HTTP status only (so this
  * stays free of SDK imports). Throttling is never counted as sent or failed: it is retried.
  */
-export type SendErrorKind = 'throttled' | 'permanent' | 'transient';
+export type SendErrorKind = 'throttled' | 'permanent' | 'transient' | 'daily-quota';
 
 const THROTTLE_NAMES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
 const PERMANENT_NAMES = new Set([
@@ -15,6 +15,8 @@ const PERMANENT_NAMES = new Set([
 export function classifySendError(err: unknown): SendErrorKind {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? '';
+  // SES answers a used-up daily quota with the throttling code; retrying in seconds won't help.
+  if (/daily message quota exceeded/i.test(e?.message ?? '')) return 'daily-quota';
   if (THROTTLE_NAMES.has(name) || /maximum sending rate exceeded/i.test(e?.message ?? '')) return 'throttled';
   if (PERMANENT_NAMES.has(name)) return 'permanent';
   const status = e?.$metadata?.httpStatusCode;

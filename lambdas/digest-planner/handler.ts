@@ -4,34 +4,57 @@
  */
 import { z } from 'zod';
 import { documentClient, sqsClient } from '../adapters/clients';
-import { DynamoContentStore, DynamoSubscriberStore } from '../adapters/dynamodb';
+import { DynamoCampaignCounters, DynamoContentStore, DynamoSubscriberStore } from '../adapters/dynamodb';
+import { SqsPlanContinuation } from '../adapters/sqs-plan-continuation';
+import { readSendSettings } from '../core/send-settings';
+import type { Context } from 'aws-lambda';
 import { logger } from '../adapters/logger';
 import { SqsSendQueue } from '../adapters/sqs-queue';
 import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { planDigest, type PlanDeps, type PlanResult } from '../usecases/plan-digest';
 
-const eventSchema = z.object({ issueId: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).optional() }).loose();
+const eventSchema = z
+  .object({
+    issueId: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).optional(),
+    resume: z.boolean().optional(),
+    from: z.object({ shard: z.number().int().min(0), cursor: z.string().min(1).optional(), queued: z.number().int().min(0).optional() }).optional(),
+  })
+  .loose();
+
+/** An SQS event: continuations of a large plan arrive from the planner's own queue. */
+const sqsSchema = z.object({ Records: z.array(z.object({ body: z.string() })).min(1) }).loose();
 
 export function makePlannerHandler(deps: PlanDeps) {
-  return async (event: unknown): Promise<PlanResult> => {
+  const one = async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PlanResult> => {
     const parsed = eventSchema.safeParse(event ?? {});
     if (!parsed.success) throw new Error(`digest planner: bad event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const result = await planDigest(deps, { issueId: parsed.data.issueId });
+    const timeLeftMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.timeLeftMs;
+    const result = await planDigest({ ...deps, timeLeftMs }, parsed.data);
     logger.info('digest planned', { ...result });
     return result;
+  };
+  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PlanResult> => {
+    const sqs = sqsSchema.safeParse(event);
+    if (!sqs.success) return one(event, context);
+    let last: PlanResult | undefined;
+    for (const record of sqs.data.Records) last = await one(JSON.parse(record.body), context);
+    return last!;
   };
 }
 
 function depsFromEnv(): PlanDeps {
-  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl']);
+  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable']);
+  const { planQueueUrl } = readSendSettings();
   return {
     content: new DynamoContentStore(documentClient(), env.contentTable),
     subscribers: new DynamoSubscriberStore(documentClient(), env.subscribersTable),
     queue: new SqsSendQueue(sqsClient(), env.sendQueueUrl),
     clock: systemClock,
+    counters: new DynamoCampaignCounters(documentClient(), env.deliveriesTable),
+    continuation: planQueueUrl ? new SqsPlanContinuation(sqsClient(), planQueueUrl) : undefined,
   };
 }
 
 let fromEnv: ReturnType<typeof makePlannerHandler> | undefined;
-export const handler = (event: unknown) => (fromEnv ??= makePlannerHandler(depsFromEnv()))(event);
+export const handler = (event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(depsFromEnv()))(event, context);

@@ -7,9 +7,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, sesClient } from '../adapters/clients';
-import { DynamoContentStore, DynamoLedger } from '../adapters/dynamodb';
+import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoRecipientGate } from '../adapters/dynamodb';
 import { logger } from '../adapters/logger';
-import { SesMailer } from '../adapters/ses-mailer';
+import { readSendQuota, SesMailer } from '../adapters/ses-mailer';
+import { DailyAllowance, Pacer, senderRate, type SendQuota } from '../core/pacing';
+import { readSendSettings, type SendSettings } from '../core/send-settings';
 import { signingKeysLoader } from '../adapters/signing-keys';
 import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
@@ -17,7 +19,7 @@ import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
 import type { ContentStore } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
 import { prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
-import { sendBatch, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
+import { DEFAULT_LEASE_MS, sendBatch, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 
 const jobSchema = z.object({
   campaignId: z.string().min(1),
@@ -73,6 +75,10 @@ export function makeSenderHandler(deps: SendDeps) {
       sent: result.sent,
       skipped: result.skipped,
       failed: result.failed,
+      suppressed: result.suppressed,
+      throttled: result.throttled,
+      reclaimed: result.reclaimed,
+      paused: result.paused,
       retry: result.retry.length,
       receiveCount: r.attributes?.ApproximateReceiveCount,
     });
@@ -86,14 +92,53 @@ export function makeSenderHandler(deps: SendDeps) {
     });
 }
 
+/**
+ * The rate limit of one sender: the fixed rate or the SES quota's share, divided by the most
+ * senders that run at once. The quota is read once, on the first batch (a send's start), and
+ * refreshed by the daily allowance every minute.
+ */
+export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQuota>): Pick<SendDeps, 'pacer' | 'allowance'> {
+  const now = () => Date.now();
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  let pacer: Promise<Pacer> | undefined;
+  const makePacer = async () => {
+    const quota = settings.sendRate === undefined ? await readQuota() : undefined;
+    const rate = senderRate(quota, { fixedRate: settings.sendRate, share: settings.rateShare, concurrency: settings.senderConcurrency });
+    logger.info('send rate', { perSender: rate, concurrency: settings.senderConcurrency ?? 1, fixed: settings.sendRate !== undefined });
+    return new Pacer(rate, now, sleep);
+  };
+  // A fixed rate is a local or test setting: there is no quota to count down then.
+  const allowance = settings.sendRate === undefined ? new DailyAllowance(readQuota, now) : undefined;
+  return {
+    pacer: {
+      take: async () => {
+        pacer ??= makePacer().catch((e) => {
+          pacer = undefined;
+          throw e;
+        });
+        await (await pacer).take();
+      },
+    },
+    allowance,
+  };
+}
+
 function depsFromEnv(): SendDeps {
-  const env = readEnv(['contentTable', 'deliveriesTable', 'senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenSecretArn', 'tokenKeys']);
+  const env = readEnv(['contentTable', 'deliveriesTable', 'subscribersTable', 'senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenSecretArn', 'tokenKeys']);
+  const settings = readSendSettings();
   const content = new DynamoContentStore(documentClient(), env.contentTable);
+  const leaseMs = settings.claimLeaseMs ?? DEFAULT_LEASE_MS;
   return {
     ledger: new DynamoLedger(documentClient(), env.deliveriesTable),
     mailer: new SesMailer(sesClient(), env.configurationSet),
     clock: systemClock,
     campaign: campaignCache(content, env, signingKeysLoader(env)),
+    gate: new DynamoRecipientGate(documentClient(), env.subscribersTable),
+    counters: new DynamoCampaignCounters(documentClient(), env.deliveriesTable),
+    ...ratePorts(settings, () => readSendQuota(sesClient())),
+    leaseMs,
+    // A claim that goes stale within a few seconds is waited for rather than handed back.
+    maxLeaseWaitMs: Math.min(leaseMs, 10_000),
     log: (event, fields) => logger.warn(event, fields),
   };
 }

@@ -7,17 +7,46 @@
  * batches are full.
  */
 import { AUDIENCE_SHARDS, SEND_BATCH_SIZE, type Recipient, type SendJob } from '../core/model';
-import type { Clock, ContentStore, SendQueue, SubscriberStore } from '../core/ports';
+import type { CampaignCounters, Clock, ContentStore, PlanContinuation, SendQueue, SubscriberStore } from '../core/ports';
+import { isComplete } from '../core/campaign-status';
 
 export interface PlanDeps {
   content: ContentStore;
   subscribers: SubscriberStore;
   queue: SendQueue;
   clock: Clock;
+  /** Campaign progress: state and the queued count. */
+  counters?: CampaignCounters;
+  /** Takes the rest of the audience when this invocation runs low on time. */
+  continuation?: PlanContinuation;
+  /** Milliseconds this invocation has left (Lambda's getRemainingTimeInMillis). */
+  timeLeftMs?: () => number;
+  /** Hand over to a continuation when less than this is left. @default 60000 */
+  reserveMs?: number;
+}
+
+/** Where a continued plan picks up: a shard, a cursor in it, and how many were queued before. */
+export interface PlanFrom {
+  shard: number;
+  cursor?: string;
+  queued?: number;
+}
+
+export interface PlanInput {
+  issueId?: string;
+  /**
+   * Plan an issue again although it was planned, if its campaign is not finished: after a crash
+   * lost the queued jobs (the local mode's queue lives in memory). The ledger turns everyone
+   * already served into a skip.
+   */
+  resume?: boolean;
+  /** Continue a plan an earlier invocation handed over. */
+  from?: PlanFrom;
 }
 
 export type PlanResult =
   | { status: 'queued'; issueId: string; recipients: number; batches: number }
+  | { status: 'continued'; issueId: string; recipients: number; batches: number; from: PlanFrom }
   | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' };
 
 /** Audience rows read per Query page. */
@@ -25,14 +54,19 @@ const PAGE_SIZE = 500;
 /** Jobs held before a queue write: one SQS SendMessageBatch call takes ten. */
 const FLUSH_JOBS = 10;
 
-export async function planDigest(deps: PlanDeps, input: { issueId?: string } = {}): Promise<PlanResult> {
+export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise<PlanResult> {
   const issue = input.issueId ? await deps.content.getIssue(input.issueId) : await deps.content.latestIssue();
   if (!issue) return { status: 'skipped', issueId: input.issueId, reason: 'no-issue' };
-  if (issue.plannedAt) return { status: 'skipped', issueId: issue.id, reason: 'already-sent' };
+  const continuing = input.from !== undefined;
+  if (issue.plannedAt && !continuing) {
+    const progress = input.resume ? await deps.counters?.get(issue.id) : undefined;
+    if (!progress || isComplete(progress)) return { status: 'skipped', issueId: issue.id, reason: 'already-sent' };
+  }
   const articles = await deps.content.getArticles(issue.articleIds);
   if (articles.length === 0) return { status: 'skipped', issueId: issue.id, reason: 'no-articles' };
+  if (!continuing) await deps.counters?.startPlanning(issue.id, deps.clock.now());
 
-  let recipients = 0;
+  let recipients = input.from?.queued ?? 0;
   let batches = 0;
   let pending: SendJob[] = [];
   let current: Recipient[] = [];
@@ -45,12 +79,14 @@ export async function planDigest(deps: PlanDeps, input: { issueId?: string } = {
     if (pending.length >= FLUSH_JOBS || (force && pending.length > 0)) {
       await deps.queue.enqueue(pending);
       batches += pending.length;
+      await deps.counters?.add(issue.id, { queued: pending.reduce((n, j) => n + j.recipients.length, 0) }, deps.clock.now());
       pending = [];
     }
   };
 
-  for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
-    let cursor: string | undefined;
+  const reserveMs = deps.reserveMs ?? 60_000;
+  for (let shard = input.from?.shard ?? 0; shard < AUDIENCE_SHARDS; shard++) {
+    let cursor: string | undefined = shard === input.from?.shard ? input.from.cursor : undefined;
     do {
       const page = await deps.subscribers.digestAudiencePage(shard, cursor, PAGE_SIZE);
       for (const r of page.recipients) {
@@ -59,12 +95,23 @@ export async function planDigest(deps: PlanDeps, input: { issueId?: string } = {
         await flush(false);
       }
       cursor = page.next;
+      if (deps.continuation && deps.timeLeftMs && deps.timeLeftMs() < reserveMs) {
+        // Out of time for this invocation: queue what is in hand and hand the rest over, so a
+        // large audience is planned in pieces that each fit the function's time limit.
+        await flush(true);
+        const from: PlanFrom = cursor ? { shard, cursor, queued: recipients } : { shard: shard + 1, queued: recipients };
+        if (from.shard < AUDIENCE_SHARDS) {
+          await deps.continuation.continueLater({ issueId: issue.id, resume: true, from });
+          return { status: 'continued', issueId: issue.id, recipients, batches, from };
+        }
+      }
     } while (cursor);
   }
   await flush(true);
+  await deps.counters?.finishPlanning(issue.id, recipients, deps.clock.now());
 
   // Marked after queueing: a crash before this line lets a rerun queue again, and the ledger
   // turns the second copy of every job into a no-op. Marking first could lose the send.
-  await deps.content.markIssuePlanned(issue.id, deps.clock.now());
+  if (!issue.plannedAt) await deps.content.markIssuePlanned(issue.id, deps.clock.now());
   return { status: 'queued', issueId: issue.id, recipients, batches };
 }

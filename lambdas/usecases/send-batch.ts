@@ -1,15 +1,27 @@
 /**
- * Send one queued batch: for each recipient, claim (campaign, subscriber) in the ledger with a
- * conditional write, compose the message, send it, record the SES message id.
+ * Send one queued batch: check who may still be mailed, then for each recipient claim
+ * (campaign, subscriber) in the ledger with a conditional write, compose the message, wait for
+ * a send slot, send it, record the SES message id.
  *
- * A redelivered or duplicated batch gives nobody a second copy: the claim of anyone already
- * served fails and that recipient is skipped. Recipients whose send may be retried (throttling,
- * a transient error) have their claim given back and are reported, so the caller can ask for
- * the batch again; the ledger makes that retry a no-op for everyone else.
+ * Ledger states and what each step does with them (the README has the full table):
+ *
+ *   (none) ──claim──► claimed ──SES accepted──► sent
+ *                        │ ──SES refused for good──► failed
+ *                        │ ──throttled / transient──► (claim given back: none)
+ *   (none) ──unsubscribed or suppressed since planning──► suppressed
+ *   claimed, older than the lease ──claim──► claimed again (its holder died)
+ *
+ * A claim younger than the lease belongs to a live sender (or one that just died): this batch
+ * waits for the lease to run out when that is soon, else hands the recipient back for a later
+ * redelivery. The lease is longer than a sender can live (the function timeout), so only a
+ * dead sender's claim is ever taken over. The one duplicate left is a sender that died after
+ * SES accepted the message and before `sent` was written: its claim is taken over and sent
+ * again. That window is measured by the fault tests, not hidden.
  */
 import { classifySendError } from '../core/send-errors';
+import { backoffMs } from '../core/pacing';
 import type { Recipient, SendJob } from '../core/model';
-import type { Clock, Ledger, Mailer } from '../core/ports';
+import type { CampaignCounters, Clock, Ledger, Mailer, RecipientGate, SuppressionLedger } from '../core/ports';
 import { maskEmail } from '../core/address';
 
 /** A campaign ready to send: everything per issue is done; compose() does the per-recipient part. */
@@ -20,73 +32,183 @@ export interface PreparedCampaign {
   compose(recipient: Recipient, now: Date): Buffer;
 }
 
+/** Default claim lease: twice the sender's default timeout (60 s), so a live sender's claim is never taken. */
+export const DEFAULT_LEASE_MS = 120_000;
+
 export interface SendDeps {
-  ledger: Ledger;
+  ledger: Ledger & Partial<SuppressionLedger>;
   mailer: Mailer;
   clock: Clock;
   /** Loads and prepares the campaign a job belongs to (cached by the caller's adapter). */
   campaign(job: SendJob): Promise<PreparedCampaign>;
-  /** Sends in flight at once within one batch. */
+  /** Sends in flight at once within one batch. @default 8 */
   concurrency?: number;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Send-time check: recipients who left or were suppressed since planning are not mailed. */
+  gate?: RecipientGate;
+  /** Per-campaign counters, added to once per batch. */
+  counters?: CampaignCounters;
+  /** Waits for this sender's next send slot (the rate limit). */
+  pacer?: { take(): Promise<void> };
+  /** The SES daily quota: false when it is used up. */
+  allowance?: { take(): Promise<boolean> };
+  /** A claim older than this belongs to a dead sender and may be taken over. @default DEFAULT_LEASE_MS */
+  leaseMs?: number;
+  /** Longest wait for another sender's claim to go stale before handing the recipient back. @default 0 */
+  maxLeaseWaitMs?: number;
+  /** Throttled sends retried inside this batch (with backoff and jitter) before the job is handed back. @default 5 */
+  throttleRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 export interface BatchResult {
   sent: number;
-  /** Already served (or being served) by an earlier delivery of the same work. */
+  /** Already served by an earlier delivery of the same work. */
   skipped: number;
   /** Permanently failed; recorded in the ledger, never retried. */
   failed: number;
+  /** Unsubscribed, no longer wanting the digest, or suppressed since planning; recorded, not mailed. */
+  suppressed: number;
+  /** Throttling answers seen (each retried; none counted as sent or failed). */
+  throttled: number;
+  /** Stale claims of dead senders taken over. */
+  reclaimed: number;
   /** To be retried by redelivering the batch. */
   retry: Recipient[];
+  /** True when the SES daily quota stopped this batch. */
+  paused: boolean;
 }
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResult> {
   const campaign = await deps.campaign(job);
-  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, retry: [] };
+  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false };
   const log = deps.log ?? (() => undefined);
+  const sleep = deps.sleep ?? realSleep;
+  const random = deps.random ?? Math.random;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const throttleRetries = deps.throttleRetries ?? 5;
+  const c = job.campaignId;
+  const staleBefore = () => new Date(deps.clock.now().getTime() - leaseMs);
+  const allowed = deps.gate ? await deps.gate.allowed(job.recipients) : undefined;
+
+  const claim = async (r: Recipient): Promise<Date | undefined> => {
+    let at = deps.clock.now();
+    let outcome = await deps.ledger.claim(c, r.subscriberId, at, staleBefore());
+    if (outcome === 'in-flight' && (deps.maxLeaseWaitMs ?? 0) > 0) {
+      // Another sender holds it. Wait for its lease to run out if that is soon; a live sender
+      // records the send long before, a dead one never will.
+      const held = await deps.ledger.get(c, r.subscriberId);
+      const waitMs = held?.status === 'claimed' ? Date.parse(held.claimedAt) + leaseMs - deps.clock.now().getTime() + 1 : 0;
+      if (held?.status === 'claimed' && waitMs <= deps.maxLeaseWaitMs!) {
+        if (waitMs > 0) await sleep(waitMs);
+        at = deps.clock.now();
+        outcome = await deps.ledger.claim(c, r.subscriberId, at, staleBefore());
+      } else if (held && held.status !== 'claimed') outcome = 'already-sent';
+    }
+    if (outcome === 'already-sent') result.skipped++;
+    else if (outcome === 'in-flight') result.retry.push(r);
+    else {
+      if (outcome === 'reclaimed') {
+        result.reclaimed++;
+        log('claim-taken-over', { campaignId: c, to: maskEmail(r.email) });
+      }
+      return at;
+    }
+    return undefined;
+  };
 
   const one = async (r: Recipient) => {
-    const claim = await deps.ledger.claim(job.campaignId, r.subscriberId, deps.clock.now());
-    if (claim !== 'claimed') {
-      result.skipped++;
+    if (allowed && !allowed.has(r.subscriberId)) {
+      const recorded = deps.ledger.markSuppressed ? await deps.ledger.markSuppressed(c, r.subscriberId, deps.clock.now(), staleBefore()) : true;
+      if (recorded) result.suppressed++;
+      else result.skipped++;
       return;
     }
+    if (result.paused) {
+      result.retry.push(r);
+      return;
+    }
+    const claimedAt = await claim(r);
+    if (!claimedAt) return;
     let raw: Buffer;
     try {
       raw = campaign.compose(r, deps.clock.now());
     } catch (e) {
       // A message that cannot be built (for example an address that fails validation) will
       // not build on a retry either.
-      await deps.ledger.markFailed(job.campaignId, r.subscriberId, `compose: ${(e as Error).message}`, deps.clock.now());
+      await deps.ledger.markFailed(c, r.subscriberId, `compose: ${(e as Error).message}`, deps.clock.now());
       result.failed++;
-      log('compose-failed', { campaignId: job.campaignId, to: maskEmail(r.email), error: (e as Error).message });
+      log('compose-failed', { campaignId: c, to: maskEmail(r.email), error: (e as Error).message });
       return;
     }
-    let messageId: string;
-    try {
-      ({ messageId } = await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email }));
-    } catch (e) {
-      const kind = classifySendError(e);
-      if (kind === 'permanent') {
-        await deps.ledger.markFailed(job.campaignId, r.subscriberId, `${(e as Error).name}: ${(e as Error).message}`, deps.clock.now());
-        result.failed++;
-      } else {
-        // Throttled or transient: SES did not take it. Give the claim back and retry later;
-        // never count it as sent or failed.
-        await deps.ledger.release(job.campaignId, r.subscriberId);
-        result.retry.push(r);
-      }
-      log('send-error', { campaignId: job.campaignId, to: maskEmail(r.email), kind, error: (e as Error).name });
+    if (deps.allowance && !(await deps.allowance.take())) {
+      // The daily quota is used up: stop before SES refuses, and come back when there is room.
+      result.paused = true;
+      await deps.ledger.release(c, r.subscriberId, claimedAt);
+      result.retry.push(r);
       return;
+    }
+    let messageId: string | undefined;
+    for (let attempt = 0; messageId === undefined; attempt++) {
+      await deps.pacer?.take();
+      try {
+        ({ messageId } = await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email }));
+      } catch (e) {
+        const kind = classifySendError(e);
+        if (kind === 'throttled' && attempt < throttleRetries) {
+          // SES did not take it. Wait (exponential, full jitter) and try again while holding the claim.
+          result.throttled++;
+          await sleep(backoffMs(attempt + 1, random));
+          continue;
+        }
+        log('send-error', { campaignId: c, to: maskEmail(r.email), kind, error: (e as Error).name, attempt });
+        if (kind === 'permanent') {
+          await deps.ledger.markFailed(c, r.subscriberId, `${(e as Error).name}: ${(e as Error).message}`, deps.clock.now());
+          result.failed++;
+        } else {
+          if (kind === 'throttled') result.throttled++;
+          if (kind === 'daily-quota') result.paused = true;
+          // SES did not take it (throttled too long, 5xx, timeout, quota): give the claim back
+          // and let a redelivery retry. Never counted as sent or failed.
+          await deps.ledger.release(c, r.subscriberId, claimedAt);
+          result.retry.push(r);
+        }
+        return;
+      }
     }
     // The one window left: SES has the message but the ledger does not know yet. A crash here
-    // leaves the claim as 'claimed', which later deliveries treat as served (no second copy).
-    await deps.ledger.markSent(job.campaignId, r.subscriberId, messageId, deps.clock.now());
+    // leaves the claim, which is taken over once its lease runs out: a second copy.
+    await deps.ledger.markSent(c, r.subscriberId, messageId, deps.clock.now());
     result.sent++;
   };
 
-  await forEachLimited(job.recipients, deps.concurrency ?? 8, one);
+  const guarded = async (r: Recipient) => {
+    try {
+      await one(r);
+    } catch (e) {
+      // A store failing mid-way (or a crash injected there): whatever state the ledger holds,
+      // a redelivery finds it and carries on from there.
+      log('recipient-error', { campaignId: c, to: maskEmail(r.email), error: (e as Error).message });
+      result.retry.push(r);
+    }
+  };
+
+  await forEachLimited(job.recipients, deps.concurrency ?? 8, guarded);
+
+  if (deps.counters) {
+    const now = deps.clock.now();
+    try {
+      const { sent, skipped, failed, suppressed, throttled, reclaimed } = result;
+      await deps.counters.add(c, { sent, skipped, failed, suppressed, throttled, reclaimed }, now);
+      if (result.paused) await deps.counters.setState(c, 'paused', now, 'SES daily sending quota used up; resumes when there is room');
+    } catch (e) {
+      // Counters show progress; the ledger is the truth. A lost add must not resend a batch.
+      log('counters-error', { campaignId: c, error: (e as Error).message });
+    }
+  }
   return result;
 }
 

@@ -6,6 +6,8 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
+import { SEND_ENV } from '../../lambdas/core/send-settings';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BriefingFunction } from './briefing-function';
 
 /** Props of {@link Scheduling}. */
@@ -20,6 +22,11 @@ export interface SchedulingProps {
   readonly scheduleCron: string;
   /** IANA time zone the cron is read in (so 07:00 stays 07:00 across daylight saving). */
   readonly timeZone: string;
+  /**
+   * The Deliveries table, where the planner keeps each campaign's counters and state.
+   * @default - no counters (status shows nothing for planned campaigns)
+   */
+  readonly deliveriesTable?: dynamodb.ITable;
   /**
    * Planner timeout: long enough to page a large audience onto the queue.
    * @default Duration.minutes(5)
@@ -39,6 +46,11 @@ export class Scheduling extends Construct {
   readonly schedule: scheduler.Schedule;
   /** Invocations the scheduler could not deliver after its retries (alarmed on). */
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Continuations of a large plan: when an invocation runs low on time it queues
+   * `{issueId, from: {shard, cursor}}` here and a fresh invocation carries on.
+   */
+  readonly continuationQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: SchedulingProps) {
     super(scope, id);
@@ -58,6 +70,32 @@ export class Scheduling extends Construct {
     // Covers the table's indexes as well: the planner pages the digest audience index.
     this.planner.grantRead(props.subscribersTable);
     props.sendQueue.grantSendMessages(fn);
+    if (props.deliveriesTable) {
+      fn.addEnvironment(ENV.deliveriesTable, props.deliveriesTable.tableName);
+      // Only the campaign summary items are written, but DynamoDB grants per table.
+      this.planner.grantReadWrite(props.deliveriesTable);
+    }
+
+    const plannerTimeout = props.plannerTimeout ?? Duration.minutes(5);
+    const continuationDlq = new sqs.Queue(this, 'ContinuationDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(continuationDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the plan continuation queue.',
+    });
+    this.continuationQueue = new sqs.Queue(this, 'ContinuationQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(plannerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: continuationDlq, maxReceiveCount: 5 },
+    });
+    this.continuationQueue.grantSendMessages(fn);
+    fn.addEnvironment(SEND_ENV.planQueueUrl, this.continuationQueue.queueUrl);
+    // One piece of a plan at a time: pieces run one after another, each within the time limit.
+    fn.addEventSource(new SqsEventSource(this.continuationQueue, { batchSize: 1, maxConcurrency: 2 }));
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

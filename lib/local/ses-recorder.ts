@@ -32,6 +32,11 @@ export interface SesRecorderOptions {
   onRawMessage?: (raw: Buffer) => void;
   /** Keep every raw message in memory for {@link SesRecorder.raws}. @default true */
   keep?: boolean;
+  /**
+   * Answer SES v1 `GetSendQuota` with these limits (the emulator does not implement it). The
+   * `sentLast24Hours` it reports counts the SendRawEmail calls forwarded since the start.
+   */
+  quota?: { maxSendRate: number; max24HourSend: number };
 }
 
 export interface SesRecorder {
@@ -41,6 +46,8 @@ export interface SesRecorder {
   raws(): Buffer[];
   /** How many requests arrived (forwarded or intercepted). */
   requests(): number;
+  /** How many SendRawEmail calls were forwarded to the emulator (SES accepted them). */
+  accepted(): number;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
   const target = new URL(targetEndpoint);
   const recorded: Buffer[] = [];
   let count = 0;
+  let accepted = 0;
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -84,7 +92,19 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
       return;
     }
     if (answer) await sleep(answer.forwardAfterMs);
+    if (call.action === 'GetSendQuota' && options.quota) {
+      const q = options.quota;
+      const body =
+        `<GetSendQuotaResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendQuotaResult>` +
+        `<Max24HourSend>${q.max24HourSend}</Max24HourSend><MaxSendRate>${q.maxSendRate}</MaxSendRate>` +
+        `<SentLast24Hours>${accepted}</SentLast24Hours></GetSendQuotaResult>` +
+        `<ResponseMetadata><RequestId>local-recorder</RequestId></ResponseMetadata></GetSendQuotaResponse>`;
+      res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
     if (call.action === 'SendRawEmail') {
+      accepted += 1;
       const data = form?.get('RawMessage.Data');
       if (data) {
         const raw = Buffer.from(data, 'base64');
@@ -127,6 +147,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     endpoint: `http://127.0.0.1:${port}`,
     raws: () => [...recorded],
     requests: () => count,
+    accepted: () => accepted,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -20,13 +20,16 @@ const deps = (mailer: RecordingMailer, ledger = new MemoryLedger()): SendDeps & 
   mailer,
   clock: fixedClock(),
   campaign: async () => campaign,
+  sleep: async () => undefined,
+  random: () => 0.5,
 });
+const counts = (sent: number, skipped: number, failed: number, retry: unknown[] = []) => ({ sent, skipped, failed, retry });
 
 describe('sendBatch', () => {
   it('sends one message per recipient and records each in the ledger with its SES id', async () => {
     const mailer = new RecordingMailer();
     const d = deps(mailer);
-    expect(await sendBatch(d, job(20))).toEqual({ sent: 20, skipped: 0, failed: 0, retry: [] });
+    expect(await sendBatch(d, job(20))).toMatchObject(counts(20, 0, 0));
     expect(mailer.sent).toHaveLength(20);
     const rows = await d.ledger.list('c1');
     expect(rows.every((r) => r.status === 'sent' && r.sesMessageId)).toBe(true);
@@ -36,7 +39,7 @@ describe('sendBatch', () => {
     const mailer = new RecordingMailer();
     const d = deps(mailer);
     await sendBatch(d, job(10));
-    expect(await sendBatch(d, job(10))).toEqual({ sent: 0, skipped: 10, failed: 0, retry: [] });
+    expect(await sendBatch(d, job(10))).toMatchObject(counts(0, 10, 0));
     expect(mailer.sent).toHaveLength(10);
   });
 
@@ -49,26 +52,37 @@ describe('sendBatch', () => {
     expect(mailer.sent).toHaveLength(30);
   });
 
-  it('retries throttled and transient sends (claim given back) and never counts them as sent or failed', async () => {
+  it('retries throttling inside the batch with backoff, never counting it as sent or failed', async () => {
+    const mailer = new RecordingMailer((to, call) => (to === 'r1@example.com' && call < 5 ? sesError('Throttling', 400) : undefined));
+    const waits: number[] = [];
+    const d = { ...deps(mailer), sleep: async (ms: number) => void waits.push(ms) };
+    const r = await sendBatch(d, job(4));
+    expect(r).toMatchObject({ ...counts(4, 0, 0), throttled: expect.any(Number) });
+    expect(r.throttled).toBeGreaterThan(0);
+    expect(waits.length).toBe(r.throttled);
+    expect(mailer.sent.filter((s) => s.to === 'r1@example.com')).toHaveLength(1);
+  });
+
+  it('hands a recipient back (claim released) when throttling outlasts the retries, and on a 5xx', async () => {
     const mailer = new RecordingMailer((to, call) =>
-      to === 'r1@example.com' && call < 5 ? sesError('Throttling', 400) : to === 'r2@example.com' && call < 5 ? sesError('InternalFailure', 500) : undefined,
+      to === 'r1@example.com' && call < 30 ? sesError('Throttling', 400) : to === 'r2@example.com' && call < 30 ? sesError('InternalFailure', 500) : undefined,
     );
-    const d = deps(mailer);
+    const d = { ...deps(mailer), throttleRetries: 2 };
     const first = await sendBatch(d, job(4));
-    expect(first.sent).toBe(2);
-    expect(first.failed).toBe(0);
+    expect(first).toMatchObject({ sent: 2, failed: 0, throttled: 3 });
     expect(first.retry.map((r) => r.email).sort()).toEqual(['r1@example.com', 'r2@example.com']);
     expect(await d.ledger.get('c1', 's1')).toBeUndefined();
-    // The redelivered batch sends only to the two that were retried.
-    const second = await sendBatch(d, job(4));
-    expect(second).toEqual({ sent: 2, skipped: 2, failed: 0, retry: [] });
+    expect(await d.ledger.get('c1', 's2')).toBeUndefined();
+    mailer.calls = 100;
+    // The redelivered batch sends only to the two that were handed back.
+    expect(await sendBatch(d, job(4))).toMatchObject(counts(2, 2, 0));
     expect(mailer.sent.map((s) => s.to).sort()).toEqual(['r0@example.com', 'r1@example.com', 'r2@example.com', 'r3@example.com']);
   });
 
   it('marks a permanently rejected recipient failed and does not retry it', async () => {
     const mailer = new RecordingMailer((to) => (to === 'r0@example.com' ? sesError('MessageRejected', 400) : undefined));
     const d = deps(mailer);
-    expect(await sendBatch(d, job(3))).toEqual({ sent: 2, skipped: 0, failed: 1, retry: [] });
+    expect(await sendBatch(d, job(3))).toMatchObject(counts(2, 0, 1));
     expect(await d.ledger.get('c1', 's0')).toMatchObject({ status: 'failed', error: expect.stringContaining('MessageRejected') });
   });
 
@@ -76,7 +90,82 @@ describe('sendBatch', () => {
     const mailer = new RecordingMailer();
     const d = deps(mailer);
     const bad: SendJob = { campaignId: 'c1', kind: 'digest', recipients: [{ subscriberId: 'x', email: 'a@example.com\nBcc: b@example.com' }] };
-    expect(await sendBatch(d, bad)).toEqual({ sent: 0, skipped: 0, failed: 1, retry: [] });
+    expect(await sendBatch(d, bad)).toMatchObject(counts(0, 0, 1));
     expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('does not mail recipients the gate refuses (left since planning), records them suppressed once', async () => {
+    const mailer = new RecordingMailer();
+    const d = { ...deps(mailer), gate: { allowed: async () => new Set(['s0', 's2']) } };
+    expect(await sendBatch(d, job(4))).toMatchObject({ ...counts(2, 0, 0), suppressed: 2 });
+    expect(mailer.sent.map((s) => s.to).sort()).toEqual(['r0@example.com', 'r2@example.com']);
+    expect((await d.ledger.get('c1', 's1'))?.status).toBe('suppressed');
+    // Delivered again: nobody counted twice.
+    expect(await sendBatch(d, job(4))).toMatchObject({ ...counts(0, 4, 0), suppressed: 0 });
+  });
+
+  it('takes over a claim older than the lease (its sender died before sending) and sends once', async () => {
+    const mailer = new RecordingMailer();
+    const d = { ...deps(mailer), leaseMs: 60_000 };
+    await d.ledger.claim('c1', 's0', new Date('2026-11-28T09:58:00Z'));
+    const r = await sendBatch(d, job(1));
+    expect(r).toMatchObject({ ...counts(1, 0, 0), reclaimed: 1 });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('hands back a recipient whose claim is younger than the lease (another sender may be live)', async () => {
+    const mailer = new RecordingMailer();
+    const d = { ...deps(mailer), leaseMs: 60_000 };
+    await d.ledger.claim('c1', 's0', new Date('2026-11-28T09:59:30Z'));
+    const r = await sendBatch(d, job(2));
+    expect(r.retry.map((x) => x.subscriberId)).toEqual(['s0']);
+    expect(mailer.sent.map((s) => s.to)).toEqual(['r1@example.com']);
+  });
+
+  it('waits for a claim to go stale when that is within maxLeaseWaitMs, then takes it over', async () => {
+    const mailer = new RecordingMailer();
+    let t = Date.parse('2026-11-28T10:00:00Z');
+    const waits: number[] = [];
+    const d = { ...deps(mailer), leaseMs: 60_000, maxLeaseWaitMs: 45_000, clock: { now: () => new Date(t) }, sleep: async (ms: number) => void (waits.push(ms), (t += ms)) };
+    await d.ledger.claim('c1', 's0', new Date(t - 20_000));
+    expect(await sendBatch(d, job(1))).toMatchObject({ ...counts(1, 0, 0), reclaimed: 1 });
+    expect(waits).toEqual([40_001]);
+  });
+
+  it('stops before sending when the daily quota is used up, hands everyone back and reports the pause', async () => {
+    const mailer = new RecordingMailer();
+    let left = 2;
+    const d = { ...deps(mailer), concurrency: 1, allowance: { take: async () => left-- > 0 } };
+    const r = await sendBatch(d, job(5));
+    expect(r).toMatchObject({ sent: 2, failed: 0, paused: true });
+    expect(r.retry).toHaveLength(3);
+    expect((await d.ledger.list('c1')).filter((x) => x.status === 'claimed')).toHaveLength(0);
+  });
+
+  it('treats SES\'s "Daily message quota exceeded" as a pause, not a failure', async () => {
+    const mailer = new RecordingMailer(() => Object.assign(new Error('Daily message quota exceeded.'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    const d = deps(mailer);
+    const r = await sendBatch(d, job(2));
+    expect(r).toMatchObject({ sent: 0, failed: 0, paused: true, throttled: 0 });
+    expect(r.retry).toHaveLength(2);
+  });
+
+  it('hands back a recipient whose ledger write fails after SES accepted (the duplicate window) instead of failing the batch', async () => {
+    const mailer = new RecordingMailer();
+    const d = deps(mailer);
+    const markSent = d.ledger.markSent.bind(d.ledger);
+    d.ledger.markSent = async (c, s, id, at) => (s === 's1' ? Promise.reject(new Error('crash')) : markSent(c, s, id, at));
+    const r = await sendBatch(d, job(3));
+    expect(r).toMatchObject({ sent: 2 });
+    expect(r.retry.map((x) => x.subscriberId)).toEqual(['s1']);
+    expect((await d.ledger.get('c1', 's1'))?.status).toBe('claimed');
+  });
+
+  it('adds the batch counts to the campaign counters once per batch', async () => {
+    const adds: unknown[] = [];
+    const counters = { add: async (_c: string, delta: unknown) => void adds.push(delta), startPlanning: async () => undefined, finishPlanning: async () => undefined, setState: async () => undefined, get: async () => undefined };
+    const d = { ...deps(new RecordingMailer()), counters };
+    await sendBatch(d, job(3));
+    expect(adds).toEqual([{ sent: 3, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0 }]);
   });
 });

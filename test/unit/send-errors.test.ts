@@ -16,3 +16,9 @@ describe('classifying SES send errors', () => {
     expect(classifySendError(sesError('AccessDenied', 403))).toBe('transient');
   });
 });
+
+describe('classifying a used-up daily quota', () => {
+  it('tells "Daily message quota exceeded" apart from rate throttling (same Throttling code)', () => {
+    expect(classifySendError(Object.assign(new Error('Daily message quota exceeded.'), { name: 'Throttling' }))).toBe('daily-quota');
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * Benchmark sections of the send engine (registered in bin/bench.ts):
+ *
+ * - send-throughput: the whole pipeline (planner, in-process queue with SQS's contract, the
+ *   real sender handler with ledger, send-time check and counters) on BENCH_SEND_N (5,000 by default; 10,000 with BENCH_SEND_N=10000)
+ *   subscribers through DynamoDB Local and the SES emulator, next to a bare loop of
+ *   SendRawEmail calls at the same concurrency (queue concurrency x in-batch concurrency).
+ * - send-rate: with a fixed rate (BENCH_RATE, 20 msg/s: under what the local emulators carry), the largest count of SES calls in any
+ *   one-second window and the average rate, as the recording proxy saw them arrive.
+ * - send-memory: peak RSS and heap of this process sending to BENCH_MEM_SMALL (1,000) and
+ *   BENCH_MEM_LARGE (10,000) subscribers (the local emulators carry ~40 msg/s on two cores, so 100,000 takes about 40 minutes). The SES emulator runs in a child process (it keeps
+ *   every message in memory and parses it), and DynamoDB Local is a Java process, so neither
+ *   counts: the figure is the planner, queue and sender alone.
+ * - model: wall time, invocations and cost for 1,000,000 subscribers at 14, 100 and 1,000
+ *   msg/s, from the per-batch figures measured here (`npm run bench -- --model`).
+ */
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { startDynamoDbLocal, LOCAL_AWS } from '../lib/local/dynamodb';
+import { freePort } from '../lib/local/ports';
+import { clearSesStore } from '../lib/local/ses';
+import { startSesRecorder } from '../lib/local/ses-recorder';
+import { ensureTables, tableNames } from '../lib/local/tables';
+import { LocalQueue, LocalSendQueue } from '../lib/local/queue';
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const QUEUE_CONCURRENCY = 2;
+const BATCH_CONCURRENCY = 8;
+
+interface Env {
+  dynamo: string;
+  ses: string;
+  stop(): Promise<void>;
+}
+
+let shared: Promise<Env> | undefined;
+
+/** DynamoDB Local in memory, and the SES emulator in a child process, on free ports (once per bench run). */
+function emulators(): Promise<Env> {
+  shared ??= (async () => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const db = await startDynamoDbLocal({ port: await freePort() });
+    const sesPort = await freePort();
+    const ses = spawn(process.execPath, [require.resolve('aws-ses-v2-local/dist/cli.js'), '--port', String(sesPort), '--host', '127.0.0.1'], { stdio: 'ignore' });
+    const endpoint = `http://127.0.0.1:${sesPort}`;
+    for (let i = 0; ; i++) {
+      try {
+        await clearSesStore(endpoint);
+        break;
+      } catch {
+        if (i > 100) throw new Error('SES emulator child did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_ENDPOINT_URL_SES: endpoint,
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    return {
+      dynamo: db.endpoint,
+      ses: endpoint,
+      async stop() {
+        ses.kill();
+        await db.stop();
+      },
+    };
+  })();
+  return shared;
+}
+
+/** A fresh set of tables with the sample issue and `n` confirmed digest subscribers, written 25 at a time. */
+async function world(n: number, prefix: string) {
+  await emulators();
+  const { documentClient } = await import('../lambdas/adapters/clients');
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const adapters = await import('../lambdas/adapters/dynamodb');
+  const { audienceShard } = await import('../lambdas/core/audience');
+  const { confirmedSubscriber } = await import('../lambdas/usecases/subscribers');
+  const { publish } = await import('../lambdas/usecases/publish');
+  const { systemClock } = await import('../lambdas/adapters/system-clock');
+  const { sampleIssueFiles, SAMPLE_ISSUE_ID } = await import('../lib/local/sample-content');
+  const names = tableNames(`${prefix}-${Date.now().toString(36)}-`);
+  await ensureTables(new DynamoDBClient({}), names);
+  const db = documentClient();
+  const content = new adapters.DynamoContentStore(db, names.content);
+  await publish({ content, clock: systemClock }, sampleIssueFiles());
+  const now = new Date();
+  let next = 0;
+  const writer = async () => {
+    while (next < n) {
+      const start = next;
+      next = Math.min(n, next + 25);
+      const items = [];
+      for (let i = start; i < next; i++) {
+        const s = confirmedSubscriber({ email: `reader${i}@bench.example.com` }, 'import', now);
+        items.push({ PutRequest: { Item: { ...s, digestShard: audienceShard(s.subscriberId) } } });
+      }
+      let req: Record<string, unknown>[] | undefined = items;
+      while (req && req.length) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [names.subscribers]: req as never } }));
+        req = out.UnprocessedItems?.[names.subscribers] as Record<string, unknown>[] | undefined;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, writer));
+  return { names, content, issueId: SAMPLE_ISSUE_ID, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers) };
+}
+
+/** The pipeline as the local mode wires it, on `names`, sending through `sesEndpoint`. */
+async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, rate?: number) {
+  const { documentClient } = await import('../lambdas/adapters/clients');
+  const adapters = await import('../lambdas/adapters/dynamodb');
+  const { SesMailer } = await import('../lambdas/adapters/ses-mailer');
+  const { systemClock } = await import('../lambdas/adapters/system-clock');
+  const { campaignCache, makeSenderHandler, ratePorts } = await import('../lambdas/sender/handler');
+  const { makePlannerHandler } = await import('../lambdas/digest-planner/handler');
+  const { parseSigningKeys } = await import('../lambdas/core/tokens');
+  const db = documentClient();
+  const content = new adapters.DynamoContentStore(db, names.content);
+  const counters = new adapters.DynamoCampaignCounters(db, names.deliveries);
+  const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
+  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
+  const sender = makeSenderHandler({
+    ledger: new adapters.DynamoLedger(db, names.deliveries),
+    mailer: new SesMailer(ses),
+    clock: systemClock,
+    campaign: campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys),
+    gate: new adapters.DynamoRecipientGate(db, names.subscribers),
+    counters,
+    concurrency: BATCH_CONCURRENCY,
+    ...(rate ? ratePorts({ sendRate: rate, senderConcurrency: 1 }, async () => ({ maxSendRate: rate, max24HourSend: -1, sentLast24Hours: 0 })) : {}),
+  });
+  const queue = new LocalQueue({ name: 'bench', handler: sender, batchSize: 1, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+  queue.start();
+  const planner = makePlannerHandler({ content, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), queue: new LocalSendQueue(queue), clock: systemClock, counters });
+  return { queue, planner, counters, ses };
+}
+
+/** Figures the model uses, filled by send-throughput. */
+const measured: { pipelineRate?: number; bareRate?: number } = {};
+
+async function sendThroughput(): Promise<void> {
+  const N = Number(process.env.BENCH_SEND_N ?? 5_000);
+  const env = await emulators();
+  const w = await world(N, 'bt');
+  await clearSesStore(env.ses);
+  const p = await pipeline(w.names, env.ses);
+  const t0 = performance.now();
+  const planned = await p.planner({ issueId: w.issueId });
+  await p.queue.drain(60 * 60_000);
+  const pipeSeconds = (performance.now() - t0) / 1000;
+  await p.queue.stop();
+  const progress = await p.counters.get(w.issueId);
+  await clearSesStore(env.ses);
+
+  // The bare loop: the same number of SendRawEmail calls, same concurrency, nothing else.
+  // Each call carries a real digest, composed as the sender does, so the emulator parses the same bytes.
+  const { campaignCache } = await import('../lambdas/sender/handler');
+  const { parseSigningKeys } = await import('../lambdas/core/tokens');
+  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
+  const campaign = await campaignCache(w.content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys)({ campaignId: w.issueId, kind: 'digest', recipients: [] });
+  let next = 0;
+  const t1 = performance.now();
+  const worker = async () => {
+    while (next < N) {
+      const i = next++;
+      const raw = campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@bench.example.com` }, new Date());
+      await p.ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: 'brief@bench.example.org', Destinations: [`reader${i}@bench.example.com`] }));
+    }
+  };
+  await Promise.all(Array.from({ length: QUEUE_CONCURRENCY * BATCH_CONCURRENCY }, worker));
+  const bareSeconds = (performance.now() - t1) / 1000;
+  await clearSesStore(env.ses);
+  p.ses.destroy();
+
+  const pipeRate = N / pipeSeconds;
+  const bareRate = N / bareSeconds;
+  measured.pipelineRate = pipeRate;
+  measured.bareRate = bareRate;
+  const ratio = pipeRate / bareRate;
+  console.log(`\nsend-throughput: ${fmt(N)} subscribers, ${QUEUE_CONCURRENCY} senders x ${BATCH_CONCURRENCY} sends in flight, DynamoDB Local + SES emulator`);
+  console.log(`  pipeline (plan + queue + sender + ledger + counters)  ${fmt(pipeRate)} msg/s  (${fmt(pipeSeconds, 1)} s; ${JSON.stringify(planned.status)}, sent ${progress?.sent})`);
+  console.log(`  bare SendRawEmail loop, same concurrency            ${fmt(bareRate)} msg/s  (${fmt(bareSeconds, 1)} s)`);
+  console.log(`  ratio ${fmt(ratio, 2)}   target >= 0.9: ${pass(ratio >= 0.9)}`);
+  if (progress?.sent !== N) console.log(`  WARNING: sent ${progress?.sent} of ${N}`);
+  if (ratio < 0.9) process.exitCode = 1;
+}
+
+async function sendRate(): Promise<void> {
+  const N = Number(process.env.BENCH_RATE_N ?? 600);
+  const limit = Number(process.env.BENCH_RATE ?? 20);
+  const env = await emulators();
+  const w = await world(N, 'br');
+  const arrivals: number[] = [];
+  const recorder = await startSesRecorder(env.ses, {
+    keep: false,
+    intercept: (_n, call) => {
+      if (call.action === 'SendRawEmail') arrivals.push(performance.now());
+      return undefined;
+    },
+  });
+  const p = await pipeline(w.names, recorder.endpoint, limit);
+  await p.planner({ issueId: w.issueId });
+  await p.queue.drain(60 * 60_000);
+  await p.queue.stop();
+  await recorder.close();
+  p.ses.destroy();
+  await clearSesStore(env.ses);
+  let peak = 0;
+  for (let i = 0, j = 0; i < arrivals.length; i++) {
+    while (arrivals[i] - arrivals[j] >= 1000) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  const average = (arrivals.length - 1) / ((arrivals[arrivals.length - 1] - arrivals[0]) / 1000);
+  console.log(`\nsend-rate: ${fmt(N)} messages at a fixed ${limit} msg/s, ${QUEUE_CONCURRENCY} sender invocations in one process sharing its pacer (on AWS each gets rate / maxConcurrency)`);
+  console.log(`  largest count in any 1-second window  ${peak}  (${fmt(peak / limit, 3)}x the limit)   target <= 1.05x: ${pass(peak <= limit * 1.05)}`);
+  console.log(`  average rate over the send            ${fmt(average, 1)} msg/s  (${fmt(average / limit, 3)}x)   target >= 0.9x: ${pass(average >= limit * 0.9)}`);
+  if (peak > limit * 1.05 || average < limit * 0.9) process.exitCode = 1;
+}
+
+async function peakMemory(n: number): Promise<{ rss: number; heap: number; seconds: number }> {
+  const env = await emulators();
+  const w = await world(n, `bm${n}`);
+  await clearSesStore(env.ses);
+  global.gc?.();
+  const base = process.memoryUsage();
+  let rss = 0;
+  let heap = 0;
+  const sample = setInterval(() => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss - base.rss);
+    heap = Math.max(heap, m.heapUsed);
+  }, 50);
+  // The emulator keeps every message; empty it as the send goes so its child stays small too.
+  const clearing = setInterval(() => void clearSesStore(env.ses).catch(() => undefined), 2_000);
+  const p = await pipeline(w.names, env.ses);
+  const t0 = performance.now();
+  await p.planner({ issueId: w.issueId });
+  await p.queue.drain(60 * 60_000);
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sample);
+  clearInterval(clearing);
+  await p.queue.stop();
+  p.ses.destroy();
+  await clearSesStore(env.ses);
+  return { rss: rss / 2 ** 20, heap: heap / 2 ** 20, seconds };
+}
+
+async function sendMemory(): Promise<void> {
+  const small = Number(process.env.BENCH_MEM_SMALL ?? 1_000);
+  const large = Number(process.env.BENCH_MEM_LARGE ?? 10_000);
+  const a = await peakMemory(small);
+  const b = await peakMemory(large);
+  console.log(`\nsend-memory: this process only (SES emulator in a child process, DynamoDB Local in Java); peak heap used, peak RSS growth over the start`);
+  console.log(`  ${fmt(small).padStart(8)} subscribers  heap ${fmt(a.heap, 1)} MB  RSS +${fmt(a.rss, 1)} MB  (${fmt(a.seconds, 1)} s)`);
+  console.log(`  ${fmt(large).padStart(8)} subscribers  heap ${fmt(b.heap, 1)} MB  RSS +${fmt(b.rss, 1)} MB  (${fmt(b.seconds, 1)} s)`);
+  const ratio = b.heap / a.heap;
+  console.log(`  heap ratio ${fmt(ratio, 2)}   target <= 1.2: ${pass(ratio <= 1.2)}`);
+  if (ratio > 1.2) process.exitCode = 1;
+}
+
+/**
+ * The cost model for 1,000,000 subscribers. Prices (us-east-1, on demand, 2025 list prices):
+ * Lambda arm64 $0.0000133334 per GB-s + $0.20 per million requests; DynamoDB $1.25 per million
+ * write request units, $0.25 per million read units; SQS $0.40 per million requests (64 KB
+ * chunks); SES $0.10 per 1,000 messages.
+ */
+async function model(): Promise<void> {
+  const N = 1_000_000;
+  const batch = 50;
+  const batches = N / batch;
+  // Per batch: the sender's DynamoDB work is 50 claims + 50 markSent (writes), one BatchGet of
+  // 50 (reads, consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
+  // SendMessageBatch), receive, delete (Lambda's poller), ~3 requests a batch (each body < 64 KB).
+  const writesPerBatch = batch * 2 + 1;
+  const readsPerBatch = batch;
+  const sqsPerBatch = 0.1 + 2;
+  // Time in a sender: at a paced rate r per sender, a batch takes 50/r seconds; the cost of
+  // compute is the paced time (the function waits for its slots), plus the measured per-batch work.
+  const localPerMessageMs = measured.pipelineRate ? (QUEUE_CONCURRENCY * BATCH_CONCURRENCY * 1000) / measured.pipelineRate : 20;
+  console.log(`\nmodel: 1,000,000 subscribers, batches of ${batch} (${fmt(batches)} sender invocations), 512 MB senders`);
+  console.log(`  measured here: ${measured.pipelineRate ? `${fmt(measured.pipelineRate)} msg/s through the local pipeline` : 'no throughput run (using 20 ms a message)'}; SES's own ~100 ms a call on AWS`);
+  console.log('  rate (msg/s) | senders | wall time | sender invocations | planner invocations | Lambda $ | DynamoDB $ | SQS $ | SES $ | total $');
+  for (const rate of [14, 100, 1000]) {
+    // Senders needed: each keeps 8 sends in flight at ~100 ms a call = 80 msg/s at most.
+    const senders = Math.max(2, Math.ceil(rate / 80));
+    const wallSeconds = N / rate;
+    const perSender = rate / senders;
+    const batchSeconds = batch / perSender + (batch * localPerMessageMs) / 1000 / BATCH_CONCURRENCY;
+    const gbSeconds = batches * batchSeconds * 0.5;
+    // Planner: pages 500 a Query, ~2,000 Queries and 2,000 SendMessageBatch calls; at the local
+    // planning pace a piece of 4 minutes covers ~all of it, so a handful of pieces.
+    const plannerInvocations = Math.max(1, Math.ceil(N / 400_000));
+    const lambda = gbSeconds * 0.0000133334 + ((batches + plannerInvocations) / 1e6) * 0.2;
+    const dynamo = ((batches * writesPerBatch) / 1e6) * 1.25 + ((batches * readsPerBatch + N / 2) / 1e6) * 0.25;
+    const sqs = ((batches * sqsPerBatch) / 1e6) * 0.4;
+    const ses = (N / 1000) * 0.1;
+    const hours = wallSeconds / 3600;
+    console.log(
+      `  ${String(rate).padStart(12)} | ${String(senders).padStart(7)} | ${hours >= 1 ? `${fmt(hours, 1)} h` : `${fmt(wallSeconds / 60, 1)} min`} | ${fmt(batches)} | ${plannerInvocations} | ${fmt(lambda, 2)} | ${fmt(dynamo, 2)} | ${fmt(sqs, 2)} | ${fmt(ses, 2)} | ${fmt(lambda + dynamo + sqs + ses, 2)}`,
+    );
+  }
+}
+
+export async function stopBenchEmulators(): Promise<void> {
+  if (shared) await (await shared).stop();
+  shared = undefined;
+}
+
+export const SEND_SECTIONS: Record<string, () => Promise<void>> = {
+  'send-throughput': sendThroughput,
+  'send-rate': sendRate,
+  'send-memory': sendMemory,
+  model,
+};

@@ -1,0 +1,31 @@
+/** `status` and `redrive`: a campaign's counters, and putting dead-lettered send jobs back. */
+import type { Command } from 'commander';
+import { describeProgress } from '../../lambdas/core/campaign-status';
+import type { WithTarget } from './target';
+
+export function register(program: Command, withTarget: WithTarget): void {
+  program
+    .command('status')
+    .description("show an issue's send progress: queued, sent, failed, suppressed, skipped (default: the latest issue)")
+    .argument('[issue]', 'issue id')
+    .action(async (issueId: string | undefined) => {
+      await withTarget(async (t) => {
+        const id = issueId ?? (await t.content.latestIssue())?.id;
+        if (!id) return console.log('no issue published yet');
+        const progress = await t.counters?.get(id);
+        if (!progress) return console.log(`${id}: not sent yet`);
+        console.log(describeProgress(progress));
+        console.log(`queued ${progress.queued} (a re-plan after a crash queues again; the ledger skips who was served)`);
+      });
+    });
+
+  program
+    .command('redrive')
+    .description('put dead-lettered send jobs back on the send queue (AWS: SQS StartMessageMoveTask; local: plan unfinished issues again)')
+    .action(async () => {
+      await withTarget(async (t) => {
+        if (!t.redrive) throw new Error('this target cannot redrive');
+        console.log(await t.redrive());
+      });
+    });
+}

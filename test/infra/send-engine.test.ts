@@ -1,0 +1,66 @@
+/**
+ * The send engine's infrastructure: the sender's rate settings and lease, the send-time check
+ * on Subscribers, GetSendQuota granted alone, and the planner's continuation queue.
+ */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BriefingStack } from '../../lib/briefing-stack';
+import { readConfig } from '../../lib/config';
+
+const defaults: Record<string, unknown> = require('../../cdk.json').context;
+
+function synth(context: Record<string, unknown> = {}): Template {
+  const all = { ...defaults, ...context };
+  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) }));
+}
+
+const template = synth({ senderConcurrency: 4 });
+
+function fn(t: Template, text: string) {
+  const found = t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp(text) } });
+  expect(Object.keys(found)).toHaveLength(1);
+  return Object.values(found)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+}
+
+describe('send engine infrastructure', () => {
+  it('tells each sender the concurrency it shares the rate with, and a claim lease of twice its timeout', () => {
+    const vars = fn(template, 'Sends one queued batch').Properties.Environment.Variables;
+    expect(vars.SENDER_CONCURRENCY).toBe('4');
+    expect(vars.CLAIM_LEASE_MS).toBe('120000');
+    expect(vars.SEND_RATE).toBeUndefined();
+    expect(vars.SUBSCRIBERS_TABLE).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 }, BatchSize: 1 });
+  });
+
+  it('passes a fixed rate and a share given as CDK context to the sender', () => {
+    const vars = fn(synth({ sendRate: '14', sendRateShare: '0.5' }), 'Sends one queued batch').Properties.Environment.Variables;
+    expect(vars.SEND_RATE).toBe('14');
+    expect(vars.SEND_RATE_SHARE).toBe('0.5');
+  });
+
+  it('stops the synth on a bad sendRateShare (1.5), naming the setting', () => {
+    expect(() => synth({ sendRateShare: '1.5' })).toThrow(/sendRateShare/);
+  });
+
+  it('grants ses:GetSendQuota on "*" in a statement of its own, nothing else from SES', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const quota = statements.filter((s) => [s.Action].flat().includes('ses:GetSendQuota'));
+    expect(quota).toHaveLength(1);
+    expect([quota[0].Action].flat().filter((a) => a.startsWith('ses:'))).toEqual(['ses:GetSendQuota']);
+  });
+
+  it('gives the planner a continuation queue (with a dead-letter queue) that it writes and is triggered by', () => {
+    const vars = fn(template, 'queues its audience').Properties.Environment.Variables;
+    expect(vars.PLAN_QUEUE_URL).toBeDefined();
+    expect(vars.DELIVERIES_TABLE).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulingContinuationQueue'), 'Arn'] },
+      BatchSize: 1,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulingContinuationDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
+    });
+  });
+});
