@@ -1,6 +1,7 @@
 /**
- * Three projects: unit (pure code, mocks allowed), integration (DynamoDB Local and the SES
- * emulator, started on free ports by test/support/global-setup.ts), infra (CDK assertions, cdk-nag).
+ * Four projects: unit (pure code, mocks allowed), integration (DynamoDB Local and the SES
+ * emulator, started on free ports by test/support/global-setup.ts), infra (CDK assertions,
+ * cdk-nag), e2e (real Chromium against `npm start`).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -19,5 +20,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // A real browser (Debian's chromium, driven by playwright-core) against `npm start`.
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

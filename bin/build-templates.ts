@@ -22,6 +22,8 @@ export const COMPILED_FILE = path.join(TEMPLATES_DIR, 'compiled', 'templates.jso
  */
 export const TEMPLATE_SOURCES = {
   digest: { mjml: 'digest.mjml', text: 'digest.txt.hbs' },
+  confirmation: { mjml: 'confirmation.mjml', text: 'confirmation.txt.hbs' },
+  welcome: { mjml: 'welcome.mjml', text: 'welcome.txt.hbs' },
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_SOURCES;

@@ -9,13 +9,16 @@ import { withTarget, type WithTarget } from './cli/target';
 import * as content from './cli/content';
 import * as sending from './cli/sending';
 import * as subscribers from './cli/subscribers';
+import * as status from './cli/status';
+import * as privacy from './cli/privacy';
+import * as sesEvents from './cli/ses-events';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
   .option('--stack <name>', 'act on a deployed stack (tables and queue from its outputs) instead of the local one');
 
 const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
-for (const group of [content, sending, subscribers]) group.register(program, target);
+for (const group of [content, sending, subscribers, privacy, sesEvents, status]) group.register(program, target);
 
 program.parseAsync().catch((e: Error) => {
   console.error(`error: ${e.message}`);

@@ -5,6 +5,7 @@ import { Api } from './constructs/api';
 import type { BriefingFunction } from './constructs/briefing-function';
 import { Monitoring } from './constructs/monitoring';
 import { Scheduling } from './constructs/scheduling';
+import { SesEvents } from './constructs/ses-events';
 import { Sending } from './constructs/sending';
 import { Storage } from './constructs/storage';
 
@@ -21,6 +22,7 @@ export class BriefingStack extends Stack {
   readonly scheduling: Scheduling;
   readonly api: Api;
   readonly monitoring: Monitoring;
+  readonly sesEvents: SesEvents;
 
   constructor(scope: Construct, id: string, props: BriefingStackProps) {
     const { config } = props;
@@ -34,28 +36,50 @@ export class BriefingStack extends Stack {
       senderEmail: config.senderEmail,
       senderName: config.senderName,
       maxConcurrency: config.senderConcurrency,
+      subscribersTable: this.storage.subscribers,
     });
 
     this.scheduling = new Scheduling(this, 'Scheduling', {
       contentTable: this.storage.content,
       subscribersTable: this.storage.subscribers,
       sendQueue: this.sending.queue,
+      deliveriesTable: this.storage.deliveries,
       scheduleCron: config.scheduleCron,
       timeZone: config.timeZone,
     });
 
-    this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers });
+    // Other sites allowed to POST /subscribe from their pages: `-c corsOrigins=https://a.example,https://b.example`.
+    const corsOrigins = String(this.node.tryGetContext('corsOrigins') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers, corsOrigins });
     this.sending.grantTokenSecret(this.api.handler.fn);
     // Links in mail point at the public URL when there is one (a custom domain), else at the API itself.
     this.sending.setPublicBaseUrl(config.publicBaseUrl ?? this.api.url);
+    // The API sends the confirmation and welcome messages itself.
+    this.sending.grantSendMail(this.api.handler.fn);
+    this.api.setMailSettings({ senderEmail: config.senderEmail, senderName: config.senderName, publicBaseUrl: config.publicBaseUrl ?? this.api.url });
+
+    // Bounces, complaints and deliveries: configuration set ─► SNS ─► ses-events function.
+    this.sesEvents = new SesEvents(this, 'SesEvents', {
+      subscribersTable: this.storage.subscribers,
+      deliveriesTable: this.storage.deliveries,
+    });
+    this.sending.publishEventsTo(this.sesEvents.topic);
 
     const functions: Record<string, BriefingFunction> = {
       Sender: this.sending.sender,
       DigestPlanner: this.scheduling.planner,
       Api: this.api.handler,
+      SesEvents: this.sesEvents.handler,
     };
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      deadLetterQueues: { Send: this.sending.deadLetterQueue, Schedule: this.scheduling.deadLetterQueue },
+      deadLetterQueues: {
+        Send: this.sending.deadLetterQueue,
+        Schedule: this.scheduling.deadLetterQueue,
+        SesEvents: this.sesEvents.deadLetterQueue,
+      },
       functions: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])),
       alarmEmail: config.alarmEmail,
       topicDisplayName: `${config.newsletterName} alarms`,

@@ -15,6 +15,10 @@ export interface Target {
   plan(issueId?: string): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
   /** Local only: wait for the in-process queue and show progress. On AWS the deployed sender works on its own. */
   waitForSends?(batches: number): Promise<{ deadLettered: number }>;
+  /** Per-issue send counters and state. */
+  counters?: import('../../lambdas/core/ports').CampaignCounters;
+  /** Put dead-lettered send jobs back; returns what was done, for the operator. */
+  redrive?(): Promise<string>;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -31,12 +35,16 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const content = new DynamoContentStore(documentClient(), out.contentTable);
     const subscribers = new DynamoSubscriberStore(documentClient(), out.subscribersTable);
     const queue = new SqsSendQueue(sqsClient(), out.sendQueueUrl);
+    const { DynamoCampaignCounters } = await import('../../lambdas/adapters/dynamodb');
+    const counters = new DynamoCampaignCounters(documentClient(), out.deliveriesTable);
     return fn({
       content,
       subscribers,
       ledger: new DynamoLedger(documentClient(), out.deliveriesTable),
       clock: systemClock,
-      plan: (issueId) => planDigest({ content, subscribers, queue, clock: systemClock }, { issueId }),
+      plan: (issueId) => planDigest({ content, subscribers, queue, clock: systemClock, counters }, { issueId }),
+      counters,
+      redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
     });
   }
 
@@ -59,15 +67,37 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       subscribers: new DynamoSubscriberStore(documentClient(), t.subscribers),
       ledger: new DynamoLedger(documentClient(), t.deliveries),
       clock: systemClock,
-      plan: (issueId) => rt.planDigest({ issueId }),
+      // The local queue lives in this process: an issue left unfinished by a killed run is
+      // planned again (resume), and the ledger turns everyone already served into a skip.
+      plan: (issueId) => rt.planDigest({ issueId, resume: true }),
+      counters: rt.counters,
+      async redrive() {
+        const moved = rt.queue.redrive();
+        const result = await rt.planDigest({ resume: true });
+        if (result.status !== 'skipped') await rt.queue.drain(60 * 60_000);
+        return `${moved} dead-lettered job(s) in this process moved back; latest issue: ${result.status === 'skipped' ? `nothing to resume (${result.reason})` : `re-planned ${result.recipients} recipient(s), sent what was missing`}`;
+      },
       async waitForSends(batches) {
         const bar = new SingleBar({ format: 'sending |{bar}| {value}/{total} batches', hideCursor: true }, Presets.shades_classic);
         bar.start(batches, 0);
         const timer = setInterval(() => bar.update(Math.min(batches, rt.queue.stats().delivered)), 200);
+        // The campaign counters drive a second line: recipients done (sent, failed, suppressed) of the audience.
+        const campaignId = (await import('./sending')).currentCampaign;
+        const people = campaignId ? new SingleBar({ format: 'recipients |{bar}| {value}/{total} {detail}', hideCursor: true }, Presets.shades_classic) : undefined;
+        const peopleTimer = people
+          ? setInterval(() => {
+              void rt.counters.get(campaignId!).then((p) => {
+                if (!p) return;
+                people.setTotal(p.planned ?? p.queued);
+                people.update(p.sent + p.failed + p.suppressed, { detail: `${p.sent} sent, ${p.failed} failed, ${p.suppressed} suppressed, ${p.skipped} skipped` });
+              });
+            }, 500)
+          : undefined;
         try {
           await rt.queue.drain(60 * 60_000);
         } finally {
           clearInterval(timer);
+          if (peopleTimer) clearInterval(peopleTimer);
           bar.update(Math.min(batches, rt.queue.stats().delivered));
           bar.stop();
         }
@@ -79,3 +109,17 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
   }
 }
 
+
+/**
+ * Move the deployed send queue's dead letters back (SQS StartMessageMoveTask from the
+ * dead-letter queue named in its redrive policy to the queue itself).
+ */
+async function redriveDeployed(sqs: import('@aws-sdk/client-sqs').SQSClient, queueUrl: string): Promise<string> {
+  const { GetQueueAttributesCommand, StartMessageMoveTaskCommand } = await import('@aws-sdk/client-sqs');
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'RedrivePolicy'] }));
+  const queueArn = attrs.Attributes?.QueueArn;
+  const dlqArn = attrs.Attributes?.RedrivePolicy ? (JSON.parse(attrs.Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
+  if (!queueArn || !dlqArn) throw new Error('the send queue has no dead-letter queue in its redrive policy');
+  const task = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: queueArn }));
+  return `moving dead letters back to the send queue (task ${task.TaskHandle ?? '?'}); the ledger skips anyone already served`;
+}

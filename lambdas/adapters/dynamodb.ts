@@ -22,6 +22,8 @@ import {
 import { audienceShard, inDigestAudience } from '../core/audience';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
 import type { AudiencePage, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
+import type { CampaignCounters, RecipientGate } from '../core/ports';
+import { isComplete, zeroCounters, type CampaignProgress, type CampaignState, type Counters } from '../core/campaign-status';
 
 const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
 
@@ -200,22 +202,51 @@ export class DynamoLedger implements Ledger {
     private readonly table: string,
   ) {}
 
-  async claim(campaignId: string, subscriberId: string, at: Date): Promise<ClaimResult> {
+  async claim(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<ClaimResult> {
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
-          ConditionExpression: 'attribute_not_exists(subscriberId)',
+          // A new claim, or the take-over of a claim whose holder died (older than the lease).
+          // ISO timestamps of one format compare in time order as strings.
+          ConditionExpression: staleBefore
+            ? 'attribute_not_exists(subscriberId) OR (#s = :claimed AND claimedAt < :stale)'
+            : 'attribute_not_exists(subscriberId)',
+          ...(staleBefore
+            ? { ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':claimed': 'claimed', ':stale': staleBefore.toISOString() } }
+            : {}),
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return 'claimed';
+      return out.Attributes ? 'reclaimed' : 'claimed';
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) {
         const status = (e.Item as { status?: { S?: string } } | undefined)?.status?.S;
         return status === 'claimed' ? 'in-flight' : 'already-sent';
       }
+      throw e;
+    }
+  }
+
+  async markSuppressed(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { campaignId, subscriberId, status: 'suppressed', claimedAt: at.toISOString() },
+          ConditionExpression: staleBefore
+            ? 'attribute_not_exists(subscriberId) OR (#s = :claimed AND claimedAt < :stale)'
+            : 'attribute_not_exists(subscriberId)',
+          ...(staleBefore
+            ? { ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':claimed': 'claimed', ':stale': staleBefore.toISOString() } }
+            : {}),
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
       throw e;
     }
   }
@@ -244,16 +275,17 @@ export class DynamoLedger implements Ledger {
     );
   }
 
-  async release(campaignId: string, subscriberId: string): Promise<void> {
+  async release(campaignId: string, subscriberId: string, claimedAt?: Date): Promise<void> {
     await this.db
       .send(
         new DeleteCommand({
           TableName: this.table,
           Key: { campaignId, subscriberId },
-          // Only a claim that never got as far as SES may be given back.
-          ConditionExpression: '#s = :claimed',
+          // Only a claim that never got as far as SES may be given back, and only the caller's
+          // own (not one another sender took over since).
+          ConditionExpression: claimedAt ? '#s = :claimed AND claimedAt = :at' : '#s = :claimed',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':claimed': 'claimed' },
+          ExpressionAttributeValues: claimedAt ? { ':claimed': 'claimed', ':at': claimedAt.toISOString() } : { ':claimed': 'claimed' },
         }),
       )
       .catch((e) => {
@@ -280,7 +312,8 @@ export class DynamoLedger implements Ledger {
           ExclusiveStartKey: start,
         }),
       );
-      items.push(...((out.Items ?? []) as Delivery[]));
+      // The campaign's counters share its partition; they are not a delivery.
+      items.push(...((out.Items ?? []) as Delivery[]).filter((d) => d.subscriberId !== SUMMARY_KEY));
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
@@ -293,3 +326,153 @@ function stripKey<T>(item: Record<string, unknown>): T {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- campaign progress and send-time checks (the send engine) ------------------------------
+
+/**
+ * Sort key of a campaign's summary item in the Deliveries table: its counters live next to its
+ * deliveries (same partition), and `#` never starts a subscriber id.
+ */
+export const SUMMARY_KEY = '#summary';
+
+/**
+ * Per-campaign counters as one item per campaign, updated with atomic ADDs (one per batch, so
+ * even at 1,000 messages a second it takes ~20 writes a second, well under an item's 1,000).
+ */
+export class DynamoCampaignCounters implements CampaignCounters {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async add(campaignId: string, delta: Partial<Counters>, at: Date): Promise<void> {
+    const entries = Object.entries(delta).filter(([, v]) => typeof v === 'number' && v !== 0);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':at': at.toISOString() };
+    const adds = entries.map(([k, v], i) => {
+      names[`#c${i}`] = k;
+      values[`:c${i}`] = v;
+      return `#c${i} :c${i}`;
+    });
+    // lastSentAt lets a pause end by itself: a campaign is paused while its pause is newer.
+    const sets = ['updatedAt = :at', ...((delta.sent ?? 0) > 0 ? ['lastSentAt = :at'] : [])];
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async startPlanning(campaignId: string, at: Date): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        UpdateExpression: 'SET #st = :planning, updatedAt = :at, startedAt = if_not_exists(startedAt, :at)',
+        ExpressionAttributeNames: { '#st': 'state' },
+        ExpressionAttributeValues: { ':planning': 'planning', ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async finishPlanning(campaignId: string, planned: number, at: Date): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        UpdateExpression: 'SET #st = :queued, planned = :n, updatedAt = :at',
+        ExpressionAttributeNames: { '#st': 'state' },
+        ExpressionAttributeValues: { ':queued': 'queued', ':n': planned, ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async setState(campaignId: string, state: CampaignState, at: Date, reason?: string): Promise<void> {
+    // A pause is recorded as its time (see get()); other states replace the state.
+    const paused = state === 'paused';
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        UpdateExpression: paused ? 'SET pausedAt = :at, reason = :r, updatedAt = :at' : 'SET #st = :s, updatedAt = :at',
+        ...(paused ? {} : { ExpressionAttributeNames: { '#st': 'state' } }),
+        ExpressionAttributeValues: paused ? { ':at': at.toISOString(), ':r': reason ?? 'paused' } : { ':s': state, ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async get(campaignId: string): Promise<CampaignProgress | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId: SUMMARY_KEY }, ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const i = out.Item as Record<string, unknown>;
+    const counters = zeroCounters();
+    for (const k of Object.keys(counters) as (keyof typeof counters)[]) counters[k] = Number(i[k] ?? 0);
+    const pausedAt = i.pausedAt as string | undefined;
+    const lastSentAt = i.lastSentAt as string | undefined;
+    const progress: CampaignProgress = {
+      campaignId,
+      ...counters,
+      state: (i.state as CampaignState | undefined) ?? 'queued',
+      planned: i.planned === undefined ? undefined : Number(i.planned),
+      startedAt: i.startedAt as string | undefined,
+      updatedAt: i.updatedAt as string | undefined,
+    };
+    if (isComplete(progress)) progress.state = 'done';
+    else if (pausedAt && (!lastSentAt || pausedAt > lastSentAt)) {
+      progress.state = 'paused';
+      progress.reason = i.reason as string | undefined;
+    }
+    return progress;
+  }
+}
+
+/**
+ * The send-time check on the Subscribers table: one BatchGetItem by address for a batch (at
+ * most 50 keys, under BatchGetItem's 100), reading only what decides.
+ */
+export class DynamoRecipientGate implements RecipientGate {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async allowed(recipients: { subscriberId: string; email: string }[]): Promise<Set<string>> {
+    const allowed = new Set<string>();
+    const unique = [...new Set(recipients.map((r) => r.email))];
+    const wanted = new Map(recipients.map((r) => [r.email, r.subscriberId]));
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((email) => ({ email }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const out = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'email, subscriberId, #s, digest, suppressed',
+                ExpressionAttributeNames: { '#s': 'status' },
+              },
+            },
+          }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) {
+          const s = item as Pick<Subscriber, 'email' | 'subscriberId' | 'status' | 'digest' | 'suppressed'>;
+          // The same address re-created under another id is another person's subscription.
+          if (s.status === 'confirmed' && s.digest !== false && !s.suppressed && wanted.get(s.email) === s.subscriberId) {
+            allowed.add(s.subscriberId);
+          }
+        }
+        keys = out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return allowed;
+  }
+}

@@ -1,26 +1,210 @@
 /**
- * Small server-rendered pages for the unsubscribe flow. Handlebars escapes every value.
- * (The full subscribe and preferences pages are a later feature; these share its look.)
+ * The server-rendered pages: subscribe, "check your inbox", confirm, preferences, unsubscribe,
+ * and one page per error. Handlebars escapes every value. No script, no remote asset: one
+ * inline style sheet (allowed by the CSP the handler sends) with system fonts.
+ *
+ * Accessibility: `lang`, a skip-free single landmark, every control labelled, fieldsets with
+ * legends for groups, errors tied to their field with `aria-describedby` and announced with
+ * `role="alert"`, a visible focus ring, text contrast of at least 7:1 on white, and a layout
+ * that fits a 320 px wide phone screen.
  */
 import Handlebars from 'handlebars';
+import { CONSENT_WORDING, TIME_ZONES, TOPICS } from '../core/subscription';
+import type { Subscriber, SubscriptionChoices } from '../core/model';
 
-const layout = Handlebars.compile(`<!doctype html>
+const hb = Handlebars.create();
+hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hb.registerHelper('includes', (list: unknown, x: unknown) => Array.isArray(list) && list.includes(x));
+
+const STYLE = `
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;background:#eef1f5;color:#111827;line-height:1.55;font-size:1.0625rem}
+header{background:#0f2a4a;color:#fff;padding:1rem 1.25rem}
+header p{margin:0;max-width:36rem;margin-inline:auto;font-weight:700;letter-spacing:.01em}
+main{max-width:36rem;margin:1.5rem auto;padding:1.5rem 1.25rem;background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(15,42,74,.12)}
+@media (max-width:40rem){main{margin:0;border-radius:0;box-shadow:none}}
+h1{font-size:1.6rem;line-height:1.25;margin:0 0 .75rem}
+p{margin:0 0 1rem}
+a{color:#1d4ed8}
+label{display:block;font-weight:600;margin-bottom:.3rem}
+input[type=email],select{width:100%;font:inherit;padding:.65rem .75rem;border:2px solid #4b5563;border-radius:6px;background:#fff;color:#111827}
+fieldset{border:1px solid #9ca3af;border-radius:8px;margin:0 0 1.1rem;padding:.75rem 1rem .4rem}
+legend{font-weight:600;padding:0 .35rem}
+.field{margin-bottom:1.1rem}
+.check{display:flex;gap:.6rem;align-items:flex-start;margin-bottom:.55rem}
+.check input{width:1.25rem;height:1.25rem;margin:.2rem 0 0;flex:none;accent-color:#0b3d91}
+.check label{font-weight:400;margin:0}
+.topics{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));column-gap:1rem}
+.hint{color:#374151;font-size:.95rem;margin:.3rem 0 0}
+fieldset .hint{margin:0 0 .6rem}
+.consent{color:#374151;font-size:.95rem}
+button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border:0;border-radius:6px;background:#0b3d91;color:#fff;cursor:pointer;min-height:2.75rem}
+button.secondary{background:#fff;color:#0b3d91;border:2px solid #0b3d91}
+button.danger{background:#9f1239}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #b45309;outline-offset:2px}
+.error{border-left:4px solid #9f1239;background:#fff1f2;color:#7f1d1d;padding:.75rem 1rem;border-radius:4px;margin:0 0 1rem}
+.ok{border-left:4px solid #166534;background:#f0fdf4;color:#14532d;padding:.75rem 1rem;border-radius:4px;margin:0 0 1rem}
+.error p:last-child,.ok p:last-child{margin-bottom:0}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0 0 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin-top:.5rem}
+hr{border:0;border-top:1px solid #d1d5db;margin:1.5rem 0}
+footer{max-width:36rem;margin:0 auto 2rem;padding:0 1.25rem;color:#374151;font-size:.9rem}
+`;
+
+const layout = hb.compile(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{title}}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
-main{max-width:34rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:8px}
-h1{font-size:1.5rem;margin-top:0}button{font:inherit;padding:.7rem 1.4rem;border:0;border-radius:6px;background:#0b3d91;color:#fff;cursor:pointer}
-button:focus-visible{outline:3px solid #f0b400;outline-offset:2px}.muted{color:#4a5360}
-</style></head>
-<body><main><h1>{{title}}</h1>{{#each lines}}<p>{{this}}</p>{{/each}}
-{{#if form}}<form method="post" action="{{form.action}}"><input type="hidden" name="token" value="{{form.token}}"><button type="submit">{{form.button}}</button></form>{{/if}}
-</main></body></html>`);
+<meta name="robots" content="noindex">
+<title>{{title}} · {{newsletter}}</title>
+<style>${STYLE}</style></head>
+<body><header><p>{{newsletter}}</p></header>
+<main>{{{content}}}</main>
+<footer><p>Your address is used only to send what you chose. Every message has a link to change your choices or leave.</p></footer>
+</body></html>`);
 
+const messageTpl = hb.compile(`<h1>{{title}}</h1>{{#if alert}}<div class="error" role="alert">{{/if}}{{#each lines}}<p>{{this}}</p>{{/each}}{{#if alert}}</div>{{/if}}
+{{#if form}}<form method="post" action="{{form.action}}"><input type="hidden" name="token" value="{{form.token}}"><div class="actions"><button type="submit"{{#if form.danger}} class="danger"{{/if}}>{{form.button}}</button></div></form>{{/if}}
+{{#if link}}<p><a href="{{link.href}}">{{link.text}}</a></p>{{/if}}`);
+
+const choicesPartial = `<fieldset><legend>What would you like to receive?</legend>
+<div class="check"><input type="checkbox" id="digest" name="digest" value="yes"{{#if choices.digest}} checked{{/if}}><label for="digest">The weekly digest (every Monday morning)</label></div>
+<div class="check"><input type="checkbox" id="alerts" name="alerts" value="yes"{{#if choices.alerts}} checked{{/if}}><label for="alerts">Breaking alerts (only when something important happens)</label></div>
+</fieldset>
+<fieldset><legend>Topics</legend><p class="hint" id="topics-hint">Leave all unticked to get every topic.</p>
+<div class="topics">{{#each topics}}<div class="check"><input type="checkbox" id="topic-{{id}}" name="topics" value="{{id}}" aria-describedby="topics-hint"{{#if (includes ../choices.topics id)}} checked{{/if}}><label for="topic-{{id}}">{{label}}</label></div>{{/each}}</div>
+</fieldset>
+<div class="field"><label for="timezone">Your time zone</label>
+<select id="timezone" name="timezone" aria-describedby="tz-hint">{{#each zones}}<option{{#if (eq this ../choices.timezone)}} selected{{/if}}>{{this}}</option>{{/each}}</select>
+<p class="hint" id="tz-hint">Alerts and the digest are dated in this time zone.</p></div>`;
+hb.registerPartial('choices', choicesPartial);
+
+const subscribeTpl = hb.compile(`<h1>Subscribe</h1>
+<p>Summaries of the week's security news between the EU and Japan, and alerts when something breaks. Free; leave any time.</p>
+{{#if error}}<div class="error" role="alert" id="form-error"><p>{{error}}</p></div>{{/if}}
+<form method="post" action="/subscribe" novalidate>
+<div class="field"><label for="email">Email address</label>
+<input type="email" id="email" name="email" autocomplete="email" inputmode="email" required maxlength="254" value="{{email}}"{{#if error}} aria-invalid="true" aria-describedby="form-error"{{/if}}></div>
+{{> choices}}
+<div class="hp" aria-hidden="true"><label for="website">Leave this field empty</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
+<p class="consent" id="consent">{{consent}}</p>
+<div class="actions"><button type="submit" aria-describedby="consent">Subscribe</button></div>
+</form>`);
+
+const preferencesTpl = hb.compile(`<h1>Your subscription</h1>
+{{#if saved}}<div class="ok" role="status"><p>Saved. Your next messages follow these choices.</p></div>{{/if}}
+{{#if error}}<div class="error" role="alert" id="form-error"><p>{{error}}</p></div>{{/if}}
+<dl><dt>Address</dt><dd>{{email}}</dd><dt>Status</dt><dd>{{statusText}}</dd></dl>
+{{#if active}}
+<form method="post" action="/preferences">
+<input type="hidden" name="token" value="{{token}}">
+{{> choices}}
+<div class="actions"><button type="submit">Save my choices</button></div>
+</form>
+<hr>
+<h2 style="font-size:1.2rem">Leave</h2>
+<form method="post" action="/unsubscribe"><input type="hidden" name="token" value="{{unsubscribeToken}}"><div class="actions"><button type="submit" class="danger">Unsubscribe from everything</button></div></form>
+{{else}}
+<p>You receive nothing from us. To subscribe again, use the <a href="/">subscribe page</a>; you will be asked to confirm your address.</p>
+{{/if}}`);
+
+export interface PageContext {
+  newsletter: string;
+}
+
+const page = (ctx: PageContext, title: string, content: string) => layout({ ...ctx, title, content });
+
+/** A titled page with paragraphs, an optional one-button form and an optional link. */
 export interface Page {
   title: string;
   lines: string[];
-  form?: { action: string; token: string; button: string };
+  form?: { action: string; token: string; button: string; danger?: boolean };
+  link?: { href: string; text: string };
+  /** Show the lines as an error. */
+  alert?: boolean;
 }
 
-export const renderPage = (p: Page): string => layout(p);
+export const renderPage = (p: Page, ctx: PageContext = { newsletter: 'Briefing' }): string => page(ctx, p.title, messageTpl(p));
+
+export function subscribePage(ctx: PageContext, v: { email?: string; choices: SubscriptionChoices; error?: string }): string {
+  return page(ctx, 'Subscribe', subscribeTpl({ ...v, topics: TOPICS, zones: TIME_ZONES, consent: CONSENT_WORDING }));
+}
+
+export function preferencesPage(
+  ctx: PageContext,
+  v: { subscriber: Subscriber; token: string; unsubscribeToken: string; choices?: SubscriptionChoices; saved?: boolean; error?: string },
+): string {
+  const s = v.subscriber;
+  const active = s.status === 'confirmed' && !s.suppressed;
+  const statusText = active
+    ? 'Subscribed'
+    : s.suppressed
+      ? 'Not receiving mail (messages to this address could not be delivered, or were reported as spam)'
+      : s.status === 'pending'
+        ? 'Waiting for you to confirm your address'
+        : 'Unsubscribed';
+  const choices = v.choices ?? { digest: s.digest, alerts: s.alerts, topics: s.topics, timezone: s.timezone };
+  return page(
+    ctx,
+    'Your subscription',
+    preferencesTpl({ email: s.email, statusText, active, token: v.token, unsubscribeToken: v.unsubscribeToken, choices, topics: TOPICS, zones: TIME_ZONES, saved: v.saved, error: v.error }),
+  );
+}
+
+export type ErrorKind = 'bad-link' | 'expired' | 'used' | 'used-confirmed' | 'too-many' | 'too-large' | 'not-found' | 'unavailable';
+
+/** One clear page per error: what happened, and what to do next. */
+export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
+  'bad-link': {
+    status: 400,
+    page: {
+      title: 'This link does not work',
+      lines: ['The link is incomplete or was changed on the way. Open it again from the most recent message we sent you, or copy the whole link into the address bar.'],
+      link: { href: '/', text: 'Go to the subscribe page' },
+      alert: true,
+    },
+  },
+  expired: {
+    status: 410,
+    page: {
+      title: 'This link has expired',
+      lines: ['Confirmation links work for 48 hours. Subscribe again with the same address and we will send you a new link.'],
+      link: { href: '/', text: 'Subscribe again' },
+      alert: true,
+    },
+  },
+  used: {
+    status: 410,
+    page: {
+      title: 'This link was already used or replaced',
+      lines: ['Each confirmation link works once, and only the newest one works. Use the link in the latest message we sent, or subscribe again to get a new one.'],
+      link: { href: '/', text: 'Go to the subscribe page' },
+      alert: true,
+    },
+  },
+  'used-confirmed': {
+    status: 200,
+    page: { title: 'You are already subscribed', lines: ['Your address is confirmed; there is nothing more to do. Every message has a link to change your choices.'] },
+  },
+  'too-many': {
+    status: 429,
+    page: {
+      title: 'Too many tries',
+      lines: ['We received many requests from your connection in a short time. Please wait a few minutes, then try again.'],
+      link: { href: '/', text: 'Back to the subscribe page' },
+      alert: true,
+    },
+  },
+  'too-large': {
+    status: 413,
+    page: { title: 'That request was too large', lines: ['The form sent more data than it ever needs. Please go back and try again.'], link: { href: '/', text: 'Back to the subscribe page' }, alert: true },
+  },
+  'not-found': {
+    status: 404,
+    page: { title: 'Page not found', lines: ['There is no page at this address.'], link: { href: '/', text: 'Go to the subscribe page' }, alert: true },
+  },
+  unavailable: {
+    status: 503,
+    page: { title: 'Something went wrong on our side', lines: ['Nothing was changed. Please try again in a few minutes.'], alert: true },
+  },
+};

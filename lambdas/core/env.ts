@@ -17,6 +17,10 @@ export const ENV = {
   tokenSecretArn: 'TOKEN_SECRET_ARN',
   /** Local: the signing keys themselves (JSON, see tokens.ts). Used when no secret ARN is set. */
   tokenKeys: 'TOKEN_KEYS',
+  /** Origins (comma-separated) whose pages may POST /subscribe as JSON (CORS). */
+  corsOrigins: 'CORS_ORIGINS',
+  /** Subscribe requests a minute per client, per function instance. */
+  subscribeRateLimit: 'SUBSCRIBE_RATE_LIMIT',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -32,6 +36,12 @@ const schemas = {
   configurationSet: z.string().optional(),
   tokenSecretArn: z.string().optional(),
   tokenKeys: z.string().optional(),
+  corsOrigins: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, `${'CORS_ORIGINS'} must list origins like https://www.example.org (no path)`))),
+  subscribeRateLimit: z.coerce.number().int().min(1).max(10_000).default(5),
 };
 
 export type EnvKey = keyof typeof schemas;

@@ -65,6 +65,48 @@ export interface Subscriber {
   unsubscribedAt?: string;
   /** Set by bounces and complaints: never mail this address again. */
   suppressed?: boolean;
+  /** Why and when the address was suppressed. */
+  suppressedReason?: SuppressionReason;
+  suppressedAt?: string;
+  /** Transient (soft) bounces in a row; a delivery resets it, the third suppresses. */
+  softBounces?: number;
+  lastBounceAt?: string;
+  complainedAt?: string;
+  /** What the reader agreed to, when, where and from which client (web sign-ups). */
+  consent?: ConsentRecord;
+  /** SHA-256 of the nonce in the pending confirmation link; removed once used. Never the token itself. */
+  confirmTokenHash?: string;
+  confirmExpiresAt?: string;
+  /** When the last confirmation message went out (re-sent at most once per 10 minutes). */
+  confirmationSentAt?: string;
+  /** Last change of preferences by the reader. */
+  preferencesUpdatedAt?: string;
+}
+
+export type SuppressionReason = 'bounce' | 'complaint' | 'soft-bounces';
+
+/** Proof of consent kept with each web subscriber (GDPR art. 7(1): the controller must be able to show it). */
+export interface ConsentRecord {
+  /** When the reader asked to subscribe (ISO). */
+  at: string;
+  /** The page or origin the request came from. */
+  page: string;
+  ip: string;
+  userAgent: string;
+  /** The exact wording shown next to the button. */
+  wording: string;
+  /** When the address was proven (the confirmation POST), ISO. */
+  confirmedAt?: string;
+  confirmedIp?: string;
+  confirmedUserAgent?: string;
+}
+
+/** Choices a reader makes on the subscribe and preferences pages. */
+export interface SubscriptionChoices {
+  digest: boolean;
+  alerts: boolean;
+  topics: string[];
+  timezone: string;
 }
 
 /** One recipient as the planner queues it: enough to send without reading the Subscribers table again. */
@@ -91,7 +133,7 @@ export const SEND_BATCH_SIZE = 50;
 export const AUDIENCE_SHARDS = 16;
 
 /** Ledger states of one (campaign, subscriber) delivery. */
-export type DeliveryStatus = 'claimed' | 'sent' | 'failed';
+export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'suppressed';
 
 export interface Delivery {
   campaignId: string;
@@ -101,4 +143,10 @@ export interface Delivery {
   sentAt?: string;
   sesMessageId?: string;
   error?: string;
+  /** Written from SES events (lambdas/usecases/ses-events.ts). */
+  deliveredAt?: string;
+  bouncedAt?: string;
+  /** `Permanent` or `Transient`, with SES's sub-type: `Permanent/General`. */
+  bounceType?: string;
+  complainedAt?: string;
 }

@@ -37,15 +37,23 @@ export interface SubscriberStore {
   digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage>;
 }
 
-export type ClaimResult = 'claimed' | 'already-sent' | 'in-flight';
+/**
+ * 'claimed': this caller holds the delivery now. 'reclaimed': it took over a claim older than
+ * the lease (its holder died between claiming and recording). 'already-sent': a final state
+ * (sent, failed, suppressed). 'in-flight': someone else holds a claim younger than the lease.
+ */
+export type ClaimResult = 'claimed' | 'reclaimed' | 'already-sent' | 'in-flight';
 
 export interface Ledger {
   /** Conditional write: only one caller ever gets 'claimed' for a (campaign, subscriber). */
-  claim(campaignId: string, subscriberId: string, at: Date): Promise<ClaimResult>;
+  claim(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<ClaimResult>;
   markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date): Promise<void>;
   markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void>;
-  /** Give a claim back after a send that certainly did not happen, so a redelivery can retry. */
-  release(campaignId: string, subscriberId: string): Promise<void>;
+  /**
+   * Give a claim back after a send that certainly did not happen, so a redelivery can retry.
+   * With `claimedAt`, only that claim (not one taken over since) is given back.
+   */
+  release(campaignId: string, subscriberId: string, claimedAt?: Date): Promise<void>;
   get(campaignId: string, subscriberId: string): Promise<Delivery | undefined>;
   list(campaignId: string): Promise<Delivery[]>;
 }
@@ -57,4 +65,79 @@ export interface Mailer {
 
 export interface SendQueue {
   enqueue(jobs: SendJob[]): Promise<void>;
+}
+
+/** Send-time check of recipients queued earlier: who may still be mailed. */
+export interface RecipientGate {
+  /** The subscriber ids among `recipients` that are still confirmed, want the digest and are not suppressed. */
+  allowed(recipients: Recipient[]): Promise<Set<string>>;
+}
+
+/** Records recipients skipped at send time as a final ledger state (so they are counted once). */
+export interface SuppressionLedger {
+  /** Conditional write: true if this call recorded it, false if the delivery already had a state. */
+  markSuppressed(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<boolean>;
+}
+
+/** Per-campaign progress counters (atomic adds) and state. */
+export interface CampaignCounters {
+  add(campaignId: string, delta: Partial<import('./campaign-status').Counters>, at: Date): Promise<void>;
+  /** Start or restart planning: state 'planning' (kept 'done' if it is). */
+  startPlanning(campaignId: string, at: Date): Promise<void>;
+  /** Planning finished: the audience size and state 'queued'. */
+  finishPlanning(campaignId: string, planned: number, at: Date): Promise<void>;
+  setState(campaignId: string, state: import('./campaign-status').CampaignState, at: Date, reason?: string): Promise<void>;
+  get(campaignId: string): Promise<import('./campaign-status').CampaignProgress | undefined>;
+}
+
+/** Where the planner hands the rest of a large audience when its invocation runs out of time. */
+export interface PlanContinuation {
+  continueLater(event: { issueId: string; resume: true; from: { shard: number; cursor?: string; queued?: number } }): Promise<void>;
+}
+
+/**
+ * What subscribing, preferences, privacy and SES events need beyond {@link SubscriberStore}.
+ * Every change is a conditional write on the state the use-case read, so two requests racing
+ * (a double click, a bounce arriving during a preference change) cannot undo each other.
+ */
+export interface SubscriptionStore extends SubscriberStore {
+  /** Store a new subscriber if the address has no item yet; false when it has one. */
+  create(s: Subscriber): Promise<boolean>;
+  /**
+   * Apply `patch` (and remove `remove`) to the subscriber read as `current`, only while every
+   * field in `expect` still has that value (`null`: must be absent). The item's place in the
+   * digest audience index follows the result. Returns the new subscriber, or undefined when
+   * the condition no longer held (someone else changed it first).
+   */
+  change(
+    current: Subscriber,
+    patch: Partial<Subscriber>,
+    options?: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> },
+  ): Promise<Subscriber | undefined>;
+  /** Delete the subscriber's item (privacy erasure). */
+  remove(email: string): Promise<void>;
+  /** Remember an erased address by its hash only. */
+  markErased(addressHash: string, at: Date): Promise<void>;
+  isErased(addressHash: string): Promise<{ erasedAt: string } | undefined>;
+}
+
+/** The ledger seen from SES events and privacy requests (found by subscriber, not by campaign). */
+export interface DeliveryEvents {
+  /** The ledger entry of the message SES knows as `sesMessageId`, sent to `subscriberId`. */
+  findBySesMessageId(subscriberId: string, sesMessageId: string): Promise<Delivery | undefined>;
+  /** Write what SES reported onto an existing entry (never creates one). */
+  record(
+    campaignId: string,
+    subscriberId: string,
+    fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>,
+  ): Promise<void>;
+  listForSubscriber(subscriberId: string): Promise<Delivery[]>;
+  /** Delete every entry of the subscriber; returns how many. */
+  deleteForSubscriber(subscriberId: string): Promise<number>;
+}
+
+/** Per-client rate limiting of requests that cost something (sending a confirmation). */
+export interface RateLimiter {
+  /** Count one request for `key`; false when the client is over its limit. */
+  take(key: string): Promise<boolean>;
 }

@@ -1,14 +1,23 @@
 /**
- * Signed, stateless link tokens (unsubscribe, preferences). Pure: node:crypto only.
+ * Signed link tokens (unsubscribe, preferences, confirm). Pure: node:crypto only.
  *
  * Format: `v1.<keyId>.<payload>.<signature>`, payload and signature base64url. The key id lets
  * the signing key be rotated: new links are signed with the current key while links already in
  * inboxes keep verifying with the older key, as long as it stays in the key set. Signatures are
  * compared in constant time. Tokens carry the subscriber id, never the address.
+ *
+ * Unsubscribe and preference tokens are stateless and do not expire (links in old mail must
+ * keep working). A confirmation token also carries a random nonce (32 bytes) and an expiry
+ * (48 hours by default): the subscriber record keeps only the SHA-256 of the nonce, so the
+ * token works once (the hash is removed on confirmation), a re-sent confirmation replaces
+ * the previous one, and a leaked table holds nothing that could confirm an address.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type TokenPurpose = 'unsubscribe' | 'preferences';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm';
+
+/** How long a confirmation link works. */
+export const CONFIRM_TOKEN_TTL_SECONDS = 48 * 60 * 60;
 
 export interface SigningKeys {
   /** Key id used to sign new tokens. */
@@ -17,7 +26,7 @@ export interface SigningKeys {
 }
 
 export type TokenCheck =
-  | { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date }
+  | { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date; nonce?: string }
   | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-purpose' | 'expired' };
 
 interface Payload {
@@ -29,6 +38,8 @@ interface Payload {
   i: number;
   /** expires at, seconds (optional: unsubscribe links must keep working) */
   e?: number;
+  /** random nonce, base64url (confirmation tokens); its hash is what the server stores */
+  n?: string;
 }
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
@@ -69,11 +80,12 @@ function mac(key: Buffer, signed: string): Buffer {
 
 export function signToken(
   keys: SigningKeys,
-  input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number },
+  input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string },
 ): string {
   const iat = Math.floor(input.now.getTime() / 1000);
   const payload: Payload = { s: input.subscriberId, p: input.purpose, i: iat };
   if (input.ttlSeconds !== undefined) payload.e = iat + input.ttlSeconds;
+  if (input.nonce !== undefined) payload.n = input.nonce;
   const signed = `v1.${keys.current}.${b64url(JSON.stringify(payload))}`;
   return `${signed}.${b64url(mac(keys.keys.get(keys.current)!, signed))}`;
 }
@@ -99,5 +111,32 @@ export function verifyToken(keys: SigningKeys, token: unknown, purpose: TokenPur
   if (typeof payload.s !== 'string' || typeof payload.i !== 'number') return { ok: false, reason: 'malformed' };
   if (payload.p !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (payload.e !== undefined && now.getTime() / 1000 > payload.e) return { ok: false, reason: 'expired' };
-  return { ok: true, subscriberId: payload.s, purpose: payload.p, issuedAt: new Date(payload.i * 1000) };
+  if (payload.n !== undefined && typeof payload.n !== 'string') return { ok: false, reason: 'malformed' };
+  return { ok: true, subscriberId: payload.s, purpose: payload.p, issuedAt: new Date(payload.i * 1000), nonce: payload.n };
+}
+
+/** SHA-256 of a confirmation nonce, hex: the only form in which the server keeps it. */
+export function nonceHash(nonce: string): string {
+  return createHash('sha256').update(nonce, 'utf8').digest('hex');
+}
+
+/**
+ * A new confirmation token: random nonce, signed, expiring. Returns the token (for the link
+ * in the mail, never stored) and the hash to store with the subscriber.
+ */
+export function newConfirmToken(
+  keys: SigningKeys,
+  input: { subscriberId: string; now: Date; ttlSeconds?: number },
+): { token: string; hash: string; expiresAt: Date } {
+  const nonce = randomBytes(32).toString('base64url');
+  const ttl = input.ttlSeconds ?? CONFIRM_TOKEN_TTL_SECONDS;
+  const token = signToken(keys, { subscriberId: input.subscriberId, purpose: 'confirm', now: input.now, ttlSeconds: ttl, nonce });
+  const expiresAt = new Date((Math.floor(input.now.getTime() / 1000) + ttl) * 1000);
+  return { token, hash: nonceHash(nonce), expiresAt };
+}
+
+/** Constant-time comparison of two hex hashes of equal length. */
+export function sameHash(a: string | undefined, b: string | undefined): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string' || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -1,10 +1,11 @@
 /**
- * Adding subscribers by hand and by CSV import (the web sign-up with double opt-in comes later).
- * Both create confirmed subscribers: the operator vouches for the addresses.
+ * Adding subscribers by hand and by CSV import (the web sign-up with double opt-in is
+ * subscribe.ts). Both create confirmed subscribers: the operator vouches for the addresses.
+ * Erased, unsubscribed and suppressed addresses are refused.
  */
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { normaliseEmail } from '../core/address';
+import { erasedMarkerKey, normaliseEmail } from '../core/address';
 import type { Subscriber, SubscriberSource } from '../core/model';
 import type { Clock, SubscriberStore } from '../core/ports';
 
@@ -58,6 +59,7 @@ export async function addSubscriber(
  * suppressed: that takes the reader's own confirmation.
  */
 async function storeConfirmed(deps: { subscribers: SubscriberStore }, sub: Subscriber): Promise<Subscriber> {
+  if (await deps.subscribers.getByEmail(erasedMarkerKey(sub.email))) throw new Error(`${sub.email} was erased at the reader's request: not added`);
   const existing = await deps.subscribers.getByEmail(sub.email);
   if (existing?.suppressed) throw new Error(`${sub.email} is suppressed (bounce or complaint): not added`);
   if (existing?.status === 'unsubscribed') throw new Error(`${sub.email} unsubscribed earlier: not re-added without their own confirmation`);

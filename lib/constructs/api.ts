@@ -22,6 +22,21 @@ export interface ApiProps {
    * @default 50
    */
   readonly throttleBurst?: number;
+  /**
+   * Requests per second to `POST /subscribe` across the stage: each one may send a mail.
+   * @default 2
+   */
+  readonly subscribeThrottleRate?: number;
+  /**
+   * Burst allowed on `POST /subscribe`.
+   * @default 10
+   */
+  readonly subscribeThrottleBurst?: number;
+  /**
+   * Origins (e.g. `https://www.example.org`) whose pages may POST /subscribe as JSON (CORS).
+   * @default - none: only the API's own pages
+   */
+  readonly corsOrigins?: string[];
 }
 
 /** The public routes, all served by one function. */
@@ -32,6 +47,14 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
   { method: apigwv2.HttpMethod.GET, path: '/unsubscribe' },
   { method: apigwv2.HttpMethod.POST, path: '/unsubscribe' },
   { method: apigwv2.HttpMethod.GET, path: '/preferences' },
+  { method: apigwv2.HttpMethod.POST, path: '/preferences' },
+  // The subscribe page, the sign-up (form or JSON, with its CORS preflight) and double opt-in.
+  { method: apigwv2.HttpMethod.GET, path: '/' },
+  { method: apigwv2.HttpMethod.POST, path: '/subscribe' },
+  { method: apigwv2.HttpMethod.OPTIONS, path: '/subscribe' },
+  { method: apigwv2.HttpMethod.GET, path: '/check-inbox' },
+  { method: apigwv2.HttpMethod.GET, path: '/confirm' },
+  { method: apigwv2.HttpMethod.POST, path: '/confirm' },
 ];
 
 /**
@@ -56,9 +79,10 @@ export class Api extends Construct {
 
     this.handler = new BriefingFunction(this, 'Handler', {
       entry: 'lambdas/api/handler.ts',
-      description: 'Serves unsubscribe, preferences and health.',
+      description: 'Serves the subscribe, confirm, preferences and unsubscribe pages.',
       environment: {
         [ENV.subscribersTable]: props.subscribersTable.tableName,
+        [ENV.corsOrigins]: (props.corsOrigins ?? []).join(','),
       },
     });
     this.handler.grantReadWrite(props.subscribersTable);
@@ -66,7 +90,7 @@ export class Api extends Construct {
     // The default stage is made by hand: HttpApi's own default stage takes no throttling
     // or access log settings.
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'Unsubscribe and preference links in mail.',
+      description: 'Subscribe page, and the confirm, preference and unsubscribe links in mail.',
       createDefaultStage: false,
     });
     const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
@@ -107,7 +131,26 @@ export class Api extends Construct {
       },
     });
 
+    // Each subscribe request may send a confirmation: a tighter limit on that route than on
+    // the stage. (HTTP APIs throttle per route, not per client; the handler adds a per-client
+    // limit of its own, and an address gets a confirmation at most once per 10 minutes.)
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    // RouteSettings is untyped JSON in CloudFormation's schema: keys are written as CloudFormation spells them.
+    cfnStage.routeSettings = {
+      'POST /subscribe': {
+        ThrottlingRateLimit: props.subscribeThrottleRate ?? 2,
+        ThrottlingBurstLimit: props.subscribeThrottleBurst ?? 10,
+      },
+    };
+
     // apiEndpoint has no trailing slash, so `${url}/unsubscribe` is well formed.
     this.url = this.httpApi.apiEndpoint;
+  }
+
+  /** What the confirmation and welcome messages need: the From and the base of their links. */
+  setMailSettings(settings: { senderEmail: string; senderName: string; publicBaseUrl: string }): void {
+    this.handler.fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
+    this.handler.fn.addEnvironment(ENV.senderName, settings.senderName);
+    this.handler.fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
   }
 }

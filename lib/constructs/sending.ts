@@ -5,9 +5,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
+import { SEND_ENV } from '../../lambdas/core/send-settings';
 import { BriefingFunction } from './briefing-function';
 
 /** Props of {@link Sending}. */
@@ -32,6 +34,23 @@ export interface SendingProps {
    * @default 2
    */
   readonly maxConcurrency?: number;
+  /**
+   * Subscribers, read at send time (BatchGetItem by address) so that nobody who unsubscribed
+   * or was suppressed after planning is mailed.
+   * @default - no send-time check
+   */
+  readonly subscribersTable?: dynamodb.ITable;
+  /**
+   * Fixed total send rate in messages a second (all senders together). When unset, each
+   * sender reads the account's MaxSendRate with SES GetSendQuota and uses `sendRateShare` of it.
+   * @default - from GetSendQuota; CDK context `sendRate` when given
+   */
+  readonly sendRate?: number;
+  /**
+   * Share of the account's MaxSendRate the senders use together.
+   * @default 0.8 (CDK context `sendRateShare` when given)
+   */
+  readonly sendRateShare?: number;
   /**
    * Sender timeout; the queue's visibility timeout is six times this, as Lambda advises.
    * @default Duration.seconds(60)
@@ -120,6 +139,25 @@ export class Sending extends Construct {
       },
     });
     const fn = this.sender.fn;
+    const maxConcurrency = props.maxConcurrency ?? 2;
+    const sendRate = props.sendRate ?? contextNumber(this, 'sendRate', (v) => v > 0, 'a positive number of messages a second');
+    const sendRateShare = props.sendRateShare ?? contextNumber(this, 'sendRateShare', (v) => v > 0 && v <= 1, 'a number above 0 and at most 1');
+    // Each sender paces itself to rate / maxConcurrency, so together they never exceed the rate.
+    fn.addEnvironment(SEND_ENV.senderConcurrency, String(maxConcurrency));
+    // A claim older than twice the timeout belongs to a sender Lambda has already stopped.
+    fn.addEnvironment(SEND_ENV.claimLeaseMs, String(senderTimeout.toMilliseconds() * 2));
+    if (sendRate !== undefined) fn.addEnvironment(SEND_ENV.sendRate, String(sendRate));
+    if (sendRateShare !== undefined) fn.addEnvironment(SEND_ENV.rateShare, String(sendRateShare));
+    if (props.subscribersTable) {
+      fn.addEnvironment(ENV.subscribersTable, props.subscribersTable.tableName);
+      this.sender.grantRead(props.subscribersTable);
+    }
+    // GetSendQuota has no resource-level permission: it is granted on "*", and only it.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ses:GetSendQuota (the account send rate and daily quota) supports no resource-level permissions; the statement grants that action alone.',
+    });
     if (props.publicBaseUrl) this.setPublicBaseUrl(props.publicBaseUrl);
     // Checked at synth, so a stack that never set the base URL cannot be deployed.
     this.node.addValidation({
@@ -133,7 +171,7 @@ export class Sending extends Construct {
         batchSize: 1,
         reportBatchItemFailures: true,
         // Bounded concurrency without reserving account capacity.
-        maxConcurrency: props.maxConcurrency ?? 2,
+        maxConcurrency,
       }),
     );
 
@@ -165,9 +203,51 @@ export class Sending extends Construct {
     this.sender.fn.addEnvironment(ENV.publicBaseUrl, this.publicBaseUrl);
   }
 
+  /**
+   * Publish the configuration set's bounce, complaint and delivery events to `topic`
+   * (the SES events handler is subscribed to it).
+   */
+  publishEventsTo(topic: sns.ITopic): void {
+    this.configurationSet.addEventDestination('SesEvents', {
+      destination: ses.EventDestination.snsTopic(topic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.DELIVERY],
+    });
+  }
+
+  /**
+   * Let `fn` send mail as the sender (SendRawEmail on the identity and the configuration set
+   * only), and give it the sender settings: the API sends confirmation and welcome messages.
+   */
+  grantSendMail(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [
+          this.identity.emailIdentityArn,
+          Stack.of(this).formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: this.configurationSet.configurationSetName,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    fn.addEnvironment(ENV.configurationSet, this.configurationSet.configurationSetName);
+  }
+
   /** Let `fn` read the token signing keys, and tell it where they are. */
   grantTokenSecret(fn: lambda.Function): void {
     this.tokenSecret.grantRead(fn);
     fn.addEnvironment(ENV.tokenSecretArn, this.tokenSecret.secretArn);
   }
+}
+
+/** A numeric CDK context value, checked here so a bad one stops the synth with its name. */
+function contextNumber(scope: Construct, key: string, ok: (v: number) => boolean, what: string): number | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isFinite(value) || !ok(value)) throw new Error(`CDK context ${key}: must be ${what}, got ${JSON.stringify(raw)} (set it with -c ${key}=...)`);
+  return value;
 }

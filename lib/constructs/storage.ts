@@ -10,6 +10,8 @@ export const INDEXES = {
   digestAudience: 'digestAudience',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
+  /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */
+  deliveriesBySubscriber: 'bySubscriber',
 } as const;
 
 /** Props of {@link Storage}. */
@@ -82,6 +84,15 @@ export class Storage extends Construct {
       sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
       // The ledger is what stops a retry from mailing someone twice; keep it.
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // SES events name the recipient, not the campaign; erasure must find every entry of one
+    // subscriber. Keys plus the SES message id and status: enough to pick the entry.
+    this.deliveries.addGlobalSecondaryIndex({
+      indexName: INDEXES.deliveriesBySubscriber,
+      partitionKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'campaignId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['sesMessageId', 'status'],
     });
   }
 }

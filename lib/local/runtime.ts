@@ -27,7 +27,9 @@ export interface LocalRuntime {
   queue: LocalQueue;
   sendQueue: SendQueue;
   /** The digest planner handler, wired to the local queue. */
-  planDigest(event?: { issueId?: string }): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
+  planDigest(event?: { issueId?: string; resume?: boolean }): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
+  /** Campaign counters and state (the Deliveries table's summary items). */
+  counters: import('../../lambdas/core/ports').CampaignCounters;
   httpUrl?: string;
   /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
   stop(): Promise<void>;
@@ -101,7 +103,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       SENDER_NAME: config.senderName,
       PUBLIC_BASE_URL: `http://localhost:${config.httpPort}`,
       TOKEN_KEYS: localSigningKeys(config.dataDir),
+      // Other sites' pages allowed to POST /subscribe (CORS), and the per-client subscribe
+      // limit the API applies in this process (on AWS the stage throttles as well).
+      CORS_ORIGINS: process.env.BRIEFING_CORS_ORIGINS ?? '',
+      SUBSCRIBE_RATE_LIMIT: process.env.BRIEFING_SUBSCRIBE_RATE_LIMIT ?? '5',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The send engine: the SES emulator has no GetSendQuota, so the local rate is fixed
+      // (BRIEFING_SEND_RATE, messages a second); the claim lease is short because a restart
+      // of this process is the usual way a local sender dies.
+      SEND_RATE: process.env.BRIEFING_SEND_RATE ?? process.env.SEND_RATE ?? '1000',
+      // One process runs every local sender invocation with one shared pacer: it takes the whole rate.
+      SENDER_CONCURRENCY: '1',
+      CLAIM_LEASE_MS: process.env.BRIEFING_CLAIM_LEASE_MS ?? process.env.CLAIM_LEASE_MS ?? '30000',
     });
 
     await ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, ...LOCAL_AWS }), config.tables);
@@ -127,11 +140,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     queue.start();
     stops.push(() => queue.stop());
     const sendQueue = new LocalSendQueue(queue);
+    const counters = new adapters.DynamoCampaignCounters(documentClient(), config.tables.deliveries);
     const plan = planner.makePlannerHandler({
       content: new adapters.DynamoContentStore(documentClient(), config.tables.content),
       subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
       queue: sendQueue,
       clock: systemClock,
+      counters,
     });
 
     let httpUrl: string | undefined;
@@ -142,7 +157,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       httpUrl = server.url;
     }
 
-    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), httpUrl, stop: stopAll };
+    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), counters, httpUrl, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 
 export interface TableNames {
@@ -23,6 +24,7 @@ export const INDEX = {
   bySubscriberId: 'bySubscriberId',
   digestAudience: 'digestAudience',
   byKind: 'byKind',
+  deliveriesBySubscriber: 'bySubscriber',
 } as const;
 
 /** Table names from a prefix: `<prefix>Subscribers`, `<prefix>Content`, `<prefix>Deliveries`. */
@@ -92,6 +94,17 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
         { AttributeName: 'campaignId', KeyType: 'HASH' },
         { AttributeName: 'subscriberId', KeyType: 'RANGE' },
       ],
+      GlobalSecondaryIndexes: [
+        {
+          // SES events and erasure find a subscriber's entries here.
+          IndexName: INDEX.deliveriesBySubscriber,
+          KeySchema: [
+            { AttributeName: 'subscriberId', KeyType: 'HASH' },
+            { AttributeName: 'campaignId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sesMessageId', 'status'] },
+        },
+      ],
     },
   };
 }
@@ -114,6 +127,8 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames, ti
         // Another process created it between our check and our call: fine.
         if (!(error instanceof ResourceInUseException)) throw error;
       }
+    } else {
+      await addMissingIndexes(client, input, timeoutMs);
     }
   }
   const deadline = Date.now() + timeoutMs;
@@ -126,6 +141,34 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames, ti
     }
   }
   return created;
+}
+
+/**
+ * A table kept from an earlier version (the local data folder survives upgrades) gets the
+ * indexes added since, one at a time as DynamoDB requires.
+ */
+async function addMissingIndexes(client: DynamoDBClient, input: CreateTableCommandInput, timeoutMs: number): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+  const have = new Set((Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+  for (const gsi of input.GlobalSecondaryIndexes ?? []) {
+    if (have.has(gsi.IndexName)) continue;
+    const used = new Set(gsi.KeySchema?.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => used.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: gsi.Projection } }],
+      }),
+    );
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { Table: t } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+      const status = t?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.IndexName)?.IndexStatus;
+      if (status === 'ACTIVE' && t?.TableStatus === 'ACTIVE') break;
+      if (Date.now() > deadline) throw new Error(`Index ${gsi.IndexName} of ${input.TableName} is not ACTIVE after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 async function tableStatus(client: DynamoDBClient, name: string): Promise<string | undefined> {

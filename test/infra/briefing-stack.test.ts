@@ -151,15 +151,18 @@ describe('sending', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
     );
-    const ses = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
-    expect(ses).toHaveLength(1);
-    expect(ses[0].Action).toBe('ses:SendRawEmail');
-    const resources = ses[0].Resource as unknown[];
-    expect(resources).toHaveLength(2);
-    expect(resources).not.toContain('*');
-    const text = JSON.stringify(resources);
-    expect(text).toContain(':configuration-set/');
-    expect(text).toContain(':identity/');
+    const ses = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:Send')));
+    // The sender (digests) and the API (confirmation and welcome messages).
+    expect(ses).toHaveLength(2);
+    for (const statement of ses) {
+      expect(statement.Action).toBe('ses:SendRawEmail');
+      const resources = statement.Resource as unknown[];
+      expect(resources).toHaveLength(2);
+      expect(resources).not.toContain('*');
+      const text = JSON.stringify(resources);
+      expect(text).toContain(':configuration-set/');
+      expect(text).toContain(':identity/');
+    }
   });
 
   it('verifies the sender domain with Easy DKIM and sends through a configuration set that suppresses bounces and complaints', () => {
@@ -206,7 +209,7 @@ describe('sending', () => {
 describe('functions', () => {
   it('runs every function on nodejs22.x or newer, on arm64, traced, with source maps', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       const version = Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)?.[1]);
       expect(version).toBeGreaterThanOrEqual(22);
@@ -218,7 +221,7 @@ describe('functions', () => {
   });
 
   it('keeps function and API access logs for a month', () => {
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
   });
 
   it('lets the planner read the subscribers and their indexes, and send to the queue', () => {
@@ -265,9 +268,21 @@ describe('scheduling', () => {
 });
 
 describe('api', () => {
-  it('routes the four public routes to one Lambda integration', () => {
+  it('routes the public routes to one Lambda integration', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(['GET /health', 'GET /preferences', 'GET /unsubscribe', 'POST /unsubscribe']);
+    expect(routes.sort()).toEqual([
+      'GET /',
+      'GET /check-inbox',
+      'GET /confirm',
+      'GET /health',
+      'GET /preferences',
+      'GET /unsubscribe',
+      'OPTIONS /subscribe',
+      'POST /confirm',
+      'POST /preferences',
+      'POST /subscribe',
+      'POST /unsubscribe',
+    ]);
     template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
   });
 
@@ -290,7 +305,7 @@ describe('api', () => {
 });
 
 describe('monitoring', () => {
-  it('alarms on any message in either dead-letter queue', () => {
+  it('alarms on any message in any dead-letter queue', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       {
@@ -300,7 +315,7 @@ describe('monitoring', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         AlarmActions: [{ Ref: Match.anyValue() }],
       },
-      2,
+      3,
     );
   });
 
@@ -313,7 +328,8 @@ describe('monitoring', () => {
   });
 
   it('has an SSL-only alarm topic with no subscription unless alarmEmail is set', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 1);
+    // The alarm topic, and the SES events topic (lib/constructs/ses-events.ts).
+    template.resourceCountIs('AWS::SNS::Topic', 2);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -321,7 +337,7 @@ describe('monitoring', () => {
         ]),
       },
     });
-    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     synth({ alarmEmail: 'ops@example.org' }).hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.org',

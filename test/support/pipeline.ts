@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SESClient } from '@aws-sdk/client-ses';
 import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoContentStore, DynamoLedger, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
+import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoRecipientGate, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
+import type { SendDeps } from '../../lambdas/usecases/send-batch';
+import type { LocalQueueOptions } from '../../lib/local/queue';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { makeApiHandler } from '../../lambdas/api/handler';
@@ -22,7 +24,17 @@ import { startSesRecorder, type SesRecorderOptions } from '../../lib/local/ses-r
 
 export const TEST_KEYS = JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') });
 
-export async function startPipeline(options: { recorder?: SesRecorderOptions } = {}) {
+export interface PipelineOptions {
+  recorder?: SesRecorderOptions;
+  /** Replace or wrap the sender's dependencies (fault injection: a ledger or mailer that fails at a chosen step). */
+  sender?: (deps: SendDeps) => SendDeps;
+  /** Queue settings (retry delay, receives before dead-lettering, concurrency). */
+  queue?: Partial<Pick<LocalQueueOptions, 'concurrency' | 'retryDelayMs' | 'maxReceiveCount' | 'visibilityTimeoutMs'>>;
+  /** SES client settings, e.g. a request timeout. */
+  ses?: ConstructorParameters<typeof SESClient>[0];
+}
+
+export async function startPipeline(options: PipelineOptions = {}) {
   const tables = await createTestTables('pipe');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!, options.recorder);
   const db = documentClient();
@@ -30,9 +42,13 @@ export async function startPipeline(options: { recorder?: SesRecorderOptions } =
   const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
   const ledger = new DynamoLedger(db, tables.names.deliveries);
   const keys = parseSigningKeys(TEST_KEYS);
-  const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
+  const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1, ...options.ses });
+  const counters = new DynamoCampaignCounters(db, tables.names.deliveries);
+  const gate = new DynamoRecipientGate(db, tables.names.subscribers);
 
-  const sender = makeSenderHandler({
+  const baseDeps: SendDeps = {
+    gate,
+    counters,
     ledger,
     mailer: new SesMailer(ses, 'briefing-test'),
     clock: systemClock,
@@ -41,12 +57,13 @@ export async function startPipeline(options: { recorder?: SesRecorderOptions } =
       { senderEmail: 'brief@news.example.com', senderName: 'EU–Japan Security Brief', publicBaseUrl: 'http://127.0.0.1:1', configurationSet: 'briefing-test' },
       async () => keys,
     ),
-  });
+  };
+  const sender = makeSenderHandler(options.sender ? options.sender(baseDeps) : baseDeps);
   const deadLetters: DeadLetterMessage[] = [];
-  const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: 1, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters });
+  const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: 1, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters, ...options.queue });
   queue.start();
   const sendQueue = new LocalSendQueue(queue);
-  const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock });
+  const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock, counters });
   const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys }), { port: 0 });
 
   return {
@@ -55,6 +72,8 @@ export async function startPipeline(options: { recorder?: SesRecorderOptions } =
     content,
     subscribers,
     ledger,
+    counters,
+    ses,
     keys,
     queue,
     sendQueue,

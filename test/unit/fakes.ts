@@ -67,11 +67,17 @@ export class MemorySubscribers implements SubscriberStore {
 export class MemoryLedger implements Ledger {
   rows = new Map<string, Delivery>();
   private key = (c: string, s: string) => `${c}|${s}`;
-  async claim(c: string, s: string, at: Date): Promise<ClaimResult> {
+  async claim(c: string, s: string, at: Date, staleBefore?: Date): Promise<ClaimResult> {
     const row = this.rows.get(this.key(c, s));
-    if (row) return row.status === 'claimed' ? 'in-flight' : 'already-sent';
+    const stale = row?.status === 'claimed' && staleBefore !== undefined && row.claimedAt < staleBefore.toISOString();
+    if (row && !stale) return row.status === 'claimed' ? 'in-flight' : 'already-sent';
     this.rows.set(this.key(c, s), { campaignId: c, subscriberId: s, status: 'claimed', claimedAt: at.toISOString() });
-    return 'claimed';
+    return stale ? 'reclaimed' : 'claimed';
+  }
+  async markSuppressed(c: string, s: string, at: Date) {
+    if (this.rows.has(this.key(c, s))) return false;
+    this.rows.set(this.key(c, s), { campaignId: c, subscriberId: s, status: 'suppressed', claimedAt: at.toISOString() });
+    return true;
   }
   async markSent(c: string, s: string, id: string, at: Date) {
     Object.assign(this.rows.get(this.key(c, s))!, { status: 'sent', sesMessageId: id, sentAt: at.toISOString() });
@@ -79,8 +85,9 @@ export class MemoryLedger implements Ledger {
   async markFailed(c: string, s: string, error: string) {
     Object.assign(this.rows.get(this.key(c, s))!, { status: 'failed', error });
   }
-  async release(c: string, s: string) {
-    if (this.rows.get(this.key(c, s))?.status === 'claimed') this.rows.delete(this.key(c, s));
+  async release(c: string, s: string, claimedAt?: Date) {
+    const row = this.rows.get(this.key(c, s));
+    if (row?.status === 'claimed' && (!claimedAt || row.claimedAt === claimedAt.toISOString())) this.rows.delete(this.key(c, s));
   }
   async get(c: string, s: string) {
     return this.rows.get(this.key(c, s));

@@ -1,0 +1,86 @@
+/**
+ * What a reader can choose when subscribing or on the preferences page, and the rules for
+ * reading those choices from a form or JSON. Pure.
+ */
+import { z } from 'zod';
+import type { SubscriptionChoices } from './model';
+
+/** Topics offered on the pages, with their labels. An empty choice means "all topics". */
+export const TOPICS: ReadonlyArray<{ id: string; label: string }> = [
+  { id: 'diplomacy', label: 'Diplomacy' },
+  { id: 'defence-industry', label: 'Defence industry' },
+  { id: 'maritime-security', label: 'Maritime security' },
+  { id: 'cyber', label: 'Cyber' },
+  { id: 'space', label: 'Space' },
+  { id: 'intelligence-sharing', label: 'Intelligence sharing' },
+  { id: 'nuclear-disarmament', label: 'Nuclear disarmament' },
+  { id: 'north-korea', label: 'North Korea' },
+  { id: 'china', label: 'China' },
+  { id: 'russia', label: 'Russia' },
+  { id: 'ukraine', label: 'Ukraine' },
+];
+const TOPIC_IDS = new Set(TOPICS.map((t) => t.id));
+
+/** Defaults of `POST /subscribe` (documented in the README): digest yes, alerts no, all topics, UTC. */
+export const DEFAULT_CHOICES: SubscriptionChoices = { digest: true, alerts: false, topics: [], timezone: 'UTC' };
+
+/** The consent wording shown next to the subscribe button, kept verbatim in each consent record. */
+export const CONSENT_WORDING =
+  'I agree to receive the newsletters I chose at this address. I can unsubscribe at any time with the link in every message. My address, choices and this consent (time, page, IP address, browser) are kept until I unsubscribe and ask for erasure.';
+
+/** Every IANA time zone this runtime knows, plus UTC. */
+export const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+const ZONES = new Set(TIME_ZONES);
+
+export const choicesSchema = z
+  .object({
+    digest: z.boolean().default(DEFAULT_CHOICES.digest),
+    alerts: z.boolean().default(DEFAULT_CHOICES.alerts),
+    topics: z
+      .array(z.string().max(40))
+      .max(TOPICS.length)
+      .default([])
+      .refine((ts) => ts.every((t) => TOPIC_IDS.has(t)), { message: `topics: choose from ${[...TOPIC_IDS].join(', ')}` })
+      .transform((ts) => TOPICS.map((t) => t.id).filter((id) => ts.includes(id))),
+    timezone: z
+      .string()
+      .max(64)
+      .default(DEFAULT_CHOICES.timezone)
+      .refine((tz) => ZONES.has(tz), { message: 'timezone: not a known IANA time zone (e.g. Europe/Brussels)' }),
+  })
+  .refine((c) => c.digest || c.alerts, { message: 'choose the weekly digest, breaking alerts, or both' });
+
+/** The JSON body of `POST /subscribe`. Unknown fields are refused, so a typo does not pass silently. */
+export const subscribeJsonSchema = z
+  .object({
+    // Any length reaches the address check, which says what is wrong; the body limit bounds it.
+    email: z.string(),
+    digest: z.boolean().optional(),
+    alerts: z.boolean().optional(),
+    topics: z.array(z.string().max(40)).max(50).optional(),
+    timezone: z.string().max(64).optional(),
+    /** Honeypot: people never fill it; a bot that fills every field gets the normal answer and nothing happens. */
+    website: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/**
+ * Read choices from a submitted form. Checkboxes are present when ticked; the form carries
+ * `choices=1` so an unticked digest box reads as "no" rather than "default".
+ */
+export function choicesFromForm(form: URLSearchParams): unknown {
+  return {
+    digest: form.has('digest'),
+    alerts: form.has('alerts'),
+    topics: form.getAll('topics'),
+    timezone: form.get('timezone') ?? undefined,
+  };
+}
+
+export type ChoicesResult = { ok: true; choices: SubscriptionChoices } | { ok: false; message: string };
+
+export function parseChoices(input: unknown): ChoicesResult {
+  const r = choicesSchema.safeParse(input);
+  if (r.success) return { ok: true, choices: r.data };
+  return { ok: false, message: r.error.issues.map((i) => i.message).join('; ') };
+}

@@ -1,0 +1,44 @@
+/**
+ * The preferences page: the signed `preferences` token from any message shows what is stored
+ * and lets the reader change it. Changes apply to confirmed subscribers only: someone who left
+ * subscribes again from the subscribe page, with a new confirmation.
+ */
+import type { Subscriber, SubscriptionChoices } from '../core/model';
+import type { Clock, SubscriptionStore } from '../core/ports';
+import { verifyToken, type SigningKeys } from '../core/tokens';
+
+export interface PreferencesDeps {
+  subscribers: SubscriptionStore;
+  clock: Clock;
+  keys: SigningKeys;
+}
+
+export type PreferencesLookup = { ok: true; subscriber: Subscriber } | { ok: false; problem: 'bad-link' | 'unknown' };
+
+export async function findByPreferencesToken(deps: PreferencesDeps, token: unknown): Promise<PreferencesLookup> {
+  const check = verifyToken(deps.keys, token, 'preferences', deps.clock.now());
+  if (!check.ok) return { ok: false, problem: 'bad-link' };
+  const s = await deps.subscribers.getById(check.subscriberId);
+  return s ? { ok: true, subscriber: s } : { ok: false, problem: 'unknown' };
+}
+
+export type UpdatePreferencesResult =
+  | { status: 'saved'; subscriber: Subscriber }
+  | { status: 'not-subscribed'; subscriber: Subscriber }
+  | { status: 'refused'; problem: 'bad-link' | 'unknown' };
+
+export async function updatePreferences(deps: PreferencesDeps, token: unknown, choices: SubscriptionChoices): Promise<UpdatePreferencesResult> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await findByPreferencesToken(deps, token);
+    if (!found.ok) return { status: 'refused', problem: found.problem };
+    const s = found.subscriber;
+    if (s.status !== 'confirmed' || s.suppressed) return { status: 'not-subscribed', subscriber: s };
+    const saved = await deps.subscribers.change(
+      s,
+      { ...choices, preferencesUpdatedAt: deps.clock.now().toISOString() },
+      { expect: { status: 'confirmed' } },
+    );
+    if (saved) return { status: 'saved', subscriber: saved };
+  }
+  throw new Error('preferences: the subscriber kept changing; try again');
+}

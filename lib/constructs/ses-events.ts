@@ -1,0 +1,85 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/core/env';
+import { BriefingFunction } from './briefing-function';
+
+/** Props of {@link SesEvents}. */
+export interface SesEventsProps {
+  /** Bounces and complaints suppress subscribers here. */
+  readonly subscribersTable: dynamodb.ITable;
+  /** Deliveries, bounces and complaints are written onto the ledger entries here. */
+  readonly deliveriesTable: dynamodb.ITable;
+  /**
+   * How long the handler may take for one SNS delivery.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Where SES reports what happened to each message: an SNS topic (encrypted with a key SES may
+ * use) that the configuration set publishes bounce, complaint and delivery events to, and the
+ * function subscribed to it, which suppresses addresses and writes the ledger. Deliveries the
+ * function could not take after SNS's retries are kept in a dead-letter queue.
+ */
+export class SesEvents extends Construct {
+  /** The topic the configuration set's event destination publishes to. */
+  readonly topic: sns.Topic;
+  /** Key of the topic; SES is allowed to use it. */
+  readonly key: kms.Key;
+  /** The handler subscribed to the topic. */
+  readonly handler: BriefingFunction;
+  /** SNS deliveries to the handler that failed for good. */
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: SesEventsProps) {
+    super(scope, id);
+
+    this.key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the SES events topic (bounce, complaint and delivery notifications name recipients).',
+      enableKeyRotation: true,
+    });
+    // SES publishes to an encrypted topic only if it may use the topic's key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'SES events',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+
+    this.handler = new BriefingFunction(this, 'Handler', {
+      entry: 'lambdas/ses-events/handler.ts',
+      description: 'Applies SES bounce, complaint and delivery events to subscribers and the delivery ledger.',
+      timeout: props.timeout ?? Duration.seconds(30),
+      environment: {
+        [ENV.subscribersTable]: props.subscribersTable.tableName,
+        [ENV.deliveriesTable]: props.deliveriesTable.tableName,
+      },
+    });
+    this.handler.grantReadWrite(props.subscribersTable);
+    this.handler.grantReadWrite(props.deliveriesTable);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the SNS subscription; it has an alarm.',
+    });
+    this.topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.fn, { deadLetterQueue: this.deadLetterQueue }));
+  }
+}

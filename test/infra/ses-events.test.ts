@@ -1,0 +1,95 @@
+/**
+ * Subscribing and SES events on AWS: the configuration set publishes bounce, complaint and
+ * delivery events to an encrypted SNS topic SES may use, the ses-events function is
+ * subscribed with a dead-letter queue, the subscribe route has its own tighter throttle, and
+ * the Deliveries table has the index the events are matched through.
+ */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BriefingStack } from '../../lib/briefing-stack';
+import { readConfig } from '../../lib/config';
+
+const defaults: Record<string, unknown> = require('../../cdk.json').context;
+
+function synth(context: Record<string, unknown> = {}) {
+  const all = { ...defaults, ...context };
+  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) }));
+}
+
+const template = synth();
+
+describe('SES events', () => {
+  it('publishes bounce, complaint and delivery events of the configuration set to the SNS topic', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'delivery']),
+        SnsDestination: { TopicARN: { Ref: Match.stringLikeRegexp('^SesEventsTopic') } },
+      },
+    });
+  });
+
+  it('encrypts the topic with a rotated key that SES may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsTopicKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt']) }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the ses-events function to the topic, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^SesEventsTopic') },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsDeadLetterQueue'), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('SES bounce, complaint and delivery'),
+      Environment: { Variables: Match.objectLike({ SUBSCRIBERS_TABLE: Match.anyValue(), DELIVERIES_TABLE: Match.anyValue() }) },
+    });
+  });
+
+  it('indexes the ledger by subscriber, with the SES message id projected', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'campaignId', KeyType: 'HASH' },
+        { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'bySubscriber',
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sesMessageId', 'status'] },
+        }),
+      ]),
+    });
+  });
+});
+
+describe('subscribe API', () => {
+  it('throttles POST /subscribe more tightly than the rest of the stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { 'POST /subscribe': { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 10 } },
+    });
+  });
+
+  it('gives the API what it needs to send confirmations, and the CORS origins from context', () => {
+    const t = synth({ corsOrigins: 'https://www.example.org, https://news.example.org' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('subscribe, confirm'),
+      Environment: {
+        Variables: Match.objectLike({
+          SENDER_EMAIL: 'newsletter@example.com',
+          SES_CONFIGURATION_SET: Match.anyValue(),
+          PUBLIC_BASE_URL: Match.anyValue(),
+          TOKEN_SECRET_ARN: Match.anyValue(),
+          CORS_ORIGINS: 'https://www.example.org,https://news.example.org',
+        }),
+      },
+    });
+  });
+});

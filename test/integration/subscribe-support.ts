@@ -1,0 +1,97 @@
+/**
+ * The subscription side wired for integration tests: the real API handler on the local HTTP
+ * server, DynamoDB Local tables of its own, the SES emulator behind the recording proxy, a
+ * clock the test can move, and the same per-client limiter the API uses.
+ */
+import { randomBytes } from 'node:crypto';
+import { SESClient } from '@aws-sdk/client-ses';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { documentClient } from '../../lambdas/adapters/clients';
+import { DynamoDeliveryEvents } from '../../lambdas/adapters/delivery-events';
+import { DynamoLedger } from '../../lambdas/adapters/dynamodb';
+import { SesMailer } from '../../lambdas/adapters/ses-mailer';
+import { DynamoSubscriptionStore } from '../../lambdas/adapters/subscriptions';
+import { makeApiHandler, memoryRateLimiter } from '../../lambdas/api/handler';
+import { parseSigningKeys } from '../../lambdas/core/tokens';
+import type { MailSettings } from '../../lambdas/usecases/subscription-mail';
+import { serveHttp } from '../../lib/local/http';
+import { startSesRecorder } from '../../lib/local/ses-recorder';
+import { createTestTables } from '../support/tables';
+
+export const MAIL: MailSettings = {
+  senderEmail: 'brief@news.example.com',
+  senderName: 'EU–Japan Security Brief',
+  publicBaseUrl: 'https://brief.example.org',
+  configurationSet: 'briefing-test',
+};
+
+export async function startSubscriptionApi(options: { rateLimit?: number; corsOrigins?: string[] } = {}) {
+  const tables = await createTestTables('sub');
+  const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!);
+  const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
+  const db = documentClient();
+  const subscribers = new DynamoSubscriptionStore(db, tables.names.subscribers);
+  const deliveries = new DynamoDeliveryEvents(db, tables.names.deliveries);
+  const ledger = new DynamoLedger(db, tables.names.deliveries);
+  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') }));
+  const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+  const handler = makeApiHandler({
+    subscribers,
+    subscriptions: subscribers,
+    clock,
+    keys: async () => keys,
+    mailer: new SesMailer(ses, MAIL.configurationSet),
+    mail: MAIL,
+    limiter: memoryRateLimiter(options.rateLimit ?? 1000, 60),
+    corsOrigins: options.corsOrigins ?? [],
+  });
+  const http = await serveHttp(handler, { port: 0 });
+
+  /** Messages sent to `to` so far, parsed. */
+  async function mailTo(to: string): Promise<ParsedMail[]> {
+    const parsed = await Promise.all(recorder.raws().map((r) => simpleParser(r)));
+    return parsed.filter((m) => JSON.stringify(m.to ?? '').toLowerCase().includes(to.toLowerCase()));
+  }
+
+  /** The confirmation link (path and query) from the latest confirmation to `to`. */
+  async function confirmLink(to: string): Promise<string> {
+    const mails = (await mailTo(to)).filter((m) => /^Confirm/.test(m.subject ?? ''));
+    const last = mails[mails.length - 1];
+    const url = /https:\/\/brief\.example\.org(\/confirm\?token=\S+)/.exec(last?.text ?? '')?.[1];
+    if (!url) throw new Error(`no confirmation link to ${to}`);
+    return url;
+  }
+
+  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${http.url}${path}`, { method: 'POST', headers, body, redirect: 'manual' });
+  const postJson = (value: unknown, headers: Record<string, string> = {}) =>
+    post('/subscribe', JSON.stringify(value), { 'content-type': 'application/json', ...headers });
+  const postForm = (path: string, fields: Record<string, string | string[]>) => {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) form.append(k, x);
+    return post(path, form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+  };
+
+  return {
+    tables,
+    recorder,
+    subscribers,
+    deliveries,
+    ledger,
+    keys,
+    clock,
+    http,
+    handler,
+    mailTo,
+    confirmLink,
+    postJson,
+    postForm,
+    async stop() {
+      await http.close();
+      await recorder.close();
+      ses.destroy();
+      await tables.drop();
+    },
+  };
+}
+
+export const uniqueDomain = () => `t${randomBytes(4).toString('hex')}.example.org`;
