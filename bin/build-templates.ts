@@ -22,6 +22,7 @@ export const COMPILED_FILE = path.join(TEMPLATES_DIR, 'compiled', 'templates.jso
  */
 export const TEMPLATE_SOURCES = {
   digest: { mjml: 'digest.mjml', text: 'digest.txt.hbs' },
+  alert: { mjml: 'alert.mjml', text: 'alert.txt.hbs' },
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_SOURCES;

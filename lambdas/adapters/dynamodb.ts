@@ -5,6 +5,7 @@
  *   GSI bySubscriberId  pk `subscriberId`  token links carry the id, not the address
  *   GSI digestAudience  pk `digestShard` (N), sk `subscriberId`; sparse: only confirmed,
  *                       digest-wanting, unsuppressed subscribers carry `digestShard`
+ *   GSI alertAudience   pk `alertShard` (N), sk `subscriberId`; sparse likewise for alerts
  * Content      pk `pk` = `article#<id>` | `issue#<id>`
  *   GSI byKind          pk `kind`, sk `date`  (latest issue)
  * Deliveries   pk `campaignId`, sk `subscriberId`  the ledger; one conditional claim per pair
@@ -19,9 +20,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { audienceShard, inDigestAudience } from '../core/audience';
+import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
-import type { AudiencePage, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
+import type { AlertAudienceRow, AudiencePage, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
 
 const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
 
@@ -37,8 +38,9 @@ export class DynamoContentStore implements ContentStore {
   ) {}
 
   async put(item: Article | Issue): Promise<void> {
-    // Re-publishing keeps the planner's mark: an edit must not make a sent issue sendable again.
-    const { plannedAt: _ignored, ...rest } = item as Issue;
+    // Re-publishing keeps the planners' marks: an edit must not make a sent issue sendable
+    // again, nor an alerted article alert again.
+    const { plannedAt: _planned, alertedAt: _alerted, ...rest } = item as unknown as Record<string, unknown>;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries({ ...rest }).map(([k, v], i) => {
@@ -115,6 +117,24 @@ export class DynamoContentStore implements ContentStore {
       throw e;
     }
   }
+
+  async markArticleAlerted(id: string, at: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: contentKey('article', id) },
+          UpdateExpression: 'SET alertedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(alertedAt)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
 }
 
 export class DynamoSubscriberStore implements SubscriberStore {
@@ -157,8 +177,8 @@ export class DynamoSubscriberStore implements SubscriberStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { email: s.email },
-        // Leaving the sparse audience index is what stops the next digest.
-        UpdateExpression: 'SET #s = :u, unsubscribedAt = :at REMOVE digestShard',
+        // Leaving the sparse audience indexes is what stops the next digest and alert.
+        UpdateExpression: 'SET #s = :u, unsubscribedAt = :at REMOVE digestShard, alertShard',
         ConditionExpression: 'subscriberId = :id',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': subscriberId },
@@ -183,14 +203,55 @@ export class DynamoSubscriberStore implements SubscriberStore {
       next: encodeCursor(out.LastEvaluatedKey),
     };
   }
+
+  async alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+    const filter = alertTopicFilter(topics);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'alertAudience',
+        KeyConditionExpression: 'alertShard = :s',
+        FilterExpression: filter.expression,
+        ExpressionAttributeValues: { ':s': shard, ...filter.values },
+        ExclusiveStartKey: decodeCursor(cursor),
+        Limit: limit,
+      }),
+    );
+    return {
+      rows: (out.Items ?? []).map((i) => ({
+        subscriberId: i.subscriberId as string,
+        email: i.email as string,
+        topics: (i.topics as string[] | undefined) ?? [],
+      })),
+      next: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+}
+
+export function alertTopicFilter(topics: string[]): { expression: string; values: Record<string, unknown> } {
+  // No topics chosen means every topic; otherwise any one of the article's topics.
+  const values: Record<string, unknown> = { ':none': 0 };
+  const parts = topics.map((t, i) => {
+    values[`:t${i}`] = t;
+    return `contains(topics, :t${i})`;
+  });
+  return { expression: ['attribute_not_exists(topics)', 'size(topics) = :none', ...parts].join(' OR '), values };
 }
 
 function toSubscriberItem(s: Subscriber): Record<string, unknown> {
-  return inDigestAudience(s) ? { ...s, digestShard: audienceShard(s.subscriberId) } : { ...s };
+  const item: Record<string, unknown> = { ...s };
+  if (inDigestAudience(s)) item.digestShard = audienceShard(s.subscriberId);
+  if (inAlertAudience(s)) item.alertShard = audienceShard(s.subscriberId);
+  return item;
 }
 
 function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
-  const { digestShard: _shard, ...rest } = item;
+  const { digestShard: _shard, alertShard: _alertShard, ...rest } = item;
   return rest as unknown as Subscriber;
 }
 

@@ -20,6 +20,8 @@ export interface Article {
   body: string;
   /** When this version was published (ISO timestamp). */
   publishedAt: string;
+  /** Set once the alert planner has queued this breaking article's audience; it never alerts twice. */
+  alertedAt?: string;
 }
 
 /** An issue of the newsletter: an intro and an ordered list of article ids. */
@@ -71,13 +73,15 @@ export interface Subscriber {
 export interface Recipient {
   subscriberId: string;
   email: string;
+  /** Alerts only: the reader's topics that the article matched (shown in the alert). */
+  matchedTopics?: string[];
 }
 
 /** A unit of work on the send queue: one campaign, up to {@link SEND_BATCH_SIZE} recipients. */
 export interface SendJob {
-  /** The issue id for a digest (the article id for an alert, later). */
+  /** The issue id for a digest, the article id for an alert. */
   campaignId: string;
-  kind: 'digest';
+  kind: 'digest' | 'alert';
   recipients: Recipient[];
 }
 

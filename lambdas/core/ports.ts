@@ -18,6 +18,15 @@ export interface ContentStore {
   latestIssue(): Promise<Issue | undefined>;
   /** Record that the issue's audience has been queued. Returns false if it already was. */
   markIssuePlanned(id: string, at: Date): Promise<boolean>;
+  /** Record that a breaking article's alert audience has been queued. Returns false if it already was. */
+  markArticleAlerted(id: string, at: Date): Promise<boolean>;
+}
+
+/** One alert-audience row: the reader and the topics they chose (empty: every topic). */
+export interface AlertAudienceRow {
+  subscriberId: string;
+  email: string;
+  topics: string[];
 }
 
 export interface AudiencePage {
@@ -35,6 +44,16 @@ export interface SubscriberStore {
   unsubscribe(subscriberId: string, at: Date): Promise<boolean>;
   /** One page of the confirmed, digest-wanting, unsuppressed audience in one shard (a paged Query). */
   digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage>;
+  /**
+   * One page of the confirmed, alert-wanting, unsuppressed audience in one shard whose topics
+   * include one of `topics` or who chose no topics (a paged Query with a filter, never a Scan).
+   */
+  alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }>;
 }
 
 export type ClaimResult = 'claimed' | 'already-sent' | 'in-flight';

@@ -16,13 +16,22 @@ import { readEnv } from '../core/env';
 import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
 import type { ContentStore } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
-import { prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
+import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
 import { sendBatch, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 
 const jobSchema = z.object({
   campaignId: z.string().min(1),
-  kind: z.literal('digest'),
-  recipients: z.array(z.object({ subscriberId: z.string().min(1), email: z.string().min(3) })).min(1).max(SEND_BATCH_SIZE),
+  kind: z.enum(['digest', 'alert']),
+  recipients: z
+    .array(
+      z.object({
+        subscriberId: z.string().min(1),
+        email: z.string().min(3),
+        matchedTopics: z.array(z.string().min(1)).max(20).optional(),
+      }),
+    )
+    .min(1)
+    .max(SEND_BATCH_SIZE),
 });
 
 export function parseJob(body: string): SendJob {
@@ -49,16 +58,22 @@ export function campaignCache(
 ): (job: SendJob) => Promise<PreparedCampaign> {
   const cache = new Map<string, { at: number; campaign: Promise<PreparedCampaign> }>();
   return (job) => {
-    const hit = cache.get(job.campaignId);
+    const key = `${job.kind}#${job.campaignId}`;
+    const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ttlMs) return hit.campaign;
     const campaign = (async () => {
+      if (job.kind === 'alert') {
+        const [article] = await content.getArticles([job.campaignId]);
+        if (!article) throw new Error(`alert ${job.campaignId}: no such article`);
+        return prepareAlertCampaign(article, settings, await keys());
+      }
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);
       const articles = await content.getArticles(issue.articleIds);
       return prepareDigestCampaign(issue, articles, settings, await keys());
     })();
-    campaign.catch(() => cache.delete(job.campaignId));
-    cache.set(job.campaignId, { at: Date.now(), campaign });
+    campaign.catch(() => cache.delete(key));
+    cache.set(key, { at: Date.now(), campaign });
     return campaign;
   };
 }

@@ -1,9 +1,10 @@
 /**
- * Turn an issue and its articles into a PreparedCampaign: the templates are filled with the
- * issue once, the MIME skeleton is built once, and compose() only signs the reader's links,
- * fills the per-recipient fields and encodes the bodies.
+ * Turn an issue (digest) or a breaking article (alert) into a PreparedCampaign: the templates
+ * are filled with the content once, the MIME skeleton is built once, and compose() only signs
+ * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
 import { prepareDigest } from '../core/render';
+import { prepareAlert, topicList } from '../core/render/alert';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
@@ -33,6 +34,25 @@ export function linkFor(base: string, path: 'unsubscribe' | 'preferences', token
   return `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
 }
 
+/** The reader's signed links: one-click unsubscribe and preferences. */
+function readerLinks(settings: SenderSettings, keys: SigningKeys, r: Recipient, now: Date) {
+  return {
+    unsubscribeUrl: linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now })),
+    preferencesUrl: linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now })),
+  };
+}
+
+/** The MIME skeleton of one campaign: From, Subject, List-Id, configuration set. */
+function messageFor(settings: SenderSettings, newsletter: string, subject: string) {
+  const domain = settings.senderEmail.slice(settings.senderEmail.lastIndexOf('@') + 1);
+  return prepareMessage({
+    from: { name: settings.senderName, address: settings.senderEmail },
+    subject,
+    listId: { name: newsletter, id: `${listSlug(newsletter)}.${domain}` },
+    configurationSet: settings.configurationSet,
+  });
+}
+
 export async function prepareDigestCampaign(
   issue: Issue,
   articles: Article[],
@@ -40,31 +60,36 @@ export async function prepareDigestCampaign(
   keys: SigningKeys,
 ): Promise<PreparedCampaign> {
   const digest = prepareDigest(issue, articles);
-  const domain = settings.senderEmail.slice(settings.senderEmail.lastIndexOf('@') + 1);
-  const message = await prepareMessage({
-    from: { name: settings.senderName, address: settings.senderEmail },
-    subject: digest.subject,
-    listId: { name: issue.newsletter, id: `${listSlug(issue.newsletter)}.${domain}` },
-    configurationSet: settings.configurationSet,
-  });
-
+  const message = await messageFor(settings, issue.newsletter, digest.subject);
   return {
     campaignId: issue.id,
     from: settings.senderEmail,
     compose(r: Recipient, now: Date): Buffer {
-      const unsubscribeUrl = linkFor(
-        settings.publicBaseUrl,
-        'unsubscribe',
-        signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now }),
-      );
-      const preferencesUrl = linkFor(
-        settings.publicBaseUrl,
-        'preferences',
-        signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now }),
-      );
+      const links = readerLinks(settings, keys, r, now);
       const reason = `You receive the ${issue.newsletter} weekly digest because ${r.email} is subscribed to it.`;
-      const { html, text } = digest.render({ email: r.email, unsubscribeUrl, preferencesUrl, reason });
-      return message({ to: r.email, unsubscribeUrl, html, text });
+      const { html, text } = digest.render({ email: r.email, ...links, reason });
+      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
+    },
+  };
+}
+
+/**
+ * A breaking alert. The newsletter is named after the sender (the From display name); each
+ * reader is told which of their topics matched.
+ */
+export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
+  const newsletter = settings.senderName;
+  const alert = prepareAlert(article, newsletter);
+  const message = await messageFor(settings, newsletter, alert.subject);
+  return {
+    campaignId: article.id,
+    from: settings.senderEmail,
+    compose(r: Recipient, now: Date): Buffer {
+      const links = readerLinks(settings, keys, r, now);
+      const reason = `You receive ${newsletter} breaking alerts because ${r.email} asked for them.`;
+      const matched = r.matchedTopics?.length ? r.matchedTopics : article.topics;
+      const { html, text } = alert.render({ email: r.email, ...links, reason, matchedTopics: topicList(matched) });
+      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },
   };
 }

@@ -8,6 +8,8 @@ export const INDEXES = {
   bySubscriberId: 'bySubscriberId',
   /** The digest audience: sparse, sharded by `digestShard`, ordered by `subscriberId`. */
   digestAudience: 'digestAudience',
+  /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
+  alertAudience: 'alertAudience',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
 } as const;
@@ -60,6 +62,14 @@ export class Storage extends Construct {
       sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['email'],
+    });
+    // Sparse likewise for breaking alerts; the planner matches the projected topics.
+    this.subscribers.addGlobalSecondaryIndex({
+      indexName: INDEXES.alertAudience,
+      partitionKey: { name: 'alertShard', type: dynamodb.AttributeType.NUMBER },
+      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['email', 'topics'],
     });
 
     this.content = new dynamodb.Table(this, 'Content', {

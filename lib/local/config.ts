@@ -10,6 +10,7 @@
  * | BRIEFING_SENDER_NAME          | EU–Japan Security Brief |
  * | BRIEFING_SCHEDULE             | 0 7 * * MON  (cron)     |
  * | BRIEFING_TIME_ZONE            | Europe/Brussels         |
+ * | BRIEFING_TABLE_PREFIX         | briefing-               |
  * | AWS_ENDPOINT_URL_DYNAMODB     | (start DynamoDB Local)  |
  * | AWS_ENDPOINT_URL_SES          | (start the SES emulator)|
  */
@@ -52,8 +53,13 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     timeZone,
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
     sesEndpoint: env.AWS_ENDPOINT_URL_SES || env.AWS_ENDPOINT_URL || undefined,
-    tables: { subscribers: 'briefing-subscribers', content: 'briefing-content', deliveries: 'briefing-deliveries' },
+    tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
   };
+}
+
+function tablesWithPrefix(prefix: string): LocalConfig['tables'] {
+  if (!/^[A-Za-z0-9_.-]{0,200}$/.test(prefix)) throw new Error(`BRIEFING_TABLE_PREFIX: use letters, digits, _ . - only, got ${JSON.stringify(prefix)}`);
+  return { subscribers: `${prefix}subscribers`, content: `${prefix}content`, deliveries: `${prefix}deliveries` };
 }
 
 /**

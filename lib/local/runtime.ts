@@ -29,6 +29,8 @@ export interface LocalRuntime {
   /** The digest planner handler, wired to the local queue. */
   planDigest(event?: { issueId?: string }): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
   httpUrl?: string;
+  /** The Content stream poller feeding the alert planner, when `streams` is on. */
+  streamPoller?: import('./stream-poller').StreamPoller;
   /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
   stop(): Promise<void>;
 }
@@ -47,6 +49,8 @@ export interface RuntimeOptions {
    * stores only the parsed parts; this is the message exactly as SES received it.
    */
   outboxDir?: string;
+  /** Read the Content table's stream and run the alert planner on breaking articles. */
+  streams?: boolean;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
@@ -134,6 +138,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       clock: systemClock,
     });
 
+    let streamPoller: import('./stream-poller').StreamPoller | undefined;
+    if (options.streams) {
+      const alerts = await import('../../lambdas/alert-planner/handler');
+      const { ALERT_STREAM_FILTERS } = await import('../../lambdas/alert-planner/filter');
+      const { startStreamPoller } = await import('./stream-poller');
+      const alertPlanner = alerts.makeAlertPlannerHandler({
+        content: new adapters.DynamoContentStore(documentClient(), config.tables.content),
+        subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
+        queue: sendQueue,
+        clock: systemClock,
+      });
+      const poller = await startStreamPoller({
+        endpoint: dynamoEndpoint,
+        tableName: config.tables.content,
+        handler: (event) => alertPlanner(event),
+        filters: ALERT_STREAM_FILTERS,
+      });
+      stops.push(() => poller.stop());
+      streamPoller = poller;
+    }
+
     let httpUrl: string | undefined;
     if (options.http) {
       const api = await import('../../lambdas/api/handler');
@@ -142,7 +167,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       httpUrl = server.url;
     }
 
-    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), httpUrl, stop: stopAll };
+    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), httpUrl, streamPoller, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

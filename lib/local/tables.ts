@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 
 export interface TableNames {
@@ -22,6 +23,7 @@ export interface TableNames {
 export const INDEX = {
   bySubscriberId: 'bySubscriberId',
   digestAudience: 'digestAudience',
+  alertAudience: 'alertAudience',
   byKind: 'byKind',
 } as const;
 
@@ -40,6 +42,7 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
         { AttributeName: 'email', AttributeType: 'S' },
         { AttributeName: 'subscriberId', AttributeType: 'S' },
         { AttributeName: 'digestShard', AttributeType: 'N' },
+        { AttributeName: 'alertShard', AttributeType: 'N' },
       ],
       KeySchema: [{ AttributeName: 'email', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -56,6 +59,16 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
             { AttributeName: 'subscriberId', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email'] },
+        },
+        {
+          // Sparse: only subscribers who should get alerts carry `alertShard`; topics are
+          // projected so the planner can match them without reading the table.
+          IndexName: INDEX.alertAudience,
+          KeySchema: [
+            { AttributeName: 'alertShard', KeyType: 'HASH' },
+            { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics'] },
         },
       ],
     },
@@ -97,8 +110,9 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
 }
 
 /**
- * Create whichever of the three tables do not exist yet, and wait until all are ACTIVE.
- * Existing tables are left as they are (a restarted local mode keeps its data).
+ * Create whichever of the three tables do not exist yet, add any index a newer version of
+ * the product defines to an existing table, and wait until all are ACTIVE. Existing data is
+ * kept (a restarted local mode keeps its data).
  *
  * @returns the names of the tables it created.
  */
@@ -116,6 +130,24 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames, ti
       }
     }
   }
+  // Tables made by an older version: add the indexes they lack (one per call, as DynamoDB asks).
+  for (const input of Object.values(tableDefinitions(names))) {
+    const name = input.TableName!;
+    if (created.includes(name)) continue;
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      if ((Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === index.IndexName)) continue;
+      const keyNames = new Set(index.KeySchema!.map((k) => k.AttributeName));
+      await client.send(
+        new UpdateTableCommand({
+          TableName: name,
+          AttributeDefinitions: input.AttributeDefinitions!.filter((a) => keyNames.has(a.AttributeName)),
+          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+        }),
+      );
+      await waitForIndexes(client, name, timeoutMs);
+    }
+  }
   const deadline = Date.now() + timeoutMs;
   for (const name of Object.values(names)) {
     for (;;) {
@@ -126,6 +158,16 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames, ti
     }
   }
   return created;
+}
+
+async function waitForIndexes(client: DynamoDBClient, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if ((Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) throw new Error(`Indexes of ${name} are not ACTIVE after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function tableStatus(client: DynamoDBClient, name: string): Promise<string | undefined> {

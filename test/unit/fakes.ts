@@ -1,7 +1,7 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
-import { audienceShard, inDigestAudience } from '../../lambdas/core/audience';
+import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
-import type { AudiencePage, ClaimResult, Clock, ContentStore, Ledger, Mailer, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+import type { AlertAudienceRow, AudiencePage, ClaimResult, Clock, ContentStore, Ledger, Mailer, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 
@@ -9,7 +9,12 @@ export class MemoryContent implements ContentStore {
   items = new Map<string, Article | Issue>();
   async put(item: Article | Issue) {
     const prev = this.items.get(`${item.kind}#${item.id}`) as Issue | undefined;
-    this.items.set(`${item.kind}#${item.id}`, { ...item, ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}) });
+    const prevArticle = this.items.get(`${item.kind}#${item.id}`) as Article | undefined;
+    this.items.set(`${item.kind}#${item.id}`, {
+      ...item,
+      ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}),
+      ...(prevArticle?.alertedAt ? { alertedAt: prevArticle.alertedAt } : {}),
+    });
   }
   async getIssue(id: string) {
     return this.items.get(`issue#${id}`) as Issue | undefined;
@@ -19,6 +24,12 @@ export class MemoryContent implements ContentStore {
   }
   async latestIssue() {
     return [...this.items.values()].filter((i): i is Issue => i.kind === 'issue').sort((a, b) => b.date.localeCompare(a.date))[0];
+  }
+  async markArticleAlerted(id: string, at: Date) {
+    const a = this.items.get(`article#${id}`) as Article | undefined;
+    if (!a || a.alertedAt) return false;
+    a.alertedAt = at.toISOString();
+    return true;
   }
   async markIssuePlanned(id: string, at: Date) {
     const i = await this.getIssue(id);
@@ -50,6 +61,18 @@ export class MemorySubscribers implements SubscriberStore {
     s.unsubscribedAt = at.toISOString();
     return true;
   }
+  alertPageCalls: AlertPageCall[] = [];
+  async alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+    this.alertPageCalls.push({ shard, topics });
+    const all = [...this.byEmail.values()]
+      .filter((s) => inAlertAudience(s) && audienceShard(s.subscriberId) === shard && matchedTopics(s.topics, topics).length > 0)
+      .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
+    const start = cursor ? Number(cursor) : 0;
+    return {
+      rows: all.slice(start, start + limit).map((s) => ({ subscriberId: s.subscriberId, email: s.email, topics: s.topics })),
+      next: start + limit < all.length ? String(start + limit) : undefined,
+    };
+  }
   async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
     this.pageCalls++;
     const all = [...this.byEmail.values()]
@@ -62,6 +85,11 @@ export class MemorySubscribers implements SubscriberStore {
       next: start + limit < all.length ? String(start + limit) : undefined,
     };
   }
+}
+
+export interface AlertPageCall {
+  shard: number;
+  topics: string[];
 }
 
 export class MemoryLedger implements Ledger {
