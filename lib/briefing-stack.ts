@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BriefingConfig } from './config';
+import { Alerts } from './constructs/alerts';
 import { Api } from './constructs/api';
 import type { BriefingFunction } from './constructs/briefing-function';
 import { Monitoring } from './constructs/monitoring';
@@ -19,6 +20,7 @@ export class BriefingStack extends Stack {
   readonly storage: Storage;
   readonly sending: Sending;
   readonly scheduling: Scheduling;
+  readonly alerts: Alerts;
   readonly api: Api;
   readonly monitoring: Monitoring;
 
@@ -44,6 +46,12 @@ export class BriefingStack extends Stack {
       timeZone: config.timeZone,
     });
 
+    this.alerts = new Alerts(this, 'Alerts', {
+      contentTable: this.storage.content,
+      subscribersTable: this.storage.subscribers,
+      sendQueue: this.sending.queue,
+    });
+
     this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers });
     this.sending.grantTokenSecret(this.api.handler.fn);
     // Links in mail point at the public URL when there is one (a custom domain), else at the API itself.
@@ -52,10 +60,15 @@ export class BriefingStack extends Stack {
     const functions: Record<string, BriefingFunction> = {
       Sender: this.sending.sender,
       DigestPlanner: this.scheduling.planner,
+      AlertPlanner: this.alerts.planner,
       Api: this.api.handler,
     };
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      deadLetterQueues: { Send: this.sending.deadLetterQueue, Schedule: this.scheduling.deadLetterQueue },
+      deadLetterQueues: {
+        Send: this.sending.deadLetterQueue,
+        Schedule: this.scheduling.deadLetterQueue,
+        Alerts: this.alerts.deadLetterQueue,
+      },
       functions: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])),
       alarmEmail: config.alarmEmail,
       topicDisplayName: `${config.newsletterName} alarms`,
