@@ -19,6 +19,7 @@ import { parseContent } from '../lambdas/core/content/parse';
 import { parseSigningKeys } from '../lambdas/core/tokens';
 import { prepareDigestCampaign } from '../lambdas/usecases/digest-campaign';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
+import { alertsBench } from './bench-alerts';
 import { mjmlOptions, TEMPLATES_DIR } from './build-templates';
 
 /** The sample digest: the first EU–Japan Security Brief as shipped under content/. */
@@ -114,6 +115,7 @@ async function renderAndMime(): Promise<void> {
 /** Benchmark sections by name; each runs on its own with `--section <name>`. */
 export const SECTIONS: Record<string, () => Promise<void>> = {
   'render-and-MIME': renderAndMime,
+  alerts: alertsBench,
 };
 
 async function main(argv: string[]): Promise<void> {

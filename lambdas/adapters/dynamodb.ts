@@ -13,6 +13,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -149,6 +150,21 @@ export class DynamoSubscriberStore implements SubscriberStore {
     const merged: Subscriber = existing ? { ...s, subscriberId: existing.subscriberId, createdAt: existing.createdAt } : s;
     await this.db.send(new PutCommand({ TableName: this.table, Item: toSubscriberItem(merged) }));
     return merged;
+  }
+
+  /**
+   * Write many new subscribers at once (25 to a BatchWriteItem call, unprocessed items sent
+   * again). For bulk loads of addresses known to be new; it does not merge with existing items.
+   */
+  async putBatch(subscribers: Subscriber[]): Promise<void> {
+    for (let i = 0; i < subscribers.length; i += 25) {
+      let requests: Record<string, unknown>[] | undefined = subscribers.slice(i, i + 25).map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }));
+        requests = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
+      }
+    }
   }
 
   async getByEmail(email: string): Promise<Subscriber | undefined> {

@@ -51,6 +51,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   if (!streamArn) throw new Error(`table ${tableName} has no stream`);
 
   const iterators = new Map<string, string | undefined>(); // shardId → iterator (undefined: closed)
+  const lastSequence = new Map<string, string>(); // shardId → last record handed on
   let firstRound = true;
   let stopped = false;
   let rounds = 0;
@@ -96,8 +97,28 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     let found = 0;
     for (const [shardId, iterator] of iterators) {
       if (!iterator) continue;
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+      let out;
+      try {
+        out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+      } catch (e) {
+        // DynamoDB Local sometimes refuses an iterator that sat idle at the end of a shard
+        // (TrimmedDataAccess / ExpiredIterator): take a fresh one after the last record read.
+        const name = (e as Error).name;
+        if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw e;
+        const last = lastSequence.get(shardId);
+        const fresh = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ...(last ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: last } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        );
+        iterators.set(shardId, fresh.ShardIterator);
+        continue;
+      }
       iterators.set(shardId, out.NextShardIterator);
+      const last = out.Records?.at(-1)?.dynamodb?.SequenceNumber;
+      if (last) lastSequence.set(shardId, last);
       const records = (out.Records ?? []).map((r) => toLambdaRecord(r, streamArn));
       found += records.length;
       const passing = records.filter((r) => matchesAny(r, filters));
