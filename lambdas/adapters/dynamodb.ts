@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
-import type { AlertAudienceRow, AudiencePage, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
+import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
 
 const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
 
@@ -243,6 +243,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
         subscriberId: i.subscriberId as string,
         email: i.email as string,
         topics: (i.topics as string[] | undefined) ?? [],
+        timezone: i.timezone as string | undefined,
       })),
       next: encodeCursor(out.LastEvaluatedKey),
     };
@@ -361,6 +362,114 @@ export class DynamoLedger implements Ledger {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+}
+
+/**
+ * The daily alert cap, in the Deliveries table: one item per (day, reader), `campaignId` =
+ * `alertcap#<YYYY-MM-DD>`, holding the set of article ids counted that day. Adding an id
+ * already in the set is a no-op, so a retried planner run never counts an alert twice.
+ */
+export class DynamoAlertCaps implements AlertCaps {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async admit(subscriberId: string, day: string, articleId: string, cap: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { campaignId: `alertcap#${day}`, subscriberId },
+          UpdateExpression: 'ADD articles :a',
+          ConditionExpression: 'attribute_not_exists(articles) OR size(articles) < :cap OR contains(articles, :id)',
+          ExpressionAttributeValues: { ':a': new Set([articleId]), ':cap': cap, ':id': articleId },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+}
+
+/**
+ * Alerts held back by the cap are ledger entries with status `deferred` that also carry
+ * `deferredFor` (the reader): the sparse `deferredBySubscriber` index then lists exactly a
+ * reader's waiting alerts. Once a digest has shown them, `deferredFor` is removed.
+ */
+export class DynamoReaderAlertHistory implements ReaderAlertHistory {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async defer(articleId: string, subscriberId: string, at: Date): Promise<void> {
+    await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { campaignId: articleId, subscriberId, status: 'deferred', deferredAt: at.toISOString(), deferredFor: subscriberId },
+          ConditionExpression: 'attribute_not_exists(subscriberId)',
+        }),
+      )
+      .catch((e) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
+  }
+
+  async deferred(subscriberIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    await Promise.all(
+      subscriberIds.map(async (sid) => {
+        const res = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'deferredBySubscriber',
+            KeyConditionExpression: 'deferredFor = :s',
+            ExpressionAttributeValues: { ':s': sid },
+          }),
+        );
+        const ids = (res.Items ?? []).map((i) => i.campaignId as string);
+        if (ids.length) out.set(sid, ids);
+      }),
+    );
+    return out;
+  }
+
+  async alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    const keys = articleIds.flatMap((campaignId) => subscriberIds.map((subscriberId) => ({ campaignId, subscriberId })));
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        for (const item of res.Responses?.[this.table] ?? []) {
+          if (item.status !== 'sent') continue;
+          const set = out.get(item.subscriberId as string) ?? new Set<string>();
+          set.add(item.campaignId as string);
+          out.set(item.subscriberId as string, set);
+        }
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return out;
+  }
+
+  async resolveDeferred(subscriberId: string, articleIds: string[], digestId: string, at: Date): Promise<void> {
+    for (const campaignId of articleIds) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { campaignId, subscriberId },
+          UpdateExpression: 'SET inDigest = :d, inDigestAt = :at REMOVE deferredFor',
+          ExpressionAttributeValues: { ':d': digestId, ':at': at.toISOString() },
+        }),
+      );
+    }
   }
 }
 

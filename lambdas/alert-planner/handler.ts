@@ -8,7 +8,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, sqsClient } from '../adapters/clients';
-import { DynamoContentStore, DynamoSubscriberStore } from '../adapters/dynamodb';
+import { DynamoAlertCaps, DynamoContentStore, DynamoReaderAlertHistory, DynamoSubscriberStore } from '../adapters/dynamodb';
 import { logger } from '../adapters/logger';
 import { SqsSendQueue } from '../adapters/sqs-queue';
 import { systemClock } from '../adapters/system-clock';
@@ -38,12 +38,15 @@ export function makeAlertPlannerHandler(deps: AlertPlanDeps) {
 }
 
 function depsFromEnv(): AlertPlanDeps {
-  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl']);
+  const env = readEnv(['contentTable', 'subscribersTable', 'deliveriesTable', 'sendQueueUrl', 'alertDailyCap']);
   return {
     content: new DynamoContentStore(documentClient(), env.contentTable),
     subscribers: new DynamoSubscriberStore(documentClient(), env.subscribersTable),
     queue: new SqsSendQueue(sqsClient(), env.sendQueueUrl),
     clock: systemClock,
+    caps: new DynamoAlertCaps(documentClient(), env.deliveriesTable),
+    history: new DynamoReaderAlertHistory(documentClient(), env.deliveriesTable),
+    dailyCap: env.alertDailyCap,
   };
 }
 

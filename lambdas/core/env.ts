@@ -17,6 +17,8 @@ export const ENV = {
   tokenSecretArn: 'TOKEN_SECRET_ARN',
   /** Local: the signing keys themselves (JSON, see tokens.ts). Used when no secret ARN is set. */
   tokenKeys: 'TOKEN_KEYS',
+  /** Most breaking alerts one reader gets per day (their time zone); the rest wait for the digest. */
+  alertDailyCap: 'ALERT_DAILY_CAP',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -32,6 +34,7 @@ const schemas = {
   configurationSet: z.string().optional(),
   tokenSecretArn: z.string().optional(),
   tokenKeys: z.string().optional(),
+  alertDailyCap: z.coerce.number({ error: `${ENV.alertDailyCap} must be a number` }).int().min(1).max(50).default(3),
 };
 
 export type EnvKey = keyof typeof schemas;

@@ -94,8 +94,14 @@ export const SEND_BATCH_SIZE = 50;
  */
 export const AUDIENCE_SHARDS = 16;
 
-/** Ledger states of one (campaign, subscriber) delivery. */
-export type DeliveryStatus = 'claimed' | 'sent' | 'failed';
+/**
+ * Ledger states of one (campaign, subscriber) delivery. `deferred`: an alert held back by the
+ * reader's daily cap, waiting for the next digest ("Alerts you may have missed").
+ */
+export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'deferred';
+
+/** Breaking alerts one reader gets per day, by default; past it, alerts wait for the digest. */
+export const DEFAULT_ALERT_DAILY_CAP = 3;
 
 export interface Delivery {
   campaignId: string;

@@ -27,6 +27,29 @@ export interface AlertAudienceRow {
   subscriberId: string;
   email: string;
   topics: string[];
+  /** IANA zone: the daily alert cap counts the reader's own day. */
+  timezone?: string;
+}
+
+/** The daily alert cap's counters. */
+export interface AlertCaps {
+  /**
+   * Count `articleId` against the reader's `day`, unless `cap` alerts are counted already.
+   * Idempotent: the same article on the same day is admitted again (a retried planner run).
+   */
+  admit(subscriberId: string, day: string, articleId: string, cap: number): Promise<boolean>;
+}
+
+/** Alerts held back by the cap, and alerts already sent, as the digest needs them per reader. */
+export interface ReaderAlertHistory {
+  /** Record an alert held back for this reader (the ledger entry, status `deferred`). */
+  defer(articleId: string, subscriberId: string, at: Date): Promise<void>;
+  /** Deferred alert ids per reader, oldest first. */
+  deferred(subscriberIds: string[]): Promise<Map<string, string[]>>;
+  /** Which of `articleIds` each reader already got as an alert. */
+  alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>>;
+  /** After a digest listed them: the deferred alerts are delivered through the digest. */
+  resolveDeferred(subscriberId: string, articleIds: string[], digestId: string, at: Date): Promise<void>;
 }
 
 export interface AudiencePage {

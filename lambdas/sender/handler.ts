@@ -7,14 +7,14 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, sesClient } from '../adapters/clients';
-import { DynamoContentStore, DynamoLedger } from '../adapters/dynamodb';
+import { DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory } from '../adapters/dynamodb';
 import { logger } from '../adapters/logger';
 import { SesMailer } from '../adapters/ses-mailer';
 import { signingKeysLoader } from '../adapters/signing-keys';
 import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
-import type { ContentStore } from '../core/ports';
+import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
 import { sendBatch, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
@@ -55,6 +55,7 @@ export function campaignCache(
   settings: SenderSettings,
   keys: () => Promise<SigningKeys>,
   ttlMs = 5 * 60_000,
+  history?: ReaderAlertHistory,
 ): (job: SendJob) => Promise<PreparedCampaign> {
   const cache = new Map<string, { at: number; campaign: Promise<PreparedCampaign> }>();
   return (job) => {
@@ -70,7 +71,7 @@ export function campaignCache(
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);
       const articles = await content.getArticles(issue.articleIds);
-      return prepareDigestCampaign(issue, articles, settings, await keys());
+      return prepareDigestCampaign(issue, articles, settings, await keys(), history ? { history, content } : undefined);
     })();
     campaign.catch(() => cache.delete(key));
     cache.set(key, { at: Date.now(), campaign });
@@ -108,7 +109,7 @@ function depsFromEnv(): SendDeps {
     ledger: new DynamoLedger(documentClient(), env.deliveriesTable),
     mailer: new SesMailer(sesClient(), env.configurationSet),
     clock: systemClock,
-    campaign: campaignCache(content, env, signingKeysLoader(env)),
+    campaign: campaignCache(content, env, signingKeysLoader(env), undefined, new DynamoReaderAlertHistory(documentClient(), env.deliveriesTable)),
     log: (event, fields) => logger.warn(event, fields),
   };
 }

@@ -3,11 +3,12 @@
  * are filled with the content once, the MIME skeleton is built once, and compose() only signs
  * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
-import { prepareDigest } from '../core/render';
+import { personalDigestView, prepareDigest, renderDigest } from '../core/render';
 import { prepareAlert, topicList } from '../core/render/alert';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
+import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { PreparedCampaign } from './send-batch';
 
 export interface SenderSettings {
@@ -53,22 +54,59 @@ function messageFor(settings: SenderSettings, newsletter: string, subject: strin
   });
 }
 
+/** Where a digest finds each reader's alert history (optional: without it, no personal sections). */
+export interface DigestAlertSources {
+  history: ReaderAlertHistory;
+  content: ContentStore;
+}
+
 export async function prepareDigestCampaign(
   issue: Issue,
   articles: Article[],
   settings: SenderSettings,
   keys: SigningKeys,
+  alerts?: DigestAlertSources,
 ): Promise<PreparedCampaign> {
   const digest = prepareDigest(issue, articles);
   const message = await messageFor(settings, issue.newsletter, digest.subject);
+  const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
+  // Per batch: which breaking articles each reader already got as alerts, and which alerts
+  // their daily cap held back. Most readers have neither and take the prepared fast path.
+  // Keyed by reader: batches of one campaign may run at the same time, on different readers.
+  const personal = new Map<string, { alerted: Set<string>; missed: Article[] }>();
+
   return {
     campaignId: issue.id,
     from: settings.senderEmail,
+    async prepareBatch(recipients) {
+      if (!alerts) return;
+      const ids = recipients.map((r) => r.subscriberId);
+      for (const sid of ids) personal.delete(sid);
+      const [alerted, deferred] = await Promise.all([
+        breakingIds.length ? alerts.history.alerted(breakingIds, ids) : Promise.resolve(new Map<string, Set<string>>()),
+        alerts.history.deferred(ids),
+      ]);
+      const missedIds = [...new Set([...deferred.values()].flat())];
+      const missedArticles = new Map((missedIds.length ? await alerts.content.getArticles(missedIds) : []).map((a) => [a.id, a]));
+      for (const sid of new Set([...alerted.keys(), ...deferred.keys()])) {
+        const missed = (deferred.get(sid) ?? []).flatMap((id) => (missedArticles.has(id) ? [missedArticles.get(id)!] : []));
+        personal.set(sid, { alerted: alerted.get(sid) ?? new Set(), missed });
+      }
+    },
     compose(r: Recipient, now: Date): Buffer {
       const links = readerLinks(settings, keys, r, now);
       const reason = `You receive the ${issue.newsletter} weekly digest because ${r.email} is subscribed to it.`;
-      const { html, text } = digest.render({ email: r.email, ...links, reason });
+      const fields = { email: r.email, ...links, reason };
+      const extra = personal.get(r.subscriberId);
+      const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.render(fields);
       return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
+    },
+    async afterSent(r, now) {
+      const extra = personal.get(r.subscriberId);
+      if (alerts && extra?.missed.length) {
+        await alerts.history.resolveDeferred(r.subscriberId, extra.missed.map((a) => a.id), issue.id, now);
+      }
+      personal.delete(r.subscriberId);
     },
   };
 }

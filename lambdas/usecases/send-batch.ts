@@ -18,6 +18,10 @@ export interface PreparedCampaign {
   /** Envelope sender (bare address). */
   from: string;
   compose(recipient: Recipient, now: Date): Buffer;
+  /** Optional: load what compose() needs per reader for this batch (e.g. their alert history). */
+  prepareBatch?(recipients: Recipient[]): Promise<void>;
+  /** Optional: after a reader's message was accepted (e.g. mark their held-back alerts as delivered). */
+  afterSent?(recipient: Recipient, now: Date): Promise<void>;
 }
 
 export interface SendDeps {
@@ -43,6 +47,7 @@ export interface BatchResult {
 
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResult> {
   const campaign = await deps.campaign(job);
+  await campaign.prepareBatch?.(job.recipients);
   const result: BatchResult = { sent: 0, skipped: 0, failed: 0, retry: [] };
   const log = deps.log ?? (() => undefined);
 
@@ -84,6 +89,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     // leaves the claim as 'claimed', which later deliveries treat as served (no second copy).
     await deps.ledger.markSent(job.campaignId, r.subscriberId, messageId, deps.clock.now());
     result.sent++;
+    await campaign.afterSent?.(r, deps.clock.now());
   };
 
   await forEachLimited(job.recipients, deps.concurrency ?? 8, one);

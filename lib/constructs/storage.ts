@@ -10,6 +10,8 @@ export const INDEXES = {
   digestAudience: 'digestAudience',
   /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
   alertAudience: 'alertAudience',
+  /** Alerts held back by the daily cap, per reader: sparse, until a digest shows them. */
+  deferredBySubscriber: 'deferredBySubscriber',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
 } as const;
@@ -69,7 +71,7 @@ export class Storage extends Construct {
       partitionKey: { name: 'alertShard', type: dynamodb.AttributeType.NUMBER },
       sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['email', 'topics'],
+      nonKeyAttributes: ['email', 'topics', 'timezone'],
     });
 
     this.content = new dynamodb.Table(this, 'Content', {
@@ -92,6 +94,12 @@ export class Storage extends Construct {
       sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
       // The ledger is what stops a retry from mailing someone twice; keep it.
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.deliveries.addGlobalSecondaryIndex({
+      indexName: INDEXES.deferredBySubscriber,
+      partitionKey: { name: 'deferredFor', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'deferredAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }
 }

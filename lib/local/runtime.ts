@@ -148,6 +148,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
         queue: sendQueue,
         clock: systemClock,
+        caps: new adapters.DynamoAlertCaps(documentClient(), config.tables.deliveries),
+        history: new adapters.DynamoReaderAlertHistory(documentClient(), config.tables.deliveries),
+        dailyCap: config.alertDailyCap,
       });
       const poller = await startStreamPoller({
         endpoint: dynamoEndpoint,

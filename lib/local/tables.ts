@@ -24,6 +24,7 @@ export const INDEX = {
   bySubscriberId: 'bySubscriberId',
   digestAudience: 'digestAudience',
   alertAudience: 'alertAudience',
+  deferredBySubscriber: 'deferredBySubscriber',
   byKind: 'byKind',
 } as const;
 
@@ -68,7 +69,7 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
             { AttributeName: 'alertShard', KeyType: 'HASH' },
             { AttributeName: 'subscriberId', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics', 'timezone'] },
         },
       ],
     },
@@ -100,10 +101,23 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
       AttributeDefinitions: [
         { AttributeName: 'campaignId', AttributeType: 'S' },
         { AttributeName: 'subscriberId', AttributeType: 'S' },
+        { AttributeName: 'deferredFor', AttributeType: 'S' },
+        { AttributeName: 'deferredAt', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'campaignId', KeyType: 'HASH' },
         { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          // Sparse: only alerts held back by the daily cap carry `deferredFor`, until a digest shows them.
+          IndexName: INDEX.deferredBySubscriber,
+          KeySchema: [
+            { AttributeName: 'deferredFor', KeyType: 'HASH' },
+            { AttributeName: 'deferredAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     },
   };

@@ -39,7 +39,7 @@ describe('alerts infrastructure', () => {
             { AttributeName: 'alertShard', KeyType: 'HASH' },
             { AttributeName: 'subscriberId', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics', 'timezone'] },
         }),
       ]),
     });

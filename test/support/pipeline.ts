@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SESClient } from '@aws-sdk/client-ses';
 import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoContentStore, DynamoLedger, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
+import { DynamoAlertCaps, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { makeApiHandler } from '../../lambdas/api/handler';
@@ -29,6 +29,8 @@ export async function startPipeline(options: { recorder?: SesRecorderOptions } =
   const content = new DynamoContentStore(db, tables.names.content);
   const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
   const ledger = new DynamoLedger(db, tables.names.deliveries);
+  const history = new DynamoReaderAlertHistory(db, tables.names.deliveries);
+  const caps = new DynamoAlertCaps(db, tables.names.deliveries);
   const keys = parseSigningKeys(TEST_KEYS);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
 
@@ -40,6 +42,8 @@ export async function startPipeline(options: { recorder?: SesRecorderOptions } =
       content,
       { senderEmail: 'brief@news.example.com', senderName: 'EU–Japan Security Brief', publicBaseUrl: 'http://127.0.0.1:1', configurationSet: 'briefing-test' },
       async () => keys,
+      undefined,
+      history,
     ),
   });
   const deadLetters: DeadLetterMessage[] = [];
@@ -55,6 +59,8 @@ export async function startPipeline(options: { recorder?: SesRecorderOptions } =
     content,
     subscribers,
     ledger,
+    history,
+    caps,
     keys,
     queue,
     sendQueue,

@@ -6,7 +6,7 @@ import { alertViewModel, prepareAlert, renderAlert } from '../../lambdas/core/re
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { matchesAny } from '../../lib/local/event-filter';
-import { fixedClock, MemoryContent, MemoryQueue, MemorySubscribers } from './fakes';
+import { fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
 
 const breaking = (over: Partial<Article> = {}): Article => ({
   kind: 'article', id: 'nk-icbm', title: 'North Korea tests a suspected new ICBM-class missile', summary: 'A launch.',
@@ -62,13 +62,14 @@ describe('planAlert', () => {
     await add('other@example.com', { email: '', alerts: true, topics: ['cyber'] });
     await add('digest@example.com', { email: '', alerts: false, topics: ['north-korea'] });
     await subscribers.upsert({ ...confirmedSubscriber({ email: 'bounced@example.com', alerts: true, topics: ['north-korea'] }, 'web', now), suppressed: true });
-    return { content, subscribers, queue, clock: fixedClock() };
+    const ledger = new MemoryLedger();
+    return { content, subscribers, queue, clock: fixedClock(), caps: new MemoryAlertCaps(), history: new MemoryAlertHistory(ledger), ledger };
   }
 
   it('queues only confirmed, unsuppressed alert readers whose topics match, with the matched topics', async () => {
     const deps = await setup();
     const r = await planAlert(deps, 'nk-icbm');
-    expect(r).toEqual({ status: 'queued', articleId: 'nk-icbm', recipients: 2, batches: 1 });
+    expect(r).toEqual({ status: 'queued', articleId: 'nk-icbm', recipients: 2, batches: 1, deferred: 0 });
     const job = deps.queue.jobs[0];
     expect(job).toMatchObject({ campaignId: 'nk-icbm', kind: 'alert' });
     expect(Object.fromEntries(job.recipients.map((x) => [x.email, x.matchedTopics]))).toEqual({
@@ -84,6 +85,33 @@ describe('planAlert', () => {
     await deps.content.put(breaking({ title: 'Edited' }));
     expect(await planAlert(deps, 'nk-icbm')).toMatchObject({ reason: 'already-alerted' });
     expect(deps.queue.jobs).toHaveLength(1);
+  });
+
+  it('holds back alerts past the daily cap (bad input: a fourth breaking article the same day) and records them for the digest', async () => {
+    const deps = await setup();
+    for (const n of [1, 2, 3, 4]) await deps.content.put(breaking({ id: `nk-${n}` }));
+    const results = [];
+    for (const n of [1, 2, 3, 4]) results.push(await planAlert({ ...deps, dailyCap: 3 }, `nk-${n}`));
+    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([[2, 0], [2, 0], [2, 0], [0, 2]]);
+    const waiting = await deps.history.deferred([...deps.subscribers.byEmail.values()].map((s) => s.subscriberId));
+    expect([...waiting.values()]).toEqual([['nk-4'], ['nk-4']]);
+    // Nothing is lost: the held-back alert is in the ledger as deferred, not queued.
+    expect(deps.queue.jobs.filter((j) => j.campaignId === 'nk-4')).toHaveLength(0);
+  });
+
+  it('counts the cap per reader day in the reader\'s time zone, and a retried run never counts twice', async () => {
+    const deps = await setup();
+    await deps.content.put(breaking({ id: 'nk-a' }));
+    // The same article admitted twice (a retried run) still counts once.
+    expect(await deps.caps.admit('s1', '2026-11-28', 'nk-a', 1)).toBe(true);
+    expect(await deps.caps.admit('s1', '2026-11-28', 'nk-a', 1)).toBe(true);
+    expect(await deps.caps.admit('s1', '2026-11-28', 'nk-b', 1)).toBe(false);
+    expect(await deps.caps.admit('s1', '2026-11-29', 'nk-b', 1)).toBe(true);
+    const { readerDay } = await import('../../lambdas/core/alert-cap');
+    const lateEvening = new Date('2026-11-28T23:30:00Z');
+    expect(readerDay(lateEvening, 'Europe/Brussels')).toBe('2026-11-29');
+    expect(readerDay(lateEvening, 'America/New_York')).toBe('2026-11-28');
+    expect(readerDay(lateEvening, 'Not/AZone')).toBe('2026-11-28');
   });
 
   it('skips a normal article and a missing one', async () => {

@@ -39,6 +39,8 @@ export interface ArticleView {
   /** Display labels of the article's topics (`north-korea` → `North Korea`). */
   topicLabels: string[];
   source: { name: string; url: string };
+  /** This reader already got the article as a breaking alert: marked, not shown as new. */
+  alertedToReader?: boolean;
 }
 
 /** Everything the digest templates show except the recipient's own fields. */
@@ -52,12 +54,16 @@ export interface DigestViewModel {
   /** The issue date written out, e.g. `1 November 2024`. */
   dateText: string;
   articles: ArticleView[];
+  /** Breaking alerts this reader's daily cap held back, listed under "Alerts you may have missed". */
+  missedAlerts: ArticleView[];
 }
 
 /** A digest ready to be rendered for any number of recipients. */
 export interface PreparedDigest {
   subject: string;
   preheader: string;
+  /** The issue's view model (the same for every reader). */
+  view: DigestViewModel;
   /** Render both parts for one recipient. Throws if a recipient field is missing. */
   render(r: DigestRecipient): { html: string; text: string };
 }
@@ -82,14 +88,32 @@ export function digestViewModel(issue: Issue, articles: Article[]): DigestViewMo
     title: oneLine(issue.title),
     summary: issue.summary.trim(),
     dateText: formatLongDate(issue.date),
-    articles: articles.map((a) => ({
-      id: a.id,
-      title: oneLine(a.title),
-      summary: a.summary.trim(),
-      keyPoints: a.keyPoints.map((k) => k.trim()),
-      topicLabels: a.topics.map(topicLabel),
-      source: { name: oneLine(a.source.name), url: a.source.url.trim() },
-    })),
+    articles: articles.map(articleView),
+    missedAlerts: [],
+  };
+}
+
+/** One article as the templates show it. */
+export function articleView(a: Article): ArticleView {
+  return {
+    id: a.id,
+    title: oneLine(a.title),
+    summary: a.summary.trim(),
+    keyPoints: a.keyPoints.map((k) => k.trim()),
+    topicLabels: a.topics.map(topicLabel),
+    source: { name: oneLine(a.source.name), url: a.source.url.trim() },
+  };
+}
+
+/**
+ * The digest as one reader sees it when the alerts pipeline touched them: articles they
+ * already got as an alert are marked, and alerts their daily cap held back are listed.
+ */
+export function personalDigestView(view: DigestViewModel, alerted: ReadonlySet<string>, missed: Article[]): DigestViewModel {
+  return {
+    ...view,
+    articles: view.articles.map((a) => (alerted.has(a.id) ? { ...a, alertedToReader: true } : a)),
+    missedAlerts: missed.filter((m) => !view.articles.some((a) => a.id === m.id)).map(articleView),
   };
 }
 
@@ -174,6 +198,7 @@ export function prepareDigest(issue: Issue, articles: Article[]): PreparedDigest
   return {
     subject: view.subject,
     preheader: view.preheader,
+    view,
     render: (r) => prepared.render(r as unknown as RecipientFields<RecipientField>),
   };
 }
