@@ -50,6 +50,8 @@ export class BriefingStack extends Stack {
       contentTable: this.storage.content,
       subscribersTable: this.storage.subscribers,
       sendQueue: this.sending.queue,
+      deliveriesTable: this.storage.deliveries,
+      dailyCap: config.alertDailyCap,
     });
 
     this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers });

@@ -16,6 +16,13 @@ export interface AlertsProps {
   readonly subscribersTable: dynamodb.ITable;
   /** Where alert jobs go: the same queue, sender and ledger as digests. */
   readonly sendQueue: sqs.IQueue;
+  /** The ledger: alerts held back by the daily cap are recorded there, and the cap's counters. */
+  readonly deliveriesTable: dynamodb.ITable;
+  /**
+   * Breaking alerts one reader gets per day (their time zone); the rest wait for the digest.
+   * @default 3
+   */
+  readonly dailyCap?: number;
   /**
    * Attempts per stream batch before it is set aside in the dead-letter queue.
    * @default 5
@@ -43,8 +50,11 @@ export class Alerts extends Construct {
         [ENV.contentTable]: props.contentTable.tableName,
         [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.sendQueueUrl]: props.sendQueue.queueUrl,
+        [ENV.deliveriesTable]: props.deliveriesTable.tableName,
+        [ENV.alertDailyCap]: String(props.dailyCap ?? 3),
       },
     });
+    this.planner.grantReadWrite(props.deliveriesTable);
     // Read/write: the planner marks an article alerted (conditionally) so it alerts once.
     this.planner.grantReadWrite(props.contentTable);
     this.planner.grantRead(props.subscribersTable);

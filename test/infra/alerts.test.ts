@@ -45,3 +45,11 @@ describe('alerts infrastructure', () => {
     });
   });
 });
+
+describe('alert cap setting', () => {
+  it('passes the daily cap from context to the alert planner, and refuses a bad one', () => {
+    const planner = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => /breaking article/.test(f.Properties.Description))!;
+    expect(planner.Properties.Environment.Variables.ALERT_DAILY_CAP).toBe('3');
+    expect(() => readConfig((key) => (key === 'alertDailyCap' ? '0' : defaults[key]))).toThrow(/alertDailyCap must be at least 1/);
+  });
+});
