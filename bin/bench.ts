@@ -19,6 +19,7 @@ import { parseContent } from '../lambdas/core/content/parse';
 import { parseSigningKeys } from '../lambdas/core/tokens';
 import { prepareDigestCampaign } from '../lambdas/usecases/digest-campaign';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
+import { alertsBench } from './bench-alerts';
 import { mjmlOptions, TEMPLATES_DIR } from './build-templates';
 import { SEND_SECTIONS, stopBenchEmulators } from './bench-send';
 
@@ -116,6 +117,7 @@ async function renderAndMime(): Promise<void> {
 export const SECTIONS: Record<string, () => Promise<void>> = {
   'render-and-MIME': renderAndMime,
   ...SEND_SECTIONS,
+  alerts: alertsBench,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -24,6 +24,7 @@ export const TEMPLATE_SOURCES = {
   digest: { mjml: 'digest.mjml', text: 'digest.txt.hbs' },
   confirmation: { mjml: 'confirmation.mjml', text: 'confirmation.txt.hbs' },
   welcome: { mjml: 'welcome.mjml', text: 'welcome.txt.hbs' },
+  alert: { mjml: 'alert.mjml', text: 'alert.txt.hbs' },
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_SOURCES;

@@ -12,7 +12,7 @@ import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 
 async function main() {
   const config = localConfig();
-  const rt = await startRuntime({ startEmulators: true, http: true, config, outboxDir: join(config.dataDir, 'outbox') });
+  const rt = await startRuntime({ startEmulators: true, http: true, streams: true, config, outboxDir: join(config.dataDir, 'outbox') });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BriefingConfig } from './config';
+import { Alerts } from './constructs/alerts';
 import { Api } from './constructs/api';
 import type { BriefingFunction } from './constructs/briefing-function';
 import { Monitoring } from './constructs/monitoring';
@@ -20,6 +21,7 @@ export class BriefingStack extends Stack {
   readonly storage: Storage;
   readonly sending: Sending;
   readonly scheduling: Scheduling;
+  readonly alerts: Alerts;
   readonly api: Api;
   readonly monitoring: Monitoring;
   readonly sesEvents: SesEvents;
@@ -48,6 +50,14 @@ export class BriefingStack extends Stack {
       timeZone: config.timeZone,
     });
 
+    this.alerts = new Alerts(this, 'Alerts', {
+      contentTable: this.storage.content,
+      subscribersTable: this.storage.subscribers,
+      sendQueue: this.sending.queue,
+      deliveriesTable: this.storage.deliveries,
+      dailyCap: config.alertDailyCap,
+    });
+
     // Other sites allowed to POST /subscribe from their pages: `-c corsOrigins=https://a.example,https://b.example`.
     const corsOrigins = String(this.node.tryGetContext('corsOrigins') ?? '')
       .split(',')
@@ -71,6 +81,7 @@ export class BriefingStack extends Stack {
     const functions: Record<string, BriefingFunction> = {
       Sender: this.sending.sender,
       DigestPlanner: this.scheduling.planner,
+      AlertPlanner: this.alerts.planner,
       Api: this.api.handler,
       SesEvents: this.sesEvents.handler,
     };
@@ -78,7 +89,9 @@ export class BriefingStack extends Stack {
       deadLetterQueues: {
         Send: this.sending.deadLetterQueue,
         Schedule: this.scheduling.deadLetterQueue,
+        PlanContinuation: this.scheduling.continuationDeadLetterQueue,
         SesEvents: this.sesEvents.deadLetterQueue,
+        Alerts: this.alerts.deadLetterQueue,
       },
       functions: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])),
       alarmEmail: config.alarmEmail,

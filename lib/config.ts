@@ -24,6 +24,8 @@ export interface BriefingConfig {
   readonly senderConcurrency: number;
   /** Where alarm notifications go; when absent, the alarm topic has no subscription. */
   readonly alarmEmail?: string;
+  /** Breaking alerts one reader gets per day (their time zone); the rest wait for the digest. */
+  readonly alertDailyCap: number;
 }
 
 /** The context keys, in the order they are reported. */
@@ -36,6 +38,7 @@ export const CONFIG_KEYS = [
   'publicBaseUrl',
   'senderConcurrency',
   'alarmEmail',
+  'alertDailyCap',
 ] as const satisfies readonly (keyof BriefingConfig)[];
 
 /** An example value per key, quoted in error messages so the fix can be copied. */
@@ -48,6 +51,7 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   publicBaseUrl: 'https://news.yourdomain.example',
   senderConcurrency: '2',
   alarmEmail: 'ops@yourdomain.example',
+  alertDailyCap: '3',
 };
 
 /** Whether the runtime knows this IANA zone (Intl throws a RangeError for an unknown one). */
@@ -118,6 +122,10 @@ const schemas = {
       .max(50, 'must be at most 50'),
   ),
   alarmEmail: optional(email),
+  alertDailyCap: z.preprocess(
+    (v) => (v === undefined ? 3 : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    z.number({ error: 'must be a whole number from 1 to 50' }).int('must be a whole number from 1 to 50').min(1, 'must be at least 1').max(50, 'must be at most 50'),
+  ),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
 
 /**

@@ -5,6 +5,7 @@
  *   GSI bySubscriberId  pk `subscriberId`  token links carry the id, not the address
  *   GSI digestAudience  pk `digestShard` (N), sk `subscriberId`; sparse: only confirmed,
  *                       digest-wanting, unsuppressed subscribers carry `digestShard`
+ *   GSI alertAudience   pk `alertShard` (N), sk `subscriberId`; sparse likewise for alerts
  * Content      pk `pk` = `article#<id>` | `issue#<id>`
  *   GSI byKind          pk `kind`, sk `date`  (latest issue)
  * Deliveries   pk `campaignId`, sk `subscriberId`  the ledger; one conditional claim per pair
@@ -12,6 +13,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -19,9 +21,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { audienceShard, inDigestAudience } from '../core/audience';
+import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
-import type { AudiencePage, ClaimResult, ContentStore, Ledger, SubscriberStore } from '../core/ports';
+import type { AlertAudienceRow, AlertCaps, AudiencePage, ClaimResult, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { CampaignCounters, RecipientGate } from '../core/ports';
 import { isComplete, zeroCounters, type CampaignProgress, type CampaignState, type Counters } from '../core/campaign-status';
 
@@ -39,8 +41,9 @@ export class DynamoContentStore implements ContentStore {
   ) {}
 
   async put(item: Article | Issue): Promise<void> {
-    // Re-publishing keeps the planner's mark: an edit must not make a sent issue sendable again.
-    const { plannedAt: _ignored, ...rest } = item as Issue;
+    // Re-publishing keeps the planners' marks: an edit must not make a sent issue sendable
+    // again, nor an alerted article alert again.
+    const { plannedAt: _planned, alertedAt: _alerted, ...rest } = item as unknown as Record<string, unknown>;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries({ ...rest }).map(([k, v], i) => {
@@ -117,6 +120,24 @@ export class DynamoContentStore implements ContentStore {
       throw e;
     }
   }
+
+  async markArticleAlerted(id: string, at: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: contentKey('article', id) },
+          UpdateExpression: 'SET alertedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(alertedAt)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
 }
 
 export class DynamoSubscriberStore implements SubscriberStore {
@@ -131,6 +152,21 @@ export class DynamoSubscriberStore implements SubscriberStore {
     const merged: Subscriber = existing ? { ...s, subscriberId: existing.subscriberId, createdAt: existing.createdAt } : s;
     await this.db.send(new PutCommand({ TableName: this.table, Item: toSubscriberItem(merged) }));
     return merged;
+  }
+
+  /**
+   * Write many new subscribers at once (25 to a BatchWriteItem call, unprocessed items sent
+   * again). For bulk loads of addresses known to be new; it does not merge with existing items.
+   */
+  async putBatch(subscribers: Subscriber[]): Promise<void> {
+    for (let i = 0; i < subscribers.length; i += 25) {
+      let requests: Record<string, unknown>[] | undefined = subscribers.slice(i, i + 25).map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }));
+        requests = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
+      }
+    }
   }
 
   async getByEmail(email: string): Promise<Subscriber | undefined> {
@@ -159,8 +195,8 @@ export class DynamoSubscriberStore implements SubscriberStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { email: s.email },
-        // Leaving the sparse audience index is what stops the next digest.
-        UpdateExpression: 'SET #s = :u, unsubscribedAt = :at REMOVE digestShard',
+        // Leaving the sparse audience indexes is what stops the next digest and alert.
+        UpdateExpression: 'SET #s = :u, unsubscribedAt = :at REMOVE digestShard, alertShard',
         ConditionExpression: 'subscriberId = :id',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': subscriberId },
@@ -185,14 +221,57 @@ export class DynamoSubscriberStore implements SubscriberStore {
       next: encodeCursor(out.LastEvaluatedKey),
     };
   }
+
+  async alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+    const filter = alertTopicFilter(topics);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'alertAudience',
+        KeyConditionExpression: 'alertShard = :s',
+        FilterExpression: filter.expression,
+        ExpressionAttributeValues: { ':s': shard, ...filter.values },
+        ExclusiveStartKey: decodeCursor(cursor),
+        Limit: limit,
+      }),
+    );
+    return {
+      rows: (out.Items ?? []).map((i) => ({
+        subscriberId: i.subscriberId as string,
+        email: i.email as string,
+        topics: (i.topics as string[] | undefined) ?? [],
+        timezone: i.timezone as string | undefined,
+      })),
+      next: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
 }
 
-function toSubscriberItem(s: Subscriber): Record<string, unknown> {
-  return inDigestAudience(s) ? { ...s, digestShard: audienceShard(s.subscriberId) } : { ...s };
+export function alertTopicFilter(topics: string[]): { expression: string; values: Record<string, unknown> } {
+  // No topics chosen means every topic; otherwise any one of the article's topics.
+  const values: Record<string, unknown> = { ':none': 0 };
+  const parts = topics.map((t, i) => {
+    values[`:t${i}`] = t;
+    return `contains(topics, :t${i})`;
+  });
+  return { expression: ['attribute_not_exists(topics)', 'size(topics) = :none', ...parts].join(' OR '), values };
+}
+
+/** The stored item: the subscriber plus the sparse audience-index keys its state calls for. */
+export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...s };
+  if (inDigestAudience(s)) item.digestShard = audienceShard(s.subscriberId);
+  if (inAlertAudience(s)) item.alertShard = audienceShard(s.subscriberId);
+  return item;
 }
 
 function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
-  const { digestShard: _shard, ...rest } = item;
+  const { digestShard: _shard, alertShard: _alertShard, ...rest } = item;
   return rest as unknown as Subscriber;
 }
 
@@ -317,6 +396,114 @@ export class DynamoLedger implements Ledger {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+}
+
+/**
+ * The daily alert cap, in the Deliveries table: one item per (day, reader), `campaignId` =
+ * `alertcap#<YYYY-MM-DD>`, holding the set of article ids counted that day. Adding an id
+ * already in the set is a no-op, so a retried planner run never counts an alert twice.
+ */
+export class DynamoAlertCaps implements AlertCaps {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async admit(subscriberId: string, day: string, articleId: string, cap: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { campaignId: `alertcap#${day}`, subscriberId },
+          UpdateExpression: 'ADD articles :a',
+          ConditionExpression: 'attribute_not_exists(articles) OR size(articles) < :cap OR contains(articles, :id)',
+          ExpressionAttributeValues: { ':a': new Set([articleId]), ':cap': cap, ':id': articleId },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+}
+
+/**
+ * Alerts held back by the cap are ledger entries with status `deferred` that also carry
+ * `deferredFor` (the reader): the sparse `deferredBySubscriber` index then lists exactly a
+ * reader's waiting alerts. Once a digest has shown them, `deferredFor` is removed.
+ */
+export class DynamoReaderAlertHistory implements ReaderAlertHistory {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async defer(articleId: string, subscriberId: string, at: Date): Promise<void> {
+    await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { campaignId: articleId, subscriberId, status: 'deferred', deferredAt: at.toISOString(), deferredFor: subscriberId },
+          ConditionExpression: 'attribute_not_exists(subscriberId)',
+        }),
+      )
+      .catch((e) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
+  }
+
+  async deferred(subscriberIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    await Promise.all(
+      subscriberIds.map(async (sid) => {
+        const res = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'deferredBySubscriber',
+            KeyConditionExpression: 'deferredFor = :s',
+            ExpressionAttributeValues: { ':s': sid },
+          }),
+        );
+        const ids = (res.Items ?? []).map((i) => i.campaignId as string);
+        if (ids.length) out.set(sid, ids);
+      }),
+    );
+    return out;
+  }
+
+  async alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    const keys = articleIds.flatMap((campaignId) => subscriberIds.map((subscriberId) => ({ campaignId, subscriberId })));
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        for (const item of res.Responses?.[this.table] ?? []) {
+          if (item.status !== 'sent') continue;
+          const set = out.get(item.subscriberId as string) ?? new Set<string>();
+          set.add(item.campaignId as string);
+          out.set(item.subscriberId as string, set);
+        }
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return out;
+  }
+
+  async resolveDeferred(subscriberId: string, articleIds: string[], digestId: string, at: Date): Promise<void> {
+    for (const campaignId of articleIds) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { campaignId, subscriberId },
+          UpdateExpression: 'SET inDigest = :d, inDigestAt = :at REMOVE deferredFor',
+          ExpressionAttributeValues: { ':d': digestId, ':at': at.toISOString() },
+        }),
+      );
+    }
   }
 }
 

@@ -3,15 +3,15 @@
  * store of lambdas/adapters/dynamodb.ts plus conditional changes, erasure markers and creation.
  *
  * Erased addresses are remembered by an item keyed `erased#<sha256 of the address>` with no
- * other field but the time: it has no `subscriberId` or `digestShard`, so it is in neither
+ * other field but the time: it has no `subscriberId`, `digestShard` or `alertShard`, so it is in no
  * index, and its key cannot collide with an address (it has no `@`).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { audienceShard, inDigestAudience } from '../core/audience';
+import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
 import type { Subscriber } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
-import { DynamoSubscriberStore } from './dynamodb';
+import { DynamoSubscriberStore, toSubscriberItem } from './dynamodb';
 
 const erasedKey = (hash: string) => `erased#${hash}`; // same form as core/address.ts erasedMarkerKey
 
@@ -24,7 +24,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
   }
 
   async create(s: Subscriber): Promise<boolean> {
-    const item: Record<string, unknown> = inDigestAudience(s) ? { ...s, digestShard: audienceShard(s.subscriberId) } : { ...s };
+    const item = toSubscriberItem(s);
     try {
       await this.client.send(
         new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(email)' }),
@@ -60,12 +60,20 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
       sets.push(`${name(field)} = ${v}`);
     }
     for (const field of options.remove ?? []) removes.push(name(field));
-    // The audience index follows the new state: in it exactly when confirmed, wanting the digest, not suppressed.
+    // The audience indexes follow the new state: in the digest one exactly when confirmed,
+    // wanting the digest and not suppressed; in the alert one likewise for alerts.
+    const shard = audienceShard(next.subscriberId);
     if (inDigestAudience(next)) {
-      values[':shard'] = audienceShard(next.subscriberId);
+      values[':shard'] = shard;
       sets.push('digestShard = :shard');
     } else {
       removes.push('digestShard');
+    }
+    if (inAlertAudience(next)) {
+      values[':alertShard'] = shard;
+      sets.push('alertShard = :alertShard');
+    } else {
+      removes.push('alertShard');
     }
     const conditions = ['#id = :id'];
     for (const [field, expected] of Object.entries(options.expect ?? {})) {

@@ -15,3 +15,18 @@ export function audienceShard(subscriberId: string): number {
   }
   return (h >>> 0) % AUDIENCE_SHARDS;
 }
+
+/** In the alert audience: confirmed, wants alerts, not suppressed (topics are matched per article). */
+export function inAlertAudience(s: Pick<Subscriber, 'status' | 'alerts' | 'suppressed'>): boolean {
+  return s.status === 'confirmed' && s.alerts && !s.suppressed;
+}
+
+/**
+ * The reader's topics an article matches. A reader who chose no topics gets alerts on every
+ * topic, so all the article's topics match. An empty result means: no alert for this reader.
+ */
+export function matchedTopics(readerTopics: readonly string[] | undefined, articleTopics: readonly string[]): string[] {
+  if (!readerTopics || readerTopics.length === 0) return [...articleTopics];
+  const wanted = new Set(readerTopics);
+  return articleTopics.filter((t) => wanted.has(t));
+}

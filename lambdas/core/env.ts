@@ -21,6 +21,8 @@ export const ENV = {
   corsOrigins: 'CORS_ORIGINS',
   /** Subscribe requests a minute per client, per function instance. */
   subscribeRateLimit: 'SUBSCRIBE_RATE_LIMIT',
+  /** Most breaking alerts one reader gets per day (their time zone); the rest wait for the digest. */
+  alertDailyCap: 'ALERT_DAILY_CAP',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -42,6 +44,7 @@ const schemas = {
     .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, `${'CORS_ORIGINS'} must list origins like https://www.example.org (no path)`))),
   subscribeRateLimit: z.coerce.number().int().min(1).max(10_000).default(5),
+  alertDailyCap: z.coerce.number({ error: `${ENV.alertDailyCap} must be a number` }).int().min(1).max(50).default(3),
 };
 
 export type EnvKey = keyof typeof schemas;

@@ -20,6 +20,8 @@ export interface Article {
   body: string;
   /** When this version was published (ISO timestamp). */
   publishedAt: string;
+  /** Set once the alert planner has queued this breaking article's audience; it never alerts twice. */
+  alertedAt?: string;
 }
 
 /** An issue of the newsletter: an intro and an ordered list of article ids. */
@@ -113,13 +115,15 @@ export interface SubscriptionChoices {
 export interface Recipient {
   subscriberId: string;
   email: string;
+  /** Alerts only: the reader's topics that the article matched (shown in the alert). */
+  matchedTopics?: string[];
 }
 
 /** A unit of work on the send queue: one campaign, up to {@link SEND_BATCH_SIZE} recipients. */
 export interface SendJob {
-  /** The issue id for a digest (the article id for an alert, later). */
+  /** The issue id for a digest, the article id for an alert. */
   campaignId: string;
-  kind: 'digest';
+  kind: 'digest' | 'alert';
   recipients: Recipient[];
 }
 
@@ -132,8 +136,15 @@ export const SEND_BATCH_SIZE = 50;
  */
 export const AUDIENCE_SHARDS = 16;
 
-/** Ledger states of one (campaign, subscriber) delivery. */
-export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'suppressed';
+/**
+ * Ledger states of one (campaign, subscriber) delivery. `suppressed`: left or suppressed
+ * between planning and sending. `deferred`: an alert held back by the reader's daily cap,
+ * waiting for the next digest ("Alerts you may have missed").
+ */
+export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'suppressed' | 'deferred';
+
+/** Breaking alerts one reader gets per day, by default; past it, alerts wait for the digest. */
+export const DEFAULT_ALERT_DAILY_CAP = 3;
 
 export interface Delivery {
   campaignId: string;

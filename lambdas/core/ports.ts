@@ -18,6 +18,38 @@ export interface ContentStore {
   latestIssue(): Promise<Issue | undefined>;
   /** Record that the issue's audience has been queued. Returns false if it already was. */
   markIssuePlanned(id: string, at: Date): Promise<boolean>;
+  /** Record that a breaking article's alert audience has been queued. Returns false if it already was. */
+  markArticleAlerted(id: string, at: Date): Promise<boolean>;
+}
+
+/** One alert-audience row: the reader and the topics they chose (empty: every topic). */
+export interface AlertAudienceRow {
+  subscriberId: string;
+  email: string;
+  topics: string[];
+  /** IANA zone: the daily alert cap counts the reader's own day. */
+  timezone?: string;
+}
+
+/** The daily alert cap's counters. */
+export interface AlertCaps {
+  /**
+   * Count `articleId` against the reader's `day`, unless `cap` alerts are counted already.
+   * Idempotent: the same article on the same day is admitted again (a retried planner run).
+   */
+  admit(subscriberId: string, day: string, articleId: string, cap: number): Promise<boolean>;
+}
+
+/** Alerts held back by the cap, and alerts already sent, as the digest needs them per reader. */
+export interface ReaderAlertHistory {
+  /** Record an alert held back for this reader (the ledger entry, status `deferred`). */
+  defer(articleId: string, subscriberId: string, at: Date): Promise<void>;
+  /** Deferred alert ids per reader, oldest first. */
+  deferred(subscriberIds: string[]): Promise<Map<string, string[]>>;
+  /** Which of `articleIds` each reader already got as an alert. */
+  alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>>;
+  /** After a digest listed them: the deferred alerts are delivered through the digest. */
+  resolveDeferred(subscriberId: string, articleIds: string[], digestId: string, at: Date): Promise<void>;
 }
 
 export interface AudiencePage {
@@ -35,6 +67,16 @@ export interface SubscriberStore {
   unsubscribe(subscriberId: string, at: Date): Promise<boolean>;
   /** One page of the confirmed, digest-wanting, unsuppressed audience in one shard (a paged Query). */
   digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage>;
+  /**
+   * One page of the confirmed, alert-wanting, unsuppressed audience in one shard whose topics
+   * include one of `topics` or who chose no topics (a paged Query with a filter, never a Scan).
+   */
+  alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }>;
 }
 
 /**

@@ -7,7 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, sesClient } from '../adapters/clients';
-import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoRecipientGate } from '../adapters/dynamodb';
+import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate } from '../adapters/dynamodb';
 import { logger } from '../adapters/logger';
 import { readSendQuota, SesMailer } from '../adapters/ses-mailer';
 import { DailyAllowance, Pacer, senderRate, type SendQuota } from '../core/pacing';
@@ -16,15 +16,24 @@ import { signingKeysLoader } from '../adapters/signing-keys';
 import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
-import type { ContentStore } from '../core/ports';
+import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
-import { prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
+import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
 import { DEFAULT_LEASE_MS, sendBatch, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 
 const jobSchema = z.object({
   campaignId: z.string().min(1),
-  kind: z.literal('digest'),
-  recipients: z.array(z.object({ subscriberId: z.string().min(1), email: z.string().min(3) })).min(1).max(SEND_BATCH_SIZE),
+  kind: z.enum(['digest', 'alert']),
+  recipients: z
+    .array(
+      z.object({
+        subscriberId: z.string().min(1),
+        email: z.string().min(3),
+        matchedTopics: z.array(z.string().min(1)).max(20).optional(),
+      }),
+    )
+    .min(1)
+    .max(SEND_BATCH_SIZE),
 });
 
 export function parseJob(body: string): SendJob {
@@ -48,19 +57,26 @@ export function campaignCache(
   settings: SenderSettings,
   keys: () => Promise<SigningKeys>,
   ttlMs = 5 * 60_000,
+  history?: ReaderAlertHistory,
 ): (job: SendJob) => Promise<PreparedCampaign> {
   const cache = new Map<string, { at: number; campaign: Promise<PreparedCampaign> }>();
   return (job) => {
-    const hit = cache.get(job.campaignId);
+    const key = `${job.kind}#${job.campaignId}`;
+    const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ttlMs) return hit.campaign;
     const campaign = (async () => {
+      if (job.kind === 'alert') {
+        const [article] = await content.getArticles([job.campaignId]);
+        if (!article) throw new Error(`alert ${job.campaignId}: no such article`);
+        return prepareAlertCampaign(article, settings, await keys());
+      }
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);
       const articles = await content.getArticles(issue.articleIds);
-      return prepareDigestCampaign(issue, articles, settings, await keys());
+      return prepareDigestCampaign(issue, articles, settings, await keys(), history ? { history, content } : undefined);
     })();
-    campaign.catch(() => cache.delete(job.campaignId));
-    cache.set(job.campaignId, { at: Date.now(), campaign });
+    campaign.catch(() => cache.delete(key));
+    cache.set(key, { at: Date.now(), campaign });
     return campaign;
   };
 }
@@ -132,7 +148,7 @@ function depsFromEnv(): SendDeps {
     ledger: new DynamoLedger(documentClient(), env.deliveriesTable),
     mailer: new SesMailer(sesClient(), env.configurationSet),
     clock: systemClock,
-    campaign: campaignCache(content, env, signingKeysLoader(env)),
+    campaign: campaignCache(content, env, signingKeysLoader(env), undefined, new DynamoReaderAlertHistory(documentClient(), env.deliveriesTable)),
     gate: new DynamoRecipientGate(documentClient(), env.subscribersTable),
     counters: new DynamoCampaignCounters(documentClient(), env.deliveriesTable),
     ...ratePorts(settings, () => readSendQuota(sesClient())),

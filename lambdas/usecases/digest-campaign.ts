@@ -1,12 +1,14 @@
 /**
- * Turn an issue and its articles into a PreparedCampaign: the templates are filled with the
- * issue once, the MIME skeleton is built once, and compose() only signs the reader's links,
- * fills the per-recipient fields and encodes the bodies.
+ * Turn an issue (digest) or a breaking article (alert) into a PreparedCampaign: the templates
+ * are filled with the content once, the MIME skeleton is built once, and compose() only signs
+ * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
-import { prepareDigest } from '../core/render';
+import { personalDigestView, prepareDigest, renderDigest } from '../core/render';
+import { prepareAlert, topicList } from '../core/render/alert';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
+import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { PreparedCampaign } from './send-batch';
 
 export interface SenderSettings {
@@ -33,38 +35,99 @@ export function linkFor(base: string, path: 'unsubscribe' | 'preferences', token
   return `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
 }
 
+/** The reader's signed links: one-click unsubscribe and preferences. */
+function readerLinks(settings: SenderSettings, keys: SigningKeys, r: Recipient, now: Date) {
+  return {
+    unsubscribeUrl: linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now })),
+    preferencesUrl: linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now })),
+  };
+}
+
+/** The MIME skeleton of one campaign: From, Subject, List-Id, configuration set. */
+function messageFor(settings: SenderSettings, newsletter: string, subject: string) {
+  const domain = settings.senderEmail.slice(settings.senderEmail.lastIndexOf('@') + 1);
+  return prepareMessage({
+    from: { name: settings.senderName, address: settings.senderEmail },
+    subject,
+    listId: { name: newsletter, id: `${listSlug(newsletter)}.${domain}` },
+    configurationSet: settings.configurationSet,
+  });
+}
+
+/** Where a digest finds each reader's alert history (optional: without it, no personal sections). */
+export interface DigestAlertSources {
+  history: ReaderAlertHistory;
+  content: ContentStore;
+}
+
 export async function prepareDigestCampaign(
   issue: Issue,
   articles: Article[],
   settings: SenderSettings,
   keys: SigningKeys,
+  alerts?: DigestAlertSources,
 ): Promise<PreparedCampaign> {
   const digest = prepareDigest(issue, articles);
-  const domain = settings.senderEmail.slice(settings.senderEmail.lastIndexOf('@') + 1);
-  const message = await prepareMessage({
-    from: { name: settings.senderName, address: settings.senderEmail },
-    subject: digest.subject,
-    listId: { name: issue.newsletter, id: `${listSlug(issue.newsletter)}.${domain}` },
-    configurationSet: settings.configurationSet,
-  });
+  const message = await messageFor(settings, issue.newsletter, digest.subject);
+  const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
+  // Per batch: which breaking articles each reader already got as alerts, and which alerts
+  // their daily cap held back. Most readers have neither and take the prepared fast path.
+  // Keyed by reader: batches of one campaign may run at the same time, on different readers.
+  const personal = new Map<string, { alerted: Set<string>; missed: Article[] }>();
 
   return {
     campaignId: issue.id,
     from: settings.senderEmail,
+    async prepareBatch(recipients) {
+      if (!alerts) return;
+      const ids = recipients.map((r) => r.subscriberId);
+      for (const sid of ids) personal.delete(sid);
+      const [alerted, deferred] = await Promise.all([
+        breakingIds.length ? alerts.history.alerted(breakingIds, ids) : Promise.resolve(new Map<string, Set<string>>()),
+        alerts.history.deferred(ids),
+      ]);
+      const missedIds = [...new Set([...deferred.values()].flat())];
+      const missedArticles = new Map((missedIds.length ? await alerts.content.getArticles(missedIds) : []).map((a) => [a.id, a]));
+      for (const sid of new Set([...alerted.keys(), ...deferred.keys()])) {
+        const missed = (deferred.get(sid) ?? []).flatMap((id) => (missedArticles.has(id) ? [missedArticles.get(id)!] : []));
+        personal.set(sid, { alerted: alerted.get(sid) ?? new Set(), missed });
+      }
+    },
     compose(r: Recipient, now: Date): Buffer {
-      const unsubscribeUrl = linkFor(
-        settings.publicBaseUrl,
-        'unsubscribe',
-        signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now }),
-      );
-      const preferencesUrl = linkFor(
-        settings.publicBaseUrl,
-        'preferences',
-        signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now }),
-      );
+      const links = readerLinks(settings, keys, r, now);
       const reason = `You receive the ${issue.newsletter} weekly digest because ${r.email} is subscribed to it.`;
-      const { html, text } = digest.render({ email: r.email, unsubscribeUrl, preferencesUrl, reason });
-      return message({ to: r.email, unsubscribeUrl, html, text });
+      const fields = { email: r.email, ...links, reason };
+      const extra = personal.get(r.subscriberId);
+      const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.render(fields);
+      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
+    },
+    async afterSent(r, now) {
+      const extra = personal.get(r.subscriberId);
+      if (alerts && extra?.missed.length) {
+        await alerts.history.resolveDeferred(r.subscriberId, extra.missed.map((a) => a.id), issue.id, now);
+      }
+      personal.delete(r.subscriberId);
+    },
+  };
+}
+
+/**
+ * A breaking alert. The newsletter is named after the sender (the From display name); each
+ * reader is told which of their topics matched.
+ */
+export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
+  const newsletter = settings.senderName;
+  const alert = prepareAlert(article, newsletter);
+  const message = await messageFor(settings, newsletter, alert.subject);
+  return {
+    campaignId: article.id,
+    from: settings.senderEmail,
+    compose(r: Recipient, now: Date): Buffer {
+      const links = readerLinks(settings, keys, r, now);
+      const reason = `You receive ${newsletter} breaking alerts because ${r.email} asked for them.`;
+      const matched = r.matchedTopics?.length ? r.matchedTopics : article.topics;
+      const { html, text } = alert.render({ email: r.email, ...links, reason, matchedTopics: topicList(matched) });
+      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },
   };
 }

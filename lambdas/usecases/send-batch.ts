@@ -30,6 +30,10 @@ export interface PreparedCampaign {
   /** Envelope sender (bare address). */
   from: string;
   compose(recipient: Recipient, now: Date): Buffer;
+  /** Optional: load what compose() needs per reader for this batch (e.g. their alert history). */
+  prepareBatch?(recipients: Recipient[]): Promise<void>;
+  /** Optional: after a reader's message was accepted (e.g. mark their held-back alerts as delivered). */
+  afterSent?(recipient: Recipient, now: Date): Promise<void>;
 }
 
 /** Default claim lease: twice the sender's default timeout (60 s), so a live sender's claim is never taken. */
@@ -84,6 +88,7 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResult> {
   const campaign = await deps.campaign(job);
+  await campaign.prepareBatch?.(job.recipients);
   const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false };
   const log = deps.log ?? (() => undefined);
   const sleep = deps.sleep ?? realSleep;
@@ -183,6 +188,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     // leaves the claim, which is taken over once its lease runs out: a second copy.
     await deps.ledger.markSent(c, r.subscriberId, messageId, deps.clock.now());
     result.sent++;
+    await campaign.afterSent?.(r, deps.clock.now());
   };
 
   const guarded = async (r: Recipient) => {

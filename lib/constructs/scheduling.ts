@@ -46,6 +46,8 @@ export class Scheduling extends Construct {
   readonly schedule: scheduler.Schedule;
   /** Invocations the scheduler could not deliver after its retries (alarmed on). */
   readonly deadLetterQueue: sqs.Queue;
+  /** Plan continuations that failed every receive (alarmed on): a large audience left half planned. */
+  readonly continuationDeadLetterQueue: sqs.Queue;
   /**
    * Continuations of a large plan: when an invocation runs low on time it queues
    * `{issueId, from: {shard, cursor}}` here and a fresh invocation carries on.
@@ -77,11 +79,11 @@ export class Scheduling extends Construct {
     }
 
     const plannerTimeout = props.plannerTimeout ?? Duration.minutes(5);
-    const continuationDlq = new sqs.Queue(this, 'ContinuationDeadLetterQueue', {
+    const continuationDlq = (this.continuationDeadLetterQueue = new sqs.Queue(this, 'ContinuationDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-    });
+    }));
     Validations.of(continuationDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the plan continuation queue.',

@@ -8,6 +8,10 @@ export const INDEXES = {
   bySubscriberId: 'bySubscriberId',
   /** The digest audience: sparse, sharded by `digestShard`, ordered by `subscriberId`. */
   digestAudience: 'digestAudience',
+  /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
+  alertAudience: 'alertAudience',
+  /** Alerts held back by the daily cap, per reader: sparse, until a digest shows them. */
+  deferredBySubscriber: 'deferredBySubscriber',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
   /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */
@@ -63,6 +67,14 @@ export class Storage extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['email'],
     });
+    // Sparse likewise for breaking alerts; the planner matches the projected topics.
+    this.subscribers.addGlobalSecondaryIndex({
+      indexName: INDEXES.alertAudience,
+      partitionKey: { name: 'alertShard', type: dynamodb.AttributeType.NUMBER },
+      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['email', 'topics', 'timezone'],
+    });
 
     this.content = new dynamodb.Table(this, 'Content', {
       ...common,
@@ -93,6 +105,12 @@ export class Storage extends Construct {
       sortKey: { name: 'campaignId', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['sesMessageId', 'status'],
+    });
+    this.deliveries.addGlobalSecondaryIndex({
+      indexName: INDEXES.deferredBySubscriber,
+      partitionKey: { name: 'deferredFor', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'deferredAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }
 }

@@ -10,6 +10,8 @@
  * | BRIEFING_SENDER_NAME          | EU–Japan Security Brief |
  * | BRIEFING_SCHEDULE             | 0 7 * * MON  (cron)     |
  * | BRIEFING_TIME_ZONE            | Europe/Brussels         |
+ * | BRIEFING_TABLE_PREFIX         | briefing-               |
+ * | BRIEFING_ALERT_DAILY_CAP      | 3                       |
  * | AWS_ENDPOINT_URL_DYNAMODB     | (start DynamoDB Local)  |
  * | AWS_ENDPOINT_URL_SES          | (start the SES emulator)|
  */
@@ -32,6 +34,8 @@ export interface LocalConfig {
   dynamoEndpoint?: string;
   sesEndpoint?: string;
   tables: { subscribers: string; content: string; deliveries: string };
+  /** Breaking alerts per reader per day before the rest wait for the digest. */
+  alertDailyCap: number;
 }
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -52,8 +56,21 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     timeZone,
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
     sesEndpoint: env.AWS_ENDPOINT_URL_SES || env.AWS_ENDPOINT_URL || undefined,
-    tables: { subscribers: 'briefing-subscribers', content: 'briefing-content', deliveries: 'briefing-deliveries' },
+    tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
+    alertDailyCap: positiveInt('BRIEFING_ALERT_DAILY_CAP', env.BRIEFING_ALERT_DAILY_CAP, 3),
   };
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error(`${name}: a whole number from 1 to 50, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function tablesWithPrefix(prefix: string): LocalConfig['tables'] {
+  if (!/^[A-Za-z0-9_.-]{0,200}$/.test(prefix)) throw new Error(`BRIEFING_TABLE_PREFIX: use letters, digits, _ . - only, got ${JSON.stringify(prefix)}`);
+  return { subscribers: `${prefix}subscribers`, content: `${prefix}content`, deliveries: `${prefix}deliveries` };
 }
 
 /**

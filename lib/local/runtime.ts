@@ -31,6 +31,8 @@ export interface LocalRuntime {
   /** Campaign counters and state (the Deliveries table's summary items). */
   counters: import('../../lambdas/core/ports').CampaignCounters;
   httpUrl?: string;
+  /** The Content stream poller feeding the alert planner, when `streams` is on. */
+  streamPoller?: import('./stream-poller').StreamPoller;
   /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
   stop(): Promise<void>;
 }
@@ -49,6 +51,8 @@ export interface RuntimeOptions {
    * stores only the parsed parts; this is the message exactly as SES received it.
    */
   outboxDir?: string;
+  /** Read the Content table's stream and run the alert planner on breaking articles. */
+  streams?: boolean;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
@@ -149,6 +153,30 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       counters,
     });
 
+    let streamPoller: import('./stream-poller').StreamPoller | undefined;
+    if (options.streams) {
+      const alerts = await import('../../lambdas/alert-planner/handler');
+      const { ALERT_STREAM_FILTERS } = await import('../../lambdas/alert-planner/filter');
+      const { startStreamPoller } = await import('./stream-poller');
+      const alertPlanner = alerts.makeAlertPlannerHandler({
+        content: new adapters.DynamoContentStore(documentClient(), config.tables.content),
+        subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
+        queue: sendQueue,
+        clock: systemClock,
+        caps: new adapters.DynamoAlertCaps(documentClient(), config.tables.deliveries),
+        history: new adapters.DynamoReaderAlertHistory(documentClient(), config.tables.deliveries),
+        dailyCap: config.alertDailyCap,
+      });
+      const poller = await startStreamPoller({
+        endpoint: dynamoEndpoint,
+        tableName: config.tables.content,
+        handler: (event) => alertPlanner(event),
+        filters: ALERT_STREAM_FILTERS,
+      });
+      stops.push(() => poller.stop());
+      streamPoller = poller;
+    }
+
     let httpUrl: string | undefined;
     if (options.http) {
       const api = await import('../../lambdas/api/handler');
@@ -157,7 +185,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       httpUrl = server.url;
     }
 
-    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), counters, httpUrl, stop: stopAll };
+    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), counters, httpUrl, streamPoller, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

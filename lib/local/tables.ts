@@ -23,6 +23,8 @@ export interface TableNames {
 export const INDEX = {
   bySubscriberId: 'bySubscriberId',
   digestAudience: 'digestAudience',
+  alertAudience: 'alertAudience',
+  deferredBySubscriber: 'deferredBySubscriber',
   byKind: 'byKind',
   deliveriesBySubscriber: 'bySubscriber',
 } as const;
@@ -42,6 +44,7 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
         { AttributeName: 'email', AttributeType: 'S' },
         { AttributeName: 'subscriberId', AttributeType: 'S' },
         { AttributeName: 'digestShard', AttributeType: 'N' },
+        { AttributeName: 'alertShard', AttributeType: 'N' },
       ],
       KeySchema: [{ AttributeName: 'email', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -58,6 +61,16 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
             { AttributeName: 'subscriberId', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email'] },
+        },
+        {
+          // Sparse: only subscribers who should get alerts carry `alertShard`; topics are
+          // projected so the planner can match them without reading the table.
+          IndexName: INDEX.alertAudience,
+          KeySchema: [
+            { AttributeName: 'alertShard', KeyType: 'HASH' },
+            { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics', 'timezone'] },
         },
       ],
     },
@@ -89,6 +102,8 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
       AttributeDefinitions: [
         { AttributeName: 'campaignId', AttributeType: 'S' },
         { AttributeName: 'subscriberId', AttributeType: 'S' },
+        { AttributeName: 'deferredFor', AttributeType: 'S' },
+        { AttributeName: 'deferredAt', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'campaignId', KeyType: 'HASH' },
@@ -104,14 +119,24 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sesMessageId', 'status'] },
         },
+        {
+          // Sparse: only alerts held back by the daily cap carry `deferredFor`, until a digest shows them.
+          IndexName: INDEX.deferredBySubscriber,
+          KeySchema: [
+            { AttributeName: 'deferredFor', KeyType: 'HASH' },
+            { AttributeName: 'deferredAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     },
   };
 }
 
 /**
- * Create whichever of the three tables do not exist yet, and wait until all are ACTIVE.
- * Existing tables are left as they are (a restarted local mode keeps its data).
+ * Create whichever of the three tables do not exist yet, add any index a newer version of
+ * the product defines to an existing table, and wait until all are ACTIVE. Existing data is
+ * kept (a restarted local mode keeps its data).
  *
  * @returns the names of the tables it created.
  */

@@ -209,7 +209,8 @@ describe('sending', () => {
 describe('functions', () => {
   it('runs every function on nodejs22.x or newer, on arm64, traced, with source maps', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(4);
+    // Sender, digest planner, alert planner, API (and any later ones): every one is checked below.
+    expect(functions.length).toBeGreaterThanOrEqual(4);
     for (const fn of functions) {
       const version = Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)?.[1]);
       expect(version).toBeGreaterThanOrEqual(22);
@@ -221,7 +222,9 @@ describe('functions', () => {
   });
 
   it('keeps function and API access logs for a month', () => {
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+    // One log group per function, plus the API's access log.
+    const functionCount = Object.keys(template.findResources('AWS::Lambda::Function')).length;
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, functionCount + 1);
   });
 
   it('lets the planner read the subscribers and their indexes, and send to the queue', () => {
@@ -305,7 +308,7 @@ describe('api', () => {
 });
 
 describe('monitoring', () => {
-  it('alarms on any message in any dead-letter queue', () => {
+  it('alarms on any message in every dead-letter queue', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       {
@@ -315,11 +318,11 @@ describe('monitoring', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         AlarmActions: [{ Ref: Match.anyValue() }],
       },
-      3,
+      Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } })).filter((q) => /DeadLetter/.test(q)).length,
     );
   });
 
-  it('alarms on errors of each of the three functions', () => {
+  it('alarms on errors of every function', () => {
     const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map(
       (a) => a.Properties.Dimensions[0].Value.Ref,
     );

@@ -27,6 +27,7 @@ describe('readConfig', () => {
       scheduleCron: 'cron(0 7 ? * MON *)',
       timeZone: 'Europe/Brussels',
       senderConcurrency: 2,
+      alertDailyCap: 3,
     });
   });
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SESClient } from '@aws-sdk/client-ses';
 import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoRecipientGate, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
+import { DynamoAlertCaps, DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
 import type { SendDeps } from '../../lambdas/usecases/send-batch';
 import type { LocalQueueOptions } from '../../lib/local/queue';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer';
@@ -41,6 +41,8 @@ export async function startPipeline(options: PipelineOptions = {}) {
   const content = new DynamoContentStore(db, tables.names.content);
   const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
   const ledger = new DynamoLedger(db, tables.names.deliveries);
+  const history = new DynamoReaderAlertHistory(db, tables.names.deliveries);
+  const caps = new DynamoAlertCaps(db, tables.names.deliveries);
   const keys = parseSigningKeys(TEST_KEYS);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1, ...options.ses });
   const counters = new DynamoCampaignCounters(db, tables.names.deliveries);
@@ -56,6 +58,8 @@ export async function startPipeline(options: PipelineOptions = {}) {
       content,
       { senderEmail: 'brief@news.example.com', senderName: 'EU–Japan Security Brief', publicBaseUrl: 'http://127.0.0.1:1', configurationSet: 'briefing-test' },
       async () => keys,
+      undefined,
+      history,
     ),
   };
   const sender = makeSenderHandler(options.sender ? options.sender(baseDeps) : baseDeps);
@@ -74,6 +78,8 @@ export async function startPipeline(options: PipelineOptions = {}) {
     ledger,
     counters,
     ses,
+    history,
+    caps,
     keys,
     queue,
     sendQueue,

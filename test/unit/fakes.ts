@@ -1,7 +1,7 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
-import { audienceShard, inDigestAudience } from '../../lambdas/core/audience';
+import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
-import type { AudiencePage, ClaimResult, Clock, ContentStore, Ledger, Mailer, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, Ledger, Mailer, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 
@@ -9,7 +9,12 @@ export class MemoryContent implements ContentStore {
   items = new Map<string, Article | Issue>();
   async put(item: Article | Issue) {
     const prev = this.items.get(`${item.kind}#${item.id}`) as Issue | undefined;
-    this.items.set(`${item.kind}#${item.id}`, { ...item, ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}) });
+    const prevArticle = this.items.get(`${item.kind}#${item.id}`) as Article | undefined;
+    this.items.set(`${item.kind}#${item.id}`, {
+      ...item,
+      ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}),
+      ...(prevArticle?.alertedAt ? { alertedAt: prevArticle.alertedAt } : {}),
+    });
   }
   async getIssue(id: string) {
     return this.items.get(`issue#${id}`) as Issue | undefined;
@@ -19,6 +24,12 @@ export class MemoryContent implements ContentStore {
   }
   async latestIssue() {
     return [...this.items.values()].filter((i): i is Issue => i.kind === 'issue').sort((a, b) => b.date.localeCompare(a.date))[0];
+  }
+  async markArticleAlerted(id: string, at: Date) {
+    const a = this.items.get(`article#${id}`) as Article | undefined;
+    if (!a || a.alertedAt) return false;
+    a.alertedAt = at.toISOString();
+    return true;
   }
   async markIssuePlanned(id: string, at: Date) {
     const i = await this.getIssue(id);
@@ -50,6 +61,18 @@ export class MemorySubscribers implements SubscriberStore {
     s.unsubscribedAt = at.toISOString();
     return true;
   }
+  alertPageCalls: AlertPageCall[] = [];
+  async alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+    this.alertPageCalls.push({ shard, topics });
+    const all = [...this.byEmail.values()]
+      .filter((s) => inAlertAudience(s) && audienceShard(s.subscriberId) === shard && matchedTopics(s.topics, topics).length > 0)
+      .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
+    const start = cursor ? Number(cursor) : 0;
+    return {
+      rows: all.slice(start, start + limit).map((s) => ({ subscriberId: s.subscriberId, email: s.email, topics: s.topics, timezone: s.timezone })),
+      next: start + limit < all.length ? String(start + limit) : undefined,
+    };
+  }
   async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
     this.pageCalls++;
     const all = [...this.byEmail.values()]
@@ -62,6 +85,11 @@ export class MemorySubscribers implements SubscriberStore {
       next: start + limit < all.length ? String(start + limit) : undefined,
     };
   }
+}
+
+export interface AlertPageCall {
+  shard: number;
+  topics: string[];
 }
 
 export class MemoryLedger implements Ledger {
@@ -121,4 +149,50 @@ export class MemoryQueue implements SendQueue {
 
 export function sesError(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+}
+
+export class MemoryAlertCaps implements AlertCaps {
+  days = new Map<string, Set<string>>();
+  async admit(subscriberId: string, day: string, articleId: string, cap: number) {
+    const key = `${day}|${subscriberId}`;
+    const set = this.days.get(key) ?? new Set<string>();
+    if (!set.has(articleId) && set.size >= cap) return false;
+    set.add(articleId);
+    this.days.set(key, set);
+    return true;
+  }
+}
+
+/** Alert history kept in a MemoryLedger's rows, as the DynamoDB adapter keeps it in the ledger. */
+export class MemoryAlertHistory implements ReaderAlertHistory {
+  constructor(readonly ledger: MemoryLedger) {}
+  async defer(articleId: string, subscriberId: string, at: Date) {
+    if (await this.ledger.get(articleId, subscriberId)) return;
+    this.ledger.rows.set(`${articleId}|${subscriberId}`, { campaignId: articleId, subscriberId, status: 'deferred', claimedAt: at.toISOString(), deferredFor: subscriberId } as never);
+  }
+  async deferred(subscriberIds: string[]) {
+    const out = new Map<string, string[]>();
+    for (const row of this.ledger.rows.values() as Iterable<Delivery & { deferredFor?: string }>) {
+      if (row.deferredFor && subscriberIds.includes(row.deferredFor)) out.set(row.deferredFor, [...(out.get(row.deferredFor) ?? []), row.campaignId]);
+    }
+    return out;
+  }
+  async alerted(articleIds: string[], subscriberIds: string[]) {
+    const out = new Map<string, Set<string>>();
+    for (const row of this.ledger.rows.values()) {
+      if (row.status === 'sent' && articleIds.includes(row.campaignId) && subscriberIds.includes(row.subscriberId)) {
+        out.set(row.subscriberId, new Set([...(out.get(row.subscriberId) ?? []), row.campaignId]));
+      }
+    }
+    return out;
+  }
+  async resolveDeferred(subscriberId: string, articleIds: string[], digestId: string) {
+    for (const id of articleIds) {
+      const row = this.ledger.rows.get(`${id}|${subscriberId}`) as (Delivery & { deferredFor?: string; inDigest?: string }) | undefined;
+      if (row) {
+        delete row.deferredFor;
+        row.inDigest = digestId;
+      }
+    }
+  }
 }

@@ -11,11 +11,11 @@
  * text (a `<script>` in a summary arrives as `&lt;script&gt;`). The text part is rendered
  * without HTML escaping, because it is not HTML.
  */
-import { randomBytes } from 'node:crypto';
 import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
 import type { Article, Issue } from '../model';
 import { CRLF, formatLongDate, oneLine, topicLabel, wrapText } from './text';
+import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 
 export { formatLongDate, topicLabel, wrapText } from './text';
 
@@ -39,6 +39,8 @@ export interface ArticleView {
   /** Display labels of the article's topics (`north-korea` → `North Korea`). */
   topicLabels: string[];
   source: { name: string; url: string };
+  /** This reader already got the article as a breaking alert: marked, not shown as new. */
+  alertedToReader?: boolean;
 }
 
 /** Everything the digest templates show except the recipient's own fields. */
@@ -52,12 +54,16 @@ export interface DigestViewModel {
   /** The issue date written out, e.g. `1 November 2024`. */
   dateText: string;
   articles: ArticleView[];
+  /** Breaking alerts this reader's daily cap held back, listed under "Alerts you may have missed". */
+  missedAlerts: ArticleView[];
 }
 
 /** A digest ready to be rendered for any number of recipients. */
 export interface PreparedDigest {
   subject: string;
   preheader: string;
+  /** The issue's view model (the same for every reader). */
+  view: DigestViewModel;
   /** Render both parts for one recipient. Throws if a recipient field is missing. */
   render(r: DigestRecipient): { html: string; text: string };
 }
@@ -82,20 +88,38 @@ export function digestViewModel(issue: Issue, articles: Article[]): DigestViewMo
     title: oneLine(issue.title),
     summary: issue.summary.trim(),
     dateText: formatLongDate(issue.date),
-    articles: articles.map((a) => ({
-      id: a.id,
-      title: oneLine(a.title),
-      summary: a.summary.trim(),
-      keyPoints: a.keyPoints.map((k) => k.trim()),
-      topicLabels: a.topics.map(topicLabel),
-      source: { name: oneLine(a.source.name), url: a.source.url.trim() },
-    })),
+    articles: articles.map(articleView),
+    missedAlerts: [],
+  };
+}
+
+/** One article as the templates show it. */
+export function articleView(a: Article): ArticleView {
+  return {
+    id: a.id,
+    title: oneLine(a.title),
+    summary: a.summary.trim(),
+    keyPoints: a.keyPoints.map((k) => k.trim()),
+    topicLabels: a.topics.map(topicLabel),
+    source: { name: oneLine(a.source.name), url: a.source.url.trim() },
+  };
+}
+
+/**
+ * The digest as one reader sees it when the alerts pipeline touched them: articles they
+ * already got as an alert are marked, and alerts their daily cap held back are listed.
+ */
+export function personalDigestView(view: DigestViewModel, alerted: ReadonlySet<string>, missed: Article[]): DigestViewModel {
+  return {
+    ...view,
+    articles: view.articles.map((a) => (alerted.has(a.id) ? { ...a, alertedToReader: true } : a)),
+    missedAlerts: missed.filter((m) => !view.articles.some((a) => a.id === m.id)).map(articleView),
   };
 }
 
 // One Handlebars environment per part, so the text helpers cannot leak into the HTML part.
-const htmlEnv = Handlebars.create();
-const textEnv = Handlebars.create();
+export const htmlEnv = Handlebars.create();
+export const textEnv = Handlebars.create();
 
 textEnv.registerHelper('wrap', (text: unknown, ...rest: unknown[]) => {
   // Handlebars passes its options object last; the optional prefixes come before it.
@@ -107,7 +131,7 @@ textEnv.registerHelper('join', (items: unknown, separator: unknown) =>
 );
 
 /** Line endings in canonical MIME form (CRLF), once at load. */
-const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
+export const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
 
 // strict: a field missing from the data throws instead of rendering as empty text.
 // knownHelpersOnly: the templates use only the helpers listed, which lets Handlebars emit
@@ -134,15 +158,26 @@ export function mergeOutlookConditionals(html: string): string {
   return html.replace(/<!\[endif\]-->\s*?<!--\[if mso \| IE\]>/g, '');
 }
 
-/** Refuse a recipient whose fields are missing or empty: a mail without them must not go out. */
-function checkRecipient(r: DigestRecipient): void {
-  for (const key of RECIPIENT_FIELDS) {
-    if (typeof r[key] !== 'string' || r[key].length === 0) throw new Error(`digest recipient: ${key} is missing`);
-  }
-}
+/**
+ * A probe recipient whose fields hold every character HTML escaping changes and a reason
+ * long enough to be folded, for the self-check in {@link prepareTemplates}.
+ */
+export const PROBE: DigestRecipient = {
+  email: `probe+&<>"'\`=@example.com`,
+  unsubscribeUrl: `https://probe.example/unsubscribe?a=1&b="<>'\`=`,
+  preferencesUrl: `https://probe.example/preferences?a=1&b="<>'\`=`,
+  reason: 'You receive this probe because <every> "character" & \'quote\' = `tick` must be escaped, and because a reason this long has to be folded.',
+};
 
-/** The recipient as the text part shows it: the reason folded at 72 columns like the rest of the prose. */
-const textRecipient = (r: DigestRecipient): DigestRecipient => ({ ...r, reason: wrapText(r.reason) });
+const digestPair: TemplatePair<RecipientField> = {
+  name: 'digest',
+  html: (data) => digestHtml(data),
+  text: (data) => digestText(data),
+  fields: RECIPIENT_FIELDS,
+  foldInText: ['reason'],
+  postHtml: mergeOutlookConditionals,
+  probe: PROBE as unknown as RecipientFields<RecipientField>,
+};
 
 /**
  * Render one recipient's digest by running both Handlebars templates in full. This is the
@@ -150,92 +185,20 @@ const textRecipient = (r: DigestRecipient): DigestRecipient => ({ ...r, reason: 
  * (it checks so itself, and the tests check it too).
  */
 export function renderDigest(view: DigestViewModel, recipient: DigestRecipient): { html: string; text: string } {
-  checkRecipient(recipient);
-  return {
-    html: mergeOutlookConditionals(digestHtml({ ...view, recipient })),
-    text: digestText({ ...view, recipient: textRecipient(recipient) }),
-  };
+  return renderFull(digestPair, view, recipient as unknown as RecipientFields<RecipientField>);
 }
 
 /**
- * A rendered template cut at the places where recipient fields go: `statics[0]`, field
- * `fields[0]`, `statics[1]`, ... `statics[fields.length]`.
- */
-interface FillPlan {
-  statics: string[];
-  fields: RecipientField[];
-}
-
-function fillPlan(rendered: string, markerPattern: RegExp, tag: string): FillPlan {
-  const statics: string[] = [];
-  const fields: RecipientField[] = [];
-  let cursor = 0;
-  for (const m of rendered.matchAll(markerPattern)) {
-    statics.push(rendered.slice(cursor, m.index));
-    fields.push(m[1] as RecipientField);
-    cursor = m.index! + m[0].length;
-  }
-  statics.push(rendered.slice(cursor));
-  // A marker that survived somewhere the pattern did not match would ship to readers.
-  if (statics.some((s) => s.includes(tag))) throw new Error('digest: a recipient field marker was altered by a template');
-  return { statics, fields };
-}
-
-function fill(plan: FillPlan, values: Record<RecipientField, string>): string {
-  let out = plan.statics[0];
-  for (let i = 0; i < plan.fields.length; i++) out += values[plan.fields[i]] + plan.statics[i + 1];
-  return out;
-}
-
-/**
- * A probe recipient whose fields hold every character HTML escaping changes and a reason
- * long enough to be folded, for the self-check in {@link prepareDigest}.
- */
-const PROBE: DigestRecipient = {
-  email: `probe+&<>"'\`=@example.com`,
-  unsubscribeUrl: `https://probe.example/unsubscribe?a=1&b="<>'\`=`,
-  preferencesUrl: `https://probe.example/preferences?a=1&b="<>'\`=`,
-  reason: 'You receive this probe because <every> "character" & \'quote\' = `tick` must be escaped, and because a reason this long has to be folded.',
-};
-
-/**
- * Prepare a digest issue for sending. Builds the view model and subject once, then renders
- * both templates once with unique marker values in place of the recipient's fields and cuts
- * the output at the markers. `render` then only joins the cut pieces with one recipient's
- * fields, escaped for HTML exactly as Handlebars escapes them: microseconds instead of a
- * full template run, which is what lets one core build thousands of messages a second.
- *
- * This relies on the templates using recipient fields only as plain `{{recipient.x}}`
- * values. Before returning, a probe recipient is rendered both ways; if the results differ
- * (a template passes a recipient field through a helper or a condition), this throws
- * instead of sending wrong mail.
+ * Prepare a digest issue for sending: the view model and subject once, the templates cut at
+ * the recipient's fields once (see prepared.ts); `render` then only fills one recipient in.
  */
 export function prepareDigest(issue: Issue, articles: Article[]): PreparedDigest {
   const view = digestViewModel(issue, articles);
-  // Letters and digits only, so escaping and folding leave the markers intact; random, so
-  // no article text can contain one.
-  const tag = `rcpt${randomBytes(9).toString('hex')}`;
-  const markers = Object.fromEntries(RECIPIENT_FIELDS.map((f) => [f, `${tag}${f}`])) as Record<RecipientField, string>;
-  const pattern = new RegExp(`${tag}(${RECIPIENT_FIELDS.join('|')})`, 'g');
-  const htmlPlan = fillPlan(mergeOutlookConditionals(digestHtml({ ...view, recipient: markers })), pattern, tag);
-  const textPlan = fillPlan(digestText({ ...view, recipient: markers }), pattern, tag);
-
-  const render = (recipient: DigestRecipient) => {
-    checkRecipient(recipient);
-    const esc = Handlebars.escapeExpression;
-    const html = fill(htmlPlan, {
-      email: esc(recipient.email),
-      unsubscribeUrl: esc(recipient.unsubscribeUrl),
-      preferencesUrl: esc(recipient.preferencesUrl),
-      reason: esc(recipient.reason),
-    });
-    return { html, text: fill(textPlan, textRecipient(recipient)) };
+  const prepared = prepareTemplates(digestPair, view);
+  return {
+    subject: view.subject,
+    preheader: view.preheader,
+    view,
+    render: (r) => prepared.render(r as unknown as RecipientFields<RecipientField>),
   };
-
-  const fast = render(PROBE);
-  const full = renderDigest(view, PROBE);
-  if (fast.html !== full.html || fast.text !== full.text) {
-    throw new Error('digest: the templates use a recipient field in a way the prepared renderer cannot fill (only plain {{recipient.x}} is supported)');
-  }
-  return { subject: view.subject, preheader: view.preheader, render };
 }

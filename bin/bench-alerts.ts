@@ -1,0 +1,80 @@
+/**
+ * Bench section `alerts`: the time from publishing a breaking article to the last alert
+ * accepted by the SES emulator, for 1,000 and 10,000 matching subscribers. Everything real
+ * and local: DynamoDB Local and the SES emulator on free ports (in memory), the Content
+ * stream read by the local poller, the alert planner, the in-process queue and the sender.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import { freePort } from '../lib/local/ports';
+import { localConfig } from '../lib/local/config';
+import { startRuntime } from '../lib/local/runtime';
+import { clearSesStore } from '../lib/local/ses';
+import type { Subscriber } from '../lambdas/core/model';
+
+const ALERT_FILE = join(__dirname, '..', 'content', 'eu-japan-security-brief', 'alerts', 'north-korea-icbm-test.md');
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function alertsBench(): Promise<void> {
+  const sizes = (process.env.BENCH_ALERT_AUDIENCES ?? '1000,10000').split(',').map(Number);
+  const dataDir = mkdtempSync(join(tmpdir(), 'briefing-bench-alerts-'));
+  const base = localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir });
+  const config = { ...base, dynamoEndpoint: undefined, sesEndpoint: undefined, dynamoPort: await freePort(), sesPort: await freePort(), httpPort: await freePort() };
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  const rt = await startRuntime({ startEmulators: true, persist: false, http: false, streams: true, config, queueConcurrency: 4 });
+  const rows: string[][] = [];
+  try {
+    const { DynamoSubscriberStore, DynamoLedger } = await import('../lambdas/adapters/dynamodb');
+    const { documentClient } = await import('../lambdas/adapters/clients');
+    const { systemClock: clock } = await import('../lambdas/adapters/system-clock');
+    const { publish } = await import('../lambdas/usecases/publish');
+    const subscribers = new DynamoSubscriberStore(documentClient(), rt.config.tables.subscribers);
+    const ledger = new DynamoLedger(documentClient(), rt.config.tables.deliveries);
+    const { content } = { content: new (await import('../lambdas/adapters/dynamodb')).DynamoContentStore(documentClient(), rt.config.tables.content) };
+    let loaded = 0;
+    for (const [run, size] of sizes.entries()) {
+      // Grow the audience to `size` matching readers (the runs share one table), plus as many
+      // non-matching ones, which the planner must read past.
+      const now = new Date().toISOString();
+      const make = (topics: string[]): Subscriber => ({
+        subscriberId: randomUUID(), email: `reader-${randomUUID()}@bench.example.com`, status: 'confirmed', digest: false, alerts: true,
+        topics, timezone: 'UTC', source: 'import', createdAt: now, confirmedAt: now,
+      });
+      const extra = size - loaded;
+      await subscribers.putBatch([...Array.from({ length: extra }, () => make(['north-korea'])), ...Array.from({ length: extra }, () => make(['cyber']))]);
+      loaded = size;
+      await clearSesStore(rt.sesInbox);
+
+      // Each run publishes its own breaking article (a fresh id), as an editor would.
+      const id = `bench-alert-${run}-${size}`;
+      const text = readFileSync(ALERT_FILE, 'utf8').replace(/^id: .*$/m, `id: ${id}`);
+      const t0 = performance.now();
+      await publish({ content, clock }, [{ name: `${id}.md`, text }]);
+      await rt.streamPoller!.caughtUp(120_000); // the planner has queued everyone
+      const tPlanned = performance.now();
+      await rt.queue.drain(30 * 60_000); // every send has had SES's answer
+      const seconds = (performance.now() - t0) / 1000;
+      const sent = (await ledger.list(id)).filter((d) => d.status === 'sent').length;
+      rows.push([
+        fmt(size),
+        fmt(sent),
+        `${fmt(seconds, 2)} s`,
+        `${fmt((tPlanned - t0) / 1000, 2)} s`,
+        `${fmt(sent / seconds)} /s`,
+        size <= 1000 ? (seconds < 5 && sent === size ? 'PASS (< 5 s)' : 'FAIL (target < 5 s)') : sent === size ? 'all sent' : 'MISSING',
+      ]);
+      if (sent !== size || (size <= 1000 && seconds >= 5)) process.exitCode = 1;
+    }
+  } finally {
+    await rt.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const head = ['matching readers', 'alerts sent', 'publish → last accepted', 'publish → all queued', 'rate', 'target'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  console.log('\nalerts: publish a breaking article → last alert accepted by the SES emulator (no SES rate limit set)');
+  console.log(`  ${head.map((h, i) => h.padEnd(widths[i])).join('  ')}`);
+  for (const r of rows) console.log(`  ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`);
+}

@@ -1,0 +1,86 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
+import { ENV } from '../../lambdas/core/env';
+import { BriefingFunction } from './briefing-function';
+
+/** Props of {@link Alerts}. */
+export interface AlertsProps {
+  /** Articles; its stream starts the planner. Must have a NEW_AND_OLD_IMAGES stream. */
+  readonly contentTable: dynamodb.ITable;
+  /** Read through its sparse alert audience index. */
+  readonly subscribersTable: dynamodb.ITable;
+  /** Where alert jobs go: the same queue, sender and ledger as digests. */
+  readonly sendQueue: sqs.IQueue;
+  /** The ledger: alerts held back by the daily cap are recorded there, and the cap's counters. */
+  readonly deliveriesTable: dynamodb.ITable;
+  /**
+   * Breaking alerts one reader gets per day (their time zone); the rest wait for the digest.
+   * @default 3
+   */
+  readonly dailyCap?: number;
+  /**
+   * Attempts per stream batch before it is set aside in the dead-letter queue.
+   * @default 5
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * Breaking alerts: the alert planner, started by the Content table's stream. The event source's
+ * filter criteria (lambdas/alert-planner/filter.ts, the same patterns the local mode applies)
+ * pass only new or newly breaking articles, so edits and the planner's own mark never invoke it.
+ */
+export class Alerts extends Construct {
+  readonly planner: BriefingFunction;
+  /** Stream batches that failed every attempt (alarmed on). */
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    this.planner = new BriefingFunction(this, 'AlertPlanner', {
+      entry: 'lambdas/alert-planner/handler.ts',
+      description: 'Queues a breaking article for the readers who follow one of its topics.',
+      timeout: Duration.minutes(5),
+      environment: {
+        [ENV.contentTable]: props.contentTable.tableName,
+        [ENV.subscribersTable]: props.subscribersTable.tableName,
+        [ENV.sendQueueUrl]: props.sendQueue.queueUrl,
+        [ENV.deliveriesTable]: props.deliveriesTable.tableName,
+        [ENV.alertDailyCap]: String(props.dailyCap ?? 3),
+      },
+    });
+    this.planner.grantReadWrite(props.deliveriesTable);
+    // Read/write: the planner marks an article alerted (conditionally) so it alerts once.
+    this.planner.grantReadWrite(props.contentTable);
+    this.planner.grantRead(props.subscribersTable);
+    props.sendQueue.grantSendMessages(this.planner.fn);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination of the alert stream, so it needs none.',
+    });
+
+    this.planner.fn.addEventSource(
+      new DynamoEventSource(props.contentTable, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 10,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: props.retryAttempts ?? 5,
+        maxRecordAge: Duration.hours(6),
+        onFailure: new SqsDlq(this.deadLetterQueue),
+        filters: ALERT_STREAM_FILTERS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
+      }),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BriefingStack } from '../../lib/briefing-stack';
+import { readConfig } from '../../lib/config';
+import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const defaults: Record<string, unknown> = require('../../cdk.json').context;
+const app = new App({ context: { ...defaults, 'aws:cdk:bundling-stacks': [] } });
+const stack = new BriefingStack(app, 'Briefing', { config: readConfig((key) => defaults[key]) });
+const template = Template.fromStack(stack);
+
+describe('alerts infrastructure', () => {
+  it('starts the alert planner from the Content stream, filtered to new or newly breaking articles, with partial batch responses and a dead-letter destination', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageContent'), 'StreamArn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsDeadLetterQueue'), 'Arn'] } } },
+      FilterCriteria: { Filters: ALERT_STREAM_FILTERS.map((p) => ({ Pattern: JSON.stringify(p) })) },
+    });
+  });
+
+  it('lets the alert planner read the subscribers indexes and send to the queue', () => {
+    const planner = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) => /breaking article/.test(f.Properties.Description))!;
+    const role = planner[1].Properties.Role['Fn::GetAtt'][0];
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) })]) },
+    });
+  });
+
+  it('indexes the alert audience sparsely with topics projected', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'alertAudience',
+          KeySchema: [
+            { AttributeName: 'alertShard', KeyType: 'HASH' },
+            { AttributeName: 'subscriberId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics', 'timezone'] },
+        }),
+      ]),
+    });
+  });
+});
+
+describe('alert cap setting', () => {
+  it('passes the daily cap from context to the alert planner, and refuses a bad one', () => {
+    const planner = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => /breaking article/.test(f.Properties.Description))!;
+    expect(planner.Properties.Environment.Variables.ALERT_DAILY_CAP).toBe('3');
+    expect(() => readConfig((key) => (key === 'alertDailyCap' ? '0' : defaults[key]))).toThrow(/alertDailyCap must be at least 1/);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The daily alert cap and the digest's "Alerts you may have missed", through DynamoDB Local and
+ * the SES emulator with the real planners, queue and sender: past the cap an alert is not lost
+ * but waits for the digest, and an article a reader already got as an alert is marked in the
+ * digest rather than shown as new.
+ */
+import { simpleParser } from 'mailparser';
+import { readFileSync } from 'node:fs';
+import { publish } from '../../lambdas/usecases/publish';
+import { planAlert } from '../../lambdas/usecases/plan-alert';
+import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { systemClock } from '../../lambdas/adapters/system-clock';
+import { sesStore } from '../../lib/local/ses';
+import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
+
+const ALERT = readFileSync('content/eu-japan-security-brief/alerts/north-korea-icbm-test.md', 'utf8');
+const alertFile = (n: number) => ({
+  name: `alerts/nk-${n}.md`,
+  text: ALERT.replace(/^id: .*$/m, `id: nk-test-${n}`).replace(/^title: .*$/m, `title: Breaking story number ${n}`),
+});
+
+let p: Awaited<ReturnType<typeof startPipeline>>;
+let domain: string;
+
+beforeAll(async () => {
+  p = await startPipeline();
+  domain = uniqueDomain();
+  const deps = { subscribers: p.subscribers, clock: systemClock };
+  await addSubscriber(deps, { email: `capped@${domain}`, alerts: true, digest: true, topics: ['north-korea'], timezone: 'Asia/Tokyo' });
+  await publish({ content: p.content, clock: systemClock }, [...sampleFiles(), ...[1, 2, 3, 4].map(alertFile)]);
+});
+afterAll(() => p?.stop());
+
+const inbox = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(`capped@${domain}`));
+const alertDeps = () => ({ content: p.content, subscribers: p.subscribers, queue: p.sendQueue, clock: systemClock, caps: p.caps, history: p.history, dailyCap: 3 });
+
+describe('daily alert cap', () => {
+  it('sends the first three alerts of the day and holds back the fourth (bad input: one alert too many), losing nothing', async () => {
+    const results = [];
+    for (const n of [1, 2, 3, 4]) results.push(await planAlert(alertDeps(), `nk-test-${n}`));
+    await p.queue.drain(60_000);
+    expect(results.map((r) => (r.status === 'queued' ? `${r.recipients}/${r.deferred}` : r.status))).toEqual(['1/0', '1/0', '1/0', '0/1']);
+    const subjects = (await inbox()).map((m) => m.subject);
+    expect(subjects).toHaveLength(3);
+    expect(subjects.some((s) => s.includes('number 4'))).toBe(false);
+    const reader = await p.subscribers.getByEmail(`capped@${domain}`);
+    expect(await p.ledger.get('nk-test-4', reader!.subscriberId)).toMatchObject({ status: 'deferred' });
+    expect(await p.history.deferred([reader!.subscriberId])).toEqual(new Map([[reader!.subscriberId, ['nk-test-4']]]));
+  });
+
+  it('lists the held-back alert in the next digest under "Alerts you may have missed" and marks alerts already sent', async () => {
+    const issue = sampleFiles().find((f) => f.name.includes('/issues/'))!;
+    const withAlert = {
+      name: 'issues/002.md',
+      text: issue.text
+        .replace(/^id: .*$/m, 'id: cap-test-002')
+        .replace(/^number: .*$/m, 'number: 2')
+        .replace(/^articles:\n/m, 'articles:\n  - nk-test-1\n'),
+    };
+    await publish({ content: p.content, clock: systemClock }, [withAlert]);
+    const before = p.recorder.raws().length;
+    await p.planner({ issueId: 'cap-test-002' });
+    await p.queue.drain(60_000);
+    const digests = (await Promise.all(p.recorder.raws().slice(before).map((r) => simpleParser(r)))).filter((m) =>
+      JSON.stringify(m.to).includes(`capped@${domain}`),
+    );
+    expect(digests).toHaveLength(1);
+    const html = String(digests[0].html);
+    const text = digests[0].text ?? "";
+    expect(text).toContain('ALERTS YOU MAY HAVE MISSED');
+    expect(text).toContain('Breaking story number 4');
+    expect(html).toContain('Alerts you may have missed');
+    // nk-test-1 was sent as an alert: it is marked in the digest, not listed as missed.
+    expect(text).toContain('(Sent to you as a breaking alert.)');
+    expect(html).toContain('Sent to you as an alert');
+    expect(text.split('Breaking story number 1').length - 1).toBe(1);
+    // Shown once: the next digest does not list it again.
+    const reader = await p.subscribers.getByEmail(`capped@${domain}`);
+    expect((await p.history.deferred([reader!.subscriberId])).size).toBe(0);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * Breaking alerts through the real stream, with the product running as `npm start` runs it
+ * (a child process of bin/start.ts, pointed at this run's emulators) and the article
+ * published by the command-line tool in another process: the alert is triggered by the data
+ * (DynamoDB Local's Streams API), not by the publisher.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { documentClient } from '../../lambdas/adapters/clients';
+import { DynamoContentStore, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
+import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { systemClock } from '../../lambdas/adapters/system-clock';
+import { freePort } from '../../lib/local/ports';
+import { sesStore } from '../../lib/local/ses';
+import { uniqueDomain } from '../support/pipeline';
+
+const ALERT_FILE = 'content/eu-japan-security-brief/alerts/north-korea-icbm-test.md';
+const TSX = join('node_modules', '.bin', 'tsx');
+const run = promisify(execFile);
+
+let child: ChildProcess;
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let domain: string;
+let prefix: string;
+
+const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 60_000 });
+const mine = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
+    await sleep(200);
+  }
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'briefing-alerts-'));
+  domain = uniqueDomain();
+  prefix = `alerts-${randomBytes(3).toString('hex')}-`;
+  env = {
+    ...process.env,
+    BRIEFING_DATA_DIR: dataDir,
+    BRIEFING_HTTP_PORT: String(await freePort()),
+    BRIEFING_TABLE_PREFIX: prefix,
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  };
+  child = spawn(TSX, ['bin/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitFor('npm start', async () => out, (o) => o.includes('Briefing is running') || child.exitCode !== null, 60_000);
+  if (child.exitCode !== null) throw new Error(`bin/start.ts exited: ${out}`);
+
+  const subscribers = new DynamoSubscriberStore(documentClient(), `${prefix}subscribers`);
+  const deps = { subscribers, clock: systemClock };
+  await addSubscriber(deps, { email: `korea-watcher@${domain}`, alerts: true, topics: ['north-korea', 'cyber'] });
+  await addSubscriber(deps, { email: `everything@${domain}`, alerts: true, topics: [] });
+  await addSubscriber(deps, { email: `disarmament@${domain}`, alerts: true, topics: ['nuclear-disarmament', 'china'] });
+  await addSubscriber(deps, { email: `cyber-only@${domain}`, alerts: true, topics: ['cyber'] });
+  await addSubscriber(deps, { email: `digest-only@${domain}`, alerts: false, topics: ['north-korea'] });
+  const gone = await addSubscriber(deps, { email: `gone@${domain}`, alerts: true, topics: ['north-korea'] });
+  await subscribers.unsubscribe(gone.subscriberId, new Date());
+}, 120_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('breaking alerts from the Content stream', () => {
+  it('alerts exactly the readers whose topics match, once each, naming the matched topics', async () => {
+    await cli('publish', ALERT_FILE);
+    const mail = await waitFor('three alerts', mine, (m) => m.length >= 3);
+    await sleep(1500); // anything extra would arrive by now
+    const final = await mine();
+    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([`disarmament@${domain}`, `everything@${domain}`, `korea-watcher@${domain}`]);
+    expect(mail[0].subject).toMatch(/^Breaking · .*North Korea tests a suspected new ICBM-class missile/);
+    const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
+    expect(byTo('korea-watcher').body.text).toContain('You get this alert because you follow: North Korea.');
+    expect(byTo('disarmament').body.text).toContain('you follow: Nuclear Disarmament.');
+    expect(byTo('everything').body.text).toContain('you follow: North Korea, Nuclear Disarmament.');
+    const content = new DynamoContentStore(documentClient(), `${prefix}content`);
+    expect((await content.getArticles(['north-korea-icbm-test']))[0].alertedAt).toBeDefined();
+  });
+
+  it('sends nothing more when the alert is published again, or edited', async () => {
+    await cli('publish', ALERT_FILE);
+    const edited = join(dataDir, 'edited.md');
+    writeFileSync(edited, readFileSync(ALERT_FILE, 'utf8').replace(/^title: .*$/m, 'title: North Korea tests a new ICBM-class missile (updated)'));
+    await cli('publish', edited);
+    await sleep(3000); // the poller reads the stream every 100 ms
+    expect(await mine()).toHaveLength(3);
+  });
+});

@@ -1,0 +1,160 @@
+import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
+import { articleIdOf } from '../../lambdas/alert-planner/handler';
+import { matchedTopics } from '../../lambdas/core/audience';
+import type { Article } from '../../lambdas/core/model';
+import { alertViewModel, prepareAlert, renderAlert } from '../../lambdas/core/render/alert';
+import { planAlert } from '../../lambdas/usecases/plan-alert';
+import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
+import { matchesAny } from '../../lib/local/event-filter';
+import { fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
+
+const breaking = (over: Partial<Article> = {}): Article => ({
+  kind: 'article', id: 'nk-icbm', title: 'North Korea tests a suspected new ICBM-class missile', summary: 'A launch.',
+  keyPoints: ['Point one.'], topics: ['north-korea', 'nuclear-disarmament'], source: { name: 'Ministry', url: 'https://example.org/' },
+  date: '2024-10-31', priority: 'breaking', body: '', publishedAt: '2026-11-28T00:00:00Z', ...over,
+});
+
+/** A stream record as DynamoDB Streams delivers it (attribute-value images). */
+const record = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', next?: Record<string, string>, old?: Record<string, string>) => {
+  const image = (o?: Record<string, string>) => (o ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { S: v }])) : undefined);
+  return { eventID: '1', eventName, dynamodb: { NewImage: image(next), OldImage: image(old), SequenceNumber: '1' } };
+};
+
+describe('alert stream filter criteria (the same patterns on AWS and locally)', () => {
+  it('passes a new breaking article and an article that just became breaking', () => {
+    expect(matchesAny(record('INSERT', { kind: 'article', priority: 'breaking', id: 'a' }), ALERT_STREAM_FILTERS)).toBe(true);
+    expect(matchesAny(record('MODIFY', { kind: 'article', priority: 'breaking' }, { kind: 'article', priority: 'normal' }), ALERT_STREAM_FILTERS)).toBe(true);
+  });
+  it('stops edits of an already-breaking article, normal articles, issues and deletions', () => {
+    expect(matchesAny(record('MODIFY', { kind: 'article', priority: 'breaking' }, { kind: 'article', priority: 'breaking' }), ALERT_STREAM_FILTERS)).toBe(false);
+    expect(matchesAny(record('INSERT', { kind: 'article', priority: 'normal' }), ALERT_STREAM_FILTERS)).toBe(false);
+    expect(matchesAny(record('INSERT', { kind: 'issue', priority: 'breaking' }), ALERT_STREAM_FILTERS)).toBe(false);
+    expect(matchesAny(record('REMOVE', undefined, { kind: 'article', priority: 'breaking' }), ALERT_STREAM_FILTERS)).toBe(false);
+  });
+  it('refuses a pattern operator it does not implement rather than guessing', () => {
+    expect(() => matchesAny({ a: 1 }, [{ a: [{ numeric: ['>', 0] }] }])).toThrow(/unsupported operator/);
+  });
+  it('reads the article id from a record, and refuses a record that is not an article (bad input)', () => {
+    expect(articleIdOf(record('INSERT', { kind: 'article', id: 'nk-icbm' }) as never)).toBe('nk-icbm');
+    expect(() => articleIdOf(record('INSERT', { kind: 'issue', id: 'x' }) as never)).toThrow(/not an article image/);
+    expect(() => articleIdOf(record('INSERT', { kind: 'article', id: 'Bad Id\r\n' }) as never)).toThrow(/not an article image/);
+  });
+});
+
+describe('matching a reader to an article', () => {
+  it('names the topics both share; no topics chosen means every topic', () => {
+    expect(matchedTopics(['cyber', 'north-korea'], ['north-korea', 'nuclear-disarmament'])).toEqual(['north-korea']);
+    expect(matchedTopics([], ['north-korea', 'nuclear-disarmament'])).toEqual(['north-korea', 'nuclear-disarmament']);
+    expect(matchedTopics(['cyber'], ['north-korea'])).toEqual([]);
+  });
+});
+
+describe('planAlert', () => {
+  async function setup() {
+    const content = new MemoryContent();
+    const subscribers = new MemorySubscribers();
+    const queue = new MemoryQueue();
+    const now = new Date();
+    await content.put(breaking());
+    const add = (email: string, over: Parameters<typeof confirmedSubscriber>[0]) => subscribers.upsert(confirmedSubscriber({ ...over, email }, 'web', now));
+    await add('match@example.com', { email: '', alerts: true, topics: ['north-korea'] });
+    await add('all@example.com', { email: '', alerts: true, topics: [] });
+    await add('other@example.com', { email: '', alerts: true, topics: ['cyber'] });
+    await add('digest@example.com', { email: '', alerts: false, topics: ['north-korea'] });
+    await subscribers.upsert({ ...confirmedSubscriber({ email: 'bounced@example.com', alerts: true, topics: ['north-korea'] }, 'web', now), suppressed: true });
+    const ledger = new MemoryLedger();
+    return { content, subscribers, queue, clock: fixedClock(), caps: new MemoryAlertCaps(), history: new MemoryAlertHistory(ledger), ledger };
+  }
+
+  it('queues only confirmed, unsuppressed alert readers whose topics match, with the matched topics', async () => {
+    const deps = await setup();
+    const r = await planAlert(deps, 'nk-icbm');
+    expect(r).toEqual({ status: 'queued', articleId: 'nk-icbm', recipients: 2, batches: 1, deferred: 0 });
+    const job = deps.queue.jobs[0];
+    expect(job).toMatchObject({ campaignId: 'nk-icbm', kind: 'alert' });
+    expect(Object.fromEntries(job.recipients.map((x) => [x.email, x.matchedTopics]))).toEqual({
+      'match@example.com': ['north-korea'],
+      'all@example.com': ['north-korea', 'nuclear-disarmament'],
+    });
+  });
+
+  it('alerts once: a second run, a re-publish and an edit all skip', async () => {
+    const deps = await setup();
+    await planAlert(deps, 'nk-icbm');
+    expect(await planAlert(deps, 'nk-icbm')).toEqual({ status: 'skipped', articleId: 'nk-icbm', reason: 'already-alerted' });
+    await deps.content.put(breaking({ title: 'Edited' }));
+    expect(await planAlert(deps, 'nk-icbm')).toMatchObject({ reason: 'already-alerted' });
+    expect(deps.queue.jobs).toHaveLength(1);
+  });
+
+  it('holds back alerts past the daily cap (bad input: a fourth breaking article the same day) and records them for the digest', async () => {
+    const deps = await setup();
+    for (const n of [1, 2, 3, 4]) await deps.content.put(breaking({ id: `nk-${n}` }));
+    const results = [];
+    for (const n of [1, 2, 3, 4]) results.push(await planAlert({ ...deps, dailyCap: 3 }, `nk-${n}`));
+    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([[2, 0], [2, 0], [2, 0], [0, 2]]);
+    const waiting = await deps.history.deferred([...deps.subscribers.byEmail.values()].map((s) => s.subscriberId));
+    expect([...waiting.values()]).toEqual([['nk-4'], ['nk-4']]);
+    // Nothing is lost: the held-back alert is in the ledger as deferred, not queued.
+    expect(deps.queue.jobs.filter((j) => j.campaignId === 'nk-4')).toHaveLength(0);
+  });
+
+  it('counts the cap per reader day in the reader\'s time zone, and a retried run never counts twice', async () => {
+    const deps = await setup();
+    await deps.content.put(breaking({ id: 'nk-a' }));
+    // The same article admitted twice (a retried run) still counts once.
+    expect(await deps.caps.admit('s1', '2026-11-28', 'nk-a', 1)).toBe(true);
+    expect(await deps.caps.admit('s1', '2026-11-28', 'nk-a', 1)).toBe(true);
+    expect(await deps.caps.admit('s1', '2026-11-28', 'nk-b', 1)).toBe(false);
+    expect(await deps.caps.admit('s1', '2026-11-29', 'nk-b', 1)).toBe(true);
+    const { readerDay } = await import('../../lambdas/core/alert-cap');
+    const lateEvening = new Date('2026-11-28T23:30:00Z');
+    expect(readerDay(lateEvening, 'Europe/Brussels')).toBe('2026-11-29');
+    expect(readerDay(lateEvening, 'America/New_York')).toBe('2026-11-28');
+    expect(readerDay(lateEvening, 'Not/AZone')).toBe('2026-11-28');
+  });
+
+  it('skips a normal article and a missing one', async () => {
+    const deps = await setup();
+    await deps.content.put(breaking({ id: 'calm', priority: 'normal' }));
+    expect(await planAlert(deps, 'calm')).toMatchObject({ status: 'skipped', reason: 'not-breaking' });
+    expect(await planAlert(deps, 'nope')).toMatchObject({ status: 'skipped', reason: 'no-article' });
+  });
+});
+
+describe('alert message', () => {
+  const r = {
+    email: 'reader@example.com',
+    unsubscribeUrl: 'https://b.example/unsubscribe?token=t1',
+    preferencesUrl: 'https://b.example/preferences?token=t2',
+    reason: 'You receive alerts because you asked for them.',
+    matchedTopics: 'North Korea',
+  };
+
+  it('shows headline, summary, key points, source link, the matched topics and both links', () => {
+    const { html, text } = prepareAlert(breaking(), 'EU–Japan Security Brief').render(r);
+    for (const part of [html, text]) {
+      expect(part).toContain('North Korea tests a suspected new ICBM-class missile');
+      expect(part).toContain('Point one.');
+      expect(part).toContain('you follow: North Korea');
+    }
+    expect(html).toContain('href="https://example.org/"');
+    expect(text).toContain('https://b.example/unsubscribe?token=t1');
+    expect(html).toContain('Breaking alert');
+  });
+
+  it('escapes HTML in the article and in the matched topics (bad input: <script> in a summary)', () => {
+    const a = breaking({ summary: '<script>alert(1)</script>', keyPoints: ['<img src=x onerror=alert(1)>'] });
+    const { html, text } = prepareAlert(a, 'Brief').render({ ...r, matchedTopics: '<b>x</b>' });
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;b&gt;x&lt;/b&gt;');
+    expect(text).toContain('<script>alert(1)</script>');
+  });
+
+  it('renders the same through the prepared route as through the full templates', () => {
+    const a = breaking();
+    expect(prepareAlert(a, 'Brief').render(r)).toEqual(renderAlert(alertViewModel(a, 'Brief'), r));
+  });
+});
