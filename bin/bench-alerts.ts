@@ -21,8 +21,10 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFracti
 export async function alertsBench(): Promise<void> {
   const sizes = (process.env.BENCH_ALERT_AUDIENCES ?? '1000,10000').split(',').map(Number);
   const dataDir = mkdtempSync(join(tmpdir(), 'briefing-bench-alerts-'));
-  const base = localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir });
-  const config = { ...base, dynamoEndpoint: undefined, sesEndpoint: undefined, dynamoPort: await freePort(), sesPort: await freePort(), httpPort: await freePort() };
+  // Emulators another bench section already started (their endpoints in the environment) are
+  // reused, as the local mode would; otherwise fresh ones start on free ports.
+  const base = localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: `bench-alerts-${Date.now().toString(36)}-` });
+  const config = { ...base, dynamoPort: await freePort(), sesPort: await freePort(), httpPort: await freePort() };
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const rt = await startRuntime({ startEmulators: true, persist: false, http: false, streams: true, config, queueConcurrency: 4 });
   const rows: string[][] = [];

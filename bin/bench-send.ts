@@ -16,6 +16,8 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { startDynamoDbLocal, LOCAL_AWS } from '../lib/local/dynamodb';
@@ -225,19 +227,36 @@ async function sendRate(): Promise<void> {
   if (peak > limit * 1.05 || average < limit * 0.9) process.exitCode = 1;
 }
 
-async function peakMemory(n: number): Promise<{ rss: number; heap: number; seconds: number }> {
+/**
+ * A garbage collection on demand, without starting node with --expose-gc: the peak of
+ * `heapUsed` between collections says when V8 chose to collect, not what the send keeps; the
+ * heap right after a forced collection is what is really held (live memory).
+ */
+function forceGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+async function peakMemory(n: number): Promise<{ rss: number; heap: number; live: number; seconds: number }> {
   const env = await emulators();
   const w = await world(n, `bm${n}`);
   await clearSesStore(env.ses);
-  global.gc?.();
+  const gc = forceGc();
+  gc();
   const base = process.memoryUsage();
   let rss = 0;
   let heap = 0;
+  let live = 0;
   const sample = setInterval(() => {
     const m = process.memoryUsage();
     rss = Math.max(rss, m.rss - base.rss);
     heap = Math.max(heap, m.heapUsed);
   }, 50);
+  // Live memory: collect, then read, every half second through the send.
+  const liveSample = setInterval(() => {
+    gc();
+    live = Math.max(live, process.memoryUsage().heapUsed);
+  }, 500);
   // The emulator keeps every message; empty it as the send goes so its child stays small too.
   const clearing = setInterval(() => void clearSesStore(env.ses).catch(() => undefined), 2_000);
   const p = await pipeline(w.names, env.ses);
@@ -246,11 +265,12 @@ async function peakMemory(n: number): Promise<{ rss: number; heap: number; secon
   await p.queue.drain(60 * 60_000);
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sample);
+  clearInterval(liveSample);
   clearInterval(clearing);
   await p.queue.stop();
   p.ses.destroy();
   await clearSesStore(env.ses);
-  return { rss: rss / 2 ** 20, heap: heap / 2 ** 20, seconds };
+  return { rss: rss / 2 ** 20, heap: heap / 2 ** 20, live: live / 2 ** 20, seconds };
 }
 
 async function sendMemory(): Promise<void> {
@@ -258,11 +278,13 @@ async function sendMemory(): Promise<void> {
   const large = Number(process.env.BENCH_MEM_LARGE ?? 10_000);
   const a = await peakMemory(small);
   const b = await peakMemory(large);
-  console.log(`\nsend-memory: this process only (SES emulator in a child process, DynamoDB Local in Java); peak heap used, peak RSS growth over the start`);
-  console.log(`  ${fmt(small).padStart(8)} subscribers  heap ${fmt(a.heap, 1)} MB  RSS +${fmt(a.rss, 1)} MB  (${fmt(a.seconds, 1)} s)`);
-  console.log(`  ${fmt(large).padStart(8)} subscribers  heap ${fmt(b.heap, 1)} MB  RSS +${fmt(b.rss, 1)} MB  (${fmt(b.seconds, 1)} s)`);
-  const ratio = b.heap / a.heap;
-  console.log(`  heap ratio ${fmt(ratio, 2)}   target <= 1.2: ${pass(ratio <= 1.2)}`);
+  console.log(`\nsend-memory: this process only (SES emulator in a child process, DynamoDB Local in Java)`);
+  console.log('  peak live heap (after a forced collection, every 0.5 s); peak heap used between collections; peak RSS growth');
+  for (const [n, m] of [[small, a], [large, b]] as const) {
+    console.log(`  ${fmt(n).padStart(8)} subscribers  live ${fmt(m.live, 1)} MB  heap ${fmt(m.heap, 1)} MB  RSS +${fmt(m.rss, 1)} MB  (${fmt(m.seconds, 1)} s)`);
+  }
+  const ratio = b.live / a.live;
+  console.log(`  live heap ratio ${fmt(ratio, 2)}   target <= 1.2: ${pass(ratio <= 1.2)}   (heap-used ratio ${fmt(b.heap / a.heap, 2)}, which depends on when V8 collects)`);
   if (ratio > 1.2) process.exitCode = 1;
 }
 

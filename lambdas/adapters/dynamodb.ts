@@ -630,7 +630,7 @@ export class DynamoRecipientGate implements RecipientGate {
     private readonly table: string,
   ) {}
 
-  async allowed(recipients: { subscriberId: string; email: string }[]): Promise<Set<string>> {
+  async allowed(recipients: { subscriberId: string; email: string }[], kind: 'digest' | 'alert'): Promise<Set<string>> {
     const allowed = new Set<string>();
     const unique = [...new Set(recipients.map((r) => r.email))];
     const wanted = new Map(recipients.map((r) => [r.email, r.subscriberId]));
@@ -644,16 +644,17 @@ export class DynamoRecipientGate implements RecipientGate {
               [this.table]: {
                 Keys: keys,
                 ConsistentRead: true,
-                ProjectionExpression: 'email, subscriberId, #s, digest, suppressed',
+                ProjectionExpression: 'email, subscriberId, #s, digest, alerts, suppressed',
                 ExpressionAttributeNames: { '#s': 'status' },
               },
             },
           }),
         );
         for (const item of out.Responses?.[this.table] ?? []) {
-          const s = item as Pick<Subscriber, 'email' | 'subscriberId' | 'status' | 'digest' | 'suppressed'>;
+          const s = item as Pick<Subscriber, 'email' | 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'>;
+          const wantsIt = kind === 'alert' ? s.alerts === true : s.digest !== false;
           // The same address re-created under another id is another person's subscription.
-          if (s.status === 'confirmed' && s.digest !== false && !s.suppressed && wanted.get(s.email) === s.subscriberId) {
+          if (s.status === 'confirmed' && wantsIt && !s.suppressed && wanted.get(s.email) === s.subscriberId) {
             allowed.add(s.subscriberId);
           }
         }

@@ -111,8 +111,11 @@ export interface SendQueue {
 
 /** Send-time check of recipients queued earlier: who may still be mailed. */
 export interface RecipientGate {
-  /** The subscriber ids among `recipients` that are still confirmed, want the digest and are not suppressed. */
-  allowed(recipients: Recipient[]): Promise<Set<string>>;
+  /**
+   * The subscriber ids among `recipients` that are still confirmed, not suppressed, and still
+   * want what is being sent (`digest` for a digest, `alerts` for an alert).
+   */
+  allowed(recipients: Recipient[], kind: SendJob['kind']): Promise<Set<string>>;
 }
 
 /** Records recipients skipped at send time as a final ledger state (so they are counted once). */

@@ -97,7 +97,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
   const throttleRetries = deps.throttleRetries ?? 5;
   const c = job.campaignId;
   const staleBefore = () => new Date(deps.clock.now().getTime() - leaseMs);
-  const allowed = deps.gate ? await deps.gate.allowed(job.recipients) : undefined;
+  const allowed = deps.gate ? await deps.gate.allowed(job.recipients, job.kind) : undefined;
 
   const claim = async (r: Recipient): Promise<Date | undefined> => {
     let at = deps.clock.now();

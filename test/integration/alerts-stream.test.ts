@@ -66,6 +66,8 @@ beforeAll(async () => {
   await addSubscriber(deps, { email: `everything@${domain}`, alerts: true, topics: [] });
   await addSubscriber(deps, { email: `disarmament@${domain}`, alerts: true, topics: ['nuclear-disarmament', 'china'] });
   await addSubscriber(deps, { email: `cyber-only@${domain}`, alerts: true, topics: ['cyber'] });
+  // Wants alerts but not the digest: the send-time check must look at `alerts` for an alert.
+  await addSubscriber(deps, { email: `alerts-no-digest@${domain}`, alerts: true, digest: false, topics: ['north-korea'] });
   await addSubscriber(deps, { email: `digest-only@${domain}`, alerts: false, topics: ['north-korea'] });
   const gone = await addSubscriber(deps, { email: `gone@${domain}`, alerts: true, topics: ['north-korea'] });
   await subscribers.unsubscribe(gone.subscriberId, new Date());
@@ -81,12 +83,17 @@ afterAll(async () => {
 });
 
 describe('breaking alerts from the Content stream', () => {
-  it('alerts exactly the readers whose topics match, once each, naming the matched topics', async () => {
+  it('alerts exactly the readers whose topics match (digest or not), once each, naming the matched topics', async () => {
     await cli('publish', ALERT_FILE);
-    const mail = await waitFor('three alerts', mine, (m) => m.length >= 3);
+    const mail = await waitFor('four alerts', mine, (m) => m.length >= 4);
     await sleep(1500); // anything extra would arrive by now
     const final = await mine();
-    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([`disarmament@${domain}`, `everything@${domain}`, `korea-watcher@${domain}`]);
+    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([
+      `alerts-no-digest@${domain}`,
+      `disarmament@${domain}`,
+      `everything@${domain}`,
+      `korea-watcher@${domain}`,
+    ]);
     expect(mail[0].subject).toMatch(/^Breaking · .*North Korea tests a suspected new ICBM-class missile/);
     const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
     expect(byTo('korea-watcher').body.text).toContain('You get this alert because you follow: North Korea.');
@@ -102,6 +109,6 @@ describe('breaking alerts from the Content stream', () => {
     writeFileSync(edited, readFileSync(ALERT_FILE, 'utf8').replace(/^title: .*$/m, 'title: North Korea tests a new ICBM-class missile (updated)'));
     await cli('publish', edited);
     await sleep(3000); // the poller reads the stream every 100 ms
-    expect(await mine()).toHaveLength(3);
+    expect(await mine()).toHaveLength(4);
   });
 });

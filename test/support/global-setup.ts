@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   // The SDK warns once per process that Node 20 support ends in 2027; repeated in every test
   // file's output, that notice would hide the failures worth reading.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Info logs of every batch would bury the test report; warnings and errors still show.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const handles: EmulatorHandles = { stops: [] };
   globalThis.__briefingEmulators = handles;
   try {
