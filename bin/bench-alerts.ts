@@ -13,6 +13,7 @@ import { freePort } from '../lib/local/ports';
 import { localConfig } from '../lib/local/config';
 import { startRuntime } from '../lib/local/runtime';
 import { clearSesStore } from '../lib/local/ses';
+import { emulators } from './bench-send';
 import type { Subscriber } from '../lambdas/core/model';
 
 const ALERT_FILE = join(__dirname, '..', 'content', 'eu-japan-security-brief', 'alerts', 'north-korea-icbm-test.md');
@@ -21,8 +22,10 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFracti
 export async function alertsBench(): Promise<void> {
   const sizes = (process.env.BENCH_ALERT_AUDIENCES ?? '1000,10000').split(',').map(Number);
   const dataDir = mkdtempSync(join(tmpdir(), 'briefing-bench-alerts-'));
-  // Emulators another bench section already started (their endpoints in the environment) are
-  // reused, as the local mode would; otherwise fresh ones start on free ports.
+  // The bench's emulators: DynamoDB Local in memory and the SES emulator in a child process, so
+  // the emulator's parsing of every message is not on this process's event loop. Their
+  // endpoints are in the environment, so the runtime starts none of its own.
+  await emulators();
   const base = localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: `bench-alerts-${Date.now().toString(36)}-` });
   const config = { ...base, dynamoPort: await freePort(), sesPort: await freePort(), httpPort: await freePort() };
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -76,7 +79,7 @@ export async function alertsBench(): Promise<void> {
   }
   const head = ['matching readers', 'alerts sent', 'publish → last accepted', 'publish → all queued', 'rate', 'target'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  console.log('\nalerts: publish a breaking article → last alert accepted by the SES emulator (no SES rate limit set)');
+  console.log('\nalerts: publish a breaking article → last alert accepted by the SES emulator (local send rate: BRIEFING_SEND_RATE, default 1,000/s)');
   console.log(`  ${head.map((h, i) => h.padEnd(widths[i])).join('  ')}`);
   for (const r of rows) console.log(`  ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`);
 }

@@ -41,7 +41,7 @@ interface Env {
 let shared: Promise<Env> | undefined;
 
 /** DynamoDB Local in memory, and the SES emulator in a child process, on free ports (once per bench run). */
-function emulators(): Promise<Env> {
+export function emulators(): Promise<Env> {
   shared ??= (async () => {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const db = await startDynamoDbLocal({ port: await freePort() });

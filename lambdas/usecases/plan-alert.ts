@@ -89,5 +89,5 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
   return { status: 'queued', articleId: article.id, recipients, batches, deferred };
 }
 
-/** Cap checks in flight at once while planning. */
-const CAP_CONCURRENCY = 16;
+/** Cap checks in flight at once while planning: one conditional write per reader, so this sets how fast a large alert is planned. */
+const CAP_CONCURRENCY = 64;
