@@ -7,12 +7,13 @@
  * subscriber id, and a subscriber has one entry per campaign (a few dozen a year), so finding
  * the entry with a given SES message id among them is one small query.
  */
+import { INDEXES } from '../core/indexes';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Delivery } from '../core/model';
 import type { DeliveryEvents } from '../core/ports';
 
-export const DELIVERIES_BY_SUBSCRIBER = 'bySubscriber';
+export const DELIVERIES_BY_SUBSCRIBER = INDEXES.deliveriesBySubscriber;
 
 export class DynamoDeliveryEvents implements DeliveryEvents {
   constructor(

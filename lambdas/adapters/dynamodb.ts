@@ -21,6 +21,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { INDEXES } from '../core/indexes';
 import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
 import type { AlertAudienceRow, AlertCaps, AudiencePage, ClaimResult, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../core/ports';
@@ -92,7 +93,7 @@ export class DynamoContentStore implements ContentStore {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'byKind',
+        IndexName: INDEXES.byKind,
         KeyConditionExpression: '#k = :k',
         ExpressionAttributeNames: { '#k': 'kind' },
         ExpressionAttributeValues: { ':k': 'issue' },
@@ -178,7 +179,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'bySubscriberId',
+        IndexName: INDEXES.bySubscriberId,
         KeyConditionExpression: 'subscriberId = :id',
         ExpressionAttributeValues: { ':id': subscriberId },
         Limit: 1,
@@ -209,7 +210,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'digestAudience',
+        IndexName: INDEXES.digestAudience,
         KeyConditionExpression: 'digestShard = :s',
         ExpressionAttributeValues: { ':s': shard },
         ExclusiveStartKey: decodeCursor(cursor),
@@ -232,7 +233,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'alertAudience',
+        IndexName: INDEXES.alertAudience,
         KeyConditionExpression: 'alertShard = :s',
         FilterExpression: filter.expression,
         ExpressionAttributeValues: { ':s': shard, ...filter.values },
@@ -461,7 +462,7 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
         const res = await this.db.send(
           new QueryCommand({
             TableName: this.table,
-            IndexName: 'deferredBySubscriber',
+            IndexName: INDEXES.deferredBySubscriber,
             KeyConditionExpression: 'deferredFor = :s',
             ExpressionAttributeValues: { ':s': sid },
           }),

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { ENV } from '../../lambdas/core/env';
+import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
 
 /** Props of {@link Alerts}. */
@@ -60,15 +61,7 @@ export class Alerts extends Construct {
     this.planner.grantRead(props.subscribersTable);
     props.sendQueue.grantSendMessages(this.planner.fn);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination of the alert stream, so it needs none.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the alert stream (its on-failure destination)');
 
     this.planner.fn.addEventSource(
       new DynamoEventSource(props.contentTable, {

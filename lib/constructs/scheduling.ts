@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { SEND_ENV } from '../../lambdas/core/send-settings';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
 
 /** Props of {@link Scheduling}. */
@@ -79,15 +80,7 @@ export class Scheduling extends Construct {
     }
 
     const plannerTimeout = props.plannerTimeout ?? Duration.minutes(5);
-    const continuationDlq = (this.continuationDeadLetterQueue = new sqs.Queue(this, 'ContinuationDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    }));
-    Validations.of(continuationDlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the plan continuation queue.',
-    });
+    const continuationDlq = (this.continuationDeadLetterQueue = deadLetterQueue(this, 'ContinuationDeadLetterQueue', 'the plan continuation queue'));
     this.continuationQueue = new sqs.Queue(this, 'ContinuationQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -99,15 +92,7 @@ export class Scheduling extends Construct {
     // One piece of a plan at a time: pieces run one after another, each within the time limit.
     fn.addEventSource(new SqsEventSource(this.continuationQueue, { batchSize: 1, maxConcurrency: 2 }));
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue (of the schedule target), so it needs none.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the schedule target');
 
     // Our own role, so the one finding on it can be acknowledged where it is made.
     const role = new iam.Role(this, 'ScheduleRole', {

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
+import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
 
 /** Props of {@link SesEvents}. */
@@ -71,15 +72,7 @@ export class SesEvents extends Construct {
     this.handler.grantReadWrite(props.subscribersTable);
     this.handler.grantReadWrite(props.deliveriesTable);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the SNS subscription; it has an alarm.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the SNS subscription of the ses-events function (alarmed)');
     this.topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.fn, { deadLetterQueue: this.deadLetterQueue }));
   }
 }

@@ -2,21 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
-/** Index names; lambdas/adapters/dynamodb.ts queries the same names. */
-export const INDEXES = {
-  /** Subscribers by their random id (tokens carry the id, not the address). */
-  bySubscriberId: 'bySubscriberId',
-  /** The digest audience: sparse, sharded by `digestShard`, ordered by `subscriberId`. */
-  digestAudience: 'digestAudience',
-  /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
-  alertAudience: 'alertAudience',
-  /** Alerts held back by the daily cap, per reader: sparse, until a digest shows them. */
-  deferredBySubscriber: 'deferredBySubscriber',
-  /** Content by kind (`article` / `issue`) and date. */
-  byKind: 'byKind',
-  /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */
-  deliveriesBySubscriber: 'bySubscriber',
-} as const;
+export { INDEXES } from '../../lambdas/core/indexes';
+import { INDEXES } from '../../lambdas/core/indexes';
 
 /** Props of {@link Storage}. */
 export interface StorageProps {

@@ -19,15 +19,9 @@ export interface TableNames {
   deliveries: string;
 }
 
-/** Index names the adapters query. */
-export const INDEX = {
-  bySubscriberId: 'bySubscriberId',
-  digestAudience: 'digestAudience',
-  alertAudience: 'alertAudience',
-  deferredBySubscriber: 'deferredBySubscriber',
-  byKind: 'byKind',
-  deliveriesBySubscriber: 'bySubscriber',
-} as const;
+/** Index names the adapters query (one list for AWS and here). */
+export { INDEXES as INDEX } from '../../lambdas/core/indexes';
+import { INDEXES as INDEX } from '../../lambdas/core/indexes';
 
 /** Table names from a prefix: `<prefix>Subscribers`, `<prefix>Content`, `<prefix>Deliveries`. */
 export function tableNames(prefix = ''): TableNames {

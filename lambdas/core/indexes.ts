@@ -1,0 +1,18 @@
+/**
+ * Index names of the three tables, in one place for the CDK storage construct, the local
+ * table definitions and the adapters that query them.
+ */
+export const INDEXES = {
+  /** Subscribers by their random id (tokens carry the id, not the address). */
+  bySubscriberId: 'bySubscriberId',
+  /** The digest audience: sparse, sharded by `digestShard`, ordered by `subscriberId`. */
+  digestAudience: 'digestAudience',
+  /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
+  alertAudience: 'alertAudience',
+  /** Alerts held back by the daily cap, per reader: sparse, until a digest shows them. */
+  deferredBySubscriber: 'deferredBySubscriber',
+  /** Content by kind (`article` / `issue`) and date. */
+  byKind: 'byKind',
+  /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */
+  deliveriesBySubscriber: 'bySubscriber',
+} as const;
