@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startRuntime } from '../lib/local/runtime';
 import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
+import { needsResume } from '../lambdas/core/campaign-status';
 
 async function main() {
   const config = localConfig();
@@ -32,6 +33,14 @@ async function main() {
   if (!(await content.getIssue(SAMPLE_ISSUE_ID))) {
     const r = await publish({ content, clock: systemClock }, sampleIssueFiles());
     console.log(`published the sample issue: ${r.issues.join(', ')} (${r.articles.length} articles)`);
+  }
+
+  // The local queue lives in memory: a send that was under way when this process was killed
+  // lost its queued jobs. Plan it again; the ledger turns everyone already served into a skip.
+  const latest = await content.latestIssue();
+  if (latest && needsResume(await rt.counters.get(latest.id))) {
+    const resumed = await rt.planDigest({ issueId: latest.id, resume: true });
+    console.log(`resuming the unfinished send of ${latest.id}: ${JSON.stringify(resumed)}`);
   }
 
   // The same planner handler the EventBridge schedule invokes on AWS.
