@@ -18,6 +18,7 @@
  * SES accepted the message and before `sent` was written: its claim is taken over and sent
  * again. That window is measured by the fault tests, not hidden.
  */
+import { mapLimited } from '../core/concurrency';
 import { classifySendError } from '../core/send-errors';
 import { backoffMs } from '../core/pacing';
 import type { Recipient, SendJob } from '../core/model';
@@ -202,7 +203,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
   };
 
-  await forEachLimited(job.recipients, deps.concurrency ?? 8, guarded);
+  await mapLimited(job.recipients, deps.concurrency ?? 8, guarded);
 
   if (deps.counters) {
     const now = deps.clock.now();
@@ -216,12 +217,4 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
   }
   return result;
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
