@@ -52,33 +52,28 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.topic);
 
+    // Any value above zero in five minutes is worth a look: a dead letter or a function error.
+    const alarmOnAny = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      this.alarms.push(alarm);
+    };
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      const alarm = new cloudwatch.Alarm(this, `${name}DeadLetters`, {
-        alarmDescription: `Messages are waiting in the ${name} dead-letter queue: jobs that kept failing.`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(notify);
-      this.alarms.push(alarm);
+      alarmOnAny(
+        `${name}DeadLetters`,
+        `Messages are waiting in the ${name} dead-letter queue: jobs that kept failing.`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      );
     }
-
     for (const [name, fn] of Object.entries(props.functions)) {
-      const alarm = new cloudwatch.Alarm(this, `${name}Errors`, {
-        alarmDescription: `The ${name} function reported errors.`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(notify);
-      this.alarms.push(alarm);
+      alarmOnAny(`${name}Errors`, `The ${name} function reported errors.`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
     }
   }
 }

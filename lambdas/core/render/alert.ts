@@ -5,7 +5,7 @@
  */
 import compiled from '../../../templates/compiled/templates.json';
 import type { Article } from '../model';
-import { htmlEnv, mergeOutlookConditionals, textEnv, toCrlf, type ArticleView } from './index';
+import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import { formatLongDate, oneLine, topicLabel } from './text';
 
@@ -58,13 +58,8 @@ const pair: TemplatePair<AlertField> = {
   fields: FIELDS,
   foldInText: ['reason'],
   postHtml: mergeOutlookConditionals,
-  probe: {
-    email: `probe+&<>"'\`=@example.com`,
-    unsubscribeUrl: `https://probe.example/unsubscribe?a=1&b="<>'\`=`,
-    preferencesUrl: `https://probe.example/preferences?a=1&b="<>'\`=`,
-    reason: 'You receive this probe because <every> "character" & \'quote\' = `tick` must be escaped, and because a reason this long has to be folded.',
-    matchedTopics: 'North Korea & <Nuclear> "Disarmament"',
-  },
+  // The digest's probe, plus a matched-topics line holding every character escaping changes.
+  probe: { ...PROBE, matchedTopics: 'North Korea & <Nuclear> "Disarmament"' },
 };
 
 export interface PreparedAlert {
