@@ -10,7 +10,8 @@
  *   GSI byKind          pk `kind`, sk `date`  (latest issue)
  * Deliveries   pk `campaignId`, sk `subscriberId`  the ledger; one conditional claim per pair
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -18,6 +19,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -27,6 +29,9 @@ import type { Article, Delivery, Issue, Subscriber } from '../core/model';
 import type { AlertAudienceRow, AlertCaps, AudiencePage, ClaimResult, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { CampaignCounters, RecipientGate } from '../core/ports';
 import { isComplete, zeroCounters, type CampaignProgress, type CampaignState, type Counters } from '../core/campaign-status';
+
+/** Items one TransactWriteItems call may carry. */
+const TRANSACTION_LIMIT = 100;
 
 const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
 
@@ -310,6 +315,47 @@ export class DynamoLedger implements Ledger {
     }
   }
 
+  /**
+   * Claims for a whole batch in one transaction of up to 100 conditional puts (each: no entry
+   * yet). A transaction is all or nothing: when some entries exist (a redelivered batch), it is
+   * cancelled, and the cancellation reasons say which; the others are tried again without them.
+   * On AWS a transactional write costs two write units instead of one; it saves 49 of every 50
+   * round trips, and on DynamoDB Local most of the CPU a claim costs.
+   */
+  async claimNew(campaignId: string, subscriberIds: string[], at: Date): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    const ids = [...new Set(subscriberIds)];
+    for (let i = 0; i < ids.length; i += TRANSACTION_LIMIT) {
+      let chunk = ids.slice(i, i + TRANSACTION_LIMIT);
+      for (let round = 0; chunk.length > 0 && round < 3; round++) {
+        try {
+          await this.db.send(
+            new TransactWriteCommand({
+              // Makes the SDK's own retry of a lost answer idempotent.
+              ClientRequestToken: randomUUID(),
+              TransactItems: chunk.map((subscriberId) => ({
+                Put: {
+                  TableName: this.table,
+                  Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
+                  ConditionExpression: 'attribute_not_exists(subscriberId)',
+                },
+              })),
+            }),
+          );
+          for (const id of chunk) claimed.add(id);
+          chunk = [];
+        } catch (e) {
+          if (!(e instanceof TransactionCanceledException)) throw e;
+          // 'None' marks the items cancelled only because of another; anything else
+          // (ConditionalCheckFailed, TransactionConflict, throttling) goes to the one-by-one path.
+          const reasons = e.CancellationReasons ?? [];
+          chunk = chunk.filter((_, k) => reasons[k]?.Code === 'None');
+        }
+      }
+    }
+    return claimed;
+  }
+
   async markSuppressed(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<boolean> {
     try {
       await this.db.send(
@@ -411,22 +457,59 @@ export class DynamoAlertCaps implements AlertCaps {
     private readonly table: string,
   ) {}
 
+  private update(subscriberId: string, day: string, articleId: string, cap: number) {
+    return {
+      TableName: this.table,
+      Key: { campaignId: `alertcap#${day}`, subscriberId },
+      UpdateExpression: 'ADD articles :a',
+      ConditionExpression: 'attribute_not_exists(articles) OR size(articles) < :cap OR contains(articles, :id)',
+      ExpressionAttributeValues: { ':a': new Set([articleId]), ':cap': cap, ':id': articleId },
+    };
+  }
+
   async admit(subscriberId: string, day: string, articleId: string, cap: number): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { campaignId: `alertcap#${day}`, subscriberId },
-          UpdateExpression: 'ADD articles :a',
-          ConditionExpression: 'attribute_not_exists(articles) OR size(articles) < :cap OR contains(articles, :id)',
-          ExpressionAttributeValues: { ':a': new Set([articleId]), ':cap': cap, ':id': articleId },
-        }),
-      );
+      await this.db.send(new UpdateCommand(this.update(subscriberId, day, articleId, cap)));
       return true;
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return false;
       throw e;
     }
+  }
+
+  /**
+   * Up to 100 readers' counts in one transaction. A reader at the cap cancels the transaction,
+   * and its reason (ConditionalCheckFailed) says who: they are refused, and the others, whose
+   * reason is 'None', are tried again without them.
+   */
+  async admitMany(readers: { subscriberId: string; day: string }[], articleId: string, cap: number) {
+    const admitted = new Set<string>();
+    const refused = new Set<string>();
+    const unique = [...new Map(readers.map((r) => [r.subscriberId, r])).values()];
+    for (let i = 0; i < unique.length; i += TRANSACTION_LIMIT) {
+      let chunk = unique.slice(i, i + TRANSACTION_LIMIT);
+      for (let round = 0; chunk.length > 0 && round < 3; round++) {
+        try {
+          await this.db.send(
+            new TransactWriteCommand({
+              ClientRequestToken: randomUUID(),
+              TransactItems: chunk.map((r) => ({ Update: this.update(r.subscriberId, r.day, articleId, cap) })),
+            }),
+          );
+          for (const r of chunk) admitted.add(r.subscriberId);
+          chunk = [];
+        } catch (e) {
+          if (!(e instanceof TransactionCanceledException)) throw e;
+          const reasons = e.CancellationReasons ?? [];
+          chunk.forEach((r, k) => {
+            if (reasons[k]?.Code === 'ConditionalCheckFailed') refused.add(r.subscriberId);
+          });
+          // Anything else (a conflict, throttling) is left to admit(), one by one.
+          chunk = chunk.filter((_, k) => reasons[k]?.Code === 'None');
+        }
+      }
+    }
+    return { admitted, refused };
   }
 }
 

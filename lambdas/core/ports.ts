@@ -38,6 +38,12 @@ export interface AlertCaps {
    * Idempotent: the same article on the same day is admitted again (a retried planner run).
    */
   admit(subscriberId: string, day: string, articleId: string, cap: number): Promise<boolean>;
+  /**
+   * Optional: {@link admit} for many readers in as few conditional writes as the store allows.
+   * Returns the readers admitted and the readers the cap refused; anyone in neither (the store
+   * could not tell) is left to {@link admit}.
+   */
+  admitMany?(readers: { subscriberId: string; day: string }[], articleId: string, cap: number): Promise<{ admitted: Set<string>; refused: Set<string> }>;
 }
 
 /** Alerts held back by the cap, and alerts already sent, as the digest needs them per reader. */
@@ -89,6 +95,13 @@ export type ClaimResult = 'claimed' | 'reclaimed' | 'already-sent' | 'in-flight'
 export interface Ledger {
   /** Conditional write: only one caller ever gets 'claimed' for a (campaign, subscriber). */
   claim(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<ClaimResult>;
+  /**
+   * Optional: claim many (campaign, subscriber) pairs that have no entry yet, in as few
+   * conditional writes as the store allows. Returns the ids this call claimed; any other id
+   * (an entry exists, or the store could not tell) is left to {@link claim}, which tells
+   * taken-over, in-flight and already-served apart.
+   */
+  claimNew?(campaignId: string, subscriberIds: string[], at: Date): Promise<Set<string>>;
   markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date): Promise<void>;
   markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void>;
   /**

@@ -44,19 +44,23 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
   let batches = 0;
   let pending: SendJob[] = [];
   let current: Recipient[] = [];
+  // Shards are read side by side, so each step takes what it writes before it awaits.
+  const enqueue = async (minJobs: number) => {
+    if (pending.length === 0 || pending.length < minJobs) return;
+    const jobs = pending;
+    pending = [];
+    await deps.queue.enqueue(jobs);
+    batches += jobs.length;
+  };
   const flush = async (force: boolean) => {
     if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
       pending.push({ campaignId: article.id, kind: 'alert', recipients: current });
       current = [];
     }
-    if (pending.length >= FLUSH_JOBS || (force && pending.length > 0)) {
-      await deps.queue.enqueue(pending);
-      batches += pending.length;
-      pending = [];
-    }
+    await enqueue(force ? 1 : FLUSH_JOBS);
   };
 
-  for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
+  const readShard = async (shard: number) => {
     let cursor: string | undefined;
     do {
       const page = await deps.subscribers.alertAudiencePage(shard, article.topics, cursor, PAGE_SIZE);
@@ -66,11 +70,7 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
         return matched.length ? [{ row, matched }] : [];
       });
       // The daily cap: over it, the alert waits for the reader's next digest instead.
-      const admitted = await mapLimited(matching, CAP_CONCURRENCY, async ({ row }: { row: AlertAudienceRow }) => {
-        if (await deps.caps.admit(row.subscriberId, readerDay(now, row.timezone), article.id, cap)) return true;
-        await deps.history.defer(article.id, row.subscriberId, now);
-        return false;
-      });
+      const admitted = await admitPage(deps, matching.map(({ row }) => row), article.id, cap, now);
       for (let i = 0; i < matching.length; i++) {
         if (!admitted[i]) {
           deferred++;
@@ -81,13 +81,39 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
         recipients++;
         await flush(false);
       }
+      // An alert is about time: queue the full jobs of every page at once rather than waiting
+      // for ten to fill a queue write.
+      await enqueue(1);
       cursor = page.next;
     } while (cursor);
-  }
+  };
+  await mapLimited(
+    Array.from({ length: AUDIENCE_SHARDS }, (_, shard) => shard),
+    SHARD_CONCURRENCY,
+    readShard,
+  );
   await flush(true);
   await deps.content.markArticleAlerted(article.id, deps.clock.now());
   return { status: 'queued', articleId: article.id, recipients, batches, deferred };
 }
 
-/** Cap checks in flight at once while planning: one conditional write per reader, so this sets how fast a large alert is planned. */
+/**
+ * Count the alert against each reader's day; returns, per row, whether it was admitted. Where
+ * the store counts many readers in one write, it does; whoever it could not tell about, and
+ * every reader with a store that cannot, takes one conditional write each.
+ */
+async function admitPage(deps: AlertPlanDeps, rows: AlertAudienceRow[], articleId: string, cap: number, now: Date): Promise<boolean[]> {
+  const day = (row: AlertAudienceRow) => readerDay(now, row.timezone);
+  const many = deps.caps.admitMany ? await deps.caps.admitMany(rows.map((row) => ({ subscriberId: row.subscriberId, day: day(row) })), articleId, cap) : undefined;
+  return mapLimited(rows, CAP_CONCURRENCY, async (row) => {
+    const ok = many?.admitted.has(row.subscriberId) ? true : many?.refused.has(row.subscriberId) ? false : await deps.caps.admit(row.subscriberId, day(row), articleId, cap);
+    if (!ok) await deps.history.defer(articleId, row.subscriberId, now);
+    return ok;
+  });
+}
+
+/** Audience shards read at once: the first jobs reach the senders sooner. */
+const SHARD_CONCURRENCY = 4;
+
+/** One-by-one cap checks in flight at once while planning. */
 const CAP_CONCURRENCY = 64;

@@ -1,7 +1,8 @@
 /**
- * Send one queued batch: check who may still be mailed, then for each recipient claim
- * (campaign, subscriber) in the ledger with a conditional write, compose the message, wait for
- * a send slot, send it, record the SES message id.
+ * Send one queued batch: check who may still be mailed, claim (campaign, subscriber) in the
+ * ledger with conditional writes (the whole batch in one transaction where the ledger can, one
+ * by one otherwise), then for each recipient compose the message, wait for a send slot, send
+ * it, record the SES message id.
  *
  * Ledger states and what each step does with them (the README has the full table):
  *
@@ -100,7 +101,23 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
   const staleBefore = () => new Date(deps.clock.now().getTime() - leaseMs);
   const allowed = deps.gate ? await deps.gate.allowed(job.recipients, job.kind) : undefined;
 
+  // The first delivery of a batch finds no entries: claim them all in one go where the ledger
+  // can. Whoever that did not claim takes the one-by-one path below, which tells taken-over,
+  // in-flight and already-served apart.
+  let batchClaimed = new Set<string>();
+  const batchClaimedAt = deps.clock.now();
+  if (deps.ledger.claimNew) {
+    const ids = job.recipients.filter((r) => !allowed || allowed.has(r.subscriberId)).map((r) => r.subscriberId);
+    try {
+      if (ids.length > 0) batchClaimed = await deps.ledger.claimNew(c, ids, batchClaimedAt);
+    } catch (e) {
+      // Whether or not it was written, the one-by-one claims find out.
+      log('batch-claim-error', { campaignId: c, recipients: ids.length, error: (e as Error).message });
+    }
+  }
+
   const claim = async (r: Recipient): Promise<Date | undefined> => {
+    if (batchClaimed.has(r.subscriberId)) return batchClaimedAt;
     let at = deps.clock.now();
     let outcome = await deps.ledger.claim(c, r.subscriberId, at, staleBefore());
     if (outcome === 'in-flight' && (deps.maxLeaseWaitMs ?? 0) > 0) {
@@ -134,6 +151,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
       return;
     }
     if (result.paused) {
+      // Stopped by the daily quota: hand back this batch's claim, if it holds one, untouched.
+      if (batchClaimed.has(r.subscriberId)) await deps.ledger.release(c, r.subscriberId, batchClaimedAt);
       result.retry.push(r);
       return;
     }

@@ -107,7 +107,7 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
       before: async (p) => {
         const enqueue = p.sendQueue.enqueue.bind(p.sendQueue);
         p.sendQueue.enqueue = async (jobs) => {
-          enqueued += jobs.length * 2;
+          enqueued += 2 * jobs.reduce((n, j) => n + j.recipients.length, 0);
           await enqueue([...jobs, ...jobs, ...jobs]);
         };
       },
@@ -116,7 +116,7 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     expect(r.progress).toMatchObject({ sent: N });
     // Each extra copy ends as a skip (a copy that met a live claim comes back and skips then).
     expect(r.progress!.skipped).toBeGreaterThanOrEqual(2 * N);
-    table.add({ fault: 'duplicated batches (each job 3x, concurrently)', injected: enqueued, subscribers: N, zero: 0, two: 0 });
+    table.add({ fault: 'duplicated batches (each job 3x, concurrently; injected = extra recipient copies)', injected: enqueued, subscribers: N, zero: 0, two: 0 });
   });
 
   it('a subscriber who unsubscribed after planning is not mailed (send-time check)', async () => {
@@ -141,8 +141,13 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
 });
 
 describe('fault injection: a crash between each step of the sender', () => {
-  /** Wrap one ledger or mailer step so it fails once per subscriber, before or after doing its work. */
-  const crashOnce = (step: 'claim' | 'markSent' | 'sendRaw', when: 'before' | 'after', counter: { n: number }) => (deps: SendDeps): SendDeps => {
+  type Step = 'claimNew' | 'claim' | 'markSent' | 'sendRaw';
+  /**
+   * Wrap one ledger or mailer step so it fails once per subscriber (per batch for the batch
+   * claim), before or after doing its work. The one-by-one `claim` is what a redelivered or
+   * half-done batch uses; to crash it on every first claim, the batch claim is turned off.
+   */
+  const crashOnce = (step: Step, when: 'before' | 'after', counter: { n: number }) => (deps: SendDeps): SendDeps => {
     const seen = new Set<string>();
     const once = (key: string) => !seen.has(key) && (seen.add(key), counter.n++, true);
     if (step === 'sendRaw') {
@@ -168,12 +173,15 @@ describe('fault injection: a crash between each step of the sender', () => {
       if (when === 'after' && once(key)) throw new Error(`crash after ${step}`);
       return out;
     };
+    if (step === 'claim') (wrapped as unknown as Record<string, unknown>).claimNew = undefined;
     return { ...deps, ledger: wrapped };
   };
 
-  const cases: [string, 'claim' | 'markSent' | 'sendRaw', 'before' | 'after', boolean][] = [
-    ['before the claim', 'claim', 'before', false],
-    ['after the claim, before SES', 'claim', 'after', false],
+  const cases: [string, Step, 'before' | 'after', boolean][] = [
+    ['before the batch claim', 'claimNew', 'before', false],
+    ['after the batch claim, before SES', 'claimNew', 'after', false],
+    ['before a one-by-one claim', 'claim', 'before', false],
+    ['after a one-by-one claim, before SES', 'claim', 'after', false],
     ['after the claim, SES never called', 'sendRaw', 'before', false],
     ['after SES accepted, before the ledger write', 'sendRaw', 'after', true],
     ['after the ledger write (sent)', 'markSent', 'after', false],

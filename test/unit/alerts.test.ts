@@ -6,7 +6,7 @@ import { alertViewModel, prepareAlert, renderAlert } from '../../lambdas/core/re
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { matchesAny } from '../../lib/local/event-filter';
-import { fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
+import { BatchAdmittingAlertCaps, fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
 
 const breaking = (over: Partial<Article> = {}): Article => ({
   kind: 'article', id: 'nk-icbm', title: 'North Korea tests a suspected new ICBM-class missile', summary: 'A launch.',
@@ -112,6 +112,38 @@ describe('planAlert', () => {
     expect(readerDay(lateEvening, 'Europe/Brussels')).toBe('2026-11-29');
     expect(readerDay(lateEvening, 'America/New_York')).toBe('2026-11-28');
     expect(readerDay(lateEvening, 'Not/AZone')).toBe('2026-11-28');
+  });
+
+  it('with caps that count many readers at once: the same decisions, one write a page, and unsure readers asked one by one', async () => {
+    const deps = await setup();
+    const caps = new BatchAdmittingAlertCaps();
+    for (const n of [1, 2, 3, 4]) await deps.content.put(breaking({ id: `nk-${n}` }));
+    const match = [...deps.subscribers.byEmail.values()].find((x) => x.email === 'match@example.com')!;
+    const results = [];
+    for (const n of [1, 2, 3, 4]) {
+      // On the third article the store cannot tell about one reader (a conflict): asked alone.
+      caps.unsure = n === 3 ? new Set([match.subscriberId]) : new Set();
+      results.push(await planAlert({ ...deps, caps, dailyCap: 3 }, `nk-${n}`));
+    }
+    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([[2, 0], [2, 0], [2, 0], [0, 2]]);
+    expect(caps.singleCalls).toBe(1);
+    expect(caps.batchCalls).toBeGreaterThanOrEqual(4);
+  });
+
+  it('queues each page\'s full jobs as it goes, so sending starts before the audience is read to the end', async () => {
+    const deps = await setup();
+    const now = new Date();
+    for (let i = 0; i < 300; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
+    const order: string[] = [];
+    const page = deps.subscribers.alertAudiencePage.bind(deps.subscribers);
+    deps.subscribers.alertAudiencePage = async (...args) => (order.push('page'), page(...args));
+    const enqueue = deps.queue.enqueue.bind(deps.queue);
+    deps.queue.enqueue = async (jobs) => (order.push('enqueue'), enqueue(jobs));
+    const r = await planAlert(deps, 'nk-icbm');
+    expect(r).toMatchObject({ status: 'queued', recipients: 302 });
+    expect(deps.queue.jobs.reduce((n, j) => n + j.recipients.length, 0)).toBe(302);
+    // Not one write at the end: the first jobs were queued while pages were still being read.
+    expect(order.indexOf('enqueue')).toBeLessThan(order.lastIndexOf('page'));
   });
 
   it('skips a normal article and a missing one', async () => {

@@ -125,6 +125,23 @@ export class MemoryLedger implements Ledger {
   }
 }
 
+/** A ledger that also claims whole batches, as the DynamoDB one does with a transaction. */
+export class BatchClaimingLedger extends MemoryLedger {
+  batchCalls: string[][] = [];
+  async claimNew(c: string, ids: string[], at: Date): Promise<Set<string>> {
+    this.batchCalls.push(ids);
+    const claimed = new Set<string>();
+    // All-or-nothing per call, retried without the ids that already have an entry: the end
+    // result is that exactly the ids without an entry are claimed.
+    for (const s of ids) {
+      if (this.rows.has(`${c}|${s}`)) continue;
+      this.rows.set(`${c}|${s}`, { campaignId: c, subscriberId: s, status: 'claimed', claimedAt: at.toISOString() });
+      claimed.add(s);
+    }
+    return claimed;
+  }
+}
+
 /** Records every send; `fail` decides, per call, whether (and how) a send throws. */
 export class RecordingMailer implements Mailer {
   sent: { to: string; raw: Buffer }[] = [];
@@ -160,6 +177,31 @@ export class MemoryAlertCaps implements AlertCaps {
     set.add(articleId);
     this.days.set(key, set);
     return true;
+  }
+}
+
+/**
+ * Caps that also count many readers at once, as the DynamoDB one does with a transaction.
+ * `unsure` readers are reported in neither set (the store could not tell), so the planner must
+ * ask about them one by one.
+ */
+export class BatchAdmittingAlertCaps extends MemoryAlertCaps {
+  batchCalls = 0;
+  singleCalls = 0;
+  unsure = new Set<string>();
+  async admit(subscriberId: string, day: string, articleId: string, cap: number) {
+    this.singleCalls++;
+    return super.admit(subscriberId, day, articleId, cap);
+  }
+  async admitMany(readers: { subscriberId: string; day: string }[], articleId: string, cap: number) {
+    this.batchCalls++;
+    const admitted = new Set<string>();
+    const refused = new Set<string>();
+    for (const r of readers) {
+      if (this.unsure.has(r.subscriberId)) continue;
+      ((await super.admit(r.subscriberId, r.day, articleId, cap)) ? admitted : refused).add(r.subscriberId);
+    }
+    return { admitted, refused };
   }
 }
 

@@ -1,6 +1,6 @@
 import { sendBatch, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
 import type { SendJob } from '../../lambdas/core/model';
-import { fixedClock, MemoryLedger, RecordingMailer, sesError } from './fakes';
+import { BatchClaimingLedger, fixedClock, MemoryLedger, RecordingMailer, sesError } from './fakes';
 
 const campaign: PreparedCampaign = {
   campaignId: 'c1',
@@ -15,7 +15,14 @@ const job = (n: number, campaignId = 'c1'): SendJob => ({
   kind: 'digest',
   recipients: Array.from({ length: n }, (_, i) => ({ subscriberId: `s${i}`, email: `r${i}@example.com` })),
 });
-const deps = (mailer: RecordingMailer, ledger = new MemoryLedger()): SendDeps & { ledger: MemoryLedger } => ({
+const counts = (sent: number, skipped: number, failed: number, retry: unknown[] = []) => ({ sent, skipped, failed, retry });
+
+// Every behaviour holds whether the ledger claims one recipient at a time or a whole batch at once.
+describe.each([
+  ['claims one by one', () => new MemoryLedger()],
+  ['claims the batch at once', () => new BatchClaimingLedger()],
+])('sendBatch (ledger %s)', (_kind, newLedger) => {
+const deps = (mailer: RecordingMailer, ledger: MemoryLedger = newLedger()): SendDeps & { ledger: MemoryLedger } => ({
   ledger,
   mailer,
   clock: fixedClock(),
@@ -23,9 +30,7 @@ const deps = (mailer: RecordingMailer, ledger = new MemoryLedger()): SendDeps & 
   sleep: async () => undefined,
   random: () => 0.5,
 });
-const counts = (sent: number, skipped: number, failed: number, retry: unknown[] = []) => ({ sent, skipped, failed, retry });
 
-describe('sendBatch', () => {
   it('sends one message per recipient and records each in the ledger with its SES id', async () => {
     const mailer = new RecordingMailer();
     const d = deps(mailer);
@@ -167,5 +172,56 @@ describe('sendBatch', () => {
     const d = { ...deps(new RecordingMailer()), counters };
     await sendBatch(d, job(3));
     expect(adds).toEqual([{ sent: 3, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0 }]);
+  });
+});
+
+describe('sendBatch with a batch-claiming ledger', () => {
+  const deps = (mailer: RecordingMailer, ledger = new BatchClaimingLedger()) => ({
+    ledger,
+    mailer,
+    clock: fixedClock(),
+    campaign: async () => campaign,
+    sleep: async () => undefined,
+    random: () => 0.5,
+  });
+
+  it('claims a fresh batch in one call, only the recipients the gate lets through, and no one-by-one claims', async () => {
+    const mailer = new RecordingMailer();
+    const d = { ...deps(mailer), gate: { allowed: async () => new Set(['s0', 's1', 's3']) } };
+    const single = jest.spyOn(d.ledger, 'claim');
+    expect(await sendBatch(d, job(4))).toMatchObject({ ...counts(3, 0, 0), suppressed: 1 });
+    expect(d.ledger.batchCalls).toEqual([['s0', 's1', 's3']]);
+    expect(single).not.toHaveBeenCalled();
+  });
+
+  it('sends the rest of a half-done batch once: entries that exist go the one-by-one way (skipped, taken over)', async () => {
+    const mailer = new RecordingMailer();
+    const d = { ...deps(mailer), leaseMs: 60_000 };
+    await sendBatch(d, job(2));
+    await d.ledger.claim('c1', 's2', new Date('2026-11-28T09:58:00Z')); // a dead sender's claim
+    const r = await sendBatch(d, job(4));
+    expect(r).toMatchObject({ ...counts(2, 2, 0), reclaimed: 1 });
+    expect(mailer.sent.map((s) => s.to).sort()).toEqual(['r0@example.com', 'r1@example.com', 'r2@example.com', 'r3@example.com']);
+  });
+
+  it('falls back to one-by-one claims when the batch claim fails after writing (a lost answer), sending nothing twice', async () => {
+    const mailer = new RecordingMailer();
+    const ledger = new BatchClaimingLedger();
+    const claimNew = ledger.claimNew.bind(ledger);
+    // The transaction was written but its answer lost: the claims are there, the caller does not know.
+    ledger.claimNew = async (c, ids, at) => {
+      await claimNew(c, ids, at);
+      throw new Error('socket hang up');
+    };
+    const d = { ...deps(mailer, ledger), leaseMs: 60_000 };
+    const first = await sendBatch(d, job(3));
+    // Its own claims look like another live sender's: handed back, nothing sent, nothing lost.
+    expect(first).toMatchObject({ sent: 0 });
+    expect(first.retry).toHaveLength(3);
+    ledger.claimNew = claimNew;
+    // Once the lease has run out, the redelivery takes them over and sends each once.
+    const later = { ...d, clock: { now: () => new Date('2026-11-28T10:05:00Z') } };
+    expect(await sendBatch(later, job(3))).toMatchObject({ ...counts(3, 0, 0), reclaimed: 3 });
+    expect(mailer.sent).toHaveLength(3);
   });
 });
