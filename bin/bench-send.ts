@@ -397,10 +397,11 @@ async function model(): Promise<void> {
   const N = 1_000_000;
   const batch = 50;
   const batches = N / batch;
-  // Per batch: the sender's DynamoDB work is 50 claims + 50 markSent (writes), one BatchGet of
-  // 50 (reads, consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
+  // Per batch: the sender's DynamoDB work is 50 claims in one transaction (a transactional
+  // write costs 2 write units an item), 50 markSent writes, one BatchGet of 50 (reads,
+  // consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
   // SendMessageBatch), receive, delete (Lambda's poller), ~3 requests a batch (each body < 64 KB).
-  const writesPerBatch = batch * 2 + 1;
+  const writesPerBatch = batch * 2 + batch + 1;
   const readsPerBatch = batch;
   const sqsPerBatch = 0.1 + 2;
   // Time in a sender: at a paced rate r per sender, a batch takes 50/r seconds; the cost of
