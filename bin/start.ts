@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startRuntime } from '../lib/local/runtime';
 import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
-import { needsResume } from '../lambdas/core/campaign-status';
+import { describeProgress, needsResume } from '../lambdas/core/campaign-status';
 
 async function main() {
   const config = localConfig();
@@ -41,6 +41,13 @@ async function main() {
   if (latest && needsResume(await rt.counters.get(latest.id))) {
     const resumed = await rt.planDigest({ issueId: latest.id, resume: true });
     console.log(`resuming the unfinished send of ${latest.id}: ${JSON.stringify(resumed)}`);
+    // Once the resumed jobs are through, bring the counters up to the ledger: the killed batch's
+    // sends were never counted, and the resumed jobs see them as already served.
+    void rt.queue
+      .drain(60 * 60_000)
+      .then(() => rt.counters.reconcile?.(latest.id, new Date()))
+      .then((p) => p && console.log(`resumed send of ${latest.id}: ${describeProgress(p)}`))
+      .catch((e: unknown) => console.error(`resumed send of ${latest.id}: ${(e as Error).message}`));
   }
 
   // The same planner handler the EventBridge schedule invokes on AWS.

@@ -24,6 +24,8 @@ export function register(program: Command, withTarget: WithTarget): void {
           return;
         }
         const { deadLettered } = await t.waitForSends(result.batches);
+        // This process's queue is empty: counts a killed earlier run never wrote come from the ledger.
+        await t.counters?.reconcile?.(result.issueId, new Date());
         const deliveries = await t.ledger.list(result.issueId);
         const count = (s: string) => deliveries.filter((d) => d.status === s).length;
         console.log(`ledger for ${result.issueId}: ${count('sent')} sent, ${count('failed')} failed, ${count('suppressed')} suppressed, ${count('claimed')} in flight`);

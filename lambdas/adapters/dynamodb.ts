@@ -677,6 +677,45 @@ export class DynamoCampaignCounters implements CampaignCounters {
     );
   }
 
+  async reconcile(campaignId: string, at: Date): Promise<CampaignProgress | undefined> {
+    const before = await this.get(campaignId);
+    if (!before) return undefined;
+    const final = { sent: 0, failed: 0, suppressed: 0 };
+    let start: Record<string, unknown> | undefined;
+    do {
+      // One paged Query of the campaign's own partition (small items: about 25,000 read units
+      // for a million recipients), reading only the status.
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'campaignId = :c',
+          ProjectionExpression: '#s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':c': campaignId },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const status = item.status as string | undefined;
+        if (status === 'sent' || status === 'failed' || status === 'suppressed') final[status]++;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const raise = (Object.keys(final) as (keyof typeof final)[]).filter((k) => final[k] > before[k]);
+    if (raise.length === 0) return before;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        UpdateExpression: `SET ${raise.map((k) => `#${k} = :${k}`).join(', ')}, updatedAt = :at`,
+        ExpressionAttributeNames: Object.fromEntries(raise.map((k) => [`#${k}`, k])),
+        ExpressionAttributeValues: { ...Object.fromEntries(raise.map((k) => [`:${k}`, final[k]])), ':at': at.toISOString() },
+      }),
+    );
+    return this.get(campaignId);
+  }
+
   async get(campaignId: string): Promise<CampaignProgress | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId: SUMMARY_KEY }, ConsistentRead: true }),

@@ -14,6 +14,8 @@ async function main() {
   const result = await rt.planDigest({ issueId: process.argv[2], resume: true });
   console.log(`planned ${JSON.stringify(result)}`);
   await rt.queue.drain(120_000);
+  // As send-digest does after its queue is empty.
+  await rt.counters.reconcile?.(process.argv[2], new Date());
   console.log(`done ${JSON.stringify(rt.queue.stats())}`);
   await rt.stop();
 }
