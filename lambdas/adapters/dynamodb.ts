@@ -30,8 +30,61 @@ import type { AlertAudienceRow, AlertCaps, AudiencePage, ClaimResult, ContentSto
 import type { CampaignCounters, RecipientGate } from '../core/ports';
 import { isComplete, zeroCounters, type CampaignProgress, type CampaignState, type Counters } from '../core/campaign-status';
 
+/** Every item of a campaign's ledger partition (consistent, paged), optionally only one attribute. */
+async function campaignPartition(db: DynamoDBDocumentClient, table: string, campaignId: string, only?: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'campaignId = :c',
+        ...(only ? { ProjectionExpression: '#p', ExpressionAttributeNames: { '#p': only } } : {}),
+        ExpressionAttributeValues: { ':c': campaignId },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
 /** Items one TransactWriteItems call may carry. */
 const TRANSACTION_LIMIT = 100;
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/**
+ * Conditional writes for many items, up to 100 a transaction. A transaction is all or nothing:
+ * when it is cancelled, its reasons say which items failed their condition (`refused`), and the
+ * others (reason 'None') are tried again without them. Items in neither set (a conflict with
+ * another transaction, throttling) are left to the caller's one-by-one path. A lost answer is
+ * an error for the caller; the ClientRequestToken makes the SDK's own retry of it idempotent.
+ */
+async function transactEach<T>(db: DynamoDBDocumentClient, items: T[], key: (item: T) => string, write: (item: T) => TransactItem) {
+  const written = new Set<string>();
+  const refused = new Set<string>();
+  for (let i = 0; i < items.length; i += TRANSACTION_LIMIT) {
+    let chunk = items.slice(i, i + TRANSACTION_LIMIT);
+    for (let round = 0; chunk.length > 0 && round < 3; round++) {
+      try {
+        await db.send(new TransactWriteCommand({ ClientRequestToken: randomUUID(), TransactItems: chunk.map(write) }));
+        for (const item of chunk) written.add(key(item));
+        chunk = [];
+      } catch (e) {
+        if (!(e instanceof TransactionCanceledException)) throw e;
+        const reasons = e.CancellationReasons ?? [];
+        chunk.forEach((item, k) => {
+          if (reasons[k]?.Code === 'ConditionalCheckFailed') refused.add(key(item));
+        });
+        chunk = chunk.filter((_, k) => reasons[k]?.Code === 'None');
+      }
+    }
+  }
+  return { written, refused };
+}
 
 const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
 
@@ -323,37 +376,14 @@ export class DynamoLedger implements Ledger {
    * round trips, and on DynamoDB Local most of the CPU a claim costs.
    */
   async claimNew(campaignId: string, subscriberIds: string[], at: Date): Promise<Set<string>> {
-    const claimed = new Set<string>();
-    const ids = [...new Set(subscriberIds)];
-    for (let i = 0; i < ids.length; i += TRANSACTION_LIMIT) {
-      let chunk = ids.slice(i, i + TRANSACTION_LIMIT);
-      for (let round = 0; chunk.length > 0 && round < 3; round++) {
-        try {
-          await this.db.send(
-            new TransactWriteCommand({
-              // Makes the SDK's own retry of a lost answer idempotent.
-              ClientRequestToken: randomUUID(),
-              TransactItems: chunk.map((subscriberId) => ({
-                Put: {
-                  TableName: this.table,
-                  Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
-                  ConditionExpression: 'attribute_not_exists(subscriberId)',
-                },
-              })),
-            }),
-          );
-          for (const id of chunk) claimed.add(id);
-          chunk = [];
-        } catch (e) {
-          if (!(e instanceof TransactionCanceledException)) throw e;
-          // 'None' marks the items cancelled only because of another; anything else
-          // (ConditionalCheckFailed, TransactionConflict, throttling) goes to the one-by-one path.
-          const reasons = e.CancellationReasons ?? [];
-          chunk = chunk.filter((_, k) => reasons[k]?.Code === 'None');
-        }
-      }
-    }
-    return claimed;
+    const { written } = await transactEach(this.db, [...new Set(subscriberIds)], (subscriberId) => subscriberId, (subscriberId) => ({
+      Put: {
+        TableName: this.table,
+        Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
+        ConditionExpression: 'attribute_not_exists(subscriberId)',
+      },
+    }));
+    return written;
   }
 
   async markSuppressed(campaignId: string, subscriberId: string, at: Date, staleBefore?: Date): Promise<boolean> {
@@ -427,22 +457,8 @@ export class DynamoLedger implements Ledger {
   }
 
   async list(campaignId: string): Promise<Delivery[]> {
-    const items: Delivery[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'campaignId = :c',
-          ExpressionAttributeValues: { ':c': campaignId },
-          ExclusiveStartKey: start,
-        }),
-      );
-      // The campaign's counters share its partition; they are not a delivery.
-      items.push(...((out.Items ?? []) as Delivery[]).filter((d) => d.subscriberId !== SUMMARY_KEY));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    // The campaign's counters share its partition; they are not a delivery.
+    return ((await campaignPartition(this.db, this.table, campaignId)) as unknown as Delivery[]).filter((d) => d.subscriberId !== SUMMARY_KEY);
   }
 }
 
@@ -483,34 +499,11 @@ export class DynamoAlertCaps implements AlertCaps {
    * reason is 'None', are tried again without them.
    */
   async admitMany(readers: { subscriberId: string; day: string }[], articleId: string, cap: number) {
-    const admitted = new Set<string>();
-    const refused = new Set<string>();
     const unique = [...new Map(readers.map((r) => [r.subscriberId, r])).values()];
-    for (let i = 0; i < unique.length; i += TRANSACTION_LIMIT) {
-      let chunk = unique.slice(i, i + TRANSACTION_LIMIT);
-      for (let round = 0; chunk.length > 0 && round < 3; round++) {
-        try {
-          await this.db.send(
-            new TransactWriteCommand({
-              ClientRequestToken: randomUUID(),
-              TransactItems: chunk.map((r) => ({ Update: this.update(r.subscriberId, r.day, articleId, cap) })),
-            }),
-          );
-          for (const r of chunk) admitted.add(r.subscriberId);
-          chunk = [];
-        } catch (e) {
-          if (!(e instanceof TransactionCanceledException)) throw e;
-          const reasons = e.CancellationReasons ?? [];
-          chunk.forEach((r, k) => {
-            if (reasons[k]?.Code === 'ConditionalCheckFailed') refused.add(r.subscriberId);
-          });
-          // Anything else (a conflict, throttling) is left to admit(), one by one.
-          chunk = chunk.filter((_, k) => reasons[k]?.Code === 'None');
-        }
-      }
-    }
-    return { admitted, refused };
+    const { written, refused } = await transactEach(this.db, unique, (r) => r.subscriberId, (r) => ({ Update: this.update(r.subscriberId, r.day, articleId, cap) }));
+    return { admitted: written, refused };
   }
+
 }
 
 /**
@@ -681,27 +674,12 @@ export class DynamoCampaignCounters implements CampaignCounters {
     const before = await this.get(campaignId);
     if (!before) return undefined;
     const final = { sent: 0, failed: 0, suppressed: 0 };
-    let start: Record<string, unknown> | undefined;
-    do {
-      // One paged Query of the campaign's own partition (small items: about 25,000 read units
-      // for a million recipients), reading only the status.
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'campaignId = :c',
-          ProjectionExpression: '#s',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':c': campaignId },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const status = item.status as string | undefined;
-        if (status === 'sent' || status === 'failed' || status === 'suppressed') final[status]++;
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    // One paged Query of the campaign's own partition (small items: about 25,000 read units
+    // for a million recipients), reading only the status.
+    for (const item of await campaignPartition(this.db, this.table, campaignId, 'status')) {
+      const status = item.status as string | undefined;
+      if (status === 'sent' || status === 'failed' || status === 'suppressed') final[status]++;
+    }
     const raise = (Object.keys(final) as (keyof typeof final)[]).filter((k) => final[k] > before[k]);
     if (raise.length === 0) return before;
     await this.db.send(

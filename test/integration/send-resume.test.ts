@@ -40,6 +40,21 @@ function child(env: NodeJS.ProcessEnv): { proc: ChildProcess; exited: Promise<nu
   return { proc, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
 }
 
+/** Start a local send in a child process and SIGKILL it once 50 or more are sent; returns how many were. */
+async function sendAndKill(env: NodeJS.ProcessEnv, counters: DynamoCampaignCounters): Promise<number> {
+  const first = child(env);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const sent = (await counters.get(ISSUE))?.sent ?? 0;
+    if (sent >= 50) {
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      return sent;
+    }
+    if (first.proc.exitCode !== null) throw new Error('the first run finished before it could be killed');
+  }
+}
+
 it('a send killed with SIGKILL mid-way and started again reaches everyone; duplicates only in the accepted-but-not-recorded window', async () => {
   tables = await createTestTables('resume');
   const db = documentClient();
@@ -60,17 +75,8 @@ it('a send killed with SIGKILL mid-way and started again reaches everyone; dupli
     BRIEFING_CLAIM_LEASE_MS: '1500',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
-  const first = child(env);
   // Kill once some, not all, are sent.
-  let sentAtKill = 0;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 100));
-    sentAtKill = (await counters.get(ISSUE))?.sent ?? 0;
-    if (sentAtKill >= 50) break;
-    if (first.proc.exitCode !== null) throw new Error('the first run finished before it could be killed');
-  }
-  first.proc.kill('SIGKILL');
-  await first.exited;
+  const sentAtKill = await sendAndKill(env, counters);
   const before = await countCopies(emails);
   expect(before.one + before.two).toBeLessThan(N);
 
@@ -116,16 +122,7 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
       BRIEFING_CLAIM_LEASE_MS: '1500',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     };
-    const first = child(env);
-    let sentAtKill = 0;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      sentAtKill = (await counters.get(ISSUE))?.sent ?? 0;
-      if (sentAtKill >= 50) break;
-      if (first.proc.exitCode !== null) throw new Error('the first run finished before it could be killed');
-    }
-    first.proc.kill('SIGKILL');
-    await first.exited;
+    const sentAtKill = await sendAndKill(env, counters);
     expect((await counters.get(ISSUE))?.state).not.toBe('done');
 
     // Not send-digest: the product's own start command, which resumes an unfinished latest issue.

@@ -15,14 +15,8 @@ const job = (n: number, campaignId = 'c1'): SendJob => ({
   kind: 'digest',
   recipients: Array.from({ length: n }, (_, i) => ({ subscriberId: `s${i}`, email: `r${i}@example.com` })),
 });
-const counts = (sent: number, skipped: number, failed: number, retry: unknown[] = []) => ({ sent, skipped, failed, retry });
-
-// Every behaviour holds whether the ledger claims one recipient at a time or a whole batch at once.
-describe.each([
-  ['claims one by one', () => new MemoryLedger()],
-  ['claims the batch at once', () => new BatchClaimingLedger()],
-])('sendBatch (ledger %s)', (_kind, newLedger) => {
-const deps = (mailer: RecordingMailer, ledger: MemoryLedger = newLedger()): SendDeps & { ledger: MemoryLedger } => ({
+/** A sender with no waiting, fixed time and fixed jitter, on `ledger`. */
+const baseDeps = <L extends MemoryLedger>(mailer: RecordingMailer, ledger: L): SendDeps & { ledger: L } => ({
   ledger,
   mailer,
   clock: fixedClock(),
@@ -30,6 +24,14 @@ const deps = (mailer: RecordingMailer, ledger: MemoryLedger = newLedger()): Send
   sleep: async () => undefined,
   random: () => 0.5,
 });
+const counts = (sent: number, skipped: number, failed: number, retry: unknown[] = []) => ({ sent, skipped, failed, retry });
+
+// Every behaviour holds whether the ledger claims one recipient at a time or a whole batch at once.
+describe.each([
+  ['claims one by one', () => new MemoryLedger()],
+  ['claims the batch at once', () => new BatchClaimingLedger()],
+])('sendBatch (ledger %s)', (_kind, newLedger) => {
+  const deps = (mailer: RecordingMailer, ledger: MemoryLedger = newLedger()) => baseDeps(mailer, ledger);
 
   it('sends one message per recipient and records each in the ledger with its SES id', async () => {
     const mailer = new RecordingMailer();
@@ -176,14 +178,7 @@ const deps = (mailer: RecordingMailer, ledger: MemoryLedger = newLedger()): Send
 });
 
 describe('sendBatch with a batch-claiming ledger', () => {
-  const deps = (mailer: RecordingMailer, ledger = new BatchClaimingLedger()) => ({
-    ledger,
-    mailer,
-    clock: fixedClock(),
-    campaign: async () => campaign,
-    sleep: async () => undefined,
-    random: () => 0.5,
-  });
+  const deps = (mailer: RecordingMailer, ledger = new BatchClaimingLedger()) => baseDeps(mailer, ledger);
 
   it('claims a fresh batch in one call, only the recipients the gate lets through, and no one-by-one claims', async () => {
     const mailer = new RecordingMailer();
