@@ -9,8 +9,9 @@
  */
 import { INDEXES } from '../core/indexes';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Delivery } from '../core/model';
+import { batchWriteAll } from './dynamodb';
 import type { DeliveryEvents } from '../core/ports';
 
 export const DELIVERIES_BY_SUBSCRIBER = INDEXES.deliveriesBySubscriber;
@@ -84,17 +85,7 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
 
   async deleteForSubscriber(subscriberId: string): Promise<number> {
     const keys = await this.keysOf(subscriberId);
-    for (let i = 0; i < keys.length; i += 25) {
-      let requests: Record<string, unknown>[] | undefined = keys
-        .slice(i, i + 25)
-        .map((k) => ({ DeleteRequest: { Key: { campaignId: k.campaignId, subscriberId } } }));
-      // BatchWrite may hand some requests back under load; send them again until none are left.
-      for (let attempt = 0; requests && requests.length; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }));
-        requests = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
-      }
-    }
+    await batchWriteAll(this.db, this.table, keys.map((k) => ({ DeleteRequest: { Key: { campaignId: k.campaignId, subscriberId } } })));
     return keys.length;
   }
 }

@@ -23,12 +23,15 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { groupCommit } from '../core/concurrency';
 import { INDEXES } from '../core/indexes';
 import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
 import type { AlertAudienceRow, AlertCaps, AudiencePage, ClaimResult, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { CampaignCounters, RecipientGate } from '../core/ports';
 import { isComplete, zeroCounters, type CampaignProgress, type CampaignState, type Counters } from '../core/campaign-status';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every item of a campaign's ledger partition (consistent, paged), optionally only one attribute. */
 async function campaignPartition(db: DynamoDBDocumentClient, table: string, campaignId: string, only?: string): Promise<Record<string, unknown>[]> {
@@ -50,6 +53,30 @@ async function campaignPartition(db: DynamoDBDocumentClient, table: string, camp
   } while (start);
   return items;
 }
+
+/** Requests one BatchWriteItem call may carry. */
+const BATCH_WRITE_LIMIT = 25;
+
+/**
+ * Puts and deletes on one table, 25 a BatchWriteItem call; requests DynamoDB hands back
+ * unprocessed (under load) are sent again, with backoff, until none are left.
+ */
+export async function batchWriteAll(db: DynamoDBDocumentClient, table: string, requests: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
+    let left: Record<string, unknown>[] | undefined = requests.slice(i, i + BATCH_WRITE_LIMIT);
+    for (let attempt = 0; left && left.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: left as never } }));
+      left = out.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
+    }
+  }
+}
+
+/**
+ * How long a `sent` entry waits for others to share its write. The sender does not hold a send
+ * slot meanwhile; it bounds how many accepted messages may wait unrecorded (see send-batch).
+ */
+const SENT_LINGER_MS = 20;
 
 /** Items one TransactWriteItems call may carry. */
 const TRANSACTION_LIMIT = 100;
@@ -218,14 +245,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
    * again). For bulk loads of addresses known to be new; it does not merge with existing items.
    */
   async putBatch(subscribers: Subscriber[]): Promise<void> {
-    for (let i = 0; i < subscribers.length; i += 25) {
-      let requests: Record<string, unknown>[] | undefined = subscribers.slice(i, i + 25).map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }));
-        requests = out.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
-      }
-    }
+    await batchWriteAll(this.db, this.table, subscribers.map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } })));
   }
 
   async getByEmail(email: string): Promise<Subscriber | undefined> {
@@ -407,17 +427,25 @@ export class DynamoLedger implements Ledger {
     }
   }
 
-  async markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { campaignId, subscriberId },
-        UpdateExpression: 'SET #s = :sent, sentAt = :at, sesMessageId = :m',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':m': sesMessageId },
-      }),
-    );
+  /**
+   * `sent` entries are written by group commit: the entries of sends that finish while one
+   * write is under way go together in the next BatchWriteItem (up to 25 puts). Each call still
+   * returns only once its own entry is stored, so a sender holds its send slot until then and
+   * no more sends are ever unrecorded than are in flight; it saves DynamoDB a request, and
+   * this process an SDK call, for most messages. A put replaces the claim: nothing else writes
+   * to an entry before it carries its SES message id (bounce and complaint outcomes find
+   * entries by that id).
+   */
+  async markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date, claimedAt?: Date): Promise<void> {
+    const item = { campaignId, subscriberId, status: 'sent', ...(claimedAt ? { claimedAt: claimedAt.toISOString() } : {}), sentAt: at.toISOString(), sesMessageId };
+    await this.writeSent(item);
   }
+
+  private readonly writeSent = groupCommit<Record<string, unknown>>(
+    // BatchWriteItem refuses two puts on one key; the later entry is the one to keep.
+    (items) => batchWriteAll(this.db, this.table, [...new Map(items.map((Item) => [`${Item.campaignId}\n${Item.subscriberId}`, Item])).values()].map((Item) => ({ PutRequest: { Item } }))),
+    { maxBatch: BATCH_WRITE_LIMIT, lingerMs: SENT_LINGER_MS },
+  );
 
   async markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void> {
     await this.db.send(
@@ -589,7 +617,6 @@ function stripKey<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- campaign progress and send-time checks (the send engine) ------------------------------
 

@@ -11,3 +11,61 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return out;
 }
+
+/** A pool of `size` slots: `run(fn)` waits for a free slot (first come, first served), holds it while `fn` runs. */
+export function limiter(size: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let free = Math.max(1, size);
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      // The slot passes straight to the next in line, or back to the pool.
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
+/**
+ * Group commit: items are gathered and written together, at most `maxBatch` a write and one
+ * write at a time. A write starts `lingerMs` after the first item of its group arrived (or at
+ * once when the group is full), and while a write runs the next group gathers. Each call
+ * resolves only once its own item is written, or rejects with that write's error, so a caller
+ * that waits knows its item is stored exactly as if it had written it alone.
+ */
+export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { maxBatch: number; lingerMs?: number }): (item: T) => Promise<void> {
+  const maxBatch = Math.max(1, options.maxBatch);
+  const lingerMs = options.lingerMs ?? 0;
+  const waiting: { item: T; done: (e?: unknown) => void }[] = [];
+  let writing = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    writing = true;
+    while (waiting.length > 0) {
+      const group = waiting.splice(0, maxBatch);
+      let error: unknown;
+      try {
+        await write(group.map((g) => g.item));
+      } catch (e) {
+        error = e ?? new Error('group write failed');
+      }
+      for (const g of group) g.done(error);
+      // Items that came during the write are written next, without a further wait: they
+      // have already waited for as long as the write took.
+    }
+    writing = false;
+  };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ item, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (writing) return;
+      if (waiting.length >= maxBatch || lingerMs <= 0) void flush();
+      else timer ??= setTimeout(() => void flush(), lingerMs);
+    });
+}

@@ -102,7 +102,8 @@ export interface Ledger {
    * taken-over, in-flight and already-served apart.
    */
   claimNew?(campaignId: string, subscriberIds: string[], at: Date): Promise<Set<string>>;
-  markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date): Promise<void>;
+  /** Record SES's message id for a claimed pair; `claimedAt` is kept on the entry when given. */
+  markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date, claimedAt?: Date): Promise<void>;
   markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void>;
   /**
    * Give a claim back after a send that certainly did not happen, so a redelivery can retry.

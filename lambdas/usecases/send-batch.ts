@@ -18,8 +18,13 @@
  * dead sender's claim is ever taken over. The one duplicate left is a sender that died after
  * SES accepted the message and before `sent` was written: its claim is taken over and sent
  * again. That window is measured by the fault tests, not hidden.
+ *
+ * Send slots (`concurrency`, 8 by default) bound the SES calls in flight. A slot is freed when
+ * SES answers, so the `sent` write (which the ledger may group with others) does not hold it;
+ * a recipient is admitted only while fewer than twice the slots are between their claim and
+ * their `sent` record, so a crash can leave at most that many accepted messages unrecorded.
  */
-import { mapLimited } from '../core/concurrency';
+import { limiter, mapLimited } from '../core/concurrency';
 import { classifySendError } from '../core/send-errors';
 import { backoffMs } from '../core/pacing';
 import type { Recipient, SendJob } from '../core/model';
@@ -47,8 +52,10 @@ export interface SendDeps {
   clock: Clock;
   /** Loads and prepares the campaign a job belongs to (cached by the caller's adapter). */
   campaign(job: SendJob): Promise<PreparedCampaign>;
-  /** Sends in flight at once within one batch. @default 8 */
+  /** SES calls in flight at once (the send slots). @default 8 */
   concurrency?: number;
+  /** Send slots shared with other batches of the same invocation. @default a pool of `concurrency` for this batch */
+  sendSlots?: <R>(fn: () => Promise<R>) => Promise<R>;
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Send-time check: recipients who left or were suppressed since planning are not mailed. */
   gate?: RecipientGate;
@@ -98,6 +105,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const throttleRetries = deps.throttleRetries ?? 5;
   const c = job.campaignId;
+  const concurrency = deps.concurrency ?? 8;
+  const sendSlots = deps.sendSlots ?? limiter(concurrency);
   const staleBefore = () => new Date(deps.clock.now().getTime() - leaseMs);
   const allowed = deps.gate ? await deps.gate.allowed(job.recipients, job.kind) : undefined;
 
@@ -176,37 +185,45 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
       result.retry.push(r);
       return;
     }
-    let messageId: string | undefined;
-    for (let attempt = 0; messageId === undefined; attempt++) {
-      await deps.pacer?.take();
-      try {
-        ({ messageId } = await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email }));
-      } catch (e) {
-        const kind = classifySendError(e);
-        if (kind === 'throttled' && attempt < throttleRetries) {
-          // SES did not take it. Wait (exponential, full jitter) and try again while holding the claim.
-          result.throttled++;
-          await sleep(backoffMs(attempt + 1, random));
-          continue;
+    // The SES call (with its throttling retries) holds one of the sender's send slots; the
+    // ledger write after it does not, so the slots stay busy with SES while `sent` is stored.
+    const sent = await sendSlots(async (): Promise<{ messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> }> => {
+      for (let attempt = 0; ; attempt++) {
+        await deps.pacer?.take();
+        try {
+          return { messageId: (await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email })).messageId };
+        } catch (e) {
+          const kind = classifySendError(e);
+          if (kind === 'throttled' && attempt < throttleRetries) {
+            // SES did not take it. Wait (exponential, full jitter) and try again while holding the claim.
+            result.throttled++;
+            await sleep(backoffMs(attempt + 1, random));
+            continue;
+          }
+          log('send-error', { campaignId: c, to: maskEmail(r.email), kind, error: (e as Error).name, attempt });
+          return { error: e as Error, kind };
         }
-        log('send-error', { campaignId: c, to: maskEmail(r.email), kind, error: (e as Error).name, attempt });
-        if (kind === 'permanent') {
-          await deps.ledger.markFailed(c, r.subscriberId, `${(e as Error).name}: ${(e as Error).message}`, deps.clock.now());
-          result.failed++;
-        } else {
-          if (kind === 'throttled') result.throttled++;
-          if (kind === 'daily-quota') result.paused = true;
-          // SES did not take it (throttled too long, 5xx, timeout, quota): give the claim back
-          // and let a redelivery retry. Never counted as sent or failed.
-          await deps.ledger.release(c, r.subscriberId, claimedAt);
-          result.retry.push(r);
-        }
-        return;
       }
+    });
+    if (!('messageId' in sent)) {
+      const { error, kind } = sent;
+      if (kind === 'permanent') {
+        await deps.ledger.markFailed(c, r.subscriberId, `${error.name}: ${error.message}`, deps.clock.now());
+        result.failed++;
+      } else {
+        if (kind === 'throttled') result.throttled++;
+        if (kind === 'daily-quota') result.paused = true;
+        // SES did not take it (throttled too long, 5xx, timeout, quota): give the claim back
+        // and let a redelivery retry. Never counted as sent or failed.
+        await deps.ledger.release(c, r.subscriberId, claimedAt);
+        result.retry.push(r);
+      }
+      return;
     }
+    const { messageId } = sent;
     // The one window left: SES has the message but the ledger does not know yet. A crash here
     // leaves the claim, which is taken over once its lease runs out: a second copy.
-    await deps.ledger.markSent(c, r.subscriberId, messageId, deps.clock.now());
+    await deps.ledger.markSent(c, r.subscriberId, messageId, deps.clock.now(), claimedAt);
     result.sent++;
     await campaign.afterSent?.(r, deps.clock.now());
   };
@@ -222,7 +239,10 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
   };
 
-  await mapLimited(job.recipients, deps.concurrency ?? 8, guarded);
+  // A recipient holds one of these from its claim to its `sent` record: SES calls in flight
+  // plus messages SES accepted that the ledger does not know of yet never exceed twice the
+  // send slots, which bounds what a crash can duplicate.
+  await mapLimited(job.recipients, 2 * concurrency, guarded);
 
   if (deps.counters) {
     const now = deps.clock.now();

@@ -1,5 +1,6 @@
 import { sendBatch, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
 import type { SendJob } from '../../lambdas/core/model';
+import { limiter } from '../../lambdas/core/concurrency';
 import { BatchClaimingLedger, fixedClock, MemoryLedger, RecordingMailer, sesError } from './fakes';
 
 const campaign: PreparedCampaign = {
@@ -174,6 +175,50 @@ describe.each([
     const d = { ...deps(new RecordingMailer()), counters };
     await sendBatch(d, job(3));
     expect(adds).toEqual([{ sent: 3, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0 }]);
+  });
+});
+
+describe('sendBatch send slots', () => {
+  /** A mailer whose calls take a few milliseconds, counting how many run at once. */
+  class SlowMailer extends RecordingMailer {
+    inFlight = 0;
+    mostInFlight = 0;
+    async sendRaw(input: { raw: Buffer; from: string; to: string }) {
+      this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      this.inFlight--;
+      return super.sendRaw(input);
+    }
+  }
+
+  it('frees the send slot once SES answers, but lets at most `concurrency` accepted messages wait for their ledger record', async () => {
+    const mailer = new SlowMailer();
+    const ledger = new MemoryLedger();
+    // The ledger write hangs (a slow or stalled table) until released.
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    const markSent = ledger.markSent.bind(ledger);
+    ledger.markSent = async (...args) => {
+      await stalled;
+      return markSent(...args);
+    };
+    const run = sendBatch({ ...baseDeps(mailer, ledger), concurrency: 2 }, job(10));
+    await new Promise((r) => setTimeout(r, 50));
+    // 2 slots: 2 more sends went out while the first 2 waited for the ledger, then it stopped.
+    expect(mailer.sent).toHaveLength(4);
+    expect(mailer.mostInFlight).toBe(2);
+    release();
+    expect(await run).toMatchObject(counts(10, 0, 0));
+    expect(mailer.mostInFlight).toBe(2);
+    expect((await ledger.list('c1')).every((r) => r.status === 'sent')).toBe(true);
+  });
+
+  it('batches of one invocation that share send slots never have more SES calls in flight than the slots', async () => {
+    const mailer = new SlowMailer();
+    const d = { ...baseDeps(mailer, new BatchClaimingLedger()), concurrency: 3, sendSlots: limiter(3) };
+    const [a, b] = await Promise.all([sendBatch(d, job(12, 'c1')), sendBatch(d, job(12, 'c2'))]);
+    expect(a.sent + b.sent).toBe(24);
+    expect(mailer.mostInFlight).toBe(3);
   });
 });
 
