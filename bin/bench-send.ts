@@ -404,7 +404,7 @@ async function model(): Promise<void> {
   const batch = 50;
   const batches = N / batch;
   // Per batch: the sender's DynamoDB work is 50 claims in one transaction (a transactional
-  // write costs 2 write units an item), 50 markSent writes, one BatchGet of 50 (reads,
+  // write costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit each), one BatchGet of 50 (reads,
   // consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
   // SendMessageBatch), receive, delete (Lambda's poller), ~3 requests a batch (each body < 64 KB).
   const writesPerBatch = batch * 2 + batch + 1;
