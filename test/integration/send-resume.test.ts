@@ -40,6 +40,17 @@ function child(env: NodeJS.ProcessEnv): { proc: ChildProcess; exited: Promise<nu
   return { proc, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
 }
 
+/** The sample issue published and N confirmed subscribers (`<prefix><i>@<unique domain>`) in `names`, with the ledger and counters on them. */
+async function seedIssue(names: TestTables['names'], prefix: string) {
+  const db = documentClient();
+  const subscribers = new DynamoSubscriberStore(db, names.subscribers);
+  await publish({ content: new DynamoContentStore(db, names.content), clock: systemClock }, sampleFiles());
+  const domain = uniqueDomain();
+  const emails: string[] = [];
+  for (let i = 0; i < N; i++) emails.push((await addSubscriber({ subscribers, clock: systemClock }, { email: `${prefix}${i}@${domain}` })).email);
+  return { ledger: new DynamoLedger(db, names.deliveries), counters: new DynamoCampaignCounters(db, names.deliveries), emails };
+}
+
 /** Start a local send in a child process and SIGKILL it once 50 or more are sent; returns how many were. */
 async function sendAndKill(env: NodeJS.ProcessEnv, counters: DynamoCampaignCounters): Promise<number> {
   const first = child(env);
@@ -57,15 +68,7 @@ async function sendAndKill(env: NodeJS.ProcessEnv, counters: DynamoCampaignCount
 
 it('a send killed with SIGKILL mid-way and started again reaches everyone; duplicates only in the accepted-but-not-recorded window', async () => {
   tables = await createTestTables('resume');
-  const db = documentClient();
-  const content = new DynamoContentStore(db, tables.names.content);
-  const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
-  const ledger = new DynamoLedger(db, tables.names.deliveries);
-  const counters = new DynamoCampaignCounters(db, tables.names.deliveries);
-  await publish({ content, clock: systemClock }, sampleFiles());
-  const domain = uniqueDomain();
-  const emails: string[] = [];
-  for (let i = 0; i < N; i++) emails.push((await addSubscriber({ subscribers, clock: systemClock }, { email: `r${i}@${domain}` })).email);
+  const { ledger, counters, emails } = await seedIssue(tables.names, 'r');
 
   const env = {
     ...process.env,
@@ -103,15 +106,7 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
   const client = new DynamoDBClient({});
   await ensureTables(client, names);
   try {
-    const db = documentClient();
-    const content = new DynamoContentStore(db, names.content);
-    const subscribers = new DynamoSubscriberStore(db, names.subscribers);
-    const ledger = new DynamoLedger(db, names.deliveries);
-    const counters = new DynamoCampaignCounters(db, names.deliveries);
-    await publish({ content, clock: systemClock }, sampleFiles());
-    const domain = uniqueDomain();
-    const emails: string[] = [];
-    for (let i = 0; i < N; i++) emails.push((await addSubscriber({ subscribers, clock: systemClock }, { email: `s${i}@${domain}` })).email);
+    const { ledger, counters, emails } = await seedIssue(names, 's');
     const env = {
       ...process.env,
       BRIEFING_TEST_TABLES: JSON.stringify(names),
