@@ -12,19 +12,28 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return out;
 }
 
-/** A pool of `size` slots: `run(fn)` waits for a free slot (first come, first served), holds it while `fn` runs. */
-export function limiter(size: number): <R>(fn: () => Promise<R>) => Promise<R> {
+/** Runs `fn` in one of a pool's slots; a lower `priority` is served first (default 0), ties first come, first served. */
+export type Limiter = <R>(fn: () => Promise<R>, priority?: number) => Promise<R>;
+
+/** A pool of `size` slots: `run(fn)` waits for a free slot, holds it while `fn` runs. */
+export function limiter(size: number): Limiter {
   let free = Math.max(1, size);
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
+  // Kept in service order: by priority, then by arrival.
+  const waiting: { priority: number; go: () => void }[] = [];
+  return async (fn, priority = 0) => {
+    if (free > 0 && waiting.length === 0) free--;
+    else
+      await new Promise<void>((go) => {
+        let at = waiting.length;
+        while (at > 0 && waiting[at - 1].priority > priority) at--;
+        waiting.splice(at, 0, { priority, go });
+      });
     try {
       return await fn();
     } finally {
       // The slot passes straight to the next in line, or back to the pool.
       const next = waiting.shift();
-      if (next) next();
+      if (next) next.go();
       else free++;
     }
   };

@@ -23,8 +23,16 @@
  * SES answers, so the `sent` write (which the ledger may group with others) does not hold it;
  * a recipient is admitted only while fewer than twice the slots are between their claim and
  * their `sent` record, so a crash can leave at most that many accepted messages unrecorded.
+ * The batches of one invocation share one pool of slots and admissions (`SendPool`): the next
+ * batch checks and claims its recipients while the one before it finishes, and the pool serves
+ * the earlier batch first.
+ *
+ * Out of time: with a deadline (`remainingMs`), no send starts when less than the reserve is
+ * left. The recipients not yet sent are handed back (their claims released) and the result says
+ * `outOfTime`, so the caller can queue them again at once instead of letting the invocation be
+ * stopped mid-send.
  */
-import { limiter, mapLimited } from '../core/concurrency';
+import { limiter, type Limiter } from '../core/concurrency';
 import { classifySendError } from '../core/send-errors';
 import { backoffMs } from '../core/pacing';
 import type { Recipient, SendJob } from '../core/model';
@@ -43,6 +51,21 @@ export interface PreparedCampaign {
   afterSent?(recipient: Recipient, now: Date): Promise<void>;
 }
 
+/** Send slots and admissions, shared by the batches of one invocation. */
+export interface SendPool {
+  /** SES calls in flight (with their throttling retries). */
+  slots: Limiter;
+  /** Recipients between their claim and their `sent` record: twice the slots. */
+  admission: Limiter;
+}
+
+export function sendPool(concurrency: number): SendPool {
+  return { slots: limiter(concurrency), admission: limiter(2 * concurrency) };
+}
+
+/** Default time kept in hand when a deadline is set: no send starts with less left. */
+export const DEFAULT_DEADLINE_RESERVE_MS = 10_000;
+
 /** Default claim lease: twice the sender's default timeout (60 s), so a live sender's claim is never taken. */
 export const DEFAULT_LEASE_MS = 120_000;
 
@@ -54,8 +77,14 @@ export interface SendDeps {
   campaign(job: SendJob): Promise<PreparedCampaign>;
   /** SES calls in flight at once (the send slots). @default 8 */
   concurrency?: number;
-  /** Send slots shared with other batches of the same invocation. @default a pool of `concurrency` for this batch */
-  sendSlots?: <R>(fn: () => Promise<R>) => Promise<R>;
+  /** Slots and admissions shared with other batches of the same invocation. @default a pool of `concurrency` for this batch */
+  pool?: SendPool;
+  /** This batch's place in the pool's queue: lower is served first. @default 0 */
+  priority?: number;
+  /** Milliseconds left before the invocation is stopped (Lambda's `getRemainingTimeInMillis`). @default no deadline */
+  remainingMs?: () => number;
+  /** No send starts with less than this left. @default DEFAULT_DEADLINE_RESERVE_MS */
+  deadlineReserveMs?: number;
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Send-time check: recipients who left or were suppressed since planning are not mailed. */
   gate?: RecipientGate;
@@ -91,14 +120,14 @@ export interface BatchResult {
   retry: Recipient[];
   /** True when the SES daily quota stopped this batch. */
   paused: boolean;
+  /** True when the deadline stopped this batch: `retry` holds who was not sent, to queue again now. */
+  outOfTime: boolean;
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResult> {
-  const campaign = await deps.campaign(job);
-  await campaign.prepareBatch?.(job.recipients);
-  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false };
+  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false, outOfTime: false };
   const log = deps.log ?? (() => undefined);
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
@@ -106,8 +135,19 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
   const throttleRetries = deps.throttleRetries ?? 5;
   const c = job.campaignId;
   const concurrency = deps.concurrency ?? 8;
-  const sendSlots = deps.sendSlots ?? limiter(concurrency);
+  const pool = deps.pool ?? sendPool(concurrency);
+  const priority = deps.priority ?? 0;
+  const reserveMs = deps.deadlineReserveMs ?? DEFAULT_DEADLINE_RESERVE_MS;
+  const outOfTime = () => (deps.remainingMs ? deps.remainingMs() < reserveMs : false);
   const staleBefore = () => new Date(deps.clock.now().getTime() - leaseMs);
+  if (outOfTime()) {
+    // Too late to start: nothing checked, claimed or counted; all of it goes back.
+    result.outOfTime = true;
+    result.retry.push(...job.recipients);
+    return result;
+  }
+  const campaign = await deps.campaign(job);
+  await campaign.prepareBatch?.(job.recipients);
   const allowed = deps.gate ? await deps.gate.allowed(job.recipients, job.kind) : undefined;
 
   // The first delivery of a batch finds no entries: claim them all in one go where the ledger
@@ -159,8 +199,10 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
       else result.skipped++;
       return;
     }
-    if (result.paused) {
-      // Stopped by the daily quota: hand back this batch's claim, if it holds one, untouched.
+    if (result.paused || outOfTime()) {
+      // Stopped by the daily quota or the deadline: hand back this batch's claim, if it holds
+      // one, untouched.
+      if (!result.paused) result.outOfTime = true;
       if (batchClaimed.has(r.subscriberId)) await deps.ledger.release(c, r.subscriberId, batchClaimedAt);
       result.retry.push(r);
       return;
@@ -187,16 +229,21 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
     // The SES call (with its throttling retries) holds one of the sender's send slots; the
     // ledger write after it does not, so the slots stay busy with SES while `sent` is stored.
-    const sent = await sendSlots(async (): Promise<{ messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> }> => {
+    type Outcome = { messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> } | 'out-of-time';
+    const sent = await pool.slots(async (): Promise<Outcome> => {
       for (let attempt = 0; ; attempt++) {
         await deps.pacer?.take();
+        // The wait for a slot (or the rate) may have used up the time left.
+        if (outOfTime()) return 'out-of-time';
         try {
           return { messageId: (await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email })).messageId };
         } catch (e) {
           const kind = classifySendError(e);
           if (kind === 'throttled' && attempt < throttleRetries) {
-            // SES did not take it. Wait (exponential, full jitter) and try again while holding the claim.
+            // SES did not take it. Wait (exponential, full jitter) and try again while holding
+            // the claim, unless the time left is too short for another try.
             result.throttled++;
+            if (outOfTime()) return 'out-of-time';
             await sleep(backoffMs(attempt + 1, random));
             continue;
           }
@@ -204,7 +251,13 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
           return { error: e as Error, kind };
         }
       }
-    });
+    }, priority);
+    if (sent === 'out-of-time') {
+      result.outOfTime = true;
+      await deps.ledger.release(c, r.subscriberId, claimedAt);
+      result.retry.push(r);
+      return;
+    }
     if (!('messageId' in sent)) {
       const { error, kind } = sent;
       if (kind === 'permanent') {
@@ -239,10 +292,11 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
   };
 
-  // A recipient holds one of these from its claim to its `sent` record: SES calls in flight
+  // A recipient holds an admission from its claim to its `sent` record: SES calls in flight
   // plus messages SES accepted that the ledger does not know of yet never exceed twice the
-  // send slots, which bounds what a crash can duplicate.
-  await mapLimited(job.recipients, 2 * concurrency, guarded);
+  // send slots, which bounds what a crash can duplicate. All of the batch queue for it at
+  // once, so the pool can serve an earlier batch's recipients before a later one's.
+  await Promise.all(job.recipients.map((r) => pool.admission(() => guarded(r), priority)));
 
   if (deps.counters) {
     const now = deps.clock.now();

@@ -54,6 +54,23 @@ describe('limiter', () => {
     gates[3].resolve();
     expect(await Promise.all(calls.slice(1))).toEqual([1, 2, 3]);
   });
+
+  it('serves a lower priority number first among those waiting, arrival order within one priority', async () => {
+    const run = limiter(1);
+    const hold = deferred();
+    const started: string[] = [];
+    const first = run(() => hold.promise);
+    const calls = [
+      ['late job, 1st', 2],
+      ['early job, 1st', 1],
+      ['late job, 2nd', 2],
+      ['early job, 2nd', 1],
+      ['no priority', undefined],
+    ].map(([name, priority]) => run(async () => void started.push(name as string), priority as number | undefined));
+    hold.resolve();
+    await Promise.all([first, ...calls]);
+    expect(started).toEqual(['no priority', 'early job, 1st', 'early job, 2nd', 'late job, 1st', 'late job, 2nd']);
+  });
 });
 
 describe('groupCommit', () => {

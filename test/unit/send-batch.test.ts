@@ -1,6 +1,5 @@
-import { sendBatch, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
+import { sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
 import type { SendJob } from '../../lambdas/core/model';
-import { limiter } from '../../lambdas/core/concurrency';
 import { BatchClaimingLedger, fixedClock, MemoryLedger, RecordingMailer, sesError } from './fakes';
 
 const campaign: PreparedCampaign = {
@@ -213,12 +212,44 @@ describe('sendBatch send slots', () => {
     expect((await ledger.list('c1')).every((r) => r.status === 'sent')).toBe(true);
   });
 
-  it('batches of one invocation that share send slots never have more SES calls in flight than the slots', async () => {
+  it('batches of one invocation that share a pool never have more SES calls in flight than its slots, and the earlier batch goes first', async () => {
     const mailer = new SlowMailer();
-    const d = { ...baseDeps(mailer, new BatchClaimingLedger()), concurrency: 3, sendSlots: limiter(3) };
-    const [a, b] = await Promise.all([sendBatch(d, job(12, 'c1')), sendBatch(d, job(12, 'c2'))]);
-    expect(a.sent + b.sent).toBe(24);
+    const d = { ...baseDeps(mailer, new BatchClaimingLedger()), concurrency: 3, pool: sendPool(3) };
+    const named = (name: string) => ({ ...job(12, name), recipients: job(12).recipients.map((r) => ({ ...r, email: `${name}-${r.email}` })) });
+    // The first batch fills the pool; then the third job of the invocation arrives before the second.
+    const first = sendBatch({ ...d, priority: 0 }, named('first'));
+    await new Promise((r) => setImmediate(r));
+    const third = sendBatch({ ...d, priority: 2 }, named('third'));
+    const second = sendBatch({ ...d, priority: 1 }, named('second'));
+    const results = await Promise.all([first, second, third]);
+    expect(results.map((r) => r.sent)).toEqual([12, 12, 12]);
     expect(mailer.mostInFlight).toBe(3);
+    // Served in job order, not in order of arrival.
+    const order = mailer.sent.map((s) => s.to.split('-')[0]);
+    expect(order).toEqual([...Array(12).fill('first'), ...Array(12).fill('second'), ...Array(12).fill('third')]);
+  });
+
+  it('batches sharing a pool never hold more recipients between claim and `sent` record than twice its slots', async () => {
+    const mailer = new SlowMailer();
+    const ledger = new BatchClaimingLedger();
+    let unrecorded = 0;
+    let mostUnrecorded = 0;
+    const send = mailer.sendRaw.bind(mailer);
+    mailer.sendRaw = async (input) => {
+      const out = await send(input);
+      mostUnrecorded = Math.max(mostUnrecorded, ++unrecorded);
+      return out;
+    };
+    const markSent = ledger.markSent.bind(ledger);
+    ledger.markSent = async (...args) => {
+      await new Promise((r) => setTimeout(r, 5));
+      unrecorded--;
+      return markSent(...args);
+    };
+    const d = { ...baseDeps(mailer, ledger), concurrency: 2, pool: sendPool(2) };
+    await Promise.all([sendBatch(d, job(10, 'c1')), sendBatch(d, job(10, 'c2')), sendBatch(d, job(10, 'c3'))]);
+    expect(mailer.sent).toHaveLength(30);
+    expect(mostUnrecorded).toBe(4);
   });
 });
 
@@ -263,5 +294,53 @@ describe('sendBatch with a batch-claiming ledger', () => {
     const later = { ...d, clock: { now: () => new Date('2026-11-28T10:05:00Z') } };
     expect(await sendBatch(later, job(3))).toMatchObject({ ...counts(3, 0, 0), reclaimed: 3 });
     expect(mailer.sent).toHaveLength(3);
+  });
+});
+
+describe('sendBatch deadline', () => {
+  /** Time left that drops by `perSendMs` with every message SES accepts. */
+  const countdown = (mailer: RecordingMailer, startMs: number, perSendMs: number) => () => startMs - perSendMs * mailer.sent.length;
+
+  it.each([
+    ['claims one by one', () => new MemoryLedger()],
+    ['claims the batch at once', () => new BatchClaimingLedger()],
+  ])('starts no send with less than the reserve left, and hands back the rest with their claims released (ledger %s)', async (_kind, newLedger) => {
+    const mailer = new RecordingMailer();
+    const ledger = newLedger();
+    // 30 s left, 5 s a send, 10 s kept in hand: sends at 30, 25, 20, 15 and 10 s left, none after.
+    const d = { ...baseDeps(mailer, ledger), concurrency: 1, remainingMs: countdown(mailer, 30_000, 5_000), deadlineReserveMs: 10_000 };
+    const r = await sendBatch(d, job(10));
+    expect(r).toMatchObject({ sent: 5, outOfTime: true, paused: false });
+    expect(r.retry.map((x) => x.subscriberId)).toEqual(['s5', 's6', 's7', 's8', 's9']);
+    // Only the five sent have an entry: the others can be claimed again at once.
+    expect((await ledger.list('c1')).map((x) => [x.subscriberId, x.status])).toEqual([0, 1, 2, 3, 4].map((i) => [`s${i}`, 'sent']));
+  });
+
+  it('checks, claims and counts nothing when the time is already short at the start', async () => {
+    const mailer = new RecordingMailer();
+    const ledger = new BatchClaimingLedger();
+    const gate = { allowed: jest.fn(async () => new Set(['s0'])) };
+    const counters = { add: jest.fn(async () => undefined), startPlanning: async () => undefined, finishPlanning: async () => undefined, setState: async () => undefined, get: async () => undefined };
+    const r = await sendBatch({ ...baseDeps(mailer, ledger), gate, counters, remainingMs: () => 9_999 }, job(3));
+    expect(r).toMatchObject({ sent: 0, outOfTime: true });
+    expect(r.retry).toHaveLength(3);
+    expect(gate.allowed).not.toHaveBeenCalled();
+    expect(counters.add).not.toHaveBeenCalled();
+    expect(ledger.batchCalls).toEqual([]);
+    expect(mailer.calls).toBe(0);
+  });
+
+  it('gives up retrying a throttled send when the time left is short, counting the throttling, not a send or failure', async () => {
+    let left = 20_000;
+    const mailer = new RecordingMailer(() => {
+      left -= 6_000; // each throttled answer takes the time down
+      return sesError('Throttling', 400);
+    });
+    const ledger = new MemoryLedger();
+    const r = await sendBatch({ ...baseDeps(mailer, ledger), concurrency: 1, remainingMs: () => left }, job(1));
+    // 20 s: throttled (14 s left, retry), throttled (8 s left: no time for another try).
+    expect(r).toMatchObject({ sent: 0, failed: 0, throttled: 2, outOfTime: true });
+    expect(r.retry).toHaveLength(1);
+    expect(await ledger.list('c1')).toEqual([]);
   });
 });
