@@ -160,7 +160,10 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
   const counters = new adapters.DynamoCampaignCounters(db, names.deliveries);
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
+  const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
+  const requeue = { enqueue: (jobs: import('../lambdas/core/model').SendJob[]): Promise<void> => sendQueue.enqueue(jobs) };
   const sender = makeSenderHandler({
+    requeue,
     ledger: new adapters.DynamoLedger(db, names.deliveries),
     mailer: new SesMailer(ses),
     clock: systemClock,
@@ -170,9 +173,11 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
     concurrency: BATCH_CONCURRENCY,
     ...(rate ? ratePorts({ sendRate: rate, senderConcurrency: 1 }, async () => ({ maxSendRate: rate, max24HourSend: -1, sentLast24Hours: 0 })) : {}),
   });
-  const queue = new LocalQueue({ name: 'bench', handler: sender, batchSize: 1, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+  // As the local mode and AWS run it: a few jobs an invocation, a 60-second timeout.
+  const queue = new LocalQueue({ name: 'bench', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
   queue.start();
-  const planner = makePlannerHandler({ content, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), queue: new LocalSendQueue(queue), clock: systemClock, counters });
+  const sendQueue: LocalSendQueue = new LocalSendQueue(queue);
+  const planner = makePlannerHandler({ content, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), queue: sendQueue, clock: systemClock, counters });
   return { queue, planner, counters, ses };
 }
 

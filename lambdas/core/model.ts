@@ -131,6 +131,13 @@ export interface SendJob {
 export const SEND_BATCH_SIZE = 50;
 
 /**
+ * Queue messages (send jobs) one sender invocation takes (the event source's batch size). The
+ * sender works on two at a time, so the next batch is checked and claimed while the one
+ * before it finishes; a deadline check queues whatever the invocation has no time for again.
+ */
+export const SEND_JOBS_PER_INVOCATION = 4;
+
+/**
  * The digest audience index is sharded so a large audience can be planned in parallel pieces
  * and no single index partition gets hot. A subscriber's shard is fixed by its id.
  */

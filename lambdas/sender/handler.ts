@@ -1,12 +1,15 @@
 /**
- * Sender. Triggered by the send queue (SQS, one job of up to 50 recipients per message).
- * Reports partial batch failures through Powertools' batch processor, so only the jobs that
- * still have recipients to retry come back; the ledger makes those retries safe.
+ * Sender. Triggered by the send queue (SQS, one job of up to 50 recipients per message, a few
+ * messages per invocation). Reports partial batch failures through Powertools' batch
+ * processor, so only the jobs that still have recipients to retry come back; the ledger makes
+ * those retries safe. Recipients an invocation has no time left for are queued again as a new
+ * job rather than cut off mid-send.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, sesClient } from '../adapters/clients';
+import { documentClient, sesClient, sqsClient } from '../adapters/clients';
+import { SqsSendQueue } from '../adapters/sqs-queue';
 import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate } from '../adapters/dynamodb';
 import { logger } from '../adapters/logger';
 import { readSendQuota, SesMailer } from '../adapters/ses-mailer';
@@ -16,10 +19,11 @@ import { signingKeysLoader } from '../adapters/signing-keys';
 import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
-import type { ContentStore, ReaderAlertHistory } from '../core/ports';
+import type { ContentStore, ReaderAlertHistory, SendQueue } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
-import { DEFAULT_LEASE_MS, sendBatch, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
+import { DEFAULT_LEASE_MS, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
+import { limiter } from '../core/concurrency';
 
 const jobSchema = z.object({
   campaignId: z.string().min(1),
@@ -81,31 +85,61 @@ export function campaignCache(
   };
 }
 
-export function makeSenderHandler(deps: SendDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
-  const record = async (r: SQSRecord) => {
-    const job = parseJob(r.body);
-    const result = await sendBatch(deps, job);
-    logger.info('batch sent', {
-      campaignId: job.campaignId,
-      sent: result.sent,
-      skipped: result.skipped,
-      failed: result.failed,
-      suppressed: result.suppressed,
-      throttled: result.throttled,
-      reclaimed: result.reclaimed,
-      paused: result.paused,
-      retry: result.retry.length,
-      receiveCount: r.attributes?.ApproximateReceiveCount,
-    });
-    if (result.retry.length > 0) throw new RetryLater(`${result.retry.length} recipients to retry`);
-  };
-  return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, record, processor, {
+export interface SenderHandlerDeps extends SendDeps {
+  /** Jobs of one invocation worked on at once: the next is checked and claimed while one finishes. @default 2 */
+  lanes?: number;
+  /**
+   * Where the recipients a deadline stopped go: queued again at once, as a new job. Without
+   * it, their job comes back after the queue's visibility timeout, like a throttled one.
+   */
+  requeue?: SendQueue;
+}
+
+/**
+ * The SQS handler. Each invocation has its own batch processor (its record of failures), its
+ * own send slots shared by its jobs, and the time Lambda gives it.
+ */
+export function makeSenderHandler(deps: SenderHandlerDeps) {
+  return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    const processor = new BatchProcessor(EventType.SQS);
+    const pool = sendPool(deps.concurrency ?? 8);
+    const lanes = limiter(deps.lanes ?? 2);
+    const remainingMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.remainingMs;
+    let order = 0;
+    const record = async (r: SQSRecord) => {
+      // Records start in event order: the earlier job is served first.
+      const priority = order++;
+      const job = parseJob(r.body);
+      const result = await lanes(() => sendBatch({ ...deps, pool, priority, remainingMs }, job), priority);
+      logger.info('batch sent', {
+        campaignId: job.campaignId,
+        sent: result.sent,
+        skipped: result.skipped,
+        failed: result.failed,
+        suppressed: result.suppressed,
+        throttled: result.throttled,
+        reclaimed: result.reclaimed,
+        paused: result.paused,
+        outOfTime: result.outOfTime,
+        retry: result.retry.length,
+        receiveCount: r.attributes?.ApproximateReceiveCount,
+      });
+      if (result.retry.length === 0) return;
+      if (result.outOfTime && deps.requeue) {
+        // Not a failure: the invocation ran out of time. The rest goes back as a new job (a
+        // fresh receive count), and this one is done; should it come back anyway, the ledger
+        // skips whoever was served.
+        await deps.requeue.enqueue([{ ...job, recipients: result.retry }]);
+        return;
+      }
+      throw new RetryLater(`${result.retry.length} recipients to retry`);
+    };
+    return processPartialResponse(event, record, processor, {
       context: context as Context,
       // A job handed back for retry is normal flow (throttling), not a function error.
       throwOnFullBatchFailure: false,
     });
+  };
 }
 
 /**
@@ -139,7 +173,8 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
   };
 }
 
-function depsFromEnv(): SendDeps {
+/** The sender's ports from its environment; `requeue` defaults to the send queue (SEND_QUEUE_URL). */
+export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
   const env = readEnv(['contentTable', 'deliveriesTable', 'subscribersTable', 'senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenSecretArn', 'tokenKeys']);
   const settings = readSendSettings();
   const content = new DynamoContentStore(documentClient(), env.contentTable);
@@ -156,6 +191,7 @@ function depsFromEnv(): SendDeps {
     // A claim that goes stale within a few seconds is waited for rather than handed back.
     maxLeaseWaitMs: Math.min(leaseMs, 10_000),
     log: (event, fields) => logger.warn(event, fields),
+    requeue: requeue ?? new SqsSendQueue(sqsClient(), readEnv(['sendQueueUrl']).sendQueueUrl),
   };
 }
 

@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
+import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import { SEND_ENV } from '../../lambdas/core/send-settings';
 import { BriefingFunction } from './briefing-function';
 
@@ -136,9 +137,12 @@ export class Sending extends Construct {
         [ENV.senderEmail]: props.senderEmail,
         [ENV.senderName]: props.senderName,
         [ENV.configurationSet]: this.configurationSet.configurationSetName,
+        // Recipients an invocation has no time left for are queued again here.
+        [ENV.sendQueueUrl]: this.queue.queueUrl,
       },
     });
     const fn = this.sender.fn;
+    this.queue.grantSendMessages(fn);
     const maxConcurrency = props.maxConcurrency ?? 2;
     const sendRate = props.sendRate ?? contextNumber(this, 'sendRate', (v) => v > 0, 'a positive number of messages a second');
     const sendRateShare = props.sendRateShare ?? contextNumber(this, 'sendRateShare', (v) => v > 0 && v <= 1, 'a number above 0 and at most 1');
@@ -166,9 +170,9 @@ export class Sending extends Construct {
 
     fn.addEventSource(
       new SqsEventSource(this.queue, {
-        // One message already holds up to 50 recipients; more per invocation would only
-        // lengthen a retry after a partial failure.
-        batchSize: 1,
+        // A few jobs of 50 an invocation: the sender claims the next while one finishes, and
+        // reports failures per job, so a retry never repeats the others.
+        batchSize: SEND_JOBS_PER_INVOCATION,
         reportBatchItemFailures: true,
         // Bounded concurrency without reserving account capacity.
         maxConcurrency,

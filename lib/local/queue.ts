@@ -13,15 +13,15 @@
  * It holds messages in memory only: a stopped local mode loses what was queued.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SendJob } from '../../lambdas/core/model';
 import type { SendQueue } from '../../lambdas/core/ports';
 
 /** SQS's classic per-message limit; bigger bodies are refused here as they would be there. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-/** The handler as Lambda calls it for an SQS event source (context left out: not needed). */
-export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+/** The handler as Lambda calls it for an SQS event source; the context is given with a `timeoutMs`. */
+export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse | void>;
 
 /** A message as it sits in an array dead-letter sink. */
 export interface DeadLetterMessage {
@@ -41,6 +41,11 @@ export interface LocalQueueOptions {
   batchSize?: number;
   /** Most handler calls running at once (the function's reserved concurrency). @default 2 */
   concurrency?: number;
+  /**
+   * The function's timeout: with it, each call gets a context whose `getRemainingTimeInMillis`
+   * counts down from it, as on Lambda (the call is not stopped when it runs out). @default no context
+   */
+  timeoutMs?: number;
   /** How long a received message stays invisible. @default 30000 */
   visibilityTimeoutMs?: number;
   /**
@@ -98,6 +103,7 @@ export class LocalQueue {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly visibilityTimeoutMs: number;
+  private readonly timeoutMs: number | undefined;
   private readonly retryDelayMs: number | undefined;
   private readonly maxReceiveCount: number;
   private readonly pollIntervalMs: number;
@@ -119,6 +125,7 @@ export class LocalQueue {
     this.handler = options.handler;
     this.batchSize = positiveInt('batchSize', options.batchSize ?? 1);
     this.concurrency = positiveInt('concurrency', options.concurrency ?? 2);
+    this.timeoutMs = options.timeoutMs === undefined ? undefined : positiveInt('timeoutMs', options.timeoutMs);
     this.visibilityTimeoutMs = nonNegative('visibilityTimeoutMs', options.visibilityTimeoutMs ?? 30_000);
     this.retryDelayMs = options.retryDelayMs === undefined ? undefined : nonNegative('retryDelayMs', options.retryDelayMs);
     this.maxReceiveCount = positiveInt('maxReceiveCount', options.maxReceiveCount ?? 5);
@@ -320,7 +327,7 @@ export class LocalQueue {
     const records = batch.map((m) => this.toRecord(m));
     let failedIds: Set<string>;
     try {
-      const result = await this.handler({ Records: records });
+      const result = await this.handler({ Records: records }, this.contextFor());
       failedIds = this.failuresOf(result, records);
     } catch (error) {
       this.logger.warn(`Queue ${this.name}: handler threw; the whole batch of ${records.length} will be retried`, error);
@@ -339,6 +346,13 @@ export class LocalQueue {
         message.visibleAt = now + this.retryDelayMs;
       }
     }
+  }
+
+  /** A Lambda context that knows the time left (the only part a handler here reads). */
+  private contextFor(): Context | undefined {
+    if (this.timeoutMs === undefined) return undefined;
+    const deadline = Date.now() + this.timeoutMs;
+    return { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
   }
 
   /**

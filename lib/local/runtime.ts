@@ -130,12 +130,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const { documentClient } = await import('../../lambdas/adapters/clients');
     const { systemClock } = await import('../../lambdas/adapters/system-clock');
 
+    const { SEND_JOBS_PER_INVOCATION } = await import('../../lambdas/core/model');
+
     const dlq: import('./queue').DeadLetterMessage[] = [];
+    // As on AWS: a few jobs an invocation, a 60-second function timeout (the sender queues
+    // what it has no time for again, here as there), and the send queue for that.
+    const requeue = { enqueue: (jobs: import('../../lambdas/core/model').SendJob[]): Promise<void> => sendQueue.enqueue(jobs) };
     const queue = new LocalQueue({
       name: 'briefing-send',
-      handler: sender.handler,
-      batchSize: 1,
+      handler: sender.makeSenderHandler(sender.depsFromEnv(requeue)),
+      batchSize: SEND_JOBS_PER_INVOCATION,
       concurrency: options.queueConcurrency ?? 2,
+      timeoutMs: 60_000,
       visibilityTimeoutMs: 60_000,
       retryDelayMs: 1_000,
       maxReceiveCount: 5,
@@ -143,7 +149,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     });
     queue.start();
     stops.push(() => queue.stop());
-    const sendQueue = new LocalSendQueue(queue);
+    const sendQueue: LocalSendQueue = new LocalSendQueue(queue);
     const counters = new adapters.DynamoCampaignCounters(documentClient(), config.tables.deliveries);
     const plan = planner.makePlannerHandler({
       content: new adapters.DynamoContentStore(documentClient(), config.tables.content),

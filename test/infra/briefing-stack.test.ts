@@ -7,6 +7,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BriefingStack } from '../../lib/briefing-stack';
+import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import { readConfig } from '../../lib/config';
 import { ENV } from '../../lambdas/core/env';
 
@@ -126,10 +127,10 @@ describe('sending', () => {
     }
   });
 
-  it('feeds the sender one job at a time, with partial failures and bounded concurrency', () => {
+  it('feeds the sender a few jobs at a time, with partial failures and bounded concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionId(template, 'SendRawEmail') },
-      BatchSize: 1,
+      BatchSize: SEND_JOBS_PER_INVOCATION,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 2 },
     });

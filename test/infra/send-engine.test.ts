@@ -5,6 +5,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BriefingStack } from '../../lib/briefing-stack';
+import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import { readConfig } from '../../lib/config';
 
 const defaults: Record<string, unknown> = require('../../cdk.json').context;
@@ -30,7 +31,16 @@ describe('send engine infrastructure', () => {
     expect(vars.CLAIM_LEASE_MS).toBe('120000');
     expect(vars.SEND_RATE).toBeUndefined();
     expect(vars.SUBSCRIBERS_TABLE).toBeDefined();
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 }, BatchSize: 1 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 }, BatchSize: SEND_JOBS_PER_INVOCATION });
+  });
+
+  it('lets the sender queue again, on its own send queue, the recipients it has no time left for', () => {
+    const vars = fn(template, 'Sends one queued batch').Properties.Environment.Variables;
+    const sendQueue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => /SendingQueue[0-9A-F]{8}$/.test(id));
+    expect(vars.SEND_QUEUE_URL).toEqual({ Ref: sendQueue });
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [sendQueue, 'Arn'] }))).toBe(true);
   });
 
   it('passes a fixed rate and a share given as CDK context to the sender', () => {

@@ -7,7 +7,7 @@
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { sesError, type InterceptedAnswer, type RecordedCall } from '../../lib/local/ses-recorder';
-import type { SendDeps } from '../../lambdas/usecases/send-batch';
+import type { SenderHandlerDeps } from '../../lambdas/sender/handler';
 import { startPipeline, uniqueDomain, type PipelineOptions } from '../support/pipeline';
 import { countCopies, faultTable, ISSUE, seed } from '../support/copies';
 
@@ -16,7 +16,7 @@ const table = faultTable('fault-table');
 afterAll(() => table.write());
 
 /** A small lease so a dead sender's claim is taken over within the test. */
-const fast = (deps: SendDeps): SendDeps => ({ ...deps, leaseMs: 300, maxLeaseWaitMs: 400, throttleRetries: 3 });
+const fast = (deps: SenderHandlerDeps): SenderHandlerDeps => ({ ...deps, leaseMs: 300, maxLeaseWaitMs: 400, throttleRetries: 3 });
 
 async function run(options: PipelineOptions & { domain?: string; before?: (p: Awaited<ReturnType<typeof startPipeline>>, emails: string[]) => Promise<void> }) {
   const domain = options.domain ?? uniqueDomain();
@@ -119,6 +119,27 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     table.add({ fault: 'duplicated batches (each job 3x, concurrently; injected = extra recipient copies)', injected: enqueued, subscribers: N, zero: 0, two: 0 });
   });
 
+  it('the function running out of time mid-send (40 ms a send, 100 ms an invocation): the rest queued again as new jobs, one copy each', async () => {
+    let requeued = 0;
+    const r = await run({
+      // Each invocation may send for 100 ms before the 10-second reserve; each send takes 40 ms.
+      queue: { timeoutMs: 10_100 },
+      sender: (d) => ({
+        ...d,
+        concurrency: 2,
+        deadlineReserveMs: 10_000,
+        mailer: { sendRaw: async (input) => (await new Promise((w) => setTimeout(w, 40)), d.mailer.sendRaw(input)) },
+        requeue: { enqueue: async (jobs) => ((requeued += jobs.length), d.requeue!.enqueue(jobs)) },
+      }),
+    });
+    expect(requeued).toBeGreaterThan(3);
+    expect(r.copies).toMatchObject({ zero: 0, two: 0, one: N });
+    expect(r.ledger.every((d) => d.status === 'sent')).toBe(true);
+    expect(r.progress).toMatchObject({ sent: N, state: 'done' });
+    expect(r.deadLetters).toBe(0);
+    table.add({ fault: 'function time running out mid-send (injected = jobs queued again)', injected: requeued, subscribers: N, zero: r.copies.zero, two: r.copies.two });
+  });
+
   it('a subscriber who unsubscribed after planning is not mailed (send-time check)', async () => {
     let left = '';
     const r = await run({
@@ -147,7 +168,7 @@ describe('fault injection: a crash between each step of the sender', () => {
    * claim), before or after doing its work. The one-by-one `claim` is what a redelivered or
    * half-done batch uses; to crash it on every first claim, the batch claim is turned off.
    */
-  const crashOnce = (step: Step, when: 'before' | 'after', counter: { n: number }) => (deps: SendDeps): SendDeps => {
+  const crashOnce = (step: Step, when: 'before' | 'after', counter: { n: number }) => (deps: SenderHandlerDeps): SenderHandlerDeps => {
     const seen = new Set<string>();
     const once = (key: string) => !seen.has(key) && (seen.add(key), counter.n++, true);
     if (step === 'sendRaw') {

@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { SESClient } from '@aws-sdk/client-ses';
 import { documentClient } from '../../lambdas/adapters/clients';
 import { DynamoAlertCaps, DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
-import type { SendDeps } from '../../lambdas/usecases/send-batch';
+import { SEND_JOBS_PER_INVOCATION, type SendJob } from '../../lambdas/core/model';
 import type { LocalQueueOptions } from '../../lib/local/queue';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { makeApiHandler } from '../../lambdas/api/handler';
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
-import { campaignCache, makeSenderHandler } from '../../lambdas/sender/handler';
+import { campaignCache, makeSenderHandler, type SenderHandlerDeps } from '../../lambdas/sender/handler';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { LocalQueue, LocalSendQueue, type DeadLetterMessage } from '../../lib/local/queue';
 import { serveHttp } from '../../lib/local/http';
@@ -27,9 +27,9 @@ export const TEST_KEYS = JSON.stringify({ current: 'k1', k1: randomBytes(32).toS
 export interface PipelineOptions {
   recorder?: SesRecorderOptions;
   /** Replace or wrap the sender's dependencies (fault injection: a ledger or mailer that fails at a chosen step). */
-  sender?: (deps: SendDeps) => SendDeps;
-  /** Queue settings (retry delay, receives before dead-lettering, concurrency). */
-  queue?: Partial<Pick<LocalQueueOptions, 'concurrency' | 'retryDelayMs' | 'maxReceiveCount' | 'visibilityTimeoutMs'>>;
+  sender?: (deps: SenderHandlerDeps) => SenderHandlerDeps;
+  /** Queue settings (jobs an invocation, its timeout, retry delay, receives before dead-lettering, concurrency). */
+  queue?: Partial<Pick<LocalQueueOptions, 'batchSize' | 'timeoutMs' | 'concurrency' | 'retryDelayMs' | 'maxReceiveCount' | 'visibilityTimeoutMs'>>;
   /** SES client settings, e.g. a request timeout. */
   ses?: ConstructorParameters<typeof SESClient>[0];
 }
@@ -48,7 +48,10 @@ export async function startPipeline(options: PipelineOptions = {}) {
   const counters = new DynamoCampaignCounters(db, tables.names.deliveries);
   const gate = new DynamoRecipientGate(db, tables.names.subscribers);
 
-  const baseDeps: SendDeps = {
+  // The queue is made after the sender that queues into it (what a deadline stops goes back).
+  const requeue = { enqueue: (jobs: SendJob[]): Promise<void> => sendQueue.enqueue(jobs) };
+  const baseDeps: SenderHandlerDeps = {
+    requeue,
     gate,
     counters,
     ledger,
@@ -64,9 +67,9 @@ export async function startPipeline(options: PipelineOptions = {}) {
   };
   const sender = makeSenderHandler(options.sender ? options.sender(baseDeps) : baseDeps);
   const deadLetters: DeadLetterMessage[] = [];
-  const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: 1, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters, ...options.queue });
+  const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters, ...options.queue });
   queue.start();
-  const sendQueue = new LocalSendQueue(queue);
+  const sendQueue: LocalSendQueue = new LocalSendQueue(queue);
   const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock, counters });
   const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys }), { port: 0 });
 

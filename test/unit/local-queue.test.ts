@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { SendJob } from '../../lambdas/core/model';
 import { type DeadLetterMessage, LocalQueue, LocalSendQueue, MAX_BODY_BYTES } from '../../lib/local/queue';
 
@@ -40,6 +40,27 @@ describe('LocalQueue', () => {
     expect(first.attributes.ApproximateReceiveCount).toBe('1');
     expect(Number(first.attributes.SentTimestamp)).toBeLessThanOrEqual(Number(first.attributes.ApproximateFirstReceiveTimestamp));
     expect(q.stats()).toMatchObject({ visible: 0, inFlight: 0, delivered: 5, received: 5, deadLettered: 0 });
+  });
+
+  it('gives the handler a Lambda-like context counting down from timeoutMs, and none without one', async () => {
+    const left: (number | undefined)[] = [];
+    const handler = async (_e: SQSEvent, context?: Context) => {
+      left.push(context?.getRemainingTimeInMillis());
+      await sleep(30);
+      left.push(context?.getRemainingTimeInMillis());
+    };
+    const timed = queue({ name: 'timed', timeoutMs: 1_000, handler });
+    await timed.send(['a']);
+    timed.start();
+    await timed.drain(2000);
+    expect(left[0]).toBeGreaterThan(950);
+    expect(left[0]).toBeLessThanOrEqual(1_000);
+    expect(left[0]! - left[1]!).toBeGreaterThanOrEqual(25);
+    const plain = queue({ name: 'plain', handler });
+    await plain.send(['a']);
+    plain.start();
+    await plain.drain(2000);
+    expect(left.slice(2)).toEqual([undefined, undefined]);
   });
 
   it('redelivers only the messages listed in batchItemFailures, and deletes the rest', async () => {

@@ -1,0 +1,90 @@
+/**
+ * The sender's SQS handler with in-memory ports: several jobs an invocation, their failures
+ * reported per invocation, and what happens to a job when the invocation runs out of time.
+ */
+import type { Context, SQSEvent } from 'aws-lambda';
+import { makeSenderHandler, type SenderHandlerDeps } from '../../lambdas/sender/handler';
+import type { SendJob } from '../../lambdas/core/model';
+import type { PreparedCampaign } from '../../lambdas/usecases/send-batch';
+import { BatchClaimingLedger, fixedClock, MemoryQueue, RecordingMailer, sesError } from './fakes';
+
+const campaign: PreparedCampaign = { campaignId: 'c1', from: 'news@example.com', compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhello`) };
+const job = (name: string, n: number): SendJob => ({
+  campaignId: 'c1',
+  kind: 'digest',
+  recipients: Array.from({ length: n }, (_, i) => ({ subscriberId: `${name}${i}`, email: `${name}${i}@example.com` })),
+});
+const event = (...jobs: [string, SendJob][]): SQSEvent =>
+  ({ Records: jobs.map(([id, j]) => ({ messageId: id, receiptHandle: `rh-${id}`, body: JSON.stringify(j), attributes: { ApproximateReceiveCount: '1' } })) }) as unknown as SQSEvent;
+const context = (remainingMs: () => number) => ({ getRemainingTimeInMillis: remainingMs }) as unknown as Context;
+
+function deps(mailer: RecordingMailer, extra: Partial<SenderHandlerDeps> = {}) {
+  const ledger = new BatchClaimingLedger();
+  const requeue = new MemoryQueue();
+  const d: SenderHandlerDeps = { ledger, mailer, clock: fixedClock(), campaign: async () => campaign, sleep: async () => undefined, random: () => 0.5, requeue, ...extra };
+  return { d, ledger, requeue };
+}
+
+describe('sender handler', () => {
+  it('sends every job of an invocation once and reports no failures', async () => {
+    const mailer = new RecordingMailer();
+    const { d } = deps(mailer);
+    const out = await makeSenderHandler(d)(event(['m1', job('a', 50)], ['m2', job('b', 50)], ['m3', job('c', 20)]));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(new Set(mailer.sent.map((s) => s.to)).size).toBe(120);
+    expect(mailer.sent).toHaveLength(120);
+  });
+
+  it('gives two invocations running at once each their own failures (a 5xx in one is not reported by, or lost from, the other)', async () => {
+    // Every send to a@… fails with a 5xx (to be retried); every send is slow, so the two overlap.
+    const mailer = new RecordingMailer((to) => (to.startsWith('a') ? sesError('InternalFailure', 500) : undefined));
+    const send = mailer.sendRaw.bind(mailer);
+    mailer.sendRaw = async (input) => {
+      await new Promise((r) => setTimeout(r, 2));
+      return send(input);
+    };
+    const handler = makeSenderHandler(deps(mailer).d);
+    const [first, second] = await Promise.all([handler(event(['m1', job('a', 5)])), handler(event(['m2', job('b', 30)]))]);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(second.batchItemFailures).toEqual([]);
+  });
+
+  it('queues again, as a new job, only the recipients a deadline stopped, and reports the message done (time short mid-job)', async () => {
+    const mailer = new RecordingMailer();
+    const { d, ledger, requeue } = deps(mailer, { concurrency: 1 });
+    // 30 s left, 5 s a send, 10 s kept in hand: five sends, then no more.
+    const out = await makeSenderHandler(d)(event(['m1', job('a', 8)]), context(() => 30_000 - 5_000 * mailer.sent.length));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(mailer.sent.map((s) => s.to)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4'].map((s) => `${s}@example.com`));
+    expect(requeue.jobs).toEqual([{ ...job('a', 8), recipients: job('a', 8).recipients.slice(5) }]);
+    // Their claims were given back, so the new job claims them at once.
+    expect((await ledger.list('c1')).every((r) => r.status === 'sent')).toBe(true);
+  });
+
+  it('queues again, whole and untouched, the jobs an invocation had no time to start', async () => {
+    const mailer = new RecordingMailer();
+    const { d, ledger, requeue } = deps(mailer);
+    const jobs: [string, SendJob][] = [['m1', job('a', 3)], ['m2', job('b', 4)], ['m3', job('c', 5)]];
+    const out = await makeSenderHandler(d)(event(...jobs), context(() => 5_000));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(mailer.calls).toBe(0);
+    expect(requeue.jobs).toEqual(jobs.map(([, j]) => j));
+    expect(ledger.batchCalls).toEqual([]);
+  });
+
+  it('without a queue to put them on, hands back a job a deadline stopped through the event source (a batch item failure)', async () => {
+    const mailer = new RecordingMailer();
+    const { d } = deps(mailer, { requeue: undefined });
+    const out = await makeSenderHandler(d)(event(['m1', job('a', 3)]), context(() => 1_000));
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+  });
+
+  it('refuses a malformed job (recipients missing) as that message\'s failure, and still sends the others', async () => {
+    const mailer = new RecordingMailer();
+    const { d } = deps(mailer);
+    const bad = { Records: [{ messageId: 'bad', receiptHandle: 'rh', body: JSON.stringify({ campaignId: 'c1', kind: 'digest' }), attributes: {} }] } as unknown as SQSEvent;
+    const out = await makeSenderHandler(d)({ Records: [...bad.Records, ...event(['ok', job('a', 2)]).Records] });
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(mailer.sent).toHaveLength(2);
+  });
+});
