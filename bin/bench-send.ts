@@ -175,7 +175,8 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
     ledger: new adapters.DynamoLedger(db, names.deliveries),
     mailer: new SesMailer(ses),
     clock: systemClock,
-    campaign: campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys),
+    // As the sender's own wiring: the readers' alert history is read for every digest batch.
+    campaign: campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys, undefined, new adapters.DynamoReaderAlertHistory(db, names.deliveries)),
     gate: new adapters.DynamoRecipientGate(db, names.subscribers),
     counters,
     concurrency: BATCH_CONCURRENCY,

@@ -77,6 +77,8 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
   async listForSubscriber(subscriberId: string): Promise<Delivery[]> {
     const out: Delivery[] = [];
     for (const k of await this.keysOf(subscriberId)) {
+      // Items keyed `#…` (a reader's waiting-alerts set) are bookkeeping, not deliveries; erasure removes them too.
+      if (k.campaignId.startsWith('#')) continue;
       const got = await this.db.send(new GetCommand({ TableName: this.table, Key: { campaignId: k.campaignId, subscriberId }, ConsistentRead: true }));
       if (got.Item) out.push(got.Item as Delivery);
     }

@@ -536,9 +536,15 @@ export class DynamoAlertCaps implements AlertCaps {
 
 /**
  * Alerts held back by the cap are ledger entries with status `deferred` that also carry
- * `deferredFor` (the reader): the sparse `deferredBySubscriber` index then lists exactly a
- * reader's waiting alerts. Once a digest has shown them, `deferredFor` is removed.
+ * `deferredFor` (the reader; the sparse `deferredBySubscriber` index lists them). Each reader
+ * with alerts waiting also has one item, `campaignId` = {@link PENDING_ALERTS_KEY}, whose
+ * `articles` set names them: a digest batch reads those items for its 50 readers in one
+ * `BatchGetItem` (absent for most), instead of one index query a reader. The entry and the set
+ * are written in one transaction. Once a digest has shown them, `deferredFor` is removed and
+ * the ids leave the set (DynamoDB drops a set that becomes empty).
  */
+export const PENDING_ALERTS_KEY = '#pending-alerts';
+
 export class DynamoReaderAlertHistory implements ReaderAlertHistory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -546,35 +552,51 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
   ) {}
 
   async defer(articleId: string, subscriberId: string, at: Date): Promise<void> {
-    await this.db
-      .send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { campaignId: articleId, subscriberId, status: 'deferred', deferredAt: at.toISOString(), deferredFor: subscriberId },
-          ConditionExpression: 'attribute_not_exists(subscriberId)',
+    const pending = {
+      TableName: this.table,
+      Key: { campaignId: PENDING_ALERTS_KEY, subscriberId },
+      UpdateExpression: 'ADD articles :a SET updatedAt = :at',
+      ExpressionAttributeValues: { ':a': new Set([articleId]), ':at': at.toISOString() },
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { campaignId: articleId, subscriberId, status: 'deferred', deferredAt: at.toISOString(), deferredFor: subscriberId },
+                ConditionExpression: 'attribute_not_exists(subscriberId)',
+              },
+            },
+            { Update: pending },
+          ],
         }),
-      )
-      .catch((e) => {
-        if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      });
+      );
+    } catch (e) {
+      // Deferred before (a retried planner run): the entry stands; the set add is idempotent.
+      if (!(e instanceof TransactionCanceledException) || e.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw e;
+      await this.db.send(new UpdateCommand(pending));
+    }
   }
 
   async deferred(subscriberIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    await Promise.all(
-      subscriberIds.map(async (sid) => {
+    const keys = [...new Set(subscriberIds)].map((subscriberId) => ({ campaignId: PENDING_ALERTS_KEY, subscriberId }));
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
         const res = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.deferredBySubscriber,
-            KeyConditionExpression: 'deferredFor = :s',
-            ExpressionAttributeValues: { ':s': sid },
-          }),
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'subscriberId, articles' } } }),
         );
-        const ids = (res.Items ?? []).map((i) => i.campaignId as string);
-        if (ids.length) out.set(sid, ids);
-      }),
-    );
+        for (const item of res.Responses?.[this.table] ?? []) {
+          const ids = [...((item.articles as Set<string> | undefined) ?? [])].sort();
+          if (ids.length) out.set(item.subscriberId as string, ids);
+        }
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
     return out;
   }
 
@@ -606,6 +628,17 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
           Key: { campaignId, subscriberId },
           UpdateExpression: 'SET inDigest = :d, inDigestAt = :at REMOVE deferredFor',
           ExpressionAttributeValues: { ':d': digestId, ':at': at.toISOString() },
+        }),
+      );
+    }
+    // Last: a crash before this shows them once more in the next digest, never loses one.
+    if (articleIds.length > 0) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { campaignId: PENDING_ALERTS_KEY, subscriberId },
+          UpdateExpression: 'DELETE articles :a',
+          ExpressionAttributeValues: { ':a': new Set(articleIds) },
         }),
       );
     }

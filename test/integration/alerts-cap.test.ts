@@ -12,6 +12,7 @@ import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
+import { documentClient } from '../../lambdas/adapters/clients';
 
 const ALERT = readFileSync('content/eu-japan-security-brief/alerts/north-korea-icbm-test.md', 'utf8');
 const alertFile = (n: number) => ({
@@ -77,5 +78,30 @@ describe('daily alert cap', () => {
     // Shown once: the next digest does not list it again.
     const reader = await p.subscribers.getByEmail(`capped@${domain}`);
     expect((await p.history.deferred([reader!.subscriberId])).size).toBe(0);
+  });
+});
+
+describe('waiting alerts, read per digest batch', () => {
+  it('finds the waiting alerts of a batch of 50 readers in one BatchGetItem (no index query a reader), a repeated hold-back counted once', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`);
+    const at = new Date();
+    await p.history.defer('wait-a', ids[3], at);
+    await p.history.defer('wait-b', ids[3], at);
+    await p.history.defer('wait-a', ids[3], at); // a retried planner run: bad input, the same hold-back twice
+    await p.history.defer('wait-a', ids[40], at);
+    const db = documentClient();
+    const send = jest.spyOn(db, 'send');
+    try {
+      const found = await p.history.deferred(ids);
+      expect(found).toEqual(new Map([[ids[3], ['wait-a', 'wait-b']], [ids[40], ['wait-a']]]));
+      expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual(['BatchGetCommand']);
+    } finally {
+      send.mockRestore();
+    }
+    await p.history.resolveDeferred(ids[3], ['wait-a'], 'digest-x', at);
+    expect(await p.history.deferred([ids[3], ids[40]])).toEqual(new Map([[ids[3], ['wait-b']], [ids[40], ['wait-a']]]));
+    expect(await p.ledger.get('wait-a', ids[3])).toMatchObject({ status: 'deferred', inDigest: 'digest-x' });
+    await p.history.resolveDeferred(ids[3], ['wait-b'], 'digest-y', at);
+    expect((await p.history.deferred([ids[3]])).size).toBe(0);
   });
 });
