@@ -454,12 +454,12 @@ async function model(): Promise<void> {
   const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
   const invocations = Math.ceil(batches / SEND_JOBS_PER_INVOCATION);
   // Per batch: the sender's DynamoDB work is 50 claims in one transaction (a transactional
-  // write costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit each), one BatchGet of 50 (reads,
-  // consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
+  // write costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit each), two BatchGets of 50
+  // (the send-time check and the readers' waiting alerts; consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
   // SendMessageBatch), and per invocation of SEND_JOBS_PER_INVOCATION jobs one receive and one
   // batch delete by Lambda's poller (each body < 64 KB).
   const writesPerBatch = batch * 2 + batch + 1;
-  const readsPerBatch = batch;
+  const readsPerBatch = 2 * batch;
   const sqsPerBatch = 0.1 + 2 / SEND_JOBS_PER_INVOCATION;
   // Time in a sender: at a paced rate r per sender, a batch takes 50/r seconds; the cost of
   // compute is the paced time (the function waits for its slots), plus the measured per-batch work.
