@@ -27,7 +27,7 @@ import { freePort } from '../lib/local/ports';
 import { clearSesStore } from '../lib/local/ses';
 import { startSesRecorder } from '../lib/local/ses-recorder';
 import { ensureTables, tableNames } from '../lib/local/tables';
-import { LocalQueue, LocalSendQueue } from '../lib/local/queue';
+import { LateSendQueue, LocalQueue } from '../lib/local/queue';
 import { mapLimited } from '../lambdas/core/concurrency';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -169,7 +169,7 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
   const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
-  const requeue = { enqueue: (jobs: import('../lambdas/core/model').SendJob[]): Promise<void> => sendQueue.enqueue(jobs) };
+  const requeue = new LateSendQueue();
   const sender = makeSenderHandler({
     requeue,
     ledger: new adapters.DynamoLedger(db, names.deliveries),
@@ -185,7 +185,7 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
   // As the local mode and AWS run it: a few jobs an invocation, a 60-second timeout.
   const queue = new LocalQueue({ name: 'bench', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
   queue.start();
-  const sendQueue: LocalSendQueue = new LocalSendQueue(queue);
+  const sendQueue = requeue.attach(queue);
   const planner = makePlannerHandler({ content, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), queue: sendQueue, clock: systemClock, counters });
   return { queue, planner, counters, ses };
 }

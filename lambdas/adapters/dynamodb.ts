@@ -73,6 +73,33 @@ export async function batchWriteAll(db: DynamoDBDocumentClient, table: string, r
 }
 
 /**
+ * Items by key from one table, 100 a BatchGetItem call (with `options`, e.g. a projection or a
+ * consistent read); keys DynamoDB hands back unprocessed are asked for again, with backoff.
+ * Keys with no item are simply absent from the result.
+ */
+export async function batchGetAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: Record<string, unknown>[],
+  options: { ConsistentRead?: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> } = {},
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+    let left: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT);
+    for (let attempt = 0; left && left.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+      const out = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: left, ...options } } }));
+      items.push(...(out.Responses?.[table] ?? []));
+      left = out.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return items;
+}
+
+/** Keys one BatchGetItem call may ask for. */
+const BATCH_GET_LIMIT = 100;
+
+/**
  * How long a `sent` entry waits for others to share its write. The sender does not hold a send
  * slot meanwhile; it bounds how many accepted messages may wait unrecorded (see send-batch).
  */
@@ -156,21 +183,8 @@ export class DynamoContentStore implements ContentStore {
   }
 
   async getArticles(ids: string[]): Promise<Article[]> {
-    const found = new Map<string, Article>();
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ pk: contentKey('article', id) }));
-      // BatchGet may return unprocessed keys under load; ask again until none are left.
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const a = stripKey<Article>(item);
-          found.set(a.id, a);
-        }
-        keys = out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
+    const keys = [...new Set(ids)].map((id) => ({ pk: contentKey('article', id) }));
+    const found = new Map((await batchGetAll(this.db, this.table, keys)).map((item) => stripKey<Article>(item)).map((a) => [a.id, a]));
     return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
   }
 
@@ -581,21 +595,11 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
   }
 
   async deferred(subscriberIds: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
     const keys = [...new Set(subscriberIds)].map((subscriberId) => ({ campaignId: PENDING_ALERTS_KEY, subscriberId }));
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const res = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'subscriberId, articles' } } }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) {
-          const ids = [...((item.articles as Set<string> | undefined) ?? [])].sort();
-          if (ids.length) out.set(item.subscriberId as string, ids);
-        }
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-      }
+    const out = new Map<string, string[]>();
+    for (const item of await batchGetAll(this.db, this.table, keys, { ConsistentRead: true, ProjectionExpression: 'subscriberId, articles' })) {
+      const ids = [...((item.articles as Set<string> | undefined) ?? [])].sort();
+      if (ids.length) out.set(item.subscriberId as string, ids);
     }
     return out;
   }
@@ -603,19 +607,11 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
   async alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     const keys = articleIds.flatMap((campaignId) => subscriberIds.map((subscriberId) => ({ campaignId, subscriberId })));
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
-        for (const item of res.Responses?.[this.table] ?? []) {
-          if (item.status !== 'sent') continue;
-          const set = out.get(item.subscriberId as string) ?? new Set<string>();
-          set.add(item.campaignId as string);
-          out.set(item.subscriberId as string, set);
-        }
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-      }
+    for (const item of await batchGetAll(this.db, this.table, keys)) {
+      if (item.status !== 'sent') continue;
+      const set = out.get(item.subscriberId as string) ?? new Set<string>();
+      set.add(item.campaignId as string);
+      out.set(item.subscriberId as string, set);
     }
     return out;
   }
@@ -793,33 +789,19 @@ export class DynamoRecipientGate implements RecipientGate {
 
   async allowed(recipients: { subscriberId: string; email: string }[], kind: 'digest' | 'alert'): Promise<Set<string>> {
     const allowed = new Set<string>();
-    const unique = [...new Set(recipients.map((r) => r.email))];
     const wanted = new Map(recipients.map((r) => [r.email, r.subscriberId]));
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((email) => ({ email }));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const out = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ProjectionExpression: 'email, subscriberId, #s, digest, alerts, suppressed',
-                ExpressionAttributeNames: { '#s': 'status' },
-              },
-            },
-          }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const s = item as Pick<Subscriber, 'email' | 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'>;
-          const wantsIt = kind === 'alert' ? s.alerts === true : s.digest !== false;
-          // The same address re-created under another id is another person's subscription.
-          if (s.status === 'confirmed' && wantsIt && !s.suppressed && wanted.get(s.email) === s.subscriberId) {
-            allowed.add(s.subscriberId);
-          }
-        }
-        keys = out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+    const keys = [...new Set(recipients.map((r) => r.email))].map((email) => ({ email }));
+    const items = await batchGetAll(this.db, this.table, keys, {
+      ConsistentRead: true,
+      ProjectionExpression: 'email, subscriberId, #s, digest, alerts, suppressed',
+      ExpressionAttributeNames: { '#s': 'status' },
+    });
+    for (const item of items) {
+      const s = item as Pick<Subscriber, 'email' | 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'>;
+      const wantsIt = kind === 'alert' ? s.alerts === true : s.digest !== false;
+      // The same address re-created under another id is another person's subscription.
+      if (s.status === 'confirmed' && wantsIt && !s.suppressed && wanted.get(s.email) === s.subscriberId) {
+        allowed.add(s.subscriberId);
       }
     }
     return allowed;

@@ -414,6 +414,25 @@ export class LocalSendQueue implements SendQueue {
   }
 }
 
+/**
+ * The send queue for a handler made before its own queue (the sender queues what it has no
+ * time left for on the queue that calls it): `attach` that queue once it exists.
+ */
+export class LateSendQueue implements SendQueue {
+  private target: LocalSendQueue | undefined;
+
+  /** Route jobs to `queue` from now on; returns its SendQueue for the planners. */
+  attach(queue: LocalQueue): LocalSendQueue {
+    this.target = new LocalSendQueue(queue);
+    return this.target;
+  }
+
+  async enqueue(jobs: SendJob[]): Promise<void> {
+    if (!this.target) throw new Error('LateSendQueue: no queue attached yet');
+    await this.target.enqueue(jobs);
+  }
+}
+
 function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_AWS, startDynamoDbLocal } from './dynamodb';
 import { startSesEmulator } from './ses';
-import { LocalQueue, LocalSendQueue } from './queue';
+import { LateSendQueue, LocalQueue } from './queue';
 import { serveHttp } from './http';
 import { ensureTables } from './tables';
 import { startSesRecorder } from './ses-recorder';
@@ -135,7 +135,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const dlq: import('./queue').DeadLetterMessage[] = [];
     // As on AWS: a few jobs an invocation, a 60-second function timeout (the sender queues
     // what it has no time for again, here as there), and the send queue for that.
-    const requeue = { enqueue: (jobs: import('../../lambdas/core/model').SendJob[]): Promise<void> => sendQueue.enqueue(jobs) };
+    const requeue = new LateSendQueue();
     const queue = new LocalQueue({
       name: 'briefing-send',
       handler: sender.makeSenderHandler(sender.depsFromEnv(requeue)),
@@ -149,7 +149,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     });
     queue.start();
     stops.push(() => queue.stop());
-    const sendQueue: LocalSendQueue = new LocalSendQueue(queue);
+    const sendQueue = requeue.attach(queue);
     const counters = new adapters.DynamoCampaignCounters(documentClient(), config.tables.deliveries);
     const plan = planner.makePlannerHandler({
       content: new adapters.DynamoContentStore(documentClient(), config.tables.content),

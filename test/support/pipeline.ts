@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { SESClient } from '@aws-sdk/client-ses';
 import { documentClient } from '../../lambdas/adapters/clients';
 import { DynamoAlertCaps, DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
-import { SEND_JOBS_PER_INVOCATION, type SendJob } from '../../lambdas/core/model';
+import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import type { LocalQueueOptions } from '../../lib/local/queue';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer';
 import { systemClock } from '../../lambdas/adapters/system-clock';
@@ -16,7 +16,7 @@ import { makeApiHandler } from '../../lambdas/api/handler';
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
 import { campaignCache, makeSenderHandler, type SenderHandlerDeps } from '../../lambdas/sender/handler';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
-import { LocalQueue, LocalSendQueue, type DeadLetterMessage } from '../../lib/local/queue';
+import { LateSendQueue, LocalQueue, type DeadLetterMessage } from '../../lib/local/queue';
 import { serveHttp } from '../../lib/local/http';
 import { markdownFilesUnder } from '../../lib/local/files';
 import { createTestTables } from './tables';
@@ -49,7 +49,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
   const gate = new DynamoRecipientGate(db, tables.names.subscribers);
 
   // The queue is made after the sender that queues into it (what a deadline stops goes back).
-  const requeue = { enqueue: (jobs: SendJob[]): Promise<void> => sendQueue.enqueue(jobs) };
+  const requeue = new LateSendQueue();
   const baseDeps: SenderHandlerDeps = {
     requeue,
     gate,
@@ -69,7 +69,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
   const deadLetters: DeadLetterMessage[] = [];
   const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters, ...options.queue });
   queue.start();
-  const sendQueue: LocalSendQueue = new LocalSendQueue(queue);
+  const sendQueue = requeue.attach(queue);
   const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock, counters });
   const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys }), { port: 0 });
 

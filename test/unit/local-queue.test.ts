@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { SendJob } from '../../lambdas/core/model';
-import { type DeadLetterMessage, LocalQueue, LocalSendQueue, MAX_BODY_BYTES } from '../../lib/local/queue';
+import { type DeadLetterMessage, LateSendQueue, LocalQueue, LocalSendQueue, MAX_BODY_BYTES } from '../../lib/local/queue';
 
 const silent = { warn: () => undefined };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -61,6 +61,19 @@ describe('LocalQueue', () => {
     plain.start();
     await plain.drain(2000);
     expect(left.slice(2)).toEqual([undefined, undefined]);
+  });
+
+  it('a LateSendQueue refuses jobs until its queue is attached (bad input: a job with nowhere to go), then queues them there', async () => {
+    const late = new LateSendQueue();
+    const job: SendJob = { campaignId: 'c1', kind: 'digest', recipients: [{ subscriberId: 's1', email: 'a@example.com' }] };
+    await expect(late.enqueue([job])).rejects.toThrow('no queue attached');
+    const bodies: string[] = [];
+    const q = queue({ name: 'late', handler: async (e) => void bodies.push(...e.Records.map((r) => r.body)) });
+    late.attach(q);
+    await late.enqueue([job]);
+    q.start();
+    await q.drain(2000);
+    expect(bodies.map((b) => JSON.parse(b))).toEqual([job]);
   });
 
   it('redelivers only the messages listed in batchItemFailures, and deletes the rest', async () => {
