@@ -549,13 +549,13 @@ export class DynamoAlertCaps implements AlertCaps {
 }
 
 /**
- * Alerts held back by the cap are ledger entries with status `deferred` that also carry
- * `deferredFor` (the reader; the sparse `deferredBySubscriber` index lists them). Each reader
- * with alerts waiting also has one item, `campaignId` = {@link PENDING_ALERTS_KEY}, whose
- * `articles` set names them: a digest batch reads those items for its 50 readers in one
- * `BatchGetItem` (absent for most), instead of one index query a reader. The entry and the set
- * are written in one transaction. Once a digest has shown them, `deferredFor` is removed and
- * the ids leave the set (DynamoDB drops a set that becomes empty).
+ * Alerts held back by the cap are ledger entries with status `deferred`. Each reader with
+ * alerts waiting also has one item, `campaignId` = {@link PENDING_ALERTS_KEY}, whose `articles`
+ * set names them: a digest batch reads those items for its 50 readers in one `BatchGetItem`
+ * (absent for most). The entry and the set are written in one transaction. Once a digest has
+ * shown them, the entries record which digest (`inDigest`) and the ids leave the set (DynamoDB
+ * drops a set that becomes empty). No index lists waiting alerts: DynamoDB Local checks every
+ * index of the table on every ledger write, sparse or not.
  */
 export const PENDING_ALERTS_KEY = '#pending-alerts';
 
@@ -579,7 +579,7 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
             {
               Put: {
                 TableName: this.table,
-                Item: { campaignId: articleId, subscriberId, status: 'deferred', deferredAt: at.toISOString(), deferredFor: subscriberId },
+                Item: { campaignId: articleId, subscriberId, status: 'deferred', deferredAt: at.toISOString() },
                 ConditionExpression: 'attribute_not_exists(subscriberId)',
               },
             },
@@ -622,7 +622,7 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
         new UpdateCommand({
           TableName: this.table,
           Key: { campaignId, subscriberId },
-          UpdateExpression: 'SET inDigest = :d, inDigestAt = :at REMOVE deferredFor',
+          UpdateExpression: 'SET inDigest = :d, inDigestAt = :at',
           ExpressionAttributeValues: { ':d': digestId, ':at': at.toISOString() },
         }),
       );

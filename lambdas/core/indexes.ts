@@ -9,8 +9,6 @@ export const INDEXES = {
   digestAudience: 'digestAudience',
   /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
   alertAudience: 'alertAudience',
-  /** Alerts held back by the daily cap, per reader: sparse, until a digest shows them. */
-  deferredBySubscriber: 'deferredBySubscriber',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
   /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */

@@ -93,11 +93,5 @@ export class Storage extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['sesMessageId', 'status'],
     });
-    this.deliveries.addGlobalSecondaryIndex({
-      indexName: INDEXES.deferredBySubscriber,
-      partitionKey: { name: 'deferredFor', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'deferredAt', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
   }
 }

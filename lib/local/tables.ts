@@ -96,8 +96,6 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
       AttributeDefinitions: [
         { AttributeName: 'campaignId', AttributeType: 'S' },
         { AttributeName: 'subscriberId', AttributeType: 'S' },
-        { AttributeName: 'deferredFor', AttributeType: 'S' },
-        { AttributeName: 'deferredAt', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'campaignId', KeyType: 'HASH' },
@@ -112,15 +110,6 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
             { AttributeName: 'campaignId', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sesMessageId', 'status'] },
-        },
-        {
-          // Sparse: only alerts held back by the daily cap carry `deferredFor`, until a digest shows them.
-          IndexName: INDEX.deferredBySubscriber,
-          KeySchema: [
-            { AttributeName: 'deferredFor', KeyType: 'HASH' },
-            { AttributeName: 'deferredAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     },

@@ -210,12 +210,12 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
   constructor(readonly ledger: MemoryLedger) {}
   async defer(articleId: string, subscriberId: string, at: Date) {
     if (await this.ledger.get(articleId, subscriberId)) return;
-    this.ledger.rows.set(`${articleId}|${subscriberId}`, { campaignId: articleId, subscriberId, status: 'deferred', claimedAt: at.toISOString(), deferredFor: subscriberId } as never);
+    this.ledger.rows.set(`${articleId}|${subscriberId}`, { campaignId: articleId, subscriberId, status: 'deferred', claimedAt: at.toISOString(), waitingFor: subscriberId } as never);
   }
   async deferred(subscriberIds: string[]) {
     const out = new Map<string, string[]>();
-    for (const row of this.ledger.rows.values() as Iterable<Delivery & { deferredFor?: string }>) {
-      if (row.deferredFor && subscriberIds.includes(row.deferredFor)) out.set(row.deferredFor, [...(out.get(row.deferredFor) ?? []), row.campaignId]);
+    for (const row of this.ledger.rows.values() as Iterable<Delivery & { waitingFor?: string }>) {
+      if (row.waitingFor && subscriberIds.includes(row.waitingFor)) out.set(row.waitingFor, [...(out.get(row.waitingFor) ?? []), row.campaignId]);
     }
     return out;
   }
@@ -230,9 +230,9 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
   }
   async resolveDeferred(subscriberId: string, articleIds: string[], digestId: string) {
     for (const id of articleIds) {
-      const row = this.ledger.rows.get(`${id}|${subscriberId}`) as (Delivery & { deferredFor?: string; inDigest?: string }) | undefined;
+      const row = this.ledger.rows.get(`${id}|${subscriberId}`) as (Delivery & { waitingFor?: string; inDigest?: string }) | undefined;
       if (row) {
-        delete row.deferredFor;
+        delete row.waitingFor;
         row.inDigest = digestId;
       }
     }
