@@ -8,8 +8,8 @@
  *   BENCH_SEND_ROUNDS (3) rounds; the median round's ratio is the verdict.
  * - send-rate: with a fixed rate (BENCH_RATE, 20 msg/s: under what the local emulators carry), the largest count of SES calls in any
  *   one-second window and the average rate, as the recording proxy saw them arrive.
- * - send-memory: peak RSS and heap of this process sending to BENCH_MEM_SMALL (1,000) and
- *   BENCH_MEM_LARGE (10,000) subscribers (the local emulators carry ~40 msg/s on two cores, so 100,000 takes about 40 minutes). The SES emulator runs in a child process (it keeps
+ * - send-memory: peak RSS and heap of this process sending to BENCH_MEM_SMALL (10,000) and
+ *   BENCH_MEM_LARGE (100,000) subscribers (about 10 minutes on two cores). The SES emulator runs in a child process (it keeps
  *   every message in memory and parses it), and DynamoDB Local is a Java process, so neither
  *   counts: the figure is the planner, queue and sender alone.
  * - model: wall time, invocations and cost for 1,000,000 subscribers at 14, 100 and 1,000
@@ -27,7 +27,7 @@ import { freePort } from '../lib/local/ports';
 import { clearSesStore } from '../lib/local/ses';
 import { startSesRecorder } from '../lib/local/ses-recorder';
 import { ensureTables, tableNames } from '../lib/local/tables';
-import { LateSendQueue, LocalQueue } from '../lib/local/queue';
+import { LateSendQueue, LocalQueue, LocalSendQueue } from '../lib/local/queue';
 import { mapLimited } from '../lambdas/core/concurrency';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -225,6 +225,53 @@ async function timedPipeline(env: Env, n: number, prefix: string) {
   return { w, seconds, cpu, planned, sent: progress?.sent ?? 0 };
 }
 
+/**
+ * The part of the pipeline the exactly-once rule cannot do without: the real sender handler
+ * with the ledger alone (one claim transaction a batch, each `sent` record through the group
+ * commit), on jobs queued up front. No planner, no send-time check, no alert history, no
+ * counters. Its gap to the bare loop is what the two ledger writes a message cost here.
+ */
+async function timedLedgerOnly(env: Env, n: number, content: Awaited<ReturnType<typeof world>>['content'], deliveries: string) {
+  const { documentClient } = await import('../lambdas/adapters/clients');
+  const { DynamoLedger } = await import('../lambdas/adapters/dynamodb');
+  const { SesMailer } = await import('../lambdas/adapters/ses-mailer');
+  const { systemClock } = await import('../lambdas/adapters/system-clock');
+  const { campaignCache, makeSenderHandler } = await import('../lambdas/sender/handler');
+  const { parseSigningKeys } = await import('../lambdas/core/tokens');
+  const { SEND_BATCH_SIZE, SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
+  const { SAMPLE_ISSUE_ID } = await import('../lib/local/sample-content');
+  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
+  const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
+  const sender = makeSenderHandler({
+    ledger: new DynamoLedger(documentClient(), deliveries),
+    mailer: new SesMailer(ses),
+    clock: systemClock,
+    campaign: campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys),
+    concurrency: BATCH_CONCURRENCY,
+  });
+  const queue = new LocalQueue({ name: 'bench-ledger', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+  const run = Date.now().toString(36);
+  const jobs = [];
+  for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
+    const recipients = [];
+    for (let i = from; i < Math.min(n, from + SEND_BATCH_SIZE); i++) recipients.push({ subscriberId: `${run}-${i}`, email: `reader${i}@bench.example.com` });
+    jobs.push({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest' as const, recipients });
+  }
+  await new LocalSendQueue(queue).enqueue(jobs);
+  const stopEmptying = emptyStoreWhileSending(env);
+  const meter = cpuMeter(env);
+  const t0 = performance.now();
+  queue.start();
+  await queue.drain(60 * 60_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = meter();
+  stopEmptying();
+  await queue.stop();
+  await clearSesStore(env.ses);
+  ses.destroy();
+  return { seconds, cpu };
+}
+
 /** The bare loop: `n` SendRawEmail calls, same concurrency, nothing else. Each carries a real digest, composed as the sender does, so the emulator parses the same bytes. */
 async function timedBareLoop(env: Env, n: number, content: Awaited<ReturnType<typeof world>>['content']) {
   const { campaignCache } = await import('../lambdas/sender/handler');
@@ -302,10 +349,12 @@ export function warmUp(env: Env): Promise<void> {
 }
 
 /** One round: half the bare loop just before the pipeline's send to `n` and half just after, so both see the same machine on average. */
-async function throughputRound(env: Env, n: number, content: Awaited<ReturnType<typeof world>>['content']) {
+async function throughputRound(env: Env, n: number, bareWorld: Awaited<ReturnType<typeof world>>) {
+  const { content } = bareWorld;
   const before = await timedBareLoop(env, Math.floor(n / 2), content);
   const pipe = await timedPipeline(env, n, 'bt');
   await pipe.w.drop();
+  const ledgerOnly = await timedLedgerOnly(env, n, content, bareWorld.names.deliveries);
   const after = await timedBareLoop(env, n - Math.floor(n / 2), content);
   const bare = {
     seconds: before.seconds + after.seconds,
@@ -313,7 +362,7 @@ async function throughputRound(env: Env, n: number, content: Awaited<ReturnType<
   };
   const pipeRate = n / pipe.seconds;
   const bareRate = n / bare.seconds;
-  return { pipe, bare, before, after, pipeRate, bareRate, ratio: pipeRate / bareRate };
+  return { pipe, bare, before, after, ledgerOnly, pipeRate, bareRate, ratio: pipeRate / bareRate, ledgerRatio: n / ledgerOnly.seconds / bareRate };
 }
 
 async function sendThroughput(): Promise<void> {
@@ -324,17 +373,18 @@ async function sendThroughput(): Promise<void> {
   const env = await emulators();
   await warmUp(env);
   const bareWorld = await world(1, 'bb');
-  const content = bareWorld.content;
   console.log(`\nsend-throughput: ${fmt(N)} subscribers, ${QUEUE_CONCURRENCY} senders x ${BATCH_CONCURRENCY} sends in flight, DynamoDB Local + SES emulator (after the warm-up), ${rounds} rounds`);
   const results = [];
   for (let i = 1; i <= rounds; i++) {
-    const r = await throughputRound(env, N, content);
+    const r = await throughputRound(env, N, bareWorld);
     results.push(r);
     console.log(`  round ${i}: ratio ${fmt(r.ratio, 2)}`);
     console.log(`    pipeline (plan + queue + sender + ledger + counters)  ${fmt(r.pipeRate)} msg/s  (${fmt(r.pipe.seconds, 1)} s; ${JSON.stringify(r.pipe.planned.status)}, sent ${r.pipe.sent})`);
     console.log(`      ${perMessage(r.pipe.cpu, N)}`);
     console.log(`    bare SendRawEmail loop, same concurrency            ${fmt(r.bareRate)} msg/s  (${fmt(r.bare.seconds, 1)} s: ${fmt(r.before.seconds, 1)} s before the pipeline, ${fmt(r.after.seconds, 1)} s after)`);
     console.log(`      ${perMessage(r.bare.cpu, N)}`);
+    console.log(`    ledger alone (sender with claims and \`sent\` records only)  ${fmt(N / r.ledgerOnly.seconds)} msg/s  (${fmt(r.ledgerOnly.seconds, 1)} s): ${fmt(r.ledgerRatio, 2)} of the bare loop`);
+    console.log(`      ${perMessage(r.ledgerOnly.cpu, N)}`);
     if (r.pipe.sent !== N) console.log(`    WARNING: sent ${r.pipe.sent} of ${N}`);
   }
   const sorted = [...results].sort((a, b) => a.ratio - b.ratio);
@@ -427,8 +477,8 @@ async function peakMemory(n: number): Promise<{ rss: number; heap: number; live:
 }
 
 async function sendMemory(): Promise<void> {
-  const small = Number(process.env.BENCH_MEM_SMALL ?? 1_000);
-  const large = Number(process.env.BENCH_MEM_LARGE ?? 10_000);
+  const small = Number(process.env.BENCH_MEM_SMALL ?? 10_000);
+  const large = Number(process.env.BENCH_MEM_LARGE ?? 100_000);
   const a = await peakMemory(small);
   const b = await peakMemory(large);
   console.log(`\nsend-memory: this process only (SES emulator in a child process, DynamoDB Local in Java)`);
@@ -454,11 +504,15 @@ async function model(): Promise<void> {
   const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
   const invocations = Math.ceil(batches / SEND_JOBS_PER_INVOCATION);
   // Per batch: the sender's DynamoDB work is 50 claims in one transaction (a transactional
-  // write costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit each), two BatchGets of 50
-  // (the send-time check and the readers' waiting alerts; consistent: 1 RCU each under 4 KB), one counters ADD; SQS: send (1/10 of a
+  // write costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit each),
+  // and for each of those one more unit for the `bySubscriber` index (a claim adds an entry, a
+  // `sent` put changes its projected status and message id); two BatchGets of 50
+  // (the send-time check and the readers' waiting alerts; consistent: 1 RCU each under 4 KB), one counters ADD
+  // (no projected attribute changes, so no index write); SQS: send (1/10 of a
   // SendMessageBatch), and per invocation of SEND_JOBS_PER_INVOCATION jobs one receive and one
   // batch delete by Lambda's poller (each body < 64 KB).
-  const writesPerBatch = batch * 2 + batch + 1;
+  const indexWritesPerBatch = batch + batch;
+  const writesPerBatch = batch * 2 + batch + indexWritesPerBatch + 1;
   const readsPerBatch = 2 * batch;
   const sqsPerBatch = 0.1 + 2 / SEND_JOBS_PER_INVOCATION;
   // Time in a sender: at a paced rate r per sender, a batch takes 50/r seconds; the cost of
