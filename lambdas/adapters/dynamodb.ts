@@ -103,7 +103,7 @@ const BATCH_GET_LIMIT = 100;
  * How long a `sent` entry waits for others to share its write. The sender does not hold a send
  * slot meanwhile; it bounds how many accepted messages may wait unrecorded (see send-batch).
  */
-const SENT_LINGER_MS = 20;
+const SENT_LINGER_MS = 40;
 
 /** Items one TransactWriteItems call may carry. */
 const TRANSACTION_LIMIT = 100;
