@@ -22,7 +22,7 @@ import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
 import type { ContentStore, ReaderAlertHistory, SendQueue } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
-import { DEFAULT_LEASE_MS, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
+import { DEFAULT_LEASE_MS, invocationCounters, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 import { limiter } from '../core/concurrency';
 
 const jobSchema = z.object({
@@ -97,12 +97,14 @@ export interface SenderHandlerDeps extends SendDeps {
 
 /**
  * The SQS handler. Each invocation has its own batch processor (its record of failures), its
- * own send slots shared by its jobs, and the time Lambda gives it.
+ * own send slots shared by its jobs, the time Lambda gives it, and one counters update for all
+ * its jobs, written when they are done.
  */
 export function makeSenderHandler(deps: SenderHandlerDeps) {
-  return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const processor = new BatchProcessor(EventType.SQS);
     const pool = sendPool(deps.concurrency ?? 8);
+    const tally = deps.counters && invocationCounters(deps.counters);
     const lanes = limiter(deps.lanes ?? 2);
     const remainingMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.remainingMs;
     let order = 0;
@@ -110,7 +112,7 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
       // Records start in event order: the earlier job is served first.
       const priority = order++;
       const job = parseJob(r.body);
-      const result = await lanes(() => sendBatch({ ...deps, pool, priority, remainingMs }, job), priority);
+      const result = await lanes(() => sendBatch({ ...deps, pool, priority, remainingMs, counters: tally?.counters }, job), priority);
       logger.info('batch sent', {
         campaignId: job.campaignId,
         sent: result.sent,
@@ -134,11 +136,16 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
       }
       throw new RetryLater(`${result.retry.length} recipients to retry`);
     };
-    return processPartialResponse(event, record, processor, {
-      context: context as Context,
-      // A job handed back for retry is normal flow (throttling), not a function error.
-      throwOnFullBatchFailure: false,
-    });
+    try {
+      return await processPartialResponse(event, record, processor, {
+        context: context as Context,
+        // A job handed back for retry is normal flow (throttling), not a function error.
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      // Counters show progress; the ledger is the truth. A lost update must not resend a job.
+      await tally?.flush().catch((e: Error) => logger.error('counters update failed', { error: e.message }));
+    }
   };
 }
 

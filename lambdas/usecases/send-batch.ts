@@ -37,6 +37,7 @@ import { classifySendError } from '../core/send-errors';
 import { backoffMs } from '../core/pacing';
 import type { Recipient, SendJob } from '../core/model';
 import type { CampaignCounters, Clock, Ledger, Mailer, RecipientGate, SuppressionLedger } from '../core/ports';
+import type { Counters } from '../core/campaign-status';
 import { maskEmail } from '../core/address';
 
 /** A campaign ready to send: everything per issue is done; compose() does the per-recipient part. */
@@ -61,6 +62,38 @@ export interface SendPool {
 
 export function sendPool(concurrency: number): SendPool {
   return { slots: limiter(concurrency), admission: limiter(2 * concurrency) };
+}
+
+/**
+ * Counters for the batches of one invocation: their adds are summed per campaign and written
+ * in one update by `flush()` when the invocation is done, instead of one update a batch. Other
+ * calls go straight through. A crash before the flush leaves the counters short by what the
+ * invocation sent, as a crash before a batch's own add did (the ledger stays the truth, and the
+ * local mode reconciles with it).
+ */
+export function invocationCounters(counters: CampaignCounters): { counters: CampaignCounters; flush(): Promise<void> } {
+  const pending = new Map<string, { delta: Partial<Counters>; at: Date }>();
+  return {
+    counters: {
+      startPlanning: (c, at) => counters.startPlanning(c, at),
+      finishPlanning: (c, planned, at) => counters.finishPlanning(c, planned, at),
+      setState: (c, state, at, reason) => counters.setState(c, state, at, reason),
+      get: (c) => counters.get(c),
+      async add(c, delta, at) {
+        const sum = pending.get(c) ?? { delta: {}, at };
+        for (const [k, v] of Object.entries(delta) as [keyof Counters, number | undefined][]) {
+          if (typeof v === 'number') sum.delta[k] = (sum.delta[k] ?? 0) + v;
+        }
+        if (at > sum.at) sum.at = at;
+        pending.set(c, sum);
+      },
+    },
+    async flush() {
+      const all = [...pending];
+      pending.clear();
+      await Promise.all(all.map(([c, { delta, at }]) => counters.add(c, delta, at)));
+    },
+  };
 }
 
 /** Default time kept in hand when a deadline is set: no send starts with less left. */
@@ -88,7 +121,7 @@ export interface SendDeps {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Send-time check: recipients who left or were suppressed since planning are not mailed. */
   gate?: RecipientGate;
-  /** Per-campaign counters, added to once per batch. */
+  /** Per-campaign counters, added to once per batch (the sender handler sums an invocation's batches: {@link invocationCounters}). */
   counters?: CampaignCounters;
   /** Waits for this sender's next send slot (the rate limit). */
   pacer?: { take(): Promise<void> };

@@ -5,7 +5,8 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { makeSenderHandler, type SenderHandlerDeps } from '../../lambdas/sender/handler';
 import type { SendJob } from '../../lambdas/core/model';
-import type { PreparedCampaign } from '../../lambdas/usecases/send-batch';
+import { invocationCounters, type PreparedCampaign } from '../../lambdas/usecases/send-batch';
+import type { CampaignCounters } from '../../lambdas/core/ports';
 import { BatchClaimingLedger, fixedClock, MemoryQueue, RecordingMailer, sesError } from './fakes';
 
 const campaign: PreparedCampaign = { campaignId: 'c1', from: 'news@example.com', compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhello`) };
@@ -87,4 +88,65 @@ describe('sender handler', () => {
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
     expect(mailer.sent).toHaveLength(2);
   });
+
+  it('adds the counters of all the jobs of an invocation in one update, once they are done', async () => {
+    // The address b1@… is refused for good: a failure, not a send.
+    const mailer = new RecordingMailer((to) => (to === 'b1@example.com' ? sesError('MessageRejected', 400) : undefined));
+    const { counters, adds } = recordingCounters();
+    const { d } = deps(mailer, { counters });
+    const out = await makeSenderHandler(d)(event(['m1', job('a', 50)], ['m2', job('b', 30)], ['m3', job('c', 20)]));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(adds.map(({ campaignId, delta }) => ({ campaignId, delta }))).toEqual([{ campaignId: 'c1', delta: { sent: 99, failed: 1 } }]);
+  });
+
+  it('still reports its jobs done when the counters update fails (the ledger, not the counters, decides what is sent again)', async () => {
+    const mailer = new RecordingMailer();
+    const { counters } = recordingCounters();
+    counters.add = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    const { d } = deps(mailer, { counters });
+    const out = await makeSenderHandler(d)(event(['m1', job('a', 5)], ['m2', job('b', 5)]));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(mailer.sent).toHaveLength(10);
+  });
 });
+
+describe('invocationCounters', () => {
+  it('sums adds per campaign until flushed, keeps the latest time, and passes state changes straight through', async () => {
+    const { counters, adds, states } = recordingCounters();
+    const tally = invocationCounters(counters);
+    await tally.counters.add('c1', { sent: 3, skipped: 1 }, new Date('2026-01-01T00:00:02Z'));
+    await tally.counters.add('c2', { sent: 1 }, new Date('2026-01-01T00:00:01Z'));
+    await tally.counters.add('c1', { sent: 2, failed: 1 }, new Date('2026-01-01T00:00:01Z'));
+    await tally.counters.setState('c1', 'paused', new Date('2026-01-01T00:00:03Z'), 'quota');
+    expect(adds).toEqual([]);
+    expect(states).toEqual(['c1 paused']);
+    await tally.flush();
+    expect(adds).toEqual([
+      { campaignId: 'c1', delta: { sent: 5, skipped: 1, failed: 1 }, at: '2026-01-01T00:00:02.000Z' },
+      { campaignId: 'c2', delta: { sent: 1 }, at: '2026-01-01T00:00:01.000Z' },
+    ]);
+    await tally.flush();
+    expect(adds).toHaveLength(2);
+  });
+});
+
+/** Counters that record each add (zero counts left out, as the store leaves them out) and each state change. */
+function recordingCounters() {
+  const adds: { campaignId: string; delta: Record<string, number>; at?: string }[] = [];
+  const states: string[] = [];
+  const counters: CampaignCounters = {
+    async add(campaignId, delta, at) {
+      const nonZero = Object.fromEntries(Object.entries(delta).filter(([, v]) => v !== 0)) as Record<string, number>;
+      adds.push({ campaignId, delta: nonZero, at: at.toISOString() });
+    },
+    startPlanning: async () => undefined,
+    finishPlanning: async () => undefined,
+    async setState(campaignId, state) {
+      states.push(`${campaignId} ${state}`);
+    },
+    get: async () => undefined,
+  };
+  return { counters, adds, states };
+}
