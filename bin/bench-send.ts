@@ -507,12 +507,12 @@ async function model(): Promise<void> {
   // write costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit each),
   // and for each of those one more unit for the `bySubscriber` index (a claim adds an entry, a
   // `sent` put changes its projected status and message id); two BatchGets of 50
-  // (the send-time check and the readers' waiting alerts; consistent: 1 RCU each under 4 KB), one counters ADD
-  // (no projected attribute changes, so no index write); SQS: send (1/10 of a
+  // (the send-time check and the readers' waiting alerts; consistent: 1 RCU each under 4 KB), a share of
+  // the invocation's one counters ADD (no projected attribute changes, so no index write); SQS: send (1/10 of a
   // SendMessageBatch), and per invocation of SEND_JOBS_PER_INVOCATION jobs one receive and one
   // batch delete by Lambda's poller (each body < 64 KB).
   const indexWritesPerBatch = batch + batch;
-  const writesPerBatch = batch * 2 + batch + indexWritesPerBatch + 1;
+  const writesPerBatch = batch * 2 + batch + indexWritesPerBatch + 1 / SEND_JOBS_PER_INVOCATION;
   const readsPerBatch = 2 * batch;
   const sqsPerBatch = 0.1 + 2 / SEND_JOBS_PER_INVOCATION;
   // Time in a sender: at a paced rate r per sender, a batch takes 50/r seconds; the cost of

@@ -148,8 +148,8 @@ export interface CampaignCounters {
   setState(campaignId: string, state: import('./campaign-status').CampaignState, at: Date, reason?: string): Promise<void>;
   get(campaignId: string): Promise<import('./campaign-status').CampaignProgress | undefined>;
   /**
-   * Optional: raise `sent`, `failed` and `suppressed` to what the ledger holds. A batch killed
-   * between its sends and its once-a-batch counter write leaves the counters short, and its
+   * Optional: raise `sent`, `failed` and `suppressed` to what the ledger holds. A sender killed
+   * between its sends and its once-an-invocation counter write leaves the counters short, and its
    * redelivery sees those recipients as already served. Only when no sender of the campaign is
    * running (a live batch's own add would then count twice): the local mode calls it once its
    * queue is empty. Returns the counters after.
