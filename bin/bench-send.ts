@@ -5,7 +5,8 @@
  *   real sender handler with ledger, send-time check and counters) on BENCH_SEND_N (10,000 by default)
  *   subscribers through DynamoDB Local and the SES emulator, next to a bare loop of
  *   SendRawEmail calls at the same concurrency (queue concurrency x in-batch concurrency), in
- *   BENCH_SEND_ROUNDS (3) rounds; the median round's ratio is the verdict.
+ *   BENCH_SEND_ROUNDS (5) rounds; the median round's ratio is the verdict. Each round also runs the
+ *   sender with its ledger alone (no planner, send-time check, alert history or counters).
  * - send-rate: with a fixed rate (BENCH_RATE, 20 msg/s: under what the local emulators carry), the largest count of SES calls in any
  *   one-second window and the average rate, as the recording proxy saw them arrive.
  * - send-memory: peak RSS and heap of this process sending to BENCH_MEM_SMALL (10,000) and
@@ -369,7 +370,7 @@ async function sendThroughput(): Promise<void> {
   const N = Number(process.env.BENCH_SEND_N ?? 10_000);
   // The machines are shared: their speed drifts by a quarter within a minute. Each round is
   // its own same-run comparison; the verdict is on the median round, and every round is shown.
-  const rounds = Math.max(1, Number(process.env.BENCH_SEND_ROUNDS ?? 3));
+  const rounds = Math.max(1, Number(process.env.BENCH_SEND_ROUNDS ?? 5));
   const env = await emulators();
   await warmUp(env);
   const bareWorld = await world(1, 'bb');
