@@ -155,20 +155,26 @@ async function world(n: number, prefix: string) {
   return { names, content, issueId: SAMPLE_ISSUE_ID, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), drop };
 }
 
+/** The bench's campaigns: the sender's own cache with fixed settings and signing keys (and, as the Lambda wires it, the readers' alert history when given). */
+async function benchCampaigns(content: Awaited<ReturnType<typeof world>>['content'], history?: import('../lambdas/core/ports').ReaderAlertHistory) {
+  const { campaignCache } = await import('../lambdas/sender/handler');
+  const { parseSigningKeys } = await import('../lambdas/core/tokens');
+  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
+  return campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys, undefined, history);
+}
+
 /** The pipeline as the local mode wires it, on `names`, sending through `sesEndpoint`. */
 async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, rate?: number) {
   const { documentClient } = await import('../lambdas/adapters/clients');
   const adapters = await import('../lambdas/adapters/dynamodb');
   const { SesMailer } = await import('../lambdas/adapters/ses-mailer');
   const { systemClock } = await import('../lambdas/adapters/system-clock');
-  const { campaignCache, makeSenderHandler, ratePorts } = await import('../lambdas/sender/handler');
+  const { makeSenderHandler, ratePorts } = await import('../lambdas/sender/handler');
   const { makePlannerHandler } = await import('../lambdas/digest-planner/handler');
-  const { parseSigningKeys } = await import('../lambdas/core/tokens');
   const db = documentClient();
   const content = new adapters.DynamoContentStore(db, names.content);
   const counters = new adapters.DynamoCampaignCounters(db, names.deliveries);
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
-  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
   const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
   const requeue = new LateSendQueue();
   const sender = makeSenderHandler({
@@ -177,7 +183,7 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
     mailer: new SesMailer(ses),
     clock: systemClock,
     // As the sender's own wiring: the readers' alert history is read for every digest batch.
-    campaign: campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys, undefined, new adapters.DynamoReaderAlertHistory(db, names.deliveries)),
+    campaign: await benchCampaigns(content, new adapters.DynamoReaderAlertHistory(db, names.deliveries)),
     gate: new adapters.DynamoRecipientGate(db, names.subscribers),
     counters,
     concurrency: BATCH_CONCURRENCY,
@@ -237,17 +243,15 @@ async function timedLedgerOnly(env: Env, n: number, content: Awaited<ReturnType<
   const { DynamoLedger } = await import('../lambdas/adapters/dynamodb');
   const { SesMailer } = await import('../lambdas/adapters/ses-mailer');
   const { systemClock } = await import('../lambdas/adapters/system-clock');
-  const { campaignCache, makeSenderHandler } = await import('../lambdas/sender/handler');
-  const { parseSigningKeys } = await import('../lambdas/core/tokens');
+  const { makeSenderHandler } = await import('../lambdas/sender/handler');
   const { SEND_BATCH_SIZE, SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
   const { SAMPLE_ISSUE_ID } = await import('../lib/local/sample-content');
-  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   const sender = makeSenderHandler({
     ledger: new DynamoLedger(documentClient(), deliveries),
     mailer: new SesMailer(ses),
     clock: systemClock,
-    campaign: campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys),
+    campaign: await benchCampaigns(content),
     concurrency: BATCH_CONCURRENCY,
   });
   const queue = new LocalQueue({ name: 'bench-ledger', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
@@ -275,11 +279,8 @@ async function timedLedgerOnly(env: Env, n: number, content: Awaited<ReturnType<
 
 /** The bare loop: `n` SendRawEmail calls, same concurrency, nothing else. Each carries a real digest, composed as the sender does, so the emulator parses the same bytes. */
 async function timedBareLoop(env: Env, n: number, content: Awaited<ReturnType<typeof world>>['content']) {
-  const { campaignCache } = await import('../lambdas/sender/handler');
-  const { parseSigningKeys } = await import('../lambdas/core/tokens');
   const { SAMPLE_ISSUE_ID } = await import('../lib/local/sample-content');
-  const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
-  const campaign = await campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys)({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
+  const campaign = await (await benchCampaigns(content))({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   let next = 0;
   const stopEmptying = emptyStoreWhileSending(env);
