@@ -163,6 +163,12 @@ async function benchCampaigns(content: Awaited<ReturnType<typeof world>>['conten
   return campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys, undefined, history);
 }
 
+/** The send queue in front of a sender, as the local mode and AWS run it: a few jobs an invocation, a 60-second timeout. */
+async function senderQueue(name: string, handler: ConstructorParameters<typeof LocalQueue>[0]['handler']): Promise<LocalQueue> {
+  const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
+  return new LocalQueue({ name, handler, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+}
+
 /** The pipeline as the local mode wires it, on `names`, sending through `sesEndpoint`. */
 async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, rate?: number) {
   const { documentClient } = await import('../lambdas/adapters/clients');
@@ -175,7 +181,6 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
   const content = new adapters.DynamoContentStore(db, names.content);
   const counters = new adapters.DynamoCampaignCounters(db, names.deliveries);
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
-  const { SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
   const requeue = new LateSendQueue();
   const sender = makeSenderHandler({
     requeue,
@@ -189,8 +194,7 @@ async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: strin
     concurrency: BATCH_CONCURRENCY,
     ...(rate ? ratePorts({ sendRate: rate, senderConcurrency: 1 }, async () => ({ maxSendRate: rate, max24HourSend: -1, sentLast24Hours: 0 })) : {}),
   });
-  // As the local mode and AWS run it: a few jobs an invocation, a 60-second timeout.
-  const queue = new LocalQueue({ name: 'bench', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+  const queue = await senderQueue('bench', sender);
   queue.start();
   const sendQueue = requeue.attach(queue);
   const planner = makePlannerHandler({ content, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), queue: sendQueue, clock: systemClock, counters });
@@ -244,7 +248,7 @@ async function timedLedgerOnly(env: Env, n: number, content: Awaited<ReturnType<
   const { SesMailer } = await import('../lambdas/adapters/ses-mailer');
   const { systemClock } = await import('../lambdas/adapters/system-clock');
   const { makeSenderHandler } = await import('../lambdas/sender/handler');
-  const { SEND_BATCH_SIZE, SEND_JOBS_PER_INVOCATION } = await import('../lambdas/core/model');
+  const { SEND_BATCH_SIZE } = await import('../lambdas/core/model');
   const { SAMPLE_ISSUE_ID } = await import('../lib/local/sample-content');
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   const sender = makeSenderHandler({
@@ -254,7 +258,7 @@ async function timedLedgerOnly(env: Env, n: number, content: Awaited<ReturnType<
     campaign: await benchCampaigns(content),
     concurrency: BATCH_CONCURRENCY,
   });
-  const queue = new LocalQueue({ name: 'bench-ledger', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency: QUEUE_CONCURRENCY, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+  const queue = await senderQueue('bench-ledger', sender);
   const run = Date.now().toString(36);
   const jobs = [];
   for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
