@@ -455,6 +455,10 @@ export class DynamoLedger implements Ledger {
     await this.writeSent(item);
   }
 
+  flush(): void {
+    this.writeSent.flush();
+  }
+
   private readonly writeSent = groupCommit<Record<string, unknown>>(
     // BatchWriteItem refuses two puts on one key; the later entry is the one to keep.
     (items) => batchWriteAll(this.db, this.table, [...new Map(items.map((Item) => [`${Item.campaignId}\n${Item.subscriberId}`, Item])).values()].map((Item) => ({ PutRequest: { Item } }))),

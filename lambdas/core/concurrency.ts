@@ -44,9 +44,13 @@ export function limiter(size: number): Limiter {
  * write at a time. A write starts `lingerMs` after the first item of its group arrived (or at
  * once when the group is full), and while a write runs the next group gathers. Each call
  * resolves only once its own item is written, or rejects with that write's error, so a caller
- * that waits knows its item is stored exactly as if it had written it alone.
+ * that waits knows its item is stored exactly as if it had written it alone. `flush()` ends the
+ * wait: the gathered items are written at once (for a caller that knows no more are coming).
  */
-export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { maxBatch: number; lingerMs?: number }): (item: T) => Promise<void> {
+export function groupCommit<T>(
+  write: (items: T[]) => Promise<void>,
+  options: { maxBatch: number; lingerMs?: number },
+): ((item: T) => Promise<void>) & { flush(): void } {
   const maxBatch = Math.max(1, options.maxBatch);
   const lingerMs = options.lingerMs ?? 0;
   const waiting: { item: T; done: (e?: unknown) => void }[] = [];
@@ -70,11 +74,17 @@ export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { 
     }
     writing = false;
   };
-  return (item) =>
+  const add = (item: T) =>
     new Promise<void>((resolve, reject) => {
       waiting.push({ item, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (writing) return;
       if (waiting.length >= maxBatch || lingerMs <= 0) void flush();
       else timer ??= setTimeout(() => void flush(), lingerMs);
     });
+  return Object.assign(add, {
+    flush() {
+      // During a write, what has gathered is written right after it anyway.
+      if (!writing && waiting.length > 0) void flush();
+    },
+  });
 }

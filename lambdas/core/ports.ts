@@ -104,6 +104,11 @@ export interface Ledger {
   claimNew?(campaignId: string, subscriberIds: string[], at: Date): Promise<Set<string>>;
   /** Record SES's message id for a claimed pair; `claimedAt` is kept on the entry when given. */
   markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date, claimedAt?: Date): Promise<void>;
+  /**
+   * Optional, for a ledger that holds `sent` records back to write them together: write what it
+   * holds now. The sender calls it when no send is under way whose record could join them.
+   */
+  flush?(): void;
   markFailed(campaignId: string, subscriberId: string, error: string, at: Date): Promise<void>;
   /**
    * Give a claim back after a send that certainly did not happen, so a redelivery can retry.

@@ -1,8 +1,8 @@
 /**
- * Send one queued batch: check who may still be mailed, claim (campaign, subscriber) in the
- * ledger with conditional writes (the whole batch in one transaction where the ledger can, one
- * by one otherwise), then for each recipient compose the message, wait for a send slot, send
- * it, record the SES message id.
+ * Send one queued batch: check who may still be mailed while claiming (campaign, subscriber) in
+ * the ledger with conditional writes (the whole batch in one transaction where the ledger can,
+ * one by one otherwise), then for each recipient compose the message, wait for a send slot,
+ * send it, record the SES message id.
  *
  * Ledger states and what each step does with them (the README has the full table):
  *
@@ -25,7 +25,8 @@
  * their `sent` record, so a crash can leave at most that many accepted messages unrecorded.
  * The batches of one invocation share one pool of slots and admissions (`SendPool`): the next
  * batch checks and claims its recipients while the one before it finishes, and the pool serves
- * the earlier batch first.
+ * the earlier batch first. When no SES call of the pool is left unanswered, the ledger is told
+ * to write the `sent` records it holds back at once: none is coming to share their write.
  *
  * Out of time: with a deadline (`remainingMs`), no send starts when less than the reserve is
  * left. The recipients not yet sent are handed back (their claims released) and the result says
@@ -58,10 +59,17 @@ export interface SendPool {
   slots: Limiter;
   /** Recipients between their claim and their `sent` record: twice the slots. */
   admission: Limiter;
+  /**
+   * Batches check and claim their recipients one at a time, in job order: the first batch of
+   * an invocation starts sending as soon as it can, and the next one gets ready while it sends.
+   */
+  preparing: Limiter;
+  /** Admitted recipients whose SES call has not answered yet: at 0, no `sent` record is on its way. */
+  unanswered: number;
 }
 
 export function sendPool(concurrency: number): SendPool {
-  return { slots: limiter(concurrency), admission: limiter(2 * concurrency) };
+  return { slots: limiter(concurrency), admission: limiter(2 * concurrency), preparing: limiter(1), unanswered: 0 };
 }
 
 /**
@@ -180,23 +188,36 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     return result;
   }
   const campaign = await deps.campaign(job);
-  await campaign.prepareBatch?.(job.recipients);
-  const allowed = deps.gate ? await deps.gate.allowed(job.recipients, job.kind) : undefined;
 
   // The first delivery of a batch finds no entries: claim them all in one go where the ledger
   // can. Whoever that did not claim takes the one-by-one path below, which tells taken-over,
   // in-flight and already-served apart.
-  let batchClaimed = new Set<string>();
   const batchClaimedAt = deps.clock.now();
-  if (deps.ledger.claimNew) {
-    const ids = job.recipients.filter((r) => !allowed || allowed.has(r.subscriberId)).map((r) => r.subscriberId);
+  const claimBatch = async (): Promise<Set<string>> => {
+    const ids = job.recipients.map((r) => r.subscriberId);
+    if (!deps.ledger.claimNew || ids.length === 0) return new Set();
     try {
-      if (ids.length > 0) batchClaimed = await deps.ledger.claimNew(c, ids, batchClaimedAt);
+      return await deps.ledger.claimNew(c, ids, batchClaimedAt);
     } catch (e) {
       // Whether or not it was written, the one-by-one claims find out.
       log('batch-claim-error', { campaignId: c, recipients: ids.length, error: (e as Error).message });
+      return new Set();
     }
-  }
+  };
+  // The readers' extras, the send-time check and the batch claim are independent: all three at
+  // once. Whoever the check turns away gives the batch's claim back before being recorded as
+  // suppressed, and when the extras or the check fail, the whole claim goes back, so a
+  // redelivery need not wait for its lease.
+  const { allowed, batchClaimed } = await pool.preparing(async () => {
+    const claiming = claimBatch();
+    try {
+      const [, allowed] = await Promise.all([campaign.prepareBatch?.(job.recipients), deps.gate?.allowed(job.recipients, job.kind)]);
+      return { allowed, batchClaimed: await claiming };
+    } catch (e) {
+      for (const id of await claiming) await deps.ledger.release(c, id, batchClaimedAt);
+      throw e;
+    }
+  }, priority);
 
   const claim = async (r: Recipient): Promise<Date | undefined> => {
     if (batchClaimed.has(r.subscriberId)) return batchClaimedAt;
@@ -225,8 +246,9 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     return undefined;
   };
 
-  const one = async (r: Recipient) => {
+  const one = async (r: Recipient, answered: () => void) => {
     if (allowed && !allowed.has(r.subscriberId)) {
+      if (batchClaimed.has(r.subscriberId)) await deps.ledger.release(c, r.subscriberId, batchClaimedAt);
       const recorded = deps.ledger.markSuppressed ? await deps.ledger.markSuppressed(c, r.subscriberId, deps.clock.now(), staleBefore()) : true;
       if (recorded) result.suppressed++;
       else result.skipped++;
@@ -309,19 +331,33 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     const { messageId } = sent;
     // The one window left: SES has the message but the ledger does not know yet. A crash here
     // leaves the claim, which is taken over once its lease runs out: a second copy.
-    await deps.ledger.markSent(c, r.subscriberId, messageId, deps.clock.now(), claimedAt);
+    const recorded = deps.ledger.markSent(c, r.subscriberId, messageId, deps.clock.now(), claimedAt);
+    answered();
+    await recorded;
     result.sent++;
     await campaign.afterSent?.(r, deps.clock.now());
   };
 
   const guarded = async (r: Recipient) => {
+    pool.unanswered++;
+    let done = false;
+    const answered = () => {
+      if (done) return;
+      done = true;
+      // Nobody of this invocation is before or in an SES call, so no `sent` record will come
+      // to share a write with those the ledger holds back: write them now, not after the
+      // linger (the end of an invocation, or every admission waiting on `sent` records).
+      if (--pool.unanswered === 0) deps.ledger.flush?.();
+    };
     try {
-      await one(r);
+      await one(r, answered);
     } catch (e) {
       // A store failing mid-way (or a crash injected there): whatever state the ledger holds,
       // a redelivery finds it and carries on from there.
       log('recipient-error', { campaignId: c, to: maskEmail(r.email), error: (e as Error).message });
       result.retry.push(r);
+    } finally {
+      answered();
     }
   };
 

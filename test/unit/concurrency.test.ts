@@ -127,6 +127,27 @@ describe('groupCommit', () => {
     }
   });
 
+  it('flush() writes what has gathered at once instead of after the linger, and does nothing when nothing waits', async () => {
+    jest.useFakeTimers();
+    try {
+      const writes: string[][] = [];
+      const commit = groupCommit<string>(async (items) => void writes.push(items), { maxBatch: 25, lingerMs: 10_000 });
+      commit.flush();
+      expect(writes).toEqual([]);
+      const both = Promise.all([commit('a'), commit('b')]);
+      jest.advanceTimersByTime(1);
+      expect(writes).toEqual([]);
+      commit.flush();
+      await both;
+      expect(writes).toEqual([['a', 'b']]);
+      // The linger's timer was cleared with it: no empty or repeated write later.
+      jest.advanceTimersByTime(20_000);
+      expect(writes).toEqual([['a', 'b']]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('a failed write (a store error) rejects exactly the calls it carried; later calls are written normally', async () => {
     let fail = true;
     const writes: number[][] = [];

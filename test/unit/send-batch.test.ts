@@ -24,6 +24,17 @@ const baseDeps = <L extends MemoryLedger>(mailer: RecordingMailer, ledger: L): S
   sleep: async () => undefined,
   random: () => 0.5,
 });
+/** SES that takes 2 ms a call, and counts the most calls it had in flight. */
+class SlowMailer extends RecordingMailer {
+  inFlight = 0;
+  mostInFlight = 0;
+  async sendRaw(input: { raw: Buffer; from: string; to: string }) {
+    this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
+    await new Promise((r) => setTimeout(r, 2));
+    this.inFlight--;
+    return super.sendRaw(input);
+  }
+}
 const counts = (sent: number, skipped: number, failed: number, retry: unknown[] = []) => ({ sent, skipped, failed, retry });
 
 // Every behaviour holds whether the ledger claims one recipient at a time or a whole batch at once.
@@ -179,17 +190,6 @@ describe.each([
 
 describe('sendBatch send slots', () => {
   /** A mailer whose calls take a few milliseconds, counting how many run at once. */
-  class SlowMailer extends RecordingMailer {
-    inFlight = 0;
-    mostInFlight = 0;
-    async sendRaw(input: { raw: Buffer; from: string; to: string }) {
-      this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
-      await new Promise((r) => setTimeout(r, 2));
-      this.inFlight--;
-      return super.sendRaw(input);
-    }
-  }
-
   it('frees the send slot once SES answers, but lets at most `concurrency` accepted messages wait for their ledger record', async () => {
     const mailer = new SlowMailer();
     const ledger = new MemoryLedger();
@@ -229,6 +229,32 @@ describe('sendBatch send slots', () => {
     expect(order).toEqual([...Array(12).fill('first'), ...Array(12).fill('second'), ...Array(12).fill('third')]);
   });
 
+  it('batches sharing a pool check and claim one at a time, in job order, so the first starts sending soonest', async () => {
+    const mailer = new SlowMailer();
+    const checks: string[] = [];
+    let checking = 0;
+    let mostChecking = 0;
+    const gate = {
+      allowed: async (recipients: { subscriberId: string }[]) => {
+        mostChecking = Math.max(mostChecking, ++checking);
+        await new Promise((r) => setTimeout(r, 5));
+        checks.push(recipients[0].subscriberId.split('-')[0]);
+        checking--;
+        return new Set(recipients.map((r) => r.subscriberId));
+      },
+    };
+    const d = { ...baseDeps(mailer, new BatchClaimingLedger()), concurrency: 2, pool: sendPool(2), gate };
+    const named = (name: string) => ({ ...job(3, name), recipients: job(3).recipients.map((r) => ({ subscriberId: `${name}-${r.subscriberId}`, email: `${name}-${r.email}` })) });
+    // The first batch is checking; then the third job of the invocation arrives before the second.
+    const first = sendBatch({ ...d, priority: 0 }, named('first'));
+    await new Promise((r) => setImmediate(r));
+    const third = sendBatch({ ...d, priority: 2 }, named('third'));
+    const second = sendBatch({ ...d, priority: 1 }, named('second'));
+    expect((await Promise.all([first, second, third])).map((r) => r.sent)).toEqual([3, 3, 3]);
+    expect(mostChecking).toBe(1);
+    expect(checks).toEqual(['first', 'second', 'third']);
+  });
+
   it('batches sharing a pool never hold more recipients between claim and `sent` record than twice its slots', async () => {
     const mailer = new SlowMailer();
     const ledger = new BatchClaimingLedger();
@@ -253,16 +279,61 @@ describe('sendBatch send slots', () => {
   });
 });
 
+describe('sendBatch with a ledger that holds `sent` records back', () => {
+  /** Holds every `sent` record until flush(), like a group commit with an endless linger. */
+  class HoldingLedger extends BatchClaimingLedger {
+    held: (() => void)[] = [];
+    flushes: number[] = [];
+    answered = 0;
+    override async markSent(...args: Parameters<MemoryLedger['markSent']>) {
+      await new Promise<void>((r) => this.held.push(r));
+      return super.markSent(...args);
+    }
+    flush() {
+      this.flushes.push(this.held.length);
+      for (const go of this.held.splice(0)) go();
+    }
+  }
+
+  it('asks the ledger to write them once no SES call of the pool is left unanswered, not before', async () => {
+    const mailer = new SlowMailer();
+    const ledger = new HoldingLedger();
+    const d = { ...baseDeps(mailer, ledger), concurrency: 2, pool: sendPool(2) };
+    // With a ledger that never wrote on its own, the batches would never finish.
+    const results = await Promise.all([sendBatch(d, job(3, 'c1')), sendBatch(d, job(3, 'c2'))]);
+    expect(results.map((r) => r.sent)).toEqual([3, 3]);
+    // Admissions (twice the slots) fill with records waiting to be written, so the pool runs
+    // dry and flushes every 4 answered sends, then the last 2: never a flush of nothing while
+    // sends were still out.
+    expect(ledger.flushes).toEqual([4, 2]);
+    expect((await ledger.list('c1')).concat(await ledger.list('c2')).every((r) => r.status === 'sent')).toBe(true);
+  });
+});
+
 describe('sendBatch with a batch-claiming ledger', () => {
   const deps = (mailer: RecordingMailer, ledger = new BatchClaimingLedger()) => baseDeps(mailer, ledger);
 
-  it('claims a fresh batch in one call, only the recipients the gate lets through, and no one-by-one claims', async () => {
+  it('claims a fresh batch in one call while the gate checks it; whoever the gate turns away gives the claim back and is recorded suppressed', async () => {
     const mailer = new RecordingMailer();
     const d = { ...deps(mailer), gate: { allowed: async () => new Set(['s0', 's1', 's3']) } };
     const single = jest.spyOn(d.ledger, 'claim');
+    const released = jest.spyOn(d.ledger, 'release');
     expect(await sendBatch(d, job(4))).toMatchObject({ ...counts(3, 0, 0), suppressed: 1 });
-    expect(d.ledger.batchCalls).toEqual([['s0', 's1', 's3']]);
+    expect(d.ledger.batchCalls).toEqual([['s0', 's1', 's2', 's3']]);
     expect(single).not.toHaveBeenCalled();
+    expect(released.mock.calls.map((c) => c[1])).toEqual(['s2']);
+    expect((await d.ledger.get('c1', 's2'))?.status).toBe('suppressed');
+    expect(mailer.sent.map((m) => m.to)).not.toContain('r2@example.com');
+  });
+
+  it('gives the whole batch claim back when the send-time check fails (a store error), so a redelivery can claim at once', async () => {
+    const mailer = new RecordingMailer();
+    const d = { ...deps(mailer), gate: { allowed: async () => Promise.reject(new Error('ProvisionedThroughputExceeded')) } };
+    await expect(sendBatch(d, job(3))).rejects.toThrow('ProvisionedThroughputExceeded');
+    expect(mailer.sent).toHaveLength(0);
+    expect(await d.ledger.list('c1')).toEqual([]);
+    // The redelivery claims and sends them all, none taken over from a lease.
+    expect(await sendBatch({ ...d, gate: undefined }, job(3))).toMatchObject({ ...counts(3, 0, 0), reclaimed: 0 });
   });
 
   it('sends the rest of a half-done batch once: entries that exist go the one-by-one way (skipped, taken over)', async () => {
