@@ -557,9 +557,10 @@ export class DynamoAlertCaps implements AlertCaps {
  * alerts waiting also has one item, `campaignId` = {@link PENDING_ALERTS_KEY}, whose `articles`
  * set names them: a digest batch reads those items for its 50 readers in one `BatchGetItem`
  * (absent for most). The entry and the set are written in one transaction. Once a digest has
- * shown them, the entries record which digest (`inDigest`) and the ids leave the set (DynamoDB
- * drops a set that becomes empty). No index lists waiting alerts: DynamoDB Local checks every
- * index of the table on every ledger write, sparse or not.
+ * shown them, the entries record which digest (`inDigest`) and the ids leave the set; an item
+ * whose set emptied is deleted, so the partition holds exactly the readers with alerts waiting
+ * and one item's `Query` tells whether anyone has any. No index lists waiting alerts: DynamoDB
+ * Local checks every index of the table on every ledger write, sparse or not.
  */
 export const PENDING_ALERTS_KEY = '#pending-alerts';
 
@@ -608,6 +609,21 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
     return out;
   }
 
+  /** One item of the waiting-alerts partition, if any: a reader whose set emptied has no item left. */
+  async anyDeferred(): Promise<boolean> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'campaignId = :p',
+        ExpressionAttributeValues: { ':p': PENDING_ALERTS_KEY },
+        ProjectionExpression: 'subscriberId',
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    return (out.Items?.length ?? 0) > 0;
+  }
+
   async alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     const keys = articleIds.flatMap((campaignId) => subscriberIds.map((subscriberId) => ({ campaignId, subscriberId })));
@@ -633,14 +649,25 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
     }
     // Last: a crash before this shows them once more in the next digest, never loses one.
     if (articleIds.length > 0) {
-      await this.db.send(
+      const key = { campaignId: PENDING_ALERTS_KEY, subscriberId };
+      const left = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { campaignId: PENDING_ALERTS_KEY, subscriberId },
+          Key: key,
           UpdateExpression: 'DELETE articles :a',
           ExpressionAttributeValues: { ':a': new Set(articleIds) },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      // An emptied set leaves the item: remove it, so the partition holds only readers with
+      // alerts waiting (anyDeferred). The condition keeps an alert deferred meanwhile.
+      if (!left.Attributes?.articles) {
+        try {
+          await this.db.send(new DeleteCommand({ TableName: this.table, Key: key, ConditionExpression: 'attribute_not_exists(articles)' }));
+        } catch (e) {
+          if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        }
+      }
     }
   }
 }

@@ -52,6 +52,11 @@ export interface ReaderAlertHistory {
   defer(articleId: string, subscriberId: string, at: Date): Promise<void>;
   /** Deferred alert ids per reader, oldest first. */
   deferred(subscriberIds: string[]): Promise<Map<string, string[]>>;
+  /**
+   * Whether any reader at all has alerts waiting (may say true when unsure, never false when
+   * one has): most of the time none has, and a digest then skips {@link deferred} for every batch.
+   */
+  anyDeferred(): Promise<boolean>;
   /** Which of `articleIds` each reader already got as an alert. */
   alerted(articleIds: string[], subscriberIds: string[]): Promise<Map<string, Set<string>>>;
   /** After a digest listed them: the deferred alerts are delivered through the digest. */

@@ -74,6 +74,10 @@ export async function prepareDigestCampaign(
   // their daily cap held back. Most readers have neither and take the prepared fast path.
   // Keyed by reader: batches of one campaign may run at the same time, on different readers.
   const personal = new Map<string, { alerted: Set<string>; missed: Article[] }>();
+  // Asked once a campaign (the sender keeps a prepared campaign for minutes): when no reader at
+  // all has alerts waiting, no batch reads the readers' sets. One deferred later waits for the
+  // reader's next digest, as one deferred just after this batch was sent would.
+  const anyWaiting = alerts ? await alerts.history.anyDeferred() : false;
 
   return {
     campaignId: issue.id,
@@ -84,7 +88,7 @@ export async function prepareDigestCampaign(
       for (const sid of ids) personal.delete(sid);
       const [alerted, deferred] = await Promise.all([
         breakingIds.length ? alerts.history.alerted(breakingIds, ids) : Promise.resolve(new Map<string, Set<string>>()),
-        alerts.history.deferred(ids),
+        anyWaiting ? alerts.history.deferred(ids) : Promise.resolve(new Map<string, string[]>()),
       ]);
       const missedIds = [...new Set([...deferred.values()].flat())];
       const missedArticles = new Map((missedIds.length ? await alerts.content.getArticles(missedIds) : []).map((a) => [a.id, a]));

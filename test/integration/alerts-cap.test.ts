@@ -13,6 +13,7 @@ import { systemClock } from '../../lambdas/adapters/system-clock';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 import { documentClient } from '../../lambdas/adapters/clients';
+import { PENDING_ALERTS_KEY } from '../../lambdas/adapters/dynamodb';
 
 const ALERT = readFileSync('content/eu-japan-security-brief/alerts/north-korea-icbm-test.md', 'utf8');
 const alertFile = (n: number) => ({
@@ -82,7 +83,7 @@ describe('daily alert cap', () => {
 });
 
 describe('waiting alerts, read per digest batch', () => {
-  it('finds the waiting alerts of a batch of 50 readers in one BatchGetItem (no index query a reader), a repeated hold-back counted once', async () => {
+  it('finds the waiting alerts of a batch of 50 readers in one BatchGetItem (no index query a reader), a repeated hold-back counted once, and tells whether anyone has any', async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`);
     const at = new Date();
     await p.history.defer('wait-a', ids[3], at);
@@ -103,5 +104,12 @@ describe('waiting alerts, read per digest batch', () => {
     expect(await p.ledger.get('wait-a', ids[3])).toMatchObject({ status: 'deferred', inDigest: 'digest-x' });
     await p.history.resolveDeferred(ids[3], ['wait-b'], 'digest-y', at);
     expect((await p.history.deferred([ids[3]])).size).toBe(0);
+    // A reader whose set emptied leaves no item behind: "anyone waiting?" turns false with the last.
+    expect(await p.ledger.get(PENDING_ALERTS_KEY, ids[3])).toBeUndefined();
+    expect(await p.history.anyDeferred()).toBe(true);
+    await p.history.resolveDeferred(ids[40], ['wait-a'], 'digest-y', at);
+    expect(await p.history.anyDeferred()).toBe(false);
+    await p.history.defer('wait-c', ids[7], at);
+    expect(await p.history.anyDeferred()).toBe(true);
   });
 });

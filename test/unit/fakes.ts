@@ -219,6 +219,9 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
     }
     return out;
   }
+  async anyDeferred() {
+    return [...(this.ledger.rows.values() as Iterable<Delivery & { waitingFor?: string }>)].some((row) => row.waitingFor);
+  }
   async alerted(articleIds: string[], subscriberIds: string[]) {
     const out = new Map<string, Set<string>>();
     for (const row of this.ledger.rows.values()) {
