@@ -56,7 +56,7 @@ export function groupCommit<T>(
   const waiting: { item: T; done: (e?: unknown) => void }[] = [];
   let writing = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = async () => {
+  const writeWaiting = async () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     writing = true;
@@ -78,13 +78,13 @@ export function groupCommit<T>(
     new Promise<void>((resolve, reject) => {
       waiting.push({ item, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (writing) return;
-      if (waiting.length >= maxBatch || lingerMs <= 0) void flush();
-      else timer ??= setTimeout(() => void flush(), lingerMs);
+      if (waiting.length >= maxBatch || lingerMs <= 0) void writeWaiting();
+      else timer ??= setTimeout(() => void writeWaiting(), lingerMs);
     });
   return Object.assign(add, {
     flush() {
       // During a write, what has gathered is written right after it anyway.
-      if (!writing && waiting.length > 0) void flush();
+      if (!writing && waiting.length > 0) void writeWaiting();
     },
   });
 }
