@@ -102,7 +102,7 @@ export async function prepareDigestCampaign(
       const reason = `You receive the ${issue.newsletter} weekly digest because ${r.email} is subscribed to it.`;
       const fields = { email: r.email, ...links, reason };
       const extra = personal.get(r.subscriberId);
-      const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.render(fields);
+      const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.renderSplit(fields);
       return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },
     async afterSent(r, now) {
@@ -130,7 +130,7 @@ export async function prepareAlertCampaign(article: Article, settings: SenderSet
       const links = readerLinks(settings, keys, r, now);
       const reason = `You receive ${newsletter} breaking alerts because ${r.email} asked for them.`;
       const matched = r.matchedTopics?.length ? r.matchedTopics : article.topics;
-      const { html, text } = alert.render({ email: r.email, ...links, reason, matchedTopics: topicList(matched) });
+      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason, matchedTopics: topicList(matched) });
       return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },
   };

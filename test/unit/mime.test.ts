@@ -9,7 +9,7 @@ import {
   type MessageSpec,
   type RecipientParts,
 } from '../../lambdas/core/mime';
-import { commonPrefixLength, PrefixCachedBase64 } from '../../lambdas/core/mime/base64';
+import { bodyText, commonPrefixLength, PrefixCachedBase64, type Body } from '../../lambdas/core/mime/base64';
 
 const spec: MessageSpec = {
   from: { name: 'EU–Japan Security Brief', address: 'brief@news.example.org' },
@@ -20,7 +20,9 @@ const spec: MessageSpec = {
 };
 
 const shared = '<p>EU–Japan: a first security pact · “quotes” &amp; more</p>\n'.repeat(400);
-const parts = (i: number): RecipientParts => ({
+/** Recipient parts with whole (string) bodies. */
+type WholeParts = RecipientParts & { html: string; text: string };
+const parts = (i: number): WholeParts => ({
   to: `reader${i}@example.com`,
   unsubscribeUrl: `https://briefing.example.org/unsubscribe?token=tok${i}`,
   html: `${shared}<a href="https://briefing.example.org/unsubscribe?token=tok${i}">Unsubscribe</a>\r\n`,
@@ -113,12 +115,27 @@ describe('prepared MIME messages', () => {
   });
 
   it('stays correct when bodies stop sharing their beginning (a different issue through the same builder)', async () => {
-    const other: RecipientParts = { ...parts(4), html: '<p>Something else entirely</p>', text: 'Other text' };
+    const other: WholeParts = { ...parts(4), html: '<p>Something else entirely</p>', text: 'Other text' };
     for (const r of [parts(1), parts(2), other, parts(5)]) {
       const raw = build(r);
       expect([partBody(raw, 'text/html'), partBody(raw, 'text/plain')]).toEqual([r.html, r.text]);
       const mail = await simpleParser(raw);
       expect([mail.html, mail.text]).toEqual([lf(r.html), lf(r.text)]);
+    }
+  });
+
+  it('writes a split body (shared beginning + rest) byte for byte as the same body given whole, mixed with whole bodies', async () => {
+    const fresh = await prepareMessage(spec);
+    const split = (r: WholeParts): RecipientParts => ({
+      ...r,
+      html: { shared, rest: r.html.slice(shared.length) },
+      text: { shared: 'EU–Japan Security Brief\r\n', rest: r.text.slice('EU–Japan Security Brief\r\n'.length) },
+    });
+    for (const r of [parts(1), parts(2), parts(3), parts(4)]) {
+      const given = r.to.endsWith('3@example.com') ? r : split(r); // one whole body among the split ones
+      const raw = fresh(given);
+      expect([partBody(raw, 'text/html'), partBody(raw, 'text/plain')]).toEqual([r.html, r.text]);
+      expect((await simpleParser(raw)).html).toBe(lf(r.html));
     }
   });
 });
@@ -165,6 +182,8 @@ describe('refused input: nothing is built', () => {
     ['a mailto: unsubscribe link', { unsubscribeUrl: 'mailto:unsubscribe@example.org' }, InvalidHeaderValueError],
     ['an unsubscribe URL with a space', { unsubscribeUrl: 'https://example.org/u?t=a b' }, InvalidHeaderValueError],
     ['an unsubscribe URL with >', { unsubscribeUrl: 'https://example.org/u?t=a>b' }, InvalidHeaderValueError],
+    ['a split HTML body whose rest is not text', { html: { shared: '<p>a</p>', rest: undefined as unknown as string } }, InvalidHeaderValueError],
+    ['a body that is neither text nor a split body', { text: 42 as unknown as string }, InvalidHeaderValueError],
   ])('the per-recipient builder throws for %s', (_name, over, error) => {
     let out: Buffer | undefined;
     expect(() => {
@@ -222,6 +241,34 @@ describe('base64 bodies', () => {
         if (i === 1) expect(cache.sharedLength).toBeGreaterThan(7000);
       });
     }
+  });
+
+  it('encodes split bodies exactly as the joined text, reusing a shared part it has seen and replacing one it has not', () => {
+    const shared = 'EU–Japan: a shared beginning · 日本 '.repeat(300);
+    const other = 'Another issue altogether, shared by its own readers. '.repeat(100);
+    const cache = new PrefixCachedBase64();
+    const bodies: Body[] = [
+      { shared, rest: 'tail one' },
+      { shared, rest: '' },
+      `${shared}a whole body that starts with the shared part`,
+      { shared, rest: `tail two 😀 ${'x'.repeat(300)}` },
+      { shared: other, rest: 'its tail' },
+      { shared: other, rest: 'its second tail' },
+      'a short whole body',
+      { shared: 'tiny', rest: ' shared part under a line' },
+    ];
+    bodies.forEach((b, i) => {
+      expect(Buffer.concat(cache.encode(b)).toString('latin1')).toBe(reference(bodyText(b)));
+      if (i === 1) expect(cache.sharedLength).toBe(shared.length);
+      if (i === 5) expect(cache.sharedLength).toBe(other.length);
+    });
+  });
+
+  it('does not split a surrogate pair cut between the shared part and the rest', () => {
+    const cache = new PrefixCachedBase64();
+    const shared = `${'a'.repeat(57 * 20)}\ud83d`;
+    const b: Body = { shared, rest: '\ude00 and on' };
+    expect(Buffer.concat(cache.encode(b)).toString('latin1')).toBe(reference(`${'a'.repeat(57 * 20)}😀 and on`));
   });
 
   it('handles a body that is exactly the cached beginning (nothing left to encode per message)', () => {

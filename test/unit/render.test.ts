@@ -120,6 +120,17 @@ describe('prepared digest rendering', () => {
     for (const r of [recipient(1), awkward]) expect(digest.render(r)).toEqual(renderDigest(vm, r));
   });
 
+  it('splits each body after the beginning every recipient shares: the same string for all, and shared + rest is the whole body', () => {
+    const a = digest.renderSplit(recipient(1));
+    const b = digest.renderSplit(recipient(2));
+    for (const part of ['html', 'text'] as const) {
+      expect(a[part].shared).toBe(b[part].shared);
+      expect(a[part].shared.length).toBeGreaterThan(100);
+      expect(a[part].shared + a[part].rest).toBe(digest.render(recipient(1))[part]);
+      expect(b[part].rest).not.toBe(a[part].rest);
+    }
+  });
+
   it("puts each recipient's own links in the footer, escaped in the HTML and whole in the text", () => {
     const r = recipient(7, { unsubscribeUrl: 'https://briefing.example.org/unsubscribe?token=t7&x=1' });
     const { html, text } = digest.render(r);

@@ -6,7 +6,30 @@
  * almost all of its text (only the footer's recipient links differ), so
  * {@link PrefixCachedBase64} encodes the shared beginning once and then, per message, only
  * checks that the body still starts with it and encodes the rest.
+ *
+ * A prepared renderer knows where that shared beginning ends, so it can hand the body over
+ * already split ({@link SplitBody}): then the check is one comparison of the same string
+ * object, instead of joining the whole body into one string and comparing it character by
+ * character (measured: about a fifth of a digest's per-recipient render and MIME time).
  */
+
+/**
+ * A body given in two parts: `shared`, the beginning that every message of the campaign
+ * starts with (the prepared renderer passes the same string object each time), and `rest`,
+ * this message's remainder. The message body is `shared + rest`.
+ */
+export interface SplitBody {
+  shared: string;
+  rest: string;
+}
+
+/** A message body, whole or split after its shared beginning. */
+export type Body = string | SplitBody;
+
+/** The whole text of a body. */
+export function bodyText(body: Body): string {
+  return typeof body === 'string' ? body : body.shared + body.rest;
+}
 
 /** Input bytes per 76-character base64 line. */
 const LINE_BYTES = 57;
@@ -35,9 +58,10 @@ export function commonPrefixLength(a: string, b: string): number {
     if (a.slice(0, mid) === b.slice(0, mid)) lo = mid;
     else hi = mid - 1;
   }
-  const last = lo > 0 ? a.charCodeAt(lo - 1) : 0;
-  return last >= 0xd800 && last <= 0xdbff ? lo - 1 : lo;
+  return lo > 0 && isHighSurrogate(a.charCodeAt(lo - 1)) ? lo - 1 : lo;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /** Below this many shared bytes caching is not worth its bookkeeping. */
 const MIN_SHARED_BYTES = 16 * LINE_BYTES;
@@ -49,9 +73,10 @@ const MAX_MISSES = 8;
  * share. The result is always exactly `base64Lines(body)`, as pieces to write one after the
  * other: `[cachedLines, tail]`.
  *
- * The shared beginning only ever shrinks: a body that does not start with it makes the cache
- * shrink to what that body and the cached text have in common (one full encode); after
- * {@link MAX_MISSES} such misses, caching is abandoned for plain encoding.
+ * For whole bodies the shared beginning only ever shrinks: a body that does not start with it
+ * makes the cache shrink to what that body and the cached text have in common (one full
+ * encode). A split body whose shared part is not the cached one replaces the cache with it.
+ * After {@link MAX_MISSES} such misses, caching is abandoned for plain encoding.
  */
 export class PrefixCachedBase64 {
   /** The shared beginning, as text. */
@@ -69,7 +94,8 @@ export class PrefixCachedBase64 {
     return this.prefix.length;
   }
 
-  encode(body: string): Buffer[] {
+  encode(body: Body): Buffer[] {
+    if (typeof body !== 'string') return this.encodeSplit(body);
     // `slice(...) ===` rather than startsWith: V8 compares two flat strings with memcmp,
     // while startsWith measured up to 40 times slower on a 40 KB body.
     if (this.prefix && body.slice(0, this.prefix.length) === this.prefix) return this.withPrefix(body);
@@ -84,6 +110,23 @@ export class PrefixCachedBase64 {
       this.previous = body;
     }
     return [Buffer.from(base64Lines(body), 'latin1')];
+  }
+
+  /**
+   * A split body: when its shared beginning is the cached one (the same string object, so
+   * `===` answers at once), only `rest` is encoded; a new shared beginning replaces the cache
+   * (it counts as a miss, as for whole bodies).
+   */
+  private encodeSplit(body: SplitBody): Buffer[] {
+    if (this.prefix && body.shared === this.prefix) return this.encodeRest(body.rest);
+    // Encoding the parts apart would break a surrogate pair cut between them.
+    if (isHighSurrogate(body.shared.charCodeAt(body.shared.length - 1))) return this.encode(body.shared + body.rest);
+    if (this.misses < MAX_MISSES) {
+      if (this.prefix) this.misses++;
+      this.setPrefix(body.shared);
+      if (this.prefix) return this.encodeRest(body.rest);
+    }
+    return [Buffer.from(base64Lines(body.shared + body.rest), 'latin1')];
   }
 
   private setPrefix(prefix: string): void {
@@ -104,7 +147,12 @@ export class PrefixCachedBase64 {
   }
 
   private withPrefix(body: string): Buffer[] {
-    const rest = Buffer.from(body.slice(this.prefix.length), 'utf8');
+    return this.encodeRest(body.slice(this.prefix.length));
+  }
+
+  /** The cached lines, then `text` (what follows the cached beginning) with the carried bytes. */
+  private encodeRest(text: string): Buffer[] {
+    const rest = Buffer.from(text, 'utf8');
     const tail = this.carry.length ? Buffer.concat([this.carry, rest]) : rest;
     // The cached lines end with CRLF; with nothing after them that CRLF must go.
     if (tail.length === 0) return [this.lines.subarray(0, this.lines.length - 2)];

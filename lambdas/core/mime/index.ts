@@ -31,9 +31,9 @@ import {
   assertNoControl,
   InvalidHeaderValueError,
 } from './validate';
-import { PrefixCachedBase64 } from './base64';
+import { bodyText, PrefixCachedBase64, type Body, type SplitBody } from './base64';
 
-export { base64Lines } from './base64';
+export { base64Lines, type Body, type SplitBody } from './base64';
 export { HeaderInjectionError, InvalidHeaderValueError, MessageInputError } from './validate';
 
 /** What stays the same for every message of a campaign. */
@@ -60,8 +60,9 @@ export interface RecipientParts {
   to: string;
   /** RFC 8058 one-click unsubscribe URL (https or http, no mailto). */
   unsubscribeUrl: string;
-  html: string;
-  text: string;
+  /** The bodies, whole or split after the beginning every message of the campaign shares. */
+  html: Body;
+  text: Body;
 }
 
 /** Builds one recipient's raw message. Throws a {@link MessageInputError} for bad input. */
@@ -133,10 +134,13 @@ export async function composeMessage(spec: MessageSpec, r: RecipientParts): Prom
     messageId: `<${randomUUID()}@${senderDomain(spec.from.address)}>`,
     date: (spec.now ?? (() => new Date()))(),
     headers: campaignHeaders(spec, r.unsubscribeUrl),
-    text: r.text,
-    html: r.html,
+    text: bodyText(r.text),
+    html: bodyText(r.html),
   });
 }
+
+const isBody = (b: unknown): b is Body =>
+  typeof b === 'string' || (typeof b === 'object' && b !== null && typeof (b as SplitBody).shared === 'string' && typeof (b as SplitBody).rest === 'string');
 
 /** Slot names, in no particular order; their order in the skeleton is found by searching. */
 type SlotName = 'to' | 'unsubscribeUrl' | 'messageId' | 'date' | 'text' | 'html';
@@ -219,7 +223,7 @@ export async function prepareMessage(spec: MessageSpec): Promise<MessageBuilder>
   return (r: RecipientParts): Buffer => {
     assertAddress('to', r.to);
     assertHttpUrl('unsubscribeUrl', r.unsubscribeUrl);
-    if (typeof r.html !== 'string' || typeof r.text !== 'string') throw new InvalidHeaderValueError('body', 'html and text must be strings');
+    if (!isBody(r.html) || !isBody(r.text)) throw new InvalidHeaderValueError('body', 'html and text must be strings (or split bodies of two strings)');
     const ascii = (s: string) => [Buffer.from(s, 'latin1')];
     const values: Record<SlotName, Buffer[]> = {
       to: ascii(r.to),

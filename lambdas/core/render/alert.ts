@@ -8,6 +8,7 @@ import type { Article } from '../model';
 import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import { formatLongDate, oneLine, topicLabel } from './text';
+import type { SplitBody } from '../mime/base64';
 
 const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason', 'matchedTopics'] as const;
 type AlertField = (typeof FIELDS)[number];
@@ -66,6 +67,8 @@ export interface PreparedAlert {
   subject: string;
   preheader: string;
   render(r: AlertRecipient): { html: string; text: string };
+  /** The same, each part split after the beginning every recipient shares (what the sender hands the MIME builder). */
+  renderSplit(r: AlertRecipient): { html: SplitBody; text: SplitBody };
 }
 
 export function renderAlert(view: AlertViewModel, r: AlertRecipient): { html: string; text: string } {
@@ -75,5 +78,5 @@ export function renderAlert(view: AlertViewModel, r: AlertRecipient): { html: st
 export function prepareAlert(article: Article, newsletter: string): PreparedAlert {
   const view = alertViewModel(article, newsletter);
   const prepared = prepareTemplates(pair, view);
-  return { subject: view.subject, preheader: view.preheader, render: prepared.render };
+  return { subject: view.subject, preheader: view.preheader, render: prepared.render, renderSplit: prepared.renderSplit };
 }

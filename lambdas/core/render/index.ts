@@ -16,6 +16,7 @@ import compiled from '../../../templates/compiled/templates.json';
 import type { Article, Issue } from '../model';
 import { CRLF, formatLongDate, oneLine, topicLabel, wrapText } from './text';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
+import type { SplitBody } from '../mime/base64';
 
 export { formatLongDate, topicLabel, wrapText } from './text';
 
@@ -66,6 +67,8 @@ export interface PreparedDigest {
   view: DigestViewModel;
   /** Render both parts for one recipient. Throws if a recipient field is missing. */
   render(r: DigestRecipient): { html: string; text: string };
+  /** The same, each part split after the beginning every recipient shares (what the sender hands the MIME builder). */
+  renderSplit(r: DigestRecipient): { html: SplitBody; text: SplitBody };
 }
 
 /** The subject line of a digest issue: `EU–Japan Security Brief · No. 1: <title>`. */
@@ -200,5 +203,6 @@ export function prepareDigest(issue: Issue, articles: Article[]): PreparedDigest
     preheader: view.preheader,
     view,
     render: (r) => prepared.render(r as unknown as RecipientFields<RecipientField>),
+    renderSplit: (r) => prepared.renderSplit(r as unknown as RecipientFields<RecipientField>),
   };
 }

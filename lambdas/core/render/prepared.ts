@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Handlebars from 'handlebars';
+import type { SplitBody } from '../mime/base64';
 import { wrapText } from './text';
 
 export type RecipientFields<F extends string> = Record<F, string>;
@@ -20,6 +21,12 @@ export type RecipientFields<F extends string> = Record<F, string>;
 /** A template pair ready to be filled for any number of recipients. */
 export interface PreparedTemplates<F extends string> {
   render(r: RecipientFields<F>): { html: string; text: string };
+  /**
+   * The same bodies, each split after the text that comes before the first recipient field:
+   * that beginning is the same string object for every recipient, so the MIME builder
+   * encodes it once per campaign (see mime/base64).
+   */
+  renderSplit(r: RecipientFields<F>): { html: SplitBody; text: SplitBody };
 }
 
 export interface TemplatePair<F extends string> {
@@ -58,11 +65,13 @@ function fillPlan<F extends string>(rendered: string, markerPattern: RegExp, tag
   return { statics, fields };
 }
 
-function fill<F extends string>(plan: FillPlan<F>, values: RecipientFields<F>): string {
-  let out = plan.statics[0];
-  for (let i = 0; i < plan.fields.length; i++) out += values[plan.fields[i]] + plan.statics[i + 1];
-  return out;
+function fill<F extends string>(plan: FillPlan<F>, values: RecipientFields<F>): SplitBody {
+  let rest = '';
+  for (let i = 0; i < plan.fields.length; i++) rest += values[plan.fields[i]] + plan.statics[i + 1];
+  return { shared: plan.statics[0], rest };
 }
+
+const joined = (b: SplitBody) => b.shared + b.rest;
 
 /** Refuse a recipient whose fields are missing or empty: a mail without them must not go out. */
 export function checkRecipient<F extends string>(name: string, fields: readonly F[], r: RecipientFields<F>): void {
@@ -97,11 +106,15 @@ export function prepareTemplates<F extends string>(pair: TemplatePair<F>, view: 
   const textPlan = fillPlan<F>(pair.text({ ...view, recipient: markers }), pattern, tag);
   const esc = Handlebars.escapeExpression;
 
-  const render = (r: RecipientFields<F>) => {
+  const renderSplit = (r: RecipientFields<F>) => {
     checkRecipient(pair.name, pair.fields, r);
     const escaped = {} as RecipientFields<F>;
     for (const f of pair.fields) escaped[f] = esc(r[f]);
     return { html: fill(htmlPlan, escaped), text: fill(textPlan, forText(pair, r)) };
+  };
+  const render = (r: RecipientFields<F>) => {
+    const { html, text } = renderSplit(r);
+    return { html: joined(html), text: joined(text) };
   };
 
   const fast = render(pair.probe);
@@ -109,5 +122,5 @@ export function prepareTemplates<F extends string>(pair: TemplatePair<F>, view: 
   if (fast.html !== full.html || fast.text !== full.text) {
     throw new Error(`${pair.name}: the templates use a recipient field in a way the prepared renderer cannot fill (only plain {{recipient.x}} is supported)`);
   }
-  return { render };
+  return { render, renderSplit };
 }
