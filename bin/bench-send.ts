@@ -441,7 +441,8 @@ async function sendRate(): Promise<void> {
  * `heapUsed` between collections says when V8 chose to collect, not what the send keeps; the
  * heap right after a forced collection is what is really held (live memory).
  */
-function forceGc(): () => void {
+/** `gc()` without starting Node with --expose-gc. */
+export function forceGc(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 }
