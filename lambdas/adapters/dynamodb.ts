@@ -602,10 +602,15 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
   async deferred(subscriberIds: string[]): Promise<Map<string, string[]>> {
     const keys = [...new Set(subscriberIds)].map((subscriberId) => ({ campaignId: PENDING_ALERTS_KEY, subscriberId }));
     const out = new Map<string, string[]>();
+    const emptied: string[] = [];
     for (const item of await batchGetAll(this.db, this.table, keys, { ConsistentRead: true, ProjectionExpression: 'subscriberId, articles' })) {
       const ids = [...((item.articles as Set<string> | undefined) ?? [])].sort();
       if (ids.length) out.set(item.subscriberId as string, ids);
+      else emptied.push(item.subscriberId as string);
     }
+    // Items an earlier version left with an emptied set would keep anyDeferred() answering yes
+    // for ever; the first digest batch that meets one removes it.
+    for (const subscriberId of emptied) await this.deleteIfEmpty(subscriberId);
     return out;
   }
 
@@ -660,14 +665,19 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
         }),
       );
       // An emptied set leaves the item: remove it, so the partition holds only readers with
-      // alerts waiting (anyDeferred). The condition keeps an alert deferred meanwhile.
-      if (!left.Attributes?.articles) {
-        try {
-          await this.db.send(new DeleteCommand({ TableName: this.table, Key: key, ConditionExpression: 'attribute_not_exists(articles)' }));
-        } catch (e) {
-          if (!(e instanceof ConditionalCheckFailedException)) throw e;
-        }
-      }
+      // alerts waiting (anyDeferred).
+      if (!left.Attributes?.articles) await this.deleteIfEmpty(subscriberId);
+    }
+  }
+
+  /** Delete a reader's waiting-alerts item whose set is empty; the condition keeps an alert deferred meanwhile. */
+  private async deleteIfEmpty(subscriberId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: { campaignId: PENDING_ALERTS_KEY, subscriberId }, ConditionExpression: 'attribute_not_exists(articles)' }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
   }
 }

@@ -12,6 +12,7 @@ import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambdas/adapters/clients';
 import { PENDING_ALERTS_KEY } from '../../lambdas/adapters/dynamodb';
 
@@ -111,5 +112,16 @@ describe('waiting alerts, read per digest batch', () => {
     expect(await p.history.anyDeferred()).toBe(false);
     await p.history.defer('wait-c', ids[7], at);
     expect(await p.history.anyDeferred()).toBe(true);
+    await p.history.resolveDeferred(ids[7], ['wait-c'], 'digest-z', at);
+  });
+
+  it('removes a waiting-alerts item an earlier version left with an emptied set (bad input: no articles attribute) when a digest batch reads it, so "anyone waiting?" turns false', async () => {
+    const legacy = '00000000-0000-4000-9000-900000000001';
+    const db = documentClient();
+    await db.send(new PutCommand({ TableName: p.tables.names.deliveries, Item: { campaignId: PENDING_ALERTS_KEY, subscriberId: legacy, updatedAt: new Date().toISOString() } }));
+    expect(await p.history.anyDeferred()).toBe(true);
+    expect((await p.history.deferred([legacy, '00000000-0000-4000-9000-900000000002'])).size).toBe(0);
+    expect(await p.ledger.get(PENDING_ALERTS_KEY, legacy)).toBeUndefined();
+    expect(await p.history.anyDeferred()).toBe(false);
   });
 });
