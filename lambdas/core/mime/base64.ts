@@ -73,10 +73,10 @@ const MAX_MISSES = 8;
  * share. The result is always exactly `base64Lines(body)`, as pieces to write one after the
  * other: `[cachedLines, tail]`.
  *
- * For whole bodies the shared beginning only ever shrinks: a body that does not start with it
- * makes the cache shrink to what that body and the cached text have in common (one full
- * encode). A split body whose shared part is not the cached one replaces the cache with it.
- * After {@link MAX_MISSES} such misses, caching is abandoned for plain encoding.
+ * The shared beginning only ever shrinks: a body that does not start with it makes the cache
+ * shrink to what that body and the cached text have in common (one full encode); after
+ * {@link MAX_MISSES} such misses, caching is abandoned for plain encoding. A split body seeds
+ * an empty cache with its shared part.
  */
 export class PrefixCachedBase64 {
   /** The shared beginning, as text. */
@@ -113,20 +113,24 @@ export class PrefixCachedBase64 {
   }
 
   /**
-   * A split body: when its shared beginning is the cached one (the same string object, so
-   * `===` answers at once), only `rest` is encoded; a new shared beginning replaces the cache
-   * (it counts as a miss, as for whole bodies).
+   * A split body. When its shared beginning is the cached one (the same string object, so
+   * `===` answers at once), only `rest` is encoded. With nothing cached yet, the shared
+   * beginning becomes the cache. Anything else (a cache that whole bodies shrank, or another
+   * campaign's text) takes the whole-body rules, so the cache still only ever shrinks and a
+   * campaign that mixes split bodies with whole ones (a personal digest) cannot make it swing
+   * back and forth until it gives up.
    */
-  private encodeSplit(body: SplitBody): Buffer[] {
-    if (this.prefix && body.shared === this.prefix) return this.encodeRest(body.rest);
-    // Encoding the parts apart would break a surrogate pair cut between them.
-    if (isHighSurrogate(body.shared.charCodeAt(body.shared.length - 1))) return this.encode(body.shared + body.rest);
-    if (this.misses < MAX_MISSES) {
-      if (this.prefix) this.misses++;
-      this.setPrefix(body.shared);
-      if (this.prefix) return this.encodeRest(body.rest);
+  private encodeSplit({ shared, rest }: SplitBody): Buffer[] {
+    if (this.prefix && shared === this.prefix) return this.encodeRest(rest);
+    if (this.prefix && shared.length >= this.prefix.length && shared.slice(0, this.prefix.length) === this.prefix) {
+      return this.encodeRest(shared.slice(this.prefix.length) + rest);
     }
-    return [Buffer.from(base64Lines(body.shared + body.rest), 'latin1')];
+    // Encoding the parts apart would break a surrogate pair cut between them.
+    if (!this.prefix && this.previous === undefined && this.misses === 0 && !isHighSurrogate(shared.charCodeAt(shared.length - 1))) {
+      this.setPrefix(shared);
+      if (this.prefix) return this.encodeRest(rest);
+    }
+    return this.encode(shared + rest);
   }
 
   private setPrefix(prefix: string): void {
