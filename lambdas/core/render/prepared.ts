@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Handlebars from 'handlebars';
-import type { SplitBody } from '../mime/base64';
+import { bodyText, type SplitBody } from '../mime/base64';
 import { wrapText } from './text';
 
 export type RecipientFields<F extends string> = Record<F, string>;
@@ -71,8 +71,6 @@ function fill<F extends string>(plan: FillPlan<F>, values: RecipientFields<F>): 
   return { shared: plan.statics[0], rest };
 }
 
-const joined = (b: SplitBody) => b.shared + b.rest;
-
 /** Refuse a recipient whose fields are missing or empty: a mail without them must not go out. */
 export function checkRecipient<F extends string>(name: string, fields: readonly F[], r: RecipientFields<F>): void {
   for (const key of fields) {
@@ -114,7 +112,7 @@ export function prepareTemplates<F extends string>(pair: TemplatePair<F>, view: 
   };
   const render = (r: RecipientFields<F>) => {
     const { html, text } = renderSplit(r);
-    return { html: joined(html), text: joined(text) };
+    return { html: bodyText(html), text: bodyText(text) };
   };
 
   const fast = render(pair.probe);
