@@ -24,12 +24,16 @@ export interface TemplateJson {
 /**
  * The property by which other resources may name a resource of each type. A scoped name is
  * unique only within its parent (a route key within its API), so it counts only for
- * resources that have the same value in the scope property.
+ * resources that have the same value in the scope property. `referrers`, when given, limits
+ * which resource types can mean the resource by that string: a custom domain's name is also
+ * the name on its certificate and the host in URLs handed to functions, and neither of those
+ * needs the API Gateway domain to exist first (ordering them after it would even be a cycle:
+ * the API's own function carries its public URL).
  */
-export const NAME_PROPERTIES: Readonly<Record<string, { property: string; scope?: string }>> = {
+export const NAME_PROPERTIES: Readonly<Record<string, { property: string; scope?: string; referrers?: RegExp }>> = {
   'AWS::ApiGatewayV2::Route': { property: 'RouteKey', scope: 'ApiId' },
   'AWS::ApiGatewayV2::Stage': { property: 'StageName', scope: 'ApiId' },
-  'AWS::ApiGatewayV2::DomainName': { property: 'DomainName' },
+  'AWS::ApiGatewayV2::DomainName': { property: 'DomainName', referrers: /^AWS::ApiGatewayV2::/ },
   'AWS::SES::ConfigurationSet': { property: 'Name' },
   'AWS::SES::EmailIdentity': { property: 'EmailIdentity' },
   'AWS::SecretsManager::Secret': { property: 'Name' },
@@ -154,7 +158,9 @@ export function unorderedReferences(template: TemplateJson): UnorderedReference[
       for (const { text, at } of strings(value, key)) {
         for (const target of named) {
           if (target.id === from || !names(text, target.name)) continue;
-          const scopeRule = NAME_PROPERTIES[resources[target.id].Type].scope;
+          const rule = NAME_PROPERTIES[resources[target.id].Type];
+          if (rule.referrers && !rule.referrers.test(r.Type)) continue;
+          const scopeRule = rule.scope;
           if (scopeRule && JSON.stringify(r.Properties?.[scopeRule]) !== target.scope) continue;
           if (!ordered(from, target.id)) found.push({ from, to: target.id, at, name: target.name });
         }
