@@ -231,7 +231,7 @@ function crossProblems(c: Record<string, unknown>): string[] {
   if (isPlaceholderDomain(domain) && !c.allowPlaceholderSender) {
     problems.push(
       `senderEmail ${senderEmail} uses ${domain}, a domain reserved for examples (RFC 2606/6761): SES can never verify it ` +
-        `and mail from it cannot be delivered. Set your own with -c senderEmail=newsletter@news.yourdomain.com ` +
+        `and mail from it cannot be delivered. Set your own with -c senderEmail=newsletter@<your domain> ` +
         `(tests and CI synthesize with -c allowPlaceholderSender=true).`,
     );
   }
