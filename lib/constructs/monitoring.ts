@@ -157,8 +157,10 @@ export class Monitoring extends Construct {
     });
     alarmOnAny('SendingPaused', 'Sending is paused (by an operator, the circuit breaker or the reputation brake): queued mail waits.', custom(METRIC.sendingPaused, cloudwatch.Stats.MAXIMUM));
 
-    // Account-wide reputation, as SES publishes it (namespace AWS/SES, no dimensions). SES
-    // updates it over hours, so a 15-minute maximum is soon enough.
+    // Account-wide reputation, as SES publishes it (namespace AWS/SES, no dimensions): SES
+    // reviews and pauses the account, not a configuration set. (With reputation metrics on,
+    // the configuration set's own rates are published too, under `ses:configuration-set`.)
+    // SES updates the rates over hours, so a 15-minute maximum is soon enough.
     const reputation = (metricName: string) =>
       new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) });
     const bounceRate = reputation('Reputation.BounceRate');

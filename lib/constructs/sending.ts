@@ -145,9 +145,9 @@ export class Sending extends Construct {
     } else {
       this.identity = this.createdIdentity = new ses.EmailIdentity(this, 'Identity', {
         // A domain identity with Easy DKIM: DKIM aligned with the From domain, as Gmail and
-        // Yahoo require of bulk senders. 2048-bit keys: 1024 is the floor some receivers
-        // already treat as weak. The DNS records are written to the hosted zone or listed in
-        // the stack's outputs.
+        // Yahoo require of bulk senders. 2048-bit keys are asked for explicitly rather than left
+        // to SES's default. The DNS records are written to the hosted zone or listed in the
+        // stack's outputs.
         identity: ses.Identity.domain(domain),
         dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
         dkimSigning: true,
@@ -166,6 +166,8 @@ export class Sending extends Construct {
     // deploy with `-c tokenSecretName=<TokenSecretName output>` to import it. A deployment
     // that forgets to fails with "already exists" on this name, instead of silently minting
     // new keys (which a generated name would do, leaving the old secret orphaned).
+    // Giving the name to a stack deployed before it had one replaces that stack's secret: keep
+    // the old value (copy it into the new secret) if links signed with it are still in inboxes.
     if (props.tokenSecretName) {
       this.tokenSecretName = props.tokenSecretName;
       this.tokenSecret = secretsmanager.Secret.fromSecretNameV2(this, 'TokenSecret', props.tokenSecretName);
