@@ -1,8 +1,11 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import type { BriefingConfig } from './config';
 import { Alerts } from './constructs/alerts';
 import { Api } from './constructs/api';
+import { ApiDomain } from './constructs/api-domain';
+import { type DnsRecord, DnsRecords } from './constructs/dns-records';
 import type { BriefingFunction } from './constructs/briefing-function';
 import { Monitoring } from './constructs/monitoring';
 import { Scheduling } from './constructs/scheduling';
@@ -25,6 +28,12 @@ export class BriefingStack extends Stack {
   readonly api: Api;
   readonly monitoring: Monitoring;
   readonly sesEvents: SesEvents;
+  /** The API's custom domain, when `apiDomainName` is set. */
+  readonly apiDomain?: ApiDomain;
+  /** The sending domain's DNS records (and the API domain's CNAME when no zone holds it). */
+  readonly dns: DnsRecords;
+  /** The base of the links in mail. */
+  readonly publicBaseUrl: string;
 
   constructor(scope: Construct, id: string, props: BriefingStackProps) {
     const { config } = props;
@@ -32,11 +41,20 @@ export class BriefingStack extends Stack {
 
     this.storage = new Storage(this, 'Storage');
 
+    // Imported by its attributes, never looked up: `cdk synth` runs offline, without credentials.
+    const zone =
+      config.hostedZoneId && config.hostedZoneName
+        ? route53.PublicHostedZone.fromHostedZoneAttributes(this, 'HostedZone', { hostedZoneId: config.hostedZoneId, zoneName: config.hostedZoneName })
+        : undefined;
+
     this.sending = new Sending(this, 'Sending', {
       contentTable: this.storage.content,
       deliveriesTable: this.storage.deliveries,
       senderEmail: config.senderEmail,
       senderName: config.senderName,
+      mailFromDomain: config.mailFromDomain,
+      existingIdentity: config.existingIdentity,
+      tokenSecretName: config.tokenSecretName,
       maxConcurrency: config.senderConcurrency,
       subscribersTable: this.storage.subscribers,
     });
@@ -65,11 +83,24 @@ export class BriefingStack extends Stack {
       .filter(Boolean);
     this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers, corsOrigins });
     this.sending.grantTokenSecret(this.api.handler.fn);
-    // Links in mail point at the public URL when there is one (a custom domain), else at the API itself.
-    this.sending.setPublicBaseUrl(config.publicBaseUrl ?? this.api.url);
+    if (config.apiDomainName) {
+      this.apiDomain = new ApiDomain(this, 'ApiDomain', {
+        httpApi: this.api.httpApi,
+        stage: this.api.stage,
+        domainName: config.apiDomainName,
+        certificateArn: config.certificateArn,
+        zone,
+      });
+    }
+    // Links in mail point at the public URL: one given as such (e.g. a CDN in front), else the
+    // API's custom domain, else the API itself.
+    this.publicBaseUrl = config.publicBaseUrl ?? this.apiDomain?.url ?? this.api.url;
+    this.sending.setPublicBaseUrl(this.publicBaseUrl);
     // The API sends the confirmation and welcome messages itself.
     this.sending.grantSendMail(this.api.handler.fn);
-    this.api.setMailSettings({ senderEmail: config.senderEmail, senderName: config.senderName, publicBaseUrl: config.publicBaseUrl ?? this.api.url });
+    this.api.setMailSettings({ senderEmail: config.senderEmail, senderName: config.senderName, publicBaseUrl: this.publicBaseUrl });
+
+    this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });
 
     // Bounces, complaints and deliveries: configuration set ─► SNS ─► ses-events function.
     this.sesEvents = new SesEvents(this, 'SesEvents', {
@@ -89,6 +120,7 @@ export class BriefingStack extends Stack {
       deadLetterQueues: {
         Send: this.sending.deadLetterQueue,
         Schedule: this.scheduling.deadLetterQueue,
+        PlannerFailures: this.scheduling.failureDeadLetterQueue,
         PlanContinuation: this.scheduling.continuationDeadLetterQueue,
         SesEvents: this.sesEvents.deadLetterQueue,
         Alerts: this.alerts.deadLetterQueue,
@@ -96,17 +128,68 @@ export class BriefingStack extends Stack {
       functions: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])),
       alarmEmail: config.alarmEmail,
       topicDisplayName: `${config.newsletterName} alarms`,
+      sendQueue: this.sending.queue,
+      httpApi: this.api.httpApi,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'PublicBaseUrl', { value: this.publicBaseUrl, description: 'Base of the links in mail' });
     new CfnOutput(this, 'SendQueueUrl', { value: this.sending.queue.queueUrl });
     new CfnOutput(this, 'SubscribersTable', { value: this.storage.subscribers.tableName });
     new CfnOutput(this, 'ContentTable', { value: this.storage.content.tableName });
     new CfnOutput(this, 'DeliveriesTable', { value: this.storage.deliveries.tableName });
-    // Easy DKIM: publish these three CNAMEs in the sender domain's DNS to verify it.
-    this.sending.identity.dkimRecords.forEach((record, i) => {
+    new CfnOutput(this, 'SenderEmail', { value: config.senderEmail });
+    new CfnOutput(this, 'SenderDomain', { value: this.sending.senderDomain, description: 'The SES identity' });
+    if (this.sending.createdIdentity) {
+      new CfnOutput(this, 'MailFromDomain', { value: this.sending.mailFromDomain, description: 'Custom MAIL FROM domain (SPF alignment)' });
+    } else {
+      new CfnOutput(this, 'IdentityNote', {
+        value: `existingIdentity=true: the SES identity ${this.sending.senderDomain} is the account's own; its DKIM and MAIL FROM are not set by this stack (configure them in SES)`,
+      });
+    }
+    new CfnOutput(this, 'ConfigurationSetName', { value: this.sending.configurationSet.configurationSetName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DigestSchedule', { value: config.scheduleCron, description: 'EventBridge Scheduler expression of the weekly digest' });
+    new CfnOutput(this, 'DigestTimeZone', { value: config.timeZone });
+    if (this.monitoring.dashboard) new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'TokenSecretName', {
+      value: this.sending.tokenSecretName,
+      description: 'Kept when the stack is destroyed; deploy again with -c tokenSecretName=<this> so links already in inboxes keep working',
+    });
+    // Easy DKIM's three CNAMEs, always listed (also when the hosted zone has them): the README
+    // and earlier deployments name these outputs.
+    this.sending.createdIdentity?.dkimRecords.forEach((record, i) => {
       new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}` });
     });
+    // One record per output, each a line to paste: what no hosted zone of this stack manages.
+    this.dns.unmanaged.forEach((line, i) => {
+      new CfnOutput(this, `DnsRecord${i + 1}`, { value: line, description: 'Add this record to the DNS of the domain' });
+    });
+  }
+
+  /**
+   * The DNS records the sending domain needs (and the API's custom domain when no zone holds
+   * it): DKIM and MAIL FROM only when this stack created the identity (it knows their values).
+   */
+  private dnsRecords(config: BriefingConfig): DnsRecord[] {
+    const records: DnsRecord[] = [];
+    const identity = this.sending.createdIdentity;
+    if (identity) {
+      identity.dkimRecords.forEach((r, i) => records.push({ id: `Dkim${i + 1}`, name: r.name, type: 'CNAME', value: r.value }));
+      const mailFrom = this.sending.mailFromDomain;
+      // Bounces come back to SES through this MX; the SPF record lets SES send as this domain.
+      records.push({ id: 'MailFromMx', name: mailFrom, type: 'MX', value: `10 feedback-smtp.${Aws.REGION}.amazonses.com` });
+      records.push({ id: 'MailFromSpf', name: mailFrom, type: 'TXT', value: 'v=spf1 include:amazonses.com ~all' });
+    }
+    if (config.dmarcRecord === 'create') {
+      // p=none: receivers report but do not reject while SPF and DKIM alignment are confirmed.
+      const rua = config.dmarcReportEmail ? `; rua=mailto:${config.dmarcReportEmail}` : '';
+      records.push({ id: 'Dmarc', name: `_dmarc.${this.sending.senderDomain}`, type: 'TXT', value: `v=DMARC1; p=none${rua}` });
+    }
+    if (this.apiDomain?.dnsRecord) {
+      records.push({ id: 'ApiDomain', name: this.apiDomain.dnsRecord.name, type: 'CNAME', value: this.apiDomain.dnsRecord.value });
+    }
+    return records;
   }
 }
 

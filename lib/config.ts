@@ -26,6 +26,29 @@ export interface BriefingConfig {
   readonly alarmEmail?: string;
   /** Breaking alerts one reader gets per day (their time zone); the rest wait for the digest. */
   readonly alertDailyCap: number;
+  /**
+   * Accept a reserved placeholder sender domain (example.com, *.test, ...). For tests and CI
+   * only: such a stack synthesizes but could never send.
+   */
+  readonly allowPlaceholderSender: boolean;
+  /** Custom MAIL FROM domain (SPF alignment); `bounce.<sender domain>` unless set. */
+  readonly mailFromDomain: string;
+  /** Route 53 hosted zone that holds the sender domain (given with hostedZoneName); the stack then writes the DNS records itself. */
+  readonly hostedZoneId?: string;
+  /** Name of that hosted zone, e.g. `yourdomain.example`. */
+  readonly hostedZoneName?: string;
+  /** Where DMARC aggregate reports go (`rua=mailto:`); the record has no `rua` when absent. */
+  readonly dmarcReportEmail?: string;
+  /** `create` publishes `_dmarc.<sender domain>` in the hosted zone (or lists it in the outputs); `skip` when the domain has one already. */
+  readonly dmarcRecord: 'create' | 'skip';
+  /** Reuse the SES identity of the sender domain the account already has instead of creating it. */
+  readonly existingIdentity: boolean;
+  /** Name of a token key secret kept from an earlier deployment, to import instead of creating one. */
+  readonly tokenSecretName?: string;
+  /** Custom domain of the HTTP API, e.g. `news.yourdomain.example`; links in mail then use it. */
+  readonly apiDomainName?: string;
+  /** ACM certificate (same region as the stack) for apiDomainName; when absent one is created and validated in the hosted zone. */
+  readonly certificateArn?: string;
 }
 
 /** The context keys, in the order they are reported. */
@@ -39,6 +62,16 @@ export const CONFIG_KEYS = [
   'senderConcurrency',
   'alarmEmail',
   'alertDailyCap',
+  'allowPlaceholderSender',
+  'mailFromDomain',
+  'hostedZoneId',
+  'hostedZoneName',
+  'dmarcReportEmail',
+  'dmarcRecord',
+  'existingIdentity',
+  'tokenSecretName',
+  'apiDomainName',
+  'certificateArn',
 ] as const satisfies readonly (keyof BriefingConfig)[];
 
 /** An example value per key, quoted in error messages so the fix can be copied. */
@@ -52,7 +85,40 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   senderConcurrency: '2',
   alarmEmail: 'ops@yourdomain.example',
   alertDailyCap: '3',
+  allowPlaceholderSender: 'true',
+  mailFromDomain: 'bounce.yourdomain.example',
+  hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+  hostedZoneName: 'yourdomain.example',
+  dmarcReportEmail: 'dmarc@yourdomain.example',
+  dmarcRecord: 'skip',
+  existingIdentity: 'true',
+  tokenSecretName: 'Briefing/token-keys',
+  apiDomainName: 'news.yourdomain.example',
+  certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
 };
+
+/**
+ * Domains reserved for documentation and testing (RFC 2606, RFC 6761): mail from them can
+ * never be delivered, and SES can never verify them.
+ */
+const PLACEHOLDER_DOMAIN = /(^|\.)(example\.(com|org|net)|example|test|invalid|localhost)$/i;
+
+/** Whether `domain` is a reserved placeholder (example.com, *.example, *.test, *.invalid, localhost). */
+export function isPlaceholderDomain(domain: string): boolean {
+  return PLACEHOLDER_DOMAIN.test(domain.replace(/\.$/, ''));
+}
+
+/** The domain part of an address, lower case. */
+export function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Whether `name` is `zone` or a name inside it. */
+export function isWithin(name: string, zone: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  const z = zone.toLowerCase().replace(/\.$/, '');
+  return n === z || n.endsWith(`.${z}`);
+}
 
 /** Whether the runtime knows this IANA zone (Intl throws a RangeError for an unknown one). */
 function isKnownTimeZone(zone: string): boolean {
@@ -84,6 +150,20 @@ const oneLine = z
   .regex(/^[^\r\n]+$/, 'must be one line (no line breaks)');
 
 const email = z.email({ error: 'must be an email address' });
+
+/** A DNS host name (lower case, no trailing dot). */
+const hostname = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v) => v.replace(/\.$/, ''))
+  .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as news.yourdomain.example'));
+
+/** `-c key=true` arrives as a string; cdk.json gives a boolean. Absent means false. */
+const flag = z.preprocess(
+  (v) => (v === undefined || v === null || v === '' ? false : typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' }),
+);
 
 /** `-c key=` gives an empty string: treat it like an absent optional setting. */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -126,7 +206,59 @@ const schemas = {
     (v) => (v === undefined ? 3 : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
     z.number({ error: 'must be a whole number from 1 to 50' }).int('must be a whole number from 1 to 50').min(1, 'must be at least 1').max(50, 'must be at most 50'),
   ),
+  allowPlaceholderSender: flag,
+  // Resolved to bounce.<sender domain> after the per-key checks, when not given.
+  mailFromDomain: optional(hostname),
+  hostedZoneId: optional(z.string().trim().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')),
+  hostedZoneName: optional(hostname),
+  dmarcReportEmail: optional(email),
+  dmarcRecord: z.preprocess((v) => (v === undefined || v === null || v === '' ? 'create' : v), z.enum(['create', 'skip'], { error: 'must be create or skip' })),
+  existingIdentity: flag,
+  tokenSecretName: optional(z.string().trim().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')),
+  apiDomainName: optional(hostname),
+  certificateArn: optional(z.string().trim().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN')),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
+
+/**
+ * Checks that involve more than one setting, on settings that each passed their own check.
+ * Each problem names the setting to change.
+ */
+function crossProblems(c: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const senderEmail = c.senderEmail as string | undefined;
+  if (!senderEmail) return problems;
+  const domain = domainOf(senderEmail);
+  if (isPlaceholderDomain(domain) && !c.allowPlaceholderSender) {
+    problems.push(
+      `senderEmail ${senderEmail} uses ${domain}, a domain reserved for examples (RFC 2606/6761): SES can never verify it ` +
+        `and mail from it cannot be delivered. Set your own with -c senderEmail=newsletter@<your domain> ` +
+        `(tests and CI synthesize with -c allowPlaceholderSender=true).`,
+    );
+  }
+  const mailFrom = c.mailFromDomain as string | undefined;
+  // SES requires the MAIL FROM domain to be a subdomain of the identity, and not one used to send From.
+  if (mailFrom !== undefined && (!isWithin(mailFrom, domain) || mailFrom === domain)) {
+    problems.push(`mailFromDomain ${mailFrom} must be a subdomain of the sender domain ${domain}. Set it with -c mailFromDomain=bounce.${domain}.`);
+  }
+  const zoneId = c.hostedZoneId as string | undefined;
+  const zoneName = c.hostedZoneName as string | undefined;
+  if ((zoneId === undefined) !== (zoneName === undefined)) {
+    problems.push('hostedZoneId and hostedZoneName are given together or not at all. Set both with -c hostedZoneId=Z0123456789ABCDEFGHIJ -c hostedZoneName=yourdomain.example.');
+  } else if (zoneName !== undefined && !isWithin(domain, zoneName)) {
+    problems.push(`hostedZoneName ${zoneName} does not hold the sender domain ${domain}: give the zone of ${domain} (or a parent of it).`);
+  }
+  const api = c.apiDomainName as string | undefined;
+  if (api !== undefined && c.certificateArn === undefined && (zoneName === undefined || !isWithin(api, zoneName))) {
+    problems.push(
+      `apiDomainName ${api} needs a certificate: give -c certificateArn=arn:aws:acm:<region>:<account>:certificate/<id>, ` +
+        'or a hosted zone that holds it (-c hostedZoneId=... -c hostedZoneName=...) so the stack can create and validate one.',
+    );
+  }
+  if (c.certificateArn !== undefined && api === undefined) {
+    problems.push('certificateArn is only used with apiDomainName. Set -c apiDomainName=news.yourdomain.example, or leave certificateArn out.');
+  }
+  return problems;
+}
 
 /**
  * Read and validate every setting through `get` (a context lookup).
@@ -150,7 +282,9 @@ export function readConfig(get: (key: string) => unknown): BriefingConfig {
       );
     }
   }
+  problems.push(...crossProblems(out));
   if (problems.length) throw new Error(`Invalid CDK context:\n  ${problems.join('\n  ')}`);
+  if (out.mailFromDomain === undefined) out.mailFromDomain = `bounce.${domainOf(out.senderEmail as string)}`;
   return out as unknown as BriefingConfig;
 }
 

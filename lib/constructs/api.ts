@@ -94,8 +94,12 @@ export class Api extends Construct {
       createDefaultStage: false,
     });
     const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
+    /** Each route by its route key (`POST /subscribe`), as RouteSettings names them. */
+    const routesByKey = new Map<string, apigwv2.HttpRoute>();
     for (const route of API_ROUTES) {
-      this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+      for (const made of this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration })) {
+        routesByKey.set(`${route.method} ${route.path}`, made);
+      }
     }
     Validations.of(this.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -136,12 +140,21 @@ export class Api extends Construct {
     // limit of its own, and an address gets a confirmation at most once per 10 minutes.)
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
     // RouteSettings is untyped JSON in CloudFormation's schema: keys are written as CloudFormation spells them.
-    cfnStage.routeSettings = {
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {
       'POST /subscribe': {
         ThrottlingRateLimit: props.subscribeThrottleRate ?? 2,
         ThrottlingBurstLimit: props.subscribeThrottleBurst ?? 10,
       },
     };
+    cfnStage.routeSettings = routeSettings;
+    // RouteSettings names its routes by plain strings, not Ref: CloudFormation does not know the
+    // stage needs them and may create the stage first, which then fails with "Unable to find
+    // Route by key POST /subscribe within the provided RouteSettings". Make the order explicit.
+    for (const key of Object.keys(routeSettings)) {
+      const route = routesByKey.get(key);
+      if (!route) throw new Error(`Api: RouteSettings names ${key}, which is not one of API_ROUTES`);
+      this.stage.node.addDependency(route);
+    }
 
     // apiEndpoint has no trailing slash, so `${url}/unsubscribe` is well formed.
     this.url = this.httpApi.apiEndpoint;

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { POWERTOOLS_ENV } from '../../lambdas/core/metric-names';
 
 /** The repository root: entries, the lock file and the esbuild project root are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -26,7 +27,7 @@ export interface BriefingFunctionProps {
   readonly memorySize?: number;
   /**
    * Environment variables; use the names from `lambdas/core/env.ts` `ENV`.
-   * @default - none besides NODE_OPTIONS
+   * @default - none besides NODE_OPTIONS and the Powertools namespace and service name
    */
   readonly environment?: Record<string, string>;
   /**
@@ -81,6 +82,9 @@ export class BriefingFunction extends Construct {
       logGroup: this.logGroup,
       environment: {
         ...props.environment,
+        // Every function emits its metrics in one namespace with one `service` dimension, the
+        // names the alarms and the dashboard watch (lambdas/core/metric-names.ts).
+        ...POWERTOOLS_ENV,
         // Stack traces point at the TypeScript sources instead of the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { SEND_ENV } from '../../lambdas/core/send-settings';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
 
@@ -47,6 +48,12 @@ export class Scheduling extends Construct {
   readonly schedule: scheduler.Schedule;
   /** Invocations the scheduler could not deliver after its retries (alarmed on). */
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Scheduled runs of the planner that failed after Lambda's own retries (alarmed on). The
+   * scheduler invokes the planner asynchronously: its dead-letter queue only catches runs it
+   * could not hand to Lambda, not runs that threw.
+   */
+  readonly failureDeadLetterQueue: sqs.Queue;
   /** Plan continuations that failed every receive (alarmed on): a large audience left half planned. */
   readonly continuationDeadLetterQueue: sqs.Queue;
   /**
@@ -93,6 +100,13 @@ export class Scheduling extends Construct {
     fn.addEventSource(new SqsEventSource(this.continuationQueue, { batchSize: 1, maxConcurrency: 2 }));
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the schedule target');
+    this.failureDeadLetterQueue = deadLetterQueue(this, 'PlannerFailureDeadLetterQueue', "the planner's asynchronous invocations (its on-failure destination)");
+    fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.failureDeadLetterQueue),
+      // Planning is idempotent, so Lambda's two retries are safe; what still fails is kept with
+      // its event and error for a person to look at and replay.
+      retryAttempts: 2,
+    });
 
     // Our own role, so the one finding on it can be acknowledged where it is made.
     const role = new iam.Role(this, 'ScheduleRole', {

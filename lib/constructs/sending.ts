@@ -1,4 +1,4 @@
-import { Duration, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +23,30 @@ export interface SendingProps {
   readonly senderEmail: string;
   /** The From display name. */
   readonly senderName: string;
+  /**
+   * Custom MAIL FROM domain (a subdomain of the sender domain): bounces come back to it and SPF
+   * passes aligned with the From domain, as Gmail and Yahoo require of bulk senders.
+   * @default `bounce.<sender domain>`
+   */
+  readonly mailFromDomain?: string;
+  /**
+   * Use the SES identity of the sender domain the account already has (an account holds one
+   * identity per domain, so creating it again fails). The stack then cannot set its DKIM or
+   * MAIL FROM: those stay as they are configured in SES.
+   * @default false - the stack creates the identity
+   */
+  readonly existingIdentity?: boolean;
+  /**
+   * Name of a token key secret to import instead of creating one: the secret a destroyed
+   * deployment left behind, so that links in mail already sent keep working.
+   * @default - a secret named {@link SendingProps.newTokenSecretName} is created
+   */
+  readonly tokenSecretName?: string;
+  /**
+   * Name given to the token key secret this construct creates.
+   * @default `<stack name>/token-keys`
+   */
+  readonly newTokenSecretName?: string;
   /**
    * Base URL of the links in mail (unsubscribe, preferences), without a trailing slash.
    * May be given later with {@link Sending.setPublicBaseUrl} (the API is built after this).
@@ -73,18 +97,28 @@ export class Sending extends Construct {
   readonly sender: BriefingFunction;
   /** SES configuration set every message is sent with. */
   readonly configurationSet: ses.ConfigurationSet;
-  /** The sender's domain identity (Easy DKIM). */
-  readonly identity: ses.EmailIdentity;
+  /** The sender's domain identity, created here or imported by name. */
+  readonly identity: ses.IEmailIdentity;
+  /** The identity when this stack created it (Easy DKIM, MAIL FROM); undefined when imported. */
+  readonly createdIdentity?: ses.EmailIdentity;
+  /** The domain of the From address. */
+  readonly senderDomain: string;
+  /** The custom MAIL FROM domain (set on the identity only when the stack created it). */
+  readonly mailFromDomain: string;
   /** Token signing keys: `{"current":"k1","k1":"..."}`. */
-  readonly tokenSecret: secretsmanager.Secret;
+  readonly tokenSecret: secretsmanager.ISecret;
+  /** Name of the token key secret (give it as `tokenSecretName` to a later deployment). */
+  readonly tokenSecretName: string;
 
   private publicBaseUrl?: string;
 
   constructor(scope: Construct, id: string, props: SendingProps) {
     super(scope, id);
     const senderTimeout = props.senderTimeout ?? Duration.seconds(60);
-    const domain = props.senderEmail.split('@').pop();
+    const domain = props.senderEmail.split('@').pop()?.toLowerCase();
     if (!domain) throw new Error(`senderEmail "${props.senderEmail}" has no domain`);
+    this.senderDomain = domain;
+    this.mailFromDomain = props.mailFromDomain ?? `bounce.${domain}`;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -104,28 +138,60 @@ export class Sending extends Construct {
       reputationMetrics: true,
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
-    this.identity = new ses.EmailIdentity(this, 'Identity', {
-      // A domain identity with Easy DKIM: DKIM aligned with the From domain, as Gmail and
-      // Yahoo require of bulk senders. The DNS records are in the stack's outputs.
-      identity: ses.Identity.domain(domain),
-      configurationSet: this.configurationSet,
-    });
+    if (props.existingIdentity) {
+      // Imported by name: grants still work (the identity ARN is built from the name), but
+      // DKIM and MAIL FROM are whatever the account has set on it.
+      this.identity = ses.EmailIdentity.fromEmailIdentityName(this, 'Identity', domain);
+    } else {
+      this.identity = this.createdIdentity = new ses.EmailIdentity(this, 'Identity', {
+        // A domain identity with Easy DKIM: DKIM aligned with the From domain, as Gmail and
+        // Yahoo require of bulk senders. 2048-bit keys are asked for explicitly rather than left
+        // to SES's default. The DNS records are written to the hosted zone or listed in the
+        // stack's outputs.
+        identity: ses.Identity.domain(domain),
+        dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+        dkimSigning: true,
+        // SPF passes for the MAIL FROM domain, so a custom one under the From domain gives SPF
+        // alignment for DMARC. Until its MX resolves, SES falls back to its own MAIL FROM
+        // (amazonses.com) instead of refusing to send.
+        mailFromDomain: this.mailFromDomain,
+        mailFromBehaviorOnMxFailure: ses.MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE,
+        configurationSet: this.configurationSet,
+      });
+    }
 
-    this.tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
-      description: 'Keys that sign unsubscribe and preference tokens; "current" names the signing key.',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ current: 'k1' }),
-        generateStringKey: 'k1',
-        excludePunctuation: true,
-        passwordLength: 64,
-      },
-    });
-    Validations.of(this.tokenSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' +
-        'already sent stay valid; an automatic rotation would replace the key and break them.',
-    });
+    // The keys that sign the tokens in every unsubscribe and preference link already in
+    // inboxes. They outlive the stack (RETAIN): a new key would make every such link invalid.
+    // The secret has a fixed name so the next deployment can find it again: after a destroy,
+    // deploy with `-c tokenSecretName=<TokenSecretName output>` to import it. A deployment
+    // that forgets to fails with "already exists" on this name, instead of silently minting
+    // new keys (which a generated name would do, leaving the old secret orphaned).
+    // Giving the name to a stack deployed before it had one replaces that stack's secret: keep
+    // the old value (copy it into the new secret) if links signed with it are still in inboxes.
+    if (props.tokenSecretName) {
+      this.tokenSecretName = props.tokenSecretName;
+      this.tokenSecret = secretsmanager.Secret.fromSecretNameV2(this, 'TokenSecret', props.tokenSecretName);
+    } else {
+      this.tokenSecretName = props.newTokenSecretName ?? `${Stack.of(this).stackName}/token-keys`;
+      const secret = new secretsmanager.Secret(this, 'TokenSecret', {
+        secretName: this.tokenSecretName,
+        description: 'Keys that sign unsubscribe and preference tokens; "current" names the signing key.',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ current: 'k1' }),
+          generateStringKey: 'k1',
+          excludePunctuation: true,
+          passwordLength: 64,
+        },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' +
+          'already sent stay valid; an automatic rotation would replace the key and break them.',
+      });
+      this.tokenSecret = secret;
+    }
 
     this.sender = new BriefingFunction(this, 'Sender', {
       entry: 'lambdas/sender/handler.ts',
@@ -208,13 +274,15 @@ export class Sending extends Construct {
   }
 
   /**
-   * Publish the configuration set's bounce, complaint and delivery events to `topic`
-   * (the SES events handler is subscribed to it).
+   * Publish the configuration set's events to `topic` (the SES events handler is subscribed
+   * to it): bounces, complaints and deliveries change subscribers and the ledger; sends,
+   * rejects, delays and rendering failures are there to be seen in the same place when a
+   * message goes missing (the handler counts and ignores them).
    */
   publishEventsTo(topic: sns.ITopic): void {
     this.configurationSet.addEventDestination('SesEvents', {
       destination: ses.EventDestination.snsTopic(topic),
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.DELIVERY],
+      events: SES_EVENTS,
     });
   }
 
@@ -246,6 +314,17 @@ export class Sending extends Construct {
     fn.addEnvironment(ENV.tokenSecretArn, this.tokenSecret.secretArn);
   }
 }
+
+/** The configuration set events published to the SES events topic. */
+export const SES_EVENTS: ses.EmailSendingEvent[] = [
+  ses.EmailSendingEvent.SEND,
+  ses.EmailSendingEvent.REJECT,
+  ses.EmailSendingEvent.BOUNCE,
+  ses.EmailSendingEvent.COMPLAINT,
+  ses.EmailSendingEvent.DELIVERY,
+  ses.EmailSendingEvent.DELIVERY_DELAY,
+  ses.EmailSendingEvent.RENDERING_FAILURE,
+];
 
 /** A numeric CDK context value, checked here so a bad one stops the synth with its name. */
 function contextNumber(scope: Construct, key: string, ok: (v: number) => boolean, what: string): number | undefined {

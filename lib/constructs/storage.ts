@@ -15,8 +15,15 @@ export interface StorageProps {
 }
 
 /**
+ * Attribute (epoch seconds) after which DynamoDB deletes an item by itself: written by the
+ * runtime on subscribers that never confirmed and on ledger entries past their keeping time.
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
  * The three DynamoDB tables: on-demand capacity (mail is bursty: idle all week, then one
- * digest), point-in-time recovery on all of them.
+ * digest), point-in-time recovery and deletion protection on all of them, and kept when the
+ * stack is deleted.
  */
 export class Storage extends Construct {
   /** Subscribers, keyed by normalised email address. */
@@ -32,11 +39,16 @@ export class Storage extends Construct {
     const common = {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // A delete of the table itself (console, CLI, a mistaken replacement) is refused until
+      // this is turned off on purpose; RETAIN alone covers only the stack's deletion.
+      deletionProtection: true,
     } as const;
 
     this.subscribers = new dynamodb.Table(this, 'Subscribers', {
       ...common,
       partitionKey: { name: 'email', type: dynamodb.AttributeType.STRING },
+      // Sign-ups never confirmed expire instead of piling up (items without it never expire).
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       // Losing the list (and its consent records) is not recoverable by redeploying.
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -81,6 +93,9 @@ export class Storage extends Construct {
       ...common,
       partitionKey: { name: 'campaignId', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
+      // Ledger entries are needed while a campaign can still be retried and its events
+      // arrive; after that they expire, so the ledger does not hold addresses forever.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       // The ledger is what stops a retry from mailing someone twice; keep it.
       removalPolicy: RemovalPolicy.RETAIN,
     });

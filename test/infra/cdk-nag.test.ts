@@ -10,7 +10,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { BriefingStack } from '../../lib/briefing-stack';
 import { readConfig } from '../../lib/config';
 
-const defaults: Record<string, unknown> = require('../../cdk.json').context;
+// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
+const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 
 function build(context: Record<string, unknown> = {}) {
   const all = { ...defaults, ...context };
@@ -35,6 +36,12 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('finds none either with every optional setting given (alarm mail, public URL)', () => {
     expect(findings({ alarmEmail: 'ops@example.org', publicBaseUrl: 'https://news.example.org' })).toEqual([]);
+  });
+
+  it('finds none with a hosted zone, a custom API domain, DMARC reports, an existing identity or an imported token secret', () => {
+    const zone = { hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'example.com' };
+    expect(findings({ ...zone, apiDomainName: 'news.example.com', dmarcReportEmail: 'dmarc@example.com' })).toEqual([]);
+    expect(findings({ existingIdentity: true, tokenSecretName: 'Briefing/token-keys', apiDomainName: 'news.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234' })).toEqual([]);
   });
 
   it('still reports a rule that is not acknowledged (the check is live)', () => {

@@ -1,7 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { configFromContext, readConfig } from '../../lib/config';
 
-const defaults: Record<string, unknown> = require('../../cdk.json').context;
+// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
+const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 
 /** Read the config with the cdk.json defaults, some keys replaced (undefined removes one). */
 const readWith = (overrides: Record<string, unknown>) =>
@@ -28,6 +29,10 @@ describe('readConfig', () => {
       timeZone: 'Europe/Brussels',
       senderConcurrency: 2,
       alertDailyCap: 3,
+      allowPlaceholderSender: true,
+      mailFromDomain: 'bounce.example.com',
+      dmarcRecord: 'create',
+      existingIdentity: false,
     });
   });
 
@@ -92,5 +97,59 @@ describe('readConfig', () => {
     const message = errorFor({ senderEmail: 'nope', timeZone: 'Nowhere/Town' });
     expect(message).toMatch(/senderEmail/);
     expect(message).toMatch(/timeZone/);
+  });
+});
+
+describe('production settings', () => {
+  const real = { senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined };
+
+  it.each(['newsletter@example.com', 'x@sub.example.org', 'x@example.net', 'x@brief.example', 'x@brief.test', 'x@brief.invalid', 'x@mail.localhost'])(
+    'refuses the placeholder sender %s unless allowPlaceholderSender is set, naming -c senderEmail=',
+    (senderEmail) => {
+      const message = errorFor({ senderEmail, allowPlaceholderSender: undefined });
+      expect(message).toMatch(/senderEmail .* reserved for examples/);
+      expect(message).toContain('-c senderEmail=');
+      expect(message).toContain('allowPlaceholderSender=true');
+      expect(readWith({ senderEmail, allowPlaceholderSender: 'true' }).senderEmail).toBe(senderEmail);
+    },
+  );
+
+  it('does not take a real domain that merely contains "example" for a placeholder', () => {
+    expect(readWith({ senderEmail: 'brief@myexample.com', allowPlaceholderSender: undefined }).senderEmail).toBe('brief@myexample.com');
+  });
+
+  it('defaults the MAIL FROM domain to bounce.<sender domain>, DMARC to create, and the identity to a new one', () => {
+    const config = readWith(real);
+    expect(config.mailFromDomain).toBe('bounce.news.briefing-mail.eu');
+    expect(config.dmarcRecord).toBe('create');
+    expect(config.existingIdentity).toBe(false);
+    expect(config.allowPlaceholderSender).toBe(false);
+  });
+
+  it('refuses a MAIL FROM domain outside the sender domain', () => {
+    expect(errorFor({ ...real, mailFromDomain: 'bounce.other.eu' })).toMatch(/mailFromDomain bounce.other.eu must be a subdomain of the sender domain news.briefing-mail.eu/);
+  });
+
+  it('wants hostedZoneId and hostedZoneName together, and a zone that holds the sender domain', () => {
+    expect(errorFor({ ...real, hostedZoneId: 'Z0123456789EXAMPLE' })).toMatch(/hostedZoneId and hostedZoneName are given together/);
+    expect(errorFor({ ...real, hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'other.eu' })).toMatch(/hostedZoneName other.eu does not hold the sender domain/);
+    expect(readWith({ ...real, hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu.' }).hostedZoneName).toBe('briefing-mail.eu');
+  });
+
+  it('reads true/false flags given as -c strings and refuses anything else', () => {
+    expect(readWith({ ...real, existingIdentity: 'true' }).existingIdentity).toBe(true);
+    expect(readWith({ ...real, existingIdentity: 'false' }).existingIdentity).toBe(false);
+    expect(errorFor({ ...real, existingIdentity: 'yes' })).toMatch(/existingIdentity must be true or false.*-c existingIdentity=true/);
+  });
+
+  it('takes dmarcRecord create or skip only', () => {
+    expect(readWith({ ...real, dmarcRecord: 'skip' }).dmarcRecord).toBe('skip');
+    expect(errorFor({ ...real, dmarcRecord: 'none' })).toMatch(/dmarcRecord must be create or skip/);
+  });
+
+  it('wants a certificate or a zone for apiDomainName, and apiDomainName for certificateArn', () => {
+    expect(errorFor({ ...real, apiDomainName: 'api.briefing-mail.eu' })).toMatch(/apiDomainName api.briefing-mail.eu needs a certificate/);
+    expect(errorFor({ ...real, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd' })).toMatch(/certificateArn is only used with apiDomainName/);
+    expect(readWith({ ...real, apiDomainName: 'api.briefing-mail.eu', hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu' }).apiDomainName).toBe('api.briefing-mail.eu');
   });
 });

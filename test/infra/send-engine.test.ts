@@ -8,7 +8,8 @@ import { BriefingStack } from '../../lib/briefing-stack';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import { readConfig } from '../../lib/config';
 
-const defaults: Record<string, unknown> = require('../../cdk.json').context;
+// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
+const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 
 function synth(context: Record<string, unknown> = {}): Template {
   const all = { ...defaults, ...context };
