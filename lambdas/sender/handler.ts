@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { documentClient, sesClient, sqsClient } from '../adapters/clients';
 import { SqsSendQueue } from '../adapters/sqs-queue';
 import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate } from '../adapters/dynamodb';
+import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readSendQuota, SesMailer } from '../adapters/ses-mailer';
 import { DailyAllowance, Pacer, senderRate, type SendQuota } from '../core/pacing';
@@ -203,4 +204,4 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
 }
 
 let fromEnv: ReturnType<typeof makeSenderHandler> | undefined;
-export const handler = (event: SQSEvent, context?: Context) => (fromEnv ??= makeSenderHandler(depsFromEnv()))(event, context);
+export const handler = withLambdaContext((event: SQSEvent, context?: Context) => (fromEnv ??= makeSenderHandler(depsFromEnv()))(event, context));
