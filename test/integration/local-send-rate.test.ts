@@ -102,6 +102,21 @@ describe('asking an SES endpoint for its quota', () => {
     }
   });
 
+  it('5xx answers that the SDK keeps retrying past the deadline are still an error, not silence', async () => {
+    const recorder = await startSesRecorder(EMULATOR, {
+      intercept: (_n, call) => (call.action === 'GetSendQuota' ? { ...sesError(503, 'ServiceUnavailable', 'busy'), delayMs: 150 } : undefined),
+    });
+    const client = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 5 });
+    try {
+      // The first 503 comes at ~150 ms; the deadline falls during the retries that follow.
+      await expect(askSendQuota(client, 250)).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      expect(recorder.requests()).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.destroy();
+      await recorder.close();
+    }
+  });
+
   it('a network error (nobody listening) is an error, distinct from "not answered"', async () => {
     const client = ses(`http://127.0.0.1:${await freePort()}`);
     try {
