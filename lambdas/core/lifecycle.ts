@@ -4,8 +4,9 @@
  * The Subscribers and Deliveries tables have TTL on this attribute (on AWS the storage
  * construct, locally lib/local/tables.ts). Pure: the adapters write what these rules say.
  *
- * Kept for ever, on purpose: confirmed, unsubscribed and suppressed readers (and their consent
- * records), erasure markers, ledger entries and campaign summaries. They are the truth of who
+ * Kept for ever, on purpose: anyone who was ever confirmed (confirmed, or unsubscribed since)
+ * and their consent records, suppressed addresses, erasure markers, ledger entries and
+ * campaign summaries. They are the truth of who
  * agreed to what and who got what; none of them may disappear on a timer.
  */
 import type { Subscriber } from './model';
