@@ -26,6 +26,7 @@ import {
 import { groupCommit } from '../core/concurrency';
 import { INDEXES } from '../core/indexes';
 import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
+import { alertCapExpiresAt, subscriberExpiresAt } from '../core/lifecycle';
 import type { Article, Delivery, Issue, Subscriber } from '../core/model';
 import type { AlertAudienceRow, AlertCaps, AudiencePage, ClaimResult, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { CampaignCounters, RecipientGate } from '../core/ports';
@@ -355,16 +356,21 @@ export function alertTopicFilter(topics: string[]): { expression: string; values
   return { expression: ['attribute_not_exists(topics)', 'size(topics) = :none', ...parts].join(' OR '), values };
 }
 
-/** The stored item: the subscriber plus the sparse audience-index keys its state calls for. */
+/**
+ * The stored item: the subscriber plus the sparse audience-index keys its state calls for,
+ * and `expiresAt` (TTL) when it is a sign-up that ends with its link (core/lifecycle.ts).
+ */
 export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
   const item: Record<string, unknown> = { ...s };
   if (inDigestAudience(s)) item.digestShard = audienceShard(s.subscriberId);
   if (inAlertAudience(s)) item.alertShard = audienceShard(s.subscriberId);
+  const expiresAt = subscriberExpiresAt(s);
+  if (expiresAt !== undefined) item.expiresAt = expiresAt;
   return item;
 }
 
 function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
-  const { digestShard: _shard, alertShard: _alertShard, ...rest } = item;
+  const { digestShard: _shard, alertShard: _alertShard, expiresAt: _expiresAt, ...rest } = item;
   return rest as unknown as Subscriber;
 }
 
@@ -523,9 +529,10 @@ export class DynamoAlertCaps implements AlertCaps {
     return {
       TableName: this.table,
       Key: { campaignId: `alertcap#${day}`, subscriberId },
-      UpdateExpression: 'ADD articles :a',
+      // Read only during its day: TTL removes it a couple of days later (core/lifecycle.ts).
+      UpdateExpression: 'ADD articles :a SET expiresAt = :exp',
       ConditionExpression: 'attribute_not_exists(articles) OR size(articles) < :cap OR contains(articles, :id)',
-      ExpressionAttributeValues: { ':a': new Set([articleId]), ':cap': cap, ':id': articleId },
+      ExpressionAttributeValues: { ':a': new Set([articleId]), ':cap': cap, ':id': articleId, ':exp': alertCapExpiresAt(day) },
     };
   }
 

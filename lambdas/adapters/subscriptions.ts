@@ -9,6 +9,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
+import { subscriberExpiresAt } from '../core/lifecycle';
 import type { Subscriber } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
 import { DynamoSubscriberStore, toSubscriberItem } from './dynamodb';
@@ -74,6 +75,15 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
       sets.push('alertShard = :alertShard');
     } else {
       removes.push('alertShard');
+    }
+    // So does the TTL: a pending sign-up expires with its link; confirming (or a suppression)
+    // removes `expiresAt`, or DynamoDB would delete a real reader.
+    const expiresAt = subscriberExpiresAt(next);
+    if (expiresAt !== undefined) {
+      values[':expiresAt'] = expiresAt;
+      sets.push('expiresAt = :expiresAt');
+    } else {
+      removes.push('expiresAt');
     }
     const conditions = ['#id = :id'];
     for (const [field, expected] of Object.entries(options.expect ?? {})) {

@@ -9,6 +9,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { z } from 'zod';
 import { documentClient, sqsClient } from '../adapters/clients';
 import { DynamoAlertCaps, DynamoContentStore, DynamoReaderAlertHistory, DynamoSubscriberStore } from '../adapters/dynamodb';
+import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { SqsSendQueue } from '../adapters/sqs-queue';
 import { systemClock } from '../adapters/system-clock';
@@ -51,4 +52,4 @@ function depsFromEnv(): AlertPlanDeps {
 }
 
 let fromEnv: ReturnType<typeof makeAlertPlannerHandler> | undefined;
-export const handler = (event: DynamoDBStreamEvent, context?: Context) => (fromEnv ??= makeAlertPlannerHandler(depsFromEnv()))(event, context);
+export const handler = withLambdaContext((event: DynamoDBStreamEvent, context?: Context) => (fromEnv ??= makeAlertPlannerHandler(depsFromEnv()))(event, context));

@@ -16,6 +16,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { documentClient, sesClient } from '../adapters/clients';
+import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { SesMailer } from '../adapters/ses-mailer';
 import { signingKeysLoader } from '../adapters/signing-keys';
@@ -354,4 +355,4 @@ function depsFromEnv(): ApiDeps {
 }
 
 let fromEnv: ReturnType<typeof makeApiHandler> | undefined;
-export const handler = (event: APIGatewayProxyEventV2) => (fromEnv ??= makeApiHandler(depsFromEnv()))(event);
+export const handler = withLambdaContext((event: APIGatewayProxyEventV2) => (fromEnv ??= makeApiHandler(depsFromEnv()))(event));

@@ -7,6 +7,11 @@ import { z } from 'zod';
 export const SEND_ENV = {
   /** Fixed total send rate (messages a second, all senders together); unset: read SES GetSendQuota. */
   sendRate: 'SEND_RATE',
+  /**
+   * Total send rate when the SES endpoint does not answer GetSendQuota (an emulator: the local
+   * mode sets it). Unset, as on AWS: the quota must be read, and failing to is an error.
+   */
+  sendRateFallback: 'SEND_RATE_FALLBACK',
   /** Share of the account's MaxSendRate to use when no fixed rate is set. */
   rateShare: 'SEND_RATE_SHARE',
   /** Most sender invocations at once (the queue event source's maximum concurrency). */
@@ -22,6 +27,7 @@ const positive = (name: string) =>
 
 const schema = z.object({
   sendRate: positive(SEND_ENV.sendRate),
+  sendRateFallback: positive(SEND_ENV.sendRateFallback),
   rateShare: positive(SEND_ENV.rateShare).refine((v) => v === undefined || v <= 1, `${SEND_ENV.rateShare} must be at most 1`),
   senderConcurrency: positive(SEND_ENV.senderConcurrency).refine((v) => v === undefined || Number.isInteger(v), `${SEND_ENV.senderConcurrency} must be a whole number`),
   claimLeaseMs: positive(SEND_ENV.claimLeaseMs),

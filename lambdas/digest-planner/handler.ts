@@ -8,6 +8,7 @@ import { DynamoCampaignCounters, DynamoContentStore, DynamoSubscriberStore } fro
 import { SqsPlanContinuation } from '../adapters/sqs-plan-continuation';
 import { readSendSettings } from '../core/send-settings';
 import type { Context } from 'aws-lambda';
+import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { SqsSendQueue } from '../adapters/sqs-queue';
 import { systemClock } from '../adapters/system-clock';
@@ -57,4 +58,4 @@ function depsFromEnv(): PlanDeps {
 }
 
 let fromEnv: ReturnType<typeof makePlannerHandler> | undefined;
-export const handler = (event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(depsFromEnv()))(event, context);
+export const handler = withLambdaContext((event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(depsFromEnv()))(event, context));

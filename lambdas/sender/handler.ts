@@ -11,8 +11,10 @@ import { z } from 'zod';
 import { documentClient, sesClient, sqsClient } from '../adapters/clients';
 import { SqsSendQueue } from '../adapters/sqs-queue';
 import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate } from '../adapters/dynamodb';
+import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readSendQuota, SesMailer } from '../adapters/ses-mailer';
+import { askSendQuota } from '../adapters/send-quota';
 import { DailyAllowance, Pacer, senderRate, type SendQuota } from '../core/pacing';
 import { readSendSettings, type SendSettings } from '../core/send-settings';
 import { signingKeysLoader } from '../adapters/signing-keys';
@@ -153,19 +155,47 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
  * The rate limit of one sender: the fixed rate or the SES quota's share, divided by the most
  * senders that run at once. The quota is read once, on the first batch (a send's start), and
  * refreshed by the daily allowance every minute.
+ *
+ * `readQuota` answering undefined means the endpoint does not implement GetSendQuota (an
+ * emulator; see adapters/send-quota.ts): the fallback rate (the local setting) applies then,
+ * with no daily limit, and the endpoint is not asked again by this process. Without a fallback,
+ * as on AWS, that is an error. The share applies to an answered quota wherever it comes from:
+ * the same rule as on AWS, so a local run against an endpoint with a quota paces as production
+ * would, and leaves the same room for confirmation mail sent alongside.
  */
-export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQuota>): Pick<SendDeps, 'pacer' | 'allowance'> {
+export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQuota | undefined>): Pick<SendDeps, 'pacer' | 'allowance'> {
   const now = () => Date.now();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const fallback = settings.sendRateFallback;
+  let unanswered = false;
+  let reading: Promise<SendQuota | undefined> | undefined;
+  // The pacer and the allowance ask at once on the first send: one request serves both.
+  const quota = (): Promise<SendQuota | undefined> => {
+    if (unanswered) return Promise.resolve(undefined);
+    reading ??= readQuota()
+      .then((q) => {
+        if (q !== undefined) return q;
+        if (fallback === undefined) throw new Error('the SES endpoint does not answer GetSendQuota, and no fallback send rate is set');
+        unanswered = true;
+        return undefined;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
   let pacer: Promise<Pacer> | undefined;
   const makePacer = async () => {
-    const quota = settings.sendRate === undefined ? await readQuota() : undefined;
-    const rate = senderRate(quota, { fixedRate: settings.sendRate, share: settings.rateShare, concurrency: settings.senderConcurrency });
-    logger.info('send rate', { perSender: rate, concurrency: settings.senderConcurrency ?? 1, fixed: settings.sendRate !== undefined });
+    const q = settings.sendRate === undefined ? await quota() : undefined;
+    const source = settings.sendRate !== undefined ? 'fixed' : q ? 'quota' : 'fallback';
+    const rate = senderRate(q, { fixedRate: settings.sendRate ?? (q ? undefined : fallback), share: settings.rateShare, concurrency: settings.senderConcurrency });
+    logger.info('send rate', { perSender: rate, concurrency: settings.senderConcurrency ?? 1, source, maxSendRate: q?.maxSendRate });
     return new Pacer(rate, now, sleep);
   };
-  // A fixed rate is a local or test setting: there is no quota to count down then.
-  const allowance = settings.sendRate === undefined ? new DailyAllowance(readQuota, now) : undefined;
+  // A fixed rate is a local or test setting: there is no quota to count down then; nor is
+  // there one from an endpoint that does not answer (unlimited, as the emulator is).
+  const unlimited: SendQuota = { maxSendRate: fallback ?? 1, max24HourSend: -1, sentLast24Hours: 0 };
+  const allowance = settings.sendRate === undefined ? new DailyAllowance(async () => (await quota()) ?? unlimited, now) : undefined;
   return {
     pacer: {
       take: async () => {
@@ -193,7 +223,7 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
     campaign: campaignCache(content, env, signingKeysLoader(env), undefined, new DynamoReaderAlertHistory(documentClient(), env.deliveriesTable)),
     gate: new DynamoRecipientGate(documentClient(), env.subscribersTable),
     counters: new DynamoCampaignCounters(documentClient(), env.deliveriesTable),
-    ...ratePorts(settings, () => readSendQuota(sesClient())),
+    ...ratePorts(settings, settings.sendRateFallback === undefined ? () => readSendQuota(sesClient()) : () => askSendQuota(sesClient())),
     leaseMs,
     // A claim that goes stale within a few seconds is waited for rather than handed back.
     maxLeaseWaitMs: Math.min(leaseMs, 10_000),
@@ -203,4 +233,4 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
 }
 
 let fromEnv: ReturnType<typeof makeSenderHandler> | undefined;
-export const handler = (event: SQSEvent, context?: Context) => (fromEnv ??= makeSenderHandler(depsFromEnv()))(event, context);
+export const handler = withLambdaContext((event: SQSEvent, context?: Context) => (fromEnv ??= makeSenderHandler(depsFromEnv()))(event, context));

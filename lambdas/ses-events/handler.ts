@@ -7,6 +7,7 @@
 import type { SNSEvent } from 'aws-lambda';
 import { documentClient } from '../adapters/clients';
 import { DynamoDeliveryEvents } from '../adapters/delivery-events';
+import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { DynamoSubscriptionStore } from '../adapters/subscriptions';
 import { systemClock } from '../adapters/system-clock';
@@ -33,4 +34,4 @@ function depsFromEnv(): SesEventsDeps {
 }
 
 let fromEnv: ReturnType<typeof makeSesEventsHandler> | undefined;
-export const handler = (event: SNSEvent) => (fromEnv ??= makeSesEventsHandler(depsFromEnv()))(event);
+export const handler = withLambdaContext((event: SNSEvent) => (fromEnv ??= makeSesEventsHandler(depsFromEnv()))(event));

@@ -12,6 +12,7 @@
  * | BRIEFING_TIME_ZONE            | Europe/Brussels         |
  * | BRIEFING_TABLE_PREFIX         | briefing-               |
  * | BRIEFING_ALERT_DAILY_CAP      | 3                       |
+ * | BRIEFING_SEND_RATE            | 1000 (messages a second, when SES does not answer GetSendQuota) |
  * | AWS_ENDPOINT_URL_DYNAMODB     | (start DynamoDB Local)  |
  * | AWS_ENDPOINT_URL_SES          | (start the SES emulator)|
  */
@@ -36,6 +37,12 @@ export interface LocalConfig {
   tables: { subscribers: string; content: string; deliveries: string };
   /** Breaking alerts per reader per day before the rest wait for the digest. */
   alertDailyCap: number;
+  /**
+   * Messages a second for the whole local send when the SES endpoint does not answer
+   * GetSendQuota (aws-ses-v2-local does not); an endpoint that answers sets the rate, as on AWS.
+   * @default 1000
+   */
+  sendRateFallback?: number;
 }
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -58,7 +65,18 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     sesEndpoint: env.AWS_ENDPOINT_URL_SES || env.AWS_ENDPOINT_URL || undefined,
     tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
     alertDailyCap: positiveInt('BRIEFING_ALERT_DAILY_CAP', env.BRIEFING_ALERT_DAILY_CAP, 3),
+    sendRateFallback: positiveNumber('BRIEFING_SEND_RATE', env.BRIEFING_SEND_RATE, DEFAULT_LOCAL_SEND_RATE),
   };
+}
+
+/** The local send rate where the SES endpoint gives no quota: the emulator takes any rate. */
+export const DEFAULT_LOCAL_SEND_RATE = 1000;
+
+function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: a positive number, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {

@@ -13,7 +13,7 @@ import { serveHttp } from './http';
 import { ensureTables } from './tables';
 import { startSesRecorder } from './ses-recorder';
 import { writeFileSync } from 'node:fs';
-import { localConfig, localSigningKeys, type LocalConfig } from './config';
+import { DEFAULT_LOCAL_SEND_RATE, localConfig, localSigningKeys, type LocalConfig } from './config';
 import type { SendQueue } from '../../lambdas/core/ports';
 
 export interface LocalRuntime {
@@ -112,10 +112,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       CORS_ORIGINS: process.env.BRIEFING_CORS_ORIGINS ?? '',
       SUBSCRIBE_RATE_LIMIT: process.env.BRIEFING_SUBSCRIBE_RATE_LIMIT ?? '5',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      // The send engine: the SES emulator has no GetSendQuota, so the local rate is fixed
-      // (BRIEFING_SEND_RATE, messages a second); the claim lease is short because a restart
-      // of this process is the usual way a local sender dies.
-      SEND_RATE: process.env.BRIEFING_SEND_RATE ?? process.env.SEND_RATE ?? '1000',
+      // The send engine: as on AWS, the rate follows the SES endpoint's GetSendQuota (times
+      // SEND_RATE_SHARE) wherever the endpoint answers it; where it does not (aws-ses-v2-local
+      // holds the request open), the local setting applies (BRIEFING_SEND_RATE, messages a
+      // second). SEND_RATE, when given, fixes the rate as it does on AWS. The claim lease is
+      // short because a restart of this process is the usual way a local sender dies.
+      SEND_RATE_FALLBACK: String(config.sendRateFallback ?? DEFAULT_LOCAL_SEND_RATE),
       // One process runs every local sender invocation with one shared pacer: it takes the whole rate.
       SENDER_CONCURRENCY: '1',
       CLAIM_LEASE_MS: process.env.BRIEFING_CLAIM_LEASE_MS ?? process.env.CLAIM_LEASE_MS ?? '30000',

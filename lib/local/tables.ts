@@ -7,11 +7,14 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { EXPIRES_AT } from '../../lambdas/core/lifecycle';
 
 export interface TableNames {
   subscribers: string;
@@ -27,6 +30,12 @@ import { INDEXES as INDEX } from '../../lambdas/core/indexes';
 export function tableNames(prefix = ''): TableNames {
   return { subscribers: `${prefix}Subscribers`, content: `${prefix}Content`, deliveries: `${prefix}Deliveries` };
 }
+
+/**
+ * Tables whose items may carry the TTL attribute `expiresAt` (lambdas/core/lifecycle.ts), as
+ * the storage construct sets them on AWS. Content has none: articles and issues do not expire.
+ */
+export const TTL_TABLES: readonly (keyof TableNames)[] = ['subscribers', 'deliveries'];
 
 /** CreateTable inputs for the three tables, all on-demand. */
 export function tableDefinitions(names: TableNames): Record<keyof TableNames, CreateTableCommandInput> {
@@ -118,8 +127,9 @@ export function tableDefinitions(names: TableNames): Record<keyof TableNames, Cr
 
 /**
  * Create whichever of the three tables do not exist yet, add any index a newer version of
- * the product defines to an existing table, and wait until all are ACTIVE. Existing data is
- * kept (a restarted local mode keeps its data).
+ * the product defines to an existing table, wait until all are ACTIVE, and turn TTL on where
+ * AWS has it (an existing table included). Existing data is kept (a restarted local mode keeps
+ * its data).
  *
  * @returns the names of the tables it created.
  */
@@ -148,7 +158,19 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames, ti
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+  for (const table of TTL_TABLES) await enableTimeToLive(client, names[table]);
   return created;
+}
+
+/**
+ * TTL on `expiresAt`, unless it is on already: DynamoDB refuses to enable it twice. Whether
+ * DynamoDB Local then deletes expired items does not matter here; what the tests check is that
+ * the items carry the right `expiresAt`, and that the table is set up as on AWS.
+ */
+async function enableTimeToLive(client: DynamoDBClient, name: string): Promise<void> {
+  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+  if ((ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') && ttl.AttributeName === EXPIRES_AT) return;
+  await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: EXPIRES_AT, Enabled: true } }));
 }
 
 /**

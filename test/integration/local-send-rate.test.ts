@@ -1,0 +1,224 @@
+/**
+ * The local mode's send rate follows GetSendQuota wherever the SES endpoint answers it, and
+ * falls back to the local setting (BRIEFING_SEND_RATE) where it does not.
+ *
+ * First, how an endpoint's answer is read (askSendQuota), against real endpoints: the
+ * recording proxy answering with a quota, the SES emulator (which holds GetSendQuota open
+ * without a response), a 404, a 5xx, and a port nobody listens on.
+ *
+ * Then the local runtime (lib/local/runtime.ts, as `npm start` wires it) sends a digest through
+ * the recording proxy, which timestamps every SendRawEmail as it arrives. The busiest one-second
+ * window of those timestamps is the rate SES would have seen. The pacer hands out at most
+ * floor(rate) send slots in any 1,000 ms; between a slot and the proxy, each call takes its own
+ * few milliseconds (signing, one event loop shared with DynamoDB calls and, on this 2-core
+ * machine, with other test files; the first sends in flight each open a connection), so a
+ * window drawn at the proxy can hold a call more than the pacer's own windows for each slot
+ * interval of that spread. The tolerance allows 100 ms of spread: one call at 10 a second,
+ * two at 16, four at 40, still under the account's MaxSendRate, which is the hard ceiling.
+ * Nothing here sleeps for a fixed time; the send is done when the queue drains.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SESClient } from '@aws-sdk/client-ses';
+import { askSendQuota } from '../../lambdas/adapters/send-quota';
+import { freePort } from '../../lib/local/ports';
+import { sesError, startSesRecorder, type SesRecorderOptions } from '../../lib/local/ses-recorder';
+import { createTestTables } from '../support/tables';
+
+/** The SES emulator global-setup started (the runtime re-points AWS_ENDPOINT_URL_SES at its proxy). */
+const EMULATOR = process.env.AWS_ENDPOINT_URL_SES!;
+const ENV = { ...process.env };
+afterEach(() => {
+  process.env = { ...ENV };
+});
+
+const ses = (endpoint: string) => new SESClient({ endpoint, maxAttempts: 1 });
+
+/** The most timestamps (ms) that fall in any window [t, t + 1000). */
+export function busiestSecond(times: number[]): number {
+  const t = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < t.length; j++) {
+    while (t[j]! - t[i]! >= 1000) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+/**
+ * Calls a one-second window at the proxy may hold beyond the pacer's rate: those whose trip
+ * from slot to proxy took up to {@link JITTER_MS} longer than a later call's, at least one.
+ */
+const JITTER_MS = 100;
+const tolerance = (rate: number) => Math.max(1, Math.ceil((rate * JITTER_MS) / 1000));
+
+describe('busiestSecond', () => {
+  it('counts the most calls in any one-second window, a window that starts at a call', () => {
+    expect(busiestSecond([0, 100, 999, 1000, 1500, 1998])).toBe(4); // 999 … 1998
+    expect(busiestSecond([0, 100, 999, 1000, 1500, 1999.5])).toBe(3);
+    expect(busiestSecond([0, 1000, 2000])).toBe(1);
+    expect(busiestSecond([])).toBe(0);
+  });
+});
+
+describe('asking an SES endpoint for its quota', () => {
+  it('reads the quota of an endpoint that answers GetSendQuota (the recording proxy with `quota`)', async () => {
+    const recorder = await startSesRecorder(EMULATOR, { quota: { maxSendRate: 20, max24HourSend: 5000 } });
+    const client = ses(recorder.endpoint);
+    try {
+      expect(await askSendQuota(client)).toEqual({ maxSendRate: 20, max24HourSend: 5000, sentLast24Hours: 0 });
+    } finally {
+      client.destroy();
+      await recorder.close();
+    }
+  });
+
+  it('the SES emulator (aws-ses-v2-local) gives no answer at all: "not answered" once the deadline passes, not an error', async () => {
+    const client = ses(EMULATOR);
+    const started = performance.now();
+    try {
+      expect(await askSendQuota(client, 400)).toBeUndefined();
+      expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a 404 for an unknown operation is "not answered"', async () => {
+    const recorder = await startSesRecorder(EMULATOR, {
+      intercept: (_n, call) => (call.action === 'GetSendQuota' ? { status: 404, body: '<UnknownOperationException/>' } : undefined),
+    });
+    const client = ses(recorder.endpoint);
+    try {
+      expect(await askSendQuota(client)).toBeUndefined();
+    } finally {
+      client.destroy();
+      await recorder.close();
+    }
+  });
+
+  it('a 5xx is an error: the endpoint may implement GetSendQuota, so no local rate is guessed', async () => {
+    const recorder = await startSesRecorder(EMULATOR, {
+      intercept: (_n, call) => (call.action === 'GetSendQuota' ? sesError(500, 'InternalFailure', 'try again') : undefined),
+    });
+    const client = ses(recorder.endpoint);
+    try {
+      await expect(askSendQuota(client)).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    } finally {
+      client.destroy();
+      await recorder.close();
+    }
+  });
+
+  it('5xx answers that the SDK keeps retrying past the deadline are still an error, not silence', async () => {
+    const recorder = await startSesRecorder(EMULATOR, {
+      intercept: (_n, call) => (call.action === 'GetSendQuota' ? { ...sesError(503, 'ServiceUnavailable', 'busy'), delayMs: 150 } : undefined),
+    });
+    const client = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 5 });
+    try {
+      // The first 503 comes at ~150 ms; the deadline falls during the retries that follow.
+      await expect(askSendQuota(client, 250)).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      expect(recorder.requests()).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.destroy();
+      await recorder.close();
+    }
+  });
+
+  it('a network error (nobody listening) is an error, distinct from "not answered"', async () => {
+    const client = ses(`http://127.0.0.1:${await freePort()}`);
+    try {
+      await expect(askSendQuota(client)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+/**
+ * A digest to `n` new confirmed readers, sent by the local runtime through a recording proxy in
+ * front of the SES emulator. Returns when the send queue has drained.
+ */
+async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Record<string, string> = {}) {
+  // A runtime of its own: the handlers' SDK clients are module singletons, made for one endpoint.
+  jest.resetModules();
+  const { startRuntime } = await import('../../lib/local/runtime');
+  const { localConfig } = await import('../../lib/local/config');
+  const { documentClient } = await import('../../lambdas/adapters/clients');
+  const { DynamoContentStore, DynamoSubscriberStore } = await import('../../lambdas/adapters/dynamodb');
+  const { systemClock } = await import('../../lambdas/adapters/system-clock');
+  const { publish } = await import('../../lambdas/usecases/publish');
+  const { sampleFiles, uniqueDomain } = await import('../support/pipeline');
+
+  const sends: number[] = [];
+  let quotaAsks = 0;
+  const recorder = await startSesRecorder(EMULATOR, {
+    ...recorderOptions,
+    keep: false,
+    intercept: (_n, call) => {
+      if (call.action === 'SendRawEmail') sends.push(performance.now());
+      if (call.action === 'GetSendQuota') quotaAsks++;
+      return undefined;
+    },
+  });
+  const tables = await createTestTables('rate');
+  const dataDir = mkdtempSync(join(tmpdir(), 'briefing-rate-'));
+  try {
+    const db = documentClient();
+    await publish({ content: new DynamoContentStore(db, tables.names.content), clock: systemClock }, sampleFiles());
+    const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
+    const domain = uniqueDomain();
+    const at = new Date().toISOString();
+    await subscribers.putBatch(
+      Array.from({ length: n }, (_, i) => ({
+        subscriberId: randomUUID(), email: `r${i}@${domain}`, status: 'confirmed' as const, digest: true, alerts: false,
+        topics: [], timezone: 'UTC', source: 'import' as const, createdAt: at, confirmedAt: at,
+      })),
+    );
+
+    const config = { ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, ...env }), tables: tables.names, sesEndpoint: recorder.endpoint };
+    const rt = await startRuntime({ startEmulators: false, http: false, config });
+    try {
+      await rt.planDigest({});
+      await rt.queue.drain(120_000);
+      return { sends, quotaAsks, busiest: busiestSecond(sends), stats: rt.queue.stats() };
+    } finally {
+      await rt.stop();
+    }
+  } finally {
+    await recorder.close();
+    await tables.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+describe('the local send rate', () => {
+  it.each([
+    [20, 16],
+    [50, 40],
+  ])('follows GetSendQuota where the endpoint answers it: MaxSendRate %i gives %i a second (the 0.8 share, as on AWS), not the local setting', async (maxSendRate, rate) => {
+    // Three seconds' worth: the local setting (1,000 a second) would send them all within one.
+    const n = rate * 3;
+    const run = await localSend(n, { quota: { maxSendRate, max24HourSend: 100_000 } }, { BRIEFING_SEND_RATE: '1000' });
+    console.log(`quota ${maxSendRate}/s (share 0.8 = ${rate}/s): ${run.sends.length} sent, busiest second ${run.busiest}`);
+
+    expect(run.sends).toHaveLength(n);
+    expect(run.quotaAsks).toBeGreaterThanOrEqual(1);
+    expect(run.busiest).toBeLessThanOrEqual(rate + tolerance(rate));
+    expect(run.busiest).toBeLessThan(maxSendRate);
+  });
+
+  it('falls back to the local setting (BRIEFING_SEND_RATE) where the endpoint does not answer GetSendQuota (the SES emulator itself)', async () => {
+    const n = 30;
+    // No `quota`: the proxy forwards GetSendQuota to the emulator, which never answers it.
+    const run = await localSend(n, {}, { BRIEFING_SEND_RATE: '10' });
+    console.log(`no quota, BRIEFING_SEND_RATE=10: ${run.sends.length} sent, busiest second ${run.busiest}`);
+
+    expect(run.sends).toHaveLength(n);
+    expect(run.quotaAsks).toBe(1);
+    expect(run.busiest).toBeLessThanOrEqual(10 + tolerance(10));
+  });
+});
