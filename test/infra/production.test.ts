@@ -95,6 +95,20 @@ describe('DNS records in the hosted zone', () => {
     });
   });
 
+  it('cuts a DMARC TXT value longer than 255 characters into quoted strings of at most 255 (Route 53 refuses a longer one)', () => {
+    const report = `dmarc@${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(50)}.com`;
+    const text = `v=DMARC1; p=none; rua=mailto:${report}`;
+    expect(text.length).toBeGreaterThan(255);
+    const t = synth({ ...ZONE, dmarcReportEmail: report });
+    const [dmarc] = Object.values(t.findResources('AWS::Route53::RecordSet', { Properties: { Name: '_dmarc.example.com' } }));
+    const [value] = dmarc.Properties.ResourceRecords as string[];
+    const strings = [...value.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+    expect(value).toBe(strings.map((x) => `"${x}"`).join(' '));
+    expect(strings.length).toBe(2);
+    for (const x of strings) expect(x.length).toBeLessThanOrEqual(255);
+    expect(strings.join('')).toBe(text);
+  });
+
   it('writes exactly those six records, and lists none of them as outputs', () => {
     withZone.resourceCountIs('AWS::Route53::RecordSet', 6);
     expect(Object.keys(outputs(withZone)).filter((k) => /^DnsRecord/.test(k))).toEqual([]);
