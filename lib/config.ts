@@ -254,6 +254,14 @@ function crossProblems(c: Record<string, unknown>): string[] {
         'or a hosted zone that holds it (-c hostedZoneId=... -c hostedZoneName=...) so the stack can create and validate one.',
     );
   }
+  // The MAIL FROM domain carries SES's MX and SPF records and nothing else: an API host there
+  // would put its alias (or a CNAME, which cannot share a name with MX and TXT) on the same name.
+  if (api !== undefined && api === (mailFrom ?? `bounce.${domain}`)) {
+    problems.push(
+      `apiDomainName ${api} is the MAIL FROM domain, which SES needs for its MX and SPF records alone. ` +
+        `Give the API another host, e.g. -c apiDomainName=api.${domain}, or move MAIL FROM with -c mailFromDomain=mail.${domain}.`,
+    );
+  }
   if (c.certificateArn !== undefined && api === undefined) {
     problems.push('certificateArn is only used with apiDomainName. Set -c apiDomainName=news.yourdomain.example, or leave certificateArn out.');
   }

@@ -147,6 +147,15 @@ describe('production settings', () => {
     expect(errorFor({ ...real, dmarcRecord: 'none' })).toMatch(/dmarcRecord must be create or skip/);
   });
 
+  it('refuses an apiDomainName that is the MAIL FROM domain (given or the bounce.<sender domain> default), naming both settings', () => {
+    const zone = { hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu' };
+    expect(errorFor({ ...real, ...zone, apiDomainName: 'bounce.news.briefing-mail.eu' })).toMatch(
+      /apiDomainName bounce.news.briefing-mail.eu is the MAIL FROM domain.*-c apiDomainName=api.news.briefing-mail.eu.*-c mailFromDomain=/s,
+    );
+    expect(errorFor({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'mail.news.briefing-mail.eu' })).toMatch(/apiDomainName mail.news.briefing-mail.eu is the MAIL FROM domain/);
+    expect(readWith({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'bounce.news.briefing-mail.eu' }).apiDomainName).toBe('bounce.news.briefing-mail.eu');
+  });
+
   it('wants a certificate or a zone for apiDomainName, and apiDomainName for certificateArn', () => {
     expect(errorFor({ ...real, apiDomainName: 'api.briefing-mail.eu' })).toMatch(/apiDomainName api.briefing-mail.eu needs a certificate/);
     expect(errorFor({ ...real, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd' })).toMatch(/certificateArn is only used with apiDomainName/);
