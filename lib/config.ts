@@ -49,6 +49,8 @@ export interface BriefingConfig {
   readonly apiDomainName?: string;
   /** ACM certificate (same region as the stack) for apiDomainName; when absent one is created and validated in the hosted zone. */
   readonly certificateArn?: string;
+  /** Origins (`https://www.yourdomain.example`) whose pages may POST /subscribe; none when absent. */
+  readonly corsOrigins?: string[];
 }
 
 /** The context keys, in the order they are reported. */
@@ -72,6 +74,7 @@ export const CONFIG_KEYS = [
   'tokenSecretName',
   'apiDomainName',
   'certificateArn',
+  'corsOrigins',
 ] as const satisfies readonly (keyof BriefingConfig)[];
 
 /** An example value per key, quoted in error messages so the fix can be copied. */
@@ -95,6 +98,7 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   tokenSecretName: 'Briefing/token-keys',
   apiDomainName: 'news.yourdomain.example',
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
+  corsOrigins: 'https://www.yourdomain.example,https://yourdomain.example',
 };
 
 /**
@@ -217,6 +221,14 @@ const schemas = {
   tokenSecretName: optional(z.string().trim().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')),
   apiDomainName: optional(hostname),
   certificateArn: optional(z.string().trim().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN')),
+  // The API function checks CORS_ORIGINS at cold start with this same pattern and refuses to
+  // start on a bad one, which would take every route down: checked here, before a deploy.
+  corsOrigins: optional(
+    z
+      .preprocess((v) => (Array.isArray(v) ? v.join(',') : v), z.string({ error: 'must be a comma-separated list of origins' }))
+      .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://www.yourdomain.example (scheme and host, no path)'))),
+  ),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
 
 /**

@@ -390,6 +390,19 @@ describe('API custom domain', () => {
   });
 });
 
+describe('API CORS origins', () => {
+  it('passes the origins to the API function as a browser sends them (no trailing slash)', () => {
+    synth({ corsOrigins: 'https://www.example.org/' }).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('subscribe, confirm'),
+      Environment: { Variables: Match.objectLike({ CORS_ORIGINS: 'https://www.example.org' }) },
+    });
+  });
+
+  it('stops the synth for an origin the API function would refuse at cold start, instead of deploying an API that fails every request', () => {
+    expect(() => build({ corsOrigins: 'www.example.org' })).toThrow(/corsOrigins .*-c corsOrigins=/s);
+  });
+});
+
 describe('outputs', () => {
   it('has every key the CLI doctor reads', () => {
     const out = outputs(withZone);
