@@ -322,6 +322,24 @@ describe('operations alarms', () => {
     });
   });
 
+  it('creates the planner\'s on-failure destination only after its role may send to the queue (Lambda checks the role when the destination is set)', () => {
+    const planner = idOf(withZone, 'AWS::Lambda::Function', 'SchedulingDigestPlanner');
+    const queue = idOf(withZone, 'AWS::SQS::Queue', 'SchedulingPlannerFailureDeadLetterQueue');
+    const fn = withZone.findResources('AWS::Lambda::Function')[planner];
+    const [config] = Object.values(withZone.findResources('AWS::Lambda::EventInvokeConfig'));
+    // The config is created after the function (Ref), and the function after the role's policy (DependsOn).
+    expect(config.Properties.FunctionName).toEqual({ Ref: planner });
+    const granting = Object.entries(withZone.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).some(
+        (st) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(`"${queue}"`),
+      ),
+    );
+    expect(granting).toHaveLength(1);
+    const [policyId, policy] = granting[0];
+    expect(policy.Properties.Roles).toEqual([{ Ref: fn.Properties.Role['Fn::GetAtt'][0] }]);
+    expect(fn.DependsOn).toContain(policyId);
+  });
+
   it('sends every alarm to the alarm topic', () => {
     for (const alarm of Object.values(withZone.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarmTopic/) }]);
