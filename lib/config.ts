@@ -49,6 +49,8 @@ export interface BriefingConfig {
   readonly apiDomainName?: string;
   /** ACM certificate (same region as the stack) for apiDomainName; when absent one is created and validated in the hosted zone. */
   readonly certificateArn?: string;
+  /** Origins (`https://www.yourdomain.example`) whose pages may POST /subscribe; none when absent. */
+  readonly corsOrigins?: string[];
 }
 
 /** The context keys, in the order they are reported. */
@@ -72,6 +74,7 @@ export const CONFIG_KEYS = [
   'tokenSecretName',
   'apiDomainName',
   'certificateArn',
+  'corsOrigins',
 ] as const satisfies readonly (keyof BriefingConfig)[];
 
 /** An example value per key, quoted in error messages so the fix can be copied. */
@@ -95,6 +98,7 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   tokenSecretName: 'Briefing/token-keys',
   apiDomainName: 'news.yourdomain.example',
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
+  corsOrigins: 'https://www.yourdomain.example,https://yourdomain.example',
 };
 
 /**
@@ -217,6 +221,14 @@ const schemas = {
   tokenSecretName: optional(z.string().trim().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')),
   apiDomainName: optional(hostname),
   certificateArn: optional(z.string().trim().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN')),
+  // The API function checks CORS_ORIGINS at cold start with this same pattern and refuses to
+  // start on a bad one, which would take every route down: checked here, before a deploy.
+  corsOrigins: optional(
+    z
+      .preprocess((v) => (Array.isArray(v) ? v.join(',') : v), z.string({ error: 'must be a comma-separated list of origins' }))
+      .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://www.yourdomain.example (scheme and host, no path)'))),
+  ),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
 
 /**
@@ -252,6 +264,14 @@ function crossProblems(c: Record<string, unknown>): string[] {
     problems.push(
       `apiDomainName ${api} needs a certificate: give -c certificateArn=arn:aws:acm:<region>:<account>:certificate/<id>, ` +
         'or a hosted zone that holds it (-c hostedZoneId=... -c hostedZoneName=...) so the stack can create and validate one.',
+    );
+  }
+  // The MAIL FROM domain carries SES's MX and SPF records and nothing else: an API host there
+  // would put its alias (or a CNAME, which cannot share a name with MX and TXT) on the same name.
+  if (api !== undefined && api === (mailFrom ?? `bounce.${domain}`)) {
+    problems.push(
+      `apiDomainName ${api} is the MAIL FROM domain, which SES needs for its MX and SPF records alone. ` +
+        `Give the API another host, e.g. -c apiDomainName=api.${domain}, or move MAIL FROM with -c mailFromDomain=mail.${domain}.`,
     );
   }
   if (c.certificateArn !== undefined && api === undefined) {

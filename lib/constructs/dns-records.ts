@@ -49,7 +49,7 @@ export class DnsRecords extends Construct {
       // configuration checks is inside the zone.
       const inZone = zone !== undefined && (Token.isUnresolved(record.name) || isWithin(record.name, zone.zoneName));
       // TXT values are quoted strings in DNS; the others are host names.
-      const value = record.type === 'TXT' ? `"${record.value}"` : record.value;
+      const value = record.type === 'TXT' ? txtValue(record.value) : record.value;
       if (inZone) {
         // Low-level records: the names are full names already (CnameRecord would append the
         // zone's name to a token it cannot read).
@@ -67,4 +67,20 @@ export class DnsRecords extends Construct {
       }
     }
   }
+}
+
+/** The longest character-string a TXT record holds (RFC 1035); Route 53 refuses a longer one. */
+export const TXT_STRING_MAX = 255;
+
+/**
+ * A TXT value as Route 53 and zone files take it: quoted, `"` and `\` escaped, and cut into
+ * strings of at most 255 characters separated by a space (receivers join them again), so a
+ * long DMARC report address or SPF record does not fail the deploy with CharacterStringTooLong.
+ * A value that is a token cannot be cut here and is only quoted.
+ */
+export function txtValue(text: string): string {
+  if (Token.isUnresolved(text)) return `"${text}"`;
+  // Cut before escaping: the limit counts the characters of the string, not of its quoting.
+  const parts = text.match(new RegExp(`[\\s\\S]{1,${TXT_STRING_MAX}}`, 'g')) ?? [''];
+  return parts.map((p) => `"${p.replace(/[\\"]/g, '\\$&')}"`).join(' ');
 }

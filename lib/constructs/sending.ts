@@ -161,13 +161,17 @@ export class Sending extends Construct {
     }
 
     // The keys that sign the tokens in every unsubscribe and preference link already in
-    // inboxes. They outlive the stack (RETAIN): a new key would make every such link invalid.
+    // inboxes. They outlive the stack (retained): a new key would make every such link invalid.
     // The secret has a fixed name so the next deployment can find it again: after a destroy,
     // deploy with `-c tokenSecretName=<TokenSecretName output>` to import it. A deployment
     // that forgets to fails with "already exists" on this name, instead of silently minting
     // new keys (which a generated name would do, leaving the old secret orphaned).
     // Giving the name to a stack deployed before it had one replaces that stack's secret: keep
     // the old value (copy it into the new secret) if links signed with it are still in inboxes.
+    // Kept on delete and on replacement, but not when the deployment that created it rolls back
+    // (RetainExceptOnCreate): a plain Retain would leave the fixed name behind after any failed
+    // first deploy, and every retry would then fail with "already exists" on a secret whose
+    // keys never signed a link.
     if (props.tokenSecretName) {
       this.tokenSecretName = props.tokenSecretName;
       this.tokenSecret = secretsmanager.Secret.fromSecretNameV2(this, 'TokenSecret', props.tokenSecretName);
@@ -182,7 +186,7 @@ export class Sending extends Construct {
           excludePunctuation: true,
           passwordLength: 64,
         },
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',

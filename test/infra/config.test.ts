@@ -147,6 +147,25 @@ describe('production settings', () => {
     expect(errorFor({ ...real, dmarcRecord: 'none' })).toMatch(/dmarcRecord must be create or skip/);
   });
 
+  it('refuses an apiDomainName that is the MAIL FROM domain (given or the bounce.<sender domain> default), naming both settings', () => {
+    const zone = { hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu' };
+    expect(errorFor({ ...real, ...zone, apiDomainName: 'bounce.news.briefing-mail.eu' })).toMatch(
+      /apiDomainName bounce.news.briefing-mail.eu is the MAIL FROM domain.*-c apiDomainName=api.news.briefing-mail.eu.*-c mailFromDomain=/s,
+    );
+    expect(errorFor({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'mail.news.briefing-mail.eu' })).toMatch(/apiDomainName mail.news.briefing-mail.eu is the MAIL FROM domain/);
+    expect(readWith({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'bounce.news.briefing-mail.eu' }).apiDomainName).toBe('bounce.news.briefing-mail.eu');
+  });
+
+  it('refuses corsOrigins the API function would refuse at cold start (a path, no scheme), naming -c corsOrigins=', () => {
+    expect(errorFor({ corsOrigins: 'https://www.briefing-mail.eu/subscribe' })).toMatch(/corsOrigins must list origins .*-c corsOrigins=/s);
+    expect(errorFor({ corsOrigins: 'https://ok.briefing-mail.eu, www.briefing-mail.eu' })).toMatch(/corsOrigins must list origins .*got "https:\/\/ok.briefing-mail.eu, www.briefing-mail.eu"/s);
+  });
+
+  it('reads corsOrigins as a list, trimmed and without a trailing slash (a browser Origin has none)', () => {
+    expect(readWith({ corsOrigins: 'https://www.briefing-mail.eu/, https://briefing-mail.eu:8443' }).corsOrigins).toEqual(['https://www.briefing-mail.eu', 'https://briefing-mail.eu:8443']);
+    expect(readWith({ corsOrigins: '' }).corsOrigins).toBeUndefined();
+  });
+
   it('wants a certificate or a zone for apiDomainName, and apiDomainName for certificateArn', () => {
     expect(errorFor({ ...real, apiDomainName: 'api.briefing-mail.eu' })).toMatch(/apiDomainName api.briefing-mail.eu needs a certificate/);
     expect(errorFor({ ...real, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd' })).toMatch(/certificateArn is only used with apiDomainName/);

@@ -95,6 +95,20 @@ describe('DNS records in the hosted zone', () => {
     });
   });
 
+  it('cuts a DMARC TXT value longer than 255 characters into quoted strings of at most 255 (Route 53 refuses a longer one)', () => {
+    const report = `dmarc@${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(50)}.com`;
+    const text = `v=DMARC1; p=none; rua=mailto:${report}`;
+    expect(text.length).toBeGreaterThan(255);
+    const t = synth({ ...ZONE, dmarcReportEmail: report });
+    const [dmarc] = Object.values(t.findResources('AWS::Route53::RecordSet', { Properties: { Name: '_dmarc.example.com' } }));
+    const [value] = dmarc.Properties.ResourceRecords as string[];
+    const strings = [...value.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+    expect(value).toBe(strings.map((x) => `"${x}"`).join(' '));
+    expect(strings.length).toBe(2);
+    for (const x of strings) expect(x.length).toBeLessThanOrEqual(255);
+    expect(strings.join('')).toBe(text);
+  });
+
   it('writes exactly those six records, and lists none of them as outputs', () => {
     withZone.resourceCountIs('AWS::Route53::RecordSet', 6);
     expect(Object.keys(outputs(withZone)).filter((k) => /^DnsRecord/.test(k))).toEqual([]);
@@ -184,11 +198,20 @@ describe('data lifecycle', () => {
 
   it('keeps the token key secret when the stack is deleted or the secret replaced, under a fixed name it outputs', () => {
     withZone.hasResource('AWS::SecretsManager::Secret', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: Match.stringLikeRegexp('^Retain'),
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({ Name: 'Briefing/token-keys' }),
     });
     expect(outputs(withZone).TokenSecretName).toBe('Briefing/token-keys');
+  });
+
+  it('removes the token key secret when the deployment that created it rolls back, so a retry does not fail on its fixed name', () => {
+    // Retain would keep Briefing/token-keys after a failed first deploy (a DNS record that
+    // exists, an identity that exists, ...), and every retry would stop at "already exists".
+    const secret = withZone.findResources('AWS::SecretsManager::Secret')[idOf(withZone, 'AWS::SecretsManager::Secret', 'SendingTokenSecret')];
+    expect(secret.Properties.Name).toBe('Briefing/token-keys');
+    expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(secret.UpdateReplacePolicy).toBe('Retain');
   });
 
   it('imports the secret named by tokenSecretName instead of creating one, and grants and passes that one', () => {
@@ -299,6 +322,24 @@ describe('operations alarms', () => {
     });
   });
 
+  it('creates the planner\'s on-failure destination only after its role may send to the queue (Lambda checks the role when the destination is set)', () => {
+    const planner = idOf(withZone, 'AWS::Lambda::Function', 'SchedulingDigestPlanner');
+    const queue = idOf(withZone, 'AWS::SQS::Queue', 'SchedulingPlannerFailureDeadLetterQueue');
+    const fn = withZone.findResources('AWS::Lambda::Function')[planner];
+    const [config] = Object.values(withZone.findResources('AWS::Lambda::EventInvokeConfig'));
+    // The config is created after the function (Ref), and the function after the role's policy (DependsOn).
+    expect(config.Properties.FunctionName).toEqual({ Ref: planner });
+    const granting = Object.entries(withZone.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).some(
+        (st) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(`"${queue}"`),
+      ),
+    );
+    expect(granting).toHaveLength(1);
+    const [policyId, policy] = granting[0];
+    expect(policy.Properties.Roles).toEqual([{ Ref: fn.Properties.Role['Fn::GetAtt'][0] }]);
+    expect(fn.DependsOn).toContain(policyId);
+  });
+
   it('sends every alarm to the alarm topic', () => {
     for (const alarm of Object.values(withZone.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarmTopic/) }]);
@@ -364,6 +405,19 @@ describe('API custom domain', () => {
 
   it('stops the synth for a custom domain with neither certificate nor zone, naming the settings', () => {
     expect(() => build({ apiDomainName: 'news.example.com' })).toThrow(/apiDomainName .*-c certificateArn=.*hostedZoneId/s);
+  });
+});
+
+describe('API CORS origins', () => {
+  it('passes the origins to the API function as a browser sends them (no trailing slash)', () => {
+    synth({ corsOrigins: 'https://www.example.org/' }).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('subscribe, confirm'),
+      Environment: { Variables: Match.objectLike({ CORS_ORIGINS: 'https://www.example.org' }) },
+    });
+  });
+
+  it('stops the synth for an origin the API function would refuse at cold start, instead of deploying an API that fails every request', () => {
+    expect(() => build({ corsOrigins: 'www.example.org' })).toThrow(/corsOrigins .*-c corsOrigins=/s);
   });
 });
 
