@@ -1,4 +1,5 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -89,6 +90,20 @@ export class Monitoring extends Construct {
         'cannot publish to a topic encrypted with the AWS managed SNS key, and a customer key ' +
         'for this alone is not worth its cost.',
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: allow
+    // this account's CloudWatch alarms to publish explicitly rather than rely on it.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.topic);
 
@@ -126,10 +141,25 @@ export class Monitoring extends Construct {
     const oldestJobAge = props.oldestJobAge ?? Duration.minutes(15);
     const oldestJob = props.sendQueue?.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
     if (oldestJob) {
+      // A large digest keeps jobs waiting for a long time while it drains at the account's
+      // rate (100,000 readers at 14 a second: two hours), so age alone would ring on every
+      // big send. Old jobs while nothing is being sent is what needs a person.
+      const sentInPeriod = new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC.sent,
+        dimensionsMap: { [METRICS_DIMENSION]: METRICS_SERVICE },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      });
       alarm('OldestSendJob', {
-        alarmDescription: `A send job has waited more than ${oldestJobAge.toMinutes()} minutes: the senders are stuck, paused or too slow for the audience.`,
-        metric: oldestJob,
-        threshold: oldestJobAge.toSeconds(),
+        alarmDescription: `A send job has waited more than ${oldestJobAge.toMinutes()} minutes while nothing was sent: the senders are stuck or paused.`,
+        metric: new cloudwatch.MathExpression({
+          expression: `IF(age > ${oldestJobAge.toSeconds()} AND FILL(sent, 0) == 0, 1, 0)`,
+          usingMetrics: { age: oldestJob, sent: sentInPeriod },
+          label: 'old send jobs and no sends',
+          period: Duration.minutes(5),
+        }),
+        threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       });

@@ -111,10 +111,12 @@ export class Sending extends Construct {
   readonly tokenSecretName: string;
 
   private publicBaseUrl?: string;
+  private readonly senderEmail: string;
 
   constructor(scope: Construct, id: string, props: SendingProps) {
     super(scope, id);
     const senderTimeout = props.senderTimeout ?? Duration.seconds(60);
+    this.senderEmail = props.senderEmail;
     const domain = props.senderEmail.split('@').pop()?.toLowerCase();
     if (!domain) throw new Error(`senderEmail "${props.senderEmail}" has no domain`);
     this.senderDomain = domain;
@@ -253,19 +255,7 @@ export class Sending extends Construct {
     this.sender.grantReadWrite(props.deliveriesTable);
     this.grantTokenSecret(fn);
 
-    const configurationSetArn = Stack.of(this).formatArn({
-      service: 'ses',
-      resource: 'configuration-set',
-      resourceName: this.configurationSet.configurationSetName,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    // SES authorises SendRawEmail against the From identity and the configuration set.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendRawEmail'],
-        resources: [this.identity.emailIdentityArn, configurationSetArn],
-      }),
-    );
+    this.grantSendMail(fn, { environment: false });
   }
 
   /**
@@ -294,7 +284,8 @@ export class Sending extends Construct {
    * Let `fn` send mail as the sender (SendRawEmail on the identity and the configuration set
    * only), and give it the sender settings: the API sends confirmation and welcome messages.
    */
-  grantSendMail(fn: lambda.Function): void {
+  grantSendMail(fn: lambda.Function, options: { environment?: boolean } = {}): void {
+    // SES authorises SendRawEmail against the From identity and the configuration set.
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendRawEmail'],
@@ -309,7 +300,24 @@ export class Sending extends Construct {
         ],
       }),
     );
-    fn.addEnvironment(ENV.configurationSet, this.configurationSet.configurationSetName);
+    // In the SES sandbox, SES also authorises each send against the recipient's verified
+    // identity; without this a sandboxed account's test sends would be AccessDenied instead of
+    // reaching the addresses verified for testing. Bound to mail From the sender's address.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+        conditions: { StringEquals: { 'ses:FromAddress': this.senderEmail } },
+      }),
+    );
+    // The statements land in the function role's default policy.
+    Validations.of(fn.role ?? fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      reason:
+        'In the SES sandbox every send is also authorised against the recipient\'s verified identity, ' +
+        'which is not known in advance; the statement is limited to SendRawEmail From the sender address.',
+    });
+    if (options.environment !== false) fn.addEnvironment(ENV.configurationSet, this.configurationSet.configurationSetName);
   }
 
   /** Let `fn` read the token signing keys, and tell it where they are. */

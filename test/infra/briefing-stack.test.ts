@@ -149,14 +149,17 @@ describe('sending', () => {
     }
   });
 
-  it('allows ses:SendRawEmail only on the identity and the configuration set, never on "*"', () => {
+  it('allows ses:SendRawEmail only on the identity and the configuration set, and on recipients (sandbox) only From the sender, never on "*"', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>,
     );
     const ses = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:Send')));
-    // The sender (digests) and the API (confirmation and welcome messages).
-    expect(ses).toHaveLength(2);
-    for (const statement of ses) {
+    // The sender (digests) and the API (confirmation and welcome messages): two statements each.
+    expect(ses).toHaveLength(4);
+    const own = ses.filter((s) => s.Condition === undefined);
+    const recipients = ses.filter((s) => s.Condition !== undefined);
+    expect(own).toHaveLength(2);
+    for (const statement of own) {
       expect(statement.Action).toBe('ses:SendRawEmail');
       const resources = statement.Resource as unknown[];
       expect(resources).toHaveLength(2);
@@ -164,6 +167,12 @@ describe('sending', () => {
       const text = JSON.stringify(resources);
       expect(text).toContain(':configuration-set/');
       expect(text).toContain(':identity/');
+    }
+    expect(recipients).toHaveLength(2);
+    for (const statement of recipients) {
+      expect(statement.Action).toBe('ses:SendRawEmail');
+      expect(JSON.stringify(statement.Resource)).toMatch(/:identity\/\*"/);
+      expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'newsletter@example.com' } });
     }
   });
 

@@ -238,14 +238,33 @@ describe('data lifecycle', () => {
 describe('operations alarms', () => {
   const notifies = { AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }] };
 
-  it('alarms when the oldest send job is older than 15 minutes', () => {
-    withZone.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateAgeOfOldestMessage',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SendingQueue'), 'QueueName'] } }],
-      Threshold: 900,
-      ComparisonOperator: 'GreaterThanThreshold',
-      ...notifies,
+  it('alarms when the oldest send job is older than 15 minutes while nothing is sent', () => {
+    const alarms = withZone.findResources('AWS::CloudWatch::Alarm');
+    const oldest = Object.entries(alarms).filter(([id]) => id.startsWith('MonitoringOldestSendJob'));
+    expect(oldest).toHaveLength(1);
+    const props = oldest[0][1].Properties;
+    expect(props).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: expect.stringMatching(/^MonitoringAlarmTopic/) }] });
+    const queries = props.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: unknown[] } } }>;
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('IF(age > 900 AND FILL(sent, 0) == 0, 1, 0)');
+    const age = queries.find((q) => q.Id === 'age')!.MetricStat!.Metric;
+    expect(age).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage' });
+    expect(age.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^SendingQueue/), 'QueueName'] } }]);
+    expect(queries.find((q) => q.Id === 'sent')!.MetricStat!.Metric).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.sent, Dimensions: [{ Name: 'service', Value: 'briefing' }] });
+  });
+
+  it("lets this account's CloudWatch alarms publish to the alarm topic (its policy replaces the default one)", () => {
+    withZone.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
     });
   });
 
