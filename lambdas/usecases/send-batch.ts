@@ -339,12 +339,14 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
     // The SES call (with its throttling retries) holds one of the sender's send slots; the
     // ledger write after it does not, so the slots stay busy with SES while `sent` is stored.
-    type Outcome = { messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> } | 'out-of-time';
+    type Outcome = { messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> } | 'out-of-time' | 'paused';
     const sent = await pool.slots(async (): Promise<Outcome> => {
       for (let attempt = 0; ; attempt++) {
         await deps.pacer?.take();
-        // The wait for a slot (or the rate) may have used up the time left.
+        // The wait for a slot (or the rate) may have used up the time left, or another send
+        // may have met the pause meanwhile: then this one does not go either.
         if (outOfTime()) return 'out-of-time';
+        if (!probeSend && (await pausedNow(false))) return 'paused';
         try {
           return { messageId: (await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email })).messageId };
         } catch (e) {
@@ -357,11 +359,18 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
             await sleep(backoffMs(attempt + 1, random));
             continue;
           }
+          // Stop this batch's next send at once, before the claim is even given back.
+          if (kind === 'account' || kind === 'daily-quota') result.paused = true;
           log('send-error', { campaignId: c, to: maskEmail(r.email), kind, error: (e as Error).name, attempt });
           return { error: e as Error, kind };
         }
       }
     }, priority);
+    if (sent === 'paused') {
+      await deps.ledger.release(c, r.subscriberId, claimedAt);
+      result.retry.push(r);
+      return;
+    }
     if (sent === 'out-of-time') {
       if (probeSend) await brake?.inconclusive();
       result.outOfTime = true;
