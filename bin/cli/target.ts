@@ -19,6 +19,8 @@ export interface Target {
   counters?: import('../../lambdas/core/ports').CampaignCounters;
   /** Put dead-lettered send jobs back; returns what was done, for the operator. */
   redrive?(): Promise<string>;
+  /** The account-wide sending pause and reputation counts (adapters/sending-state.ts). */
+  sending: import('../../lambdas/adapters/sending-state').DynamoSendingState;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -45,6 +47,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       plan: (issueId) => planDigest({ content, subscribers, queue, clock: systemClock, counters }, { issueId }),
       counters,
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
+      sending: new (await import('../../lambdas/adapters/sending-state')).DynamoSendingState(documentClient(), out.deliveriesTable),
     });
   }
 
@@ -71,6 +74,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       // planned again (resume), and the ledger turns everyone already served into a skip.
       plan: (issueId) => rt.planDigest({ issueId, resume: true }),
       counters: rt.counters,
+      sending: new (await import('../../lambdas/adapters/sending-state')).DynamoSendingState(documentClient(), t.deliveries),
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });

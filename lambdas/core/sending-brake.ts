@@ -486,3 +486,28 @@ export function reputationSignals(events: EventLike[], campaignOf: (messageId: s
   }
   return out;
 }
+
+/**
+ * An operator's resume (`npm run cli -- resume`): ends an account or quota pause at once; a
+ * reputation brake only with `overrideReputation`, which also makes the brake count afresh
+ * from now (the current bucket's counts are the override's snapshot). Returns the pause that
+ * was open, or `refused` when a reputation brake needs the override.
+ */
+export async function resumeSending(
+  store: SendingStateStore,
+  now: Date,
+  options: { overrideReputation?: boolean; bucketMs?: number } = {},
+): Promise<{ before?: SendingPause; refused?: string; overridden: boolean }> {
+  const { pause } = await store.get();
+  if (pause?.kind === 'reputation' && !options.overrideReputation) {
+    return { before: pause, refused: 'the reputation brake is on: look at the bounces and complaints first, then resume with --override-reputation', overridden: false };
+  }
+  let override: ReputationOverride | undefined;
+  if (options.overrideReputation) {
+    const start = bucketStartOf(now.getTime(), options.bucketMs ?? BRAKE_DEFAULTS.bucketMs);
+    const current = (await store.buckets(start, now.getTime())).find((b) => b.start === start);
+    override = { at: now.toISOString(), bucketStart: start, snapshot: { sends: current?.sends ?? 0, bounces: current?.bounces ?? 0, complaints: current?.complaints ?? 0 } };
+  }
+  if (pause || override) await store.resume(now, override);
+  return { before: pause, overridden: !!override };
+}

@@ -26,7 +26,7 @@ import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
 import { DEFAULT_LEASE_MS, invocationCounters, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 import { limiter } from '../core/concurrency';
-import { BRAKE_DEFAULTS, bucketStartOf, readBrakeSettings, SendingBrake } from '../core/sending-brake';
+import { bucketStartOf, readBrakeSettings, SendingBrake } from '../core/sending-brake';
 import { DynamoSendingState } from '../adapters/sending-state';
 import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
 
@@ -139,6 +139,8 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
         receiveCount: r.attributes?.ApproximateReceiveCount,
         ...(result.paused ? { pause: result.pause?.kind ?? 'unconfirmed', reason: result.pause?.reason } : {}),
       });
+      // Counted per job, not per invocation: bounces can come back while the invocation still sends.
+      if (result.sent > 0) await deps.recordSends?.(result.sent, deps.clock.now()).catch((e: Error) => logger.error('send counts update failed', { error: e.message }));
       totals.sent += result.sent;
       totals.failed += result.failed;
       totals.throttled += result.throttled;
@@ -168,7 +170,6 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
     } finally {
       // Counters show progress; the ledger is the truth. A lost update must not resend a job.
       await tally?.flush().catch((e: Error) => logger.error('counters update failed', { error: e.message }));
-      if (totals.sent > 0) await deps.recordSends?.(totals.sent, deps.clock.now()).catch((e: Error) => logger.error('send counts update failed', { error: e.message }));
       const m = deps.metrics;
       if (m) {
         m.count('Sent', totals.sent);
