@@ -312,7 +312,9 @@ export class SendingBrake {
     this.probing = false;
     await this.store.closeByProbe(this.probeBy!);
     this.refusals = [];
-    this.remember(undefined);
+    // Read it again rather than assume it closed: a reputation brake may have replaced the
+    // pause meanwhile, and only the probe's own pause is closed by it.
+    this.cached = undefined;
   }
 
   /** The probe could not tell (nothing sent, or a transient answer): another sender probes later. */

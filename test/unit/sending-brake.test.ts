@@ -255,6 +255,25 @@ describe('the reputation brake', () => {
     expect(await recordReputation({ store, now: clock.now }, [{ kind: 'bounce', sentAt: at }])).toBeUndefined();
     expect(await brake.admit()).toEqual({ state: 'go' });
   });
+
+  it("brakes on one campaign's own rate even when the account's window is healthy", async () => {
+    const store = new MemorySendingState();
+    const { clock } = clockAt();
+    await store.addCounts(T0, { sends: 5000 });
+    store.campaigns.set('bad-list', { sends: 250, bounces: 9, complaints: 0 });
+    const pause = await recordReputation({ store, now: clock.now }, [{ kind: 'bounce', sentAt: new Date(T0).toISOString(), campaignId: 'bad-list' }]);
+    expect(pause!.reason).toMatch(/bounce rate 4 % \(10 of 250 sends, campaign bad-list\)/);
+  });
+
+  it('a reputation brake written while a probe is under way is not closed by the probe', async () => {
+    const w = world(() => sandbox());
+    for (const p of ['a', 'b', 'c']) await sendBatch(w.deps, job(5, p));
+    w.t.now += 60_000;
+    expect(await w.brake.admit()).toEqual({ state: 'probe' });
+    await w.store.open({ kind: 'reputation', reason: 'reputation brake: test', openedAt: new Date(w.t.now).toISOString(), step: 0 });
+    await w.brake.accepted();
+    expect(await w.brake.current()).toMatchObject({ kind: 'reputation' });
+  });
 });
 
 describe('the sender handler while paused', () => {
