@@ -127,6 +127,10 @@ describe('circuit breaker on account-level SES refusals', () => {
     expect(r.retry).toHaveLength(50);
     expect(mailer.calls).toBe(0);
     expect([...w.ledger.rows.keys()].some((k) => k.includes('|x'))).toBe(false);
+    // Alerts go through the same sender: they stop too.
+    const alert = await sendBatch({ ...w.deps, mailer, brake: other }, { ...job(3, 'y'), campaignId: 'breaking-1', kind: 'alert' });
+    expect(alert).toMatchObject({ paused: true, sent: 0 });
+    expect(mailer.calls).toBe(0);
   });
 
   it('after the backoff one probe: a refused probe doubles the wait; an accepted one closes the pause and the batch is sent', async () => {
