@@ -89,8 +89,8 @@ async function pipelineWithBrake(options: { refuse?: () => ReturnType<typeof ses
         maxLeaseWaitMs: 2_500,
         brake: new SendingBrake(state, () => systemClock.now(), SETTINGS, readQuota),
         recordSends: (sent, at) => state.addCounts(bucketStartOf(at.getTime(), SETTINGS.bucketMs), { sends: sent }),
-        // Re-read the quota before each send when there is one (the production allowance reads it every minute).
-        ...(readQuota ? { allowance: new DailyAllowance(readQuota, Date.now, 0, 0) } : {}),
+        // The production allowance (a read a minute, counted down between reads); once empty it looks again every 50 ms here.
+        ...(readQuota ? { allowance: new DailyAllowance(readQuota, Date.now, 60_000, 50) } : {}),
       };
       return options.sender ? options.sender(deps) : deps;
     },
