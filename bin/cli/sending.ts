@@ -23,7 +23,13 @@ export function register(program: Command, withTarget: WithTarget): void {
           console.log('queued on the deployed send queue; follow it with `npm run cli -- --stack <name> deliveries <issue>`');
           return;
         }
-        const { deadLettered } = await t.waitForSends(result.batches);
+        const { deadLettered, paused } = await t.waitForSends(result.batches);
+        if (paused) {
+          console.error(`sending paused: ${paused.reason}`);
+          console.error('nobody was marked failed for it; once the cause is fixed, `npm run cli -- resume` carries on');
+          process.exitCode = 2;
+          return;
+        }
         // This process's queue is empty: counts a killed earlier run never wrote come from the ledger.
         await t.counters?.reconcile?.(result.issueId, new Date());
         const deliveries = await t.ledger.list(result.issueId);

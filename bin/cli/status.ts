@@ -1,6 +1,7 @@
 /** `status` and `redrive`: a campaign's counters, and putting dead-lettered send jobs back. */
 import type { Command } from 'commander';
 import { describeProgress } from '../../lambdas/core/campaign-status';
+import { describePause } from '../../lambdas/core/sending-brake';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -10,12 +11,16 @@ export function register(program: Command, withTarget: WithTarget): void {
     .argument('[issue]', 'issue id')
     .action(async (issueId: string | undefined) => {
       await withTarget(async (t) => {
+        // The account-wide pause first: it stops every issue and alert.
+        console.log(describePause((await t.sending.get()).pause));
         const id = issueId ?? (await t.content.latestIssue())?.id;
         if (!id) return console.log('no issue published yet');
         const progress = await t.counters?.get(id);
         if (!progress) return console.log(`${id}: not sent yet`);
         console.log(describeProgress(progress));
         console.log(`queued ${progress.queued} (a re-plan after a crash queues again; the ledger skips who was served)`);
+        const rep = await t.sending.campaignCounts(id);
+        if (rep && rep.sends > 0) console.log(`reputation: ${rep.bounces} hard bounces, ${rep.complaints} complaints of ${rep.sends} sent`);
       });
     });
 

@@ -14,11 +14,13 @@ export interface Target {
   /** Plan the digest onto the target's send queue. */
   plan(issueId?: string): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
   /** Local only: wait for the in-process queue and show progress. On AWS the deployed sender works on its own. */
-  waitForSends?(batches: number): Promise<{ deadLettered: number }>;
+  waitForSends?(batches: number): Promise<{ deadLettered: number; paused?: import('../../lambdas/core/sending-brake').SendingPause }>;
   /** Per-issue send counters and state. */
   counters?: import('../../lambdas/core/ports').CampaignCounters;
   /** Put dead-lettered send jobs back; returns what was done, for the operator. */
   redrive?(): Promise<string>;
+  /** The account-wide sending pause and reputation counts (adapters/sending-state.ts). */
+  sending: import('../../lambdas/adapters/sending-state').DynamoSendingState;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -45,6 +47,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       plan: (issueId) => planDigest({ content, subscribers, queue, clock: systemClock, counters }, { issueId }),
       counters,
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
+      sending: new (await import('../../lambdas/adapters/sending-state')).DynamoSendingState(documentClient(), out.deliveriesTable),
     });
   }
 
@@ -62,6 +65,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const { documentClient } = await import('../../lambdas/adapters/clients');
     const { systemClock } = await import('../../lambdas/adapters/system-clock');
     const t = rt.config.tables;
+    const sending = new (await import('../../lambdas/adapters/sending-state')).DynamoSendingState(documentClient(), t.deliveries);
+    const drain = () => drainUnlessPaused(rt, sending);
     return await fn({
       content: new DynamoContentStore(documentClient(), t.content),
       subscribers: new DynamoSubscriberStore(documentClient(), t.subscribers),
@@ -71,10 +76,12 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       // planned again (resume), and the ledger turns everyone already served into a skip.
       plan: (issueId) => rt.planDigest({ issueId, resume: true }),
       counters: rt.counters,
+      sending,
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });
-        if (result.status !== 'skipped') await rt.queue.drain(60 * 60_000);
+        const paused = result.status !== 'skipped' ? await drain() : undefined;
+        if (paused) return `sending paused again: ${paused.reason}`;
         return `${moved} dead-lettered job(s) in this process moved back; latest issue: ${result.status === 'skipped' ? `nothing to resume (${result.reason})` : `re-planned ${result.recipients} recipient(s), sent what was missing`}`;
       },
       async waitForSends(batches) {
@@ -93,15 +100,16 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
               });
             }, 500)
           : undefined;
+        let paused: import('../../lambdas/core/sending-brake').SendingPause | undefined;
         try {
-          await rt.queue.drain(60 * 60_000);
+          paused = await drain();
         } finally {
           clearInterval(timer);
           if (peopleTimer) clearInterval(peopleTimer);
           bar.update(Math.min(batches, rt.queue.stats().delivered));
           bar.stop();
         }
-        return { deadLettered: rt.queue.stats().deadLettered };
+        return { deadLettered: rt.queue.stats().deadLettered, paused };
       },
     });
   } finally {
@@ -109,6 +117,29 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
   }
 }
 
+
+/**
+ * Wait for the local queue to empty, or stop waiting once sending is paused account-wide and
+ * no handler is running (the paused jobs would only come back, delayed, again and again). The
+ * campaign stays unfinished; `resume` plans it again. Returns the pause, if that ended the wait.
+ */
+async function drainUnlessPaused(rt: LocalRuntime, sending: import('../../lambdas/adapters/sending-state').DynamoSendingState) {
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (done || rt.queue.stats().running > 0) continue;
+      const { pause } = await sending.get();
+      if (pause) return pause;
+    }
+    return undefined;
+  })();
+  try {
+    return await Promise.race([rt.queue.drain(60 * 60_000).then(() => undefined), watch]);
+  } finally {
+    done = true;
+  }
+}
 
 /**
  * Move the deployed send queue's dead letters back (SQS StartMessageMoveTask from the

@@ -9,9 +9,11 @@ export class SqsSendQueue implements SendQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(jobs: SendJob[]): Promise<void> {
+  async enqueue(jobs: SendJob[], options: { delayMs?: number } = {}): Promise<void> {
+    // SQS counts a delay in whole seconds, at most 900.
+    const DelaySeconds = options.delayMs ? Math.min(900, Math.ceil(options.delayMs / 1000)) : undefined;
     for (let i = 0; i < jobs.length; i += 10) {
-      let entries = jobs.slice(i, i + 10).map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) }));
+      let entries = jobs.slice(i, i + 10).map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job), DelaySeconds }));
       // A batch call can partly fail; send the failed entries again, a few times, then give up loudly.
       for (let attempt = 0; entries.length > 0; attempt++) {
         if (attempt === 5) throw new Error(`SQS refused ${entries.length} send jobs after 5 attempts`);

@@ -14,7 +14,11 @@ export type CampaignState =
   | 'planning'
   /** The whole audience is queued; senders are working. */
   | 'queued'
-  /** Senders stopped because the SES daily quota is used up; they go on when there is room. */
+  /**
+   * Senders stopped: sending is paused account-wide (SES refused for the account, the daily
+   * quota is used up, or the reputation brake; core/sending-brake.ts). `reason` says which and
+   * how it ends. Nobody is marked failed for it.
+   */
   | 'paused'
   /** Every planned recipient has a final ledger state. */
   | 'done';

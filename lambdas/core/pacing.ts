@@ -123,6 +123,8 @@ export function backoffMs(attempt: number, random: () => number, baseMs = 100, c
 export class DailyAllowance {
   private remaining = Infinity;
   private readAt = -Infinity;
+  /** The read under way: takes that find the count stale at once share it (each reading alone would reset the count down). */
+  private reading: Promise<void> | undefined;
 
   constructor(
     private readonly read: () => Promise<SendQuota>,
@@ -135,8 +137,13 @@ export class DailyAllowance {
     const age = this.now() - this.readAt;
     // Re-read when stale, and (less often) when empty: room comes back as the 24-hour window rolls on.
     if (age >= this.refreshMs || (this.remaining <= 0 && age >= this.emptyRecheckMs)) {
-      this.remaining = dailyRemaining(await this.read());
-      this.readAt = this.now();
+      this.reading ??= this.read()
+        .then((quota) => {
+          this.remaining = dailyRemaining(quota);
+          this.readAt = this.now();
+        })
+        .finally(() => (this.reading = undefined));
+      await this.reading;
     }
     if (this.remaining <= 0) return false;
     this.remaining -= 1;

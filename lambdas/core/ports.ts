@@ -130,7 +130,8 @@ export interface Mailer {
 }
 
 export interface SendQueue {
-  enqueue(jobs: SendJob[]): Promise<void>;
+  /** `delayMs`: the jobs become visible only after it (SQS DelaySeconds, at most 15 minutes). */
+  enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void>;
 }
 
 /** Send-time check of recipients queued earlier: who may still be mailed. */

@@ -3,7 +3,9 @@
  * messages per invocation). Reports partial batch failures through Powertools' batch
  * processor, so only the jobs that still have recipients to retry come back; the ledger makes
  * those retries safe. Recipients an invocation has no time left for are queued again as a new
- * job rather than cut off mid-send.
+ * job rather than cut off mid-send. While sending is paused account-wide (core/sending-brake.ts)
+ * a job goes back as a new message with a delay until the next probe: a new message has a fresh
+ * receive count, so a long pause never sends it to the dead-letter queue.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -26,6 +28,9 @@ import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
 import { DEFAULT_LEASE_MS, invocationCounters, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 import { limiter } from '../core/concurrency';
+import { bucketStartOf, readBrakeSettings, SendingBrake } from '../core/sending-brake';
+import { DynamoSendingState } from '../adapters/sending-state';
+import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
 
 const jobSchema = z.object({
   campaignId: z.string().min(1),
@@ -95,6 +100,12 @@ export interface SenderHandlerDeps extends SendDeps {
    * it, their job comes back after the queue's visibility timeout, like a throttled one.
    */
   requeue?: SendQueue;
+  /** The account-wide pause, shared by every invocation of this process. */
+  brake?: SendDeps['brake'] & { delayFor(pause: import('../core/sending-brake').SendingPause | undefined): number };
+  /** Counts Sent, Failed, Throttled, Suppressed, SendingPaused per invocation. @default none */
+  metrics?: SendMetrics;
+  /** Adds an invocation's sends to the account's send counts (the reputation brake's denominator, the quota estimate). */
+  recordSends?: (sent: number, at: Date) => Promise<void>;
 }
 
 /**
@@ -110,6 +121,7 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
     const lanes = limiter(deps.lanes ?? 2);
     const remainingMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.remainingMs;
     let order = 0;
+    const totals = { sent: 0, failed: 0, throttled: 0, suppressed: 0, paused: 0 };
     const record = async (r: SQSRecord) => {
       // Records start in event order: the earlier job is served first.
       const priority = order++;
@@ -127,8 +139,21 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
         outOfTime: result.outOfTime,
         retry: result.retry.length,
         receiveCount: r.attributes?.ApproximateReceiveCount,
+        ...(result.paused ? { pause: result.pause?.kind ?? 'unconfirmed', reason: result.pause?.reason } : {}),
       });
+      // Counted per job, not per invocation: bounces can come back while the invocation still sends.
+      if (result.sent > 0) await deps.recordSends?.(result.sent, deps.clock.now()).catch((e: Error) => logger.error('send counts update failed', { error: e.message }));
+      totals.sent += result.sent;
+      totals.failed += result.failed;
+      totals.throttled += result.throttled;
+      totals.suppressed += result.suppressed;
+      if (result.paused) totals.paused++;
       if (result.retry.length === 0) return;
+      if (result.paused && deps.brake && deps.requeue) {
+        // Paused: back as a new message, after the next probe is due (at most SQS's 15 minutes).
+        await deps.requeue.enqueue([{ ...job, recipients: result.retry }], { delayMs: deps.brake.delayFor(result.pause) });
+        return;
+      }
       if (result.outOfTime && deps.requeue) {
         // Not a failure: the invocation ran out of time. The rest goes back as a new job (a
         // fresh receive count), and this one is done; should it come back anyway, the ledger
@@ -147,6 +172,16 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
     } finally {
       // Counters show progress; the ledger is the truth. A lost update must not resend a job.
       await tally?.flush().catch((e: Error) => logger.error('counters update failed', { error: e.message }));
+      const m = deps.metrics;
+      if (m) {
+        m.count('Sent', totals.sent);
+        m.count('Failed', totals.failed);
+        m.count('Throttled', totals.throttled);
+        m.count('Suppressed', totals.suppressed);
+        // One a job found or left paused: the alarm fires on any, for as long as jobs keep coming back paused.
+        m.count('SendingPaused', totals.paused);
+        m.flush();
+      }
     }
   };
 }
@@ -216,7 +251,12 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
   const settings = readSendSettings();
   const content = new DynamoContentStore(documentClient(), env.contentTable);
   const leaseMs = settings.claimLeaseMs ?? DEFAULT_LEASE_MS;
+  const brakeSettings = readBrakeSettings();
+  const sendingState = new DynamoSendingState(documentClient(), env.deliveriesTable);
   return {
+    brake: new SendingBrake(sendingState, () => systemClock.now(), brakeSettings, () => readSendQuota(sesClient())),
+    metrics: metricsFromEnv(),
+    recordSends: (sent, at) => sendingState.addCounts(bucketStartOf(at.getTime(), brakeSettings.bucketMs), { sends: sent }),
     ledger: new DynamoLedger(documentClient(), env.deliveriesTable),
     mailer: new SesMailer(sesClient(), env.configurationSet),
     clock: systemClock,

@@ -13,23 +13,43 @@ import { DynamoSubscriptionStore } from '../adapters/subscriptions';
 import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { applySesEvents, parseSesEvents, type SesEventsDeps, type SesEventsReport } from '../usecases/ses-events';
+import { DynamoSendingState } from '../adapters/sending-state';
+import { readBrakeSettings, recordReputation, reputationSignals } from '../core/sending-brake';
+import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
 
-export function makeSesEventsHandler(deps: SesEventsDeps) {
+export function makeSesEventsHandler(deps: SesEventsDeps & { metrics?: SendMetrics }) {
   return async (event: SNSEvent | unknown): Promise<SesEventsReport> => {
     const events = parseSesEvents(event);
     const report = await applySesEvents(deps, events);
     logger.info('ses events applied', { ...report });
+    if (deps.metrics) {
+      deps.metrics.count('Bounced', report.bounces);
+      deps.metrics.count('Complained', report.complaints);
+      deps.metrics.flush();
+    }
     return report;
   };
 }
 
-function depsFromEnv(): SesEventsDeps {
+function depsFromEnv(): SesEventsDeps & { metrics?: SendMetrics } {
   const env = readEnv(['subscribersTable', 'deliveriesTable']);
   return {
     subscribers: new DynamoSubscriptionStore(documentClient(), env.subscribersTable),
     deliveries: new DynamoDeliveryEvents(documentClient(), env.deliveriesTable),
     clock: systemClock,
     log: (e, f) => logger.info(e, f),
+    reputation: reputationFromEnv(env.deliveriesTable),
+    metrics: metricsFromEnv(),
+  };
+}
+
+/** The reputation brake's counting, on the Deliveries table (adapters/sending-state.ts). */
+export function reputationFromEnv(deliveriesTable: string): SesEventsDeps['reputation'] {
+  const store = new DynamoSendingState(documentClient(), deliveriesTable);
+  const settings = readBrakeSettings();
+  return async (events, campaignOf) => {
+    const pause = await recordReputation({ store, now: () => systemClock.now(), settings }, reputationSignals(events, campaignOf));
+    if (pause) logger.warn('reputation brake: sending paused', { reason: pause.reason });
   };
 }
 

@@ -32,6 +32,13 @@
  * left. The recipients not yet sent are handed back (their claims released) and the result says
  * `outOfTime`, so the caller can queue them again at once instead of letting the invocation be
  * stopped mid-send.
+ *
+ * Paused (`brake`, core/sending-brake.ts): a batch that finds the account-wide pause claims
+ * nobody and hands everyone back (`paused`, with the pause); a pause found mid-batch stops the
+ * sends not yet started. An account-level refusal (sandbox, identity not verified, sending
+ * paused, …) or a used-up quota marks nobody `failed`: the claim is given back and the breaker
+ * told, which opens after a few such answers. When the batch holds the probe, its recipients
+ * go one at a time until one SES answer settles it: accepted closes the pause for everyone.
  */
 import { limiter, type Limiter } from '../core/concurrency';
 import { classifySendError } from '../core/send-errors';
@@ -40,6 +47,7 @@ import type { Recipient, SendJob } from '../core/model';
 import type { CampaignCounters, Clock, Ledger, Mailer, RecipientGate, SuppressionLedger } from '../core/ports';
 import type { Counters } from '../core/campaign-status';
 import { maskEmail } from '../core/address';
+import type { Admission, Refusal, SendingPause } from '../core/sending-brake';
 
 /** A campaign ready to send: everything per issue is done; compose() does the per-recipient part. */
 export interface PreparedCampaign {
@@ -110,6 +118,19 @@ export const DEFAULT_DEADLINE_RESERVE_MS = 10_000;
 /** Default claim lease: twice the sender's default timeout (60 s), so a live sender's claim is never taken. */
 export const DEFAULT_LEASE_MS = 120_000;
 
+/** The account-wide pause as a batch uses it (core/sending-brake.ts `SendingBrake`). */
+export interface BatchBrake {
+  admit(): Promise<Admission>;
+  current(): Promise<SendingPause | undefined>;
+  readonly isProbing: boolean;
+  accepted(): Promise<void>;
+  inconclusive(): Promise<void>;
+  refused(r: Refusal): Promise<SendingPause | undefined>;
+}
+
+/** The campaign's reason when the quota stopped a batch and no breaker says more. */
+const QUOTA_REASON = 'SES daily sending quota used up; resumes when there is room';
+
 export interface SendDeps {
   ledger: Ledger & Partial<SuppressionLedger>;
   mailer: Mailer;
@@ -135,6 +156,8 @@ export interface SendDeps {
   pacer?: { take(): Promise<void> };
   /** The SES daily quota: false when it is used up. */
   allowance?: { take(): Promise<boolean> };
+  /** The account-wide pause (circuit breaker, quota pause, reputation brake). @default none: account-level refusals only hand the job back */
+  brake?: BatchBrake;
   /** A claim older than this belongs to a dead sender and may be taken over. @default DEFAULT_LEASE_MS */
   leaseMs?: number;
   /** Longest wait for another sender's claim to go stale before handing the recipient back. @default 0 */
@@ -159,8 +182,12 @@ export interface BatchResult {
   reclaimed: number;
   /** To be retried by redelivering the batch. */
   retry: Recipient[];
-  /** True when the SES daily quota stopped this batch. */
+  /** True when the account-wide pause (or the SES daily quota) stopped this batch: `retry` holds who was not sent. */
   paused: boolean;
+  /** The pause that stopped it, when the brake knows it. */
+  pause?: SendingPause;
+  /** Account-level refusals SES answered (nobody marked failed for them). */
+  accountRefused: number;
   /** True when the deadline stopped this batch: `retry` holds who was not sent, to queue again now. */
   outOfTime: boolean;
 }
@@ -168,7 +195,7 @@ export interface BatchResult {
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResult> {
-  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false, outOfTime: false };
+  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false, outOfTime: false, accountRefused: 0 };
   const log = deps.log ?? (() => undefined);
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
@@ -185,6 +212,16 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     // Too late to start: nothing checked, claimed or counted; all of it goes back.
     result.outOfTime = true;
     result.retry.push(...job.recipients);
+    return result;
+  }
+  const brake = deps.brake;
+  const admission = brake ? await brake.admit() : ({ state: 'go' } as Admission);
+  if (admission.state === 'paused') {
+    // Sending is paused account-wide: nothing checked or claimed; the whole job waits.
+    result.paused = true;
+    result.pause = admission.pause;
+    result.retry.push(...job.recipients);
+    await recordPause(deps, c, result, log);
     return result;
   }
   const campaign = await deps.campaign(job);
@@ -246,7 +283,25 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     return undefined;
   };
 
-  const one = async (r: Recipient, answered: () => void) => {
+  const pausedNow = async (probeSend: boolean): Promise<boolean> => {
+    if (result.paused) return true;
+    if (!brake || probeSend) return false;
+    const pause = await brake.current();
+    if (pause) {
+      result.paused = true;
+      result.pause = pause;
+    }
+    return !!pause;
+  };
+  const refused = async (refusal: Refusal) => {
+    result.paused = true;
+    const pause = await brake?.refused(refusal);
+    // Below the breaker's threshold the pause is not open yet, but this batch stops anyway:
+    // the next answers would be the same.
+    if (pause) result.pause = pause;
+  };
+
+  const one = async (r: Recipient, answered: () => void, probeSend: boolean) => {
     if (allowed && !allowed.has(r.subscriberId)) {
       if (batchClaimed.has(r.subscriberId)) await deps.ledger.release(c, r.subscriberId, batchClaimedAt);
       const recorded = deps.ledger.markSuppressed ? await deps.ledger.markSuppressed(c, r.subscriberId, deps.clock.now(), staleBefore()) : true;
@@ -254,9 +309,9 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
       else result.skipped++;
       return;
     }
-    if (result.paused || outOfTime()) {
-      // Stopped by the daily quota or the deadline: hand back this batch's claim, if it holds
-      // one, untouched.
+    if ((await pausedNow(probeSend)) || outOfTime()) {
+      // Stopped by the pause or the deadline: hand back this batch's claim, if it holds one,
+      // untouched.
       if (!result.paused) result.outOfTime = true;
       if (batchClaimed.has(r.subscriberId)) await deps.ledger.release(c, r.subscriberId, batchClaimedAt);
       result.retry.push(r);
@@ -277,19 +332,21 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     }
     if (deps.allowance && !(await deps.allowance.take())) {
       // The daily quota is used up: stop before SES refuses, and come back when there is room.
-      result.paused = true;
       await deps.ledger.release(c, r.subscriberId, claimedAt);
       result.retry.push(r);
+      await refused({ kind: 'quota', code: 'DailyQuotaUsedUp', message: 'GetSendQuota: no room left in the 24-hour quota' });
       return;
     }
     // The SES call (with its throttling retries) holds one of the sender's send slots; the
     // ledger write after it does not, so the slots stay busy with SES while `sent` is stored.
-    type Outcome = { messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> } | 'out-of-time';
+    type Outcome = { messageId: string } | { error: Error; kind: ReturnType<typeof classifySendError> } | 'out-of-time' | 'paused';
     const sent = await pool.slots(async (): Promise<Outcome> => {
       for (let attempt = 0; ; attempt++) {
         await deps.pacer?.take();
-        // The wait for a slot (or the rate) may have used up the time left.
+        // The wait for a slot (or the rate) may have used up the time left, or another send
+        // may have met the pause meanwhile: then this one does not go either.
         if (outOfTime()) return 'out-of-time';
+        if (!probeSend && (await pausedNow(false))) return 'paused';
         try {
           return { messageId: (await deps.mailer.sendRaw({ raw, from: campaign.from, to: r.email })).messageId };
         } catch (e) {
@@ -302,12 +359,20 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
             await sleep(backoffMs(attempt + 1, random));
             continue;
           }
+          // Stop this batch's next send at once, before the claim is even given back.
+          if (kind === 'account' || kind === 'daily-quota') result.paused = true;
           log('send-error', { campaignId: c, to: maskEmail(r.email), kind, error: (e as Error).name, attempt });
           return { error: e as Error, kind };
         }
       }
     }, priority);
+    if (sent === 'paused') {
+      await deps.ledger.release(c, r.subscriberId, claimedAt);
+      result.retry.push(r);
+      return;
+    }
     if (sent === 'out-of-time') {
+      if (probeSend) await brake?.inconclusive();
       result.outOfTime = true;
       await deps.ledger.release(c, r.subscriberId, claimedAt);
       result.retry.push(r);
@@ -318,16 +383,23 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
       if (kind === 'permanent') {
         await deps.ledger.markFailed(c, r.subscriberId, `${error.name}: ${error.message}`, deps.clock.now());
         result.failed++;
+        // A reader's own refusal says nothing of the account: the probe was inconclusive.
+        if (probeSend) await brake?.inconclusive();
       } else {
         if (kind === 'throttled') result.throttled++;
-        if (kind === 'daily-quota') result.paused = true;
-        // SES did not take it (throttled too long, 5xx, timeout, quota): give the claim back
-        // and let a redelivery retry. Never counted as sent or failed.
+        // SES did not take it (throttled too long, 5xx, timeout, quota, the account refused):
+        // give the claim back and let a redelivery retry. Never counted as sent or failed.
         await deps.ledger.release(c, r.subscriberId, claimedAt);
         result.retry.push(r);
+        if (kind === 'account') {
+          result.accountRefused++;
+          await refused({ kind: 'account', code: error.name, message: error.message });
+        } else if (kind === 'daily-quota') await refused({ kind: 'quota', code: error.name, message: error.message });
+        else if (probeSend) await brake?.inconclusive();
       }
       return;
     }
+    if (brake?.isProbing) await brake.accepted();
     const { messageId } = sent;
     // The one window left: SES has the message but the ledger does not know yet. A crash here
     // leaves the claim, which is taken over once its lease runs out: a second copy.
@@ -338,7 +410,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
     await campaign.afterSent?.(r, deps.clock.now());
   };
 
-  const guarded = async (r: Recipient) => {
+  const guarded = async (r: Recipient, probeSend = false) => {
     pool.unanswered++;
     let done = false;
     const answered = () => {
@@ -350,7 +422,7 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
       if (--pool.unanswered === 0) deps.ledger.flush?.();
     };
     try {
-      await one(r, answered);
+      await one(r, answered, probeSend);
     } catch (e) {
       // A store failing mid-way (or a crash injected there): whatever state the ledger holds,
       // a redelivery finds it and carries on from there.
@@ -365,18 +437,39 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
   // plus messages SES accepted that the ledger does not know of yet never exceed twice the
   // send slots, which bounds what a crash can duplicate. All of the batch queue for it at
   // once, so the pool can serve an earlier batch's recipients before a later one's.
-  await Promise.all(job.recipients.map((r) => pool.admission(() => guarded(r), priority)));
+  const rest = [...job.recipients];
+  if (admission.state === 'probe') {
+    // Half-open: one SES answer decides for everyone. Recipients go one at a time until one
+    // reaches SES (those already served or turned away do not tell).
+    while (rest.length > 0 && brake!.isProbing) {
+      const r = rest.shift()!;
+      await pool.admission(() => guarded(r, true), priority);
+    }
+    if (brake!.isProbing) await brake!.inconclusive();
+  }
+  await Promise.all(rest.map((r) => pool.admission(() => guarded(r), priority)));
 
   if (deps.counters) {
     const now = deps.clock.now();
     try {
       const { sent, skipped, failed, suppressed, throttled, reclaimed } = result;
       await deps.counters.add(c, { sent, skipped, failed, suppressed, throttled, reclaimed }, now);
-      if (result.paused) await deps.counters.setState(c, 'paused', now, 'SES daily sending quota used up; resumes when there is room');
     } catch (e) {
       // Counters show progress; the ledger is the truth. A lost add must not resend a batch.
       log('counters-error', { campaignId: c, error: (e as Error).message });
     }
   }
+  if (result.paused) await recordPause(deps, c, result, log);
   return result;
+}
+
+/** Show the campaign as paused, with the pause's reason (best effort: the ledger is the truth). */
+async function recordPause(deps: SendDeps, campaignId: string, result: BatchResult, log: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
+  if (!deps.counters) return;
+  const reason = result.pause?.reason ?? (result.accountRefused > 0 ? 'SES refused sending for the account; waiting to try again' : QUOTA_REASON);
+  try {
+    await deps.counters.setState(campaignId, 'paused', deps.clock.now(), reason);
+  } catch (e) {
+    log('counters-error', { campaignId, error: (e as Error).message });
+  }
 }

@@ -77,6 +77,11 @@ export interface SesEventsDeps {
   deliveries: DeliveryEvents;
   clock: Clock;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Counts hard bounces and complaints for the reputation brake (core/sending-brake.ts
+   * `recordReputation`), with the campaign of each message the ledger knows.
+   */
+  reputation?: (events: SesEvent[], campaignOf: (sesMessageId: string) => string | undefined) => Promise<unknown>;
 }
 
 export interface SesEventsReport {
@@ -113,6 +118,7 @@ async function withSubscriber(
 
 export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): Promise<SesEventsReport> {
   const report = emptyReport();
+  const campaigns = new Map<string, string>();
   for (const event of events) {
     const type = event.eventType ?? event.notificationType;
     const at = deps.clock.now().toISOString();
@@ -121,6 +127,7 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
     const onLedger = async (s: Subscriber, fields: Parameters<DeliveryEvents['record']>[2]) => {
       const entry = await deps.deliveries.findBySesMessageId(s.subscriberId, messageId);
       if (!entry) return;
+      campaigns.set(messageId, entry.campaignId);
       await deps.deliveries.record(entry.campaignId, entry.subscriberId, fields);
       report.ledgerEntriesUpdated++;
     };
@@ -206,5 +213,6 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
       report.ignored++;
     }
   }
+  await deps.reputation?.(events, (id) => campaigns.get(id));
   return report;
 }

@@ -140,7 +140,7 @@ export class LocalQueue {
    *
    * @throws Error when a body is empty or larger than {@link MAX_BODY_BYTES}; nothing is queued then.
    */
-  async send(bodies: string[]): Promise<string[]> {
+  async send(bodies: string[], options: { delayMs?: number } = {}): Promise<string[]> {
     bodies.forEach((body, i) => {
       if (typeof body !== 'string' || body.length === 0) throw new Error(`Queue ${this.name}: message ${i} has an empty body`);
       const bytes = Buffer.byteLength(body, 'utf8');
@@ -151,7 +151,8 @@ export class LocalQueue {
     const now = Date.now();
     const ids = bodies.map((body) => {
       const messageId = randomUUID();
-      this.messages.set(messageId, { messageId, body, md5OfBody: md5(body), sentTimestamp: now, receiveCount: 0, visibleAt: now });
+      // A delayed message (SQS DelaySeconds) is not visible until its delay is over.
+      this.messages.set(messageId, { messageId, body, md5OfBody: md5(body), sentTimestamp: now, receiveCount: 0, visibleAt: now + (options.delayMs ?? 0) });
       return messageId;
     });
     this.kick();
@@ -408,9 +409,9 @@ export class LocalQueue {
 export class LocalSendQueue implements SendQueue {
   constructor(private readonly queue: LocalQueue) {}
 
-  async enqueue(jobs: SendJob[]): Promise<void> {
+  async enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void> {
     if (jobs.length === 0) return;
-    await this.queue.send(jobs.map((job) => JSON.stringify(job)));
+    await this.queue.send(jobs.map((job) => JSON.stringify(job)), options);
   }
 }
 
@@ -427,9 +428,9 @@ export class LateSendQueue implements SendQueue {
     return this.target;
   }
 
-  async enqueue(jobs: SendJob[]): Promise<void> {
+  async enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void> {
     if (!this.target) throw new Error('LateSendQueue: no queue attached yet');
-    await this.target.enqueue(jobs);
+    await this.target.enqueue(jobs, options);
   }
 }
 

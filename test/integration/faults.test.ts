@@ -22,7 +22,7 @@ async function run(
   options: PipelineOptions & { domain?: string; before?: (p: Awaited<ReturnType<typeof startPipeline>>, emails: string[]) => Promise<void>; settle?: (emails: string[]) => Promise<void> },
 ) {
   const domain = options.domain ?? uniqueDomain();
-  const p = await startPipeline({ ...options, sender: (d) => (options.sender ? options.sender(fast(d)) : fast(d)), queue: { retryDelayMs: 50, maxReceiveCount: 20, ...options.queue } });
+  const p = await startPipeline({ ...options, sender: (d, made) => (options.sender ? options.sender(fast(d), made) : fast(d)), queue: { retryDelayMs: 50, maxReceiveCount: 20, ...options.queue } });
   try {
     const emails = await seed(p, domain, N, (i) => (i % 10 === 3 ? `bad${i}` : `r${i}`));
     await options.before?.(p, emails);
@@ -148,7 +148,7 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
   });
 
   it('permanent rejections on a pattern (addresses bad*): failed in the ledger, not retried, the rest sent once', async () => {
-    const f = injector((_n, to) => to.startsWith('bad'), sesError(400, 'MessageRejected', 'Email address is not verified.'));
+    const f = injector((_n, to) => to.startsWith('bad'), sesError(400, 'MessageRejected', 'Address blacklisted.'));
     const r = await run({ recorder: { intercept: f.intercept } });
     const rejected = r.emails.filter((e) => e.startsWith('bad')).length;
     expect(f.state.injected).toBe(rejected);

@@ -27,7 +27,7 @@ export const TEST_KEYS = JSON.stringify({ current: 'k1', k1: randomBytes(32).toS
 export interface PipelineOptions {
   recorder?: SesRecorderOptions;
   /** Replace or wrap the sender's dependencies (fault injection: a ledger or mailer that fails at a chosen step). */
-  sender?: (deps: SenderHandlerDeps) => SenderHandlerDeps;
+  sender?: (deps: SenderHandlerDeps, made: { tables: Awaited<ReturnType<typeof createTestTables>>; ses: SESClient }) => SenderHandlerDeps;
   /** Queue settings (jobs an invocation, its timeout, retry delay, receives before dead-lettering, concurrency). */
   queue?: Partial<Pick<LocalQueueOptions, 'batchSize' | 'timeoutMs' | 'concurrency' | 'retryDelayMs' | 'maxReceiveCount' | 'visibilityTimeoutMs'>>;
   /** SES client settings, e.g. a request timeout. */
@@ -65,7 +65,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
       history,
     ),
   };
-  const sender = makeSenderHandler(options.sender ? options.sender(baseDeps) : baseDeps);
+  const sender = makeSenderHandler(options.sender ? options.sender(baseDeps, { tables, ses }) : baseDeps);
   const deadLetters: DeadLetterMessage[] = [];
   const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters, ...options.queue });
   queue.start();

@@ -158,8 +158,11 @@ export class RecordingMailer implements Mailer {
 export class MemoryQueue implements SendQueue {
   jobs: SendJob[] = [];
   calls = 0;
-  async enqueue(jobs: SendJob[]) {
+  /** The delay of each call (undefined: none). */
+  delays: (number | undefined)[] = [];
+  async enqueue(jobs: SendJob[], options?: { delayMs?: number }) {
     this.calls++;
+    this.delays.push(options?.delayMs);
     this.jobs.push(...jobs);
   }
 }

@@ -53,6 +53,14 @@ describe('backoff', () => {
 });
 
 describe('DailyAllowance', () => {
+  it('gives no more than the quota when many sends ask at once before the first read answers (one shared read)', async () => {
+    let reads = 0;
+    const allowance = new DailyAllowance(async () => (reads++, await new Promise((r) => setTimeout(r, 5)), { maxSendRate: 1, max24HourSend: 40, sentLast24Hours: 0 }), () => 0);
+    const answers = await Promise.all(Array.from({ length: 48 }, () => allowance.take()));
+    expect(answers.filter(Boolean)).toHaveLength(40);
+    expect(reads).toBe(1);
+  });
+
   it('counts down what is left of the 24-hour quota and says no once it is used up', async () => {
     let t = 0;
     const allowance = new DailyAllowance(async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: 1 }), () => t);

@@ -1,0 +1,202 @@
+/**
+ * The account-wide sending state (core/sending-brake.ts) in the Deliveries table, so it needs
+ * no table of its own and every function that sends or hears SES events already may use it:
+ *
+ *   campaignId `#sending`, subscriberId `#state`               the pause (one item), and the reputation override
+ *   campaignId `#sending`, subscriberId `bucket#<ISO hour>`    sends, bounces, complaints of that hour (ADDs)
+ *   campaignId <issue>,    subscriberId `#summary`             + `bounced`, `complained` beside the campaign's counters
+ *
+ * Every change to the pause is a conditional write, so two senders tripping at once open it
+ * once, only one holds the probe, and only the probe's holder closes or re-opens it. The key
+ * formats live here, not in the shared keys of adapters/dynamodb.ts.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SUMMARY_KEY } from './dynamodb';
+import type { Bucket, BucketCounts, CampaignReputation, ReputationOverride, SendingPause, SendingState, SendingStateStore } from '../core/sending-brake';
+
+export const SENDING_PARTITION = '#sending';
+export const STATE_KEY = '#state';
+const BUCKET_PREFIX = 'bucket#';
+export const bucketKey = (start: number) => `${BUCKET_PREFIX}${new Date(start).toISOString()}`;
+/** Buckets are kept three days (the quota looks back 24 hours): `expiresAt` for DynamoDB's TTL. */
+const BUCKET_TTL_S = 3 * 24 * 3600;
+
+const PAUSE_FIELDS = ['pauseKind', 'reason', 'code', 'openedAt', 'retryAt', 'step', 'probeBy', 'probeUntil'] as const;
+
+const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
+
+export class DynamoSendingState implements SendingStateStore, CampaignReputation {
+  private readonly key = { campaignId: SENDING_PARTITION, subscriberId: STATE_KEY };
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(): Promise<SendingState> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: this.key, ConsistentRead: true }));
+    const i = out.Item as Record<string, unknown> | undefined;
+    if (!i) return {};
+    const state: SendingState = {};
+    if (i.pauseKind) {
+      state.pause = {
+        kind: i.pauseKind as SendingPause['kind'],
+        reason: String(i.reason ?? ''),
+        code: i.code as string | undefined,
+        openedAt: String(i.openedAt),
+        retryAt: i.retryAt as string | undefined,
+        step: Number(i.step ?? 0),
+        probeBy: i.probeBy as string | undefined,
+        probeUntil: i.probeUntil as string | undefined,
+      };
+    }
+    if (i.overrideAt) {
+      state.override = { at: String(i.overrideAt), bucketStart: Number(i.overrideBucketStart), snapshot: i.overrideSnapshot as BucketCounts };
+    }
+    return state;
+  }
+
+  /** SET the pause's fields, REMOVE those it leaves out, under `condition`; false when the condition failed. */
+  private async write(pause: SendingPause | undefined, condition?: string, values: Record<string, unknown> = {}, extra?: { set?: Record<string, unknown>; remove?: string[] }): Promise<boolean> {
+    const fields: Record<string, unknown> = pause
+      ? { pauseKind: pause.kind, reason: pause.reason, code: pause.code, openedAt: pause.openedAt, retryAt: pause.retryAt, step: pause.step }
+      : {};
+    const set = Object.entries({ ...fields, ...extra?.set }).filter(([, v]) => v !== undefined);
+    const remove = [...PAUSE_FIELDS.filter((f) => fields[f] === undefined), ...(extra?.remove ?? [])];
+    const names: Record<string, string> = {};
+    const vals: Record<string, unknown> = { ...values };
+    const setParts = set.map(([k, v], n) => ((names[`#s${n}`] = k), (vals[`:s${n}`] = v), `#s${n} = :s${n}`));
+    const removeParts = remove.map((k, n) => ((names[`#r${n}`] = k), `#r${n}`));
+    for (const m of (condition ?? '').match(/#\w+/g) ?? []) names[m] ??= m.slice(1);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key,
+          UpdateExpression: [setParts.length ? `SET ${setParts.join(', ')}` : '', removeParts.length ? `REMOVE ${removeParts.join(', ')}` : ''].join(' ').trim(),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.keys(vals).length ? vals : undefined,
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  open(pause: SendingPause): Promise<boolean> {
+    // The reputation brake overrides an account pause (it needs an operator); nothing else
+    // replaces an open pause.
+    if (pause.kind === 'reputation') return this.write(pause, 'attribute_not_exists(#pauseKind) OR #pauseKind <> :rep', { ':rep': 'reputation' });
+    return this.write(pause, 'attribute_not_exists(#pauseKind)');
+  }
+
+  async takeProbe(by: string, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key,
+          UpdateExpression: 'SET probeBy = :by, probeUntil = :until',
+          ConditionExpression: '#k IN (:a, :q) AND retryAt <= :now AND (attribute_not_exists(probeUntil) OR probeUntil < :now)',
+          ExpressionAttributeNames: { '#k': 'pauseKind' },
+          ExpressionAttributeValues: { ':by': by, ':until': until.toISOString(), ':now': now.toISOString(), ':a': 'account', ':q': 'quota' },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  async reopen(by: string, pause: SendingPause): Promise<void> {
+    await this.write(pause, '#probeBy = :by', { ':by': by });
+  }
+
+  async releaseProbe(by: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key,
+          UpdateExpression: 'REMOVE probeBy, probeUntil',
+          ConditionExpression: 'probeBy = :by',
+          ExpressionAttributeValues: { ':by': by },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async closeByProbe(by: string): Promise<void> {
+    await this.write(undefined, '#probeBy = :by', { ':by': by });
+  }
+
+  async resume(at: Date, override?: ReputationOverride): Promise<SendingPause | undefined> {
+    const before = (await this.get()).pause;
+    await this.write(
+      undefined,
+      undefined,
+      {},
+      override ? { set: { overrideAt: override.at, overrideBucketStart: override.bucketStart, overrideSnapshot: override.snapshot, resumedAt: at.toISOString() } } : { set: { resumedAt: at.toISOString() } },
+    );
+    return before;
+  }
+
+  async addCounts(bucketStart: number, delta: Partial<BucketCounts>): Promise<void> {
+    const adds = Object.entries(delta).filter(([, v]) => typeof v === 'number' && v !== 0);
+    if (adds.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId: SENDING_PARTITION, subscriberId: bucketKey(bucketStart) },
+        UpdateExpression: `ADD ${adds.map(([k]) => `${k} :${k}`).join(', ')} SET expiresAt = if_not_exists(expiresAt, :exp)`,
+        ExpressionAttributeValues: { ...Object.fromEntries(adds.map(([k, v]) => [`:${k}`, v])), ':exp': Math.floor(bucketStart / 1000) + BUCKET_TTL_S },
+      }),
+    );
+  }
+
+  async buckets(since: number, until: number): Promise<Bucket[]> {
+    // One Query of the small `#sending` partition: 25 hourly items at most for a day.
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'campaignId = :p AND subscriberId BETWEEN :a AND :b',
+        ExpressionAttributeValues: { ':p': SENDING_PARTITION, ':a': bucketKey(since - (since % 3_600_000)), ':b': bucketKey(until) },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map((i) => ({
+      start: Date.parse(String(i.subscriberId).slice(BUCKET_PREFIX.length)),
+      sends: Number(i.sends ?? 0),
+      bounces: Number(i.bounces ?? 0),
+      complaints: Number(i.complaints ?? 0),
+    }));
+  }
+
+  async addCampaign(campaignId: string, delta: { bounced?: number; complained?: number }): Promise<void> {
+    const adds = Object.entries(delta).filter(([, v]) => typeof v === 'number' && v !== 0);
+    if (adds.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        UpdateExpression: `ADD ${adds.map(([k]) => `${k} :${k}`).join(', ')}`,
+        ExpressionAttributeValues: Object.fromEntries(adds.map(([k, v]) => [`:${k}`, v])),
+      }),
+    );
+  }
+
+  async campaignCounts(campaignId: string): Promise<BucketCounts | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId: SUMMARY_KEY }, ProjectionExpression: 'sent, bounced, complained', ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    return { sends: Number(out.Item.sent ?? 0), bounces: Number(out.Item.bounced ?? 0), complaints: Number(out.Item.complained ?? 0) };
+  }
+}
