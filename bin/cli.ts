@@ -13,13 +13,14 @@ import * as status from './cli/status';
 import * as privacy from './cli/privacy';
 import * as sesEvents from './cli/ses-events';
 import * as doctor from './cli/doctor';
+import * as smoke from './cli/smoke';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
   .option('--stack <name>', 'act on a deployed stack (tables and queue from its outputs) instead of the local one');
 
 const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
-for (const group of [content, sending, subscribers, privacy, sesEvents, status, doctor]) group.register(program, target);
+for (const group of [content, sending, subscribers, privacy, sesEvents, status, doctor, smoke]) group.register(program, target);
 
 program.parseAsync().catch((e: Error) => {
   console.error(`error: ${e.message}`);
