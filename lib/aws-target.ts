@@ -30,8 +30,8 @@ const OPTIONAL = {
   digestSchedule: 'DigestSchedule',
   digestTimeZone: 'DigestTimeZone',
   dashboardName: 'DashboardName',
-  /** The token signing keys' secret, so `smoke` signs its links as the sender does. */
-  tokenSecretArn: 'TokenSecretArn',
+  /** The token signing keys' secret (Secrets Manager takes its name as well as its ARN), so `smoke` signs its links as the sender does. */
+  tokenSecretName: 'TokenSecretName',
 } as const;
 
 export type OptionalOutput = keyof typeof OPTIONAL;

@@ -30,17 +30,18 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
   };
   const notes: string[] = [];
   let keys: SigningKeys;
-  if (o.tokenSecretArn) {
+  if (o.tokenSecretName) {
     const { signingKeysLoader } = await import('../../lambdas/adapters/signing-keys');
-    keys = await signingKeysLoader({ tokenSecretArn: o.tokenSecretArn })();
+    keys = await signingKeysLoader({ tokenSecretArn: o.tokenSecretName })();
   } else {
     // Nobody follows a link in mail to the simulator: a one-off key keeps the message whole.
     keys = parseSigningKeys(JSON.stringify({ current: 'smoke', smoke: randomBytes(32).toString('base64url') }));
-    notes.push(`the stack has no ${outputKey('tokenSecretArn')} output: the messages' links are signed with a one-off key (they would not work; nobody follows them)`);
+    notes.push(`the stack has no ${outputKey('tokenSecretName')} output: the messages' links are signed with a one-off key (they would not work; nobody follows them)`);
   }
   return {
     settings: {
       senderEmail: need('senderEmail'),
+      // No SenderName output (the infra has none yet): sendSmoke uses the newsletter's name, the stack's default.
       senderName: o.senderName ?? '',
       publicBaseUrl: o.publicBaseUrl ?? out.apiUrl,
       // The configuration set is what publishes the events to SNS: without it nothing comes back.
@@ -84,7 +85,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           ledger: t.ledger,
           clock: t.clock,
           mailer: new SesMailer(sesClient(), setup.settings.configurationSet),
-          settings: setup.settings.senderName ? setup.settings : { ...setup.settings, senderName: (await t.content.latestIssue())?.newsletter ?? 'Briefing' },
+          settings: setup.settings,
           keys: setup.keys,
           newId: randomUUID,
         };

@@ -93,7 +93,9 @@ export async function sendSmoke(deps: SmokeDeps, options: { issueId?: string } =
   if (!issue) throw new Error(options.issueId ? `no issue ${options.issueId}` : 'no issue published yet: publish one first (`npm run cli -- publish <folder>`)');
   const articles = await deps.content.getArticles(issue.articleIds);
   // The sender's own preparation: the same templates, links, headers and configuration set.
-  const campaign = await prepareDigestCampaign(issue, articles, deps.settings, deps.keys);
+  // An empty sender name (a stack without that output) takes the newsletter's name, the stack's default.
+  const settings = deps.settings.senderName ? deps.settings : { ...deps.settings, senderName: issue.newsletter };
+  const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys);
   const sentAt = deps.clock.now();
   const campaignId = `smoke#${issue.id}#${sentAt.toISOString()}`;
   const messages: SmokeMessage[] = [];
