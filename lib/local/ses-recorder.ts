@@ -10,7 +10,8 @@
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simulatorEvents, simulatorOutcome } from './ses-simulator';
+import { simulatorOutcome } from '../../lambdas/core/simulator';
+import { simulatorEvents } from './ses-simulator';
 
 /** A request as the interceptor sees it. */
 export interface RecordedCall {

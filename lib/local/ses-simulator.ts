@@ -7,20 +7,7 @@
  * configuration set publishes them, to the local mode's `ses-events` path below.
  */
 import { maskEmail } from '../../lambdas/core/address';
-
-export const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
-
-export type SimulatorOutcome = 'success' | 'bounce' | 'complaint' | 'suppressionlist';
-
-const OUTCOMES: readonly SimulatorOutcome[] = ['success', 'bounce', 'complaint', 'suppressionlist'];
-
-/** The simulator scenario of an address (`bounce+label@simulator.amazonses.com` → bounce), or undefined. */
-export function simulatorOutcome(address: string): SimulatorOutcome | undefined {
-  const at = address.lastIndexOf('@');
-  if (at < 0 || address.slice(at + 1).toLowerCase() !== SIMULATOR_DOMAIN) return undefined;
-  const local = address.slice(0, at).toLowerCase().split('+')[0];
-  return (OUTCOMES as readonly string[]).includes(local) ? (local as SimulatorOutcome) : undefined;
-}
+import { simulatorOutcome } from '../../lambdas/core/simulator';
 
 /**
  * The configuration-set events SES publishes for one accepted message to a simulator address:

@@ -16,19 +16,13 @@
  *   and suppressed, complained and suppressed.
  */
 import type { Delivery, Subscriber } from '../../lambdas/core/model';
+import { SIMULATOR, type SimulatorOutcome } from '../../lambdas/core/simulator';
 import type { Clock, ContentStore, Ledger, Mailer, SubscriberStore } from '../../lambdas/core/ports';
 import type { SigningKeys } from '../../lambdas/core/tokens';
 import { prepareDigestCampaign, type SenderSettings } from '../../lambdas/usecases/digest-campaign';
 
-/** SES's mailbox simulator: each address answers with one kind of event, without touching the account's reputation. */
-export const SIMULATOR = {
-  success: 'success@simulator.amazonses.com',
-  bounce: 'bounce@simulator.amazonses.com',
-  complaint: 'complaint@simulator.amazonses.com',
-  suppressionlist: 'suppressionlist@simulator.amazonses.com',
-} as const;
-
-export type SmokeCase = keyof typeof SIMULATOR;
+export { SIMULATOR } from '../../lambdas/core/simulator';
+export type SmokeCase = SimulatorOutcome;
 
 /** What each address must bring back. */
 export const EXPECTED: Record<SmokeCase, string> = {

@@ -12,7 +12,8 @@ import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { publish } from '../../lambdas/usecases/publish';
 import { parseSesEvents } from '../../lambdas/usecases/ses-events';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
-import { simulatorEvents, simulatorOutcome } from '../../lib/local/ses-simulator';
+import { isSimulatorAddress, simulatorOutcome } from '../../lambdas/core/simulator';
+import { simulatorEvents } from '../../lib/local/ses-simulator';
 import { awaitSmoke, sendSmoke, SIMULATOR, smokeOutcome, type SmokeDeps, type SmokeSend } from '../../lib/ops/smoke';
 import { fixedClock, MemoryContent, MemoryLedger, MemorySubscribers, RecordingMailer } from './fakes';
 
@@ -160,6 +161,8 @@ describe('the local mailbox simulator', () => {
     expect(simulatorOutcome('success@simulator.amazonses.com')).toBe('success');
     expect(simulatorOutcome('ooto@simulator.amazonses.com')).toBeUndefined();
     expect(simulatorOutcome('bounce@example.org')).toBeUndefined();
+    expect(isSimulatorAddress('ooto@simulator.amazonses.com')).toBe(true);
+    expect(isSimulatorAddress('someone@simulator.amazonses.com.example.org')).toBe(false);
     expect(simulatorEvents({ messageId: 'm', destination: 'reader@example.org', source: 's', at })).toEqual([]);
   });
 
