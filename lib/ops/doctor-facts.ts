@@ -23,7 +23,17 @@ const LOCAL_QUOTA_WAIT_MS = 2_000;
 
 let sesv2: SESv2Client | undefined;
 let sns: SNSClient | undefined;
-const awsClients = () => ({ sesv2: (sesv2 ??= new SESv2Client({})), sns: (sns ??= new SNSClient({})) });
+
+/** What the AWS facts are asked of; a unit test passes its own answers. */
+export interface AwsIo {
+  sesv2: Pick<SESv2Client, 'send'> & { config: { region: () => Promise<string> } };
+  sns: Pick<SNSClient, 'send'>;
+  resolveTxt: (name: string) => Promise<string[][]>;
+  getHealth: (base: string) => Promise<HttpAnswer>;
+}
+
+/** The real ones: the SDK clients (created once), the system's resolver, fetch. */
+export const awsIo = (): AwsIo => ({ sesv2: (sesv2 ??= new SESv2Client({})), sns: (sns ??= new SNSClient({})), resolveTxt, getHealth });
 
 async function ask<T>(question: () => Promise<T>): Promise<Fact<T>> {
   try {
@@ -40,9 +50,9 @@ async function ask<T>(question: () => Promise<T>): Promise<Fact<T>> {
 const missing = (name: OptionalOutput): { missing: string } => ({ missing: outputKey(name) });
 
 /** TXT records of `name`, each record's strings joined; none (not an error) when the name has none. */
-async function txt(name: string): Promise<string[]> {
+async function txt(io: Pick<AwsIo, 'resolveTxt'>, name: string): Promise<string[]> {
   try {
-    return (await resolveTxt(name)).map((parts) => parts.join(''));
+    return (await io.resolveTxt(name)).map((parts) => parts.join(''));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOTFOUND' || code === 'ENODATA') return [];
@@ -54,11 +64,11 @@ async function txt(name: string): Promise<string[]> {
  * DMARC of `domain`: `_dmarc.<domain>`, else the parent domains' (receivers fall back to the
  * organisational domain's record). Without the public suffix list, it stops at two labels.
  */
-async function dmarcOf(domain: string): Promise<{ domain: string; records: string[] }> {
+async function dmarcOf(io: Pick<AwsIo, 'resolveTxt'>, domain: string): Promise<{ domain: string; records: string[] }> {
   const labels = domain.split('.');
   for (let i = 0; i <= labels.length - 2; i++) {
     const name = `_dmarc.${labels.slice(i).join('.')}`;
-    const records = (await txt(name)).filter((r) => /^v=DMARC1/i.test(r.trim()));
+    const records = (await txt(io, name)).filter((r) => /^v=DMARC1/i.test(r.trim()));
     if (records.length) return { domain: name, records };
   }
   return { domain: `_dmarc.${domain}`, records: [] };
@@ -71,8 +81,8 @@ export async function getHealth(base: string): Promise<HttpAnswer> {
   return { url, status: res.status };
 }
 
-export async function gatherAwsFacts(stack: string, out: StackOutputs): Promise<AwsFacts> {
-  const { sesv2: ses, sns: topics } = awsClients();
+export async function gatherAwsFacts(stack: string, out: StackOutputs, io: AwsIo = awsIo()): Promise<AwsFacts> {
+  const { sesv2: ses, sns: topics } = io;
   const o = out.optional;
   const region = await ses.config.region();
   const domain = o.senderDomain ?? (o.senderEmail ? o.senderEmail.slice(o.senderEmail.lastIndexOf('@') + 1) : undefined);
@@ -100,10 +110,10 @@ export async function gatherAwsFacts(stack: string, out: StackOutputs): Promise<
         quota: { maxSendRate: a.SendQuota?.MaxSendRate ?? 0, max24HourSend: a.SendQuota?.Max24HourSend ?? 0, sentLast24Hours: a.SendQuota?.SentLast24Hours ?? 0 },
       };
     }),
-    mailFrom ? ask(async () => ({ domain: mailFrom, records: await txt(mailFrom) })) : Promise.resolve(missing('mailFromDomain')),
-    domain ? ask(() => dmarcOf(domain)) : Promise.resolve(missing('senderDomain')),
+    mailFrom ? ask(async () => ({ domain: mailFrom, records: await txt(io, mailFrom) })) : Promise.resolve(missing('mailFromDomain')),
+    domain ? ask(() => dmarcOf(io, domain)) : Promise.resolve(missing('senderDomain')),
     o.alarmTopicArn ? ask(() => alarmSubscriptionsOf(topics, o.alarmTopicArn!)) : Promise.resolve(missing('alarmTopicArn')),
-    o.publicBaseUrl ? ask(() => getHealth(o.publicBaseUrl!)) : Promise.resolve(missing('publicBaseUrl')),
+    o.publicBaseUrl ? ask(() => io.getHealth(o.publicBaseUrl!)) : Promise.resolve(missing('publicBaseUrl')),
   ]);
   const schedule: AwsFacts['schedule'] = !o.digestSchedule
     ? missing('digestSchedule')
@@ -124,7 +134,7 @@ export async function gatherAwsFacts(stack: string, out: StackOutputs): Promise<
   };
 }
 
-async function alarmSubscriptionsOf(client: SNSClient, topicArn: string): Promise<AlarmSubscription[]> {
+async function alarmSubscriptionsOf(client: AwsIo['sns'], topicArn: string): Promise<AlarmSubscription[]> {
   const subs: AlarmSubscription[] = [];
   let next: string | undefined;
   do {
