@@ -110,7 +110,10 @@ export async function gatherAwsFacts(stack: string, out: StackOutputs, io: AwsIo
         quota: { maxSendRate: a.SendQuota?.MaxSendRate ?? 0, max24HourSend: a.SendQuota?.Max24HourSend ?? 0, sentLast24Hours: a.SendQuota?.SentLast24Hours ?? 0 },
       };
     }),
-    mailFrom ? ask(async () => ({ domain: mailFrom, records: await txt(io, mailFrom) })) : Promise.resolve(missing('mailFromDomain')),
+    mailFrom
+      ? ask(async () => ({ domain: mailFrom, records: await txt(io, mailFrom) }))
+      : // The identity answered without a MAIL FROM domain: there is none to look up (not a missing output).
+        Promise.resolve('value' in identity ? { value: undefined } : missing('mailFromDomain')),
     domain ? ask(() => dmarcOf(io, domain)) : Promise.resolve(missing('senderDomain')),
     o.alarmTopicArn ? ask(() => alarmSubscriptionsOf(topics, o.alarmTopicArn!)) : Promise.resolve(missing('alarmTopicArn')),
     o.publicBaseUrl ? ask(() => io.getHealth(o.publicBaseUrl!)) : Promise.resolve(missing('publicBaseUrl')),

@@ -67,8 +67,8 @@ export interface AwsFacts {
   senderDomain: Fact<string>;
   identity: Fact<IdentityFacts>;
   account: Fact<AccountFacts>;
-  /** The MAIL FROM domain's TXT records (each record's strings joined). */
-  spf: Fact<{ domain: string; records: string[] }>;
+  /** The MAIL FROM domain's TXT records (each record's strings joined); undefined: the identity has no MAIL FROM domain. */
+  spf: Fact<{ domain: string; records: string[] } | undefined>;
   /** `_dmarc.` TXT records of the sender domain, or of a parent domain when it has none. */
   dmarc: Fact<{ domain: string; records: string[] }>;
   schedule: Fact<{ expression: string; timeZone: string }>;
@@ -162,7 +162,15 @@ export function awsChecks(f: AwsFacts, now: Date): Check[] {
 
   // SPF on the MAIL FROM domain (the envelope sender is what SPF checks).
   if (!('value' in f.spf)) checks.push(undecided('SPF', 'warning', f.spf, 'check that this machine can resolve DNS'));
-  else {
+  else if (!f.spf.value) {
+    checks.push({
+      name: 'SPF',
+      ok: false,
+      severity: 'warning',
+      detail: `no custom MAIL FROM domain, so SPF is checked on SES's own domain and does not align with ${domain}`,
+      fix: 'set a custom MAIL FROM domain on the identity (see MAIL FROM), then publish its SPF record',
+    });
+  } else {
     const { domain: spfDomain, records } = f.spf.value;
     const spf = records.filter((r) => /^v=spf1(\s|$)/i.test(r.trim()));
     const includesSes = spf.some((r) => /\binclude:amazonses\.com\b/i.test(r));

@@ -26,7 +26,7 @@ const FULL = {
   publicBaseUrl: 'https://news.example.org',
 };
 
-function io(dns: Record<string, string[][]>, overrides: { account?: () => unknown } = {}): AwsIo & { asked: string[] } {
+function io(dns: Record<string, string[][]>, overrides: { account?: () => unknown; identity?: () => unknown } = {}): AwsIo & { asked: string[] } {
   const asked: string[] = [];
   const notFound = () => Object.assign(new Error('queryTxt ENOTFOUND'), { code: 'ENOTFOUND' });
   return {
@@ -36,6 +36,7 @@ function io(dns: Record<string, string[][]>, overrides: { account?: () => unknow
       send: (async (cmd: unknown) => {
         if (cmd instanceof GetEmailIdentityCommand) {
           asked.push(`identity ${cmd.input.EmailIdentity}`);
+          if (overrides.identity) return overrides.identity();
           return {
             VerifiedForSendingStatus: true,
             DkimAttributes: { Status: 'SUCCESS' },
@@ -104,6 +105,14 @@ describe('gatherAwsFacts', () => {
     expect(f.health).toEqual({ missing: 'PublicBaseUrl' });
     // The MAIL FROM domain the identity reports stands in for the MailFromDomain output.
     expect(f.spf).toEqual({ value: { domain: 'bounce.news.example.org', records: [] } });
+  });
+
+  it('an identity without a MAIL FROM domain has no SPF to look up (not a missing output)', async () => {
+    const noMailFrom = () => ({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' }, MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' } });
+    const answers = io({}, { identity: noMailFrom });
+    const f = await gatherAwsFacts('Briefing', outputs(FULL), answers);
+    expect(f.spf).toEqual({ value: undefined });
+    expect(answers.asked.filter((a) => a.startsWith('TXT bounce.'))).toEqual([]);
   });
 
   it('keeps a failed question to its own fact', async () => {

@@ -77,6 +77,7 @@ describe('doctor on a deployed stack', () => {
     ['DKIM failed', 'DKIM', 'blocking', /could not find them/, (f: AwsFacts) => (f.identity = { value: { ...val(f.identity), dkimStatus: 'FAILED' } })],
     ['MAIL FROM pending', 'MAIL FROM', 'warning', /MX 10 feedback-smtp\.eu-west-1\.amazonses\.com/, (f: AwsFacts) => (f.identity = { value: { ...val(f.identity), mailFromStatus: 'PENDING' } })],
     ['no MAIL FROM domain', 'MAIL FROM', 'warning', /set a MAIL FROM domain/, (f: AwsFacts) => (f.identity = { value: { ...val(f.identity), mailFromDomain: undefined, mailFromStatus: undefined } })],
+    ['no MAIL FROM domain, so no SPF record to look up', 'SPF', 'warning', /custom MAIL FROM domain/, (f: AwsFacts) => (f.spf = { value: undefined })],
     ['no SPF record', 'SPF', 'warning', /v=spf1 include:amazonses\.com/, (f: AwsFacts) => (f.spf = { value: { domain: 'bounce.news.example.org', records: ['google-site-verification=abc'] } })],
     ['an SPF record without amazonses.com', 'SPF', 'warning', /TXT/, (f: AwsFacts) => (f.spf = { value: { domain: 'bounce.news.example.org', records: ['v=spf1 mx -all'] } })],
     ['two SPF records', 'SPF', 'warning', /one record/, (f: AwsFacts) => (f.spf = { value: { domain: 'bounce.news.example.org', records: ['v=spf1 include:amazonses.com ~all', 'v=spf1 mx ~all'] } })],
