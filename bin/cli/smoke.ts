@@ -74,7 +74,7 @@ export function register(program: Command, withTarget: WithTarget): void {
       const timeoutMs = Number(opts.timeout) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
       const stack = program.opts<{ stack?: string }>().stack;
-      const { sendSmoke, awaitSmoke, EXPECTED } = await import('../../lib/ops/smoke');
+      const { sendSmoke, awaitSmoke } = await import('../../lib/ops/smoke');
       await withTarget(async (t) => {
         const setup = stack ? await awsSetup(stack) : await localSetup();
         const { sesClient } = await import('../../lambdas/adapters/clients');
@@ -105,7 +105,7 @@ export function register(program: Command, withTarget: WithTarget): void {
         );
         const failed = results.filter((r) => !r.ok);
         if (failed.length) {
-          console.error(`smoke failed: ${failed.map((r) => `${r.email} (expected: ${EXPECTED[r.case]})`).join(', ')}`);
+          console.error(`smoke failed: ${failed.length} of ${results.length} outcome(s) did not come back (${failed.map((r) => r.case).join(', ')})`);
           console.error(
             stack
               ? 'check the configuration set event destination (SNS topic → ses-events function), its dead-letter queue, and the function logs'
