@@ -6,22 +6,24 @@
  */
 import { Command } from 'commander';
 import { withTarget, type WithTarget } from './cli/target';
+import * as doctor from './cli/doctor';
+import * as smoke from './cli/smoke';
 import * as content from './cli/content';
 import * as sending from './cli/sending';
 import * as subscribers from './cli/subscribers';
 import * as status from './cli/status';
 import * as privacy from './cli/privacy';
 import * as sesEvents from './cli/ses-events';
-import * as doctor from './cli/doctor';
-import * as smoke from './cli/smoke';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
   .option('--stack <name>', 'act on a deployed stack (tables and queue from its outputs) instead of the local one');
 
 const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
-for (const group of [content, sending, subscribers, privacy, sesEvents, status, doctor, smoke]) group.register(program, target);
+for (const group of [content, sending, subscribers, privacy, sesEvents, status]) group.register(program, target);
 
+// Checks after a deploy: is the stack ready to send, and do SES's events come back.
+for (const group of [doctor, smoke]) group.register(program, target);
 program.parseAsync().catch((e: Error) => {
   console.error(`error: ${e.message}`);
   process.exit(1);
