@@ -24,6 +24,7 @@ for (const group of [content, sending, subscribers, privacy, sesEvents, status])
 
 // Checks after a deploy: is the stack ready to send, and do SES's events come back.
 for (const group of [doctor, smoke]) group.register(program, target);
+
 program.parseAsync().catch((e: Error) => {
   console.error(`error: ${e.message}`);
   process.exit(1);
