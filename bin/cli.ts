@@ -6,6 +6,8 @@
  */
 import { Command } from 'commander';
 import { withTarget, type WithTarget } from './cli/target';
+import * as doctor from './cli/doctor';
+import * as smoke from './cli/smoke';
 import * as content from './cli/content';
 import * as sending from './cli/sending';
 import * as subscribers from './cli/subscribers';
@@ -20,6 +22,9 @@ const program = new Command('briefing')
 
 const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
 for (const group of [content, sending, subscribers, privacy, sesEvents, status, resume]) group.register(program, target);
+
+// Checks after a deploy: is the stack ready to send, and do SES's events come back.
+for (const group of [doctor, smoke]) group.register(program, target);
 
 program.parseAsync().catch((e: Error) => {
   console.error(`error: ${e.message}`);

@@ -47,7 +47,8 @@ export interface Issue {
 export type Content = Article | Issue;
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed';
-export type SubscriberSource = 'import' | 'cli' | 'web';
+/** `smoke`: a mailbox-simulator address `npm run cli -- smoke` keeps so SES's events find it; never in an audience. */
+export type SubscriberSource = 'import' | 'cli' | 'web' | 'smoke';
 
 export interface Subscriber {
   /** Random id; carried in signed tokens instead of the address. */

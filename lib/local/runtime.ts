@@ -12,6 +12,7 @@ import { LateSendQueue, LocalQueue } from './queue';
 import { serveHttp } from './http';
 import { ensureTables } from './tables';
 import { startSesRecorder } from './ses-recorder';
+import { localSesEventFeed } from './ses-simulator';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_LOCAL_SEND_RATE, localConfig, localSigningKeys, type LocalConfig } from './config';
 import type { SendQueue } from '../../lambdas/core/ports';
@@ -88,6 +89,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       const recorder = await startSesRecorder(sesEndpoint, {
         keep: false,
         onRawMessage: (raw) => writeFileSync(join(dir, `${Date.now()}-${String(++n).padStart(6, '0')}.eml`), raw),
+        // SES's mailbox simulator addresses answer with events, here as on AWS (`npm run cli -- smoke`).
+        simulator: { onEvents: localSesEventFeed(config.tables) },
       });
       stops.push(() => recorder.close());
       sesEndpoint = recorder.endpoint;

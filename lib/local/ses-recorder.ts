@@ -3,10 +3,15 @@
  * and keeps the raw MIME bytes of each SES v1 `SendRawEmail`, so tests (and the local mode's
  * outbox) see exactly what went over the wire: the emulator itself keeps only the parsed
  * parts, without headers such as List-Unsubscribe. The `intercept` hook answers a request itself instead
- * (throttling, a 5xx, a delay), the seam for fault injection.
+ * (throttling, a 5xx, a delay), the seam for fault injection. With `simulator`, it also plays SES's
+ * mailbox simulator: a message to `success@`, `bounce@`, `complaint@` or
+ * `suppressionlist@simulator.amazonses.com` is accepted as usual and, a moment later, the events
+ * SES would publish for it are handed over (lib/local/ses-simulator.ts).
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { simulatorOutcome } from '../../lambdas/core/simulator';
+import { simulatorEvents } from './ses-simulator';
 
 /** A request as the interceptor sees it. */
 export interface RecordedCall {
@@ -37,6 +42,12 @@ export interface SesRecorderOptions {
    * `sentLast24Hours` it reports counts the SendRawEmail calls forwarded since the start.
    */
   quota?: { maxSendRate: number; max24HourSend: number };
+  /**
+   * Play SES's mailbox simulator: for each accepted SendRawEmail to a simulator address, call
+   * `onEvents` with the configuration-set events SES would publish, `delayMs` after answering
+   * (SES publishes them seconds after it accepted the message). @default delayMs 200
+   */
+  simulator?: { onEvents: (events: Record<string, unknown>[]) => void; delayMs?: number };
 }
 
 export interface SesRecorder {
@@ -67,6 +78,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
   const recorded: Buffer[] = [];
   let count = 0;
   let accepted = 0;
+  const pendingEvents = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -111,8 +123,53 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
         if (options.keep !== false) recorded.push(raw);
         options.onRawMessage?.(raw);
       }
+      const simulated = options.simulator && destinations(form).filter((d) => simulatorOutcome(d));
+      if (simulated && simulated.length) {
+        // The events need the message id the emulator gives, so its answer is read before it is passed on.
+        const answer = await forwardBuffered(req, body);
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        const messageId = /<MessageId>([^<]+)<\/MessageId>/.exec(answer.body.toString('utf8'))?.[1];
+        if (answer.status === 200 && messageId) {
+          const { onEvents, delayMs = 200 } = options.simulator!;
+          const source = form?.get('Source') ?? '';
+          const timer = setTimeout(() => {
+            pendingEvents.delete(timer);
+            for (const destination of simulated) onEvents(simulatorEvents({ messageId, destination, source, at: new Date() }));
+          }, delayMs);
+          pendingEvents.add(timer);
+        }
+        return;
+      }
     }
     await forward(req, body, res);
+  }
+
+  function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        {
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
+        },
+        (upstreamRes) => {
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+          upstreamRes.on('end', () => {
+            const data = Buffer.concat(chunks);
+            const { 'transfer-encoding': _te, ...headers } = upstreamRes.headers;
+            resolve({ status: upstreamRes.statusCode ?? 502, headers: { ...headers, 'content-length': String(data.length) }, body: data });
+          });
+          upstreamRes.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
   }
 
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
@@ -150,10 +207,19 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     accepted: () => accepted,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        // Events not yet handed over are dropped, as a stopped SES would not send them.
+        for (const timer of pendingEvents) clearTimeout(timer);
+        pendingEvents.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
   };
+}
+
+/** The SES v1 query API's `Destinations.member.N` fields. */
+function destinations(form: URLSearchParams | undefined): string[] {
+  if (!form) return [];
+  return [...form.entries()].filter(([k]) => /^Destinations\.member\.\d+$/.test(k)).map(([, v]) => v);
 }
 
 function isForm(req: IncomingMessage): boolean {

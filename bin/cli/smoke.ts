@@ -1,0 +1,120 @@
+/**
+ * `smoke`: send the latest issue to SES's mailbox simulator as a campaign of its own and report
+ * the events that come back (lib/ops/smoke.ts). Exits 1 when an expected event did not arrive
+ * in time. On AWS the messages carry the stack's configuration set, so the events flow through
+ * SNS into the ses-events function; locally the recording SES proxy plays the simulator.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
+import type { SigningKeys } from '../../lambdas/core/tokens';
+import type { WithTarget } from './target';
+
+interface SmokeSetup {
+  settings: SenderSettings;
+  keys: SigningKeys;
+  /** Said before sending, e.g. how the links are signed. */
+  notes: string[];
+}
+
+/** The deployed sender's settings, from the stack's outputs. */
+async function awsSetup(stack: string): Promise<SmokeSetup> {
+  const { stackOutputs, outputKey } = await import('../../lib/aws-target');
+  const { parseSigningKeys } = await import('../../lambdas/core/tokens');
+  const out = await stackOutputs(stack);
+  const o = out.optional;
+  const need = (name: 'senderEmail' | 'configurationSetName'): string => {
+    const v = o[name];
+    if (!v) throw new Error(`stack ${stack} has no ${outputKey(name)} output: redeploy it (\`npx cdk deploy\`) before a smoke test`);
+    return v;
+  };
+  const notes: string[] = [];
+  let keys: SigningKeys;
+  if (o.tokenSecretName) {
+    const { signingKeysLoader } = await import('../../lambdas/adapters/signing-keys');
+    keys = await signingKeysLoader({ tokenSecretArn: o.tokenSecretName })();
+  } else {
+    // Nobody follows a link in mail to the simulator: a one-off key keeps the message whole.
+    keys = parseSigningKeys(JSON.stringify({ current: 'smoke', smoke: randomBytes(32).toString('base64url') }));
+    notes.push(`the stack has no ${outputKey('tokenSecretName')} output: the messages' links are signed with a one-off key (they would not work; nobody follows them)`);
+  }
+  return {
+    settings: {
+      senderEmail: need('senderEmail'),
+      // No SenderName output (the infra has none yet): sendSmoke uses the newsletter's name, the stack's default.
+      senderName: o.senderName ?? '',
+      publicBaseUrl: o.publicBaseUrl ?? out.apiUrl,
+      // The configuration set is what publishes the events to SNS: without it nothing comes back.
+      configurationSet: need('configurationSetName'),
+    },
+    keys,
+    notes,
+  };
+}
+
+/** The local sender's settings: the environment the local runtime set for its handlers. */
+async function localSetup(): Promise<SmokeSetup> {
+  const { readEnv } = await import('../../lambdas/core/env');
+  const { parseSigningKeys } = await import('../../lambdas/core/tokens');
+  const env = readEnv(['senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenKeys']);
+  return {
+    settings: { senderEmail: env.senderEmail, senderName: env.senderName, publicBaseUrl: env.publicBaseUrl, configurationSet: env.configurationSet },
+    keys: parseSigningKeys(env.tokenKeys!),
+    notes: [],
+  };
+}
+
+export function register(program: Command, withTarget: WithTarget): void {
+  program
+    .command('smoke')
+    .description("send the latest issue to SES's mailbox simulator (its own campaign, never a reader) and wait for delivery, bounce and complaint events")
+    .option('--issue <id>', 'issue id (default: the latest issue)')
+    .option('--timeout <seconds>', 'how long to wait for the events', '120')
+    .action(async (opts: { issue?: string; timeout: string }) => {
+      const timeoutMs = Number(opts.timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
+      const stack = program.opts<{ stack?: string }>().stack;
+      const { sendSmoke, awaitSmoke } = await import('../../lib/ops/smoke');
+      await withTarget(async (t) => {
+        const setup = stack ? await awsSetup(stack) : await localSetup();
+        const { sesClient } = await import('../../lambdas/adapters/clients');
+        const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
+        const deps = {
+          content: t.content,
+          subscribers: t.subscribers,
+          ledger: t.ledger,
+          clock: t.clock,
+          mailer: new SesMailer(sesClient(), setup.settings.configurationSet),
+          settings: setup.settings,
+          keys: setup.keys,
+          newId: randomUUID,
+        };
+        for (const note of setup.notes) console.log(`note: ${note}`);
+        const send = await sendSmoke(deps, { issueId: opts.issue });
+        console.log(`smoke: ${send.issueId} ("${send.issueTitle}") as campaign ${send.campaignId}`);
+        for (const m of send.messages) console.log(`  ${m.messageId ? 'sent to' : 'NOT sent to'} ${m.email}${m.messageId ? ` (SES message ${m.messageId})` : `: ${m.error}`}`);
+        console.log(`waiting up to ${timeoutMs / 1000} s for SES's events…`);
+        const results = await awaitSmoke(
+          { subscribers: t.subscribers, ledger: t.ledger, clock: t.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+          send,
+          {
+            timeoutMs,
+            pollMs: stack ? 2_000 : 250,
+            onResult: (r) => console.log(`${r.ok ? '✔' : '✗'} ${r.email.padEnd(40)} ${r.detail}${r.afterMs !== undefined ? ` (${(r.afterMs / 1000).toFixed(1)} s)` : ''}`),
+          },
+        );
+        const failed = results.filter((r) => !r.ok);
+        if (failed.length) {
+          console.error(`smoke failed: ${failed.length} of ${results.length} outcome(s) did not come back (${failed.map((r) => r.case).join(', ')})`);
+          console.error(
+            stack
+              ? 'check the configuration set event destination (SNS topic → ses-events function), its dead-letter queue, and the function logs'
+              : 'the local mode plays the simulator in the recording SES proxy: check this command ran against the local stack',
+          );
+          process.exitCode = 1;
+        } else {
+          console.log(`smoke passed: ${results.length} of ${results.length} outcomes came back; the ledger of ${send.issueId} and its counters are untouched (see \`deliveries '${send.campaignId}'\`)`);
+        }
+      });
+    });
+}
