@@ -6,9 +6,10 @@
  * port; unit tests pass a recording one.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../core/metric-names';
 
-/** Metric names (the monitoring construct alarms on them). */
-export type MetricName = 'Sent' | 'Failed' | 'Throttled' | 'Suppressed' | 'SendingPaused' | 'Bounced' | 'Complained';
+/** Metric names (the monitoring construct alarms on the same constants). */
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
 export interface SendMetrics {
   /** Add `value` to the count of `name` for this invocation (zero is not emitted). */
@@ -21,8 +22,8 @@ export const noMetrics: SendMetrics = { count: () => undefined, flush: () => und
 
 export function powertoolsMetrics(): SendMetrics {
   const metrics = new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'Briefing',
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'briefing',
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || METRICS_SERVICE,
   });
   let pending = false;
   return {

@@ -16,6 +16,7 @@
  * Pure: the store, the clock and the quota reader are ports passed in.
  */
 import { z } from 'zod';
+import { isSimulatorAddress } from './simulator';
 
 export type PauseKind = 'account' | 'quota' | 'reputation';
 
@@ -473,9 +474,12 @@ interface EventLike {
   eventType?: string;
   notificationType?: string;
   mail: { messageId: string; timestamp?: string };
-  bounce?: { bounceType: string; bouncedRecipients: unknown[] };
-  complaint?: { complainedRecipients: unknown[]; complaintFeedbackType?: string };
+  bounce?: { bounceType: string; bouncedRecipients: { emailAddress?: string }[] };
+  complaint?: { complainedRecipients: { emailAddress?: string }[]; complaintFeedbackType?: string };
 }
+
+/** SES leaves its mailbox simulator out of the account's rates; so does the brake (a smoke run's bounce and complaint are meant to happen). */
+const counted = (r: { emailAddress?: string }) => !(r.emailAddress && isSimulatorAddress(r.emailAddress));
 
 /** The signals in SES events: one per hard-bounced or complaining recipient. */
 export function reputationSignals(events: EventLike[], campaignOf: (messageId: string) => string | undefined): ReputationSignal[] {
@@ -483,8 +487,8 @@ export function reputationSignals(events: EventLike[], campaignOf: (messageId: s
   for (const e of events) {
     const type = e.eventType ?? e.notificationType;
     const base = { sentAt: e.mail.timestamp, campaignId: campaignOf(e.mail.messageId) };
-    if (type === 'Bounce' && e.bounce?.bounceType === 'Permanent') for (const _ of e.bounce.bouncedRecipients) out.push({ kind: 'bounce', ...base });
-    if (type === 'Complaint' && e.complaint && e.complaint.complaintFeedbackType !== 'not-spam') for (const _ of e.complaint.complainedRecipients) out.push({ kind: 'complaint', ...base });
+    if (type === 'Bounce' && e.bounce?.bounceType === 'Permanent') for (const _ of e.bounce.bouncedRecipients.filter(counted)) out.push({ kind: 'bounce', ...base });
+    if (type === 'Complaint' && e.complaint && e.complaint.complaintFeedbackType !== 'not-spam') for (const _ of e.complaint.complainedRecipients.filter(counted)) out.push({ kind: 'complaint', ...base });
   }
   return out;
 }

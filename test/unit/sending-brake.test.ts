@@ -244,6 +244,13 @@ describe('the reputation brake', () => {
     ];
     const signals = reputationSignals(events, () => 'c1');
     expect(signals).toHaveLength(11);
+    // The mailbox simulator's bounces and complaints (a smoke run) are left out, as SES leaves them out.
+    const smoke = [
+      ev('Bounce', { bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'bounce@simulator.amazonses.com' }] } }),
+      ev('Complaint', { complaint: { complainedRecipients: [{ emailAddress: 'complaint@simulator.amazonses.com' }] } }),
+      ev('Bounce', { bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'reader@news.example.org' }] } }),
+    ];
+    expect(reputationSignals(smoke, () => 'c1')).toEqual([{ kind: 'bounce', sentAt: at, campaignId: 'c1' }]);
     expect(await recordReputation({ store, now: clock.now }, signals.slice(0, 11))).toBeUndefined();
     // 11 of 300 = 3.7 %: under 4 %. One more hard bounce: 12 of 300 = 4 %.
     const pause = await recordReputation({ store, now: clock.now }, [{ kind: 'bounce', sentAt: at }]);
