@@ -8,7 +8,7 @@
  * `suppressionlist@simulator.amazonses.com` is accepted as usual and, a moment later, the events
  * SES would publish for it are handed over (lib/local/ses-simulator.ts).
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simulatorOutcome } from '../../lambdas/core/simulator';
 import { simulatorEvents } from './ses-simulator';
@@ -172,6 +172,9 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     });
   }
 
+  /** Calls forwarded to the emulator and not answered yet. */
+  const inFlight = new Set<ClientRequest>();
+
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
       const upstream = request(
@@ -190,6 +193,14 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
           upstreamRes.on('error', reject);
         },
       );
+      // The caller gave up (an SDK timeout, or the local mode asking GetSendQuota of an
+      // emulator that never answers it): drop the upstream call too, or it would hold this
+      // process open after everything else has stopped.
+      inFlight.add(upstream);
+      upstream.on('close', () => inFlight.delete(upstream));
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });
@@ -212,6 +223,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
         pendingEvents.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        for (const upstream of inFlight) upstream.destroy();
       }),
   };
 }
