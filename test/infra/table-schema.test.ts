@@ -9,54 +9,11 @@
 import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
 import { tableDefinitions, tableNames, timeToLiveDefinitions } from '../../lib/local/tables';
 import { TABLE_KEYS, TABLES } from '../../lambdas/core/table-schema';
+import { shape, type TableProperties } from '../support/table-shape';
 import { synth } from './synth';
 
-type Key = { AttributeName?: string; KeyType?: string };
-type Index = { IndexName?: string; KeySchema?: Key[]; Projection?: { ProjectionType?: string; NonKeyAttributes?: string[] } };
-
-/** What both sides must agree on, in one comparable shape (lists sorted where order means nothing). */
-interface Shape {
-  billingMode?: string;
-  keySchema: Key[];
-  attributes: string[];
-  globalIndexes: { name?: string; keySchema: Key[]; projection?: string; nonKeyAttributes: string[] }[];
-  localIndexes: string[];
-  stream?: string;
-  timeToLive?: string;
-}
-
-const byName = <T extends { name?: string }>(a: T, b: T) => String(a.name).localeCompare(String(b.name));
-
-function shape(t: {
-  BillingMode?: string;
-  KeySchema?: Key[];
-  AttributeDefinitions?: { AttributeName?: string; AttributeType?: string }[];
-  GlobalSecondaryIndexes?: Index[];
-  LocalSecondaryIndexes?: Index[];
-  StreamSpecification?: { StreamEnabled?: boolean; StreamViewType?: string };
-  TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
-}): Shape {
-  return {
-    billingMode: t.BillingMode,
-    keySchema: (t.KeySchema ?? []).map(({ AttributeName, KeyType }) => ({ AttributeName, KeyType })),
-    attributes: (t.AttributeDefinitions ?? []).map((a) => `${a.AttributeName}:${a.AttributeType}`).sort(),
-    globalIndexes: (t.GlobalSecondaryIndexes ?? [])
-      .map((g) => ({
-        name: g.IndexName,
-        keySchema: (g.KeySchema ?? []).map(({ AttributeName, KeyType }) => ({ AttributeName, KeyType })),
-        projection: g.Projection?.ProjectionType,
-        nonKeyAttributes: [...(g.Projection?.NonKeyAttributes ?? [])].sort(),
-      }))
-      .sort(byName),
-    localIndexes: (t.LocalSecondaryIndexes ?? []).map((l) => String(l.IndexName)).sort(),
-    // CloudFormation has no StreamEnabled: a StreamSpecification means a stream.
-    stream: t.StreamSpecification && t.StreamSpecification.StreamEnabled !== false ? t.StreamSpecification.StreamViewType : undefined,
-    timeToLive: t.TimeToLiveSpecification?.Enabled ? t.TimeToLiveSpecification.AttributeName : undefined,
-  };
-}
-
 const template = synth();
-const resources = template.findResources('AWS::DynamoDB::Table') as Record<string, { Properties: Parameters<typeof shape>[0] }>;
+const resources = template.findResources('AWS::DynamoDB::Table') as Record<string, { Properties: TableProperties }>;
 const names = tableNames();
 const local: Record<string, CreateTableCommandInput> = tableDefinitions(names);
 const ttl: Record<string, UpdateTimeToLiveCommandInput | undefined> = timeToLiveDefinitions(names);
