@@ -1,6 +1,7 @@
 /**
- * Index names of the three tables, in one place for the CDK storage construct, the local
- * table definitions and the adapters that query them.
+ * Index names of the three tables, in one place for the table schema (table-schema.ts, which
+ * says what each index keys and projects, for the CDK storage construct and the local tables)
+ * and the adapters that query them.
  */
 export const INDEXES = {
   /** Subscribers by their random id (tokens carry the id, not the address). */

@@ -1,9 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { EXPIRES_AT } from '../../lambdas/core/lifecycle';
+import { type KeyAttribute, type Projection, TABLES, type TableSchema } from '../../lambdas/core/table-schema';
 
 export { INDEXES } from '../../lambdas/core/indexes';
-import { INDEXES } from '../../lambdas/core/indexes';
 
 /** Props of {@link Storage}. */
 export interface StorageProps {
@@ -17,13 +18,16 @@ export interface StorageProps {
 /**
  * Attribute (epoch seconds) after which DynamoDB deletes an item by itself: written by the
  * runtime on subscribers that never confirmed and on ledger entries past their keeping time.
+ * The tables that have it are named in lambdas/core/table-schema.ts.
  */
-export const TTL_ATTRIBUTE = 'expiresAt';
+export const TTL_ATTRIBUTE = EXPIRES_AT;
 
 /**
- * The three DynamoDB tables: on-demand capacity (mail is bursty: idle all week, then one
- * digest), point-in-time recovery and deletion protection on all of them, and kept when the
- * stack is deleted.
+ * The three DynamoDB tables, built from their one description (lambdas/core/table-schema.ts:
+ * keys, indexes, stream, TTL), which the local mode builds its tables from too. Here only what
+ * AWS alone has: on-demand capacity (mail is bursty: idle all week, then one digest),
+ * point-in-time recovery and deletion protection on all of them, and kept when the stack is
+ * deleted.
  */
 export class Storage extends Construct {
   /** Subscribers, keyed by normalised email address. */
@@ -35,78 +39,64 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
+    // Losing the list (and its consent records) is not recoverable by redeploying.
+    this.subscribers = this.table(TABLES.subscribers, RemovalPolicy.RETAIN);
+    this.content = this.table(TABLES.content, props.contentRemovalPolicy ?? RemovalPolicy.RETAIN);
+    // The ledger is what stops a retry from mailing someone twice; keep it.
+    this.deliveries = this.table(TABLES.deliveries, RemovalPolicy.RETAIN);
+  }
 
-    const common = {
+  private table(schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
+    const table = new dynamodb.Table(this, schema.id, {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // A delete of the table itself (console, CLI, a mistaken replacement) is refused until
       // this is turned off on purpose; RETAIN alone covers only the stack's deletion.
       deletionProtection: true,
-    } as const;
+      partitionKey: attribute(schema.partitionKey),
+      sortKey: schema.sortKey && attribute(schema.sortKey),
+      stream: schema.stream && STREAM_VIEW[schema.stream],
+      timeToLiveAttribute: schema.timeToLiveAttribute,
+      removalPolicy,
+    });
+    // One at a time, in the schema's order: CloudFormation adds at most one index per table
+    // per update, so a new index goes at the end and ships in its own deploy.
+    for (const index of schema.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: index.sortKey && attribute(index.sortKey),
+        ...projection(index.projection),
+      });
+    }
+    return table;
+  }
+}
 
-    this.subscribers = new dynamodb.Table(this, 'Subscribers', {
-      ...common,
-      partitionKey: { name: 'email', type: dynamodb.AttributeType.STRING },
-      // Sign-ups never confirmed expire instead of piling up (items without it never expire).
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      // Losing the list (and its consent records) is not recoverable by redeploying.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.subscribers.addGlobalSecondaryIndex({
-      indexName: INDEXES.bySubscriberId,
-      partitionKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    // Sparse: only subscribers who should get the digest carry `digestShard`, so the
-    // planner pages exactly the audience and nothing else.
-    this.subscribers.addGlobalSecondaryIndex({
-      indexName: INDEXES.digestAudience,
-      partitionKey: { name: 'digestShard', type: dynamodb.AttributeType.NUMBER },
-      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['email'],
-    });
-    // Sparse likewise for breaking alerts; the planner matches the projected topics.
-    this.subscribers.addGlobalSecondaryIndex({
-      indexName: INDEXES.alertAudience,
-      partitionKey: { name: 'alertShard', type: dynamodb.AttributeType.NUMBER },
-      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['email', 'topics', 'timezone'],
-    });
+const ATTRIBUTE_TYPE: Record<KeyAttribute['type'], dynamodb.AttributeType> = {
+  S: dynamodb.AttributeType.STRING,
+  N: dynamodb.AttributeType.NUMBER,
+  B: dynamodb.AttributeType.BINARY,
+};
 
-    this.content = new dynamodb.Table(this, 'Content', {
-      ...common,
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      // Breaking articles are picked up from the stream by the alert planner.
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-      removalPolicy: props.contentRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.content.addGlobalSecondaryIndex({
-      indexName: INDEXES.byKind,
-      partitionKey: { name: 'kind', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'date', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
+const STREAM_VIEW: Record<NonNullable<TableSchema['stream']>, dynamodb.StreamViewType> = {
+  KEYS_ONLY: dynamodb.StreamViewType.KEYS_ONLY,
+  NEW_IMAGE: dynamodb.StreamViewType.NEW_IMAGE,
+  OLD_IMAGE: dynamodb.StreamViewType.OLD_IMAGE,
+  NEW_AND_OLD_IMAGES: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+};
 
-    this.deliveries = new dynamodb.Table(this, 'Deliveries', {
-      ...common,
-      partitionKey: { name: 'campaignId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
-      // Ledger entries are needed while a campaign can still be retried and its events
-      // arrive; after that they expire, so the ledger does not hold addresses forever.
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      // The ledger is what stops a retry from mailing someone twice; keep it.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // SES events name the recipient, not the campaign; erasure must find every entry of one
-    // subscriber. Keys plus the SES message id and status: enough to pick the entry.
-    this.deliveries.addGlobalSecondaryIndex({
-      indexName: INDEXES.deliveriesBySubscriber,
-      partitionKey: { name: 'subscriberId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'campaignId', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['sesMessageId', 'status'],
-    });
+function attribute(key: KeyAttribute): dynamodb.Attribute {
+  return { name: key.name, type: ATTRIBUTE_TYPE[key.type] };
+}
+
+function projection(p: Projection): Pick<dynamodb.GlobalSecondaryIndexProps, 'projectionType' | 'nonKeyAttributes'> {
+  switch (p.type) {
+    case 'ALL':
+      return { projectionType: dynamodb.ProjectionType.ALL };
+    case 'KEYS_ONLY':
+      return { projectionType: dynamodb.ProjectionType.KEYS_ONLY };
+    case 'INCLUDE':
+      return { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...p.nonKeyAttributes] };
   }
 }

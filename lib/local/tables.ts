@@ -1,7 +1,8 @@
 /**
- * The DynamoDB table definitions, in one place for the local mode and the integration tests.
- * They match the tables the CDK storage construct creates on AWS: same keys, same indexes,
- * same stream.
+ * The DynamoDB tables of the local mode and the integration tests, built from the one table
+ * description (lambdas/core/table-schema.ts) the CDK storage construct builds the AWS tables
+ * from: same keys, same indexes and projections, same stream, same TTL.
+ * test/infra/table-schema.test.ts compares the inputs made here with the synthesized stack.
  */
 import {
   CreateTableCommand,
@@ -9,120 +10,74 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type Projection as DynamoDbProjection,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
+  type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { EXPIRES_AT } from '../../lambdas/core/lifecycle';
+import { type IndexSchema, keyAttributes, type Projection, TABLE_KEYS, TABLES, type TableKey, type TableSchema } from '../../lambdas/core/table-schema';
 
-export interface TableNames {
-  subscribers: string;
-  content: string;
-  deliveries: string;
-}
+export type TableNames = Record<TableKey, string>;
 
 /** Index names the adapters query (one list for AWS and here). */
 export { INDEXES as INDEX } from '../../lambdas/core/indexes';
-import { INDEXES as INDEX } from '../../lambdas/core/indexes';
 
 /** Table names from a prefix: `<prefix>Subscribers`, `<prefix>Content`, `<prefix>Deliveries`. */
 export function tableNames(prefix = ''): TableNames {
-  return { subscribers: `${prefix}Subscribers`, content: `${prefix}Content`, deliveries: `${prefix}Deliveries` };
+  return { subscribers: `${prefix}${TABLES.subscribers.id}`, content: `${prefix}${TABLES.content.id}`, deliveries: `${prefix}${TABLES.deliveries.id}` };
 }
 
 /**
- * Tables whose items may carry the TTL attribute `expiresAt` (lambdas/core/lifecycle.ts), as
- * the storage construct sets them on AWS. Content has none: articles and issues do not expire.
+ * Tables whose items may carry a TTL attribute (`expiresAt`, lambdas/core/lifecycle.ts), as on
+ * AWS. Content has none: articles and issues do not expire.
  */
-export const TTL_TABLES: readonly (keyof TableNames)[] = ['subscribers', 'deliveries'];
+export const TTL_TABLES: readonly TableKey[] = TABLE_KEYS.filter((key) => TABLES[key].timeToLiveAttribute !== undefined);
 
 /** CreateTable inputs for the three tables, all on-demand. */
-export function tableDefinitions(names: TableNames): Record<keyof TableNames, CreateTableCommandInput> {
+export function tableDefinitions(names: TableNames): Record<TableKey, CreateTableCommandInput> {
   return {
-    subscribers: {
-      TableName: names.subscribers,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'email', AttributeType: 'S' },
-        { AttributeName: 'subscriberId', AttributeType: 'S' },
-        { AttributeName: 'digestShard', AttributeType: 'N' },
-        { AttributeName: 'alertShard', AttributeType: 'N' },
-      ],
-      KeySchema: [{ AttributeName: 'email', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: INDEX.bySubscriberId,
-          KeySchema: [{ AttributeName: 'subscriberId', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          // Sparse: only subscribers who should get the digest carry `digestShard`.
-          IndexName: INDEX.digestAudience,
-          KeySchema: [
-            { AttributeName: 'digestShard', KeyType: 'HASH' },
-            { AttributeName: 'subscriberId', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email'] },
-        },
-        {
-          // Sparse: only subscribers who should get alerts carry `alertShard`; topics are
-          // projected so the planner can match them without reading the table.
-          IndexName: INDEX.alertAudience,
-          KeySchema: [
-            { AttributeName: 'alertShard', KeyType: 'HASH' },
-            { AttributeName: 'subscriberId', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['email', 'topics', 'timezone'] },
-        },
-      ],
-    },
-    content: {
-      TableName: names.content,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'kind', AttributeType: 'S' },
-        { AttributeName: 'date', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: INDEX.byKind,
-          KeySchema: [
-            { AttributeName: 'kind', KeyType: 'HASH' },
-            { AttributeName: 'date', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      // The alert planner reads breaking articles from this stream.
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    },
-    deliveries: {
-      TableName: names.deliveries,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'campaignId', AttributeType: 'S' },
-        { AttributeName: 'subscriberId', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'campaignId', KeyType: 'HASH' },
-        { AttributeName: 'subscriberId', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          // SES events and erasure find a subscriber's entries here.
-          IndexName: INDEX.deliveriesBySubscriber,
-          KeySchema: [
-            { AttributeName: 'subscriberId', KeyType: 'HASH' },
-            { AttributeName: 'campaignId', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sesMessageId', 'status'] },
-        },
-      ],
-    },
+    subscribers: createTableInput(TABLES.subscribers, names.subscribers),
+    content: createTableInput(TABLES.content, names.content),
+    deliveries: createTableInput(TABLES.deliveries, names.deliveries),
   };
+}
+
+/** UpdateTimeToLive inputs for the tables that have TTL (the others are absent). */
+export function timeToLiveDefinitions(names: TableNames): Partial<Record<TableKey, UpdateTimeToLiveCommandInput>> {
+  const out: Partial<Record<TableKey, UpdateTimeToLiveCommandInput>> = {};
+  for (const key of TTL_TABLES) {
+    out[key] = { TableName: names[key], TimeToLiveSpecification: { AttributeName: TABLES[key].timeToLiveAttribute, Enabled: true } };
+  }
+  return out;
+}
+
+function createTableInput(schema: TableSchema, name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keyAttributes(schema).map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: keySchema(schema),
+    ...(schema.indexes.length > 0 && { GlobalSecondaryIndexes: schema.indexes.map(globalSecondaryIndex) }),
+    ...(schema.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: schema.stream } }),
+  };
+}
+
+function keySchema(k: Pick<TableSchema, 'partitionKey' | 'sortKey'>): CreateTableCommandInput['KeySchema'] {
+  return [
+    { AttributeName: k.partitionKey.name, KeyType: 'HASH' },
+    ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : []),
+  ];
+}
+
+function globalSecondaryIndex(index: IndexSchema): GlobalSecondaryIndex {
+  return { IndexName: index.name, KeySchema: keySchema(index), Projection: projection(index.projection) };
+}
+
+function projection(p: Projection): DynamoDbProjection {
+  return p.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...p.nonKeyAttributes] } : { ProjectionType: p.type };
 }
 
 /**
@@ -158,19 +113,20 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames, ti
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  for (const table of TTL_TABLES) await enableTimeToLive(client, names[table]);
+  for (const input of Object.values(timeToLiveDefinitions(names))) await enableTimeToLive(client, input);
   return created;
 }
 
 /**
- * TTL on `expiresAt`, unless it is on already: DynamoDB refuses to enable it twice. Whether
- * DynamoDB Local then deletes expired items does not matter here; what the tests check is that
- * the items carry the right `expiresAt`, and that the table is set up as on AWS.
+ * TTL on the table's attribute, unless it is on already: DynamoDB refuses to enable it twice.
+ * Whether DynamoDB Local then deletes expired items does not matter here; what the tests check
+ * is that the items carry the right `expiresAt`, and that the table is set up as on AWS.
  */
-async function enableTimeToLive(client: DynamoDBClient, name: string): Promise<void> {
-  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
-  if ((ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') && ttl.AttributeName === EXPIRES_AT) return;
-  await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: EXPIRES_AT, Enabled: true } }));
+async function enableTimeToLive(client: DynamoDBClient, input: UpdateTimeToLiveCommandInput): Promise<void> {
+  const want = input.TimeToLiveSpecification!.AttributeName;
+  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: input.TableName }));
+  if ((ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') && ttl.AttributeName === want) return;
+  await client.send(new UpdateTimeToLiveCommand(input));
 }
 
 /**
