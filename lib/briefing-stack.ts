@@ -152,8 +152,8 @@ export class BriefingStack extends Stack {
       value: this.sending.tokenSecretName,
       description: 'Kept when the stack is destroyed; deploy again with -c tokenSecretName=<this> so links already in inboxes keep working',
     });
-    // Easy DKIM's three CNAMEs, always listed (also when the hosted zone has them): the README
-    // and earlier deployments name these outputs.
+    // Easy DKIM's three CNAMEs, always listed (also when the hosted zone has them): doctor's
+    // fixes and docs/operations.md name these outputs, and earlier deployments had them.
     this.sending.createdIdentity?.dkimRecords.forEach((record, i) => {
       new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}` });
     });

@@ -21,7 +21,7 @@ export const TOPICS: ReadonlyArray<{ id: string; label: string }> = [
 ];
 const TOPIC_IDS = new Set(TOPICS.map((t) => t.id));
 
-/** Defaults of `POST /subscribe` (documented in the README): digest yes, alerts no, all topics, UTC. */
+/** Defaults of `POST /subscribe` (documented in docs/architecture.md): digest yes, alerts no, all topics, UTC. */
 export const DEFAULT_CHOICES: SubscriptionChoices = { digest: true, alerts: false, topics: [], timezone: 'UTC' };
 
 /** The consent wording shown next to the subscribe button, kept verbatim in each consent record. */

@@ -4,7 +4,7 @@
  * one by one otherwise), then for each recipient compose the message, wait for a send slot,
  * send it, record the SES message id.
  *
- * Ledger states and what each step does with them (the README has the full table):
+ * Ledger states and what each step does with them (docs/send-engine.md has the full table):
  *
  *   (none) ──claim──► claimed ──SES accepted──► sent
  *                        │ ──SES refused for good──► failed
