@@ -133,13 +133,19 @@ export class DailyAllowance {
     private readonly emptyRecheckMs = 10_000,
   ) {}
 
+  /**
+   * Taken and not yet answered by SES: a quota read counts none of them, so they come off
+   * what it reports (else every refresh during a send would hand them out a second time).
+   */
+  private pending = 0;
+
   async take(): Promise<boolean> {
     const age = this.now() - this.readAt;
     // Re-read when stale, and (less often) when empty: room comes back as the 24-hour window rolls on.
     if (age >= this.refreshMs || (this.remaining <= 0 && age >= this.emptyRecheckMs)) {
       this.reading ??= this.read()
         .then((quota) => {
-          this.remaining = dailyRemaining(quota);
+          this.remaining = dailyRemaining(quota) - this.pending;
           this.readAt = this.now();
         })
         .finally(() => (this.reading = undefined));
@@ -147,6 +153,12 @@ export class DailyAllowance {
     }
     if (this.remaining <= 0) return false;
     this.remaining -= 1;
+    this.pending += 1;
     return true;
+  }
+
+  /** A taken send got its answer from SES (accepted or not): the next read counts it if SES took it. */
+  settle(): void {
+    if (this.pending > 0) this.pending -= 1;
   }
 }

@@ -155,7 +155,7 @@ export interface SendDeps {
   /** Waits for this sender's next send slot (the rate limit). */
   pacer?: { take(): Promise<void> };
   /** The SES daily quota: false when it is used up. */
-  allowance?: { take(): Promise<boolean> };
+  allowance?: { take(): Promise<boolean>; settle?(): void };
   /** The account-wide pause (circuit breaker, quota pause, reputation brake). @default none: account-level refusals only hand the job back */
   brake?: BatchBrake;
   /** A claim older than this belongs to a dead sender and may be taken over. @default DEFAULT_LEASE_MS */
@@ -366,6 +366,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
         }
       }
     }, priority);
+    // Taken from the daily allowance above: SES has answered now (or it never went).
+    deps.allowance?.settle?.();
     if (sent === 'paused') {
       await deps.ledger.release(c, r.subscriberId, claimedAt);
       result.retry.push(r);
