@@ -7,8 +7,9 @@ import { writeIf } from './conditional';
 
 /**
  * The daily alert cap, in the Deliveries table: one item per (day, reader), keyed
- * {@link alertCapKey} (`alertcap#<YYYY-MM-DD>`, the reader's own day), holding the set of article ids counted that day. Adding an id
- * already in the set is a no-op, so a retried planner run never counts an alert twice.
+ * {@link alertCapKey} (`alertcap#<YYYY-MM-DD>`, the reader's own day), holding the set of
+ * article ids counted that day. Adding an id already in the set is a no-op, so a retried
+ * planner run never counts an alert twice.
  */
 export class DynamoAlertCaps implements AlertCaps {
   constructor(
