@@ -8,7 +8,7 @@
  *
  * Every change to the pause is a conditional write, so two senders tripping at once open it
  * once, only one holds the probe, and only the probe's holder closes or re-opens it. The key
- * formats are core/keys.ts's.
+ * formats are built by core/keys.ts.
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { bucketKey, bucketStart, SENDING_PARTITION, sendingStateKey, summaryKey } from '../core/keys';
