@@ -7,12 +7,13 @@
  * subscriber id, and a subscriber has one entry per campaign (a few dozen a year), so finding
  * the entry with a given SES message id among them is one small query.
  */
-import { INDEXES } from '../core/indexes';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INDEXES } from '../core/indexes';
+import { isBookkeepingKey } from '../core/keys';
 import type { Delivery } from '../core/model';
-import { batchWriteAll } from './dynamodb';
 import type { DeliveryEvents } from '../core/ports';
+import { batchWriteAll } from './dynamodb/batch';
+import { writeIf } from './dynamodb/conditional';
 
 export const DELIVERIES_BY_SUBSCRIBER = INDEXES.deliveriesBySubscriber;
 
@@ -57,28 +58,25 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
   ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (!entries.length) return;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { campaignId, subscriberId },
-          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-          // An event never creates a ledger entry (an erased subscriber's entry stays gone).
-          ConditionExpression: 'attribute_exists(campaignId)',
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    await writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { campaignId, subscriberId },
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        // An event never creates a ledger entry (an erased subscriber's entry stays gone).
+        ConditionExpression: 'attribute_exists(campaignId)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      }),
+    );
   }
 
   async listForSubscriber(subscriberId: string): Promise<Delivery[]> {
     const out: Delivery[] = [];
     for (const k of await this.keysOf(subscriberId)) {
       // Items keyed `#…` (a reader's waiting-alerts set) are bookkeeping, not deliveries; erasure removes them too.
-      if (k.campaignId.startsWith('#')) continue;
+      if (isBookkeepingKey(k.campaignId)) continue;
       const got = await this.db.send(new GetCommand({ TableName: this.table, Key: { campaignId: k.campaignId, subscriberId }, ConsistentRead: true }));
       if (got.Item) out.push(got.Item as Delivery);
     }

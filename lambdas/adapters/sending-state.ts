@@ -8,26 +8,20 @@
  *
  * Every change to the pause is a conditional write, so two senders tripping at once open it
  * once, only one holds the probe, and only the probe's holder closes or re-opens it. The key
- * formats live here, not in the shared keys of adapters/dynamodb.ts.
+ * formats are built by core/keys.ts.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SUMMARY_KEY } from './dynamodb';
+import { bucketKey, bucketStart, SENDING_PARTITION, sendingStateKey, summaryKey } from '../core/keys';
 import type { Bucket, BucketCounts, CampaignReputation, ReputationOverride, SendingPause, SendingState, SendingStateStore } from '../core/sending-brake';
+import { writeIf } from './dynamodb/conditional';
 
-export const SENDING_PARTITION = '#sending';
-export const STATE_KEY = '#state';
-const BUCKET_PREFIX = 'bucket#';
-export const bucketKey = (start: number) => `${BUCKET_PREFIX}${new Date(start).toISOString()}`;
 /** Buckets are kept three days (the quota looks back 24 hours): `expiresAt` for DynamoDB's TTL. */
 const BUCKET_TTL_S = 3 * 24 * 3600;
 
 const PAUSE_FIELDS = ['pauseKind', 'reason', 'code', 'openedAt', 'retryAt', 'step', 'probeBy', 'probeUntil'] as const;
 
-const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
-
 export class DynamoSendingState implements SendingStateStore, CampaignReputation {
-  private readonly key = { campaignId: SENDING_PARTITION, subscriberId: STATE_KEY };
+  private readonly key = sendingStateKey();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -69,22 +63,17 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
     const setParts = set.map(([k, v], n) => ((names[`#s${n}`] = k), (vals[`:s${n}`] = v), `#s${n} = :s${n}`));
     const removeParts = remove.map((k, n) => ((names[`#r${n}`] = k), `#r${n}`));
     for (const m of (condition ?? '').match(/#\w+/g) ?? []) names[m] ??= m.slice(1);
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key,
-          UpdateExpression: [setParts.length ? `SET ${setParts.join(', ')}` : '', removeParts.length ? `REMOVE ${removeParts.join(', ')}` : ''].join(' ').trim(),
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: Object.keys(vals).length ? vals : undefined,
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key,
+        UpdateExpression: [setParts.length ? `SET ${setParts.join(', ')}` : '', removeParts.length ? `REMOVE ${removeParts.join(', ')}` : ''].join(' ').trim(),
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: Object.keys(vals).length ? vals : undefined,
+      }),
+    );
   }
 
   open(pause: SendingPause): Promise<boolean> {
@@ -94,23 +83,18 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
     return this.write(pause, 'attribute_not_exists(#pauseKind)');
   }
 
-  async takeProbe(by: string, now: Date, until: Date): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key,
-          UpdateExpression: 'SET probeBy = :by, probeUntil = :until',
-          ConditionExpression: '#k IN (:a, :q) AND retryAt <= :now AND (attribute_not_exists(probeUntil) OR probeUntil < :now)',
-          ExpressionAttributeNames: { '#k': 'pauseKind' },
-          ExpressionAttributeValues: { ':by': by, ':until': until.toISOString(), ':now': now.toISOString(), ':a': 'account', ':q': 'quota' },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+  takeProbe(by: string, now: Date, until: Date): Promise<boolean> {
+    return writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key,
+        UpdateExpression: 'SET probeBy = :by, probeUntil = :until',
+        ConditionExpression: '#k IN (:a, :q) AND retryAt <= :now AND (attribute_not_exists(probeUntil) OR probeUntil < :now)',
+        ExpressionAttributeNames: { '#k': 'pauseKind' },
+        ExpressionAttributeValues: { ':by': by, ':until': until.toISOString(), ':now': now.toISOString(), ':a': 'account', ':q': 'quota' },
+      }),
+    );
   }
 
   async reopen(by: string, pause: SendingPause): Promise<void> {
@@ -118,19 +102,17 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
   }
 
   async releaseProbe(by: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key,
-          UpdateExpression: 'REMOVE probeBy, probeUntil',
-          ConditionExpression: 'probeBy = :by',
-          ExpressionAttributeValues: { ':by': by },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    // Only the holder's own probe: another sender may have taken it over since.
+    await writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key,
+        UpdateExpression: 'REMOVE probeBy, probeUntil',
+        ConditionExpression: 'probeBy = :by',
+        ExpressionAttributeValues: { ':by': by },
+      }),
+    );
   }
 
   async closeByProbe(by: string): Promise<void> {
@@ -172,7 +154,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
       }),
     );
     return (out.Items ?? []).map((i) => ({
-      start: Date.parse(String(i.subscriberId).slice(BUCKET_PREFIX.length)),
+      start: bucketStart(String(i.subscriberId)),
       sends: Number(i.sends ?? 0),
       bounces: Number(i.bounces ?? 0),
       complaints: Number(i.complaints ?? 0),
@@ -185,7 +167,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { campaignId, subscriberId: SUMMARY_KEY },
+        Key: summaryKey(campaignId),
         UpdateExpression: `ADD ${adds.map(([k]) => `${k} :${k}`).join(', ')}`,
         ExpressionAttributeValues: Object.fromEntries(adds.map(([k, v]) => [`:${k}`, v])),
       }),
@@ -194,7 +176,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
 
   async campaignCounts(campaignId: string): Promise<BucketCounts | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId: SUMMARY_KEY }, ProjectionExpression: 'sent, bounced, complained', ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ProjectionExpression: 'sent, bounced, complained', ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
     return { sends: Number(out.Item.sent ?? 0), bounces: Number(out.Item.bounced ?? 0), complaints: Number(out.Item.complained ?? 0) };

@@ -1,20 +1,18 @@
 /**
  * The Subscribers table as subscribing, preferences, privacy and SES events use it: the
- * store of lambdas/adapters/dynamodb.ts plus conditional changes, erasure markers and creation.
+ * store of adapters/dynamodb/subscriber-store.ts plus conditional changes, erasure markers and creation.
  *
- * Erased addresses are remembered by an item keyed `erased#<sha256 of the address>` with no
- * other field but the time: it has no `subscriberId`, `digestShard` or `alertShard`, so it is in no
- * index, and its key cannot collide with an address (it has no `@`).
+ * Erased addresses are remembered by an item keyed {@link erasedKey} with no other field but
+ * the time: it has no `subscriberId` nor audience key, so it is in no index, and its key cannot
+ * collide with an address (it has no `@`).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { audienceShard, inAlertAudience, inDigestAudience } from '../core/audience';
+import { ALERT_SHARD, audienceKeys, DIGEST_SHARD, erasedKey } from '../core/keys';
 import { subscriberExpiresAt } from '../core/lifecycle';
 import type { Subscriber } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
-import { DynamoSubscriberStore, toSubscriberItem } from './dynamodb';
-
-const erasedKey = (hash: string) => `erased#${hash}`; // same form as core/address.ts erasedMarkerKey
+import { writeIf } from './dynamodb/conditional';
+import { DynamoSubscriberStore, toSubscriberItem } from './dynamodb/subscriber-store';
 
 export class DynamoSubscriptionStore extends DynamoSubscriberStore implements SubscriptionStore {
   constructor(
@@ -24,17 +22,8 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     super(client, tableName);
   }
 
-  async create(s: Subscriber): Promise<boolean> {
-    const item = toSubscriberItem(s);
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(email)' }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+  create(s: Subscriber): Promise<boolean> {
+    return writeIf(this.client, new PutCommand({ TableName: this.tableName, Item: toSubscriberItem(s), ConditionExpression: 'attribute_not_exists(email)' }));
   }
 
   async change(
@@ -61,20 +50,14 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
       sets.push(`${name(field)} = ${v}`);
     }
     for (const field of options.remove ?? []) removes.push(name(field));
-    // The audience indexes follow the new state: in the digest one exactly when confirmed,
-    // wanting the digest and not suppressed; in the alert one likewise for alerts.
-    const shard = audienceShard(next.subscriberId);
-    if (inDigestAudience(next)) {
-      values[':shard'] = shard;
-      sets.push('digestShard = :shard');
-    } else {
-      removes.push('digestShard');
-    }
-    if (inAlertAudience(next)) {
-      values[':alertShard'] = shard;
-      sets.push('alertShard = :alertShard');
-    } else {
-      removes.push('alertShard');
+    // The audience indexes follow the new state: in each one exactly when the state says so.
+    const audience = audienceKeys(next);
+    for (const key of [DIGEST_SHARD, ALERT_SHARD] as const) {
+      if (audience[key] === undefined) removes.push(key);
+      else {
+        values[`:${key}`] = audience[key];
+        sets.push(`${key} = :${key}`);
+      }
     }
     // So does the TTL: a pending sign-up expires with its link; confirming (or a suppression)
     // removes `expiresAt`, or DynamoDB would delete a real reader.
@@ -98,22 +81,18 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
       .filter(Boolean)
       .join(' ');
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { email: current.email },
-          UpdateExpression: expression,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return next;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return undefined;
-      throw e;
-    }
+    const written = await writeIf(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { email: current.email },
+        UpdateExpression: expression,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return written ? next : undefined;
   }
 
   async remove(email: string): Promise<void> {

@@ -76,9 +76,3 @@ export function maskEmail(email: string): string {
 export function addressHash(normalisedEmail: string): string {
   return createHash('sha256').update(normalisedEmail, 'utf8').digest('hex');
 }
-
-/**
- * Key of the item that remembers an erased address in the Subscribers table. It has no `@`,
- * so it can never be the key of a real address.
- */
-export const erasedMarkerKey = (normalisedEmail: string) => `erased#${addressHash(normalisedEmail)}`;

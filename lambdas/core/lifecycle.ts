@@ -9,6 +9,7 @@
  * campaign summaries. They are the truth of who
  * agreed to what and who got what; none of them may disappear on a timer.
  */
+import { alertCapDayStart } from './keys';
 import type { Subscriber } from './model';
 
 /** The TTL attribute, the same on every table that has TTL. */
@@ -34,12 +35,10 @@ export function subscriberExpiresAt(s: Pick<Subscriber, 'status' | 'confirmedAt'
 }
 
 /**
- * A reader's daily alert-cap item (`alertcap#<YYYY-MM-DD>`) is read only during its day, in
+ * A reader's daily alert-cap item (keys.ts `alertCapKey`) is read only during its day, in
  * the reader's time zone. The last place that day ends is UTC−12, at 12:00 UTC the next
  * day; the item goes two days after that, so no reader's count is lost while it still counts.
  */
 export function alertCapExpiresAt(day: string): number {
-  const start = Date.parse(`${day}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isFinite(start)) throw new Error(`alert cap: not a YYYY-MM-DD day: ${JSON.stringify(day)}`);
-  return epochSeconds(start + DAY_MS + 12 * 60 * 60_000 + 2 * DAY_MS);
+  return epochSeconds(alertCapDayStart(day) + DAY_MS + 12 * 60 * 60_000 + 2 * DAY_MS);
 }

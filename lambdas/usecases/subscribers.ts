@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { erasedMarkerKey, normaliseEmail } from '../core/address';
+import { normaliseEmail } from '../core/address';
+import { erasedMarkerKey } from '../core/keys';
 import type { Subscriber, SubscriberSource } from '../core/model';
 import type { Clock, SubscriberStore } from '../core/ports';
 

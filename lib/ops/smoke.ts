@@ -15,6 +15,7 @@
  *   entry under the smoke campaign. The outcome is read back from both: delivered, bounced
  *   and suppressed, complained and suppressed.
  */
+import { smokeCampaignId } from '../../lambdas/core/keys';
 import type { Delivery, Subscriber } from '../../lambdas/core/model';
 import { SIMULATOR, type SimulatorOutcome } from '../../lambdas/core/simulator';
 import type { Clock, ContentStore, Ledger, Mailer, SubscriberStore } from '../../lambdas/core/ports';
@@ -91,7 +92,7 @@ export async function sendSmoke(deps: SmokeDeps, options: { issueId?: string } =
   const settings = deps.settings.senderName ? deps.settings : { ...deps.settings, senderName: issue.newsletter };
   const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys);
   const sentAt = deps.clock.now();
-  const campaignId = `smoke#${issue.id}#${sentAt.toISOString()}`;
+  const campaignId = smokeCampaignId(issue.id, sentAt);
   const messages: SmokeMessage[] = [];
   for (const kase of Object.keys(SIMULATOR) as SmokeCase[]) {
     const email = SIMULATOR[kase];

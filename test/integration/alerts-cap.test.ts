@@ -14,7 +14,7 @@ import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambdas/adapters/clients';
-import { PENDING_ALERTS_KEY } from '../../lambdas/adapters/dynamodb';
+import { PENDING_ALERTS_KEY } from '../../lambdas/core/keys';
 
 const ALERT = readFileSync('content/eu-japan-security-brief/alerts/north-korea-icbm-test.md', 'utf8');
 const alertFile = (n: number) => ({

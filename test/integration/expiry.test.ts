@@ -7,7 +7,8 @@
  */
 import { DescribeTimeToLiveCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoAlertCaps, DynamoCampaignCounters, DynamoLedger, SUMMARY_KEY } from '../../lambdas/adapters/dynamodb';
+import { DynamoAlertCaps, DynamoCampaignCounters, DynamoLedger } from '../../lambdas/adapters/dynamodb';
+import { SUMMARY_KEY } from '../../lambdas/core/keys';
 import { CONFIRM_TOKEN_TTL_SECONDS } from '../../lambdas/core/tokens';
 import { RESEND_AFTER_MS } from '../../lambdas/usecases/subscribe';
 import { startSubscriptionApi, uniqueDomain } from './subscribe-support';

@@ -1,4 +1,5 @@
-import { addressHash, erasedMarkerKey, InvalidAddressError, normaliseEmail } from '../../lambdas/core/address';
+import { addressHash, InvalidAddressError, normaliseEmail } from '../../lambdas/core/address';
+import { erasedMarkerKey } from '../../lambdas/core/keys';
 import { assertAddress } from '../../lambdas/core/mime/validate';
 
 describe('email addresses: normalisation with @hapi/address and IDNA', () => {

@@ -1,0 +1,94 @@
+/** Articles and issues in the Content table, keyed {@link contentKey}. */
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INDEXES } from '../../core/indexes';
+import { contentKey } from '../../core/keys';
+import type { Article, Issue } from '../../core/model';
+import type { ContentStore } from '../../core/ports';
+import { batchGetAll } from './batch';
+import { writeIf } from './conditional';
+
+function stripKey<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, ...rest } = item;
+  return rest as T;
+}
+
+export class DynamoContentStore implements ContentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(item: Article | Issue): Promise<void> {
+    // Re-publishing keeps the planners' marks: an edit must not make a sent issue sendable
+    // again, nor an alerted article alert again.
+    const { plannedAt: _planned, alertedAt: _alerted, ...rest } = item as unknown as Record<string, unknown>;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries({ ...rest }).map(([k, v], i) => {
+      names[`#a${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#a${i} = :v${i}`;
+    });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: contentKey(item.kind, item.id) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async getIssue(id: string): Promise<Issue | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: contentKey('issue', id) }, ConsistentRead: true }),
+    );
+    return out.Item ? stripKey<Issue>(out.Item) : undefined;
+  }
+
+  async getArticles(ids: string[]): Promise<Article[]> {
+    const keys = [...new Set(ids)].map((id) => ({ pk: contentKey('article', id) }));
+    const found = new Map((await batchGetAll(this.db, this.table, keys)).map((item) => stripKey<Article>(item)).map((a) => [a.id, a]));
+    return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+  }
+
+  async latestIssue(): Promise<Issue | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEXES.byKind,
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': 'kind' },
+        ExpressionAttributeValues: { ':k': 'issue' },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0] ? stripKey<Issue>(out.Items[0]) : undefined;
+  }
+
+  /** Once only: false when the issue is missing or a planner marked it first. */
+  markIssuePlanned(id: string, at: Date): Promise<boolean> {
+    return this.markOnce('issue', id, 'plannedAt', at);
+  }
+
+  /** Once only: false when the article is missing or a planner marked it first. */
+  markArticleAlerted(id: string, at: Date): Promise<boolean> {
+    return this.markOnce('article', id, 'alertedAt', at);
+  }
+
+  private markOnce(kind: 'article' | 'issue', id: string, field: 'plannedAt' | 'alertedAt', at: Date): Promise<boolean> {
+    return writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: contentKey(kind, id) },
+        UpdateExpression: 'SET #f = :at',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#f)',
+        ExpressionAttributeNames: { '#f': field },
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      }),
+    );
+  }
+}

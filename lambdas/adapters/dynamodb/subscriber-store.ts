@@ -1,0 +1,144 @@
+/**
+ * Subscribers by address (the table's key) and by id (`bySubscriberId`), and the two sparse
+ * audience indexes the planners page through. The item carries the audience keys its state
+ * calls for ({@link audienceKeys}), so the indexes hold exactly the audiences.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INDEXES } from '../../core/indexes';
+import { ALERT_SHARD, audienceKeys, DIGEST_SHARD } from '../../core/keys';
+import { subscriberExpiresAt } from '../../core/lifecycle';
+import type { Subscriber } from '../../core/model';
+import type { AlertAudienceRow, AudiencePage, SubscriberStore } from '../../core/ports';
+import { batchWriteAll } from './batch';
+import { decodeCursor, encodeCursor } from './query';
+
+export class DynamoSubscriberStore implements SubscriberStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async upsert(s: Subscriber): Promise<Subscriber> {
+    const existing = await this.getByEmail(s.email);
+    // An address keeps its id and creation time for life, so links already sent keep working.
+    const merged: Subscriber = existing ? { ...s, subscriberId: existing.subscriberId, createdAt: existing.createdAt } : s;
+    await this.db.send(new PutCommand({ TableName: this.table, Item: toSubscriberItem(merged) }));
+    return merged;
+  }
+
+  /**
+   * Write many new subscribers at once (25 to a BatchWriteItem call, see batchWriteAll). For
+   * bulk loads of addresses known to be new; it does not merge with existing items.
+   */
+  async putBatch(subscribers: Subscriber[]): Promise<void> {
+    await batchWriteAll(this.db, this.table, subscribers.map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } })));
+  }
+
+  async getByEmail(email: string): Promise<Subscriber | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }));
+    return out.Item ? fromSubscriberItem(out.Item) : undefined;
+  }
+
+  async getById(subscriberId: string): Promise<Subscriber | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEXES.bySubscriberId,
+        KeyConditionExpression: 'subscriberId = :id',
+        ExpressionAttributeValues: { ':id': subscriberId },
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0] ? fromSubscriberItem(out.Items[0]) : undefined;
+  }
+
+  async unsubscribe(subscriberId: string, at: Date): Promise<boolean> {
+    const s = await this.getById(subscriberId);
+    if (!s) return false;
+    if (s.status === 'unsubscribed') return true;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { email: s.email },
+        // Leaving the sparse audience indexes is what stops the next digest and alert.
+        UpdateExpression: `SET #s = :u, unsubscribedAt = :at REMOVE ${DIGEST_SHARD}, ${ALERT_SHARD}`,
+        ConditionExpression: 'subscriberId = :id',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': subscriberId },
+      }),
+    );
+    return true;
+  }
+
+  async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEXES.digestAudience,
+        KeyConditionExpression: `${DIGEST_SHARD} = :s`,
+        ExpressionAttributeValues: { ':s': shard },
+        ExclusiveStartKey: decodeCursor(cursor),
+        Limit: limit,
+      }),
+    );
+    return {
+      recipients: (out.Items ?? []).map((i) => ({ subscriberId: i.subscriberId as string, email: i.email as string })),
+      next: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+
+  async alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+    const filter = alertTopicFilter(topics);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEXES.alertAudience,
+        KeyConditionExpression: `${ALERT_SHARD} = :s`,
+        FilterExpression: filter.expression,
+        ExpressionAttributeValues: { ':s': shard, ...filter.values },
+        ExclusiveStartKey: decodeCursor(cursor),
+        Limit: limit,
+      }),
+    );
+    return {
+      rows: (out.Items ?? []).map((i) => ({
+        subscriberId: i.subscriberId as string,
+        email: i.email as string,
+        topics: (i.topics as string[] | undefined) ?? [],
+        timezone: i.timezone as string | undefined,
+      })),
+      next: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+}
+
+export function alertTopicFilter(topics: string[]): { expression: string; values: Record<string, unknown> } {
+  // No topics chosen means every topic; otherwise any one of the article's topics.
+  const values: Record<string, unknown> = { ':none': 0 };
+  const parts = topics.map((t, i) => {
+    values[`:t${i}`] = t;
+    return `contains(topics, :t${i})`;
+  });
+  return { expression: ['attribute_not_exists(topics)', 'size(topics) = :none', ...parts].join(' OR '), values };
+}
+
+/**
+ * The stored item: the subscriber plus the sparse audience-index keys its state calls for,
+ * and `expiresAt` (TTL) when it is a sign-up that ends with its link (core/lifecycle.ts).
+ */
+export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...s, ...audienceKeys(s) };
+  const expiresAt = subscriberExpiresAt(s);
+  if (expiresAt !== undefined) item.expiresAt = expiresAt;
+  return item;
+}
+
+export function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
+  const { [DIGEST_SHARD]: _shard, [ALERT_SHARD]: _alertShard, expiresAt: _expiresAt, ...rest } = item;
+  return rest as unknown as Subscriber;
+}

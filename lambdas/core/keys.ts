@@ -1,0 +1,99 @@
+/**
+ * Every storage key format, in one place. Pure: the DynamoDB adapters, the use-cases and the
+ * operations tools build and read keys only through these functions.
+ *
+ * Subscribers  pk `email`: a normalised address, or {@link erasedKey} `erased#<sha256>` (has no
+ *              `@`, so it never collides with an address; in no index, having no
+ *              `subscriberId` nor shard)
+ *   GSI digestAudience  pk {@link DIGEST_SHARD} (N), sk `subscriberId`; sparse: see {@link audienceKeys}
+ *   GSI alertAudience   pk {@link ALERT_SHARD} (N), sk `subscriberId`; sparse likewise for alerts
+ * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>`
+ * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
+ *              plus bookkeeping items whose key starts with `#` ({@link isBookkeepingKey}):
+ *   <campaign>               `#summary`              the campaign's counters ({@link summaryKey})
+ *   `#pending-alerts`        <reader>                alerts waiting for the reader's next digest
+ *   `alertcap#<YYYY-MM-DD>`  <reader>                the reader's alerts counted that day
+ *   `#sending`               `#state`                the account-wide pause and override
+ *   `#sending`               `bucket#<ISO hour>`     sends, bounces, complaints of that hour
+ * Campaign ids: an issue id (digest), an article id (alert), `smoke#<issue>#<ISO time>` (smoke).
+ */
+import { addressHash } from './address';
+import { audienceShard, inAlertAudience, inDigestAudience } from './audience';
+import type { Subscriber } from './model';
+
+// ---- Subscribers ---------------------------------------------------------------------------
+
+/** Key of the item that remembers an erased address, by the address's hash. */
+export const erasedKey = (hash: string) => `erased#${hash}`;
+
+/** {@link erasedKey} of a normalised address: enough to refuse it again, not enough to mail it. */
+export const erasedMarkerKey = (normalisedEmail: string) => erasedKey(addressHash(normalisedEmail));
+
+/** Partition key of the digest audience index (a Number). */
+export const DIGEST_SHARD = 'digestShard';
+/** Partition key of the alert audience index (a Number). */
+export const ALERT_SHARD = 'alertShard';
+
+/**
+ * The audience-index keys a subscriber's state calls for: the index *is* the audience, so an
+ * item carries `digestShard` exactly when it is in the digest audience, `alertShard` likewise
+ * for alerts. A key left out must be removed from a stored item.
+ */
+export function audienceKeys(s: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'>): {
+  digestShard?: number;
+  alertShard?: number;
+} {
+  const shard = audienceShard(s.subscriberId);
+  return { ...(inDigestAudience(s) ? { [DIGEST_SHARD]: shard } : {}), ...(inAlertAudience(s) ? { [ALERT_SHARD]: shard } : {}) };
+}
+
+// ---- Content -------------------------------------------------------------------------------
+
+export const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
+
+// ---- Deliveries: bookkeeping beside the ledger ----------------------------------------------
+
+/** A key starting with `#` is bookkeeping, never a campaign or subscriber id. */
+export const isBookkeepingKey = (key: string) => key.startsWith('#');
+
+/**
+ * Sort key of a campaign's summary item: its counters live next to its deliveries (same
+ * partition), and `#` never starts a subscriber id.
+ */
+export const SUMMARY_KEY = '#summary';
+export const summaryKey = (campaignId: string) => ({ campaignId, subscriberId: SUMMARY_KEY });
+
+/** Partition of the readers with alerts waiting for their next digest, one item each. */
+export const PENDING_ALERTS_KEY = '#pending-alerts';
+export const pendingAlertsKey = (subscriberId: string) => ({ campaignId: PENDING_ALERTS_KEY, subscriberId });
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Start (epoch ms, UTC) of an alert-cap day, `YYYY-MM-DD`; throws on anything else. */
+export function alertCapDayStart(day: string): number {
+  const start = Date.parse(`${day}T00:00:00Z`);
+  if (!DAY.test(day) || !Number.isFinite(start)) throw new Error(`alert cap: not a YYYY-MM-DD day: ${JSON.stringify(day)}`);
+  return start;
+}
+
+/** A reader's alert-cap item for `day` (the reader's own day, `YYYY-MM-DD`). */
+export function alertCapKey(day: string, subscriberId: string) {
+  alertCapDayStart(day);
+  return { campaignId: `alertcap#${day}`, subscriberId };
+}
+
+/** The account-wide sending state's partition (core/sending-brake.ts). */
+export const SENDING_PARTITION = '#sending';
+/** The pause and the reputation override: one item. */
+export const sendingStateKey = () => ({ campaignId: SENDING_PARTITION, subscriberId: '#state' });
+
+const BUCKET_PREFIX = 'bucket#';
+/** Sort key of the hourly counts bucket that starts at `start` (epoch ms); sorts in time order. */
+export const bucketKey = (start: number) => `${BUCKET_PREFIX}${new Date(start).toISOString()}`;
+/** The start (epoch ms) a {@link bucketKey} names. */
+export const bucketStart = (key: string) => Date.parse(key.slice(BUCKET_PREFIX.length));
+
+// ---- Campaign ids --------------------------------------------------------------------------
+
+/** A smoke run's own campaign: the issue's ledger entries and counters are never touched. */
+export const smokeCampaignId = (issueId: string, at: Date) => `smoke#${issueId}#${at.toISOString()}`;
