@@ -21,7 +21,7 @@ export interface DynamoDbLocalOptions {
    * (lost on stop), which is what tests want.
    */
   dataDir?: string;
-  /** How long to wait for the first answer to `ListTables`. @default 30000 */
+  /** How long to wait for the first answer to `ListTables`. @default 120000 (a busy machine starts the JVM slowly; the wait ends at the first answer) */
   readyTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before it sends SIGKILL. @default 5000 */
   stopGraceMs?: number;
@@ -49,7 +49,7 @@ const OUTPUT_LIMIT = 16 * 1024;
  *   does not answer within `readyTimeoutMs`.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<RunningDynamoDbLocal> {
-  const { port, readyTimeoutMs = 30_000, stopGraceMs = 5_000 } = options;
+  const { port, readyTimeoutMs = 120_000, stopGraceMs = 5_000 } = options;
   const endpoint = `http://127.0.0.1:${port}`;
 
   // Java binds 0.0.0.0; if something else already holds the port, ListTables could get an
