@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../../lib/local/ports';
+import { livingInGroup } from '../support/processes';
 
 const run = promisify(execFile);
 const SHOTS = join(__dirname, '..', '..', 'out', 'e2e');
@@ -45,7 +46,7 @@ async function inbox(to: string): Promise<StoredEmail[]> {
 }
 
 /** Wait for a message to `to` whose subject matches. */
-async function waitForMail(to: string, subject: RegExp, timeoutMs = 20_000): Promise<StoredEmail> {
+async function waitForMail(to: string, subject: RegExp, timeoutMs = 120_000): Promise<StoredEmail> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = (await inbox(to)).find((m) => subject.test(m.subject));
@@ -146,15 +147,24 @@ afterAll(async () => {
   await context?.close();
   if (server?.pid) {
     // npm start runs tsx, which runs node: stop the whole process group, and wait for it.
-    const exited = new Promise((r) => server.once('exit', r));
-    try {
-      process.kill(-server.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
+    // Done when no process of the group is left (DynamoDB Local's Java included), not after a
+    // fixed wait: only then may its data folder go. SIGKILL only if SIGTERM did not do it
+    // within a limit no ordinary shutdown comes near.
+    const pid = server.pid;
+    const groupLeft = () => livingInGroup(pid).length > 0;
+    const groupGone = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (groupLeft()) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return true;
+    };
+    if (groupLeft()) process.kill(-pid, 'SIGTERM');
+    if (!(await groupGone(60_000))) {
+      process.kill(-pid, 'SIGKILL');
+      if (!(await groupGone(30_000))) throw new Error(`npm start's process group ${pid} survived SIGKILL:\n${serverLog}`);
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-    clearTimeout(timer);
     server.stdout?.destroy();
     server.stderr?.destroy();
   }

@@ -39,3 +39,25 @@ export function dynamoDbLocalPids(match: DynamoDbLocalMatch): number[] {
   }
   return pids;
 }
+
+/**
+ * Living (not zombie) processes of process group `pgid`. A zombie has exited and holds
+ * nothing; it stays listed only until someone reaps it, which the init of a container may
+ * never do, so `kill(-pgid, 0)` alone would see a finished group as running.
+ */
+export function livingInGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses: read after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') pids.push(Number(entry));
+  }
+  return pids;
+}
