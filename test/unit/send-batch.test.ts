@@ -202,7 +202,13 @@ describe('sendBatch send slots', () => {
       return markSent(...args);
     };
     const run = sendBatch({ ...baseDeps(mailer, ledger), concurrency: 2 }, job(10));
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait for the stall itself, however slow the machine: 4 sent and no SES call in flight.
+    // A fifth send would start from the fourth's completion, without a timer (the pacing
+    // sleep is instant here), so two turns of the event loop are enough to see it.
+    const deadline = Date.now() + 10_000;
+    while (!(mailer.sent.length >= 4 && mailer.inFlight === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+    expect(mailer.inFlight).toBe(0);
     // 2 slots: 2 more sends went out while the first 2 waited for the ledger, then it stopped.
     expect(mailer.sent).toHaveLength(4);
     expect(mailer.mostInFlight).toBe(2);
