@@ -192,7 +192,7 @@ describe('DynamoDB Local lifecycle', () => {
     const dataDir = join(dir, 'nested', 'dynamodb'); // created on start
     try {
       const port1 = await freePort();
-      const first = await startDynamoDbLocal({ port: port1, dataDir });
+      const first = await startDynamoDbLocal({ port: port1, dataDir, readyTimeoutMs: 120_000 });
       // The pid it reports is the Java process on its port, and the only one there.
       expect(dynamoDbLocalPids({ port: port1 })).toEqual([first.pid]);
       const client1 = new DynamoDBClient({ ...LOCAL_AWS, endpoint: first.endpoint });
@@ -203,7 +203,7 @@ describe('DynamoDB Local lifecycle', () => {
       expect(dynamoDbLocalPids({ port: port1 })).toEqual([]);
 
       const port2 = await freePort();
-      const second = await startDynamoDbLocal({ port: port2, dataDir });
+      const second = await startDynamoDbLocal({ port: port2, dataDir, readyTimeoutMs: 120_000 });
       expect(dynamoDbLocalPids({ port: port2 })).toEqual([second.pid]);
       const client2 = new DynamoDBClient({ ...LOCAL_AWS, endpoint: second.endpoint });
       try {
@@ -217,7 +217,7 @@ describe('DynamoDB Local lifecycle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // two JVM starts on a loaded machine
 
   it('rejects with a clear error when the port is taken (bad input: the port of the running DynamoDB Local)', async () => {
     const port = Number(new URL(process.env.AWS_ENDPOINT_URL_DYNAMODB!).port);
