@@ -29,7 +29,10 @@ let domain: string;
 let prefix: string;
 let httpUrl: string;
 
-const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 60_000 });
+// Limits that only catch a hang: on a loaded machine one CLI run takes half a minute and
+// `npm start` as long to come up, and every wait here ends on a positive signal.
+jest.setTimeout(600_000);
+const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 300_000 });
 const mine = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +86,7 @@ beforeAll(async () => {
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await waitFor('npm start', async () => out, (o) => o.includes('Briefing is running') || child.exitCode !== null, 60_000);
+  await waitFor('npm start', async () => out, (o) => o.includes('Briefing is running') || child.exitCode !== null, 300_000);
   if (child.exitCode !== null) throw new Error(`bin/start.ts exited: ${out}`);
   httpUrl = `http://127.0.0.1:${env.BRIEFING_HTTP_PORT}`;
 
@@ -98,7 +101,7 @@ beforeAll(async () => {
   await addSubscriber(deps, { email: `digest-only@${domain}`, alerts: false, topics: ['north-korea'] });
   const gone = await addSubscriber(deps, { email: `gone@${domain}`, alerts: true, topics: ['north-korea'] });
   await subscribers.unsubscribe(gone.subscriberId, new Date());
-}, 120_000);
+});
 
 afterAll(async () => {
   if (child && child.exitCode === null) {
