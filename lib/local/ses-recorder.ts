@@ -8,7 +8,7 @@
  * `suppressionlist@simulator.amazonses.com` is accepted as usual and, a moment later, the events
  * SES would publish for it are handed over (lib/local/ses-simulator.ts).
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simulatorOutcome } from '../../lambdas/core/simulator';
 import { simulatorEvents } from './ses-simulator';
@@ -145,9 +145,19 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     await forward(req, body, res);
   }
 
+  // Requests to the emulator still waiting for its answer. aws-ses-v2-local never answers
+  // GetSendQuota: such a request would outlive close() and keep the process (the CLI after a
+  // send-digest, for one) from ever exiting, so close() ends them.
+  const upstreams = new Set<ClientRequest>();
+  const track = (upstream: ClientRequest) => {
+    upstreams.add(upstream);
+    upstream.once('close', () => upstreams.delete(upstream));
+    return upstream;
+  };
+
   function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const upstream = request(
+      const upstream = track(request(
         {
           protocol: target.protocol,
           hostname: target.hostname,
@@ -166,7 +176,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
           });
           upstreamRes.on('error', reject);
         },
-      );
+      ));
       upstream.on('error', reject);
       upstream.end(body);
     });
@@ -174,7 +184,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
 
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
-      const upstream = request(
+      const upstream = track(request(
         {
           protocol: target.protocol,
           hostname: target.hostname,
@@ -189,7 +199,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
           upstreamRes.on('end', resolve);
           upstreamRes.on('error', reject);
         },
-      );
+      ));
       upstream.on('error', reject);
       upstream.end(body);
     });
@@ -210,6 +220,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
         // Events not yet handed over are dropped, as a stopped SES would not send them.
         for (const timer of pendingEvents) clearTimeout(timer);
         pendingEvents.clear();
+        for (const upstream of upstreams) upstream.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -171,6 +171,8 @@ afterAll(async () => {
       process.kill(-pid, 'SIGKILL');
       if (!(await groupGone(30_000))) throw new Error(`npm start's process group ${pid} survived SIGKILL:\n${serverLog}`);
     }
+    // What npm start said, kept with the screenshots: a failed step often shows its cause there.
+    writeFileSync(join(SHOTS, 'npm-start.log'), serverLog);
     server.stdout?.destroy();
     server.stderr?.destroy();
   }
