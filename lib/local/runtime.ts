@@ -191,7 +191,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     let httpUrl: string | undefined;
     if (options.http) {
       const api = await import('../../lambdas/api/handler');
-      const server = await serveHttp(api.handler, { port: config.httpPort, host: '127.0.0.1' });
+      const server = await serveHttp(withSettledRoute(api.handler, queue, streamPoller), { port: config.httpPort, host: '127.0.0.1' });
       stops.push(() => server.close());
       httpUrl = server.url;
     }
@@ -201,4 +201,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     await stopAll();
     throw e;
   }
+}
+
+/**
+ * Local only (never deployed): `GET /_local/settled` answers once the Content stream has been
+ * read up to the moment of the request and the send queue is empty, with the poller's and the
+ * queue's counts. A process that wrote something (the CLI, a test) asks it to learn that every
+ * effect of its write has happened, instead of sleeping and hoping. `?timeoutMs=` bounds the
+ * wait (default two minutes); past it the answer is 503 with the counts.
+ */
+function withSettledRoute(handler: import('./http').HttpApiHandler, queue: LocalQueue, poller?: import('./stream-poller').StreamPoller): import('./http').HttpApiHandler {
+  return async (event) => {
+    if (event.rawPath !== '/_local/settled' || event.requestContext.http.method !== 'GET') return handler(event);
+    const timeoutMs = Number(event.queryStringParameters?.timeoutMs ?? 120_000);
+    const counts = () => JSON.stringify({ stream: poller?.stats() ?? null, queue: queue.stats() });
+    try {
+      await poller?.caughtUp(timeoutMs);
+      await queue.drain(timeoutMs);
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: counts() };
+    } catch (e) {
+      return { statusCode: 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: (e as Error).message, ...JSON.parse(counts()) }) };
+    }
+  };
 }

@@ -145,9 +145,19 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     await forward(req, body, res);
   }
 
+  // Requests to the emulator still waiting for its answer. aws-ses-v2-local never answers
+  // GetSendQuota: such a request would outlive close() and keep the process (the CLI after a
+  // send-digest, for one) from ever exiting, so close() ends them.
+  const upstreams = new Set<ClientRequest>();
+  const track = (upstream: ClientRequest) => {
+    upstreams.add(upstream);
+    upstream.once('close', () => upstreams.delete(upstream));
+    return upstream;
+  };
+
   function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const upstream = request(
+      const upstream = track(request(
         {
           protocol: target.protocol,
           hostname: target.hostname,
@@ -166,18 +176,15 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
           });
           upstreamRes.on('error', reject);
         },
-      );
+      ));
       upstream.on('error', reject);
       upstream.end(body);
     });
   }
 
-  /** Calls forwarded to the emulator and not answered yet. */
-  const inFlight = new Set<ClientRequest>();
-
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
-      const upstream = request(
+      const upstream = track(request(
         {
           protocol: target.protocol,
           hostname: target.hostname,
@@ -192,12 +199,9 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
           upstreamRes.on('end', resolve);
           upstreamRes.on('error', reject);
         },
-      );
+      ));
       // The caller gave up (an SDK timeout, or the local mode asking GetSendQuota of an
-      // emulator that never answers it): drop the upstream call too, or it would hold this
-      // process open after everything else has stopped.
-      inFlight.add(upstream);
-      upstream.on('close', () => inFlight.delete(upstream));
+      // emulator that never answers it): drop the upstream call at once too.
       res.on('close', () => {
         if (!res.writableFinished) upstream.destroy();
       });
@@ -221,9 +225,9 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
         // Events not yet handed over are dropped, as a stopped SES would not send them.
         for (const timer of pendingEvents) clearTimeout(timer);
         pendingEvents.clear();
+        for (const upstream of upstreams) upstream.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-        for (const upstream of inFlight) upstream.destroy();
       }),
   };
 }

@@ -34,8 +34,12 @@ export interface StreamPollerOptions {
 }
 
 export interface StreamPoller {
-  /** Resolves once a full round over every shard, begun after this call, found nothing new. */
+  /**
+   * Resolves once a full round over every shard, begun after this call, read each shard and
+   * found nothing new: every record written before the call has been handed on (or filtered).
+   */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /** Records handed on, filtered out, and set aside after failing; their sum is every record read. */
   stats(): { delivered: number; filteredOut: number; failed: number };
   stop(): Promise<void>;
 }
@@ -95,6 +99,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const round = async () => {
     await discoverShards();
     let found = 0;
+    // A shard whose iterator had to be renewed was not read this round: the round proves nothing.
+    let unread = 0;
     for (const [shardId, iterator] of iterators) {
       if (!iterator) continue;
       let out;
@@ -114,6 +120,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
           }),
         );
         iterators.set(shardId, fresh.ShardIterator);
+        unread++;
         continue;
       }
       iterators.set(shardId, out.NextShardIterator);
@@ -126,7 +133,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (passing.length > 0) await deliver(passing);
     }
     rounds++;
-    if (found === 0) lastEmptyRound = rounds;
+    if (found === 0 && unread === 0) lastEmptyRound = rounds;
   };
 
   const loop = (async () => {

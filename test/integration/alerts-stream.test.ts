@@ -27,10 +27,39 @@ let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let domain: string;
 let prefix: string;
+let httpUrl: string;
 
-const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 60_000 });
+// Limits that only catch a hang: on a loaded machine one CLI run takes half a minute and
+// `npm start` as long to come up, and every wait here ends on a positive signal.
+jest.setTimeout(600_000);
+const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 300_000 });
 const mine = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Settled {
+  stream: { delivered: number; filteredOut: number; failed: number };
+  queue: { visible: number; inFlight: number };
+}
+const recordsRead = (s: Settled) => s.stream.delivered + s.stream.filteredOut + s.stream.failed;
+
+/**
+ * The positive signal that nothing more can come: `npm start`'s stream poller has read the
+ * Content stream up to now (at least `minRecords` records in all, so the writes under test
+ * were among them) and its send queue is empty. Asked of the running product over its local
+ * `/_local/settled` route.
+ */
+async function settled(minRecords = 0): Promise<Settled> {
+  return waitFor(
+    `the stream read past ${minRecords} records and the queue empty`,
+    async () => {
+      const res = await fetch(`${httpUrl}/_local/settled?timeoutMs=60000`);
+      if (res.status !== 200) throw new Error(`/_local/settled answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as Settled;
+    },
+    (s) => recordsRead(s) >= minRecords,
+    120_000,
+  );
+}
 
 async function waitFor<T>(what: string, fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -57,8 +86,9 @@ beforeAll(async () => {
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await waitFor('npm start', async () => out, (o) => o.includes('Briefing is running') || child.exitCode !== null, 60_000);
+  await waitFor('npm start', async () => out, (o) => o.includes('Briefing is running') || child.exitCode !== null, 300_000);
   if (child.exitCode !== null) throw new Error(`bin/start.ts exited: ${out}`);
+  httpUrl = `http://127.0.0.1:${env.BRIEFING_HTTP_PORT}`;
 
   const subscribers = new DynamoSubscriberStore(documentClient(), `${prefix}subscribers`);
   const deps = { subscribers, clock: systemClock };
@@ -71,7 +101,7 @@ beforeAll(async () => {
   await addSubscriber(deps, { email: `digest-only@${domain}`, alerts: false, topics: ['north-korea'] });
   const gone = await addSubscriber(deps, { email: `gone@${domain}`, alerts: true, topics: ['north-korea'] });
   await subscribers.unsubscribe(gone.subscriberId, new Date());
-}, 120_000);
+});
 
 afterAll(async () => {
   if (child && child.exitCode === null) {
@@ -84,9 +114,12 @@ afterAll(async () => {
 
 describe('breaking alerts from the Content stream', () => {
   it('alerts exactly the readers whose topics match (digest or not), once each, naming the matched topics', async () => {
+    const before = recordsRead(await settled());
     await cli('publish', ALERT_FILE);
-    const mail = await waitFor('four alerts', mine, (m) => m.length >= 4);
-    await sleep(1500); // anything extra would arrive by now
+    // Every effect of the publish has happened once the poller has read its record and the
+    // queue is empty: no wait for something not to arrive.
+    const after = await settled(before + 1);
+    expect(after.stream.delivered).toBeGreaterThan(0);
     const final = await mine();
     expect(final.map((m) => m.destination.to[0]).sort()).toEqual([
       `alerts-no-digest@${domain}`,
@@ -94,7 +127,7 @@ describe('breaking alerts from the Content stream', () => {
       `everything@${domain}`,
       `korea-watcher@${domain}`,
     ]);
-    expect(mail[0].subject).toMatch(/^Breaking · .*North Korea tests a suspected new ICBM-class missile/);
+    expect(final[0].subject).toMatch(/^Breaking · .*North Korea tests a suspected new ICBM-class missile/);
     const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
     expect(byTo('korea-watcher').body.text).toContain('You get this alert because you follow: North Korea.');
     expect(byTo('disarmament').body.text).toContain('you follow: Nuclear Disarmament.');
@@ -104,11 +137,14 @@ describe('breaking alerts from the Content stream', () => {
   });
 
   it('sends nothing more when the alert is published again, or edited', async () => {
+    const before = recordsRead(await settled());
     await cli('publish', ALERT_FILE);
     const edited = join(dataDir, 'edited.md');
     writeFileSync(edited, readFileSync(ALERT_FILE, 'utf8').replace(/^title: .*$/m, 'title: North Korea tests a new ICBM-class missile (updated)'));
     await cli('publish', edited);
-    await sleep(3000); // the poller reads the stream every 100 ms
+    // The edit changes the item, so its record is in the stream: wait until the poller has
+    // read it (and anything before it) and whatever it queued has been sent.
+    await settled(before + 1);
     expect(await mine()).toHaveLength(4);
   });
 });

@@ -14,6 +14,11 @@ import { localConfig } from '../../lib/local/config';
 import { freePort } from '../../lib/local/ports';
 import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 
+// Limits that only catch a hang: on a loaded machine one CLI run (tsx compiling, then the
+// command) takes half a minute, and a test here runs several; the project's two-minute
+// default is too short for that, though nothing is wrong.
+jest.setTimeout(600_000);
+
 function doctor(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'doctor'], { env, stdio: ['ignore', 'pipe', 'ignore'] });

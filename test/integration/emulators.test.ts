@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { simpleParser } from 'mailparser';
@@ -16,6 +15,7 @@ import { clearSesStore, sesStore, startSesEmulator } from '../../lib/local/ses';
 import { tableDefinitions } from '../../lib/local/tables';
 import { startSesRecorder, sesError } from '../../lib/local/ses-recorder';
 import { createTestTables, type TestTables } from '../support/tables';
+import { dynamoDbLocalPids } from '../support/processes';
 
 const sesEndpoint = () => process.env.AWS_ENDPOINT_URL_SES!;
 
@@ -187,27 +187,24 @@ describe('SES recorder', () => {
 });
 
 describe('DynamoDB Local lifecycle', () => {
-  const pids = (): string[] => {
-    try {
-      return execFileSync('pgrep', ['-f', 'DynamoDBLocal'], { encoding: 'utf8' }).trim().split('\n');
-    } catch {
-      return [];
-    }
-  };
-
   it('keeps a table in its data dir across a stop and a start, and leaves no Java process after stop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'briefing-ddb-'));
     const dataDir = join(dir, 'nested', 'dynamodb'); // created on start
     try {
-      const first = await startDynamoDbLocal({ port: await freePort(), dataDir });
+      const port1 = await freePort();
+      const first = await startDynamoDbLocal({ port: port1, dataDir, readyTimeoutMs: 120_000 });
+      // The pid it reports is the Java process on its port, and the only one there.
+      expect(dynamoDbLocalPids({ port: port1 })).toEqual([first.pid]);
       const client1 = new DynamoDBClient({ ...LOCAL_AWS, endpoint: first.endpoint });
       const def = tableDefinitions({ subscribers: 'Kept', content: 'unused', deliveries: 'unused2' }).deliveries;
       await client1.send(new CreateTableCommand({ ...def, TableName: 'KeptDeliveries' }));
       client1.destroy();
       await first.stop();
-      expect(pids()).not.toContain(String(first.pid));
+      expect(dynamoDbLocalPids({ port: port1 })).toEqual([]);
 
-      const second = await startDynamoDbLocal({ port: await freePort(), dataDir });
+      const port2 = await freePort();
+      const second = await startDynamoDbLocal({ port: port2, dataDir, readyTimeoutMs: 120_000 });
+      expect(dynamoDbLocalPids({ port: port2 })).toEqual([second.pid]);
       const client2 = new DynamoDBClient({ ...LOCAL_AWS, endpoint: second.endpoint });
       try {
         const { TableNames } = await client2.send(new ListTablesCommand({}));
@@ -216,11 +213,11 @@ describe('DynamoDB Local lifecycle', () => {
         client2.destroy();
         await second.stop();
       }
-      expect(pids()).not.toContain(String(second.pid));
+      expect(dynamoDbLocalPids({ port: port2 })).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // two JVM starts on a loaded machine
 
   it('rejects with a clear error when the port is taken (bad input: the port of the running DynamoDB Local)', async () => {
     const port = Number(new URL(process.env.AWS_ENDPOINT_URL_DYNAMODB!).port);

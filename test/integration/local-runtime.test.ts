@@ -3,31 +3,33 @@
  * and AWS_ENDPOINT_URL_SES are given (here, the emulators the test setup started), it starts no
  * bundled emulator, creates its tables there and serves the HTTP API.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localConfig } from '../../lib/local/config';
 import { freePort } from '../../lib/local/ports';
 import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
-
-const javaProcesses = () => {
-  try {
-    return execFileSync('pgrep', ['-f', 'DynamoDBLocal'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
-  } catch {
-    return 0; // pgrep exits 1 when nothing matches
-  }
-};
+import { dynamoDbLocalPids } from '../support/processes';
 
 describe('local runtime with endpoints given', () => {
   let rt: LocalRuntime;
   let dataDir: string;
-  let before: number;
+  let dynamoPort: number;
+  // Only an emulator this runtime would have started: on the port it was given, or keeping
+  // its data in this test's folder. Other tests' emulators (the global one included) match neither.
+  const ownEmulators = () => dynamoDbLocalPids({ port: dynamoPort, under: dataDir });
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'briefing-rt-'));
-    before = javaProcesses();
-    const config = localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_HTTP_PORT: String(await freePort()) });
+    dynamoPort = await freePort();
+    const config = localConfig({
+      ...process.env,
+      BRIEFING_DATA_DIR: dataDir,
+      BRIEFING_HTTP_PORT: String(await freePort()),
+      BRIEFING_DYNAMODB_PORT: String(dynamoPort),
+    });
+    expect(config.dynamoPort).toBe(dynamoPort);
+    expect(ownEmulators()).toEqual([]);
     rt = await startRuntime({ startEmulators: true, http: true, config });
   });
   afterAll(async () => {
@@ -38,7 +40,8 @@ describe('local runtime with endpoints given', () => {
   it('uses the given endpoints and starts no emulator of its own', () => {
     expect(rt.dynamoEndpoint).toBe(process.env.AWS_ENDPOINT_URL_DYNAMODB);
     expect(rt.sesInbox).toBe(process.env.AWS_ENDPOINT_URL_SES);
-    expect(javaProcesses()).toBe(before);
+    // Fails if the runtime started DynamoDB Local anyway: it would run on this port and folder.
+    expect(ownEmulators()).toEqual([]);
   });
 
   it('serves the health route of the same API handler', async () => {

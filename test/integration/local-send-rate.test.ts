@@ -117,11 +117,18 @@ describe('asking an SES endpoint for its quota', () => {
     const recorder = await startSesRecorder(EMULATOR, {
       intercept: (_n, call) => (call.action === 'GetSendQuota' ? { ...sesError(503, 'ServiceUnavailable', 'busy'), delayMs: 150 } : undefined),
     });
-    const client = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 5 });
+    // Attempts enough (each at least 150 ms) that the retries outlast the deadline however fast
+    // the machine, and a deadline long enough that the first 503 comes before it however slow.
+    const client = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 40 });
     try {
-      // The first 503 comes at ~150 ms; the deadline falls during the retries that follow.
-      await expect(askSendQuota(client, 250)).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
-      expect(recorder.requests()).toBeGreaterThanOrEqual(1);
+      const started = performance.now();
+      const error = await askSendQuota(client, 2_000).then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      // It was the deadline, during the retries, that ended it: not the SDK running out of attempts.
+      expect((error as Error).message).toMatch(/answered HTTP 503 until the 2000 ms deadline/);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_990);
+      expect(recorder.requests()).toBeGreaterThanOrEqual(2);
+      expect(recorder.requests()).toBeLessThan(40);
     } finally {
       client.destroy();
       await recorder.close();

@@ -24,6 +24,11 @@ import { ensureTables } from '../../lib/local/tables';
 import { SIMULATOR } from '../../lib/ops/smoke';
 import { sampleFiles } from '../support/pipeline';
 
+// Limits that only catch a hang: on a loaded machine one CLI run (tsx compiling, then the
+// command) takes half a minute, and a test here runs several; the project's two-minute
+// default is too short for that, though nothing is wrong.
+jest.setTimeout(600_000);
+
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

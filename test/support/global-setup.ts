@@ -31,7 +31,9 @@ export default async function globalSetup(): Promise<void> {
     while (sesPort === dynamoPort) sesPort = await freePort();
     // Wait for both even if one fails, so the one that did start is stopped below.
     const [dynamoResult, sesResult] = await Promise.allSettled([
-      startDynamoDbLocal({ port: dynamoPort }),
+      // Ready means it answered ListTables; a JVM starting on a loaded machine can take far
+      // longer than the 30 s default, and a generous limit costs nothing when it is quick.
+      startDynamoDbLocal({ port: dynamoPort, readyTimeoutMs: 120_000 }),
       startSesEmulator({ port: sesPort }),
     ]);
     if (dynamoResult.status === 'fulfilled') handles.stops.push(dynamoResult.value.stop);

@@ -4,6 +4,15 @@ import { type DeadLetterMessage, LateSendQueue, LocalQueue, LocalSendQueue, MAX_
 
 const silent = { warn: () => undefined };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A limit no ordinary drain comes near even on a loaded machine: a drain that needs it has hung. */
+const DRAIN_MS = 30_000;
+
+/** A promise with its resolve, for a handler to signal a test (or wait for one). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 /** Queues started by a test, stopped after it even when it fails. */
 const started: LocalQueue[] = [];
@@ -22,7 +31,7 @@ describe('LocalQueue', () => {
     const q = queue({ name: 'jobs', batchSize: 3, concurrency: 1, handler: async (e) => void events.push(e) });
     const ids = await q.send(['a', 'b', 'c', 'd', 'e']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
 
     expect(events.map((e) => e.Records.length)).toEqual([3, 2]);
     const records = events.flatMap((e) => e.Records);
@@ -52,14 +61,14 @@ describe('LocalQueue', () => {
     const timed = queue({ name: 'timed', timeoutMs: 1_000, handler });
     await timed.send(['a']);
     timed.start();
-    await timed.drain(2000);
+    await timed.drain(DRAIN_MS);
     expect(left[0]).toBeGreaterThan(950);
     expect(left[0]).toBeLessThanOrEqual(1_000);
     expect(left[0]! - left[1]!).toBeGreaterThanOrEqual(25);
     const plain = queue({ name: 'plain', handler });
     await plain.send(['a']);
     plain.start();
-    await plain.drain(2000);
+    await plain.drain(DRAIN_MS);
     expect(left.slice(2)).toEqual([undefined, undefined]);
   });
 
@@ -72,7 +81,7 @@ describe('LocalQueue', () => {
     late.attach(q);
     await late.enqueue([job]);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(bodies.map((b) => JSON.parse(b))).toEqual([job]);
   });
 
@@ -95,7 +104,7 @@ describe('LocalQueue', () => {
     });
     await q.send(['a', 'b', 'c']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(seen).toEqual([
       ['a', '1'],
       ['b', '1'],
@@ -118,7 +127,7 @@ describe('LocalQueue', () => {
     });
     await q.send(['a', 'b']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(calls).toEqual([
       ['a#1', 'b#1'],
       ['a#2', 'b#2'],
@@ -138,7 +147,7 @@ describe('LocalQueue', () => {
     });
     await q.send(['a', 'b']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(calls).toEqual([
       ['a', 'b'],
       ['a', 'b'],
@@ -157,7 +166,7 @@ describe('LocalQueue', () => {
     });
     await q.send(['x']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(times).toHaveLength(2);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(140);
   });
@@ -177,7 +186,7 @@ describe('LocalQueue', () => {
     });
     const [id] = await q.send(['poison']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(counts).toEqual(['1', '2', '3']);
     expect(dlq).toEqual([expect.objectContaining({ messageId: id, body: 'poison', receiveCount: 3 })]);
     expect(q.stats()).toMatchObject({ visible: 0, inFlight: 0, deadLettered: 1, delivered: 0, received: 3 });
@@ -199,12 +208,12 @@ describe('LocalQueue', () => {
     });
     await q.send(['m']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(dlq).toHaveLength(1);
 
     healthy = true;
     expect(q.redrive()).toBe(1);
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(dlq).toHaveLength(0);
     expect(counts).toEqual(['1', '2', '1']);
     expect(q.stats()).toMatchObject({ deadLettered: 0, delivered: 1 });
@@ -226,32 +235,36 @@ describe('LocalQueue', () => {
     });
     const [id] = await q.send(['payload']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     // The DLQ is not started, so the message waits there.
     expect(dlq.stats().visible).toBe(1);
 
     healthy = true;
     expect(q.redrive()).toBe(1);
     expect(dlq.stats().visible).toBe(0);
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(delivered).toEqual([id]);
   });
 
   it('delivers a message again when the handler runs past the visibility timeout (duplicate delivery, as on SQS)', async () => {
     const deliveries: Array<{ id: string; count: string }> = [];
+    const again = signal();
     const q = queue({
       name: 'slow',
       concurrency: 2,
-      visibilityTimeoutMs: 40,
+      // Long enough that the second, instant delivery is always acknowledged inside it.
+      visibilityTimeoutMs: 250,
       handler: async (e) => {
         const r = e.Records[0]!;
         deliveries.push({ id: r.messageId, count: r.attributes.ApproximateReceiveCount });
-        if (r.attributes.ApproximateReceiveCount === '1') await sleep(150);
+        // The first call runs until the message has been delivered again, however long that takes.
+        if (r.attributes.ApproximateReceiveCount === '1') await again.promise;
+        else again.resolve();
       },
     });
     const [id] = await q.send(['slow job']);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(deliveries).toEqual([
       { id, count: '1' },
       { id, count: '2' },
@@ -274,32 +287,40 @@ describe('LocalQueue', () => {
     });
     await q.send(Array.from({ length: 20 }, (_, i) => `m${i}`));
     q.start();
-    await q.drain(5000);
+    await q.drain(DRAIN_MS);
     expect(peak).toBe(3);
     expect(q.stats().delivered).toBe(20);
   });
 
   it('stop waits for the handler calls already running', async () => {
     let finished = false;
+    const running = signal();
     const q = queue({
       name: 'stopping',
       handler: async () => {
+        running.resolve();
         await sleep(50);
         finished = true;
       },
     });
     await q.send(['x']);
     q.start();
-    await sleep(15);
+    await running.promise; // the call is under way: stop must now wait for it
+    expect(finished).toBe(false);
     await q.stop();
     expect(finished).toBe(true);
   });
 
   it('drain rejects when the queue cannot empty in time, naming the counts', async () => {
-    const q = queue({ name: 'stuck', handler: () => sleep(500) });
+    const running = signal();
+    const release = signal();
+    const q = queue({ name: 'stuck', handler: async () => (running.resolve(), await release.promise) });
     await q.send(['x']);
     q.start();
+    await running.promise; // received and held: it stays in flight until released
     await expect(q.drain(50)).rejects.toThrow(/did not drain within 50 ms.*"inFlight":1/);
+    release.resolve();
+    await q.drain(DRAIN_MS);
   });
 
   it('refuses an empty body and one over the SQS size limit, queueing nothing (bad input: "" and 256 KiB + 1)', async () => {
@@ -325,7 +346,7 @@ describe('LocalSendQueue', () => {
     ];
     await new LocalSendQueue(q).enqueue(jobs);
     q.start();
-    await q.drain(2000);
+    await q.drain(DRAIN_MS);
     expect(bodies.map((b) => JSON.parse(b))).toEqual(jobs);
   });
 });
