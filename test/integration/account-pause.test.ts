@@ -5,7 +5,7 @@
  * or a missing configuration set would (`sesError`), or reports a used-up daily quota
  * (GetSendQuota); SES events with hard bounces are fed in mid-send. Each test then fixes the
  * cause, resumes as `npm run cli -- resume` does, and counts from the emulator's store who got
- * no copy and who got two. Rows go to out/pause-table.md for the README.
+ * no copy and who got two. Rows go to out/pause-table.md for docs/send-engine.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { sesError, type RecordedCall } from '../../lib/local/ses-recorder';

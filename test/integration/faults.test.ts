@@ -3,7 +3,7 @@
  * emulator answers throttling, 5xx, timeouts and rejections on a chosen pattern; wrapped ports
  * crash between each step of the sender; batches are redelivered and duplicated. Each test
  * counts, from the emulator's store, how many subscribers got no copy and how many got two,
- * and checks the ledger agrees. The rows are written to out/fault-table.md for the README.
+ * and checks the ledger agrees. The rows are written to out/fault-table.md for docs/send-engine.md.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { sesError, type InterceptedAnswer, type RecordedCall } from '../../lib/local/ses-recorder';

@@ -1,6 +1,6 @@
 /**
  * Counting copies per subscriber, for the fault tests: from the SES emulator's store (what SES
- * accepted) and the ledger (what the pipeline believes), and a table row for the README.
+ * accepted) and the ledger (what the pipeline believes), and a table row for docs/send-engine.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { sesStore } from '../../lib/local/ses';
@@ -54,7 +54,7 @@ export interface FaultRow {
   note?: string;
 }
 
-/** Rows collected by a test file, written as Markdown to out/ for the README. */
+/** Rows collected by a test file, written as Markdown to out/ for docs/send-engine.md. */
 export function faultTable(file: string) {
   const rows: FaultRow[] = [];
   return {
