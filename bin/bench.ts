@@ -1,6 +1,6 @@
 /**
- * Benchmarks. `npm run bench` runs every section; `npm run bench -- --section <name>` runs one
- * (`npm run bench -- --model`: the cost model alone). One file a section under bin/bench/, what
+ * Benchmarks. `npm run bench` runs every section; `npm run bench -- --section <name>[,<name>…]` runs
+ * those (`npm run bench -- --model`: the cost model alone). One file a section under bin/bench/, what
  * they share in bin/bench/shared.ts.
  *
  * Each section prints PASS or FAIL against its targets. The run exits non-zero only when a
@@ -31,14 +31,16 @@ export const SECTIONS: Record<string, () => Promise<void>> = {
 async function main(argv: string[]): Promise<void> {
   const at = argv.indexOf('--section');
   // `--model` is the cost model alone (it uses the default figures when nothing was measured).
-  const wanted = argv.includes('--model') ? 'model' : at >= 0 ? argv[at + 1] : undefined;
-  if (at >= 0 && (!wanted || !SECTIONS[wanted])) {
-    console.error(`unknown section ${JSON.stringify(wanted ?? '')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  // `--section a,b` runs several, in the bench's order, in one process (so the model can use what send-rate measured).
+  const wanted = argv.includes('--model') ? ['model'] : at >= 0 ? (argv[at + 1] ?? '').split(',') : undefined;
+  const unknown = wanted?.filter((w) => !SECTIONS[w]) ?? [];
+  if (wanted && (wanted.length === 0 || unknown.length > 0)) {
+    console.error(`unknown section ${JSON.stringify(unknown.join(','))}; sections: ${Object.keys(SECTIONS).join(', ')}`);
     process.exit(2);
   }
   try {
     for (const [name, run] of Object.entries(SECTIONS)) {
-      if (!wanted || wanted === name) await run();
+      if (!wanted || wanted.includes(name)) await run();
     }
   } finally {
     await stopBenchEmulators();

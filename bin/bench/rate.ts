@@ -148,33 +148,54 @@ async function bareAt(limit: number, n: number, content: World['content']): Prom
 
 const ms = (cpuSeconds: number, n: number) => (cpuSeconds * 1000) / n;
 
-/** Probe upwards from `from` (x1.5) until a limit is carried below 0.95x, then narrow twice: the highest limit carried. */
-async function highestCarried(label: string, from: number, probe: (limit: number) => Promise<Sent>): Promise<number> {
+/**
+ * The highest limit carried at >= 0.95x: from what is known (`known`: limits already measured,
+ * carried or not), probe upwards (x1.5) from the highest carried, or downwards (/1.5) from the
+ * lowest when none was, until the verdict changes; then narrow twice between the two.
+ */
+async function highestCarried(label: string, known: Map<number, boolean>, start: number, probe: (limit: number) => Promise<Sent>): Promise<number | undefined> {
   const lines: string[] = [];
+  const probeSeconds = Number(process.env.BENCH_RATE_PROBE_S ?? 8);
   const carried = async (limit: number) => {
     const r = await probe(limit);
     const { mean, peak } = rateOf(r.record.arrivals);
-    const n = Math.round(limit * Number(process.env.BENCH_RATE_PROBE_S ?? 8));
+    const n = Math.round(limit * probeSeconds);
     const ok = mean >= limit * CARRIED && r.sent === n;
-    lines.push(`${fmt(limit)}: ${fmt(mean)} msg/s (${fmt(mean / limit, 3)}x), busiest second ${fmt(peak / limit, 3)}x, sent ${fmt(r.sent)} of ${fmt(n)}, this process ${fmt(ms(r.cpu.bench, r.sent || 1), 2)} ms CPU a message`);
+    lines.push(`${fmt(limit)}: ${fmt(mean, 1)} msg/s (${fmt(mean / limit, 3)}x), busiest second ${fmt(peak / limit, 3)}x, sent ${fmt(r.sent)} of ${fmt(n)}, this process ${fmt(ms(r.cpu.bench, r.sent || 1), 2)} ms CPU a message`);
+    known.set(limit, ok);
     return ok;
   };
-  let ok = from;
-  let fail: number | undefined;
-  for (let limit = Math.round(from * 1.5); limit <= 20_000; limit = Math.round(limit * 1.5)) {
-    if (await carried(limit)) ok = limit;
-    else {
-      fail = limit;
-      break;
+  if (known.size === 0) await carried(start);
+  const okOf = () => Math.max(-Infinity, ...[...known].filter(([, v]) => v).map(([k]) => k));
+  const failAbove = (ok: number) => Math.min(Infinity, ...[...known].filter(([k, v]) => !v && k > ok).map(([k]) => k));
+  let ok = okOf();
+  if (ok === -Infinity) {
+    // Nothing carried yet: down from the lowest tried.
+    for (let limit = Math.min(...known.keys()) / 1.5; limit >= 1; limit /= 1.5) {
+      const l = Math.max(1, Math.round(limit));
+      if (await carried(l)) break;
     }
+    ok = okOf();
+  } else if (failAbove(ok) === Infinity) {
+    for (let limit = Math.round(ok * 1.5); limit <= 20_000; limit = Math.round(limit * 1.5)) if (!(await carried(limit))) break;
   }
-  for (let i = 0; fail !== undefined && i < 2; i++) {
-    const mid = Math.round((ok + fail) / 2 / 10) * 10;
-    if (mid <= ok || mid >= fail) break;
-    if (await carried(mid)) ok = mid;
-    else fail = mid;
+  ok = okOf();
+  if (ok === -Infinity) {
+    console.log(`  highest limit carried at >= ${CARRIED}x, ${label}: none`);
+    for (const l of lines) console.log(`    probe ${l}`);
+    return undefined;
   }
-  console.log(`  highest limit carried at >= ${CARRIED}x, ${label}: ${fmt(ok)} msg/s${fail !== undefined ? ` (${fmt(fail)} was not)` : ''}`);
+  for (let i = 0; i < 2; i++) {
+    ok = okOf();
+    const fail = failAbove(ok);
+    const step = ok >= 100 ? 10 : 1;
+    const mid = Math.round((ok + fail) / 2 / step) * step;
+    if (!Number.isFinite(fail) || mid <= ok || mid >= fail) break;
+    await carried(mid);
+  }
+  ok = okOf();
+  const fail = failAbove(ok);
+  console.log(`  highest limit carried at >= ${CARRIED}x, ${label}: ${fmt(ok)} msg/s${Number.isFinite(fail) ? ` (${fmt(fail)} was not)` : ''}`);
   for (const l of lines) console.log(`    probe ${l}`);
   return ok;
 }
@@ -189,6 +210,7 @@ async function sendRate(): Promise<void> {
   console.log(`\nsend-rate: against the SES stand-in (answers after ${LATENCY_MS} ms, in its own process), ${fmt(N)} messages a limit; the sender paces itself by GetSendQuota (MaxSendRate = limit / ${DEFAULT_RATE_SHARE}) x its default share ${DEFAULT_RATE_SHARE}`);
   console.log(`  pipeline = planner + queue + sender, ledger, send-time check and counters on DynamoDB Local (the verdict); bare = compose + the same pacer + SendRawEmail, ${BATCH_CONCURRENCY} in flight a sender`);
   let topCpu: number | undefined;
+  const known = new Map<number, boolean>();
   for (const limit of limits) {
     const bareN = Math.max(200, Math.round(limit * 20));
     const before = await bareAt(limit, Math.floor(bareN / 2), contentWorld.content);
@@ -199,6 +221,7 @@ async function sendRate(): Promise<void> {
     const bareCpu = ms(before.cpu.bench + after.cpu.bench, bareN);
     const cpuRatio = pipeCpu / bareCpu;
     topCpu = pipeCpu;
+    known.set(limit, mean >= limit * CARRIED && pipe.sent === N);
     const senders = sendersFor(limit);
     console.log(`  limit ${fmt(limit)} msg/s (quota ${fmt(limit / DEFAULT_RATE_SHARE, 1)}; ${senders} senders x ${BATCH_CONCURRENCY} = ${senders * BATCH_CONCURRENCY} slots for ${fmt((limit * LATENCY_MS) / 1000, 1)} calls in flight)`);
     console.log(`    pipeline: sent ${fmt(pipe.sent)} of ${fmt(N)} in ${fmt(pipe.seconds, 1)} s (first to last call ${fmt(seconds, 1)} s), throttled by the stand-in ${pipe.record.throttled}, quota reads ${pipe.record.quotaReads}`);
@@ -212,9 +235,9 @@ async function sendRate(): Promise<void> {
     }
   }
   measured.senderCpuMs = topCpu;
-  console.log(`  highest limit this machine carries (${probeSeconds} s of sending a probe, from ${fmt(Math.max(...limits))} msg/s up):`);
-  await highestCarried('whole pipeline on DynamoDB Local', Math.max(...limits), (limit) => pipelineAt(limit, Math.round(limit * probeSeconds), 'bp'));
-  await highestCarried(`sender with its ledger in memory (${LEDGER_LATENCY_MS} ms a call), no DynamoDB Local on the cores`, Math.max(...limits), (limit) =>
+  console.log(`  highest limit this machine carries (${probeSeconds} s of sending a probe; the pipeline's search starts from the limits above):`);
+  await highestCarried('whole pipeline on DynamoDB Local', known, Math.max(...limits), (limit) => pipelineAt(limit, Math.round(limit * probeSeconds), 'bp'));
+  await highestCarried(`sender with its ledger in memory (${LEDGER_LATENCY_MS} ms a call), no DynamoDB Local on the cores`, new Map(), Math.max(...limits), (limit) =>
     memoryLedgerAt(limit, Math.round(limit * probeSeconds), contentWorld.content),
   );
   await contentWorld.drop();
