@@ -1,0 +1,193 @@
+/**
+ * The delivery of one recipient: the send-time check, the claim, compose, the daily allowance,
+ * a send slot, the pacer, the SES call (throttling answers retried inside the slot), then the
+ * answer classified and recorded: `sent`, `failed`, or the claim given back for a retry.
+ *
+ * The account-wide pause comes in at three places: before the claim and before each SES try
+ * (a pause another send met stops this one), and after an account-level refusal or a used-up
+ * quota (nobody marked `failed`: the claim goes back and the breaker is told). A probe send
+ * (the batch holds the half-open breaker's probe) skips the pause checks; its answer settles
+ * the probe: accepted closes the pause, a reader's own refusal or no answer is inconclusive.
+ */
+import { classifySendError, type SendErrorKind } from '../../core/send-errors';
+import { backoffMs } from '../../core/pacing';
+import type { Recipient } from '../../core/model';
+import type { Clock, Mailer } from '../../core/ports';
+import { maskEmail } from '../../core/address';
+import type { Refusal } from '../../core/sending-brake';
+import type { SendPool } from './pool';
+import type { BatchBrake, BatchClaim, BatchResult, BatchRun, PreparedCampaign, SendDeps, SendLedger } from './types';
+
+/** What delivering needs from `SendDeps`, with its defaults applied. */
+export interface DeliveryParts {
+  ledger: SendLedger;
+  clock: Clock;
+  mailer: Mailer;
+  pool: SendPool;
+  /** This batch's place in the pool's queue. */
+  priority: number;
+  pacer: SendDeps['pacer'];
+  allowance: SendDeps['allowance'];
+  brake: BatchBrake | undefined;
+  throttleRetries: number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+/** What the coordinator prepared for this batch's deliveries. */
+export interface PreparedBatch {
+  campaign: PreparedCampaign;
+  /** Who the send-time check let through; undefined when there is no check. */
+  allowed: Set<string> | undefined;
+  /** The claims written in one go for the batch. */
+  batch: BatchClaim;
+  /** The one-by-one claim (claim.ts `claimOne`). */
+  claim(r: Recipient): Promise<Date | undefined>;
+}
+
+type SesOutcome = { messageId: string } | { error: Error; kind: SendErrorKind } | 'out-of-time' | 'paused';
+
+/** True when this batch must stop: it met the pause, or (outside a probe send) the brake says paused. */
+async function pausedNow(brake: BatchBrake | undefined, result: BatchResult, probeSend: boolean): Promise<boolean> {
+  if (result.paused) return true;
+  if (!brake || probeSend) return false;
+  const pause = await brake.current();
+  if (pause) {
+    result.paused = true;
+    result.pause = pause;
+  }
+  return !!pause;
+}
+
+/** An account-level refusal or the quota: this batch stops, and the breaker counts it. */
+async function refused(brake: BatchBrake | undefined, result: BatchResult, refusal: Refusal): Promise<void> {
+  result.paused = true;
+  const pause = await brake?.refused(refusal);
+  // Below the breaker's threshold the pause is not open yet, but this batch stops anyway:
+  // the next answers would be the same.
+  if (pause) result.pause = pause;
+}
+
+/**
+ * The SES call with its throttling retries, inside one send slot: the ledger write after it
+ * does not hold the slot, so the slots stay busy with SES while `sent` is stored.
+ */
+function callSes(parts: DeliveryParts, run: BatchRun, from: string, r: Recipient, raw: Buffer, probeSend: boolean): Promise<SesOutcome> {
+  const { result } = run;
+  return parts.pool.slots(async (): Promise<SesOutcome> => {
+    for (let attempt = 0; ; attempt++) {
+      await parts.pacer?.take();
+      // The wait for a slot (or the rate) may have used up the time left, or another send
+      // may have met the pause meanwhile: then this one does not go either.
+      if (run.outOfTime()) return 'out-of-time';
+      if (!probeSend && (await pausedNow(parts.brake, result, false))) return 'paused';
+      try {
+        return { messageId: (await parts.mailer.sendRaw({ raw, from, to: r.email })).messageId };
+      } catch (e) {
+        const kind = classifySendError(e);
+        if (kind === 'throttled' && attempt < parts.throttleRetries) {
+          // SES did not take it. Wait (exponential, full jitter) and try again while holding
+          // the claim, unless the time left is too short for another try.
+          result.throttled++;
+          if (run.outOfTime()) return 'out-of-time';
+          await parts.sleep(backoffMs(attempt + 1, parts.random));
+          continue;
+        }
+        // Stop this batch's next send at once, before the claim is even given back.
+        if (kind === 'account' || kind === 'daily-quota') result.paused = true;
+        run.log('send-error', { campaignId: run.campaignId, to: maskEmail(r.email), kind, error: (e as Error).name, attempt });
+        return { error: e as Error, kind };
+      }
+    }
+  }, parts.priority);
+}
+
+/**
+ * Deliver to one recipient. `answered` is called as soon as SES has answered and the `sent`
+ * write is on its way (the coordinator's count of unanswered sends).
+ */
+export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: PreparedBatch, r: Recipient, answered: () => void, probeSend: boolean): Promise<void> {
+  const { ledger, clock, brake } = parts;
+  const { result, campaignId: c } = run;
+  const { campaign, allowed, batch } = prepared;
+  if (allowed && !allowed.has(r.subscriberId)) {
+    if (batch.claimed.has(r.subscriberId)) await ledger.release(c, r.subscriberId, batch.at);
+    const recorded = ledger.markSuppressed ? await ledger.markSuppressed(c, r.subscriberId, clock.now(), run.staleBefore()) : true;
+    if (recorded) result.suppressed++;
+    else result.skipped++;
+    return;
+  }
+  if ((await pausedNow(brake, result, probeSend)) || run.outOfTime()) {
+    // Stopped by the pause or the deadline: hand back this batch's claim, if it holds one,
+    // untouched.
+    if (!result.paused) result.outOfTime = true;
+    if (batch.claimed.has(r.subscriberId)) await ledger.release(c, r.subscriberId, batch.at);
+    result.retry.push(r);
+    return;
+  }
+  const claimedAt = await prepared.claim(r);
+  if (!claimedAt) return;
+  let raw: Buffer;
+  try {
+    raw = campaign.compose(r, clock.now());
+  } catch (e) {
+    // A message that cannot be built (for example an address that fails validation) will
+    // not build on a retry either.
+    await ledger.markFailed(c, r.subscriberId, `compose: ${(e as Error).message}`, clock.now());
+    result.failed++;
+    run.log('compose-failed', { campaignId: c, to: maskEmail(r.email), error: (e as Error).message });
+    return;
+  }
+  if (parts.allowance && !(await parts.allowance.take())) {
+    // The daily quota is used up: stop before SES refuses, and come back when there is room.
+    await ledger.release(c, r.subscriberId, claimedAt);
+    result.retry.push(r);
+    await refused(brake, result, { kind: 'quota', code: 'DailyQuotaUsedUp', message: 'GetSendQuota: no room left in the 24-hour quota' });
+    return;
+  }
+  const sent = await callSes(parts, run, campaign.from, r, raw, probeSend);
+  // Taken from the daily allowance above: SES has answered now (or it never went).
+  parts.allowance?.settle?.();
+  if (sent === 'paused') {
+    await ledger.release(c, r.subscriberId, claimedAt);
+    result.retry.push(r);
+    return;
+  }
+  if (sent === 'out-of-time') {
+    if (probeSend) await brake?.inconclusive();
+    result.outOfTime = true;
+    await ledger.release(c, r.subscriberId, claimedAt);
+    result.retry.push(r);
+    return;
+  }
+  if (!('messageId' in sent)) {
+    const { error, kind } = sent;
+    if (kind === 'permanent') {
+      await ledger.markFailed(c, r.subscriberId, `${error.name}: ${error.message}`, clock.now());
+      result.failed++;
+      // A reader's own refusal says nothing of the account: the probe was inconclusive.
+      if (probeSend) await brake?.inconclusive();
+    } else {
+      if (kind === 'throttled') result.throttled++;
+      // SES did not take it (throttled too long, 5xx, timeout, quota, the account refused):
+      // give the claim back and let a redelivery retry. Never counted as sent or failed.
+      await ledger.release(c, r.subscriberId, claimedAt);
+      result.retry.push(r);
+      if (kind === 'account') {
+        result.accountRefused++;
+        await refused(brake, result, { kind: 'account', code: error.name, message: error.message });
+      } else if (kind === 'daily-quota') await refused(brake, result, { kind: 'quota', code: error.name, message: error.message });
+      else if (probeSend) await brake?.inconclusive();
+    }
+    return;
+  }
+  if (brake?.isProbing) await brake.accepted();
+  const { messageId } = sent;
+  // The one window left: SES has the message but the ledger does not know yet. A crash here
+  // leaves the claim, which is taken over once its lease runs out: a second copy.
+  const recorded = ledger.markSent(c, r.subscriberId, messageId, clock.now(), claimedAt);
+  answered();
+  await recorded;
+  result.sent++;
+  await campaign.afterSent?.(r, clock.now());
+}
