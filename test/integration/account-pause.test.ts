@@ -134,7 +134,10 @@ describe('account-level refusals pause sending; nobody is marked failed; resume 
       const attemptsBeforePause = ses.attemptsAtPause;
       // The breaker stopped the send after a few answers, not after trying every reader.
       expect(attemptsBeforePause).toBeGreaterThanOrEqual(SETTINGS.tripAfter);
-      expect(attemptsBeforePause).toBeLessThanOrEqual(SETTINGS.tripAfter + 8);
+      // At most the sends already past their pause check when it tripped: the send slots (8) of
+      // each of the queue's two concurrent invocations. A busy machine lets more of them through
+      // before the pause is stored; never everyone.
+      expect(attemptsBeforePause).toBeLessThanOrEqual(SETTINGS.tripAfter + 2 * 8);
       expect(ses.attempts).toBeLessThan(N / 2);
       expect((await p.ledger.list(ISSUE)).filter((d) => d.status === 'failed')).toHaveLength(0);
 
