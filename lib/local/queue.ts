@@ -11,11 +11,15 @@
  *   delivered again, and `redrive()` moves it back.
  *
  * It holds messages in memory only: a stopped local mode loses what was queued.
+ *
+ * What Lambda does around a handler call (records, context, batchItemFailures) is in
+ * sqs-event.ts; the SendQueue port on this queue is in send-queue.ts, re-exported here.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { SendJob } from '../../lambdas/core/model';
-import type { SendQueue } from '../../lambdas/core/ports';
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { batchFailures, lambdaContext, md5, sqsRecord, type QueuedMessage as Message } from './sqs-event';
+
+export { LateSendQueue, LocalSendQueue } from './send-queue';
 
 /** SQS's classic per-message limit; bigger bodies are refused here as they would be there. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -79,19 +83,6 @@ export interface LocalQueueStats {
   received: number;
   /** Handler calls running now. */
   running: number;
-}
-
-interface Message {
-  messageId: string;
-  body: string;
-  md5OfBody: string;
-  sentTimestamp: number;
-  firstReceiveTimestamp?: number;
-  receiveCount: number;
-  /** Epoch ms from which it may be received. */
-  visibleAt: number;
-  /** Receipt handle of the latest receive; undefined before the first one. */
-  receiptHandle?: string;
 }
 
 export class LocalQueue {
@@ -325,11 +316,11 @@ export class LocalQueue {
 
   private async invoke(batch: Message[]): Promise<void> {
     // Snapshot the receipt handles: a later receive of the same message gets a new one.
-    const records = batch.map((m) => this.toRecord(m));
+    const records = batch.map((m) => sqsRecord(m, this.arn));
     let failedIds: Set<string>;
     try {
-      const result = await this.handler({ Records: records }, this.contextFor());
-      failedIds = this.failuresOf(result, records);
+      const result = await this.handler({ Records: records }, lambdaContext(this.timeoutMs));
+      failedIds = batchFailures(result, records, this.name, this.logger);
     } catch (error) {
       this.logger.warn(`Queue ${this.name}: handler threw; the whole batch of ${records.length} will be retried`, error);
       failedIds = new Set(records.map((r) => r.messageId));
@@ -348,94 +339,6 @@ export class LocalQueue {
       }
     }
   }
-
-  /** A Lambda context that knows the time left (the only part a handler here reads). */
-  private contextFor(): Context | undefined {
-    if (this.timeoutMs === undefined) return undefined;
-    const deadline = Date.now() + this.timeoutMs;
-    return { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
-  }
-
-  /**
-   * Which records failed, by Lambda's rules for ReportBatchItemFailures: nothing returned or
-   * an empty list means all succeeded; an identifier that is missing, empty or not in the
-   * batch makes Lambda treat the whole batch as failed.
-   */
-  private failuresOf(result: SQSBatchResponse | void, records: SQSRecord[]): Set<string> {
-    const all = new Set(records.map((r) => r.messageId));
-    if (result === undefined || result === null) return new Set();
-    const failures = (result as Partial<SQSBatchResponse>).batchItemFailures;
-    if (failures === undefined || failures === null) return new Set();
-    if (!Array.isArray(failures)) {
-      this.logger.warn(`Queue ${this.name}: batchItemFailures is not a list; the whole batch will be retried`);
-      return all;
-    }
-    const failed = new Set<string>();
-    for (const failure of failures) {
-      const id = failure?.itemIdentifier;
-      if (typeof id !== 'string' || !all.has(id)) {
-        this.logger.warn(`Queue ${this.name}: unknown itemIdentifier ${JSON.stringify(id)}; the whole batch will be retried`);
-        return all;
-      }
-      failed.add(id);
-    }
-    return failed;
-  }
-
-  private toRecord(m: Message): SQSRecord {
-    return {
-      messageId: m.messageId,
-      receiptHandle: m.receiptHandle ?? '',
-      body: m.body,
-      attributes: {
-        ApproximateReceiveCount: String(m.receiveCount),
-        SentTimestamp: String(m.sentTimestamp),
-        SenderId: 'LOCAL',
-        ApproximateFirstReceiveTimestamp: String(m.firstReceiveTimestamp ?? m.sentTimestamp),
-      },
-      messageAttributes: {},
-      md5OfBody: m.md5OfBody,
-      eventSource: 'aws:sqs',
-      eventSourceARN: this.arn,
-      awsRegion: 'local',
-    };
-  }
-}
-
-/**
- * The {@link SendQueue} port on a {@link LocalQueue}: one message per job, as the SQS
- * adapter sends them.
- */
-export class LocalSendQueue implements SendQueue {
-  constructor(private readonly queue: LocalQueue) {}
-
-  async enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.queue.send(jobs.map((job) => JSON.stringify(job)), options);
-  }
-}
-
-/**
- * The send queue for a handler made before its own queue (the sender queues what it has no
- * time left for on the queue that calls it): `attach` that queue once it exists.
- */
-export class LateSendQueue implements SendQueue {
-  private target: LocalSendQueue | undefined;
-
-  /** Route jobs to `queue` from now on; returns its SendQueue for the planners. */
-  attach(queue: LocalQueue): LocalSendQueue {
-    this.target = new LocalSendQueue(queue);
-    return this.target;
-  }
-
-  async enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void> {
-    if (!this.target) throw new Error('LateSendQueue: no queue attached yet');
-    await this.target.enqueue(jobs, options);
-  }
-}
-
-function md5(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
 function removeFromArray(sink: DeadLetterMessage[], messageId: string): boolean {

@@ -6,25 +6,15 @@
  * A check is `blocking` when sending cannot work or must not go out as it is (SES would refuse,
  * or every message's unsubscribe link would be dead); the command exits non-zero then. The
  * others are `warning`s: mail goes out, but lands worse or nobody hears of trouble.
+ *
+ * This module holds the checks of a deployed stack; the check model, the checks both targets
+ * share and the report are in doctor-checks.ts, the local stack's checks in doctor-local.ts.
+ * Both are re-exported here, so importers of this module need not change.
  */
-import { describeRun, nextEventBridgeRun, nextLocalRun, type NextRun } from './schedule';
+import { healthCheck, quotaCheck, scheduleCheck, undecided, type Check, type Fact, type HttpAnswer, type SendQuotaFacts } from './doctor-checks';
 
-export type Severity = 'blocking' | 'warning';
-
-export interface Check {
-  name: string;
-  ok: boolean;
-  severity: Severity;
-  detail: string;
-  /** What to do about it; only on a failed check. */
-  fix?: string;
-}
-
-/**
- * One gathered fact: its value, the error met while asking, or `missing` (the stack output the
- * question needs is absent: a stack deployed before the output existed).
- */
-export type Fact<T> = { value: T } | { error: string } | { missing: string };
+export { blocks, formatChecks, type Check, type Fact, type HttpAnswer, type SendQuotaFacts, type Severity } from './doctor-checks';
+export { localChecks, type LocalFacts } from './doctor-local';
 
 export interface IdentityFacts {
   verifiedForSending: boolean;
@@ -33,12 +23,6 @@ export interface IdentityFacts {
   mailFromDomain?: string;
   /** SES v2 MailFromAttributes.MailFromDomainStatus: PENDING, SUCCESS, FAILED, TEMPORARY_FAILURE. */
   mailFromStatus?: string;
-}
-
-export interface SendQuotaFacts {
-  maxSendRate: number;
-  max24HourSend: number;
-  sentLast24Hours: number;
 }
 
 export interface AccountFacts {
@@ -56,11 +40,6 @@ export interface AlarmSubscription {
   pending: boolean;
 }
 
-export interface HttpAnswer {
-  url: string;
-  status: number;
-}
-
 export interface AwsFacts {
   stack: string;
   region: string;
@@ -74,29 +53,6 @@ export interface AwsFacts {
   schedule: Fact<{ expression: string; timeZone: string }>;
   alarmSubscriptions: Fact<AlarmSubscription[]>;
   health: Fact<HttpAnswer>;
-}
-
-export interface LocalFacts {
-  dynamoEndpoint: string;
-  /** The tables the local stack needs and which of them exist. */
-  tables: Fact<{ wanted: string[]; present: string[] }>;
-  sesEndpoint: string;
-  /** Any HTTP answer from the SES endpoint. */
-  ses: Fact<{ status: number }>;
-  /** The emulator has no GetSendQuota; the recorder in tests answers it. `value: undefined`: not answered. */
-  sendQuota: Fact<SendQuotaFacts | undefined>;
-  /** The fixed local rate the sender uses when nothing answers GetSendQuota. */
-  localSendRate: number;
-  schedule: { pattern: string; timeZone: string };
-  health: Fact<HttpAnswer>;
-}
-
-const REDEPLOY = 'redeploy the stack (`npx cdk deploy`): it predates this output';
-
-/** A check that cannot be decided from its fact (missing output or an error while asking). */
-function undecided(name: string, severity: Severity, fact: { error: string } | { missing: string }, fixOnError: string): Check {
-  if ('missing' in fact) return { name, ok: false, severity, detail: `unknown: the stack has no ${fact.missing} output`, fix: REDEPLOY };
-  return { name, ok: false, severity, detail: `could not ask: ${fact.error}`, fix: fixOnError };
 }
 
 const CREDENTIALS = 'check the AWS credentials and region (AWS_PROFILE, AWS_REGION) and that they may read this';
@@ -295,125 +251,4 @@ export function awsChecks(f: AwsFacts, now: Date): Check[] {
 
   checks.push(healthCheck(f.health, true));
   return checks;
-}
-
-export function localChecks(f: LocalFacts, now: Date): Check[] {
-  const checks: Check[] = [];
-  if (!('value' in f.tables)) {
-    checks.push({
-      name: 'DynamoDB',
-      ok: false,
-      severity: 'blocking',
-      detail: `${f.dynamoEndpoint} does not answer: ${'error' in f.tables ? f.tables.error : f.tables.missing}`,
-      fix: 'start the local stack with `npm start` (or point AWS_ENDPOINT_URL_DYNAMODB at a running DynamoDB Local)',
-    });
-  } else {
-    const { wanted, present } = f.tables.value;
-    const missing = wanted.filter((t) => !present.includes(t));
-    checks.push(
-      missing.length === 0
-        ? { name: 'DynamoDB', ok: true, severity: 'blocking', detail: `${f.dynamoEndpoint}: tables ${wanted.join(', ')} present` }
-        : {
-            name: 'DynamoDB',
-            ok: false,
-            severity: 'blocking',
-            detail: `${f.dynamoEndpoint} answers, but table(s) ${missing.join(', ')} are missing`,
-            fix: '`npm start` creates them (check BRIEFING_TABLE_PREFIX matches the running stack)',
-          },
-    );
-  }
-  checks.push(
-    'value' in f.ses
-      ? { name: 'SES endpoint', ok: true, severity: 'blocking', detail: `${f.sesEndpoint} answers (HTTP ${f.ses.value.status})` }
-      : {
-          name: 'SES endpoint',
-          ok: false,
-          severity: 'blocking',
-          detail: `${f.sesEndpoint} does not answer: ${'error' in f.ses ? f.ses.error : f.ses.missing}`,
-          fix: 'start the local stack with `npm start` (or point AWS_ENDPOINT_URL_SES at a running SES emulator)',
-        },
-  );
-  if ('value' in f.sendQuota && f.sendQuota.value) checks.push(quotaCheck(f.sendQuota.value));
-  else {
-    checks.push({
-      name: 'quota and rate',
-      ok: true,
-      severity: 'blocking',
-      detail: `GetSendQuota not answered (${'error' in f.sendQuota ? f.sendQuota.error : 'the emulator has none'}): the local sender uses the fixed rate of ${f.localSendRate}/s (BRIEFING_SEND_RATE)`,
-    });
-  }
-  checks.push(scheduleCheck({ value: { expression: f.schedule.pattern, timeZone: f.schedule.timeZone } }, now, true));
-  checks.push(healthCheck(f.health, false));
-  return checks;
-}
-
-function quotaCheck(q: SendQuotaFacts): Check {
-  const left = q.max24HourSend < 0 ? Infinity : q.max24HourSend - q.sentLast24Hours;
-  const detail = `${q.maxSendRate}/s, ${q.max24HourSend < 0 ? 'no daily limit' : `${fmt(q.max24HourSend)} a day`}, ${fmt(q.sentLast24Hours)} sent in the last 24 hours${Number.isFinite(left) ? ` (${fmt(Math.max(0, left))} left)` : ''}`;
-  if (left <= 0) {
-    return {
-      name: 'quota and rate',
-      ok: false,
-      severity: 'blocking',
-      detail: `daily quota used up: ${detail}`,
-      fix: 'wait for the 24-hour window to roll on (the sender pauses and resumes by itself), or ask AWS Support for a higher sending quota',
-    };
-  }
-  return { name: 'quota and rate', ok: true, severity: 'blocking', detail };
-}
-
-function scheduleCheck(fact: Fact<{ expression: string; timeZone: string }>, now: Date, local = false): Check {
-  const name = 'schedule';
-  if (!('value' in fact)) return undecided(name, 'warning', fact, 'check the stack');
-  const { expression, timeZone } = fact.value;
-  const next: NextRun = local ? nextLocalRun(expression, timeZone, now) : nextEventBridgeRun(expression, timeZone, now);
-  const where = local ? 'BRIEFING_SCHEDULE' : 'the scheduleCron setting (`-c scheduleCron="cron(0 7 ? * MON *)"`)';
-  if (!next.ok) return { name, ok: false, severity: 'warning', detail: `"${expression}" ${timeZone}: ${next.error}`, fix: `fix ${where}` };
-  if (!next.next) return { name, ok: false, severity: 'warning', detail: `"${expression}" ${timeZone} never runs again: no digest will go out on schedule`, fix: `fix ${where}` };
-  return { name, ok: true, severity: 'warning', detail: `"${expression}" next run ${describeRun(next.next, timeZone)}` };
-}
-
-function healthCheck(fact: Fact<HttpAnswer>, requireHttps: boolean): Check {
-  const name = 'public base URL';
-  const why = 'every message links to it (one-click unsubscribe, preferences)';
-  const fix = requireHttps
-    ? 'check the publicBaseUrl setting (`-c publicBaseUrl=https://…`): its DNS, certificate and that it routes to the HTTP API'
-    : 'start the local stack with `npm start` (it serves the API on BRIEFING_HTTP_PORT)';
-  if ('missing' in fact) return undecided(name, 'blocking', fact, fix);
-  if ('error' in fact) return { name, ok: false, severity: 'blocking', detail: `does not answer: ${fact.error}; ${why}`, fix };
-  const { url, status } = fact.value;
-  if (requireHttps && !url.startsWith('https://')) {
-    return { name, ok: false, severity: 'blocking', detail: `${url} is not https: mail clients and the one-click unsubscribe need https`, fix };
-  }
-  if (status !== 200) return { name, ok: false, severity: 'blocking', detail: `${url} answered HTTP ${status}; ${why}`, fix };
-  return { name, ok: true, severity: 'blocking', detail: `${url} answers 200` };
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** Whether anything blocks sending: the command's exit status. */
-export function blocks(checks: Check[]): boolean {
-  return checks.some((c) => !c.ok && c.severity === 'blocking');
-}
-
-/** The report as the command prints it. */
-export function formatChecks(title: string, checks: Check[]): string {
-  const width = Math.max(...checks.map((c) => c.name.length));
-  const lines = [title];
-  for (const c of checks) {
-    lines.push(`${c.ok ? '✔' : '✗'} ${c.name.padEnd(width)}  ${c.detail}${!c.ok && c.severity === 'warning' ? ' (warning)' : ''}`);
-    if (!c.ok && c.fix) lines.push(`  ${' '.repeat(width)}  fix: ${c.fix}`);
-  }
-  const blocking = checks.filter((c) => !c.ok && c.severity === 'blocking').length;
-  const warnings = checks.filter((c) => !c.ok && c.severity === 'warning').length;
-  lines.push(
-    blocking
-      ? `${blocking} problem(s) block sending${warnings ? `, ${warnings} warning(s)` : ''}`
-      : warnings
-        ? `ready to send, with ${warnings} warning(s)`
-        : 'ready to send',
-  );
-  return lines.join('\n');
 }
