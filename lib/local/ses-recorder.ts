@@ -155,17 +155,20 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     return upstream;
   };
 
+  /** The same request, addressed to the emulator. */
+  const upstreamOptions = (req: IncomingMessage, body: Buffer) => ({
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: req.url,
+    headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
+  });
+
   function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const upstream = track(request(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
-        },
+        upstreamOptions(req, body),
         (upstreamRes) => {
           const chunks: Buffer[] = [];
           upstreamRes.on('data', (c: Buffer) => chunks.push(c));
@@ -185,14 +188,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
       const upstream = track(request(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
-        },
+        upstreamOptions(req, body),
         (upstreamRes) => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
           upstreamRes.pipe(res);
