@@ -177,7 +177,7 @@ export function makeApiHandler(deps: ApiDeps) {
     );
     if (result.status === 'invalid-address') {
       // Shown again in the form so it can be corrected, without the control characters that made it unusable.
-      // eslint-disable-next-line no-control-regex
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       const shown = email.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').slice(0, 254);
       return fail(400, 'invalid-email', `That email address cannot be used: ${result.reason}.`, { email: shown, choices: shownChoices });
     }

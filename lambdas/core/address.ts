@@ -28,7 +28,7 @@ export class InvalidAddressError extends Error {
   }
 }
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Longest address SMTP allows (RFC 5321 path limit less the angle brackets). */
 export const MAX_ADDRESS_LENGTH = 254;
@@ -43,7 +43,7 @@ export function normaliseEmail(input: string): string {
   const at = trimmed.lastIndexOf('@');
   if (at < 1 || at === trimmed.length - 1) throw new InvalidAddressError(input, 'missing local part, @ or domain');
   const local = trimmed.slice(0, at);
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[^\x00-\x7f]/.test(local)) throw new InvalidAddressError(input, 'the part before @ must be ASCII (internationalised mailbox names are not supported)');
   const domain = domainToASCII(trimmed.slice(at + 1).normalize('NFC').toLowerCase());
   if (!domain) throw new InvalidAddressError(input, 'the domain is not a valid (internationalised) domain name');

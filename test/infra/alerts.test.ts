@@ -4,8 +4,8 @@ import { BriefingStack } from '../../lib/briefing-stack';
 import { readConfig } from '../../lib/config';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 // cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
 const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 const app = new App({ context: { ...defaults, 'aws:cdk:bundling-stacks': [] } });
 const stack = new BriefingStack(app, 'Briefing', { config: readConfig((key) => defaults[key]) });

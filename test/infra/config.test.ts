@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { configFromContext, readConfig } from '../../lib/config';
 
 // cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
 const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 
 /** Read the config with the cdk.json defaults, some keys replaced (undefined removes one). */

@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { BriefingStack } from '../../lib/briefing-stack';
 import { readConfig } from '../../lib/config';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
 export const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 
 /** The app and stack for cdk.json's settings with `context` on top. */

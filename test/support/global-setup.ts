@@ -13,7 +13,6 @@ export interface EmulatorHandles {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var __briefingEmulators: EmulatorHandles | undefined;
 }
 

@@ -40,8 +40,10 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
  * Characters refused in one-line fields: C0/C1 controls (a CR or LF would split a mail header
  * or a layout line) and the Unicode line and paragraph separators, which some clients break on.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused
 const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** In the body, newlines and tabs are Markdown; any other control character is not. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused
 const BODY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /** Error text for a missing value versus a value of the wrong kind. */

@@ -31,7 +31,7 @@ export class InvalidHeaderValueError extends MessageInputError {
   }
 }
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Refuse control characters (CR and LF above all) in a header value. */
