@@ -28,6 +28,7 @@ import { LatencyMemoryLedger } from './memory-ledger';
 import { warmUp } from './throughput';
 import {
   BATCH_CONCURRENCY, benchCampaigns, cpuMeterOf, emulators, fmt, measured, pipeline, quotaRatePorts, senderQueue, sesStandIn, verdict, world, type World,
+  digestJobs,
 } from './shared';
 
 const LATENCY_MS = Number(process.env.BENCH_SES_LATENCY_MS ?? 50);
@@ -91,20 +92,13 @@ async function memoryLedgerAt(limit: number, n: number, content: World['content'
   const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
   const { systemClock } = await import('../../lambdas/adapters/system-clock');
   const { makeSenderHandler } = await import('../../lambdas/sender/handler');
-  const { SEND_BATCH_SIZE } = await import('../../lambdas/core/model');
   const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const standIn = await standInAt(limit);
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });
   const ledger = new LatencyMemoryLedger(LEDGER_LATENCY_MS);
   const sender = makeSenderHandler({ ledger, mailer: new SesMailer(ses), clock: systemClock, campaign: await benchCampaigns(content), concurrency: BATCH_CONCURRENCY, ...(await quotaRatePorts(ses)) });
   const queue = await senderQueue('bench-memory', sender, sendersFor(limit));
-  const run = Date.now().toString(36);
-  const jobs = [];
-  for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
-    const recipients = [];
-    for (let i = from; i < Math.min(n, from + SEND_BATCH_SIZE); i++) recipients.push({ subscriberId: `${run}-${i}`, email: `reader${i}@bench.example.com` });
-    jobs.push({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest' as const, recipients });
-  }
+  const jobs = await digestJobs(n);
   await new LocalSendQueue(queue).enqueue(jobs);
   const meter = cpuMeterOf({ dynamo: env.pids.dynamo, standIn: standIn.pid });
   const t0 = performance.now();

@@ -181,6 +181,20 @@ export async function world(n: number, prefix: string) {
 }
 export type World = Awaited<ReturnType<typeof world>>;
 
+/** `n` readers of the sample issue in send jobs of the planner's size, with ids new to this run (no ledger entry yet). */
+export async function digestJobs(n: number) {
+  const { SEND_BATCH_SIZE } = await import('../../lambdas/core/model');
+  const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
+  const run = Date.now().toString(36);
+  const jobs = [];
+  for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
+    const recipients = [];
+    for (let i = from; i < Math.min(n, from + SEND_BATCH_SIZE); i++) recipients.push({ subscriberId: `${run}-${i}`, email: `reader${i}@bench.example.com` });
+    jobs.push({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest' as const, recipients });
+  }
+  return jobs;
+}
+
 /** The bench's campaigns: the sender's own cache with fixed settings and signing keys (and, as the Lambda wires it, the readers' alert history when given). */
 export async function benchCampaigns(content: World['content'], history?: import('../../lambdas/core/ports').ReaderAlertHistory) {
   const { campaignCache } = await import('../../lambdas/sender/handler');

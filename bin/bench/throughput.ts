@@ -18,6 +18,7 @@ import { mapLimited } from '../../lambdas/core/concurrency';
 import {
   BATCH_CONCURRENCY, benchCampaigns, cpuMeter, dynamo, emptyStoreWhileSending, emulators, fmt, measured, perMessage, pipeline, QUEUE_CONCURRENCY,
   senderQueue, verdict, world, type Env, type World,
+  digestJobs,
 } from './shared';
 
 /** One timed pipeline send to `n` fresh subscribers: plan, queue, send, with the CPU each process used. */
@@ -52,8 +53,6 @@ async function timedLedgerOnly(env: Env, n: number, content: World['content'], d
   const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
   const { systemClock } = await import('../../lambdas/adapters/system-clock');
   const { makeSenderHandler } = await import('../../lambdas/sender/handler');
-  const { SEND_BATCH_SIZE } = await import('../../lambdas/core/model');
-  const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   const sender = makeSenderHandler({
     ledger: new DynamoLedger(documentClient(), deliveries),
@@ -63,13 +62,7 @@ async function timedLedgerOnly(env: Env, n: number, content: World['content'], d
     concurrency: BATCH_CONCURRENCY,
   });
   const queue = await senderQueue('bench-ledger', sender);
-  const run = Date.now().toString(36);
-  const jobs = [];
-  for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
-    const recipients = [];
-    for (let i = from; i < Math.min(n, from + SEND_BATCH_SIZE); i++) recipients.push({ subscriberId: `${run}-${i}`, email: `reader${i}@bench.example.com` });
-    jobs.push({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest' as const, recipients });
-  }
+  const jobs = await digestJobs(n);
   await new LocalSendQueue(queue).enqueue(jobs);
   const stopEmptying = emptyStoreWhileSending(env);
   const meter = cpuMeter(env);
