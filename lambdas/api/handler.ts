@@ -14,10 +14,10 @@
  *   POST /unsubscribe?token=…     RFC 8058 one-click (body `List-Unsubscribe=One-Click`) or the page's form
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { documentClient, sesClient } from '../adapters/clients';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
+import { memoryRateLimiter } from '../adapters/rate-limiter';
 import { SesMailer } from '../adapters/ses-mailer';
 import { signingKeysLoader } from '../adapters/signing-keys';
 import { DynamoSubscriptionStore } from '../adapters/subscriptions';
@@ -32,6 +32,9 @@ import { checkConfirmToken, confirm, subscribe, type RequestMeta } from '../usec
 import type { MailSettings } from '../usecases/subscription-mail';
 import { unsubscribe } from '../usecases/unsubscribe';
 import { ERROR_PAGES, preferencesPage, renderPage, subscribePage, type ErrorKind, type Page, type PageContext } from './pages';
+
+// Kept here too for code that imports it from the handler.
+export { memoryRateLimiter } from '../adapters/rate-limiter';
 
 export interface ApiDeps {
   subscribers: SubscriberStore;
@@ -309,21 +312,6 @@ export function makeApiHandler(deps: ApiDeps) {
     }
 
     return errorPage('not-found');
-  };
-}
-
-/** Per-client limit on subscribe requests: 5 a minute per source IP, in this instance's memory. */
-export function memoryRateLimiter(points = 5, durationSeconds = 60): RateLimiter {
-  const limiter = new RateLimiterMemory({ points, duration: durationSeconds });
-  return {
-    take: (key) =>
-      limiter.consume(key).then(
-        () => true,
-        (e: unknown) => {
-          if (e instanceof Error) throw e;
-          return false; // rate-limiter-flexible rejects with a RateLimiterRes when over the limit
-        },
-      ),
   };
 }
 
