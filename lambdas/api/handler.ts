@@ -289,14 +289,8 @@ export function makeApiHandler(deps: ApiDeps) {
       const keys = await deps.keys();
       const token = tokenOf(event);
       const store = deps.subscriptions;
-      const found = store
-        ? await findByPreferencesToken({ subscribers: store, clock: deps.clock, keys }, token)
-        : await (async () => {
-            const check = verifyToken(keys, token, 'preferences', deps.clock.now());
-            if (!check.ok) return { ok: false as const, problem: 'bad-link' as const };
-            const s = await deps.subscribers.getById(check.subscriberId);
-            return s ? { ok: true as const, subscriber: s } : { ok: false as const, problem: 'unknown' as const };
-          })();
+      // Showing needs only the plain store; saving needs the subscription store.
+      const found = await findByPreferencesToken({ subscribers: store ?? deps.subscribers, clock: deps.clock, keys }, token);
       if (!found.ok) return badLink(found.problem === 'unknown' ? 404 : 400);
       const unsubscribeToken = signToken(keys, { subscriberId: found.subscriber.subscriberId, purpose: 'unsubscribe', now: deps.clock.now() });
       if (method === 'GET') return html(200, preferencesPage(ctx, { subscriber: found.subscriber, token: token!, unsubscribeToken }));
