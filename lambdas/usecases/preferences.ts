@@ -4,7 +4,7 @@
  * subscribes again from the subscribe page, with a new confirmation.
  */
 import type { Subscriber, SubscriptionChoices } from '../core/model';
-import type { Clock, SubscriptionStore } from '../core/ports';
+import type { Clock, SubscriberStore, SubscriptionStore } from '../core/ports';
 import { verifyToken, type SigningKeys } from '../core/tokens';
 
 export interface PreferencesDeps {
@@ -15,7 +15,11 @@ export interface PreferencesDeps {
 
 export type PreferencesLookup = { ok: true; subscriber: Subscriber } | { ok: false; problem: 'bad-link' | 'unknown' };
 
-export async function findByPreferencesToken(deps: PreferencesDeps, token: unknown): Promise<PreferencesLookup> {
+/** Reading needs only `getById`, so a page that only shows can pass a plain subscriber store. */
+export async function findByPreferencesToken(
+  deps: Omit<PreferencesDeps, 'subscribers'> & { subscribers: Pick<SubscriberStore, 'getById'> },
+  token: unknown,
+): Promise<PreferencesLookup> {
   const check = verifyToken(deps.keys, token, 'preferences', deps.clock.now());
   if (!check.ok) return { ok: false, problem: 'bad-link' };
   const s = await deps.subscribers.getById(check.subscriberId);

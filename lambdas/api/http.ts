@@ -1,0 +1,132 @@
+/**
+ * The HTTP layer of the API, on API Gateway HTTP API events (payload format 2.0; the local
+ * server in lib/local/http.ts builds the same events): reading a request, building a response,
+ * CORS, and a route table keyed by method and exact path. Knows nothing of subscriptions.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+export type Result = APIGatewayProxyStructuredResultV2;
+
+/** Larger than any form or JSON this API takes (the biggest, preferences, is under 2 KB). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** One request, read from its event once. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  /** Source IP as API Gateway saw it ('unknown' when absent). */
+  sourceIp: string;
+  /** Size of the body as sent (before base64 decoding). */
+  bodyBytes: number;
+  /** Media type, lower-case, without parameters ('' when absent). */
+  contentType: string;
+  isForm: boolean;
+  isJson: boolean;
+  /** Names are the lower-case ones API Gateway and the local server deliver. */
+  header(name: string): string | undefined;
+  query(name: string): string | undefined;
+  /** The body as text ('' when none). */
+  body(): string;
+}
+
+export function parseRequest(event: APIGatewayProxyEventV2): ApiRequest {
+  const header = (name: string) => event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+  const contentType = (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    path: event.rawPath ?? '/',
+    sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
+    bodyBytes: event.body ? Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : 0,
+    contentType,
+    isForm: contentType === 'application/x-www-form-urlencoded',
+    isJson: contentType === 'application/json',
+    header,
+    query: (name) => event.queryStringParameters?.[name],
+    body: () => (!event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body),
+  };
+}
+
+/** The body as a form; only meaningful when `req.isForm`. */
+export const formOf = (req: ApiRequest) => new URLSearchParams(req.body());
+
+/** The body as JSON, or `undefined` when it is not valid JSON. */
+export function jsonOf(req: ApiRequest): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(req.body()) };
+  } catch {
+    return undefined;
+  }
+}
+
+export const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+export const html = (statusCode: number, body: string, extra: Record<string, string> = {}): Result => ({
+  statusCode,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    ...SECURITY_HEADERS,
+    // No script and nothing from other sites: styles are inline, forms post only here.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ...extra,
+  },
+  body,
+});
+
+export const json = (statusCode: number, value: unknown, extra: Record<string, string> = {}): Result => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS, ...extra },
+  body: JSON.stringify(value),
+});
+
+/** 303: the browser follows with a GET, so a reload does not post the form again. */
+export const seeOther = (location: string, extra: Record<string, string> = {}): Result => ({
+  statusCode: 303,
+  headers: { location, ...SECURITY_HEADERS, ...extra },
+  body: '',
+});
+
+/** CORS headers for an answer: the origin is echoed only when it is allowed. */
+export function corsHeaders(req: ApiRequest, allowed: ReadonlySet<string>): Record<string, string> {
+  const origin = req.header('origin');
+  return origin && allowed.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' };
+}
+
+/** The answer to a CORS preflight for a POST with a JSON body. */
+export function preflight(req: ApiRequest, allowed: ReadonlySet<string>): Result {
+  const origin = req.header('origin');
+  if (!origin || !allowed.has(origin)) return { statusCode: 204, headers: { vary: 'Origin' }, body: '' };
+  return {
+    statusCode: 204,
+    headers: {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'content-type',
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    },
+    body: '',
+  };
+}
+
+export interface Route {
+  method: string;
+  path: string;
+  handle(req: ApiRequest): Promise<Result> | Result;
+  /** Answered whatever the body's size (the body limit is checked before every other route). */
+  anyBody?: boolean;
+}
+
+/** Exact method and path matching: every route here has a fixed path, so nothing more is needed. */
+export function routeTable(routes: readonly Route[]): (req: ApiRequest) => Route | undefined {
+  const byKey = new Map<string, Route>();
+  for (const r of routes) {
+    const key = `${r.method} ${r.path}`;
+    if (byKey.has(key)) throw new Error(`Route ${key} is defined twice`);
+    byKey.set(key, r);
+  }
+  return (req) => byKey.get(`${req.method} ${req.path}`);
+}

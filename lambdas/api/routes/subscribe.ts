@@ -1,0 +1,89 @@
+/**
+ * GET / (the subscribe page), POST /subscribe (form: 303 to /check-inbox; JSON: 202), its CORS
+ * preflight, and GET /check-inbox. Every address gets the same answer, known or not, so the
+ * answer says nothing about the list.
+ */
+import { logger } from '../../adapters/logger';
+import type { SubscriptionChoices } from '../../core/model';
+import { choicesFromForm, DEFAULT_CHOICES, parseChoices, subscribeJsonSchema } from '../../core/subscription';
+import { subscribe } from '../../usecases/subscribe';
+import { corsHeaders, formOf, html, json, jsonOf, preflight, seeOther, type ApiRequest, type Result, type Route } from '../http';
+import { ERROR_PAGES, subscribePage } from '../pages';
+import { metaOf, type RouteContext } from './context';
+
+/** The JSON answer to every accepted subscribe request, whatever the address's state. */
+export const SUBSCRIBE_ACCEPTED = {
+  status: 'check-your-inbox',
+  message: 'If this address can receive our messages, a confirmation is on its way. Open the link in it to finish subscribing.',
+} as const;
+
+export function subscribeRoutes(rc: RouteContext): Route[] {
+  return [
+    { method: 'GET', path: '/', handle: () => html(200, subscribePage(rc.page, { choices: DEFAULT_CHOICES })) },
+    { method: 'OPTIONS', path: '/subscribe', handle: (req) => preflight(req, rc.corsOrigins) },
+    { method: 'POST', path: '/subscribe', handle: (req) => postSubscribe(rc, req) },
+    {
+      method: 'GET',
+      path: '/check-inbox',
+      handle: () =>
+        rc.messagePage(200, {
+          title: 'Check your inbox',
+          lines: [
+            'If this address can receive our messages, we have sent a confirmation to it. Open the link in that message and press the button to finish subscribing.',
+            'The link works for 48 hours. Nothing arrived after a few minutes? Look in your spam folder, or subscribe again to get a new link.',
+          ],
+        }),
+    },
+  ];
+}
+
+async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
+  const extra = corsHeaders(req, rc.corsOrigins);
+  // A JSON caller gets JSON errors; a form gets the page again, filled in, with the error.
+  const fail = (status: number, error: string, message: string, formValues?: { email?: string; choices: SubscriptionChoices }) =>
+    req.isJson
+      ? json(status, { error, message }, extra)
+      : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
+
+  const ports = rc.mailing();
+  if (!ports) return req.isJson ? json(503, { error: 'unavailable' }, extra) : rc.errorPage('unavailable', extra);
+  if (rc.deps.limiter && !(await rc.deps.limiter.take(`subscribe:${req.sourceIp}`))) {
+    return req.isJson
+      ? json(429, { error: 'too-many-requests', message: ERROR_PAGES['too-many'].page.lines[0] }, { ...extra, 'retry-after': '300' })
+      : rc.errorPage('too-many', { ...extra, 'retry-after': '300' });
+  }
+
+  let email: string;
+  let rawChoices: unknown;
+  let honeypot: string | undefined;
+  if (req.isJson) {
+    const parsed = jsonOf(req);
+    if (!parsed) return fail(400, 'invalid-json', 'The body is not valid JSON.');
+    const r = subscribeJsonSchema.safeParse(parsed.value);
+    if (!r.success) return fail(400, 'invalid-request', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    ({ email, website: honeypot } = r.data);
+    rawChoices = { digest: r.data.digest, alerts: r.data.alerts, topics: r.data.topics, timezone: r.data.timezone };
+  } else if (req.isForm) {
+    const form = formOf(req);
+    email = form.get('email') ?? '';
+    honeypot = form.get('website') ?? undefined;
+    rawChoices = choicesFromForm(form);
+  } else {
+    return fail(415, 'unsupported-media-type', 'Send a form (application/x-www-form-urlencoded) or JSON (application/json).');
+  }
+
+  const choices = parseChoices(rawChoices);
+  const shownChoices = choices.ok ? choices.choices : DEFAULT_CHOICES;
+  if (!choices.ok) return fail(400, 'invalid-choices', choices.message, { email, choices: shownChoices });
+  const result = await subscribe(
+    { subscribers: ports.subscriptions, mailer: ports.mailer, clock: rc.deps.clock, keys: await rc.deps.keys(), mail: ports.mail, log: (e, f) => logger.info(e, f) },
+    { email, choices: choices.choices, meta: metaOf(req), honeypot },
+  );
+  if (result.status === 'invalid-address') {
+    // Shown again in the form so it can be corrected, without the control characters that made it unusable.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    const shown = email.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').slice(0, 254);
+    return fail(400, 'invalid-email', `That email address cannot be used: ${result.reason}.`, { email: shown, choices: shownChoices });
+  }
+  return req.isJson ? json(202, SUBSCRIBE_ACCEPTED, extra) : seeOther('/check-inbox', extra);
+}

@@ -1,0 +1,41 @@
+/**
+ * GET /unsubscribe?token=… shows a page with a button (a GET changes nothing); POST
+ * /unsubscribe is that button and also the RFC 8058 one-click target (token in the query,
+ * body `List-Unsubscribe=One-Click`), so it works without the page.
+ */
+import { logger } from '../../adapters/logger';
+import { verifyToken } from '../../core/tokens';
+import { unsubscribe } from '../../usecases/unsubscribe';
+import type { ApiRequest, Result, Route } from '../http';
+import { tokenOf, type RouteContext } from './context';
+
+export const unsubscribeRoutes = (rc: RouteContext): Route[] => [
+  { method: 'GET', path: '/unsubscribe', handle: (req) => showUnsubscribe(rc, req) },
+  { method: 'POST', path: '/unsubscribe', handle: (req) => postUnsubscribe(rc, req) },
+];
+
+async function showUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
+  const token = tokenOf(req);
+  const check = verifyToken(await rc.deps.keys(), token, 'unsubscribe', rc.deps.clock.now());
+  if (!check.ok) return rc.badLink();
+  return rc.messagePage(200, {
+    title: 'Unsubscribe?',
+    lines: ['Press the button to stop all messages from this newsletter to your address.'],
+    form: { action: '/unsubscribe', token: token!, button: 'Unsubscribe', danger: true },
+  });
+}
+
+async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
+  const { deps } = rc;
+  const result = await unsubscribe({ subscribers: deps.subscribers, clock: deps.clock, keys: await deps.keys() }, tokenOf(req));
+  if (result.status === 'invalid-token') {
+    logger.info('unsubscribe refused', { reason: result.reason });
+    return rc.badLink();
+  }
+  if (result.status === 'unknown') return rc.badLink(404);
+  return rc.messagePage(200, {
+    title: 'You are unsubscribed',
+    lines: ['You will get no more messages from this newsletter.', 'Changed your mind? You can subscribe again at any time; we will ask you to confirm your address.'],
+    link: { href: '/', text: 'Subscribe again' },
+  });
+}
