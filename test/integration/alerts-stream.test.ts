@@ -127,7 +127,7 @@ describe('breaking alerts from the Content stream', () => {
       `everything@${domain}`,
       `korea-watcher@${domain}`,
     ]);
-    expect(final[0].subject).toMatch(/^Breaking · .*North Korea tests a suspected new ICBM-class missile/);
+    expect(final[0].subject).toMatch(/^Breaking: North Korea tests a suspected new ICBM-class missile/);
     const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
     expect(byTo('korea-watcher').body.text).toContain('You get this alert because you follow: North Korea.');
     expect(byTo('disarmament').body.text).toContain('you follow: Nuclear Disarmament.');

@@ -4,33 +4,40 @@
  * article, filled per recipient); the recipient's matched topics are one more field.
  */
 import compiled from '../../../templates/compiled/templates.json';
+import { ALL_TOPICS } from '../audience';
 import type { Article } from '../model';
 import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
-import { formatLongDate, oneLine, topicLabel } from './text';
+import { formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 import type { SplitBody } from '../mime/base64';
 
-const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason', 'matchedTopics'] as const;
+const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason', 'why'] as const;
 type AlertField = (typeof FIELDS)[number];
 
-/** Per-recipient fields of an alert. `matchedTopics` is the list written out, e.g. `North Korea`. */
+/** Per-recipient fields of an alert. `why` is the sentence {@link alertWhy} writes. */
 export type AlertRecipient = RecipientFields<AlertField>;
 
 export interface AlertViewModel extends Omit<ArticleView, 'id'> {
   subject: string;
   preheader: string;
+  preheaderPad: string;
   newsletter: string;
   dateText: string;
 }
 
-export function alertSubject(newsletter: string, article: Pick<Article, 'title'>): string {
-  return oneLine(`Breaking · ${newsletter}: ${article.title}`);
+/**
+ * `Breaking: <headline>`: the news in the first characters a phone shows; the newsletter's
+ * name is already on the From line.
+ */
+export function alertSubject(article: Pick<Article, 'title'>): string {
+  return oneLine(`Breaking: ${article.title}`);
 }
 
 export function alertViewModel(article: Article, newsletter: string): AlertViewModel {
   return {
-    subject: alertSubject(newsletter, article),
-    preheader: oneLine(article.summary).slice(0, 140),
+    subject: alertSubject(article),
+    preheader: previewText(article.summary, 140),
+    preheaderPad: PREHEADER_PAD,
     newsletter: oneLine(newsletter),
     dateText: formatLongDate(article.date),
     title: oneLine(article.title),
@@ -41,8 +48,22 @@ export function alertViewModel(article: Article, newsletter: string): AlertViewM
   };
 }
 
-/** Topic slugs written for the "you follow" line: `north-korea`, `cyber` → `North Korea, Cyber`. */
-export const topicList = (topics: readonly string[]): string => topics.map(topicLabel).join(', ');
+/** Topic slugs written out as prose: `north-korea`, `cyber`, `space` → `North Korea, Cyber and Space`. */
+export function topicList(topics: readonly string[]): string {
+  const labels = topics.map(topicLabel);
+  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : (labels[0] ?? '');
+}
+
+/**
+ * Why this reader gets this alert, from the topics the planner matched: the reader's own
+ * topics that the article is about, or every topic for a reader who chose none (then the
+ * article's topics are not the reader's choice and are not named as such).
+ */
+export function alertWhy(matched: readonly string[] | undefined): string {
+  if (matched?.includes(ALL_TOPICS)) return 'You get this alert because you asked for breaking alerts on all topics.';
+  if (matched?.length) return `You get this alert because you follow ${topicList(matched)}.`;
+  return 'You get this alert because you asked for breaking alerts.';
+}
 
 const alertHtml = htmlEnv.compile(toCrlf(compiled.alert.html), { strict: true, knownHelpersOnly: true });
 const alertText = textEnv.compile(toCrlf(compiled.alert.text), {
@@ -57,10 +78,10 @@ const pair: TemplatePair<AlertField> = {
   html: (d) => alertHtml(d),
   text: (d) => alertText(d),
   fields: FIELDS,
-  foldInText: ['reason'],
+  foldInText: ['reason', 'why'],
   postHtml: mergeOutlookConditionals,
   // The digest's probe, plus a matched-topics line holding every character escaping changes.
-  probe: { ...PROBE, matchedTopics: 'North Korea & <Nuclear> "Disarmament"' },
+  probe: { ...PROBE, why: 'You get this alert because you follow North Korea & <Nuclear> "Disarmament", a line long enough to fold.' },
 };
 
 export interface PreparedAlert {
