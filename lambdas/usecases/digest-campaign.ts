@@ -4,7 +4,7 @@
  * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
 import { personalDigestView, prepareDigest, renderDigest } from '../core/render';
-import { alertWhy, prepareAlert } from '../core/render/alert';
+import { alertReason, prepareAlert } from '../core/render/alert';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
@@ -128,8 +128,8 @@ export async function prepareAlertCampaign(article: Article, settings: SenderSet
     from: settings.senderEmail,
     compose(r: Recipient, now: Date): Buffer {
       const links = readerLinks(settings, keys, r, now);
-      const reason = `You receive ${newsletter} breaking alerts because ${r.email} asked for them.`;
-      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason, why: alertWhy(r.matchedTopics) });
+      const reason = alertReason(newsletter, r.email, r.matchedTopics);
+      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason });
       return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },
   };

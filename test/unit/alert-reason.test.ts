@@ -6,7 +6,7 @@
 import { simpleParser } from 'mailparser';
 import { ALL_TOPICS } from '../../lambdas/core/audience';
 import type { Article } from '../../lambdas/core/model';
-import { alertWhy, topicList } from '../../lambdas/core/render/alert';
+import { alertReason, topicList } from '../../lambdas/core/render/alert';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { prepareAlertCampaign } from '../../lambdas/usecases/digest-campaign';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
@@ -46,23 +46,26 @@ describe('why a reader gets an alert', () => {
   it('a reader of all topics is told they asked for alerts on all topics, and the article\'s topics are not named as their choice', async () => {
     const mail = (await sentAlerts()).get('all@example.com')!;
     for (const part of [mail.html, mail.text.replace(/\s+/g, ' ')]) {
-      expect(part).toContain('You get this alert because you asked for breaking alerts on all topics.');
+      expect(part).toContain('You get this alert because all@example.com asked for Brief breaking alerts on all topics.');
+      expect(part).not.toMatch(/North Korea and|Nuclear Disarmament\./);
       expect(part).not.toMatch(/you follow/i);
     }
   });
 
   it('a reader of chosen topics is told only the ones this article matched', async () => {
     const mails = await sentAlerts();
-    expect(mails.get('nk@example.com')!.text).toContain('You get this alert because you follow North Korea.');
-    expect(mails.get('nk@example.com')!.text).not.toContain('Cyber');
-    expect(mails.get('both@example.com')!.text.replace(/\s+/g, ' ')).toContain('You get this alert because you follow North Korea and Nuclear Disarmament.');
+    const text = (email: string) => mails.get(email)!.text.replace(/\s+/g, ' ');
+    expect(text('nk@example.com')).toContain('You get this alert because nk@example.com asked for Brief breaking alerts on North Korea.');
+    expect(text('nk@example.com')).not.toContain('Cyber');
+    expect(text('both@example.com')).toContain('You get this alert because both@example.com asked for Brief breaking alerts on North Korea and Nuclear Disarmament.');
   });
 
   it('writes the line for every shape of matched topics, including a job queued without them', () => {
-    expect(alertWhy([ALL_TOPICS])).toBe('You get this alert because you asked for breaking alerts on all topics.');
-    expect(alertWhy(['cyber'])).toBe('You get this alert because you follow Cyber.');
-    expect(alertWhy(undefined)).toBe('You get this alert because you asked for breaking alerts.');
-    expect(alertWhy([])).toBe('You get this alert because you asked for breaking alerts.');
+    const reason = (m?: string[]) => alertReason('Brief', 'r@example.com', m);
+    expect(reason([ALL_TOPICS])).toBe('You get this alert because r@example.com asked for Brief breaking alerts on all topics.');
+    expect(reason(['cyber'])).toBe('You get this alert because r@example.com asked for Brief breaking alerts on Cyber.');
+    expect(reason(undefined)).toBe('You get this alert because r@example.com asked for Brief breaking alerts.');
+    expect(reason([])).toBe('You get this alert because r@example.com asked for Brief breaking alerts.');
     expect(topicList(['cyber', 'space', 'north-korea'])).toBe('Cyber, Space and North Korea');
   });
 });

@@ -159,8 +159,7 @@ describe('alert message', () => {
     email: 'reader@example.com',
     unsubscribeUrl: 'https://b.example/unsubscribe?token=t1',
     preferencesUrl: 'https://b.example/preferences?token=t2',
-    reason: 'You receive alerts because you asked for them.',
-    why: 'You get this alert because you follow North Korea.',
+    reason: 'You get this alert because reader@example.com asked for Brief breaking alerts on North Korea.',
   };
 
   it('shows headline, summary, key points, source link, the matched topics and both links', () => {
@@ -168,7 +167,7 @@ describe('alert message', () => {
     for (const part of [html, text]) {
       expect(part).toContain('North Korea tests a suspected new ICBM-class missile');
       expect(part).toContain('Point one.');
-      expect(part).toContain('because you follow North Korea.');
+      expect(part.replace(/\s+/g, ' ')).toContain('breaking alerts on North Korea.');
     }
     expect(html).toContain('href="https://example.org/"');
     expect(text).toContain('https://b.example/unsubscribe?token=t1');
@@ -177,7 +176,7 @@ describe('alert message', () => {
 
   it('escapes HTML in the article and in the matched topics (bad input: <script> in a summary)', () => {
     const a = breaking({ summary: '<script>alert(1)</script>', keyPoints: ['<img src=x onerror=alert(1)>'] });
-    const { html, text } = prepareAlert(a, 'Brief').render({ ...r, why: '<b>x</b>' });
+    const { html, text } = prepareAlert(a, 'Brief').render({ ...r, reason: '<b>x</b>' });
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<img src=x');

@@ -11,10 +11,10 @@ import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair }
 import { formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 import type { SplitBody } from '../mime/base64';
 
-const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason', 'why'] as const;
+const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason'] as const;
 type AlertField = (typeof FIELDS)[number];
 
-/** Per-recipient fields of an alert. `why` is the sentence {@link alertWhy} writes. */
+/** Per-recipient fields of an alert. `reason` is the sentence {@link alertReason} writes. */
 export type AlertRecipient = RecipientFields<AlertField>;
 
 export interface AlertViewModel extends Omit<ArticleView, 'id'> {
@@ -56,13 +56,14 @@ export function topicList(topics: readonly string[]): string {
 
 /**
  * Why this reader gets this alert, from the topics the planner matched: the reader's own
- * topics that the article is about, or every topic for a reader who chose none (then the
+ * topics that the article is about, or all topics for a reader who chose none (then the
  * article's topics are not the reader's choice and are not named as such).
  */
-export function alertWhy(matched: readonly string[] | undefined): string {
-  if (matched?.includes(ALL_TOPICS)) return 'You get this alert because you asked for breaking alerts on all topics.';
-  if (matched?.length) return `You get this alert because you follow ${topicList(matched)}.`;
-  return 'You get this alert because you asked for breaking alerts.';
+export function alertReason(newsletter: string, email: string, matched: readonly string[] | undefined): string {
+  const asked = `You get this alert because ${email} asked for ${oneLine(newsletter)} breaking alerts`;
+  if (matched?.includes(ALL_TOPICS)) return `${asked} on all topics.`;
+  if (matched?.length) return `${asked} on ${topicList(matched)}.`;
+  return `${asked}.`;
 }
 
 const alertHtml = htmlEnv.compile(toCrlf(compiled.alert.html), { strict: true, knownHelpersOnly: true });
@@ -78,10 +79,10 @@ const pair: TemplatePair<AlertField> = {
   html: (d) => alertHtml(d),
   text: (d) => alertText(d),
   fields: FIELDS,
-  foldInText: ['reason', 'why'],
+  foldInText: ['reason'],
   postHtml: mergeOutlookConditionals,
   // The digest's probe, plus a matched-topics line holding every character escaping changes.
-  probe: { ...PROBE, why: 'You get this alert because you follow North Korea & <Nuclear> "Disarmament", a line long enough to fold.' },
+  probe: PROBE as unknown as RecipientFields<AlertField>,
 };
 
 export interface PreparedAlert {
