@@ -80,7 +80,22 @@ export async function compileMjmlFile(file: string): Promise<string> {
   // An include MJML could not read or was not allowed to read leaves a marker comment behind
   // rather than an error; treat it as one.
   if (/mj-include (?:fails|denied)/i.test(result.html)) throw new TemplateBuildError(file, ['an mj-include could not be resolved']);
-  return result.html;
+  return collapseWhitespace(result.html);
+}
+
+/**
+ * MJML's output without its indentation and blank lines: every line trimmed, empty lines
+ * dropped. Lines stay lines (so Outlook's conditional comments and Handlebars' standalone
+ * block lines keep their shape), and no run of whitespace disappears entirely, so a browser
+ * shows exactly the same page. MJML's own minify and beautify stay off: they rewrite markup
+ * (and the Handlebars expressions in it), where this only removes whitespace.
+ */
+export function collapseWhitespace(html: string): string {
+  return html
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .join('\n');
 }
 
 /** Compile every template in {@link TEMPLATE_SOURCES}. */

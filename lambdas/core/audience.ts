@@ -22,11 +22,18 @@ export function inAlertAudience(s: Pick<Subscriber, 'status' | 'alerts' | 'suppr
 }
 
 /**
+ * Stands for "every topic" in a recipient's matched topics: the reader chose no topics, so
+ * every article matches, and the alert must say so rather than list the article's topics as
+ * if the reader had picked them.
+ */
+export const ALL_TOPICS = '*';
+
+/**
  * The reader's topics an article matches. A reader who chose no topics gets alerts on every
- * topic, so all the article's topics match. An empty result means: no alert for this reader.
+ * topic: the result is `[ALL_TOPICS]`. An empty result means: no alert for this reader.
  */
 export function matchedTopics(readerTopics: readonly string[] | undefined, articleTopics: readonly string[]): string[] {
-  if (!readerTopics || readerTopics.length === 0) return [...articleTopics];
+  if (!readerTopics || readerTopics.length === 0) return articleTopics.length ? [ALL_TOPICS] : [];
   const wanted = new Set(readerTopics);
   return articleTopics.filter((t) => wanted.has(t));
 }

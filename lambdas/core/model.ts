@@ -116,7 +116,10 @@ export interface SubscriptionChoices {
 export interface Recipient {
   subscriberId: string;
   email: string;
-  /** Alerts only: the reader's topics that the article matched (shown in the alert). */
+  /**
+   * Alerts only: the reader's topics that the article matched (shown in the alert), or
+   * `['*']` (ALL_TOPICS in audience.ts) for a reader who follows every topic.
+   */
   matchedTopics?: string[];
 }
 

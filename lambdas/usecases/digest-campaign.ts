@@ -4,7 +4,7 @@
  * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
 import { personalDigestView, prepareDigest, renderDigest } from '../core/render';
-import { prepareAlert, topicList } from '../core/render/alert';
+import { alertReason, prepareAlert } from '../core/render/alert';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
@@ -117,7 +117,7 @@ export async function prepareDigestCampaign(
 
 /**
  * A breaking alert. The newsletter is named after the sender (the From display name); each
- * reader is told which of their topics matched.
+ * reader is told which of their topics matched, or that they follow every topic.
  */
 export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
   const newsletter = settings.senderName;
@@ -128,9 +128,8 @@ export async function prepareAlertCampaign(article: Article, settings: SenderSet
     from: settings.senderEmail,
     compose(r: Recipient, now: Date): Buffer {
       const links = readerLinks(settings, keys, r, now);
-      const reason = `You receive ${newsletter} breaking alerts because ${r.email} asked for them.`;
-      const matched = r.matchedTopics?.length ? r.matchedTopics : article.topics;
-      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason, matchedTopics: topicList(matched) });
+      const reason = alertReason(newsletter, r.email, r.matchedTopics);
+      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason });
       return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },
   };

@@ -2,9 +2,10 @@
  * Publish articles and issues. Every file is parsed and validated before anything is written:
  * one malformed file stops the whole publish with an error naming the file and the field.
  * Re-publishing an id updates that item (the Content table is keyed by kind and id).
+ * An issue whose digest would be clipped by Gmail (see checkDigestSize) is refused too.
  */
 import { parseContent, ContentError } from '../core/content/parse';
-import { checkIssueReferences } from '../core/content/check';
+import { checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentStore } from '../core/ports';
 
@@ -51,13 +52,19 @@ export async function publish(deps: { content: ContentStore; clock: Clock }, fil
   // An issue may only name articles that exist, here or already published.
   const articles = items.filter((i): i is Article => i.kind === 'article');
   const issues = items.filter((i): i is Issue => i.kind === 'issue');
-  const here = new Set(articles.map((a) => a.id));
+  const here = new Map(articles.map((a) => [a.id, a]));
   for (const issue of issues) {
-    const unresolved = checkIssueReferences(issue, here);
-    const stored = new Set((await deps.content.getArticles(unresolved)).map((a) => a.id));
+    const unresolved = checkIssueReferences(issue, new Set(here.keys()));
+    const stored = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
     const missing = unresolved.filter((id) => !stored.has(id));
     const file = files[items.indexOf(issue)].name;
-    if (missing.length) problems.push(`${file}: articles: no such article: ${missing.join(', ')}`);
+    if (missing.length) {
+      problems.push(`${file}: articles: no such article: ${missing.join(', ')}`);
+      continue;
+    }
+    // The digest as it will be rendered, from the articles being published and those stored.
+    const tooLarge = checkDigestSize(issue, issue.articleIds.map((id) => here.get(id) ?? stored.get(id)!));
+    if (tooLarge) problems.push(`${file}: ${tooLarge}`);
   }
   if (problems.length) throw new PublishError(problems);
 

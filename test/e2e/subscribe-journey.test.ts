@@ -223,7 +223,7 @@ describe('a reader in Chromium', () => {
     await publishIssues(2, 3);
     const out = await cli('send-digest', '--issue', 'e2e-issue-2');
     expect(out).toMatch(/queued \d+ recipient/);
-    digestMail = await waitForMail(stored, /No\. 2:/);
+    digestMail = await waitForMail(stored, / · No\. 2$/);
     await shotMail('08-mail-digest', digestMail);
   });
 
@@ -249,8 +249,8 @@ describe('a reader in Chromium', () => {
   it('receives no further digest', async () => {
     expect(await cli('send-digest', '--issue', 'e2e-issue-3')).toMatch(/queued \d+ recipient/);
     // The CLI returns once the queue is drained: anything for this reader would be in the store now.
-    expect((await inbox(stored)).map((m) => m.subject).filter((s) => /No\. 3:/.test(s))).toEqual([]);
-    expect((await inbox(stored)).filter((m) => /No\. 2:/.test(m.subject))).toHaveLength(1);
+    expect((await inbox(stored)).map((m) => m.subject).filter((s) => / · No\. 3$/.test(s))).toEqual([]);
+    expect((await inbox(stored)).filter((m) => / · No\. 2$/.test(m.subject))).toHaveLength(1);
   });
 
   it('shows a clear page for a broken link and for an unknown page', async () => {

@@ -127,11 +127,14 @@ describe('breaking alerts from the Content stream', () => {
       `everything@${domain}`,
       `korea-watcher@${domain}`,
     ]);
-    expect(final[0].subject).toMatch(/^Breaking · .*North Korea tests a suspected new ICBM-class missile/);
+    expect(final[0].subject).toMatch(/^Breaking: North Korea tests a suspected new ICBM-class missile/);
     const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
-    expect(byTo('korea-watcher').body.text).toContain('You get this alert because you follow: North Korea.');
-    expect(byTo('disarmament').body.text).toContain('you follow: Nuclear Disarmament.');
-    expect(byTo('everything').body.text).toContain('you follow: North Korea, Nuclear Disarmament.');
+    // The reason line is folded at 72 columns in the text part.
+    const reason = (who: string) => (byTo(who).body.text ?? '').replace(/\s+/g, ' ');
+    expect(reason('korea-watcher')).toMatch(/You get this alert because korea-watcher@\S+ asked for .* breaking alerts on North Korea\./);
+    expect(reason('disarmament')).toMatch(/breaking alerts on Nuclear Disarmament\./);
+    // A reader of all topics is told so, not that they follow the article's topics.
+    expect(reason('everything')).toMatch(/breaking alerts on all topics\./);
     const content = new DynamoContentStore(documentClient(), `${prefix}content`);
     expect((await content.getArticles(['north-korea-icbm-test']))[0].alertedAt).toBeDefined();
   });

@@ -37,7 +37,7 @@ describe('digest pipeline', () => {
     await p.queue.drain(60_000);
     const inbox = await inboxFor();
     expect(inbox.map((m) => m.destination.to[0]).sort()).toEqual([`ana@${domain}`, `ben@${domain}`, `chloe@${domain}`]);
-    expect(inbox[0].subject).toContain('EU–Japan Security Brief');
+    expect(inbox[0].subject).toMatch(/ · No\. 1$/);
     const ledger = await p.ledger.list(ISSUE);
     expect(ledger).toHaveLength(3);
     expect(ledger.every((d) => d.status === 'sent' && d.sesMessageId)).toBe(true);

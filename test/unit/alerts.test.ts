@@ -1,6 +1,6 @@
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { articleIdOf } from '../../lambdas/alert-planner/handler';
-import { matchedTopics } from '../../lambdas/core/audience';
+import { ALL_TOPICS, matchedTopics } from '../../lambdas/core/audience';
 import type { Article } from '../../lambdas/core/model';
 import { alertViewModel, prepareAlert, renderAlert } from '../../lambdas/core/render/alert';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
@@ -42,9 +42,9 @@ describe('alert stream filter criteria (the same patterns on AWS and locally)', 
 });
 
 describe('matching a reader to an article', () => {
-  it('names the topics both share; no topics chosen means every topic', () => {
+  it('names the topics both share; no topics chosen means every topic (ALL_TOPICS, not the article\'s own list)', () => {
     expect(matchedTopics(['cyber', 'north-korea'], ['north-korea', 'nuclear-disarmament'])).toEqual(['north-korea']);
-    expect(matchedTopics([], ['north-korea', 'nuclear-disarmament'])).toEqual(['north-korea', 'nuclear-disarmament']);
+    expect(matchedTopics([], ['north-korea', 'nuclear-disarmament'])).toEqual([ALL_TOPICS]);
     expect(matchedTopics(['cyber'], ['north-korea'])).toEqual([]);
   });
 });
@@ -74,7 +74,7 @@ describe('planAlert', () => {
     expect(job).toMatchObject({ campaignId: 'nk-icbm', kind: 'alert' });
     expect(Object.fromEntries(job.recipients.map((x) => [x.email, x.matchedTopics]))).toEqual({
       'match@example.com': ['north-korea'],
-      'all@example.com': ['north-korea', 'nuclear-disarmament'],
+      'all@example.com': [ALL_TOPICS],
     });
   });
 
@@ -159,8 +159,7 @@ describe('alert message', () => {
     email: 'reader@example.com',
     unsubscribeUrl: 'https://b.example/unsubscribe?token=t1',
     preferencesUrl: 'https://b.example/preferences?token=t2',
-    reason: 'You receive alerts because you asked for them.',
-    matchedTopics: 'North Korea',
+    reason: 'You get this alert because reader@example.com asked for Brief breaking alerts on North Korea.',
   };
 
   it('shows headline, summary, key points, source link, the matched topics and both links', () => {
@@ -168,7 +167,7 @@ describe('alert message', () => {
     for (const part of [html, text]) {
       expect(part).toContain('North Korea tests a suspected new ICBM-class missile');
       expect(part).toContain('Point one.');
-      expect(part).toContain('you follow: North Korea');
+      expect(part.replace(/\s+/g, ' ')).toContain('breaking alerts on North Korea.');
     }
     expect(html).toContain('href="https://example.org/"');
     expect(text).toContain('https://b.example/unsubscribe?token=t1');
@@ -177,7 +176,7 @@ describe('alert message', () => {
 
   it('escapes HTML in the article and in the matched topics (bad input: <script> in a summary)', () => {
     const a = breaking({ summary: '<script>alert(1)</script>', keyPoints: ['<img src=x onerror=alert(1)>'] });
-    const { html, text } = prepareAlert(a, 'Brief').render({ ...r, matchedTopics: '<b>x</b>' });
+    const { html, text } = prepareAlert(a, 'Brief').render({ ...r, reason: '<b>x</b>' });
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<img src=x');

@@ -90,7 +90,7 @@ describe('digest view model', () => {
 
   it('precomputes subject, date text and topic labels, keeping article order', () => {
     const vm = digestViewModel(issue, [article(2), article(1)]);
-    expect(vm.subject).toBe('EU–Japan Security Brief · No. 1: A first security pact');
+    expect(vm.subject).toBe('A first security pact · No. 1');
     expect(vm.dateText).toBe('1 November 2024');
     expect(vm.articles.map((a) => a.id)).toEqual(['article-2', 'article-1']);
     expect(vm.articles[0].topicLabels).toEqual(['North Korea', 'EU Defence']);
@@ -98,7 +98,7 @@ describe('digest view model', () => {
 
   it('collapses a line break in one-line fields (title, newsletter) so it cannot reach the subject', () => {
     const vm = digestViewModel({ ...issue, title: 'Line one\r\nBcc: x@example.com' }, []);
-    expect(vm.subject).toBe('EU–Japan Security Brief · No. 1: Line one Bcc: x@example.com');
+    expect(vm.subject).toBe('Line one Bcc: x@example.com · No. 1');
   });
 });
 
@@ -106,7 +106,7 @@ describe('prepared digest rendering', () => {
   const digest = prepareDigest(issue, [article(1), article(2), article(3)]);
 
   it('exposes the subject and preheader computed once per issue', () => {
-    expect(digest.subject).toBe('EU–Japan Security Brief · No. 1: A first security pact');
+    expect(digest.subject).toBe('A first security pact · No. 1');
     expect(digest.preheader).toBe('The partnership in five stories');
   });
 
@@ -179,7 +179,7 @@ describe('digest HTML and text parts', () => {
   it('declares the language, carries a hidden preheader and the masthead facts', () => {
     expect(html).toMatch(/<html[^>]* lang="en"/);
     const preheaderStart = Handlebars.escapeExpression(sample.preheader.slice(0, 40));
-    expect(html).toMatch(new RegExp(`<div style="display:none;[^"]*">${preheaderStart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(html).toMatch(new RegExp(`<div class="preheader" style="display:none;[^"]*">${preheaderStart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     expect(html).toContain('No. 1 &middot; 4 November 2024');
     expect(html).toContain(`Read at ${Handlebars.escapeExpression(articles[0].source.name)}`);
     expect(html).toContain('role="presentation"');

@@ -153,7 +153,9 @@ export const issueSchema = z.strictObject({
     .number({ error: required('a whole number') })
     .int('must be a whole number')
     .positive('must be 1 or more'),
-  title: line(200),
+  // The subject is the title followed by the issue number, and a phone shows 40–60
+  // characters of it: a headline, not a sentence.
+  title: line(70),
   summary: line(1000),
   preheader: line(150),
   date: calendarDate,

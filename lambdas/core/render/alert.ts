@@ -4,33 +4,40 @@
  * article, filled per recipient); the recipient's matched topics are one more field.
  */
 import compiled from '../../../templates/compiled/templates.json';
+import { ALL_TOPICS } from '../audience';
 import type { Article } from '../model';
 import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
-import { formatLongDate, oneLine, topicLabel } from './text';
+import { formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 import type { SplitBody } from '../mime/base64';
 
-const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason', 'matchedTopics'] as const;
+const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason'] as const;
 type AlertField = (typeof FIELDS)[number];
 
-/** Per-recipient fields of an alert. `matchedTopics` is the list written out, e.g. `North Korea`. */
+/** Per-recipient fields of an alert. `reason` is the sentence {@link alertReason} writes. */
 export type AlertRecipient = RecipientFields<AlertField>;
 
 export interface AlertViewModel extends Omit<ArticleView, 'id'> {
   subject: string;
   preheader: string;
+  preheaderPad: string;
   newsletter: string;
   dateText: string;
 }
 
-export function alertSubject(newsletter: string, article: Pick<Article, 'title'>): string {
-  return oneLine(`Breaking · ${newsletter}: ${article.title}`);
+/**
+ * `Breaking: <headline>`: the news in the first characters a phone shows; the newsletter's
+ * name is already on the From line.
+ */
+export function alertSubject(article: Pick<Article, 'title'>): string {
+  return oneLine(`Breaking: ${article.title}`);
 }
 
 export function alertViewModel(article: Article, newsletter: string): AlertViewModel {
   return {
-    subject: alertSubject(newsletter, article),
-    preheader: oneLine(article.summary).slice(0, 140),
+    subject: alertSubject(article),
+    preheader: previewText(article.summary, 140),
+    preheaderPad: PREHEADER_PAD,
     newsletter: oneLine(newsletter),
     dateText: formatLongDate(article.date),
     title: oneLine(article.title),
@@ -41,8 +48,23 @@ export function alertViewModel(article: Article, newsletter: string): AlertViewM
   };
 }
 
-/** Topic slugs written for the "you follow" line: `north-korea`, `cyber` → `North Korea, Cyber`. */
-export const topicList = (topics: readonly string[]): string => topics.map(topicLabel).join(', ');
+/** Topic slugs written out as prose: `north-korea`, `cyber`, `space` → `North Korea, Cyber and Space`. */
+export function topicList(topics: readonly string[]): string {
+  const labels = topics.map(topicLabel);
+  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : (labels[0] ?? '');
+}
+
+/**
+ * Why this reader gets this alert, from the topics the planner matched: the reader's own
+ * topics that the article is about, or all topics for a reader who chose none (then the
+ * article's topics are not the reader's choice and are not named as such).
+ */
+export function alertReason(newsletter: string, email: string, matched: readonly string[] | undefined): string {
+  const asked = `You get this alert because ${email} asked for ${oneLine(newsletter)} breaking alerts`;
+  if (matched?.includes(ALL_TOPICS)) return `${asked} on all topics.`;
+  if (matched?.length) return `${asked} on ${topicList(matched)}.`;
+  return `${asked}.`;
+}
 
 const alertHtml = htmlEnv.compile(toCrlf(compiled.alert.html), { strict: true, knownHelpersOnly: true });
 const alertText = textEnv.compile(toCrlf(compiled.alert.text), {
@@ -60,7 +82,7 @@ const pair: TemplatePair<AlertField> = {
   foldInText: ['reason'],
   postHtml: mergeOutlookConditionals,
   // The digest's probe, plus a matched-topics line holding every character escaping changes.
-  probe: { ...PROBE, matchedTopics: 'North Korea & <Nuclear> "Disarmament"' },
+  probe: PROBE as unknown as RecipientFields<AlertField>,
 };
 
 export interface PreparedAlert {

@@ -14,11 +14,11 @@
 import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
 import type { Article, Issue } from '../model';
-import { CRLF, formatLongDate, oneLine, topicLabel, wrapText } from './text';
+import { CRLF, formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel, wrapText } from './text';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import type { SplitBody } from '../mime/base64';
 
-export { formatLongDate, topicLabel, wrapText } from './text';
+export { formatLongDate, PREHEADER_PAD, previewText, topicLabel, wrapText } from './text';
 
 /** Per-recipient fields of a digest. The URLs are absolute http(s) links. */
 export interface DigestRecipient {
@@ -47,7 +47,10 @@ export interface ArticleView {
 /** Everything the digest templates show except the recipient's own fields. */
 export interface DigestViewModel {
   subject: string;
+  /** The inbox preview line, cut at a word; {@link PREHEADER_PAD} follows it in the HTML. */
   preheader: string;
+  /** Filler after the preheader (a constant), so the preview stops where the preheader does. */
+  preheaderPad: string;
   newsletter: string;
   number: number;
   title: string;
@@ -71,9 +74,14 @@ export interface PreparedDigest {
   renderSplit(r: DigestRecipient): { html: SplitBody; text: SplitBody };
 }
 
-/** The subject line of a digest issue: `EU–Japan Security Brief · No. 1: <title>`. */
-export function digestSubject(issue: Pick<Issue, 'newsletter' | 'number' | 'title'>): string {
-  return oneLine(`${issue.newsletter} · No. ${issue.number}: ${issue.title}`);
+/**
+ * The subject line of a digest issue: the headline first, the issue number after it
+ * (`EU and Japan sign first Indo-Pacific security pact · No. 1`). The newsletter's name is
+ * left out: the From line already shows it, and a phone shows only the first 40–60
+ * characters of a subject, which belong to the news.
+ */
+export function digestSubject(issue: Pick<Issue, 'number' | 'title'>): string {
+  return oneLine(`${issue.title} · No. ${issue.number}`);
 }
 
 /**
@@ -85,7 +93,8 @@ export function digestSubject(issue: Pick<Issue, 'newsletter' | 'number' | 'titl
 export function digestViewModel(issue: Issue, articles: Article[]): DigestViewModel {
   return {
     subject: digestSubject(issue),
-    preheader: oneLine(issue.preheader),
+    preheader: previewText(issue.preheader, 150),
+    preheaderPad: PREHEADER_PAD,
     newsletter: oneLine(issue.newsletter),
     number: issue.number,
     title: oneLine(issue.title),

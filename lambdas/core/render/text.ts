@@ -67,3 +67,27 @@ export function wrapText(text: string, width = 72, first = '', rest = ''): strin
   lines.push(line);
   return lines.join(CRLF);
 }
+
+/**
+ * Prose cut to at most `max` characters for an inbox preview, never inside a word. A sentence
+ * that ends within the limit (and says enough, 40 characters or more) is preferred to a cut
+ * mid-sentence; otherwise the text is cut at the last space and ends with an ellipsis.
+ */
+export function previewText(text: string, max = 140): string {
+  const s = oneLine(text);
+  if (s.length <= max) return s;
+  const head = s.slice(0, max + 1);
+  const sentenceEnd = Math.max(...['. ', '! ', '? '].map((p) => head.lastIndexOf(p)));
+  if (sentenceEnd >= 39) return s.slice(0, sentenceEnd + 1);
+  const space = head.lastIndexOf(' ', max - 1);
+  const cut = space > 0 ? s.slice(0, space) : s.slice(0, max - 1);
+  return `${cut.replace(/[\s,;:–—-]+$/, '')}…`;
+}
+
+/**
+ * What follows the preheader in the hidden preview block: invisible joiners and no-break
+ * spaces, so a mail client's preview line ends with the preheader instead of running on into
+ * the masthead and body. Each unit is a combining grapheme joiner, a zero-width non-joiner
+ * and a no-break space (the usual filler that clients neither show nor collapse).
+ */
+export const PREHEADER_PAD = '&#847;&zwnj;&nbsp;'.repeat(110);

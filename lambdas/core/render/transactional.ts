@@ -7,7 +7,7 @@
 import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
 import { mergeOutlookConditionals } from './index';
-import { CRLF, oneLine, topicLabel } from './text';
+import { CRLF, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 
 const env = Handlebars.create();
 const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
@@ -35,6 +35,8 @@ export function renderConfirmation(input: { newsletter: string; confirmUrl: stri
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Confirm your subscription to ${input.newsletter}`),
+    preheader: previewText(`One click confirms it, and nothing is sent until you do. The link works until ${formatExpiry(input.expiresAt)}.`),
+    preheaderPad: PREHEADER_PAD,
     confirmUrl: input.confirmUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     expiresText: formatExpiry(input.expiresAt),
@@ -53,6 +55,8 @@ export function renderWelcome(input: {
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Welcome to ${input.newsletter}`),
+    preheader: previewText(`Your subscription is confirmed. Here is what you will receive, and how to change it.`),
+    preheaderPad: PREHEADER_PAD,
     digest: input.digest,
     alerts: input.alerts,
     topicsText: input.topics.length ? input.topics.map(topicLabel).join(', ') : 'all topics',
