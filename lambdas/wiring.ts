@@ -10,6 +10,8 @@
  *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env)
  *
  * Building a port only stores the client and a name: no request is made until it is used.
+ * Every function's bundle includes this module: an adapter whose package esbuild cannot drop
+ * when unused (the API's in-memory rate limiter, rate-limiter-flexible) is imported where it is used.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
