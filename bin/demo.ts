@@ -12,6 +12,9 @@ import { localConfig } from '../lib/local/config';
 import { startRuntime } from '../lib/local/runtime';
 import { sesStore } from '../lib/local/ses';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
+import { publish } from '../lambdas/usecases/publish';
+import { addSubscriber } from '../lambdas/usecases/subscribers';
+import { documentClient, dynamoPorts, systemClock as clock } from '../lambdas/wiring';
 
 const PREVIEW_DIR = join(process.cwd(), 'out', 'preview');
 const DEMO_READERS = ['ana@example.com', 'ben@example.org', 'chiara@example.net'];
@@ -32,15 +35,7 @@ async function main() {
   console.log('Starting DynamoDB Local and the SES emulator on free ports (in memory)…');
   const rt = await startRuntime({ startEmulators: true, persist: false, http: true, config, outboxDir: outbox });
   try {
-    const { DynamoContentStore, DynamoSubscriberStore, DynamoLedger } = await import('../lambdas/adapters/dynamodb');
-    const { documentClient } = await import('../lambdas/adapters/clients');
-    const { systemClock: clock } = await import('../lambdas/adapters/system-clock');
-    const { publish } = await import('../lambdas/usecases/publish');
-    const { addSubscriber } = await import('../lambdas/usecases/subscribers');
-    const t = rt.config.tables;
-    const content = new DynamoContentStore(documentClient(), t.content);
-    const subscribers = new DynamoSubscriberStore(documentClient(), t.subscribers);
-    const ledger = new DynamoLedger(documentClient(), t.deliveries);
+    const { content, subscribers, ledger } = dynamoPorts(documentClient(), rt.config.tables);
 
     const published = await publish({ content, clock }, sampleIssueFiles());
     console.log(`1. Published ${published.issues.join(', ')} with ${published.articles.length} articles.`);

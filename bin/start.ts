@@ -10,6 +10,8 @@ import { startRuntime } from '../lib/local/runtime';
 import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 import { describeProgress, needsResume } from '../lambdas/core/campaign-status';
+import { publish } from '../lambdas/usecases/publish';
+import { documentClient, dynamoPorts, systemClock } from '../lambdas/wiring';
 
 async function main() {
   const config = localConfig();
@@ -25,11 +27,7 @@ async function main() {
     process.exit(0);
   };
 
-  const { DynamoContentStore } = await import('../lambdas/adapters/dynamodb');
-  const { documentClient } = await import('../lambdas/adapters/clients');
-  const { systemClock } = await import('../lambdas/adapters/system-clock');
-  const { publish } = await import('../lambdas/usecases/publish');
-  const content = new DynamoContentStore(documentClient(), rt.config.tables.content);
+  const { content } = dynamoPorts(documentClient(), rt.config.tables);
   if (!(await content.getIssue(SAMPLE_ISSUE_ID))) {
     const r = await publish({ content, clock: systemClock }, sampleIssueFiles());
     console.log(`published the sample issue: ${r.issues.join(', ')} (${r.articles.length} articles)`);

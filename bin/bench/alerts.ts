@@ -19,9 +19,10 @@ import { localConfig } from '../../lib/local/config';
 import { startRuntime } from '../../lib/local/runtime';
 import { DEFAULT_RATE_SHARE } from '../../lambdas/core/pacing';
 import type { Subscriber } from '../../lambdas/core/model';
-import { cpuMeterOf, dynamo, emulators, fmt, sesStandIn, verdict } from './shared';
+import { cpuMeterOf, emulators, fmt, sesStandIn, verdict } from './shared';
 import { sendersFor } from './rate';
 import { warmUp } from './throughput';
+import { documentClient, dynamoPorts, systemClock as clock } from '../../lambdas/wiring';
 
 const ALERT_FILE = join(__dirname, '..', '..', 'content', 'eu-japan-security-brief', 'alerts', 'north-korea-icbm-test.md');
 const FIRST_TARGET_S = 1;
@@ -52,13 +53,8 @@ async function alertsBench(): Promise<void> {
   const rows: string[][] = [];
   const cpuLines: string[] = [];
   try {
-    const { DynamoSubscriberStore, DynamoLedger, DynamoContentStore } = await dynamo();
-    const { documentClient } = await import('../../lambdas/adapters/clients');
-    const { systemClock: clock } = await import('../../lambdas/adapters/system-clock');
     const { publish } = await import('../../lambdas/usecases/publish');
-    const subscribers = new DynamoSubscriberStore(documentClient(), rt.config.tables.subscribers);
-    const ledger = new DynamoLedger(documentClient(), rt.config.tables.deliveries);
-    const content = new DynamoContentStore(documentClient(), rt.config.tables.content);
+    const { subscribers, ledger, content } = dynamoPorts(documentClient(), rt.config.tables);
     let loaded = 0;
     for (const [run, size] of sizes.entries()) {
       // Grow the audience to `size` matching readers (the runs share one table), plus as many

@@ -26,6 +26,7 @@ import { DEFAULT_RATE_SHARE } from '../../lambdas/core/pacing';
 import type { StandInRecord } from './ses-stand-in';
 import { LatencyMemoryLedger } from './memory-ledger';
 import { warmUp } from './throughput';
+import { sesPorts, systemClock } from '../../lambdas/wiring';
 import {
   BATCH_CONCURRENCY, benchCampaigns, cpuMeterOf, emulators, fmt, measured, pipeline, quotaRatePorts, senderQueue, sesStandIn, verdict, world, type World,
   digestJobs,
@@ -89,14 +90,12 @@ async function pipelineAt(limit: number, n: number, prefix = 'br'): Promise<Sent
 /** The sender alone with its ledger in memory, on jobs queued up front, at `limit`. */
 async function memoryLedgerAt(limit: number, n: number, content: World['content']): Promise<Sent> {
   const env = await emulators();
-  const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
-  const { systemClock } = await import('../../lambdas/adapters/system-clock');
   const { makeSenderHandler } = await import('../../lambdas/sender/handler');
   const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const standIn = await standInAt(limit);
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });
   const ledger = new LatencyMemoryLedger(LEDGER_LATENCY_MS);
-  const sender = makeSenderHandler({ ledger, mailer: new SesMailer(ses), clock: systemClock, campaign: await benchCampaigns(content), concurrency: BATCH_CONCURRENCY, ...(await quotaRatePorts(ses)) });
+  const sender = makeSenderHandler({ ledger, mailer: sesPorts(ses).mailer, clock: systemClock, campaign: await benchCampaigns(content), concurrency: BATCH_CONCURRENCY, ...(await quotaRatePorts(ses)) });
   const queue = await senderQueue('bench-memory', sender, sendersFor(limit));
   const jobs = await digestJobs(n);
   await new LocalSendQueue(queue).enqueue(jobs);
@@ -115,12 +114,11 @@ async function memoryLedgerAt(limit: number, n: number, content: World['content'
 /** The bare loop at `limit`: compose, the sender's pacer (GetSendQuota x share), SendRawEmail; as many in flight as the pipeline has slots. */
 async function bareAt(limit: number, n: number, content: World['content']): Promise<Sent> {
   const env = await emulators();
-  const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
   const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const campaign = await (await benchCampaigns(content))({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
   const standIn = await standInAt(limit);
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });
-  const mailer = new SesMailer(ses);
+  const { mailer } = sesPorts(ses);
   const { pacer } = await quotaRatePorts(ses);
   let next = 0;
   const meter = cpuMeterOf({ dynamo: env.pids.dynamo, standIn: standIn.pid });

@@ -1,10 +1,7 @@
 /**
  * What the bench sections share: number formats and verdicts, CPU accounting per process, the
  * emulators (DynamoDB Local, the SES emulator, the SES stand-in), a seeded world of tables, and
- * the pipeline wired as the local mode wires it.
- *
- * The DynamoDB adapters are imported in one place ({@link dynamo}), so the bench follows that
- * module wherever it goes.
+ * the pipeline wired as the local mode wires it, its ports from the composition root (lambdas/wiring.ts).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +15,8 @@ import { clearSesStore } from '../../lib/local/ses';
 import { ensureTables, tableNames } from '../../lib/local/tables';
 import { LateSendQueue, LocalQueue } from '../../lib/local/queue';
 import { startSesStandIn, type SesStandIn } from './ses-stand-in';
+import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
+import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -33,9 +32,6 @@ export function verdict(ok: boolean, gating = true): string {
 /** Sender invocations at once in the bench's queue, and SES calls in flight in each (the sender's default). */
 export const QUEUE_CONCURRENCY = 2;
 export const BATCH_CONCURRENCY = 8;
-
-/** The DynamoDB adapters: the one import of that module in the bench. */
-export const dynamo = () => import('../../lambdas/adapters/dynamodb');
 
 export interface Env {
   dynamo: string;
@@ -103,6 +99,8 @@ export function emulators(): Promise<Env> {
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
+    // The handlers' logger may have been made before this level was set.
+    applyLogLevelFromEnv();
     return {
       dynamo: db.endpoint,
       ses: endpoint,
@@ -138,18 +136,16 @@ export function forceGc(): () => void {
 /** A fresh set of tables with the sample issue and `n` confirmed digest subscribers, written 25 at a time. */
 export async function world(n: number, prefix: string) {
   await emulators();
-  const { documentClient } = await import('../../lambdas/adapters/clients');
   const { DynamoDBClient, DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const adapters = await dynamo();
   const { audienceShard } = await import('../../lambdas/core/audience');
   const { confirmedSubscriber } = await import('../../lambdas/usecases/subscribers');
   const { publish } = await import('../../lambdas/usecases/publish');
-  const { systemClock } = await import('../../lambdas/adapters/system-clock');
   const { sampleIssueFiles, SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const names = tableNames(`${prefix}-${Date.now().toString(36)}-`);
   await ensureTables(new DynamoDBClient({}), names);
   const db = documentClient();
-  const content = new adapters.DynamoContentStore(db, names.content);
+  const ports = dynamoPorts(db, names);
+  const content = ports.content;
   await publish({ content, clock: systemClock }, sampleIssueFiles());
   const now = new Date();
   let next = 0;
@@ -177,7 +173,7 @@ export async function world(n: number, prefix: string) {
     for (const name of Object.values(names)) await client.send(new DeleteTableCommand({ TableName: name }));
     client.destroy();
   };
-  return { names, content, issueId: SAMPLE_ISSUE_ID, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), drop };
+  return { names, content, issueId: SAMPLE_ISSUE_ID, subscribers: ports.subscribers, drop };
 }
 export type World = Awaited<ReturnType<typeof world>>;
 
@@ -212,8 +208,7 @@ export async function senderQueue(name: string, handler: ConstructorParameters<t
 /** The sender's rate ports as on AWS: GetSendQuota from the endpoint x the default share, all senders of this process sharing one pacer. */
 export async function quotaRatePorts(ses: SESClient) {
   const { ratePorts } = await import('../../lambdas/sender/handler');
-  const { readSendQuota } = await import('../../lambdas/adapters/ses-mailer');
-  return ratePorts({ senderConcurrency: 1 }, () => readSendQuota(ses));
+  return ratePorts({ senderConcurrency: 1 }, sesPorts(ses).readQuota);
 }
 
 export interface PipelineOptions {
@@ -225,26 +220,21 @@ export interface PipelineOptions {
 
 /** The pipeline as the local mode wires it, on `names`, sending through `sesEndpoint`. */
 export async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, options: PipelineOptions = {}) {
-  const { documentClient } = await import('../../lambdas/adapters/clients');
-  const adapters = await dynamo();
-  const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
-  const { systemClock } = await import('../../lambdas/adapters/system-clock');
   const { makeSenderHandler } = await import('../../lambdas/sender/handler');
   const { makePlannerHandler } = await import('../../lambdas/digest-planner/handler');
-  const db = documentClient();
-  const content = new adapters.DynamoContentStore(db, names.content);
-  const counters = new adapters.DynamoCampaignCounters(db, names.deliveries);
+  const db = dynamoPorts(documentClient(), names);
+  const { content, counters } = db;
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
   const requeue = new LateSendQueue();
   const sender = makeSenderHandler({
     requeue,
-    ledger: new adapters.DynamoLedger(db, names.deliveries),
-    mailer: new SesMailer(ses),
+    ledger: db.ledger,
+    mailer: sesPorts(ses).mailer,
     clock: systemClock,
     // As the sender's own wiring, with the readers' alert history (nobody has alerts waiting
     // here, the usual case, so the batches skip reading it).
-    campaign: await benchCampaigns(content, new adapters.DynamoReaderAlertHistory(db, names.deliveries)),
-    gate: new adapters.DynamoRecipientGate(db, names.subscribers),
+    campaign: await benchCampaigns(content, db.history),
+    gate: db.gate,
     counters,
     concurrency: BATCH_CONCURRENCY,
     ...(options.paced ? await quotaRatePorts(ses) : {}),
@@ -252,7 +242,7 @@ export async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint
   const queue = await senderQueue('bench', sender, options.queueConcurrency);
   queue.start();
   const sendQueue = requeue.attach(queue);
-  const planner = makePlannerHandler({ content, subscribers: new adapters.DynamoSubscriberStore(db, names.subscribers), queue: sendQueue, clock: systemClock, counters });
+  const planner = makePlannerHandler({ content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters });
   return { queue, planner, counters, ses };
 }
 

@@ -16,10 +16,11 @@ import { clearSesStore } from '../../lib/local/ses';
 import { LocalSendQueue } from '../../lib/local/queue';
 import { mapLimited } from '../../lambdas/core/concurrency';
 import {
-  BATCH_CONCURRENCY, benchCampaigns, cpuMeter, dynamo, emptyStoreWhileSending, emulators, fmt, measured, perMessage, pipeline, QUEUE_CONCURRENCY,
+  BATCH_CONCURRENCY, benchCampaigns, cpuMeter, emptyStoreWhileSending, emulators, fmt, measured, perMessage, pipeline, QUEUE_CONCURRENCY,
   senderQueue, verdict, world, type Env, type World,
   digestJobs,
 } from './shared';
+import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
 
 /** One timed pipeline send to `n` fresh subscribers: plan, queue, send, with the CPU each process used. */
 async function timedPipeline(env: Env, n: number, prefix: string) {
@@ -48,15 +49,11 @@ async function timedPipeline(env: Env, n: number, prefix: string) {
  * counters. Its gap to the bare loop is what the two ledger writes a message cost here.
  */
 async function timedLedgerOnly(env: Env, n: number, content: World['content'], deliveries: string) {
-  const { documentClient } = await import('../../lambdas/adapters/clients');
-  const { DynamoLedger } = await dynamo();
-  const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
-  const { systemClock } = await import('../../lambdas/adapters/system-clock');
   const { makeSenderHandler } = await import('../../lambdas/sender/handler');
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   const sender = makeSenderHandler({
-    ledger: new DynamoLedger(documentClient(), deliveries),
-    mailer: new SesMailer(ses),
+    ledger: dynamoPorts(documentClient(), { deliveries }).ledger,
+    mailer: sesPorts(ses).mailer,
     clock: systemClock,
     campaign: await benchCampaigns(content),
     concurrency: BATCH_CONCURRENCY,
@@ -112,9 +109,7 @@ async function timedBareLoop(env: Env, n: number, content: World['content']) {
  * compiling the emulator.
  */
 async function warmLedger(table: string, pairs: number): Promise<void> {
-  const { documentClient } = await import('../../lambdas/adapters/clients');
-  const { DynamoLedger } = await dynamo();
-  const ledger = new DynamoLedger(documentClient(), table);
+  const { ledger } = dynamoPorts(documentClient(), { deliveries: table });
   const batch = 50;
   let next = 0;
   const sender = async () => {

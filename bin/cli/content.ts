@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { markdownFilesUnder } from '../../lib/local/files';
+import { publish } from '../../lambdas/usecases/publish';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -12,7 +13,6 @@ export function register(program: Command, withTarget: WithTarget): void {
     .argument('<paths...>')
     .action(async (paths: string[]) => {
       const files = markdownFilesUnder(paths).map((f) => ({ name: relative(process.cwd(), f), text: readFileSync(f, 'utf8') }));
-      const { publish } = await import('../../lambdas/usecases/publish');
       await withTarget(async (t) => {
         const r = await publish(t, files);
         console.log(`published ${r.articles.length} article(s), ${r.issues.length} issue(s)`);

@@ -1,29 +1,23 @@
 /** `subscribers export|erase`: privacy requests for one address (GDPR articles 15 and 17). */
 import type { Command } from 'commander';
+import { stackOutputs } from '../../lib/aws-target';
+import { localConfig } from '../../lib/local/config';
+import { eraseSubscriber, exportSubscriber } from '../../lambdas/usecases/privacy';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import type { WithTarget } from './target';
 
 /** The Subscribers and Deliveries table names of the target (a deployed stack's outputs, or the local ones). */
 export async function targetTables(stack: string | undefined): Promise<{ subscribers: string; deliveries: string }> {
   if (stack) {
-    const { stackOutputs } = await import('../../lib/aws-target');
     const out = await stackOutputs(stack);
     return { subscribers: out.subscribersTable, deliveries: out.deliveriesTable };
   }
-  const { localConfig } = await import('../../lib/local/config');
   return localConfig().tables;
 }
 
 export async function privacyDeps(stack: string | undefined) {
-  const names = await targetTables(stack);
-  const { documentClient } = await import('../../lambdas/adapters/clients');
-  const { DynamoSubscriptionStore } = await import('../../lambdas/adapters/subscriptions');
-  const { DynamoDeliveryEvents } = await import('../../lambdas/adapters/delivery-events');
-  const { systemClock } = await import('../../lambdas/adapters/system-clock');
-  return {
-    subscribers: new DynamoSubscriptionStore(documentClient(), names.subscribers),
-    deliveries: new DynamoDeliveryEvents(documentClient(), names.deliveries),
-    clock: systemClock,
-  };
+  const db = dynamoPorts(documentClient(), await targetTables(stack));
+  return { subscribers: db.subscriptions, deliveries: db.deliveryEvents, clock: systemClock };
 }
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -36,7 +30,6 @@ export function register(program: Command, withTarget: WithTarget): void {
     .description('print, as JSON, everything stored about an address (subscriber, consent record, ledger entries)')
     .argument('<email>')
     .action(async (email: string) => {
-      const { exportSubscriber } = await import('../../lambdas/usecases/privacy');
       await withTarget(async () => {
         const data = await exportSubscriber(await privacyDeps(stack()), email);
         console.log(JSON.stringify(data, null, 2));
@@ -49,7 +42,6 @@ export function register(program: Command, withTarget: WithTarget): void {
     .description('erase an address everywhere (subscriber, ledger entries); keep only its hash so it is never mailed again')
     .argument('<email>')
     .action(async (email: string) => {
-      const { eraseSubscriber } = await import('../../lambdas/usecases/privacy');
       await withTarget(async () => {
         const r = await eraseSubscriber(await privacyDeps(stack()), email);
         console.log(

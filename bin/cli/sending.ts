@@ -2,9 +2,6 @@
 import type { Command } from 'commander';
 import type { WithTarget } from './target';
 
-/** The issue being sent by this process, for the progress bar's counters. */
-export let currentCampaign: string | undefined;
-
 export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('send-digest')
@@ -17,13 +14,12 @@ export function register(program: Command, withTarget: WithTarget): void {
           console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
           return;
         }
-        currentCampaign = result.issueId;
         console.log(`queued ${result.recipients} recipient(s) of ${result.issueId} in ${result.batches} batch(es)`);
         if (!t.waitForSends) {
           console.log('queued on the deployed send queue; follow it with `npm run cli -- --stack <name> deliveries <issue>`');
           return;
         }
-        const { deadLettered, paused } = await t.waitForSends(result.batches);
+        const { deadLettered, paused } = await t.waitForSends(result.batches, result.issueId);
         if (paused) {
           console.error(`sending paused: ${paused.reason}`);
           console.error('nobody was marked failed for it; once the cause is fixed, `npm run cli -- resume` carries on');

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { applySesEvents, parseSesEvents } from '../../lambdas/usecases/ses-events';
 import { privacyDeps } from './privacy';
 import type { WithTarget } from './target';
 
@@ -14,7 +15,6 @@ export function register(program: Command, withTarget: WithTarget): void {
     .description('apply SES bounce, complaint or delivery notifications from JSON files (SNS envelope or bare)')
     .argument('<files...>')
     .action(async (files: string[]) => {
-      const { parseSesEvents, applySesEvents } = await import('../../lambdas/usecases/ses-events');
       const events = files.flatMap((file) => {
         try {
           return parseSesEvents(JSON.parse(readFileSync(file, 'utf8')));

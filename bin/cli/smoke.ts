@@ -6,8 +6,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { outputKey, stackOutputs } from '../../lib/aws-target';
+import { awaitSmoke, sendSmoke } from '../../lib/ops/smoke';
+import { readEnv } from '../../lambdas/core/env';
+import { parseSigningKeys, type SigningKeys } from '../../lambdas/core/tokens';
 import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
-import type { SigningKeys } from '../../lambdas/core/tokens';
+import { sesClient, sesPorts, signingKeysLoader } from '../../lambdas/wiring';
 import type { WithTarget } from './target';
 
 interface SmokeSetup {
@@ -19,8 +23,6 @@ interface SmokeSetup {
 
 /** The deployed sender's settings, from the stack's outputs. */
 async function awsSetup(stack: string): Promise<SmokeSetup> {
-  const { stackOutputs, outputKey } = await import('../../lib/aws-target');
-  const { parseSigningKeys } = await import('../../lambdas/core/tokens');
   const out = await stackOutputs(stack);
   const o = out.optional;
   const need = (name: 'senderEmail' | 'configurationSetName'): string => {
@@ -31,7 +33,6 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
   const notes: string[] = [];
   let keys: SigningKeys;
   if (o.tokenSecretName) {
-    const { signingKeysLoader } = await import('../../lambdas/adapters/signing-keys');
     keys = await signingKeysLoader({ tokenSecretArn: o.tokenSecretName })();
   } else {
     // Nobody follows a link in mail to the simulator: a one-off key keeps the message whole.
@@ -54,8 +55,6 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
 
 /** The local sender's settings: the environment the local runtime set for its handlers. */
 async function localSetup(): Promise<SmokeSetup> {
-  const { readEnv } = await import('../../lambdas/core/env');
-  const { parseSigningKeys } = await import('../../lambdas/core/tokens');
   const env = readEnv(['senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenKeys']);
   return {
     settings: { senderEmail: env.senderEmail, senderName: env.senderName, publicBaseUrl: env.publicBaseUrl, configurationSet: env.configurationSet },
@@ -74,17 +73,14 @@ export function register(program: Command, withTarget: WithTarget): void {
       const timeoutMs = Number(opts.timeout) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
       const stack = program.opts<{ stack?: string }>().stack;
-      const { sendSmoke, awaitSmoke } = await import('../../lib/ops/smoke');
       await withTarget(async (t) => {
         const setup = stack ? await awsSetup(stack) : await localSetup();
-        const { sesClient } = await import('../../lambdas/adapters/clients');
-        const { SesMailer } = await import('../../lambdas/adapters/ses-mailer');
         const deps = {
           content: t.content,
           subscribers: t.subscribers,
           ledger: t.ledger,
           clock: t.clock,
-          mailer: new SesMailer(sesClient(), setup.settings.configurationSet),
+          mailer: sesPorts(sesClient(), setup.settings.configurationSet).mailer,
           settings: setup.settings,
           keys: setup.keys,
           newId: randomUUID,

@@ -1,6 +1,7 @@
 /** `subscribers add|import`: operator-managed subscribers. */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { addSubscriber, importSubscribers } from '../../lambdas/usecases/subscribers';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -14,7 +15,6 @@ export function register(program: Command, withTarget: WithTarget): void {
     .option('--alerts', 'also wants breaking alerts', false)
     .addOption(new Option('--no-digest', 'does not want the weekly digest'))
     .action(async (email: string, opts: { topics: string; alerts: boolean; digest: boolean }) => {
-      const { addSubscriber } = await import('../../lambdas/usecases/subscribers');
       await withTarget(async (t) => {
         const topics = opts.topics.split(',').map((t) => t.trim()).filter(Boolean);
         const s = await addSubscriber(t, { email, topics, alerts: opts.alerts, digest: opts.digest }, 'cli');
@@ -27,7 +27,6 @@ export function register(program: Command, withTarget: WithTarget): void {
     .description('import confirmed subscribers from a CSV with a header row (email, digest, alerts, topics, timezone)')
     .argument('<file>')
     .action(async (file: string) => {
-      const { importSubscribers } = await import('../../lambdas/usecases/subscribers');
       const csv = readFileSync(file, 'utf8');
       await withTarget(async (t) => {
         const r = await importSubscribers(t, csv);

@@ -7,14 +7,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, sqsClient } from '../adapters/clients';
-import { DynamoAlertCaps, DynamoContentStore, DynamoReaderAlertHistory, DynamoSubscriberStore } from '../adapters/dynamodb';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
-import { SqsSendQueue } from '../adapters/sqs-queue';
-import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { planAlert, type AlertPlanDeps } from '../usecases/plan-alert';
+import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../wiring';
 
 const imageSchema = z.object({
   kind: z.object({ S: z.literal('article') }),
@@ -40,13 +37,14 @@ export function makeAlertPlannerHandler(deps: AlertPlanDeps) {
 
 function depsFromEnv(): AlertPlanDeps {
   const env = readEnv(['contentTable', 'subscribersTable', 'deliveriesTable', 'sendQueueUrl', 'alertDailyCap']);
+  const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   return {
-    content: new DynamoContentStore(documentClient(), env.contentTable),
-    subscribers: new DynamoSubscriberStore(documentClient(), env.subscribersTable),
-    queue: new SqsSendQueue(sqsClient(), env.sendQueueUrl),
+    content: db.content,
+    subscribers: db.subscribers,
+    queue: sqsPorts(sqsClient(), env).queue,
     clock: systemClock,
-    caps: new DynamoAlertCaps(documentClient(), env.deliveriesTable),
-    history: new DynamoReaderAlertHistory(documentClient(), env.deliveriesTable),
+    caps: db.caps,
+    history: db.history,
     dailyCap: env.alertDailyCap,
   };
 }

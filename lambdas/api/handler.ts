@@ -15,14 +15,10 @@
  *   POST /unsubscribe?token=…     RFC 8058 one-click (body `List-Unsubscribe=One-Click`) or the page's form
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { documentClient, sesClient } from '../adapters/clients';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { memoryRateLimiter } from '../adapters/rate-limiter';
-import { SesMailer } from '../adapters/ses-mailer';
-import { signingKeysLoader } from '../adapters/signing-keys';
-import { DynamoSubscriptionStore } from '../adapters/subscriptions';
-import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
+import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, type Result } from './http';
 import { confirmRoutes } from './routes/confirm';
 import { payloadTooLarge, routeContext, type ApiDeps } from './routes/context';
@@ -61,13 +57,13 @@ function depsFromEnv(): ApiDeps {
     'corsOrigins',
     'subscribeRateLimit',
   ]);
-  const store = new DynamoSubscriptionStore(documentClient(), env.subscribersTable);
+  const store = dynamoPorts(documentClient(), { subscribers: env.subscribersTable }).subscriptions;
   return {
     subscribers: store,
     subscriptions: store,
     clock: systemClock,
     keys: signingKeysLoader(env),
-    mailer: new SesMailer(sesClient(), env.configurationSet),
+    mailer: sesPorts(sesClient(), env.configurationSet).mailer,
     mail: env,
     // On AWS the stage's route throttling is the shared limit; this one catches a single
     // client hammering one warm instance, at no cost.

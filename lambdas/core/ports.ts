@@ -2,6 +2,7 @@
  * Ports: what use-cases need from the outside world. Adapters (DynamoDB, SES, SQS, the local
  * in-process queue) implement them; unit tests pass plain objects.
  */
+import type { CampaignProgress, CampaignState, Counters } from './campaign-status';
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
 
 export interface Clock {
@@ -151,13 +152,13 @@ export interface SuppressionLedger {
 
 /** Per-campaign progress counters (atomic adds) and state. */
 export interface CampaignCounters {
-  add(campaignId: string, delta: Partial<import('./campaign-status').Counters>, at: Date): Promise<void>;
+  add(campaignId: string, delta: Partial<Counters>, at: Date): Promise<void>;
   /** Start or restart planning: state 'planning' (kept 'done' if it is). */
   startPlanning(campaignId: string, at: Date): Promise<void>;
   /** Planning finished: the audience size and state 'queued'. */
   finishPlanning(campaignId: string, planned: number, at: Date): Promise<void>;
-  setState(campaignId: string, state: import('./campaign-status').CampaignState, at: Date, reason?: string): Promise<void>;
-  get(campaignId: string): Promise<import('./campaign-status').CampaignProgress | undefined>;
+  setState(campaignId: string, state: CampaignState, at: Date, reason?: string): Promise<void>;
+  get(campaignId: string): Promise<CampaignProgress | undefined>;
   /**
    * Optional: raise `sent`, `failed` and `suppressed` to what the ledger holds. A sender killed
    * between its sends and its once-an-invocation counter write leaves the counters short, and its
@@ -165,7 +166,7 @@ export interface CampaignCounters {
    * running (a live batch's own add would then count twice): the local mode calls it once its
    * queue is empty. Returns the counters after.
    */
-  reconcile?(campaignId: string, at: Date): Promise<import('./campaign-status').CampaignProgress | undefined>;
+  reconcile?(campaignId: string, at: Date): Promise<CampaignProgress | undefined>;
 }
 
 /** Where the planner hands the rest of a large audience when its invocation runs out of time. */

@@ -3,17 +3,13 @@
  * with `{ "issueId": "..." }`. Thin glue: validate the event, run planDigest, log the result.
  */
 import { z } from 'zod';
-import { documentClient, sqsClient } from '../adapters/clients';
-import { DynamoCampaignCounters, DynamoContentStore, DynamoSubscriberStore } from '../adapters/dynamodb';
-import { SqsPlanContinuation } from '../adapters/sqs-plan-continuation';
 import { readSendSettings } from '../core/send-settings';
 import type { Context } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
-import { SqsSendQueue } from '../adapters/sqs-queue';
-import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { planDigest, type PlanDeps, type PlanResult } from '../usecases/plan-digest';
+import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../wiring';
 
 const eventSchema = z
   .object({
@@ -47,14 +43,9 @@ export function makePlannerHandler(deps: PlanDeps) {
 function depsFromEnv(): PlanDeps {
   const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable']);
   const { planQueueUrl } = readSendSettings();
-  return {
-    content: new DynamoContentStore(documentClient(), env.contentTable),
-    subscribers: new DynamoSubscriberStore(documentClient(), env.subscribersTable),
-    queue: new SqsSendQueue(sqsClient(), env.sendQueueUrl),
-    clock: systemClock,
-    counters: new DynamoCampaignCounters(documentClient(), env.deliveriesTable),
-    continuation: planQueueUrl ? new SqsPlanContinuation(sqsClient(), planQueueUrl) : undefined,
-  };
+  const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
+  const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
+  return { content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, continuation };
 }
 
 let fromEnv: ReturnType<typeof makePlannerHandler> | undefined;

@@ -10,17 +10,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, sesClient, sqsClient } from '../adapters/clients';
-import { SqsSendQueue } from '../adapters/sqs-queue';
-import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate } from '../adapters/dynamodb';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
-import { readSendQuota, SesMailer } from '../adapters/ses-mailer';
-import { askSendQuota } from '../adapters/send-quota';
 import { DailyAllowance, Pacer, senderRate, type SendQuota } from '../core/pacing';
 import { readSendSettings, type SendSettings } from '../core/send-settings';
-import { signingKeysLoader } from '../adapters/signing-keys';
-import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
 import type { ContentStore, ReaderAlertHistory, SendQueue } from '../core/ports';
@@ -28,9 +21,9 @@ import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../usecases/digest-campaign';
 import { DEFAULT_LEASE_MS, invocationCounters, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 import { limiter } from '../core/concurrency';
-import { bucketStartOf, readBrakeSettings, SendingBrake } from '../core/sending-brake';
-import { DynamoSendingState } from '../adapters/sending-state';
+import { bucketStartOf, readBrakeSettings, SendingBrake, type SendingPause } from '../core/sending-brake';
 import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
+import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, sqsClient, sqsPorts, systemClock } from '../wiring';
 
 const jobSchema = z.object({
   campaignId: z.string().min(1),
@@ -101,7 +94,7 @@ export interface SenderHandlerDeps extends SendDeps {
    */
   requeue?: SendQueue;
   /** The account-wide pause, shared by every invocation of this process. */
-  brake?: SendDeps['brake'] & { delayFor(pause: import('../core/sending-brake').SendingPause | undefined): number };
+  brake?: SendDeps['brake'] & { delayFor(pause: SendingPause | undefined): number };
   /** Counts Sent, Failed, Throttled, Suppressed, SendingPaused per invocation. @default none */
   metrics?: SendMetrics;
   /** Adds an invocation's sends to the account's send counts (the reputation brake's denominator, the quota estimate). */
@@ -249,26 +242,26 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
 export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
   const env = readEnv(['contentTable', 'deliveriesTable', 'subscribersTable', 'senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenSecretArn', 'tokenKeys']);
   const settings = readSendSettings();
-  const content = new DynamoContentStore(documentClient(), env.contentTable);
+  const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
+  const ses = sesPorts(sesClient(), env.configurationSet);
   const leaseMs = settings.claimLeaseMs ?? DEFAULT_LEASE_MS;
   const brakeSettings = readBrakeSettings();
-  const sendingState = new DynamoSendingState(documentClient(), env.deliveriesTable);
   return {
-    brake: new SendingBrake(sendingState, () => systemClock.now(), brakeSettings, () => readSendQuota(sesClient())),
+    brake: new SendingBrake(db.sendingState, () => systemClock.now(), brakeSettings, ses.readQuota),
     metrics: metricsFromEnv(),
-    recordSends: (sent, at) => sendingState.addCounts(bucketStartOf(at.getTime(), brakeSettings.bucketMs), { sends: sent }),
-    ledger: new DynamoLedger(documentClient(), env.deliveriesTable),
-    mailer: new SesMailer(sesClient(), env.configurationSet),
+    recordSends: (sent, at) => db.sendingState.addCounts(bucketStartOf(at.getTime(), brakeSettings.bucketMs), { sends: sent }),
+    ledger: db.ledger,
+    mailer: ses.mailer,
     clock: systemClock,
-    campaign: campaignCache(content, env, signingKeysLoader(env), undefined, new DynamoReaderAlertHistory(documentClient(), env.deliveriesTable)),
-    gate: new DynamoRecipientGate(documentClient(), env.subscribersTable),
-    counters: new DynamoCampaignCounters(documentClient(), env.deliveriesTable),
-    ...ratePorts(settings, settings.sendRateFallback === undefined ? () => readSendQuota(sesClient()) : () => askSendQuota(sesClient())),
+    campaign: campaignCache(db.content, env, signingKeysLoader(env), undefined, db.history),
+    gate: db.gate,
+    counters: db.counters,
+    ...ratePorts(settings, settings.sendRateFallback === undefined ? ses.readQuota : ses.askQuota),
     leaseMs,
     // A claim that goes stale within a few seconds is waited for rather than handed back.
     maxLeaseWaitMs: Math.min(leaseMs, 10_000),
     log: (event, fields) => logger.warn(event, fields),
-    requeue: requeue ?? new SqsSendQueue(sqsClient(), readEnv(['sendQueueUrl']).sendQueueUrl),
+    requeue: requeue ?? sqsPorts(sqsClient(), readEnv(['sendQueueUrl'])).queue,
   };
 }
 

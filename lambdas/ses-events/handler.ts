@@ -5,17 +5,13 @@
  * and, after that, the event goes to the function's dead-letter queue.
  */
 import type { SNSEvent } from 'aws-lambda';
-import { documentClient } from '../adapters/clients';
-import { DynamoDeliveryEvents } from '../adapters/delivery-events';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
-import { DynamoSubscriptionStore } from '../adapters/subscriptions';
-import { systemClock } from '../adapters/system-clock';
 import { readEnv } from '../core/env';
 import { applySesEvents, parseSesEvents, type SesEventsDeps, type SesEventsReport } from '../usecases/ses-events';
-import { DynamoSendingState } from '../adapters/sending-state';
 import { readBrakeSettings, recordReputation, reputationSignals } from '../core/sending-brake';
 import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
+import { documentClient, dynamoPorts, systemClock } from '../wiring';
 
 export function makeSesEventsHandler(deps: SesEventsDeps & { metrics?: SendMetrics }) {
   return async (event: SNSEvent | unknown): Promise<SesEventsReport> => {
@@ -33,9 +29,10 @@ export function makeSesEventsHandler(deps: SesEventsDeps & { metrics?: SendMetri
 
 function depsFromEnv(): SesEventsDeps & { metrics?: SendMetrics } {
   const env = readEnv(['subscribersTable', 'deliveriesTable']);
+  const db = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   return {
-    subscribers: new DynamoSubscriptionStore(documentClient(), env.subscribersTable),
-    deliveries: new DynamoDeliveryEvents(documentClient(), env.deliveriesTable),
+    subscribers: db.subscriptions,
+    deliveries: db.deliveryEvents,
     clock: systemClock,
     log: (e, f) => logger.info(e, f),
     reputation: reputationFromEnv(env.deliveriesTable),
@@ -45,7 +42,7 @@ function depsFromEnv(): SesEventsDeps & { metrics?: SendMetrics } {
 
 /** The reputation brake's counting, on the Deliveries table (adapters/sending-state.ts). */
 export function reputationFromEnv(deliveriesTable: string): SesEventsDeps['reputation'] {
-  const store = new DynamoSendingState(documentClient(), deliveriesTable);
+  const store = dynamoPorts(documentClient(), { deliveries: deliveriesTable }).sendingState;
   const settings = readBrakeSettings();
   return async (events, campaignOf) => {
     const pause = await recordReputation({ store, now: () => systemClock.now(), settings }, reputationSignals(events, campaignOf));

@@ -15,7 +15,19 @@ import { startSesRecorder } from './ses-recorder';
 import { localSesEventFeed } from './ses-simulator';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_LOCAL_SEND_RATE, localConfig, localSigningKeys, type LocalConfig } from './config';
-import type { SendQueue } from '../../lambdas/core/ports';
+import { startStreamPoller, type StreamPoller } from './stream-poller';
+import type { DeadLetterMessage } from './queue';
+import type { HttpApiHandler } from './http';
+import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
+import { makeAlertPlannerHandler } from '../../lambdas/alert-planner/handler';
+import { handler as apiHandler } from '../../lambdas/api/handler';
+import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
+import { depsFromEnv as senderDepsFromEnv, makeSenderHandler } from '../../lambdas/sender/handler';
+import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
+import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
+import type { CampaignCounters, SendQueue } from '../../lambdas/core/ports';
+import type { PlanResult } from '../../lambdas/usecases/plan-digest';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 
 export interface LocalRuntime {
   config: LocalConfig;
@@ -28,12 +40,12 @@ export interface LocalRuntime {
   queue: LocalQueue;
   sendQueue: SendQueue;
   /** The digest planner handler, wired to the local queue. */
-  planDigest(event?: { issueId?: string; resume?: boolean }): Promise<import('../../lambdas/usecases/plan-digest').PlanResult>;
+  planDigest(event?: { issueId?: string; resume?: boolean }): Promise<PlanResult>;
   /** Campaign counters and state (the Deliveries table's summary items). */
-  counters: import('../../lambdas/core/ports').CampaignCounters;
+  counters: CampaignCounters;
   httpUrl?: string;
   /** The Content stream poller feeding the alert planner, when `streams` is on. */
-  streamPoller?: import('./stream-poller').StreamPoller;
+  streamPoller?: StreamPoller;
   /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
   stop(): Promise<void>;
 }
@@ -125,25 +137,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       SENDER_CONCURRENCY: '1',
       CLAIM_LEASE_MS: process.env.BRIEFING_CLAIM_LEASE_MS ?? process.env.CLAIM_LEASE_MS ?? '30000',
     });
+    // The handlers' logger was made when its module loaded, before the level above was set.
+    applyLogLevelFromEnv();
 
     await ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, ...LOCAL_AWS }), config.tables);
 
-    // Imported only now: the handlers take their configuration from the environment set above.
-    const sender = await import('../../lambdas/sender/handler');
-    const planner = await import('../../lambdas/digest-planner/handler');
-    const adapters = await import('../../lambdas/adapters/dynamodb');
-    const { documentClient } = await import('../../lambdas/adapters/clients');
-    const { systemClock } = await import('../../lambdas/adapters/system-clock');
-
-    const { SEND_JOBS_PER_INVOCATION } = await import('../../lambdas/core/model');
-
-    const dlq: import('./queue').DeadLetterMessage[] = [];
+    const dlq: DeadLetterMessage[] = [];
     // As on AWS: a few jobs an invocation, a 60-second function timeout (the sender queues
     // what it has no time for again, here as there), and the send queue for that.
     const requeue = new LateSendQueue();
     const queue = new LocalQueue({
       name: 'briefing-send',
-      handler: sender.makeSenderHandler(sender.depsFromEnv(requeue)),
+      handler: makeSenderHandler(senderDepsFromEnv(requeue)),
       batchSize: SEND_JOBS_PER_INVOCATION,
       concurrency: options.queueConcurrency ?? 2,
       timeoutMs: 60_000,
@@ -155,27 +160,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     queue.start();
     stops.push(() => queue.stop());
     const sendQueue = requeue.attach(queue);
-    const counters = new adapters.DynamoCampaignCounters(documentClient(), config.tables.deliveries);
-    const plan = planner.makePlannerHandler({
-      content: new adapters.DynamoContentStore(documentClient(), config.tables.content),
-      subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
-      queue: sendQueue,
-      clock: systemClock,
-      counters,
-    });
+    const db = dynamoPorts(documentClient(), config.tables);
+    const counters = db.counters;
+    const plan = makePlannerHandler({ content: db.content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters });
 
-    let streamPoller: import('./stream-poller').StreamPoller | undefined;
+    let streamPoller: StreamPoller | undefined;
     if (options.streams) {
-      const alerts = await import('../../lambdas/alert-planner/handler');
-      const { ALERT_STREAM_FILTERS } = await import('../../lambdas/alert-planner/filter');
-      const { startStreamPoller } = await import('./stream-poller');
-      const alertPlanner = alerts.makeAlertPlannerHandler({
-        content: new adapters.DynamoContentStore(documentClient(), config.tables.content),
-        subscribers: new adapters.DynamoSubscriberStore(documentClient(), config.tables.subscribers),
+      const alertPlanner = makeAlertPlannerHandler({
+        content: db.content,
+        subscribers: db.subscribers,
         queue: sendQueue,
         clock: systemClock,
-        caps: new adapters.DynamoAlertCaps(documentClient(), config.tables.deliveries),
-        history: new adapters.DynamoReaderAlertHistory(documentClient(), config.tables.deliveries),
+        caps: db.caps,
+        history: db.history,
         dailyCap: config.alertDailyCap,
       });
       const poller = await startStreamPoller({
@@ -190,8 +187,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     let httpUrl: string | undefined;
     if (options.http) {
-      const api = await import('../../lambdas/api/handler');
-      const server = await serveHttp(withSettledRoute(api.handler, queue, streamPoller), { port: config.httpPort, host: '127.0.0.1' });
+      const server = await serveHttp(withSettledRoute(apiHandler, queue, streamPoller), { port: config.httpPort, host: '127.0.0.1' });
       stops.push(() => server.close());
       httpUrl = server.url;
     }
@@ -210,7 +206,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
  * effect of its write has happened, instead of sleeping and hoping. `?timeoutMs=` bounds the
  * wait (default two minutes); past it the answer is 503 with the counts.
  */
-function withSettledRoute(handler: import('./http').HttpApiHandler, queue: LocalQueue, poller?: import('./stream-poller').StreamPoller): import('./http').HttpApiHandler {
+function withSettledRoute(handler: HttpApiHandler, queue: LocalQueue, poller?: StreamPoller): HttpApiHandler {
   return async (event) => {
     if (event.rawPath !== '/_local/settled' || event.requestContext.http.method !== 'GET') return handler(event);
     const timeoutMs = Number(event.queryStringParameters?.timeoutMs ?? 120_000);

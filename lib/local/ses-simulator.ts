@@ -8,6 +8,8 @@
  */
 import { maskEmail } from '../../lambdas/core/address';
 import { simulatorOutcome } from '../../lambdas/core/simulator';
+import { applySesEvents, parseSesEvents, type SesEventsDeps } from '../../lambdas/usecases/ses-events';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 
 /**
  * The configuration-set events SES publishes for one accepted message to a simulator address:
@@ -79,25 +81,18 @@ const LEDGER_WAIT_MS = 10_000;
  * allowed. A failure is printed, as a Lambda's would be logged.
  */
 export function localSesEventFeed(tables: { subscribers: string; deliveries: string }): (events: Record<string, unknown>[]) => void {
-  let deps: Promise<import('../../lambdas/usecases/ses-events').SesEventsDeps & { events: typeof import('../../lambdas/usecases/ses-events') }> | undefined;
-  // Imported at the first event: the clients read the endpoints the local runtime has set by then.
-  const load = () =>
-    (deps ??= (async () => {
-      const { documentClient } = await import('../../lambdas/adapters/clients');
-      const { DynamoSubscriptionStore } = await import('../../lambdas/adapters/subscriptions');
-      const { DynamoDeliveryEvents } = await import('../../lambdas/adapters/delivery-events');
-      const { systemClock } = await import('../../lambdas/adapters/system-clock');
-      return {
-        subscribers: new DynamoSubscriptionStore(documentClient(), tables.subscribers),
-        deliveries: new DynamoDeliveryEvents(documentClient(), tables.deliveries),
-        clock: systemClock,
-        events: await import('../../lambdas/usecases/ses-events'),
-      };
-    })());
+  let deps: SesEventsDeps | undefined;
+  // Made at the first event: the clients read the endpoints the local runtime has set by then.
+  const load = (): SesEventsDeps => {
+    if (deps) return deps;
+    const db = dynamoPorts(documentClient(), tables);
+    deps = { subscribers: db.subscriptions, deliveries: db.deliveryEvents, clock: systemClock };
+    return deps;
+  };
 
   const apply = async (raw: Record<string, unknown>) => {
-    const d = await load();
-    const [event] = d.events.parseSesEvents(raw);
+    const d = load();
+    const [event] = parseSesEvents(raw);
     const recipient = event.mail.destination?.[0];
     const subscriber = recipient ? await d.subscribers.getByEmail(recipient) : undefined;
     if (subscriber) {
@@ -106,7 +101,7 @@ export function localSesEventFeed(tables: { subscribers: string; deliveries: str
         await new Promise((r) => setTimeout(r, 100).unref());
       }
     }
-    await d.events.applySesEvents(d, [event]);
+    await applySesEvents(d, [event]);
   };
 
   return (events) => {

@@ -9,12 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { sesError, type RecordedCall } from '../../lib/local/ses-recorder';
-import { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import { DynamoDeliveryEvents } from '../../lambdas/adapters/delivery-events';
-import { DynamoSubscriptionStore } from '../../lambdas/adapters/subscriptions';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { readSendQuota } from '../../lambdas/adapters/ses-mailer';
-import { systemClock } from '../../lambdas/adapters/system-clock';
+import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
 import { DailyAllowance } from '../../lambdas/core/pacing';
 import { BRAKE_DEFAULTS, bucketStartOf, recordReputation, reputationSignals, resumeSending, SendingBrake, type BrakeSettings, type SendingPause } from '../../lambdas/core/sending-brake';
 import { applySesEvents } from '../../lambdas/usecases/ses-events';
@@ -74,7 +70,7 @@ async function pipelineWithBrake(options: { refuse?: () => ReturnType<typeof ses
       },
     },
     sender: (d, made) => {
-      state = new DynamoSendingState(documentClient(), made.tables.names.deliveries);
+      state = dynamoPorts(documentClient(), made.tables.names).sendingState;
       // Snapshot SES's attempts the moment the pause is first written.
       const open = state.open.bind(state);
       state.open = async (pause: SendingPause) => {
@@ -82,7 +78,7 @@ async function pipelineWithBrake(options: { refuse?: () => ReturnType<typeof ses
         if (opened && ses.attemptsAtPause < 0) ses.attemptsAtPause = ses.attempts;
         return opened;
       };
-      const readQuota = options.quota ? () => readSendQuota(made.ses) : undefined;
+      const readQuota = options.quota ? sesPorts(made.ses).readQuota : undefined;
       const deps: SenderHandlerDeps = {
         ...d,
         leaseMs: 2_000,
@@ -237,9 +233,10 @@ describe('the reputation brake', () => {
     });
     try {
       const emails = await seed(p, uniqueDomain(), R);
+      const db = dynamoPorts(documentClient(), p.tables.names);
       const ses_events = {
-        subscribers: new DynamoSubscriptionStore(documentClient(), p.tables.names.subscribers),
-        deliveries: new DynamoDeliveryEvents(documentClient(), p.tables.names.deliveries),
+        subscribers: db.subscriptions,
+        deliveries: db.deliveryEvents,
         clock: systemClock,
         reputation: async (events: Parameters<typeof reputationSignals>[0], campaignOf: (id: string) => string | undefined) => {
           const pause = await recordReputation({ store: state(), now: () => new Date(), settings: SETTINGS }, reputationSignals(events, campaignOf));

@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import { publish } from '../../lambdas/usecases/publish';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { systemClock } from '../../lambdas/adapters/system-clock';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../lambdas/adapters/clients';
+import { documentClient, systemClock } from '../../lambdas/wiring';
 import { PENDING_ALERTS_KEY } from '../../lambdas/core/keys';
 
 const ALERT = readFileSync('content/eu-japan-security-brief/alerts/north-korea-icbm-test.md', 'utf8');

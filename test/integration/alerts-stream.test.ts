@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoContentStore, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { systemClock } from '../../lambdas/adapters/system-clock';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { freePort } from '../../lib/local/ports';
 import { sesStore } from '../../lib/local/ses';
 import { uniqueDomain } from '../support/pipeline';
@@ -90,7 +88,7 @@ beforeAll(async () => {
   if (child.exitCode !== null) throw new Error(`bin/start.ts exited: ${out}`);
   httpUrl = `http://127.0.0.1:${env.BRIEFING_HTTP_PORT}`;
 
-  const subscribers = new DynamoSubscriberStore(documentClient(), `${prefix}subscribers`);
+  const { subscribers } = dynamoPorts(documentClient(), { subscribers: `${prefix}subscribers` });
   const deps = { subscribers, clock: systemClock };
   await addSubscriber(deps, { email: `korea-watcher@${domain}`, alerts: true, topics: ['north-korea', 'cyber'] });
   await addSubscriber(deps, { email: `everything@${domain}`, alerts: true, topics: [] });
@@ -135,7 +133,7 @@ describe('breaking alerts from the Content stream', () => {
     expect(reason('disarmament')).toMatch(/breaking alerts on Nuclear Disarmament\./);
     // A reader of all topics is told so, not that they follow the article's topics.
     expect(reason('everything')).toMatch(/breaking alerts on all topics\./);
-    const content = new DynamoContentStore(documentClient(), `${prefix}content`);
+    const { content } = dynamoPorts(documentClient(), { content: `${prefix}content` });
     expect((await content.getArticles(['north-korea-icbm-test']))[0].alertedAt).toBeDefined();
   });
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 
 // Limits that only catch a hang: on a loaded machine one CLI run (tsx compiling, then the
 // command) takes half a minute, and a test here runs several; the project's two-minute
@@ -40,7 +40,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'briefing-resume-'));
   const prefix = `resume-${randomBytes(3).toString('hex')}-`;
   env = { ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: prefix, POWERTOOLS_LOG_LEVEL: 'WARN' };
-  state = new DynamoSendingState(documentClient(), `${prefix}deliveries`);
+  state = dynamoPorts(documentClient(), { deliveries: `${prefix}deliveries` }).sendingState;
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

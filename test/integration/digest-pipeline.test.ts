@@ -6,7 +6,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { publish, PublishError } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { systemClock } from '../../lambdas/adapters/system-clock';
+import { systemClock } from '../../lambdas/wiring';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 

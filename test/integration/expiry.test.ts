@@ -6,11 +6,10 @@
  * summary and erasure markers never carry it.
  */
 import { DescribeTimeToLiveCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoAlertCaps, DynamoCampaignCounters, DynamoLedger } from '../../lambdas/adapters/dynamodb';
 import { SUMMARY_KEY } from '../../lambdas/core/keys';
 import { CONFIRM_TOKEN_TTL_SECONDS } from '../../lambdas/core/tokens';
 import { RESEND_AFTER_MS } from '../../lambdas/usecases/subscribe';
+import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { startSubscriptionApi, uniqueDomain } from './subscribe-support';
 
 let api: Awaited<ReturnType<typeof startSubscriptionApi>>;
@@ -129,7 +128,7 @@ describe('sign-ups', () => {
 
 describe('the Deliveries table', () => {
   it('daily alert-cap items expire two days after the last place their day ends (12:00 UTC the next day)', async () => {
-    const caps = new DynamoAlertCaps(documentClient(), api.tables.names.deliveries);
+    const { caps } = dynamoPorts(documentClient(), api.tables.names);
     expect(await caps.admit('reader-1', '2026-11-30', 'article-a', 3)).toBe(true);
     const many = await caps.admitMany([{ subscriberId: 'reader-2', day: '2026-12-01' }], 'article-a', 3);
     expect([...many.admitted]).toEqual(['reader-2']);
@@ -141,8 +140,7 @@ describe('the Deliveries table', () => {
   });
 
   it('ledger entries and the campaign summary never carry expiresAt: they are the record of what was sent', async () => {
-    const ledger = new DynamoLedger(documentClient(), api.tables.names.deliveries);
-    const counters = new DynamoCampaignCounters(documentClient(), api.tables.names.deliveries);
+    const { ledger, counters } = dynamoPorts(documentClient(), api.tables.names);
     const at = new Date();
     expect(await ledger.claim('issue-x', 'reader-1', at)).toBe('claimed');
     expect(await ledger.claim('issue-x', 'reader-2', at)).toBe('claimed');

@@ -24,8 +24,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SESClient } from '@aws-sdk/client-ses';
 import { askSendQuota } from '../../lambdas/adapters/send-quota';
+import { publish } from '../../lambdas/usecases/publish';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
+import { localConfig } from '../../lib/local/config';
 import { freePort } from '../../lib/local/ports';
 import { sesError, startSesRecorder, type SesRecorderOptions } from '../../lib/local/ses-recorder';
+import { sampleFiles, uniqueDomain } from '../support/pipeline';
 import { createTestTables } from '../support/tables';
 
 /** The SES emulator global-setup started (the runtime re-points AWS_ENDPOINT_URL_SES at its proxy). */
@@ -150,15 +154,9 @@ describe('asking an SES endpoint for its quota', () => {
  * front of the SES emulator. Returns when the send queue has drained.
  */
 async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Record<string, string> = {}) {
-  // A runtime of its own: the handlers' SDK clients are module singletons, made for one endpoint.
+  // A runtime of its own, loaded afresh: the handlers' SDK clients are module singletons, made for one SES endpoint.
   jest.resetModules();
   const { startRuntime } = await import('../../lib/local/runtime');
-  const { localConfig } = await import('../../lib/local/config');
-  const { documentClient } = await import('../../lambdas/adapters/clients');
-  const { DynamoContentStore, DynamoSubscriberStore } = await import('../../lambdas/adapters/dynamodb');
-  const { systemClock } = await import('../../lambdas/adapters/system-clock');
-  const { publish } = await import('../../lambdas/usecases/publish');
-  const { sampleFiles, uniqueDomain } = await import('../support/pipeline');
 
   const sends: number[] = [];
   let quotaAsks = 0;
@@ -174,9 +172,8 @@ async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Re
   const tables = await createTestTables('rate');
   const dataDir = mkdtempSync(join(tmpdir(), 'briefing-rate-'));
   try {
-    const db = documentClient();
-    await publish({ content: new DynamoContentStore(db, tables.names.content), clock: systemClock }, sampleFiles());
-    const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
+    const { content, subscribers } = dynamoPorts(documentClient(), tables.names);
+    await publish({ content, clock: systemClock }, sampleFiles());
     const domain = uniqueDomain();
     const at = new Date().toISOString();
     await subscribers.putBatch(

@@ -5,7 +5,7 @@
  * sign-up of the address sends nothing and an import refuses it.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../lambdas/adapters/clients';
+import { documentClient } from '../../lambdas/wiring';
 import { addressHash } from '../../lambdas/core/address';
 import { eraseSubscriber, exportSubscriber } from '../../lambdas/usecases/privacy';
 import { addSubscriber, importSubscribers } from '../../lambdas/usecases/subscribers';

@@ -9,11 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
-import { systemClock } from '../../lambdas/adapters/system-clock';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import type { CampaignCounters, Ledger } from '../../lambdas/core/ports';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { createTestTables, type TestTables } from '../support/tables';
 import { sampleFiles, uniqueDomain } from '../support/pipeline';
 import { countCopies, faultTable, ISSUE } from '../support/copies';
@@ -42,9 +41,8 @@ function child(env: NodeJS.ProcessEnv): { proc: ChildProcess; exited: Promise<nu
 
 /** The sample issue published and N confirmed subscribers (`<prefix><i>@<unique domain>`) in `names`, with the ledger and counters on them. */
 async function seedIssue(names: TestTables['names'], prefix: string) {
-  const db = documentClient();
-  const subscribers = new DynamoSubscriberStore(db, names.subscribers);
-  await publish({ content: new DynamoContentStore(db, names.content), clock: systemClock }, sampleFiles());
+  const { content, subscribers, ledger, counters } = dynamoPorts(documentClient(), names);
+  await publish({ content, clock: systemClock }, sampleFiles());
   const domain = uniqueDomain();
   const emails: string[] = [];
   // Twenty at a time: one by one, 300 subscribers take most of a minute on a loaded machine.
@@ -52,7 +50,7 @@ async function seedIssue(names: TestTables['names'], prefix: string) {
     const added = await Promise.all(Array.from({ length: Math.min(20, N - i) }, (_, j) => addSubscriber({ subscribers, clock: systemClock }, { email: `${prefix}${i + j}@${domain}` })));
     emails.push(...added.map((s) => s.email));
   }
-  return { ledger: new DynamoLedger(db, names.deliveries), counters: new DynamoCampaignCounters(db, names.deliveries), emails };
+  return { ledger, counters, emails };
 }
 
 /**
@@ -60,7 +58,7 @@ async function seedIssue(names: TestTables['names'], prefix: string) {
  * many the counters had, and how many claims the ledger held just after the kill: claims
  * held mean the kill landed mid-send, not in a pause between jobs.
  */
-async function sendAndKill(env: NodeJS.ProcessEnv, counters: DynamoCampaignCounters, ledger: DynamoLedger): Promise<{ sent: number; claimed: number }> {
+async function sendAndKill(env: NodeJS.ProcessEnv, counters: CampaignCounters, ledger: Ledger): Promise<{ sent: number; claimed: number }> {
   const first = child(env);
   for (;;) {
     // Polled, not waited out: the condition is positive (50 counted), and the child is paced
@@ -175,9 +173,7 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
 it('reconcile raises the counters to what the ledger holds (a killed batch never wrote its counts) and never lowers them', async () => {
   const t = await createTestTables('reconcile');
   try {
-    const db = documentClient();
-    const ledger = new DynamoLedger(db, t.names.deliveries);
-    const counters = new DynamoCampaignCounters(db, t.names.deliveries);
+    const { ledger, counters } = dynamoPorts(documentClient(), t.names);
     const at = new Date();
     await counters.startPlanning('c1', at);
     await counters.finishPlanning('c1', 5, at);

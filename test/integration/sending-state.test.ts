@@ -5,8 +5,8 @@
  * re-opens it; a reputation brake replaces an account pause and no probe ends it; the buckets
  * and a campaign's counts add up.
  */
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { BRAKE_DEFAULTS, SendingBrake, type SendingPause } from '../../lambdas/core/sending-brake';
 import { createTestTables, type TestTables } from '../support/tables';
 
@@ -14,7 +14,7 @@ let tables: TestTables;
 let store: DynamoSendingState;
 beforeAll(async () => {
   tables = await createTestTables('brake');
-  store = new DynamoSendingState(documentClient(), tables.names.deliveries);
+  store = dynamoPorts(documentClient(), tables.names).sendingState;
 });
 afterAll(() => tables?.drop());
 afterEach(() => store.resume(new Date()));

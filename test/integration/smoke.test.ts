@@ -13,10 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
-import { systemClock } from '../../lambdas/adapters/system-clock';
 import { publish } from '../../lambdas/usecases/publish';
+import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { localConfig } from '../../lib/local/config';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { sesStore } from '../../lib/local/ses';
@@ -53,9 +51,10 @@ describe('npm run cli -- smoke (local mode)', () => {
     env = { ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: `smoke-${randomBytes(4).toString('hex')}-` };
     tables = localConfig(env).tables;
     await ensureTables(client, tables);
-    await publish({ content: new DynamoContentStore(documentClient(), tables.content), clock: systemClock }, sampleFiles());
+    const { content, subscribers } = dynamoPorts(documentClient(), tables);
+    await publish({ content, clock: systemClock }, sampleFiles());
     // A real reader of the issue: smoke must never mail them.
-    await new DynamoSubscriberStore(documentClient(), tables.subscribers).upsert({
+    await subscribers.upsert({
       subscriberId: 'reader-1',
       email: `reader-${randomBytes(4).toString('hex')}@example.org`,
       status: 'confirmed',
@@ -102,15 +101,15 @@ describe('npm run cli -- smoke (local mode)', () => {
   it('records the four messages under a smoke campaign of their own and leaves the issue unsent and uncounted', async () => {
     const campaignId = /as campaign (smoke#\S+)/.exec(run.stdout)?.[1];
     expect(campaignId).toMatch(new RegExp(`^smoke#${SAMPLE_ISSUE_ID}#\\d{4}-`));
-    const ledger = new DynamoLedger(documentClient(), tables.deliveries);
+    const { ledger, counters, content } = dynamoPorts(documentClient(), tables);
     const entries = await ledger.list(campaignId!);
     expect(entries).toHaveLength(4);
     for (const e of entries) expect(e).toMatchObject({ status: 'sent', sesMessageId: expect.any(String) });
     expect(entries.filter((e) => e.deliveredAt)).toHaveLength(2); // success, and complaint (SES delivers before the complaint)
     expect(entries.filter((e) => e.bouncedAt)).toHaveLength(2);
     expect(await ledger.list(SAMPLE_ISSUE_ID)).toEqual([]);
-    expect(await new DynamoCampaignCounters(documentClient(), tables.deliveries).get(SAMPLE_ISSUE_ID)).toBeUndefined();
-    expect((await new DynamoContentStore(documentClient(), tables.content).getIssue(SAMPLE_ISSUE_ID))?.plannedAt).toBeUndefined();
+    expect(await counters.get(SAMPLE_ISSUE_ID)).toBeUndefined();
+    expect((await content.getIssue(SAMPLE_ISSUE_ID))?.plannedAt).toBeUndefined();
   });
 
   it('sends the issue as a reader gets it, to the simulator addresses only', async () => {
@@ -123,7 +122,7 @@ describe('npm run cli -- smoke (local mode)', () => {
       expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
       expect(raw).toMatch(/^Content-Type: multipart\/alternative/m);
     }
-    const reader = (await new DynamoSubscriberStore(documentClient(), tables.subscribers).getById('reader-1'))!.email;
+    const reader = (await dynamoPorts(documentClient(), tables).subscribers.getById('reader-1'))!.email;
     expect((await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(reader))).toEqual([]);
   });
 

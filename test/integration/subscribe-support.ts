@@ -6,15 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { SESClient } from '@aws-sdk/client-ses';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoDeliveryEvents } from '../../lambdas/adapters/delivery-events';
-import { DynamoLedger } from '../../lambdas/adapters/dynamodb';
 import { memoryRateLimiter } from '../../lambdas/adapters/rate-limiter';
-import { SesMailer } from '../../lambdas/adapters/ses-mailer';
-import { DynamoSubscriptionStore } from '../../lambdas/adapters/subscriptions';
 import { makeApiHandler } from '../../lambdas/api/handler';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
 import type { MailSettings } from '../../lambdas/usecases/subscription-mail';
+import { documentClient, dynamoPorts, sesPorts } from '../../lambdas/wiring';
 import { serveHttp } from '../../lib/local/http';
 import { startSesRecorder } from '../../lib/local/ses-recorder';
 import { createTestTables } from '../support/tables';
@@ -30,10 +26,7 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
   const tables = await createTestTables('sub');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
-  const db = documentClient();
-  const subscribers = new DynamoSubscriptionStore(db, tables.names.subscribers);
-  const deliveries = new DynamoDeliveryEvents(db, tables.names.deliveries);
-  const ledger = new DynamoLedger(db, tables.names.deliveries);
+  const { subscriptions: subscribers, deliveryEvents: deliveries, ledger } = dynamoPorts(documentClient(), tables.names);
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') }));
   const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
   const handler = makeApiHandler({
@@ -41,7 +34,7 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     subscriptions: subscribers,
     clock,
     keys: async () => keys,
-    mailer: new SesMailer(ses, MAIL.configurationSet),
+    mailer: sesPorts(ses, MAIL.configurationSet).mailer,
     mail: MAIL,
     limiter: memoryRateLimiter(options.rateLimit ?? 1000, 60),
     corsOrigins: options.corsOrigins ?? [],

@@ -5,6 +5,7 @@
  * honeypot, CORS, and re-subscribing after leaving.
  */
 import { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { audienceShard } from '../../lambdas/core/audience';
 import { signToken } from '../../lambdas/core/tokens';
 import { RESEND_AFTER_MS } from '../../lambdas/usecases/subscribe';
 import { startSubscriptionApi, uniqueDomain } from './subscribe-support';
@@ -255,7 +256,6 @@ describe('leaving and coming back', () => {
 });
 
 async function inAudience(subscriberId: string): Promise<boolean> {
-  const { audienceShard } = await import('../../lambdas/core/audience');
   const page = await api.subscribers.digestAudiencePage(audienceShard(subscriberId), undefined, 500);
   return page.recipients.some((r) => r.subscriberId === subscriberId);
 }

@@ -6,7 +6,7 @@
 import { simpleParser } from 'mailparser';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { systemClock } from '../../lambdas/adapters/system-clock';
+import { systemClock } from '../../lambdas/wiring';
 import { signToken, parseSigningKeys } from '../../lambdas/core/tokens';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 

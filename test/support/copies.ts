@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { sesStore } from '../../lib/local/ses';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { systemClock } from '../../lambdas/adapters/system-clock';
+import { systemClock } from '../../lambdas/wiring';
 import { sampleFiles, type startPipeline } from './pipeline';
 
 type Pipeline = Awaited<ReturnType<typeof startPipeline>>;

@@ -6,16 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SESClient } from '@aws-sdk/client-ses';
-import { documentClient } from '../../lambdas/adapters/clients';
-import { DynamoAlertCaps, DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from '../../lambdas/adapters/dynamodb';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import type { LocalQueueOptions } from '../../lib/local/queue';
-import { SesMailer } from '../../lambdas/adapters/ses-mailer';
-import { systemClock } from '../../lambdas/adapters/system-clock';
 import { makeApiHandler } from '../../lambdas/api/handler';
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
 import { campaignCache, makeSenderHandler, type SenderHandlerDeps } from '../../lambdas/sender/handler';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
+import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
 import { LateSendQueue, LocalQueue, type DeadLetterMessage } from '../../lib/local/queue';
 import { serveHttp } from '../../lib/local/http';
 import { markdownFilesUnder } from '../../lib/local/files';
@@ -37,16 +34,9 @@ export interface PipelineOptions {
 export async function startPipeline(options: PipelineOptions = {}) {
   const tables = await createTestTables('pipe');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!, options.recorder);
-  const db = documentClient();
-  const content = new DynamoContentStore(db, tables.names.content);
-  const subscribers = new DynamoSubscriberStore(db, tables.names.subscribers);
-  const ledger = new DynamoLedger(db, tables.names.deliveries);
-  const history = new DynamoReaderAlertHistory(db, tables.names.deliveries);
-  const caps = new DynamoAlertCaps(db, tables.names.deliveries);
+  const { content, subscribers, ledger, history, caps, counters, gate } = dynamoPorts(documentClient(), tables.names);
   const keys = parseSigningKeys(TEST_KEYS);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1, ...options.ses });
-  const counters = new DynamoCampaignCounters(db, tables.names.deliveries);
-  const gate = new DynamoRecipientGate(db, tables.names.subscribers);
 
   // The queue is made after the sender that queues into it (what a deadline stops goes back).
   const requeue = new LateSendQueue();
@@ -55,7 +45,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
     gate,
     counters,
     ledger,
-    mailer: new SesMailer(ses, 'briefing-test'),
+    mailer: sesPorts(ses, 'briefing-test').mailer,
     clock: systemClock,
     campaign: campaignCache(
       content,

@@ -1,5 +1,6 @@
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { articleIdOf } from '../../lambdas/alert-planner/handler';
+import { readerDay } from '../../lambdas/core/alert-cap';
 import { ALL_TOPICS, matchedTopics } from '../../lambdas/core/audience';
 import type { Article } from '../../lambdas/core/model';
 import { alertViewModel, prepareAlert, renderAlert } from '../../lambdas/core/render/alert';
@@ -107,7 +108,6 @@ describe('planAlert', () => {
     expect(await deps.caps.admit('s1', '2026-11-28', 'nk-a', 1)).toBe(true);
     expect(await deps.caps.admit('s1', '2026-11-28', 'nk-b', 1)).toBe(false);
     expect(await deps.caps.admit('s1', '2026-11-29', 'nk-b', 1)).toBe(true);
-    const { readerDay } = await import('../../lambdas/core/alert-cap');
     const lateEvening = new Date('2026-11-28T23:30:00Z');
     expect(readerDay(lateEvening, 'Europe/Brussels')).toBe('2026-11-29');
     expect(readerDay(lateEvening, 'America/New_York')).toBe('2026-11-28');

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll, batchWriteAll, UnprocessedError, type RetryPolicy } from '../../lambdas/adapters/dynamodb/batch';
+import { batchGetAll, batchWriteAll, DEFAULT_RETRY, UnprocessedError, type RetryPolicy } from '../../lambdas/adapters/dynamodb/batch';
 import { writeIf } from '../../lambdas/adapters/dynamodb/conditional';
 
 type Db = Pick<DynamoDBDocumentClient, 'send'>;
@@ -44,7 +44,6 @@ describe('batchWriteAll', () => {
   });
 
   it('waits longer before each retry by default, never more than a second', async () => {
-    const { DEFAULT_RETRY } = await import('../../lambdas/adapters/dynamodb/batch');
     const waits = Array.from({ length: DEFAULT_RETRY.retries }, (_, i) => DEFAULT_RETRY.delayMs(i + 1));
     expect(waits).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000]);
   });

@@ -1,0 +1,122 @@
+/**
+ * The composition root: the one place that turns SDK clients, table names and queue URLs into
+ * the ports the use-cases take (core/ports.ts). The five Lambda handlers, the local runtime,
+ * the CLI, the bench and the test support all get their adapters from here; a new port gets its
+ * adapter here too, never another hand-made set-up.
+ *
+ *   dynamoPorts(db, tables)            the stores of the Content, Subscribers and Deliveries tables
+ *   sesPorts(ses, configurationSet)    the mailer and the account's send quota
+ *   sqsPorts(sqs, { sendQueueUrl })    the send queue and the planner's own queue
+ *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env)
+ *
+ * Building a port only stores the client and a name: no request is made until it is used.
+ * Every function's bundle includes this module: an adapter whose package esbuild cannot drop
+ * when unused (the API's in-memory rate limiter, rate-limiter-flexible) is imported where it is used.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDeliveryEvents } from './adapters/delivery-events';
+import {
+  DynamoAlertCaps,
+  DynamoCampaignCounters,
+  DynamoContentStore,
+  DynamoLedger,
+  DynamoReaderAlertHistory,
+  DynamoRecipientGate,
+  DynamoSubscriberStore,
+} from './adapters/dynamodb';
+import { askSendQuota } from './adapters/send-quota';
+import { DynamoSendingState } from './adapters/sending-state';
+import { readSendQuota, SesMailer } from './adapters/ses-mailer';
+import { SqsPlanContinuation } from './adapters/sqs-plan-continuation';
+import { SqsSendQueue } from './adapters/sqs-queue';
+import { DynamoSubscriptionStore } from './adapters/subscriptions';
+
+export { documentClient, sesClient, sqsClient } from './adapters/clients';
+export { signingKeysLoader } from './adapters/signing-keys';
+export { systemClock } from './adapters/system-clock';
+
+/** The three tables' names (CDK outputs and function environment on AWS, lib/local/tables.ts here). */
+export interface Tables {
+  content: string;
+  subscribers: string;
+  deliveries: string;
+}
+
+/** What the Content table holds: articles and issues. */
+export function contentPorts(db: DynamoDBDocumentClient, table: string) {
+  return { content: new DynamoContentStore(db, table) };
+}
+
+/** What the Subscribers table holds: the readers, their audiences, and the send-time check. */
+export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
+  return {
+    /** Reading readers and paging the audiences (planners, CLI). */
+    subscribers: new DynamoSubscriberStore(db, table),
+    /** The same store with conditional changes and erasure (subscribing, preferences, privacy, SES events). */
+    subscriptions: new DynamoSubscriptionStore(db, table),
+    /** Who may still be mailed when a queued job is sent. */
+    gate: new DynamoRecipientGate(db, table),
+  };
+}
+
+/** What the Deliveries table holds: the ledger and everything kept beside it. */
+export function deliveryPorts(db: DynamoDBDocumentClient, table: string) {
+  return {
+    ledger: new DynamoLedger(db, table),
+    /** Per-campaign progress counters and state. */
+    counters: new DynamoCampaignCounters(db, table),
+    /** The daily alert cap. */
+    caps: new DynamoAlertCaps(db, table),
+    /** Alerts held back by the cap, and alerts already sent, per reader. */
+    history: new DynamoReaderAlertHistory(db, table),
+    /** The ledger found by subscriber (SES events, privacy requests). */
+    deliveryEvents: new DynamoDeliveryEvents(db, table),
+    /** The account-wide sending pause and the reputation counts. */
+    sendingState: new DynamoSendingState(db, table),
+  };
+}
+
+type ContentPorts = ReturnType<typeof contentPorts>;
+type SubscriberPorts = ReturnType<typeof subscriberPorts>;
+type DeliveryPorts = ReturnType<typeof deliveryPorts>;
+
+/** The ports of the tables named in `T`, and only those. */
+export type DynamoPorts<T extends Partial<Tables>> = (T extends { content: string } ? ContentPorts : unknown) &
+  (T extends { subscribers: string } ? SubscriberPorts : unknown) &
+  (T extends { deliveries: string } ? DeliveryPorts : unknown);
+
+/**
+ * The DynamoDB ports of the tables given. A caller passes only the tables it has (a Lambda
+ * function's environment names only the tables it may use) and gets the ports of those tables.
+ */
+export function dynamoPorts<T extends Partial<Tables>>(db: DynamoDBDocumentClient, tables: T): DynamoPorts<T> {
+  return {
+    ...(tables.content === undefined ? {} : contentPorts(db, tables.content)),
+    ...(tables.subscribers === undefined ? {} : subscriberPorts(db, tables.subscribers)),
+    ...(tables.deliveries === undefined ? {} : deliveryPorts(db, tables.deliveries)),
+  } as DynamoPorts<T>;
+}
+
+/**
+ * SES: the mailer (each message tagged with the configuration set, whose events come back
+ * through SNS), and the account's send quota read two ways: `readQuota` fails when the endpoint
+ * does not answer GetSendQuota (AWS), `askQuota` answers undefined then (an emulator; see
+ * adapters/send-quota.ts).
+ */
+export function sesPorts(ses: SESClient, configurationSet?: string) {
+  return {
+    mailer: new SesMailer(ses, configurationSet),
+    readQuota: () => readSendQuota(ses),
+    askQuota: () => askSendQuota(ses),
+  };
+}
+
+/** SQS: the send queue, and the digest planner's own queue for the rest of a large plan (when it has one). */
+export function sqsPorts(sqs: SQSClient, queues: { sendQueueUrl: string; planQueueUrl?: string }) {
+  return {
+    queue: new SqsSendQueue(sqs, queues.sendQueueUrl),
+    continuation: queues.planQueueUrl ? new SqsPlanContinuation(sqs, queues.planQueueUrl) : undefined,
+  };
+}
