@@ -91,10 +91,10 @@ describe('the sample digest', () => {
   it('puts the lead story first, labelled and with a larger headline than the others', () => {
     expect(view.articles[0].id).toBe(issue.lead);
     expect(view.articles.map((s) => s.lead)).toEqual([true, false, false, false, false]);
-    const lead = html.indexOf('Lead story</p><h2 id="story-' + issue.lead + '" style="');
+    const lead = html.indexOf('Lead story</p><h2 id="story-' + issue.lead + '" class="lead-title" style="');
     expect(lead).toBeGreaterThan(0);
-    expect(html.slice(lead).match(/<h2 id="[^"]+" style="[^"]*font-size: ?(\d+)px/)?.[1]).toBe('24');
-    const others = [...html.matchAll(/<h2 id="[^"]+" style="[^"]*font-size: ?(\d+)px/g)].slice(1).map((m) => m[1]);
+    expect(html.slice(lead).match(/<h2 id="[^"]+"(?: class="[^"]*")? style="[^"]*font-size: ?(\d+)px/)?.[1]).toBe('24');
+    const others = [...html.matchAll(/<h2 id="[^"]+"(?: class="[^"]*")? style="[^"]*font-size: ?(\d+)px/g)].slice(1).map((m) => m[1]);
     expect(new Set(others)).toEqual(new Set(['19']));
     expect(text).toContain(`LEAD STORY\r\n1. ${view.articles[0].title.slice(0, 40)}`);
   });
@@ -178,6 +178,10 @@ describe('an issue without the optional fields', () => {
   it('shows no empty headings, boxes or lists', () => {
     for (const absent of ['From the editor', 'Why it matters', '<ul class="keypoints"', 'class="note"', 'class="sources"']) expect(html).not.toContain(absent);
     for (const absent of ['FROM THE EDITOR', 'Why it matters', '  - ', 'Sources:']) expect(text).not.toContain(absent);
+  });
+
+  it('leaves no blank line where a block was left out (whitespace stays collapsed)', () => {
+    expect(html).not.toMatch(/\n[ \t\r]*\n/);
   });
 
   it('still lists its one story in "In this issue"', () => {
