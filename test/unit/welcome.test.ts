@@ -102,7 +102,7 @@ describe('the welcome mail', () => {
   it('links the latest issue sent and the archive, and invites a reply', async () => {
     const { html, text } = await welcome(reader({ alerts: true }), issue);
     expect(archiveLink('https://briefing.example.org/', issue.id)).toBe('https://briefing.example.org/archive/sample-brief-007');
-    expect(html).toContain('<a href="https://briefing.example.org/archive/sample-brief-007" style="color: #1d4ed8; font-weight: 600;">Seven &amp; counting</a> (No. 7)');
+    expect(html).toContain('<a href="https://briefing.example.org/archive/sample-brief-007" style="color: #1d4ed8; font-weight: 600;">Seven &amp; counting</a> (No.&nbsp;7)');
     expect(html).toContain('<a href="https://briefing.example.org/archive" style="color: #1d4ed8; font-weight: 600;">archive</a>');
     expect(text).toContain('The latest issue: Seven & counting (No. 7): https://briefing.example.org/archive/sample-brief-007');
     expect(text).toContain('Every issue is in the archive: https://briefing.example.org/archive');
