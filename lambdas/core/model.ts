@@ -10,9 +10,18 @@ export interface Article {
   id: string;
   title: string;
   summary: string;
+  /**
+   * One sentence on what the story means for the reader (shown under the summary as "Why it
+   * matters"). Optional so older articles and alerts still parse; every digest story should have one.
+   */
+  whyItMatters?: string;
+  /** Facts the summary does not already give; may be empty (a story needs no bullets). */
   keyPoints: string[];
   topics: string[];
+  /** Who reported it: the credit line, linked. */
   source: { name: string; url: string };
+  /** The actual source articles or documents (https), listed under the story; omitted when there are none. */
+  sources?: SourceLink[];
   /** Publication date, ISO 8601 calendar date (YYYY-MM-DD). */
   date: string;
   priority: 'normal' | 'breaking';
@@ -24,6 +33,13 @@ export interface Article {
   alertedAt?: string;
 }
 
+/** A link to a source article or document, as the front matter's `sources` list gives it. */
+export interface SourceLink {
+  title: string;
+  /** Always https (checked when the file is parsed). */
+  url: string;
+}
+
 /** An issue of the newsletter: an intro and an ordered list of article ids. */
 export interface Issue {
   kind: 'issue';
@@ -33,12 +49,21 @@ export interface Issue {
   /** Issue number within the newsletter (1, 2, ...). */
   number: number;
   title: string;
-  /** The editor's introduction, shown under the masthead. */
+  /** The issue in a sentence or two, shown under its title (the archive and feed can use it too). */
   summary: string;
   /** Shown by mail clients next to the subject (preheader). */
   preheader: string;
   date: string;
   articleIds: string[];
+  /**
+   * The lead story's article id: shown first, with more weight. Omitted: the first of
+   * `articleIds` leads. Always one of `articleIds` (checked when the file is parsed).
+   */
+  lead?: string;
+  /** The editor's note in their own voice, shown near the top of the digest under "From the editor". */
+  editorsNote?: string;
+  /** The closing line at the bottom of the digest, before the footer (e.g. "Until next Monday, the editors"). */
+  signOff?: string;
   publishedAt: string;
   /** Set once the planner has queued the whole audience; a second run skips the issue. */
   plannedAt?: string;

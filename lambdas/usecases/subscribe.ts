@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { addressHash, InvalidAddressError, maskEmail, normaliseEmail } from '../core/address';
 import type { ConsentRecord, Subscriber, SubscriptionChoices } from '../core/model';
-import type { Clock, Mailer, SubscriptionStore } from '../core/ports';
+import type { Clock, ContentStore, Mailer, SubscriptionStore } from '../core/ports';
 import { CONSENT_WORDING } from '../core/subscription';
 import { newConfirmToken, nonceHash, sameHash, verifyToken, type SigningKeys } from '../core/tokens';
 import { sendConfirmation, sendWelcome, type MailSettings } from './subscription-mail';
@@ -28,6 +28,8 @@ export interface SubscriptionDeps {
   clock: Clock;
   keys: SigningKeys;
   mail: MailSettings;
+  /** Where the welcome finds the latest issue to link; without it the welcome links the archive only. */
+  content?: Pick<ContentStore, 'latestIssue'>;
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
 

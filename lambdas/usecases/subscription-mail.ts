@@ -4,7 +4,8 @@
  */
 import { composeMessage } from '../core/mime';
 import type { Subscriber } from '../core/model';
-import type { Mailer } from '../core/ports';
+import type { ContentStore, Mailer } from '../core/ports';
+import { digestArrivalSentence, type DigestSchedule } from '../core/schedule';
 import { renderConfirmation, renderWelcome, type RenderedMessage } from '../core/render/transactional';
 import { signToken, type SigningKeys } from '../core/tokens';
 import { linkFor, listSlug } from './digest-campaign';
@@ -15,7 +16,17 @@ export interface MailSettings {
   senderName: string;
   publicBaseUrl: string;
   configurationSet?: string;
+  /**
+   * The digest's schedule as deployed (the stack's `scheduleCron` and `timeZone`; locally
+   * `BRIEFING_SCHEDULE` and `BRIEFING_TIME_ZONE`): the welcome tells each reader when the digest
+   * arrives on their own clock. Without it the welcome says only that it comes weekly.
+   */
+  digestSchedule?: DigestSchedule;
 }
+
+/** The public archive's index, and one issue's page in it (served by the API). */
+export const archiveLink = (base: string, issueId?: string) =>
+  `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
 
 export const pageLink = (base: string, path: string, token: string) =>
   `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
@@ -59,13 +70,27 @@ export async function sendConfirmation(
   return send(deps.mailer, deps.mail, s.email, message, unsubscribeUrl, now);
 }
 
-export async function sendWelcome(deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings }, s: Subscriber, now: Date) {
+/**
+ * The welcome, once the address is confirmed. `content` finds the latest issue to link; only
+ * an issue already sent (planned) is linked, since the archive shows no other. A failure to read
+ * it costs the link, never the welcome.
+ */
+export async function sendWelcome(
+  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> },
+  s: Subscriber,
+  now: Date,
+) {
   const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s.subscriberId, now);
+  const latest = await deps.content?.latestIssue().catch(() => undefined);
+  const base = deps.mail.publicBaseUrl;
   const message = renderWelcome({
     newsletter: deps.mail.senderName,
     digest: s.digest,
     alerts: s.alerts,
     topics: s.topics,
+    digestWhen: deps.mail.digestSchedule ? digestArrivalSentence(deps.mail.digestSchedule, s.timezone, now) : undefined,
+    archiveUrl: archiveLink(base),
+    latestIssue: latest?.plannedAt ? { title: latest.title, number: latest.number, url: archiveLink(base, latest.id) } : undefined,
     preferencesUrl: preferencesLink(deps.mail, deps.keys, s.subscriberId, now),
     unsubscribeUrl,
   });

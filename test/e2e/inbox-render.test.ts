@@ -164,7 +164,7 @@ describe('the digest with every <style> element removed', () => {
     await page.context().close();
   });
 
-  it('keeps the cards in shape: 600 px wide, centred, white with padded text and 19 px headlines', async () => {
+  it('keeps the cards in shape: 600 px wide, centred, white with padded text, a 24 px lead headline and 19 px others', async () => {
     const page = await open(withoutStyles(html.digest), { width: 800 });
     const cards = await page.$$eval('div.card', (divs: El[]) =>
       divs.map((d) => {
@@ -182,8 +182,10 @@ describe('the digest with every <style> element removed', () => {
     }
     const headline = await page.$eval('div.card h2', (h: El) => (globalThis as unknown as Win).getComputedStyle(h).fontSize);
     expect(headline).toBe('22px');
-    const story = await page.$$eval('div.card h2', (hs: El[]) => (globalThis as unknown as Win).getComputedStyle(hs[1]).fontSize);
-    expect(story).toBe('19px');
+    // The lead story's headline is larger than the others'.
+    const stories = await page.$$eval('div.card h2', (hs: El[]) => Array.from(hs).slice(1).map((h) => (globalThis as unknown as Win).getComputedStyle(h).fontSize));
+    expect(stories[0]).toBe('24px');
+    expect(new Set(stories.slice(1))).toEqual(new Set(['19px']));
     await page.context().close();
     await shot(await open(withoutStyles(html.digest), { width: 600 }), 'digest-no-styles');
   });

@@ -101,13 +101,12 @@ describe('parseContent: the real content under content/', () => {
     expect(alert).toMatchObject({ priority: 'breaking', date: '2024-10-31', topics: ['north-korea', 'nuclear-disarmament'] });
   });
 
-  it('gives every article 3 to 5 key points, known topics and an https source', () => {
+  it('gives every article at most 5 key points, known topics and an https source', () => {
     const taxonomy = new Set([
       'defence-industry', 'maritime-security', 'cyber', 'space', 'intelligence-sharing',
       'nuclear-disarmament', 'north-korea', 'russia', 'china', 'ukraine', 'diplomacy',
     ]);
     for (const a of articles) {
-      expect(a.keyPoints.length).toBeGreaterThanOrEqual(3);
       expect(a.keyPoints.length).toBeLessThanOrEqual(5);
       expect(a.topics.filter((t) => !taxonomy.has(t))).toEqual([]);
       expect(a.source.url).toMatch(/^https:\/\/[^/]+\/(en\/)?$/);
@@ -164,11 +163,10 @@ describe('parseContent: bad input is refused with the file name and the field pa
     expect(err.message).toContain('content/bad-url.md: source.url: must be an http(s) URL');
   });
 
-  it('the typo `keypoints`: named as an unknown field with a hint, alongside the missing keyPoints', () => {
+  it('the typo `keypoints`: named as an unknown field with a hint (keyPoints itself is optional)', () => {
     const err = refusal('content/typo.md', goodArticle.replace('keyPoints:', 'keypoints:'));
     expect(err.message).toContain('content/typo.md: keypoints: unknown field; did you mean keyPoints?');
-    expect(err.message).toContain('content/typo.md: keyPoints: is required');
-    expect(err.problems).toHaveLength(2);
+    expect(err.problems).toHaveLength(1);
   });
 
   it('impossible date 2024-02-30, unquoted (which YAML would roll over into March): refused', () => {

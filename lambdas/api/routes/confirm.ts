@@ -31,7 +31,7 @@ async function postConfirm(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!ports) return rc.errorPage('unavailable');
   const keys = await rc.deps.keys();
   const result = await confirm(
-    { subscribers: ports.subscriptions, mailer: ports.mailer, clock: rc.deps.clock, keys, mail: ports.mail, log: (e, f) => logger.info(e, f) },
+    { subscribers: ports.subscriptions, mailer: ports.mailer, clock: rc.deps.clock, keys, mail: ports.mail, content: rc.deps.content, log: (e, f) => logger.info(e, f) },
     tokenOf(req),
     metaOf(req),
   );

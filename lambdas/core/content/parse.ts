@@ -122,16 +122,80 @@ const httpUrl = z
     }
   }, 'must be an http(s) URL, like https://example.org/page');
 
+/**
+ * A link readers follow out of the message to a source article: https only (a plain http
+ * link is one a network in between can rewrite, and mail filters count it against us).
+ */
+const httpsUrl = z
+  .string({ error: required('an https URL') })
+  .trim()
+  .refine((s) => {
+    if (LINE_BREAKING.test(s) || /\s/.test(s)) return false;
+    try {
+      const u = new URL(s);
+      return u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL, like https://example.org/page');
+
+/** The actual source articles: a title and an https link each, no link twice. */
+const sourceList = z
+  .array(
+    z.strictObject({ title: line(200), url: httpsUrl }, { error: required('a mapping with title and url') }),
+    { error: required('a list of sources, each with title and url') },
+  )
+  .min(1, 'must list at least one source, or be left out')
+  .max(6, 'must list at most 6 sources')
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((s, index) => {
+      if (seen.has(s.url)) ctx.addIssue({ code: 'custom', path: [index, 'url'], message: `repeats ${s.url}, which is already in the list` });
+      seen.add(s.url);
+    });
+  });
+
+/** Short words that carry no fact of their own; left out when comparing a key point with the summary. */
+const FILLER = new Set(
+  'about after also and are as at be been being both but by for from has have into its it more most not now of on or over such than that the their them then there these they this those to under was were which while will with would'.split(' '),
+);
+
+/** A text's words that carry meaning: lower-case, four letters or more, filler and a plural "s" removed. */
+function contentWords(text: string): Set<string> {
+  const words = text.toLowerCase().normalize('NFKD').match(/\p{L}+/gu) ?? [];
+  return new Set(words.filter((w) => w.length >= 4 && !FILLER.has(w)).map((w) => (w.length > 4 && w.endsWith('s') ? w.slice(0, -1) : w)));
+}
+
+/**
+ * Whether a key point only repeats the summary: at least three words that carry meaning, and
+ * {@link REPEAT_SHARE} of them already in the summary. A key point is there to add a fact the
+ * summary does not give; a reader who meets the same sentence twice stops reading the bullets.
+ */
+export function repeatsSummary(point: string, summary: string): boolean {
+  const words = contentWords(point);
+  if (words.size < 3) return false;
+  const said = contentWords(summary);
+  let shared = 0;
+  for (const w of words) if (said.has(w)) shared++;
+  return shared / words.size >= REPEAT_SHARE;
+}
+
+/** Share of a key point's meaningful words found in the summary above which it counts as a repeat. */
+export const REPEAT_SHARE = 0.75;
+
 /** Front matter of an article. Strict: an unknown key is usually a typo of a known one. */
 export const articleSchema = z.strictObject({
   type: z.literal('article'),
   id: slug,
   title: line(200),
   summary: line(1000),
+  // One line, so it reads as a line: the reader gets the point without a second paragraph.
+  whyItMatters: line(300).optional(),
+  // Optional: facts the summary does not give. Left out (or empty) when the summary says it all.
   keyPoints: z
     .array(line(300), { error: required('a list of key points') })
-    .min(1, 'must list at least one key point')
-    .max(8, 'must list at most 8 key points'),
+    .max(8, 'must list at most 8 key points')
+    .default([]),
   topics: slugList('topics', 8),
   source: z.strictObject(
     {
@@ -140,8 +204,15 @@ export const articleSchema = z.strictObject({
     },
     { error: required('a mapping with name and url') },
   ),
+  sources: sourceList.optional(),
   date: calendarDate,
   priority: z.enum(['normal', 'breaking'], { error: 'must be "normal" or "breaking"' }).default('normal'),
+}).superRefine((a, ctx) => {
+  a.keyPoints.forEach((point, index) => {
+    if (repeatsSummary(point, a.summary)) {
+      ctx.addIssue({ code: 'custom', path: ['keyPoints', index], message: 'repeats the summary; give a fact the summary does not, or leave the point out' });
+    }
+  });
 });
 
 /** Front matter of an issue: the editor's intro and the ordered article ids. */
@@ -160,6 +231,14 @@ export const issueSchema = z.strictObject({
   preheader: line(150),
   date: calendarDate,
   articles: slugList('article ids', 20),
+  /** The lead story's id; it must be one of `articles`. Left out: the first article leads. */
+  lead: slug.optional(),
+  editorsNote: line(1200).optional(),
+  signOff: line(300).optional(),
+}).superRefine((issue, ctx) => {
+  if (issue.lead !== undefined && !issue.articles.includes(issue.lead)) {
+    ctx.addIssue({ code: 'custom', path: ['lead'], message: `must be one of the issue's articles (${issue.articles.join(', ')}); "${issue.lead}" is not listed` });
+  }
 });
 
 /** The Markdown body of an article. */
@@ -200,9 +279,11 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
       id: fm.id,
       title: fm.title,
       summary: fm.summary,
+      ...(fm.whyItMatters !== undefined && { whyItMatters: fm.whyItMatters }),
       keyPoints: fm.keyPoints,
       topics: fm.topics,
       source: { name: fm.source.name, url: fm.source.url },
+      ...(fm.sources !== undefined && { sources: fm.sources.map((s) => ({ title: s.title, url: s.url })) }),
       date: fm.date,
       priority: fm.priority,
       body,
@@ -223,6 +304,9 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
       preheader: fm.preheader,
       date: fm.date,
       articleIds: fm.articles,
+      ...(fm.lead !== undefined && { lead: fm.lead }),
+      ...(fm.editorsNote !== undefined && { editorsNote: fm.editorsNote }),
+      ...(fm.signOff !== undefined && { signOff: fm.signOff }),
       publishedAt: at,
     };
   }

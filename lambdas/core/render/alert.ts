@@ -17,7 +17,7 @@ type AlertField = (typeof FIELDS)[number];
 /** Per-recipient fields of an alert. `reason` is the sentence {@link alertReason} writes. */
 export type AlertRecipient = RecipientFields<AlertField>;
 
-export interface AlertViewModel extends Omit<ArticleView, 'id'> {
+export interface AlertViewModel extends Omit<ArticleView, 'id' | 'anchor' | 'number' | 'lead' | 'whyItMatters' | 'sources'> {
   subject: string;
   preheader: string;
   preheaderPad: string;

@@ -13,7 +13,7 @@
  */
 import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
-import type { Article, Issue } from '../model';
+import type { Article, Issue, SourceLink } from '../model';
 import { CRLF, formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel, wrapText } from './text';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import type { SplitBody } from '../mime/base64';
@@ -34,12 +34,23 @@ export interface DigestRecipient {
 /** One article as the templates see it. */
 export interface ArticleView {
   id: string;
+  /** The story's anchor in the message (`story-<id>`): "In this issue" links to `#<anchor>`. */
+  anchor: string;
+  /** Position in the digest, from 1; the text part numbers its stories with it. */
+  number: number;
+  /** The lead story: first, with a larger headline and a "Lead story" label. */
+  lead: boolean;
   title: string;
   summary: string;
+  /** One line on why the story matters to the reader; empty when the article has none. */
+  whyItMatters: string;
+  /** Facts beyond the summary; may be empty. */
   keyPoints: string[];
   /** Display labels of the article's topics (`north-korea` → `North Korea`). */
   topicLabels: string[];
   source: { name: string; url: string };
+  /** Links to the actual source articles (https); empty when the front matter gives none. */
+  sources: SourceLink[];
   /** This reader already got the article as a breaking alert: marked, not shown as new. */
   alertedToReader?: boolean;
 }
@@ -55,8 +66,13 @@ export interface DigestViewModel {
   number: number;
   title: string;
   summary: string;
+  /** The editor's note shown under "In this issue"; empty when the issue has none. */
+  editorsNote: string;
+  /** The closing line over the footer; empty when the issue has none. */
+  signOff: string;
   /** The issue date written out, e.g. `1 November 2024`. */
   dateText: string;
+  /** The stories in reading order: the lead first, then the others as the issue lists them. */
   articles: ArticleView[];
   /** Breaking alerts this reader's daily cap held back, listed under "Alerts you may have missed". */
   missedAlerts: ArticleView[];
@@ -85,10 +101,24 @@ export function digestSubject(issue: Pick<Issue, 'number' | 'title'>): string {
 }
 
 /**
+ * The issue's stories in reading order: the lead (the issue's `lead`, else its first article)
+ * first, then the rest in the order given. A lead that is not among `articles` (not found when
+ * the issue was read) leaves the order as it is.
+ */
+export function storyOrder<A extends Pick<Article, 'id'>>(issue: Pick<Issue, 'lead'>, articles: readonly A[]): A[] {
+  const at = issue.lead === undefined ? -1 : articles.findIndex((a) => a.id === issue.lead);
+  return at <= 0 ? [...articles] : [articles[at], ...articles.slice(0, at), ...articles.slice(at + 1)];
+}
+
+/** The anchor of a story within the message: article ids are slugs, so it is a valid id as it is. */
+export const storyAnchor = (articleId: string) => `story-${articleId}`;
+
+/**
  * The data the digest templates are filled with, apart from the recipient. Pure: the same
- * issue and articles always give the same view model. Articles are shown in the order given.
+ * issue and articles always give the same view model. Stories are in {@link storyOrder}.
  * Fields shown on one line are collapsed to one line, so a stray line break in content can
- * never reach a place (a subject, a title) where it does not belong.
+ * never reach a place (a subject, a title) where it does not belong. The public archive
+ * renders its pages from this same view model.
  */
 export function digestViewModel(issue: Issue, articles: Article[]): DigestViewModel {
   return {
@@ -99,21 +129,28 @@ export function digestViewModel(issue: Issue, articles: Article[]): DigestViewMo
     number: issue.number,
     title: oneLine(issue.title),
     summary: issue.summary.trim(),
+    editorsNote: oneLine(issue.editorsNote ?? ''),
+    signOff: oneLine(issue.signOff ?? ''),
     dateText: formatLongDate(issue.date),
-    articles: articles.map(articleView),
+    articles: storyOrder(issue, articles).map((a, i) => ({ ...articleView(a), number: i + 1, lead: i === 0 })),
     missedAlerts: [],
   };
 }
 
-/** One article as the templates show it. */
+/** One article as the templates show it (numbered 1 and not the lead until placed in an issue). */
 export function articleView(a: Article): ArticleView {
   return {
     id: a.id,
+    anchor: storyAnchor(a.id),
+    number: 1,
+    lead: false,
     title: oneLine(a.title),
     summary: a.summary.trim(),
+    whyItMatters: oneLine(a.whyItMatters ?? ''),
     keyPoints: a.keyPoints.map((k) => k.trim()),
     topicLabels: a.topics.map(topicLabel),
     source: { name: oneLine(a.source.name), url: a.source.url.trim() },
+    sources: (a.sources ?? []).map((s) => ({ title: oneLine(s.title), url: s.url.trim() })),
   };
 }
 
@@ -138,6 +175,7 @@ textEnv.registerHelper('wrap', (text: unknown, ...rest: unknown[]) => {
   const [first, indent] = rest.slice(0, -1).map((x) => (typeof x === 'string' ? x : ''));
   return wrapText(String(text ?? ''), 72, first ?? '', indent ?? first?.replace(/\S/g, ' ') ?? '');
 });
+textEnv.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 textEnv.registerHelper('join', (items: unknown, separator: unknown) =>
   Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : '',
 );
@@ -152,7 +190,7 @@ const digestHtml = htmlEnv.compile(toCrlf(compiled.digest.html), { strict: true,
 const digestText = textEnv.compile(toCrlf(compiled.digest.text), {
   strict: true,
   noEscape: true,
-  knownHelpers: { wrap: true, join: true },
+  knownHelpers: { wrap: true, join: true, concat: true },
   knownHelpersOnly: true,
 });
 

@@ -6,7 +6,7 @@
  */
 import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
-import { mergeOutlookConditionals } from './index';
+import { mergeOutlookConditionals, textEnv } from './index';
 import { CRLF, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 
 const env = Handlebars.create();
@@ -16,7 +16,8 @@ const opts = { strict: true, knownHelpersOnly: true } as const;
 const confirmationHtml = env.compile(toCrlf(compiled.confirmation.html), opts);
 const confirmationText = env.compile(toCrlf(compiled.confirmation.text), { ...opts, noEscape: true });
 const welcomeHtml = env.compile(toCrlf(compiled.welcome.html), opts);
-const welcomeText = env.compile(toCrlf(compiled.welcome.text), { ...opts, noEscape: true });
+// The digest's text environment: its `wrap` and `concat` helpers fold the welcome's prose too.
+const welcomeText = textEnv.compile(toCrlf(compiled.welcome.text), { strict: true, noEscape: true, knownHelpers: { wrap: true, concat: true }, knownHelpersOnly: true });
 
 export interface RenderedMessage {
   subject: string;
@@ -44,22 +45,56 @@ export function renderConfirmation(input: { newsletter: string; confirmUrl: stri
   return { subject: view.subject, html: mergeOutlookConditionals(confirmationHtml(view)), text: confirmationText(view) };
 }
 
-export function renderWelcome(input: {
+export interface WelcomeInput {
   newsletter: string;
   digest: boolean;
   alerts: boolean;
   topics: string[];
+  /**
+   * When the digest reaches this reader, on their clock (see digestArrivalSentence in
+   * core/schedule); without it the mail says only that the digest comes weekly.
+   */
+  digestWhen?: string;
+  /** The archive's index page. */
+  archiveUrl: string;
+  /** The newest issue already sent, to read at once; none before the first one goes out. */
+  latestIssue?: { title: string; number: number; url: string };
   preferencesUrl: string;
   unsubscribeUrl: string;
-}): RenderedMessage {
+}
+
+/** `North Korea and Cyber`, or every topic for a reader who chose none. */
+const topicsProse = (topics: string[]) => {
+  const labels = topics.map(topicLabel);
+  if (labels.length === 0) return 'every topic we cover';
+  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : labels[0];
+};
+
+/**
+ * The welcome: what arrives and when (the digest on the reader's own clock; alerts as news
+ * breaks), the latest issue and the archive to read now, an invitation to reply, and the links
+ * to change or end the subscription.
+ */
+export function renderWelcome(input: WelcomeInput): RenderedMessage {
+  const topics = topicsProse(input.topics);
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Welcome to ${input.newsletter}`),
-    preheader: previewText(`Your subscription is confirmed. Here is what you will receive, and how to change it.`),
+    preheader: previewText(
+      input.digest ? `You're in. ${input.digestWhen ?? 'The digest comes once a week.'}` : `You're in. Breaking alerts on ${topics} come as news breaks.`,
+    ),
     preheaderPad: PREHEADER_PAD,
     digest: input.digest,
+    digestText: oneLine(
+      // Every digest reader gets the whole issue: topics choose alerts only.
+      `${input.digestWhen ?? 'The digest comes once a week.'} It gathers the week's stories, each with a line on why it matters.`,
+    ),
     alerts: input.alerts,
-    topicsText: input.topics.length ? input.topics.map(topicLabel).join(', ') : 'all topics',
+    alertsText: oneLine(
+      `Breaking alerts on ${topics} come as news breaks, whatever the hour${input.digest ? '; anything an alert has already told you is marked in the digest' : ''}.`,
+    ),
+    latestIssue: input.latestIssue ? { title: oneLine(input.latestIssue.title), number: input.latestIssue.number, url: input.latestIssue.url } : null,
+    archiveUrl: input.archiveUrl,
     preferencesUrl: input.preferencesUrl,
     unsubscribeUrl: input.unsubscribeUrl,
   };
