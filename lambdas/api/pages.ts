@@ -53,12 +53,14 @@ hr{border:0;border-top:1px solid #d1d5db;margin:1.5rem 0}
 footer{max-width:36rem;margin:0 auto 2rem;padding:0 1.25rem;color:#374151;font-size:.9rem}
 .issues{list-style:none;margin:0 0 1rem;padding:0}
 .issues li{padding:0 0 1rem;margin:0 0 1rem;border-bottom:1px solid #d1d5db}
+.issues li:last-child{border-bottom:0;margin-bottom:0;padding-bottom:0}
 .issues h2{font-size:1.2rem;line-height:1.3;margin:0 0 .25rem}
 .meta{color:#374151;font-size:.95rem;margin:0 0 .4rem}
 .pager{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}
 .subscribe-box h2{font-size:1.2rem;margin:0 0 .5rem}
 .subscribe-box .row{display:flex;flex-wrap:wrap;gap:.5rem}
 .subscribe-box input[type=email]{flex:1 1 14rem;width:auto;min-width:0}
+.subscribe-box .consent{margin:.75rem 0 .75rem}
 `;
 
 const layout = hb.compile(`<!doctype html>
