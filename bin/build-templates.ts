@@ -25,6 +25,8 @@ export const TEMPLATE_SOURCES = {
   confirmation: { mjml: 'confirmation.mjml', text: 'confirmation.txt.hbs' },
   welcome: { mjml: 'welcome.mjml', text: 'welcome.txt.hbs' },
   alert: { mjml: 'alert.mjml', text: 'alert.txt.hbs' },
+  // A web page, not a mail: the public archive's issue page has no text part ('' in the output).
+  archive: { mjml: 'archive.mjml' },
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_SOURCES;
@@ -104,7 +106,7 @@ export async function compileTemplates(): Promise<CompiledTemplates> {
   for (const [name, src] of Object.entries(TEMPLATE_SOURCES) as [TemplateName, (typeof TEMPLATE_SOURCES)[TemplateName]][]) {
     out[name] = {
       html: await compileMjmlFile(path.join(TEMPLATES_DIR, src.mjml)),
-      text: readFileSync(path.join(TEMPLATES_DIR, src.text), 'utf8'),
+      text: 'text' in src ? readFileSync(path.join(TEMPLATES_DIR, src.text), 'utf8') : '',
     };
   }
   return out;

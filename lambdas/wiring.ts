@@ -17,6 +17,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
+import type { IssueArchive } from './core/ports';
 import {
   DynamoAlertCaps,
   DynamoCampaignCounters,
@@ -46,7 +47,9 @@ export interface Tables {
 
 /** What the Content table holds: articles and issues. */
 export function contentPorts(db: DynamoDBDocumentClient, table: string) {
-  return { content: new DynamoContentStore(db, table) };
+  const content = new DynamoContentStore(db, table);
+  /** `archive`: the public archive's reads (sent issues only), from the same store. */
+  return { content, archive: content as IssueArchive };
 }
 
 /** What the Subscribers table holds: the readers, their audiences, and the send-time check. */

@@ -77,7 +77,7 @@ export class BriefingStack extends Stack {
     });
 
     // Other sites allowed to POST /subscribe from their pages: `-c corsOrigins=https://a.example,https://b.example`.
-    this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers, corsOrigins: config.corsOrigins ?? [] });
+    this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers, contentTable: this.storage.content, corsOrigins: config.corsOrigins ?? [] });
     this.sending.grantTokenSecret(this.api.handler.fn);
     if (config.apiDomainName) {
       this.apiDomain = new ApiDomain(this, 'ApiDomain', {

@@ -13,6 +13,9 @@
  *   POST /preferences             save the choices
  *   GET  /unsubscribe?token=…     a page with a button                              unsubscribe.ts
  *   POST /unsubscribe?token=…     RFC 8058 one-click (body `List-Unsubscribe=One-Click`) or the page's form
+ *   GET  /archive[?page=N]        the sent issues, newest first, 20 a page           archive.ts
+ *   GET  /archive/<issue>         one sent issue as a web page, with a subscribe box
+ *   GET  /feed.xml                Atom feed of the sent issues
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
@@ -20,6 +23,7 @@ import { memoryRateLimiter } from '../adapters/rate-limiter';
 import { readEnv } from '../core/env';
 import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, type Result } from './http';
+import { archiveRoutes } from './routes/archive';
 import { confirmRoutes } from './routes/confirm';
 import { payloadTooLarge, routeContext, type ApiDeps } from './routes/context';
 import { healthRoutes } from './routes/health';
@@ -33,7 +37,7 @@ export { memoryRateLimiter } from '../adapters/rate-limiter';
 
 export function makeApiHandler(deps: ApiDeps) {
   const rc = routeContext(deps);
-  const match = routeTable([...healthRoutes(), ...subscribeRoutes(rc), ...confirmRoutes(rc), ...preferencesRoutes(rc), ...unsubscribeRoutes(rc)]);
+  const match = routeTable([...healthRoutes(), ...subscribeRoutes(rc), ...confirmRoutes(rc), ...preferencesRoutes(rc), ...unsubscribeRoutes(rc), ...archiveRoutes(rc)]);
   const maxBody = deps.maxBodyBytes ?? MAX_BODY_BYTES;
 
   return async (event: APIGatewayProxyEventV2): Promise<Result> => {
@@ -56,6 +60,7 @@ function depsFromEnv(): ApiDeps {
     'configurationSet',
     'corsOrigins',
     'subscribeRateLimit',
+    'contentTable',
   ]);
   const store = dynamoPorts(documentClient(), { subscribers: env.subscribersTable }).subscriptions;
   return {
@@ -69,6 +74,7 @@ function depsFromEnv(): ApiDeps {
     // client hammering one warm instance, at no cost.
     limiter: memoryRateLimiter(env.subscribeRateLimit),
     corsOrigins: env.corsOrigins,
+    archive: dynamoPorts(documentClient(), { content: env.contentTable }).archive,
   };
 }
 

@@ -118,15 +118,30 @@ export interface Route {
   handle(req: ApiRequest): Promise<Result> | Result;
   /** Answered whatever the body's size (the body limit is checked before every other route). */
   anyBody?: boolean;
+  /**
+   * `path` ends in `/` and matches every path one segment below it (`/archive/` matches
+   * `/archive/sample-1`, not `/archive/a/b`); the route reads the segment itself. Exact paths win.
+   */
+  segment?: boolean;
 }
 
-/** Exact method and path matching: every route here has a fixed path, so nothing more is needed. */
+/** The last segment of `path` under a {@link Route.segment} route's `prefix` ('' for none). */
+export const segmentOf = (path: string, prefix: string) => path.slice(prefix.length);
+
+/** Exact method and path matching, and one-segment routes ({@link Route.segment}) after them. */
 export function routeTable(routes: readonly Route[]): (req: ApiRequest) => Route | undefined {
   const byKey = new Map<string, Route>();
+  const bySegment: Route[] = [];
   for (const r of routes) {
-    const key = `${r.method} ${r.path}`;
+    const key = `${r.method} ${r.path}${r.segment ? '*' : ''}`;
     if (byKey.has(key)) throw new Error(`Route ${key} is defined twice`);
     byKey.set(key, r);
+    if (r.segment) {
+      if (!r.path.endsWith('/')) throw new Error(`Route ${key}: a segment route's path ends in /`);
+      bySegment.push(r);
+    }
   }
-  return (req) => byKey.get(`${req.method} ${req.path}`);
+  return (req) =>
+    byKey.get(`${req.method} ${req.path}`) ??
+    bySegment.find((r) => r.method === req.method && req.path.startsWith(r.path) && !segmentOf(req.path, r.path).includes('/'));
 }

@@ -51,16 +51,27 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0 0 
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin-top:.5rem}
 hr{border:0;border-top:1px solid #d1d5db;margin:1.5rem 0}
 footer{max-width:36rem;margin:0 auto 2rem;padding:0 1.25rem;color:#374151;font-size:.9rem}
+.issues{list-style:none;margin:0 0 1rem;padding:0}
+.issues li{padding:0 0 1rem;margin:0 0 1rem;border-bottom:1px solid #d1d5db}
+.issues li:last-child{border-bottom:0;margin-bottom:0;padding-bottom:0}
+.issues h2{font-size:1.2rem;line-height:1.3;margin:0 0 .25rem}
+.meta{color:#374151;font-size:.95rem;margin:0 0 .4rem}
+.pager{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}
+.subscribe-box h2{font-size:1.2rem;margin:0 0 .5rem}
+.subscribe-box .row{display:flex;flex-wrap:wrap;gap:.5rem}
+.subscribe-box input[type=email]{flex:1 1 14rem;width:auto;min-width:0}
+.subscribe-box .consent{margin:.75rem 0 .75rem}
 `;
 
 const layout = hb.compile(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
+{{#unless indexable}}<meta name="robots" content="noindex">{{/unless}}
+{{#if feed}}<link rel="alternate" type="application/atom+xml" title="{{newsletter}}" href="{{feed}}">{{/if}}
 <title>{{title}} · {{newsletter}}</title>
 <style>${STYLE}</style></head>
 <body><header><p>{{newsletter}}</p></header>
 <main>{{{content}}}</main>
-<footer><p>Your address is used only to send what you chose. Every message has a link to change your choices or leave.</p></footer>
+<footer><p>Your address is used only to send what you chose. Every message has a link to change your choices or leave.</p>{{#if indexable}}<p><a href="/archive">All issues</a> · <a href="/feed.xml">Atom feed</a></p>{{/if}}</footer>
 </body></html>`);
 
 const messageTpl = hb.compile(`<h1>{{title}}</h1>{{#if alert}}<div class="error" role="alert">{{/if}}{{#each lines}}<p>{{this}}</p>{{/each}}{{#if alert}}</div>{{/if}}
@@ -107,6 +118,49 @@ const preferencesTpl = hb.compile(`<h1>Your subscription</h1>
 {{else}}
 <p>You receive nothing from us. To subscribe again, use the <a href="/">subscribe page</a>; you will be asked to confirm your address.</p>
 {{/if}}`);
+
+// The public archive: the short subscribe form shown under every archived issue and on the
+// index (the digest only, every topic; the full form on / offers the rest), and the index.
+const subscribeBoxTpl = hb.compile(`<div class="subscribe-box" id="subscribe">
+<h2>Get the next issue by email</h2>
+<p>The weekly digest of {{newsletter}}, free; leave any time.</p>
+<form method="post" action="/subscribe" novalidate>
+<input type="hidden" name="digest" value="yes">
+<label for="email">Email address</label>
+<div class="row"><input type="email" id="email" name="email" autocomplete="email" inputmode="email" required maxlength="254"><button type="submit" aria-describedby="consent">Subscribe</button></div>
+<div class="hp" aria-hidden="true"><label for="website">Leave this field empty</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
+<p class="consent" id="consent">{{consent}}</p>
+<p><a href="/">Choose topics, breaking alerts and your time zone</a></p>
+</form></div>`);
+
+const archiveIndexTpl = hb.compile(`<h1>All issues</h1>
+<p>Every issue of {{newsletter}} as it was sent, newest first. Follow it with the <a href="/feed.xml">Atom feed</a>.</p>
+{{#if issues.length}}<ol class="issues">{{#each issues}}<li><h2><a href="{{href}}">{{title}}</a></h2>
+<p class="meta">No. {{number}} · sent <time datetime="{{sentIso}}">{{sentText}}</time></p><p>{{summary}}</p></li>{{/each}}</ol>
+{{else}}<p>No issue has been sent yet.</p>{{/if}}
+{{#if pager}}<nav class="pager" aria-label="More issues">{{#if prev}}<a rel="prev" href="{{prev}}">← Newer issues</a>{{else}}<span></span>{{/if}}{{#if next}}<a rel="next" href="{{next}}">Older issues →</a>{{/if}}</nav>{{/if}}
+<hr>
+{{{subscribeBox}}}`);
+
+/** The archive's subscribe form (trusted HTML: every value in it is escaped). */
+export const subscribeBox = (ctx: PageContext): string => subscribeBoxTpl({ newsletter: ctx.newsletter, consent: CONSENT_WORDING });
+
+export interface ArchiveIndexEntry {
+  href: string;
+  title: string;
+  number: number;
+  /** When it was sent: ISO timestamp and the date written out. */
+  sentIso: string;
+  sentText: string;
+  summary: string;
+}
+
+/** GET /archive: one page of sent issues, newest first, with links to the neighbouring pages. */
+export function archiveIndexPage(ctx: PageContext, v: { page: number; issues: ArchiveIndexEntry[]; prev?: string; next?: string }): string {
+  const title = v.page > 1 ? `All issues, page ${v.page}` : 'All issues';
+  const content = archiveIndexTpl({ ...v, newsletter: ctx.newsletter, pager: Boolean(v.prev ?? v.next), subscribeBox: subscribeBox(ctx) });
+  return layout({ ...ctx, title, content, indexable: true, feed: '/feed.xml' });
+}
 
 export interface PageContext {
   newsletter: string;

@@ -23,6 +23,12 @@ export interface ContentStore {
   markArticleAlerted(id: string, at: Date): Promise<boolean>;
 }
 
+/** What the public archive reads: sent issues only (see core/archive.ts for what "sent" means). */
+export interface IssueArchive extends Pick<ContentStore, 'getIssue' | 'getArticles'> {
+  /** Up to `limit` issues the planner has queued (`plannedAt` set), newest first by date. */
+  sentIssues(limit: number): Promise<Issue[]>;
+}
+
 /** One alert-audience row: the reader and the topics they chose (empty: every topic). */
 export interface AlertAudienceRow {
   subscriberId: string;

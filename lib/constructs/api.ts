@@ -13,6 +13,11 @@ export interface ApiProps {
   /** Subscribers; unsubscribe and preference changes write here. */
   readonly subscribersTable: dynamodb.ITable;
   /**
+   * Content (articles and issues); the public archive reads the sent issues here, read-only.
+   * @default - none: the archive routes answer 503
+   */
+  readonly contentTable?: dynamodb.ITable;
+  /**
    * Requests per second across the stage (steady state).
    * @default 20
    */
@@ -55,6 +60,10 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
   { method: apigwv2.HttpMethod.GET, path: '/check-inbox' },
   { method: apigwv2.HttpMethod.GET, path: '/confirm' },
   { method: apigwv2.HttpMethod.POST, path: '/confirm' },
+  // The public archive and its feed: cacheable pages, the same handler as every other route.
+  { method: apigwv2.HttpMethod.GET, path: '/archive' },
+  { method: apigwv2.HttpMethod.GET, path: '/archive/{issue}' },
+  { method: apigwv2.HttpMethod.GET, path: '/feed.xml' },
 ];
 
 /**
@@ -79,13 +88,18 @@ export class Api extends Construct {
 
     this.handler = new BriefingFunction(this, 'Handler', {
       entry: 'lambdas/api/handler.ts',
-      description: 'Serves the subscribe, confirm, preferences and unsubscribe pages.',
+      description: 'Serves the subscribe, confirm, preferences and unsubscribe pages, and the public archive.',
       environment: {
         [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.corsOrigins]: (props.corsOrigins ?? []).join(','),
       },
     });
     this.handler.grantReadWrite(props.subscribersTable);
+    if (props.contentTable) {
+      this.handler.fn.addEnvironment(ENV.contentTable, props.contentTable.tableName);
+      // Read only: the archive never writes content (GetItem, BatchGetItem, Query on byKind).
+      this.handler.grantRead(props.contentTable);
+    }
 
     // The default stage is made by hand: HttpApi's own default stage takes no throttling
     // or access log settings.
@@ -106,7 +120,7 @@ export class Api extends Construct {
       reason:
         'The routes are opened from links in mail by people who are not signed in; each request ' +
         'is authorised by the signed token in its link (verified by the handler), and ' +
-        '/health is public on purpose.',
+        '/health and the archive of sent issues (/archive, /feed.xml) are public on purpose.',
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {

@@ -288,8 +288,11 @@ describe('api', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual([
       'GET /',
+      'GET /archive',
+      'GET /archive/{issue}',
       'GET /check-inbox',
       'GET /confirm',
+      'GET /feed.xml',
       'GET /health',
       'GET /preferences',
       'GET /unsubscribe',
@@ -300,6 +303,20 @@ describe('api', () => {
       'POST /unsubscribe',
     ]);
     template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+  });
+
+  it('lets the API function read the Content table for the archive, and never write it', () => {
+    const api = template.findResources('AWS::Lambda::Function')[functionId(template, 'public archive')];
+    expect(api.Properties.Environment.Variables[ENV.contentTable]).toEqual({ Ref: expect.stringMatching(/^StorageContent/) });
+    const role = api.Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const onContent = statements.filter((s) => JSON.stringify(s.Resource).includes('StorageContent'));
+    expect(onContent.length).toBeGreaterThan(0);
+    const actions = onContent.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
+    expect(actions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
   it('throttles the default stage and logs its access to a log group', () => {

@@ -26,7 +26,7 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
   const tables = await createTestTables('sub');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
-  const { subscriptions: subscribers, deliveryEvents: deliveries, ledger } = dynamoPorts(documentClient(), tables.names);
+  const { subscriptions: subscribers, deliveryEvents: deliveries, ledger, content, archive } = dynamoPorts(documentClient(), tables.names);
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') }));
   const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
   const handler = makeApiHandler({
@@ -38,6 +38,7 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     mail: MAIL,
     limiter: memoryRateLimiter(options.rateLimit ?? 1000, 60),
     corsOrigins: options.corsOrigins ?? [],
+    archive,
   });
   const http = await serveHttp(handler, { port: 0 });
 
@@ -71,6 +72,8 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     subscribers,
     deliveries,
     ledger,
+    /** The Content table's store: publish issues and mark them planned for the archive. */
+    content,
     keys,
     clock,
     http,

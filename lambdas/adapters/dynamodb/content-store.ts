@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { INDEXES } from '../../core/indexes';
 import { contentKey } from '../../core/keys';
 import type { Article, Issue } from '../../core/model';
-import type { ContentStore } from '../../core/ports';
+import type { ContentStore, IssueArchive } from '../../core/ports';
 import { batchGetAll } from './batch';
 import { writeIf } from './conditional';
 
@@ -12,7 +12,7 @@ function stripKey<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-export class DynamoContentStore implements ContentStore {
+export class DynamoContentStore implements ContentStore, IssueArchive {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -66,6 +66,33 @@ export class DynamoContentStore implements ContentStore {
       }),
     );
     return out.Items?.[0] ? stripKey<Issue>(out.Items[0]) : undefined;
+  }
+
+  /**
+   * The newest sent issues, from the `byKind` index (issues by date): a paged Query filtered on
+   * `plannedAt`, read until `limit` are found or the issues run out. An issue not yet sent
+   * costs its read and is dropped; for a weekly newsletter that is a handful of items.
+   */
+  async sentIssues(limit: number): Promise<Issue[]> {
+    const found: Issue[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEXES.byKind,
+          KeyConditionExpression: '#k = :k',
+          FilterExpression: 'attribute_exists(#p)',
+          ExpressionAttributeNames: { '#k': 'kind', '#p': 'plannedAt' },
+          ExpressionAttributeValues: { ':k': 'issue' },
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) found.push(stripKey<Issue>(item));
+      start = out.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    return found.slice(0, limit);
   }
 
   /** Once only: false when the issue is missing or a planner marked it first. */

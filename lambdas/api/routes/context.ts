@@ -2,7 +2,7 @@
  * What every route of the API shares: its ports (ApiDeps), the page and error answers in the
  * newsletter's name, and the two things read from a request on several routes (token, origin).
  */
-import type { Clock, ContentStore, Mailer, RateLimiter, SubscriberStore, SubscriptionStore } from '../../core/ports';
+import type { Clock, ContentStore, IssueArchive, Mailer, RateLimiter, SubscriberStore, SubscriptionStore } from '../../core/ports';
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../usecases/subscription-mail';
@@ -19,6 +19,8 @@ export interface ApiDeps {
   mail?: MailSettings;
   /** The welcome links the latest issue when this is given. */
   content?: Pick<ContentStore, 'latestIssue'>;
+  /** The public archive's reads (GET /archive, /archive/<issue>, /feed.xml); without it those answer 503. */
+  archive?: IssueArchive;
   /** Per-client limit on subscribe requests (keyed by source IP). */
   limiter?: RateLimiter;
   /** Origins allowed to POST /subscribe from their own pages (CORS). @default none */
