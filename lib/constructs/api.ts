@@ -62,6 +62,27 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
  * and access logs. Requests are authorised by the signed token in each link, not by
  * API Gateway.
  */
+/** What {@link Api.setMailSettings} sets on the API function. */
+export interface ApiMailSettings {
+  readonly senderEmail: string;
+  readonly senderName: string;
+  readonly organisationName: string;
+  readonly postalAddress: string;
+  /** @default - no Reply-To header */
+  readonly replyToEmail?: string;
+  readonly publicBaseUrl: string;
+  /**
+   * The digest's schedule as deployed: the welcome says when it arrives on the reader's clock.
+   * @default - the welcome says only that the digest comes weekly
+   */
+  readonly digestSchedule?: { cron: string; timeZone: string };
+  /**
+   * Articles and issues, read by the welcome to link the latest issue.
+   * @default - no latest-issue link
+   */
+  readonly contentTable?: dynamodb.ITable;
+}
+
 export class Api extends Construct {
   /** The function that serves every route. */
   readonly handler: BriefingFunction;
@@ -160,10 +181,26 @@ export class Api extends Construct {
     this.url = this.httpApi.apiEndpoint;
   }
 
-  /** What the confirmation and welcome messages need: the From and the base of their links. */
-  setMailSettings(settings: { senderEmail: string; senderName: string; publicBaseUrl: string }): void {
-    this.handler.fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
-    this.handler.fn.addEnvironment(ENV.senderName, settings.senderName);
-    this.handler.fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
+  /**
+   * What the confirmation and welcome messages need: the From, the sender's identity, the base
+   * of their links, and for the welcome the digest's schedule (when it arrives) and the Content
+   * table (read only: the latest issue to link).
+   */
+  setMailSettings(settings: ApiMailSettings): void {
+    const fn = this.handler.fn;
+    fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
+    fn.addEnvironment(ENV.senderName, settings.senderName);
+    fn.addEnvironment(ENV.organisationName, settings.organisationName);
+    fn.addEnvironment(ENV.postalAddress, settings.postalAddress);
+    if (settings.replyToEmail) fn.addEnvironment(ENV.replyToEmail, settings.replyToEmail);
+    fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
+    if (settings.digestSchedule) {
+      fn.addEnvironment(ENV.digestScheduleCron, settings.digestSchedule.cron);
+      fn.addEnvironment(ENV.digestTimeZone, settings.digestSchedule.timeZone);
+    }
+    if (settings.contentTable) {
+      fn.addEnvironment(ENV.contentTable, settings.contentTable.tableName);
+      this.handler.grantRead(settings.contentTable);
+    }
   }
 }
