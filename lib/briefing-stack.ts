@@ -52,6 +52,9 @@ export class BriefingStack extends Stack {
       deliveriesTable: this.storage.deliveries,
       senderEmail: config.senderEmail,
       senderName: config.senderName,
+      organisationName: config.organisationName,
+      postalAddress: config.postalAddress,
+      replyToEmail: config.replyToEmail,
       mailFromDomain: config.mailFromDomain,
       existingIdentity: config.existingIdentity,
       tokenSecretName: config.tokenSecretName,
@@ -94,7 +97,15 @@ export class BriefingStack extends Stack {
     this.sending.setPublicBaseUrl(this.publicBaseUrl);
     // The API sends the confirmation and welcome messages itself.
     this.sending.grantSendMail(this.api.handler.fn);
-    this.api.setMailSettings({ senderEmail: config.senderEmail, senderName: config.senderName, publicBaseUrl: this.publicBaseUrl });
+    this.api.setMailSettings({
+      senderEmail: config.senderEmail,
+      senderName: config.senderName,
+      organisationName: config.organisationName,
+      postalAddress: config.postalAddress,
+      replyToEmail: config.replyToEmail,
+      publicBaseUrl: this.publicBaseUrl,
+      digestSchedule: this.scheduling.digestSchedule,
+    });
 
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });
 

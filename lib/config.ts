@@ -14,6 +14,12 @@ export interface BriefingConfig {
   readonly senderName: string;
   /** Name of the newsletter, used in descriptions and the alarm topic's display name. */
   readonly newsletterName: string;
+  /** The organisation that sends the newsletter: shown in every footer and text part. Required. */
+  readonly organisationName: string;
+  /** Its postal address on one line (CAN-SPAM asks for one in commercial mail): in every footer and text part. Required. */
+  readonly postalAddress: string;
+  /** Reply-To of every message (the welcome invites replies); none when absent. */
+  readonly replyToEmail?: string;
   /** EventBridge Scheduler cron expression (6 fields) for the weekly digest. */
   readonly scheduleCron: string;
   /** IANA time zone the cron expression is read in. */
@@ -58,6 +64,9 @@ export const CONFIG_KEYS = [
   'senderEmail',
   'senderName',
   'newsletterName',
+  'organisationName',
+  'postalAddress',
+  'replyToEmail',
   'scheduleCron',
   'timeZone',
   'publicBaseUrl',
@@ -82,6 +91,9 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   senderEmail: 'you@yourdomain.example',
   senderName: '"Your Brief"',
   newsletterName: '"Your Brief"',
+  organisationName: '"Your Organisation Ltd"',
+  postalAddress: '"1 Main Street, 1000 City, Country"',
+  replyToEmail: 'editors@yourdomain.example',
   scheduleCron: '"cron(0 7 ? * MON *)"',
   timeZone: 'Europe/Brussels',
   publicBaseUrl: 'https://news.yourdomain.example',
@@ -100,6 +112,15 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
   corsOrigins: 'https://www.yourdomain.example,https://yourdomain.example',
 };
+
+/**
+ * The organisation and postal address a stack synthesised with allowPlaceholderSender shows
+ * when none is given: such a stack can never send, so they are never seen by a reader.
+ */
+const PLACEHOLDER_IDENTITY = {
+  organisationName: 'Example Organisation (placeholder)',
+  postalAddress: '1 Example Street, 0000 Example City (placeholder)',
+} as const;
 
 /**
  * Domains reserved for documentation and testing (RFC 2606, RFC 6761): mail from them can
@@ -177,6 +198,14 @@ const schemas = {
   senderEmail: z.preprocess((v) => (v === undefined ? v : String(v).trim()), email),
   senderName: oneLine,
   newsletterName: oneLine,
+  organisationName: oneLine,
+  postalAddress: oneLine,
+  replyToEmail: optional(
+    z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim() : v),
+      z.string().regex(/^[^\r\n]*$/, 'must be one line (a line break in a header would let it add headers of its own)').pipe(email),
+    ),
+  ),
   scheduleCron: z
     .string({ error: 'is missing' })
     .trim()
@@ -289,16 +318,20 @@ function crossProblems(c: Record<string, unknown>): string[] {
 export function readConfig(get: (key: string) => unknown): BriefingConfig {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
+  const placeholdersAllowed = schemas.allowPlaceholderSender.safeParse(get('allowPlaceholderSender')).data === true;
   for (const key of CONFIG_KEYS) {
-    const raw = get(key);
+    let raw = get(key);
+    // A stack that can never send (tests, CI) may leave the sender's identity out too.
+    if (placeholdersAllowed && (raw === undefined || raw === '') && key in PLACEHOLDER_IDENTITY) raw = PLACEHOLDER_IDENTITY[key as keyof typeof PLACEHOLDER_IDENTITY];
     const parsed = schemas[key].safeParse(raw);
     if (parsed.success) {
       if (parsed.data !== undefined) out[key] = parsed.data;
     } else {
       const what = parsed.error.issues.map((i) => i.message).join('; ');
       const got = raw === undefined ? ' (not set)' : ` (got ${JSON.stringify(raw)})`;
+      const identity = key in PLACEHOLDER_IDENTITY && raw === undefined ? ' Every message shows it in its footer (required for commercial mail).' : '';
       problems.push(
-        `${key} ${what}${got}. Set it with -c ${key}=${EXAMPLES[key]} or edit "context" in cdk.json.`,
+        `${key} ${what}${got}.${identity} Set it with -c ${key}=${EXAMPLES[key]} or edit "context" in cdk.json.`,
       );
     }
   }

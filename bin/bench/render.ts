@@ -64,7 +64,7 @@ async function renderAndMime(): Promise<void> {
   const campaign = await prepareDigestCampaign(
     issue,
     articles,
-    { senderEmail: 'brief@briefing.example.org', senderName: issue.newsletter, publicBaseUrl: 'https://briefing.example.org', configurationSet: 'briefing-events' },
+    { senderEmail: 'brief@briefing.example.org', senderName: issue.newsletter, publicBaseUrl: 'https://briefing.example.org', configurationSet: 'briefing-events', organisationName: 'Bench Publishers', postalAddress: '1 Bench Street, 1000 Brussels, Belgium' },
     keys,
   );
   const now = new Date();

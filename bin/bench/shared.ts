@@ -196,7 +196,7 @@ export async function benchCampaigns(content: World['content'], history?: import
   const { campaignCache } = await import('../../lambdas/sender/handler');
   const { parseSigningKeys } = await import('../../lambdas/core/tokens');
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
-  return campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org' }, async () => keys, undefined, history);
+  return campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org', organisationName: 'Bench Publishers', postalAddress: '1 Bench Street, 1000 Brussels, Belgium' }, async () => keys, undefined, history);
 }
 
 /** The send queue in front of a sender, as the local mode and AWS run it: a few jobs an invocation, a 60-second timeout. */

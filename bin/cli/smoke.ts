@@ -47,6 +47,9 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
       publicBaseUrl: o.publicBaseUrl ?? out.apiUrl,
       // The configuration set is what publishes the events to SNS: without it nothing comes back.
       configurationSet: need('configurationSetName'),
+      // Smoke messages go to SES's mailbox simulator only, never to a reader.
+      organisationName: 'Smoke test',
+      postalAddress: 'Smoke test (no postal address)',
     },
     keys,
     notes,
@@ -55,9 +58,17 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
 
 /** The local sender's settings: the environment the local runtime set for its handlers. */
 async function localSetup(): Promise<SmokeSetup> {
-  const env = readEnv(['senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenKeys']);
+  const env = readEnv(['senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenKeys', 'organisationName', 'postalAddress', 'replyToEmail']);
   return {
-    settings: { senderEmail: env.senderEmail, senderName: env.senderName, publicBaseUrl: env.publicBaseUrl, configurationSet: env.configurationSet },
+    settings: {
+      senderEmail: env.senderEmail,
+      senderName: env.senderName,
+      publicBaseUrl: env.publicBaseUrl,
+      configurationSet: env.configurationSet,
+      organisationName: env.organisationName,
+      postalAddress: env.postalAddress,
+      replyToEmail: env.replyToEmail,
+    },
     keys: parseSigningKeys(env.tokenKeys!),
     notes: [],
   };

@@ -60,21 +60,30 @@ function depsFromEnv(): ApiDeps {
     'configurationSet',
     'corsOrigins',
     'subscribeRateLimit',
+    'organisationName',
+    'postalAddress',
+    'replyToEmail',
     'contentTable',
+    'digestScheduleCron',
+    'digestTimeZone',
   ]);
-  const store = dynamoPorts(documentClient(), { subscribers: env.subscribersTable }).subscriptions;
+  const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
+  const store = ports.subscriptions;
+  // The welcome says when the digest arrives (the schedule as deployed) and links the latest issue.
+  const digestSchedule = env.digestScheduleCron && env.digestTimeZone ? { cron: env.digestScheduleCron, timeZone: env.digestTimeZone } : undefined;
   return {
     subscribers: store,
     subscriptions: store,
     clock: systemClock,
     keys: signingKeysLoader(env),
     mailer: sesPorts(sesClient(), env.configurationSet).mailer,
-    mail: env,
+    mail: { ...env, digestSchedule },
+    content: ports.content,
     // On AWS the stage's route throttling is the shared limit; this one catches a single
     // client hammering one warm instance, at no cost.
     limiter: memoryRateLimiter(env.subscribeRateLimit),
     corsOrigins: env.corsOrigins,
-    archive: dynamoPorts(documentClient(), { content: env.contentTable }).archive,
+    archive: ports.archive,
   };
 }
 

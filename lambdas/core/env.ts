@@ -23,9 +23,20 @@ export const ENV = {
   subscribeRateLimit: 'SUBSCRIBE_RATE_LIMIT',
   /** Most breaking alerts one reader gets per day (their time zone); the rest wait for the digest. */
   alertDailyCap: 'ALERT_DAILY_CAP',
+  /** The organisation that sends the mail: shown in every footer and text part. */
+  organisationName: 'ORGANISATION_NAME',
+  /** Its postal address, one line: shown in every footer and text part. */
+  postalAddress: 'POSTAL_ADDRESS',
+  /** Reply-To of every message; none when unset. */
+  replyToEmail: 'REPLY_TO_EMAIL',
+  /** The digest's schedule (EventBridge cron) and its time zone: the welcome says when it arrives. */
+  digestScheduleCron: 'DIGEST_SCHEDULE_CRON',
+  digestTimeZone: 'DIGEST_TIME_ZONE',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
+
+const oneLine = (name: string) => nonEmpty(name).regex(/^[^\r\n]+$/, `${name} must be one line`);
 
 const schemas = {
   subscribersTable: nonEmpty(ENV.subscribersTable),
@@ -44,6 +55,16 @@ const schemas = {
     .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, `${'CORS_ORIGINS'} must list origins like https://www.example.org (no path)`))),
   subscribeRateLimit: z.coerce.number().int().min(1).max(10_000).default(5),
+  organisationName: oneLine(ENV.organisationName),
+  postalAddress: oneLine(ENV.postalAddress),
+  replyToEmail: z
+    .string()
+    .regex(/^[^\r\n]*$/, `${ENV.replyToEmail} must be one line (a line break would add headers of its own)`)
+    .pipe(z.email({ error: `${ENV.replyToEmail} must be an email address` }))
+    .optional(),
+  // EventBridge `cron(...)` on AWS, a five-field cron locally: core/schedule reads both.
+  digestScheduleCron: z.string().optional(),
+  digestTimeZone: z.string().optional(),
   alertDailyCap: z.coerce.number({ error: `${ENV.alertDailyCap} must be a number` }).int().min(1).max(50).default(3),
 };
 

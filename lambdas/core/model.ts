@@ -146,6 +146,11 @@ export interface Recipient {
    * `['*']` (ALL_TOPICS in audience.ts) for a reader who follows every topic.
    */
   matchedTopics?: string[];
+  /**
+   * When the reader subscribed (ISO; confirmed, else created), for "you subscribed on <date>".
+   * Not queued: the sender's send-time check reads it with the rest of the subscriber.
+   */
+  subscribedAt?: string;
 }
 
 /** A unit of work on the send queue: one campaign, up to {@link SEND_BATCH_SIZE} recipients. */

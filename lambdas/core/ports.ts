@@ -141,13 +141,22 @@ export interface SendQueue {
   enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void>;
 }
 
+/** What the send-time check knows of a reader it lets through. */
+export interface AllowedReader {
+  /** When the reader subscribed (ISO; confirmed, else created): "you subscribed on <date>". */
+  subscribedAt?: string;
+}
+
+/** The readers who may be mailed: their ids, or (a gate that reads more) each with what it read. */
+export type GateAnswer = ReadonlySet<string> | ReadonlyMap<string, AllowedReader>;
+
 /** Send-time check of recipients queued earlier: who may still be mailed. */
 export interface RecipientGate {
   /**
    * The subscriber ids among `recipients` that are still confirmed, not suppressed, and still
    * want what is being sent (`digest` for a digest, `alerts` for an alert).
    */
-  allowed(recipients: Recipient[], kind: SendJob['kind']): Promise<Set<string>>;
+  allowed(recipients: Recipient[], kind: SendJob['kind']): Promise<GateAnswer>;
 }
 
 /** Records recipients skipped at send time as a final ledger state (so they are counted once). */

@@ -3,7 +3,7 @@
  * are filled with the content once, the MIME skeleton is built once, and compose() only signs
  * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
-import { personalDigestView, prepareDigest, renderDigest } from '../core/render';
+import { digestReason, personalDigestView, prepareDigest, renderDigest } from '../core/render';
 import { alertReason, prepareAlert } from '../core/render/alert';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
@@ -17,7 +17,23 @@ export interface SenderSettings {
   /** Where the HTTP API answers, e.g. https://abc.execute-api.eu-west-1.amazonaws.com */
   publicBaseUrl: string;
   configurationSet?: string;
+  /** The organisation that sends the newsletter, in every footer and text part. */
+  organisationName: string;
+  /** Its postal address, on one line, in every footer and text part. */
+  postalAddress: string;
+  /** Where replies go (`Reply-To`); none when absent. */
+  replyToEmail?: string;
 }
+
+/** The public archive's index, and one issue's page in it (served by the API). */
+export const archiveLink = (base: string, issueId?: string) =>
+  `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
+
+/** The sender's identity as the templates show it. */
+export const identityOf = (settings: Pick<SenderSettings, 'organisationName' | 'postalAddress'>) => ({
+  organisationName: settings.organisationName,
+  postalAddress: settings.postalAddress,
+});
 
 /** `EU–Japan Security Brief` → `eu-japan-security-brief`: the list's stable id, ASCII only. */
 export function listSlug(name: string): string {
@@ -43,7 +59,7 @@ function readerLinks(settings: SenderSettings, keys: SigningKeys, r: Recipient, 
   };
 }
 
-/** The MIME skeleton of one campaign: From, Subject, List-Id, configuration set. */
+/** The MIME skeleton of one campaign: From, Reply-To, Subject, List-Id, configuration set. */
 function messageFor(settings: SenderSettings, newsletter: string, subject: string) {
   const domain = settings.senderEmail.slice(settings.senderEmail.lastIndexOf('@') + 1);
   return prepareMessage({
@@ -51,6 +67,7 @@ function messageFor(settings: SenderSettings, newsletter: string, subject: strin
     subject,
     listId: { name: newsletter, id: `${listSlug(newsletter)}.${domain}` },
     configurationSet: settings.configurationSet,
+    replyTo: settings.replyToEmail,
   });
 }
 
@@ -67,7 +84,8 @@ export async function prepareDigestCampaign(
   keys: SigningKeys,
   alerts?: DigestAlertSources,
 ): Promise<PreparedCampaign> {
-  const digest = prepareDigest(issue, articles);
+  // "View in browser": the issue's page in the public archive.
+  const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id) });
   const message = await messageFor(settings, issue.newsletter, digest.subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
   // Per batch: which breaking articles each reader already got as alerts, and which alerts
@@ -99,7 +117,7 @@ export async function prepareDigestCampaign(
     },
     compose(r: Recipient, now: Date): Buffer {
       const links = readerLinks(settings, keys, r, now);
-      const reason = `You receive the ${issue.newsletter} weekly digest because ${r.email} is subscribed to it.`;
+      const reason = digestReason(issue.newsletter, r.email, r.subscribedAt);
       const fields = { email: r.email, ...links, reason };
       const extra = personal.get(r.subscriberId);
       const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.renderSplit(fields);
@@ -121,14 +139,15 @@ export async function prepareDigestCampaign(
  */
 export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
   const newsletter = settings.senderName;
-  const alert = prepareAlert(article, newsletter);
+  // No "View in browser": the archive has a page per issue, none per article.
+  const alert = prepareAlert(article, newsletter, { identity: identityOf(settings) });
   const message = await messageFor(settings, newsletter, alert.subject);
   return {
     campaignId: article.id,
     from: settings.senderEmail,
     compose(r: Recipient, now: Date): Buffer {
       const links = readerLinks(settings, keys, r, now);
-      const reason = alertReason(newsletter, r.email, r.matchedTopics);
+      const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
       const { html, text } = alert.renderSplit({ email: r.email, ...links, reason });
       return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
     },

@@ -8,7 +8,9 @@ import type { ContentStore, Mailer } from '../core/ports';
 import { digestArrivalSentence, type DigestSchedule } from '../core/schedule';
 import { renderConfirmation, renderWelcome, type RenderedMessage } from '../core/render/transactional';
 import { signToken, type SigningKeys } from '../core/tokens';
-import { linkFor, listSlug } from './digest-campaign';
+import { archiveLink, identityOf, linkFor, listSlug } from './digest-campaign';
+
+export { archiveLink } from './digest-campaign';
 
 export interface MailSettings {
   senderEmail: string;
@@ -16,6 +18,12 @@ export interface MailSettings {
   senderName: string;
   publicBaseUrl: string;
   configurationSet?: string;
+  /** The organisation that sends the newsletter, in the footer and text part. */
+  organisationName: string;
+  /** Its postal address, on one line. */
+  postalAddress: string;
+  /** Where replies go (`Reply-To`): the welcome invites a reply. None when absent. */
+  replyToEmail?: string;
   /**
    * The digest's schedule as deployed (the stack's `scheduleCron` and `timeZone`; locally
    * `BRIEFING_SCHEDULE` and `BRIEFING_TIME_ZONE`): the welcome tells each reader when the digest
@@ -23,10 +31,6 @@ export interface MailSettings {
    */
   digestSchedule?: DigestSchedule;
 }
-
-/** The public archive's index, and one issue's page in it (served by the API). */
-export const archiveLink = (base: string, issueId?: string) =>
-  `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
 
 export const pageLink = (base: string, path: string, token: string) =>
   `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
@@ -47,6 +51,9 @@ async function send(mailer: Mailer, settings: MailSettings, to: string, message:
       subject: message.subject,
       listId: { name: settings.senderName, id: `${listSlug(settings.senderName)}.${domain}` },
       configurationSet: settings.configurationSet,
+      replyTo: settings.replyToEmail,
+      // Sent because the reader did something (asked, confirmed): RFC 3834 says so in a header.
+      autoSubmitted: true,
       now: () => now,
     },
     { to, unsubscribeUrl, html: message.html, text: message.text },
@@ -63,6 +70,9 @@ export async function sendConfirmation(
   const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s.subscriberId, now);
   const message = renderConfirmation({
     newsletter: deps.mail.senderName,
+    email: s.email,
+    requestedAt: now.toISOString(),
+    identity: identityOf(deps.mail),
     confirmUrl: pageLink(deps.mail.publicBaseUrl, 'confirm', confirm.token),
     unsubscribeUrl,
     expiresAt: confirm.expiresAt,
@@ -85,6 +95,9 @@ export async function sendWelcome(
   const base = deps.mail.publicBaseUrl;
   const message = renderWelcome({
     newsletter: deps.mail.senderName,
+    email: s.email,
+    subscribedAt: s.confirmedAt ?? now.toISOString(),
+    identity: identityOf(deps.mail),
     digest: s.digest,
     alerts: s.alerts,
     topics: s.topics,

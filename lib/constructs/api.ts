@@ -13,8 +13,9 @@ export interface ApiProps {
   /** Subscribers; unsubscribe and preference changes write here. */
   readonly subscribersTable: dynamodb.ITable;
   /**
-   * Content (articles and issues); the public archive reads the sent issues here, read-only.
-   * @default - none: the archive routes answer 503
+   * Content (articles and issues), read only: the public archive's sent issues, and the
+   * latest issue the welcome links.
+   * @default - none: the archive routes answer 503 and the welcome links no issue
    */
   readonly contentTable?: dynamodb.ITable;
   /**
@@ -71,6 +72,22 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
  * and access logs. Requests are authorised by the signed token in each link, not by
  * API Gateway.
  */
+/** What {@link Api.setMailSettings} sets on the API function. */
+export interface ApiMailSettings {
+  readonly senderEmail: string;
+  readonly senderName: string;
+  readonly organisationName: string;
+  readonly postalAddress: string;
+  /** @default - no Reply-To header */
+  readonly replyToEmail?: string;
+  readonly publicBaseUrl: string;
+  /**
+   * The digest's schedule as deployed: the welcome says when it arrives on the reader's clock.
+   * @default - the welcome says only that the digest comes weekly
+   */
+  readonly digestSchedule?: { cron: string; timeZone: string };
+}
+
 export class Api extends Construct {
   /** The function that serves every route. */
   readonly handler: BriefingFunction;
@@ -174,10 +191,21 @@ export class Api extends Construct {
     this.url = this.httpApi.apiEndpoint;
   }
 
-  /** What the confirmation and welcome messages need: the From and the base of their links. */
-  setMailSettings(settings: { senderEmail: string; senderName: string; publicBaseUrl: string }): void {
-    this.handler.fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
-    this.handler.fn.addEnvironment(ENV.senderName, settings.senderName);
-    this.handler.fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
+  /**
+   * What the confirmation and welcome messages need: the From, the sender's identity, the base
+   * of their links, and for the welcome the digest's schedule (when it arrives).
+   */
+  setMailSettings(settings: ApiMailSettings): void {
+    const fn = this.handler.fn;
+    fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
+    fn.addEnvironment(ENV.senderName, settings.senderName);
+    fn.addEnvironment(ENV.organisationName, settings.organisationName);
+    fn.addEnvironment(ENV.postalAddress, settings.postalAddress);
+    if (settings.replyToEmail) fn.addEnvironment(ENV.replyToEmail, settings.replyToEmail);
+    fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
+    if (settings.digestSchedule) {
+      fn.addEnvironment(ENV.digestScheduleCron, settings.digestSchedule.cron);
+      fn.addEnvironment(ENV.digestTimeZone, settings.digestSchedule.timeZone);
+    }
   }
 }

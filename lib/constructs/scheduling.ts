@@ -46,6 +46,8 @@ export class Scheduling extends Construct {
   readonly planner: BriefingFunction;
   /** The weekly schedule. */
   readonly schedule: scheduler.Schedule;
+  /** The digest's cron expression and the time zone it is read in, as scheduled. */
+  readonly digestSchedule: { readonly cron: string; readonly timeZone: string };
   /** Invocations the scheduler could not deliver after its retries (alarmed on). */
   readonly deadLetterQueue: sqs.Queue;
   /**
@@ -64,6 +66,7 @@ export class Scheduling extends Construct {
 
   constructor(scope: Construct, id: string, props: SchedulingProps) {
     super(scope, id);
+    this.digestSchedule = { cron: props.scheduleCron, timeZone: props.timeZone };
 
     this.planner = new BriefingFunction(this, 'DigestPlanner', {
       entry: 'lambdas/digest-planner/handler.ts',

@@ -23,6 +23,15 @@ export interface SendingProps {
   readonly senderEmail: string;
   /** The From display name. */
   readonly senderName: string;
+  /** The organisation that sends the mail, in every footer and text part. */
+  readonly organisationName: string;
+  /** Its postal address (one line), in every footer and text part. */
+  readonly postalAddress: string;
+  /**
+   * Reply-To of every message.
+   * @default - no Reply-To header
+   */
+  readonly replyToEmail?: string;
   /**
    * Custom MAIL FROM domain (a subdomain of the sender domain): bounces come back to it and SPF
    * passes aligned with the From domain, as Gmail and Yahoo require of bulk senders.
@@ -208,6 +217,9 @@ export class Sending extends Construct {
         [ENV.deliveriesTable]: props.deliveriesTable.tableName,
         [ENV.senderEmail]: props.senderEmail,
         [ENV.senderName]: props.senderName,
+        [ENV.organisationName]: props.organisationName,
+        [ENV.postalAddress]: props.postalAddress,
+        ...(props.replyToEmail ? { [ENV.replyToEmail]: props.replyToEmail } : {}),
         [ENV.configurationSet]: this.configurationSet.configurationSetName,
         // Recipients an invocation has no time left for are queued again here.
         [ENV.sendQueueUrl]: this.queue.queueUrl,

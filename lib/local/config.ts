@@ -28,6 +28,11 @@ export interface LocalConfig {
   dataDir: string;
   senderEmail: string;
   senderName: string;
+  /** The organisation and postal address in every footer (samples here; required settings on AWS). */
+  organisationName: string;
+  postalAddress: string;
+  /** Reply-To of every message; none when unset. */
+  replyToEmail?: string;
   /** Five-field cron, in `timeZone`. */
   schedule: string;
   timeZone: string;
@@ -59,6 +64,9 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     dataDir: resolve(env.BRIEFING_DATA_DIR ?? '.briefing'),
     senderEmail: env.BRIEFING_SENDER_EMAIL ?? 'newsletter@example.com',
     senderName: env.BRIEFING_SENDER_NAME ?? 'EU–Japan Security Brief',
+    organisationName: env.BRIEFING_ORGANISATION_NAME || 'Briefing Sample Publishers',
+    postalAddress: env.BRIEFING_POSTAL_ADDRESS || '1 Sample Street, 1000 Brussels, Belgium',
+    replyToEmail: env.BRIEFING_REPLY_TO_EMAIL || undefined,
     schedule: env.BRIEFING_SCHEDULE ?? '0 7 * * MON',
     timeZone,
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,

@@ -120,6 +120,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       DELIVERIES_TABLE: config.tables.deliveries,
       SENDER_EMAIL: config.senderEmail,
       SENDER_NAME: config.senderName,
+      ORGANISATION_NAME: config.organisationName,
+      POSTAL_ADDRESS: config.postalAddress,
+      REPLY_TO_EMAIL: config.replyToEmail ?? '',
+      // The welcome says when the digest arrives: the schedule this process runs.
+      DIGEST_SCHEDULE_CRON: config.schedule,
+      DIGEST_TIME_ZONE: config.timeZone,
       PUBLIC_BASE_URL: `http://localhost:${config.httpPort}`,
       TOKEN_KEYS: localSigningKeys(config.dataDir),
       // Other sites' pages allowed to POST /subscribe (CORS), and the per-client subscribe

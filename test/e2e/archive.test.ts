@@ -47,7 +47,7 @@ beforeAll(async () => {
     subscribers: {} as never,
     clock: { now: () => new Date() },
     keys: () => Promise.reject(new Error('not used')),
-    mail: { senderEmail: 'newsletter@example.com', senderName: sample.newsletter, publicBaseUrl: 'http://localhost' },
+    mail: { senderEmail: 'newsletter@example.com', senderName: sample.newsletter, publicBaseUrl: 'http://localhost', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' },
     archive: {
       getIssue: async (id) => issues.find((i) => i.id === id),
       getArticles: async (ids) => ids.flatMap((id) => articles.filter((a) => a.id === id)),

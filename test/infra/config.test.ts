@@ -26,6 +26,8 @@ describe('readConfig', () => {
       senderEmail: 'newsletter@example.com',
       senderName: 'EU–Japan Security Brief',
       newsletterName: 'EU–Japan Security Brief',
+      organisationName: 'Example Organisation (placeholder)',
+      postalAddress: '1 Example Street, 0000 Example City (placeholder)',
       scheduleCron: 'cron(0 7 ? * MON *)',
       timeZone: 'Europe/Brussels',
       senderConcurrency: 2,
@@ -102,7 +104,7 @@ describe('readConfig', () => {
 });
 
 describe('production settings', () => {
-  const real = { senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined };
+  const real = { senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' };
 
   it.each(['newsletter@example.com', 'x@sub.example.org', 'x@example.net', 'x@brief.example', 'x@brief.test', 'x@brief.invalid', 'x@mail.localhost'])(
     'refuses the placeholder sender %s unless allowPlaceholderSender is set, naming -c senderEmail=',
@@ -116,7 +118,7 @@ describe('production settings', () => {
   );
 
   it('does not take a real domain that merely contains "example" for a placeholder', () => {
-    expect(readWith({ senderEmail: 'brief@myexample.com', allowPlaceholderSender: undefined }).senderEmail).toBe('brief@myexample.com');
+    expect(readWith({ senderEmail: 'brief@myexample.com', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' }).senderEmail).toBe('brief@myexample.com');
   });
 
   it('defaults the MAIL FROM domain to bounce.<sender domain>, DMARC to create, and the identity to a new one', () => {

@@ -180,7 +180,7 @@ describe('placeholder sender', () => {
   });
 
   it('accepts a real-looking domain without the test setting', () => {
-    expect(() => build({ senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined })).not.toThrow();
+    expect(() => build({ senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' })).not.toThrow();
   });
 });
 

@@ -18,6 +18,8 @@ import { createTestTables } from '../support/tables';
 export const MAIL: MailSettings = {
   senderEmail: 'brief@news.example.com',
   senderName: 'EU–Japan Security Brief',
+  organisationName: 'Sample Publishers',
+  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
   publicBaseUrl: 'https://brief.example.org',
   configurationSet: 'briefing-test',
 };

@@ -18,7 +18,7 @@ const article: Article = {
   keyPoints: ['Point one.'], topics: ['north-korea', 'nuclear-disarmament'], source: { name: 'Ministry', url: 'https://example.org/' },
   date: '2024-10-31', priority: 'breaking', body: '', publishedAt: '2026-11-28T00:00:00Z',
 };
-const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org' };
+const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' };
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
 
 /** Plan the alert for three readers and compose each one's message, as the sender would. */

@@ -5,7 +5,7 @@ import { publish } from '../../lambdas/usecases/publish';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { fixedClock, MemoryAlertHistory, MemoryContent, MemoryLedger } from './fakes';
 
-const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org' };
+const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' };
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
 const readers = ['s1', 's2', 's3'].map((id) => ({ subscriberId: id, email: `${id}@example.com` }));
 

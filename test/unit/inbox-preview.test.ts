@@ -57,8 +57,8 @@ describe('subject lines', () => {
   });
 
   it('confirmation and welcome name what to do or what happened first', () => {
-    const c = renderConfirmation({ newsletter: 'Brief', confirmUrl: 'https://b.example/confirm?token=c', unsubscribeUrl: reader.unsubscribeUrl, expiresAt: new Date('2026-11-30T10:00:00Z') });
-    const w = renderWelcome({ newsletter: 'Brief', digest: true, alerts: false, topics: [], archiveUrl: 'https://b.example/archive', preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl });
+    const c = renderConfirmation({ newsletter: 'Brief', email: 'reader@example.org', requestedAt: '2026-11-12T08:00:00Z', confirmUrl: 'https://b.example/confirm?token=c', unsubscribeUrl: reader.unsubscribeUrl, expiresAt: new Date('2026-11-30T10:00:00Z') });
+    const w = renderWelcome({ newsletter: 'Brief', email: 'reader@example.org', subscribedAt: '2026-11-12T08:00:00Z', digest: true, alerts: false, topics: [], archiveUrl: 'https://b.example/archive', preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl });
     expect(c.subject).toBe('Confirm your subscription to Brief');
     expect(w.subject).toBe('Welcome to Brief');
   });
@@ -92,8 +92,8 @@ describe('preview text', () => {
   it.each([
     ['digest', () => { const { issue, articles } = sampleIssue(); return prepareDigest(issue, articles).render(reader).html; }],
     ['alert', () => prepareAlert(sampleAlert(), 'Brief').render(reader).html],
-    ['confirmation', () => renderConfirmation({ newsletter: 'Brief', confirmUrl: 'https://b.example/confirm?token=c', unsubscribeUrl: reader.unsubscribeUrl, expiresAt: new Date('2026-11-30T10:00:00Z') }).html],
-    ['welcome', () => renderWelcome({ newsletter: 'Brief', digest: true, alerts: true, topics: ['cyber'], archiveUrl: 'https://b.example/archive', preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl }).html],
+    ['confirmation', () => renderConfirmation({ newsletter: 'Brief', email: 'reader@example.org', requestedAt: '2026-11-12T08:00:00Z', confirmUrl: 'https://b.example/confirm?token=c', unsubscribeUrl: reader.unsubscribeUrl, expiresAt: new Date('2026-11-30T10:00:00Z') }).html],
+    ['welcome', () => renderWelcome({ newsletter: 'Brief', email: 'reader@example.org', subscribedAt: '2026-11-12T08:00:00Z', digest: true, alerts: true, topics: ['cyber'], archiveUrl: 'https://b.example/archive', preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl }).html],
   ])('the %s carries a hidden preheader padded with invisible filler, and no text colour on it', (_kind, render) => {
     const html = render();
     const preview = previewOf(html);

@@ -17,7 +17,7 @@ import { simulatorEvents } from '../../lib/local/ses-simulator';
 import { awaitSmoke, sendSmoke, SIMULATOR, smokeOutcome, type SmokeDeps, type SmokeSend } from '../../lib/ops/smoke';
 import { fixedClock, MemoryContent, MemoryLedger, MemorySubscribers, RecordingMailer } from './fakes';
 
-const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', configurationSet: 'briefing-set' };
+const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', configurationSet: 'briefing-set', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' };
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
 const NOW = '2026-11-30T09:00:00.000Z';
 

@@ -60,7 +60,7 @@ describe('when the digest arrives, on the reader\'s clock', () => {
 });
 
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'welcome-test-signing-key-0123456789abcdef0123' }));
-const mail: MailSettings = { senderEmail: 'brief@briefing.example.org', senderName: 'Sample Brief', publicBaseUrl: 'https://briefing.example.org/', digestSchedule: MONDAY_7_BRUSSELS };
+const mail: MailSettings = { senderEmail: 'brief@briefing.example.org', senderName: 'Sample Brief', publicBaseUrl: 'https://briefing.example.org/', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium', digestSchedule: MONDAY_7_BRUSSELS };
 const issue: Issue = {
   kind: 'issue', id: 'sample-brief-007', newsletter: 'Sample Brief', number: 7, title: 'Seven & counting', summary: 's', preheader: 'p',
   date: '2026-11-23', articleIds: ['a'], publishedAt: '2026-11-20T00:00:00Z', plannedAt: '2026-11-23T06:00:00Z',
@@ -123,7 +123,7 @@ describe('the welcome mail', () => {
   });
 
   it('a reader of every topic is told so', () => {
-    const { text } = renderWelcome({ newsletter: 'B', digest: true, alerts: true, topics: [], archiveUrl: 'https://b.example/archive', preferencesUrl: 'https://b.example/p', unsubscribeUrl: 'https://b.example/u' });
+    const { text } = renderWelcome({ newsletter: 'B', email: 'reader@example.org', subscribedAt: '2026-11-12T08:00:00Z', digest: true, alerts: true, topics: [], archiveUrl: 'https://b.example/archive', preferencesUrl: 'https://b.example/p', unsubscribeUrl: 'https://b.example/u' });
     expect(text.replace(/\s+/g, ' ')).toContain('Breaking alerts on every topic we cover come as news breaks');
   });
 });

@@ -50,6 +50,13 @@ export interface MessageSpec {
   listId: { id: string; name: string };
   /** SES configuration set, sent as `X-SES-CONFIGURATION-SET` when given. */
   configurationSet?: string;
+  /** Where replies go (`Reply-To`), a plain ASCII address; none when absent. */
+  replyTo?: string;
+  /**
+   * Mark the message `Auto-Submitted: auto-generated` (RFC 3834): a confirmation or a welcome,
+   * sent because of something the reader did, not a mailing. Auto-responders do not answer it.
+   */
+  autoSubmitted?: boolean;
   /** Clock for the Date header; defaults to the system clock. */
   now?: () => Date;
 }
@@ -90,6 +97,7 @@ function checkSpec(spec: MessageSpec): void {
   assertNoControl('listId.name', spec.listId.name);
   assertListId('listId.id', spec.listId.id);
   if (spec.configurationSet !== undefined) assertConfigurationSet('configurationSet', spec.configurationSet);
+  if (spec.replyTo !== undefined) assertAddress('replyTo', spec.replyTo);
 }
 
 /** The headers besides From/To/Subject/Message-ID/Date, shared by both builds. */
@@ -102,6 +110,7 @@ function campaignHeaders(spec: MessageSpec, unsubscribeUrl: string): NonNullable
     'List-Id': { prepared: true, value: phrase ? `${phrase} <${spec.listId.id}>` : `<${spec.listId.id}>` },
   };
   if (spec.configurationSet) headers['X-SES-CONFIGURATION-SET'] = spec.configurationSet;
+  if (spec.autoSubmitted) headers['Auto-Submitted'] = 'auto-generated';
   return headers;
 }
 
@@ -130,6 +139,7 @@ export async function composeMessage(spec: MessageSpec, r: RecipientParts): Prom
   return compose({
     from: { name: spec.from.name, address: spec.from.address },
     to: r.to,
+    ...(spec.replyTo ? { replyTo: spec.replyTo } : {}),
     subject: spec.subject,
     messageId: `<${randomUUID()}@${senderDomain(spec.from.address)}>`,
     date: (spec.now ?? (() => new Date()))(),
@@ -174,6 +184,7 @@ export async function prepareMessage(spec: MessageSpec): Promise<MessageBuilder>
     await compose({
       from: { name: spec.from.name, address: spec.from.address },
       to: slotText.to,
+      ...(spec.replyTo ? { replyTo: spec.replyTo } : {}),
       subject: spec.subject,
       messageId: `<${slotText.messageId}@${domain}>`,
       date: slotText.date,

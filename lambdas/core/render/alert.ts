@@ -4,11 +4,11 @@
  * article, filled per recipient); the recipient's matched topics are one more field.
  */
 import compiled from '../../../templates/compiled/templates.json';
-import { ALL_TOPICS } from '../audience';
 import type { Article } from '../model';
 import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import { formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
+import { footerView, type FooterView, type SenderIdentity } from './identity';
 import type { SplitBody } from '../mime/base64';
 
 const FIELDS = ['email', 'unsubscribeUrl', 'preferencesUrl', 'reason'] as const;
@@ -23,6 +23,16 @@ export interface AlertViewModel extends Omit<ArticleView, 'id' | 'anchor' | 'num
   preheaderPad: string;
   newsletter: string;
   dateText: string;
+  /** The sender's organisation and postal address, shown in the footer of both parts. */
+  footer: FooterView;
+  /** The article's page on the web ("View in browser"); empty when it has none, and the link is left out. */
+  webUrl: string;
+}
+
+/** What an alert shows besides the article: the sender's identity and, when there is one, the article's web page. */
+export interface AlertMailOptions {
+  identity?: SenderIdentity;
+  webUrl?: string;
 }
 
 /**
@@ -33,8 +43,10 @@ export function alertSubject(article: Pick<Article, 'title'>): string {
   return oneLine(`Breaking: ${article.title}`);
 }
 
-export function alertViewModel(article: Article, newsletter: string): AlertViewModel {
+export function alertViewModel(article: Article, newsletter: string, options: AlertMailOptions = {}): AlertViewModel {
   return {
+    footer: footerView(options.identity),
+    webUrl: options.webUrl ?? '',
     subject: alertSubject(article),
     preheader: previewText(article.summary, 140),
     preheaderPad: PREHEADER_PAD,
@@ -48,23 +60,7 @@ export function alertViewModel(article: Article, newsletter: string): AlertViewM
   };
 }
 
-/** Topic slugs written out as prose: `north-korea`, `cyber`, `space` → `North Korea, Cyber and Space`. */
-export function topicList(topics: readonly string[]): string {
-  const labels = topics.map(topicLabel);
-  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : (labels[0] ?? '');
-}
-
-/**
- * Why this reader gets this alert, from the topics the planner matched: the reader's own
- * topics that the article is about, or all topics for a reader who chose none (then the
- * article's topics are not the reader's choice and are not named as such).
- */
-export function alertReason(newsletter: string, email: string, matched: readonly string[] | undefined): string {
-  const asked = `You get this alert because ${email} asked for ${oneLine(newsletter)} breaking alerts`;
-  if (matched?.includes(ALL_TOPICS)) return `${asked} on all topics.`;
-  if (matched?.length) return `${asked} on ${topicList(matched)}.`;
-  return `${asked}.`;
-}
+export { alertReason, topicList } from './identity';
 
 const alertHtml = htmlEnv.compile(toCrlf(compiled.alert.html), { strict: true, knownHelpersOnly: true });
 const alertText = textEnv.compile(toCrlf(compiled.alert.text), {
@@ -97,8 +93,8 @@ export function renderAlert(view: AlertViewModel, r: AlertRecipient): { html: st
   return renderFull(pair, view, r);
 }
 
-export function prepareAlert(article: Article, newsletter: string): PreparedAlert {
-  const view = alertViewModel(article, newsletter);
+export function prepareAlert(article: Article, newsletter: string, options: AlertMailOptions = {}): PreparedAlert {
+  const view = alertViewModel(article, newsletter, options);
   const prepared = prepareTemplates(pair, view);
   return { subject: view.subject, preheader: view.preheader, render: prepared.render, renderSplit: prepared.renderSplit };
 }

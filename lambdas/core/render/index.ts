@@ -17,8 +17,10 @@ import type { Article, Issue, SourceLink } from '../model';
 import { CRLF, formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel, wrapText } from './text';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import type { SplitBody } from '../mime/base64';
+import { footerView, type FooterView, type SenderIdentity } from './identity';
 
 export { formatLongDate, PREHEADER_PAD, previewText, topicLabel, wrapText } from './text';
+export { digestReason, footerView, formatSubscribedOn, type FooterView, type SenderIdentity } from './identity';
 
 /** Per-recipient fields of a digest. The URLs are absolute http(s) links. */
 export interface DigestRecipient {
@@ -27,7 +29,7 @@ export interface DigestRecipient {
   unsubscribeUrl: string;
   /** Page where this recipient changes topics, frequency or alerts. */
   preferencesUrl: string;
-  /** Why this recipient gets the mail, shown in the footer (e.g. "You subscribed on the website."). */
+  /** Why this recipient gets the mail, shown in the footer ({@link digestReason} writes it). */
   reason: string;
 }
 
@@ -76,6 +78,16 @@ export interface DigestViewModel {
   articles: ArticleView[];
   /** Breaking alerts this reader's daily cap held back, listed under "Alerts you may have missed". */
   missedAlerts: ArticleView[];
+  /** The sender's organisation and postal address, shown in the footer of both parts (empty when not given). */
+  footer: FooterView;
+  /** The issue's page in the public archive ("View in browser"); empty: the link is left out. */
+  webUrl: string;
+}
+
+/** What a digest mail shows besides the issue: the sender's identity and the issue's archive page. */
+export interface DigestMailOptions {
+  identity?: SenderIdentity;
+  webUrl?: string;
 }
 
 /** A digest ready to be rendered for any number of recipients. */
@@ -120,7 +132,7 @@ export const storyAnchor = (articleId: string) => `story-${articleId}`;
  * never reach a place (a subject, a title) where it does not belong. The public archive
  * renders its pages from this same view model.
  */
-export function digestViewModel(issue: Issue, articles: Article[]): DigestViewModel {
+export function digestViewModel(issue: Issue, articles: Article[], options: DigestMailOptions = {}): DigestViewModel {
   return {
     subject: digestSubject(issue),
     preheader: previewText(issue.preheader, 150),
@@ -134,6 +146,8 @@ export function digestViewModel(issue: Issue, articles: Article[]): DigestViewMo
     dateText: formatLongDate(issue.date),
     articles: storyOrder(issue, articles).map((a, i) => ({ ...articleView(a), number: i + 1, lead: i === 0 })),
     missedAlerts: [],
+    footer: footerView(options.identity),
+    webUrl: options.webUrl ?? '',
   };
 }
 
@@ -242,8 +256,8 @@ export function renderDigest(view: DigestViewModel, recipient: DigestRecipient):
  * Prepare a digest issue for sending: the view model and subject once, the templates cut at
  * the recipient's fields once (see prepared.ts); `render` then only fills one recipient in.
  */
-export function prepareDigest(issue: Issue, articles: Article[]): PreparedDigest {
-  const view = digestViewModel(issue, articles);
+export function prepareDigest(issue: Issue, articles: Article[], options: DigestMailOptions = {}): PreparedDigest {
+  const view = digestViewModel(issue, articles, options);
   const prepared = prepareTemplates(digestPair, view);
   return {
     subject: view.subject,

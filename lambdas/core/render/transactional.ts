@@ -8,13 +8,15 @@ import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
 import { mergeOutlookConditionals, textEnv } from './index';
 import { CRLF, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
+import { confirmationReason, footerView, welcomeReason, type SenderIdentity } from './identity';
 
 const env = Handlebars.create();
 const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
 const opts = { strict: true, knownHelpersOnly: true } as const;
 
 const confirmationHtml = env.compile(toCrlf(compiled.confirmation.html), opts);
-const confirmationText = env.compile(toCrlf(compiled.confirmation.text), { ...opts, noEscape: true });
+// The digest's text environment, for its `wrap` helper.
+const confirmationText = textEnv.compile(toCrlf(compiled.confirmation.text), { strict: true, noEscape: true, knownHelpers: { wrap: true }, knownHelpersOnly: true });
 const welcomeHtml = env.compile(toCrlf(compiled.welcome.html), opts);
 // The digest's text environment: its `wrap` and `concat` helpers fold the welcome's prose too.
 const welcomeText = textEnv.compile(toCrlf(compiled.welcome.text), { strict: true, noEscape: true, knownHelpers: { wrap: true, concat: true }, knownHelpersOnly: true });
@@ -32,7 +34,20 @@ export function formatExpiry(at: Date): string {
   return `${Number(d.slice(8, 10))} ${months[Number(d.slice(5, 7)) - 1]} ${d.slice(0, 4)}, ${d.slice(11, 16)} UTC`;
 }
 
-export function renderConfirmation(input: { newsletter: string; confirmUrl: string; unsubscribeUrl: string; expiresAt: Date }): RenderedMessage {
+export interface ConfirmationInput {
+  newsletter: string;
+  /** The address asked for: named in the reason line. */
+  email: string;
+  confirmUrl: string;
+  unsubscribeUrl: string;
+  expiresAt: Date;
+  /** When the subscription was asked for (ISO): the reason line's date. */
+  requestedAt: string;
+  /** The sender's organisation and postal address, in the footer of both parts. */
+  identity?: SenderIdentity;
+}
+
+export function renderConfirmation(input: ConfirmationInput): RenderedMessage {
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Confirm your subscription to ${input.newsletter}`),
@@ -41,12 +56,20 @@ export function renderConfirmation(input: { newsletter: string; confirmUrl: stri
     confirmUrl: input.confirmUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     expiresText: formatExpiry(input.expiresAt),
+    reason: confirmationReason(input.newsletter, input.email, input.requestedAt),
+    footer: footerView(input.identity),
   };
   return { subject: view.subject, html: mergeOutlookConditionals(confirmationHtml(view)), text: confirmationText(view) };
 }
 
 export interface WelcomeInput {
   newsletter: string;
+  /** The reader's address: named in the reason line. */
+  email: string;
+  /** When the subscription began (confirmed, ISO): the reason line's date. */
+  subscribedAt: string;
+  /** The sender's organisation and postal address, in the footer of both parts. */
+  identity?: SenderIdentity;
   digest: boolean;
   alerts: boolean;
   topics: string[];
@@ -97,6 +120,8 @@ export function renderWelcome(input: WelcomeInput): RenderedMessage {
     archiveUrl: input.archiveUrl,
     preferencesUrl: input.preferencesUrl,
     unsubscribeUrl: input.unsubscribeUrl,
+    reason: welcomeReason(input.newsletter, input.email, input, input.subscribedAt),
+    footer: footerView(input.identity),
   };
   return { subject: view.subject, html: mergeOutlookConditionals(welcomeHtml(view)), text: welcomeText(view) };
 }

@@ -12,6 +12,7 @@
 import { classifySendError, type SendErrorKind } from '../../core/send-errors';
 import { backoffMs } from '../../core/pacing';
 import type { Recipient } from '../../core/model';
+import type { GateAnswer } from '../../core/ports';
 import type { Clock, Mailer } from '../../core/ports';
 import { maskEmail } from '../../core/address';
 import type { Refusal } from '../../core/sending-brake';
@@ -38,7 +39,7 @@ export interface DeliveryParts {
 export interface PreparedBatch {
   campaign: PreparedCampaign;
   /** Who the send-time check let through; undefined when there is no check. */
-  allowed: Set<string> | undefined;
+  allowed: GateAnswer | undefined;
   /** The claims written in one go for the batch. */
   batch: BatchClaim;
   /** The one-by-one claim (claim.ts `claimOne`). */
@@ -129,7 +130,9 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
   if (!claimedAt) return;
   let raw: Buffer;
   try {
-    raw = campaign.compose(r, clock.now());
+    // The send-time check read when the reader subscribed: the reason line names the day.
+    const subscribedAt = allowed instanceof Map ? allowed.get(r.subscriberId)?.subscribedAt : undefined;
+    raw = campaign.compose(subscribedAt ? { ...r, subscribedAt } : r, clock.now());
   } catch (e) {
     // A message that cannot be built (for example an address that fails validation) will
     // not build on a retry either.
