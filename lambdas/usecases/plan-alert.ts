@@ -29,7 +29,6 @@ export type AlertPlanResult =
   | { status: 'skipped'; articleId: string; reason: 'no-article' | 'not-breaking' | 'already-alerted' };
 
 const PAGE_SIZE = 500;
-const FLUSH_JOBS = 10;
 
 export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise<AlertPlanResult> {
   const [article] = await deps.content.getArticles([articleId]);
@@ -45,19 +44,18 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
   let pending: SendJob[] = [];
   let current: Recipient[] = [];
   // Shards are read side by side, so each step takes what it writes before it awaits.
-  const enqueue = async (minJobs: number) => {
-    if (pending.length === 0 || pending.length < minJobs) return;
+  const enqueue = async () => {
+    if (pending.length === 0) return;
     const jobs = pending;
     pending = [];
     await deps.queue.enqueue(jobs);
     batches += jobs.length;
   };
-  const flush = async (force: boolean) => {
+  const cut = (force: boolean) => {
     if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
       pending.push({ campaignId: article.id, kind: 'alert', recipients: current });
       current = [];
     }
-    await enqueue(force ? 1 : FLUSH_JOBS);
   };
 
   const readShard = async (shard: number) => {
@@ -84,9 +82,9 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
           const { row, matched } = chunk[i];
           current.push({ subscriberId: row.subscriberId, email: row.email, matchedTopics: matched });
           recipients++;
-          await flush(false);
+          cut(false);
         }
-        await enqueue(1);
+        await enqueue();
       }
       cursor = page.next;
     } while (cursor);
@@ -96,7 +94,8 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
     SHARD_CONCURRENCY,
     readShard,
   );
-  await flush(true);
+  cut(true);
+  await enqueue();
   await deps.content.markArticleAlerted(article.id, deps.clock.now());
   return { status: 'queued', articleId: article.id, recipients, batches, deferred };
 }
