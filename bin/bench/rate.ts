@@ -127,8 +127,8 @@ async function bareAt(limit: number, n: number, content: World['content']): Prom
     while (next < n) {
       const i = next++;
       const raw = campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@bench.example.com` }, new Date());
-      await pacer!.take();
-      await mailer.sendRaw({ raw, from: campaign.from, to: `reader${i}@bench.example.com` });
+      // The slot is taken where the sender takes it: inside the mailer, once the request is built.
+      await mailer.sendRaw({ raw, from: campaign.from, to: `reader${i}@bench.example.com`, beforeSend: () => pacer!.take() });
     }
   };
   await Promise.all(Array.from({ length: sendersFor(limit) * BATCH_CONCURRENCY }, worker));
