@@ -68,16 +68,25 @@ export interface PacerOptions {
    * (at least two at once). @default 10
    */
   burstMs?: number;
+  /**
+   * Added to the 1,000 ms window, in ms: calls reach SES a few milliseconds apart from how they
+   * were granted, and a margin this wide keeps that from putting one more call into a second as
+   * SES counts it. It costs its share of the rate (10 ms: 1 %). @default 10
+   */
+  marginMs?: number;
 }
 
 /**
  * A pacer that hands out send slots at `ratePerSecond`. Slots are granted one after another
  * (callers queue in order), under three rules:
  *
- * - **Never more than `floor(rate)` (at least 1) within any 1,000 ms**, checked on the grants
- *   themselves: SES's maximum send rate, read strictly (a sliding second). A rate under 1 a
- *   second: never two within `1 / rate`. The timeline below runs at what this allows (5.6 a
- *   second is 5 in every second, a slot every 200 ms).
+ * - **Never more than `floor(rate)` (at least 1) within any 1,000 ms plus `marginMs`**, checked
+ *   on the grants themselves: SES's maximum send rate, read strictly (a sliding second), with a
+ *   margin for the milliseconds between a grant and SES receiving the call (without it, slots
+ *   granted at both ends of one window, each reaching SES a little late or early, were one or
+ *   two calls over the rate in a second as SES counted it). A rate under 1 a second: never two
+ *   within `1 / rate` plus the margin. The timeline below runs at what this allows (5.6 a second
+ *   is 5 in every 1,010 ms, a slot every 202 ms).
  * - **On a timeline.** Slot k is due at `start + k x interval`, not an interval after slot k-1
  *   was actually granted: a timer that fires late (a busy machine's timers all fire a
  *   millisecond or two late, and some far more) delays its own slot, not every slot after it,
@@ -124,9 +133,11 @@ export class Pacer {
     if (!(factor >= 1)) throw new Error(`pacer catch-up factor must be at least 1, got ${factor}`);
     // The epsilon: a rate computed as 62.5 x 0.8 may come out a hair under its whole number.
     this.perWindow = Math.max(1, Math.floor(ratePerSecond + 1e-9));
-    this.windowMs = ratePerSecond < 1 ? 1000 / ratePerSecond : 1000;
-    // The timeline runs at what the window allows (5.6 a second is 5 in every second): a
-    // timeline faster than that would always be behind, and make up in bursts.
+    const marginMs = options.marginMs ?? 10;
+    if (!(marginMs >= 0)) throw new Error(`pacer margin must not be negative, got ${marginMs}`);
+    this.windowMs = (ratePerSecond < 1 ? 1000 / ratePerSecond : 1000) + marginMs;
+    // The timeline runs at what the window allows: a timeline faster than that would always be
+    // behind, and make up in bursts.
     this.intervalMs = ratePerSecond === Infinity ? 0 : this.windowMs / this.perWindow;
     this.fastMs = this.intervalMs / factor;
     this.slackMs = Math.max(this.fastMs, options.burstMs ?? 10);

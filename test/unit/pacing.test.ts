@@ -42,12 +42,12 @@ async function grantTimes(pacer: Pacer, clock: { now(): number }, n: number): Pr
   return times;
 }
 
-/** The most grants in any window [t, t + windowMs). */
+/** The most grants in any window [t, t + windowMs) (to a nanosecond: the fake clock adds up floating-point steps). */
 function busiest(times: number[], windowMs = 1000): number {
   const t = [...times].sort((a, b) => a - b);
   let best = 0;
   for (let i = 0, j = 0; j < t.length; j++) {
-    while (t[j] - t[i] >= windowMs) i++;
+    while (t[j] - t[i] >= windowMs - 1e-6) i++;
     best = Math.max(best, j - i + 1);
   }
   return best;
@@ -63,26 +63,46 @@ describe('Pacer', () => {
     const times = await grantTimes(pacer, clock, 100);
     expect(times).toHaveLength(100);
     expect(busiest(times)).toBeLessThanOrEqual(10);
-    // And it keeps up: 100 slots at 10 a second take about 10 seconds, not much more.
-    expect(Math.max(...times)).toBeLessThan(10_500);
-    expect(pacer.interval).toBe(100);
+    // And it keeps up: 100 slots at 10 a second (a slot every 101 ms, the window's margin) take about 10 seconds.
+    expect(pacer.interval).toBe(101);
+    expect(Math.max(...times)).toBeLessThan(99 * 101 + 50);
+  });
+
+  it('keeps a margin: no 1,010 ms holds more than the rate, so a call reaching SES up to 10 ms off its grant adds none to a second', async () => {
+    const clock = fakeTimers((n) => [0, 3, 1, 12, 0, 0, 25, 2][n % 8]);
+    const pacer = new Pacer(50, clock.now, clock.sleep);
+    const times = await grantTimes(pacer, clock, 1000);
+    expect(busiest(times, 1010)).toBeLessThanOrEqual(50);
+    // What the margin costs: 1 % of the rate (the late timers, a 25 ms one every eighth, well under 1 % more).
+    const rate = ((times.length - 1) / (times[times.length - 1] - times[0])) * 1000;
+    expect(rate).toBeLessThanOrEqual(50 / 1.01 + 1e-9);
+    expect(rate).toBeGreaterThan((50 / 1.01) * 0.99);
+    // The worst case for a second as SES counts it: the first call of a window reaches SES 10 ms
+    // late, the one a window later on time. With the margin that second still holds 50; without, 51.
+    const shifted = async (marginMs: number) => {
+      const exact = fakeTimers();
+      const granted = await grantTimes(new Pacer(50, exact.now, exact.sleep, { marginMs }), exact, 200);
+      return busiest(granted.map((t, i) => (i === 0 ? t + 10 : t)));
+    };
+    expect(await shifted(10)).toBe(50);
+    expect(await shifted(0)).toBe(51);
   });
 
   it('makes up a timer 300 ms late as far as the window allows: no second holds more than the rate, no more than two slots at once, the last slot on time', async () => {
     const clock = fakeTimers((n) => (n === 100 ? 300 : 0));
     const pacer = new Pacer(50, clock.now, clock.sleep);
     const times = await grantTimes(pacer, clock, 1000);
-    expect(busiest(times)).toBeLessThanOrEqual(50);
+    expect(busiest(times, 1010)).toBeLessThanOrEqual(50);
     expect(mostAtOnce(times)).toBeLessThanOrEqual(2);
     // Made up at twice the rate, not at once: no 100 ms holds more than 10 slots (and its one of slack).
     expect(busiest(times, 100)).toBeLessThanOrEqual(11);
-    // 1,000 slots at 50 a second: the last at 999 x 20 ms, as if the timer had not been late.
-    expect(Math.max(...times)).toBeCloseTo(999 * 20, 6);
+    // 1,000 slots: the last at 999 intervals, as if the timer had not been late.
+    expect(Math.max(...times)).toBeCloseTo(999 * pacer.interval, 6);
   });
 
   it('does not make up a late timer with catchUpMs 0: the slots after it go at the rate from the late one', async () => {
     const clock = fakeTimers((n) => (n === 100 ? 300 : 0));
-    const pacer = new Pacer(50, clock.now, clock.sleep, { catchUpMs: 0 });
+    const pacer = new Pacer(50, clock.now, clock.sleep, { catchUpMs: 0, marginMs: 0 });
     const times = await grantTimes(pacer, clock, 200);
     // The 101st sleep is the one before slot 101: that slot is 300 ms late, and so is every slot after it.
     expect(times[101] - times[100]).toBe(320);
@@ -95,10 +115,10 @@ describe('Pacer', () => {
     const pacer = new Pacer(200, clock.now, clock.sleep);
     const times = await grantTimes(pacer, clock, 4000);
     const rate = ((times.length - 1) / (times[times.length - 1] - times[0])) * 1000;
-    // Spacing each slot 5 ms from the previous one as granted would have kept 5 / (5 + 2) of it.
-    expect(rate).toBeGreaterThanOrEqual(199);
-    expect(rate).toBeLessThanOrEqual(200.001);
-    expect(busiest(times)).toBeLessThanOrEqual(200);
+    // The rate less its 1 % margin; spacing each slot from the previous one as granted would have kept 5 / (5 + 2) of it.
+    expect(rate).toBeGreaterThanOrEqual((200 / 1.01) * 0.995);
+    expect(rate).toBeLessThanOrEqual(200 / 1.01 + 0.001);
+    expect(busiest(times, 1010)).toBeLessThanOrEqual(200);
     expect(mostAtOnce(times)).toBeLessThanOrEqual(5);
   });
 
@@ -106,22 +126,24 @@ describe('Pacer', () => {
     const clock = fakeTimers((n) => (n === 50 ? 5000 : 0));
     const pacer = new Pacer(50, clock.now, clock.sleep, { catchUpMs: 1000 });
     const times = await grantTimes(pacer, clock, 600);
-    expect(busiest(times)).toBeLessThanOrEqual(50);
+    expect(busiest(times, 1010)).toBeLessThanOrEqual(50);
     expect(mostAtOnce(times)).toBeLessThanOrEqual(2);
-    // The 5 s are lost but for at most the 1 s made up: 599 slots take at least 599 x 20 ms + 4 s.
-    expect(Math.max(...times)).toBeGreaterThanOrEqual(599 * 20 + 4000);
-    // And the pacer is not stuck behind: the last 250 slots went at the full rate, 50 a second.
+    // The 5 s are lost but for at most the 1 s made up.
+    expect(Math.max(...times)).toBeGreaterThanOrEqual(599 * pacer.interval + 4000);
+    // And the pacer is not stuck behind: the last 250 slots went at the full rate.
     const tail = times.slice(-251);
-    expect(tail[250] - tail[0]).toBeLessThanOrEqual(5000);
+    expect(tail[250] - tail[0]).toBeLessThanOrEqual(250 * pacer.interval + 1e-6);
   });
 
-  it('keeps a rate that is not a whole number to its whole part, evenly (5.6 a second: a slot every 200 ms, never 6 in a second)', async () => {
+  it('keeps a rate that is not a whole number to its whole part, evenly (5.6 a second: 5 in every 1,010 ms, a slot every 202 ms)', async () => {
     const clock = fakeTimers((n) => (n % 5 === 0 ? 30 : 0));
     const pacer = new Pacer(5.6, clock.now, clock.sleep);
     const times = await grantTimes(pacer, clock, 60);
     expect(busiest(times)).toBeLessThanOrEqual(5);
-    expect(pacer.interval).toBe(200);
-    expect(((times.length - 1) / (times[times.length - 1] - times[0])) * 1000).toBeGreaterThanOrEqual(4.95);
+    expect(pacer.interval).toBe(202);
+    const rate = ((times.length - 1) / (times[times.length - 1] - times[0])) * 1000;
+    expect(rate).toBeLessThanOrEqual(5 / 1.01 + 1e-9);
+    expect(rate).toBeGreaterThan((5 / 1.01) * 0.99);
   });
 
   it('owes an idle pacer nothing: callers after a quiet spell are spaced at the rate from the first', async () => {
@@ -131,7 +153,7 @@ describe('Pacer', () => {
     clock.advance(60_000);
     const start = clock.now();
     const times = await grantTimes(pacer, clock, 5);
-    expect(times.map((t) => t - start)).toEqual([0, 100, 200, 300, 400]);
+    expect(times.map((t) => t - start)).toEqual([0, 101, 202, 303, 404]);
   });
 
   it('grants slots in call order', async () => {
@@ -154,12 +176,13 @@ describe('Pacer', () => {
     const clock = fakeTimers((n) => (n === 2 ? 4000 : 0));
     const pacer = new Pacer(0.4, clock.now, clock.sleep);
     const times = await grantTimes(pacer, clock, 10);
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(2500);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(2510);
   });
 
-  it('refuses a rate of 0 and a catch-up factor under 1', () => {
+  it('refuses a rate of 0, a catch-up factor under 1 and a negative margin', () => {
     expect(() => new Pacer(0, () => 0, async () => undefined)).toThrow(/positive/);
     expect(() => new Pacer(10, () => 0, async () => undefined, { catchUpFactor: 0.5 })).toThrow(/factor/);
+    expect(() => new Pacer(10, () => 0, async () => undefined, { marginMs: -1 })).toThrow(/margin/);
   });
 
   it('does not wait when calls are further apart than the interval', async () => {
