@@ -1,7 +1,8 @@
 /** The Mailer port on SES v1 `SendRawEmail`: one call per recipient, the MIME built by core/mime. */
-import { GetSendQuotaCommand, SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { GetSendQuotaCommand, SendRawEmailCommand, type SendRawEmailCommandInput, type SendRawEmailCommandOutput, type SESClient } from '@aws-sdk/client-ses';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SendQuota } from '../core/pacing';
-import type { Mailer } from '../core/ports';
+import type { Mailer, RawMail } from '../core/ports';
 
 export class SesMailer implements Mailer {
   constructor(
@@ -9,15 +10,26 @@ export class SesMailer implements Mailer {
     private readonly configurationSet?: string,
   ) {}
 
-  async sendRaw(input: { raw: Buffer; from: string; to: string }): Promise<{ messageId: string }> {
-    const out = await this.ses.send(
-      new SendRawEmailCommand({
-        RawMessage: { Data: input.raw },
-        Source: input.from,
-        Destinations: [input.to],
-        ConfigurationSetName: this.configurationSet,
-      }),
-    );
+  async sendRaw(input: RawMail): Promise<{ messageId: string }> {
+    const command = new SendRawEmailCommand({
+      RawMessage: { Data: input.raw },
+      Source: input.from,
+      Destinations: [input.to],
+      ConfigurationSetName: this.configurationSet,
+    });
+    const { beforeSend } = input;
+    if (beforeSend) {
+      // After the request is serialised (a 60 KB message takes a millisecond or more to encode)
+      // and after the SDK's retry step (each attempt counts at SES), before it is signed: so the
+      // signature is never older than the wait. The grant is then a few microseconds of work
+      // from the wire, and what SES counts in a second is what the pacer granted in it.
+      const slot: FinalizeRequestMiddleware<SendRawEmailCommandInput, SendRawEmailCommandOutput> = (next) => async (args) => {
+        await beforeSend();
+        return next(args);
+      };
+      command.middlewareStack.addRelativeTo(slot, { name: 'briefingSendSlot', relation: 'before', toMiddleware: 'httpSigningMiddleware' });
+    }
+    const out = await this.ses.send(command);
     if (!out.MessageId) throw new Error('SES accepted the message but returned no MessageId');
     return { messageId: out.MessageId };
   }

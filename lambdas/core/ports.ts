@@ -131,9 +131,23 @@ export interface Ledger {
   list(campaignId: string): Promise<Delivery[]>;
 }
 
+/** One message for {@link Mailer.sendRaw}. */
+export interface RawMail {
+  raw: Buffer;
+  from: string;
+  to: string;
+  /**
+   * Awaited once the request is built, as close to its going out as the mailer can (for SES,
+   * just before it is signed), and again for each attempt the mailer makes itself: where the
+   * sender takes its send slot, so the pace it keeps is the pace the provider sees. When it
+   * throws, nothing is sent and `sendRaw` rejects with that error.
+   */
+  beforeSend?: () => Promise<void>;
+}
+
 export interface Mailer {
   /** Send one raw MIME message to one recipient. Returns the provider's message id. */
-  sendRaw(input: { raw: Buffer; from: string; to: string }): Promise<{ messageId: string }>;
+  sendRaw(input: RawMail): Promise<{ messageId: string }>;
 }
 
 export interface SendQueue {

@@ -192,7 +192,9 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
  * would, and leaves the same room for confirmation mail sent alongside.
  */
 export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQuota | undefined>): Pick<SendDeps, 'pacer' | 'allowance'> {
-  const now = () => Date.now();
+  // Monotonic and sub-millisecond: the pacer's windows are 1,000 ms to the microsecond, and a
+  // wall clock that steps would open or close one.
+  const now = () => performance.now();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const fallback = settings.sendRateFallback;
   let unanswered = false;

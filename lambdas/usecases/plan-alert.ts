@@ -29,7 +29,6 @@ export type AlertPlanResult =
   | { status: 'skipped'; articleId: string; reason: 'no-article' | 'not-breaking' | 'already-alerted' };
 
 const PAGE_SIZE = 500;
-const FLUSH_JOBS = 10;
 
 export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise<AlertPlanResult> {
   const [article] = await deps.content.getArticles([articleId]);
@@ -45,19 +44,18 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
   let pending: SendJob[] = [];
   let current: Recipient[] = [];
   // Shards are read side by side, so each step takes what it writes before it awaits.
-  const enqueue = async (minJobs: number) => {
-    if (pending.length === 0 || pending.length < minJobs) return;
+  const enqueue = async () => {
+    if (pending.length === 0) return;
     const jobs = pending;
     pending = [];
     await deps.queue.enqueue(jobs);
     batches += jobs.length;
   };
-  const flush = async (force: boolean) => {
+  const cut = (force: boolean) => {
     if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
       pending.push({ campaignId: article.id, kind: 'alert', recipients: current });
       current = [];
     }
-    await enqueue(force ? 1 : FLUSH_JOBS);
   };
 
   const readShard = async (shard: number) => {
@@ -69,21 +67,25 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
         const matched = matchedTopics(row.topics, article.topics);
         return matched.length ? [{ row, matched }] : [];
       });
-      // The daily cap: over it, the alert waits for the reader's next digest instead.
-      const admitted = await admitPage(deps, matching.map(({ row }) => row), article.id, cap, now);
-      for (let i = 0; i < matching.length; i++) {
-        if (!admitted[i]) {
-          deferred++;
-          continue;
+      // The daily cap, a job's worth of readers at a time: over it, the alert waits for the
+      // reader's next digest instead. An alert is about time, so each job goes on the queue as
+      // soon as it is full (not when the page is checked, nor when ten fill a queue write): the
+      // first readers' alerts are on their way while the rest of the page is still counted.
+      for (let from = 0; from < matching.length; from += SEND_BATCH_SIZE) {
+        const chunk = matching.slice(from, from + SEND_BATCH_SIZE);
+        const admitted = await admitReaders(deps, chunk.map(({ row }) => row), article.id, cap, now);
+        for (let i = 0; i < chunk.length; i++) {
+          if (!admitted[i]) {
+            deferred++;
+            continue;
+          }
+          const { row, matched } = chunk[i];
+          current.push({ subscriberId: row.subscriberId, email: row.email, matchedTopics: matched });
+          recipients++;
+          cut(false);
         }
-        const { row, matched } = matching[i];
-        current.push({ subscriberId: row.subscriberId, email: row.email, matchedTopics: matched });
-        recipients++;
-        await flush(false);
+        await enqueue();
       }
-      // An alert is about time: queue the full jobs of every page at once rather than waiting
-      // for ten to fill a queue write.
-      await enqueue(1);
       cursor = page.next;
     } while (cursor);
   };
@@ -92,7 +94,8 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
     SHARD_CONCURRENCY,
     readShard,
   );
-  await flush(true);
+  cut(true);
+  await enqueue();
   await deps.content.markArticleAlerted(article.id, deps.clock.now());
   return { status: 'queued', articleId: article.id, recipients, batches, deferred };
 }
@@ -102,7 +105,7 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
  * the store counts many readers in one write, it does; whoever it could not tell about, and
  * every reader with a store that cannot, takes one conditional write each.
  */
-async function admitPage(deps: AlertPlanDeps, rows: AlertAudienceRow[], articleId: string, cap: number, now: Date): Promise<boolean[]> {
+async function admitReaders(deps: AlertPlanDeps, rows: AlertAudienceRow[], articleId: string, cap: number, now: Date): Promise<boolean[]> {
   const day = (row: AlertAudienceRow) => readerDay(now, row.timezone);
   const many = deps.caps.admitMany ? await deps.caps.admitMany(rows.map((row) => ({ subscriberId: row.subscriberId, day: day(row) })), articleId, cap) : undefined;
   return mapLimited(rows, CAP_CONCURRENCY, async (row) => {

@@ -114,7 +114,7 @@ describe('planAlert', () => {
     expect(readerDay(lateEvening, 'Not/AZone')).toBe('2026-11-28');
   });
 
-  it('with caps that count many readers at once: the same decisions, one write a page, and unsure readers asked one by one', async () => {
+  it('with caps that count many readers at once: the same decisions, one write a job\'s worth of readers, and unsure readers asked one by one', async () => {
     const deps = await setup();
     const caps = new BatchAdmittingAlertCaps();
     for (const n of [1, 2, 3, 4]) await deps.content.put(breaking({ id: `nk-${n}` }));
@@ -144,6 +144,65 @@ describe('planAlert', () => {
     expect(deps.queue.jobs.reduce((n, j) => n + j.recipients.length, 0)).toBe(302);
     // Not one write at the end: the first jobs were queued while pages were still being read.
     expect(order.indexOf('enqueue')).toBeLessThan(order.lastIndexOf('page'));
+  });
+
+  it.each([
+    ['one by one', () => new MemoryAlertCaps()],
+    ['many at once', () => new BatchAdmittingAlertCaps()],
+  ])('queues the first job once its 50 readers are admitted, before the rest of a 500-reader page is checked against the cap (caps counting %s)', async (_, makeCaps) => {
+    const deps = await setup();
+    const now = new Date();
+    for (let i = 0; i < 600; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
+    // One shard holds the whole audience, so its first page is a full 500 readers.
+    const page = deps.subscribers.alertAudiencePage.bind(deps.subscribers);
+    const rows = (await Promise.all(Array.from({ length: 16 }, async (_, shard) => (await page(shard, ['north-korea', 'nuclear-disarmament'], undefined, 10_000)).rows))).flat();
+    deps.subscribers.alertAudiencePage = async (shard, _topics, cursor, limit) => {
+      if (shard !== 0) return { rows: [] };
+      const start = cursor ? Number(cursor) : 0;
+      return { rows: rows.slice(start, start + limit), next: start + limit < rows.length ? String(start + limit) : undefined };
+    };
+    // Count the readers checked against the cap, whichever way the caps count them.
+    let checked = 0;
+    const caps = makeCaps();
+    const admit = caps.admit.bind(caps);
+    caps.admit = async (...args) => (checked++, admit(...args));
+    if (caps instanceof BatchAdmittingAlertCaps) {
+      const many = caps.admitMany.bind(caps);
+      caps.admitMany = async (readers, ...rest) => (checked += readers.length, many(readers, ...rest));
+    }
+    const checkedAtEnqueue: number[] = [];
+    const enqueue = deps.queue.enqueue.bind(deps.queue);
+    deps.queue.enqueue = async (jobs) => (checkedAtEnqueue.push(checked), enqueue(jobs));
+    const r = await planAlert({ ...deps, caps }, 'nk-icbm');
+    expect(r).toMatchObject({ status: 'queued', recipients: 602, deferred: 0 });
+    // The first job went out after its own 50 readers were checked, not the page's 500.
+    expect(checkedAtEnqueue[0]).toBe(50);
+    expect(deps.queue.jobs[0].recipients).toHaveLength(50);
+    // Every reader once, in jobs of at most 50, every job but the last full.
+    const ids = deps.queue.jobs.flatMap((j) => j.recipients.map((x) => x.subscriberId));
+    expect(new Set(ids).size).toBe(602);
+    expect(ids).toHaveLength(602);
+    expect(deps.queue.jobs.slice(0, -1).every((j) => j.recipients.length === 50)).toBe(true);
+  });
+
+  it('a job of 50 admitted readers may span two checks when the cap holds some back, and nobody is lost or queued twice', async () => {
+    const deps = await setup();
+    const now = new Date();
+    for (let i = 0; i < 120; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
+    // Every third reader of the audience has had three alerts today already.
+    const all = [...deps.subscribers.byEmail.values()].filter((x) => x.alerts && !x.suppressed && matchedTopics(x.topics, ['north-korea']).length > 0);
+    const full = new Set(all.filter((_, i) => i % 3 === 0).map((x) => x.subscriberId));
+    const day = new Date().toISOString().slice(0, 10);
+    for (const id of full) for (const a of ['a1', 'a2', 'a3']) await deps.caps.admit(id, day, a, 3);
+    const r = await planAlert({ ...deps, clock: { now: () => now }, dailyCap: 3 }, 'nk-icbm');
+    const queued = deps.queue.jobs.flatMap((j) => j.recipients.map((x) => x.subscriberId));
+    expect(r).toMatchObject({ status: 'queued', deferred: full.size, recipients: all.length - full.size });
+    expect(new Set(queued)).toEqual(new Set(all.map((x) => x.subscriberId).filter((id) => !full.has(id))));
+    expect(queued).toHaveLength(new Set(queued).size);
+    // Jobs are filled to 50 across the checks (about 33 of each 50 checked are admitted).
+    expect(deps.queue.jobs.map((j) => j.recipients.length)).toEqual([50, all.length - full.size - 50]);
+    const waiting = await deps.history.deferred([...full]);
+    expect([...waiting.values()].every((ids) => ids.includes('nk-icbm'))).toBe(true);
   });
 
   it('skips a normal article and a missing one', async () => {

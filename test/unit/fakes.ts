@@ -1,7 +1,7 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
 import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
-import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, Ledger, Mailer, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, Ledger, Mailer, RawMail, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 
@@ -147,7 +147,9 @@ export class RecordingMailer implements Mailer {
   sent: { to: string; raw: Buffer }[] = [];
   calls = 0;
   constructor(private readonly fail: (to: string, call: number) => Error | undefined = () => undefined) {}
-  async sendRaw(input: { raw: Buffer; from: string; to: string }) {
+  async sendRaw(input: RawMail) {
+    // As SES does: the send slot first, and nothing sent when it throws.
+    await input.beforeSend?.();
     const err = this.fail(input.to, ++this.calls);
     if (err) throw err;
     this.sent.push({ to: input.to, raw: input.raw });

@@ -409,6 +409,31 @@ describe('sendBatch deadline', () => {
     expect(mailer.calls).toBe(0);
   });
 
+  it('takes the rate inside the mailer, as the request goes out, and sends nothing whose wait for it used up the time left', async () => {
+    let left = 30_000;
+    const order: string[] = [];
+    const mailer = new RecordingMailer((to) => void order.push(`send ${to}`));
+    // Each slot of the rate takes 8 s: the third wait ends with 6 s left, under the 10 s reserve.
+    const pacer = { take: async () => void (order.push('rate'), (left -= 8_000)) };
+    const ledger = new MemoryLedger();
+    const r = await sendBatch({ ...baseDeps(mailer, ledger), concurrency: 1, pacer, remainingMs: () => left, deadlineReserveMs: 10_000 }, job(3));
+    expect(order).toEqual(['rate', 'send r0@example.com', 'rate', 'send r1@example.com', 'rate']);
+    expect(r).toMatchObject({ sent: 2, outOfTime: true });
+    expect(r.retry.map((x) => x.subscriberId)).toEqual(['s2']);
+    // The one stopped after its wait gave its claim back: it can be claimed again at once.
+    expect((await ledger.list('c1')).map((x) => x.subscriberId)).toEqual(['s0', 's1']);
+  });
+
+  it('treats an error of the rate (the quota could not be read) as a store error mid-way: SES not called, the reader handed back', async () => {
+    const mailer = new RecordingMailer();
+    const pacer = { take: async () => Promise.reject(new Error('connect ECONNREFUSED')) };
+    const ledger = new MemoryLedger();
+    const r = await sendBatch({ ...baseDeps(mailer, ledger), concurrency: 1, pacer }, job(1));
+    expect(r).toMatchObject({ sent: 0, failed: 0, outOfTime: false, paused: false });
+    expect(r.retry.map((x) => x.subscriberId)).toEqual(['s0']);
+    expect(mailer.calls).toBe(0);
+  });
+
   it('gives up retrying a throttled send when the time left is short, counting the throttling, not a send or failure', async () => {
     let left = 20_000;
     const mailer = new RecordingMailer(() => {

@@ -1,7 +1,8 @@
 /**
  * The delivery of one recipient: the send-time check, the claim, compose, the daily allowance,
- * a send slot, the pacer, the SES call (throttling answers retried inside the slot), then the
- * answer classified and recorded: `sent`, `failed`, or the claim given back for a retry.
+ * a send slot, the SES call with the pacer taken inside it as the request goes out (throttling
+ * answers retried inside the slot), then the answer classified and recorded: `sent`, `failed`,
+ * or the claim given back for a retry.
  *
  * The account-wide pause comes in at three places: before the claim and before each SES try
  * (a pause another send met stops this one), and after an account-level refusal or a used-up
@@ -46,6 +47,9 @@ export interface PreparedBatch {
   claim(r: Recipient): Promise<Date | undefined>;
 }
 
+/** Thrown by `beforeSend` to stop a send the wait made too late (the reason is kept aside). */
+const NOT_SENT = Object.assign(new Error('send stopped before it went out'), { name: 'SendStopped' });
+
 type SesOutcome = { messageId: string } | { error: Error; kind: SendErrorKind } | 'out-of-time' | 'paused';
 
 /** True when this batch must stop: it met the pause, or (outside a probe send) the brake says paused. */
@@ -77,14 +81,29 @@ function callSes(parts: DeliveryParts, run: BatchRun, from: string, r: Recipient
   const { result } = run;
   return parts.pool.slots(async (): Promise<SesOutcome> => {
     for (let attempt = 0; ; attempt++) {
-      await parts.pacer?.take();
-      // The wait for a slot (or the rate) may have used up the time left, or another send
-      // may have met the pause meanwhile: then this one does not go either.
-      if (run.outOfTime()) return 'out-of-time';
-      if (!probeSend && (await pausedNow(parts.brake, result, false))) return 'paused';
+      // The rate is taken inside the mailer, once the request is built: SES counts a call when
+      // it arrives, so the slot is taken as near to that as the mailer allows. The wait for it
+      // may use up the time left, or another send may meet the pause meanwhile: then this one
+      // does not go either, and `stopped` says why (an error of the pacer or the brake is
+      // thrown on, as it was when the pacer was called here).
+      let stopped: 'out-of-time' | 'paused' | { error: unknown } | undefined;
+      const beforeSend = async () => {
+        try {
+          await parts.pacer?.take();
+          if (run.outOfTime()) stopped = 'out-of-time';
+          else if (!probeSend && (await pausedNow(parts.brake, result, false))) stopped = 'paused';
+        } catch (error) {
+          stopped = { error };
+        }
+        if (stopped) throw NOT_SENT;
+      };
       try {
-        return { messageId: (await parts.mailer.sendRaw({ raw, from, to: r.email })).messageId };
+        return { messageId: (await parts.mailer.sendRaw({ raw, from, to: r.email, beforeSend })).messageId };
       } catch (e) {
+        if (stopped) {
+          if (typeof stopped === 'object') throw stopped.error;
+          return stopped;
+        }
         const kind = classifySendError(e);
         if (kind === 'throttled' && attempt < parts.throttleRetries) {
           // SES did not take it. Wait (exponential, full jitter) and try again while holding
