@@ -23,6 +23,7 @@ import { cpuMeterOf, emulators, fmt, sesStandIn, verdict } from './shared';
 import { sendersFor } from './rate';
 import { warmUp } from './throughput';
 import { documentClient, dynamoPorts, systemClock as clock } from '../../lambdas/wiring';
+import { publish } from '../../lambdas/usecases/publish';
 
 const ALERT_FILE = join(__dirname, '..', '..', 'content', 'eu-japan-security-brief', 'alerts', 'north-korea-icbm-test.md');
 const FIRST_TARGET_S = 1;
@@ -53,7 +54,6 @@ async function alertsBench(): Promise<void> {
   const rows: string[][] = [];
   const cpuLines: string[] = [];
   try {
-    const { publish } = await import('../../lambdas/usecases/publish');
     const { subscribers, ledger, content } = dynamoPorts(documentClient(), rt.config.tables);
     let loaded = 0;
     for (const [run, size] of sizes.entries()) {

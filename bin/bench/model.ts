@@ -11,6 +11,7 @@
  * - SES: $0.10 per 1,000 messages (outbound, no attachments beyond the first GB).
  */
 import { fmt, measured, verdict } from './shared';
+import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 
 export const PRICES = {
   dynamoWriteUnit: 0.625 / 1e6,
@@ -28,7 +29,6 @@ async function model(): Promise<void> {
   const N = 1_000_000;
   const batch = 50;
   const batches = N / batch;
-  const { SEND_JOBS_PER_INVOCATION } = await import('../../lambdas/core/model');
   const invocations = Math.ceil(batches / SEND_JOBS_PER_INVOCATION);
   // Per batch, the sender's DynamoDB work: 50 claims in one transaction (a transactional write
   // costs 2 write units an item), 50 `sent` puts (group-committed BatchWriteItem, one unit

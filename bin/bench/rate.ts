@@ -34,6 +34,8 @@ import {
   BATCH_CONCURRENCY, benchCampaigns, cpuMeterOf, emulators, fmt, measured, pipeline, quotaRatePorts, senderQueue, sesStandIn, verdict, world, type World,
   digestJobs,
 } from './shared';
+import { makeSenderHandler } from '../../lambdas/sender/handler';
+import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 
 const LATENCY_MS = Number(process.env.BENCH_SES_LATENCY_MS ?? 50);
 const LEDGER_LATENCY_MS = Number(process.env.BENCH_LEDGER_LATENCY_MS ?? 5);
@@ -119,8 +121,6 @@ async function pipelineAt(limit: number, n: number, prefix = 'br'): Promise<Sent
 /** The sender alone with its ledger in memory, on jobs queued up front, at `limit`. */
 async function memoryLedgerAt(limit: number, n: number, content: World['content']): Promise<Sent> {
   const env = await emulators();
-  const { makeSenderHandler } = await import('../../lambdas/sender/handler');
-  const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const standIn = await standInAt(limit);
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });
   const sentAt = stampSends(ses);
@@ -144,7 +144,6 @@ async function memoryLedgerAt(limit: number, n: number, content: World['content'
 /** The bare loop at `limit`: compose, the sender's pacer (GetSendQuota x share), SendRawEmail; as many in flight as the pipeline has slots. */
 async function bareAt(limit: number, n: number, content: World['content']): Promise<Sent> {
   const env = await emulators();
-  const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const campaign = await (await benchCampaigns(content))({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
   const standIn = await standInAt(limit);
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });

@@ -17,6 +17,16 @@ import { LateSendQueue, LocalQueue } from '../../lib/local/queue';
 import { startSesStandIn, type SesStandIn } from './ses-stand-in';
 import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
 import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
+import { DynamoDBClient, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { audienceShard } from '../../lambdas/core/audience';
+import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
+import { publish } from '../../lambdas/usecases/publish';
+import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
+import { SEND_BATCH_SIZE, SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
+import { campaignCache, ratePorts, makeSenderHandler } from '../../lambdas/sender/handler';
+import { parseSigningKeys } from '../../lambdas/core/tokens';
+import type { ReaderAlertHistory } from '../../lambdas/core/ports';
+import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -136,11 +146,6 @@ export function forceGc(): () => void {
 /** A fresh set of tables with the sample issue and `n` confirmed digest subscribers, written 25 at a time. */
 export async function world(n: number, prefix: string) {
   await emulators();
-  const { DynamoDBClient, DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const { audienceShard } = await import('../../lambdas/core/audience');
-  const { confirmedSubscriber } = await import('../../lambdas/usecases/subscribers');
-  const { publish } = await import('../../lambdas/usecases/publish');
-  const { sampleIssueFiles, SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const names = tableNames(`${prefix}-${Date.now().toString(36)}-`);
   await ensureTables(new DynamoDBClient({}), names);
   const db = documentClient();
@@ -179,8 +184,6 @@ export type World = Awaited<ReturnType<typeof world>>;
 
 /** `n` readers of the sample issue in send jobs of the planner's size, with ids new to this run (no ledger entry yet). */
 export async function digestJobs(n: number) {
-  const { SEND_BATCH_SIZE } = await import('../../lambdas/core/model');
-  const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const run = Date.now().toString(36);
   const jobs = [];
   for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
@@ -192,22 +195,18 @@ export async function digestJobs(n: number) {
 }
 
 /** The bench's campaigns: the sender's own cache with fixed settings and signing keys (and, as the Lambda wires it, the readers' alert history when given). */
-export async function benchCampaigns(content: World['content'], history?: import('../../lambdas/core/ports').ReaderAlertHistory) {
-  const { campaignCache } = await import('../../lambdas/sender/handler');
-  const { parseSigningKeys } = await import('../../lambdas/core/tokens');
+export async function benchCampaigns(content: World['content'], history?: ReaderAlertHistory) {
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
   return campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org', organisationName: 'Bench Publishers', postalAddress: '1 Bench Street, 1000 Brussels, Belgium' }, async () => keys, undefined, history);
 }
 
 /** The send queue in front of a sender, as the local mode and AWS run it: a few jobs an invocation, a 60-second timeout. */
 export async function senderQueue(name: string, handler: ConstructorParameters<typeof LocalQueue>[0]['handler'], concurrency = QUEUE_CONCURRENCY): Promise<LocalQueue> {
-  const { SEND_JOBS_PER_INVOCATION } = await import('../../lambdas/core/model');
   return new LocalQueue({ name, handler, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
 }
 
 /** The sender's rate ports as on AWS: GetSendQuota from the endpoint x the default share, all senders of this process sharing one pacer. */
 export async function quotaRatePorts(ses: SESClient) {
-  const { ratePorts } = await import('../../lambdas/sender/handler');
   return ratePorts({ senderConcurrency: 1 }, sesPorts(ses).readQuota);
 }
 
@@ -220,8 +219,6 @@ export interface PipelineOptions {
 
 /** The pipeline as the local mode wires it, on `names`, sending through `sesEndpoint`. */
 export async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, options: PipelineOptions = {}) {
-  const { makeSenderHandler } = await import('../../lambdas/sender/handler');
-  const { makePlannerHandler } = await import('../../lambdas/digest-planner/handler');
   const db = dynamoPorts(documentClient(), names);
   const { content, counters } = db;
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });

@@ -21,6 +21,8 @@ import {
   digestJobs,
 } from './shared';
 import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
+import { makeSenderHandler } from '../../lambdas/sender/handler';
+import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 
 /** One timed pipeline send to `n` fresh subscribers: plan, queue, send, with the CPU each process used. */
 async function timedPipeline(env: Env, n: number, prefix: string) {
@@ -49,7 +51,6 @@ async function timedPipeline(env: Env, n: number, prefix: string) {
  * counters. Its gap to the bare loop is what the two ledger writes a message cost here.
  */
 async function timedLedgerOnly(env: Env, n: number, content: World['content'], deliveries: string) {
-  const { makeSenderHandler } = await import('../../lambdas/sender/handler');
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   const sender = makeSenderHandler({
     ledger: dynamoPorts(documentClient(), { deliveries }).ledger,
@@ -77,7 +78,6 @@ async function timedLedgerOnly(env: Env, n: number, content: World['content'], d
 
 /** The bare loop: `n` SendRawEmail calls, same concurrency, nothing else. Each carries a real digest, composed as the sender does, so the emulator parses the same bytes. */
 async function timedBareLoop(env: Env, n: number, content: World['content']) {
-  const { SAMPLE_ISSUE_ID } = await import('../../lib/local/sample-content');
   const campaign = await (await benchCampaigns(content))({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   let next = 0;
