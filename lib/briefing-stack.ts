@@ -199,4 +199,3 @@ export class BriefingStack extends Stack {
     return records;
   }
 }
-

@@ -191,8 +191,7 @@ const flag = z.preprocess(
 );
 
 /** `-c key=` gives an empty string: treat it like an absent optional setting. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 const schemas = {
   senderEmail: z.preprocess((v) => (v === undefined ? v : String(v).trim()), email),
@@ -203,7 +202,10 @@ const schemas = {
   replyToEmail: optional(
     z.preprocess(
       (v) => (typeof v === 'string' ? v.trim() : v),
-      z.string().regex(/^[^\r\n]*$/, 'must be one line (a line break in a header would let it add headers of its own)').pipe(email),
+      z
+        .string()
+        .regex(/^[^\r\n]*$/, 'must be one line (a line break in a header would let it add headers of its own)')
+        .pipe(email),
     ),
   ),
   scheduleCron: z
@@ -213,10 +215,7 @@ const schemas = {
       const problem = cronProblem(v);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-  timeZone: z
-    .string({ error: 'is missing' })
-    .trim()
-    .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
+  timeZone: z.string({ error: 'is missing' }).trim().refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
   publicBaseUrl: optional(
     z
       .url({ error: 'must be an absolute https URL' })
@@ -242,20 +241,40 @@ const schemas = {
   allowPlaceholderSender: flag,
   // Resolved to bounce.<sender domain> after the per-key checks, when not given.
   mailFromDomain: optional(hostname),
-  hostedZoneId: optional(z.string().trim().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')),
+  hostedZoneId: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+  ),
   hostedZoneName: optional(hostname),
   dmarcReportEmail: optional(email),
   dmarcRecord: z.preprocess((v) => (v === undefined || v === null || v === '' ? 'create' : v), z.enum(['create', 'skip'], { error: 'must be create or skip' })),
   existingIdentity: flag,
-  tokenSecretName: optional(z.string().trim().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')),
+  tokenSecretName: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+  ),
   apiDomainName: optional(hostname),
-  certificateArn: optional(z.string().trim().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN')),
+  certificateArn: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN'),
+  ),
   // The API function checks CORS_ORIGINS at cold start with this same pattern and refuses to
   // start on a bad one, which would take every route down: checked here, before a deploy.
   corsOrigins: optional(
     z
       .preprocess((v) => (Array.isArray(v) ? v.join(',') : v), z.string({ error: 'must be a comma-separated list of origins' }))
-      .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://www.yourdomain.example (scheme and host, no path)'))),
   ),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
@@ -330,9 +349,7 @@ export function readConfig(get: (key: string) => unknown): BriefingConfig {
       const what = parsed.error.issues.map((i) => i.message).join('; ');
       const got = raw === undefined ? ' (not set)' : ` (got ${JSON.stringify(raw)})`;
       const identity = key in PLACEHOLDER_IDENTITY && raw === undefined ? ' Every message shows it in its footer (required for commercial mail).' : '';
-      problems.push(
-        `${key} ${what}${got}.${identity} Set it with -c ${key}=${EXAMPLES[key]} or edit "context" in cdk.json.`,
-      );
+      problems.push(`${key} ${what}${got}.${identity} Set it with -c ${key}=${EXAMPLES[key]} or edit "context" in cdk.json.`);
     }
   }
   problems.push(...crossProblems(out));

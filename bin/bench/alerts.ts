@@ -42,7 +42,10 @@ async function alertsBench(): Promise<void> {
   await warmUp(env);
   const standIn = await sesStandIn();
   await standIn.set({ maxSendRate: rate / DEFAULT_RATE_SHARE, max24HourSend: 50_000_000, latencyMs });
-  const base = localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: `bench-alerts-${Date.now().toString(36)}-`,
+  const base = localConfig({
+    ...process.env,
+    BRIEFING_DATA_DIR: dataDir,
+    BRIEFING_TABLE_PREFIX: `bench-alerts-${Date.now().toString(36)}-`,
     // Every run alerts the first readers again; the cap is checked for each, never reached.
     BRIEFING_ALERT_DAILY_CAP: String(Math.max(3, sizes.length)),
   });
@@ -61,8 +64,16 @@ async function alertsBench(): Promise<void> {
       // non-matching ones, which the planner must read past.
       const at = new Date().toISOString();
       const make = (topics: string[]): Subscriber => ({
-        subscriberId: randomUUID(), email: `reader-${randomUUID()}@bench.example.com`, status: 'confirmed', digest: false, alerts: true,
-        topics, timezone: 'UTC', source: 'import', createdAt: at, confirmedAt: at,
+        subscriberId: randomUUID(),
+        email: `reader-${randomUUID()}@bench.example.com`,
+        status: 'confirmed',
+        digest: false,
+        alerts: true,
+        topics,
+        timezone: 'UTC',
+        source: 'import',
+        createdAt: at,
+        confirmedAt: at,
       });
       const extra = size - loaded;
       await subscribers.putBatch([...Array.from({ length: extra }, () => make(['north-korea'])), ...Array.from({ length: extra }, () => make(['cyber']))]);
@@ -107,7 +118,9 @@ async function alertsBench(): Promise<void> {
   }
   const head = ['matching readers', 'alerts sent', `publish → first accepted (<= ${FIRST_TARGET_S} s)`, 'publish → last accepted', 'floor N/rate / goal 1.05x + 2 s', 'publish → all queued', 'rate'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  console.log(`\nalerts: publish a breaking article → alerts accepted by the SES stand-in (${latencyMs} ms a call) at ${fmt(rate)} msg/s (GetSendQuota ${fmt(rate / DEFAULT_RATE_SHARE, 1)} x ${DEFAULT_RATE_SHARE}), ${senders} senders; DynamoDB Local`);
+  console.log(
+    `\nalerts: publish a breaking article → alerts accepted by the SES stand-in (${latencyMs} ms a call) at ${fmt(rate)} msg/s (GetSendQuota ${fmt(rate / DEFAULT_RATE_SHARE, 1)} x ${DEFAULT_RATE_SHARE}), ${senders} senders; DynamoDB Local`,
+  );
   console.log(`  ${head.map((h, i) => h.padEnd(widths[i])).join('  ')}`);
   for (const r of rows) console.log(`  ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`);
   for (const line of cpuLines) console.log(line);

@@ -53,7 +53,10 @@ async function sendMemory(): Promise<void> {
   const b = await peakMemory(large);
   console.log(`\nsend-memory: this process only (SES emulator in a child process, DynamoDB Local in Java)`);
   console.log('  peak live heap (after a forced collection, every 0.5 s); peak heap used between collections; peak RSS growth');
-  for (const [n, m] of [[small, a], [large, b]] as const) {
+  for (const [n, m] of [
+    [small, a],
+    [large, b],
+  ] as const) {
     console.log(`  ${fmt(n).padStart(8)} subscribers  live ${fmt(m.live, 1)} MB  heap ${fmt(m.heap, 1)} MB  RSS +${fmt(m.rss, 1)} MB  (${fmt(m.seconds, 1)} s)`);
   }
   const ratio = b.live / a.live;

@@ -49,8 +49,12 @@ async function model(): Promise<void> {
   // against the SES stand-in) when it ran; 2 ms otherwise.
   const cpuMs = measured.senderCpuMs ?? 2;
   console.log(`\nmodel: 1,000,000 subscribers, batches of ${batch}, ${SEND_JOBS_PER_INVOCATION} an invocation (${fmt(invocations)} sender invocations), 512 MB senders`);
-  console.log(`  sender CPU a message: ${fmt(cpuMs, 2)} ms (${measured.senderCpuMs ? 'measured by send-rate in this run' : 'default: send-rate did not run'}); SES ~100 ms a call, 8 in flight a sender`);
-  console.log(`  DynamoDB a message: ${fmt(writesPerBatch / batch, 3)} write units (claim 2, sent 1, index 2, counters ${fmt(counterWrites / batch, 3)}), ${fmt(readsPerBatch / batch + 0.5, 1)} read units`);
+  console.log(
+    `  sender CPU a message: ${fmt(cpuMs, 2)} ms (${measured.senderCpuMs ? 'measured by send-rate in this run' : 'default: send-rate did not run'}); SES ~100 ms a call, 8 in flight a sender`,
+  );
+  console.log(
+    `  DynamoDB a message: ${fmt(writesPerBatch / batch, 3)} write units (claim 2, sent 1, index 2, counters ${fmt(counterWrites / batch, 3)}), ${fmt(readsPerBatch / batch + 0.5, 1)} read units`,
+  );
   console.log('  rate (msg/s) | senders | wall time | sender invocations | Lambda $ | DynamoDB $ | SQS $ | SES $ | total $ | beyond SES | goal <= 5 %');
   const overheads: number[] = [];
   for (const rate of [14, 100, 1000]) {

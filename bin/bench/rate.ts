@@ -30,10 +30,7 @@ import type { StandInRecord } from './ses-stand-in';
 import { LatencyMemoryLedger } from './memory-ledger';
 import { warmUp } from './throughput';
 import { sesPorts, systemClock } from '../../lambdas/wiring';
-import {
-  BATCH_CONCURRENCY, benchCampaigns, cpuMeterOf, emulators, fmt, measured, pipeline, quotaRatePorts, senderQueue, sesStandIn, verdict, world, type World,
-  digestJobs,
-} from './shared';
+import { BATCH_CONCURRENCY, benchCampaigns, cpuMeterOf, emulators, fmt, measured, pipeline, quotaRatePorts, senderQueue, sesStandIn, verdict, world, type World, digestJobs } from './shared';
 import { makeSenderHandler } from '../../lambdas/sender/handler';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 
@@ -125,7 +122,14 @@ async function memoryLedgerAt(limit: number, n: number, content: World['content'
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });
   const sentAt = stampSends(ses);
   const ledger = new LatencyMemoryLedger(LEDGER_LATENCY_MS);
-  const sender = makeSenderHandler({ ledger, mailer: sesPorts(ses).mailer, clock: systemClock, campaign: await benchCampaigns(content), concurrency: BATCH_CONCURRENCY, ...(await quotaRatePorts(ses)) });
+  const sender = makeSenderHandler({
+    ledger,
+    mailer: sesPorts(ses).mailer,
+    clock: systemClock,
+    campaign: await benchCampaigns(content),
+    concurrency: BATCH_CONCURRENCY,
+    ...(await quotaRatePorts(ses)),
+  });
   const queue = await senderQueue('bench-memory', sender, sendersFor(limit));
   const jobs = await digestJobs(n);
   await new LocalSendQueue(queue).enqueue(jobs);
@@ -174,7 +178,10 @@ const ms = (cpuSeconds: number, n: number) => (cpuSeconds * 1000) / n;
 function transit(r: Sent): string {
   const sent = [...r.sentAt].sort((x, y) => x - y);
   const arrived = [...r.record.arrivals].sort((x, y) => x - y);
-  const d = arrived.slice(0, sent.length).map((a, i) => a - sent[i]).sort((x, y) => x - y);
+  const d = arrived
+    .slice(0, sent.length)
+    .map((a, i) => a - sent[i])
+    .sort((x, y) => x - y);
   if (d.length === 0) return 'n/a';
   const q = (p: number) => fmt(d[Math.min(d.length - 1, Math.floor(p * d.length))], 1);
   return `${q(0.5)} ms (median), ${q(0.99)} ms (99th percentile), ${fmt(d[d.length - 1], 1)} ms (most)`;
@@ -193,7 +200,9 @@ async function highestCarried(label: string, known: Map<number, boolean>, start:
     const { mean, peak } = rateOf(r.record.arrivals);
     const n = Math.round(limit * probeSeconds);
     const ok = mean >= limit * CARRIED && r.sent === n;
-    lines.push(`${fmt(limit)}: ${fmt(mean, 1)} msg/s (${fmt(mean / limit, 3)}x), busiest second ${fmt(peak / limit, 3)}x (as sent ${fmt(rateOf(r.sentAt).peak / limit, 3)}x), sent ${fmt(r.sent)} of ${fmt(n)}, this process ${fmt(ms(r.cpu.bench, r.sent || 1), 2)} ms CPU a message`);
+    lines.push(
+      `${fmt(limit)}: ${fmt(mean, 1)} msg/s (${fmt(mean / limit, 3)}x), busiest second ${fmt(peak / limit, 3)}x (as sent ${fmt(rateOf(r.sentAt).peak / limit, 3)}x), sent ${fmt(r.sent)} of ${fmt(n)}, this process ${fmt(ms(r.cpu.bench, r.sent || 1), 2)} ms CPU a message`,
+    );
     known.set(limit, ok);
     return ok;
   };
@@ -239,9 +248,15 @@ async function sendRate(): Promise<void> {
   const env = await emulators();
   await warmUp(env);
   const contentWorld = await world(1, 'brc');
-  console.log(`\nsend-rate: against the SES stand-in (answers after ${LATENCY_MS} ms, in its own process), ${fmt(N)} messages a limit; the sender paces itself by GetSendQuota (MaxSendRate = limit / ${DEFAULT_RATE_SHARE}) x its default share ${DEFAULT_RATE_SHARE}`);
-  console.log(`  pipeline = planner + queue + sender, ledger, send-time check and counters on DynamoDB Local (the verdict); bare = compose + the same pacer + SendRawEmail, ${BATCH_CONCURRENCY} in flight a sender`);
-  console.log('  rates are counted where SES counts them, as the stand-in received the calls: mean = calls after the first / time from the first to the last; busiest second = the most calls in any 1,000 ms, a window starting anywhere (sliding, the strict reading)');
+  console.log(
+    `\nsend-rate: against the SES stand-in (answers after ${LATENCY_MS} ms, in its own process), ${fmt(N)} messages a limit; the sender paces itself by GetSendQuota (MaxSendRate = limit / ${DEFAULT_RATE_SHARE}) x its default share ${DEFAULT_RATE_SHARE}`,
+  );
+  console.log(
+    `  pipeline = planner + queue + sender, ledger, send-time check and counters on DynamoDB Local (the verdict); bare = compose + the same pacer + SendRawEmail, ${BATCH_CONCURRENCY} in flight a sender`,
+  );
+  console.log(
+    '  rates are counted where SES counts them, as the stand-in received the calls: mean = calls after the first / time from the first to the last; busiest second = the most calls in any 1,000 ms, a window starting anywhere (sliding, the strict reading)',
+  );
   let topCpu: number | undefined;
   const known = new Map<number, boolean>();
   for (const limit of limits) {
@@ -256,17 +271,32 @@ async function sendRate(): Promise<void> {
     topCpu = pipeCpu;
     known.set(limit, mean >= limit * CARRIED && pipe.sent === N);
     const senders = sendersFor(limit);
-    console.log(`  limit ${fmt(limit)} msg/s (quota ${fmt(limit / DEFAULT_RATE_SHARE, 1)}; ${senders} senders x ${BATCH_CONCURRENCY} = ${senders * BATCH_CONCURRENCY} slots for ${fmt((limit * LATENCY_MS) / 1000, 1)} calls in flight)`);
-    console.log(`    pipeline: sent ${fmt(pipe.sent)} of ${fmt(N)} in ${fmt(pipe.seconds, 1)} s (first to last call ${fmt(seconds, 1)} s), throttled by the stand-in ${pipe.record.throttled}, quota reads ${pipe.record.quotaReads}`);
+    console.log(
+      `  limit ${fmt(limit)} msg/s (quota ${fmt(limit / DEFAULT_RATE_SHARE, 1)}; ${senders} senders x ${BATCH_CONCURRENCY} = ${senders * BATCH_CONCURRENCY} slots for ${fmt((limit * LATENCY_MS) / 1000, 1)} calls in flight)`,
+    );
+    console.log(
+      `    pipeline: sent ${fmt(pipe.sent)} of ${fmt(N)} in ${fmt(pipe.seconds, 1)} s (first to last call ${fmt(seconds, 1)} s), throttled by the stand-in ${pipe.record.throttled}, quota reads ${pipe.record.quotaReads}`,
+    );
     console.log(`    mean rate       ${fmt(mean, 1)} msg/s = ${fmt(mean / limit, 3)}x the limit   target >= ${MEAN_TARGET}x: ${verdict(mean >= limit * MEAN_TARGET && pipe.sent === N)}`);
-    console.log(`    busiest second  ${fmt(peak)} calls = ${fmt(peak / limit, 3)}x the limit   target <= ${PEAK_TARGET}x: ${verdict(peak <= limit * PEAK_TARGET)}   (in a whole clock second: ${fmt(clockPeak)})`);
+    console.log(
+      `    busiest second  ${fmt(peak)} calls = ${fmt(peak / limit, 3)}x the limit   target <= ${PEAK_TARGET}x: ${verdict(peak <= limit * PEAK_TARGET)}   (in a whole clock second: ${fmt(clockPeak)})`,
+    );
     const asSent = rateOf(pipe.sentAt);
-    console.log(`      as this process sent them (after the pacer): busiest second ${fmt(asSent.peak)} (${fmt(asSent.peak / limit, 3)}x), mean ${fmt(asSent.mean / limit, 3)}x; the way to the stand-in took ${transit(pipe)}`);
+    console.log(
+      `      as this process sent them (after the pacer): busiest second ${fmt(asSent.peak)} (${fmt(asSent.peak / limit, 3)}x), mean ${fmt(asSent.mean / limit, 3)}x; the way to the stand-in took ${transit(pipe)}`,
+    );
     console.log(`    CPU a message: this process ${fmt(pipeCpu, 2)} ms (bare loop ${fmt(bareCpu, 2)} ms) = ${fmt(cpuRatio, 2)}x   target <= ${CPU_TARGET}x: ${verdict(cpuRatio <= CPU_TARGET)}`);
-    console.log(`      DynamoDB Local ${fmt(ms(pipe.cpu.dynamo, N), 2)} ms, SES stand-in ${fmt(ms(pipe.cpu.standIn, N), 3)} ms (bare loop: stand-in ${fmt(ms(before.cpu.standIn + after.cpu.standIn, bareN), 3)} ms)`);
-    for (const [name, b] of [['before', before], ['after', after]] as const) {
+    console.log(
+      `      DynamoDB Local ${fmt(ms(pipe.cpu.dynamo, N), 2)} ms, SES stand-in ${fmt(ms(pipe.cpu.standIn, N), 3)} ms (bare loop: stand-in ${fmt(ms(before.cpu.standIn + after.cpu.standIn, bareN), 3)} ms)`,
+    );
+    for (const [name, b] of [
+      ['before', before],
+      ['after', after],
+    ] as const) {
       const r = rateOf(b.record.arrivals);
-      console.log(`    bare loop ${name}: ${fmt(b.sent)} messages, ${fmt(r.mean, 1)} msg/s (${fmt(r.mean / limit, 3)}x), busiest second ${fmt(r.peak / limit, 3)}x (as sent ${fmt(rateOf(b.sentAt).peak / limit, 3)}x), ${fmt(ms(b.cpu.bench, b.sent), 2)} ms CPU a message`);
+      console.log(
+        `    bare loop ${name}: ${fmt(b.sent)} messages, ${fmt(r.mean, 1)} msg/s (${fmt(r.mean / limit, 3)}x), busiest second ${fmt(r.peak / limit, 3)}x (as sent ${fmt(rateOf(b.sentAt).peak / limit, 3)}x), ${fmt(ms(b.cpu.bench, b.sent), 2)} ms CPU a message`,
+      );
     }
   }
   measured.senderCpuMs = topCpu;

@@ -47,9 +47,7 @@ function recipient(i: number): DigestRecipient {
  */
 export function inlinedMjmlSource(file = path.join(TEMPLATES_DIR, 'digest.mjml')): string {
   const dir = path.dirname(file);
-  return readFileSync(file, 'utf8').replace(/<mj-include\s+path="([^"]+)"\s*\/>/g, (_m, p: string) =>
-    inlinedMjmlSource(path.resolve(dir, p)),
-  );
+  return readFileSync(file, 'utf8').replace(/<mj-include\s+path="([^"]+)"\s*\/>/g, (_m, p: string) => inlinedMjmlSource(path.resolve(dir, p)));
 }
 
 async function renderAndMime(): Promise<void> {
@@ -64,7 +62,14 @@ async function renderAndMime(): Promise<void> {
   const campaign = await prepareDigestCampaign(
     issue,
     articles,
-    { senderEmail: 'brief@briefing.example.org', senderName: issue.newsletter, publicBaseUrl: 'https://briefing.example.org', configurationSet: 'briefing-events', organisationName: 'Bench Publishers', postalAddress: '1 Bench Street, 1000 Brussels, Belgium' },
+    {
+      senderEmail: 'brief@briefing.example.org',
+      senderName: issue.newsletter,
+      publicBaseUrl: 'https://briefing.example.org',
+      configurationSet: 'briefing-events',
+      organisationName: 'Bench Publishers',
+      postalAddress: '1 Bench Street, 1000 Brussels, Belgium',
+    },
     keys,
   );
   const now = new Date();

@@ -78,14 +78,23 @@ function serve(): void {
         return;
       }
       if (!body.includes(SEND)) {
-        xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>bench stand-in: SendRawEmail and GetSendQuota only</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`, res);
+        xml(
+          400,
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>bench stand-in: SendRawEmail and GetSendQuota only</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
+          res,
+        );
         return;
       }
       while (window.length > 0 && at - window[0] >= 1000) window.shift();
       if (settings.throttle !== false && window.length >= settings.maxSendRate) {
         record.throttled++;
         setTimeout(
-          () => xml(400, `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`, res),
+          () =>
+            xml(
+              400,
+              `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
+              res,
+            ),
           settings.latencyMs,
         );
         return;
@@ -95,7 +104,11 @@ function serve(): void {
       sentTotal++;
       const mine = record;
       setTimeout(() => {
-        xml(200, `<SendRawEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendRawEmailResult><MessageId>${id}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></SendRawEmailResponse>`, res);
+        xml(
+          200,
+          `<SendRawEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendRawEmailResult><MessageId>${id}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></SendRawEmailResponse>`,
+          res,
+        );
         mine.answers.push(now());
       }, settings.latencyMs);
     });

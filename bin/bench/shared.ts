@@ -197,7 +197,19 @@ export async function digestJobs(n: number) {
 /** The bench's campaigns: the sender's own cache with fixed settings and signing keys (and, as the Lambda wires it, the readers' alert history when given). */
 export async function benchCampaigns(content: World['content'], history?: ReaderAlertHistory) {
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
-  return campaignCache(content, { senderEmail: 'brief@bench.example.org', senderName: 'Bench', publicBaseUrl: 'https://bench.example.org', organisationName: 'Bench Publishers', postalAddress: '1 Bench Street, 1000 Brussels, Belgium' }, async () => keys, undefined, history);
+  return campaignCache(
+    content,
+    {
+      senderEmail: 'brief@bench.example.org',
+      senderName: 'Bench',
+      publicBaseUrl: 'https://bench.example.org',
+      organisationName: 'Bench Publishers',
+      postalAddress: '1 Bench Street, 1000 Brussels, Belgium',
+    },
+    async () => keys,
+    undefined,
+    history,
+  );
 }
 
 /** The send queue in front of a sender, as the local mode and AWS run it: a few jobs an invocation, a 60-second timeout. */

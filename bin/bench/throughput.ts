@@ -16,8 +16,21 @@ import { clearSesStore } from '../../lib/local/ses';
 import { LocalSendQueue } from '../../lib/local/queue';
 import { mapLimited } from '../../lambdas/core/concurrency';
 import {
-  BATCH_CONCURRENCY, benchCampaigns, cpuMeter, emptyStoreWhileSending, emulators, fmt, measured, perMessage, pipeline, QUEUE_CONCURRENCY,
-  senderQueue, verdict, world, type Env, type World,
+  BATCH_CONCURRENCY,
+  benchCampaigns,
+  cpuMeter,
+  emptyStoreWhileSending,
+  emulators,
+  fmt,
+  measured,
+  perMessage,
+  pipeline,
+  QUEUE_CONCURRENCY,
+  senderQueue,
+  verdict,
+  world,
+  type Env,
+  type World,
   digestJobs,
 } from './shared';
 import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
@@ -179,9 +192,13 @@ async function sendThroughput(): Promise<void> {
     console.log(`  round ${i}: ratio ${fmt(r.ratio, 2)}`);
     console.log(`    pipeline (plan + queue + sender + ledger + counters)  ${fmt(r.pipeRate)} msg/s  (${fmt(r.pipe.seconds, 1)} s; ${JSON.stringify(r.pipe.planned.status)}, sent ${r.pipe.sent})`);
     console.log(`      ${perMessage(r.pipe.cpu, N)}`);
-    console.log(`    bare SendRawEmail loop, same concurrency            ${fmt(r.bareRate)} msg/s  (${fmt(r.bare.seconds, 1)} s: ${fmt(r.before.seconds, 1)} s before the pipeline, ${fmt(r.after.seconds, 1)} s after)`);
+    console.log(
+      `    bare SendRawEmail loop, same concurrency            ${fmt(r.bareRate)} msg/s  (${fmt(r.bare.seconds, 1)} s: ${fmt(r.before.seconds, 1)} s before the pipeline, ${fmt(r.after.seconds, 1)} s after)`,
+    );
     console.log(`      ${perMessage(r.bare.cpu, N)}`);
-    console.log(`    ledger alone (sender with claims and \`sent\` records only)  ${fmt(N / r.ledgerOnly.seconds)} msg/s  (${fmt(r.ledgerOnly.seconds, 1)} s): ${fmt(r.ledgerRatio, 2)} of the bare loop`);
+    console.log(
+      `    ledger alone (sender with claims and \`sent\` records only)  ${fmt(N / r.ledgerOnly.seconds)} msg/s  (${fmt(r.ledgerOnly.seconds, 1)} s): ${fmt(r.ledgerRatio, 2)} of the bare loop`,
+    );
     console.log(`      ${perMessage(r.ledgerOnly.cpu, N)}`);
     if (r.pipe.sent !== N) console.log(`    WARNING: sent ${r.pipe.sent} of ${N}`);
   }
@@ -189,7 +206,9 @@ async function sendThroughput(): Promise<void> {
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   measured.pipelineRate = median.pipeRate;
   measured.bareRate = median.bareRate;
-  console.log(`  ratio, median of ${rounds} rounds ${fmt(median.ratio, 2)} (lowest ${fmt(sorted[0].ratio, 2)}, highest ${fmt(sorted[sorted.length - 1].ratio, 2)})   target >= 0.9: ${verdict(median.ratio >= 0.9, false)}`);
+  console.log(
+    `  ratio, median of ${rounds} rounds ${fmt(median.ratio, 2)} (lowest ${fmt(sorted[0].ratio, 2)}, highest ${fmt(sorted[sorted.length - 1].ratio, 2)})   target >= 0.9: ${verdict(median.ratio >= 0.9, false)}`,
+  );
   await bareWorld.drop();
 }
 

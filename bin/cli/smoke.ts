@@ -101,15 +101,11 @@ export function register(program: Command, withTarget: WithTarget): void {
         console.log(`smoke: ${send.issueId} ("${send.issueTitle}") as campaign ${send.campaignId}`);
         for (const m of send.messages) console.log(`  ${m.messageId ? 'sent to' : 'NOT sent to'} ${m.email}${m.messageId ? ` (SES message ${m.messageId})` : `: ${m.error}`}`);
         console.log(`waiting up to ${timeoutMs / 1000} s for SES's events…`);
-        const results = await awaitSmoke(
-          { subscribers: t.subscribers, ledger: t.ledger, clock: t.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-          send,
-          {
-            timeoutMs,
-            pollMs: stack ? 2_000 : 250,
-            onResult: (r) => console.log(`${r.ok ? '✔' : '✗'} ${r.email.padEnd(40)} ${r.detail}${r.afterMs !== undefined ? ` (${(r.afterMs / 1000).toFixed(1)} s)` : ''}`),
-          },
-        );
+        const results = await awaitSmoke({ subscribers: t.subscribers, ledger: t.ledger, clock: t.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, send, {
+          timeoutMs,
+          pollMs: stack ? 2_000 : 250,
+          onResult: (r) => console.log(`${r.ok ? '✔' : '✗'} ${r.email.padEnd(40)} ${r.detail}${r.afterMs !== undefined ? ` (${(r.afterMs / 1000).toFixed(1)} s)` : ''}`),
+        });
         const failed = results.filter((r) => !r.ok);
         if (failed.length) {
           console.error(`smoke failed: ${failed.length} of ${results.length} outcome(s) did not come back (${failed.map((r) => r.case).join(', ')})`);
@@ -120,7 +116,9 @@ export function register(program: Command, withTarget: WithTarget): void {
           );
           process.exitCode = 1;
         } else {
-          console.log(`smoke passed: ${results.length} of ${results.length} outcomes came back; the ledger of ${send.issueId} and its counters are untouched (see \`deliveries '${send.campaignId}'\`)`);
+          console.log(
+            `smoke passed: ${results.length} of ${results.length} outcomes came back; the ledger of ${send.issueId} and its counters are untouched (see \`deliveries '${send.campaignId}'\`)`,
+          );
         }
       });
     });

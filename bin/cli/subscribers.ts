@@ -16,7 +16,10 @@ export function register(program: Command, withTarget: WithTarget): void {
     .addOption(new Option('--no-digest', 'does not want the weekly digest'))
     .action(async (email: string, opts: { topics: string; alerts: boolean; digest: boolean }) => {
       await withTarget(async (t) => {
-        const topics = opts.topics.split(',').map((t) => t.trim()).filter(Boolean);
+        const topics = opts.topics
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
         const s = await addSubscriber(t, { email, topics, alerts: opts.alerts, digest: opts.digest }, 'cli');
         console.log(`subscribed ${s.email} (${s.subscriberId})`);
       });

@@ -113,7 +113,6 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
   }
 }
 
-
 /**
  * Wait for the local queue to empty, or stop waiting once sending is paused account-wide and
  * no handler is running (the paused jobs would only come back, delayed, again and again). The

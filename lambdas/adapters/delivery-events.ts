@@ -45,17 +45,11 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
   async findBySesMessageId(subscriberId: string, sesMessageId: string): Promise<Delivery | undefined> {
     const hit = (await this.keysOf(subscriberId)).find((k) => k.sesMessageId === sesMessageId);
     if (!hit) return undefined;
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { campaignId: hit.campaignId, subscriberId }, ConsistentRead: true }),
-    );
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { campaignId: hit.campaignId, subscriberId }, ConsistentRead: true }));
     return out.Item as Delivery | undefined;
   }
 
-  async record(
-    campaignId: string,
-    subscriberId: string,
-    fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>,
-  ): Promise<void> {
+  async record(campaignId: string, subscriberId: string, fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (!entries.length) return;
     await writeIf(
@@ -85,7 +79,11 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
 
   async deleteForSubscriber(subscriberId: string): Promise<number> {
     const keys = await this.keysOf(subscriberId);
-    await batchWriteAll(this.db, this.table, keys.map((k) => ({ DeleteRequest: { Key: { campaignId: k.campaignId, subscriberId } } })));
+    await batchWriteAll(
+      this.db,
+      this.table,
+      keys.map((k) => ({ DeleteRequest: { Key: { campaignId: k.campaignId, subscriberId } } })),
+    );
     return keys.length;
   }
 }

@@ -53,9 +53,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
 
   /** SET the pause's fields, REMOVE those it leaves out, under `condition`; false when the condition failed. */
   private async write(pause: SendingPause | undefined, condition?: string, values: Record<string, unknown> = {}, extra?: { set?: Record<string, unknown>; remove?: string[] }): Promise<boolean> {
-    const fields: Record<string, unknown> = pause
-      ? { pauseKind: pause.kind, reason: pause.reason, code: pause.code, openedAt: pause.openedAt, retryAt: pause.retryAt, step: pause.step }
-      : {};
+    const fields: Record<string, unknown> = pause ? { pauseKind: pause.kind, reason: pause.reason, code: pause.code, openedAt: pause.openedAt, retryAt: pause.retryAt, step: pause.step } : {};
     const set = Object.entries({ ...fields, ...extra?.set }).filter(([, v]) => v !== undefined);
     const remove = [...PAUSE_FIELDS.filter((f) => fields[f] === undefined), ...(extra?.remove ?? [])];
     const names: Record<string, string> = {};
@@ -125,7 +123,9 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
       undefined,
       undefined,
       {},
-      override ? { set: { overrideAt: override.at, overrideBucketStart: override.bucketStart, overrideSnapshot: override.snapshot, resumedAt: at.toISOString() } } : { set: { resumedAt: at.toISOString() } },
+      override
+        ? { set: { overrideAt: override.at, overrideBucketStart: override.bucketStart, overrideSnapshot: override.snapshot, resumedAt: at.toISOString() } }
+        : { set: { resumedAt: at.toISOString() } },
     );
     return before;
   }
@@ -175,9 +175,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
   }
 
   async campaignCounts(campaignId: string): Promise<BucketCounts | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ProjectionExpression: 'sent, bounced, complained', ConsistentRead: true }),
-    );
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ProjectionExpression: 'sent, bounced, complained', ConsistentRead: true }));
     if (!out.Item) return undefined;
     return { sends: Number(out.Item.sent ?? 0), bounces: Number(out.Item.bounced ?? 0), complaints: Number(out.Item.complained ?? 0) };
   }

@@ -26,11 +26,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     return writeIf(this.client, new PutCommand({ TableName: this.tableName, Item: toSubscriberItem(s), ConditionExpression: 'attribute_not_exists(email)' }));
   }
 
-  async change(
-    current: Subscriber,
-    patch: Partial<Subscriber>,
-    options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {},
-  ): Promise<Subscriber | undefined> {
+  async change(current: Subscriber, patch: Partial<Subscriber>, options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {}): Promise<Subscriber | undefined> {
     const next: Subscriber = { ...current, ...patch };
     for (const field of options.remove ?? []) delete next[field];
     const names: Record<string, string> = { '#id': 'subscriberId' };
@@ -78,9 +74,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
         conditions.push(`${key} = ${v}`);
       }
     }
-    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
     const written = await writeIf(
       this.client,
       new UpdateCommand({
@@ -100,15 +94,11 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
   }
 
   async markErased(addressHash: string, at: Date): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { email: erasedKey(addressHash), erasedAt: at.toISOString() } }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { email: erasedKey(addressHash), erasedAt: at.toISOString() } }));
   }
 
   async isErased(addressHash: string): Promise<{ erasedAt: string } | undefined> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(addressHash) }, ConsistentRead: true }),
-    );
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(addressHash) }, ConsistentRead: true }));
     return out.Item ? { erasedAt: String(out.Item.erasedAt) } : undefined;
   }
 }

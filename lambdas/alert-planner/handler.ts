@@ -31,8 +31,7 @@ export function makeAlertPlannerHandler(deps: AlertPlanDeps) {
     const result = await planAlert(deps, articleIdOf(record));
     logger.info('alert planned', { ...result });
   };
-  return (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> =>
-    processPartialResponse(event, one, processor, { context: context as Context });
+  return (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => processPartialResponse(event, one, processor, { context: context as Context });
 }
 
 function depsFromEnv(): AlertPlanDeps {

@@ -141,7 +141,5 @@ export function routeTable(routes: readonly Route[]): (req: ApiRequest) => Route
       bySegment.push(r);
     }
   }
-  return (req) =>
-    byKey.get(`${req.method} ${req.path}`) ??
-    bySegment.find((r) => r.method === req.method && req.path.startsWith(r.path) && !segmentOf(req.path, r.path).includes('/'));
+  return (req) => byKey.get(`${req.method} ${req.path}`) ?? bySegment.find((r) => r.method === req.method && req.path.startsWith(r.path) && !segmentOf(req.path, r.path).includes('/'));
 }

@@ -184,10 +184,7 @@ export function subscribePage(ctx: PageContext, v: { email?: string; choices: Su
   return page(ctx, 'Subscribe', subscribeTpl({ ...v, topics: TOPICS, zones: TIME_ZONES, consent: CONSENT_WORDING }));
 }
 
-export function preferencesPage(
-  ctx: PageContext,
-  v: { subscriber: Subscriber; token: string; unsubscribeToken: string; choices?: SubscriptionChoices; saved?: boolean; error?: string },
-): string {
+export function preferencesPage(ctx: PageContext, v: { subscriber: Subscriber; token: string; unsubscribeToken: string; choices?: SubscriptionChoices; saved?: boolean; error?: string }): string {
   const s = v.subscriber;
   const active = s.status === 'confirmed' && !s.suppressed;
   const statusText = active
@@ -251,7 +248,12 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
   },
   'too-large': {
     status: 413,
-    page: { title: 'That request was too large', lines: ['The form sent more data than it ever needs. Please go back and try again.'], link: { href: '/', text: 'Back to the subscribe page' }, alert: true },
+    page: {
+      title: 'That request was too large',
+      lines: ['The form sent more data than it ever needs. Please go back and try again.'],
+      link: { href: '/', text: 'Back to the subscribe page' },
+      alert: true,
+    },
   },
   'not-found': {
     status: 404,

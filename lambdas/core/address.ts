@@ -45,7 +45,12 @@ export function normaliseEmail(input: string): string {
   const local = trimmed.slice(0, at);
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[^\x00-\x7f]/.test(local)) throw new InvalidAddressError(input, 'the part before @ must be ASCII (internationalised mailbox names are not supported)');
-  const domain = domainToASCII(trimmed.slice(at + 1).normalize('NFC').toLowerCase());
+  const domain = domainToASCII(
+    trimmed
+      .slice(at + 1)
+      .normalize('NFC')
+      .toLowerCase(),
+  );
   if (!domain) throw new InvalidAddressError(input, 'the domain is not a valid (internationalised) domain name');
   const address = `${local}@${domain}`;
   if (address.length > MAX_ADDRESS_LENGTH) throw new InvalidAddressError(input, `longer than ${MAX_ADDRESS_LENGTH} characters`);

@@ -117,7 +117,14 @@ export interface FeedInput {
 export function atomFeed(input: FeedInput): string {
   const base = input.baseUrl.replace(/\/+$/, '');
   const archiveUrl = `${base}/archive`;
-  const updated = input.issues.length ? atomDate(input.issues.map((i) => atomDate(i.plannedAt)).sort().at(-1)!) : atomDate('1970-01-01');
+  const updated = input.issues.length
+    ? atomDate(
+        input.issues
+          .map((i) => atomDate(i.plannedAt))
+          .sort()
+          .at(-1)!,
+      )
+    : atomDate('1970-01-01');
   const entries = input.issues.map((issue) => {
     const url = `${base}${issuePath(issue.id)}`;
     const sent = atomDate(issue.plannedAt);

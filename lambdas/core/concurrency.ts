@@ -47,10 +47,7 @@ export function limiter(size: number): Limiter {
  * that waits knows its item is stored exactly as if it had written it alone. `flush()` ends the
  * wait: the gathered items are written at once (for a caller that knows no more are coming).
  */
-export function groupCommit<T>(
-  write: (items: T[]) => Promise<void>,
-  options: { maxBatch: number; lingerMs?: number },
-): ((item: T) => Promise<void>) & { flush(): void } {
+export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { maxBatch: number; lingerMs?: number }): ((item: T) => Promise<void>) & { flush(): void } {
   const maxBatch = Math.max(1, options.maxBatch);
   const lingerMs = options.lingerMs ?? 0;
   const waiting: { item: T; done: (e?: unknown) => void }[] = [];

@@ -52,7 +52,12 @@ const schemas = {
   corsOrigins: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, `${'CORS_ORIGINS'} must list origins like https://www.example.org (no path)`))),
   subscribeRateLimit: z.coerce.number().int().min(1).max(10_000).default(5),
   organisationName: oneLine(ENV.organisationName),
@@ -65,7 +70,12 @@ const schemas = {
   // EventBridge `cron(...)` on AWS, a five-field cron locally: core/schedule reads both.
   digestScheduleCron: z.string().optional(),
   digestTimeZone: z.string().optional(),
-  alertDailyCap: z.coerce.number({ error: `${ENV.alertDailyCap} must be a number` }).int().min(1).max(50).default(3),
+  alertDailyCap: z.coerce
+    .number({ error: `${ENV.alertDailyCap} must be a number` })
+    .int()
+    .min(1)
+    .max(50)
+    .default(3),
 };
 
 export type EnvKey = keyof typeof schemas;

@@ -89,12 +89,7 @@ export interface SubscriberStore {
    * One page of the confirmed, alert-wanting, unsuppressed audience in one shard whose topics
    * include one of `topics` or who chose no topics (a paged Query with a filter, never a Scan).
    */
-  alertAudiencePage(
-    shard: number,
-    topics: string[],
-    cursor: string | undefined,
-    limit: number,
-  ): Promise<{ rows: AlertAudienceRow[]; next?: string }>;
+  alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }>;
 }
 
 /**
@@ -217,11 +212,7 @@ export interface SubscriptionStore extends SubscriberStore {
    * digest audience index follows the result. Returns the new subscriber, or undefined when
    * the condition no longer held (someone else changed it first).
    */
-  change(
-    current: Subscriber,
-    patch: Partial<Subscriber>,
-    options?: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> },
-  ): Promise<Subscriber | undefined>;
+  change(current: Subscriber, patch: Partial<Subscriber>, options?: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> }): Promise<Subscriber | undefined>;
   /** Delete the subscriber's item (privacy erasure). */
   remove(email: string): Promise<void>;
   /** Remember an erased address by its hash only. */
@@ -234,11 +225,7 @@ export interface DeliveryEvents {
   /** The ledger entry of the message SES knows as `sesMessageId`, sent to `subscriberId`. */
   findBySesMessageId(subscriberId: string, sesMessageId: string): Promise<Delivery | undefined>;
   /** Write what SES reported onto an existing entry (never creates one). */
-  record(
-    campaignId: string,
-    subscriberId: string,
-    fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>,
-  ): Promise<void>;
+  record(campaignId: string, subscriberId: string, fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>): Promise<void>;
   listForSubscriber(subscriberId: string): Promise<Delivery[]>;
   /** Delete every entry of the subscriber; returns how many. */
   deleteForSubscriber(subscriberId: string): Promise<number>;

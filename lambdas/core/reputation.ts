@@ -135,7 +135,8 @@ export function reputationSignals(events: EventLike[], campaignOf: (messageId: s
     const type = e.eventType ?? e.notificationType;
     const base = { sentAt: e.mail.timestamp, campaignId: campaignOf(e.mail.messageId) };
     if (type === 'Bounce' && e.bounce?.bounceType === 'Permanent') for (const _ of e.bounce.bouncedRecipients.filter(counted)) out.push({ kind: 'bounce', ...base });
-    if (type === 'Complaint' && e.complaint && e.complaint.complaintFeedbackType !== 'not-spam') for (const _ of e.complaint.complainedRecipients.filter(counted)) out.push({ kind: 'complaint', ...base });
+    if (type === 'Complaint' && e.complaint && e.complaint.complaintFeedbackType !== 'not-spam')
+      for (const _ of e.complaint.complainedRecipients.filter(counted)) out.push({ kind: 'complaint', ...base });
   }
   return out;
 }

@@ -49,9 +49,7 @@ export function nextLocalRun(pattern: string, timeZone: string, from: Date): Nex
 
 /** The next run of a {@link DigestSchedule}, whichever of the two forms its cron is written in. */
 export function nextDigestRun(schedule: DigestSchedule, from: Date): NextRun {
-  return schedule.cron.trim().startsWith('cron(')
-    ? nextEventBridgeRun(schedule.cron, schedule.timeZone, from)
-    : nextLocalRun(schedule.cron, schedule.timeZone, from);
+  return schedule.cron.trim().startsWith('cron(') ? nextEventBridgeRun(schedule.cron, schedule.timeZone, from) : nextLocalRun(schedule.cron, schedule.timeZone, from);
 }
 
 function nextRun(pattern: string, options: ConstructorParameters<typeof Cron>[1] & object, from: Date): NextRun {

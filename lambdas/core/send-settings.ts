@@ -23,7 +23,13 @@ export const SEND_ENV = {
 } as const;
 
 const positive = (name: string) =>
-  z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number({ error: `${name} must be a number` }).positive(`${name} must be positive`).optional());
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z
+      .number({ error: `${name} must be a number` })
+      .positive(`${name} must be positive`)
+      .optional(),
+  );
 
 const schema = z.object({
   sendRate: positive(SEND_ENV.sendRate),

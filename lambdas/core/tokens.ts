@@ -26,8 +26,7 @@ export interface SigningKeys {
 }
 
 export type TokenCheck =
-  | { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date; nonce?: string }
-  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-purpose' | 'expired' };
+  { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date; nonce?: string } | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-purpose' | 'expired' };
 
 interface Payload {
   /** subscriber id */
@@ -78,10 +77,7 @@ function mac(key: Buffer, signed: string): Buffer {
   return createHmac('sha256', key).update(signed).digest();
 }
 
-export function signToken(
-  keys: SigningKeys,
-  input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string },
-): string {
+export function signToken(keys: SigningKeys, input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string }): string {
   const iat = Math.floor(input.now.getTime() / 1000);
   const payload: Payload = { s: input.subscriberId, p: input.purpose, i: iat };
   if (input.ttlSeconds !== undefined) payload.e = iat + input.ttlSeconds;
@@ -124,10 +120,7 @@ export function nonceHash(nonce: string): string {
  * A new confirmation token: random nonce, signed, expiring. Returns the token (for the link
  * in the mail, never stored) and the hash to store with the subscriber.
  */
-export function newConfirmToken(
-  keys: SigningKeys,
-  input: { subscriberId: string; now: Date; ttlSeconds?: number },
-): { token: string; hash: string; expiresAt: Date } {
+export function newConfirmToken(keys: SigningKeys, input: { subscriberId: string; now: Date; ttlSeconds?: number }): { token: string; hash: string; expiresAt: Date } {
   const nonce = randomBytes(32).toString('base64url');
   const ttl = input.ttlSeconds ?? CONFIRM_TOKEN_TTL_SECONDS;
   const token = signToken(keys, { subscriberId: input.subscriberId, purpose: 'confirm', now: input.now, ttlSeconds: ttl, nonce });

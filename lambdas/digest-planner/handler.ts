@@ -13,7 +13,10 @@ import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '.
 
 const eventSchema = z
   .object({
-    issueId: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).optional(),
+    issueId: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+      .optional(),
     resume: z.boolean().optional(),
     from: z.object({ shard: z.number().int().min(0), cursor: z.string().min(1).optional(), queued: z.number().int().min(0).optional() }).optional(),
   })

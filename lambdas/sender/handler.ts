@@ -242,7 +242,20 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
 
 /** The sender's ports from its environment; `requeue` defaults to the send queue (SEND_QUEUE_URL). */
 export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
-  const env = readEnv(['contentTable', 'deliveriesTable', 'subscribersTable', 'senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenSecretArn', 'tokenKeys', 'organisationName', 'postalAddress', 'replyToEmail']);
+  const env = readEnv([
+    'contentTable',
+    'deliveriesTable',
+    'subscribersTable',
+    'senderEmail',
+    'senderName',
+    'publicBaseUrl',
+    'configurationSet',
+    'tokenSecretArn',
+    'tokenKeys',
+    'organisationName',
+    'postalAddress',
+    'replyToEmail',
+  ]);
   const settings = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   const ses = sesPorts(sesClient(), env.configurationSet);

@@ -26,8 +26,7 @@ export interface SenderSettings {
 }
 
 /** The public archive's index, and one issue's page in it (served by the API). */
-export const archiveLink = (base: string, issueId?: string) =>
-  `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
+export const archiveLink = (base: string, issueId?: string) => `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
 
 /** The sender's identity as the templates show it. */
 export const identityOf = (settings: Pick<SenderSettings, 'organisationName' | 'postalAddress'>) => ({
@@ -77,13 +76,7 @@ export interface DigestAlertSources {
   content: ContentStore;
 }
 
-export async function prepareDigestCampaign(
-  issue: Issue,
-  articles: Article[],
-  settings: SenderSettings,
-  keys: SigningKeys,
-  alerts?: DigestAlertSources,
-): Promise<PreparedCampaign> {
+export async function prepareDigestCampaign(issue: Issue, articles: Article[], settings: SenderSettings, keys: SigningKeys, alerts?: DigestAlertSources): Promise<PreparedCampaign> {
   // "View in browser": the issue's page in the public archive.
   const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id) });
   const message = await messageFor(settings, issue.newsletter, digest.subject);
@@ -126,7 +119,12 @@ export async function prepareDigestCampaign(
     async afterSent(r, now) {
       const extra = personal.get(r.subscriberId);
       if (alerts && extra?.missed.length) {
-        await alerts.history.resolveDeferred(r.subscriberId, extra.missed.map((a) => a.id), issue.id, now);
+        await alerts.history.resolveDeferred(
+          r.subscriberId,
+          extra.missed.map((a) => a.id),
+          issue.id,
+          now,
+        );
       }
       personal.delete(r.subscriberId);
     },

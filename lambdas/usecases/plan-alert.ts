@@ -25,8 +25,7 @@ export interface AlertPlanDeps {
 }
 
 export type AlertPlanResult =
-  | { status: 'queued'; articleId: string; recipients: number; batches: number; deferred: number }
-  | { status: 'skipped'; articleId: string; reason: 'no-article' | 'not-breaking' | 'already-alerted' };
+  { status: 'queued'; articleId: string; recipients: number; batches: number; deferred: number } | { status: 'skipped'; articleId: string; reason: 'no-article' | 'not-breaking' | 'already-alerted' };
 
 const PAGE_SIZE = 500;
 
@@ -73,7 +72,13 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
       // first readers' alerts are on their way while the rest of the page is still counted.
       for (let from = 0; from < matching.length; from += SEND_BATCH_SIZE) {
         const chunk = matching.slice(from, from + SEND_BATCH_SIZE);
-        const admitted = await admitReaders(deps, chunk.map(({ row }) => row), article.id, cap, now);
+        const admitted = await admitReaders(
+          deps,
+          chunk.map(({ row }) => row),
+          article.id,
+          cap,
+          now,
+        );
         for (let i = 0; i < chunk.length; i++) {
           if (!admitted[i]) {
             deferred++;
@@ -107,7 +112,13 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
  */
 async function admitReaders(deps: AlertPlanDeps, rows: AlertAudienceRow[], articleId: string, cap: number, now: Date): Promise<boolean[]> {
   const day = (row: AlertAudienceRow) => readerDay(now, row.timezone);
-  const many = deps.caps.admitMany ? await deps.caps.admitMany(rows.map((row) => ({ subscriberId: row.subscriberId, day: day(row) })), articleId, cap) : undefined;
+  const many = deps.caps.admitMany
+    ? await deps.caps.admitMany(
+        rows.map((row) => ({ subscriberId: row.subscriberId, day: day(row) })),
+        articleId,
+        cap,
+      )
+    : undefined;
   return mapLimited(rows, CAP_CONCURRENCY, async (row) => {
     const ok = many?.admitted.has(row.subscriberId) ? true : many?.refused.has(row.subscriberId) ? false : await deps.caps.admit(row.subscriberId, day(row), articleId, cap);
     if (!ok) await deps.history.defer(articleId, row.subscriberId, now);

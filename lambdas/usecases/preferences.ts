@@ -16,20 +16,14 @@ export interface PreferencesDeps {
 export type PreferencesLookup = { ok: true; subscriber: Subscriber } | { ok: false; problem: 'bad-link' | 'unknown' };
 
 /** Reading needs only `getById`, so a page that only shows can pass a plain subscriber store. */
-export async function findByPreferencesToken(
-  deps: Omit<PreferencesDeps, 'subscribers'> & { subscribers: Pick<SubscriberStore, 'getById'> },
-  token: unknown,
-): Promise<PreferencesLookup> {
+export async function findByPreferencesToken(deps: Omit<PreferencesDeps, 'subscribers'> & { subscribers: Pick<SubscriberStore, 'getById'> }, token: unknown): Promise<PreferencesLookup> {
   const check = verifyToken(deps.keys, token, 'preferences', deps.clock.now());
   if (!check.ok) return { ok: false, problem: 'bad-link' };
   const s = await deps.subscribers.getById(check.subscriberId);
   return s ? { ok: true, subscriber: s } : { ok: false, problem: 'unknown' };
 }
 
-export type UpdatePreferencesResult =
-  | { status: 'saved'; subscriber: Subscriber }
-  | { status: 'not-subscribed'; subscriber: Subscriber }
-  | { status: 'refused'; problem: 'bad-link' | 'unknown' };
+export type UpdatePreferencesResult = { status: 'saved'; subscriber: Subscriber } | { status: 'not-subscribed'; subscriber: Subscriber } | { status: 'refused'; problem: 'bad-link' | 'unknown' };
 
 export async function updatePreferences(deps: PreferencesDeps, token: unknown, choices: SubscriptionChoices): Promise<UpdatePreferencesResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -37,11 +31,7 @@ export async function updatePreferences(deps: PreferencesDeps, token: unknown, c
     if (!found.ok) return { status: 'refused', problem: found.problem };
     const s = found.subscriber;
     if (s.status !== 'confirmed' || s.suppressed) return { status: 'not-subscribed', subscriber: s };
-    const saved = await deps.subscribers.change(
-      s,
-      { ...choices, preferencesUpdatedAt: deps.clock.now().toISOString() },
-      { expect: { status: 'confirmed' } },
-    );
+    const saved = await deps.subscribers.change(s, { ...choices, preferencesUpdatedAt: deps.clock.now().toISOString() }, { expect: { status: 'confirmed' } });
     if (saved) return { status: 'saved', subscriber: saved };
   }
   throw new Error('preferences: the subscriber kept changing; try again');

@@ -63,7 +63,10 @@ export async function publish(deps: { content: ContentStore; clock: Clock }, fil
       continue;
     }
     // The digest as it will be rendered, from the articles being published and those stored.
-    const tooLarge = checkDigestSize(issue, issue.articleIds.map((id) => here.get(id) ?? stored.get(id)!));
+    const tooLarge = checkDigestSize(
+      issue,
+      issue.articleIds.map((id) => here.get(id) ?? stored.get(id)!),
+    );
     if (tooLarge) problems.push(`${file}: ${tooLarge}`);
   }
   if (problems.length) throw new PublishError(problems);

@@ -34,7 +34,10 @@ const sesEventSchema = z
       .object({ complainedRecipients: z.array(recipient), timestamp: z.string().optional(), complaintFeedbackType: z.string().optional() })
       .passthrough()
       .optional(),
-    delivery: z.object({ recipients: z.array(z.string()), timestamp: z.string().optional() }).passthrough().optional(),
+    delivery: z
+      .object({ recipients: z.array(z.string()), timestamp: z.string().optional() })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 
@@ -146,7 +149,7 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
         let suppressedNow = false;
         await withSubscriber(deps.subscribers, email, (cur) => {
           if (cur.suppressed) return { patch: { lastBounceAt: at }, expect: { suppressed: true } };
-          const softBounces = permanent ? cur.softBounces ?? 0 : (cur.softBounces ?? 0) + 1;
+          const softBounces = permanent ? (cur.softBounces ?? 0) : (cur.softBounces ?? 0) + 1;
           const suppress = permanent || softBounces >= SOFT_BOUNCE_LIMIT;
           suppressedNow = suppress;
           return {
@@ -202,9 +205,7 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
         }
         // Only a run of transient bounces counts: a delivery in between starts it over.
         if ((s.softBounces ?? 0) > 0) {
-          await withSubscriber(deps.subscribers, email, (cur) =>
-            (cur.softBounces ?? 0) > 0 ? { patch: { softBounces: 0 }, expect: { softBounces: cur.softBounces } } : undefined,
-          );
+          await withSubscriber(deps.subscribers, email, (cur) => ((cur.softBounces ?? 0) > 0 ? { patch: { softBounces: 0 }, expect: { softBounces: cur.softBounces } } : undefined));
         }
         await onLedger(s, { deliveredAt: at });
       }

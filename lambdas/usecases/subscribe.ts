@@ -125,12 +125,7 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
   return accepted('too-soon');
 }
 
-async function mailConfirmation(
-  deps: SubscriptionDeps,
-  s: Subscriber,
-  confirm: { token: string; expiresAt: Date },
-  outcome: SubscribeOutcome,
-): Promise<SubscribeOutcome> {
+async function mailConfirmation(deps: SubscriptionDeps, s: Subscriber, confirm: { token: string; expiresAt: Date }, outcome: SubscribeOutcome): Promise<SubscribeOutcome> {
   try {
     await sendConfirmation(deps, s, confirm, deps.clock.now());
     return outcome;
@@ -169,9 +164,7 @@ export async function confirm(deps: SubscriptionDeps, token: unknown, meta: Requ
   const s = check.subscriber;
   if (s.suppressed) return { status: 'refused', problem: 'bad-link' };
   const at = deps.clock.now().toISOString();
-  const consent: ConsentRecord | undefined = s.consent
-    ? { ...s.consent, confirmedAt: at, confirmedIp: clip(meta.ip, 64), confirmedUserAgent: clip(meta.userAgent, 300) }
-    : undefined;
+  const consent: ConsentRecord | undefined = s.consent ? { ...s.consent, confirmedAt: at, confirmedIp: clip(meta.ip, 64), confirmedUserAgent: clip(meta.userAgent, 300) } : undefined;
   const confirmed = await deps.subscribers.change(
     s,
     { status: 'confirmed', confirmedAt: at, ...(consent ? { consent } : {}), softBounces: 0 },

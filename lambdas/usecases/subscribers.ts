@@ -47,11 +47,7 @@ export function confirmedSubscriber(input: NewSubscriber, source: SubscriberSour
   };
 }
 
-export async function addSubscriber(
-  deps: { subscribers: SubscriberStore; clock: Clock },
-  input: NewSubscriber,
-  source: SubscriberSource = 'cli',
-): Promise<Subscriber> {
+export async function addSubscriber(deps: { subscribers: SubscriberStore; clock: Clock }, input: NewSubscriber, source: SubscriberSource = 'cli'): Promise<Subscriber> {
   return storeConfirmed(deps, confirmedSubscriber(input, source, deps.clock.now()));
 }
 
@@ -86,10 +82,7 @@ const parseBool = (v: string | undefined, field: string): boolean | undefined =>
  * `topics` (separated by `;` or spaces), `timezone`. Every good line is imported; every bad line
  * is reported with its line number and nothing is written for it.
  */
-export async function importSubscribers(
-  deps: { subscribers: SubscriberStore; clock: Clock },
-  csv: string,
-): Promise<ImportReport> {
+export async function importSubscribers(deps: { subscribers: SubscriberStore; clock: Clock }, csv: string): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, errors: [] };
   let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {

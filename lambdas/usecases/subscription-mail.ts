@@ -32,8 +32,7 @@ export interface MailSettings {
   digestSchedule?: DigestSchedule;
 }
 
-export const pageLink = (base: string, path: string, token: string) =>
-  `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
+export const pageLink = (base: string, path: string, token: string) => `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
 
 export function unsubscribeLink(settings: MailSettings, keys: SigningKeys, subscriberId: string, now: Date): string {
   return linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId, purpose: 'unsubscribe', now }));
@@ -85,11 +84,7 @@ export async function sendConfirmation(
  * an issue already sent (planned) is linked, since the archive shows no other. A failure to read
  * it costs the link, never the welcome.
  */
-export async function sendWelcome(
-  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> },
-  s: Subscriber,
-  now: Date,
-) {
+export async function sendWelcome(deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> }, s: Subscriber, now: Date) {
   const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s.subscriberId, now);
   const latest = await deps.content?.latestIssue().catch(() => undefined);
   const base = deps.mail.publicBaseUrl;

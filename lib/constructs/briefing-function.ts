@@ -113,9 +113,7 @@ export class BriefingFunction extends Construct {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which take no ' +
-          'resource narrower than "*". No other grant here uses "*".',
+        reason: 'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which take no ' + 'resource narrower than "*". No other grant here uses "*".',
       },
     );
   }

@@ -166,7 +166,11 @@ export class Monitoring extends Construct {
     }
 
     if (props.httpApi) {
-      alarmOnAny('Api5xx', 'The HTTP API answered with 5xx errors: subscribe, confirm or unsubscribe requests are failing.', props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
+      alarmOnAny(
+        'Api5xx',
+        'The HTTP API answered with 5xx errors: subscribe, confirm or unsubscribe requests are failing.',
+        props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      );
     }
 
     if (props.sending === false) return;
@@ -191,8 +195,7 @@ export class Monitoring extends Construct {
     // reviews and pauses the account, not a configuration set. (With reputation metrics on,
     // the configuration set's own rates are published too, under `ses:configuration-set`.)
     // SES updates the rates over hours, so a 15-minute maximum is soon enough.
-    const reputation = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) });
+    const reputation = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) });
     const bounceRate = reputation('Reputation.BounceRate');
     const complaintRate = reputation('Reputation.ComplaintRate');
     alarm('BounceRate', {
@@ -224,9 +227,7 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Send rate (messages a second), throttles, suppressed',
         width,
-        left: [
-          new cloudwatch.MathExpression({ expression: 'sent / PERIOD(sent)', usingMetrics: { sent: custom(METRIC.sent) }, label: 'sent a second', period: Duration.minutes(5) }),
-        ],
+        left: [new cloudwatch.MathExpression({ expression: 'sent / PERIOD(sent)', usingMetrics: { sent: custom(METRIC.sent) }, label: 'sent a second', period: Duration.minutes(5) })],
         right: [custom(METRIC.throttled), custom(METRIC.suppressed)],
       }),
     );

@@ -201,9 +201,7 @@ export class Sending extends Construct {
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason:
-          'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' +
-          'already sent stay valid; an automatic rotation would replace the key and break them.',
+        reason: 'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' + 'already sent stay valid; an automatic rotation would replace the key and break them.',
       });
       this.tokenSecret = secret;
     }
@@ -326,7 +324,7 @@ export class Sending extends Construct {
     Validations.of(fn.role ?? fn).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
       reason:
-        'In the SES sandbox every send is also authorised against the recipient\'s verified identity, ' +
+        "In the SES sandbox every send is also authorised against the recipient's verified identity, " +
         'which is not known in advance; the statement is limited to SendRawEmail From the sender address.',
     });
     if (options.environment !== false) fn.addEnvironment(ENV.configurationSet, this.configurationSet.configurationSetName);

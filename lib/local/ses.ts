@@ -76,9 +76,7 @@ export async function clearSesStore(endpoint: string): Promise<void> {
 function whyCannotListen(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'EADDRINUSE' ? 'the port is already in use' : error.message),
-    );
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? 'the port is already in use' : error.message));
     probe.listen(port, host, () => probe.close(() => resolve('unknown reason (the port is free now)')));
   });
 }

@@ -66,10 +66,7 @@ function createTableInput(schema: TableSchema, name: string): CreateTableCommand
 }
 
 function keySchema(k: Pick<TableSchema, 'partitionKey' | 'sortKey'>): CreateTableCommandInput['KeySchema'] {
-  return [
-    { AttributeName: k.partitionKey.name, KeyType: 'HASH' },
-    ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : []),
-  ];
+  return [{ AttributeName: k.partitionKey.name, KeyType: 'HASH' }, ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : [])];
 }
 
 function globalSecondaryIndex(index: IndexSchema): GlobalSecondaryIndex {

@@ -102,12 +102,6 @@ export function formatChecks(title: string, checks: Check[]): string {
   }
   const blocking = checks.filter((c) => !c.ok && c.severity === 'blocking').length;
   const warnings = checks.filter((c) => !c.ok && c.severity === 'warning').length;
-  lines.push(
-    blocking
-      ? `${blocking} problem(s) block sending${warnings ? `, ${warnings} warning(s)` : ''}`
-      : warnings
-        ? `ready to send, with ${warnings} warning(s)`
-        : 'ready to send',
-  );
+  lines.push(blocking ? `${blocking} problem(s) block sending${warnings ? `, ${warnings} warning(s)` : ''}` : warnings ? `ready to send, with ${warnings} warning(s)` : 'ready to send');
   return lines.join('\n');
 }

@@ -63,7 +63,11 @@ export function awsChecks(f: AwsFacts, now: Date): Check[] {
 
   // Identity, DKIM, MAIL FROM: one GetEmailIdentity answers all three.
   if (!('value' in f.identity)) {
-    for (const [name, severity] of [['identity verified', 'blocking'], ['DKIM', 'blocking'], ['MAIL FROM', 'warning']] as const) {
+    for (const [name, severity] of [
+      ['identity verified', 'blocking'],
+      ['DKIM', 'blocking'],
+      ['MAIL FROM', 'warning'],
+    ] as const) {
       checks.push(undecided(name, severity, f.identity, `${CREDENTIALS} (ses:GetEmailIdentity)`));
     }
   } else {

@@ -159,11 +159,7 @@ export interface AwaitDeps {
  * Read each message's outcome until all have come back or `timeoutMs` has passed since the
  * send. `onResult` is called once per message, as it completes (or at the timeout).
  */
-export async function awaitSmoke(
-  deps: AwaitDeps,
-  send: SmokeSend,
-  options: { timeoutMs: number; pollMs: number; onResult?: (r: SmokeResult) => void },
-): Promise<SmokeResult[]> {
+export async function awaitSmoke(deps: AwaitDeps, send: SmokeSend, options: { timeoutMs: number; pollMs: number; onResult?: (r: SmokeResult) => void }): Promise<SmokeResult[]> {
   const results = new Map<SmokeCase, SmokeResult>();
   const finish = (r: SmokeResult) => {
     results.set(r.case, r);

@@ -17,7 +17,10 @@ const SHOTS = join(__dirname, '..', '..', 'out', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CONTENT = join(__dirname, '..', '..', 'content', 'eu-japan-security-brief');
 
-const read = (dir: string) => readdirSync(join(CONTENT, dir)).filter((f) => f.endsWith('.md')).map((f) => parseContent(f, readFileSync(join(CONTENT, dir, f), 'utf8'), new Date('2026-11-20T00:00:00Z')));
+const read = (dir: string) =>
+  readdirSync(join(CONTENT, dir))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => parseContent(f, readFileSync(join(CONTENT, dir, f), 'utf8'), new Date('2026-11-20T00:00:00Z')));
 const articles = read('articles') as Article[];
 const sample = read('issues')[0] as Issue;
 // The sample issue, sent, and two earlier sent issues so the index shows a list.
@@ -47,7 +50,13 @@ beforeAll(async () => {
     subscribers: {} as never,
     clock: { now: () => new Date() },
     keys: () => Promise.reject(new Error('not used')),
-    mail: { senderEmail: 'newsletter@example.com', senderName: sample.newsletter, publicBaseUrl: 'http://localhost', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' },
+    mail: {
+      senderEmail: 'newsletter@example.com',
+      senderName: sample.newsletter,
+      publicBaseUrl: 'http://localhost',
+      organisationName: 'Sample Publishers',
+      postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+    },
     archive: {
       getIssue: async (id) => issues.find((i) => i.id === id),
       getArticles: async (ids) => ids.flatMap((id) => articles.filter((a) => a.id === id)),
@@ -63,7 +72,10 @@ afterAll(async () => {
 });
 
 describe('the archive in a browser', () => {
-  for (const [width, suffix] of [[1024, ''], [375, '-375']] as const) {
+  for (const [width, suffix] of [
+    [1024, ''],
+    [375, '-375'],
+  ] as const) {
     it(`shows the index and an issue page at ${width} px, nothing wider than the screen`, async () => {
       const page = await browser.newPage({ viewport: { width, height: 800 } });
       await page.goto(`${server.url}/archive`);

@@ -22,7 +22,14 @@ export type Kind = (typeof KINDS)[number];
 const ROOT = path.join(__dirname, '..', '..');
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'inbox-test-signing-key-0123456789abcdef012345' }));
 /** A production-like sender: a real-looking domain and an https base URL (no localhost port). */
-const settings = { senderEmail: 'brief@briefing.example.org', senderName: 'EU–Japan Security Brief', publicBaseUrl: 'https://briefing.example.org', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium', replyToEmail: 'editors@briefing.example.org' };
+const settings = {
+  senderEmail: 'brief@briefing.example.org',
+  senderName: 'EU–Japan Security Brief',
+  publicBaseUrl: 'https://briefing.example.org',
+  organisationName: 'Sample Publishers',
+  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+  replyToEmail: 'editors@briefing.example.org',
+};
 const now = new Date('2024-11-04T07:00:00Z');
 const reader = { subscriberId: '3f1c2a9e-5b7d-4c1e-9a2b-6d8e0f1a2b3c', email: 'reader@example.com' };
 

@@ -170,7 +170,12 @@ describe('the digest with every <style> element removed', () => {
       divs.map((d) => {
         const r = d.getBoundingClientRect();
         const text = d.querySelector('td[align="left"]');
-        return { x: r.x, width: r.width, background: (globalThis as unknown as Win).getComputedStyle(d).backgroundColor, paddingLeft: text ? parseFloat((globalThis as unknown as Win).getComputedStyle(text).paddingLeft) : 0 };
+        return {
+          x: r.x,
+          width: r.width,
+          background: (globalThis as unknown as Win).getComputedStyle(d).backgroundColor,
+          paddingLeft: text ? parseFloat((globalThis as unknown as Win).getComputedStyle(text).paddingLeft) : 0,
+        };
       }),
     );
     expect(cards.length).toBeGreaterThanOrEqual(6); // the intro and five stories
@@ -183,7 +188,11 @@ describe('the digest with every <style> element removed', () => {
     const headline = await page.$eval('div.card h2', (h: El) => (globalThis as unknown as Win).getComputedStyle(h).fontSize);
     expect(headline).toBe('22px');
     // The lead story's headline is larger than the others'.
-    const stories = await page.$$eval('div.card h2', (hs: El[]) => Array.from(hs).slice(1).map((h) => (globalThis as unknown as Win).getComputedStyle(h).fontSize));
+    const stories = await page.$$eval('div.card h2', (hs: El[]) =>
+      Array.from(hs)
+        .slice(1)
+        .map((h) => (globalThis as unknown as Win).getComputedStyle(h).fontSize),
+    );
     expect(stories[0]).toBe('24px');
     expect(new Set(stories.slice(1))).toEqual(new Set(['19px']));
     await page.context().close();
@@ -225,7 +234,7 @@ describe('every kind, as clients show it', () => {
 });
 
 describe('the HTML itself', () => {
-  it.each(KINDS)('the %s keeps Outlook\'s conditional comments balanced and has no blank lines or indentation', (kind) => {
+  it.each(KINDS)("the %s keeps Outlook's conditional comments balanced and has no blank lines or indentation", (kind) => {
     const h = html[kind];
     const opened = (h.match(/<!--\[if [^\]]+\]>/g) ?? []).length;
     const closed = (h.match(/<!\[endif\]-->/g) ?? []).length;

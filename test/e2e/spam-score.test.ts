@@ -34,7 +34,7 @@ function spamassassin(raw: Buffer): Promise<Score> {
 }
 
 describe('SpamAssassin (local rules)', () => {
-  it('is installed (CI installs Debian\'s spamassassin; without it this check cannot run)', () => {
+  it("is installed (CI installs Debian's spamassassin; without it this check cannot run)", () => {
     expect({ spamassassin: SPAMASSASSIN, installed: existsSync(SPAMASSASSIN) }).toEqual({ spamassassin: SPAMASSASSIN, installed: true });
   });
 

@@ -121,8 +121,7 @@ describe('sending', () => {
         (p) =>
           JSON.stringify(p.Properties.Queues).includes(queue) &&
           p.Properties.PolicyDocument.Statement.some(
-            (s: { Effect: string; Condition?: { Bool?: Record<string, string> } }) =>
-              s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+            (s: { Effect: string; Condition?: { Bool?: Record<string, string> } }) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
           ),
       );
       expect({ queue, denies }).toEqual({ queue, denies: true });
@@ -249,9 +248,7 @@ describe('functions', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: Match.arrayWith(['dynamodb:Query']),
-            Resource: Match.arrayWith([
-              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, '/index/*']] },
-            ]),
+            Resource: Match.arrayWith([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, '/index/*']] }]),
           }),
           Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) }),
         ]),
@@ -356,9 +353,7 @@ describe('monitoring', () => {
   });
 
   it('alarms on errors of every function', () => {
-    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map(
-      (a) => a.Properties.Dimensions[0].Value.Ref,
-    );
+    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) => a.Properties.Dimensions[0].Value.Ref);
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(5);
     expect(alarmed.sort()).toEqual(functions.sort());
@@ -369,9 +364,7 @@ describe('monitoring', () => {
     template.resourceCountIs('AWS::SNS::Topic', 2);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
     template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);

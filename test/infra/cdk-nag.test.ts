@@ -42,7 +42,9 @@ describe('cdk-nag AwsSolutions', () => {
   it('finds none with a hosted zone, a custom API domain, DMARC reports, an existing identity or an imported token secret', () => {
     const zone = { hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'example.com' };
     expect(findings({ ...zone, apiDomainName: 'news.example.com', dmarcReportEmail: 'dmarc@example.com' })).toEqual([]);
-    expect(findings({ existingIdentity: true, tokenSecretName: 'Briefing/token-keys', apiDomainName: 'news.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234' })).toEqual([]);
+    expect(
+      findings({ existingIdentity: true, tokenSecretName: 'Briefing/token-keys', apiDomainName: 'news.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234' }),
+    ).toEqual([]);
   });
 
   it('still reports a rule that is not acknowledged (the check is live)', () => {

@@ -6,8 +6,7 @@ import { configFromContext, readConfig } from '../../lib/config';
 const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
 
 /** Read the config with the cdk.json defaults, some keys replaced (undefined removes one). */
-const readWith = (overrides: Record<string, unknown>) =>
-  readConfig((key) => (key in overrides ? overrides[key] : defaults[key]));
+const readWith = (overrides: Record<string, unknown>) => readConfig((key) => (key in overrides ? overrides[key] : defaults[key]));
 
 /** The error message readConfig throws for `overrides`; fails the test if it does not throw. */
 function errorFor(overrides: Record<string, unknown>): string {
@@ -118,7 +117,9 @@ describe('production settings', () => {
   );
 
   it('does not take a real domain that merely contains "example" for a placeholder', () => {
-    expect(readWith({ senderEmail: 'brief@myexample.com', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' }).senderEmail).toBe('brief@myexample.com');
+    expect(
+      readWith({ senderEmail: 'brief@myexample.com', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' }).senderEmail,
+    ).toBe('brief@myexample.com');
   });
 
   it('defaults the MAIL FROM domain to bounce.<sender domain>, DMARC to create, and the identity to a new one', () => {
@@ -155,7 +156,9 @@ describe('production settings', () => {
     expect(errorFor({ ...real, ...zone, apiDomainName: 'bounce.news.briefing-mail.eu' })).toMatch(
       /apiDomainName bounce.news.briefing-mail.eu is the MAIL FROM domain.*-c apiDomainName=api.news.briefing-mail.eu.*-c mailFromDomain=/s,
     );
-    expect(errorFor({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'mail.news.briefing-mail.eu' })).toMatch(/apiDomainName mail.news.briefing-mail.eu is the MAIL FROM domain/);
+    expect(errorFor({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'mail.news.briefing-mail.eu' })).toMatch(
+      /apiDomainName mail.news.briefing-mail.eu is the MAIL FROM domain/,
+    );
     expect(readWith({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'bounce.news.briefing-mail.eu' }).apiDomainName).toBe('bounce.news.briefing-mail.eu');
   });
 

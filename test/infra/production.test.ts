@@ -59,7 +59,7 @@ describe('sending domain', () => {
 describe('DNS records in the hosted zone', () => {
   const identity = () => idOf(withZone, 'AWS::SES::EmailIdentity', 'SendingIdentity');
 
-  it.each([1, 2, 3])('writes DKIM CNAME %i from the identity\'s token', (n) => {
+  it.each([1, 2, 3])("writes DKIM CNAME %i from the identity's token", (n) => {
     withZone.hasResourceProperties('AWS::Route53::RecordSet', {
       HostedZoneId: ZONE.hostedZoneId,
       Type: 'CNAME',
@@ -157,9 +157,7 @@ describe('existing SES identity', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: 'ses:SendRawEmail',
-            Resource: Match.arrayWith([
-              { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':identity/example.com$')])] },
-            ]),
+            Resource: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':identity/example.com$')])] }]),
           }),
         ]),
       },
@@ -180,7 +178,9 @@ describe('placeholder sender', () => {
   });
 
   it('accepts a real-looking domain without the test setting', () => {
-    expect(() => build({ senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' })).not.toThrow();
+    expect(() =>
+      build({ senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' }),
+    ).not.toThrow();
   });
 });
 
@@ -325,7 +325,7 @@ describe('operations alarms', () => {
     });
   });
 
-  it('sends the digest planner\'s failed asynchronous runs to a queue, and alarms on any message in it', () => {
+  it("sends the digest planner's failed asynchronous runs to a queue, and alarms on any message in it", () => {
     const planner = idOf(withZone, 'AWS::Lambda::Function', 'SchedulingDigestPlanner');
     const queue = idOf(withZone, 'AWS::SQS::Queue', 'SchedulingPlannerFailureDeadLetterQueue');
     withZone.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -341,7 +341,7 @@ describe('operations alarms', () => {
     });
   });
 
-  it('creates the planner\'s on-failure destination only after its role may send to the queue (Lambda checks the role when the destination is set)', () => {
+  it("creates the planner's on-failure destination only after its role may send to the queue (Lambda checks the role when the destination is set)", () => {
     const planner = idOf(withZone, 'AWS::Lambda::Function', 'SchedulingDigestPlanner');
     const queue = idOf(withZone, 'AWS::SQS::Queue', 'SchedulingPlannerFailureDeadLetterQueue');
     const fn = withZone.findResources('AWS::Lambda::Function')[planner];
@@ -371,7 +371,16 @@ describe('dashboard and metrics contract', () => {
     const dashboards = withZone.findResources('AWS::CloudWatch::Dashboard');
     expect(Object.keys(dashboards)).toHaveLength(1);
     const body = JSON.stringify(Object.values(dashboards)[0].Properties.DashboardBody);
-    for (const metric of [METRIC.sent, METRIC.failed, METRIC.bounced, METRIC.complained, 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Reputation.BounceRate', 'Reputation.ComplaintRate']) {
+    for (const metric of [
+      METRIC.sent,
+      METRIC.failed,
+      METRIC.bounced,
+      METRIC.complained,
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'Reputation.BounceRate',
+      'Reputation.ComplaintRate',
+    ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
     expect(body).toContain('sent / PERIOD(sent)');

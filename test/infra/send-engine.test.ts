@@ -41,7 +41,9 @@ describe('send engine infrastructure', () => {
     const sendQueue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => /SendingQueue[0-9A-F]{8}$/.test(id));
     expect(vars.SEND_QUEUE_URL).toEqual({ Ref: sendQueue });
     const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
     expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [sendQueue, 'Arn'] }))).toBe(true);
   });
 
@@ -57,7 +59,9 @@ describe('send engine infrastructure', () => {
 
   it('grants ses:GetSendQuota on "*" in a statement of its own, nothing else from SES', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
     const quota = statements.filter((s) => [s.Action].flat().includes('ses:GetSendQuota'));
     expect(quota).toHaveLength(1);
     expect([quota[0].Action].flat().filter((a) => a.startsWith('ses:'))).toEqual(['ses:GetSendQuota']);

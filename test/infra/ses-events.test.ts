@@ -37,9 +37,7 @@ describe('SES events', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt']) }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt']) })]),
       },
     });
   });

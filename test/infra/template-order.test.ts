@@ -25,7 +25,7 @@ function oldStageShape(withDependency: boolean) {
 describe('plain-string references without a dependency', () => {
   it('reports the old stage shape: RouteSettings names POST /subscribe, and nothing orders the stage after the route', () => {
     const { stack, template } = oldStageShape(false);
-    const stageId = stack.getLogicalId((stack.node.findChild('DefaultStage').node.defaultChild) as apigwv2.CfnStage);
+    const stageId = stack.getLogicalId(stack.node.findChild('DefaultStage').node.defaultChild as apigwv2.CfnStage);
     const found = unorderedReferences(template);
     expect(found).toEqual([expect.objectContaining({ from: stageId, name: 'POST /subscribe', at: 'RouteSettings.POST /subscribe' })]);
     expect(template.Resources[found[0].to].Type).toBe('AWS::ApiGatewayV2::Route');

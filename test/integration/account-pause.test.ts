@@ -54,7 +54,9 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
  * The pipeline with the breaker wired as the sender's depsFromEnv wires it (its state in this
  * test's Deliveries table), and SendRawEmail calls counted: `refuse` answers them while set.
  */
-async function pipelineWithBrake(options: { refuse?: () => ReturnType<typeof sesError> | undefined; quota?: { maxSendRate: number; max24HourSend: number }; sender?: (d: SenderHandlerDeps) => SenderHandlerDeps } = {}) {
+async function pipelineWithBrake(
+  options: { refuse?: () => ReturnType<typeof sesError> | undefined; quota?: { maxSendRate: number; max24HourSend: number }; sender?: (d: SenderHandlerDeps) => SenderHandlerDeps } = {},
+) {
   const ses = { attempts: 0, refused: 0, attemptsAtPause: -1 };
   let state!: DynamoSendingState;
   const p = await startPipeline({
@@ -104,8 +106,16 @@ const N = 60;
 
 describe('account-level refusals pause sending; nobody is marked failed; resume sends each reader one copy', () => {
   const cases: [string, ReturnType<typeof sesError>, RegExp][] = [
-    ['sandbox (recipient not verified)', sesError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: r0@example.com'), /not verified/],
-    ['identity not verified (From)', sesError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: brief@news.example.com'), /brief@news/],
+    [
+      'sandbox (recipient not verified)',
+      sesError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: r0@example.com'),
+      /not verified/,
+    ],
+    [
+      'identity not verified (From)',
+      sesError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: brief@news.example.com'),
+      /brief@news/,
+    ],
     ['MAIL FROM domain not verified', sesError(400, 'MailFromDomainNotVerifiedException', 'Could not read the MX record of the MAIL FROM domain.'), /MailFromDomainNotVerified/],
     ['account sending paused', sesError(400, 'AccountSendingPausedException', 'Sending is paused for this account.'), /AccountSendingPaused/],
     ['configuration set sending paused', sesError(400, 'ConfigurationSetSendingPausedException', 'Sending is paused for this configuration set.'), /ConfigurationSetSendingPaused/],
@@ -121,10 +131,18 @@ describe('account-level refusals pause sending; nobody is marked failed; resume 
       await p.planner({ issueId: ISSUE });
       // Positive signals: the pause is stored, two probes have failed since (each backoff step
       // took one SES call), and status shows the campaign paused with the reason.
-      const paused = await until(() => state().get(), (s) => (s.pause?.step ?? 0) >= 2, 'two failed probes');
+      const paused = await until(
+        () => state().get(),
+        (s) => (s.pause?.step ?? 0) >= 2,
+        'two failed probes',
+      );
       expect(paused.pause).toMatchObject({ kind: 'account' });
       expect(paused.pause!.reason).toMatch(reason);
-      const progress = await until(() => p.counters.get(ISSUE), (x) => x?.state === 'paused', 'the campaign shown paused');
+      const progress = await until(
+        () => p.counters.get(ISSUE),
+        (x) => x?.state === 'paused',
+        'the campaign shown paused',
+      );
       expect(progress!.reason).toMatch(reason);
       expect(progress!.failed).toBe(0);
       const attemptsBeforePause = ses.attemptsAtPause;
@@ -166,7 +184,11 @@ describe('account-level refusals pause sending; nobody is marked failed; resume 
     try {
       const emails = await seed(p, uniqueDomain(), N);
       await p.planner({ issueId: ISSUE });
-      await until(() => state().get(), (s) => (s.pause?.step ?? 0) >= 1, 'a failed probe');
+      await until(
+        () => state().get(),
+        (s) => (s.pause?.step ?? 0) >= 1,
+        'a failed probe',
+      );
       broken = false;
       await p.queue.drain(60_000);
       expect(await state().get()).toEqual({});
@@ -188,12 +210,20 @@ describe('a used-up daily quota pauses until the window has room', () => {
       // The first quota pause may come while a send is still on its way: GetSendQuota does not
       // count it yet, shows room, and the pause looks again after one backoff step. Wait for
       // the estimate made once SES counts all 40.
-      const paused = await until(() => state().get(), (s) => s.pause?.kind === 'quota' && /\(40 of 40 sent in 24 h/.test(s.pause.reason), 'the quota pause with all 40 counted');
+      const paused = await until(
+        () => state().get(),
+        (s) => s.pause?.kind === 'quota' && /\(40 of 40 sent in 24 h/.test(s.pause.reason),
+        'the quota pause with all 40 counted',
+      );
       const retryAt = Date.parse(paused.pause!.retryAt!);
       // Its own 40 sends are in the current hour's bucket: they leave the 24-hour window at that hour's end + 24 h.
       const hour = bucketStartOf(Date.now(), 3_600_000);
       expect([hour + 25 * 3_600_000, Date.parse(paused.pause!.openedAt) + 3_600_000]).toContain(retryAt);
-      await until(() => p.counters.get(ISSUE), (x) => x?.state === 'paused' && x.sent === 40, 'the campaign paused at 40 sent');
+      await until(
+        () => p.counters.get(ISSUE),
+        (x) => x?.state === 'paused' && x.sent === 40,
+        'the campaign paused at 40 sent',
+      );
       const attemptsBeforePause = ses.attempts;
       expect(attemptsBeforePause).toBe(40);
       // The quota is raised (a new day, or a higher limit); the operator resumes rather than wait a day.
@@ -245,7 +275,11 @@ describe('the reputation brake', () => {
       };
       await p.planner({ issueId: ISSUE });
       // Mid-send: once the first job's 50 are sent and counted, 5 of them bounce for good (10 %).
-      await until(() => state().buckets(Date.now() - 3_600_000, Date.now()), (b) => b.reduce((n, x) => n + x.sends, 0) >= 50, 'the first 50 sends counted');
+      await until(
+        () => state().buckets(Date.now() - 3_600_000, Date.now()),
+        (b) => b.reduce((n, x) => n + x.sends, 0) >= 50,
+        'the first 50 sends counted',
+      );
       const sentRows = (await p.ledger.list(ISSUE)).filter((d) => d.status === 'sent').slice(0, 5);
       const bySubscriber = new Map([...(await Promise.all(emails.map((e) => p.subscribers.getByEmail(e))))].map((s) => [s!.subscriberId, s!.email]));
       const events = sentRows.map((d) => ({
@@ -259,12 +293,20 @@ describe('the reputation brake', () => {
       expect(braked.pause).toMatchObject({ kind: 'reputation' });
       expect(braked.pause!.reason).toMatch(/bounce rate/);
       // Stopped within one batch: the sends after the brake are at most one job's 50 (those already admitted).
-      await until(async () => p.queue.stats(), (s) => s.running === 0, 'the senders idle (jobs waiting, delayed)');
+      await until(
+        async () => p.queue.stats(),
+        (s) => s.running === 0,
+        'the senders idle (jobs waiting, delayed)',
+      );
       const afterBrake = sent - sendsAt.brake;
       expect(afterBrake).toBeLessThanOrEqual(50);
       expect(sent).toBeLessThan(R);
       // Status shows the pause once a job comes back paused (a send that ended later in the same invocation may hide it until then).
-      const status = await until(() => p.counters.get(ISSUE), (x) => x?.state === 'paused', 'the campaign shown paused');
+      const status = await until(
+        () => p.counters.get(ISSUE),
+        (x) => x?.state === 'paused',
+        'the campaign shown paused',
+      );
       expect(status).toMatchObject({ state: 'paused', failed: 0 });
       expect(status!.reason).toMatch(/reputation brake/);
       // A plain resume is refused; with the override it carries on.

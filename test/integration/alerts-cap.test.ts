@@ -63,12 +63,17 @@ describe('daily alert cap', () => {
     const before = p.recorder.raws().length;
     await p.planner({ issueId: 'cap-test-002' });
     await p.queue.drain(60_000);
-    const digests = (await Promise.all(p.recorder.raws().slice(before).map((r) => simpleParser(r)))).filter((m) =>
-      JSON.stringify(m.to).includes(`capped@${domain}`),
-    );
+    const digests = (
+      await Promise.all(
+        p.recorder
+          .raws()
+          .slice(before)
+          .map((r) => simpleParser(r)),
+      )
+    ).filter((m) => JSON.stringify(m.to).includes(`capped@${domain}`));
     expect(digests).toHaveLength(1);
     const html = String(digests[0].html);
-    const text = digests[0].text ?? "";
+    const text = digests[0].text ?? '';
     expect(text).toContain('ALERTS YOU MAY HAVE MISSED');
     expect(text).toContain('Breaking story number 4');
     expect(html).toContain('Alerts you may have missed');
@@ -97,13 +102,23 @@ describe('waiting alerts, read per digest batch', () => {
     const send = jest.spyOn(db, 'send');
     try {
       const found = await p.history.deferred(ids);
-      expect(found).toEqual(new Map([[ids[3], ['wait-a', 'wait-b']], [ids[40], ['wait-a']]]));
+      expect(found).toEqual(
+        new Map([
+          [ids[3], ['wait-a', 'wait-b']],
+          [ids[40], ['wait-a']],
+        ]),
+      );
       expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual(['BatchGetCommand']);
     } finally {
       send.mockRestore();
     }
     await p.history.resolveDeferred(ids[3], ['wait-a'], 'digest-x', at);
-    expect(await p.history.deferred([ids[3], ids[40]])).toEqual(new Map([[ids[3], ['wait-b']], [ids[40], ['wait-a']]]));
+    expect(await p.history.deferred([ids[3], ids[40]])).toEqual(
+      new Map([
+        [ids[3], ['wait-b']],
+        [ids[40], ['wait-a']],
+      ]),
+    );
     expect(await p.ledger.get('wait-a', ids[3])).toMatchObject({ status: 'deferred', inDigest: 'digest-x' });
     await p.history.resolveDeferred(ids[3], ['wait-b'], 'digest-y', at);
     expect((await p.history.deferred([ids[3]])).size).toBe(0);

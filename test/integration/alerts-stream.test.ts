@@ -84,7 +84,12 @@ beforeAll(async () => {
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await waitFor('npm start', async () => out, (o) => o.includes('Briefing is running') || child.exitCode !== null, 300_000);
+  await waitFor(
+    'npm start',
+    async () => out,
+    (o) => o.includes('Briefing is running') || child.exitCode !== null,
+    300_000,
+  );
   if (child.exitCode !== null) throw new Error(`bin/start.ts exited: ${out}`);
   httpUrl = `http://127.0.0.1:${env.BRIEFING_HTTP_PORT}`;
 
@@ -119,12 +124,7 @@ describe('breaking alerts from the Content stream', () => {
     const after = await settled(before + 1);
     expect(after.stream.delivered).toBeGreaterThan(0);
     const final = await mine();
-    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([
-      `alerts-no-digest@${domain}`,
-      `disarmament@${domain}`,
-      `everything@${domain}`,
-      `korea-watcher@${domain}`,
-    ]);
+    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([`alerts-no-digest@${domain}`, `disarmament@${domain}`, `everything@${domain}`, `korea-watcher@${domain}`]);
     expect(final[0].subject).toMatch(/^Breaking: North Korea tests a suspected new ICBM-class missile/);
     const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
     // The reason line is folded at 72 columns in the text part.

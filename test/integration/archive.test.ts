@@ -111,7 +111,16 @@ describe('an issue page', () => {
   });
 
   it('is a 404 page for an unknown, an unsent, a traversal or an over-long id, never an error', async () => {
-    for (const path of ['/archive/no-such-issue', `/archive/weekly-${SENT + 1}`, '/archive/..%2F..%2Fetc%2Fpasswd', '/archive/..%5C..%5Cwin.ini', '/archive/weekly-1%00', '/archive/WEEKLY-1', `/archive/${'a'.repeat(3000)}`, '/archive/weekly-1/extra']) {
+    for (const path of [
+      '/archive/no-such-issue',
+      `/archive/weekly-${SENT + 1}`,
+      '/archive/..%2F..%2Fetc%2Fpasswd',
+      '/archive/..%5C..%5Cwin.ini',
+      '/archive/weekly-1%00',
+      '/archive/WEEKLY-1',
+      `/archive/${'a'.repeat(3000)}`,
+      '/archive/weekly-1/extra',
+    ]) {
       const res = await get(path);
       expect([path, res.status]).toEqual([path, 404]);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -72,7 +72,14 @@ describe('cli status and resume', () => {
 
   it('ends an account pause at once with a plain resume', async () => {
     const retryAt = new Date(Date.now() + 15 * 60_000).toISOString();
-    await state.open({ kind: 'account', code: 'AccountSendingPausedException', reason: 'SES refused sending for the account (AccountSendingPausedException: Sending is paused for this account.)', openedAt: new Date().toISOString(), retryAt, step: 2 });
+    await state.open({
+      kind: 'account',
+      code: 'AccountSendingPausedException',
+      reason: 'SES refused sending for the account (AccountSendingPausedException: Sending is paused for this account.)',
+      openedAt: new Date().toISOString(),
+      retryAt,
+      step: 2,
+    });
     expect((await cli('status')).out).toContain(`next probe ${retryAt} (after 2 failed probes)`);
     const r = await cli('resume');
     expect(r).toMatchObject({ code: 0 });

@@ -74,7 +74,10 @@ describe('digest pipeline', () => {
   });
 
   it('refuses to publish a malformed article, naming file and field, and writes nothing', async () => {
-    const bad = { name: 'content/bad.md', text: '---\ntype: article\nid: bad-one\ntitle: ""\nsummary: s\nkeyPoints: [k]\ntopics: [cyber]\nsource: {name: n, url: "javascript:alert(1)"}\ndate: 2024-11-01\n---\n' };
+    const bad = {
+      name: 'content/bad.md',
+      text: '---\ntype: article\nid: bad-one\ntitle: ""\nsummary: s\nkeyPoints: [k]\ntopics: [cyber]\nsource: {name: n, url: "javascript:alert(1)"}\ndate: 2024-11-01\n---\n',
+    };
     const good = { name: 'content/good.md', text: bad.text.replace('title: ""', 'title: Good').replace('javascript:alert(1)', 'https://example.org').replace('bad-one', 'good-one') };
     await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(PublishError);
     await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(/content\/bad\.md: (title|source\.url)/);

@@ -115,9 +115,7 @@ describe('SES emulator', () => {
 
   it('stores a SendRawEmail sent through the SDK, with its subject and recipient', async () => {
     const subject = `Store check ${Date.now()}`;
-    const { MessageId } = await ses.send(
-      new SendRawEmailCommand({ RawMessage: { Data: rawMessage(subject) }, Source: 'news@example.com', Destinations: ['reader@example.com'] }),
-    );
+    const { MessageId } = await ses.send(new SendRawEmailCommand({ RawMessage: { Data: rawMessage(subject) }, Source: 'news@example.com', Destinations: ['reader@example.com'] }));
     expect(MessageId).toEqual(expect.any(String));
     const stored = (await sesStore(sesEndpoint())).find((m) => m.messageId === MessageId);
     expect(stored).toMatchObject({ subject, destination: { to: ['reader@example.com'] } });
@@ -233,9 +231,7 @@ describe('portFromEnv', () => {
   });
 
   it.each(['0', '65536', 'abc', '80.5', '-1'])('rejects %p with a message naming the variable (bad input)', (value) => {
-    expect(() => portFromEnv('BRIEFING_PORT', 1, { BRIEFING_PORT: value })).toThrow(
-      `BRIEFING_PORT must be a TCP port between 1 and 65535, got "${value}"`,
-    );
+    expect(() => portFromEnv('BRIEFING_PORT', 1, { BRIEFING_PORT: value })).toThrow(`BRIEFING_PORT must be a TCP port between 1 and 65535, got "${value}"`);
   });
 
   it('freePort returns distinct ports that can be listened on', async () => {

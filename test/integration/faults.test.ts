@@ -154,7 +154,14 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     expect(f.state.injected).toBe(rejected);
     expect(r.copies).toMatchObject({ zero: rejected, two: 0 });
     expect(r.progress).toMatchObject({ failed: rejected, sent: N - rejected });
-    table.add({ fault: 'SES MessageRejected (bad* addresses)', injected: f.state.injected, subscribers: N, zero: 0, two: 0, note: `${rejected} rejected recipients marked failed, not retried (excluded from "no copy")` });
+    table.add({
+      fault: 'SES MessageRejected (bad* addresses)',
+      injected: f.state.injected,
+      subscribers: N,
+      zero: 0,
+      two: 0,
+      note: `${rejected} rejected recipients marked failed, not retried (excluded from "no copy")`,
+    });
   });
 
   it('redelivered and duplicated batches, three copies of each job at once (conditional claim failures): no second copy', async () => {
@@ -228,35 +235,37 @@ describe('fault injection: a crash between each step of the sender', () => {
    * claim), before or after doing its work. The one-by-one `claim` is what a redelivered or
    * half-done batch uses; to crash it on every first claim, the batch claim is turned off.
    */
-  const crashOnce = (step: Step, when: 'before' | 'after', counter: { n: number }) => (deps: SenderHandlerDeps): SenderHandlerDeps => {
-    const seen = new Set<string>();
-    const once = (key: string) => !seen.has(key) && (seen.add(key), counter.n++, true);
-    if (step === 'sendRaw') {
-      const mailer = deps.mailer;
-      return {
-        ...deps,
-        mailer: {
-          async sendRaw(input) {
-            if (when === 'before' && once(input.to)) throw new Error('crash before SES');
-            const out = await mailer.sendRaw(input);
-            if (when === 'after' && once(input.to)) throw Object.assign(new Error('crash after SES accepted'), { name: 'Crash' });
-            return out;
+  const crashOnce =
+    (step: Step, when: 'before' | 'after', counter: { n: number }) =>
+    (deps: SenderHandlerDeps): SenderHandlerDeps => {
+      const seen = new Set<string>();
+      const once = (key: string) => !seen.has(key) && (seen.add(key), counter.n++, true);
+      if (step === 'sendRaw') {
+        const mailer = deps.mailer;
+        return {
+          ...deps,
+          mailer: {
+            async sendRaw(input) {
+              if (when === 'before' && once(input.to)) throw new Error('crash before SES');
+              const out = await mailer.sendRaw(input);
+              if (when === 'after' && once(input.to)) throw Object.assign(new Error('crash after SES accepted'), { name: 'Crash' });
+              return out;
+            },
           },
-        },
+        };
+      }
+      const ledger = deps.ledger;
+      const wrapped = Object.create(ledger) as typeof ledger;
+      (wrapped as unknown as Record<string, unknown>)[step] = async (...args: unknown[]) => {
+        const key = String(args[1]);
+        if (when === 'before' && once(key)) throw new Error(`crash before ${step}`);
+        const out = await (ledger[step] as (...a: unknown[]) => Promise<unknown>).apply(ledger, args);
+        if (when === 'after' && once(key)) throw new Error(`crash after ${step}`);
+        return out;
       };
-    }
-    const ledger = deps.ledger;
-    const wrapped = Object.create(ledger) as typeof ledger;
-    (wrapped as unknown as Record<string, unknown>)[step] = async (...args: unknown[]) => {
-      const key = String(args[1]);
-      if (when === 'before' && once(key)) throw new Error(`crash before ${step}`);
-      const out = await (ledger[step] as (...a: unknown[]) => Promise<unknown>).apply(ledger, args);
-      if (when === 'after' && once(key)) throw new Error(`crash after ${step}`);
-      return out;
+      if (step === 'claim') (wrapped as unknown as Record<string, unknown>).claimNew = undefined;
+      return { ...deps, ledger: wrapped };
     };
-    if (step === 'claim') (wrapped as unknown as Record<string, unknown>).claimNew = undefined;
-    return { ...deps, ledger: wrapped };
-  };
 
   const cases: [string, Step, 'before' | 'after', boolean][] = [
     ['before the batch claim', 'claimNew', 'before', false],

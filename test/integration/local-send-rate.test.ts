@@ -126,7 +126,10 @@ describe('asking an SES endpoint for its quota', () => {
     const client = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 40 });
     try {
       const started = performance.now();
-      const error = await askSendQuota(client, 2_000).then(() => undefined, (e: unknown) => e);
+      const error = await askSendQuota(client, 2_000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ $metadata: { httpStatusCode: 503 } });
       // It was the deadline, during the retries, that ended it: not the SDK running out of attempts.
       expect((error as Error).message).toMatch(/answered HTTP 503 until the 2000 ms deadline/);
@@ -178,8 +181,16 @@ async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Re
     const at = new Date().toISOString();
     await subscribers.putBatch(
       Array.from({ length: n }, (_, i) => ({
-        subscriberId: randomUUID(), email: `r${i}@${domain}`, status: 'confirmed' as const, digest: true, alerts: false,
-        topics: [], timezone: 'UTC', source: 'import' as const, createdAt: at, confirmedAt: at,
+        subscriberId: randomUUID(),
+        email: `r${i}@${domain}`,
+        status: 'confirmed' as const,
+        digest: true,
+        alerts: false,
+        topics: [],
+        timezone: 'UTC',
+        source: 'import' as const,
+        createdAt: at,
+        confirmedAt: at,
       })),
     );
 

@@ -107,7 +107,14 @@ it('a send killed with SIGKILL mid-way and started again reaches everyone; dupli
   // (its redelivery sees them as already served); once its queue is empty the restarted send
   // brings the counters up to the ledger, so the issue shows done with exactly N sent.
   expect(await counters.get(ISSUE)).toMatchObject({ state: 'done', sent: N });
-  table.add({ fault: 'SIGKILL of the local send mid-way, then restart', injected: 1, subscribers: N, zero: copies.zero, two: copies.two, note: `killed after ${atKill.sent} sent, ${atKill.claimed} claims held; any second copy is the accepted-but-not-recorded window` });
+  table.add({
+    fault: 'SIGKILL of the local send mid-way, then restart',
+    injected: 1,
+    subscribers: N,
+    zero: copies.zero,
+    two: copies.two,
+    note: `killed after ${atKill.sent} sent, ${atKill.claimed} claims held; any second copy is the accepted-but-not-recorded window`,
+  });
 }, 300_000); // two child processes and 300 sends: on a loaded machine well over the default two minutes
 
 it('`npm start` after a send was killed mid-way finishes it on its own: nobody missed, duplicates only in the named window', async () => {
@@ -163,7 +170,14 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
     expect(copies.zero).toBe(0);
     expect((await ledger.list(ISSUE)).filter((d) => d.status === 'sent')).toHaveLength(N);
     expect(copies.two).toBeLessThanOrEqual(32);
-    table.add({ fault: 'SIGKILL of the local send mid-way, then `npm start`', injected: 1, subscribers: N, zero: copies.zero, two: copies.two, note: `killed after ${atKill.sent} sent, ${atKill.claimed} claims held; npm start resumed it` });
+    table.add({
+      fault: 'SIGKILL of the local send mid-way, then `npm start`',
+      injected: 1,
+      subscribers: N,
+      zero: copies.zero,
+      two: copies.two,
+      note: `killed after ${atKill.sent} sent, ${atKill.claimed} claims held; npm start resumed it`,
+    });
   } finally {
     for (const name of Object.values(names)) await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
     client.destroy();

@@ -47,7 +47,11 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
   /** Messages sent to `to` so far, parsed. */
   async function mailTo(to: string): Promise<ParsedMail[]> {
     const parsed = await Promise.all(recorder.raws().map((r) => simpleParser(r)));
-    return parsed.filter((m) => JSON.stringify(m.to ?? '').toLowerCase().includes(to.toLowerCase()));
+    return parsed.filter((m) =>
+      JSON.stringify(m.to ?? '')
+        .toLowerCase()
+        .includes(to.toLowerCase()),
+    );
   }
 
   /** The confirmation link (path and query) from the latest confirmation to `to`. */
@@ -60,8 +64,7 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
   }
 
   const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${http.url}${path}`, { method: 'POST', headers, body, redirect: 'manual' });
-  const postJson = (value: unknown, headers: Record<string, string> = {}) =>
-    post('/subscribe', JSON.stringify(value), { 'content-type': 'application/json', ...headers });
+  const postJson = (value: unknown, headers: Record<string, string> = {}) => post('/subscribe', JSON.stringify(value), { 'content-type': 'application/json', ...headers });
   const postForm = (path: string, fields: Record<string, string | string[]>) => {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) form.append(k, x);

@@ -26,10 +26,7 @@ const confirmWith = (path: string) => api.postForm('/confirm', { token: new URL(
 describe('double opt-in', () => {
   it('stores a pending subscriber with its consent record, sends a confirmation, and confirms only on POST', async () => {
     const email = `Ada@${domain.toUpperCase()}`;
-    const res = await api.postJson(
-      { email, digest: true, alerts: true, topics: ['cyber'], timezone: 'Europe/Brussels' },
-      { origin: 'https://partner.example.net', 'user-agent': 'TestBrowser/1.0' },
-    );
+    const res = await api.postJson({ email, digest: true, alerts: true, topics: ['cyber'], timezone: 'Europe/Brussels' }, { origin: 'https://partner.example.net', 'user-agent': 'TestBrowser/1.0' });
     expect(res.status).toBe(202);
     const stored = await api.subscribers.getByEmail(`Ada@${domain}`);
     expect(stored).toMatchObject({ status: 'pending', alerts: true, topics: ['cyber'], timezone: 'Europe/Brussels', source: 'web' });
@@ -57,7 +54,10 @@ describe('double opt-in', () => {
     const welcome = (await api.mailTo(`Ada@${domain}`)).find((m) => /^Welcome/.test(m.subject ?? ''));
     expect(welcome?.text).toMatch(/preferences\?token=/);
     // Both messages carry the RFC 8058 one-click headers, like the digest.
-    const raws = api.recorder.raws().map((r) => r.toString('latin1')).filter((r) => r.includes(`To: Ada@${domain}`));
+    const raws = api.recorder
+      .raws()
+      .map((r) => r.toString('latin1'))
+      .filter((r) => r.includes(`To: Ada@${domain}`));
     expect(raws).toHaveLength(2);
     for (const raw of raws) expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
   });

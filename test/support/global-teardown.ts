@@ -8,5 +8,9 @@ export default async function globalTeardown(): Promise<void> {
   if (!handles) return;
   const results = await Promise.allSettled(handles.stops.map((stop) => stop()));
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed.length) throw new AggregateError(failed.map((f) => f.reason), 'Stopping the emulators failed');
+  if (failed.length)
+    throw new AggregateError(
+      failed.map((f) => f.reason),
+      'Stopping the emulators failed',
+    );
 }

@@ -49,7 +49,14 @@ export async function startPipeline(options: PipelineOptions = {}) {
     clock: systemClock,
     campaign: campaignCache(
       content,
-      { senderEmail: 'brief@news.example.com', senderName: 'EU–Japan Security Brief', publicBaseUrl: 'http://127.0.0.1:1', configurationSet: 'briefing-test', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' },
+      {
+        senderEmail: 'brief@news.example.com',
+        senderName: 'EU–Japan Security Brief',
+        publicBaseUrl: 'http://127.0.0.1:1',
+        configurationSet: 'briefing-test',
+        organisationName: 'Sample Publishers',
+        postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+      },
       async () => keys,
       undefined,
       history,

@@ -50,4 +50,3 @@ export function shape(t: TableProperties): Shape {
     timeToLive: t.TimeToLiveSpecification?.Enabled ? t.TimeToLiveSpecification.AttributeName : undefined,
   };
 }
-

@@ -14,11 +14,25 @@ import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
 
 const article: Article = {
-  kind: 'article', id: 'nk-icbm', title: 'North Korea tests a suspected new ICBM-class missile', summary: 'A launch on the eve of talks.',
-  keyPoints: ['Point one.'], topics: ['north-korea', 'nuclear-disarmament'], source: { name: 'Ministry', url: 'https://example.org/' },
-  date: '2024-10-31', priority: 'breaking', body: '', publishedAt: '2026-11-28T00:00:00Z',
+  kind: 'article',
+  id: 'nk-icbm',
+  title: 'North Korea tests a suspected new ICBM-class missile',
+  summary: 'A launch on the eve of talks.',
+  keyPoints: ['Point one.'],
+  topics: ['north-korea', 'nuclear-disarmament'],
+  source: { name: 'Ministry', url: 'https://example.org/' },
+  date: '2024-10-31',
+  priority: 'breaking',
+  body: '',
+  publishedAt: '2026-11-28T00:00:00Z',
 };
-const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' };
+const settings = {
+  senderEmail: 'brief@example.org',
+  senderName: 'Brief',
+  publicBaseUrl: 'https://brief.example.org',
+  organisationName: 'Sample Publishers',
+  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+};
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
 
 /** Plan the alert for three readers and compose each one's message, as the sender would. */
@@ -29,7 +43,11 @@ async function sentAlerts() {
   const ledger = new MemoryLedger();
   await content.put(article);
   const now = new Date();
-  for (const [email, topics] of [['all@example.com', []], ['nk@example.com', ['north-korea', 'cyber']], ['both@example.com', ['nuclear-disarmament', 'north-korea']]] as const) {
+  for (const [email, topics] of [
+    ['all@example.com', []],
+    ['nk@example.com', ['north-korea', 'cyber']],
+    ['both@example.com', ['nuclear-disarmament', 'north-korea']],
+  ] as const) {
     await subscribers.upsert(confirmedSubscriber({ email, alerts: true, topics: [...topics] }, 'web', now));
   }
   await planAlert({ content, subscribers, queue, clock: fixedClock(), caps: new MemoryAlertCaps(), history: new MemoryAlertHistory(ledger) }, article.id);
@@ -43,7 +61,7 @@ async function sentAlerts() {
 }
 
 describe('why a reader gets an alert', () => {
-  it('a reader of all topics is told they asked for alerts on all topics, and the article\'s topics are not named as their choice', async () => {
+  it("a reader of all topics is told they asked for alerts on all topics, and the article's topics are not named as their choice", async () => {
     const mail = (await sentAlerts()).get('all@example.com')!;
     for (const part of [mail.html, mail.text.replace(/\s+/g, ' ')]) {
       expect(part).toContain('You get this alert because all@example.com asked for Brief breaking alerts on all topics.');

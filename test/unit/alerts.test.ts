@@ -10,9 +10,18 @@ import { matchesAny } from '../../lib/local/event-filter';
 import { BatchAdmittingAlertCaps, fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
 
 const breaking = (over: Partial<Article> = {}): Article => ({
-  kind: 'article', id: 'nk-icbm', title: 'North Korea tests a suspected new ICBM-class missile', summary: 'A launch.',
-  keyPoints: ['Point one.'], topics: ['north-korea', 'nuclear-disarmament'], source: { name: 'Ministry', url: 'https://example.org/' },
-  date: '2024-10-31', priority: 'breaking', body: '', publishedAt: '2026-11-28T00:00:00Z', ...over,
+  kind: 'article',
+  id: 'nk-icbm',
+  title: 'North Korea tests a suspected new ICBM-class missile',
+  summary: 'A launch.',
+  keyPoints: ['Point one.'],
+  topics: ['north-korea', 'nuclear-disarmament'],
+  source: { name: 'Ministry', url: 'https://example.org/' },
+  date: '2024-10-31',
+  priority: 'breaking',
+  body: '',
+  publishedAt: '2026-11-28T00:00:00Z',
+  ...over,
 });
 
 /** A stream record as DynamoDB Streams delivers it (attribute-value images). */
@@ -43,7 +52,7 @@ describe('alert stream filter criteria (the same patterns on AWS and locally)', 
 });
 
 describe('matching a reader to an article', () => {
-  it('names the topics both share; no topics chosen means every topic (ALL_TOPICS, not the article\'s own list)', () => {
+  it("names the topics both share; no topics chosen means every topic (ALL_TOPICS, not the article's own list)", () => {
     expect(matchedTopics(['cyber', 'north-korea'], ['north-korea', 'nuclear-disarmament'])).toEqual(['north-korea']);
     expect(matchedTopics([], ['north-korea', 'nuclear-disarmament'])).toEqual([ALL_TOPICS]);
     expect(matchedTopics(['cyber'], ['north-korea'])).toEqual([]);
@@ -93,14 +102,19 @@ describe('planAlert', () => {
     for (const n of [1, 2, 3, 4]) await deps.content.put(breaking({ id: `nk-${n}` }));
     const results = [];
     for (const n of [1, 2, 3, 4]) results.push(await planAlert({ ...deps, dailyCap: 3 }, `nk-${n}`));
-    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([[2, 0], [2, 0], [2, 0], [0, 2]]);
+    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([
+      [2, 0],
+      [2, 0],
+      [2, 0],
+      [0, 2],
+    ]);
     const waiting = await deps.history.deferred([...deps.subscribers.byEmail.values()].map((s) => s.subscriberId));
     expect([...waiting.values()]).toEqual([['nk-4'], ['nk-4']]);
     // Nothing is lost: the held-back alert is in the ledger as deferred, not queued.
     expect(deps.queue.jobs.filter((j) => j.campaignId === 'nk-4')).toHaveLength(0);
   });
 
-  it('counts the cap per reader day in the reader\'s time zone, and a retried run never counts twice', async () => {
+  it("counts the cap per reader day in the reader's time zone, and a retried run never counts twice", async () => {
     const deps = await setup();
     await deps.content.put(breaking({ id: 'nk-a' }));
     // The same article admitted twice (a retried run) still counts once.
@@ -114,7 +128,7 @@ describe('planAlert', () => {
     expect(readerDay(lateEvening, 'Not/AZone')).toBe('2026-11-28');
   });
 
-  it('with caps that count many readers at once: the same decisions, one write a job\'s worth of readers, and unsure readers asked one by one', async () => {
+  it("with caps that count many readers at once: the same decisions, one write a job's worth of readers, and unsure readers asked one by one", async () => {
     const deps = await setup();
     const caps = new BatchAdmittingAlertCaps();
     for (const n of [1, 2, 3, 4]) await deps.content.put(breaking({ id: `nk-${n}` }));
@@ -125,12 +139,17 @@ describe('planAlert', () => {
       caps.unsure = n === 3 ? new Set([match.subscriberId]) : new Set();
       results.push(await planAlert({ ...deps, caps, dailyCap: 3 }, `nk-${n}`));
     }
-    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([[2, 0], [2, 0], [2, 0], [0, 2]]);
+    expect(results.map((r) => (r.status === 'queued' ? [r.recipients, r.deferred] : r.status))).toEqual([
+      [2, 0],
+      [2, 0],
+      [2, 0],
+      [0, 2],
+    ]);
     expect(caps.singleCalls).toBe(1);
     expect(caps.batchCalls).toBeGreaterThanOrEqual(4);
   });
 
-  it('queues each page\'s full jobs as it goes, so sending starts before the audience is read to the end', async () => {
+  it("queues each page's full jobs as it goes, so sending starts before the audience is read to the end", async () => {
     const deps = await setup();
     const now = new Date();
     for (let i = 0; i < 300; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
@@ -168,7 +187,7 @@ describe('planAlert', () => {
     caps.admit = async (...args) => (checked++, admit(...args));
     if (caps instanceof BatchAdmittingAlertCaps) {
       const many = caps.admitMany.bind(caps);
-      caps.admitMany = async (readers, ...rest) => (checked += readers.length, many(readers, ...rest));
+      caps.admitMany = async (readers, ...rest) => ((checked += readers.length), many(readers, ...rest));
     }
     const checkedAtEnqueue: number[] = [];
     const enqueue = deps.queue.enqueue.bind(deps.queue);

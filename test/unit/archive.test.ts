@@ -53,7 +53,13 @@ function api(issues: Issue[]) {
     subscribers: {} as never,
     clock: fixedClock(),
     keys: () => Promise.reject(new Error('no keys needed')),
-    mail: { senderEmail: 'b@news.example.com', senderName: 'Test Brief', publicBaseUrl: 'https://brief.example.org/', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' },
+    mail: {
+      senderEmail: 'b@news.example.com',
+      senderName: 'Test Brief',
+      publicBaseUrl: 'https://brief.example.org/',
+      organisationName: 'Sample Publishers',
+      postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+    },
     archive: memoryArchive(issues),
   });
   return (path: string, headers: Record<string, string> = {}) => {

@@ -109,7 +109,11 @@ describe('article front matter: sources', () => {
     ['a misspelt key', ['sources:', '  - { title: T, link: "https://www.example.org/x" }'], 'content/src.md: sources.0.link: unknown field'],
     ['a single link instead of a list', ['sources: https://www.example.org/x'], 'content/src.md: sources: must be a list of sources, each with title and url'],
     ['an empty list', ['sources: []'], 'content/src.md: sources: must list at least one source, or be left out'],
-    ['the same link twice', ['sources:', '  - { title: A, url: "https://www.example.org/x" }', '  - { title: B, url: "https://www.example.org/x" }'], 'content/src.md: sources.1.url: repeats https://www.example.org/x'],
+    [
+      'the same link twice',
+      ['sources:', '  - { title: A, url: "https://www.example.org/x" }', '  - { title: B, url: "https://www.example.org/x" }'],
+      'content/src.md: sources.1.url: repeats https://www.example.org/x',
+    ],
     ['seven sources', ['sources:', ...Array.from({ length: 7 }, (_, i) => `  - { title: T${i}, url: "https://www.example.org/${i}" }`)], 'content/src.md: sources: must list at most 6 sources'],
   ])('refuses %s, naming the file and the field', (_what, lines, message) => {
     expect(refusal('content/src.md', article(lines))).toContain(message);
@@ -135,8 +139,8 @@ describe('article front matter: key points are optional and add facts', () => {
 });
 
 describe('issue front matter: lead, editorsNote, signOff', () => {
-  it('reads the lead story, the editor\'s note and the sign-off', () => {
-    const i = parseContent('content/issue.md', issue(['lead: second-story', 'editorsNote: A note in the editor\'s voice.', 'signOff: Until next week.']), at) as Issue;
+  it("reads the lead story, the editor's note and the sign-off", () => {
+    const i = parseContent('content/issue.md', issue(['lead: second-story', "editorsNote: A note in the editor's voice.", 'signOff: Until next week.']), at) as Issue;
     expect(i).toMatchObject({ lead: 'second-story', editorsNote: "A note in the editor's voice.", signOff: 'Until next week.' });
   });
 
@@ -146,10 +150,14 @@ describe('issue front matter: lead, editorsNote, signOff', () => {
   });
 
   it.each([
-    ['a lead that is not one of the articles', ['lead: fourth-story'], `content/issue.md: lead: must be one of the issue's articles (first-story, second-story, third-story); "fourth-story" is not listed`],
+    [
+      'a lead that is not one of the articles',
+      ['lead: fourth-story'],
+      `content/issue.md: lead: must be one of the issue's articles (first-story, second-story, third-story); "fourth-story" is not listed`,
+    ],
     ['a lead that is not a slug', ['lead: Second Story'], 'content/issue.md: lead: must be a slug'],
-    ['an empty editor\'s note', ['editorsNote: ""'], 'content/issue.md: editorsNote: must not be empty'],
-    ['an editor\'s note over 1,200 characters', [`editorsNote: ${'x'.repeat(1201)}`], 'content/issue.md: editorsNote: must be at most 1200 characters'],
+    ["an empty editor's note", ['editorsNote: ""'], 'content/issue.md: editorsNote: must not be empty'],
+    ["an editor's note over 1,200 characters", [`editorsNote: ${'x'.repeat(1201)}`], 'content/issue.md: editorsNote: must be at most 1200 characters'],
     ['a sign-off given as a list', ['signOff: [a, b]'], 'content/issue.md: signOff: must be text'],
     ['a sign-off with a line break', ['signOff: "Until\\nnext week"'], 'content/issue.md: signOff: must not contain line breaks'],
   ])('refuses %s, naming the file and the field', (_what, lines, message) => {
@@ -164,7 +172,7 @@ describe('issue front matter: lead, editorsNote, signOff', () => {
 describe('the shipped sample issue', () => {
   const { issue: sample, articles } = sampleIssue();
 
-  it('names its lead, and has an editor\'s note and a sign-off that invites replies', () => {
+  it("names its lead, and has an editor's note and a sign-off that invites replies", () => {
     expect(sample.lead).toBe(sample.articleIds[0]);
     expect(sample.editorsNote).toBeDefined();
     expect(sample.signOff).toMatch(/reply/i);
@@ -174,7 +182,7 @@ describe('the shipped sample issue', () => {
     for (const a of articles) expect({ id: a.id, why: (a.whyItMatters ?? '').length > 20 }).toEqual({ id: a.id, why: true });
   });
 
-  it('has no key point that repeats its story\'s summary, nor one said twice', () => {
+  it("has no key point that repeats its story's summary, nor one said twice", () => {
     for (const a of articles) {
       for (const point of a.keyPoints) expect({ id: a.id, point, repeats: repeatsSummary(point, a.summary) }).toEqual({ id: a.id, point, repeats: false });
       expect(new Set(a.keyPoints).size).toBe(a.keyPoints.length);

@@ -5,7 +5,13 @@ import { publish } from '../../lambdas/usecases/publish';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { fixedClock, MemoryAlertHistory, MemoryContent, MemoryLedger } from './fakes';
 
-const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' };
+const settings = {
+  senderEmail: 'brief@example.org',
+  senderName: 'Brief',
+  publicBaseUrl: 'https://brief.example.org',
+  organisationName: 'Sample Publishers',
+  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+};
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
 const readers = ['s1', 's2', 's3'].map((id) => ({ subscriberId: id, email: `${id}@example.com` }));
 
@@ -24,7 +30,7 @@ async function setUp() {
 }
 
 describe('digest campaign: alerts waiting for a reader', () => {
-  it('reads no reader\'s waiting alerts in any batch when no reader at all has one', async () => {
+  it("reads no reader's waiting alerts in any batch when no reader at all has one", async () => {
     const { reads, prepare, text } = await setUp();
     const campaign = await prepare();
     await campaign.prepareBatch!(readers);
@@ -33,7 +39,7 @@ describe('digest campaign: alerts waiting for a reader', () => {
     expect(await text(campaign, 0)).not.toContain('ALERTS YOU MAY HAVE MISSED');
   });
 
-  it('once one reader has an alert waiting, reads each batch\'s waiting alerts and lists it for that reader alone', async () => {
+  it("once one reader has an alert waiting, reads each batch's waiting alerts and lists it for that reader alone", async () => {
     const { history, reads, prepare, text, heldBack } = await setUp();
     await history.defer(heldBack, 's2', new Date());
     const campaign = await prepare();

@@ -107,7 +107,7 @@ describe('the sample digest', () => {
     }
   });
 
-  it('shows the editor\'s note before the first story and the sign-off after the last, in both parts', () => {
+  it("shows the editor's note before the first story and the sign-off after the last, in both parts", () => {
     const flat = unfold(text);
     const note = esc(issue.editorsNote!);
     const signOff = esc(issue.signOff!);
@@ -121,7 +121,7 @@ describe('the sample digest', () => {
     expect(flat.indexOf(issue.signOff!)).toBeLessThan(flat.indexOf(reader.reason));
   });
 
-  it('shows no key point that repeats its story\'s summary', () => {
+  it("shows no key point that repeats its story's summary", () => {
     for (const a of articles) for (const k of a.keyPoints) expect(k).not.toBe(a.summary);
   });
 });
@@ -189,7 +189,7 @@ describe('an issue without the optional fields', () => {
   });
 });
 
-describe('the editor\'s note and sign-off as text', () => {
+describe("the editor's note and sign-off as text", () => {
   it('are escaped in the HTML part and literal in the text part', () => {
     const issue = anIssue();
     const { html, text } = renderDigest(digestViewModel(issue, [story(1), story(2), story(3)]), reader);

@@ -66,9 +66,7 @@ describe('batchGetAll', () => {
 
   it('gives up after a bounded number of retries when no key is ever processed', async () => {
     const { db, calls } = fakeClient((c) => ({ UnprocessedKeys: (c as BatchGetCommand).input.RequestItems }));
-    await expect(batchGetAll(db, 'Subscribers', keys(40), {}, { retries: 3, delayMs: () => 0 })).rejects.toThrow(
-      'BatchGetItem on Subscribers: 40 of 40 items left unprocessed after 3 retries',
-    );
+    await expect(batchGetAll(db, 'Subscribers', keys(40), {}, { retries: 3, delayMs: () => 0 })).rejects.toThrow('BatchGetItem on Subscribers: 40 of 40 items left unprocessed after 3 retries');
     expect(calls).toHaveLength(4);
   });
 });
@@ -88,7 +86,9 @@ describe('writeIf', () => {
       throw conditionFailed();
     });
     expect(await writeIf(db, put)).toBe(false);
-    expect(await writeIf(db, new UpdateCommand({ TableName: 'T', Key: { id: 'a' }, UpdateExpression: 'SET n = :n', ConditionExpression: 'attribute_exists(id)', ExpressionAttributeValues: { ':n': 1 } }))).toBe(false);
+    expect(
+      await writeIf(db, new UpdateCommand({ TableName: 'T', Key: { id: 'a' }, UpdateExpression: 'SET n = :n', ConditionExpression: 'attribute_exists(id)', ExpressionAttributeValues: { ':n': 1 } })),
+    ).toBe(false);
     expect(await writeIf(db, new DeleteCommand({ TableName: 'T', Key: { id: 'a' }, ConditionExpression: 'attribute_exists(id)' }))).toBe(false);
   });
 

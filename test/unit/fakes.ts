@@ -75,9 +75,7 @@ export class MemorySubscribers implements SubscriberStore {
   }
   async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
     this.pageCalls++;
-    const all = [...this.byEmail.values()]
-      .filter((s) => inDigestAudience(s) && audienceShard(s.subscriberId) === shard)
-      .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
+    const all = [...this.byEmail.values()].filter((s) => inDigestAudience(s) && audienceShard(s.subscriberId) === shard).sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
     const start = cursor ? Number(cursor) : 0;
     const page = all.slice(start, start + limit);
     return {

@@ -35,9 +35,7 @@ const previewOf = (html: string) => {
 
 describe('subject lines', () => {
   it('a digest leads with the headline and puts the issue number after it, without the newsletter name', () => {
-    expect(digestSubject({ title: 'EU and Japan agree first Indo-Pacific security pact', number: 1 })).toBe(
-      'EU and Japan agree first Indo-Pacific security pact · No. 1',
-    );
+    expect(digestSubject({ title: 'EU and Japan agree first Indo-Pacific security pact', number: 1 })).toBe('EU and Japan agree first Indo-Pacific security pact · No. 1');
   });
 
   it('the sample digest: the whole subject fits in 60 characters, so a phone shows all of it', () => {
@@ -57,8 +55,25 @@ describe('subject lines', () => {
   });
 
   it('confirmation and welcome name what to do or what happened first', () => {
-    const c = renderConfirmation({ newsletter: 'Brief', email: 'reader@example.org', requestedAt: '2026-11-12T08:00:00Z', confirmUrl: 'https://b.example/confirm?token=c', unsubscribeUrl: reader.unsubscribeUrl, expiresAt: new Date('2026-11-30T10:00:00Z') });
-    const w = renderWelcome({ newsletter: 'Brief', email: 'reader@example.org', subscribedAt: '2026-11-12T08:00:00Z', digest: true, alerts: false, topics: [], archiveUrl: 'https://b.example/archive', preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl });
+    const c = renderConfirmation({
+      newsletter: 'Brief',
+      email: 'reader@example.org',
+      requestedAt: '2026-11-12T08:00:00Z',
+      confirmUrl: 'https://b.example/confirm?token=c',
+      unsubscribeUrl: reader.unsubscribeUrl,
+      expiresAt: new Date('2026-11-30T10:00:00Z'),
+    });
+    const w = renderWelcome({
+      newsletter: 'Brief',
+      email: 'reader@example.org',
+      subscribedAt: '2026-11-12T08:00:00Z',
+      digest: true,
+      alerts: false,
+      topics: [],
+      archiveUrl: 'https://b.example/archive',
+      preferencesUrl: reader.preferencesUrl,
+      unsubscribeUrl: reader.unsubscribeUrl,
+    });
     expect(c.subject).toBe('Confirm your subscription to Brief');
     expect(w.subject).toBe('Welcome to Brief');
   });
@@ -90,10 +105,41 @@ describe('preview text', () => {
   });
 
   it.each([
-    ['digest', () => { const { issue, articles } = sampleIssue(); return prepareDigest(issue, articles).render(reader).html; }],
+    [
+      'digest',
+      () => {
+        const { issue, articles } = sampleIssue();
+        return prepareDigest(issue, articles).render(reader).html;
+      },
+    ],
     ['alert', () => prepareAlert(sampleAlert(), 'Brief').render(reader).html],
-    ['confirmation', () => renderConfirmation({ newsletter: 'Brief', email: 'reader@example.org', requestedAt: '2026-11-12T08:00:00Z', confirmUrl: 'https://b.example/confirm?token=c', unsubscribeUrl: reader.unsubscribeUrl, expiresAt: new Date('2026-11-30T10:00:00Z') }).html],
-    ['welcome', () => renderWelcome({ newsletter: 'Brief', email: 'reader@example.org', subscribedAt: '2026-11-12T08:00:00Z', digest: true, alerts: true, topics: ['cyber'], archiveUrl: 'https://b.example/archive', preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl }).html],
+    [
+      'confirmation',
+      () =>
+        renderConfirmation({
+          newsletter: 'Brief',
+          email: 'reader@example.org',
+          requestedAt: '2026-11-12T08:00:00Z',
+          confirmUrl: 'https://b.example/confirm?token=c',
+          unsubscribeUrl: reader.unsubscribeUrl,
+          expiresAt: new Date('2026-11-30T10:00:00Z'),
+        }).html,
+    ],
+    [
+      'welcome',
+      () =>
+        renderWelcome({
+          newsletter: 'Brief',
+          email: 'reader@example.org',
+          subscribedAt: '2026-11-12T08:00:00Z',
+          digest: true,
+          alerts: true,
+          topics: ['cyber'],
+          archiveUrl: 'https://b.example/archive',
+          preferencesUrl: reader.preferencesUrl,
+          unsubscribeUrl: reader.unsubscribeUrl,
+        }).html,
+    ],
   ])('the %s carries a hidden preheader padded with invisible filler, and no text colour on it', (_kind, render) => {
     const html = render();
     const preview = previewOf(html);

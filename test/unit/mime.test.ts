@@ -1,14 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import {
-  asciiPhrase,
-  base64Lines,
-  composeMessage,
-  HeaderInjectionError,
-  InvalidHeaderValueError,
-  prepareMessage,
-  type MessageSpec,
-  type RecipientParts,
-} from '../../lambdas/core/mime';
+import { asciiPhrase, base64Lines, composeMessage, HeaderInjectionError, InvalidHeaderValueError, prepareMessage, type MessageSpec, type RecipientParts } from '../../lambdas/core/mime';
 import { bodyText, commonPrefixLength, PrefixCachedBase64, type Body } from '../../lambdas/core/mime/base64';
 
 const spec: MessageSpec = {
@@ -98,10 +89,7 @@ describe('prepared MIME messages', () => {
   it('matches a plain MailComposer build of the same message in headers and parsed content', async () => {
     const fast = await simpleParser(build(parts(3)));
     const plain = await simpleParser(await composeMessage(spec, parts(3)));
-    const headers = (m: ParsedMail) =>
-      m.headerLines
-        .filter((h) => h.key !== 'message-id')
-        .map((h) => ({ key: h.key, line: h.line.replace(/boundary="[^"]+"/, 'boundary="B"') }));
+    const headers = (m: ParsedMail) => m.headerLines.filter((h) => h.key !== 'message-id').map((h) => ({ key: h.key, line: h.line.replace(/boundary="[^"]+"/, 'boundary="B"') }));
     expect(headers(fast)).toEqual(headers(plain));
     for (const key of ['subject', 'text', 'html', 'date'] as const) expect(fast[key]).toEqual(plain[key]);
     expect(fast.from).toEqual(plain.from);
@@ -202,7 +190,10 @@ describe('List-Id phrase', () => {
 });
 
 describe('base64 bodies', () => {
-  const reference = (s: string) => Buffer.from(s, 'utf8').toString('base64').replace(/.{76}(?!$)/g, '$&\r\n');
+  const reference = (s: string) =>
+    Buffer.from(s, 'utf8')
+      .toString('base64')
+      .replace(/.{76}(?!$)/g, '$&\r\n');
 
   it('wraps at 76 columns with CRLF and decodes back to the UTF-8 input', () => {
     const body = 'EU–Japan · 日本 😀 '.repeat(200);

@@ -180,15 +180,42 @@ describe('Pacer', () => {
   });
 
   it('refuses a rate of 0, a catch-up factor under 1 and a negative margin', () => {
-    expect(() => new Pacer(0, () => 0, async () => undefined)).toThrow(/positive/);
-    expect(() => new Pacer(10, () => 0, async () => undefined, { catchUpFactor: 0.5 })).toThrow(/factor/);
-    expect(() => new Pacer(10, () => 0, async () => undefined, { marginMs: -1 })).toThrow(/margin/);
+    expect(
+      () =>
+        new Pacer(
+          0,
+          () => 0,
+          async () => undefined,
+        ),
+    ).toThrow(/positive/);
+    expect(
+      () =>
+        new Pacer(
+          10,
+          () => 0,
+          async () => undefined,
+          { catchUpFactor: 0.5 },
+        ),
+    ).toThrow(/factor/);
+    expect(
+      () =>
+        new Pacer(
+          10,
+          () => 0,
+          async () => undefined,
+          { marginMs: -1 },
+        ),
+    ).toThrow(/margin/);
   });
 
   it('does not wait when calls are further apart than the interval', async () => {
     let t = 0;
     const waits: number[] = [];
-    const pacer = new Pacer(10, () => t, async (ms) => void waits.push(ms));
+    const pacer = new Pacer(
+      10,
+      () => t,
+      async (ms) => void waits.push(ms),
+    );
     for (let i = 0; i < 5; i++) {
       await pacer.take();
       t += 150;
@@ -210,7 +237,12 @@ describe('DailyAllowance', () => {
   it('never hands out a send twice: a refresh while sends are unanswered subtracts them from what SES reports', async () => {
     let t = 0;
     let accepted = 0;
-    const allowance = new DailyAllowance(async () => ({ maxSendRate: 1, max24HourSend: 10, sentLast24Hours: accepted }), () => t, 60_000, 10_000);
+    const allowance = new DailyAllowance(
+      async () => ({ maxSendRate: 1, max24HourSend: 10, sentLast24Hours: accepted }),
+      () => t,
+      60_000,
+      10_000,
+    );
     let granted = 0;
     for (let i = 0; i < 4; i++) if (await allowance.take()) granted++;
     // Two of the four are answered (and counted by SES); two are still on their way when the count is refreshed.
@@ -224,7 +256,10 @@ describe('DailyAllowance', () => {
 
   it('gives no more than the quota when many sends ask at once before the first read answers (one shared read)', async () => {
     let reads = 0;
-    const allowance = new DailyAllowance(async () => (reads++, await new Promise((r) => setTimeout(r, 5)), { maxSendRate: 1, max24HourSend: 40, sentLast24Hours: 0 }), () => 0);
+    const allowance = new DailyAllowance(
+      async () => (reads++, await new Promise((r) => setTimeout(r, 5)), { maxSendRate: 1, max24HourSend: 40, sentLast24Hours: 0 }),
+      () => 0,
+    );
     const answers = await Promise.all(Array.from({ length: 48 }, () => allowance.take()));
     expect(answers.filter(Boolean)).toHaveLength(40);
     expect(reads).toBe(1);
@@ -232,20 +267,31 @@ describe('DailyAllowance', () => {
 
   it('counts down what is left of the 24-hour quota and says no once it is used up', async () => {
     let t = 0;
-    const allowance = new DailyAllowance(async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: 1 }), () => t);
+    const allowance = new DailyAllowance(
+      async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: 1 }),
+      () => t,
+    );
     expect([await allowance.take(), await allowance.take(), await allowance.take()]).toEqual([true, true, false]);
   });
   it('says yes again once SES reports room (the window rolled on)', async () => {
     let t = 0;
     let sent = 3;
-    const allowance = new DailyAllowance(async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: sent }), () => t, 60_000, 10_000);
+    const allowance = new DailyAllowance(
+      async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: sent }),
+      () => t,
+      60_000,
+      10_000,
+    );
     expect(await allowance.take()).toBe(false);
     sent = 0;
     t += 10_000;
     expect(await allowance.take()).toBe(true);
   });
   it('treats -1 as an unlimited quota', async () => {
-    const allowance = new DailyAllowance(async () => ({ maxSendRate: 1, max24HourSend: -1, sentLast24Hours: 5 }), () => 0);
+    const allowance = new DailyAllowance(
+      async () => ({ maxSendRate: 1, max24HourSend: -1, sentLast24Hours: 5 }),
+      () => 0,
+    );
     expect(await allowance.take()).toBe(true);
   });
 });

@@ -4,11 +4,29 @@ import type { Article, Issue } from '../../lambdas/core/model';
 import { fixedClock, MemoryContent, MemoryQueue, MemorySubscribers } from './fakes';
 
 const article = (id: string): Article => ({
-  kind: 'article', id, title: id, summary: 's', keyPoints: ['k'], topics: ['cyber'], source: { name: 'n', url: 'https://example.com' },
-  date: '2024-11-01', priority: 'normal', body: '', publishedAt: '2026-11-28T00:00:00Z',
+  kind: 'article',
+  id,
+  title: id,
+  summary: 's',
+  keyPoints: ['k'],
+  topics: ['cyber'],
+  source: { name: 'n', url: 'https://example.com' },
+  date: '2024-11-01',
+  priority: 'normal',
+  body: '',
+  publishedAt: '2026-11-28T00:00:00Z',
 });
 const issue = (id: string, articleIds: string[], date = '2024-11-04'): Issue => ({
-  kind: 'issue', id, newsletter: 'Brief', number: 1, title: 't', summary: 's', preheader: 'p', date, articleIds, publishedAt: '2026-11-28T00:00:00Z',
+  kind: 'issue',
+  id,
+  newsletter: 'Brief',
+  number: 1,
+  title: 't',
+  summary: 's',
+  preheader: 'p',
+  date,
+  articleIds,
+  publishedAt: '2026-11-28T00:00:00Z',
 });
 
 async function setup(audience: number) {

@@ -46,7 +46,7 @@ const recipient: DigestRecipient = {
   email: 'reader@example.com',
   unsubscribeUrl: 'https://briefing.example.org/unsubscribe?token=abc.def',
   preferencesUrl: 'https://briefing.example.org/preferences?token=abc.def',
-  reason: "You receive this because you subscribed on briefing.example.org & confirmed it.",
+  reason: 'You receive this because you subscribed on briefing.example.org & confirmed it.',
 };
 
 /**
@@ -59,10 +59,7 @@ const recipient: DigestRecipient = {
  * HTML collapses any run of whitespace outside <pre> (which the layout does not use) to one
  * space, so neither difference can change what a reader sees; no other character is touched.
  */
-const normalise = (html: string) =>
-  html
-    .replace(/\s+/g, ' ')
-    .trim();
+const normalise = (html: string) => html.replace(/\s+/g, ' ').trim();
 
 describe('compiled digest template', () => {
   it('is up to date with the MJML sources (templates/compiled matches a fresh compile)', async () => {

@@ -3,15 +3,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { sampleIssue } from '../../bin/bench';
 import type { Article, Issue } from '../../lambdas/core/model';
-import {
-  digestViewModel,
-  formatLongDate,
-  prepareDigest,
-  renderDigest,
-  topicLabel,
-  wrapText,
-  type DigestRecipient,
-} from '../../lambdas/core/render';
+import { digestViewModel, formatLongDate, prepareDigest, renderDigest, topicLabel, wrapText, type DigestRecipient } from '../../lambdas/core/render';
 
 const article = (n: number, over: Partial<Article> = {}): Article => ({
   kind: 'article',
@@ -65,7 +57,11 @@ describe('topic labels, dates and folding', () => {
     expect(formatLongDate('2025-01-31')).toBe('31 January 2025');
   });
 
-  it.each([['not a date', 'yesterday'], ['month 13', '2024-13-01'], ['day 0', '2024-11-00']])('refuses a bad date (%s)', (_n, input) => {
+  it.each([
+    ['not a date', 'yesterday'],
+    ['month 13', '2024-13-01'],
+    ['day 0', '2024-11-00'],
+  ])('refuses a bad date (%s)', (_n, input) => {
     expect(() => formatLongDate(input)).toThrow(/ISO calendar date/);
   });
 
@@ -140,12 +136,12 @@ describe('prepared digest rendering', () => {
     expect(digest.render(recipient(8)).html).not.toContain('tok7');
   });
 
-  it.each([['an empty reason', { reason: '' }], ['a missing unsubscribe URL', { unsubscribeUrl: undefined as unknown as string }]])(
-    'refuses a recipient with %s',
-    (_n, over) => {
-      expect(() => digest.render(recipient(1, over))).toThrow(/digest recipient/);
-    },
-  );
+  it.each([
+    ['an empty reason', { reason: '' }],
+    ['a missing unsubscribe URL', { unsubscribeUrl: undefined as unknown as string }],
+  ])('refuses a recipient with %s', (_n, over) => {
+    expect(() => digest.render(recipient(1, over))).toThrow(/digest recipient/);
+  });
 
   it('refuses an article with a missing field instead of rendering it empty (bad input: no source)', () => {
     const broken = { ...article(1), source: undefined } as unknown as Article;

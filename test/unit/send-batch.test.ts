@@ -183,7 +183,13 @@ describe.each([
 
   it('adds the batch counts to the campaign counters once per batch', async () => {
     const adds: unknown[] = [];
-    const counters = { add: async (_c: string, delta: unknown) => void adds.push(delta), startPlanning: async () => undefined, finishPlanning: async () => undefined, setState: async () => undefined, get: async () => undefined };
+    const counters = {
+      add: async (_c: string, delta: unknown) => void adds.push(delta),
+      startPlanning: async () => undefined,
+      finishPlanning: async () => undefined,
+      setState: async () => undefined,
+      get: async () => undefined,
+    };
     const d = { ...deps(new RecordingMailer()), counters };
     await sendBatch(d, job(3));
     expect(adds).toEqual([{ sent: 3, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0 }]);

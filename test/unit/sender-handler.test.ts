@@ -54,7 +54,10 @@ describe('sender handler', () => {
     const mailer = new RecordingMailer();
     const { d, ledger, requeue } = deps(mailer, { concurrency: 1 });
     // 30 s left, 5 s a send, 10 s kept in hand: five sends, then no more.
-    const out = await makeSenderHandler(d)(event(['m1', job('a', 8)]), context(() => 30_000 - 5_000 * mailer.sent.length));
+    const out = await makeSenderHandler(d)(
+      event(['m1', job('a', 8)]),
+      context(() => 30_000 - 5_000 * mailer.sent.length),
+    );
     expect(out.batchItemFailures).toEqual([]);
     expect(mailer.sent.map((s) => s.to)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4'].map((s) => `${s}@example.com`));
     expect(requeue.jobs).toEqual([{ ...job('a', 8), recipients: job('a', 8).recipients.slice(5) }]);
@@ -66,8 +69,15 @@ describe('sender handler', () => {
   it('queues again, whole and untouched, the jobs an invocation had no time to start', async () => {
     const mailer = new RecordingMailer();
     const { d, ledger, requeue } = deps(mailer);
-    const jobs: [string, SendJob][] = [['m1', job('a', 3)], ['m2', job('b', 4)], ['m3', job('c', 5)]];
-    const out = await makeSenderHandler(d)(event(...jobs), context(() => 5_000));
+    const jobs: [string, SendJob][] = [
+      ['m1', job('a', 3)],
+      ['m2', job('b', 4)],
+      ['m3', job('c', 5)],
+    ];
+    const out = await makeSenderHandler(d)(
+      event(...jobs),
+      context(() => 5_000),
+    );
     expect(out.batchItemFailures).toEqual([]);
     expect(mailer.calls).toBe(0);
     expect(requeue.jobs).toEqual(jobs.map(([, j]) => j));
@@ -77,11 +87,14 @@ describe('sender handler', () => {
   it('without a queue to put them on, hands back a job a deadline stopped through the event source (a batch item failure)', async () => {
     const mailer = new RecordingMailer();
     const { d } = deps(mailer, { requeue: undefined });
-    const out = await makeSenderHandler(d)(event(['m1', job('a', 3)]), context(() => 1_000));
+    const out = await makeSenderHandler(d)(
+      event(['m1', job('a', 3)]),
+      context(() => 1_000),
+    );
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
   });
 
-  it('refuses a malformed job (recipients missing) as that message\'s failure, and still sends the others', async () => {
+  it("refuses a malformed job (recipients missing) as that message's failure, and still sends the others", async () => {
     const mailer = new RecordingMailer();
     const { d } = deps(mailer);
     const bad = { Records: [{ messageId: 'bad', receiptHandle: 'rh', body: JSON.stringify({ campaignId: 'c1', kind: 'digest' }), attributes: {} }] } as unknown as SQSEvent;

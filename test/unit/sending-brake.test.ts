@@ -52,7 +52,7 @@ class MemorySendingState implements SendingStateStore, CampaignReputation {
     if (this.state.pause?.probeBy === by) this.state.pause = { ...p };
   }
   async releaseProbe(by: string) {
-    if (this.state.pause?.probeBy === by) delete this.state.pause.probeBy, delete this.state.pause.probeUntil;
+    if (this.state.pause?.probeBy === by) (delete this.state.pause.probeBy, delete this.state.pause.probeUntil);
   }
   async closeByProbe(by: string) {
     if (this.state.pause?.probeBy === by) delete this.state.pause;
@@ -91,7 +91,11 @@ const job = (n: number, prefix = 'r'): SendJob => ({
   kind: 'digest',
   recipients: Array.from({ length: n }, (_, i) => ({ subscriberId: `${prefix}${i}`, email: `${prefix}${i}@example.com` })),
 });
-const sandbox = () => Object.assign(new Error('Email address is not verified. The following identities failed the check in region EU-WEST-1: r1@example.com'), { name: 'MessageRejected', $metadata: { httpStatusCode: 400 } });
+const sandbox = () =>
+  Object.assign(new Error('Email address is not verified. The following identities failed the check in region EU-WEST-1: r1@example.com'), {
+    name: 'MessageRejected',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 function world(fail: (to: string, call: number) => Error | undefined) {
   const store = new MemorySendingState();
@@ -306,7 +310,9 @@ describe('the sender handler while paused', () => {
       requeue,
       metrics: { count: (n, v) => void counted.push([n, v]), flush: () => void flushed++ },
     });
-    const event = { Records: ['a', 'b', 'c', 'd'].map((p, i) => ({ messageId: `m${i}`, receiptHandle: `h${i}`, body: JSON.stringify(job(50, p)), attributes: { ApproximateReceiveCount: '1' } })) } as unknown as SQSEvent;
+    const event = {
+      Records: ['a', 'b', 'c', 'd'].map((p, i) => ({ messageId: `m${i}`, receiptHandle: `h${i}`, body: JSON.stringify(job(50, p)), attributes: { ApproximateReceiveCount: '1' } })),
+    } as unknown as SQSEvent;
     const out = await handler(event);
     expect(out.batchItemFailures).toEqual([]);
     expect(requeue.jobs.map((j) => j.recipients.length)).toEqual([50, 50, 50, 50]);

@@ -17,7 +17,14 @@ import { simulatorEvents } from '../../lib/local/ses-simulator';
 import { awaitSmoke, sendSmoke, SIMULATOR, smokeOutcome, type SmokeDeps, type SmokeSend } from '../../lib/ops/smoke';
 import { fixedClock, MemoryContent, MemoryLedger, MemorySubscribers, RecordingMailer } from './fakes';
 
-const settings = { senderEmail: 'brief@example.org', senderName: 'Brief', publicBaseUrl: 'https://brief.example.org', configurationSet: 'briefing-set', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium' };
+const settings = {
+  senderEmail: 'brief@example.org',
+  senderName: 'Brief',
+  publicBaseUrl: 'https://brief.example.org',
+  configurationSet: 'briefing-set',
+  organisationName: 'Sample Publishers',
+  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+};
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
 const NOW = '2026-11-30T09:00:00.000Z';
 
@@ -86,7 +93,18 @@ describe('sendSmoke', () => {
 
 describe('smokeOutcome', () => {
   const sent = { campaignId: 'c', subscriberId: 's', status: 'sent' as const, claimedAt: NOW };
-  const sub = (suppressed: boolean) => ({ subscriberId: 's', email: 'x', status: 'unsubscribed' as const, digest: false, alerts: false, topics: [], timezone: 'UTC', source: 'smoke' as const, createdAt: NOW, ...(suppressed ? { suppressed, suppressedReason: 'bounce' as const } : {}) });
+  const sub = (suppressed: boolean) => ({
+    subscriberId: 's',
+    email: 'x',
+    status: 'unsubscribed' as const,
+    digest: false,
+    alerts: false,
+    topics: [],
+    timezone: 'UTC',
+    source: 'smoke' as const,
+    createdAt: NOW,
+    ...(suppressed ? { suppressed, suppressedReason: 'bounce' as const } : {}),
+  });
 
   it('is done only when every expected event is in: a bounce without the suppression is not', () => {
     expect(smokeOutcome('success', { ...sent, deliveredAt: NOW }, sub(false))).toEqual({ done: true, detail: 'delivered' });

@@ -33,9 +33,17 @@ const NOW = new Date('2026-11-25T12:00:00Z');
 const SUBSCRIBED = '2026-11-12T08:30:00.000Z';
 
 const article: Article = {
-  kind: 'article', id: 'nk-icbm', title: 'North Korea tests a suspected new ICBM-class missile', summary: 'A launch on the eve of talks.',
-  keyPoints: [], topics: ['north-korea', 'nuclear-disarmament', 'china'], source: { name: 'Ministry', url: 'https://example.org/' },
-  date: '2026-11-24', priority: 'breaking', body: '', publishedAt: '2026-11-24T00:00:00Z',
+  kind: 'article',
+  id: 'nk-icbm',
+  title: 'North Korea tests a suspected new ICBM-class missile',
+  summary: 'A launch on the eve of talks.',
+  keyPoints: [],
+  topics: ['north-korea', 'nuclear-disarmament', 'china'],
+  source: { name: 'Ministry', url: 'https://example.org/' },
+  date: '2026-11-24',
+  priority: 'breaking',
+  body: '',
+  publishedAt: '2026-11-24T00:00:00Z',
 };
 
 const flat = (s: string) => s.replace(/\s+/g, ' ');
@@ -160,9 +168,7 @@ describe('why you get this, with the day you subscribed', () => {
       'You get this email because r@example.com subscribed to Brief (the weekly digest). You subscribed on 12 November 2026.',
     );
     expect(welcomeReason('Brief', 'r@example.com', { digest: false, alerts: true, topics: [] }, SUBSCRIBED)).toContain('(breaking alerts on all topics)');
-    expect(welcomeReason('Brief', 'r@example.com', { digest: true, alerts: true, topics: ['cyber', 'space'] }, SUBSCRIBED)).toContain(
-      '(the weekly digest and breaking alerts on Cyber and Space)',
-    );
+    expect(welcomeReason('Brief', 'r@example.com', { digest: true, alerts: true, topics: ['cyber', 'space'] }, SUBSCRIBED)).toContain('(the weekly digest and breaking alerts on Cyber and Space)');
     const m = await welcomeMail();
     expect(flat(m.text ?? '')).toContain('reader@example.com subscribed to Brief (the weekly digest and breaking alerts on Cyber and Space). You subscribed on 12 November 2026.');
   });
@@ -174,7 +180,7 @@ describe('why you get this, with the day you subscribed', () => {
 });
 
 describe('view in browser', () => {
-  it('the digest links the issue\'s archive page in both parts', async () => {
+  it("the digest links the issue's archive page in both parts", async () => {
     const m = await digestMail({ subscriberId: 's1', email: 'reader@example.com' });
     const url = `https://brief.example.org/archive/${SAMPLE_ISSUE_ID}`;
     expect(String(m.html)).toMatch(new RegExp(`<a href="${url.replace(/[.]/g, '\\.')}"[^>]*>View in browser</a>`));

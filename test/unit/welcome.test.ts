@@ -19,7 +19,7 @@ const NOVEMBER = new Date('2026-11-25T12:00:00Z');
 /** A Wednesday in June: Brussels on summer time (UTC+2); Tokyo never changes its clocks. */
 const JUNE = new Date('2026-06-10T12:00:00Z');
 
-describe('when the digest arrives, on the reader\'s clock', () => {
+describe("when the digest arrives, on the reader's clock", () => {
   it('in Tokyo: Mondays at 15:00 in winter, and the hour it moves to in summer', () => {
     expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER)).toBe(
       'The digest arrives on Mondays at 15:00 your time (Asia/Tokyo), or 14:00 for part of the year, as clocks change; the next one on Monday 30 November.',
@@ -29,21 +29,15 @@ describe('when the digest arrives, on the reader\'s clock', () => {
 
   it('in New York: Sunday night when the Brussels Monday morning is still Sunday there', () => {
     const schedule: DigestSchedule = { cron: 'cron(0 5 ? * MON *)', timeZone: 'Europe/Brussels' };
-    expect(digestArrivalSentence(schedule, 'America/New_York', NOVEMBER)).toBe(
-      'The digest arrives on Sundays at 23:00 your time (America/New_York); the next one on Sunday 29 November.',
-    );
+    expect(digestArrivalSentence(schedule, 'America/New_York', NOVEMBER)).toBe('The digest arrives on Sundays at 23:00 your time (America/New_York); the next one on Sunday 29 November.');
   });
 
-  it('in the schedule\'s own zone: the configured time, with no clock-change note', () => {
-    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Europe/Brussels', JUNE)).toBe(
-      'The digest arrives on Mondays at 07:00 your time (Europe/Brussels); the next one on Monday 15 June.',
-    );
+  it("in the schedule's own zone: the configured time, with no clock-change note", () => {
+    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Europe/Brussels', JUNE)).toBe('The digest arrives on Mondays at 07:00 your time (Europe/Brussels); the next one on Monday 15 June.');
   });
 
-  it('reads the local mode\'s five-field cron the same way', () => {
-    expect(digestArrivalSentence({ cron: '0 7 * * MON', timeZone: 'Europe/Brussels' }, 'Asia/Tokyo', NOVEMBER)).toBe(
-      digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER),
-    );
+  it("reads the local mode's five-field cron the same way", () => {
+    expect(digestArrivalSentence({ cron: '0 7 * * MON', timeZone: 'Europe/Brussels' }, 'Asia/Tokyo', NOVEMBER)).toBe(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER));
   });
 
   it('names several days, or every day', () => {
@@ -53,17 +47,33 @@ describe('when the digest arrives, on the reader\'s clock', () => {
     expect(digestArrivalSentence({ cron: 'cron(0 6 ? * * *)', timeZone: 'UTC' }, 'UTC', NOVEMBER)).toMatch(/^The digest arrives every day at 06:00 your time \(UTC\)/);
   });
 
-  it('falls back to the schedule\'s zone for a reader whose zone is unknown, and says nothing for a schedule that never runs', () => {
+  it("falls back to the schedule's zone for a reader whose zone is unknown, and says nothing for a schedule that never runs", () => {
     expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Not/AZone', NOVEMBER)).toBe('The digest arrives on Mondays at 07:00 Europe/Brussels time; the next one on Monday 30 November.');
     expect(digestArrivalSentence({ cron: 'cron(0 7 ? * MON 2020)', timeZone: 'UTC' }, 'UTC', NOVEMBER)).toBeUndefined();
   });
 });
 
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'welcome-test-signing-key-0123456789abcdef0123' }));
-const mail: MailSettings = { senderEmail: 'brief@briefing.example.org', senderName: 'Sample Brief', publicBaseUrl: 'https://briefing.example.org/', organisationName: 'Sample Publishers', postalAddress: '1 Sample Street, 1000 Brussels, Belgium', digestSchedule: MONDAY_7_BRUSSELS };
+const mail: MailSettings = {
+  senderEmail: 'brief@briefing.example.org',
+  senderName: 'Sample Brief',
+  publicBaseUrl: 'https://briefing.example.org/',
+  organisationName: 'Sample Publishers',
+  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
+  digestSchedule: MONDAY_7_BRUSSELS,
+};
 const issue: Issue = {
-  kind: 'issue', id: 'sample-brief-007', newsletter: 'Sample Brief', number: 7, title: 'Seven & counting', summary: 's', preheader: 'p',
-  date: '2026-11-23', articleIds: ['a'], publishedAt: '2026-11-20T00:00:00Z', plannedAt: '2026-11-23T06:00:00Z',
+  kind: 'issue',
+  id: 'sample-brief-007',
+  newsletter: 'Sample Brief',
+  number: 7,
+  title: 'Seven & counting',
+  summary: 's',
+  preheader: 'p',
+  date: '2026-11-23',
+  articleIds: ['a'],
+  publishedAt: '2026-11-20T00:00:00Z',
+  plannedAt: '2026-11-23T06:00:00Z',
 };
 
 async function welcome(s: Subscriber, latest: Issue | undefined, settings = mail) {
@@ -123,7 +133,17 @@ describe('the welcome mail', () => {
   });
 
   it('a reader of every topic is told so', () => {
-    const { text } = renderWelcome({ newsletter: 'B', email: 'reader@example.org', subscribedAt: '2026-11-12T08:00:00Z', digest: true, alerts: true, topics: [], archiveUrl: 'https://b.example/archive', preferencesUrl: 'https://b.example/p', unsubscribeUrl: 'https://b.example/u' });
+    const { text } = renderWelcome({
+      newsletter: 'B',
+      email: 'reader@example.org',
+      subscribedAt: '2026-11-12T08:00:00Z',
+      digest: true,
+      alerts: true,
+      topics: [],
+      archiveUrl: 'https://b.example/archive',
+      preferencesUrl: 'https://b.example/p',
+      unsubscribeUrl: 'https://b.example/u',
+    });
     expect(text.replace(/\s+/g, ' ')).toContain('Breaking alerts on every topic we cover come as news breaks');
   });
 });

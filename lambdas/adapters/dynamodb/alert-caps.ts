@@ -39,7 +39,12 @@ export class DynamoAlertCaps implements AlertCaps {
    */
   async admitMany(readers: { subscriberId: string; day: string }[], articleId: string, cap: number) {
     const unique = [...new Map(readers.map((r) => [r.subscriberId, r])).values()];
-    const { written, refused } = await transactEach(this.db, unique, (r) => r.subscriberId, (r) => ({ Update: this.update(r.subscriberId, r.day, articleId, cap) }));
+    const { written, refused } = await transactEach(
+      this.db,
+      unique,
+      (r) => r.subscriberId,
+      (r) => ({ Update: this.update(r.subscriberId, r.day, articleId, cap) }),
+    );
     return { admitted: written, refused };
   }
 }

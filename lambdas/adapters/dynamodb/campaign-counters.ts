@@ -102,9 +102,7 @@ export class DynamoCampaignCounters implements CampaignCounters {
   }
 
   async get(campaignId: string): Promise<CampaignProgress | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ConsistentRead: true }),
-    );
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ConsistentRead: true }));
     if (!out.Item) return undefined;
     const i = out.Item as Record<string, unknown>;
     const counters = zeroCounters();

@@ -41,9 +41,7 @@ export class DynamoContentStore implements ContentStore, IssueArchive {
   }
 
   async getIssue(id: string): Promise<Issue | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: contentKey('issue', id) }, ConsistentRead: true }),
-    );
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: contentKey('issue', id) }, ConsistentRead: true }));
     return out.Item ? stripKey<Issue>(out.Item) : undefined;
   }
 

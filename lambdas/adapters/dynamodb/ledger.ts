@@ -65,13 +65,18 @@ export class DynamoLedger implements Ledger {
    * round trips, and on DynamoDB Local most of the CPU a claim costs.
    */
   async claimNew(campaignId: string, subscriberIds: string[], at: Date): Promise<Set<string>> {
-    const { written } = await transactEach(this.db, [...new Set(subscriberIds)], (subscriberId) => subscriberId, (subscriberId) => ({
-      Put: {
-        TableName: this.table,
-        Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
-        ConditionExpression: 'attribute_not_exists(subscriberId)',
-      },
-    }));
+    const { written } = await transactEach(
+      this.db,
+      [...new Set(subscriberIds)],
+      (subscriberId) => subscriberId,
+      (subscriberId) => ({
+        Put: {
+          TableName: this.table,
+          Item: { campaignId, subscriberId, status: 'claimed', claimedAt: at.toISOString() },
+          ConditionExpression: 'attribute_not_exists(subscriberId)',
+        },
+      }),
+    );
     return written;
   }
 
@@ -107,7 +112,12 @@ export class DynamoLedger implements Ledger {
 
   private readonly writeSent = groupCommit<Record<string, unknown>>(
     // BatchWriteItem refuses two puts on one key; the later entry is the one to keep.
-    (items) => batchWriteAll(this.db, this.table, [...new Map(items.map((Item) => [`${Item.campaignId}\n${Item.subscriberId}`, Item])).values()].map((Item) => ({ PutRequest: { Item } }))),
+    (items) =>
+      batchWriteAll(
+        this.db,
+        this.table,
+        [...new Map(items.map((Item) => [`${Item.campaignId}\n${Item.subscriberId}`, Item])).values()].map((Item) => ({ PutRequest: { Item } })),
+      ),
     { maxBatch: BATCH_WRITE_LIMIT, lingerMs: SENT_LINGER_MS },
   );
 
@@ -139,9 +149,7 @@ export class DynamoLedger implements Ledger {
   }
 
   async get(campaignId: string, subscriberId: string): Promise<Delivery | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId }, ConsistentRead: true }),
-    );
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { campaignId, subscriberId }, ConsistentRead: true }));
     return out.Item as Delivery | undefined;
   }
 

@@ -31,7 +31,11 @@ export class DynamoSubscriberStore implements SubscriberStore {
    * bulk loads of addresses known to be new; it does not merge with existing items.
    */
   async putBatch(subscribers: Subscriber[]): Promise<void> {
-    await batchWriteAll(this.db, this.table, subscribers.map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } })));
+    await batchWriteAll(
+      this.db,
+      this.table,
+      subscribers.map((s) => ({ PutRequest: { Item: toSubscriberItem(s) } })),
+    );
   }
 
   async getByEmail(email: string): Promise<Subscriber | undefined> {
@@ -87,12 +91,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
     };
   }
 
-  async alertAudiencePage(
-    shard: number,
-    topics: string[],
-    cursor: string | undefined,
-    limit: number,
-  ): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+  async alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
     const filter = alertTopicFilter(topics);
     const out = await this.db.send(
       new QueryCommand({

@@ -32,7 +32,10 @@ export const archiveRoutes = (rc: RouteContext): Route[] => [
 
 /** Public caching and a weak ETag of the body; 304 when the client already holds it. */
 export function cacheable(req: ApiRequest, result: Result, maxAge: number): Result {
-  const etag = `W/"${createHash('sha256').update(result.body ?? '').digest('base64url').slice(0, 27)}"`;
+  const etag = `W/"${createHash('sha256')
+    .update(result.body ?? '')
+    .digest('base64url')
+    .slice(0, 27)}"`;
   const headers = { ...result.headers, 'cache-control': `public, max-age=${maxAge}`, etag };
   const held = req.header('if-none-match');
   if (held && held.split(',').some((t) => t.trim() === etag)) return { statusCode: 304, headers, body: '' };
@@ -90,9 +93,5 @@ async function showFeed(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!archive || !baseUrl) return rc.errorPage('unavailable');
   const issues = newestFirst((await archive.sentIssues(FEED_SIZE)).filter(isSent));
   const body = atomFeed({ baseUrl, title: rc.page.newsletter, issues });
-  return cacheable(
-    req,
-    { statusCode: 200, headers: { 'content-type': 'application/atom+xml; charset=utf-8', 'x-content-type-options': 'nosniff' }, body },
-    LIST_MAX_AGE,
-  );
+  return cacheable(req, { statusCode: 200, headers: { 'content-type': 'application/atom+xml; charset=utf-8', 'x-content-type-options': 'nosniff' }, body }, LIST_MAX_AGE);
 }

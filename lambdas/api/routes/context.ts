@@ -57,8 +57,7 @@ export function routeContext(deps: ApiDeps): RouteContext {
 }
 
 /** 413, as JSON for a JSON request (with CORS, so another site's script can read it), else a page. */
-export const payloadTooLarge = (rc: RouteContext, req: ApiRequest): Result =>
-  req.isJson ? json(413, { error: 'payload-too-large' }, corsHeaders(req, rc.corsOrigins)) : rc.errorPage('too-large');
+export const payloadTooLarge = (rc: RouteContext, req: ApiRequest): Result => (req.isJson ? json(413, { error: 'payload-too-large' }, corsHeaders(req, rc.corsOrigins)) : rc.errorPage('too-large'));
 
 /** The token from the query string, or from a form body (the page's button). */
 export function tokenOf(req: ApiRequest): string | undefined {

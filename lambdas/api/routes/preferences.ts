@@ -23,8 +23,7 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const found = await findByPreferencesToken({ subscribers: deps.subscriptions ?? deps.subscribers, clock: deps.clock, keys }, token);
   if (!found.ok) return rc.badLink(found.problem === 'unknown' ? 404 : 400);
   const unsubscribeToken = signToken(keys, { subscriberId: found.subscriber.subscriberId, purpose: 'unsubscribe', now: deps.clock.now() });
-  const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) =>
-    html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken }));
+  const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) => html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken }));
   if (req.method === 'GET') return show(200, { subscriber: found.subscriber });
 
   if (!deps.subscriptions) return rc.errorPage('unavailable');

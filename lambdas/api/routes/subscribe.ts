@@ -41,9 +41,7 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
   const extra = corsHeaders(req, rc.corsOrigins);
   // A JSON caller gets JSON errors; a form gets the page again, filled in, with the error.
   const fail = (status: number, error: string, message: string, formValues?: { email?: string; choices: SubscriptionChoices }) =>
-    req.isJson
-      ? json(status, { error, message }, extra)
-      : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
+    req.isJson ? json(status, { error, message }, extra) : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
 
   const ports = rc.mailing();
   if (!ports) return req.isJson ? json(503, { error: 'unavailable' }, extra) : rc.errorPage('unavailable', extra);

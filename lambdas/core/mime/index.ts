@@ -23,14 +23,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Options as MailOptions } from 'nodemailer/lib/mail-composer';
-import {
-  assertAddress,
-  assertConfigurationSet,
-  assertHttpUrl,
-  assertListId,
-  assertNoControl,
-  InvalidHeaderValueError,
-} from './validate';
+import { assertAddress, assertConfigurationSet, assertHttpUrl, assertListId, assertNoControl, InvalidHeaderValueError } from './validate';
 import { bodyText, PrefixCachedBase64, type Body, type SplitBody } from './base64';
 
 export { base64Lines, type Body, type SplitBody } from './base64';
@@ -149,8 +142,7 @@ export async function composeMessage(spec: MessageSpec, r: RecipientParts): Prom
   });
 }
 
-const isBody = (b: unknown): b is Body =>
-  typeof b === 'string' || (typeof b === 'object' && b !== null && typeof (b as SplitBody).shared === 'string' && typeof (b as SplitBody).rest === 'string');
+const isBody = (b: unknown): b is Body => typeof b === 'string' || (typeof b === 'object' && b !== null && typeof (b as SplitBody).shared === 'string' && typeof (b as SplitBody).rest === 'string');
 
 /** Slot names, in no particular order; their order in the skeleton is found by searching. */
 type SlotName = 'to' | 'unsubscribeUrl' | 'messageId' | 'date' | 'text' | 'html';

@@ -190,9 +190,7 @@ textEnv.registerHelper('wrap', (text: unknown, ...rest: unknown[]) => {
   return wrapText(String(text ?? ''), 72, first ?? '', indent ?? first?.replace(/\S/g, ' ') ?? '');
 });
 textEnv.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
-textEnv.registerHelper('join', (items: unknown, separator: unknown) =>
-  Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : '',
-);
+textEnv.registerHelper('join', (items: unknown, separator: unknown) => (Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : ''));
 
 /** Line endings in canonical MIME form (CRLF), once at load. */
 export const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);

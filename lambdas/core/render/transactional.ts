@@ -103,9 +103,7 @@ export function renderWelcome(input: WelcomeInput): RenderedMessage {
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Welcome to ${input.newsletter}`),
-    preheader: previewText(
-      input.digest ? `You're in. ${input.digestWhen ?? 'The digest comes once a week.'}` : `You're in. Breaking alerts on ${topics} come as news breaks.`,
-    ),
+    preheader: previewText(input.digest ? `You're in. ${input.digestWhen ?? 'The digest comes once a week.'}` : `You're in. Breaking alerts on ${topics} come as news breaks.`),
     preheaderPad: PREHEADER_PAD,
     digest: input.digest,
     digestText: oneLine(
@@ -113,9 +111,7 @@ export function renderWelcome(input: WelcomeInput): RenderedMessage {
       `${input.digestWhen ?? 'The digest comes once a week.'} It gathers the week's stories, each with a line on why it matters.`,
     ),
     alerts: input.alerts,
-    alertsText: oneLine(
-      `Breaking alerts on ${topics} come as news breaks, whatever the hour${input.digest ? '; anything an alert has already told you is marked in the digest' : ''}.`,
-    ),
+    alertsText: oneLine(`Breaking alerts on ${topics} come as news breaks, whatever the hour${input.digest ? '; anything an alert has already told you is marked in the digest' : ''}.`),
     latestIssue: input.latestIssue ? { title: oneLine(input.latestIssue.title), number: input.latestIssue.number, url: input.latestIssue.url } : null,
     archiveUrl: input.archiveUrl,
     preferencesUrl: input.preferencesUrl,
