@@ -1,6 +1,6 @@
 /** `stats` and `report`: what landed of an issue (or an alert), as a table or an HTML report with charts. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { campaignStats, formatStats } from '../../lambdas/usecases/campaign-stats';
 import { reportHtml } from '../../lib/ops/stats-report';
@@ -13,8 +13,11 @@ async function campaignOf(t: Target, id: string | undefined): Promise<string> {
   return found;
 }
 
-/** Chart.js's UMD build, inlined into the report so it opens offline. */
-export const chartJsSource = () => readFileSync(require.resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+/**
+ * Chart.js's UMD build, inlined into the report so it opens offline. The package's exports map
+ * does not list the UMD file: it is found beside the CommonJS entry (both in dist/).
+ */
+export const chartJsSource = () => readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
 
 /** `out/report-<issue>.html`, with anything but letters, digits, `-` and `_` in the id replaced. */
 export const defaultReportPath = (campaignId: string) => resolve('out', `report-${campaignId.replace(/[^A-Za-z0-9_-]/g, '_')}.html`);

@@ -31,7 +31,7 @@ const DRAW = `
   function chart(id, type, labels, values, color, extra) {
     var el = document.getElementById(id);
     if (!el) return;
-    new Chart(el, { type: type, data: { labels: labels, datasets: [{ data: values, backgroundColor: color, borderColor: color }] },
+    new Chart(el, { type: type, data: { labels: labels, datasets: [{ data: values, backgroundColor: color, borderColor: color, maxBarThickness: 56 }] },
       options: Object.assign({}, common, extra || {}) });
   }
   chart('sends', 'bar', data.sendsPerMinute.map(function (m) { return m.minute.slice(11) + ' UTC'; }), data.sendsPerMinute.map(function (m) { return m.sent; }), '#1d4ed8',
