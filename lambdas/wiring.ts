@@ -18,7 +18,16 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
 import type { IssueArchive } from './core/ports';
-import { DynamoAlertCaps, DynamoCampaignCounters, DynamoClickCounts, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from './adapters/dynamodb';
+import {
+  DynamoAlertCaps,
+  DynamoCampaignCounters,
+  DynamoClickCounts,
+  DynamoContentStore,
+  DynamoLedger,
+  DynamoReaderAlertHistory,
+  DynamoRecipientGate,
+  DynamoSubscriberStore,
+} from './adapters/dynamodb';
 import { askSendQuota } from './adapters/send-quota';
 import { DynamoSendingState } from './adapters/sending-state';
 import { readSendQuota, SesMailer } from './adapters/ses-mailer';

@@ -136,8 +136,7 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
       const extra = personal.get(r.subscriberId);
       // Per-reader links differ in every mail: that mode renders in full (slower, and opt-in).
       const view = readerView ? trackLinks(digest.view, readerView(r)) : undefined;
-      const { html, text } =
-        extra || view ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields) : digest.renderSplit(fields);
+      const { html, text } = extra || view ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields) : digest.renderSplit(fields);
       return message({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text });
     },
     async afterSent(r, now) {
@@ -173,9 +172,7 @@ export async function prepareAlertCampaign(article: Article, settings: SenderSet
       const reader = readerLinks(settings, keys, r, now);
       const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
       const fields = { email: r.email, ...reader, reason };
-      const { html, text } = links.perReader
-        ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields)
-        : alert.renderSplit(fields);
+      const { html, text } = links.perReader ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields) : alert.renderSplit(fields);
       return message({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text });
     },
   };

@@ -58,7 +58,8 @@ it('a local send, clicks through the redirect, the stats and the report with its
   expect(entries.filter((d) => d.status === 'sent')).toHaveLength(READERS);
   const at = new Date().toISOString();
   for (const [i, d] of entries.entries()) {
-    const fields = i === 0 ? { bouncedAt: at, bounceType: 'Permanent/General' } : i === 1 ? { bouncedAt: at, bounceType: 'Transient/MailboxFull' } : { deliveredAt: at, ...(i === 2 ? { complainedAt: at } : {}) };
+    const fields =
+      i === 0 ? { bouncedAt: at, bounceType: 'Permanent/General' } : i === 1 ? { bouncedAt: at, bounceType: 'Transient/MailboxFull' } : { deliveredAt: at, ...(i === 2 ? { complainedAt: at } : {}) };
     await p.deliveryEvents.record(ISSUE, d.subscriberId, fields);
   }
 

@@ -35,7 +35,18 @@ const article = (id: string, sources = 1): Article => ({
   body: '',
   publishedAt: '2026-11-01T08:00:00Z',
 });
-const issue = (id: string, articleIds: string[]): Issue => ({ kind: 'issue', id, newsletter: 'Brief', number: 1, title: id, summary: '', preheader: '', date: '2026-11-02', articleIds, publishedAt: '2026-11-02T05:00:00Z' });
+const issue = (id: string, articleIds: string[]): Issue => ({
+  kind: 'issue',
+  id,
+  newsletter: 'Brief',
+  number: 1,
+  title: id,
+  summary: '',
+  preheader: '',
+  date: '2026-11-02',
+  articleIds,
+  publishedAt: '2026-11-02T05:00:00Z',
+});
 
 let tables: Awaited<ReturnType<typeof createTestTables>>;
 let http: Awaited<ReturnType<typeof serveHttp>>;
@@ -49,7 +60,17 @@ beforeAll(async () => {
   for (const c of [article('pact', 2), article('talks', 0), article('elsewhere'), issue('issue-1', ['pact', 'talks']), issue('issue-2', ['elsewhere'])]) await ports.content.put(c);
   const now = new Date();
   for (const [i, sid] of ['sub-1', 'sub-2'].entries()) {
-    await ports.subscriptions.create({ subscriberId: sid, email: `reader${i}@example.com`, status: 'confirmed', digest: true, alerts: false, topics: [], timezone: 'Europe/Brussels', source: 'cli', createdAt: now.toISOString() });
+    await ports.subscriptions.create({
+      subscriberId: sid,
+      email: `reader${i}@example.com`,
+      status: 'confirmed',
+      digest: true,
+      alerts: false,
+      topics: [],
+      timezone: 'Europe/Brussels',
+      source: 'cli',
+      createdAt: now.toISOString(),
+    });
     await ports.ledger.claim('issue-1', sid, now);
     await ports.ledger.markSent('issue-1', sid, `ses-${sid}`, now);
   }

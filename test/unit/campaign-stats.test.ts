@@ -102,5 +102,19 @@ describe('the HTML report', () => {
 });
 
 function emptyStats() {
-  return { campaignId: 'x', sent: 0, delivered: 0, bounced: 0, bouncesByKind: {}, complained: 0, suppressed: 0, failed: 0, inFlight: 0, variants: [], articles: [], totalClicks: 0, sendsPerMinute: [] };
+  return {
+    campaignId: 'x',
+    sent: 0,
+    delivered: 0,
+    bounced: 0,
+    bouncesByKind: {},
+    complained: 0,
+    suppressed: 0,
+    failed: 0,
+    inFlight: 0,
+    variants: [],
+    articles: [],
+    totalClicks: 0,
+    sendsPerMinute: [],
+  };
 }
