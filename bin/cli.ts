@@ -15,13 +15,14 @@ import * as status from './cli/status';
 import * as privacy from './cli/privacy';
 import * as sesEvents from './cli/ses-events';
 import * as resume from './cli/resume';
+import * as stats from './cli/stats';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
   .option('--stack <name>', 'act on a deployed stack (tables and queue from its outputs) instead of the local one');
 
 const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
-for (const group of [content, sending, subscribers, privacy, sesEvents, status, resume]) group.register(program, target);
+for (const group of [content, sending, subscribers, privacy, sesEvents, status, resume, stats]) group.register(program, target);
 
 // Checks after a deploy: is the stack ready to send, and do SES's events come back.
 for (const group of [doctor, smoke]) group.register(program, target);

@@ -11,6 +11,7 @@ import { Monitoring } from './constructs/monitoring';
 import { Scheduling } from './constructs/scheduling';
 import { SesEvents } from './constructs/ses-events';
 import { Sending } from './constructs/sending';
+import { ENV } from '../lambdas/core/env';
 import { Storage } from './constructs/storage';
 
 /** Props of {@link BriefingStack}. */
@@ -80,7 +81,14 @@ export class BriefingStack extends Stack {
     });
 
     // Other sites allowed to POST /subscribe from their pages: `-c corsOrigins=https://a.example,https://b.example`.
-    this.api = new Api(this, 'Api', { subscribersTable: this.storage.subscribers, contentTable: this.storage.content, corsOrigins: config.corsOrigins ?? [] });
+    this.api = new Api(this, 'Api', {
+      subscribersTable: this.storage.subscribers,
+      contentTable: this.storage.content,
+      deliveriesTable: this.storage.deliveries,
+      corsOrigins: config.corsOrigins ?? [],
+    });
+    // Article links in digests and alerts go through the API's /r/<token> (counted there).
+    this.sending.sender.fn.addEnvironment(ENV.clickTracking, config.clickTracking);
     this.sending.grantTokenSecret(this.api.handler.fn);
     if (config.apiDomainName) {
       this.apiDomain = new ApiDomain(this, 'ApiDomain', {

@@ -5,6 +5,7 @@
  */
 import type { Construct } from 'constructs';
 import { z } from 'zod';
+import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from '../lambdas/core/click-token';
 
 /** Typed, validated stack settings. */
 export interface BriefingConfig {
@@ -57,6 +58,19 @@ export interface BriefingConfig {
   readonly certificateArn?: string;
   /** Origins (`https://www.yourdomain.example`) whose pages may POST /subscribe; none when absent. */
   readonly corsOrigins?: string[];
+  /**
+   * Clicks on article links, counted through the signed redirect `/r/<token>`: `aggregate`
+   * (per article, nobody's clicks recorded), `per-reader` (also who clicked what, on the
+   * reader's ledger entry), `off` (plain links).
+   * @default 'aggregate'
+   */
+  readonly clickTracking: ClickTracking;
+  /**
+   * Open tracking by a pixel. Not implemented, by design: Apple Mail Privacy Protection and
+   * image proxies load every pixel, so opens say little; only `false` is accepted.
+   * @default false
+   */
+  readonly openTracking: boolean;
 }
 
 /** The context keys, in the order they are reported. */
@@ -84,6 +98,8 @@ export const CONFIG_KEYS = [
   'apiDomainName',
   'certificateArn',
   'corsOrigins',
+  'clickTracking',
+  'openTracking',
 ] as const satisfies readonly (keyof BriefingConfig)[];
 
 /** An example value per key, quoted in error messages so the fix can be copied. */
@@ -111,6 +127,8 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   apiDomainName: 'news.yourdomain.example',
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
   corsOrigins: 'https://www.yourdomain.example,https://yourdomain.example',
+  clickTracking: 'aggregate',
+  openTracking: 'false',
 };
 
 /**
@@ -277,6 +295,12 @@ const schemas = {
       )
       .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://www.yourdomain.example (scheme and host, no path)'))),
   ),
+  clickTracking: z.preprocess(
+    (v) => (v === undefined || v === null || v === '' ? DEFAULT_CLICK_TRACKING : typeof v === 'string' ? v.trim() : v),
+    z.enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `must be one of ${CLICK_TRACKING_MODES.join(', ')}` }),
+  ),
+  // A pixel would count Apple Mail Privacy Protection's and image proxies' loads, not readers.
+  openTracking: flag.pipe(z.literal(false, { error: 'is not implemented: opens are not tracked by design (privacy proxies load every pixel), leave it false' })),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
 
 /**

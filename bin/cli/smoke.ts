@@ -50,6 +50,8 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
       // Smoke messages go to SES's mailbox simulator only, never to a reader.
       organisationName: 'Smoke test',
       postalAddress: 'Smoke test (no postal address)',
+      // Nobody follows the simulator's links: plain links, so a smoke run never counts clicks.
+      clickTracking: 'off',
     },
     keys,
     notes,
@@ -68,6 +70,7 @@ async function localSetup(): Promise<SmokeSetup> {
       organisationName: env.organisationName,
       postalAddress: env.postalAddress,
       replyToEmail: env.replyToEmail,
+      clickTracking: 'off',
     },
     keys: parseSigningKeys(env.tokenKeys!),
     notes: [],

@@ -16,11 +16,13 @@
  *   GET  /archive[?page=N]        the sent issues, newest first, 20 a page           archive.ts
  *   GET  /archive/<issue>         one sent issue as a web page, with a subscribe box
  *   GET  /feed.xml                Atom feed of the sent issues
+ *   GET  /r/<token>               a tracked article link: counts the click, 302 to it   redirect.ts
+ *   HEAD /r/<token>               the same answer, counting nothing (link scanners)
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { memoryRateLimiter } from '../adapters/rate-limiter';
-import { readEnv } from '../core/env';
+import { ENV, readEnv } from '../core/env';
 import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, type Result } from './http';
 import { archiveRoutes } from './routes/archive';
@@ -28,6 +30,7 @@ import { confirmRoutes } from './routes/confirm';
 import { payloadTooLarge, routeContext, type ApiDeps } from './routes/context';
 import { healthRoutes } from './routes/health';
 import { preferencesRoutes } from './routes/preferences';
+import { redirectRoutes } from './routes/redirect';
 import { subscribeRoutes } from './routes/subscribe';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 
@@ -37,7 +40,7 @@ export { memoryRateLimiter } from '../adapters/rate-limiter';
 
 export function makeApiHandler(deps: ApiDeps) {
   const rc = routeContext(deps);
-  const match = routeTable([...healthRoutes(), ...subscribeRoutes(rc), ...confirmRoutes(rc), ...preferencesRoutes(rc), ...unsubscribeRoutes(rc), ...archiveRoutes(rc)]);
+  const match = routeTable([...healthRoutes(), ...subscribeRoutes(rc), ...confirmRoutes(rc), ...preferencesRoutes(rc), ...unsubscribeRoutes(rc), ...archiveRoutes(rc), ...redirectRoutes(rc)]);
   const maxBody = deps.maxBodyBytes ?? MAX_BODY_BYTES;
 
   return async (event: APIGatewayProxyEventV2): Promise<Result> => {
@@ -69,6 +72,8 @@ function depsFromEnv(): ApiDeps {
   ]);
   const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
   const store = ports.subscriptions;
+  // The Deliveries table only for click counts (the function may only raise those, see lib/constructs/api.ts).
+  const clicks = process.env[ENV.deliveriesTable] ? dynamoPorts(documentClient(), { deliveries: readEnv(['deliveriesTable']).deliveriesTable }).clicks : undefined;
   // The welcome says when the digest arrives (the schedule as deployed) and links the latest issue.
   const digestSchedule = env.digestScheduleCron && env.digestTimeZone ? { cron: env.digestScheduleCron, timeZone: env.digestTimeZone } : undefined;
   return {
@@ -84,6 +89,7 @@ function depsFromEnv(): ApiDeps {
     limiter: memoryRateLimiter(env.subscribeRateLimit),
     corsOrigins: env.corsOrigins,
     archive: ports.archive,
+    redirect: clicks ? { content: ports.content, clicks } : undefined,
   };
 }
 

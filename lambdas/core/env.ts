@@ -3,6 +3,7 @@
  * The CDK constructs set exactly these names; the local mode sets them for its own process.
  */
 import { z } from 'zod';
+import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from './click-token';
 
 export const ENV = {
   subscribersTable: 'SUBSCRIBERS_TABLE',
@@ -32,6 +33,8 @@ export const ENV = {
   /** The digest's schedule (EventBridge cron) and its time zone: the welcome says when it arrives. */
   digestScheduleCron: 'DIGEST_SCHEDULE_CRON',
   digestTimeZone: 'DIGEST_TIME_ZONE',
+  /** Article links through the click redirect: aggregate (default), per-reader, off. */
+  clickTracking: 'CLICK_TRACKING',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -70,6 +73,9 @@ const schemas = {
   // EventBridge `cron(...)` on AWS, a five-field cron locally: core/schedule reads both.
   digestScheduleCron: z.string().optional(),
   digestTimeZone: z.string().optional(),
+  clickTracking: z
+    .enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `${'CLICK_TRACKING'} must be one of ${CLICK_TRACKING_MODES.join(', ')}` })
+    .default(DEFAULT_CLICK_TRACKING),
   alertDailyCap: z.coerce
     .number({ error: `${ENV.alertDailyCap} must be a number` })
     .int()

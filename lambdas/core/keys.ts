@@ -11,6 +11,9 @@
  * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
  *              plus bookkeeping items whose key starts with `#` ({@link isBookkeepingKey}):
  *   <campaign>               `#summary`              the campaign's counters ({@link summaryKey})
+ *   <campaign>               `#clicks`               clicks per article (and variant) through the
+ *                                                    redirect, one attribute each ({@link clicksKey},
+ *                                                    {@link clickAttribute}); nobody's clicks, only counts
  *   `#pending-alerts`        <reader>                alerts waiting for the reader's next digest
  *   `alertcap#<YYYY-MM-DD>`  <reader>                the reader's alerts counted that day
  *   `#sending`               `#state`                the account-wide pause and override
@@ -62,6 +65,23 @@ export const isBookkeepingKey = (key: string) => key.startsWith('#');
  */
 export const SUMMARY_KEY = '#summary';
 export const summaryKey = (campaignId: string) => ({ campaignId, subscriberId: SUMMARY_KEY });
+
+/** Sort key of a campaign's click counts: beside its summary, never a subscriber id. */
+export const CLICKS_KEY = '#clicks';
+export const clicksKey = (campaignId: string) => ({ campaignId, subscriberId: CLICKS_KEY });
+
+const CLICK_PREFIX = 'click#';
+/** The `#clicks` item's attribute counting one article's clicks (per subject variant, when it has one). */
+export const clickAttribute = (articleId: string, variant?: string) => `${CLICK_PREFIX}${articleId}${variant ? `#${variant}` : ''}`;
+/** The article and variant a {@link clickAttribute} names, or undefined for any other attribute. */
+export function parseClickAttribute(name: string): { articleId: string; variant?: string } | undefined {
+  if (!name.startsWith(CLICK_PREFIX)) return undefined;
+  const [articleId, variant] = name.slice(CLICK_PREFIX.length).split('#');
+  return articleId ? { articleId, ...(variant ? { variant } : {}) } : undefined;
+}
+
+/** The attribute of a reader's ledger entry listing the articles they clicked (per-reader clicks only). */
+export const CLICKED_ARTICLES = 'clickedArticles';
 
 /** Partition of the readers with alerts waiting for their next digest, one item each. */
 export const PENDING_ALERTS_KEY = '#pending-alerts';

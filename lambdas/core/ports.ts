@@ -236,3 +236,23 @@ export interface RateLimiter {
   /** Count one request for `key`; false when the client is over its limit. */
   take(key: string): Promise<boolean>;
 }
+
+/** One article's clicks in a campaign (per subject variant when the campaign has variants). */
+export interface ClickTally {
+  articleId: string;
+  variant?: string;
+  clicks: number;
+}
+
+/** Clicks through the redirect, counted per campaign and article; nobody's clicks unless asked. */
+export interface ClickCounts {
+  /** Add one click (an atomic add on the campaign's click item). */
+  count(campaignId: string, articleId: string, variant?: string): Promise<void>;
+  /**
+   * Per-reader mode only: note on the reader's own ledger entry that they clicked the article
+   * (so a privacy export shows it and an erasure removes it). Never creates an entry.
+   */
+  noteReader(campaignId: string, subscriberId: string, articleId: string): Promise<void>;
+  /** Every article's count in the campaign. */
+  list(campaignId: string): Promise<ClickTally[]>;
+}

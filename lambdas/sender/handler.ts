@@ -255,6 +255,7 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
     'organisationName',
     'postalAddress',
     'replyToEmail',
+    'clickTracking',
   ]);
   const settings = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });

@@ -3,8 +3,9 @@
  * are filled with the content once, the MIME skeleton is built once, and compose() only signs
  * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
-import { digestReason, personalDigestView, prepareDigest, renderDigest } from '../core/render';
-import { alertReason, prepareAlert } from '../core/render/alert';
+import { digestReason, personalDigestView, prepareDigest, renderDigest, trackLinks, type LinkFor } from '../core/render';
+import { alertReason, alertViewModel, prepareAlert, renderAlert } from '../core/render/alert';
+import { clickLinker, DEFAULT_CLICK_TRACKING, type CampaignKind, type ClickTracking } from '../core/click-token';
 import { prepareMessage } from '../core/mime';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
@@ -23,6 +24,23 @@ export interface SenderSettings {
   postalAddress: string;
   /** Where replies go (`Reply-To`); none when absent. */
   replyToEmail?: string;
+  /**
+   * Article links through the click redirect `/r/<token>` (core/click-token.ts).
+   * @default 'aggregate'
+   */
+  clickTracking?: ClickTracking;
+}
+
+/**
+ * How a campaign's article links are tracked: `shared` signs one token per link for the whole
+ * campaign (aggregate mode: prepared once, the same in every reader's mail); `perReader` gives
+ * the linker of one reader (per-reader mode: their id is in the token). Neither when tracking is off.
+ */
+function campaignLinks(settings: SenderSettings, keys: SigningKeys, campaign: { kind: CampaignKind; campaignId: string }): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
+  const mode = settings.clickTracking ?? DEFAULT_CLICK_TRACKING;
+  if (mode === 'off') return {};
+  if (mode === 'aggregate') return { shared: clickLinker(keys, settings.publicBaseUrl, campaign) };
+  return { perReader: (r) => clickLinker(keys, settings.publicBaseUrl, { ...campaign, subscriberId: r.subscriberId }) };
 }
 
 /** The public archive's index, and one issue's page in it (served by the API). */
@@ -78,7 +96,9 @@ export interface DigestAlertSources {
 
 export async function prepareDigestCampaign(issue: Issue, articles: Article[], settings: SenderSettings, keys: SigningKeys, alerts?: DigestAlertSources): Promise<PreparedCampaign> {
   // "View in browser": the issue's page in the public archive.
-  const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id) });
+  // Article links through the redirect; the archive page (webUrl) and the reader's own links are not tracked.
+  const links = campaignLinks(settings, keys, { kind: 'digest', campaignId: issue.id });
+  const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id), linkFor: links.shared });
   const message = await messageFor(settings, issue.newsletter, digest.subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
   // Per batch: which breaking articles each reader already got as alerts, and which alerts
@@ -89,6 +109,7 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
   // all has alerts waiting, no batch reads the readers' sets. One deferred later waits for the
   // reader's next digest, as one deferred just after this batch was sent would.
   const anyWaiting = alerts ? await alerts.history.anyDeferred() : false;
+  const readerView = links.perReader;
 
   return {
     campaignId: issue.id,
@@ -109,12 +130,14 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
       }
     },
     compose(r: Recipient, now: Date): Buffer {
-      const links = readerLinks(settings, keys, r, now);
+      const reader = readerLinks(settings, keys, r, now);
       const reason = digestReason(issue.newsletter, r.email, r.subscribedAt);
-      const fields = { email: r.email, ...links, reason };
+      const fields = { email: r.email, ...reader, reason };
       const extra = personal.get(r.subscriberId);
-      const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.renderSplit(fields);
-      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
+      // Per-reader links differ in every mail: that mode renders in full (slower, and opt-in).
+      const view = readerView ? trackLinks(digest.view, readerView(r)) : undefined;
+      const { html, text } = extra || view ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields) : digest.renderSplit(fields);
+      return message({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text });
     },
     async afterSent(r, now) {
       const extra = personal.get(r.subscriberId);
@@ -138,16 +161,19 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
 export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
   const newsletter = settings.senderName;
   // No "View in browser": the archive has a page per issue, none per article.
-  const alert = prepareAlert(article, newsletter, { identity: identityOf(settings) });
+  // An alert's campaign is its article: its source link is tracked as the article's link 0.
+  const links = campaignLinks(settings, keys, { kind: 'alert', campaignId: article.id });
+  const alert = prepareAlert(article, newsletter, { identity: identityOf(settings), linkFor: links.shared });
   const message = await messageFor(settings, newsletter, alert.subject);
   return {
     campaignId: article.id,
     from: settings.senderEmail,
     compose(r: Recipient, now: Date): Buffer {
-      const links = readerLinks(settings, keys, r, now);
+      const reader = readerLinks(settings, keys, r, now);
       const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
-      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason });
-      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
+      const fields = { email: r.email, ...reader, reason };
+      const { html, text } = links.perReader ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields) : alert.renderSplit(fields);
+      return message({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text });
     },
   };
 }

@@ -3,9 +3,11 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
+import { CLICKED_ARTICLES } from '../../lambdas/core/keys';
 import { BriefingFunction } from './briefing-function';
 
 /** Props of {@link Api}. */
@@ -18,6 +20,13 @@ export interface ApiProps {
    * @default - none: the archive routes answer 503 and the welcome links no issue
    */
   readonly contentTable?: dynamodb.ITable;
+  /**
+   * Deliveries, for the click counts of the tracked-link redirect (`/r/<token>`) only: the
+   * function may raise a campaign's `click#…` counters and mark a ledger entry's
+   * `clickedArticles`, nothing else (UpdateItem on those attributes; see {@link CLICK_ATTRIBUTES}).
+   * @default - none: the redirect answers 503
+   */
+  readonly deliveriesTable?: dynamodb.ITable;
   /**
    * Requests per second across the stage (steady state).
    * @default 20
@@ -65,7 +74,16 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
   { method: apigwv2.HttpMethod.GET, path: '/archive' },
   { method: apigwv2.HttpMethod.GET, path: '/archive/{issue}' },
   { method: apigwv2.HttpMethod.GET, path: '/feed.xml' },
+  // Tracked article links: GET counts and redirects, HEAD (link scanners) only redirects.
+  { method: apigwv2.HttpMethod.GET, path: '/r/{token}' },
+  { method: apigwv2.HttpMethod.HEAD, path: '/r/{token}' },
 ];
+
+/**
+ * The only attributes the API function may write in the Deliveries table (IAM
+ * `dynamodb:Attributes`, keys included): the click counters and a ledger entry's clicked articles.
+ */
+export const CLICK_ATTRIBUTES = ['campaignId', 'subscriberId', 'click#*', CLICKED_ARTICLES];
 
 /**
  * The HTTP API behind the links in mail: one Lambda integration, stage-wide throttling
@@ -117,6 +135,18 @@ export class Api extends Construct {
       // Read only: the archive never writes content (GetItem, BatchGetItem, Query on byKind).
       this.handler.grantRead(props.contentTable);
     }
+    if (props.deliveriesTable) {
+      this.handler.fn.addEnvironment(ENV.deliveriesTable, props.deliveriesTable.tableName);
+      // Not grantWriteData: a public function must not be able to rewrite the ledger or the
+      // sending pause. UpdateItem on the table itself, and only on the click attributes.
+      this.handler.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [props.deliveriesTable.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:Attributes': CLICK_ATTRIBUTES } },
+        }),
+      );
+    }
 
     // The default stage is made by hand: HttpApi's own default stage takes no throttling
     // or access log settings.
@@ -137,7 +167,7 @@ export class Api extends Construct {
       reason:
         'The routes are opened from links in mail by people who are not signed in; each request ' +
         'is authorised by the signed token in its link (verified by the handler), and ' +
-        '/health and the archive of sent issues (/archive, /feed.xml) are public on purpose.',
+        '/health, the archive of sent issues (/archive, /feed.xml) and the tracked-link redirect (/r/{token}, signed) are public on purpose.',
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {

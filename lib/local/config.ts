@@ -12,6 +12,7 @@
  * | BRIEFING_TIME_ZONE            | Europe/Brussels         |
  * | BRIEFING_TABLE_PREFIX         | briefing-               |
  * | BRIEFING_ALERT_DAILY_CAP      | 3                       |
+ * | BRIEFING_CLICK_TRACKING       | aggregate (per-reader, off) |
  * | BRIEFING_SEND_RATE            | 1000 (messages a second, when SES does not answer GetSendQuota) |
  * | AWS_ENDPOINT_URL_DYNAMODB     | (start DynamoDB Local)  |
  * | AWS_ENDPOINT_URL_SES          | (start the SES emulator)|
@@ -20,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { portFromEnv } from './ports';
+import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from '../../lambdas/core/click-token';
 
 export interface LocalConfig {
   httpPort: number;
@@ -48,6 +50,16 @@ export interface LocalConfig {
    * @default 1000
    */
   sendRateFallback?: number;
+  /**
+   * Article links through the click redirect (see lib/config.ts).
+   * @default 'aggregate'
+   */
+  clickTracking: ClickTracking;
+  /**
+   * Open tracking: not implemented by design (privacy proxies load every pixel); always false.
+   * @default false
+   */
+  openTracking: false;
 }
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -74,7 +86,15 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
     alertDailyCap: positiveInt('BRIEFING_ALERT_DAILY_CAP', env.BRIEFING_ALERT_DAILY_CAP, 3),
     sendRateFallback: positiveNumber('BRIEFING_SEND_RATE', env.BRIEFING_SEND_RATE, DEFAULT_LOCAL_SEND_RATE),
+    clickTracking: clickTrackingFrom(env.BRIEFING_CLICK_TRACKING),
+    openTracking: false,
   };
+}
+
+function clickTrackingFrom(raw: string | undefined): ClickTracking {
+  if (raw === undefined || raw === '') return DEFAULT_CLICK_TRACKING;
+  if (!(CLICK_TRACKING_MODES as readonly string[]).includes(raw)) throw new Error(`BRIEFING_CLICK_TRACKING: one of ${CLICK_TRACKING_MODES.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as ClickTracking;
 }
 
 /** The local send rate where the SES endpoint gives no quota: the emulator takes any rate. */

@@ -127,6 +127,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       DIGEST_SCHEDULE_CRON: config.schedule,
       DIGEST_TIME_ZONE: config.timeZone,
       PUBLIC_BASE_URL: `http://localhost:${config.httpPort}`,
+      // Article links through /r/<token> (the API here counts the clicks in the Deliveries table).
+      CLICK_TRACKING: config.clickTracking,
       TOKEN_KEYS: localSigningKeys(config.dataDir),
       // Other sites' pages allowed to POST /subscribe (CORS), and the per-client subscribe
       // limit the API applies in this process (on AWS the stage throttles as well).

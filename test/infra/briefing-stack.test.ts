@@ -292,7 +292,9 @@ describe('api', () => {
       'GET /feed.xml',
       'GET /health',
       'GET /preferences',
+      'GET /r/{token}',
       'GET /unsubscribe',
+      'HEAD /r/{token}',
       'OPTIONS /subscribe',
       'POST /confirm',
       'POST /preferences',
@@ -314,6 +316,30 @@ describe('api', () => {
     const actions = onContent.flatMap((s) => [s.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
     expect(actions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+
+  it('lets the API function raise click counts in the Deliveries table and nothing else there (UpdateItem on the click attributes)', () => {
+    const api = template.findResources('AWS::Lambda::Function')[functionId(template, 'public archive')];
+    expect(api.Properties.Environment.Variables[ENV.deliveriesTable]).toEqual({ Ref: expect.stringMatching(/^StorageDeliveries/) });
+    const role = api.Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
+    const onDeliveries = statements.filter((s) => JSON.stringify(s.Resource).includes('StorageDeliveries'));
+    expect(onDeliveries).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        // The table only: not its indexes, not another table.
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageDeliveries/), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:Attributes': ['campaignId', 'subscriberId', 'click#*', 'clickedArticles'] } },
+      },
+    ]);
+  });
+
+  it('gives the sender the click-tracking setting (aggregate by default)', () => {
+    const sender = template.findResources('AWS::Lambda::Function')[functionId(template, 'Sends one queued batch')];
+    expect(sender.Properties.Environment.Variables[ENV.clickTracking]).toBe('aggregate');
   });
 
   it('throttles the default stage and logs its access to a log group', () => {

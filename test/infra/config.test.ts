@@ -35,7 +35,15 @@ describe('readConfig', () => {
       mailFromDomain: 'bounce.example.com',
       dmarcRecord: 'create',
       existingIdentity: false,
+      clickTracking: 'aggregate',
+      openTracking: false,
     });
+  });
+
+  it('refuses an unknown clickTracking mode and openTracking=true (opens are not tracked by design), naming the setting', () => {
+    expect(() => readWith({ clickTracking: 'everything' })).toThrow(/clickTracking must be one of aggregate, per-reader, off/);
+    expect(() => readWith({ openTracking: 'true' })).toThrow(/openTracking is not implemented: opens are not tracked by design/);
+    expect(readWith({ clickTracking: 'per-reader' }).clickTracking).toBe('per-reader');
   });
 
   it('reads the same settings from an App context', () => {

@@ -34,7 +34,7 @@ export interface PipelineOptions {
 export async function startPipeline(options: PipelineOptions = {}) {
   const tables = await createTestTables('pipe');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!, options.recorder);
-  const { content, subscribers, ledger, history, caps, counters, gate } = dynamoPorts(documentClient(), tables.names);
+  const { content, subscribers, ledger, history, caps, counters, gate, clicks, deliveryEvents } = dynamoPorts(documentClient(), tables.names);
   const keys = parseSigningKeys(TEST_KEYS);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1, ...options.ses });
 
@@ -68,7 +68,8 @@ export async function startPipeline(options: PipelineOptions = {}) {
   queue.start();
   const sendQueue = requeue.attach(queue);
   const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock, counters });
-  const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys }), { port: 0 });
+  // The tracked links in mail (/r/<token>) are followed here, against the same tables.
+  const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys, redirect: { content, clicks } }), { port: 0 });
 
   return {
     tables,
@@ -77,6 +78,8 @@ export async function startPipeline(options: PipelineOptions = {}) {
     subscribers,
     ledger,
     counters,
+    clicks,
+    deliveryEvents,
     ses,
     history,
     caps,

@@ -11,4 +11,5 @@ export { DynamoAlertCaps } from './alert-caps';
 export { DynamoReaderAlertHistory } from './reader-alert-history';
 export { DynamoCampaignCounters } from './campaign-counters';
 export { DynamoRecipientGate } from './recipient-gate';
+export { DynamoClickCounts } from './click-counts';
 export { PENDING_ALERTS_KEY, SUMMARY_KEY } from '../../core/keys';

@@ -2,7 +2,7 @@
  * What every route of the API shares: its ports (ApiDeps), the page and error answers in the
  * newsletter's name, and the two things read from a request on several routes (token, origin).
  */
-import type { Clock, ContentStore, IssueArchive, Mailer, RateLimiter, SubscriberStore, SubscriptionStore } from '../../core/ports';
+import type { ClickCounts, Clock, ContentStore, IssueArchive, Mailer, RateLimiter, SubscriberStore, SubscriptionStore } from '../../core/ports';
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../usecases/subscription-mail';
@@ -21,6 +21,11 @@ export interface ApiDeps {
   content?: Pick<ContentStore, 'latestIssue'>;
   /** The public archive's reads (GET /archive, /archive/<issue>, /feed.xml); without it those answer 503. */
   archive?: IssueArchive;
+  /**
+   * The tracked-link redirect (GET/HEAD /r/<token>): where links are read from and clicks counted.
+   * Without it that route answers 503.
+   */
+  redirect?: { content: Pick<ContentStore, 'getIssue' | 'getArticles'>; clicks: ClickCounts };
   /** Per-client limit on subscribe requests (keyed by source IP). */
   limiter?: RateLimiter;
   /** Origins allowed to POST /subscribe from their own pages (CORS). @default none */

@@ -5,7 +5,7 @@
  */
 import compiled from '../../../templates/compiled/templates.json';
 import type { Article } from '../model';
-import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView } from './index';
+import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView, type LinkFor } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import { formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 import { footerView, type FooterView, type SenderIdentity } from './identity';
@@ -33,6 +33,8 @@ export interface AlertViewModel extends Omit<ArticleView, 'id' | 'anchor' | 'num
 export interface AlertMailOptions {
   identity?: SenderIdentity;
   webUrl?: string;
+  /** Click tracking: the link a reader follows instead of the source credit (the article's link 0). */
+  linkFor?: LinkFor;
 }
 
 /**
@@ -56,7 +58,7 @@ export function alertViewModel(article: Article, newsletter: string, options: Al
     summary: article.summary.trim(),
     keyPoints: article.keyPoints.map((k) => k.trim()),
     topicLabels: article.topics.map(topicLabel),
-    source: { name: oneLine(article.source.name), url: article.source.url.trim() },
+    source: { name: oneLine(article.source.name), url: options.linkFor ? options.linkFor(article.id, 0) : article.source.url.trim() },
   };
 }
 

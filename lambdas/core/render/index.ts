@@ -88,6 +88,27 @@ export interface DigestViewModel {
 export interface DigestMailOptions {
   identity?: SenderIdentity;
   webUrl?: string;
+  /** Click tracking: the link a reader follows for an article's link number `link` (see {@link trackLinks}). */
+  linkFor?: LinkFor;
+}
+
+/** The tracked URL of an article's link: 0 is the source credit, n ≥ 1 its n-th `sources` link. */
+export type LinkFor = (articleId: string, link: number) => string;
+
+/**
+ * The view with every article link (the source credit, each `sources` link) replaced by
+ * `linkFor`'s, in both parts. Only article links: the unsubscribe, preferences and archive links
+ * are the reader's own fields or the view's `webUrl`, and stay as they are.
+ */
+export function trackLinks(view: DigestViewModel, linkFor: LinkFor): DigestViewModel {
+  return {
+    ...view,
+    articles: view.articles.map((a) => ({
+      ...a,
+      source: { ...a.source, url: linkFor(a.id, 0) },
+      sources: a.sources.map((s, i) => ({ ...s, url: linkFor(a.id, i + 1) })),
+    })),
+  };
 }
 
 /** A digest ready to be rendered for any number of recipients. */
@@ -133,7 +154,7 @@ export const storyAnchor = (articleId: string) => `story-${articleId}`;
  * renders its pages from this same view model.
  */
 export function digestViewModel(issue: Issue, articles: Article[], options: DigestMailOptions = {}): DigestViewModel {
-  return {
+  const view: DigestViewModel = {
     subject: digestSubject(issue),
     preheader: previewText(issue.preheader, 150),
     preheaderPad: PREHEADER_PAD,
@@ -149,6 +170,7 @@ export function digestViewModel(issue: Issue, articles: Article[], options: Dige
     footer: footerView(options.identity),
     webUrl: options.webUrl ?? '',
   };
+  return options.linkFor ? trackLinks(view, options.linkFor) : view;
 }
 
 /** One article as the templates show it (numbered 1 and not the lead until placed in an issue). */

@@ -1,0 +1,32 @@
+/**
+ * A click on a tracked link (`/r/<token>`): verify the token, find the link in stored content,
+ * count the click, say where to go. Nothing else changes: the count is the only write, and a
+ * request that is not to be counted (HEAD, as link scanners send) writes nothing at all.
+ */
+import { resolveClick, verifyClickToken } from '../core/click-token';
+import type { Article, Issue } from '../core/model';
+import type { ClickCounts, ContentStore } from '../core/ports';
+import type { SigningKeys } from '../core/tokens';
+
+export interface FollowClickDeps {
+  keys: () => Promise<SigningKeys>;
+  content: Pick<ContentStore, 'getIssue' | 'getArticles'>;
+  clicks: ClickCounts;
+}
+
+export type FollowClickResult = { ok: true; url: string; counted: boolean } | { ok: false; reason: string };
+
+export async function followClick(deps: FollowClickDeps, token: string, options: { count: boolean }): Promise<FollowClickResult> {
+  const check = verifyClickToken(await deps.keys(), token);
+  if (!check.ok) return { ok: false, reason: check.reason };
+  const t = check.target;
+  const [issue, [article]] = await Promise.all([
+    t.kind === 'digest' ? deps.content.getIssue(t.campaignId) : Promise.resolve<Issue | undefined>(undefined),
+    deps.content.getArticles([t.articleId]) as Promise<(Article | undefined)[]>,
+  ]);
+  const where = resolveClick(t, issue, article);
+  if (!where.ok) return { ok: false, reason: where.reason };
+  if (!options.count) return { ok: true, url: where.url, counted: false };
+  await Promise.all([deps.clicks.count(t.campaignId, t.articleId, t.variant), t.subscriberId ? deps.clicks.noteReader(t.campaignId, t.subscriberId, t.articleId) : undefined]);
+  return { ok: true, url: where.url, counted: true };
+}
