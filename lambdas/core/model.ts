@@ -2,7 +2,7 @@
  * The domain model. Pure types and constants: no AWS SDK, no I/O.
  * Every other layer (adapters, use-cases, handlers, templates) speaks in these terms.
  */
-import type { SubjectTest } from './subject-test';
+import type { SubjectTest, Variant } from './subject-test';
 
 /** An article as editors write it (Markdown with front matter) and as the Content table stores it. */
 export interface Article {
@@ -162,6 +162,8 @@ export interface SendJob {
   campaignId: string;
   kind: 'digest' | 'alert';
   recipients: Recipient[];
+  /** A digest under a subject test: which of the two subjects these recipients get. */
+  variant?: Variant;
 }
 
 /** Recipients per queue message. Small enough that one Lambda invocation finishes a batch quickly. */

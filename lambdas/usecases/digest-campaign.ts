@@ -10,6 +10,7 @@ import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
 import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { PreparedCampaign } from './send-batch';
+import type { Variant } from '../core/subject-test';
 
 export interface SenderSettings {
   senderEmail: string;
@@ -76,10 +77,25 @@ export interface DigestAlertSources {
   content: ContentStore;
 }
 
-export async function prepareDigestCampaign(issue: Issue, articles: Article[], settings: SenderSettings, keys: SigningKeys, alerts?: DigestAlertSources): Promise<PreparedCampaign> {
+/** How one send of a digest differs from the issue as published. */
+export interface DigestOptions {
+  /** The subject line instead of the issue's own (one of a subject test's two). */
+  subject?: string;
+  /** The subject test's variant these messages belong to. */
+  variant?: Variant;
+}
+
+export async function prepareDigestCampaign(
+  issue: Issue,
+  articles: Article[],
+  settings: SenderSettings,
+  keys: SigningKeys,
+  alerts?: DigestAlertSources,
+  options: DigestOptions = {},
+): Promise<PreparedCampaign> {
   // "View in browser": the issue's page in the public archive.
   const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id) });
-  const message = await messageFor(settings, issue.newsletter, digest.subject);
+  const message = await messageFor(settings, issue.newsletter, options.subject ?? digest.subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
   // Per batch: which breaking articles each reader already got as alerts, and which alerts
   // their daily cap held back. Most readers have neither and take the prepared fast path.
