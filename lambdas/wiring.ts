@@ -18,7 +18,16 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
 import type { IssueArchive } from './core/ports';
-import { DynamoAlertCaps, DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from './adapters/dynamodb';
+import {
+  DynamoAlertCaps,
+  DynamoCampaignCounters,
+  DynamoContentStore,
+  DynamoLedger,
+  DynamoReaderAlertHistory,
+  DynamoRecipientGate,
+  DynamoSubjectTests,
+  DynamoSubscriberStore,
+} from './adapters/dynamodb';
 import { askSendQuota } from './adapters/send-quota';
 import { DynamoSendingState } from './adapters/sending-state';
 import { readSendQuota, SesMailer } from './adapters/ses-mailer';
@@ -70,6 +79,8 @@ export function deliveryPorts(db: DynamoDBDocumentClient, table: string) {
     deliveryEvents: new DynamoDeliveryEvents(db, table),
     /** The account-wide sending pause and the reputation counts. */
     sendingState: new DynamoSendingState(db, table),
+    /** An issue's subject test: when its share was queued, and the winner once decided. */
+    subjectTests: new DynamoSubjectTests(db, table),
   };
 }
 
