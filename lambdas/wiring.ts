@@ -26,6 +26,7 @@ import {
   DynamoLedger,
   DynamoReaderAlertHistory,
   DynamoRecipientGate,
+  DynamoSubjectTests,
   DynamoSubscriberStore,
 } from './adapters/dynamodb';
 import { askSendQuota } from './adapters/send-quota';
@@ -81,6 +82,8 @@ export function deliveryPorts(db: DynamoDBDocumentClient, table: string) {
     sendingState: new DynamoSendingState(db, table),
     /** Clicks through the redirect, per campaign and article. */
     clicks: new DynamoClickCounts(db, table),
+    /** An issue's subject test: when its share was queued, and the winner once decided. */
+    subjectTests: new DynamoSubjectTests(db, table),
   };
 }
 

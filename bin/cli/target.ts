@@ -9,6 +9,7 @@ import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
 import type { CampaignCounters, ClickCounts, Clock, ContentStore, Ledger, SubscriberStore } from '../../lambdas/core/ports';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
+import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
 import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
@@ -47,7 +48,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       subscribers: db.subscribers,
       ledger: db.ledger,
       clock: systemClock,
-      plan: (issueId) => planDigest({ content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters }, { issueId }),
+      plan: (issueId) => planDigest({ content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, subjectTests: subjectTestPorts(db) }, { issueId }),
       counters: db.counters,
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
       sending: db.sendingState,

@@ -2,6 +2,7 @@
  * The domain model. Pure types and constants: no AWS SDK, no I/O.
  * Every other layer (adapters, use-cases, handlers, templates) speaks in these terms.
  */
+import type { SubjectTest, Variant } from './subject-test';
 
 /** An article as editors write it (Markdown with front matter) and as the Content table stores it. */
 export interface Article {
@@ -64,6 +65,8 @@ export interface Issue {
   editorsNote?: string;
   /** The closing line at the bottom of the digest, before the footer (e.g. "Until next Monday, the editors"). */
   signOff?: string;
+  /** Two subjects to test on a share of the audience before the rest gets the better one (core/subject-test.ts). */
+  subjectTest?: SubjectTest;
   publishedAt: string;
   /** Set once the planner has queued the whole audience; a second run skips the issue. */
   plannedAt?: string;
@@ -159,6 +162,8 @@ export interface SendJob {
   campaignId: string;
   kind: 'digest' | 'alert';
   recipients: Recipient[];
+  /** A digest under a subject test: which of the issue's two subjects these recipients get. */
+  variant?: Variant;
 }
 
 /** Recipients per queue message. Small enough that one Lambda invocation finishes a batch quickly. */

@@ -4,6 +4,7 @@
  */
 import type { CampaignProgress, CampaignState, Counters } from './campaign-status';
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
+import type { Variant } from './subject-test';
 
 export interface Clock {
   now(): Date;
@@ -255,4 +256,32 @@ export interface ClickCounts {
   noteReader(campaignId: string, subscriberId: string, articleId: string): Promise<void>;
   /** Every article's count in the campaign. */
   list(campaignId: string): Promise<ClickTally[]>;
+}
+
+/** What an issue's subject test has recorded (core/subject-test.ts). */
+export interface SubjectTestRecord {
+  /** When the test's share was queued: the wait counts from here. */
+  testQueuedAt?: string;
+  /** How many readers the test's share had. */
+  testRecipients?: number;
+  /** The subject the rest gets, once decided. */
+  winner?: Variant;
+  /** Clicks per delivered message of each subject when the winner was decided. */
+  rates?: Record<Variant, number>;
+  decidedAt?: string;
+}
+
+/** Where a subject test keeps its progress, beside the campaign's counters. */
+export interface SubjectTests {
+  get(issueId: string): Promise<SubjectTestRecord | undefined>;
+  /**
+   * Record the test's share as queued, unless it already was (a retried run): returns the time
+   * recorded first, from which the wait counts.
+   */
+  markTestQueued(issueId: string, at: Date, recipients: number): Promise<Date>;
+  /**
+   * Record the winner unless one is recorded: returns the recorded one, so a retried or
+   * concurrent run sends the rest the same subject.
+   */
+  decide(issueId: string, winner: Variant, rates: Record<Variant, number>, at: Date): Promise<Variant>;
 }

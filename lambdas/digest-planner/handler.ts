@@ -9,6 +9,7 @@ import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readEnv } from '../core/env';
 import { planDigest, type PlanDeps, type PlanResult } from '../usecases/plan-digest';
+import { subjectTestPorts } from '../usecases/subject-test';
 import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../wiring';
 
 const eventSchema = z
@@ -48,7 +49,7 @@ function depsFromEnv(): PlanDeps {
   const { planQueueUrl } = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
-  return { content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, continuation };
+  return { content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, continuation, subjectTests: subjectTestPorts(db) };
 }
 
 let fromEnv: ReturnType<typeof makePlannerHandler> | undefined;

@@ -11,6 +11,7 @@ import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
 import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { PreparedCampaign } from './send-batch';
+import type { Variant } from '../core/subject-test';
 
 export interface SenderSettings {
   senderEmail: string;
@@ -36,7 +37,11 @@ export interface SenderSettings {
  * campaign (aggregate mode: prepared once, the same in every reader's mail); `perReader` gives
  * the linker of one reader (per-reader mode: their id is in the token). Neither when tracking is off.
  */
-function campaignLinks(settings: SenderSettings, keys: SigningKeys, campaign: { kind: CampaignKind; campaignId: string }): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
+function campaignLinks(
+  settings: SenderSettings,
+  keys: SigningKeys,
+  campaign: { kind: CampaignKind; campaignId: string; variant?: string },
+): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
   const mode = settings.clickTracking ?? DEFAULT_CLICK_TRACKING;
   if (mode === 'off') return {};
   if (mode === 'aggregate') return { shared: clickLinker(keys, settings.publicBaseUrl, campaign) };
@@ -94,12 +99,28 @@ export interface DigestAlertSources {
   content: ContentStore;
 }
 
-export async function prepareDigestCampaign(issue: Issue, articles: Article[], settings: SenderSettings, keys: SigningKeys, alerts?: DigestAlertSources): Promise<PreparedCampaign> {
+/** How one send of a digest differs from the issue as published. */
+export interface DigestOptions {
+  /** The subject line instead of the issue's own (one of a subject test's two). */
+  subject?: string;
+  /** The subject test's variant these messages belong to. */
+  variant?: Variant;
+}
+
+export async function prepareDigestCampaign(
+  issue: Issue,
+  articles: Article[],
+  settings: SenderSettings,
+  keys: SigningKeys,
+  alerts?: DigestAlertSources,
+  options: DigestOptions = {},
+): Promise<PreparedCampaign> {
   // "View in browser": the issue's page in the public archive.
   // Article links through the redirect; the archive page (webUrl) and the reader's own links are not tracked.
-  const links = campaignLinks(settings, keys, { kind: 'digest', campaignId: issue.id });
+  // A subject test's variant goes into its links' tokens: its clicks are counted apart.
+  const links = campaignLinks(settings, keys, { kind: 'digest', campaignId: issue.id, ...(options.variant ? { variant: options.variant } : {}) });
   const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id), linkFor: links.shared });
-  const message = await messageFor(settings, issue.newsletter, digest.subject);
+  const message = await messageFor(settings, issue.newsletter, options.subject ?? digest.subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
   // Per batch: which breaking articles each reader already got as alerts, and which alerts
   // their daily cap held back. Most readers have neither and take the prepared fast path.

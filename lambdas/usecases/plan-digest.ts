@@ -9,6 +9,9 @@
 import { AUDIENCE_SHARDS, SEND_BATCH_SIZE, type Recipient, type SendJob } from '../core/model';
 import type { CampaignCounters, Clock, ContentStore, PlanContinuation, SendQueue, SubscriberStore } from '../core/ports';
 import { isComplete } from '../core/campaign-status';
+import { restDueAt, testGroup, type Variant } from '../core/subject-test';
+import type { SubjectTests } from '../core/ports';
+import { subjectTestWinner, type TestOutcomeSources } from './subject-test';
 
 export interface PlanDeps {
   content: ContentStore;
@@ -23,6 +26,11 @@ export interface PlanDeps {
   timeLeftMs?: () => number;
   /** Hand over to a continuation when less than this is left. @default 60000 */
   reserveMs?: number;
+  /**
+   * Where an issue's subject test keeps its progress, and where its outcome is read. Without
+   * it, an issue with a subject test is sent to everyone with its first subject.
+   */
+  subjectTests?: SubjectTests & TestOutcomeSources;
 }
 
 /** Where a continued plan picks up: a shard, a cursor in it, and how many were queued before. */
@@ -47,12 +55,32 @@ export interface PlanInput {
 export type PlanResult =
   | { status: 'queued'; issueId: string; recipients: number; batches: number }
   | { status: 'continued'; issueId: string; recipients: number; batches: number; from: PlanFrom }
-  | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' };
+  /** A subject test's share is queued; the rest goes at `restDueAt`, when the planner runs for the issue again. */
+  | { status: 'testing'; issueId: string; recipients: number; batches: number; restDueAt: string }
+  | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' }
+  | { status: 'skipped'; issueId: string; reason: 'test-running'; restDueAt: string };
+
+/**
+ * Who of the audience this run queues, and with which subject: the whole audience (no subject
+ * test), the test's two halves, or the rest with the winning subject.
+ */
+type Selection = { phase: 'all' } | { phase: 'test'; sharePercent: number } | { phase: 'rest'; sharePercent: number; winner: Variant };
 
 /** Audience rows read per Query page. */
 const PAGE_SIZE = 500;
 /** Jobs held before a queue write: one SQS SendMessageBatch call takes ten. */
 const FLUSH_JOBS = 10;
+
+/**
+ * The subject `r` gets in this run: '' (the issue's own), a test variant, or null (not in
+ * this run: outside the test's share in the test run, inside it in the rest's run).
+ */
+function subjectFor(selection: Selection, issueId: string, subscriberId: string): Variant | '' | null {
+  if (selection.phase === 'all') return '';
+  const group = testGroup(issueId, subscriberId, selection.sharePercent);
+  if (selection.phase === 'test') return group ?? null;
+  return group ? null : selection.winner;
+}
 
 export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise<PlanResult> {
   const issue = input.issueId ? await deps.content.getIssue(input.issueId) : await deps.content.latestIssue();
@@ -64,17 +92,37 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
   }
   const articles = await deps.content.getArticles(issue.articleIds);
   if (articles.length === 0) return { status: 'skipped', issueId: issue.id, reason: 'no-articles' };
-  if (!continuing) await deps.counters?.startPlanning(issue.id, deps.clock.now());
 
-  let recipients = input.from?.queued ?? 0;
+  // A subject test: the first run queues the test's share, a run after the wait the rest.
+  let selection: Selection = { phase: 'all' };
+  let testRecipients = 0;
+  if (issue.subjectTest && deps.subjectTests) {
+    const test = issue.subjectTest;
+    const state = await deps.subjectTests.get(issue.id);
+    if (!state?.testQueuedAt) selection = { phase: 'test', sharePercent: test.sharePercent };
+    else {
+      testRecipients = state.testRecipients ?? 0;
+      const due = restDueAt(test, new Date(state.testQueuedAt));
+      if (deps.clock.now() < due && !continuing) return { status: 'skipped', issueId: issue.id, reason: 'test-running', restDueAt: due.toISOString() };
+      const winner = await subjectTestWinner(deps.subjectTests, issue.id, test, deps.clock.now());
+      selection = { phase: 'rest', sharePercent: test.sharePercent, winner };
+    }
+  }
+  if (!continuing && selection.phase !== 'rest') await deps.counters?.startPlanning(issue.id, deps.clock.now());
+
+  // The rest's run counts on from the test's share: `planned` is the whole audience.
+  let recipients = input.from?.queued ?? testRecipients;
   let batches = 0;
   let pending: SendJob[] = [];
-  let current: Recipient[] = [];
+  // Recipients waiting for a full job, by the subject they get ('' : the issue's own).
+  const current = new Map<Variant | '', Recipient[]>();
 
   const flush = async (force: boolean) => {
-    if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
-      pending.push({ campaignId: issue.id, kind: 'digest', recipients: current });
-      current = [];
+    for (const [variant, list] of current) {
+      if (list.length >= SEND_BATCH_SIZE || (force && list.length > 0)) {
+        pending.push({ campaignId: issue.id, kind: 'digest', recipients: list, ...(variant ? { variant } : {}) });
+        current.delete(variant);
+      }
     }
     if (pending.length >= FLUSH_JOBS || (force && pending.length > 0)) {
       await deps.queue.enqueue(pending);
@@ -90,7 +138,11 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
     do {
       const page = await deps.subscribers.digestAudiencePage(shard, cursor, PAGE_SIZE);
       for (const r of page.recipients) {
-        current.push(r);
+        const variant = subjectFor(selection, issue.id, r.subscriberId);
+        if (variant === null) continue;
+        const list = current.get(variant) ?? [];
+        list.push(r);
+        current.set(variant, list);
         recipients++;
         await flush(false);
       }
@@ -108,6 +160,12 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
     } while (cursor);
   }
   await flush(true);
+  if (selection.phase === 'test') {
+    // Recorded after queueing, like plannedAt below: a crash before it queues the test again,
+    // and the ledger skips whoever was served. The wait counts from here.
+    const at = await deps.subjectTests!.markTestQueued(issue.id, deps.clock.now(), recipients);
+    return { status: 'testing', issueId: issue.id, recipients, batches, restDueAt: restDueAt(issue.subjectTest!, at).toISOString() };
+  }
   await deps.counters?.finishPlanning(issue.id, recipients, deps.clock.now());
 
   // Marked after queueing: a crash before this line lets a rerun queue again, and the ledger

@@ -27,6 +27,7 @@ import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import type { CampaignCounters, SendQueue } from '../../lambdas/core/ports';
 import type { PlanResult } from '../../lambdas/usecases/plan-digest';
+import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 
 export interface LocalRuntime {
@@ -170,7 +171,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const sendQueue = requeue.attach(queue);
     const db = dynamoPorts(documentClient(), config.tables);
     const counters = db.counters;
-    const plan = makePlannerHandler({ content: db.content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters });
+    const plan = makePlannerHandler({ content: db.content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters, subjectTests: subjectTestPorts(db) });
 
     let streamPoller: StreamPoller | undefined;
     if (options.streams) {

@@ -1,7 +1,23 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
 import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
-import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, Ledger, Mailer, RawMail, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+import type {
+  AlertAudienceRow,
+  AlertCaps,
+  AudiencePage,
+  ReaderAlertHistory,
+  ClaimResult,
+  Clock,
+  ContentStore,
+  Ledger,
+  Mailer,
+  RawMail,
+  SendQueue,
+  SubjectTestRecord,
+  SubjectTests,
+  SubscriberStore,
+} from '../../lambdas/core/ports';
+import type { Variant } from '../../lambdas/core/subject-test';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 
@@ -242,5 +258,23 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
         row.inDigest = digestId;
       }
     }
+  }
+}
+
+/** A subject test's record, kept in memory (the DynamoDB one sits on the campaign's summary item). */
+export class MemorySubjectTests implements SubjectTests {
+  records = new Map<string, SubjectTestRecord>();
+  async get(issueId: string) {
+    return this.records.get(issueId);
+  }
+  async markTestQueued(issueId: string, at: Date, recipients: number) {
+    const r = this.records.get(issueId) ?? {};
+    if (!r.testQueuedAt) this.records.set(issueId, { ...r, testQueuedAt: at.toISOString(), testRecipients: recipients });
+    return new Date(this.records.get(issueId)!.testQueuedAt!);
+  }
+  async decide(issueId: string, winner: Variant, rates: Record<Variant, number>, at: Date) {
+    const r = this.records.get(issueId) ?? {};
+    if (!r.winner) this.records.set(issueId, { ...r, winner, rates, decidedAt: at.toISOString() });
+    return this.records.get(issueId)!.winner!;
   }
 }

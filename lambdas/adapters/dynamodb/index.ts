@@ -13,3 +13,4 @@ export { DynamoCampaignCounters } from './campaign-counters';
 export { DynamoRecipientGate } from './recipient-gate';
 export { DynamoClickCounts } from './click-counts';
 export { PENDING_ALERTS_KEY, SUMMARY_KEY } from '../../core/keys';
+export { DynamoSubjectTests } from './subject-tests';

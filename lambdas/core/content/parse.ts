@@ -9,6 +9,8 @@
 import matter from 'gray-matter';
 import { z } from 'zod';
 import type { Article, Issue } from '../model';
+import { BODY_CONTROL, LINE_BREAKING, line, required } from './fields';
+import { subjectTestField } from './subject-test-field';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
@@ -36,29 +38,6 @@ export const MAX_BODY_CHARS = 50_000;
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-/**
- * Characters refused in one-line fields: C0/C1 controls (a CR or LF would split a mail header
- * or a layout line) and the Unicode line and paragraph separators, which some clients break on.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused
-const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-/** In the body, newlines and tabs are Markdown; any other control character is not. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused
-const BODY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-
-/** Error text for a missing value versus a value of the wrong kind. */
-const required = (what: string) => (issue: { input: unknown }) =>
-  issue.input === undefined ? 'is required' : `must be ${what}`;
-
-/** One line of text for a title, summary or key point: trimmed, bounded, no control characters. */
-const line = (max: number) =>
-  z
-    .string({ error: required('text') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !LINE_BREAKING.test(s), 'must not contain line breaks or control characters');
-
 const slug = z
   .string({ error: required('a slug (lower-case letters, digits and single hyphens)') })
   .max(80, 'must be at most 80 characters')
@@ -235,6 +214,7 @@ export const issueSchema = z.strictObject({
   lead: slug.optional(),
   editorsNote: line(1200).optional(),
   signOff: line(300).optional(),
+  subjectTest: subjectTestField.optional(),
 }).superRefine((issue, ctx) => {
   if (issue.lead !== undefined && !issue.articles.includes(issue.lead)) {
     ctx.addIssue({ code: 'custom', path: ['lead'], message: `must be one of the issue's articles (${issue.articles.join(', ')}); "${issue.lead}" is not listed` });
@@ -307,6 +287,7 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
       ...(fm.lead !== undefined && { lead: fm.lead }),
       ...(fm.editorsNote !== undefined && { editorsNote: fm.editorsNote }),
       ...(fm.signOff !== undefined && { signOff: fm.signOff }),
+      ...(fm.subjectTest !== undefined && { subjectTest: fm.subjectTest }),
       publishedAt: at,
     };
   }

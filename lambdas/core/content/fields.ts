@@ -1,0 +1,28 @@
+/**
+ * Field rules shared by the content parser (parse.ts) and the front-matter fields kept in their
+ * own modules (subject-test-field.ts). Pure.
+ */
+import { z } from 'zod';
+
+/**
+ * Characters refused in one-line fields: C0/C1 controls (a CR or LF would split a mail header
+ * or a layout line) and the Unicode line and paragraph separators, which some clients break on.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused
+export const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** In the body, newlines and tabs are Markdown; any other control character is not. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused
+export const BODY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** Error text for a missing value versus a value of the wrong kind. */
+export const required = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : `must be ${what}`;
+
+/** One line of text for a title, summary or key point: trimmed, bounded, no control characters. */
+export const line = (max: number) =>
+  z
+    .string({ error: required('text') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !LINE_BREAKING.test(s), 'must not contain line breaks or control characters');
