@@ -6,7 +6,7 @@ import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, Clock, ContentStore, Ledger, SubscriberStore } from '../../lambdas/core/ports';
+import type { CampaignCounters, Clock, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
@@ -30,6 +30,8 @@ export interface Target {
   redrive?(): Promise<string>;
   /** The account-wide sending pause and reputation counts (adapters/sending-state.ts). */
   sending: DynamoSendingState;
+  /** Alerts each reader got or had held back (a digest's personal sections; `preview --email`). */
+  history?: ReaderAlertHistory;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -49,6 +51,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       counters: db.counters,
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
       sending: db.sendingState,
+      history: db.history,
     });
   }
 
@@ -76,6 +79,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       plan: (issueId) => rt.planDigest({ issueId, resume: true }),
       counters: rt.counters,
       sending,
+      history: db.history,
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });

@@ -5,7 +5,8 @@
  */
 import { digestReason, personalDigestView, prepareDigest, renderDigest } from '../core/render';
 import { alertReason, prepareAlert } from '../core/render/alert';
-import { prepareMessage } from '../core/mime';
+import { prepareMessage, type Body } from '../core/mime';
+import { bodyText } from '../core/mime/base64';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
 import type { ContentStore, ReaderAlertHistory } from '../core/ports';
@@ -70,16 +71,54 @@ function messageFor(settings: SenderSettings, newsletter: string, subject: strin
   });
 }
 
+/** What a caller other than the sender may change in a campaign; the sender sets none of it. */
+export interface CampaignOptions {
+  /** Put before the subject, e.g. `[Test] ` for a test send (lambdas/usecases/test-send.ts). @default none */
+  subjectPrefix?: string;
+}
+
+/** One reader's message and the parts it was built from, for a preview or a test send. */
+export interface ComposedMessage {
+  subject: string;
+  html: string;
+  text: string;
+  raw: Buffer;
+}
+
+/** A prepared campaign that also shows one reader's message part by part (compose() is its raw bytes). */
+export interface InspectableCampaign extends PreparedCampaign {
+  subject: string;
+  message(r: Recipient, now: Date): ComposedMessage;
+}
+
+/** A reader's bodies as the renderer gives them (split for the encoder's cache) and the raw message. */
+interface Rendered {
+  html: Body;
+  text: Body;
+  raw: Buffer;
+}
+
+/** Whole strings only when someone looks: the sender's compose() never joins the split bodies. */
+const composed = (subject: string, r: Rendered): ComposedMessage => ({ subject, html: bodyText(r.html), text: bodyText(r.text), raw: r.raw });
+
 /** Where a digest finds each reader's alert history (optional: without it, no personal sections). */
 export interface DigestAlertSources {
   history: ReaderAlertHistory;
   content: ContentStore;
 }
 
-export async function prepareDigestCampaign(issue: Issue, articles: Article[], settings: SenderSettings, keys: SigningKeys, alerts?: DigestAlertSources): Promise<PreparedCampaign> {
+export async function prepareDigestCampaign(
+  issue: Issue,
+  articles: Article[],
+  settings: SenderSettings,
+  keys: SigningKeys,
+  alerts?: DigestAlertSources,
+  options: CampaignOptions = {},
+): Promise<InspectableCampaign> {
   // "View in browser": the issue's page in the public archive.
   const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id) });
-  const message = await messageFor(settings, issue.newsletter, digest.subject);
+  const subject = `${options.subjectPrefix ?? ''}${digest.subject}`;
+  const build = await messageFor(settings, issue.newsletter, subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
   // Per batch: which breaking articles each reader already got as alerts, and which alerts
   // their daily cap held back. Most readers have neither and take the prepared fast path.
@@ -90,9 +129,20 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
   // reader's next digest, as one deferred just after this batch was sent would.
   const anyWaiting = alerts ? await alerts.history.anyDeferred() : false;
 
+  const render = (r: Recipient, now: Date): Rendered => {
+    const links = readerLinks(settings, keys, r, now);
+    const reason = digestReason(issue.newsletter, r.email, r.subscribedAt);
+    const fields = { email: r.email, ...links, reason };
+    const extra = personal.get(r.subscriberId);
+    const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.renderSplit(fields);
+    return { html, text, raw: build({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text }) };
+  };
+
   return {
     campaignId: issue.id,
     from: settings.senderEmail,
+    subject,
+    message: (r, now) => composed(subject, render(r, now)),
     async prepareBatch(recipients) {
       if (!alerts) return;
       const ids = recipients.map((r) => r.subscriberId);
@@ -108,14 +158,7 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
         personal.set(sid, { alerted: alerted.get(sid) ?? new Set(), missed });
       }
     },
-    compose(r: Recipient, now: Date): Buffer {
-      const links = readerLinks(settings, keys, r, now);
-      const reason = digestReason(issue.newsletter, r.email, r.subscribedAt);
-      const fields = { email: r.email, ...links, reason };
-      const extra = personal.get(r.subscriberId);
-      const { html, text } = extra ? renderDigest(personalDigestView(digest.view, extra.alerted, extra.missed), fields) : digest.renderSplit(fields);
-      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
-    },
+    compose: (r: Recipient, now: Date): Buffer => render(r, now).raw,
     async afterSent(r, now) {
       const extra = personal.get(r.subscriberId);
       if (alerts && extra?.missed.length) {
@@ -135,19 +178,23 @@ export async function prepareDigestCampaign(issue: Issue, articles: Article[], s
  * A breaking alert. The newsletter is named after the sender (the From display name); each
  * reader is told which of their topics matched, or that they follow every topic.
  */
-export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
+export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys, options: CampaignOptions = {}): Promise<InspectableCampaign> {
   const newsletter = settings.senderName;
   // No "View in browser": the archive has a page per issue, none per article.
   const alert = prepareAlert(article, newsletter, { identity: identityOf(settings) });
-  const message = await messageFor(settings, newsletter, alert.subject);
+  const subject = `${options.subjectPrefix ?? ''}${alert.subject}`;
+  const build = await messageFor(settings, newsletter, subject);
+  const render = (r: Recipient, now: Date): Rendered => {
+    const links = readerLinks(settings, keys, r, now);
+    const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
+    const { html, text } = alert.renderSplit({ email: r.email, ...links, reason });
+    return { html, text, raw: build({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text }) };
+  };
   return {
     campaignId: article.id,
     from: settings.senderEmail,
-    compose(r: Recipient, now: Date): Buffer {
-      const links = readerLinks(settings, keys, r, now);
-      const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
-      const { html, text } = alert.renderSplit({ email: r.email, ...links, reason });
-      return message({ to: r.email, unsubscribeUrl: links.unsubscribeUrl, html, text });
-    },
+    subject,
+    message: (r, now) => composed(subject, render(r, now)),
+    compose: (r: Recipient, now: Date): Buffer => render(r, now).raw,
   };
 }
