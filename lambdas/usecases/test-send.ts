@@ -8,7 +8,7 @@
  *   mailer call per address, and nothing is written to any table.
  * - **No reader is acted on.** A test message's unsubscribe and preferences links are signed
  *   for {@link TEST_SUBSCRIBER_ID}, an id no subscriber has (real ids are UUIDs): following
- *   them gets the API's "link no longer valid" page (404), never a change to anyone.
+ *   them gets the API's "This link does not work" page (404), never a change to anyone.
  * - **Only given addresses.** They pass the project's address validation (a CR or LF that
  *   would add headers is refused there), at most {@link MAX_TEST_RECIPIENTS}, all checked
  *   before anything is read or sent.
