@@ -16,6 +16,7 @@ import * as privacy from './cli/privacy';
 import * as sesEvents from './cli/ses-events';
 import * as resume from './cli/resume';
 import * as stats from './cli/stats';
+import * as preview from './cli/preview';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
@@ -23,6 +24,9 @@ const program = new Command('briefing')
 
 const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
 for (const group of [content, sending, subscribers, privacy, sesEvents, status, resume, stats]) group.register(program, target);
+
+// Looking at an issue before it goes: a test send to a few addresses, and the message as files.
+preview.register(program, target);
 
 // Checks after a deploy: is the stack ready to send, and do SES's events come back.
 for (const group of [doctor, smoke]) group.register(program, target);

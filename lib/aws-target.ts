@@ -32,6 +32,10 @@ const OPTIONAL = {
   dashboardName: 'DashboardName',
   /** The token signing keys' secret (Secrets Manager takes its name as well as its ARN), so `smoke` signs its links as the sender does. */
   tokenSecretName: 'TokenSecretName',
+  /** The footer's identity and the Reply-To, so `send-test` and `preview` compose the message readers get. */
+  organisationName: 'OrganisationName',
+  postalAddress: 'PostalAddress',
+  replyToEmail: 'ReplyToEmail',
 } as const;
 
 export type OptionalOutput = keyof typeof OPTIONAL;

@@ -154,6 +154,11 @@ export class BriefingStack extends Stack {
     new CfnOutput(this, 'ContentTable', { value: this.storage.content.tableName });
     new CfnOutput(this, 'DeliveriesTable', { value: this.storage.deliveries.tableName });
     new CfnOutput(this, 'SenderEmail', { value: config.senderEmail });
+    // The rest of the sender's settings: `send-test` and `preview` compose the real message from them.
+    new CfnOutput(this, 'SenderName', { value: config.senderName });
+    new CfnOutput(this, 'OrganisationName', { value: config.organisationName });
+    new CfnOutput(this, 'PostalAddress', { value: config.postalAddress });
+    if (config.replyToEmail) new CfnOutput(this, 'ReplyToEmail', { value: config.replyToEmail });
     new CfnOutput(this, 'SenderDomain', { value: this.sending.senderDomain, description: 'The SES identity' });
     if (this.sending.createdIdentity) {
       new CfnOutput(this, 'MailFromDomain', { value: this.sending.mailFromDomain, description: 'Custom MAIL FROM domain (SPF alignment)' });

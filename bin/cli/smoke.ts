@@ -8,21 +8,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { outputKey, stackOutputs } from '../../lib/aws-target';
 import { awaitSmoke, sendSmoke } from '../../lib/ops/smoke';
-import { readEnv } from '../../lambdas/core/env';
 import { parseSigningKeys, type SigningKeys } from '../../lambdas/core/tokens';
 import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
 import { sesClient, sesPorts, signingKeysLoader } from '../../lambdas/wiring';
+import { localSenderSetup, type SenderSetup } from './sender-setup';
 import type { WithTarget } from './target';
 
-interface SmokeSetup {
-  settings: SenderSettings;
-  keys: SigningKeys;
-  /** Said before sending, e.g. how the links are signed. */
-  notes: string[];
-}
-
 /** The deployed sender's settings, from the stack's outputs. */
-async function awsSetup(stack: string): Promise<SmokeSetup> {
+async function awsSetup(stack: string): Promise<SenderSetup> {
   const out = await stackOutputs(stack);
   const o = out.optional;
   const need = (name: 'senderEmail' | 'configurationSetName'): string => {
@@ -42,7 +35,7 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
   return {
     settings: {
       senderEmail: need('senderEmail'),
-      // No SenderName output (the infra has none yet): sendSmoke uses the newsletter's name, the stack's default.
+      // A stack deployed before its SenderName output: sendSmoke uses the newsletter's name, the stack's default.
       senderName: o.senderName ?? '',
       publicBaseUrl: o.publicBaseUrl ?? out.apiUrl,
       // The configuration set is what publishes the events to SNS: without it nothing comes back.
@@ -58,25 +51,6 @@ async function awsSetup(stack: string): Promise<SmokeSetup> {
   };
 }
 
-/** The local sender's settings: the environment the local runtime set for its handlers. */
-async function localSetup(): Promise<SmokeSetup> {
-  const env = readEnv(['senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenKeys', 'organisationName', 'postalAddress', 'replyToEmail']);
-  return {
-    settings: {
-      senderEmail: env.senderEmail,
-      senderName: env.senderName,
-      publicBaseUrl: env.publicBaseUrl,
-      configurationSet: env.configurationSet,
-      organisationName: env.organisationName,
-      postalAddress: env.postalAddress,
-      replyToEmail: env.replyToEmail,
-      clickTracking: 'off',
-    },
-    keys: parseSigningKeys(env.tokenKeys!),
-    notes: [],
-  };
-}
-
 export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('smoke')
@@ -88,7 +62,7 @@ export function register(program: Command, withTarget: WithTarget): void {
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
       const stack = program.opts<{ stack?: string }>().stack;
       await withTarget(async (t) => {
-        const setup = stack ? await awsSetup(stack) : await localSetup();
+        const setup = stack ? await awsSetup(stack) : await localSenderSetup();
         const deps = {
           content: t.content,
           subscribers: t.subscribers,

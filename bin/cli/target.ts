@@ -6,7 +6,7 @@ import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, ClickCounts, Clock, ContentStore, Ledger, SubscriberStore } from '../../lambdas/core/ports';
+import type { CampaignCounters, ClickCounts, Clock, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
@@ -33,6 +33,8 @@ export interface Target {
   sending: DynamoSendingState;
   /** Clicks through the redirect, per campaign and article. */
   clicks: ClickCounts;
+  /** Alerts each reader got or had held back (a digest's personal sections; `preview --email`). */
+  history?: ReaderAlertHistory;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -53,6 +55,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
       sending: db.sendingState,
       clicks: db.clicks,
+      history: db.history,
     });
   }
 
@@ -81,6 +84,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       counters: rt.counters,
       sending,
       clicks: db.clicks,
+      history: db.history,
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });

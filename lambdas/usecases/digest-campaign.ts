@@ -6,7 +6,8 @@
 import { digestReason, personalDigestView, prepareDigest, renderDigest, trackLinks, type LinkFor } from '../core/render';
 import { alertReason, alertViewModel, prepareAlert, renderAlert } from '../core/render/alert';
 import { clickLinker, DEFAULT_CLICK_TRACKING, type CampaignKind, type ClickTracking } from '../core/click-token';
-import { prepareMessage } from '../core/mime';
+import { prepareMessage, type Body } from '../core/mime';
+import { bodyText } from '../core/mime/base64';
 import { signToken, type SigningKeys } from '../core/tokens';
 import type { Article, Issue, Recipient } from '../core/model';
 import type { ContentStore, ReaderAlertHistory } from '../core/ports';
@@ -93,18 +94,47 @@ function messageFor(settings: SenderSettings, newsletter: string, subject: strin
   });
 }
 
+/** What a caller other than the sender may change in a campaign; the sender sets none of it. */
+export interface CampaignOptions {
+  /** Put before the subject, e.g. `[Test] ` for a test send (lambdas/usecases/test-send.ts). @default none */
+  subjectPrefix?: string;
+  /** A digest's subject line instead of the issue's own (one of a subject test's two). @default the issue's */
+  subject?: string;
+  /** The subject test's variant these messages belong to (it goes into the click tokens). @default none */
+  variant?: Variant;
+}
+
+/** The options of a digest send (the sender's subject test). */
+export type DigestOptions = CampaignOptions;
+
+/** One reader's message and the parts it was built from, for a preview or a test send. */
+export interface ComposedMessage {
+  subject: string;
+  html: string;
+  text: string;
+  raw: Buffer;
+}
+
+/** A prepared campaign that also shows one reader's message part by part (compose() is its raw bytes). */
+export interface InspectableCampaign extends PreparedCampaign {
+  subject: string;
+  message(r: Recipient, now: Date): ComposedMessage;
+}
+
+/** A reader's bodies as the renderer gives them (split for the encoder's cache) and the raw message. */
+interface Rendered {
+  html: Body;
+  text: Body;
+  raw: Buffer;
+}
+
+/** Whole strings only when someone looks: the sender's compose() never joins the split bodies. */
+const composed = (subject: string, r: Rendered): ComposedMessage => ({ subject, html: bodyText(r.html), text: bodyText(r.text), raw: r.raw });
+
 /** Where a digest finds each reader's alert history (optional: without it, no personal sections). */
 export interface DigestAlertSources {
   history: ReaderAlertHistory;
   content: ContentStore;
-}
-
-/** How one send of a digest differs from the issue as published. */
-export interface DigestOptions {
-  /** The subject line instead of the issue's own (one of a subject test's two). */
-  subject?: string;
-  /** The subject test's variant these messages belong to. */
-  variant?: Variant;
 }
 
 export async function prepareDigestCampaign(
@@ -113,14 +143,15 @@ export async function prepareDigestCampaign(
   settings: SenderSettings,
   keys: SigningKeys,
   alerts?: DigestAlertSources,
-  options: DigestOptions = {},
-): Promise<PreparedCampaign> {
+  options: CampaignOptions = {},
+): Promise<InspectableCampaign> {
   // "View in browser": the issue's page in the public archive.
   // Article links through the redirect; the archive page (webUrl) and the reader's own links are not tracked.
   // A subject test's variant goes into its links' tokens: its clicks are counted apart.
   const links = campaignLinks(settings, keys, { kind: 'digest', campaignId: issue.id, ...(options.variant ? { variant: options.variant } : {}) });
   const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id), linkFor: links.shared });
-  const message = await messageFor(settings, issue.newsletter, options.subject ?? digest.subject);
+  const subject = `${options.subjectPrefix ?? ''}${options.subject ?? digest.subject}`;
+  const build = await messageFor(settings, issue.newsletter, subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
   // Per batch: which breaking articles each reader already got as alerts, and which alerts
   // their daily cap held back. Most readers have neither and take the prepared fast path.
@@ -132,9 +163,22 @@ export async function prepareDigestCampaign(
   const anyWaiting = alerts ? await alerts.history.anyDeferred() : false;
   const readerView = links.perReader;
 
+  const render = (r: Recipient, now: Date): Rendered => {
+    const reader = readerLinks(settings, keys, r, now);
+    const reason = digestReason(issue.newsletter, r.email, r.subscribedAt);
+    const fields = { email: r.email, ...reader, reason };
+    const extra = personal.get(r.subscriberId);
+    // Per-reader links differ in every mail: that mode renders in full (slower, and opt-in).
+    const view = readerView ? trackLinks(digest.view, readerView(r)) : undefined;
+    const { html, text } = extra || view ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields) : digest.renderSplit(fields);
+    return { html, text, raw: build({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text }) };
+  };
+
   return {
     campaignId: issue.id,
     from: settings.senderEmail,
+    subject,
+    message: (r, now) => composed(subject, render(r, now)),
     async prepareBatch(recipients) {
       if (!alerts) return;
       const ids = recipients.map((r) => r.subscriberId);
@@ -150,16 +194,7 @@ export async function prepareDigestCampaign(
         personal.set(sid, { alerted: alerted.get(sid) ?? new Set(), missed });
       }
     },
-    compose(r: Recipient, now: Date): Buffer {
-      const reader = readerLinks(settings, keys, r, now);
-      const reason = digestReason(issue.newsletter, r.email, r.subscribedAt);
-      const fields = { email: r.email, ...reader, reason };
-      const extra = personal.get(r.subscriberId);
-      // Per-reader links differ in every mail: that mode renders in full (slower, and opt-in).
-      const view = readerView ? trackLinks(digest.view, readerView(r)) : undefined;
-      const { html, text } = extra || view ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields) : digest.renderSplit(fields);
-      return message({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text });
-    },
+    compose: (r: Recipient, now: Date): Buffer => render(r, now).raw,
     async afterSent(r, now) {
       const extra = personal.get(r.subscriberId);
       if (alerts && extra?.missed.length) {
@@ -179,22 +214,26 @@ export async function prepareDigestCampaign(
  * A breaking alert. The newsletter is named after the sender (the From display name); each
  * reader is told which of their topics matched, or that they follow every topic.
  */
-export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys): Promise<PreparedCampaign> {
+export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys, options: CampaignOptions = {}): Promise<InspectableCampaign> {
   const newsletter = settings.senderName;
   // No "View in browser": the archive has a page per issue, none per article.
   // An alert's campaign is its article: its source link is tracked as the article's link 0.
   const links = campaignLinks(settings, keys, { kind: 'alert', campaignId: article.id });
   const alert = prepareAlert(article, newsletter, { identity: identityOf(settings), linkFor: links.shared });
-  const message = await messageFor(settings, newsletter, alert.subject);
+  const subject = `${options.subjectPrefix ?? ''}${alert.subject}`;
+  const build = await messageFor(settings, newsletter, subject);
+  const render = (r: Recipient, now: Date): Rendered => {
+    const reader = readerLinks(settings, keys, r, now);
+    const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
+    const fields = { email: r.email, ...reader, reason };
+    const { html, text } = links.perReader ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields) : alert.renderSplit(fields);
+    return { html, text, raw: build({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text }) };
+  };
   return {
     campaignId: article.id,
     from: settings.senderEmail,
-    compose(r: Recipient, now: Date): Buffer {
-      const reader = readerLinks(settings, keys, r, now);
-      const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
-      const fields = { email: r.email, ...reader, reason };
-      const { html, text } = links.perReader ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields) : alert.renderSplit(fields);
-      return message({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text });
-    },
+    subject,
+    message: (r, now) => composed(subject, render(r, now)),
+    compose: (r: Recipient, now: Date): Buffer => render(r, now).raw,
   };
 }

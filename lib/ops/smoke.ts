@@ -89,7 +89,8 @@ export async function sendSmoke(deps: SmokeDeps, options: { issueId?: string } =
   const articles = await deps.content.getArticles(issue.articleIds);
   // The sender's own preparation: the same templates, links, headers and configuration set.
   // An empty sender name (a stack without that output) takes the newsletter's name, the stack's default.
-  const settings = deps.settings.senderName ? deps.settings : { ...deps.settings, senderName: issue.newsletter };
+  // Plain links: nobody follows the simulator's, and a smoke run must never count clicks.
+  const settings = { ...deps.settings, senderName: deps.settings.senderName || issue.newsletter, clickTracking: 'off' as const };
   const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys);
   const sentAt = deps.clock.now();
   const campaignId = smokeCampaignId(issue.id, sentAt);

@@ -358,6 +358,15 @@ describe('api', () => {
   it('outputs the API URL', () => {
     template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [Match.anyValue(), 'ApiEndpoint'] } });
   });
+
+  it("outputs the sender's name, organisation and postal address, and a Reply-To only when one is set (send-test and preview compose the real message from them)", () => {
+    const config = readConfig((key) => defaults[key]);
+    template.hasOutput('SenderName', { Value: config.senderName });
+    template.hasOutput('OrganisationName', { Value: config.organisationName });
+    template.hasOutput('PostalAddress', { Value: config.postalAddress });
+    expect(Object.keys(synth({ replyToEmail: undefined }).findOutputs('ReplyToEmail'))).toEqual([]);
+    synth({ replyToEmail: 'editors@example.org' }).hasOutput('ReplyToEmail', { Value: 'editors@example.org' });
+  });
 });
 
 describe('monitoring', () => {
