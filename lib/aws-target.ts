@@ -32,6 +32,11 @@ const OPTIONAL = {
   dashboardName: 'DashboardName',
   /** The token signing keys' secret (Secrets Manager takes its name as well as its ARN), so `smoke` signs its links as the sender does. */
   tokenSecretName: 'TokenSecretName',
+  /** Issues' one-time schedules (`sendAt`): their group, what they invoke, the role and the dead-letter queue. */
+  issueScheduleGroup: 'IssueScheduleGroup',
+  issueScheduleRoleArn: 'IssueScheduleRoleArn',
+  digestPlannerArn: 'DigestPlannerArn',
+  issueScheduleDeadLetterArn: 'IssueScheduleDeadLetterArn',
 } as const;
 
 export type OptionalOutput = keyof typeof OPTIONAL;

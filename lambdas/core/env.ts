@@ -32,6 +32,8 @@ export const ENV = {
   /** The digest's schedule (EventBridge cron) and its time zone: the welcome says when it arrives. */
   digestScheduleCron: 'DIGEST_SCHEDULE_CRON',
   digestTimeZone: 'DIGEST_TIME_ZONE',
+  /** The schedule group of issues' one-time schedules: the planner removes an issue's once it has run. */
+  issueScheduleGroup: 'ISSUE_SCHEDULE_GROUP',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -70,6 +72,7 @@ const schemas = {
   // EventBridge `cron(...)` on AWS, a five-field cron locally: core/schedule reads both.
   digestScheduleCron: z.string().optional(),
   digestTimeZone: z.string().optional(),
+  issueScheduleGroup: z.string().optional(),
   alertDailyCap: z.coerce
     .number({ error: `${ENV.alertDailyCap} must be a number` })
     .int()

@@ -65,6 +65,11 @@ export interface Issue {
   /** The closing line at the bottom of the digest, before the footer (e.g. "Until next Monday, the editors"). */
   signOff?: string;
   publishedAt: string;
+  /**
+   * When to send this issue instead of on the weekly schedule: an instant in UTC, ISO 8601
+   * (`2026-12-03T06:00:00.000Z`), from the front matter's `sendAt` (written with its offset).
+   */
+  sendAt?: string;
   /** Set once the planner has queued the whole audience; a second run skips the issue. */
   plannedAt?: string;
 }

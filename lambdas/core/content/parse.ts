@@ -9,6 +9,7 @@
 import matter from 'gray-matter';
 import { z } from 'zod';
 import type { Article, Issue } from '../model';
+import { restoreTypedSendAt, sendAtSchema, sendAtTiming } from './send-at';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
@@ -235,6 +236,7 @@ export const issueSchema = z.strictObject({
   lead: slug.optional(),
   editorsNote: line(1200).optional(),
   signOff: line(300).optional(),
+  sendAt: sendAtSchema.optional(), // instead of the weekly schedule; see send-at.ts
 }).superRefine((issue, ctx) => {
   if (issue.lead !== undefined && !issue.articles.includes(issue.lead)) {
     ctx.addIssue({ code: 'custom', path: ['lead'], message: `must be one of the issue's articles (${issue.articles.join(', ')}); "${issue.lead}" is not listed` });
@@ -293,7 +295,8 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
   if (data.type === 'issue') {
     // An issue has no body field; refuse text there rather than drop it without a word.
     const stray = body === '' ? [] : [{ path: 'body', message: 'an issue has no body; put the introduction in summary' }];
-    const fm = validate(fileName, issueSchema, data, stray);
+    restoreTypedSendAt(data, rawMatter);
+    const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt)]);
     return {
       kind: 'issue',
       id: fm.id,
@@ -307,6 +310,7 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
       ...(fm.lead !== undefined && { lead: fm.lead }),
       ...(fm.editorsNote !== undefined && { editorsNote: fm.editorsNote }),
       ...(fm.signOff !== undefined && { signOff: fm.signOff }),
+      ...(fm.sendAt !== undefined && { sendAt: fm.sendAt }),
       publishedAt: at,
     };
   }
