@@ -1,7 +1,7 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
 import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
-import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, Ledger, Mailer, RawMail, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, IssueScheduler, Ledger, Mailer, RawMail, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 
@@ -242,5 +242,19 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
         row.inDigest = digestId;
       }
     }
+  }
+}
+
+/** Issues' one-time schedules in memory: the time each issue is scheduled for, and every call in order. */
+export class MemoryIssueScheduler implements IssueScheduler {
+  schedules = new Map<string, Date>();
+  calls: string[] = [];
+  async schedule(issueId: string, at: Date) {
+    this.calls.push(`schedule ${issueId} ${at.toISOString()}`);
+    this.schedules.set(issueId, at);
+  }
+  async cancel(issueId: string) {
+    this.calls.push(`cancel ${issueId}`);
+    this.schedules.delete(issueId);
   }
 }
