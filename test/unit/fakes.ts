@@ -1,7 +1,21 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
 import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
-import type { AlertAudienceRow, AlertCaps, AudiencePage, ReaderAlertHistory, ClaimResult, Clock, ContentStore, IssueScheduler, Ledger, Mailer, RawMail, SendQueue, SubscriberStore } from '../../lambdas/core/ports';
+import type {
+  AlertAudienceRow,
+  AlertCaps,
+  AudiencePage,
+  ReaderAlertHistory,
+  ClaimResult,
+  Clock,
+  ContentStore,
+  IssueScheduler,
+  Ledger,
+  Mailer,
+  RawMail,
+  SendQueue,
+  SubscriberStore,
+} from '../../lambdas/core/ports';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 

@@ -48,7 +48,7 @@ describe('EventBridgeIssueScheduler', () => {
 
   it('moves an existing schedule: CreateSchedule answers ConflictException, then UpdateSchedule with the same definition', async () => {
     const { sent, client } = stub((c) => {
-      if (c instanceof CreateScheduleCommand) throw new ConflictException({ message: 'exists', ...meta });
+      if (c instanceof CreateScheduleCommand) throw new ConflictException({ message: 'exists', Message: 'exists', ...meta });
       return {};
     });
     await new EventBridgeIssueScheduler(client as never, settings).schedule('brief-007', new Date('2026-12-04T08:30:00Z'));
@@ -67,7 +67,7 @@ describe('EventBridgeIssueScheduler', () => {
 
   it('cancels with DeleteSchedule in the group, and takes ResourceNotFoundException (already gone) as done', async () => {
     const { sent, client } = stub(() => {
-      throw new ResourceNotFoundException({ message: 'gone', ...meta });
+      throw new ResourceNotFoundException({ message: 'gone', Message: 'gone', ...meta });
     });
     await new EventBridgeIssueScheduler(client as never, { groupName: settings.groupName }).cancel('brief-007');
     expect(sent).toHaveLength(1);

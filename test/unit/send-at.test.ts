@@ -81,8 +81,16 @@ describe('sendAt in an issue', () => {
   });
 
   it('lists a sendAt problem (of form, or of timing) together with the other problems of the file', () => {
-    expect(refusal('sendAt: 2026-12-03T07:00:00\nsignOff: ""').problems.map((p) => p.path).sort()).toEqual(['sendAt', 'signOff']);
-    expect(refusal('sendAt: 2026-11-01T07:00:00+01:00\nsignOff: ""').problems.map((p) => p.path).sort()).toEqual(['sendAt', 'signOff']);
+    expect(
+      refusal('sendAt: 2026-12-03T07:00:00\nsignOff: ""')
+        .problems.map((p) => p.path)
+        .sort(),
+    ).toEqual(['sendAt', 'signOff']);
+    expect(
+      refusal('sendAt: 2026-11-01T07:00:00+01:00\nsignOff: ""')
+        .problems.map((p) => p.path)
+        .sort(),
+    ).toEqual(['sendAt', 'signOff']);
   });
 });
 
