@@ -22,6 +22,7 @@ async function main() {
     stopping = true;
     console.log(`\n${signal}: stopping…`);
     job.stop();
+    sendAtJob.stop();
     await rt.stop();
     console.log('stopped.');
     process.exit(0);
@@ -54,6 +55,16 @@ async function main() {
     console.log(`[schedule] ${new Date().toISOString()} ${JSON.stringify(result)}`);
   });
 
+  // Issues with a `sendAt`: what their one-time schedules do on AWS (lib/local/issue-schedules.ts).
+  const sendAtJob = new Cron('* * * * *', { protect: true }, async () => {
+    try {
+      for (const result of await rt.runScheduledIssues(new Date())) console.log(`[sendAt] ${new Date().toISOString()} ${JSON.stringify(result)}`);
+    } catch (e) {
+      // The next minute's check tries again: an issue stays due until it is planned.
+      console.error(`[sendAt] ${new Date().toISOString()} check failed: ${(e as Error).message}`);
+    }
+  });
+
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
@@ -65,6 +76,7 @@ Briefing is running.
   DynamoDB        ${rt.dynamoEndpoint}
   Data            ${rt.config.dataDir}
   Digest schedule "${rt.config.schedule}" ${rt.config.timeZone}, next run ${job.nextRun()?.toISOString() ?? 'never'}
+  Scheduled issues checked every minute (an issue's sendAt)
 
 Send the digest now:  npm run cli -- send-digest
 Stop:                 Ctrl-C

@@ -7,6 +7,7 @@
  *   dynamoPorts(db, tables)            the stores of the Content, Subscribers and Deliveries tables
  *   sesPorts(ses, configurationSet)    the mailer and the account's send quota
  *   sqsPorts(sqs, { sendQueueUrl })    the send queue and the planner's own queue
+ *   issueScheduler(scheduler, settings) issues' one-time schedules (EventBridge Scheduler)
  *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env)
  *
  * Building a port only stores the client and a name: no request is made until it is used.
@@ -17,7 +18,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
-import type { IssueArchive } from './core/ports';
+import type { IssueArchive, IssueScheduler } from './core/ports';
 import {
   DynamoAlertCaps,
   DynamoCampaignCounters,
@@ -34,9 +35,14 @@ import { DynamoSendingState } from './adapters/sending-state';
 import { readSendQuota, SesMailer } from './adapters/ses-mailer';
 import { SqsPlanContinuation } from './adapters/sqs-plan-continuation';
 import { SqsSendQueue } from './adapters/sqs-queue';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { EventBridgeIssueScheduler, type IssueScheduleSettings } from './adapters/issue-scheduler';
+import { schedulerClient } from './adapters/clients';
+import { ENV } from './core/env';
 import { DynamoSubscriptionStore } from './adapters/subscriptions';
 
-export { documentClient, sesClient, sqsClient } from './adapters/clients';
+export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
+export type { IssueScheduleSettings } from './adapters/issue-scheduler';
 export { signingKeysLoader } from './adapters/signing-keys';
 export { systemClock } from './adapters/system-clock';
 
@@ -128,4 +134,15 @@ export function sqsPorts(sqs: SQSClient, queues: { sendQueueUrl: string; planQue
     queue: new SqsSendQueue(sqs, queues.sendQueueUrl),
     continuation: queues.planQueueUrl ? new SqsPlanContinuation(sqs, queues.planQueueUrl) : undefined,
   };
+}
+
+/** Issues' one-time schedules in the stack's schedule group (publish makes and moves them; the planner removes them). */
+export function issueScheduler(scheduler: SchedulerClient, settings: IssueScheduleSettings): IssueScheduler {
+  return new EventBridgeIssueScheduler(scheduler, settings);
+}
+
+/** The planner's scheduler: removes an issue's schedule once planned; none when the function has no group (an older stack). */
+export function issueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): IssueScheduler | undefined {
+  const groupName = env[ENV.issueScheduleGroup];
+  return groupName ? issueScheduler(schedulerClient(), { groupName }) : undefined;
 }

@@ -36,6 +36,11 @@ const OPTIONAL = {
   organisationName: 'OrganisationName',
   postalAddress: 'PostalAddress',
   replyToEmail: 'ReplyToEmail',
+  /** Issues' one-time schedules (`sendAt`): their group, what they invoke, the role and the dead-letter queue. */
+  issueScheduleGroup: 'IssueScheduleGroup',
+  issueScheduleRoleArn: 'IssueScheduleRoleArn',
+  digestPlannerArn: 'DigestPlannerArn',
+  issueScheduleDeadLetterArn: 'IssueScheduleDeadLetterArn',
 } as const;
 
 export type OptionalOutput = keyof typeof OPTIONAL;

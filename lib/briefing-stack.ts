@@ -171,6 +171,15 @@ export class BriefingStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DigestSchedule', { value: config.scheduleCron, description: 'EventBridge Scheduler expression of the weekly digest' });
     new CfnOutput(this, 'DigestTimeZone', { value: config.timeZone });
+    // Publishing an issue with sendAt makes its one-time schedule: in this group, invoking the planner through this role.
+    new CfnOutput(this, 'IssueScheduleGroup', { value: this.scheduling.issueScheduleGroupName, description: "Schedule group of issues' one-time schedules (sendAt)" });
+    new CfnOutput(this, 'IssueScheduleRoleArn', { value: this.scheduling.issueScheduleRole.roleArn });
+    new CfnOutput(this, 'DigestPlannerArn', { value: this.scheduling.planner.fn.functionArn });
+    new CfnOutput(this, 'IssueScheduleDeadLetterArn', { value: this.scheduling.deadLetterQueue.queueArn });
+    new CfnOutput(this, 'IssuePublisherPolicyArn', {
+      value: this.scheduling.issuePublisherPolicy.managedPolicyArn,
+      description: 'Attach to whoever publishes issues with sendAt (schedule actions on the group, iam:PassRole on the schedule role)',
+    });
     if (this.monitoring.dashboard) new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'TokenSecretName', {
       value: this.sending.tokenSecretName,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { markdownFilesUnder } from '../../lib/local/files';
 import { publish } from '../../lambdas/usecases/publish';
+import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -16,7 +17,8 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         const r = await publish(t, files);
         console.log(`published ${r.articles.length} article(s), ${r.issues.length} issue(s)`);
-        for (const id of [...r.articles, ...r.issues]) console.log(`  ${id}`);
+        const when = new Map(r.scheduled.map((s) => [s.issueId, describeSendAt(s.sendAt, t.timeZone ?? 'UTC')]));
+        for (const id of [...r.articles, ...r.issues]) console.log(`  ${id}${when.has(id) ? `: ${when.get(id)}` : ''}`);
       });
     });
 }

@@ -12,6 +12,7 @@ export function register(program: Command, withTarget: WithTarget): void {
         const result = await t.plan(opts.issue);
         if (result.status === 'skipped') {
           console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
+          if (result.reason === 'scheduled') console.log(`it goes at its sendAt (see \`status\`); \`send-digest --issue ${result.issueId}\` sends it now`);
           return;
         }
         console.log(`queued ${result.recipients} recipient(s) of ${result.issueId} in ${result.batches} batch(es)`);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { describeProgress } from '../../lambdas/core/campaign-status';
 import { describePause } from '../../lambdas/core/sending-brake';
+import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -15,6 +16,8 @@ export function register(program: Command, withTarget: WithTarget): void {
         console.log(describePause((await t.sending.get()).pause));
         const id = issueId ?? (await t.content.latestIssue())?.id;
         if (!id) return console.log('no issue published yet');
+        const issue = await t.content.getIssue(id);
+        if (issue?.sendAt && !issue.plannedAt) console.log(`${id}: ${describeSendAt(issue.sendAt, t.timeZone ?? 'UTC')}`);
         const progress = await t.counters?.get(id);
         if (!progress) return console.log(`${id}: not sent yet`);
         console.log(describeProgress(progress));

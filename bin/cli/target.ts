@@ -6,11 +6,12 @@ import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, ClickCounts, Clock, ContentStore, Ledger, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
+import type { CampaignCounters, ClickCounts, Clock, ContentStore, IssueScheduler, Ledger, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
+import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
-import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
+import { documentClient, dynamoPorts, issueScheduler, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
@@ -35,6 +36,10 @@ export interface Target {
   clicks: ClickCounts;
   /** Alerts each reader got or had held back (a digest's personal sections; `preview --email`). */
   history?: ReaderAlertHistory;
+  /** Issues' one-time schedules (`sendAt`); absent for a stack deployed before them. */
+  schedules?: IssueScheduler;
+  /** The time zone the digest schedule is read in: scheduled times are shown in it as well. */
+  timeZone?: string;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -45,7 +50,18 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const out = await stackOutputs(stack);
     const db = dynamoPorts(documentClient(), { content: out.contentTable, subscribers: out.subscribersTable, deliveries: out.deliveriesTable });
     const { queue } = sqsPorts(sqsClient(), { sendQueueUrl: out.sendQueueUrl });
+    const o = out.optional;
+    // Publishing makes an issue's schedule: the group, the planner and the role come from the stack.
+    const schedules =
+      o.issueScheduleGroup && o.issueScheduleRoleArn && o.digestPlannerArn
+        ? issueScheduler(schedulerClient(), {
+            groupName: o.issueScheduleGroup,
+            target: { plannerArn: o.digestPlannerArn, roleArn: o.issueScheduleRoleArn, deadLetterArn: o.issueScheduleDeadLetterArn },
+          })
+        : undefined;
     return fn({
+      schedules,
+      timeZone: o.digestTimeZone,
       content: db.content,
       subscribers: db.subscribers,
       ledger: db.ledger,
@@ -85,6 +101,9 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       sending,
       clicks: db.clicks,
       history: db.history,
+      // `npm start` plans issues whose sendAt has come (lib/local/issue-schedules.ts): nothing to schedule here.
+      schedules: new LocalIssueScheduler(),
+      timeZone: rt.config.timeZone,
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });

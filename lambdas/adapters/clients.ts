@@ -9,11 +9,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { tracer } from './tracer';
 
 let dynamo: DynamoDBDocumentClient | undefined;
 let ses: SESClient | undefined;
 let sqs: SQSClient | undefined;
+let scheduler: SchedulerClient | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
   dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
@@ -30,4 +32,9 @@ export function sesClient(): SESClient {
 export function sqsClient(): SQSClient {
   sqs ??= tracer.captureAWSv3Client(new SQSClient({}));
   return sqs;
+}
+
+export function schedulerClient(): SchedulerClient {
+  scheduler ??= tracer.captureAWSv3Client(new SchedulerClient({}));
+  return scheduler;
 }

@@ -35,6 +35,8 @@ export const ENV = {
   digestTimeZone: 'DIGEST_TIME_ZONE',
   /** Article links through the click redirect: aggregate (default), per-reader, off. */
   clickTracking: 'CLICK_TRACKING',
+  /** The schedule group of issues' one-time schedules: the planner removes an issue's once it has run. */
+  issueScheduleGroup: 'ISSUE_SCHEDULE_GROUP',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -76,6 +78,7 @@ const schemas = {
   clickTracking: z
     .enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `${'CLICK_TRACKING'} must be one of ${CLICK_TRACKING_MODES.join(', ')}` })
     .default(DEFAULT_CLICK_TRACKING),
+  issueScheduleGroup: z.string().optional(),
   alertDailyCap: z.coerce
     .number({ error: `${ENV.alertDailyCap} must be a number` })
     .int()

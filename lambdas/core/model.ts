@@ -68,6 +68,11 @@ export interface Issue {
   /** Two subjects to test on a share of the audience before the rest gets the better one (core/subject-test.ts). */
   subjectTest?: SubjectTest;
   publishedAt: string;
+  /**
+   * When to send this issue instead of on the weekly schedule: an instant in UTC, ISO 8601
+   * (`2026-12-03T06:00:00.000Z`), from the front matter's `sendAt` (written with its offset).
+   */
+  sendAt?: string;
   /** Set once the planner has queued the whole audience; a second run skips the issue. */
   plannedAt?: string;
 }

@@ -24,6 +24,23 @@ export interface ContentStore {
   markArticleAlerted(id: string, at: Date): Promise<boolean>;
 }
 
+/**
+ * One-time schedules of issues with a `sendAt` (EventBridge Scheduler on AWS). Both calls are
+ * idempotent: scheduling again moves the schedule, cancelling one that is gone does nothing.
+ */
+export interface IssueScheduler {
+  /** Make (or move) the issue's schedule so the planner is invoked for it at `at`. */
+  schedule(issueId: string, at: Date): Promise<void>;
+  /** Remove the issue's schedule, if there is one. */
+  cancel(issueId: string): Promise<void>;
+}
+
+/** Issues waiting for their `sendAt`: the local mode's minute check reads them (on AWS the scheduler holds them). */
+export interface ScheduledIssues {
+  /** Issues with a `sendAt` that no planner has queued yet (`plannedAt` unset), any date. */
+  unsentScheduledIssues(): Promise<Issue[]>;
+}
+
 /** What the public archive reads: sent issues only (see core/archive.ts for what "sent" means). */
 export interface IssueArchive extends Pick<ContentStore, 'getIssue' | 'getArticles'> {
   /** Up to `limit` issues the planner has queued (`plannedAt` set), newest first by date. */

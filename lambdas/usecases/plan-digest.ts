@@ -57,7 +57,7 @@ export type PlanResult =
   | { status: 'continued'; issueId: string; recipients: number; batches: number; from: PlanFrom }
   /** A subject test's share is queued; the rest goes at `restDueAt`, when the planner runs for the issue again. */
   | { status: 'testing'; issueId: string; recipients: number; batches: number; restDueAt: string }
-  | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' }
+  | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' | 'scheduled' }
   | { status: 'skipped'; issueId: string; reason: 'test-running'; restDueAt: string };
 
 /**
@@ -86,6 +86,10 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
   const issue = input.issueId ? await deps.content.getIssue(input.issueId) : await deps.content.latestIssue();
   if (!issue) return { status: 'skipped', issueId: input.issueId, reason: 'no-issue' };
   const continuing = input.from !== undefined;
+  // The weekly run (no issue named) leaves an issue with `sendAt` to its own schedule
+  // (plan-scheduled.ts). It looks at the latest issue only, as it always has: an older unsent
+  // issue is not sent in its place (name it to send it: `send-digest --issue <id>`).
+  if (!input.issueId && issue.sendAt && !issue.plannedAt && !continuing) return { status: 'skipped', issueId: issue.id, reason: 'scheduled' };
   if (issue.plannedAt && !continuing) {
     const progress = input.resume ? await deps.counters?.get(issue.id) : undefined;
     if (!progress || isComplete(progress)) return { status: 'skipped', issueId: issue.id, reason: 'already-sent' };

@@ -3,11 +3,14 @@
  * one malformed file stops the whole publish with an error naming the file and the field.
  * Re-publishing an id updates that item (the Content table is keyed by kind and id).
  * An issue whose digest would be clipped by Gmail (see checkDigestSize) is refused too.
+ *
+ * An issue with `sendAt` gets a one-time schedule (made, or moved to the new time); one
+ * re-published without it loses its schedule and goes back to the weekly run.
  */
 import { parseContent, ContentError } from '../core/content/parse';
 import { checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
-import type { Clock, ContentStore } from '../core/ports';
+import type { Clock, ContentStore, IssueScheduler } from '../core/ports';
 
 /** Publishing refused: every problem found, one per line, each naming its file and field. */
 export class PublishError extends Error {
@@ -25,9 +28,18 @@ export interface SourceFile {
 export interface PublishResult {
   articles: string[];
   issues: string[];
+  /** The issues published with a `sendAt`, and that time (UTC ISO). */
+  scheduled: { issueId: string; sendAt: string }[];
 }
 
-export async function publish(deps: { content: ContentStore; clock: Clock }, files: SourceFile[]): Promise<PublishResult> {
+export interface PublishDeps {
+  content: ContentStore;
+  clock: Clock;
+  /** Makes, moves and removes issues' one-time schedules. Absent: an issue with `sendAt` is refused. */
+  schedules?: IssueScheduler;
+}
+
+export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<PublishResult> {
   const now = deps.clock.now();
   const problems: string[] = [];
   const items: (Article | Issue)[] = [];
@@ -53,11 +65,16 @@ export async function publish(deps: { content: ContentStore; clock: Clock }, fil
   const articles = items.filter((i): i is Article => i.kind === 'article');
   const issues = items.filter((i): i is Issue => i.kind === 'issue');
   const here = new Map(articles.map((a) => [a.id, a]));
+  const previous = new Map<string, Issue | undefined>();
   for (const issue of issues) {
+    const file = files[items.indexOf(issue)].name;
+    previous.set(issue.id, await deps.content.getIssue(issue.id));
+    const sentAt = previous.get(issue.id)?.plannedAt;
+    if (issue.sendAt && sentAt) problems.push(`${file}: sendAt: issue ${issue.id} was already sent (${sentAt}); remove sendAt`);
+    else if (issue.sendAt && !deps.schedules) problems.push(`${file}: sendAt: this target cannot schedule issues (a stack deployed before scheduled issues: deploy it again)`);
     const unresolved = checkIssueReferences(issue, new Set(here.keys()));
     const stored = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
     const missing = unresolved.filter((id) => !stored.has(id));
-    const file = files[items.indexOf(issue)].name;
     if (missing.length) {
       problems.push(`${file}: articles: no such article: ${missing.join(', ')}`);
       continue;
@@ -71,8 +88,14 @@ export async function publish(deps: { content: ContentStore; clock: Clock }, fil
   }
   if (problems.length) throw new PublishError(problems);
 
+  // Scheduled before stored, unscheduled after: a failure in between leaves at worst a schedule
+  // whose run finds no matching sendAt and does nothing, never a stored sendAt with no schedule
+  // (the weekly run skips such an issue, so it would never go).
+  const scheduled = issues.flatMap((i) => (i.sendAt ? [{ issueId: i.id, sendAt: i.sendAt }] : []));
+  for (const s of scheduled) await deps.schedules!.schedule(s.issueId, new Date(s.sendAt));
   // Articles first, so an issue never points at an article that is not there yet.
   for (const a of articles) await deps.content.put(a);
   for (const i of issues) await deps.content.put(i);
-  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id) };
+  for (const i of issues) if (!i.sendAt && previous.get(i.id)?.sendAt) await deps.schedules?.cancel(i.id);
+  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id), scheduled };
 }

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -58,6 +58,21 @@ export class Scheduling extends Construct {
   readonly failureDeadLetterQueue: sqs.Queue;
   /** Plan continuations that failed every receive (alarmed on): a large audience left half planned. */
   readonly continuationDeadLetterQueue: sqs.Queue;
+  /**
+   * The group of issues' one-time schedules (an issue's `sendAt`), made at run time by whoever
+   * publishes. Removed with the stack, and with it any schedule still waiting in it.
+   */
+  readonly issueScheduleGroup: scheduler.ScheduleGroup;
+  /** The group's name as CloudFormation knows it (a reference, so users of it wait for the group). */
+  readonly issueScheduleGroupName: string;
+  /** The role issues' schedules invoke the planner with: trusted by Scheduler for this group only. */
+  readonly issueScheduleRole: iam.Role;
+  /**
+   * What a publisher needs to make, move and remove issues' schedules (attach it to the
+   * operators' role): the schedule actions on this group's schedules and iam:PassRole on
+   * {@link issueScheduleRole}, nothing more.
+   */
+  readonly issuePublisherPolicy: iam.ManagedPolicy;
   /**
    * Continuations of a large plan: when an invocation runs low on time it queues
    * `{issueId, from: {shard, cursor}}` here and a fresh invocation carries on.
@@ -121,6 +136,12 @@ export class Scheduling extends Construct {
       reason: 'The invoke grant covers the planner function and its versions/aliases, nothing else.',
     });
 
+    const issues = this.issueSchedules(fn);
+    this.issueScheduleGroup = issues.group;
+    this.issueScheduleGroupName = issues.groupName;
+    this.issueScheduleRole = issues.role;
+    this.issuePublisherPolicy = issues.publisherPolicy;
+
     this.schedule = new scheduler.Schedule(this, 'WeeklyDigest', {
       description: 'Plans the weekly digest.',
       schedule: scheduler.ScheduleExpression.expression(props.scheduleCron, TimeZone.of(props.timeZone)),
@@ -133,5 +154,55 @@ export class Scheduling extends Construct {
         deadLetterQueue: this.deadLetterQueue,
       }),
     });
+  }
+
+  /**
+   * Issues with a `sendAt` each get a one-time schedule, made by publish (the CLI) in this
+   * group: CloudFormation makes the group, the role and the grants, never the schedules.
+   */
+  private issueSchedules(fn: BriefingFunction['fn']) {
+    const stack = Stack.of(this);
+    // Destroyed with the stack: deleting a group deletes the schedules in it, so none is left
+    // to fire at a function that is gone.
+    const group = new scheduler.ScheduleGroup(this, 'IssueSchedules', { removalPolicy: RemovalPolicy.DESTROY });
+    const groupName = (group.node.defaultChild as scheduler.CfnScheduleGroup).ref;
+    const groupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: groupName });
+    const schedulesArn = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${groupName}/*` });
+
+    // Scheduler assumes it only on behalf of this account's schedules in this group (confused deputy).
+    const role = new iam.Role(this, 'IssueScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': groupArn } },
+      }),
+      description: "Lets issues' one-time schedules invoke the digest planner.",
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    // The same dead-letter queue as the weekly schedule: an invocation Scheduler gave up on.
+    this.deadLetterQueue.grantSendMessages(role);
+
+    // The planner removes an issue's schedule once planned (the schedule also removes itself).
+    fn.addEnvironment(ENV.issueScheduleGroup, groupName);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [schedulesArn] }));
+    Validations.of(this.planner).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(group.node.defaultChild as CfnResource)}>/*]`,
+      reason: 'DeleteSchedule on the schedules of the issue schedule group only; their names are made at publish time.',
+    });
+
+    const publisherPolicy = new iam.ManagedPolicy(this, 'IssuePublisherPolicy', {
+      description: 'Publishing issues with sendAt: make, move and remove their one-time schedules.',
+      statements: [
+        new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'], resources: [schedulesArn] }),
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [role.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      ],
+    });
+    Validations.of(publisherPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(group.node.defaultChild as CfnResource)}>/*]`,
+      reason: "The schedule actions cover the issue schedule group's schedules only; their names are made at publish time.",
+    });
+    return { group, groupName, role, publisherPolicy };
   }
 }

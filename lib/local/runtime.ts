@@ -25,7 +25,9 @@ import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
 import { depsFromEnv as senderDepsFromEnv, makeSenderHandler } from '../../lambdas/sender/handler';
 import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
-import type { CampaignCounters, SendQueue } from '../../lambdas/core/ports';
+import type { CampaignCounters, Clock, SendQueue } from '../../lambdas/core/ports';
+import type { ScheduledPlanResult } from '../../lambdas/usecases/plan-scheduled';
+import { LocalIssueScheduler, scheduledIssueCheck } from './issue-schedules';
 import type { PlanResult } from '../../lambdas/usecases/plan-digest';
 import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
@@ -42,6 +44,11 @@ export interface LocalRuntime {
   sendQueue: SendQueue;
   /** The digest planner handler, wired to the local queue. */
   planDigest(event?: { issueId?: string; resume?: boolean }): Promise<PlanResult>;
+  /**
+   * Plan the issues whose `sendAt` has come by `now` (what each one-time schedule does on AWS);
+   * `npm start` calls it once a minute. Returns the planner's answer for each issue it found due.
+   */
+  runScheduledIssues(now: Date): Promise<ScheduledPlanResult[]>;
   /** Campaign counters and state (the Deliveries table's summary items). */
   counters: CampaignCounters;
   httpUrl?: string;
@@ -67,6 +74,8 @@ export interface RuntimeOptions {
   outboxDir?: string;
   /** Read the Content table's stream and run the alert planner on breaking articles. */
   streams?: boolean;
+  /** The digest planner's clock (tests walk it to an issue's `sendAt`). @default systemClock */
+  clock?: Clock;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
@@ -171,7 +180,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const sendQueue = requeue.attach(queue);
     const db = dynamoPorts(documentClient(), config.tables);
     const counters = db.counters;
-    const plan = makePlannerHandler({ content: db.content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters, subjectTests: subjectTestPorts(db) });
+    const plannerClock = options.clock ?? systemClock;
+    const plan = makePlannerHandler({
+      content: db.content,
+      subscribers: db.subscribers,
+      queue: sendQueue,
+      clock: plannerClock,
+      counters,
+      schedules: new LocalIssueScheduler(),
+      subjectTests: subjectTestPorts(db),
+    });
+    const runScheduledIssues = scheduledIssueCheck({ issues: db.content, plan });
 
     let streamPoller: StreamPoller | undefined;
     if (options.streams) {
@@ -201,7 +220,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       httpUrl = server.url;
     }
 
-    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), counters, httpUrl, streamPoller, stop: stopAll };
+    return {
+      config,
+      dynamoEndpoint,
+      sesEndpoint,
+      sesInbox,
+      queue,
+      sendQueue,
+      // Without `scheduled` the handler runs planDigest alone, whose results are PlanResult.
+      planDigest: (e) => plan(e ?? {}) as Promise<PlanResult>,
+      runScheduledIssues,
+      counters,
+      httpUrl,
+      streamPoller,
+      stop: stopAll,
+    };
   } catch (e) {
     await stopAll();
     throw e;

@@ -13,6 +13,7 @@ import type {
   Mailer,
   RawMail,
   SendQueue,
+  IssueScheduler,
   SubjectTestRecord,
   SubjectTests,
   SubscriberStore,
@@ -276,5 +277,19 @@ export class MemorySubjectTests implements SubjectTests {
     const r = this.records.get(issueId) ?? {};
     if (!r.winner) this.records.set(issueId, { ...r, winner, rates, decidedAt: at.toISOString() });
     return this.records.get(issueId)!.winner!;
+  }
+}
+
+/** Issues' one-time schedules in memory: the time each issue is scheduled for, and every call in order. */
+export class MemoryIssueScheduler implements IssueScheduler {
+  schedules = new Map<string, Date>();
+  calls: string[] = [];
+  async schedule(issueId: string, at: Date) {
+    this.calls.push(`schedule ${issueId} ${at.toISOString()}`);
+    this.schedules.set(issueId, at);
+  }
+  async cancel(issueId: string) {
+    this.calls.push(`cancel ${issueId}`);
+    this.schedules.delete(issueId);
   }
 }

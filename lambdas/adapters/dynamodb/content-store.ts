@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { INDEXES } from '../../core/indexes';
 import { contentKey } from '../../core/keys';
 import type { Article, Issue } from '../../core/model';
-import type { ContentStore, IssueArchive } from '../../core/ports';
+import type { ContentStore, IssueArchive, ScheduledIssues } from '../../core/ports';
 import { batchGetAll } from './batch';
 import { writeIf } from './conditional';
 
@@ -12,7 +12,7 @@ function stripKey<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-export class DynamoContentStore implements ContentStore, IssueArchive {
+export class DynamoContentStore implements ContentStore, IssueArchive, ScheduledIssues {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -29,11 +29,14 @@ export class DynamoContentStore implements ContentStore, IssueArchive {
       values[`:v${i}`] = v;
       return `#a${i} = :v${i}`;
     });
+    // An issue re-published without `sendAt` goes back to the weekly schedule: drop the old time.
+    const unschedule = item.kind === 'issue' && item.sendAt === undefined;
+    if (unschedule) names['#sendAt'] = 'sendAt';
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: contentKey(item.kind, item.id) },
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${unschedule ? ' REMOVE #sendAt' : ''}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
@@ -91,6 +94,32 @@ export class DynamoContentStore implements ContentStore, IssueArchive {
       start = out.LastEvaluatedKey;
     } while (start && found.length < limit);
     return found.slice(0, limit);
+  }
+
+  /**
+   * Issues with a `sendAt` not yet planned: a paged Query of the issues (`byKind`) filtered on
+   * both. Reads every issue, which for a newsletter is a few dozen a year; the local mode's
+   * minute check is its only caller (on AWS each scheduled issue has its own schedule).
+   */
+  async unsentScheduledIssues(): Promise<Issue[]> {
+    const found: Issue[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEXES.byKind,
+          KeyConditionExpression: '#k = :k',
+          FilterExpression: 'attribute_exists(#s) AND attribute_not_exists(#p)',
+          ExpressionAttributeNames: { '#k': 'kind', '#s': 'sendAt', '#p': 'plannedAt' },
+          ExpressionAttributeValues: { ':k': 'issue' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) found.push(stripKey<Issue>(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   /** Once only: false when the issue is missing or a planner marked it first. */

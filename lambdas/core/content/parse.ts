@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Article, Issue } from '../model';
 import { BODY_CONTROL, LINE_BREAKING, line, required } from './fields';
 import { subjectTestField } from './subject-test-field';
+import { restoreTypedSendAt, sendAtSchema, sendAtTiming } from './send-at';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
@@ -215,6 +216,7 @@ export const issueSchema = z.strictObject({
   editorsNote: line(1200).optional(),
   signOff: line(300).optional(),
   subjectTest: subjectTestField.optional(),
+  sendAt: sendAtSchema.optional(), // instead of the weekly schedule; see send-at.ts
 }).superRefine((issue, ctx) => {
   if (issue.lead !== undefined && !issue.articles.includes(issue.lead)) {
     ctx.addIssue({ code: 'custom', path: ['lead'], message: `must be one of the issue's articles (${issue.articles.join(', ')}); "${issue.lead}" is not listed` });
@@ -273,7 +275,8 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
   if (data.type === 'issue') {
     // An issue has no body field; refuse text there rather than drop it without a word.
     const stray = body === '' ? [] : [{ path: 'body', message: 'an issue has no body; put the introduction in summary' }];
-    const fm = validate(fileName, issueSchema, data, stray);
+    restoreTypedSendAt(data, rawMatter);
+    const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt)]);
     return {
       kind: 'issue',
       id: fm.id,
@@ -288,6 +291,7 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
       ...(fm.editorsNote !== undefined && { editorsNote: fm.editorsNote }),
       ...(fm.signOff !== undefined && { signOff: fm.signOff }),
       ...(fm.subjectTest !== undefined && { subjectTest: fm.subjectTest }),
+      ...(fm.sendAt !== undefined && { sendAt: fm.sendAt }),
       publishedAt: at,
     };
   }
