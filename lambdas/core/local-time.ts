@@ -72,12 +72,18 @@ export function localInstant(date: string, time: string, zone: string): Date {
 /** Etc/GMT±N: fixed offsets Intl accepts but does not list among its zones. */
 const FIXED_OFFSET_ZONES = [...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`), ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`)];
 
+// Building a formatter costs tens of microseconds; zone keys are asked for per stored item.
+const canonicals = new Map<string, string | undefined>();
 function canonical(zone: string): string | undefined {
+  if (canonicals.has(zone)) return canonicals.get(zone);
+  let out: string | undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    out = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return undefined;
+    out = undefined;
   }
+  if (canonicals.size < 10_000) canonicals.set(zone, out);
+  return out;
 }
 
 /**
