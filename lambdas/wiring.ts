@@ -18,7 +18,17 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
 import type { IssueArchive } from './core/ports';
-import { DynamoAlertCaps, DynamoCampaignCounters, DynamoContentStore, DynamoLedger, DynamoReaderAlertHistory, DynamoRecipientGate, DynamoSubscriberStore } from './adapters/dynamodb';
+import {
+  DynamoAlertCaps,
+  DynamoCampaignCounters,
+  DynamoContentStore,
+  DynamoLedger,
+  DynamoLocalTimePlans,
+  DynamoReaderAlertHistory,
+  DynamoRecipientGate,
+  DynamoSubscriberStore,
+  DynamoZoneAudience,
+} from './adapters/dynamodb';
 import { askSendQuota } from './adapters/send-quota';
 import { DynamoSendingState } from './adapters/sending-state';
 import { readSendQuota, SesMailer } from './adapters/ses-mailer';
@@ -53,6 +63,8 @@ export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
     subscriptions: new DynamoSubscriptionStore(db, table),
     /** Who may still be mailed when a queued job is sent. */
     gate: new DynamoRecipientGate(db, table),
+    /** The digest audience by time zone (local-time delivery). */
+    zones: new DynamoZoneAudience(db, table),
   };
 }
 
@@ -70,6 +82,8 @@ export function deliveryPorts(db: DynamoDBDocumentClient, table: string) {
     deliveryEvents: new DynamoDeliveryEvents(db, table),
     /** The account-wide sending pause and the reputation counts. */
     sendingState: new DynamoSendingState(db, table),
+    /** Local-time delivery: how far each issue's plan has got. */
+    localTimePlans: new DynamoLocalTimePlans(db, table),
   };
 }
 

@@ -3,6 +3,7 @@
  * The CDK constructs set exactly these names; the local mode sets them for its own process.
  */
 import { z } from 'zod';
+import { DEFAULT_LOCAL_TIME, DIGEST_DELIVERIES, LOCAL_TIME_PATTERN } from './local-time';
 
 export const ENV = {
   subscribersTable: 'SUBSCRIBERS_TABLE',
@@ -32,6 +33,10 @@ export const ENV = {
   /** The digest's schedule (EventBridge cron) and its time zone: the welcome says when it arrives. */
   digestScheduleCron: 'DIGEST_SCHEDULE_CRON',
   digestTimeZone: 'DIGEST_TIME_ZONE',
+  /** `schedule` (the weekly cron) or `local-time` (each reader at DIGEST_LOCAL_TIME on their own clock). */
+  digestDelivery: 'DIGEST_DELIVERY',
+  /** `HH:MM`: the readers' local hour in local-time mode. */
+  digestLocalTime: 'DIGEST_LOCAL_TIME',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -70,6 +75,8 @@ const schemas = {
   // EventBridge `cron(...)` on AWS, a five-field cron locally: core/schedule reads both.
   digestScheduleCron: z.string().optional(),
   digestTimeZone: z.string().optional(),
+  digestDelivery: z.enum(DIGEST_DELIVERIES, { error: `${ENV.digestDelivery} must be ${DIGEST_DELIVERIES.join(' or ')}` }).default('schedule'),
+  digestLocalTime: z.string().regex(LOCAL_TIME_PATTERN, `${ENV.digestLocalTime} must be HH:MM (00:00 to 23:59)`).default(DEFAULT_LOCAL_TIME),
   alertDailyCap: z.coerce
     .number({ error: `${ENV.alertDailyCap} must be a number` })
     .int()

@@ -12,7 +12,20 @@
  * every key the planner asks for.
  */
 
-const LOCAL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** The delivery modes: the weekly schedule (the default) or each reader at their local hour. */
+export const DIGEST_DELIVERIES = ['schedule', 'local-time'] as const;
+export type DigestDelivery = (typeof DIGEST_DELIVERIES)[number];
+/** `HH:MM`, 00:00 to 23:59. */
+export const LOCAL_TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/**
+ * How often the local-time planner runs: every 15 minutes, so a :15, :30 or :45 zone is served
+ * within 15 minutes of its hour. EventBridge form for the stack, five-field form for croner.
+ */
+export const LOCAL_TIME_PLANNER_SCHEDULE = 'cron(0/15 * * * ? *)';
+export const LOCAL_TIME_PLANNER_CRON = '*/15 * * * *';
+/** The readers' local hour when none is set. */
+export const DEFAULT_LOCAL_TIME = '07:00';
+const LOCAL_TIME = LOCAL_TIME_PATTERN;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

@@ -1,6 +1,7 @@
 /**
  * Digest planner. Invoked by EventBridge Scheduler (input `{}`: the latest issue) or on demand
- * with `{ "issueId": "..." }`. Thin glue: validate the event, run planDigest, log the result.
+ * with `{ "issueId": "..." }`. Thin glue: validate the event, run planDigest (the weekly
+ * schedule) or planLocalTime (DIGEST_DELIVERY=local-time, every 15 minutes), log the result.
  */
 import { z } from 'zod';
 import { readSendSettings } from '../core/send-settings';
@@ -9,6 +10,7 @@ import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readEnv } from '../core/env';
 import { planDigest, type PlanDeps, type PlanResult } from '../usecases/plan-digest';
+import { planLocalTime, type LocalTimePlanDeps, type LocalTimePlanResult } from '../usecases/plan-local-time';
 import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../wiring';
 
 const eventSchema = z
@@ -25,31 +27,46 @@ const eventSchema = z
 /** An SQS event: continuations of a large plan arrive from the planner's own queue. */
 const sqsSchema = z.object({ Records: z.array(z.object({ body: z.string() })).min(1) }).loose();
 
-export function makePlannerHandler(deps: PlanDeps) {
-  const one = async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PlanResult> => {
+/** What local-time mode adds to the planner's ports. */
+export type LocalTimeDeps = Pick<LocalTimePlanDeps, 'zones' | 'plans' | 'localTime' | 'ledger'>;
+
+type PlannerHandler<R> = (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<R>;
+type Result = PlanResult | LocalTimePlanResult;
+
+/** With `localTime`, a plain run (no continuation, no resume) plans in local-time mode. */
+export function makePlannerHandler(deps: PlanDeps): PlannerHandler<PlanResult>;
+export function makePlannerHandler(deps: PlanDeps, localTime: LocalTimeDeps | undefined): PlannerHandler<Result>;
+export function makePlannerHandler(deps: PlanDeps, localTime?: LocalTimeDeps): PlannerHandler<Result> {
+  const one = async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<Result> => {
     const parsed = eventSchema.safeParse(event ?? {});
     if (!parsed.success) throw new Error(`digest planner: bad event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (localTime && !parsed.data.from && !parsed.data.resume) {
+      const result = await planLocalTime({ ...deps, ...localTime }, { issueId: parsed.data.issueId });
+      logger.info('digest planned (local time)', { ...result, zones: 'zones' in result ? result.zones.length : 0 });
+      return result;
+    }
     const timeLeftMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.timeLeftMs;
     const result = await planDigest({ ...deps, timeLeftMs }, parsed.data);
     logger.info('digest planned', { ...result });
     return result;
   };
-  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PlanResult> => {
+  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<Result> => {
     const sqs = sqsSchema.safeParse(event);
     if (!sqs.success) return one(event, context);
-    let last: PlanResult | undefined;
+    let last: Result | undefined;
     for (const record of sqs.data.Records) last = await one(JSON.parse(record.body), context);
     return last!;
   };
 }
 
-function depsFromEnv(): PlanDeps {
-  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable']);
+function depsFromEnv(): [PlanDeps, LocalTimeDeps | undefined] {
+  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable', 'digestDelivery', 'digestLocalTime']);
   const { planQueueUrl } = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
-  return { content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, continuation };
+  const localTime = env.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: env.digestLocalTime, ledger: db.ledger } : undefined;
+  return [{ content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, continuation }, localTime];
 }
 
-let fromEnv: ReturnType<typeof makePlannerHandler> | undefined;
-export const handler = withLambdaContext((event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(depsFromEnv()))(event, context));
+let fromEnv: PlannerHandler<Result> | undefined;
+export const handler = withLambdaContext((event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(...depsFromEnv()))(event, context));

@@ -22,6 +22,7 @@ import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { makeAlertPlannerHandler } from '../../lambdas/alert-planner/handler';
 import { handler as apiHandler } from '../../lambdas/api/handler';
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
+import type { LocalTimePlanResult } from '../../lambdas/usecases/plan-local-time';
 import { depsFromEnv as senderDepsFromEnv, makeSenderHandler } from '../../lambdas/sender/handler';
 import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
@@ -41,6 +42,8 @@ export interface LocalRuntime {
   sendQueue: SendQueue;
   /** The digest planner handler, wired to the local queue. */
   planDigest(event?: { issueId?: string; resume?: boolean }): Promise<PlanResult>;
+  /** What the local schedule runs: planDigest, or in local-time mode the local-time planner (the same handler as on AWS). */
+  planScheduled(): Promise<PlanResult | LocalTimePlanResult>;
   /** Campaign counters and state (the Deliveries table's summary items). */
   counters: CampaignCounters;
   httpUrl?: string;
@@ -168,7 +171,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const sendQueue = requeue.attach(queue);
     const db = dynamoPorts(documentClient(), config.tables);
     const counters = db.counters;
-    const plan = makePlannerHandler({ content: db.content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters });
+    const planDeps = { content: db.content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters };
+    const plan = makePlannerHandler(planDeps);
+    // What the schedule runs: in local-time mode the same handler with the zone index (as on AWS).
+    const localTime = config.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: config.digestLocalTime, ledger: db.ledger } : undefined;
+    const scheduled = makePlannerHandler(planDeps, localTime);
 
     let streamPoller: StreamPoller | undefined;
     if (options.streams) {
@@ -198,7 +205,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       httpUrl = server.url;
     }
 
-    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), counters, httpUrl, streamPoller, stop: stopAll };
+    return { config, dynamoEndpoint, sesEndpoint, sesInbox, queue, sendQueue, planDigest: (e) => plan(e ?? {}), planScheduled: () => scheduled({}), counters, httpUrl, streamPoller, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

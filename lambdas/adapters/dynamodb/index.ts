@@ -12,3 +12,4 @@ export { DynamoReaderAlertHistory } from './reader-alert-history';
 export { DynamoCampaignCounters } from './campaign-counters';
 export { DynamoRecipientGate } from './recipient-gate';
 export { PENDING_ALERTS_KEY, SUMMARY_KEY } from '../../core/keys';
+export { backfillAudienceKeys, DynamoLocalTimePlans, DynamoZoneAudience } from './zone-audience';
