@@ -49,7 +49,9 @@ export class DynamoLocalTimePlans implements LocalTimePlans {
   ) {}
 
   async get(campaignId: string): Promise<LocalTimeProgress | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ConsistentRead: true, ProjectionExpression: 'localTime' }));
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ConsistentRead: true, ProjectionExpression: '#p', ExpressionAttributeNames: { '#p': 'localTime' } }),
+    );
     return out.Item?.localTime as LocalTimeProgress | undefined;
   }
 
@@ -59,10 +61,12 @@ export class DynamoLocalTimePlans implements LocalTimePlans {
       new UpdateCommand({
         TableName: this.table,
         Key: summaryKey(campaignId),
-        UpdateExpression: 'SET localTime = :p, updatedAt = :at',
+        // `localTime` and `timezone` are DynamoDB reserved words: always by name.
+        UpdateExpression: 'SET #p = :p, updatedAt = :at',
+        ExpressionAttributeNames: { '#p': 'localTime' },
         // Two runs racing (a retry beside a late run): only the one that read the stored plan
         // last may write; the other's readers are queued twice and the ledger skips them.
-        ConditionExpression: previousCoveredTo === undefined ? 'attribute_not_exists(localTime)' : 'localTime.coveredTo = :prev',
+        ConditionExpression: previousCoveredTo === undefined ? 'attribute_not_exists(#p)' : '#p.coveredTo = :prev',
         ExpressionAttributeValues: { ':p': next, ':at': at.toISOString(), ...(previousCoveredTo === undefined ? {} : { ':prev': previousCoveredTo }) },
       }),
     );
@@ -95,8 +99,8 @@ export async function backfillAudienceKeys(db: DynamoDBDocumentClient, table: st
           Key: { email: item.email },
           UpdateExpression: [sets.length ? `SET ${sets.map((k) => `${k} = :${k}`).join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' '),
           // Only over the state read: a reader who changed meanwhile got the right keys from that change.
-          ConditionExpression: `subscriberId = :id AND #st = :st AND ${item.timezone === undefined ? 'attribute_not_exists(timezone)' : 'timezone = :tz'}`,
-          ExpressionAttributeNames: { '#st': 'status' },
+          ConditionExpression: `subscriberId = :id AND #st = :st AND ${item.timezone === undefined ? 'attribute_not_exists(#tz)' : '#tz = :tz'}`,
+          ExpressionAttributeNames: { '#st': 'status', '#tz': 'timezone' },
           ExpressionAttributeValues: {
             ':id': item.subscriberId,
             ':st': item.status,
