@@ -6,7 +6,8 @@ import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, Clock, ContentStore, Ledger, SubscriberStore } from '../../lambdas/core/ports';
+import type { CampaignCounters, Clock, ContentStore, Ledger, LocalTimePlans, SubscriberStore } from '../../lambdas/core/ports';
+import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { documentClient, dynamoPorts, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
@@ -30,6 +31,10 @@ export interface Target {
   redrive?(): Promise<string>;
   /** The account-wide sending pause and reputation counts (adapters/sending-state.ts). */
   sending: DynamoSendingState;
+  /** Local-time delivery: each issue's progress by zone. */
+  localTimePlans?: LocalTimePlans;
+  /** Give every subscriber the audience-index keys its state calls for (`backfill-zones`). */
+  backfillZones?(): Promise<{ scanned: number; updated: number }>;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -49,6 +54,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       counters: db.counters,
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
       sending: db.sendingState,
+      localTimePlans: db.localTimePlans,
+      backfillZones: () => backfillAudienceKeys(documentClient(), out.subscribersTable),
     });
   }
 
@@ -76,6 +83,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       plan: (issueId) => rt.planDigest({ issueId, resume: true }),
       counters: rt.counters,
       sending,
+      localTimePlans: db.localTimePlans,
+      backfillZones: () => backfillAudienceKeys(documentClient(), rt.config.tables.subscribers),
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });

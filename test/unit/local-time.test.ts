@@ -92,3 +92,13 @@ describe('dueZones: the zones whose hour falls in a range', () => {
     expect(all).toEqual(expect.arrayContaining([zoneKey('Pacific/Kiritimati'), zoneKey('Pacific/Auckland'), ...late]));
   });
 });
+
+describe('status by zone', () => {
+  it('shows done instants with their readers and later ones as pending, folding empty done instants into a count', async () => {
+    const { describeZoneProgress } = await import('../../bin/cli/status');
+    const text = describeZoneProgress({ date: '2027-03-28', localTime: '07:00', coveredTo: '2027-03-28T02:00:00.000Z', zones: { 'Asia/Tokyo': 12 }, queued: 12 }, new Date('2027-03-28T02:05:00Z'));
+    expect(text).toMatch(/2027-03-27T22:00Z {2}07:00 Asia\/Tokyo .* 12 {2}done/);
+    expect(text).toMatch(/2027-03-28T05:00Z .* - {2}pending/);
+    expect(text).toMatch(/\d+ instant\(s\) done with no reader; \d+ pending/);
+  });
+});
