@@ -9,6 +9,7 @@
  * figures to watch: shown with their targets, never failing the run.
  */
 import { ALERT_SECTIONS } from './bench/alerts';
+import { LOCAL_TIME_SECTIONS } from './bench/local-time';
 import { MEMORY_SECTIONS } from './bench/memory';
 import { MODEL_SECTIONS } from './bench/model';
 import { RATE_SECTIONS } from './bench/rate';
@@ -26,6 +27,7 @@ export const SECTIONS: Record<string, () => Promise<void>> = {
   ...MEMORY_SECTIONS,
   ...MODEL_SECTIONS,
   ...ALERT_SECTIONS,
+  ...LOCAL_TIME_SECTIONS,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -11,6 +11,7 @@ import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 import { describeProgress, needsResume } from '../lambdas/core/campaign-status';
 import { publish } from '../lambdas/usecases/publish';
+import { LOCAL_TIME_PLANNER_CRON } from '../lambdas/core/local-time';
 import { documentClient, dynamoPorts, systemClock } from '../lambdas/wiring';
 
 async function main() {
@@ -49,9 +50,12 @@ async function main() {
       .catch((e: unknown) => console.error(`resumed send of ${latest.id}: ${(e as Error).message}`));
   }
 
-  // The same planner handler the EventBridge schedule invokes on AWS.
-  const job = new Cron(rt.config.schedule, { timezone: rt.config.timeZone, protect: true }, async () => {
-    const result = await rt.planDigest({});
+  // The same planner handler the EventBridge schedule invokes on AWS; in local-time mode it
+  // runs every 15 minutes, as there, and each run queues the zones whose hour has come.
+  const localTime = rt.config.digestDelivery === 'local-time';
+  const [pattern, zone] = localTime ? [LOCAL_TIME_PLANNER_CRON, 'UTC'] : [rt.config.schedule, rt.config.timeZone];
+  const job = new Cron(pattern, { timezone: zone, protect: true }, async () => {
+    const result = await rt.planScheduled();
     console.log(`[schedule] ${new Date().toISOString()} ${JSON.stringify(result)}`);
   });
 
@@ -75,7 +79,7 @@ Briefing is running.
   Raw messages    ${rt.config.dataDir}/outbox/*.eml
   DynamoDB        ${rt.dynamoEndpoint}
   Data            ${rt.config.dataDir}
-  Digest schedule "${rt.config.schedule}" ${rt.config.timeZone}, next run ${job.nextRun()?.toISOString() ?? 'never'}
+  Digest schedule ${localTime ? `local time: ${rt.config.digestLocalTime} on each reader's clock, planner "${pattern}"` : `"${rt.config.schedule}" ${rt.config.timeZone}`}, next run ${job.nextRun()?.toISOString() ?? 'never'}
   Scheduled issues checked every minute (an issue's sendAt)
 
 Send the digest now:  npm run cli -- send-digest

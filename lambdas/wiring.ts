@@ -25,10 +25,12 @@ import {
   DynamoClickCounts,
   DynamoContentStore,
   DynamoLedger,
+  DynamoLocalTimePlans,
   DynamoReaderAlertHistory,
   DynamoRecipientGate,
   DynamoSubjectTests,
   DynamoSubscriberStore,
+  DynamoZoneAudience,
 } from './adapters/dynamodb';
 import { askSendQuota } from './adapters/send-quota';
 import { DynamoSendingState } from './adapters/sending-state';
@@ -69,6 +71,8 @@ export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
     subscriptions: new DynamoSubscriptionStore(db, table),
     /** Who may still be mailed when a queued job is sent. */
     gate: new DynamoRecipientGate(db, table),
+    /** The digest audience by time zone (local-time delivery). */
+    zones: new DynamoZoneAudience(db, table),
   };
 }
 
@@ -90,6 +94,8 @@ export function deliveryPorts(db: DynamoDBDocumentClient, table: string) {
     clicks: new DynamoClickCounts(db, table),
     /** An issue's subject test: when its share was queued, and the winner once decided. */
     subjectTests: new DynamoSubjectTests(db, table),
+    /** Local-time delivery: how far each issue's plan has got. */
+    localTimePlans: new DynamoLocalTimePlans(db, table),
   };
 }
 

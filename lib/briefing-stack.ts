@@ -70,6 +70,8 @@ export class BriefingStack extends Stack {
       deliveriesTable: this.storage.deliveries,
       scheduleCron: config.scheduleCron,
       timeZone: config.timeZone,
+      digestDelivery: config.digestDelivery,
+      digestLocalTime: config.digestLocalTime,
     });
 
     this.alerts = new Alerts(this, 'Alerts', {

@@ -6,6 +6,7 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from '../lambdas/core/click-token';
+import { DEFAULT_LOCAL_TIME, DIGEST_DELIVERIES, LOCAL_TIME_PATTERN, type DigestDelivery } from '../lambdas/core/local-time';
 
 /** Typed, validated stack settings. */
 export interface BriefingConfig {
@@ -25,6 +26,15 @@ export interface BriefingConfig {
   readonly scheduleCron: string;
   /** IANA time zone the cron expression is read in. */
   readonly timeZone: string;
+  /**
+   * `schedule`: the digest goes to everyone at `scheduleCron`. `local-time`: each reader gets
+   * the latest issue on its date at `digestLocalTime` on their own clock; the planner then runs
+   * every 15 minutes instead of on `scheduleCron`.
+   * @default 'schedule'
+   */
+  readonly digestDelivery: DigestDelivery;
+  /** `HH:MM`: the readers' local hour in local-time mode. @default '07:00' */
+  readonly digestLocalTime: string;
   /** Public base URL for links in mail; when absent, the HTTP API's own URL is used. */
   readonly publicBaseUrl?: string;
   /** Upper bound of concurrent sender invocations (the SQS event source's maximum concurrency). */
@@ -83,6 +93,8 @@ export const CONFIG_KEYS = [
   'replyToEmail',
   'scheduleCron',
   'timeZone',
+  'digestDelivery',
+  'digestLocalTime',
   'publicBaseUrl',
   'senderConcurrency',
   'alarmEmail',
@@ -112,6 +124,8 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   replyToEmail: 'editors@yourdomain.example',
   scheduleCron: '"cron(0 7 ? * MON *)"',
   timeZone: 'Europe/Brussels',
+  digestDelivery: 'local-time',
+  digestLocalTime: '07:00',
   publicBaseUrl: 'https://news.yourdomain.example',
   senderConcurrency: '2',
   alarmEmail: 'ops@yourdomain.example',
@@ -234,6 +248,11 @@ const schemas = {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   timeZone: z.string({ error: 'is missing' }).trim().refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
+  digestDelivery: z.preprocess((v) => (v === undefined || v === null || v === '' ? 'schedule' : v), z.enum(DIGEST_DELIVERIES, { error: `must be ${DIGEST_DELIVERIES.join(' or ')}` })),
+  digestLocalTime: z.preprocess(
+    (v) => (v === undefined || v === null || v === '' ? DEFAULT_LOCAL_TIME : typeof v === 'string' ? v.trim() : v),
+    z.string({ error: 'must be HH:MM' }).regex(LOCAL_TIME_PATTERN, 'must be HH:MM, from 00:00 to 23:59'),
+  ),
   publicBaseUrl: optional(
     z
       .url({ error: 'must be an absolute https URL' })

@@ -6,8 +6,9 @@ import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, ClickCounts, Clock, ContentStore, IssueScheduler, Ledger, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
+import type { CampaignCounters, ClickCounts, Clock, ContentStore, IssueScheduler, Ledger, LocalTimePlans, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
+import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
@@ -40,6 +41,10 @@ export interface Target {
   schedules?: IssueScheduler;
   /** The time zone the digest schedule is read in: scheduled times are shown in it as well. */
   timeZone?: string;
+  /** Local-time delivery: each issue's progress by zone. */
+  localTimePlans?: LocalTimePlans;
+  /** Give every subscriber the audience-index keys its state calls for (`backfill-zones`). */
+  backfillZones?(): Promise<{ scanned: number; updated: number }>;
 }
 
 export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -72,6 +77,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       sending: db.sendingState,
       clicks: db.clicks,
       history: db.history,
+      localTimePlans: db.localTimePlans,
+      backfillZones: () => backfillAudienceKeys(documentClient(), out.subscribersTable),
     });
   }
 
@@ -104,6 +111,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       // `npm start` plans issues whose sendAt has come (lib/local/issue-schedules.ts): nothing to schedule here.
       schedules: new LocalIssueScheduler(),
       timeZone: rt.config.timeZone,
+      localTimePlans: db.localTimePlans,
+      backfillZones: () => backfillAudienceKeys(documentClient(), rt.config.tables.subscribers),
       async redrive() {
         const moved = rt.queue.redrive();
         const result = await rt.planDigest({ resume: true });

@@ -7,7 +7,7 @@
  * collide with an address (it has no `@`).
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ALERT_SHARD, audienceKeys, DIGEST_SHARD, erasedKey } from '../core/keys';
+import { AUDIENCE_KEY_NAMES, audienceKeys, erasedKey } from '../core/keys';
 import { subscriberExpiresAt } from '../core/lifecycle';
 import type { Subscriber } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
@@ -48,7 +48,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     for (const field of options.remove ?? []) removes.push(name(field));
     // The audience indexes follow the new state: in each one exactly when the state says so.
     const audience = audienceKeys(next);
-    for (const key of [DIGEST_SHARD, ALERT_SHARD] as const) {
+    for (const key of AUDIENCE_KEY_NAMES) {
       if (audience[key] === undefined) removes.push(key);
       else {
         values[`:${key}`] = audience[key];

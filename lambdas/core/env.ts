@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from './click-token';
+import { DEFAULT_LOCAL_TIME, DIGEST_DELIVERIES, LOCAL_TIME_PATTERN } from './local-time';
 
 export const ENV = {
   subscribersTable: 'SUBSCRIBERS_TABLE',
@@ -37,6 +38,10 @@ export const ENV = {
   clickTracking: 'CLICK_TRACKING',
   /** The schedule group of issues' one-time schedules: the planner removes an issue's once it has run. */
   issueScheduleGroup: 'ISSUE_SCHEDULE_GROUP',
+  /** `schedule` (the weekly cron) or `local-time` (each reader at DIGEST_LOCAL_TIME on their own clock). */
+  digestDelivery: 'DIGEST_DELIVERY',
+  /** `HH:MM`: the readers' local hour in local-time mode. */
+  digestLocalTime: 'DIGEST_LOCAL_TIME',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -79,6 +84,8 @@ const schemas = {
     .enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `${'CLICK_TRACKING'} must be one of ${CLICK_TRACKING_MODES.join(', ')}` })
     .default(DEFAULT_CLICK_TRACKING),
   issueScheduleGroup: z.string().optional(),
+  digestDelivery: z.enum(DIGEST_DELIVERIES, { error: `${ENV.digestDelivery} must be ${DIGEST_DELIVERIES.join(' or ')}` }).default('schedule'),
+  digestLocalTime: z.string().regex(LOCAL_TIME_PATTERN, `${ENV.digestLocalTime} must be HH:MM (00:00 to 23:59)`).default(DEFAULT_LOCAL_TIME),
   alertDailyCap: z.coerce
     .number({ error: `${ENV.alertDailyCap} must be a number` })
     .int()

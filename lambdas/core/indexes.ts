@@ -10,6 +10,11 @@ export const INDEXES = {
   digestAudience: 'digestAudience',
   /** The alert audience: sparse, sharded by `alertShard`; topics projected for matching. */
   alertAudience: 'alertAudience',
+  /**
+   * The digest audience by the reader's time zone (local-time delivery): sparse like
+   * digestAudience, partitioned by zone key, so a planner run reads only the zones now due.
+   */
+  digestByZone: 'digestByZone',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
   /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */

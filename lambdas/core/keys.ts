@@ -7,6 +7,8 @@
  *              `subscriberId` nor shard)
  *   GSI digestAudience  pk {@link DIGEST_SHARD} (N), sk `subscriberId`; sparse: see {@link audienceKeys}
  *   GSI alertAudience   pk {@link ALERT_SHARD} (N), sk `subscriberId`; sparse likewise for alerts
+ *   GSI digestByZone    pk {@link DIGEST_ZONE} (S) the reader's zone key, sk {@link DIGEST_ZONE_SINCE}
+ *                       `<zoneChangedAt or 0>#<subscriberId>`; sparse like digestAudience (local-time delivery)
  * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>`
  * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
  *              plus bookkeeping items whose key starts with `#` ({@link isBookkeepingKey}):
@@ -22,6 +24,7 @@
  */
 import { addressHash } from './address';
 import { audienceShard, inAlertAudience, inDigestAudience } from './audience';
+import { zoneKey } from './local-time';
 import type { Subscriber } from './model';
 
 // ---- Subscribers ---------------------------------------------------------------------------
@@ -37,17 +40,38 @@ export const DIGEST_SHARD = 'digestShard';
 /** Partition key of the alert audience index (a Number). */
 export const ALERT_SHARD = 'alertShard';
 
+/** Partition key of the digest-by-zone index (a String): the reader's {@link zoneKey}. */
+export const DIGEST_ZONE = 'digestZone';
+/** Sort key of the digest-by-zone index (a String): {@link zoneSince}. */
+export const DIGEST_ZONE_SINCE = 'digestZoneSince';
+
+/**
+ * Sort key of a reader in the digest-by-zone index: when they moved into the zone (their
+ * `zoneChangedAt`; `0` if they never moved), then their id. A reader who moves into a zone
+ * whose hour has passed is found by a range on it (`> dueAt`), without reading the partition.
+ */
+export const zoneSince = (subscriberId: string, zoneChangedAt?: string) => `${zoneChangedAt ?? '0'}#${subscriberId}`;
+
+/** Every audience-index key an item may carry: an adapter removes the ones {@link audienceKeys} leaves out. */
+export const AUDIENCE_KEY_NAMES = [DIGEST_SHARD, ALERT_SHARD, DIGEST_ZONE, DIGEST_ZONE_SINCE] as const;
+
 /**
  * The audience-index keys a subscriber's state calls for: the index *is* the audience, so an
- * item carries `digestShard` exactly when it is in the digest audience, `alertShard` likewise
- * for alerts. A key left out must be removed from a stored item.
+ * item carries `digestShard` (and `digestZone`, `digestZoneSince`) exactly when it is in the
+ * digest audience, `alertShard` likewise for alerts. A key left out must be removed from a
+ * stored item.
  */
-export function audienceKeys(s: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'>): {
+export function audienceKeys(s: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'> & Partial<Pick<Subscriber, 'timezone' | 'zoneChangedAt'>>): {
   digestShard?: number;
   alertShard?: number;
+  digestZone?: string;
+  digestZoneSince?: string;
 } {
   const shard = audienceShard(s.subscriberId);
-  return { ...(inDigestAudience(s) ? { [DIGEST_SHARD]: shard } : {}), ...(inAlertAudience(s) ? { [ALERT_SHARD]: shard } : {}) };
+  return {
+    ...(inDigestAudience(s) ? { [DIGEST_SHARD]: shard, [DIGEST_ZONE]: zoneKey(s.timezone), [DIGEST_ZONE_SINCE]: zoneSince(s.subscriberId, s.zoneChangedAt) } : {}),
+    ...(inAlertAudience(s) ? { [ALERT_SHARD]: shard } : {}),
+  };
 }
 
 // ---- Content -------------------------------------------------------------------------------

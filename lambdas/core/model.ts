@@ -117,6 +117,11 @@ export interface Subscriber {
   confirmationSentAt?: string;
   /** Last change of preferences by the reader. */
   preferencesUpdatedAt?: string;
+  /**
+   * When the reader last changed time zone: local-time delivery finds readers who moved into
+   * a zone whose hour had passed (see core/local-time.ts).
+   */
+  zoneChangedAt?: string;
 }
 
 export type SuppressionReason = 'bounce' | 'complaint' | 'soft-bounces';

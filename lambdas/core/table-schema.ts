@@ -80,6 +80,15 @@ export const TABLES: Readonly<Record<TableKey, TableSchema>> = {
         sortKey: S('subscriberId'),
         projection: { type: 'INCLUDE', nonKeyAttributes: ['email', 'topics', 'timezone'] },
       },
+      // Sparse like digestAudience, by the reader's zone: a local-time planner run reads only
+      // the zones now due. The sort key starts with when the reader moved into the zone, so
+      // the readers who moved in after its hour are a range, not a scan.
+      {
+        name: INDEXES.digestByZone,
+        partitionKey: S('digestZone'),
+        sortKey: S('digestZoneSince'),
+        projection: { type: 'INCLUDE', nonKeyAttributes: ['email', 'subscriberId'] },
+      },
     ],
     // Sign-ups never confirmed expire instead of piling up (items without it never expire).
     timeToLiveAttribute: EXPIRES_AT,

@@ -1,8 +1,9 @@
 /**
- * Digest planner. Invoked by EventBridge Scheduler (input `{}`: the latest issue), by an
- * issue's one-time schedule (`{ "issueId": "...", "scheduled": true }`: that issue, at its
- * `sendAt`) or on demand with `{ "issueId": "..." }`. Thin glue: validate the event, run
- * planDigest (or planScheduledIssue), log the result.
+ * Digest planner. Invoked by EventBridge Scheduler (input `{}`: the latest issue; every 15
+ * minutes in local-time mode), by an issue's one-time schedule (`{ "issueId": "...",
+ * "scheduled": true }`: that issue, at its `sendAt`, or the rest of its subject test) or on
+ * demand with `{ "issueId": "..." }`. Thin glue: validate the event, run planDigest,
+ * planScheduledIssue or planLocalTime (DIGEST_DELIVERY=local-time), log the result.
  */
 import { z } from 'zod';
 import { readSendSettings } from '../core/send-settings';
@@ -10,7 +11,8 @@ import type { Context } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readEnv } from '../core/env';
-import { planDigest } from '../usecases/plan-digest';
+import { planDigest, type PlanResult } from '../usecases/plan-digest';
+import { planLocalTime, type LocalTimePlanDeps, type LocalTimePlanResult } from '../usecases/plan-local-time';
 import { planScheduledIssue, type ScheduledPlanDeps, type ScheduledPlanResult } from '../usecases/plan-scheduled';
 import { subjectTestPorts } from '../usecases/subject-test';
 import { documentClient, dynamoPorts, issueSchedulerFromEnv, sqsClient, sqsPorts, systemClock } from '../wiring';
@@ -32,31 +34,46 @@ const eventSchema = z
 /** An SQS event: continuations of a large plan arrive from the planner's own queue. */
 const sqsSchema = z.object({ Records: z.array(z.object({ body: z.string() })).min(1) }).loose();
 
-export function makePlannerHandler(deps: ScheduledPlanDeps) {
-  const one = async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ScheduledPlanResult> => {
+/** What local-time mode adds to the planner's ports. */
+export type LocalTimeDeps = Pick<LocalTimePlanDeps, 'zones' | 'plans' | 'localTime' | 'ledger'>;
+
+type PlannerHandler<R> = (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<R>;
+type Result = ScheduledPlanResult | LocalTimePlanResult;
+
+/** With `localTime`, a plain run (no issue's schedule, no continuation, no resume) plans in local-time mode. */
+export function makePlannerHandler(deps: ScheduledPlanDeps): PlannerHandler<ScheduledPlanResult>;
+export function makePlannerHandler(deps: ScheduledPlanDeps, localTime: LocalTimeDeps | undefined): PlannerHandler<Result>;
+export function makePlannerHandler(deps: ScheduledPlanDeps, localTime?: LocalTimeDeps): PlannerHandler<Result> {
+  const one = async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<Result> => {
     const parsed = eventSchema.safeParse(event ?? {});
     if (!parsed.success) throw new Error(`digest planner: bad event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (localTime && !parsed.data.scheduled && !parsed.data.from && !parsed.data.resume) {
+      const result = await planLocalTime({ ...deps, ...localTime }, { issueId: parsed.data.issueId });
+      logger.info('digest planned (local time)', { ...result, zones: 'zones' in result ? result.zones.length : 0 });
+      return result;
+    }
     const timeLeftMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.timeLeftMs;
     const { scheduled, ...input } = parsed.data;
     const result = scheduled ? await planScheduledIssue({ ...deps, timeLeftMs }, input.issueId!) : await planDigest({ ...deps, timeLeftMs }, input);
     logger.info('digest planned', { ...result });
     return result;
   };
-  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ScheduledPlanResult> => {
+  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<Result> => {
     const sqs = sqsSchema.safeParse(event);
     if (!sqs.success) return one(event, context);
-    let last: ScheduledPlanResult | undefined;
+    let last: Result | undefined;
     for (const record of sqs.data.Records) last = await one(JSON.parse(record.body), context);
     return last!;
   };
 }
 
-function depsFromEnv(): ScheduledPlanDeps {
-  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable']);
+function depsFromEnv(): [ScheduledPlanDeps, LocalTimeDeps | undefined] {
+  const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable', 'digestDelivery', 'digestLocalTime']);
   const { planQueueUrl } = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
-  return {
+  const localTime = env.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: env.digestLocalTime, ledger: db.ledger } : undefined;
+  const deps: ScheduledPlanDeps = {
     content: db.content,
     subscribers: db.subscribers,
     queue,
@@ -66,7 +83,8 @@ function depsFromEnv(): ScheduledPlanDeps {
     schedules: issueSchedulerFromEnv(),
     subjectTests: subjectTestPorts(db),
   };
+  return [deps, localTime];
 }
 
-let fromEnv: ReturnType<typeof makePlannerHandler> | undefined;
-export const handler = withLambdaContext((event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(depsFromEnv()))(event, context));
+let fromEnv: PlannerHandler<Result> | undefined;
+export const handler = withLambdaContext((event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(...depsFromEnv()))(event, context));

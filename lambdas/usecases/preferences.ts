@@ -3,6 +3,7 @@
  * and lets the reader change it. Changes apply to confirmed subscribers only: someone who left
  * subscribes again from the subscribe page, with a new confirmation.
  */
+import { zoneKey } from '../core/local-time';
 import type { Subscriber, SubscriptionChoices } from '../core/model';
 import type { Clock, SubscriberStore, SubscriptionStore } from '../core/ports';
 import { verifyToken, type SigningKeys } from '../core/tokens';
@@ -31,7 +32,11 @@ export async function updatePreferences(deps: PreferencesDeps, token: unknown, c
     if (!found.ok) return { status: 'refused', problem: found.problem };
     const s = found.subscriber;
     if (s.status !== 'confirmed' || s.suppressed) return { status: 'not-subscribed', subscriber: s };
-    const saved = await deps.subscribers.change(s, { ...choices, preferencesUpdatedAt: deps.clock.now().toISOString() }, { expect: { status: 'confirmed' } });
+    const now = deps.clock.now().toISOString();
+    // A move to another zone is dated, so local-time delivery can serve a reader who moved
+    // into a zone whose hour had already passed (plan-local-time.ts, the closing sweep).
+    const moved = zoneKey(choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: now } : {};
+    const saved = await deps.subscribers.change(s, { ...choices, ...moved, preferencesUpdatedAt: now }, { expect: { status: 'confirmed' } });
     if (saved) return { status: 'saved', subscriber: saved };
   }
   throw new Error('preferences: the subscriber kept changing; try again');

@@ -11,6 +11,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
+import { DEFAULT_LOCAL_TIME, LOCAL_TIME_PLANNER_SCHEDULE, type DigestDelivery } from '../../lambdas/core/local-time';
 
 /** Props of {@link Scheduling}. */
 export interface SchedulingProps {
@@ -29,6 +30,17 @@ export interface SchedulingProps {
    * @default - no counters (status shows nothing for planned campaigns)
    */
   readonly deliveriesTable?: dynamodb.ITable;
+  /**
+   * `local-time`: the planner runs every 15 minutes ({@link LOCAL_TIME_PLANNER_SCHEDULE}, UTC)
+   * and queues each reader at `digestLocalTime` on their own clock; `scheduleCron` is then unused.
+   * @default 'schedule'
+   */
+  readonly digestDelivery?: DigestDelivery;
+  /**
+   * `HH:MM`, the readers' local hour in local-time mode.
+   * @default '07:00'
+   */
+  readonly digestLocalTime?: string;
   /**
    * Planner timeout: long enough to page a large audience onto the queue.
    * @default Duration.minutes(5)
@@ -91,6 +103,8 @@ export class Scheduling extends Construct {
         [ENV.contentTable]: props.contentTable.tableName,
         [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.sendQueueUrl]: props.sendQueue.queueUrl,
+        [ENV.digestDelivery]: props.digestDelivery ?? 'schedule',
+        [ENV.digestLocalTime]: props.digestLocalTime ?? DEFAULT_LOCAL_TIME,
       },
     });
     const fn = this.planner.fn;
@@ -142,14 +156,19 @@ export class Scheduling extends Construct {
     this.issueScheduleRole = issues.role;
     this.issuePublisherPolicy = issues.publisherPolicy;
 
+    const localTime = props.digestDelivery === 'local-time';
+    // Same construct id in both modes: switching modes updates the schedule in place.
     this.schedule = new scheduler.Schedule(this, 'WeeklyDigest', {
-      description: 'Plans the weekly digest.',
-      schedule: scheduler.ScheduleExpression.expression(props.scheduleCron, TimeZone.of(props.timeZone)),
+      description: localTime ? `Plans the digest every 15 minutes: each reader at ${props.digestLocalTime ?? DEFAULT_LOCAL_TIME} on their own clock.` : 'Plans the weekly digest.',
+      schedule: localTime
+        ? scheduler.ScheduleExpression.expression(LOCAL_TIME_PLANNER_SCHEDULE, TimeZone.ETC_UTC)
+        : scheduler.ScheduleExpression.expression(props.scheduleCron, TimeZone.of(props.timeZone)),
       target: new targets.LambdaInvoke(fn, {
         role,
         input: scheduler.ScheduleTargetInput.fromObject({}),
-        // A digest that starts hours late is still wanted; one a day late is not.
-        maxEventAge: Duration.hours(6),
+        // A digest that starts hours late is still wanted; one a day late is not. In local-time
+        // mode a run that is late is superseded by the next, which covers its range too.
+        maxEventAge: localTime ? Duration.minutes(15) : Duration.hours(6),
         retryAttempts: 10,
         deadLetterQueue: this.deadLetterQueue,
       }),

@@ -10,6 +10,8 @@
  * | BRIEFING_SENDER_NAME          | EU–Japan Security Brief |
  * | BRIEFING_SCHEDULE             | 0 7 * * MON  (cron)     |
  * | BRIEFING_TIME_ZONE            | Europe/Brussels         |
+ * | BRIEFING_DIGEST_DELIVERY      | schedule (or local-time: every reader at BRIEFING_DIGEST_LOCAL_TIME, planner every 15 min) |
+ * | BRIEFING_DIGEST_LOCAL_TIME    | 07:00                   |
  * | BRIEFING_TABLE_PREFIX         | briefing-               |
  * | BRIEFING_ALERT_DAILY_CAP      | 3                       |
  * | BRIEFING_CLICK_TRACKING       | aggregate (per-reader, off) |
@@ -22,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { portFromEnv } from './ports';
 import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from '../../lambdas/core/click-token';
+import { DEFAULT_LOCAL_TIME, DIGEST_DELIVERIES, LOCAL_TIME_PATTERN, type DigestDelivery } from '../../lambdas/core/local-time';
 
 export interface LocalConfig {
   httpPort: number;
@@ -38,6 +41,14 @@ export interface LocalConfig {
   /** Five-field cron, in `timeZone`. */
   schedule: string;
   timeZone: string;
+  /**
+   * `schedule`: the digest goes out at `schedule`. `local-time`: each reader gets it at
+   * `digestLocalTime` on their own clock; the planner runs every 15 minutes.
+   * @default 'schedule'
+   */
+  digestDelivery: DigestDelivery;
+  /** `HH:MM`, the readers' local hour in local-time mode. @default '07:00' */
+  digestLocalTime: string;
   /** Endpoints given from outside: no bundled emulator is started for these. */
   dynamoEndpoint?: string;
   sesEndpoint?: string;
@@ -81,6 +92,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     replyToEmail: env.BRIEFING_REPLY_TO_EMAIL || undefined,
     schedule: env.BRIEFING_SCHEDULE ?? '0 7 * * MON',
     timeZone,
+    ...digestDelivery(env),
     dynamoEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
     sesEndpoint: env.AWS_ENDPOINT_URL_SES || env.AWS_ENDPOINT_URL || undefined,
     tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
@@ -95,6 +107,14 @@ function clickTrackingFrom(raw: string | undefined): ClickTracking {
   if (raw === undefined || raw === '') return DEFAULT_CLICK_TRACKING;
   if (!(CLICK_TRACKING_MODES as readonly string[]).includes(raw)) throw new Error(`BRIEFING_CLICK_TRACKING: one of ${CLICK_TRACKING_MODES.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as ClickTracking;
+}
+
+function digestDelivery(env: NodeJS.ProcessEnv): Pick<LocalConfig, 'digestDelivery' | 'digestLocalTime'> {
+  const mode = env.BRIEFING_DIGEST_DELIVERY || 'schedule';
+  if (!(DIGEST_DELIVERIES as readonly string[]).includes(mode)) throw new Error(`BRIEFING_DIGEST_DELIVERY: ${DIGEST_DELIVERIES.join(' or ')}, got ${JSON.stringify(mode)}`);
+  const localTime = env.BRIEFING_DIGEST_LOCAL_TIME || DEFAULT_LOCAL_TIME;
+  if (!LOCAL_TIME_PATTERN.test(localTime)) throw new Error(`BRIEFING_DIGEST_LOCAL_TIME: HH:MM from 00:00 to 23:59, got ${JSON.stringify(localTime)}`);
+  return { digestDelivery: mode as DigestDelivery, digestLocalTime: localTime };
 }
 
 /** The local send rate where the SES endpoint gives no quota: the emulator takes any rate. */

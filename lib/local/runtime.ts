@@ -22,6 +22,7 @@ import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { makeAlertPlannerHandler } from '../../lambdas/alert-planner/handler';
 import { handler as apiHandler } from '../../lambdas/api/handler';
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
+import type { LocalTimePlanResult } from '../../lambdas/usecases/plan-local-time';
 import { depsFromEnv as senderDepsFromEnv, makeSenderHandler } from '../../lambdas/sender/handler';
 import { applyLogLevelFromEnv } from '../../lambdas/adapters/logger';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
@@ -49,6 +50,8 @@ export interface LocalRuntime {
    * `npm start` calls it once a minute. Returns the planner's answer for each issue it found due.
    */
   runScheduledIssues(now: Date): Promise<ScheduledPlanResult[]>;
+  /** What the local schedule runs: planDigest, or in local-time mode the local-time planner (the same handler as on AWS). */
+  planScheduled(): Promise<ScheduledPlanResult | LocalTimePlanResult>;
   /** Campaign counters and state (the Deliveries table's summary items). */
   counters: CampaignCounters;
   httpUrl?: string;
@@ -181,7 +184,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const db = dynamoPorts(documentClient(), config.tables);
     const counters = db.counters;
     const plannerClock = options.clock ?? systemClock;
-    const plan = makePlannerHandler({
+    const planDeps = {
       content: db.content,
       subscribers: db.subscribers,
       queue: sendQueue,
@@ -189,8 +192,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       counters,
       schedules: new LocalIssueScheduler(),
       subjectTests: subjectTestPorts(db),
-    });
+    };
+    const plan = makePlannerHandler(planDeps);
     const runScheduledIssues = scheduledIssueCheck({ issues: db.content, plan });
+    // What the schedule runs: in local-time mode the same handler with the zone index (as on AWS).
+    const localTime = config.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: config.digestLocalTime, ledger: db.ledger } : undefined;
+    const scheduled = makePlannerHandler(planDeps, localTime);
 
     let streamPoller: StreamPoller | undefined;
     if (options.streams) {
@@ -230,6 +237,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       // Without `scheduled` the handler runs planDigest alone, whose results are PlanResult.
       planDigest: (e) => plan(e ?? {}) as Promise<PlanResult>,
       runScheduledIssues,
+      planScheduled: () => scheduled({}),
       counters,
       httpUrl,
       streamPoller,

@@ -29,6 +29,8 @@ describe('readConfig', () => {
       postalAddress: '1 Example Street, 0000 Example City (placeholder)',
       scheduleCron: 'cron(0 7 ? * MON *)',
       timeZone: 'Europe/Brussels',
+      digestDelivery: 'schedule',
+      digestLocalTime: '07:00',
       senderConcurrency: 2,
       alertDailyCap: 3,
       allowPlaceholderSender: true,

@@ -46,8 +46,11 @@ describe('storage keys', () => {
   it('puts a subscriber in the audience indexes its state calls for, and no other', () => {
     const base: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'> = { subscriberId: 's1', status: 'confirmed', digest: true, alerts: false };
     const shard = audienceShard('s1');
-    expect(audienceKeys(base)).toEqual({ digestShard: shard });
-    expect(audienceKeys({ ...base, alerts: true })).toEqual({ digestShard: shard, alertShard: shard });
+    // No zone stored reads as UTC (core/local-time.ts zoneKey).
+    const zone = { digestZone: 'UTC', digestZoneSince: '0#s1' };
+    expect(audienceKeys(base)).toEqual({ digestShard: shard, ...zone });
+    expect(audienceKeys({ ...base, alerts: true })).toEqual({ digestShard: shard, alertShard: shard, ...zone });
+    expect(audienceKeys({ ...base, digest: false, alerts: true })).toEqual({ alertShard: shard });
     expect(audienceKeys({ ...base, suppressed: true })).toEqual({});
     expect(audienceKeys({ ...base, status: 'pending' })).toEqual({});
   });

@@ -8,6 +8,8 @@ describe('table schema', () => {
       { name: 'subscriberId', type: 'S' },
       { name: 'digestShard', type: 'N' },
       { name: 'alertShard', type: 'N' },
+      { name: 'digestZone', type: 'S' },
+      { name: 'digestZoneSince', type: 'S' },
     ]);
     expect(keyAttributes(TABLES.deliveries)).toEqual([
       { name: 'campaignId', type: 'S' },

@@ -5,7 +5,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
-import { ALERT_SHARD, audienceKeys, DIGEST_SHARD } from '../../core/keys';
+import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD } from '../../core/keys';
 import { subscriberExpiresAt } from '../../core/lifecycle';
 import type { Subscriber } from '../../core/model';
 import type { AlertAudienceRow, AudiencePage, SubscriberStore } from '../../core/ports';
@@ -65,7 +65,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
         TableName: this.table,
         Key: { email: s.email },
         // Leaving the sparse audience indexes is what stops the next digest and alert.
-        UpdateExpression: `SET #s = :u, unsubscribedAt = :at REMOVE ${DIGEST_SHARD}, ${ALERT_SHARD}`,
+        UpdateExpression: `SET #s = :u, unsubscribedAt = :at REMOVE ${AUDIENCE_KEY_NAMES.join(', ')}`,
         ConditionExpression: 'subscriberId = :id',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': subscriberId },
@@ -138,6 +138,7 @@ export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
 }
 
 export function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
-  const { [DIGEST_SHARD]: _shard, [ALERT_SHARD]: _alertShard, expiresAt: _expiresAt, ...rest } = item;
+  const rest: Record<string, unknown> = { ...item };
+  for (const key of [...AUDIENCE_KEY_NAMES, 'expiresAt']) delete rest[key];
   return rest as unknown as Subscriber;
 }

@@ -1,0 +1,147 @@
+/**
+ * Plan a digest in local-time mode: every reader gets the latest issue on its date at
+ * `localTime` on their own clock. Run every 15 minutes; each run covers the instants since the
+ * previous run's end (stored with the campaign, so a missed or late run catches up), finds the
+ * zones due in that range (core/local-time.ts) and queues only their readers, read from the
+ * digest-by-zone index one zone partition at a time. A run with no zone due reads no reader.
+ *
+ * Exactly one copy per reader: the ledger claims per (issue, reader), so a retried run, or a
+ * reader queued again after moving zone, is skipped by the sender. The plan still avoids the
+ * second queueing where it cheaply can (readers who moved during the issue are looked up in
+ * the ledger first) so `planned` stays the number of readers, and the campaign can complete.
+ *
+ * Once the last zone's hour has passed, a closing sweep asks every zone for readers who moved
+ * into it after its hour (a key range, so it reads only them): they missed both their old
+ * zone and their new one. Then the issue is marked planned and its counters finished.
+ */
+import { dueZones, issueWindow, zoneSchedule, type ZoneDue } from '../core/local-time';
+import { SEND_BATCH_SIZE, type Recipient, type SendJob } from '../core/model';
+import type { CampaignCounters, Clock, ContentStore, Ledger, LocalTimePlans, LocalTimeProgress, SendQueue, ZoneAudience, ZoneAudienceRow } from '../core/ports';
+
+export interface LocalTimePlanDeps {
+  content: ContentStore;
+  zones: ZoneAudience;
+  plans: LocalTimePlans;
+  queue: SendQueue;
+  clock: Clock;
+  /** `HH:MM`: the readers' local hour. */
+  localTime: string;
+  counters?: CampaignCounters;
+  /** Looked up for readers who moved zone during the issue only. @default - no look-up (the sender's claim still skips them) */
+  ledger?: Pick<Ledger, 'get'>;
+}
+
+export interface LocalTimePlanInput {
+  issueId?: string;
+}
+
+/** What one zone got in one run. */
+export interface ZoneRun {
+  zone: string;
+  dueAt: string;
+  queued: number;
+}
+
+export type LocalTimePlanResult =
+  | { status: 'planned'; issueId: string; from?: string; to: string; zones: ZoneRun[]; recipients: number; batches: number; complete: boolean }
+  | { status: 'idle'; issueId: string; reason: 'not-yet' | 'nothing-due' }
+  | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' | 'lost-race' };
+
+/** Index rows read per Query page. */
+const PAGE_SIZE = 500;
+/** Jobs held before a queue write: one SQS SendMessageBatch call takes ten. */
+const FLUSH_JOBS = 10;
+
+export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePlanInput = {}): Promise<LocalTimePlanResult> {
+  const issue = input.issueId ? await deps.content.getIssue(input.issueId) : await deps.content.latestIssue();
+  if (!issue) return { status: 'skipped', issueId: input.issueId, reason: 'no-issue' };
+  if (issue.plannedAt) return { status: 'skipped', issueId: issue.id, reason: 'already-sent' };
+  const now = deps.clock.now();
+  const window = issueWindow(issue.date, deps.localTime);
+  if (now < window.opens) return { status: 'idle', issueId: issue.id, reason: 'not-yet' };
+
+  const state = await deps.plans.get(issue.id);
+  const from = state?.coveredTo ? new Date(state.coveredTo) : undefined;
+  const closing = now >= window.closes && !state?.sweptAt;
+  const due = dueZones(issue.date, deps.localTime, from, now);
+  if (due.length === 0 && !closing) {
+    // Swept but not finished (a crash after the last write): finish now.
+    if (state?.sweptAt) return finish(deps, issue.id, state, [], 0, 0);
+    return { status: 'idle', issueId: issue.id, reason: 'nothing-due' };
+  }
+  const articles = await deps.content.getArticles(issue.articleIds);
+  if (articles.length === 0) return { status: 'skipped', issueId: issue.id, reason: 'no-articles' };
+  if (!state) await deps.counters?.startPlanning(issue.id, now);
+
+  const movedSince = window.opens.toISOString();
+  const queuedNow = new Set<string>();
+  let batches = 0;
+  let pending: SendJob[] = [];
+  let current: Recipient[] = [];
+  const flush = async (force: boolean) => {
+    if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
+      pending.push({ campaignId: issue.id, kind: 'digest', recipients: current });
+      current = [];
+    }
+    if (pending.length >= FLUSH_JOBS || (force && pending.length > 0)) {
+      await deps.queue.enqueue(pending);
+      batches += pending.length;
+      await deps.counters?.add(issue.id, { queued: pending.reduce((n, j) => n + j.recipients.length, 0) }, deps.clock.now());
+      pending = [];
+    }
+  };
+  // A reader who changed zone during this issue may have been queued in their old zone already.
+  const take = async (row: ZoneAudienceRow): Promise<boolean> => {
+    if (queuedNow.has(row.subscriberId)) return false;
+    if (row.zoneChangedAt && row.zoneChangedAt > movedSince && (await deps.ledger?.get(issue.id, row.subscriberId))) return false;
+    queuedNow.add(row.subscriberId);
+    current.push({ subscriberId: row.subscriberId, email: row.email });
+    await flush(false);
+    return true;
+  };
+  const readZone = async (z: ZoneDue, movedAfter?: string): Promise<number> => {
+    let n = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await deps.zones.zonePage(z.zone, cursor, PAGE_SIZE, movedAfter);
+      for (const row of page.rows) if (await take(row)) n++;
+      cursor = page.next;
+    } while (cursor);
+    return n;
+  };
+
+  const runs: ZoneRun[] = [];
+  const zones = { ...(state?.zones ?? {}) };
+  for (const z of due) {
+    const n = await readZone(z);
+    zones[z.zone] = (zones[z.zone] ?? 0) + n;
+    runs.push({ zone: z.zone, dueAt: z.dueAt.toISOString(), queued: n });
+  }
+  let swept = 0;
+  if (closing) {
+    // Every zone's hour has passed. Readers who moved into a zone after its hour were in
+    // neither query: the sort key starts with the move's time, so each zone is one short range.
+    for (const z of zoneSchedule(issue.date, deps.localTime)) swept += await readZone(z, z.dueAt.toISOString());
+  }
+  await flush(true);
+
+  const next: LocalTimeProgress = {
+    date: issue.date,
+    localTime: deps.localTime,
+    coveredTo: (closing ? new Date(Math.max(now.getTime(), window.closes.getTime())) : now).toISOString(),
+    zones,
+    queued: (state?.queued ?? 0) + queuedNow.size,
+    ...(closing ? { sweptAt: now.toISOString(), swept } : {}),
+  };
+  if (!(await deps.plans.advance(issue.id, state?.coveredTo, next, now))) return { status: 'skipped', issueId: issue.id, reason: 'lost-race' };
+  if (closing) return finish(deps, issue.id, next, runs, queuedNow.size, batches, from);
+  return { status: 'planned', issueId: issue.id, from: from?.toISOString(), to: next.coveredTo, zones: runs, recipients: queuedNow.size, batches, complete: false };
+}
+
+async function finish(deps: LocalTimePlanDeps, issueId: string, state: LocalTimeProgress, zones: ZoneRun[], recipients: number, batches: number, from?: Date): Promise<LocalTimePlanResult> {
+  const now = deps.clock.now();
+  await deps.counters?.finishPlanning(issueId, state.queued, now);
+  // Marked last: a crash before it lets the next run finish again (both writes are idempotent).
+  await deps.content.markIssuePlanned(issueId, now);
+  return { status: 'planned', issueId, from: from?.toISOString(), to: state.coveredTo, zones, recipients, batches, complete: true };
+}
