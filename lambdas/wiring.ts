@@ -147,8 +147,23 @@ export function issueScheduler(scheduler: SchedulerClient, settings: IssueSchedu
   return new EventBridgeIssueScheduler(scheduler, settings);
 }
 
-/** The planner's scheduler: removes an issue's schedule once planned; none when the function has no group (an older stack). */
+/**
+ * The planner's scheduler: removes an issue's schedule once planned, and schedules the rest of a
+ * subject test, invoking this same function (its ARN from the account the stack gives and
+ * Lambda's own AWS_REGION and AWS_LAMBDA_FUNCTION_NAME). None when the function has no group (an
+ * older stack); one that can only remove schedules when the role is not given.
+ */
 export function issueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): IssueScheduler | undefined {
   const groupName = env[ENV.issueScheduleGroup];
-  return groupName ? issueScheduler(schedulerClient(), { groupName }) : undefined;
+  if (!groupName) return undefined;
+  const roleArn = env[ENV.issueScheduleRoleArn];
+  const account = env[ENV.issueScheduleAccount];
+  const region = env.AWS_REGION;
+  const fnName = env.AWS_LAMBDA_FUNCTION_NAME;
+  const partition = region?.startsWith('cn-') ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  const target =
+    roleArn && account && region && fnName
+      ? { plannerArn: `arn:${partition}:lambda:${region}:${account}:function:${fnName}`, roleArn, deadLetterArn: env[ENV.issueScheduleDeadLetterArn] }
+      : undefined;
+  return issueScheduler(schedulerClient(), { groupName, target });
 }

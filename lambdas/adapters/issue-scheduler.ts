@@ -16,7 +16,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type { IssueScheduler } from '../core/ports';
+import type { IssueScheduler, SchedulePurpose } from '../core/ports';
 
 /** Where the schedules live and what they invoke. */
 export interface IssueScheduleSettings {
@@ -37,14 +37,16 @@ export interface IssueScheduleSettings {
 const NAME_MAX = 64;
 const NAME_CHARS = /^[0-9a-zA-Z-_.]+$/;
 const PREFIX = 'issue-';
+/** A subject test's rest: a schedule of its own, so removing the send's never removes it. */
+const REST_PREFIX = 'rest-';
 
 /**
  * The schedule's name: `issue-<id>`, the same for every publish of the issue, so a re-publish
  * finds (and moves) the schedule it made before. An id too long for Scheduler's 64 characters
  * keeps its start and gains a hash of the whole id, so two long ids never share a name.
  */
-export function scheduleName(issueId: string): string {
-  const name = `${PREFIX}${issueId}`;
+export function scheduleName(issueId: string, purpose: SchedulePurpose = 'send'): string {
+  const name = `${purpose === 'rest' ? REST_PREFIX : PREFIX}${issueId}`;
   if (!NAME_CHARS.test(issueId)) throw new Error(`issue id ${JSON.stringify(issueId)} cannot name a schedule (allowed: letters, digits, - _ .)`);
   if (name.length <= NAME_MAX) return name;
   const hash = createHash('sha256').update(issueId).digest('hex').slice(0, 12);
@@ -68,13 +70,13 @@ export class EventBridgeIssueScheduler implements IssueScheduler {
   ) {}
 
   /** The full definition of the issue's schedule: CreateSchedule and UpdateSchedule take the same. */
-  definition(issueId: string, at: Date): CreateScheduleCommandInput {
+  definition(issueId: string, at: Date, purpose: SchedulePurpose = 'send'): CreateScheduleCommandInput {
     const target = this.settings.target;
     if (!target) throw new Error('this issue scheduler can only remove schedules: the planner ARN and the schedule role are not known');
     return {
-      Name: scheduleName(issueId),
+      Name: scheduleName(issueId, purpose),
       GroupName: this.settings.groupName,
-      Description: `Sends issue ${issueId} at its sendAt`.slice(0, 512),
+      Description: (purpose === 'rest' ? `Sends the rest of issue ${issueId}'s subject test` : `Sends issue ${issueId} at its sendAt`).slice(0, 512),
       ScheduleExpression: atExpression(at),
       ScheduleExpressionTimezone: 'UTC',
       // Off: the editor chose the minute; a window would send it up to that much later.
@@ -93,8 +95,8 @@ export class EventBridgeIssueScheduler implements IssueScheduler {
   }
 
   /** Create the schedule; when it exists (a re-publish), replace its definition with the new time. */
-  async schedule(issueId: string, at: Date): Promise<void> {
-    const input = this.definition(issueId, at);
+  async schedule(issueId: string, at: Date, purpose: SchedulePurpose = 'send'): Promise<void> {
+    const input = this.definition(issueId, at, purpose);
     try {
       await this.client.send(new CreateScheduleCommand(input));
     } catch (e) {
@@ -104,9 +106,9 @@ export class EventBridgeIssueScheduler implements IssueScheduler {
   }
 
   /** Remove the schedule; one already gone (it ran and removed itself, or was never made) is fine. */
-  async cancel(issueId: string): Promise<void> {
+  async cancel(issueId: string, purpose: SchedulePurpose = 'send'): Promise<void> {
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: scheduleName(issueId), GroupName: this.settings.groupName }));
+      await this.client.send(new DeleteScheduleCommand({ Name: scheduleName(issueId, purpose), GroupName: this.settings.groupName }));
     } catch (e) {
       if (!(e instanceof ResourceNotFoundException || (e as Error).name === 'ResourceNotFoundException')) throw e;
     }

@@ -38,6 +38,11 @@ export const ENV = {
   clickTracking: 'CLICK_TRACKING',
   /** The schedule group of issues' one-time schedules: the planner removes an issue's once it has run. */
   issueScheduleGroup: 'ISSUE_SCHEDULE_GROUP',
+  /** The role issues' one-time schedules invoke the planner with, and their dead-letter queue (the planner schedules a subject test's rest). */
+  issueScheduleRoleArn: 'ISSUE_SCHEDULE_ROLE_ARN',
+  issueScheduleDeadLetterArn: 'ISSUE_SCHEDULE_DEAD_LETTER_ARN',
+  /** The account: with Lambda's AWS_REGION and AWS_LAMBDA_FUNCTION_NAME, the planner's own ARN. */
+  issueScheduleAccount: 'ISSUE_SCHEDULE_ACCOUNT',
   /** `schedule` (the weekly cron) or `local-time` (each reader at DIGEST_LOCAL_TIME on their own clock). */
   digestDelivery: 'DIGEST_DELIVERY',
   /** `HH:MM`: the readers' local hour in local-time mode. */
@@ -84,6 +89,9 @@ const schemas = {
     .enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `${'CLICK_TRACKING'} must be one of ${CLICK_TRACKING_MODES.join(', ')}` })
     .default(DEFAULT_CLICK_TRACKING),
   issueScheduleGroup: z.string().optional(),
+  issueScheduleRoleArn: z.string().optional(),
+  issueScheduleDeadLetterArn: z.string().optional(),
+  issueScheduleAccount: z.string().optional(),
   digestDelivery: z.enum(DIGEST_DELIVERIES, { error: `${ENV.digestDelivery} must be ${DIGEST_DELIVERIES.join(' or ')}` }).default('schedule'),
   digestLocalTime: z.string().regex(LOCAL_TIME_PATTERN, `${ENV.digestLocalTime} must be HH:MM (00:00 to 23:59)`).default(DEFAULT_LOCAL_TIME),
   alertDailyCap: z.coerce

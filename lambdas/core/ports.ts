@@ -29,11 +29,18 @@ export interface ContentStore {
  * idempotent: scheduling again moves the schedule, cancelling one that is gone does nothing.
  */
 export interface IssueScheduler {
-  /** Make (or move) the issue's schedule so the planner is invoked for it at `at`. */
-  schedule(issueId: string, at: Date): Promise<void>;
-  /** Remove the issue's schedule, if there is one. */
-  cancel(issueId: string): Promise<void>;
+  /**
+   * Make (or move) the issue's schedule so the planner is invoked for it at `at`. `purpose`:
+   * `send` (its `sendAt`, made by publish) or `rest` (the rest of its subject test, made by the
+   * planner); each purpose is a schedule of its own. @default 'send'
+   */
+  schedule(issueId: string, at: Date, purpose?: SchedulePurpose): Promise<void>;
+  /** Remove the issue's schedule of that purpose, if there is one. @default 'send' */
+  cancel(issueId: string, purpose?: SchedulePurpose): Promise<void>;
 }
+
+/** Why an issue has a one-time schedule: its `sendAt`, or the rest of its subject test. */
+export type SchedulePurpose = 'send' | 'rest';
 
 /** Issues waiting for their `sendAt`: the local mode's minute check reads them (on AWS the scheduler holds them). */
 export interface ScheduledIssues {

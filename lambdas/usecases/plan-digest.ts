@@ -10,7 +10,7 @@ import { AUDIENCE_SHARDS, SEND_BATCH_SIZE, type Recipient, type SendJob } from '
 import type { CampaignCounters, Clock, ContentStore, PlanContinuation, SendQueue, SubscriberStore } from '../core/ports';
 import { isComplete } from '../core/campaign-status';
 import { restDueAt, testGroup, type Variant } from '../core/subject-test';
-import type { SubjectTests } from '../core/ports';
+import type { IssueScheduler, SubjectTests } from '../core/ports';
 import { subjectTestWinner, type TestOutcomeSources } from './subject-test';
 
 export interface PlanDeps {
@@ -31,6 +31,12 @@ export interface PlanDeps {
    * it, an issue with a subject test is sent to everyone with its first subject.
    */
   subjectTests?: SubjectTests & TestOutcomeSources;
+  /**
+   * Makes the one-time schedule that invokes the planner for the rest of a subject test once
+   * its wait is over (on AWS; locally `npm start`'s minute check finds it). @default - none:
+   * the rest goes when the planner is next run for the issue after the wait
+   */
+  schedules?: IssueScheduler;
 }
 
 /** Where a continued plan picks up: a shard, a cursor in it, and how many were queued before. */
@@ -168,7 +174,9 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
     // Recorded after queueing, like plannedAt below: a crash before it queues the test again,
     // and the ledger skips whoever was served. The wait counts from here.
     const at = await deps.subjectTests!.markTestQueued(issue.id, deps.clock.now(), recipients);
-    return { status: 'testing', issueId: issue.id, recipients, batches, restDueAt: restDueAt(issue.subjectTest!, at).toISOString() };
+    const due = restDueAt(issue.subjectTest!, at);
+    await deps.schedules?.schedule(issue.id, due, 'rest');
+    return { status: 'testing', issueId: issue.id, recipients, batches, restDueAt: due.toISOString() };
   }
   await deps.counters?.finishPlanning(issue.id, recipients, deps.clock.now());
 

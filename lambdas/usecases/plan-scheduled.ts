@@ -11,10 +11,7 @@ import { isSendDue } from '../core/content/send-at';
 import type { IssueScheduler } from '../core/ports';
 import { planDigest, type PlanDeps, type PlanResult } from './plan-digest';
 
-export interface ScheduledPlanDeps extends PlanDeps {
-  /** Removes the issue's schedule once it has done its work. @default - nothing removed */
-  schedules?: IssueScheduler;
-}
+export type ScheduledPlanDeps = PlanDeps;
 
 export type ScheduledPlanResult = PlanResult | { status: 'skipped'; issueId: string; reason: 'not-due' | 'not-scheduled' };
 
@@ -27,15 +24,21 @@ export const SEND_AT_EARLY_MS = 60_000;
 export async function planScheduledIssue(deps: ScheduledPlanDeps, issueId: string): Promise<ScheduledPlanResult> {
   const issue = await deps.content.getIssue(issueId);
   if (!issue) return { status: 'skipped', issueId, reason: 'no-issue' };
+  // A subject test under way: this is the rest's schedule (or a late send's); the planner
+  // decides by the test's own record whether the wait is over.
+  const testing = !issue.plannedAt && issue.subjectTest !== undefined && (await deps.subjectTests?.get(issueId))?.testQueuedAt !== undefined;
   // Re-published without sendAt since the schedule was made: the weekly run has it now.
-  if (!issue.sendAt && !issue.plannedAt) {
+  if (!issue.sendAt && !issue.plannedAt && !testing) {
     await deps.schedules?.cancel(issueId);
     return { status: 'skipped', issueId, reason: 'not-scheduled' };
   }
   // Too early: left alone, since the schedule (same name) may have been moved to this later time.
-  if (!issue.plannedAt && !isSendDue(issue, deps.clock.now(), SEND_AT_EARLY_MS)) return { status: 'skipped', issueId, reason: 'not-due' };
+  if (!issue.plannedAt && !testing && !isSendDue(issue, deps.clock.now(), SEND_AT_EARLY_MS)) return { status: 'skipped', issueId, reason: 'not-due' };
   const result = await planDigest(deps, { issueId });
-  // Planned, handed over to a continuation, or sent already: this schedule's work is done.
+  // Planned, handed over to a continuation, or sent already: this schedule's work is done. A
+  // subject test's share just queued, or its wait not over: the rest's schedule stays.
   await deps.schedules?.cancel(issueId);
+  const restPending = result.status === 'testing' || (result.status === 'skipped' && result.reason === 'test-running');
+  if (issue.subjectTest && !restPending) await deps.schedules?.cancel(issueId, 'rest');
   return result;
 }

@@ -199,12 +199,21 @@ export class Scheduling extends Construct {
     // The same dead-letter queue as the weekly schedule: an invocation Scheduler gave up on.
     this.deadLetterQueue.grantSendMessages(role);
 
-    // The planner removes an issue's schedule once planned (the schedule also removes itself).
+    // The planner removes an issue's schedule once planned (the schedule also removes itself),
+    // and makes the one that sends the rest of a subject test after its wait. Its own ARN is
+    // put together at run time from the account given here and Lambda's own variables: an
+    // environment naming the function's own ARN would be a circular reference.
     fn.addEnvironment(ENV.issueScheduleGroup, groupName);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [schedulesArn] }));
+    fn.addEnvironment(ENV.issueScheduleRoleArn, role.roleArn);
+    fn.addEnvironment(ENV.issueScheduleDeadLetterArn, this.deadLetterQueue.queueArn);
+    fn.addEnvironment(ENV.issueScheduleAccount, stack.account);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], resources: [schedulesArn] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }),
+    );
     Validations.of(this.planner).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(group.node.defaultChild as CfnResource)}>/*]`,
-      reason: 'DeleteSchedule on the schedules of the issue schedule group only; their names are made at publish time.',
+      reason: "The schedule actions cover the issue schedule group's schedules only; their names are made at run time (issue ids).",
     });
 
     const publisherPolicy = new iam.ManagedPolicy(this, 'IssuePublisherPolicy', {

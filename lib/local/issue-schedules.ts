@@ -7,7 +7,7 @@
  * schedule would send. The stored `sendAt` is then the schedule, and nothing else is kept.
  */
 import { isSendDue } from '../../lambdas/core/content/send-at';
-import type { IssueScheduler, ScheduledIssues } from '../../lambdas/core/ports';
+import type { ContentStore, IssueScheduler, ScheduledIssues } from '../../lambdas/core/ports';
 import type { ScheduledPlanResult } from '../../lambdas/usecases/plan-scheduled';
 
 /**
@@ -20,7 +20,7 @@ export class LocalIssueScheduler implements IssueScheduler {
 }
 
 export interface ScheduledIssueCheckDeps {
-  issues: ScheduledIssues;
+  issues: ScheduledIssues & Partial<Pick<ContentStore, 'latestIssue'>>;
   /** The digest planner handler, as the AWS schedule invokes it. */
   plan(event: { issueId: string; scheduled: true }): Promise<ScheduledPlanResult>;
 }
@@ -34,6 +34,14 @@ export function scheduledIssueCheck(deps: ScheduledIssueCheckDeps): (now: Date) 
     const due = (await deps.issues.unsentScheduledIssues()).filter((i) => isSendDue(i, now)).sort((a, b) => a.sendAt!.localeCompare(b.sendAt!));
     const results: ScheduledPlanResult[] = [];
     for (const issue of due) results.push(await deps.plan({ issueId: issue.id, scheduled: true }));
+    // The rest of a subject test (on AWS a one-time schedule the planner made): the latest
+    // issue, unsent, with a test, is handed to the planner, which sends the rest once the wait
+    // is over and answers `test-running` (or `not-scheduled`, before the test began) until then.
+    const latest = await deps.issues.latestIssue?.();
+    if (latest?.subjectTest && !latest.plannedAt && !due.some((i) => i.id === latest.id)) {
+      const result = await deps.plan({ issueId: latest.id, scheduled: true });
+      if (result.status !== 'skipped') results.push(result);
+    }
     return results;
   };
 }

@@ -35,14 +35,27 @@ describe('issue schedules', () => {
     expect(group.UpdateReplacePolicy).toBe('Delete');
   });
 
-  it('gives the planner the group by reference (CloudFormation makes the group first) and DeleteSchedule on its schedules only', () => {
+  it("gives the planner the group, the schedules' role and the account by reference (no reference to itself) and the schedule actions on the group's schedules only", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('queues its audience'),
-      Environment: { Variables: Match.objectLike({ [ENV.issueScheduleGroup]: { Ref: groupId } }) },
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.issueScheduleGroup]: { Ref: groupId },
+          [ENV.issueScheduleRoleArn]: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          [ENV.issueScheduleAccount]: { Ref: 'AWS::AccountId' },
+        }),
+      },
     });
+    // Its own ARN would be a circular reference: it is put together at run time instead.
+    expect(JSON.stringify(template.findResources('AWS::Lambda::Function')[plannerId].Properties.Environment)).not.toContain(plannerId);
     const plannerRole = template.findResources('AWS::Lambda::Function')[plannerId].Properties.Role['Fn::GetAtt'][0];
-    const scheduler = statementsOf(template, plannerRole).filter((s) => actions(s).some((a) => a.startsWith('scheduler:')));
-    expect(scheduler).toEqual([expect.objectContaining({ Action: 'scheduler:DeleteSchedule', Resource: schedulesArn })]);
+    const statements = statementsOf(template, plannerRole);
+    const scheduler = statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:')));
+    // Create and update: the one-time schedule of a subject test's rest; delete: a schedule that has run.
+    expect(scheduler).toEqual([expect.objectContaining({ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'], Resource: schedulesArn })]);
+    expect(statements.filter((s) => actions(s).includes('iam:PassRole'))).toEqual([
+      expect.objectContaining({ Resource: { 'Fn::GetAtt': [roleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }),
+    ]);
   });
 
   it("trusts only scheduler.amazonaws.com, for this account's schedules in this group", () => {

@@ -14,6 +14,7 @@ import type {
   RawMail,
   SendQueue,
   IssueScheduler,
+  SchedulePurpose,
   SubjectTestRecord,
   SubjectTests,
   SubscriberStore,
@@ -289,13 +290,15 @@ export class MemorySubjectTests implements SubjectTests {
 export class MemoryIssueScheduler implements IssueScheduler {
   schedules = new Map<string, Date>();
   calls: string[] = [];
-  async schedule(issueId: string, at: Date) {
-    this.calls.push(`schedule ${issueId} ${at.toISOString()}`);
-    this.schedules.set(issueId, at);
+  /** A subject test's rest schedules, by issue (a schedule of their own). */
+  rests = new Map<string, Date>();
+  async schedule(issueId: string, at: Date, purpose: SchedulePurpose = 'send') {
+    this.calls.push(`schedule ${purpose === 'rest' ? 'rest ' : ''}${issueId} ${at.toISOString()}`);
+    (purpose === 'rest' ? this.rests : this.schedules).set(issueId, at);
   }
-  async cancel(issueId: string) {
-    this.calls.push(`cancel ${issueId}`);
-    this.schedules.delete(issueId);
+  async cancel(issueId: string, purpose: SchedulePurpose = 'send') {
+    this.calls.push(`cancel ${purpose === 'rest' ? 'rest ' : ''}${issueId}`);
+    (purpose === 'rest' ? this.rests : this.schedules).delete(issueId);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { atExpression, EventBridgeIssueScheduler, scheduleName } from '../../lambdas/adapters/issue-scheduler';
+import { issueSchedulerFromEnv } from '../../lambdas/wiring';
 
 const settings = {
   groupName: 'Briefing-IssueSchedules-ABC',
@@ -98,6 +99,8 @@ describe('EventBridgeIssueScheduler', () => {
 describe('schedule names and expressions', () => {
   it('names a schedule issue-<id> within 64 characters of [0-9a-zA-Z-_.]', () => {
     expect(scheduleName('eu-japan-security-brief-001')).toBe('issue-eu-japan-security-brief-001');
+    // A subject test's rest is a schedule of its own: removing the send's never removes it.
+    expect(scheduleName('eu-japan-security-brief-001', 'rest')).toBe('rest-eu-japan-security-brief-001');
     const long = 'a'.repeat(30) + '-' + 'b'.repeat(49);
     const name = scheduleName(long);
     expect(name.length).toBeLessThanOrEqual(64);
@@ -119,5 +122,35 @@ describe('schedule names and expressions', () => {
     expect(atExpression(new Date('2026-12-03T07:00:00+01:00'))).toBe('at(2026-12-03T06:00:00)');
     expect(atExpression(new Date('2026-12-03T06:00:59.999Z'))).toBe('at(2026-12-03T06:00:59)');
     expect(() => atExpression(new Date('nope'))).toThrow(/not a valid date/);
+  });
+});
+
+describe("the planner's own scheduler (from its environment)", () => {
+  const env = {
+    ISSUE_SCHEDULE_GROUP: 'briefing-issues',
+    ISSUE_SCHEDULE_ROLE_ARN: 'arn:aws:iam::123456789012:role/IssueScheduleRole',
+    ISSUE_SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
+    ISSUE_SCHEDULE_ACCOUNT: '123456789012',
+    AWS_REGION: 'eu-west-1',
+    AWS_LAMBDA_FUNCTION_NAME: 'Briefing-DigestPlanner-abc',
+  };
+
+  it('schedules the rest of a subject test to invoke this same function, by an ARN put together from its environment', () => {
+    const s = issueSchedulerFromEnv(env) as EventBridgeIssueScheduler;
+    const d = s.definition('brief-007', new Date('2026-12-03T11:00:00Z'), 'rest');
+    expect(d.Name).toBe('rest-brief-007');
+    expect(d.Target).toMatchObject({
+      Arn: 'arn:aws:lambda:eu-west-1:123456789012:function:Briefing-DigestPlanner-abc',
+      RoleArn: env.ISSUE_SCHEDULE_ROLE_ARN,
+      Input: JSON.stringify({ issueId: 'brief-007', scheduled: true }),
+      DeadLetterConfig: { Arn: env.ISSUE_SCHEDULE_DEAD_LETTER_ARN },
+    });
+  });
+
+  it('can only remove schedules without the role (a stack from before subject tests), and is absent without a group', () => {
+    const { ISSUE_SCHEDULE_ROLE_ARN: _role, ...older } = env;
+    const s = issueSchedulerFromEnv(older) as EventBridgeIssueScheduler;
+    expect(() => s.definition('brief-007', new Date('2026-12-03T11:00:00Z'), 'rest')).toThrow(/can only remove schedules/);
+    expect(issueSchedulerFromEnv({})).toBeUndefined();
   });
 });

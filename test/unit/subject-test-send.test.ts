@@ -14,7 +14,8 @@ import { planDigest, type PlanDeps } from '../../lambdas/usecases/plan-digest';
 import { ledgerOutcomes } from '../../lambdas/usecases/subject-test';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import type { Article, Issue } from '../../lambdas/core/model';
-import { MemoryContent, MemoryLedger, MemoryQueue, MemorySubjectTests, MemorySubscribers, RecordingMailer } from './fakes';
+import { MemoryContent, MemoryIssueScheduler, MemoryLedger, MemoryQueue, MemorySubjectTests, MemorySubscribers, RecordingMailer } from './fakes';
+import { planScheduledIssue } from '../../lambdas/usecases/plan-scheduled';
 
 const settings = {
   senderEmail: 'brief@example.org',
@@ -77,7 +78,8 @@ async function setUp(readers: number) {
   const clicks: Record<Variant, number> = { a: 0, b: 0 };
   const outcomes = ledgerOutcomes(ledger, async () => ({ ...clicks }));
   const subjectTests = { get: tests.get.bind(tests), markTestQueued: tests.markTestQueued.bind(tests), decide: tests.decide.bind(tests), outcomes: outcomes.outcomes };
-  const plan: PlanDeps = { content, subscribers, queue, clock, subjectTests };
+  const schedules = new MemoryIssueScheduler();
+  const plan: PlanDeps = { content, subscribers, queue, clock, subjectTests, schedules };
   const campaign = campaignCache(content, settings, async () => keys);
   let sentJobs = 0;
   /** Send every job queued since the last call, as the sender would. */
@@ -94,7 +96,7 @@ async function setUp(readers: number) {
     for (const m of mailer.sent) out.set(m.to, [...(out.get(m.to) ?? []), (await simpleParser(m.raw)).subject ?? '']);
     return out;
   };
-  return { clock, plan, queue, ledger, mailer, tests, clicks, sendQueued, deliverAll, subjectsByReader, subscribers };
+  return { clock, plan, schedules, queue, ledger, mailer, tests, clicks, sendQueued, deliverAll, subjectsByReader, subscribers };
 }
 
 describe('subject A/B test on a fake clock', () => {
@@ -202,5 +204,27 @@ describe('subject A/B test on a fake clock', () => {
     const subjects = await t.subjectsByReader();
     expect(subjects.size).toBe(50);
     expect(new Set([...subjects.values()].flat())).toEqual(new Set([SUBJECTS[0]]));
+  });
+
+  it("schedules the rest for the end of the wait, and the rest's schedule invocation sends it once and removes the schedule", async () => {
+    const t = await setUp(120);
+    const first = await planDigest(t.plan, {});
+    expect(first.status).toBe('testing');
+    // The planner made the rest's one-time schedule (its own name, beside a sendAt's).
+    expect(t.schedules.calls).toEqual(['schedule rest brief-007 2026-12-03T11:00:00.000Z']);
+    await t.sendQueued();
+    // An early invocation (a retry, a clock ahead) leaves the rest's schedule in place.
+    t.clock.advance(60);
+    expect(await planScheduledIssue(t.plan, issue.id)).toMatchObject({ status: 'skipped', reason: 'test-running' });
+    expect(t.schedules.rests.has(issue.id)).toBe(true);
+    // On time: the rest is queued and both schedules are removed.
+    t.clock.advance(180);
+    expect(await planScheduledIssue(t.plan, issue.id)).toMatchObject({ status: 'queued', recipients: 120 });
+    expect(t.schedules.rests.has(issue.id)).toBe(false);
+    expect(t.schedules.calls.slice(-2)).toEqual(['cancel brief-007', 'cancel rest brief-007']);
+    await t.sendQueued();
+    const subjects = await t.subjectsByReader();
+    expect(subjects.size).toBe(120);
+    expect([...subjects.values()].every((s) => s.length === 1)).toBe(true);
   });
 });
