@@ -162,8 +162,6 @@ export function issueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): Iss
   const fnName = env.AWS_LAMBDA_FUNCTION_NAME;
   const partition = region?.startsWith('cn-') ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
   const target =
-    roleArn && account && region && fnName
-      ? { plannerArn: `arn:${partition}:lambda:${region}:${account}:function:${fnName}`, roleArn, deadLetterArn: env[ENV.issueScheduleDeadLetterArn] }
-      : undefined;
+    roleArn && account && region && fnName ? { plannerArn: `arn:${partition}:lambda:${region}:${account}:function:${fnName}`, roleArn, deadLetterArn: env[ENV.issueScheduleDeadLetterArn] } : undefined;
   return issueScheduler(schedulerClient(), { groupName, target });
 }

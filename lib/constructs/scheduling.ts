@@ -208,9 +208,7 @@ export class Scheduling extends Construct {
     fn.addEnvironment(ENV.issueScheduleDeadLetterArn, this.deadLetterQueue.queueArn);
     fn.addEnvironment(ENV.issueScheduleAccount, stack.account);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], resources: [schedulesArn] }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }),
-    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }));
     Validations.of(this.planner).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(group.node.defaultChild as CfnResource)}>/*]`,
       reason: "The schedule actions cover the issue schedule group's schedules only; their names are made at run time (issue ids).",
