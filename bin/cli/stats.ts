@@ -30,7 +30,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .action(async (issueId: string | undefined) => {
       await withTarget(async (t) => {
         const id = await campaignOf(t, issueId);
-        console.log(formatStats(await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content }, id)));
+        console.log(formatStats(await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content, subjectTests: t.subjectTests }, id)));
       });
     });
 
@@ -42,7 +42,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .action(async (issueId: string | undefined, opts: { out?: string }) => {
       await withTarget(async (t) => {
         const id = await campaignOf(t, issueId);
-        const stats = await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content }, id);
+        const stats = await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content, subjectTests: t.subjectTests }, id);
         const file = opts.out ? resolve(opts.out) : defaultReportPath(id);
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, reportHtml({ stats, chartJs: chartJsSource(), generatedAt: t.clock.now() }));

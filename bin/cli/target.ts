@@ -6,7 +6,7 @@ import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, ClickCounts, Clock, ContentStore, IssueScheduler, Ledger, LocalTimePlans, ReaderAlertHistory, SubscriberStore } from '../../lambdas/core/ports';
+import type { CampaignCounters, ClickCounts, Clock, ContentStore, IssueScheduler, Ledger, LocalTimePlans, ReaderAlertHistory, SubjectTests, SubscriberStore } from '../../lambdas/core/ports';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
@@ -35,6 +35,8 @@ export interface Target {
   sending: DynamoSendingState;
   /** Clicks through the redirect, per campaign and article. */
   clicks: ClickCounts;
+  /** Issues' subject tests: the winner, for `stats`. */
+  subjectTests: SubjectTests;
   /** Alerts each reader got or had held back (a digest's personal sections; `preview --email`). */
   history?: ReaderAlertHistory;
   /** Issues' one-time schedules (`sendAt`); absent for a stack deployed before them. */
@@ -76,6 +78,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
       sending: db.sendingState,
       clicks: db.clicks,
+      subjectTests: db.subjectTests,
       history: db.history,
       localTimePlans: db.localTimePlans,
       backfillZones: () => backfillAudienceKeys(documentClient(), out.subscribersTable),
@@ -107,6 +110,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       counters: rt.counters,
       sending,
       clicks: db.clicks,
+      subjectTests: db.subjectTests,
       history: db.history,
       // `npm start` plans issues whose sendAt has come (lib/local/issue-schedules.ts): nothing to schedule here.
       schedules: new LocalIssueScheduler(),

@@ -4,12 +4,28 @@
  * reader is named, and opens are not tracked at all (see {@link OPENS_NOTE}).
  */
 import type { Article, Delivery, Issue } from '../core/model';
-import type { ClickCounts, ContentStore, Ledger } from '../core/ports';
+import type { ClickCounts, ContentStore, Ledger, SubjectTests } from '../core/ports';
+import { testGroup, VARIANTS, type Variant } from '../core/subject-test';
 
 export interface CampaignStatsDeps {
   ledger: Pick<Ledger, 'list'>;
   clicks: Pick<ClickCounts, 'list'>;
   content: Pick<ContentStore, 'getIssue' | 'getArticles'>;
+  /** The subject test's record (the winner), for an issue that ran one. @default none: no winner shown */
+  subjectTests?: Pick<SubjectTests, 'get'>;
+}
+
+/** One subject of an issue's subject test: who got it and how it did. */
+export interface SubjectLine {
+  variant: Variant;
+  subject: string;
+  /** Sent to the test's half, and to the rest (the winner only). */
+  sentInTest: number;
+  sentToRest: number;
+  delivered: number;
+  clicks: number;
+  /** Clicks per delivered message (0 when nothing was delivered). */
+  perDelivered: number;
 }
 
 export interface ArticleClicks {
@@ -46,6 +62,8 @@ export interface CampaignStats {
   totalClicks: number;
   /** Messages sent per minute (ISO minute `YYYY-MM-DDTHH:MM`), in time order. */
   sendsPerMinute: { minute: string; sent: number }[];
+  /** An issue's subject test: each subject's line, the share and wait, and the winner once decided. */
+  subjectTest?: { sharePercent: number; waitMinutes: number; winner?: Variant; lines: SubjectLine[] };
 }
 
 /** Why there is no open count. */
@@ -56,11 +74,12 @@ const variantOf = (d: Delivery) => (d as Delivery & { variant?: string }).varian
 
 export async function campaignStats(deps: CampaignStatsDeps, campaignId: string): Promise<CampaignStats> {
   const [entries, tallies, issue] = await Promise.all([deps.ledger.list(campaignId), deps.clicks.list(campaignId), deps.content.getIssue(campaignId)]);
+  const winner = issue?.subjectTest ? (await deps.subjectTests?.get(campaignId))?.winner : undefined;
   // An issue lists its articles in order; an alert's campaign is its article.
   const articleIds = issue ? issue.articleIds : [campaignId];
   const extra = tallies.map((t) => t.articleId).filter((id) => !articleIds.includes(id));
   const articles = new Map((await deps.content.getArticles([...articleIds, ...new Set(extra)])).map((a) => [a.id, a] as [string, Article]));
-  return summarise(campaignId, entries, tallies, issue, articles);
+  return summarise(campaignId, entries, tallies, issue, articles, winner);
 }
 
 /** The stats of one campaign from what was read; pure. */
@@ -70,6 +89,7 @@ export function summarise(
   tallies: { articleId: string; variant?: string; clicks: number }[],
   issue: Issue | undefined,
   articles: ReadonlyMap<string, Article>,
+  winner?: Variant,
 ): CampaignStats {
   const s: CampaignStats = {
     campaignId,
@@ -120,7 +140,30 @@ export function summarise(
     s.articles.push({ articleId: id, title: articles.get(id)?.title ?? id, clicks, perDelivered: s.delivered ? clicks / s.delivered : 0, byVariant });
     s.totalClicks += clicks;
   }
+  if (issue?.subjectTest) s.subjectTest = subjectLines(issue, entries, tallies, winner);
   return s;
+}
+
+/**
+ * Each subject's line: a reader's half is the same hash the planner used (core/subject-test.ts),
+ * and the rest got the winner; clicks are counted by the variant signed into each link.
+ */
+function subjectLines(issue: Issue, entries: Delivery[], tallies: { variant?: string; clicks: number }[], winner: Variant | undefined): NonNullable<CampaignStats['subjectTest']> {
+  const test = issue.subjectTest!;
+  const lines = VARIANTS.map((variant, i): SubjectLine => ({ variant, subject: test.subjects[i], sentInTest: 0, sentToRest: 0, delivered: 0, clicks: 0, perDelivered: 0 }));
+  const line = (v: Variant) => lines[v === 'a' ? 0 : 1];
+  for (const d of entries) {
+    if (d.status !== 'sent') continue;
+    const group = testGroup(issue.id, d.subscriberId, test.sharePercent);
+    const v = group ?? winner;
+    if (!v) continue;
+    if (group) line(v).sentInTest++;
+    else line(v).sentToRest++;
+    if (d.deliveredAt) line(v).delivered++;
+  }
+  for (const t of tallies) if (t.variant === 'a' || t.variant === 'b') line(t.variant).clicks += t.clicks;
+  for (const l of lines) l.perDelivered = l.delivered ? l.clicks / l.delivered : 0;
+  return { sharePercent: test.sharePercent, waitMinutes: test.waitMinutes, ...(winner ? { winner } : {}), lines };
 }
 
 const pad = (v: string | number, n: number) => String(v).padStart(n);
@@ -152,6 +195,17 @@ export function formatStats(s: CampaignStats): string {
     const title = a.title.length > width ? `${a.title.slice(0, width - 1)}…` : a.title;
     const perVariant = s.variants.map((v) => pad(a.byVariant[v] ?? 0, 10)).join('');
     lines.push(`  ${title.padEnd(width)}${pad(a.clicks, 8)}${perVariant}${pad(rate(a.perDelivered), 15)}`);
+  }
+  if (s.subjectTest) {
+    const t = s.subjectTest;
+    lines.push('');
+    lines.push(`  subject test: ${t.sharePercent} % of the audience, ${t.waitMinutes / 60} h wait; ${t.winner ? `the rest got ${t.winner}` : 'no winner yet'}`);
+    const sw = Math.min(50, Math.max(7, ...t.lines.map((l) => l.subject.length)));
+    lines.push(`  ${'  subject'.padEnd(sw + 3)}${pad('test', 7)}${pad('rest', 7)}${pad('delivered', 11)}${pad('clicks', 8)}${pad('per delivered', 15)}`);
+    for (const l of t.lines) {
+      const subject = l.subject.length > sw ? `${l.subject.slice(0, sw - 1)}…` : l.subject;
+      lines.push(`  ${l.variant}  ${subject.padEnd(sw + 1)}${pad(l.sentInTest, 7)}${pad(l.sentToRest, 7)}${pad(l.delivered, 11)}${pad(l.clicks, 8)}${pad(rate(l.perDelivered), 15)}`);
+    }
   }
   lines.push('');
   lines.push(`  ${OPENS_NOTE}`);

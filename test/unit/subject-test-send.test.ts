@@ -5,7 +5,8 @@
  */
 import { simpleParser } from 'mailparser';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
-import { testGroup, type Variant } from '../../lambdas/core/subject-test';
+import { testGroup, VARIANTS, type Variant } from '../../lambdas/core/subject-test';
+import { campaignStats, formatStats } from '../../lambdas/usecases/campaign-stats';
 import { verifyClickToken } from '../../lambdas/core/click-token';
 import type { Clock } from '../../lambdas/core/ports';
 import { campaignCache } from '../../lambdas/sender/handler';
@@ -161,6 +162,20 @@ describe('subject A/B test on a fake clock', () => {
 
     // A retried run afterwards sends nothing more.
     expect(await planDigest(t.plan, { issueId: issue.id })).toMatchObject({ status: 'skipped', reason: 'already-sent' });
+
+    // `stats` shows both subjects: who got each (test half, rest), delivered, clicks, the winner.
+    const clicks = { list: async () => VARIANTS.map((v) => ({ articleId: article.id, variant: v, clicks: t.clicks[v] })) };
+    const stats = await campaignStats({ ledger: t.ledger, clicks, content: t.plan.content, subjectTests: t.tests }, issue.id);
+    expect(stats.subjectTest).toEqual({
+      sharePercent: 20,
+      waitMinutes: 240,
+      winner: 'b',
+      lines: [
+        { variant: 'a', subject: SUBJECTS[0], sentInTest: halves.a, sentToRest: 0, delivered: halves.a, clicks: t.clicks.a, perDelivered: t.clicks.a / halves.a },
+        { variant: 'b', subject: SUBJECTS[1], sentInTest: halves.b, sentToRest: 1000 - halves.a - halves.b, delivered: halves.b, clicks: t.clicks.b, perDelivered: t.clicks.b / halves.b },
+      ],
+    });
+    expect(formatStats(stats)).toMatch(/subject test: 20 % of the audience, 4 h wait; the rest got b/);
   });
 
   it('sends the rest the first subject on a tie, and keeps the recorded winner when the counts change later', async () => {
