@@ -39,9 +39,10 @@ export async function localSenderSetup(): Promise<SenderSetup> {
 /**
  * The deployed sender's own settings, from the stack's outputs: the real From, footer identity,
  * Reply-To, configuration set and link base, so the message is the one readers get. `command`
- * names the command in the "redeploy" message of a stack that lacks an output.
+ * names the command in the "redeploy" message of a stack that lacks an output; `overrides`
+ * replace what a command sets itself (smoke's identity and plain links).
  */
-export async function deployedSenderSetup(stack: string, command: string): Promise<SenderSetup> {
+export async function deployedSenderSetup(stack: string, command: string, overrides: Partial<Pick<SenderSettings, 'organisationName' | 'postalAddress' | 'clickTracking'>> = {}): Promise<SenderSetup> {
   const out = await stackOutputs(stack);
   const o = out.optional;
   const need = (name: OptionalOutput): string => {
@@ -64,9 +65,10 @@ export async function deployedSenderSetup(stack: string, command: string): Promi
       senderName: o.senderName ?? '',
       publicBaseUrl: o.publicBaseUrl ?? out.apiUrl,
       configurationSet: need('configurationSetName'),
-      organisationName: need('organisationName'),
-      postalAddress: need('postalAddress'),
+      organisationName: overrides.organisationName ?? need('organisationName'),
+      postalAddress: overrides.postalAddress ?? need('postalAddress'),
       replyToEmail: o.replyToEmail,
+      ...(overrides.clickTracking && { clickTracking: overrides.clickTracking }),
     },
     keys,
     notes,

@@ -4,52 +4,19 @@
  * in time. On AWS the messages carry the stack's configuration set, so the events flow through
  * SNS into the ses-events function; locally the recording SES proxy plays the simulator.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { outputKey, stackOutputs } from '../../lib/aws-target';
 import { awaitSmoke, sendSmoke } from '../../lib/ops/smoke';
-import { parseSigningKeys, type SigningKeys } from '../../lambdas/core/tokens';
-import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
-import { sesClient, sesPorts, signingKeysLoader } from '../../lambdas/wiring';
-import { localSenderSetup, type SenderSetup } from './sender-setup';
+import { sesClient, sesPorts } from '../../lambdas/wiring';
+import { deployedSenderSetup, localSenderSetup } from './sender-setup';
 import type { WithTarget } from './target';
 
-/** The deployed sender's settings, from the stack's outputs. */
-async function awsSetup(stack: string): Promise<SenderSetup> {
-  const out = await stackOutputs(stack);
-  const o = out.optional;
-  const need = (name: 'senderEmail' | 'configurationSetName'): string => {
-    const v = o[name];
-    if (!v) throw new Error(`stack ${stack} has no ${outputKey(name)} output: redeploy it (\`npx cdk deploy\`) before a smoke test`);
-    return v;
-  };
-  const notes: string[] = [];
-  let keys: SigningKeys;
-  if (o.tokenSecretName) {
-    keys = await signingKeysLoader({ tokenSecretArn: o.tokenSecretName })();
-  } else {
-    // Nobody follows a link in mail to the simulator: a one-off key keeps the message whole.
-    keys = parseSigningKeys(JSON.stringify({ current: 'smoke', smoke: randomBytes(32).toString('base64url') }));
-    notes.push(`the stack has no ${outputKey('tokenSecretName')} output: the messages' links are signed with a one-off key (they would not work; nobody follows them)`);
-  }
-  return {
-    settings: {
-      senderEmail: need('senderEmail'),
-      // A stack deployed before its SenderName output: sendSmoke uses the newsletter's name, the stack's default.
-      senderName: o.senderName ?? '',
-      publicBaseUrl: o.publicBaseUrl ?? out.apiUrl,
-      // The configuration set is what publishes the events to SNS: without it nothing comes back.
-      configurationSet: need('configurationSetName'),
-      // Smoke messages go to SES's mailbox simulator only, never to a reader.
-      organisationName: 'Smoke test',
-      postalAddress: 'Smoke test (no postal address)',
-      // Nobody follows the simulator's links: plain links, so a smoke run never counts clicks.
-      clickTracking: 'off',
-    },
-    keys,
-    notes,
-  };
-}
+/**
+ * The deployed sender's settings, with smoke's own identity (its messages go to SES's mailbox
+ * simulator only, never to a reader) and plain links (nobody follows the simulator's, so a smoke
+ * run never counts clicks). The configuration set is what publishes the events to SNS.
+ */
+const awsSetup = (stack: string) => deployedSenderSetup(stack, 'a smoke test', { organisationName: 'Smoke test', postalAddress: 'Smoke test (no postal address)', clickTracking: 'off' });
 
 export function register(program: Command, withTarget: WithTarget): void {
   program
