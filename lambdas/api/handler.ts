@@ -69,13 +69,18 @@ function depsFromEnv(): ApiDeps {
     'contentTable',
     'digestScheduleCron',
     'digestTimeZone',
+    'digestDelivery',
+    'digestLocalTime',
   ]);
   const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
   const store = ports.subscriptions;
   // The Deliveries table only for click counts (the function may only raise those, see lib/constructs/api.ts).
   const clicks = process.env[ENV.deliveriesTable] ? dynamoPorts(documentClient(), { deliveries: readEnv(['deliveriesTable']).deliveriesTable }).clicks : undefined;
   // The welcome says when the digest arrives (the schedule as deployed) and links the latest issue.
-  const digestSchedule = env.digestScheduleCron && env.digestTimeZone ? { cron: env.digestScheduleCron, timeZone: env.digestTimeZone } : undefined;
+  const digestSchedule =
+    env.digestScheduleCron && env.digestTimeZone
+      ? { cron: env.digestScheduleCron, timeZone: env.digestTimeZone, ...(env.digestDelivery === 'local-time' && { localTime: env.digestLocalTime }) }
+      : undefined;
   return {
     subscribers: store,
     subscriptions: store,

@@ -23,6 +23,11 @@ export interface DigestSchedule {
   cron: string;
   /** IANA zone the cron is read in. */
   timeZone: string;
+  /**
+   * Local-time delivery (`digestDelivery=local-time`): each issue reaches each reader at this
+   * `HH:MM` on their own clock, on the issue's date; the cron then only drives the planner.
+   */
+  localTime?: string;
 }
 
 /** `cron(0 7 ? * MON *)` → `0 0 7 ? * MON *` (croner's seven parts); an error for anything else. */
@@ -123,6 +128,11 @@ function weekPattern(runs: Date[], timeZone: string): string {
  * zone is told the schedule's own time and zone. Undefined when the schedule has no next run.
  */
 export function digestArrivalSentence(schedule: DigestSchedule, readerZone: string | undefined, now: Date): string | undefined {
+  if (schedule.localTime) {
+    // The planner reads a reader without a known zone as UTC (core/local-time.ts).
+    const where = isTimeZone(readerZone) ? `your time (${readerZone})` : 'UTC';
+    return `Each issue arrives at ${schedule.localTime} ${where}, on the day it comes out.`;
+  }
   const runs = runsInWeek(schedule, now);
   if (runs.length === 0) return undefined;
   const zone = isTimeZone(readerZone) ? readerZone : schedule.timeZone;

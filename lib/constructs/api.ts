@@ -103,7 +103,7 @@ export interface ApiMailSettings {
    * The digest's schedule as deployed: the welcome says when it arrives on the reader's clock.
    * @default - the welcome says only that the digest comes weekly
    */
-  readonly digestSchedule?: { cron: string; timeZone: string };
+  readonly digestSchedule?: { cron: string; timeZone: string; localTime?: string };
 }
 
 export class Api extends Construct {
@@ -236,6 +236,10 @@ export class Api extends Construct {
     if (settings.digestSchedule) {
       fn.addEnvironment(ENV.digestScheduleCron, settings.digestSchedule.cron);
       fn.addEnvironment(ENV.digestTimeZone, settings.digestSchedule.timeZone);
+      if (settings.digestSchedule.localTime) {
+        fn.addEnvironment(ENV.digestDelivery, 'local-time');
+        fn.addEnvironment(ENV.digestLocalTime, settings.digestSchedule.localTime);
+      }
     }
   }
 }

@@ -59,7 +59,7 @@ export class Scheduling extends Construct {
   /** The weekly schedule. */
   readonly schedule: scheduler.Schedule;
   /** The digest's cron expression and the time zone it is read in, as scheduled. */
-  readonly digestSchedule: { readonly cron: string; readonly timeZone: string };
+  readonly digestSchedule: { readonly cron: string; readonly timeZone: string; readonly localTime?: string };
   /** Invocations the scheduler could not deliver after its retries (alarmed on). */
   readonly deadLetterQueue: sqs.Queue;
   /**
@@ -93,7 +93,12 @@ export class Scheduling extends Construct {
 
   constructor(scope: Construct, id: string, props: SchedulingProps) {
     super(scope, id);
-    this.digestSchedule = { cron: props.scheduleCron, timeZone: props.timeZone };
+    // In local-time mode the welcome tells each reader the hour on their own clock instead.
+    this.digestSchedule = {
+      cron: props.scheduleCron,
+      timeZone: props.timeZone,
+      ...(props.digestDelivery === 'local-time' && { localTime: props.digestLocalTime ?? DEFAULT_LOCAL_TIME }),
+    };
 
     this.planner = new BriefingFunction(this, 'DigestPlanner', {
       entry: 'lambdas/digest-planner/handler.ts',

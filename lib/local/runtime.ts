@@ -139,6 +139,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       // The welcome says when the digest arrives: the schedule this process runs.
       DIGEST_SCHEDULE_CRON: config.schedule,
       DIGEST_TIME_ZONE: config.timeZone,
+      DIGEST_DELIVERY: config.digestDelivery,
+      DIGEST_LOCAL_TIME: config.digestLocalTime,
       PUBLIC_BASE_URL: `http://localhost:${config.httpPort}`,
       // Article links through /r/<token> (the API here counts the clicks in the Deliveries table).
       CLICK_TRACKING: config.clickTracking,

@@ -56,6 +56,11 @@ describe('the planner schedule in each delivery mode', () => {
     });
     expect(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: defaults.scheduleCron } })).toEqual({});
     expect(plannerEnv(t)).toMatchObject({ DIGEST_DELIVERY: 'local-time', DIGEST_LOCAL_TIME: '06:30' });
+    // The welcome (the API function) tells each reader the hour on their own clock.
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DIGEST_SCHEDULE_CRON: Match.anyValue(), DIGEST_DELIVERY: 'local-time', DIGEST_LOCAL_TIME: '06:30' }) },
+      Description: Match.not(Match.stringLikeRegexp('queues its audience')),
+    });
   });
 });
 

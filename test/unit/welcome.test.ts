@@ -20,6 +20,12 @@ const NOVEMBER = new Date('2026-11-25T12:00:00Z');
 const JUNE = new Date('2026-06-10T12:00:00Z');
 
 describe("when the digest arrives, on the reader's clock", () => {
+  it("in local-time mode: the hour on their own clock, whatever the planner's cron; UTC for a reader without a known zone", () => {
+    const localTime: DigestSchedule = { cron: 'cron(0/15 * * * ? *)', timeZone: 'Etc/UTC', localTime: '07:00' };
+    expect(digestArrivalSentence(localTime, 'Asia/Kathmandu', NOVEMBER)).toBe('Each issue arrives at 07:00 your time (Asia/Kathmandu), on the day it comes out.');
+    expect(digestArrivalSentence(localTime, 'Not/AZone', NOVEMBER)).toBe('Each issue arrives at 07:00 UTC, on the day it comes out.');
+  });
+
   it('in Tokyo: Mondays at 15:00 in winter, and the hour it moves to in summer', () => {
     expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER)).toBe(
       'The digest arrives on Mondays at 15:00 your time (Asia/Tokyo), or 14:00 for part of the year, as clocks change; the next one on Monday 30 November.',
