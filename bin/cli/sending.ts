@@ -13,9 +13,14 @@ export function register(program: Command, withTarget: WithTarget): void {
         if (result.status === 'skipped') {
           console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
           if (result.reason === 'scheduled') console.log(`it goes at its sendAt (see \`status\`); \`send-digest --issue ${result.issueId}\` sends it now`);
+          if (result.reason === 'test-running') console.log(`its subject test is under way: the rest goes at ${result.restDueAt}`);
           return;
         }
         console.log(`queued ${result.recipients} recipient(s) of ${result.issueId} in ${result.batches} batch(es)`);
+        if (result.status === 'testing') {
+          console.log(`subject test: that is the test's share, half with each subject; the rest gets the better subject at ${result.restDueAt}`);
+          console.log('(on AWS its one-time schedule runs the planner then; locally `npm start` does, so keep it running; `stats` shows both subjects)');
+        }
         if (!t.waitForSends) {
           console.log('queued on the deployed send queue; follow it with `npm run cli -- --stack <name> deliveries <issue>`');
           return;
