@@ -3,10 +3,13 @@
  * before any construct is created, so a bad value fails the synth with a message that says
  * which setting is wrong and how to fix it, instead of surfacing later as a failed deploy.
  */
+import { domainOf, isPlaceholderDomain, isWithin } from './domains';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from '../lambdas/core/click-token';
 import { DEFAULT_LOCAL_TIME, DIGEST_DELIVERIES, LOCAL_TIME_PATTERN, type DigestDelivery } from '../lambdas/core/local-time';
+
+export { domainOf, isPlaceholderDomain, isWithin } from './domains';
 
 /** Typed, validated stack settings. */
 export interface BriefingConfig {
@@ -153,29 +156,6 @@ const PLACEHOLDER_IDENTITY = {
   organisationName: 'Example Organisation (placeholder)',
   postalAddress: '1 Example Street, 0000 Example City (placeholder)',
 } as const;
-
-/**
- * Domains reserved for documentation and testing (RFC 2606, RFC 6761): mail from them can
- * never be delivered, and SES can never verify them.
- */
-const PLACEHOLDER_DOMAIN = /(^|\.)(example\.(com|org|net)|example|test|invalid|localhost)$/i;
-
-/** Whether `domain` is a reserved placeholder (example.com, *.example, *.test, *.invalid, localhost). */
-export function isPlaceholderDomain(domain: string): boolean {
-  return PLACEHOLDER_DOMAIN.test(domain.replace(/\.$/, ''));
-}
-
-/** The domain part of an address, lower case. */
-export function domainOf(email: string): string {
-  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-}
-
-/** Whether `name` is `zone` or a name inside it. */
-export function isWithin(name: string, zone: string): boolean {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  const z = zone.toLowerCase().replace(/\.$/, '');
-  return n === z || n.endsWith(`.${z}`);
-}
 
 /** Whether the runtime knows this IANA zone (Intl throws a RangeError for an unknown one). */
 function isKnownTimeZone(zone: string): boolean {
