@@ -4,7 +4,7 @@
  * reader is named, and opens are not tracked at all (see {@link OPENS_NOTE}).
  */
 import type { Article, Delivery, Issue } from '../core/model';
-import type { ClickCounts, ContentStore, Ledger, SubjectTests } from '../core/ports';
+import type { ClickCounts, ContentStore, Ledger, SubjectTestRecord, SubjectTests } from '../core/ports';
 import { testGroup, VARIANTS, type Variant } from '../core/subject-test';
 
 export interface CampaignStatsDeps {
@@ -24,8 +24,10 @@ export interface SubjectLine {
   sentToRest: number;
   delivered: number;
   clicks: number;
-  /** Clicks per delivered message (0 when nothing was delivered). */
+  /** Clicks per delivered message (0 when nothing was delivered), test and rest together. */
   perDelivered: number;
+  /** Clicks per delivered message of the test's half when the winner was decided (what decided it). */
+  rateAtDecision?: number;
 }
 
 export interface ArticleClicks {
@@ -74,12 +76,12 @@ const variantOf = (d: Delivery) => (d as Delivery & { variant?: string }).varian
 
 export async function campaignStats(deps: CampaignStatsDeps, campaignId: string): Promise<CampaignStats> {
   const [entries, tallies, issue] = await Promise.all([deps.ledger.list(campaignId), deps.clicks.list(campaignId), deps.content.getIssue(campaignId)]);
-  const winner = issue?.subjectTest ? (await deps.subjectTests?.get(campaignId))?.winner : undefined;
+  const record = issue?.subjectTest ? await deps.subjectTests?.get(campaignId) : undefined;
   // An issue lists its articles in order; an alert's campaign is its article.
   const articleIds = issue ? issue.articleIds : [campaignId];
   const extra = tallies.map((t) => t.articleId).filter((id) => !articleIds.includes(id));
   const articles = new Map((await deps.content.getArticles([...articleIds, ...new Set(extra)])).map((a) => [a.id, a] as [string, Article]));
-  return summarise(campaignId, entries, tallies, issue, articles, winner);
+  return summarise(campaignId, entries, tallies, issue, articles, record);
 }
 
 /** The stats of one campaign from what was read; pure. */
@@ -89,7 +91,7 @@ export function summarise(
   tallies: { articleId: string; variant?: string; clicks: number }[],
   issue: Issue | undefined,
   articles: ReadonlyMap<string, Article>,
-  winner?: Variant,
+  decision?: Pick<SubjectTestRecord, 'winner' | 'rates'>,
 ): CampaignStats {
   const s: CampaignStats = {
     campaignId,
@@ -140,7 +142,7 @@ export function summarise(
     s.articles.push({ articleId: id, title: articles.get(id)?.title ?? id, clicks, perDelivered: s.delivered ? clicks / s.delivered : 0, byVariant });
     s.totalClicks += clicks;
   }
-  if (issue?.subjectTest) s.subjectTest = subjectLines(issue, entries, tallies, winner);
+  if (issue?.subjectTest) s.subjectTest = subjectLines(issue, entries, tallies, decision);
   return s;
 }
 
@@ -148,8 +150,14 @@ export function summarise(
  * Each subject's line: a reader's half is the same hash the planner used (core/subject-test.ts),
  * and the rest got the winner; clicks are counted by the variant signed into each link.
  */
-function subjectLines(issue: Issue, entries: Delivery[], tallies: { variant?: string; clicks: number }[], winner: Variant | undefined): NonNullable<CampaignStats['subjectTest']> {
+function subjectLines(
+  issue: Issue,
+  entries: Delivery[],
+  tallies: { variant?: string; clicks: number }[],
+  decision: Pick<SubjectTestRecord, 'winner' | 'rates'> | undefined,
+): NonNullable<CampaignStats['subjectTest']> {
   const test = issue.subjectTest!;
+  const winner = decision?.winner;
   const lines = VARIANTS.map((variant, i): SubjectLine => ({ variant, subject: test.subjects[i], sentInTest: 0, sentToRest: 0, delivered: 0, clicks: 0, perDelivered: 0 }));
   const line = (v: Variant) => lines[v === 'a' ? 0 : 1];
   for (const d of entries) {
@@ -162,7 +170,10 @@ function subjectLines(issue: Issue, entries: Delivery[], tallies: { variant?: st
     if (d.deliveredAt) line(v).delivered++;
   }
   for (const t of tallies) if (t.variant === 'a' || t.variant === 'b') line(t.variant).clicks += t.clicks;
-  for (const l of lines) l.perDelivered = l.delivered ? l.clicks / l.delivered : 0;
+  for (const l of lines) {
+    l.perDelivered = l.delivered ? l.clicks / l.delivered : 0;
+    if (decision?.rates) l.rateAtDecision = decision.rates[l.variant];
+  }
   return { sharePercent: test.sharePercent, waitMinutes: test.waitMinutes, ...(winner ? { winner } : {}), lines };
 }
 
@@ -199,12 +210,17 @@ export function formatStats(s: CampaignStats): string {
   if (s.subjectTest) {
     const t = s.subjectTest;
     lines.push('');
-    lines.push(`  subject test: ${t.sharePercent} % of the audience, ${t.waitMinutes / 60} h wait; ${t.winner ? `the rest got ${t.winner}` : 'no winner yet'}`);
+    lines.push(
+      `  subject test: ${t.sharePercent} % of the audience, ${t.waitMinutes / 60} h wait; ${t.winner ? `the rest got ${t.winner} (clicks per delivered message of the test's halves, when decided)` : 'no winner yet'}`,
+    );
     const sw = Math.min(50, Math.max(7, ...t.lines.map((l) => l.subject.length)));
-    lines.push(`  ${'  subject'.padEnd(sw + 3)}${pad('test', 7)}${pad('rest', 7)}${pad('delivered', 11)}${pad('clicks', 8)}${pad('per delivered', 15)}`);
+    lines.push(`  ${'  subject'.padEnd(sw + 3)}${pad('test', 7)}${pad('rest', 7)}${pad('delivered', 11)}${pad('clicks', 8)}${pad('per delivered', 15)}${pad('when decided', 14)}`);
     for (const l of t.lines) {
       const subject = l.subject.length > sw ? `${l.subject.slice(0, sw - 1)}…` : l.subject;
-      lines.push(`  ${l.variant}  ${subject.padEnd(sw + 1)}${pad(l.sentInTest, 7)}${pad(l.sentToRest, 7)}${pad(l.delivered, 11)}${pad(l.clicks, 8)}${pad(rate(l.perDelivered), 15)}`);
+      const decided = l.rateAtDecision === undefined ? '–' : rate(l.rateAtDecision);
+      lines.push(
+        `  ${l.variant}  ${subject.padEnd(sw + 1)}${pad(l.sentInTest, 7)}${pad(l.sentToRest, 7)}${pad(l.delivered, 11)}${pad(l.clicks, 8)}${pad(rate(l.perDelivered), 15)}${pad(decided, 14)}`,
+      );
     }
   }
   lines.push('');

@@ -171,8 +171,26 @@ describe('subject A/B test on a fake clock', () => {
       waitMinutes: 240,
       winner: 'b',
       lines: [
-        { variant: 'a', subject: SUBJECTS[0], sentInTest: halves.a, sentToRest: 0, delivered: halves.a, clicks: t.clicks.a, perDelivered: t.clicks.a / halves.a },
-        { variant: 'b', subject: SUBJECTS[1], sentInTest: halves.b, sentToRest: 1000 - halves.a - halves.b, delivered: halves.b, clicks: t.clicks.b, perDelivered: t.clicks.b / halves.b },
+        {
+          variant: 'a',
+          subject: SUBJECTS[0],
+          sentInTest: halves.a,
+          sentToRest: 0,
+          delivered: halves.a,
+          clicks: t.clicks.a,
+          perDelivered: t.clicks.a / halves.a,
+          rateAtDecision: t.clicks.a / halves.a,
+        },
+        {
+          variant: 'b',
+          subject: SUBJECTS[1],
+          sentInTest: halves.b,
+          sentToRest: 1000 - halves.a - halves.b,
+          delivered: halves.b,
+          clicks: t.clicks.b,
+          perDelivered: t.clicks.b / halves.b,
+          rateAtDecision: t.clicks.b / halves.b,
+        },
       ],
     });
     expect(formatStats(stats)).toMatch(/subject test: 20 % of the audience, 4 h wait; the rest got b/);
