@@ -47,7 +47,7 @@ const DRAW = `
 const CSS = `body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;margin:24px auto;max-width:960px;padding:0 16px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}.muted{color:#4b5563}
 table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 12px;border-bottom:1px solid #e5e7eb;text-align:right}td:first-child,th:first-child{text-align:left}
-.grid{display:flex;flex-wrap:wrap;gap:24px}.card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}.note{background:#f3f4f6;border-radius:6px;padding:8px 12px}`;
+.grid{display:flex;flex-wrap:wrap;gap:24px}.card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}.note{background:#f3f4f6;border-radius:6px;padding:8px 12px}#subject-test td:nth-child(2){text-align:left}.winner td{font-weight:600}`;
 
 export interface ReportInput {
   stats: CampaignStats;
@@ -94,12 +94,30 @@ export function reportHtml({ stats: s, chartJs, generatedAt }: ReportInput): str
 <h2>Clicks per article</h2>
 <canvas id="clicks" width="900" height="${Math.max(120, 48 * s.articles.length + 60)}" role="img" aria-label="Clicks per article"></canvas>
 <table id="articles"><thead><tr><th>Article</th><th>Clicks</th>${variantHead}<th>Per delivered</th></tr></thead><tbody>${articleRows}</tbody></table>
-<h2>Bounces by kind</h2>
+${subjectTestSection(s)}<h2>Bounces by kind</h2>
 ${bounceKinds.length ? `<canvas id="bounces" width="520" height="200" role="img" aria-label="Bounces by kind"></canvas>` : '<p id="no-bounces">No bounces.</p>'}
 <p class="note">Clicks are counted per article through the newsletter's own signed links, not per reader. ${escapeHtml(OPENS_NOTE.replace(/^opens: /, 'Opens are '))}.</p>
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${chartJs.replace(/<\/(script)/gi, '<\\/$1')}</script>
 <script>${DRAW}</script>
 </body></html>
+`;
+}
+
+/** An issue's subject test: each subject, who got it, and how it did (empty without a test). */
+function subjectTestSection(s: ReportInput['stats']): string {
+  const t = s.subjectTest;
+  if (!t) return '';
+  const decided = (r: number | undefined) => (r === undefined ? '–' : r.toFixed(3));
+  const rows = t.lines
+    .map(
+      (l) =>
+        `<tr${l.variant === t.winner ? ' class="winner"' : ''}><td>${escapeHtml(l.variant)}</td><td>${escapeHtml(l.subject)}</td><td>${l.sentInTest}</td><td>${l.sentToRest}</td><td>${l.delivered}</td><td>${l.clicks}</td><td>${escapeHtml(decided(l.rateAtDecision))}</td></tr>`,
+    )
+    .join('');
+  const verdict = t.winner ? `The rest got subject ${escapeHtml(t.winner)}: more clicks per delivered message in the test.` : 'No winner yet: the test is still running.';
+  return `<h2>Subject test</h2>
+<p class="muted">${t.sharePercent} % of the audience, half a subject, then ${t.waitMinutes / 60} h. ${verdict}</p>
+<table id="subject-test"><thead><tr><th></th><th>Subject</th><th>Test</th><th>Rest</th><th>Delivered</th><th>Clicks</th><th>Per delivered, when decided</th></tr></thead><tbody>${rows}</tbody></table>
 `;
 }

@@ -91,6 +91,26 @@ describe('the HTML report', () => {
     expect(html.match(/<script/g)).toHaveLength(3);
   });
 
+  it("shows an issue's subject test: each subject (escaped), who got it, the winner's row marked; nothing without a test", () => {
+    const stats = {
+      ...emptyStats(),
+      subjectTest: {
+        sharePercent: 20,
+        waitMinutes: 240,
+        winner: 'b' as const,
+        lines: [
+          { variant: 'a' as const, subject: 'Pact <signed>', sentInTest: 10, sentToRest: 0, delivered: 10, clicks: 1, perDelivered: 0.1, rateAtDecision: 0.1 },
+          { variant: 'b' as const, subject: 'What it means', sentInTest: 10, sentToRest: 80, delivered: 88, clicks: 9, perDelivered: 9 / 88, rateAtDecision: 0.3 },
+        ],
+      },
+    };
+    const html = reportHtml({ stats, chartJs: '', generatedAt: new Date() });
+    expect(html).toContain('Pact &lt;signed&gt;');
+    expect(html).toMatch(/<tr class="winner"><td>b<\/td><td>What it means<\/td><td>10<\/td><td>80<\/td><td>88<\/td><td>9<\/td><td>0\.300<\/td><\/tr>/);
+    expect(html).toContain('The rest got subject b');
+    expect(reportHtml({ stats: emptyStats(), chartJs: '', generatedAt: new Date() })).not.toContain('<h2>Subject test</h2>');
+  });
+
   it('JSON for a script block has no <, > or & left', () => {
     expect(scriptJson({ t: '</script>&' })).toBe('{"t":"\\u003c/script\\u003e\\u0026"}');
   });
