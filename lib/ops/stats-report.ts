@@ -47,7 +47,7 @@ const DRAW = `
 const CSS = `body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;margin:24px auto;max-width:960px;padding:0 16px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}.muted{color:#4b5563}
 table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 12px;border-bottom:1px solid #e5e7eb;text-align:right}td:first-child,th:first-child{text-align:left}
-.grid{display:flex;flex-wrap:wrap;gap:24px}.card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}.note{background:#f3f4f6;border-radius:6px;padding:8px 12px}#subject-test td:nth-child(2){text-align:left}.winner td{font-weight:600}`;
+.grid{display:flex;flex-wrap:wrap;gap:24px}.card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}.note{background:#f3f4f6;border-radius:6px;padding:8px 12px}#subject-test td:nth-child(2),#subject-test th:nth-child(2){text-align:left}.winner td{font-weight:600}`;
 
 export interface ReportInput {
   stats: CampaignStats;
