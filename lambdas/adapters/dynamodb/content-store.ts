@@ -75,25 +75,7 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
    * costs its read and is dropped; for a weekly newsletter that is a handful of items.
    */
   async sentIssues(limit: number): Promise<Issue[]> {
-    const found: Issue[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEXES.byKind,
-          KeyConditionExpression: '#k = :k',
-          FilterExpression: 'attribute_exists(#p)',
-          ExpressionAttributeNames: { '#k': 'kind', '#p': 'plannedAt' },
-          ExpressionAttributeValues: { ':k': 'issue' },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push(stripKey<Issue>(item));
-      start = out.LastEvaluatedKey;
-    } while (start && found.length < limit);
-    return found.slice(0, limit);
+    return this.issuesWhere('attribute_exists(#p)', { '#p': 'plannedAt' }, { newestFirst: true, limit });
   }
 
   /**
@@ -102,6 +84,14 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
    * minute check is its only caller (on AWS each scheduled issue has its own schedule).
    */
   async unsentScheduledIssues(): Promise<Issue[]> {
+    return this.issuesWhere('attribute_exists(#s) AND attribute_not_exists(#p)', { '#s': 'sendAt', '#p': 'plannedAt' });
+  }
+
+  /**
+   * Issues from the `byKind` index (issues by date) that pass `filter`: a paged Query, read until
+   * `limit` are found or the issues run out.
+   */
+  private async issuesWhere(filter: string, names: Record<string, string>, options: { newestFirst?: boolean; limit?: number } = {}): Promise<Issue[]> {
     const found: Issue[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -110,16 +100,17 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
           TableName: this.table,
           IndexName: INDEXES.byKind,
           KeyConditionExpression: '#k = :k',
-          FilterExpression: 'attribute_exists(#s) AND attribute_not_exists(#p)',
-          ExpressionAttributeNames: { '#k': 'kind', '#s': 'sendAt', '#p': 'plannedAt' },
+          FilterExpression: filter,
+          ExpressionAttributeNames: { '#k': 'kind', ...names },
           ExpressionAttributeValues: { ':k': 'issue' },
+          ScanIndexForward: !options.newestFirst,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of out.Items ?? []) found.push(stripKey<Issue>(item));
       start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    } while (start && (options.limit === undefined || found.length < options.limit));
+    return options.limit === undefined ? found : found.slice(0, options.limit);
   }
 
   /** Once only: false when the issue is missing or a planner marked it first. */
