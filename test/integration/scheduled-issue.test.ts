@@ -6,58 +6,32 @@
  * it to the readers through the SES emulator. DynamoDB Local and the SES emulator are the ones
  * global-setup started; the tables are this file's own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Clock } from '../../lambdas/core/ports';
-import { publish, type SourceFile } from '../../lambdas/usecases/publish';
+import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { documentClient, dynamoPorts } from '../../lambdas/wiring';
-import { localConfig } from '../../lib/local/config';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
-import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
-import { sesStore } from '../../lib/local/ses';
-import { sampleFiles, uniqueDomain } from '../support/pipeline';
-import { createTestTables, type TestTables } from '../support/tables';
+import { startClockedRuntime, walkedClock, withIssueFrontMatter, type ClockedRuntime } from '../support/clocked-runtime';
+import { sampleFiles } from '../support/pipeline';
 
 const ISSUE = 'eu-japan-security-brief-001';
-const ENV = { ...process.env };
-const EMULATOR = process.env.AWS_ENDPOINT_URL_SES!;
 
 /** A clock the test moves by hand; the planner in the runtime reads the same one. */
-const clock: Clock & { at: Date } = { at: new Date(Math.floor(Date.now() / 60_000) * 60_000), now: () => new Date(clock.at) };
+const clock = walkedClock();
 const start = clock.at;
 const sendAt = new Date(start.getTime() + 10 * 60_000);
 
-let tables: TestTables;
-let rt: LocalRuntime;
-let dataDir: string;
-let domain: string;
-let db: ReturnType<typeof dynamoPorts<TestTables['names']>>;
-
-const inbox = async () => (await sesStore(EMULATOR)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
-
-/** The sample files with `sendAt` in the issue's front matter. */
-const withSendAt = (files: SourceFile[], at: Date): SourceFile[] =>
-  files.map((f) => (/^type: issue$/m.test(f.text) ? { ...f, text: f.text.replace(/^type: issue$/m, `type: issue\nsendAt: ${at.toISOString()}`) } : f));
+let t: ClockedRuntime;
+let rt: ClockedRuntime['rt'];
+let db: ClockedRuntime['db'];
+const inbox = () => t.inbox();
 
 beforeAll(async () => {
-  tables = await createTestTables('sendat');
-  dataDir = mkdtempSync(join(tmpdir(), 'briefing-sendat-'));
-  const config = { ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir }), tables: tables.names, dynamoEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, sesEndpoint: EMULATOR };
-  rt = await startRuntime({ startEmulators: false, http: false, config, clock });
-  db = dynamoPorts(documentClient(), tables.names);
-  domain = uniqueDomain();
-  for (const name of ['ana', 'ben']) await addSubscriber({ subscribers: db.subscribers, clock }, { email: `${name}@${domain}` });
-  const published = await publish({ content: db.content, clock, schedules: new LocalIssueScheduler() }, withSendAt(sampleFiles(), sendAt));
+  t = await startClockedRuntime('sendat', clock);
+  ({ rt, db } = t);
+  for (const name of ['ana', 'ben']) await addSubscriber({ subscribers: db.subscribers, clock }, { email: `${name}@${t.domain}` });
+  const published = await publish({ content: db.content, clock, schedules: new LocalIssueScheduler() }, withIssueFrontMatter(sampleFiles(), `sendAt: ${sendAt.toISOString()}`));
   expect(published.scheduled).toEqual([{ issueId: ISSUE, sendAt: sendAt.toISOString() }]);
 });
-afterAll(async () => {
-  await rt?.stop();
-  await tables?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  process.env = { ...ENV };
-});
+afterAll(() => t?.stop());
 
 describe('a scheduled issue in the local runtime', () => {
   it('is stored with its sendAt in UTC and left out of the weekly run', async () => {
@@ -78,7 +52,7 @@ describe('a scheduled issue in the local runtime', () => {
     clock.at = sendAt;
     expect(await rt.runScheduledIssues(clock.now())).toEqual([{ status: 'queued', issueId: ISSUE, recipients: 2, batches: 1 }]);
     await rt.queue.drain(120_000);
-    expect((await inbox()).map((m) => m.destination.to[0]).sort()).toEqual([`ana@${domain}`, `ben@${domain}`]);
+    expect((await inbox()).map((m) => m.destination.to[0]).sort()).toEqual([`ana@${t.domain}`, `ben@${t.domain}`]);
     expect((await db.content.getIssue(ISSUE))?.plannedAt).toBe(sendAt.toISOString());
   });
 

@@ -5,61 +5,32 @@
  * schedule does on AWS) does nothing until the wait is over, then sends the rest the subject
  * with more clicks per delivered message; every reader gets exactly one copy.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Clock } from '../../lambdas/core/ports';
 import { testGroup } from '../../lambdas/core/subject-test';
-import { publish, type SourceFile } from '../../lambdas/usecases/publish';
+import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
-import { documentClient, dynamoPorts } from '../../lambdas/wiring';
-import { localConfig } from '../../lib/local/config';
-import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
-import { sesStore } from '../../lib/local/ses';
-import { sampleFiles, uniqueDomain } from '../support/pipeline';
-import { createTestTables, type TestTables } from '../support/tables';
+import { startClockedRuntime, walkedClock, withIssueFrontMatter, type ClockedRuntime } from '../support/clocked-runtime';
+import { sampleFiles } from '../support/pipeline';
 
 const ISSUE = 'eu-japan-security-brief-001';
-const ENV = { ...process.env };
-const EMULATOR = process.env.AWS_ENDPOINT_URL_SES!;
 const SUBJECTS = ['EU and Japan sign their first security pact', 'What the EU–Japan pact means for shipping'];
 const READERS = 40;
 
-const clock: Clock & { at: Date } = { at: new Date(Math.floor(Date.now() / 60_000) * 60_000), now: () => new Date(clock.at) };
+const clock = walkedClock();
 const start = clock.at;
 
-let tables: TestTables;
-let rt: LocalRuntime;
-let dataDir: string;
-let domain: string;
-let db: ReturnType<typeof dynamoPorts<TestTables['names']>>;
-
-const inbox = async () => (await sesStore(EMULATOR)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
-
-/** The sample issue with a subject test: half the audience in the test (a quarter a subject), one hour's wait. */
-const withSubjectTest = (files: SourceFile[]): SourceFile[] =>
-  files.map((f) =>
-    /^type: issue$/m.test(f.text)
-      ? { ...f, text: f.text.replace(/^type: issue$/m, `type: issue\nsubjectTest:\n  subjects:\n    - ${SUBJECTS[0]}\n    - ${SUBJECTS[1]}\n  share: 50\n  waitHours: 1`) }
-      : f,
-  );
+let t: ClockedRuntime;
+let rt: ClockedRuntime['rt'];
+let db: ClockedRuntime['db'];
+const inbox = () => t.inbox();
 
 beforeAll(async () => {
-  tables = await createTestTables('abtest');
-  dataDir = mkdtempSync(join(tmpdir(), 'briefing-abtest-'));
-  const config = { ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir }), tables: tables.names, dynamoEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, sesEndpoint: EMULATOR };
-  rt = await startRuntime({ startEmulators: false, http: false, config, clock });
-  db = dynamoPorts(documentClient(), tables.names);
-  domain = uniqueDomain();
-  for (let n = 0; n < READERS; n++) await addSubscriber({ subscribers: db.subscribers, clock }, { email: `r${n}@${domain}` });
-  await publish({ content: db.content, clock }, withSubjectTest(sampleFiles()));
+  t = await startClockedRuntime('abtest', clock);
+  ({ rt, db } = t);
+  for (let n = 0; n < READERS; n++) await addSubscriber({ subscribers: db.subscribers, clock }, { email: `r${n}@${t.domain}` });
+  // Half the audience in the test (a quarter a subject), one hour's wait.
+  await publish({ content: db.content, clock }, withIssueFrontMatter(sampleFiles(), `subjectTest:\n  subjects:\n    - ${SUBJECTS[0]}\n    - ${SUBJECTS[1]}\n  share: 50\n  waitHours: 1`));
 });
-afterAll(async () => {
-  await rt?.stop();
-  await tables?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  process.env = { ...ENV };
-});
+afterAll(() => t?.stop());
 
 describe('a subject test in the local runtime', () => {
   let testShare: string[] = [];
