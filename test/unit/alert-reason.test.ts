@@ -7,11 +7,11 @@ import { simpleParser } from 'mailparser';
 import { ALL_TOPICS } from '../../lambdas/core/audience';
 import type { Article } from '../../lambdas/core/model';
 import { alertReason, topicList } from '../../lambdas/core/render/alert';
-import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { prepareAlertCampaign } from '../../lambdas/usecases/digest-campaign';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
+import { senderSettings, signingKeys } from './fixtures';
 
 const article: Article = {
   kind: 'article',
@@ -26,14 +26,8 @@ const article: Article = {
   body: '',
   publishedAt: '2026-11-28T00:00:00Z',
 };
-const settings = {
-  senderEmail: 'brief@example.org',
-  senderName: 'Brief',
-  publicBaseUrl: 'https://brief.example.org',
-  organisationName: 'Sample Publishers',
-  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
-};
-const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+const settings = senderSettings;
+const keys = signingKeys;
 
 /** Plan the alert for three readers and compose each one's message, as the sender would. */
 async function sentAlerts() {

@@ -1,18 +1,12 @@
 import { simpleParser } from 'mailparser';
-import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { prepareDigestCampaign } from '../../lambdas/usecases/digest-campaign';
 import { publish } from '../../lambdas/usecases/publish';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { fixedClock, MemoryAlertHistory, MemoryContent, MemoryLedger } from './fakes';
+import { senderSettings, signingKeys } from './fixtures';
 
-const settings = {
-  senderEmail: 'brief@example.org',
-  senderName: 'Brief',
-  publicBaseUrl: 'https://brief.example.org',
-  organisationName: 'Sample Publishers',
-  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
-};
-const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+const settings = senderSettings;
+const keys = signingKeys;
 const readers = ['s1', 's2', 's3'].map((id) => ({ subscriberId: id, email: `${id}@example.com` }));
 
 async function setUp() {

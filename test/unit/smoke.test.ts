@@ -8,7 +8,6 @@
 import { simpleParser } from 'mailparser';
 import { inAlertAudience, inDigestAudience } from '../../lambdas/core/audience';
 import type { Clock } from '../../lambdas/core/ports';
-import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { publish } from '../../lambdas/usecases/publish';
 import { parseSesEvents } from '../../lambdas/usecases/ses-events';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
@@ -16,16 +15,10 @@ import { isSimulatorAddress, simulatorOutcome } from '../../lambdas/core/simulat
 import { simulatorEvents } from '../../lib/local/ses-simulator';
 import { awaitSmoke, sendSmoke, SIMULATOR, smokeOutcome, type SmokeDeps, type SmokeSend } from '../../lib/ops/smoke';
 import { fixedClock, MemoryContent, MemoryLedger, MemorySubscribers, RecordingMailer } from './fakes';
+import { senderSettings, signingKeys } from './fixtures';
 
-const settings = {
-  senderEmail: 'brief@example.org',
-  senderName: 'Brief',
-  publicBaseUrl: 'https://brief.example.org',
-  configurationSet: 'briefing-set',
-  organisationName: 'Sample Publishers',
-  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
-};
-const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+const settings = { ...senderSettings, configurationSet: 'briefing-set' };
+const keys = signingKeys;
 const NOW = '2026-11-30T09:00:00.000Z';
 
 async function setUp(mailer = new RecordingMailer()) {

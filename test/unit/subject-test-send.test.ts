@@ -4,7 +4,6 @@
  * with more clicks per delivered message, and every reader gets exactly one copy.
  */
 import { simpleParser } from 'mailparser';
-import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { testGroup, VARIANTS, type Variant } from '../../lambdas/core/subject-test';
 import { campaignStats, formatStats } from '../../lambdas/usecases/campaign-stats';
 import { verifyClickToken } from '../../lambdas/core/click-token';
@@ -17,15 +16,10 @@ import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import type { Article, Issue } from '../../lambdas/core/model';
 import { MemoryContent, MemoryIssueScheduler, MemoryLedger, MemoryQueue, MemorySubjectTests, MemorySubscribers, RecordingMailer } from './fakes';
 import { planScheduledIssue } from '../../lambdas/usecases/plan-scheduled';
+import { senderSettings, signingKeys } from './fixtures';
 
-const settings = {
-  senderEmail: 'brief@example.org',
-  senderName: 'Brief',
-  publicBaseUrl: 'https://brief.example.org',
-  organisationName: 'Sample Publishers',
-  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
-};
-const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+const settings = senderSettings;
+const keys = signingKeys;
 const SUBJECTS: [string, string] = ['EU and Japan sign a security pact', 'What the EU–Japan pact means for shipping'];
 
 const article: Article = {

@@ -5,21 +5,16 @@
  * CLI itself are in test/integration/send-test.test.ts.
  */
 import { simpleParser } from 'mailparser';
-import { parseSigningKeys, verifyToken } from '../../lambdas/core/tokens';
+import { verifyToken } from '../../lambdas/core/tokens';
 import { prepareDigestCampaign } from '../../lambdas/usecases/digest-campaign';
 import { publish } from '../../lambdas/usecases/publish';
 import { MAX_TEST_RECIPIENTS, parseTestRecipients, previewMessage, SAMPLE_READER_EMAIL, sendTest, TEST_SUBJECT_PREFIX, TEST_SUBSCRIBER_ID, TestSendError } from '../../lambdas/usecases/test-send';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { fixedClock, MemoryContent, MemorySubscribers, RecordingMailer } from './fakes';
+import { senderSettings, signingKeys } from './fixtures';
 
-const settings = {
-  senderEmail: 'brief@example.org',
-  senderName: 'Brief',
-  publicBaseUrl: 'https://brief.example.org',
-  organisationName: 'Sample Publishers',
-  postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
-};
-const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+const settings = senderSettings;
+const keys = signingKeys;
 const clock = fixedClock();
 /** The parts are CRLF (MIME's canonical text form); mailparser gives them back with LF. */
 const lf = (s: string) => s.replace(/\r\n/g, '\n');

@@ -10,13 +10,13 @@ import { composeMessage, HeaderInjectionError, prepareMessage } from '../../lamb
 import type { Article, Recipient } from '../../lambdas/core/model';
 import type { Mailer } from '../../lambdas/core/ports';
 import { alertReason, digestReason, formatSubscribedOn, welcomeReason } from '../../lambdas/core/render/identity';
-import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../../lambdas/usecases/digest-campaign';
 import { publish } from '../../lambdas/usecases/publish';
 import { sendConfirmation, sendWelcome } from '../../lambdas/usecases/subscription-mail';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { fixedClock, MemoryContent } from './fakes';
+import { signingKeys } from './fixtures';
 
 const ORG = 'Sample Publishers SRL';
 const ADDRESS = 'Rue de la Loi 1, 1000 Brussels, Belgium';
@@ -28,7 +28,7 @@ const settings: SenderSettings = {
   postalAddress: ADDRESS,
   replyToEmail: 'editors@example.org',
 };
-const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+const keys = signingKeys;
 const NOW = new Date('2026-11-25T12:00:00Z');
 const SUBSCRIBED = '2026-11-12T08:30:00.000Z';
 
