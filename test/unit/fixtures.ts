@@ -1,5 +1,6 @@
-/** What the unit tests of message building share: the sender's settings and a signing key set. */
+/** What unit tests share: the sender's settings, a signing key set, plain articles and issues. */
 import { parseSigningKeys } from '../../lambdas/core/tokens';
+import type { Article, Issue } from '../../lambdas/core/model';
 import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
 
 /** A sender as the stack would configure it (no configuration set, default click tracking). */
@@ -13,3 +14,34 @@ export const senderSettings: SenderSettings = {
 
 /** One signing key, `k1`. */
 export const signingKeys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'unit-signing-key-0123456789abcdef0123456789' }));
+
+/** A plain article for planner tests: `id` as its title, one key point, topic `cyber`. */
+export const plainArticle = (id: string, over: Partial<Article> = {}): Article => ({
+  kind: 'article',
+  id,
+  title: id,
+  summary: 's',
+  keyPoints: ['k'],
+  topics: ['cyber'],
+  source: { name: 'n', url: 'https://example.com' },
+  date: '2024-11-01',
+  priority: 'normal',
+  body: '',
+  publishedAt: '2026-11-28T00:00:00Z',
+  ...over,
+});
+
+/** A plain issue for planner tests, dated 2024-11-04, listing `a1` unless told otherwise. */
+export const plainIssue = (id: string, over: Partial<Issue> = {}): Issue => ({
+  kind: 'issue',
+  id,
+  newsletter: 'Brief',
+  number: 1,
+  title: 't',
+  summary: 's',
+  preheader: 'p',
+  date: '2024-11-04',
+  articleIds: ['a1'],
+  publishedAt: '2026-11-28T00:00:00Z',
+  ...over,
+});

@@ -2,24 +2,13 @@ import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { planDigest } from '../../lambdas/usecases/plan-digest';
 import type { PlanContinuation } from '../../lambdas/core/ports';
 import { fixedClock, MemoryContent, MemoryQueue, MemorySubscribers } from './fakes';
+import { plainArticle, plainIssue } from './fixtures';
 
 async function setup(audience: number) {
   const content = new MemoryContent();
   const subscribers = new MemorySubscribers();
-  await content.put({
-    kind: 'article',
-    id: 'a1',
-    title: 't',
-    summary: 's',
-    keyPoints: ['k'],
-    topics: ['cyber'],
-    source: { name: 'n', url: 'https://example.com' },
-    date: '2024-11-01',
-    priority: 'normal',
-    body: '',
-    publishedAt: '2026-11-28T00:00:00Z',
-  });
-  await content.put({ kind: 'issue', id: 'i1', newsletter: 'B', number: 1, title: 't', summary: 's', preheader: 'p', date: '2024-11-04', articleIds: ['a1'], publishedAt: '2026-11-28T00:00:00Z' });
+  await content.put(plainArticle('a1', { title: 't' }));
+  await content.put(plainIssue('i1', { newsletter: 'B' }));
   for (let n = 0; n < audience; n++) await subscribers.upsert(confirmedSubscriber({ email: `r${n}@example.com` }, 'import', new Date()));
   return { content, subscribers, queue: new MemoryQueue(), clock: fixedClock() };
 }

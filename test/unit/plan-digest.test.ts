@@ -1,33 +1,10 @@
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { planDigest } from '../../lambdas/usecases/plan-digest';
-import type { Article, Issue } from '../../lambdas/core/model';
 import { fixedClock, MemoryContent, MemoryQueue, MemorySubscribers } from './fakes';
+import { plainArticle, plainIssue } from './fixtures';
 
-const article = (id: string): Article => ({
-  kind: 'article',
-  id,
-  title: id,
-  summary: 's',
-  keyPoints: ['k'],
-  topics: ['cyber'],
-  source: { name: 'n', url: 'https://example.com' },
-  date: '2024-11-01',
-  priority: 'normal',
-  body: '',
-  publishedAt: '2026-11-28T00:00:00Z',
-});
-const issue = (id: string, articleIds: string[], date = '2024-11-04'): Issue => ({
-  kind: 'issue',
-  id,
-  newsletter: 'Brief',
-  number: 1,
-  title: 't',
-  summary: 's',
-  preheader: 'p',
-  date,
-  articleIds,
-  publishedAt: '2026-11-28T00:00:00Z',
-});
+const article = (id: string) => plainArticle(id);
+const issue = (id: string, articleIds: string[], date = '2024-11-04') => plainIssue(id, { articleIds, date });
 
 async function setup(audience: number) {
   const content = new MemoryContent();

@@ -3,39 +3,15 @@
  * run plans it at (not before) its time and then removes the schedule.
  */
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
-import type { Article, Issue } from '../../lambdas/core/model';
 import { planDigest } from '../../lambdas/usecases/plan-digest';
 import { planScheduledIssue, SEND_AT_EARLY_MS } from '../../lambdas/usecases/plan-scheduled';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { fixedClock, MemoryContent, MemoryIssueScheduler, MemoryQueue, MemorySubscribers } from './fakes';
+import { plainArticle, plainIssue } from './fixtures';
 
 const SEND_AT = '2026-12-03T06:00:00.000Z';
-const article: Article = {
-  kind: 'article',
-  id: 'a1',
-  title: 'a1',
-  summary: 's',
-  keyPoints: [],
-  topics: ['cyber'],
-  source: { name: 'n', url: 'https://example.com' },
-  date: '2026-11-30',
-  priority: 'normal',
-  body: '',
-  publishedAt: '2026-11-28T00:00:00Z',
-};
-const issue = (id: string, date: string, sendAt?: string): Issue => ({
-  kind: 'issue',
-  id,
-  newsletter: 'Brief',
-  number: 1,
-  title: 't',
-  summary: 's',
-  preheader: 'p',
-  date,
-  articleIds: ['a1'],
-  publishedAt: '2026-11-28T00:00:00Z',
-  ...(sendAt && { sendAt }),
-});
+const article = plainArticle('a1', { keyPoints: [], date: '2026-11-30' });
+const issue = (id: string, date: string, sendAt?: string) => plainIssue(id, { date, ...(sendAt && { sendAt }) });
 
 async function setup(at: string) {
   const content = new MemoryContent();
