@@ -6,12 +6,13 @@
  * audience index (a paged Query, never a Scan) and flushed to the queue as soon as a few
  * batches are full.
  */
-import { AUDIENCE_SHARDS, SEND_BATCH_SIZE, type Recipient, type SendJob } from '../core/model';
+import { AUDIENCE_SHARDS } from '../core/model';
 import type { CampaignCounters, Clock, ContentStore, PlanContinuation, SendQueue, SubscriberStore } from '../core/ports';
 import { isComplete } from '../core/campaign-status';
 import { restDueAt, testGroup, type Variant } from '../core/subject-test';
 import type { IssueScheduler, SubjectTests } from '../core/ports';
 import { subjectTestWinner, type TestOutcomeSources } from './subject-test';
+import { digestJobs } from './digest-jobs';
 
 export interface PlanDeps {
   content: ContentStore;
@@ -74,8 +75,6 @@ type Selection = { phase: 'all' } | { phase: 'test'; sharePercent: number } | { 
 
 /** Audience rows read per Query page. */
 const PAGE_SIZE = 500;
-/** Jobs held before a queue write: one SQS SendMessageBatch call takes ten. */
-const FLUSH_JOBS = 10;
 
 /**
  * The subject `r` gets in this run: '' (the issue's own), a test variant, or null (not in
@@ -122,25 +121,7 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
 
   // The rest's run counts on from the test's share: `planned` is the whole audience.
   let recipients = input.from?.queued ?? testRecipients;
-  let batches = 0;
-  let pending: SendJob[] = [];
-  // Recipients waiting for a full job, by the subject they get ('' : the issue's own).
-  const current = new Map<Variant | '', Recipient[]>();
-
-  const flush = async (force: boolean) => {
-    for (const [variant, list] of current) {
-      if (list.length >= SEND_BATCH_SIZE || (force && list.length > 0)) {
-        pending.push({ campaignId: issue.id, kind: 'digest', recipients: list, ...(variant ? { variant } : {}) });
-        current.delete(variant);
-      }
-    }
-    if (pending.length >= FLUSH_JOBS || (force && pending.length > 0)) {
-      await deps.queue.enqueue(pending);
-      batches += pending.length;
-      await deps.counters?.add(issue.id, { queued: pending.reduce((n, j) => n + j.recipients.length, 0) }, deps.clock.now());
-      pending = [];
-    }
-  };
+  const jobs = digestJobs(deps, issue.id);
 
   const reserveMs = deps.reserveMs ?? 60_000;
   for (let shard = input.from?.shard ?? 0; shard < AUDIENCE_SHARDS; shard++) {
@@ -150,38 +131,35 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
       for (const r of page.recipients) {
         const variant = subjectFor(selection, issue.id, r.subscriberId);
         if (variant === null) continue;
-        const list = current.get(variant) ?? [];
-        list.push(r);
-        current.set(variant, list);
         recipients++;
-        await flush(false);
+        await jobs.add(r, variant);
       }
       cursor = page.next;
       if (deps.continuation && deps.timeLeftMs && deps.timeLeftMs() < reserveMs) {
         // Out of time for this invocation: queue what is in hand and hand the rest over, so a
         // large audience is planned in pieces that each fit the function's time limit.
-        await flush(true);
+        await jobs.flush();
         const from: PlanFrom = cursor ? { shard, cursor, queued: recipients } : { shard: shard + 1, queued: recipients };
         if (from.shard < AUDIENCE_SHARDS) {
           await deps.continuation.continueLater({ issueId: issue.id, resume: true, from });
-          return { status: 'continued', issueId: issue.id, recipients, batches, from };
+          return { status: 'continued', issueId: issue.id, recipients, batches: jobs.batches, from };
         }
       }
     } while (cursor);
   }
-  await flush(true);
+  await jobs.flush();
   if (selection.phase === 'test') {
     // Recorded after queueing, like plannedAt below: a crash before it queues the test again,
     // and the ledger skips whoever was served. The wait counts from here.
     const at = await deps.subjectTests!.markTestQueued(issue.id, deps.clock.now(), recipients);
     const due = restDueAt(issue.subjectTest!, at);
     await deps.schedules?.schedule(issue.id, due, 'rest');
-    return { status: 'testing', issueId: issue.id, recipients, batches, restDueAt: due.toISOString() };
+    return { status: 'testing', issueId: issue.id, recipients, batches: jobs.batches, restDueAt: due.toISOString() };
   }
   await deps.counters?.finishPlanning(issue.id, recipients, deps.clock.now());
 
   // Marked after queueing: a crash before this line lets a rerun queue again, and the ledger
   // turns the second copy of every job into a no-op. Marking first could lose the send.
   if (!issue.plannedAt) await deps.content.markIssuePlanned(issue.id, deps.clock.now());
-  return { status: 'queued', issueId: issue.id, recipients, batches };
+  return { status: 'queued', issueId: issue.id, recipients, batches: jobs.batches };
 }

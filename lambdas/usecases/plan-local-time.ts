@@ -15,8 +15,8 @@
  * zone and their new one. Then the issue is marked planned and its counters finished.
  */
 import { dueZones, issueWindow, zoneSchedule, type ZoneDue } from '../core/local-time';
-import { SEND_BATCH_SIZE, type Recipient, type SendJob } from '../core/model';
 import type { CampaignCounters, Clock, ContentStore, Ledger, LocalTimePlans, LocalTimeProgress, SendQueue, ZoneAudience, ZoneAudienceRow } from '../core/ports';
+import { digestJobs } from './digest-jobs';
 
 export interface LocalTimePlanDeps {
   content: ContentStore;
@@ -49,8 +49,6 @@ export type LocalTimePlanResult =
 
 /** Index rows read per Query page. */
 const PAGE_SIZE = 500;
-/** Jobs held before a queue write: one SQS SendMessageBatch call takes ten. */
-const FLUSH_JOBS = 10;
 
 export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePlanInput = {}): Promise<LocalTimePlanResult> {
   const issue = input.issueId ? await deps.content.getIssue(input.issueId) : await deps.content.latestIssue();
@@ -75,28 +73,13 @@ export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePla
 
   const movedSince = window.opens.toISOString();
   const queuedNow = new Set<string>();
-  let batches = 0;
-  let pending: SendJob[] = [];
-  let current: Recipient[] = [];
-  const flush = async (force: boolean) => {
-    if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
-      pending.push({ campaignId: issue.id, kind: 'digest', recipients: current });
-      current = [];
-    }
-    if (pending.length >= FLUSH_JOBS || (force && pending.length > 0)) {
-      await deps.queue.enqueue(pending);
-      batches += pending.length;
-      await deps.counters?.add(issue.id, { queued: pending.reduce((n, j) => n + j.recipients.length, 0) }, deps.clock.now());
-      pending = [];
-    }
-  };
+  const jobs = digestJobs(deps, issue.id);
   // A reader who changed zone during this issue may have been queued in their old zone already.
   const take = async (row: ZoneAudienceRow): Promise<boolean> => {
     if (queuedNow.has(row.subscriberId)) return false;
     if (row.zoneChangedAt && row.zoneChangedAt > movedSince && (await deps.ledger?.get(issue.id, row.subscriberId))) return false;
     queuedNow.add(row.subscriberId);
-    current.push({ subscriberId: row.subscriberId, email: row.email });
-    await flush(false);
+    await jobs.add({ subscriberId: row.subscriberId, email: row.email });
     return true;
   };
   const readZone = async (z: ZoneDue, movedAfter?: string): Promise<number> => {
@@ -123,7 +106,7 @@ export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePla
     // neither query: the sort key starts with the move's time, so each zone is one short range.
     for (const z of zoneSchedule(issue.date, deps.localTime)) swept += await readZone(z, z.dueAt.toISOString());
   }
-  await flush(true);
+  await jobs.flush();
 
   const next: LocalTimeProgress = {
     date: issue.date,
@@ -134,8 +117,8 @@ export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePla
     ...(closing ? { sweptAt: now.toISOString(), swept } : {}),
   };
   if (!(await deps.plans.advance(issue.id, state?.coveredTo, next, now))) return { status: 'skipped', issueId: issue.id, reason: 'lost-race' };
-  if (closing) return finish(deps, issue.id, next, runs, queuedNow.size, batches, from);
-  return { status: 'planned', issueId: issue.id, from: from?.toISOString(), to: next.coveredTo, zones: runs, recipients: queuedNow.size, batches, complete: false };
+  if (closing) return finish(deps, issue.id, next, runs, queuedNow.size, jobs.batches, from);
+  return { status: 'planned', issueId: issue.id, from: from?.toISOString(), to: next.coveredTo, zones: runs, recipients: queuedNow.size, batches: jobs.batches, complete: false };
 }
 
 async function finish(deps: LocalTimePlanDeps, issueId: string, state: LocalTimeProgress, zones: ZoneRun[], recipients: number, batches: number, from?: Date): Promise<LocalTimePlanResult> {
