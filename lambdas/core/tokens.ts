@@ -77,33 +77,58 @@ function mac(key: Buffer, signed: string): Buffer {
   return createHmac('sha256', key).update(signed).digest();
 }
 
+/**
+ * A signed envelope: `<version>.<key id>.<payload>.<signature>`, the payload JSON in base64url
+ * and the signature HMAC-SHA256 of everything before it with the current key. The version is
+ * signed too, so a token of one kind never opens as another (link tokens are `v1`, click
+ * tokens `c1`: core/click-token.ts).
+ */
+export function seal(keys: SigningKeys, version: string, payload: object): string {
+  const signed = `${version}.${keys.current}.${b64url(JSON.stringify(payload))}`;
+  return `${signed}.${b64url(mac(keys.keys.get(keys.current)!, signed))}`;
+}
+
+export type Unsealed = { ok: true; payload: unknown } | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' };
+
+const shapes = new Map<string, RegExp>();
+const shapeOf = (version: string, maxPayloadChars: number) => {
+  const id = `${version}/${maxPayloadChars}`;
+  let shape = shapes.get(id);
+  if (!shape) shapes.set(id, (shape = new RegExp(`^${version}\\.([A-Za-z0-9_-]{1,16})\\.([A-Za-z0-9_-]{1,${maxPayloadChars}})\\.([A-Za-z0-9_-]{43})$`)));
+  return shape;
+};
+
+/** Open a {@link seal}ed token: its payload when the key is known and the signature holds (compared in constant time). */
+export function unseal(keys: SigningKeys, version: string, token: string, maxPayloadChars: number): Unsealed {
+  const m = shapeOf(version, maxPayloadChars).exec(token);
+  if (!m) return { ok: false, reason: 'malformed' };
+  const [, kid, body, sig] = m;
+  const key = keys.keys.get(kid);
+  if (!key) return { ok: false, reason: 'unknown-key' };
+  const expected = mac(key, `${version}.${kid}.${body}`);
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  try {
+    return { ok: true, payload: JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) };
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+}
+
 export function signToken(keys: SigningKeys, input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string }): string {
   const iat = Math.floor(input.now.getTime() / 1000);
   const payload: Payload = { s: input.subscriberId, p: input.purpose, i: iat };
   if (input.ttlSeconds !== undefined) payload.e = iat + input.ttlSeconds;
   if (input.nonce !== undefined) payload.n = input.nonce;
-  const signed = `v1.${keys.current}.${b64url(JSON.stringify(payload))}`;
-  return `${signed}.${b64url(mac(keys.keys.get(keys.current)!, signed))}`;
+  return seal(keys, 'v1', payload);
 }
-
-const TOKEN_SHAPE = /^v1\.([A-Za-z0-9_-]{1,16})\.([A-Za-z0-9_-]{1,512})\.([A-Za-z0-9_-]{43})$/;
 
 export function verifyToken(keys: SigningKeys, token: unknown, purpose: TokenPurpose, now: Date): TokenCheck {
   if (typeof token !== 'string') return { ok: false, reason: 'malformed' };
-  const m = TOKEN_SHAPE.exec(token);
-  if (!m) return { ok: false, reason: 'malformed' };
-  const [, kid, body, sig] = m;
-  const key = keys.keys.get(kid);
-  if (!key) return { ok: false, reason: 'unknown-key' };
-  const expected = mac(key, `v1.${kid}.${body}`);
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
-  let payload: Payload;
-  try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
+  const opened = unseal(keys, 'v1', token, 512);
+  if (!opened.ok) return opened;
+  const payload = opened.payload as Payload;
+  if (!payload || typeof payload !== 'object') return { ok: false, reason: 'malformed' };
   if (typeof payload.s !== 'string' || typeof payload.i !== 'number') return { ok: false, reason: 'malformed' };
   if (payload.p !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (payload.e !== undefined && now.getTime() / 1000 > payload.e) return { ok: false, reason: 'expired' };
