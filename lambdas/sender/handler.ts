@@ -15,11 +15,10 @@ import { logger } from '../adapters/logger';
 import { DailyAllowance, Pacer, senderRate, type SendQuota } from '../core/pacing';
 import { readSendSettings, type SendSettings } from '../core/send-settings';
 import { readEnv } from '../core/env';
-import { SEND_BATCH_SIZE, type Issue, type SendJob } from '../core/model';
-import type { Variant } from '../core/subject-test';
+import { SEND_BATCH_SIZE, type SendJob } from '../core/model';
 import type { ContentStore, ReaderAlertHistory, SendQueue } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
-import { prepareAlertCampaign, prepareDigestCampaign, type DigestOptions, type SenderSettings } from '../usecases/digest-campaign';
+import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions, type SenderSettings } from '../usecases/digest-campaign';
 import { DEFAULT_LEASE_MS, invocationCounters, sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../usecases/send-batch';
 import { limiter } from '../core/concurrency';
 import { bucketStartOf, readBrakeSettings, SendingBrake, type SendingPause } from '../core/sending-brake';
@@ -57,14 +56,6 @@ export class RetryLater extends Error {
   name = 'RetryLater';
 }
 
-/** The subject (and the variant, for its links) a job of a subject test is sent with. */
-function variantOptions(issue: Issue, variant: Variant | undefined): DigestOptions {
-  // Without a variant (the planner ran without a test store), the editor's first subject.
-  if (!variant) return issue.subjectTest ? { subject: issue.subjectTest.subjects[0] } : {};
-  if (!issue.subjectTest) throw new Error(`campaign ${issue.id}: a job for subject ${variant}, but the issue has no subject test`);
-  return { subject: issue.subjectTest.subjects[variant === 'a' ? 0 : 1], variant };
-}
-
 /** Prepared campaigns are reused across batches for a few minutes: rendering once per issue, not per batch. */
 export function campaignCache(
   content: ContentStore,
@@ -88,7 +79,7 @@ export function campaignCache(
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);
       const articles = await content.getArticles(issue.articleIds);
-      return prepareDigestCampaign(issue, articles, settings, await keys(), history ? { history, content } : undefined, variantOptions(issue, job.variant));
+      return prepareDigestCampaign(issue, articles, settings, await keys(), history ? { history, content } : undefined, subjectOptions(issue, job.variant));
     })();
     campaign.catch(() => cache.delete(key));
     cache.set(key, { at: Date.now(), campaign });

@@ -104,8 +104,16 @@ export interface CampaignOptions {
   variant?: Variant;
 }
 
-/** The options of a digest send (the sender's subject test). */
-export type DigestOptions = CampaignOptions;
+/**
+ * The subject (and the variant, for its links) of a digest send: a subject test's variant gets
+ * its subject; without a variant (the planner ran without a test store, or a test send or
+ * preview) an issue with a test goes out with the editor's first subject.
+ */
+export function subjectOptions(issue: Issue, variant?: Variant): CampaignOptions {
+  if (!variant) return issue.subjectTest ? { subject: issue.subjectTest.subjects[0] } : {};
+  if (!issue.subjectTest) throw new Error(`campaign ${issue.id}: a job for subject ${variant}, but the issue has no subject test`);
+  return { subject: issue.subjectTest.subjects[variant === 'a' ? 0 : 1], variant };
+}
 
 /** One reader's message and the parts it was built from, for a preview or a test send. */
 export interface ComposedMessage {

@@ -18,7 +18,7 @@ import { InvalidAddressError, normaliseEmail } from '../core/address';
 import type { Article, Recipient, Subscriber } from '../core/model';
 import type { Clock, ContentStore, Mailer, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
-import { prepareAlertCampaign, prepareDigestCampaign, type ComposedMessage, type InspectableCampaign, type SenderSettings } from './digest-campaign';
+import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions, type ComposedMessage, type InspectableCampaign, type SenderSettings } from './digest-campaign';
 
 /** Put before the subject of every test message. */
 export const TEST_SUBJECT_PREFIX = '[Test] ';
@@ -99,7 +99,7 @@ export async function prepareTestCampaign(deps: TestMessageDeps, what: TestSubje
   // A stack without a sender name output: the newsletter's name, the stack's default (as `smoke`).
   const settings = base.senderName ? base : { ...base, senderName: issue.newsletter };
   const alerts = deps.history ? { history: deps.history, content: deps.content } : undefined;
-  const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys, alerts, options);
+  const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys, alerts, { ...subjectOptions(issue), ...options });
   return { kind: 'digest', id: issue.id, title: issue.title, campaign };
 }
 

@@ -81,6 +81,16 @@ describe('sendTest', () => {
     expect(verifyToken(keys, link.searchParams.get('token'), 'unsubscribe', clock.now())).toMatchObject({ ok: true, subscriberId: TEST_SUBSCRIBER_ID });
   });
 
+  it("marks the editor's first subject as a test for an issue with a subject test (the subject a reader outside the test's halves could get first)", async () => {
+    const c = await content();
+    const issue = (await c.getIssue(SAMPLE_ISSUE_ID))!;
+    await c.put({ ...issue, subjectTest: { subjects: ['First subject', 'Second subject'], sharePercent: 20, waitMinutes: 240 } });
+    const mailer = new RecordingMailer();
+    const r = await sendTest({ content: c, settings, keys, mailer, clock }, { to: 'a@example.org' });
+    expect(r.subject).toBe(`${TEST_SUBJECT_PREFIX}First subject`);
+    expect((await simpleParser(mailer.sent[0].raw)).subject).toBe('[Test] First subject');
+  });
+
   it("sends a breaking article's alert with --article, and refuses an article that is not breaking", async () => {
     const c = await content();
     const mailer = new RecordingMailer();
