@@ -42,7 +42,6 @@ const ZONES = [
   'Pacific/Honolulu',
   'Pacific/Pago_Pago',
 ];
-const PAGE = 500;
 
 /** The digest-by-zone index in memory: partitions by zone key, rows in sort-key order. */
 class CountingZoneIndex implements ZoneAudience {

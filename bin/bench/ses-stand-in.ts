@@ -14,7 +14,7 @@
  * bench on request: the rate figures are what SES would see arrive.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 

@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readEnv } from '../core/env';
-import { planDigest, type PlanResult } from '../usecases/plan-digest';
+import { planDigest } from '../usecases/plan-digest';
 import { planLocalTime, type LocalTimePlanDeps, type LocalTimePlanResult } from '../usecases/plan-local-time';
 import { planScheduledIssue, type ScheduledPlanDeps, type ScheduledPlanResult } from '../usecases/plan-scheduled';
 import { subjectTestPorts } from '../usecases/subject-test';

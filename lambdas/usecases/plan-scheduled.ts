@@ -8,7 +8,6 @@
  * running too (ActionAfterCompletion DELETE), and both removals are idempotent.
  */
 import { isSendDue } from '../core/content/send-at';
-import type { IssueScheduler } from '../core/ports';
 import { planDigest, type PlanDeps, type PlanResult } from './plan-digest';
 
 export type ScheduledPlanDeps = PlanDeps;
