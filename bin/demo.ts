@@ -8,11 +8,12 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../lib/local/ports';
-import { localConfig } from '../lib/local/config';
+import { localAddressKey, localConfig } from '../lib/local/config';
 import { startRuntime } from '../lib/local/runtime';
 import { sesStore } from '../lib/local/ses';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
 import { publish } from '../lambdas/usecases/publish';
+import { addressDigest } from '../lambdas/core/address';
 import { addSubscriber } from '../lambdas/usecases/subscribers';
 import { documentClient, dynamoPorts, systemClock as clock } from '../lambdas/wiring';
 
@@ -35,12 +36,13 @@ async function main() {
   console.log('Starting DynamoDB Local and the SES emulator on free ports (in memory)…');
   const rt = await startRuntime({ startEmulators: true, persist: false, http: true, config, outboxDir: outbox });
   try {
-    const { content, subscribers, ledger } = dynamoPorts(documentClient(), rt.config.tables);
+    const { content, subscriptions, ledger } = dynamoPorts(documentClient(), rt.config.tables);
+    const digest = addressDigest(localAddressKey(rt.config.dataDir));
 
     const published = await publish({ content, clock }, sampleIssueFiles());
     console.log(`1. Published ${published.issues.join(', ')} with ${published.articles.length} articles.`);
 
-    for (const email of DEMO_READERS) await addSubscriber({ subscribers, clock }, { email }, 'cli');
+    for (const email of DEMO_READERS) await addSubscriber({ subscribers: subscriptions, clock, digest }, { email }, 'cli', { allowReservedDomains: true });
     console.log(`2. Added ${DEMO_READERS.length} confirmed subscribers: ${DEMO_READERS.join(', ')}.`);
 
     const plan = await rt.planDigest({ issueId: SAMPLE_ISSUE_ID });
@@ -52,7 +54,7 @@ async function main() {
     const inbox = await sesStore(rt.sesInbox);
     console.log('4. Deliveries (ledger ⟷ SES emulator):');
     for (const d of deliveries) {
-      const s = await subscribers.getById(d.subscriberId);
+      const s = await subscriptions.getById(d.subscriberId);
       const mail = inbox.find((m) => m.destination.to.some((to) => to.includes(s?.email ?? '?')));
       console.log(`   ${(s?.email ?? d.subscriberId).padEnd(22)} ${d.status.padEnd(6)} ${d.sesMessageId}  "${mail?.subject ?? '(not in the emulator)'}"`);
     }

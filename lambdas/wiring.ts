@@ -7,6 +7,7 @@
  *   dynamoPorts(db, tables)            the stores of the Content, Subscribers and Deliveries tables
  *   sesPorts(ses, configurationSet)    the mailer and the account's send quota
  *   sqsPorts(sqs, { sendQueueUrl })    the send queue and the planner's own queue
+ *   signupQueue(sqs, url)              the sign-up queue (API ─► sign-ups function)
  *   issueScheduler(scheduler, settings) issues' one-time schedules (EventBridge Scheduler)
  *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env)
  *
@@ -18,7 +19,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
-import type { IssueArchive, IssueScheduler } from './core/ports';
+import type { Clock, IssueArchive, IssueScheduler, RateLimiter, SignupQueue } from './core/ports';
+import { ADDRESS_RULES, clientRules } from './core/sign-up-limits';
+import { DynamoRateLimiter } from './adapters/dynamodb/rate-limits';
+import { SqsSignupQueue } from './adapters/sqs-signup-queue';
 import {
   DynamoAlertCaps,
   DynamoCampaignCounters,
@@ -46,6 +50,7 @@ import { DynamoSubscriptionStore } from './adapters/subscriptions';
 export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
 export type { IssueScheduleSettings } from './adapters/issue-scheduler';
 export { signingKeysLoader } from './adapters/signing-keys';
+export { addressDigestLoader } from './adapters/address-key';
 export { systemClock } from './adapters/system-clock';
 
 /** The three tables' names (CDK outputs and function environment on AWS, lib/local/tables.ts here). */
@@ -73,6 +78,10 @@ export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
     gate: new DynamoRecipientGate(db, table),
     /** The digest audience by time zone (local-time delivery). */
     zones: new DynamoZoneAudience(db, table),
+    /** The per-client limit on sign-up requests (the API), kept in this table so it holds across instances. */
+    clientLimit: (clock: Clock, perMinute?: number): RateLimiter => new DynamoRateLimiter(db, table, 'client', clientRules(perMinute), clock),
+    /** The per-mailbox limit on confirmations (the sign-ups function): one an hour, three a day. */
+    mailboxLimit: (clock: Clock): RateLimiter => new DynamoRateLimiter(db, table, 'address', ADDRESS_RULES, clock),
   };
 }
 
@@ -140,6 +149,11 @@ export function sqsPorts(sqs: SQSClient, queues: { sendQueueUrl: string; planQue
     queue: new SqsSendQueue(sqs, queues.sendQueueUrl),
     continuation: queues.planQueueUrl ? new SqsPlanContinuation(sqs, queues.planQueueUrl) : undefined,
   };
+}
+
+/** The sign-up queue: the API queues each sign-up and welcome for the sign-ups function. */
+export function signupQueue(sqs: SQSClient, queueUrl: string): SignupQueue {
+  return new SqsSignupQueue(sqs, queueUrl);
 }
 
 /** Issues' one-time schedules in the stack's schedule group (publish makes and moves them; the planner removes them). */

@@ -32,6 +32,8 @@ const OPTIONAL = {
   dashboardName: 'DashboardName',
   /** The token signing keys' secret (Secrets Manager takes its name as well as its ARN), so `smoke` signs its links as the sender does. */
   tokenSecretName: 'TokenSecretName',
+  /** The address key's secret: erasure markers and the sign-up limits are keyed digests made with it (`subscribers erase|add|import`). */
+  addressKeySecretName: 'AddressKeySecretName',
   /** The footer's identity and the Reply-To, so `send-test` and `preview` compose the message readers get. */
   organisationName: 'OrganisationName',
   postalAddress: 'PostalAddress',

@@ -1,23 +1,20 @@
 /** `subscribers export|erase`: privacy requests for one address (GDPR articles 15 and 17). */
 import type { Command } from 'commander';
+import { eraseSubscriber, exportSubscriber, type PrivacyDeps } from '../../lambdas/usecases/privacy';
+import { deliveryPorts } from '../../lambdas/wiring';
+import { documentClient } from '../../lambdas/wiring';
 import { stackOutputs } from '../../lib/aws-target';
 import { localConfig } from '../../lib/local/config';
-import { eraseSubscriber, exportSubscriber } from '../../lambdas/usecases/privacy';
-import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
-import type { WithTarget } from './target';
+import type { Target, WithTarget } from './target';
 
-/** The Subscribers and Deliveries table names of the target (a deployed stack's outputs, or the local ones). */
-export async function targetTables(stack: string | undefined): Promise<{ subscribers: string; deliveries: string }> {
-  if (stack) {
-    const out = await stackOutputs(stack);
-    return { subscribers: out.subscribersTable, deliveries: out.deliveriesTable };
-  }
-  return localConfig().tables;
+/** The Deliveries table name of the target (a deployed stack's outputs, or the local one). */
+async function deliveriesTable(stack: string | undefined): Promise<string> {
+  return stack ? (await stackOutputs(stack)).deliveriesTable : localConfig().tables.deliveries;
 }
 
-export async function privacyDeps(stack: string | undefined) {
-  const db = dynamoPorts(documentClient(), await targetTables(stack));
-  return { subscribers: db.subscriptions, deliveries: db.deliveryEvents, clock: systemClock };
+export async function privacyDeps(t: Target, stack: string | undefined): Promise<PrivacyDeps> {
+  const deliveries = deliveryPorts(documentClient(), await deliveriesTable(stack));
+  return { subscribers: t.subscriptions, deliveries: deliveries.deliveryEvents, clock: t.clock, digest: await t.digest(), pause: t.sending };
 }
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -30,8 +27,8 @@ export function register(program: Command, withTarget: WithTarget): void {
     .description('print, as JSON, everything stored about an address (subscriber, consent record, ledger entries)')
     .argument('<email>')
     .action(async (email: string) => {
-      await withTarget(async () => {
-        const data = await exportSubscriber(await privacyDeps(stack()), email);
+      await withTarget(async (t) => {
+        const data = await exportSubscriber(await privacyDeps(t, stack()), email);
         console.log(JSON.stringify(data, null, 2));
         if (!data.subscriber && !data.erased) console.error(`nothing is stored about ${data.email}`);
       });
@@ -39,14 +36,15 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   subscribers
     .command('erase')
-    .description('erase an address everywhere (subscriber, ledger entries); keep only its hash so it is never mailed again')
+    .description('erase an address everywhere (subscriber, ledger entries, the sending pause); keep only a keyed digest so it is never mailed again')
     .argument('<email>')
     .action(async (email: string) => {
-      await withTarget(async () => {
-        const r = await eraseSubscriber(await privacyDeps(stack()), email);
+      await withTarget(async (t) => {
+        const r = await eraseSubscriber(await privacyDeps(t, stack()), email);
         console.log(
-          `erased ${r.email}: subscriber ${r.subscriberRemoved ? 'removed' : 'was not stored'}, ${r.deliveriesRemoved} ledger entr${r.deliveriesRemoved === 1 ? 'y' : 'ies'} removed; suppression kept as sha256 ${r.addressHash}`,
+          `erased ${r.email}: subscriber ${r.subscriberRemoved ? 'removed' : 'was not stored'}, ${r.deliveriesRemoved} ledger entr${r.deliveriesRemoved === 1 ? 'y' : 'ies'} removed${r.pauseScrubbed ? ', address masked in the sending pause' : ''}; suppression kept as a keyed digest ${r.addressHash}`,
         );
+        console.log('point-in-time recovery keeps the tables as they were for 35 days: the address stays in those backups until then');
       });
     });
 }

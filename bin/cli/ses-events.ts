@@ -22,8 +22,8 @@ export function register(program: Command, withTarget: WithTarget): void {
           throw new Error(`${file}: ${(e as Error).message}`);
         }
       });
-      await withTarget(async () => {
-        const deps = await privacyDeps(program.opts<{ stack?: string }>().stack);
+      await withTarget(async (t) => {
+        const deps = await privacyDeps(t, program.opts<{ stack?: string }>().stack);
         const report = await applySesEvents(deps, events);
         console.log(
           `applied ${events.length} event(s): ${report.bounces} bounce(s), ${report.complaints} complaint(s), ${report.deliveries} deliver(ies); ` +

@@ -1,41 +1,114 @@
-/** `subscribers add|import`: operator-managed subscribers. */
+/** `subscribers add|import|revoke-links`: operator-managed subscribers. */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { addSubscriber, importSubscribers } from '../../lambdas/usecases/subscribers';
+import { maskEmail } from '../../lambdas/core/address';
+import { migrateAddresses } from '../../lambdas/usecases/migrate-addresses';
+import { revokeLinks } from '../../lambdas/usecases/revoke-links';
+import { importSubscribers, keptMessage, upsertSubscriber, type NewSubscriber } from '../../lambdas/usecases/subscribers';
 import type { WithTarget } from './target';
+
+const RESUBSCRIBE = 'bring back an address that unsubscribed, was suppressed or was erased: only when the reader agreed again';
 
 export function register(program: Command, withTarget: WithTarget): void {
   const subscribers = program.command('subscribers').description('manage subscribers');
 
   subscribers
     .command('add')
-    .description('add a confirmed subscriber (you vouch for the address)')
+    .description('add a confirmed subscriber (you vouch for the address), or change the choices of a stored one')
     .argument('<email>')
-    .option('--topics <list>', 'comma-separated topics', '')
-    .option('--alerts', 'also wants breaking alerts', false)
+    .option('--topics <list>', 'comma-separated topics (default for a new subscriber: every topic)')
+    .option('--alerts', 'also wants breaking alerts')
     .addOption(new Option('--no-digest', 'does not want the weekly digest'))
-    .action(async (email: string, opts: { topics: string; alerts: boolean; digest: boolean }) => {
+    .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Brussels (default for a new subscriber: UTC)')
+    .option('--resubscribe', RESUBSCRIBE, false)
+    .action(async (email: string, opts: { topics?: string; alerts?: boolean; digest: boolean; timezone?: string; resubscribe: boolean }, cmd: Command) => {
       await withTarget(async (t) => {
-        const topics = opts.topics
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
-        const s = await addSubscriber(t, { email, topics, alerts: opts.alerts, digest: opts.digest }, 'cli');
-        console.log(`subscribed ${s.email} (${s.subscriberId})`);
+        // Only what the operator gave changes a stored subscriber: a flag left out keeps its choice.
+        const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+        const input: NewSubscriber = {
+          email,
+          ...(opts.topics !== undefined && {
+            topics: opts.topics
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean),
+          }),
+          ...(given('alerts') && { alerts: true }),
+          ...(given('digest') && { digest: opts.digest }),
+          ...(opts.timezone !== undefined && { timezone: opts.timezone }),
+        };
+        const r = await upsertSubscriber({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, input, 'cli', {
+          resubscribe: opts.resubscribe,
+          allowReservedDomains: t.local,
+        });
+        if (!r.subscriber || r.outcome.startsWith('kept-')) {
+          console.error(`error: ${keptMessage(r.subscriber?.email ?? email.trim(), r.outcome)}`);
+          process.exitCode = 1;
+          return;
+        }
+        const what = {
+          added: 'subscribed',
+          updated: 'updated',
+          unchanged: 'already subscribed, nothing to change:',
+          confirmed: 'confirmed (was waiting for its confirmation)',
+          resubscribed: "brought back on the reader's new consent:",
+        } as const;
+        console.log(`${what[r.outcome as keyof typeof what]} ${r.subscriber.email} (${r.subscriber.subscriberId})`);
       });
     });
 
   subscribers
     .command('import')
-    .description('import confirmed subscribers from a CSV with a header row (email, digest, alerts, topics, timezone)')
+    .description('import confirmed subscribers from a CSV with a header row (email, digest, alerts, topics, timezone); stored ones are merged into, never replaced')
     .argument('<file>')
-    .action(async (file: string) => {
+    .option('--resubscribe', RESUBSCRIBE, false)
+    .action(async (file: string, opts: { resubscribe: boolean }) => {
       const csv = readFileSync(file, 'utf8');
       await withTarget(async (t) => {
-        const r = await importSubscribers(t, csv);
-        console.log(`imported ${r.imported} subscriber(s) from ${file}`);
+        const r = await importSubscribers({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, csv, { resubscribe: opts.resubscribe, allowReservedDomains: t.local });
+        const kept = r.kept.unsubscribed + r.kept.suppressed + r.kept.erased;
+        console.log(`imported ${r.imported} new subscriber(s) from ${file}; ${r.updated} updated, ${r.unchanged} unchanged${opts.resubscribe ? `, ${r.resubscribed} brought back` : ''}`);
+        if (kept) {
+          console.log(
+            `kept out ${kept} that said no or cannot be mailed: ${r.kept.unsubscribed} unsubscribed, ${r.kept.suppressed} suppressed, ${r.kept.erased} erased (--resubscribe brings them back, only with their new consent)`,
+          );
+          for (const k of r.keptLines) console.log(`${file}:${k.line}: ${k.message}`);
+        }
         for (const e of r.errors) console.error(`${file}:${e.line}: ${e.message}`);
         if (r.errors.length) process.exitCode = 1;
+      });
+    });
+
+  subscribers
+    .command('revoke-links')
+    .description('turn off every link in the mail a reader got so far (unsubscribe, preferences, confirm); the next message carries working ones')
+    .argument('<email>')
+    .action(async (email: string) => {
+      await withTarget(async (t) => {
+        const r = await revokeLinks({ subscribers: t.subscriptions }, email);
+        if (!r) {
+          console.error(`error: no subscriber ${maskEmail(email.trim())}`);
+          process.exitCode = 1;
+          return;
+        }
+        console.log(`revoked the links of ${r.email}: links in mail sent before now answer "this link no longer works"; the next message carries new ones (link version ${r.linkVersion})`);
+      });
+    });
+
+  program
+    .command('migrate-addresses')
+    .description('upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins) and key every address by its lower-cased form; safe to run again')
+    .option('--dry-run', 'say what would change, change nothing', false)
+    .action(async (opts: { dryRun: boolean }) => {
+      await withTarget(async (t) => {
+        const r = await migrateAddresses(
+          { store: t.migration.store, subscriptions: t.subscriptions, deliveries: t.migration.deliveries, digest: await t.digest(), clock: t.clock, log: (line) => console.log(`  ${line}`) },
+          { dryRun: opts.dryRun },
+        );
+        console.log(
+          `migrate-addresses${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${r.scanned} subscriber(s) read; ${r.merged} address(es) merged, ${r.moved} moved to their lower-cased key, ${r.erased} erased earlier and removed; ${r.removed} item(s) removed${r.skipped ? `; ${r.skipped} changed meanwhile, run again` : ''} (nothing to do on a second run)`,
+        );
+        if (r.skipped) process.exitCode = 1;
       });
     });
 }

@@ -3,21 +3,45 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SingleBar, Presets } from 'cli-progress';
 import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
-import { localConfig } from '../../lib/local/config';
+import { localAddressKey, localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
-import type { CampaignCounters, ClickCounts, Clock, ContentStore, IssueScheduler, Ledger, LocalTimePlans, ReaderAlertHistory, SubjectTests, SubscriberStore } from '../../lambdas/core/ports';
+import type {
+  CampaignCounters,
+  ClickCounts,
+  Clock,
+  ContentStore,
+  IssueScheduler,
+  Ledger,
+  LocalTimePlans,
+  ReaderAlertHistory,
+  SubjectTests,
+  SubscriberStore,
+  SubscriptionStore,
+} from '../../lambdas/core/ports';
+import type { AddressDigest } from '../../lambdas/core/address';
+import type { DeliveryEvents } from '../../lambdas/core/ports';
+import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
+import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
-import { documentClient, dynamoPorts, issueScheduler, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
+import { addressDigestLoader, documentClient, dynamoPorts, issueScheduler, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
   content: ContentStore;
   subscribers: SubscriberStore;
+  /** The same table with conditional changes and erasure markers (add, import, erase, revoke-links, migrate-addresses). */
+  subscriptions: SubscriptionStore;
+  /** Keyed digests of addresses, with the target's address key (the stack's secret, or the local key file). */
+  digest: () => Promise<AddressDigest>;
+  /** The local stack: addresses at reserved domains (.test, .example, ...) are accepted there. */
+  local: boolean;
+  /** What `migrate-addresses` reads and rewrites: a Scan of the Subscribers table, and the ledger by subscriber. */
+  migration: { store: AddressMigrationStore; deliveries: DeliveryEvents };
   ledger: Ledger;
   clock: Clock;
   /** Plan the digest onto the target's send queue. */
@@ -66,11 +90,18 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
             target: { plannerArn: o.digestPlannerArn, roleArn: o.issueScheduleRoleArn, deadLetterArn: o.issueScheduleDeadLetterArn },
           })
         : undefined;
+    const secret = o.addressKeySecretName;
     return fn({
       schedules,
       timeZone: o.digestTimeZone,
       content: db.content,
       subscribers: db.subscribers,
+      subscriptions: db.subscriptions,
+      digest: secret
+        ? addressDigestLoader({ addressKeySecretArn: secret })
+        : () => Promise.reject(new Error(`stack ${stack} has no AddressKeySecretName output: redeploy it (npx cdk deploy) before adding, importing or erasing addresses`)),
+      local: false,
+      migration: { store: new DynamoAddressMigration(documentClient(), out.subscribersTable), deliveries: db.deliveryEvents },
       ledger: db.ledger,
       clock: systemClock,
       plan: (issueId) => planDigest({ content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, subjectTests: subjectTestPorts(db) }, { issueId }),
@@ -102,6 +133,10 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     return await fn({
       content: db.content,
       subscribers: db.subscribers,
+      subscriptions: db.subscriptions,
+      digest: addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }),
+      local: true,
+      migration: { store: new DynamoAddressMigration(documentClient(), rt.config.tables.subscribers), deliveries: db.deliveryEvents },
       ledger: db.ledger,
       clock: systemClock,
       // The local queue lives in this process: an issue left unfinished by a killed run is

@@ -74,6 +74,29 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
     );
   }
 
+  /**
+   * Replace an address quoted in the pause's reason (SES names the address it refused), in any
+   * capitals, with `replacement`: an erasure leaves it nowhere. True when the reason named it.
+   */
+  async scrub(address: string, replacement: string): Promise<boolean> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: this.key, ConsistentRead: true }));
+    const reason = out.Item?.reason;
+    if (typeof reason !== 'string') return false;
+    const scrubbed = reason.replace(new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), replacement);
+    if (scrubbed === reason) return false;
+    return writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key,
+        UpdateExpression: 'SET #r = :new',
+        ConditionExpression: '#r = :old',
+        ExpressionAttributeNames: { '#r': 'reason' },
+        ExpressionAttributeValues: { ':new': scrubbed, ':old': reason },
+      }),
+    );
+  }
+
   open(pause: SendingPause): Promise<boolean> {
     // The reputation brake overrides an account pause (it needs an operator); nothing else
     // replaces an open pause.

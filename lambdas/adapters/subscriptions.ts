@@ -93,12 +93,19 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { email } }));
   }
 
-  async markErased(addressHash: string, at: Date): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { email: erasedKey(addressHash), erasedAt: at.toISOString() } }));
+  async markErased(digest: string, at: Date): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { email: erasedKey(digest), erasedAt: at.toISOString() } }));
   }
 
-  async isErased(addressHash: string): Promise<{ erasedAt: string } | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(addressHash) }, ConsistentRead: true }));
-    return out.Item ? { erasedAt: String(out.Item.erasedAt) } : undefined;
+  async isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string } | undefined> {
+    // A few GetItems at once (the functions that ask may not BatchGetItem): the keyed marker and
+    // the older bare-hash forms (core/address.ts erasureDigests).
+    const found = await Promise.all(
+      digests.map(async (digest) => {
+        const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(digest) }, ConsistentRead: true }));
+        return out.Item ? { erasedAt: String(out.Item.erasedAt), digest } : undefined;
+      }),
+    );
+    return found.find(Boolean);
   }
 }

@@ -3,12 +3,14 @@
  * table and dispatches. Routes, each in routes/:
  *   GET  /health                  liveness                                          health.ts
  *   GET  /                        the subscribe page                                subscribe.ts
- *   POST /subscribe               form (303 to /check-inbox) or JSON (202); the same answer for
- *                                 every address, known or not; CORS for the configured origins
+ *   POST /subscribe               form (303 to /check-inbox) or JSON (202); the same answer, in
+ *                                 the same time, for every address, known or not (the sign-up is
+ *                                 queued for the sign-ups function); 403 from another site's page;
+ *                                 CORS for the configured origins
  *   OPTIONS /subscribe            CORS preflight
  *   GET  /check-inbox             "check your inbox"
  *   GET  /confirm?token=…         a page with a button; a GET changes nothing       confirm.ts
- *   POST /confirm                 the button: confirms the address, sends the welcome message
+ *   POST /confirm                 the button: confirms the address, queues the welcome message
  *   GET  /preferences?token=…     what we hold, with the form to change it          preferences.ts
  *   POST /preferences             save the choices
  *   GET  /unsubscribe?token=…     a page with a button                              unsubscribe.ts
@@ -21,9 +23,8 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
-import { memoryRateLimiter } from '../adapters/rate-limiter';
 import { ENV, readEnv } from '../core/env';
-import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, systemClock } from '../wiring';
+import { addressDigestLoader, documentClient, dynamoPorts, signingKeysLoader, signupQueue, sqsClient, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, type Result } from './http';
 import { archiveRoutes } from './routes/archive';
 import { confirmRoutes } from './routes/confirm';
@@ -35,8 +36,6 @@ import { subscribeRoutes } from './routes/subscribe';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 
 export type { ApiDeps } from './routes/context';
-// Kept here too for code that imports it from the handler.
-export { memoryRateLimiter } from '../adapters/rate-limiter';
 
 export function makeApiHandler(deps: ApiDeps) {
   const rc = routeContext(deps);
@@ -52,49 +51,47 @@ export function makeApiHandler(deps: ApiDeps) {
   };
 }
 
-function depsFromEnv(): ApiDeps {
+/**
+ * The API's ports from its environment (as on AWS; the local mode passes the in-process sign-up
+ * queue as `signups`, having no SQS).
+ */
+export function depsFromEnv(overrides: Partial<ApiDeps> = {}): ApiDeps {
   const env = readEnv([
     'subscribersTable',
     'tokenSecretArn',
     'tokenKeys',
-    'senderEmail',
+    'addressKeySecretArn',
+    'addressKey',
     'senderName',
     'publicBaseUrl',
-    'configurationSet',
     'corsOrigins',
     'subscribeRateLimit',
-    'organisationName',
-    'postalAddress',
-    'replyToEmail',
     'contentTable',
-    'digestScheduleCron',
-    'digestTimeZone',
-    'digestDelivery',
-    'digestLocalTime',
+    'reservedDomains',
   ]);
   const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
   const store = ports.subscriptions;
   // The Deliveries table only for click counts (the function may only raise those, see lib/constructs/api.ts).
   const clicks = process.env[ENV.deliveriesTable] ? dynamoPorts(documentClient(), { deliveries: readEnv(['deliveriesTable']).deliveriesTable }).clicks : undefined;
-  // The welcome says when the digest arrives (the schedule as deployed) and links the latest issue.
-  const digestSchedule =
-    env.digestScheduleCron && env.digestTimeZone
-      ? { cron: env.digestScheduleCron, timeZone: env.digestTimeZone, ...(env.digestDelivery === 'local-time' && { localTime: env.digestLocalTime }) }
-      : undefined;
+  const queueUrl = process.env[ENV.signupQueueUrl];
   return {
     subscribers: store,
     subscriptions: store,
     clock: systemClock,
     keys: signingKeysLoader(env),
-    mailer: sesPorts(sesClient(), env.configurationSet).mailer,
-    mail: { ...env, digestSchedule },
+    digest: addressDigestLoader(env),
+    mail: { senderName: env.senderName, publicBaseUrl: env.publicBaseUrl },
+    // Sign-ups and welcomes go to the sign-ups function: this function sends no mail.
+    signups: overrides.signups ?? (queueUrl ? signupQueue(sqsClient(), queueUrl) : undefined),
     content: ports.content,
-    // On AWS the stage's route throttling is the shared limit; this one catches a single
-    // client hammering one warm instance, at no cost.
-    limiter: memoryRateLimiter(env.subscribeRateLimit),
+    // Per client network, in DynamoDB: it holds across instances (the stage's route throttling
+    // is the other, shared limit).
+    limiter: ports.clientLimit(systemClock, env.subscribeRateLimit),
     corsOrigins: env.corsOrigins,
+    allowReservedDomains: env.reservedDomains,
     archive: ports.archive,
     redirect: clicks ? { content: ports.content, clicks } : undefined,
+    ...overrides,
   };
 }
 

@@ -95,6 +95,26 @@ export function corsHeaders(req: ApiRequest, allowed: ReadonlySet<string>): Reco
   return origin && allowed.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' };
 }
 
+/**
+ * Whether a state-changing request comes from another site's page (a cross-site form post or
+ * script): its `Origin` is neither this API's own (the public base URL's, or the host the
+ * request was sent to) nor one of the `allowed` origins; `Origin: null` (sandboxed frames,
+ * file pages) counts as another site. Without `Origin`, `Sec-Fetch-Site: cross-site|same-site`
+ * does. A request with neither header is not a browser's cross-site request (browsers send
+ * `Origin` on every cross-origin POST) and is left to the other checks.
+ */
+export function isCrossSite(req: ApiRequest, allowed: ReadonlySet<string>, ownOrigins: readonly string[]): boolean {
+  const origin = req.header('origin');
+  if (origin !== undefined) {
+    if (origin === 'null') return true;
+    const host = req.header('host');
+    const own = new Set([...ownOrigins, ...(host ? [`https://${host}`, `http://${host}`] : [])]);
+    return !own.has(origin) && !allowed.has(origin);
+  }
+  const site = req.header('sec-fetch-site');
+  return site === 'cross-site' || site === 'same-site';
+}
+
 /** The answer to a CORS preflight for a POST with a JSON body. */
 export function preflight(req: ApiRequest, allowed: ReadonlySet<string>): Result {
   const origin = req.header('origin');

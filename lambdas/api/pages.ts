@@ -10,7 +10,7 @@
  */
 import Handlebars from 'handlebars';
 import { CONSENT_WORDING, TIME_ZONES, TOPICS } from '../core/subscription';
-import type { Subscriber, SubscriptionChoices } from '../core/model';
+import { mailAddress, type Subscriber, type SubscriptionChoices } from '../core/model';
 
 const hb = Handlebars.create();
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
@@ -198,11 +198,11 @@ export function preferencesPage(ctx: PageContext, v: { subscriber: Subscriber; t
   return page(
     ctx,
     'Your subscription',
-    preferencesTpl({ email: s.email, statusText, active, token: v.token, unsubscribeToken: v.unsubscribeToken, choices, topics: TOPICS, zones: TIME_ZONES, saved: v.saved, error: v.error }),
+    preferencesTpl({ email: mailAddress(s), statusText, active, token: v.token, unsubscribeToken: v.unsubscribeToken, choices, topics: TOPICS, zones: TIME_ZONES, saved: v.saved, error: v.error }),
   );
 }
 
-export type ErrorKind = 'bad-link' | 'expired' | 'used' | 'used-confirmed' | 'too-many' | 'too-large' | 'not-found' | 'unavailable';
+export type ErrorKind = 'bad-link' | 'revoked' | 'expired' | 'used' | 'used-confirmed' | 'too-many' | 'too-large' | 'not-found' | 'unavailable' | 'cross-site';
 
 /** One clear page per error: what happened, and what to do next. */
 export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
@@ -211,6 +211,29 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
     page: {
       title: 'This link does not work',
       lines: ['The link is incomplete or was changed on the way. Open it again from the most recent message we sent you, or copy the whole link into the address bar.'],
+      link: { href: '/', text: 'Go to the subscribe page' },
+      alert: true,
+    },
+  },
+  revoked: {
+    status: 410,
+    page: {
+      title: 'This link no longer works',
+      lines: [
+        'The links in the messages we sent you before a certain day were turned off, to protect your subscription. Nothing was changed.',
+        'The next message we send you has working links to change your choices or to unsubscribe.',
+      ],
+      alert: true,
+    },
+  },
+  'cross-site': {
+    status: 403,
+    page: {
+      title: 'This form was sent from another site',
+      lines: [
+        'We only take sign-ups from our own subscribe page (and the sites we work with), so that no other site can sign you, or anyone, up without knowing. Nothing was sent and nothing was stored.',
+        'To subscribe, use the form on our own page.',
+      ],
       link: { href: '/', text: 'Go to the subscribe page' },
       alert: true,
     },

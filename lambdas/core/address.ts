@@ -9,13 +9,19 @@
  *   URL rules built into Node (`domainToASCII`): `Reader@BÜCHER.de` is stored and mailed as
  *   `Reader@xn--bcher-kva.de`, so one mailbox has one key and the MIME layer, which writes
  *   plain ASCII addresses only, can address it;
- * - the local part keeps its case (RFC 5321 says only the receiving host may interpret it)
- *   and must be ASCII: a non-ASCII local part needs SMTPUTF8 end to end, which this pipeline
- *   does not offer, so such an address is refused with a clear reason rather than accepted and
- *   never delivered.
+ * - the local part keeps its case for sending (RFC 5321 says only the receiving host may
+ *   interpret it) and must be ASCII: a non-ASCII local part needs SMTPUTF8 end to end, which
+ *   this pipeline does not offer, so such an address is refused with a clear reason rather than
+ *   accepted and never delivered.
+ *
+ * One person, one address: `Reader@Example.com`, `reader@example.com` and `READER@EXAMPLE.COM`
+ * are one subscriber. Addresses are compared, keyed and hashed by {@link addressKey} (the whole
+ * normalised address lower-cased; every provider of note treats the local part without regard
+ * to case), while mail goes to the form the reader typed. Dots and `+tags` are not folded: they
+ * are real, distinct mailboxes at many providers.
  */
 import { analyzeEmail } from '@hapi/address';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 
 export class InvalidAddressError extends Error {
@@ -59,6 +65,37 @@ export function normaliseEmail(input: string): string {
   return address;
 }
 
+/**
+ * The form addresses are compared by, and the Subscribers table's key: the normalised address
+ * (see {@link normaliseEmail}) lower-cased. Idempotent. Only ASCII is left after normalising,
+ * so lower-casing has no locale or Unicode pitfalls.
+ */
+export function addressKey(normalisedEmail: string): string {
+  return normalisedEmail.toLowerCase();
+}
+
+/** {@link normaliseEmail} then {@link addressKey}: the key of whatever the reader typed. */
+export const emailKey = (input: string): string => addressKey(normaliseEmail(input));
+
+/**
+ * Top-level domains reserved for testing and documentation (RFC 2606, RFC 6761): mail to them
+ * never arrives. Accepted only in local mode, where the samples and tests use them.
+ */
+export const RESERVED_TLDS = ['test', 'invalid', 'example', 'localhost'] as const;
+
+/**
+ * Why an address may not be added by a sign-up, `subscribers add` or an import, beyond being
+ * valid (undefined: it may). A leading `=`, `+`, `-` or `@` would run as a formula when the
+ * list is exported and opened in a spreadsheet (CSV injection); a reserved top-level domain
+ * never receives mail.
+ */
+export function signupAddressProblem(normalisedEmail: string, options: { allowReservedDomains?: boolean } = {}): string | undefined {
+  if (/^[=+\-@]/.test(normalisedEmail)) return 'it starts with =, +, - or @ (refused: a spreadsheet would read it as a formula)';
+  const tld = normalisedEmail.slice(normalisedEmail.lastIndexOf('.') + 1).toLowerCase();
+  if (!options.allowReservedDomains && (RESERVED_TLDS as readonly string[]).includes(tld)) return `.${tld} is a reserved domain that never receives mail`;
+  return undefined;
+}
+
 /** Normalise, or undefined when the input is not a usable address. */
 export function tryNormaliseEmail(input: unknown): string | undefined {
   try {
@@ -74,10 +111,39 @@ export function maskEmail(email: string): string {
   return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
 }
 
+/** Mask every address in a text (an error message to be stored or logged): `a***@example.com`. */
+export function maskAddresses(text: string): string {
+  return text.replace(/[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g, (m) => maskEmail(m));
+}
+
 /**
- * The hash an erased address is remembered by (SHA-256 of the normalised address, hex).
- * Enough to refuse the address again; not enough to mail it.
+ * The bare SHA-256 (hex) that erasure markers were made of before they were keyed: kept only to
+ * recognise those older markers (see {@link erasureDigests}). A bare hash of an address is
+ * reversed by hashing candidate addresses; new markers use {@link AddressDigest}.
  */
-export function addressHash(normalisedEmail: string): string {
+export function legacyAddressHash(normalisedEmail: string): string {
   return createHash('sha256').update(normalisedEmail, 'utf8').digest('hex');
+}
+
+/**
+ * A keyed digest (HMAC-SHA256, hex) with a secret the stack keeps (`<stack>/address-key`, never
+ * rotated): what an erased address, a client's network and a target address of the sign-up
+ * limits are stored as. Without the secret a leaked table or backup says nothing about who they are.
+ */
+export type AddressDigest = (value: string) => string;
+
+/** The {@link AddressDigest} of a secret key. */
+export function addressDigest(secret: string | Buffer): AddressDigest {
+  if (Buffer.byteLength(secret) < 32) throw new Error('address key: at least 32 bytes');
+  return (value) => createHmac('sha256', secret).update(value, 'utf8').digest('hex');
+}
+
+/**
+ * The digests an erasure marker of this address may be stored under, newest form first: the
+ * keyed digest of its {@link addressKey}, then the bare SHA-256 of the address as it was erased
+ * before markers were keyed (the typed form, and its key form). Only the first is written.
+ */
+export function erasureDigests(normalisedEmail: string, digest: AddressDigest): string[] {
+  const key = addressKey(normalisedEmail);
+  return [...new Set([digest(key), legacyAddressHash(normalisedEmail), legacyAddressHash(key)])];
 }

@@ -47,6 +47,16 @@ export const ENV = {
   digestDelivery: 'DIGEST_DELIVERY',
   /** `HH:MM`: the readers' local hour in local-time mode. */
   digestLocalTime: 'DIGEST_LOCAL_TIME',
+  /** AWS: ARN of the secret holding the address key (keyed digests of erased addresses and limited keys). */
+  addressKeySecretArn: 'ADDRESS_KEY_SECRET_ARN',
+  /** Local: the address key itself. Used when no secret ARN is set. */
+  addressKey: 'ADDRESS_KEY',
+  /** The sign-up queue: the API hands each sign-up (and welcome) to the sign-ups function through it. */
+  signupQueueUrl: 'SIGNUP_QUEUE_URL',
+  /** Days after a reader declined or unsubscribed during which a web sign-up sends them nothing. */
+  signupCoolingDays: 'SIGNUP_COOLING_DAYS',
+  /** `allow`: addresses at reserved domains (.test, .example, .invalid, .localhost) may sign up (local mode only). */
+  reservedDomains: 'RESERVED_DOMAINS',
 } as const;
 
 const nonEmpty = (name: string) => z.string({ error: `${name} is not set` }).min(1, `${name} is empty`);
@@ -100,6 +110,18 @@ const schemas = {
     .min(1)
     .max(50)
     .default(3),
+  addressKeySecretArn: z.string().optional(),
+  addressKey: z.string().optional(),
+  signupQueueUrl: nonEmpty(ENV.signupQueueUrl),
+  signupCoolingDays: z.coerce
+    .number({ error: `${ENV.signupCoolingDays} must be a number of days` })
+    .min(0)
+    .max(3650)
+    .default(30),
+  reservedDomains: z
+    .enum(['allow', 'refuse'], { error: `${ENV.reservedDomains} must be allow or refuse` })
+    .default('refuse')
+    .transform((v) => v === 'allow'),
 };
 
 export type EnvKey = keyof typeof schemas;

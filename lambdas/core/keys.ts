@@ -2,9 +2,13 @@
  * Every storage key format, in one place. Pure: the DynamoDB adapters, the use-cases and the
  * operations tools build and read keys only through these functions.
  *
- * Subscribers  pk `email`: a normalised address, or {@link erasedKey} `erased#<sha256>` (has no
- *              `@`, so it never collides with an address; in no index, having no
- *              `subscriberId` nor shard)
+ * Subscribers  pk `email`: an address's key form ({@link addressFields}: normalised, lower-cased);
+ *              or, none of them with an `@`, so never colliding with an address:
+ *                {@link erasedKey} `erased#<digest>`   an erased address (in no index: no id, no shard)
+ *                {@link mergedKey} `merged#<id>`       the id of an item merged into another
+ *                                                     (`mergedInto`: that item's key); in
+ *                                                     bySubscriberId only, so old links still resolve
+ *                {@link limitKey}  `limit#<scope>#<digest>`  a sign-up limit's recent times (TTL)
  *   GSI digestAudience  pk {@link DIGEST_SHARD} (N), sk `subscriberId`; sparse: see {@link audienceKeys}
  *   GSI alertAudience   pk {@link ALERT_SHARD} (N), sk `subscriberId`; sparse likewise for alerts
  *   GSI digestByZone    pk {@link DIGEST_ZONE} (S) the reader's zone key, sk {@link DIGEST_ZONE_SINCE}
@@ -22,18 +26,36 @@
  *   `#sending`               `bucket#<ISO hour>`     sends, bounces, complaints of that hour
  * Campaign ids: an issue id (digest), an article id (alert), `smoke#<issue>#<ISO time>` (smoke).
  */
-import { addressHash } from './address';
+import { addressKey, type AddressDigest } from './address';
 import { audienceShard, inAlertAudience, inDigestAudience } from './audience';
 import { zoneKey } from './local-time';
 import type { Subscriber } from './model';
 
 // ---- Subscribers ---------------------------------------------------------------------------
 
-/** Key of the item that remembers an erased address, by the address's hash. */
-export const erasedKey = (hash: string) => `erased#${hash}`;
+/**
+ * A subscriber's key and sending address, from a normalised address: keyed by its
+ * {@link addressKey} (lower-cased), mailed as typed when that differs only by case.
+ */
+export function addressFields(normalisedEmail: string): { email: string; emailAsTyped?: string } {
+  const email = addressKey(normalisedEmail);
+  return email === normalisedEmail ? { email } : { email, emailAsTyped: normalisedEmail };
+}
 
-/** {@link erasedKey} of a normalised address: enough to refuse it again, not enough to mail it. */
-export const erasedMarkerKey = (normalisedEmail: string) => erasedKey(addressHash(normalisedEmail));
+/** Whether a Subscribers key is an address (every other kind of item there has no `@`). */
+export const isAddressKey = (key: string) => key.includes('@');
+
+/** Key of the item that remembers an erased address, by a digest of the address (core/address.ts `erasureDigests`). */
+export const erasedKey = (digest: string) => `erased#${digest}`;
+
+/** The {@link erasedKey} written when an address is erased: its keyed digest (enough to refuse it again, not to mail it). */
+export const erasedMarkerKey = (normalisedEmail: string, digest: AddressDigest) => erasedKey(digest(addressKey(normalisedEmail)));
+
+/** Key of the item that forwards an id merged into another subscriber (`migrate-addresses`) to that subscriber. */
+export const mergedKey = (subscriberId: string) => `merged#${subscriberId}`;
+
+/** Key of a sign-up limit's item: `client` (a network) or `address` (a target mailbox), by digest. */
+export const limitKey = (scope: 'client' | 'address', digest: string) => `limit#${scope}#${digest}`;
 
 /** Partition key of the digest audience index (a Number). */
 export const DIGEST_SHARD = 'digestShard';

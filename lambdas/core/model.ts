@@ -86,8 +86,16 @@ export type SubscriberSource = 'import' | 'cli' | 'web' | 'smoke';
 export interface Subscriber {
   /** Random id; carried in signed tokens instead of the address. */
   subscriberId: string;
-  /** Normalised address (trimmed, domain lower-cased); the table's key. */
+  /**
+   * The address's key form (core/address.ts `addressKey`: normalised, then lower-cased): the
+   * table's key, and what every lookup, suppression and erasure check compares. One person, one item.
+   */
   email: string;
+  /**
+   * The address as the reader typed it (normalised: trimmed, domain in ASCII), when it differs
+   * from {@link email} only by case: what mail is sent to. Absent: send to `email`.
+   */
+  emailAsTyped?: string;
   status: SubscriberStatus;
   /** Wants the weekly digest. */
   digest: boolean;
@@ -113,8 +121,16 @@ export interface Subscriber {
   /** SHA-256 of the nonce in the pending confirmation link; removed once used. Never the token itself. */
   confirmTokenHash?: string;
   confirmExpiresAt?: string;
-  /** When the last confirmation message went out (re-sent at most once per 10 minutes). */
+  /** When the last confirmation message went out (re-sent at most once an hour). */
   confirmationSentAt?: string;
+  /** When the welcome went out for the current confirmation (sent once; removed on re-confirming). */
+  welcomedAt?: string;
+  /**
+   * When and how an operator confirmed this address on the reader's behalf: a pending sign-up
+   * they vouched for, or a reader brought back with `--resubscribe` (whose consent they hold).
+   */
+  reconfirmedAt?: string;
+  reconfirmedBy?: SubscriberSource;
   /** Last change of preferences by the reader. */
   preferencesUpdatedAt?: string;
   /**
@@ -122,7 +138,22 @@ export interface Subscriber {
    * a zone whose hour had passed (see core/local-time.ts).
    */
   zoneChangedAt?: string;
+  /**
+   * The generation of the reader's links: every token signed for them carries it, and a token of
+   * an older generation is refused ("this link no longer works"). `subscribers revoke-links`
+   * raises it. Absent: 0.
+   */
+  linkVersion?: number;
+  /**
+   * Ids of items that held the same address in other capitals and were merged into this one
+   * (`migrate-addresses`): their links still reach this reader, and export and erasure cover
+   * their ledger entries.
+   */
+  mergedIds?: string[];
 }
+
+/** Where mail to a subscriber goes: the address as they typed it. */
+export const mailAddress = (s: Pick<Subscriber, 'email' | 'emailAsTyped'>): string => s.emailAsTyped ?? s.email;
 
 export type SuppressionReason = 'bounce' | 'complaint' | 'soft-bounces';
 
@@ -164,6 +195,11 @@ export interface Recipient {
    * Not queued: the sender's send-time check reads it with the rest of the subscriber.
    */
   subscribedAt?: string;
+  /**
+   * The reader's link version, signed into their unsubscribe and preference links. Not queued:
+   * the send-time check reads it (a `revoke-links` between planning and sending counts).
+   */
+  linkVersion?: number;
 }
 
 /** A unit of work on the send queue: one campaign, up to {@link SEND_BATCH_SIZE} recipients. */

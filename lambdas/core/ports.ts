@@ -4,6 +4,7 @@
  */
 import type { CampaignProgress, CampaignState, Counters } from './campaign-status';
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
+import type { SignupJob } from './signup-job';
 import type { Variant } from './subject-test';
 
 export interface Clock {
@@ -102,11 +103,16 @@ export interface AudiencePage {
 }
 
 export interface SubscriberStore {
-  /** Create or update by normalised address; returns the stored subscriber. */
+  /** Create or replace by address (keeping the stored id and creation time); returns the stored subscriber. */
   upsert(s: Subscriber): Promise<Subscriber>;
+  /** By a normalised address, in any capitals (the key is its lower-cased form). */
   getByEmail(email: string): Promise<Subscriber | undefined>;
+  /** By id, also the id of an item merged into another (`migrate-addresses`): that other. */
   getById(subscriberId: string): Promise<Subscriber | undefined>;
-  /** Mark unsubscribed; returns false if no such subscriber. */
+  /**
+   * Mark unsubscribed for good: out of every audience, no TTL, the pending confirmation link (a
+   * declined sign-up) no longer works. Returns false if no such subscriber.
+   */
   unsubscribe(subscriberId: string, at: Date): Promise<boolean>;
   /** One page of the confirmed, digest-wanting, unsuppressed audience in one shard (a paged Query). */
   digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage>;
@@ -179,6 +185,10 @@ export interface SendQueue {
 export interface AllowedReader {
   /** When the reader subscribed (ISO; confirmed, else created): "you subscribed on <date>". */
   subscribedAt?: string;
+  /** Where the mail goes: the address as the reader typed it, when it differs from the queued key form. */
+  address?: string;
+  /** The reader's link version, signed into their links (absent: 0). */
+  linkVersion?: number;
 }
 
 /** The readers who may be mailed: their ids, or (a gate that reads more) each with what it read. */
@@ -238,11 +248,12 @@ export interface SubscriptionStore extends SubscriberStore {
    * the condition no longer held (someone else changed it first).
    */
   change(current: Subscriber, patch: Partial<Subscriber>, options?: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> }): Promise<Subscriber | undefined>;
-  /** Delete the subscriber's item (privacy erasure). */
-  remove(email: string): Promise<void>;
-  /** Remember an erased address by its hash only. */
-  markErased(addressHash: string, at: Date): Promise<void>;
-  isErased(addressHash: string): Promise<{ erasedAt: string } | undefined>;
+  /** Delete an item by its key: a subscriber's `email`, or a `merged#<id>` forward (privacy erasure). */
+  remove(key: string): Promise<void>;
+  /** Remember an erased address by its keyed digest only (core/address.ts). */
+  markErased(digest: string, at: Date): Promise<void>;
+  /** Whether any of these digests (core/address.ts `erasureDigests`) marks an erased address. */
+  isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string } | undefined>;
 }
 
 /** The ledger seen from SES events and privacy requests (found by subscriber, not by campaign). */
@@ -256,10 +267,17 @@ export interface DeliveryEvents {
   deleteForSubscriber(subscriberId: string): Promise<number>;
 }
 
-/** Per-client rate limiting of requests that cost something (sending a confirmation). */
+/** Limits on requests that cost something (a sign-up, a confirmation mail), per key. */
 export interface RateLimiter {
-  /** Count one request for `key`; false when the client is over its limit. */
+  /** Count one request for `key`; false when the key is over its limit. */
   take(key: string): Promise<boolean>;
+  /** Give back the latest request counted for `key`: what it paid for did not happen. */
+  giveBack?(key: string): Promise<void>;
+}
+
+/** The sign-up queue: the API hands sign-ups and welcomes to the sign-ups function (core/signup-job.ts). */
+export interface SignupQueue {
+  enqueue(job: SignupJob): Promise<void>;
 }
 
 /** One article's clicks in a campaign (per subject variant when the campaign has variants). */

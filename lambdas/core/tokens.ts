@@ -6,8 +6,10 @@
  * inboxes keep verifying with the older key, as long as it stays in the key set. Signatures are
  * compared in constant time. Tokens carry the subscriber id, never the address.
  *
- * Unsubscribe and preference tokens are stateless and do not expire (links in old mail must
- * keep working). A confirmation token also carries a random nonce (32 bytes) and an expiry
+ * Unsubscribe and preference tokens do not expire (links in old mail must keep working), but
+ * each carries the reader's link version (`linkVersion` on the subscriber, 0 unless raised by
+ * `subscribers revoke-links`): the use-cases refuse a token of an older version, so a reader's
+ * links can be turned off at once without rotating the key for everyone. A confirmation token also carries a random nonce (32 bytes) and an expiry
  * (48 hours by default): the subscriber record keeps only the SHA-256 of the nonce, so the
  * token works once (the hash is removed on confirmation), a re-sent confirmation replaces
  * the previous one, and a leaked table holds nothing that could confirm an address.
@@ -26,7 +28,8 @@ export interface SigningKeys {
 }
 
 export type TokenCheck =
-  { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date; nonce?: string } | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-purpose' | 'expired' };
+  | { ok: true; subscriberId: string; purpose: TokenPurpose; issuedAt: Date; nonce?: string; linkVersion: number }
+  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-purpose' | 'expired' };
 
 interface Payload {
   /** subscriber id */
@@ -39,6 +42,8 @@ interface Payload {
   e?: number;
   /** random nonce, base64url (confirmation tokens); its hash is what the server stores */
   n?: string;
+  /** the reader's link version when signed (absent: 0) */
+  r?: number;
 }
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
@@ -115,11 +120,12 @@ export function unseal(keys: SigningKeys, version: string, token: string, maxPay
   }
 }
 
-export function signToken(keys: SigningKeys, input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string }): string {
+export function signToken(keys: SigningKeys, input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string; linkVersion?: number }): string {
   const iat = Math.floor(input.now.getTime() / 1000);
   const payload: Payload = { s: input.subscriberId, p: input.purpose, i: iat };
   if (input.ttlSeconds !== undefined) payload.e = iat + input.ttlSeconds;
   if (input.nonce !== undefined) payload.n = input.nonce;
+  if (input.linkVersion) payload.r = input.linkVersion;
   return seal(keys, 'v1', payload);
 }
 
@@ -133,7 +139,8 @@ export function verifyToken(keys: SigningKeys, token: unknown, purpose: TokenPur
   if (payload.p !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (payload.e !== undefined && now.getTime() / 1000 > payload.e) return { ok: false, reason: 'expired' };
   if (payload.n !== undefined && typeof payload.n !== 'string') return { ok: false, reason: 'malformed' };
-  return { ok: true, subscriberId: payload.s, purpose: payload.p, issuedAt: new Date(payload.i * 1000), nonce: payload.n };
+  if (payload.r !== undefined && (!Number.isSafeInteger(payload.r) || payload.r < 0)) return { ok: false, reason: 'malformed' };
+  return { ok: true, subscriberId: payload.s, purpose: payload.p, issuedAt: new Date(payload.i * 1000), nonce: payload.n, linkVersion: payload.r ?? 0 };
 }
 
 /** SHA-256 of a confirmation nonce, hex: the only form in which the server keeps it. */
@@ -145,10 +152,10 @@ export function nonceHash(nonce: string): string {
  * A new confirmation token: random nonce, signed, expiring. Returns the token (for the link
  * in the mail, never stored) and the hash to store with the subscriber.
  */
-export function newConfirmToken(keys: SigningKeys, input: { subscriberId: string; now: Date; ttlSeconds?: number }): { token: string; hash: string; expiresAt: Date } {
+export function newConfirmToken(keys: SigningKeys, input: { subscriberId: string; now: Date; ttlSeconds?: number; linkVersion?: number }): { token: string; hash: string; expiresAt: Date } {
   const nonce = randomBytes(32).toString('base64url');
   const ttl = input.ttlSeconds ?? CONFIRM_TOKEN_TTL_SECONDS;
-  const token = signToken(keys, { subscriberId: input.subscriberId, purpose: 'confirm', now: input.now, ttlSeconds: ttl, nonce });
+  const token = signToken(keys, { subscriberId: input.subscriberId, purpose: 'confirm', now: input.now, ttlSeconds: ttl, nonce, linkVersion: input.linkVersion });
   const expiresAt = new Date((Math.floor(input.now.getTime() / 1000) + ttl) * 1000);
   return { token, hash: nonceHash(nonce), expiresAt };
 }

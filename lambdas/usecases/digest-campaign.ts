@@ -77,8 +77,8 @@ export function linkFor(base: string, path: 'unsubscribe' | 'preferences', token
 /** The reader's signed links: one-click unsubscribe and preferences. */
 function readerLinks(settings: SenderSettings, keys: SigningKeys, r: Recipient, now: Date) {
   return {
-    unsubscribeUrl: linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now })),
-    preferencesUrl: linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now })),
+    unsubscribeUrl: linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now, linkVersion: r.linkVersion })),
+    preferencesUrl: linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now, linkVersion: r.linkVersion })),
   };
 }
 

@@ -14,17 +14,21 @@ export interface PreferencesDeps {
   keys: SigningKeys;
 }
 
-export type PreferencesLookup = { ok: true; subscriber: Subscriber } | { ok: false; problem: 'bad-link' | 'unknown' };
+export type PreferencesLookup = { ok: true; subscriber: Subscriber } | { ok: false; problem: 'bad-link' | 'unknown' | 'revoked' };
 
 /** Reading needs only `getById`, so a page that only shows can pass a plain subscriber store. */
 export async function findByPreferencesToken(deps: Omit<PreferencesDeps, 'subscribers'> & { subscribers: Pick<SubscriberStore, 'getById'> }, token: unknown): Promise<PreferencesLookup> {
   const check = verifyToken(deps.keys, token, 'preferences', deps.clock.now());
   if (!check.ok) return { ok: false, problem: 'bad-link' };
   const s = await deps.subscribers.getById(check.subscriberId);
-  return s ? { ok: true, subscriber: s } : { ok: false, problem: 'unknown' };
+  if (!s) return { ok: false, problem: 'unknown' };
+  // `subscribers revoke-links` turned off the links of older mail.
+  if (check.linkVersion !== (s.linkVersion ?? 0)) return { ok: false, problem: 'revoked' };
+  return { ok: true, subscriber: s };
 }
 
-export type UpdatePreferencesResult = { status: 'saved'; subscriber: Subscriber } | { status: 'not-subscribed'; subscriber: Subscriber } | { status: 'refused'; problem: 'bad-link' | 'unknown' };
+export type UpdatePreferencesResult =
+  { status: 'saved'; subscriber: Subscriber } | { status: 'not-subscribed'; subscriber: Subscriber } | { status: 'refused'; problem: 'bad-link' | 'unknown' | 'revoked' };
 
 export async function updatePreferences(deps: PreferencesDeps, token: unknown, choices: SubscriptionChoices): Promise<UpdatePreferencesResult> {
   for (let attempt = 0; attempt < 3; attempt++) {

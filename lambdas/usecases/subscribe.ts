@@ -1,26 +1,37 @@
 /**
- * Web sign-up with double opt-in, and its confirmation.
+ * Web sign-up with double opt-in, and its confirmation. Two halves, on two functions:
  *
- * `subscribe` answers the same (`accepted`) for a new, pending, confirmed, unsubscribed,
- * suppressed or erased address, so the answer never tells whether an address is known. What
- * it does differs: a new address is stored as pending and gets a confirmation; a pending or
- * unsubscribed one gets a fresh confirmation at most once per {@link RESEND_AFTER_MS}; a
- * confirmed, suppressed or erased one gets nothing. Only a malformed address or bad choices
- * are refused, which says nothing about the list.
+ * `requestSignup` (the API, on `POST /subscribe`) checks the address and the choices and puts
+ * the sign-up on the sign-up queue. It reads nothing about the address, so its answer, and the
+ * time it takes, are the same for a new, pending, confirmed, unsubscribed, suppressed or erased
+ * address. Only a malformed address or bad choices are refused, which says nothing about the list.
  *
- * `confirm` proves the address: the token's signature, purpose and expiry, then the nonce's
- * hash against the one stored (so a link works once and only the latest one works).
+ * `subscribe` (the sign-ups function, from the queue) does the rest: a new address is stored as
+ * pending and gets a confirmation; a pending one, or one that left long enough ago, gets a fresh
+ * confirmation; a confirmed, suppressed or erased one gets nothing; one that declined a sign-up
+ * or unsubscribed within the cooling period (`signupCoolingDays`, 30 days) gets nothing; and
+ * whatever the state, a mailbox gets at most one confirmation an hour and three a day (the
+ * limit is kept in DynamoDB, so it holds across function instances).
+ *
+ * `confirm` proves the address: the token's signature, purpose, expiry and link version, then
+ * the nonce's hash against the one stored (so a link works once and only the latest one works);
+ * the welcome goes through the queue too.
  */
 import { randomUUID } from 'node:crypto';
-import { addressHash, InvalidAddressError, maskEmail, normaliseEmail } from '../core/address';
+import { erasureDigests, InvalidAddressError, maskEmail, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
+import { addressFields } from '../core/keys';
 import type { ConsentRecord, Subscriber, SubscriptionChoices } from '../core/model';
-import type { Clock, ContentStore, Mailer, SubscriptionStore } from '../core/ports';
+import type { Clock, ContentStore, Mailer, RateLimiter, SignupQueue, SubscriptionStore } from '../core/ports';
+import { ADDRESS_RULES, mailboxOf } from '../core/sign-up-limits';
 import { CONSENT_WORDING } from '../core/subscription';
 import { newConfirmToken, nonceHash, sameHash, verifyToken, type SigningKeys } from '../core/tokens';
 import { sendConfirmation, sendWelcome, type MailSettings } from './subscription-mail';
 
-/** A confirmation is re-sent to the same address at most this often. */
-export const RESEND_AFTER_MS = 10 * 60_000;
+/** A confirmation is re-sent to the same address at most this often (the mailbox limit's first rule). */
+export const RESEND_AFTER_MS = ADDRESS_RULES[0]!.windowMs;
+
+/** After a reader declines a sign-up or unsubscribes, web sign-ups send them nothing for this long. @default 30 days */
+export const DEFAULT_COOLING_MS = 30 * 24 * 60 * 60_000;
 
 export interface SubscriptionDeps {
   subscribers: SubscriptionStore;
@@ -28,6 +39,14 @@ export interface SubscriptionDeps {
   clock: Clock;
   keys: SigningKeys;
   mail: MailSettings;
+  /** Keyed digests of addresses: erasure markers and the mailbox limit's keys. */
+  digest: AddressDigest;
+  /** Confirmations per mailbox (core/sign-up-limits.ts ADDRESS_RULES); none: only the per-item resend time applies. */
+  mailboxLimit?: RateLimiter;
+  /** See {@link DEFAULT_COOLING_MS}. */
+  coolingMs?: number;
+  /** Local mode: addresses at reserved domains (.test, .example, ...) may sign up. @default false */
+  allowReservedDomains?: boolean;
   /** Where the welcome finds the latest issue to link; without it the welcome links the archive only. */
   content?: Pick<ContentStore, 'latestIssue'>;
   log?: (event: string, fields: Record<string, unknown>) => void;
@@ -46,47 +65,74 @@ export interface SubscribeRequest {
   meta: RequestMeta;
   /** The honeypot field's value: people leave it empty. */
   honeypot?: string;
+  /** When the request arrived (the consent record's time). @default now */
+  at?: Date;
 }
 
 export type SubscribeResult = { status: 'accepted' } | { status: 'invalid-address'; reason: string };
 
 /** What actually happened, for logs and tests; never shown to the requester. */
-export type SubscribeOutcome = 'created' | 'resent' | 'too-soon' | 'already-confirmed' | 'suppressed' | 'erased' | 'honeypot' | 'mail-failed';
+export type SubscribeOutcome = 'queued' | 'created' | 'resent' | 'too-soon' | 'limited' | 'cooling' | 'already-confirmed' | 'suppressed' | 'erased' | 'honeypot' | 'mail-failed';
 
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
-export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): Promise<SubscribeResult & { outcome?: SubscribeOutcome }> {
+/** The address as stored and mailed, or why it may not sign up (the same check for the API, the function, add and import). */
+export function checkSignupAddress(input: string, options: { allowReservedDomains?: boolean }): { ok: true; email: string } | { ok: false; reason: string } {
   let email: string;
   try {
-    email = normaliseEmail(req.email);
+    email = normaliseEmail(input);
   } catch (e) {
-    if (e instanceof InvalidAddressError) return { status: 'invalid-address', reason: e.reason };
+    if (e instanceof InvalidAddressError) return { ok: false, reason: e.reason };
     throw e;
   }
+  const problem = signupAddressProblem(email, options);
+  return problem ? { ok: false, reason: problem } : { ok: true, email };
+}
+
+/**
+ * The API's half: check the address, then queue the sign-up (a filled honeypot is answered the
+ * same and queues nothing). Reads and writes nothing about the address.
+ */
+export async function requestSignup(deps: { signups: SignupQueue; clock: Clock; allowReservedDomains?: boolean }, req: SubscribeRequest): Promise<SubscribeResult & { outcome?: SubscribeOutcome }> {
+  const checked = checkSignupAddress(req.email, deps);
+  if (!checked.ok) return { status: 'invalid-address', reason: checked.reason };
+  if (req.honeypot) return { status: 'accepted', outcome: 'honeypot' };
+  await deps.signups.enqueue({ kind: 'subscribe', email: checked.email, choices: req.choices, meta: req.meta, at: (req.at ?? deps.clock.now()).toISOString() });
+  return { status: 'accepted', outcome: 'queued' };
+}
+
+/** The sign-ups function's half: see the module comment. */
+export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): Promise<SubscribeResult & { outcome?: SubscribeOutcome }> {
+  const checked = checkSignupAddress(req.email, deps);
+  if (!checked.ok) return { status: 'invalid-address', reason: checked.reason };
+  const email = checked.email;
   const accepted = (outcome: SubscribeOutcome) => {
     deps.log?.('subscribe', { outcome, email: maskEmail(email) });
     return { status: 'accepted' as const, outcome };
   };
   if (req.honeypot) return accepted('honeypot');
-  if (await deps.subscribers.isErased(addressHash(email))) return accepted('erased');
+  if (await deps.subscribers.isErased(erasureDigests(email, deps.digest))) return accepted('erased');
 
   const now = deps.clock.now();
   const consent: ConsentRecord = {
-    at: now.toISOString(),
+    at: (req.at ?? now).toISOString(),
     page: clip(req.meta.page, 300),
     ip: clip(req.meta.ip, 64),
     userAgent: clip(req.meta.userAgent, 300),
     wording: CONSENT_WORDING,
   };
+  const coolingMs = deps.coolingMs ?? DEFAULT_COOLING_MS;
+  const mailbox = deps.digest(mailboxOf(addressFields(email).email));
 
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
     if (!existing) {
+      if (deps.mailboxLimit && !(await deps.mailboxLimit.take(mailbox))) return accepted('limited');
       const subscriberId = randomUUID();
       const confirm = newConfirmToken(deps.keys, { subscriberId, now });
       const pending: Subscriber = {
         subscriberId,
-        email,
+        ...addressFields(email),
         status: 'pending',
         ...req.choices,
         source: 'web',
@@ -97,14 +143,22 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
         confirmationSentAt: now.toISOString(),
       };
       // Lost a race with another request for the same address: go round and treat it as known.
-      if (!(await deps.subscribers.create(pending))) continue;
-      return accepted(await mailConfirmation(deps, pending, confirm, 'created'));
+      if (!(await deps.subscribers.create(pending))) {
+        await deps.mailboxLimit?.giveBack?.(mailbox);
+        continue;
+      }
+      return accepted(await mailConfirmation(deps, pending, confirm, 'created', mailbox));
     }
     if (existing.suppressed) return accepted('suppressed');
     if (existing.status === 'confirmed') return accepted('already-confirmed');
+    // A "no" lasts: a declined sign-up or an unsubscribe is not undone by a stranger's form.
+    if (existing.status === 'unsubscribed' && existing.unsubscribedAt && now.getTime() - Date.parse(existing.unsubscribedAt) < coolingMs) return accepted('cooling');
     const lastSent = existing.confirmationSentAt ? Date.parse(existing.confirmationSentAt) : 0;
     if (now.getTime() - lastSent < RESEND_AFTER_MS) return accepted('too-soon');
-    const confirm = newConfirmToken(deps.keys, { subscriberId: existing.subscriberId, now });
+    if (deps.mailboxLimit && !(await deps.mailboxLimit.take(mailbox))) return accepted('limited');
+    const confirm = newConfirmToken(deps.keys, { subscriberId: existing.subscriberId, now, linkVersion: existing.linkVersion });
+    // The address as typed this time is where this confirmation (and, once confirmed, the mail) goes.
+    const typed = addressFields(email).emailAsTyped;
     // Re-subscribing after leaving: the reader's new choices and consent wait for the new confirmation.
     const updated = await deps.subscribers.change(
       existing,
@@ -115,29 +169,38 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
         confirmTokenHash: confirm.hash,
         confirmExpiresAt: confirm.expiresAt.toISOString(),
         confirmationSentAt: now.toISOString(),
+        ...(typed ? { emailAsTyped: typed } : {}),
       },
-      { expect: { status: existing.status, confirmationSentAt: existing.confirmationSentAt ?? null } },
+      {
+        remove: typed || existing.emailAsTyped === undefined ? [] : ['emailAsTyped'],
+        expect: { status: existing.status, confirmationSentAt: existing.confirmationSentAt ?? null },
+      },
     );
-    if (!updated) continue;
-    return accepted(await mailConfirmation(deps, updated, confirm, 'resent'));
+    if (!updated) {
+      await deps.mailboxLimit?.giveBack?.(mailbox);
+      continue;
+    }
+    return accepted(await mailConfirmation(deps, updated, confirm, 'resent', mailbox));
   }
   // Three lost races in a row: someone else is handling this address right now.
   return accepted('too-soon');
 }
 
-async function mailConfirmation(deps: SubscriptionDeps, s: Subscriber, confirm: { token: string; expiresAt: Date }, outcome: SubscribeOutcome): Promise<SubscribeOutcome> {
+async function mailConfirmation(deps: SubscriptionDeps, s: Subscriber, confirm: { token: string; expiresAt: Date }, outcome: SubscribeOutcome, mailbox: string): Promise<SubscribeOutcome> {
   try {
     await sendConfirmation(deps, s, confirm, deps.clock.now());
     return outcome;
   } catch (e) {
-    // The answer stays the same; forgetting the send time lets the reader try again at once.
+    // Nothing went out: forget the send time and give the mailbox's slot back, so a retry of
+    // the job (the queue redelivers it) or the reader's next try sends at once.
     deps.log?.('confirmation not sent', { error: (e as Error).name, email: maskEmail(s.email) });
     await deps.subscribers.change(s, {}, { remove: ['confirmationSentAt'], expect: { confirmTokenHash: s.confirmTokenHash } });
+    await deps.mailboxLimit?.giveBack?.(mailbox);
     return 'mail-failed';
   }
 }
 
-export type TokenProblem = 'bad-link' | 'expired' | 'used';
+export type TokenProblem = 'bad-link' | 'expired' | 'used' | 'revoked';
 
 /** Check a confirmation link without changing anything (the GET page). */
 export async function checkConfirmToken(
@@ -149,6 +212,7 @@ export async function checkConfirmToken(
   if (!check.nonce) return { ok: false, problem: 'bad-link' };
   const s = await deps.subscribers.getById(check.subscriberId);
   if (!s) return { ok: false, problem: 'bad-link' };
+  if (check.linkVersion !== (s.linkVersion ?? 0)) return { ok: false, problem: 'revoked' };
   const hash = nonceHash(check.nonce);
   if (!sameHash(s.confirmTokenHash, hash)) return { ok: false, problem: 'used', alreadyConfirmed: s.status === 'confirmed' };
   if (s.confirmExpiresAt && Date.parse(s.confirmExpiresAt) < deps.clock.now().getTime()) return { ok: false, problem: 'expired' };
@@ -157,8 +221,13 @@ export async function checkConfirmToken(
 
 export type ConfirmResult = { status: 'confirmed'; subscriber: Subscriber } | { status: 'refused'; problem: TokenProblem; alreadyConfirmed?: boolean };
 
-/** The confirmation POST: confirm, record how, send the welcome message. */
-export async function confirm(deps: SubscriptionDeps, token: unknown, meta: RequestMeta): Promise<ConfirmResult> {
+/** What the confirmation POST needs: the store, and the queue the welcome goes through. */
+export interface ConfirmDeps extends Pick<SubscriptionDeps, 'subscribers' | 'clock' | 'keys' | 'log'> {
+  signups: SignupQueue;
+}
+
+/** The confirmation POST: confirm, record how, and queue the welcome message. */
+export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMeta): Promise<ConfirmResult> {
   const check = await checkConfirmToken(deps, token);
   if (!check.ok) return { status: 'refused', problem: check.problem, alreadyConfirmed: check.alreadyConfirmed };
   const s = check.subscriber;
@@ -168,15 +237,38 @@ export async function confirm(deps: SubscriptionDeps, token: unknown, meta: Requ
   const confirmed = await deps.subscribers.change(
     s,
     { status: 'confirmed', confirmedAt: at, ...(consent ? { consent } : {}), softBounces: 0 },
-    { remove: ['confirmTokenHash', 'confirmExpiresAt', 'unsubscribedAt'], expect: { confirmTokenHash: check.hash } },
+    { remove: ['confirmTokenHash', 'confirmExpiresAt', 'unsubscribedAt', 'welcomedAt'], expect: { confirmTokenHash: check.hash } },
   );
   // Someone used the same link a moment earlier.
   if (!confirmed) return { status: 'refused', problem: 'used', alreadyConfirmed: true };
   deps.log?.('confirmed', { email: maskEmail(s.email) });
   try {
-    await sendWelcome(deps, confirmed, deps.clock.now());
+    await deps.signups.enqueue({ kind: 'welcome', subscriberId: confirmed.subscriberId, at });
   } catch (e) {
-    deps.log?.('welcome not sent', { error: (e as Error).name, email: maskEmail(s.email) });
+    // The reader is confirmed either way; the welcome is the one thing lost.
+    deps.log?.('welcome not queued', { error: (e as Error).name, email: maskEmail(s.email) });
   }
   return { status: 'confirmed', subscriber: confirmed };
+}
+
+/**
+ * The sign-ups function's welcome, once an address is confirmed: sent once per confirmation
+ * (`welcomedAt` is claimed with a conditional write before sending, and given back when the
+ * send fails, so the queue's retry sends it), and only while the reader is still confirmed.
+ */
+export async function welcome(deps: SubscriptionDeps, subscriberId: string): Promise<'sent' | 'already-sent' | 'not-confirmed'> {
+  const s = await deps.subscribers.getById(subscriberId);
+  if (!s || s.status !== 'confirmed' || s.suppressed) return 'not-confirmed';
+  if (s.welcomedAt) return 'already-sent';
+  const now = deps.clock.now();
+  const claimed = await deps.subscribers.change(s, { welcomedAt: now.toISOString() }, { expect: { welcomedAt: null, status: 'confirmed' } });
+  if (!claimed) return 'already-sent';
+  try {
+    await sendWelcome(deps, claimed, now);
+  } catch (e) {
+    await deps.subscribers.change(claimed, {}, { remove: ['welcomedAt'], expect: { welcomedAt: claimed.welcomedAt } });
+    throw e;
+  }
+  deps.log?.('welcomed', { email: maskEmail(s.email) });
+  return 'sent';
 }

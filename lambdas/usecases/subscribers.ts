@@ -1,15 +1,23 @@
 /**
  * Adding subscribers by hand and by CSV import (the web sign-up with double opt-in is
- * subscribe.ts). Both create confirmed subscribers: the operator vouches for the addresses.
- * Erased, unsubscribed and suppressed addresses are refused.
+ * subscribe.ts). The operator vouches for the addresses: a new one is stored confirmed.
+ *
+ * An address already stored is merged into (a conditional UpdateItem on what was read), never
+ * replaced: the consent record, `confirmedAt` and `source` of a web sign-up survive, and only the
+ * choices the operator gave change. A pending sign-up is confirmed. An address that said no
+ * (unsubscribed, or declined a sign-up), was suppressed (bounce, complaint) or was erased is
+ * kept out, whatever capitals it is typed in, unless the operator says the reader agreed again
+ * (`resubscribe`, the `--resubscribe` flag); the import report counts each kind.
  */
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { normaliseEmail } from '../core/address';
-import { erasedMarkerKey } from '../core/keys';
-import type { Subscriber, SubscriberSource } from '../core/model';
-import type { Clock, SubscriberStore } from '../core/ports';
+import { erasureDigests, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
+import { addressFields, erasedKey } from '../core/keys';
+import type { Subscriber, SubscriberSource, SubscriptionChoices } from '../core/model';
+import type { Clock, SubscriptionStore } from '../core/ports';
+import { TOPICS } from '../core/subscription';
 
+const TOPIC_IDS = TOPICS.map((t) => t.id);
 const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export interface NewSubscriber {
@@ -20,51 +28,156 @@ export interface NewSubscriber {
   timezone?: string;
 }
 
-/** Build a confirmed subscriber from operator input; throws with a clear message on bad input. */
-export function confirmedSubscriber(input: NewSubscriber, source: SubscriberSource, now: Date): Subscriber {
+export interface OperatorDeps {
+  subscribers: SubscriptionStore;
+  clock: Clock;
+  /** Keyed digests of addresses: the erasure markers. */
+  digest: AddressDigest;
+}
+
+export interface OperatorOptions {
+  /**
+   * Bring back an address that unsubscribed, was suppressed or was erased, because the reader
+   * agreed again (the operator holds that consent). @default false
+   */
+  resubscribe?: boolean;
+  /** Local mode: addresses at reserved domains (.test, .example, ...) are accepted. @default false */
+  allowReservedDomains?: boolean;
+}
+
+/** What adding one address did. `kept-*`: it was kept out (see {@link OperatorOptions.resubscribe}). */
+export type AddOutcome = 'added' | 'updated' | 'unchanged' | 'confirmed' | 'resubscribed' | 'kept-unsubscribed' | 'kept-suppressed' | 'kept-erased';
+
+/** An address the operator may not add, with the reason (a bad address, topic or zone). */
+export class OperatorInputError extends Error {
+  name = 'OperatorInputError';
+}
+
+/** Check operator input and return the address as typed (normalised) and the choices given. */
+export function readOperatorInput(input: NewSubscriber, options: OperatorOptions = {}): { email: string; given: Partial<SubscriptionChoices> } {
   const email = normaliseEmail(input.email);
-  const topics = input.topics ?? [];
-  const badTopic = topics.find((t) => !TOPIC.test(t));
-  if (badTopic !== undefined) throw new Error(`invalid topic ${JSON.stringify(badTopic)}: use lower-case words joined by -`);
-  const timezone = input.timezone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-  } catch {
-    throw new Error(`unknown time zone ${JSON.stringify(timezone)}`);
+  const problem = signupAddressProblem(email, options);
+  if (problem) throw new OperatorInputError(`${email}: ${problem}`);
+  const given: Partial<SubscriptionChoices> = {};
+  if (input.topics !== undefined) {
+    const badTopic = input.topics.find((t) => !TOPIC.test(t));
+    if (badTopic !== undefined) throw new OperatorInputError(`invalid topic ${JSON.stringify(badTopic)}: use lower-case words joined by -`);
+    const unknown = input.topics.filter((t) => !TOPIC_IDS.includes(t));
+    if (unknown.length) throw new OperatorInputError(`unknown topic ${unknown.map((t) => JSON.stringify(t)).join(', ')}: choose from ${TOPIC_IDS.join(', ')}`);
+    given.topics = [...new Set(input.topics)];
   }
+  if (input.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: input.timezone });
+    } catch {
+      throw new OperatorInputError(`unknown time zone ${JSON.stringify(input.timezone)}`);
+    }
+    given.timezone = input.timezone;
+  }
+  if (input.digest !== undefined) given.digest = input.digest;
+  if (input.alerts !== undefined) given.alerts = input.alerts;
+  return { email, given };
+}
+
+/** A new confirmed subscriber from operator input (defaults: the digest, no alerts, every topic, UTC). */
+export function confirmedSubscriber(input: NewSubscriber, source: SubscriberSource, now: Date, options: OperatorOptions = { allowReservedDomains: true }): Subscriber {
+  const { email, given } = readOperatorInput(input, options);
   const at = now.toISOString();
   return {
     subscriberId: randomUUID(),
-    email,
+    ...addressFields(email),
     status: 'confirmed',
-    digest: input.digest ?? true,
-    alerts: input.alerts ?? false,
-    topics,
-    timezone,
+    digest: given.digest ?? true,
+    alerts: given.alerts ?? false,
+    topics: given.topics ?? [],
+    timezone: given.timezone ?? 'UTC',
     source,
     createdAt: at,
     confirmedAt: at,
   };
 }
 
-export async function addSubscriber(deps: { subscribers: SubscriberStore; clock: Clock }, input: NewSubscriber, source: SubscriberSource = 'cli'): Promise<Subscriber> {
-  return storeConfirmed(deps, confirmedSubscriber(input, source, deps.clock.now()));
+/**
+ * Add one address, or merge into the stored one (see the module comment). Throws
+ * {@link OperatorInputError} for bad input; a kept-out address is an outcome, not an error.
+ */
+export async function upsertSubscriber(deps: OperatorDeps, input: NewSubscriber, source: SubscriberSource, options: OperatorOptions = {}): Promise<{ outcome: AddOutcome; subscriber?: Subscriber }> {
+  const { email, given } = readOperatorInput(input, options);
+  const now = deps.clock.now();
+  const erased = await deps.subscribers.isErased(erasureDigests(email, deps.digest));
+  if (erased && !options.resubscribe) return { outcome: 'kept-erased' };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await deps.subscribers.getByEmail(email);
+    if (!existing) {
+      const s = confirmedSubscriber(input, source, now, options);
+      if (!(await deps.subscribers.create(s))) continue;
+      // Brought back on the reader's new consent: the marker would refuse their next sign-up.
+      if (erased) await deps.subscribers.remove(erasedKey(erased.digest));
+      return { outcome: erased ? 'resubscribed' : 'added', subscriber: s };
+    }
+    const change = mergeInto(existing, given, now, source, options);
+    if (change.outcome.startsWith('kept-') || change.outcome === 'unchanged') return { outcome: change.outcome, subscriber: existing };
+    const saved = await deps.subscribers.change(existing, change.patch, {
+      remove: change.remove,
+      expect: { status: existing.status, suppressed: existing.suppressed ?? null },
+    });
+    if (saved) return { outcome: change.outcome, subscriber: saved };
+  }
+  throw new Error(`${email}: the subscriber kept changing while being added; try again`);
 }
 
-/**
- * An operator may add or update an address, but never bring back one that left or was
- * suppressed: that takes the reader's own confirmation.
- */
-async function storeConfirmed(deps: { subscribers: SubscriberStore }, sub: Subscriber): Promise<Subscriber> {
-  if (await deps.subscribers.getByEmail(erasedMarkerKey(sub.email))) throw new Error(`${sub.email} was erased at the reader's request: not added`);
-  const existing = await deps.subscribers.getByEmail(sub.email);
-  if (existing?.suppressed) throw new Error(`${sub.email} is suppressed (bounce or complaint): not added`);
-  if (existing?.status === 'unsubscribed') throw new Error(`${sub.email} unsubscribed earlier: not re-added without their own confirmation`);
-  return deps.subscribers.upsert(sub);
+/** How operator input merges into a stored subscriber. */
+function mergeInto(
+  s: Subscriber,
+  given: Partial<SubscriptionChoices>,
+  now: Date,
+  source: SubscriberSource,
+  options: OperatorOptions,
+): { outcome: AddOutcome; patch: Partial<Subscriber>; remove: (keyof Subscriber)[] } {
+  const at = now.toISOString();
+  const choices = Object.fromEntries(Object.entries(given).filter(([k, v]) => JSON.stringify(s[k as keyof Subscriber]) !== JSON.stringify(v))) as Partial<Subscriber>;
+  if (s.suppressed || s.status === 'unsubscribed') {
+    if (!options.resubscribe) return { outcome: s.suppressed ? 'kept-suppressed' : 'kept-unsubscribed', patch: {}, remove: [] };
+    return {
+      outcome: 'resubscribed',
+      patch: { ...choices, status: 'confirmed', confirmedAt: s.confirmedAt ?? at, reconfirmedAt: at, reconfirmedBy: source, softBounces: 0 },
+      remove: ['suppressed', 'suppressedReason', 'suppressedAt', 'unsubscribedAt', 'confirmTokenHash', 'confirmExpiresAt'],
+    };
+  }
+  if (s.status === 'pending') {
+    // The operator vouches for a sign-up that was waiting for its confirmation.
+    return { outcome: 'confirmed', patch: { ...choices, status: 'confirmed', confirmedAt: at, reconfirmedAt: at, reconfirmedBy: source }, remove: ['confirmTokenHash', 'confirmExpiresAt'] };
+  }
+  return Object.keys(choices).length ? { outcome: 'updated', patch: choices, remove: [] } : { outcome: 'unchanged', patch: {}, remove: [] };
+}
+
+/** `subscribers add`: as {@link upsertSubscriber}, but an address kept out is an error that says why and how. */
+export async function addSubscriber(deps: OperatorDeps, input: NewSubscriber, source: SubscriberSource = 'cli', options: OperatorOptions = {}): Promise<Subscriber> {
+  const r = await upsertSubscriber(deps, input, source, options);
+  if (r.subscriber && !r.outcome.startsWith('kept-')) return r.subscriber;
+  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome));
+}
+
+/** Why an address was kept out, and what brings it back. */
+export function keptMessage(email: string, outcome: AddOutcome): string {
+  const how = 'add it with --resubscribe only if the reader agreed again';
+  if (outcome === 'kept-erased') return `${email} was erased at the reader's request: not added (${how})`;
+  if (outcome === 'kept-suppressed') return `${email} is suppressed (bounce or complaint): not added (${how})`;
+  return `${email} unsubscribed earlier: not re-added without their own confirmation (${how})`;
 }
 
 export interface ImportReport {
+  /** New subscribers. */
   imported: number;
+  /** Stored subscribers whose choices changed, or whose pending sign-up was confirmed. */
+  updated: number;
+  /** Stored subscribers the file changed nothing of (a repeat, or the same address in other capitals). */
+  unchanged: number;
+  /** Brought back with `resubscribe`. */
+  resubscribed: number;
+  /** Kept out, by why: each line is listed in `keptLines`. */
+  kept: { unsubscribed: number; suppressed: number; erased: number };
+  keptLines: { line: number; message: string }[];
   /** One entry per bad line, with its line number in the file (1-based, header included). */
   errors: { line: number; message: string }[];
 }
@@ -79,11 +192,12 @@ const parseBool = (v: string | undefined, field: string): boolean | undefined =>
 
 /**
  * Import a CSV with a header row. Columns: `email` (required), `digest`, `alerts` (true/false),
- * `topics` (separated by `;` or spaces), `timezone`. Every good line is imported; every bad line
- * is reported with its line number and nothing is written for it.
+ * `topics` (separated by `;` or spaces), `timezone`; an empty cell changes nothing of a stored
+ * subscriber. Every good line is applied; every bad line is reported with its line number and
+ * nothing is written for it; addresses kept out are counted and listed.
  */
-export async function importSubscribers(deps: { subscribers: SubscriberStore; clock: Clock }, csv: string): Promise<ImportReport> {
-  const report: ImportReport = { imported: 0, errors: [] };
+export async function importSubscribers(deps: OperatorDeps, csv: string, options: OperatorOptions = {}): Promise<ImportReport> {
+  const report: ImportReport = { imported: 0, updated: 0, unchanged: 0, resubscribed: 0, kept: { unsubscribed: 0, suppressed: 0, erased: 0 }, keptLines: [], errors: [] };
   let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {
     rows = parse(csv, {
@@ -105,19 +219,22 @@ export async function importSubscribers(deps: { subscribers: SubscriberStore; cl
   }
   for (const { record, info } of rows) {
     try {
-      const sub = confirmedSubscriber(
-        {
-          email: record.email ?? '',
-          digest: parseBool(record.digest, 'digest'),
-          alerts: parseBool(record.alerts, 'alerts'),
-          topics: record.topics ? record.topics.split(/[;\s]+/).filter(Boolean) : undefined,
-          timezone: record.timezone || undefined,
-        },
-        'import',
-        deps.clock.now(),
-      );
-      await storeConfirmed(deps, sub);
-      report.imported++;
+      const input: NewSubscriber = {
+        email: record.email ?? '',
+        digest: parseBool(record.digest, 'digest'),
+        alerts: parseBool(record.alerts, 'alerts'),
+        topics: record.topics ? record.topics.split(/[;\s]+/).filter(Boolean) : undefined,
+        timezone: record.timezone || undefined,
+      };
+      const { outcome } = await upsertSubscriber(deps, input, 'import', options);
+      if (outcome === 'added') report.imported++;
+      else if (outcome === 'updated' || outcome === 'confirmed') report.updated++;
+      else if (outcome === 'unchanged') report.unchanged++;
+      else if (outcome === 'resubscribed') report.resubscribed++;
+      else {
+        report.kept[outcome.slice('kept-'.length) as keyof ImportReport['kept']]++;
+        report.keptLines.push({ line: info.lines, message: keptMessage(normaliseEmail(input.email), outcome) });
+      }
     } catch (e) {
       report.errors.push({ line: info.lines, message: (e as Error).message });
     }

@@ -3,7 +3,7 @@
  * (List-Unsubscribe one-click header included) and sent one at a time through the Mailer port.
  */
 import { composeMessage } from '../core/mime';
-import type { Subscriber } from '../core/model';
+import { mailAddress, type Subscriber } from '../core/model';
 import type { ContentStore, Mailer } from '../core/ports';
 import { digestArrivalSentence, type DigestSchedule } from '../core/schedule';
 import { renderConfirmation, renderWelcome, type RenderedMessage } from '../core/render/transactional';
@@ -34,12 +34,15 @@ export interface MailSettings {
 
 export const pageLink = (base: string, path: string, token: string) => `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
 
-export function unsubscribeLink(settings: MailSettings, keys: SigningKeys, subscriberId: string, now: Date): string {
-  return linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId, purpose: 'unsubscribe', now }));
+/** Who a link acts on: the reader's id, and their link version (`revoke-links`). */
+type LinkOwner = Pick<Subscriber, 'subscriberId' | 'linkVersion'>;
+
+function unsubscribeLink(settings: MailSettings, keys: SigningKeys, s: LinkOwner, now: Date): string {
+  return linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: s.subscriberId, purpose: 'unsubscribe', now, linkVersion: s.linkVersion }));
 }
 
-export function preferencesLink(settings: MailSettings, keys: SigningKeys, subscriberId: string, now: Date): string {
-  return linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId, purpose: 'preferences', now }));
+function preferencesLink(settings: MailSettings, keys: SigningKeys, s: LinkOwner, now: Date): string {
+  return linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: s.subscriberId, purpose: 'preferences', now, linkVersion: s.linkVersion }));
 }
 
 async function send(mailer: Mailer, settings: MailSettings, to: string, message: RenderedMessage, unsubscribeUrl: string, now: Date) {
@@ -62,21 +65,22 @@ async function send(mailer: Mailer, settings: MailSettings, to: string, message:
 
 export async function sendConfirmation(
   deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings },
-  s: Pick<Subscriber, 'email' | 'subscriberId'>,
+  s: Pick<Subscriber, 'email' | 'emailAsTyped' | 'subscriberId' | 'linkVersion'>,
   confirm: { token: string; expiresAt: Date },
   now: Date,
 ) {
-  const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s.subscriberId, now);
+  const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s, now);
+  const to = mailAddress(s);
   const message = renderConfirmation({
     newsletter: deps.mail.senderName,
-    email: s.email,
+    email: to,
     requestedAt: now.toISOString(),
     identity: identityOf(deps.mail),
     confirmUrl: pageLink(deps.mail.publicBaseUrl, 'confirm', confirm.token),
     unsubscribeUrl,
     expiresAt: confirm.expiresAt,
   });
-  return send(deps.mailer, deps.mail, s.email, message, unsubscribeUrl, now);
+  return send(deps.mailer, deps.mail, to, message, unsubscribeUrl, now);
 }
 
 /**
@@ -85,12 +89,13 @@ export async function sendConfirmation(
  * it costs the link, never the welcome.
  */
 export async function sendWelcome(deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> }, s: Subscriber, now: Date) {
-  const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s.subscriberId, now);
+  const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s, now);
   const latest = await deps.content?.latestIssue().catch(() => undefined);
   const base = deps.mail.publicBaseUrl;
+  const to = mailAddress(s);
   const message = renderWelcome({
     newsletter: deps.mail.senderName,
-    email: s.email,
+    email: to,
     subscribedAt: s.confirmedAt ?? now.toISOString(),
     identity: identityOf(deps.mail),
     digest: s.digest,
@@ -99,8 +104,8 @@ export async function sendWelcome(deps: { mailer: Mailer; keys: SigningKeys; mai
     digestWhen: deps.mail.digestSchedule ? digestArrivalSentence(deps.mail.digestSchedule, s.timezone, now) : undefined,
     archiveUrl: archiveLink(base),
     latestIssue: latest?.plannedAt ? { title: latest.title, number: latest.number, url: archiveLink(base, latest.id) } : undefined,
-    preferencesUrl: preferencesLink(deps.mail, deps.keys, s.subscriberId, now),
+    preferencesUrl: preferencesLink(deps.mail, deps.keys, s, now),
     unsubscribeUrl,
   });
-  return send(deps.mailer, deps.mail, s.email, message, unsubscribeUrl, now);
+  return send(deps.mailer, deps.mail, to, message, unsubscribeUrl, now);
 }

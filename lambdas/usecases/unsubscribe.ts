@@ -1,12 +1,29 @@
-/** RFC 8058 one-click unsubscribe (and the page's button): verify the signed token, then unsubscribe. */
+/**
+ * RFC 8058 one-click unsubscribe (and the page's button): verify the signed token and the
+ * reader's link version, then unsubscribe for good (core/ports.ts `unsubscribe`).
+ */
 import { verifyToken, type SigningKeys } from '../core/tokens';
+import type { Subscriber } from '../core/model';
 import type { Clock, SubscriberStore } from '../core/ports';
 
-export type UnsubscribeResult = { status: 'unsubscribed' } | { status: 'invalid-token'; reason: string } | { status: 'unknown' };
+export type UnsubscribeResult = { status: 'unsubscribed' } | { status: 'invalid-token'; reason: string } | { status: 'unknown' } | { status: 'revoked' };
 
-export async function unsubscribe(deps: { subscribers: SubscriberStore; clock: Clock; keys: SigningKeys }, token: unknown): Promise<UnsubscribeResult> {
+type Deps = { subscribers: SubscriberStore; clock: Clock; keys: SigningKeys };
+
+/** The reader an unsubscribe link acts on, without changing anything (the GET page). */
+export async function checkUnsubscribeToken(deps: Deps, token: unknown): Promise<{ ok: true; subscriber: Subscriber } | Exclude<UnsubscribeResult, { status: 'unsubscribed' }>> {
   const check = verifyToken(deps.keys, token, 'unsubscribe', deps.clock.now());
   if (!check.ok) return { status: 'invalid-token', reason: check.reason };
-  const found = await deps.subscribers.unsubscribe(check.subscriberId, deps.clock.now());
+  const s = await deps.subscribers.getById(check.subscriberId);
+  if (!s) return { status: 'unknown' };
+  // `subscribers revoke-links` turned off the links of older mail.
+  if (check.linkVersion !== (s.linkVersion ?? 0)) return { status: 'revoked' };
+  return { ok: true, subscriber: s };
+}
+
+export async function unsubscribe(deps: Deps, token: unknown): Promise<UnsubscribeResult> {
+  const check = await checkUnsubscribeToken(deps, token);
+  if (!('ok' in check)) return check;
+  const found = await deps.subscribers.unsubscribe(check.subscriber.subscriberId, deps.clock.now());
   return found ? { status: 'unsubscribed' } : { status: 'unknown' };
 }

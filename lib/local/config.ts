@@ -143,6 +143,19 @@ function tablesWithPrefix(prefix: string): LocalConfig['tables'] {
  * The token signing keys of this machine, kept in the data folder so links in mail already
  * sent keep working after a restart. Created on first use.
  */
+/**
+ * The local address key (keyed digests of erased addresses and the sign-up limits), made once
+ * and kept with the data: a new one would let addresses erased before back in.
+ */
+export function localAddressKey(dataDir: string): string {
+  const file = join(dataDir, 'address-key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 export function localSigningKeys(dataDir: string): string {
   const file = join(dataDir, 'token-keys.json');
   if (!existsSync(file)) {

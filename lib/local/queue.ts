@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { batchFailures, lambdaContext, md5, sqsRecord, type QueuedMessage as Message } from './sqs-event';
 
-export { LateSendQueue, LocalSendQueue } from './send-queue';
+export { LateSendQueue, LocalSendQueue, LocalSignupQueue } from './send-queue';
 
 /** SQS's classic per-message limit; bigger bodies are refused here as they would be there. */
 export const MAX_BODY_BYTES = 256 * 1024;

@@ -8,19 +8,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_AWS, startDynamoDbLocal } from './dynamodb';
 import { startSesEmulator } from './ses';
-import { LateSendQueue, LocalQueue } from './queue';
+import { LateSendQueue, LocalQueue, LocalSignupQueue } from './queue';
 import { serveHttp } from './http';
 import { ensureTables } from './tables';
 import { startSesRecorder } from './ses-recorder';
 import { localSesEventFeed } from './ses-simulator';
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_LOCAL_SEND_RATE, localConfig, localSigningKeys, type LocalConfig } from './config';
+import { DEFAULT_LOCAL_SEND_RATE, localAddressKey, localConfig, localSigningKeys, type LocalConfig } from './config';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
 import type { DeadLetterMessage } from './queue';
 import type { HttpApiHandler } from './http';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { makeAlertPlannerHandler } from '../../lambdas/alert-planner/handler';
-import { handler as apiHandler } from '../../lambdas/api/handler';
+import { depsFromEnv as apiDepsFromEnv, makeApiHandler } from '../../lambdas/api/handler';
+import { depsFromEnv as signupsDepsFromEnv, makeSignupsHandler } from '../../lambdas/signups/handler';
 import { makePlannerHandler } from '../../lambdas/digest-planner/handler';
 import type { LocalTimePlanResult } from '../../lambdas/usecases/plan-local-time';
 import { depsFromEnv as senderDepsFromEnv, makeSenderHandler } from '../../lambdas/sender/handler';
@@ -42,6 +43,8 @@ export interface LocalRuntime {
   sesInbox: string;
   /** The send queue, feeding the sender handler. */
   queue: LocalQueue;
+  /** The sign-up queue, feeding the sign-ups handler (confirmations and welcomes). */
+  signupQueue: LocalQueue;
   sendQueue: SendQueue;
   /** The digest planner handler, wired to the local queue. */
   planDigest(event?: { issueId?: string; resume?: boolean }): Promise<PlanResult>;
@@ -145,6 +148,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       // Article links through /r/<token> (the API here counts the clicks in the Deliveries table).
       CLICK_TRACKING: config.clickTracking,
       TOKEN_KEYS: localSigningKeys(config.dataDir),
+      // Erasure markers and the sign-up limits are keyed digests: the key is kept with the data.
+      ADDRESS_KEY: localAddressKey(config.dataDir),
+      // The samples and tests use reserved domains (.test, .example): accepted here, never on AWS.
+      RESERVED_DOMAINS: 'allow',
+      SIGNUP_COOLING_DAYS: process.env.BRIEFING_SIGNUP_COOLING_DAYS ?? '30',
       // Other sites' pages allowed to POST /subscribe (CORS), and the per-client subscribe
       // limit the API applies in this process (on AWS the stage throttles as well).
       CORS_ORIGINS: process.env.BRIEFING_CORS_ORIGINS ?? '',
@@ -183,6 +191,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     queue.start();
     stops.push(() => queue.stop());
     const sendQueue = requeue.attach(queue);
+    // Sign-ups and welcomes: the API queues them, the sign-ups handler sends the mail (as on AWS).
+    const signupQueue = new LocalQueue({
+      name: 'briefing-signups',
+      handler: makeSignupsHandler(signupsDepsFromEnv()),
+      batchSize: 10,
+      concurrency: 2,
+      timeoutMs: 30_000,
+      visibilityTimeoutMs: 30_000,
+      retryDelayMs: 1_000,
+      maxReceiveCount: 5,
+      // Its own dead letters: the send queue's `redrive` must never move a sign-up onto the send queue.
+      deadLetter: [],
+    });
+    signupQueue.start();
+    stops.push(() => signupQueue.stop());
     const db = dynamoPorts(documentClient(), config.tables);
     const counters = db.counters;
     const plannerClock = options.clock ?? systemClock;
@@ -224,7 +247,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     let httpUrl: string | undefined;
     if (options.http) {
-      const server = await serveHttp(withSettledRoute(apiHandler, queue, streamPoller), { port: config.httpPort, host: '127.0.0.1' });
+      const api = makeApiHandler(apiDepsFromEnv({ signups: new LocalSignupQueue(signupQueue) }));
+      const server = await serveHttp(withSettledRoute(api, [signupQueue, queue], streamPoller), { port: config.httpPort, host: '127.0.0.1' });
       stops.push(() => server.close());
       httpUrl = server.url;
     }
@@ -235,6 +259,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       sesEndpoint,
       sesInbox,
       queue,
+      signupQueue,
       sendQueue,
       // Without `scheduled` the handler runs planDigest alone, whose results are PlanResult.
       planDigest: (e) => plan(e ?? {}) as Promise<PlanResult>,
@@ -253,18 +278,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
 /**
  * Local only (never deployed): `GET /_local/settled` answers once the Content stream has been
- * read up to the moment of the request and the send queue is empty, with the poller's and the
- * queue's counts. A process that wrote something (the CLI, a test) asks it to learn that every
+ * read up to the moment of the request and the sign-up and send queues are empty, with the
+ * poller's and the queues' counts. A process that wrote something (the CLI, a test) asks it to learn that every
  * effect of its write has happened, instead of sleeping and hoping. `?timeoutMs=` bounds the
  * wait (default two minutes); past it the answer is 503 with the counts.
  */
-function withSettledRoute(handler: HttpApiHandler, queue: LocalQueue, poller?: StreamPoller): HttpApiHandler {
+function withSettledRoute(handler: HttpApiHandler, queues: [signups: LocalQueue, send: LocalQueue], poller?: StreamPoller): HttpApiHandler {
+  const [signups, queue] = queues;
   return async (event) => {
     if (event.rawPath !== '/_local/settled' || event.requestContext.http.method !== 'GET') return handler(event);
     const timeoutMs = Number(event.queryStringParameters?.timeoutMs ?? 120_000);
-    const counts = () => JSON.stringify({ stream: poller?.stats() ?? null, queue: queue.stats() });
+    const counts = () => JSON.stringify({ stream: poller?.stats() ?? null, queue: queue.stats(), signups: signups.stats() });
     try {
       await poller?.caughtUp(timeoutMs);
+      await signups.drain(timeoutMs);
       await queue.drain(timeoutMs);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: counts() };
     } catch (e) {

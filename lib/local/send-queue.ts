@@ -1,9 +1,11 @@
 /**
- * The {@link SendQueue} port on the in-process queue (lib/local/queue.ts): what the planners
- * and the sender are given in the local mode instead of the SQS adapter.
+ * The {@link SendQueue} and {@link SignupQueue} ports on the in-process queue
+ * (lib/local/queue.ts): what the planners, the sender and the API are given in the local mode
+ * instead of the SQS adapters.
  */
 import type { SendJob } from '../../lambdas/core/model';
-import type { SendQueue } from '../../lambdas/core/ports';
+import type { SendQueue, SignupQueue } from '../../lambdas/core/ports';
+import type { SignupJob } from '../../lambdas/core/signup-job';
 import type { LocalQueue } from './queue';
 
 /**
@@ -38,5 +40,14 @@ export class LateSendQueue implements SendQueue {
   async enqueue(jobs: SendJob[], options?: { delayMs?: number }): Promise<void> {
     if (!this.target) throw new Error('LateSendQueue: no queue attached yet');
     await this.target.enqueue(jobs, options);
+  }
+}
+
+/** The {@link SignupQueue} port on a {@link LocalQueue}: one message per sign-up or welcome, as on SQS. */
+export class LocalSignupQueue implements SignupQueue {
+  constructor(private readonly queue: LocalQueue) {}
+
+  async enqueue(job: SignupJob): Promise<void> {
+    await this.queue.send([JSON.stringify(job)]);
   }
 }

@@ -12,6 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { campaignStats, formatStats } from '../../lambdas/usecases/campaign-stats';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { systemClock } from '../../lambdas/wiring';
 import { reportHtml } from '../../lib/ops/stats-report';
 import { chartJsSource } from '../../bin/cli/stats';
@@ -48,7 +49,7 @@ async function trackedPaths(): Promise<string[]> {
 it('a local send, clicks through the redirect, the stats and the report with its charts in Chromium', async () => {
   const domain = uniqueDomain();
   await publish({ content: p.content, clock: systemClock }, sampleFiles());
-  for (let i = 0; i < READERS; i++) await addSubscriber({ subscribers: p.subscribers, clock: systemClock }, { email: `reader${i}@${domain}` });
+  for (let i = 0; i < READERS; i++) await addSubscriber(operator(p.subscriptions, systemClock), { email: `reader${i}@${domain}` });
   expect(await p.planner({ issueId: ISSUE })).toMatchObject({ status: 'queued', recipients: READERS });
   await p.queue.drain(120_000);
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { publish } from '../../lambdas/usecases/publish';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,7 +28,7 @@ let domain: string;
 beforeAll(async () => {
   p = await startPipeline();
   domain = uniqueDomain();
-  const deps = { subscribers: p.subscribers, clock: systemClock };
+  const deps = operator(p.subscriptions, systemClock);
   await addSubscriber(deps, { email: `capped@${domain}`, alerts: true, digest: true, topics: ['north-korea'], timezone: 'Asia/Tokyo' });
   await publish({ content: p.content, clock: systemClock }, [...sampleFiles(), ...[1, 2, 3, 4].map(alertFile)]);
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { freePort } from '../../lib/local/ports';
 import { sesStore } from '../../lib/local/ses';
@@ -93,8 +94,8 @@ beforeAll(async () => {
   if (child.exitCode !== null) throw new Error(`bin/start.ts exited: ${out}`);
   httpUrl = `http://127.0.0.1:${env.BRIEFING_HTTP_PORT}`;
 
-  const { subscribers } = dynamoPorts(documentClient(), { subscribers: `${prefix}subscribers` });
-  const deps = { subscribers, clock: systemClock };
+  const { subscribers, subscriptions } = dynamoPorts(documentClient(), { subscribers: `${prefix}subscribers` });
+  const deps = operator(subscriptions, systemClock);
   await addSubscriber(deps, { email: `korea-watcher@${domain}`, alerts: true, topics: ['north-korea', 'cyber'] });
   await addSubscriber(deps, { email: `everything@${domain}`, alerts: true, topics: [] });
   await addSubscriber(deps, { email: `disarmament@${domain}`, alerts: true, topics: ['nuclear-disarmament', 'china'] });

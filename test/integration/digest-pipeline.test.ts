@@ -6,6 +6,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { publish, PublishError } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { systemClock } from '../../lambdas/wiring';
 import { sesStore } from '../../lib/local/ses';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   p = await startPipeline();
   domain = uniqueDomain();
   await publish({ content: p.content, clock: systemClock }, sampleFiles());
-  const deps = { subscribers: p.subscribers, clock: systemClock };
+  const deps = operator(p.subscriptions, systemClock);
   for (const name of ['ana', 'ben', 'chloe']) await addSubscriber(deps, { email: `${name}@${domain}` });
   await addSubscriber(deps, { email: `alerts-only@${domain}`, digest: false, alerts: true, topics: ['north-korea'] });
   const gone = await addSubscriber(deps, { email: `gone@${domain}` });

@@ -8,6 +8,7 @@
  */
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { startClockedRuntime, walkedClock, withIssueFrontMatter, type ClockedRuntime } from '../support/clocked-runtime';
 import { sampleFiles } from '../support/pipeline';
@@ -27,7 +28,7 @@ const inbox = () => t.inbox();
 beforeAll(async () => {
   t = await startClockedRuntime('sendat', clock);
   ({ rt, db } = t);
-  for (const name of ['ana', 'ben']) await addSubscriber({ subscribers: db.subscribers, clock }, { email: `${name}@${t.domain}` });
+  for (const name of ['ana', 'ben']) await addSubscriber(operator(db.subscriptions, clock), { email: `${name}@${t.domain}` });
   const published = await publish({ content: db.content, clock, schedules: new LocalIssueScheduler() }, withIssueFrontMatter(sampleFiles(), `sendAt: ${sendAt.toISOString()}`));
   expect(published.scheduled).toEqual([{ issueId: ISSUE, sendAt: sendAt.toISOString() }]);
 });

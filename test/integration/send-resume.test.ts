@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import type { CampaignCounters, Ledger } from '../../lambdas/core/ports';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { createTestTables, type TestTables } from '../support/tables';
@@ -41,13 +42,13 @@ function child(env: NodeJS.ProcessEnv): { proc: ChildProcess; exited: Promise<nu
 
 /** The sample issue published and N confirmed subscribers (`<prefix><i>@<unique domain>`) in `names`, with the ledger and counters on them. */
 async function seedIssue(names: TestTables['names'], prefix: string) {
-  const { content, subscribers, ledger, counters } = dynamoPorts(documentClient(), names);
+  const { content, subscriptions, ledger, counters } = dynamoPorts(documentClient(), names);
   await publish({ content, clock: systemClock }, sampleFiles());
   const domain = uniqueDomain();
   const emails: string[] = [];
   // Twenty at a time: one by one, 300 subscribers take most of a minute on a loaded machine.
   for (let i = 0; i < N; i += 20) {
-    const added = await Promise.all(Array.from({ length: Math.min(20, N - i) }, (_, j) => addSubscriber({ subscribers, clock: systemClock }, { email: `${prefix}${i + j}@${domain}` })));
+    const added = await Promise.all(Array.from({ length: Math.min(20, N - i) }, (_, j) => addSubscriber(operator(subscriptions, systemClock), { email: `${prefix}${i + j}@${domain}` })));
     emails.push(...added.map((s) => s.email));
   }
   return { ledger, counters, emails };

@@ -17,6 +17,7 @@ import { simpleParser } from 'mailparser';
 import { SENDING_PARTITION, SUMMARY_KEY } from '../../lambdas/core/keys';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { MAX_TEST_RECIPIENTS, previewMessage, sendTest, TEST_SUBSCRIBER_ID } from '../../lambdas/usecases/test-send';
 import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
 import { localConfig } from '../../lib/local/config';
@@ -82,7 +83,7 @@ describe('test send and preview (use-cases, real emulators)', () => {
     p = await startPipeline();
     readerDomain = uniqueDomain();
     await publish({ content: p.content, clock: systemClock }, sampleFiles());
-    for (const name of ['ana', 'ben']) await addSubscriber({ subscribers: p.subscribers, clock: systemClock }, { email: `${name}@${readerDomain}` });
+    for (const name of ['ana', 'ben']) await addSubscriber(operator(p.subscriptions, systemClock), { email: `${name}@${readerDomain}` });
     // The issue really sent: ledger entries, its #summary counters; and the account's #sending state.
     expect(await p.planner({ issueId: SAMPLE_ISSUE_ID })).toMatchObject({ status: 'queued', recipients: 2 });
     await p.queue.drain(60_000);
@@ -213,10 +214,10 @@ describe('npm run cli -- send-test / preview (local mode)', () => {
     env = { ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: `sendtest-${randomBytes(4).toString('hex')}-` };
     tables = localConfig(env).tables;
     await ensureTables(raw, tables);
-    const { content, subscribers } = dynamoPorts(documentClient(), tables);
+    const { content, subscriptions } = dynamoPorts(documentClient(), tables);
     await publish({ content, clock: systemClock }, sampleFiles());
     readerDomain = uniqueDomain();
-    for (const name of ['cy', 'di']) await addSubscriber({ subscribers, clock: systemClock }, { email: `${name}@${readerDomain}` });
+    for (const name of ['cy', 'di']) await addSubscriber(operator(subscriptions, systemClock), { email: `${name}@${readerDomain}` });
     before = await snapshotAll(tables);
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

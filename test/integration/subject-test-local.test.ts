@@ -8,6 +8,7 @@
 import { testGroup } from '../../lambdas/core/subject-test';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { startClockedRuntime, walkedClock, withIssueFrontMatter, type ClockedRuntime } from '../support/clocked-runtime';
 import { sampleFiles } from '../support/pipeline';
 
@@ -26,7 +27,7 @@ const inbox = () => t.inbox();
 beforeAll(async () => {
   t = await startClockedRuntime('abtest', clock);
   ({ rt, db } = t);
-  for (let n = 0; n < READERS; n++) await addSubscriber({ subscribers: db.subscribers, clock }, { email: `r${n}@${t.domain}` });
+  for (let n = 0; n < READERS; n++) await addSubscriber(operator(db.subscriptions, clock), { email: `r${n}@${t.domain}` });
   // Half the audience in the test (a quarter a subject), one hour's wait.
   await publish({ content: db.content, clock }, withIssueFrontMatter(sampleFiles(), `subjectTest:\n  subjects:\n    - ${SUBJECTS[0]}\n    - ${SUBJECTS[1]}\n  share: 50\n  waitHours: 1`));
 });

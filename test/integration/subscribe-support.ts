@@ -1,13 +1,17 @@
 /**
  * The subscription side wired for integration tests: the real API handler on the local HTTP
- * server, DynamoDB Local tables of its own, the SES emulator behind the recording proxy, a
- * clock the test can move, and the same per-client limiter the API uses.
+ * server, the real sign-ups handler behind an in-process queue with SQS's contract (the API
+ * queues sign-ups and welcomes, the handler sends them), DynamoDB Local tables of its own, the
+ * SES emulator behind the recording proxy, a clock the test can move, and the same limits
+ * (per client network, per mailbox, in DynamoDB) the functions use.
  */
 import { randomBytes } from 'node:crypto';
 import { SESClient } from '@aws-sdk/client-ses';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { memoryRateLimiter } from '../../lambdas/adapters/rate-limiter';
 import { makeApiHandler } from '../../lambdas/api/handler';
+import { makeSignupsHandler } from '../../lambdas/signups/handler';
+import { LocalQueue, LocalSignupQueue } from '../../lib/local/queue';
+import { testDigest } from '../support/address-key';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
 import type { MailSettings } from '../../lambdas/usecases/subscription-mail';
 import { documentClient, dynamoPorts, sesPorts } from '../../lambdas/wiring';
@@ -24,28 +28,54 @@ export const MAIL: MailSettings = {
   configurationSet: 'briefing-test',
 };
 
-export async function startSubscriptionApi(options: { rateLimit?: number; corsOrigins?: string[] } = {}) {
+export async function startSubscriptionApi(options: { rateLimit?: number; corsOrigins?: string[]; coolingMs?: number; allowReservedDomains?: boolean } = {}) {
   const tables = await createTestTables('sub');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
-  const { subscriptions: subscribers, deliveryEvents: deliveries, ledger, content, archive } = dynamoPorts(documentClient(), tables.names);
+  const ports = dynamoPorts(documentClient(), tables.names);
+  const { subscriptions: subscribers, deliveryEvents: deliveries, ledger, content, archive } = ports;
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') }));
   const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
-  const handler = makeApiHandler({
+  const signupQueue = new LocalQueue({
+    name: 'test-signups',
+    handler: makeSignupsHandler({
+      subscribers,
+      mailer: sesPorts(ses, MAIL.configurationSet).mailer,
+      clock,
+      keys: async () => keys,
+      digest: async () => testDigest,
+      mail: MAIL,
+      mailboxLimit: ports.mailboxLimit(clock),
+      coolingMs: options.coolingMs,
+      allowReservedDomains: options.allowReservedDomains,
+      content,
+    }),
+    batchSize: 10,
+    visibilityTimeoutMs: 30_000,
+    retryDelayMs: 200,
+  });
+  signupQueue.start();
+  const deps = {
     subscribers,
     subscriptions: subscribers,
     clock,
     keys: async () => keys,
-    mailer: sesPorts(ses, MAIL.configurationSet).mailer,
+    digest: async () => testDigest,
+    signups: new LocalSignupQueue(signupQueue),
     mail: MAIL,
-    limiter: memoryRateLimiter(options.rateLimit ?? 1000, 60),
+    limiter: ports.clientLimit(clock, options.rateLimit ?? 1000),
     corsOrigins: options.corsOrigins ?? [],
+    allowReservedDomains: options.allowReservedDomains,
     archive,
-  });
+  };
+  const handler = makeApiHandler(deps);
   const http = await serveHttp(handler, { port: 0 });
+  /** Wait until every queued sign-up and welcome has been handled (a positive signal, no sleep). */
+  const settled = () => signupQueue.drain(120_000);
 
   /** Messages sent to `to` so far, parsed. */
   async function mailTo(to: string): Promise<ParsedMail[]> {
+    await settled();
     const parsed = await Promise.all(recorder.raws().map((r) => simpleParser(r)));
     return parsed.filter((m) =>
       JSON.stringify(m.to ?? '')
@@ -63,7 +93,12 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     return url;
   }
 
-  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${http.url}${path}`, { method: 'POST', headers, body, redirect: 'manual' });
+  /** POST, then wait until what it queued is handled: the test reads the tables and mail as a reader would a moment later. */
+  const post = async (path: string, body: string, headers: Record<string, string>) => {
+    const res = await fetch(`${http.url}${path}`, { method: 'POST', headers, body, redirect: 'manual' });
+    await settled();
+    return res;
+  };
   const postJson = (value: unknown, headers: Record<string, string> = {}) => post('/subscribe', JSON.stringify(value), { 'content-type': 'application/json', ...headers });
   const postForm = (path: string, fields: Record<string, string | string[]>) => {
     const form = new URLSearchParams();
@@ -83,12 +118,17 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     clock,
     http,
     handler,
+    /** The API's ports, to make a second handler instance on the same tables and queue. */
+    deps,
+    signupQueue,
+    settled,
     mailTo,
     confirmLink,
     postJson,
     postForm,
     async stop() {
       await http.close();
+      await signupQueue.stop();
       await recorder.close();
       ses.destroy();
       await tables.drop();

@@ -6,6 +6,7 @@
 import { simpleParser } from 'mailparser';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from '../support/address-key';
 import { systemClock } from '../../lambdas/wiring';
 import { signToken, parseSigningKeys } from '../../lambdas/core/tokens';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   p = await startPipeline();
   domain = uniqueDomain();
   await publish({ content: p.content, clock: systemClock }, sampleFiles());
-  for (const name of ['una', 'val']) await addSubscriber({ subscribers: p.subscribers, clock: systemClock }, { email: `${name}@${domain}` });
+  for (const name of ['una', 'val']) await addSubscriber(operator(p.subscriptions, systemClock), { email: `${name}@${domain}` });
   await p.planner({ issueId: 'eu-japan-security-brief-001' });
   await p.queue.drain(60_000);
   const mails = await Promise.all(p.recorder.raws().map((r) => simpleParser(r)));

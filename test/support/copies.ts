@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { sesStore } from '../../lib/local/ses';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
+import { operator } from './address-key';
 import { systemClock } from '../../lambdas/wiring';
 import { sampleFiles, type startPipeline } from './pipeline';
 
@@ -17,7 +18,7 @@ export async function seed(p: Pipeline, domain: string, n: number, name = (i: nu
   await publish({ content: p.content, clock: systemClock }, sampleFiles());
   const emails: string[] = [];
   for (let i = 0; i < n; i++) {
-    const s = await addSubscriber({ subscribers: p.subscribers, clock: systemClock }, { email: `${name(i)}@${domain}` });
+    const s = await addSubscriber(operator(p.subscriptions, systemClock), { email: `${name(i)}@${domain}` });
     emails.push(s.email);
   }
   return emails;

@@ -34,7 +34,7 @@ export interface PipelineOptions {
 export async function startPipeline(options: PipelineOptions = {}) {
   const tables = await createTestTables('pipe');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!, options.recorder);
-  const { content, subscribers, ledger, history, caps, counters, gate, clicks, deliveryEvents } = dynamoPorts(documentClient(), tables.names);
+  const { content, subscribers, subscriptions, ledger, history, caps, counters, gate, clicks, deliveryEvents } = dynamoPorts(documentClient(), tables.names);
   const keys = parseSigningKeys(TEST_KEYS);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1, ...options.ses });
 
@@ -76,6 +76,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
     recorder,
     content,
     subscribers,
+    subscriptions,
     ledger,
     counters,
     clicks,

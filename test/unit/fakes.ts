@@ -17,7 +17,7 @@ import type {
   SchedulePurpose,
   SubjectTestRecord,
   SubjectTests,
-  SubscriberStore,
+  SubscriptionStore,
   LocalTimePlans,
   LocalTimeProgress,
   ZoneAudience,
@@ -25,6 +25,7 @@ import type {
 } from '../../lambdas/core/ports';
 import type { Variant } from '../../lambdas/core/subject-test';
 import { audienceKeys } from '../../lambdas/core/keys';
+import { addressKey } from '../../lambdas/core/address';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
 
@@ -62,17 +63,22 @@ export class MemoryContent implements ContentStore {
   }
 }
 
-export class MemorySubscribers implements SubscriberStore {
+/**
+ * The Subscribers table in memory, keyed as DynamoDB keys it (an address's lower-cased form),
+ * with the conditional changes and erasure markers of the subscription store.
+ */
+export class MemorySubscribers implements SubscriptionStore {
   byEmail = new Map<string, Subscriber>();
+  erased = new Map<string, string>();
   pageCalls = 0;
   async upsert(s: Subscriber) {
-    const e = this.byEmail.get(s.email);
+    const e = this.byEmail.get(addressKey(s.email));
     const merged = e ? { ...s, subscriberId: e.subscriberId, createdAt: e.createdAt } : s;
-    this.byEmail.set(s.email, merged);
+    this.byEmail.set(addressKey(s.email), merged);
     return merged;
   }
   async getByEmail(email: string) {
-    return this.byEmail.get(email);
+    return this.byEmail.get(addressKey(email));
   }
   async getById(id: string) {
     return [...this.byEmail.values()].find((s) => s.subscriberId === id);
@@ -82,7 +88,37 @@ export class MemorySubscribers implements SubscriberStore {
     if (!s) return false;
     s.status = 'unsubscribed';
     s.unsubscribedAt = at.toISOString();
+    delete s.confirmTokenHash;
+    delete s.confirmExpiresAt;
     return true;
+  }
+  async create(s: Subscriber) {
+    if (this.byEmail.has(s.email)) return false;
+    this.byEmail.set(s.email, { ...s });
+    return true;
+  }
+  async change(current: Subscriber, patch: Partial<Subscriber>, options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {}) {
+    const stored = this.byEmail.get(current.email);
+    if (!stored || stored.subscriberId !== current.subscriberId) return undefined;
+    for (const [k, v] of Object.entries(options.expect ?? {})) {
+      const have = stored[k as keyof Subscriber];
+      if (v === null || v === undefined ? have !== undefined : JSON.stringify(have) !== JSON.stringify(v)) return undefined;
+    }
+    const next: Subscriber = { ...stored, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+    for (const f of options.remove ?? []) delete next[f];
+    this.byEmail.set(current.email, next);
+    return { ...next };
+  }
+  async remove(key: string) {
+    this.byEmail.delete(key);
+    if (key.startsWith('erased#')) this.erased.delete(key.slice('erased#'.length));
+  }
+  async markErased(digest: string, at: Date) {
+    this.erased.set(digest, at.toISOString());
+  }
+  async isErased(digests: readonly string[]) {
+    const digest = digests.find((d) => this.erased.has(d));
+    return digest ? { erasedAt: this.erased.get(digest)!, digest } : undefined;
   }
   alertPageCalls: AlertPageCall[] = [];
   async alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }> {

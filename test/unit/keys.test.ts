@@ -13,12 +13,13 @@ import {
   summaryKey,
 } from '../../lambdas/core/keys';
 import type { Subscriber } from '../../lambdas/core/model';
+import { testDigest } from '../support/address-key';
 
 describe('storage keys', () => {
   it('builds every format the tables hold', () => {
     expect(contentKey('article', 'a1')).toBe('article#a1');
     expect(contentKey('issue', '2026-48')).toBe('issue#2026-48');
-    expect(erasedMarkerKey('a@example.com')).toMatch(/^erased#[0-9a-f]{64}$/);
+    expect(erasedMarkerKey('a@example.com', testDigest)).toMatch(/^erased#[0-9a-f]{64}$/);
     expect(summaryKey('2026-48')).toEqual({ campaignId: '2026-48', subscriberId: '#summary' });
     expect(pendingAlertsKey('r1')).toEqual({ campaignId: '#pending-alerts', subscriberId: 'r1' });
     expect(alertCapKey('2026-11-30', 'r1')).toEqual({ campaignId: 'alertcap#2026-11-30', subscriberId: 'r1' });

@@ -12,8 +12,15 @@ describe('subscriberExpiresAt', () => {
     expect(subscriberExpiresAt({ status: 'pending', confirmExpiresAt: link })).toBe(linkSeconds);
   });
 
-  it('a never-confirmed sign-up that was unsubscribed still goes with its link: no consent was ever proven', () => {
-    expect(subscriberExpiresAt({ status: 'unsubscribed', confirmExpiresAt: link })).toBe(linkSeconds);
+  it('a declined sign-up ("never mail this address" in the confirmation) is kept: TTL must not delete the no', () => {
+    // Bad input tried: a decline that would otherwise expire with its link, after which a
+    // stranger's sign-up of the same address would mail it again at once.
+    expect(subscriberExpiresAt({ status: 'unsubscribed', confirmExpiresAt: link, unsubscribedAt: '2026-12-01T10:00:00.000Z' })).toBeUndefined();
+    expect(subscriberExpiresAt({ status: 'unsubscribed', confirmExpiresAt: link })).toBeUndefined();
+  });
+
+  it('a sign-up pending again after a decline keeps the decline: it never expires either', () => {
+    expect(subscriberExpiresAt({ status: 'pending', confirmExpiresAt: link, unsubscribedAt: '2026-10-01T10:00:00.000Z' })).toBeUndefined();
   });
 
   it.each([

@@ -1,13 +1,20 @@
 /**
- * Subscribers by address (the table's key) and by id (`bySubscriberId`), and the two sparse
- * audience indexes the planners page through. The item carries the audience keys its state
- * calls for ({@link audienceKeys}), so the indexes hold exactly the audiences.
+ * Subscribers by address (the table's key: the address's lower-cased key form) and by id
+ * (`bySubscriberId`), and the sparse audience indexes the planners page through. The item
+ * carries the audience keys its state calls for ({@link audienceKeys}), so the indexes hold
+ * exactly the audiences.
+ *
+ * A table written before addresses were keyed by their lower-cased form may still hold an item
+ * under the address as typed (`Reader@example.com`) until `migrate-addresses` has run: a lookup
+ * by address that finds nothing under the key form looks there too, so no one who said no is
+ * missed in between.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
-import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD } from '../../core/keys';
-import { subscriberExpiresAt } from '../../core/lifecycle';
-import type { Subscriber } from '../../core/model';
+import { addressKey } from '../../core/address';
+import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD, isAddressKey } from '../../core/keys';
+import { EXPIRES_AT, subscriberExpiresAt } from '../../core/lifecycle';
+import { mailAddress, type Subscriber } from '../../core/model';
 import type { AlertAudienceRow, AudiencePage, SubscriberStore } from '../../core/ports';
 import { batchWriteAll } from './batch';
 import { decodeCursor, encodeCursor } from './query';
@@ -19,7 +26,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
   ) {}
 
   async upsert(s: Subscriber): Promise<Subscriber> {
-    const existing = await this.getByEmail(s.email);
+    const existing = await this.getByEmail(mailAddress(s));
     // An address keeps its id and creation time for life, so links already sent keep working.
     const merged: Subscriber = existing ? { ...s, subscriberId: existing.subscriberId, createdAt: existing.createdAt } : s;
     await this.db.send(new PutCommand({ TableName: this.table, Item: toSubscriberItem(merged) }));
@@ -38,11 +45,18 @@ export class DynamoSubscriberStore implements SubscriberStore {
     );
   }
 
+  /** By a normalised address in any capitals (see the header for the form typed before keying). */
   async getByEmail(email: string): Promise<Subscriber | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }));
-    return out.Item ? fromSubscriberItem(out.Item) : undefined;
+    const key = addressKey(email);
+    return (await this.getByKey(key)) ?? (email !== key ? await this.getByKey(email) : undefined);
   }
 
+  private async getByKey(email: string): Promise<Subscriber | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }));
+    return out.Item && isAddressKey(String(out.Item.email)) ? fromSubscriberItem(out.Item) : undefined;
+  }
+
+  /** By id; the id of an item merged into another (`merged#<id>`, `mergedInto`) finds that other. */
   async getById(subscriberId: string): Promise<Subscriber | undefined> {
     const out = await this.db.send(
       new QueryCommand({
@@ -53,22 +67,27 @@ export class DynamoSubscriberStore implements SubscriberStore {
         Limit: 1,
       }),
     );
-    return out.Items?.[0] ? fromSubscriberItem(out.Items[0]) : undefined;
+    const item = out.Items?.[0];
+    if (!item) return undefined;
+    if (typeof item.mergedInto === 'string') return this.getByKey(item.mergedInto);
+    return isAddressKey(String(item.email)) ? fromSubscriberItem(item) : undefined;
   }
 
   async unsubscribe(subscriberId: string, at: Date): Promise<boolean> {
     const s = await this.getById(subscriberId);
     if (!s) return false;
-    if (s.status === 'unsubscribed') return true;
+    if (s.status === 'unsubscribed' && s.confirmTokenHash === undefined) return true;
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { email: s.email },
-        // Leaving the sparse audience indexes is what stops the next digest and alert.
-        UpdateExpression: `SET #s = :u, unsubscribedAt = :at REMOVE ${AUDIENCE_KEY_NAMES.join(', ')}`,
+        // Leaving the sparse audience indexes is what stops the next digest and alert. A "no"
+        // lasts: no TTL may delete it (a declined sign-up had one), and the confirmation link of
+        // a declined sign-up stops working.
+        UpdateExpression: `SET #s = :u, unsubscribedAt = :at REMOVE ${[...AUDIENCE_KEY_NAMES, EXPIRES_AT, 'confirmTokenHash', 'confirmExpiresAt'].join(', ')}`,
         ConditionExpression: 'subscriberId = :id',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': subscriberId },
+        ExpressionAttributeValues: { ':u': 'unsubscribed', ':at': at.toISOString(), ':id': s.subscriberId },
       }),
     );
     return true;

@@ -2,7 +2,8 @@
  * What every route of the API shares: its ports (ApiDeps), the page and error answers in the
  * newsletter's name, and the two things read from a request on several routes (token, origin).
  */
-import type { ClickCounts, Clock, ContentStore, IssueArchive, Mailer, RateLimiter, SubscriberStore, SubscriptionStore } from '../../core/ports';
+import type { AddressDigest } from '../../core/address';
+import type { ClickCounts, Clock, ContentStore, IssueArchive, RateLimiter, SignupQueue, SubscriberStore, SubscriptionStore } from '../../core/ports';
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../usecases/subscription-mail';
@@ -15,10 +16,19 @@ export interface ApiDeps {
   keys: () => Promise<SigningKeys>;
   /** Subscribing, confirming and preferences need these; without them those routes answer 503. */
   subscriptions?: SubscriptionStore;
-  mailer?: Mailer;
-  mail?: MailSettings;
-  /** The welcome links the latest issue when this is given. */
+  /**
+   * Where sign-ups and welcomes go: the sign-ups function sends the mail, so the API answers
+   * without reading the address and has no right to send mail.
+   */
+  signups?: SignupQueue;
+  /** The newsletter's name on the pages, and the public base URL (the form's own origin). */
+  mail?: Pick<MailSettings, 'senderName' | 'publicBaseUrl'> & Partial<MailSettings>;
+  /** The latest issue (the welcome is sent elsewhere; kept for callers that pass it). */
   content?: Pick<ContentStore, 'latestIssue'>;
+  /** Keyed digests: the per-client limit stores a digest of the client's network, never the address. */
+  digest?: () => Promise<AddressDigest>;
+  /** Local mode: addresses at reserved domains (.test, .example, ...) may sign up. @default false */
+  allowReservedDomains?: boolean;
   /** The public archive's reads (GET /archive, /archive/<issue>, /feed.xml); without it those answer 503. */
   archive?: IssueArchive;
   /**
@@ -26,9 +36,12 @@ export interface ApiDeps {
    * Without it that route answers 503.
    */
   redirect?: { content: Pick<ContentStore, 'getIssue' | 'getArticles'>; clicks: ClickCounts };
-  /** Per-client limit on subscribe requests (keyed by source IP). */
+  /**
+   * Per-client limit on subscribe requests, keyed by a digest of the client's network (an IPv6
+   * client by its /64); DynamoDB on AWS and locally, so it holds across instances.
+   */
   limiter?: RateLimiter;
-  /** Origins allowed to POST /subscribe from their own pages (CORS). @default none */
+  /** Origins allowed to POST /subscribe from their own pages (CORS, and the cross-site check). @default none */
   corsOrigins?: readonly string[];
   /** Bodies larger than this get 413. @default 16384 */
   maxBodyBytes?: number;
@@ -41,10 +54,14 @@ export interface RouteContext {
   messagePage(status: number, p: Page): Result;
   /** The bad-link page, with 404 for a well-signed link to a subscriber who is gone. */
   badLink(statusCode?: number): Result;
+  /** The page for a link problem of a use-case: bad (400), gone (404), or turned off by `revoke-links` (410). */
+  linkProblem(problem: 'bad-link' | 'unknown' | 'revoked'): Result;
   /** Origins allowed to call POST /subscribe from their own pages. */
   corsOrigins: ReadonlySet<string>;
-  /** The ports that send mail, or undefined when this deployment has none. */
-  mailing(): { subscriptions: SubscriptionStore; mailer: Mailer; mail: MailSettings } | undefined;
+  /** This API's own origins besides the request's host: the public base URL's. */
+  ownOrigins: readonly string[];
+  /** The ports of subscribing and confirming, or undefined when this deployment has none. */
+  signing(): { subscriptions: SubscriptionStore; signups: SignupQueue } | undefined;
 }
 
 export function routeContext(deps: ApiDeps): RouteContext {
@@ -56,8 +73,10 @@ export function routeContext(deps: ApiDeps): RouteContext {
     errorPage,
     messagePage: (status, p) => html(status, renderPage(p, page)),
     badLink: (statusCode = 400) => ({ ...errorPage('bad-link'), statusCode }),
+    linkProblem: (problem) => (problem === 'revoked' ? errorPage('revoked') : { ...errorPage('bad-link'), statusCode: problem === 'unknown' ? 404 : 400 }),
     corsOrigins: new Set(deps.corsOrigins ?? []),
-    mailing: () => (deps.subscriptions && deps.mailer && deps.mail ? { subscriptions: deps.subscriptions, mailer: deps.mailer, mail: deps.mail } : undefined),
+    ownOrigins: originOf(deps.mail?.publicBaseUrl),
+    signing: () => (deps.subscriptions && deps.signups ? { subscriptions: deps.subscriptions, signups: deps.signups } : undefined),
   };
 }
 
@@ -84,4 +103,12 @@ export function metaOf(req: ApiRequest): RequestMeta {
     page = 'POST /subscribe (unreadable origin)';
   }
   return { page, ip: req.sourceIp, userAgent: req.header('user-agent') ?? '' };
+}
+
+function originOf(url: string | undefined): string[] {
+  try {
+    return url ? [new URL(url).origin] : [];
+  } catch {
+    return [];
+  }
 }

@@ -21,8 +21,8 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const token = tokenOf(req);
   // Showing needs only the plain store; saving needs the subscription store.
   const found = await findByPreferencesToken({ subscribers: deps.subscriptions ?? deps.subscribers, clock: deps.clock, keys }, token);
-  if (!found.ok) return rc.badLink(found.problem === 'unknown' ? 404 : 400);
-  const unsubscribeToken = signToken(keys, { subscriberId: found.subscriber.subscriberId, purpose: 'unsubscribe', now: deps.clock.now() });
+  if (!found.ok) return rc.linkProblem(found.problem);
+  const unsubscribeToken = signToken(keys, { subscriberId: found.subscriber.subscriberId, purpose: 'unsubscribe', now: deps.clock.now(), linkVersion: found.subscriber.linkVersion });
   const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) => html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken }));
   if (req.method === 'GET') return show(200, { subscriber: found.subscriber });
 
@@ -31,6 +31,6 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const choices = parseChoices(choicesFromForm(formOf(req)));
   if (!choices.ok) return show(400, { subscriber: found.subscriber, error: choices.message });
   const r = await updatePreferences({ subscribers: deps.subscriptions, clock: deps.clock, keys }, token, choices.choices);
-  if (r.status === 'refused') return rc.badLink(r.problem === 'unknown' ? 404 : 400);
+  if (r.status === 'refused') return rc.linkProblem(r.problem);
   return show(200, { subscriber: r.subscriber, saved: r.status === 'saved' });
 }

@@ -1,13 +1,16 @@
 /**
  * GET / (the subscribe page), POST /subscribe (form: 303 to /check-inbox; JSON: 202), its CORS
- * preflight, and GET /check-inbox. Every address gets the same answer, known or not, so the
- * answer says nothing about the list.
+ * preflight, and GET /check-inbox. Every address gets the same answer, known or not, in the same
+ * time: the request is checked and queued (usecases/subscribe.ts `requestSignup`), and the
+ * sign-ups function looks the address up and sends the confirmation. A post from another site's
+ * page gets 403 and queues nothing; a client network over its limit gets 429.
  */
 import { logger } from '../../adapters/logger';
 import type { SubscriptionChoices } from '../../core/model';
 import { choicesFromForm, DEFAULT_CHOICES, parseChoices, subscribeJsonSchema } from '../../core/subscription';
-import { subscribe } from '../../usecases/subscribe';
-import { corsHeaders, formOf, html, json, jsonOf, preflight, seeOther, type ApiRequest, type Result, type Route } from '../http';
+import { clientNetwork } from '../../core/sign-up-limits';
+import { requestSignup } from '../../usecases/subscribe';
+import { corsHeaders, formOf, html, isCrossSite, json, jsonOf, preflight, seeOther, type ApiRequest, type Result, type Route } from '../http';
 import { ERROR_PAGES, subscribePage } from '../pages';
 import { metaOf, type RouteContext } from './context';
 
@@ -43,9 +46,13 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
   const fail = (status: number, error: string, message: string, formValues?: { email?: string; choices: SubscriptionChoices }) =>
     req.isJson ? json(status, { error, message }, extra) : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
 
-  const ports = rc.mailing();
+  const ports = rc.signing();
   if (!ports) return req.isJson ? json(503, { error: 'unavailable' }, extra) : rc.errorPage('unavailable', extra);
-  if (rc.deps.limiter && !(await rc.deps.limiter.take(`subscribe:${req.sourceIp}`))) {
+  if (isCrossSite(req, rc.corsOrigins, rc.ownOrigins)) {
+    logger.info('subscribe refused: cross-site', { origin: req.header('origin')?.slice(0, 100) ?? null, site: req.header('sec-fetch-site') ?? null });
+    return req.isJson ? json(403, { error: 'cross-site', message: ERROR_PAGES['cross-site'].page.lines[0] }, extra) : rc.errorPage('cross-site', extra);
+  }
+  if (rc.deps.limiter && !(await rc.deps.limiter.take(await clientKey(rc, req)))) {
     return req.isJson
       ? json(429, { error: 'too-many-requests', message: ERROR_PAGES['too-many'].page.lines[0] }, { ...extra, 'retry-after': '300' })
       : rc.errorPage('too-many', { ...extra, 'retry-after': '300' });
@@ -73,8 +80,8 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
   const choices = parseChoices(rawChoices);
   const shownChoices = choices.ok ? choices.choices : DEFAULT_CHOICES;
   if (!choices.ok) return fail(400, 'invalid-choices', choices.message, { email, choices: shownChoices });
-  const result = await subscribe(
-    { subscribers: ports.subscriptions, mailer: ports.mailer, clock: rc.deps.clock, keys: await rc.deps.keys(), mail: ports.mail, log: (e, f) => logger.info(e, f) },
+  const result = await requestSignup(
+    { signups: ports.signups, clock: rc.deps.clock, allowReservedDomains: rc.deps.allowReservedDomains },
     { email, choices: choices.choices, meta: metaOf(req), honeypot },
   );
   if (result.status === 'invalid-address') {
@@ -84,4 +91,10 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
     return fail(400, 'invalid-email', `That email address cannot be used: ${result.reason}.`, { email: shown, choices: shownChoices });
   }
   return req.isJson ? json(202, SUBSCRIBE_ACCEPTED, extra) : seeOther('/check-inbox', extra);
+}
+
+/** The per-client limit's key: a keyed digest of the client's network (an IPv6 client by its /64), never the address itself. */
+async function clientKey(rc: RouteContext, req: ApiRequest): Promise<string> {
+  const network = clientNetwork(req.sourceIp);
+  return rc.deps.digest ? (await rc.deps.digest())(`client:${network}`) : network;
 }

@@ -4,8 +4,7 @@
  * body `List-Unsubscribe=One-Click`), so it works without the page.
  */
 import { logger } from '../../adapters/logger';
-import { verifyToken } from '../../core/tokens';
-import { unsubscribe } from '../../usecases/unsubscribe';
+import { checkUnsubscribeToken, unsubscribe } from '../../usecases/unsubscribe';
 import type { ApiRequest, Result, Route } from '../http';
 import { tokenOf, type RouteContext } from './context';
 
@@ -16,8 +15,8 @@ export const unsubscribeRoutes = (rc: RouteContext): Route[] => [
 
 async function showUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const token = tokenOf(req);
-  const check = verifyToken(await rc.deps.keys(), token, 'unsubscribe', rc.deps.clock.now());
-  if (!check.ok) return rc.badLink();
+  const check = await checkUnsubscribeToken({ subscribers: rc.deps.subscribers, clock: rc.deps.clock, keys: await rc.deps.keys() }, token);
+  if (!('ok' in check)) return check.status === 'invalid-token' ? rc.badLink() : rc.linkProblem(check.status);
   return rc.messagePage(200, {
     title: 'Unsubscribe?',
     lines: ['Press the button to stop all messages from this newsletter to your address.'],
@@ -32,7 +31,7 @@ async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Resul
     logger.info('unsubscribe refused', { reason: result.reason });
     return rc.badLink();
   }
-  if (result.status === 'unknown') return rc.badLink(404);
+  if (result.status === 'unknown' || result.status === 'revoked') return rc.linkProblem(result.status);
   return rc.messagePage(200, {
     title: 'You are unsubscribed',
     lines: ['You will get no more messages from this newsletter.', 'Changed your mind? You can subscribe again at any time; we will ask you to confirm your address.'],

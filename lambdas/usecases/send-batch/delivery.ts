@@ -147,11 +147,10 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
   }
   const claimedAt = await prepared.claim(r);
   if (!claimedAt) return;
+  const reader = withReader(r, allowed);
   let raw: Buffer;
   try {
-    // The send-time check read when the reader subscribed: the reason line names the day.
-    const subscribedAt = allowed instanceof Map ? allowed.get(r.subscriberId)?.subscribedAt : undefined;
-    raw = campaign.compose(subscribedAt ? { ...r, subscribedAt } : r, clock.now());
+    raw = campaign.compose(reader, clock.now());
   } catch (e) {
     // A message that cannot be built (for example an address that fails validation) will
     // not build on a retry either.
@@ -167,7 +166,7 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
     await refused(brake, result, { kind: 'quota', code: 'DailyQuotaUsedUp', message: 'GetSendQuota: no room left in the 24-hour quota' });
     return;
   }
-  const sent = await callSes(parts, run, campaign.from, r, raw, probeSend);
+  const sent = await callSes(parts, run, campaign.from, reader, raw, probeSend);
   // Taken from the daily allowance above: SES has answered now (or it never went).
   parts.allowance?.settle?.();
   if (sent === 'paused') {
@@ -212,4 +211,20 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
   await recorded;
   result.sent++;
   await campaign.afterSent?.(r, clock.now());
+}
+
+/**
+ * The recipient as the mail needs it, from what the send-time check read: when they subscribed
+ * (the reason line names the day), the address as they typed it (the queue carries the key
+ * form) and the version of their links. Without the check (no Subscribers table), as queued.
+ */
+function withReader(r: Recipient, allowed: PreparedBatch['allowed']): Recipient {
+  const read = allowed instanceof Map ? allowed.get(r.subscriberId) : undefined;
+  if (!read) return r;
+  return {
+    ...r,
+    ...(read.subscribedAt ? { subscribedAt: read.subscribedAt } : {}),
+    ...(read.address ? { email: read.address } : {}),
+    ...(read.linkVersion ? { linkVersion: read.linkVersion } : {}),
+  };
 }

@@ -1,0 +1,53 @@
+/**
+ * The Subscribers table as `migrate-addresses` (usecases/migrate-addresses.ts) reads and rewrites
+ * it: a paged Scan of the address items, and conditional writes. An operator's command only: no
+ * function's role may Scan or delete subscribers.
+ */
+import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isAddressKey, mergedKey } from '../../core/keys';
+import type { Subscriber } from '../../core/model';
+import type { AddressMigrationStore } from '../../usecases/migrate-addresses';
+import { writeIf } from './conditional';
+import { fromSubscriberItem, toSubscriberItem } from './subscriber-store';
+
+export class DynamoAddressMigration implements AddressMigrationStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async *subscribers(): AsyncIterable<Subscriber> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
+      for (const item of out.Items ?? []) if (isAddressKey(String(item.email)) && typeof item.subscriberId === 'string') yield fromSubscriberItem(item);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  putMerged(s: Subscriber, replacing: Subscriber | undefined): Promise<boolean> {
+    return writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.table,
+        Item: toSubscriberItem(s),
+        ...(replacing
+          ? {
+              // Still the item read: same id, state and suppression (a change meanwhile is not overwritten).
+              ConditionExpression: 'subscriberId = :id AND #s = :status AND ' + (replacing.suppressed ? 'suppressed = :t' : 'attribute_not_exists(suppressed)'),
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: { ':id': replacing.subscriberId, ':status': replacing.status, ...(replacing.suppressed ? { ':t': true } : {}) },
+            }
+          : { ConditionExpression: 'attribute_not_exists(email)' }),
+      }),
+    );
+  }
+
+  async forward(subscriberId: string, toKey: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { email: mergedKey(subscriberId), subscriberId, mergedInto: toKey } }));
+  }
+
+  async removeIf(key: string, subscriberId: string): Promise<void> {
+    await writeIf(this.db, new DeleteCommand({ TableName: this.table, Key: { email: key }, ConditionExpression: 'subscriberId = :id', ExpressionAttributeValues: { ':id': subscriberId } }));
+  }
+}
