@@ -3,6 +3,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import type { BriefingConfig } from './config';
 import { Alerts } from './constructs/alerts';
+import { AddressKey } from './constructs/address-key';
 import { Api } from './constructs/api';
 import { ApiDomain } from './constructs/api-domain';
 import { type DnsRecord, DnsRecords } from './constructs/dns-records';
@@ -11,6 +12,7 @@ import { Monitoring } from './constructs/monitoring';
 import { Scheduling } from './constructs/scheduling';
 import { SesEvents } from './constructs/ses-events';
 import { Sending } from './constructs/sending';
+import { Signups } from './constructs/signups';
 import { ENV } from '../lambdas/core/env';
 import { Storage } from './constructs/storage';
 
@@ -27,6 +29,10 @@ export class BriefingStack extends Stack {
   readonly scheduling: Scheduling;
   readonly alerts: Alerts;
   readonly api: Api;
+  /** The sign-up queue and the function that confirms and welcomes. */
+  readonly signups: Signups;
+  /** The secret the keyed digests of addresses are made with (erasure markers, sign-up limits). */
+  readonly addressKey: AddressKey;
   readonly monitoring: Monitoring;
   readonly sesEvents: SesEvents;
   /** The API's custom domain, when `apiDomainName` is set. */
@@ -92,6 +98,19 @@ export class BriefingStack extends Stack {
     // Article links in digests and alerts go through the API's /r/<token> (counted there).
     this.sending.sender.fn.addEnvironment(ENV.clickTracking, config.clickTracking);
     this.sending.grantTokenSecret(this.api.handler.fn);
+
+    // Sign-ups: the API queues each one (and each welcome); the sign-ups function looks the
+    // address up and sends the mail, so the API answers every address alike and sends nothing.
+    this.signups = new Signups(this, 'Signups', {
+      subscribersTable: this.storage.subscribers,
+      contentTable: this.storage.content,
+      coolingDays: config.signupCoolingDays,
+    });
+    this.api.setSignupQueue(this.signups.queue);
+    this.addressKey = new AddressKey(this, 'AddressKey', { secretName: config.addressKeySecretName });
+    this.addressKey.grantRead(this.api.handler.fn);
+    this.addressKey.grantRead(this.signups.handler.fn);
+    this.sending.grantTokenSecret(this.signups.handler.fn);
     if (config.apiDomainName) {
       this.apiDomain = new ApiDomain(this, 'ApiDomain', {
         httpApi: this.api.httpApi,
@@ -105,9 +124,10 @@ export class BriefingStack extends Stack {
     // API's custom domain, else the API itself.
     this.publicBaseUrl = config.publicBaseUrl ?? this.apiDomain?.url ?? this.api.url;
     this.sending.setPublicBaseUrl(this.publicBaseUrl);
-    // The API sends the confirmation and welcome messages itself.
-    this.sending.grantSendMail(this.api.handler.fn);
-    this.api.setMailSettings({
+    // The sign-ups function sends the confirmation and welcome messages; the API sends none.
+    this.sending.grantSendMail(this.signups.handler.fn);
+    this.api.setMailSettings({ senderName: config.senderName, publicBaseUrl: this.publicBaseUrl });
+    this.signups.setMailSettings({
       senderEmail: config.senderEmail,
       senderName: config.senderName,
       organisationName: config.organisationName,
@@ -132,6 +152,7 @@ export class BriefingStack extends Stack {
       AlertPlanner: this.alerts.planner,
       Api: this.api.handler,
       SesEvents: this.sesEvents.handler,
+      Signups: this.signups.handler,
     };
     this.monitoring = new Monitoring(this, 'Monitoring', {
       deadLetterQueues: {
@@ -141,6 +162,7 @@ export class BriefingStack extends Stack {
         PlanContinuation: this.scheduling.continuationDeadLetterQueue,
         SesEvents: this.sesEvents.deadLetterQueue,
         Alerts: this.alerts.deadLetterQueue,
+        Signups: this.signups.deadLetterQueue,
       },
       functions: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.fn])),
       alarmEmail: config.alarmEmail,
@@ -183,6 +205,10 @@ export class BriefingStack extends Stack {
       description: 'Attach to whoever publishes issues with sendAt (schedule actions on the group, iam:PassRole on the schedule role)',
     });
     if (this.monitoring.dashboard) new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AddressKeySecretName', {
+      value: this.addressKey.secretName,
+      description: 'Kept when the stack is destroyed; deploy again with -c addressKeySecretName=<this> so erased addresses stay refused',
+    });
     new CfnOutput(this, 'TokenSecretName', {
       value: this.sending.tokenSecretName,
       description: 'Kept when the stack is destroyed; deploy again with -c tokenSecretName=<this> so links already in inboxes keep working',

@@ -65,6 +65,14 @@ export interface BriefingConfig {
   readonly existingIdentity: boolean;
   /** Name of a token key secret kept from an earlier deployment, to import instead of creating one. */
   readonly tokenSecretName?: string;
+  /** Name of an address key secret kept from an earlier deployment (erasure markers stay readable), to import instead of creating one. */
+  readonly addressKeySecretName?: string;
+  /**
+   * Days after a reader declined a sign-up or unsubscribed during which a web sign-up of their
+   * address sends nothing (it answers as for any address).
+   * @default 30
+   */
+  readonly signupCoolingDays: number;
   /** Custom domain of the HTTP API, e.g. `news.yourdomain.example`; links in mail then use it. */
   readonly apiDomainName?: string;
   /** ACM certificate (same region as the stack) for apiDomainName; when absent one is created and validated in the hosted zone. */
@@ -110,6 +118,8 @@ export const CONFIG_KEYS = [
   'dmarcRecord',
   'existingIdentity',
   'tokenSecretName',
+  'addressKeySecretName',
+  'signupCoolingDays',
   'apiDomainName',
   'certificateArn',
   'corsOrigins',
@@ -141,6 +151,8 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   dmarcRecord: 'skip',
   existingIdentity: 'true',
   tokenSecretName: 'Briefing/token-keys',
+  addressKeySecretName: 'Briefing/address-key',
+  signupCoolingDays: '30',
   apiDomainName: 'news.yourdomain.example',
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
   corsOrigins: 'https://www.yourdomain.example,https://yourdomain.example',
@@ -273,6 +285,16 @@ const schemas = {
       .string()
       .trim()
       .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+  ),
+  addressKeySecretName: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+  ),
+  signupCoolingDays: z.preprocess(
+    (v) => (v === undefined || v === null || v === '' ? 30 : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    z.number({ error: 'must be a whole number of days from 0 to 3650' }).int('must be a whole number of days from 0 to 3650').min(0, 'must be at least 0').max(3650, 'must be at most 3650'),
   ),
   apiDomainName: optional(hostname),
   certificateArn: optional(

@@ -25,7 +25,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { ENV, readEnv } from '../core/env';
 import { addressDigestLoader, documentClient, dynamoPorts, signingKeysLoader, signupQueue, sqsClient, systemClock } from '../wiring';
-import { MAX_BODY_BYTES, parseRequest, routeTable, type Result } from './http';
+import { MAX_BODY_BYTES, parseRequest, routeTable, withSiteHeaders, type Result } from './http';
 import { archiveRoutes } from './routes/archive';
 import { confirmRoutes } from './routes/confirm';
 import { payloadTooLarge, routeContext, type ApiDeps } from './routes/context';
@@ -46,8 +46,8 @@ export function makeApiHandler(deps: ApiDeps) {
     const req = parseRequest(event);
     const route = match(req);
     // API Gateway takes up to 10 MB; nothing here needs more than a few KB.
-    if (!route?.anyBody && req.bodyBytes > maxBody) return payloadTooLarge(rc, req);
-    return route ? route.handle(req) : rc.errorPage('not-found');
+    if (!route?.anyBody && req.bodyBytes > maxBody) return withSiteHeaders(payloadTooLarge(rc, req));
+    return withSiteHeaders(route ? await route.handle(req) : rc.errorPage('not-found'));
   };
 }
 

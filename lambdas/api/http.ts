@@ -58,6 +58,20 @@ export function jsonOf(req: ApiRequest): { value: unknown } | undefined {
   }
 }
 
+/**
+ * On every answer of the API, whatever the route (added by the handler): HTTPS only for a year
+ * (browsers ignore it over plain http, so the local mode is unaffected), none of the browser's
+ * powerful features for any page, and no content sniffing.
+ */
+export const SITE_HEADERS = {
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'permissions-policy': 'accelerometer=(), browsing-topics=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** `result` with {@link SITE_HEADERS} (a route's own value of one of them wins). */
+export const withSiteHeaders = (result: Result): Result => ({ ...result, headers: { ...SITE_HEADERS, ...result.headers } });
+
 export const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',

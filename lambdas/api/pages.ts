@@ -11,6 +11,7 @@
 import Handlebars from 'handlebars';
 import { CONSENT_WORDING, TIME_ZONES, TOPICS } from '../core/subscription';
 import { mailAddress, type Subscriber, type SubscriptionChoices } from '../core/model';
+import { canResubscribe } from '../usecases/preferences';
 
 const hb = Handlebars.create();
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
@@ -115,8 +116,16 @@ const preferencesTpl = hb.compile(`<h1>Your subscription</h1>
 <hr>
 <h2 style="font-size:1.2rem">Leave</h2>
 <form method="post" action="/unsubscribe"><input type="hidden" name="token" value="{{unsubscribeToken}}"><div class="actions"><button type="submit" class="danger">Unsubscribe from everything</button></div></form>
+{{else if canComeBack}}
+<p>You receive nothing from us. Changed your mind? Choose what you want and subscribe again: this link came in your own mail, so there is nothing to confirm.</p>
+<form method="post" action="/preferences">
+<input type="hidden" name="token" value="{{token}}">
+<input type="hidden" name="resubscribe" value="1">
+{{> choices}}
+<div class="actions"><button type="submit">Subscribe again</button></div>
+</form>
 {{else}}
-<p>You receive nothing from us. To subscribe again, use the <a href="/">subscribe page</a>; you will be asked to confirm your address.</p>
+<p>You receive nothing from us.</p>
 {{/if}}`);
 
 // The public archive: the short subscribe form shown under every archived issue and on the
@@ -198,7 +207,19 @@ export function preferencesPage(ctx: PageContext, v: { subscriber: Subscriber; t
   return page(
     ctx,
     'Your subscription',
-    preferencesTpl({ email: mailAddress(s), statusText, active, token: v.token, unsubscribeToken: v.unsubscribeToken, choices, topics: TOPICS, zones: TIME_ZONES, saved: v.saved, error: v.error }),
+    preferencesTpl({
+      email: mailAddress(s),
+      statusText,
+      active,
+      canComeBack: canResubscribe(s),
+      token: v.token,
+      unsubscribeToken: v.unsubscribeToken,
+      choices,
+      topics: TOPICS,
+      zones: TIME_ZONES,
+      saved: v.saved,
+      error: v.error,
+    }),
   );
 }
 

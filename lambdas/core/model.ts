@@ -171,6 +171,10 @@ export interface ConsentRecord {
   confirmedAt?: string;
   confirmedIp?: string;
   confirmedUserAgent?: string;
+  /** When a reader who had left came back with "Subscribe again" on the preferences page (a link from their own mail), ISO. */
+  renewedAt?: string;
+  renewedIp?: string;
+  renewedUserAgent?: string;
 }
 
 /** Choices a reader makes on the subscribe and preferences pages. */

@@ -6,7 +6,7 @@ import { verifyToken, type SigningKeys } from '../core/tokens';
 import type { Subscriber } from '../core/model';
 import type { Clock, SubscriberStore } from '../core/ports';
 
-export type UnsubscribeResult = { status: 'unsubscribed' } | { status: 'invalid-token'; reason: string } | { status: 'unknown' } | { status: 'revoked' };
+export type UnsubscribeResult = { status: 'unsubscribed'; subscriber: Subscriber } | { status: 'invalid-token'; reason: string } | { status: 'unknown' } | { status: 'revoked' };
 
 type Deps = { subscribers: SubscriberStore; clock: Clock; keys: SigningKeys };
 
@@ -25,5 +25,5 @@ export async function unsubscribe(deps: Deps, token: unknown): Promise<Unsubscri
   const check = await checkUnsubscribeToken(deps, token);
   if (!('ok' in check)) return check;
   const found = await deps.subscribers.unsubscribe(check.subscriber.subscriberId, deps.clock.now());
-  return found ? { status: 'unsubscribed' } : { status: 'unknown' };
+  return found ? { status: 'unsubscribed', subscriber: check.subscriber } : { status: 'unknown' };
 }

@@ -5,6 +5,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { CLICKED_ARTICLES } from '../../lambdas/core/keys';
@@ -90,7 +91,7 @@ export const CLICK_ATTRIBUTES = ['campaignId', 'subscriberId', 'click#*', CLICKE
  * and access logs. Requests are authorised by the signed token in each link, not by
  * API Gateway.
  */
-/** What {@link Api.setMailSettings} sets on the API function. */
+/** The sender's settings the confirmation and welcome messages are made with (the sign-ups function's; the API takes its name and base URL). */
 export interface ApiMailSettings {
   readonly senderEmail: string;
   readonly senderName: string;
@@ -222,24 +223,19 @@ export class Api extends Construct {
   }
 
   /**
-   * What the confirmation and welcome messages need: the From, the sender's identity, the base
-   * of their links, and for the welcome the digest's schedule (when it arrives).
+   * What the pages need of the sender: the newsletter's name, and the public base URL (the
+   * subscribe form's own origin, for the cross-site check). The confirmation and welcome are
+   * sent by the sign-ups function, which gets the rest (lib/constructs/signups.ts).
    */
-  setMailSettings(settings: ApiMailSettings): void {
+  setMailSettings(settings: Pick<ApiMailSettings, 'senderName' | 'publicBaseUrl'>): void {
     const fn = this.handler.fn;
-    fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
     fn.addEnvironment(ENV.senderName, settings.senderName);
-    fn.addEnvironment(ENV.organisationName, settings.organisationName);
-    fn.addEnvironment(ENV.postalAddress, settings.postalAddress);
-    if (settings.replyToEmail) fn.addEnvironment(ENV.replyToEmail, settings.replyToEmail);
     fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
-    if (settings.digestSchedule) {
-      fn.addEnvironment(ENV.digestScheduleCron, settings.digestSchedule.cron);
-      fn.addEnvironment(ENV.digestTimeZone, settings.digestSchedule.timeZone);
-      if (settings.digestSchedule.localTime) {
-        fn.addEnvironment(ENV.digestDelivery, 'local-time');
-        fn.addEnvironment(ENV.digestLocalTime, settings.digestSchedule.localTime);
-      }
-    }
+  }
+
+  /** Where `POST /subscribe` and `POST /confirm` queue sign-ups and welcomes (SendMessage on that queue only). */
+  setSignupQueue(queue: sqs.IQueue): void {
+    queue.grantSendMessages(this.handler.fn);
+    this.handler.fn.addEnvironment(ENV.signupQueueUrl, queue.queueUrl);
   }
 }

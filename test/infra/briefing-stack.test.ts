@@ -233,10 +233,10 @@ describe('functions', () => {
   });
 
   it('keeps function and API access logs for a month', () => {
-    // One log group per function (sender, digest planner, alert planner, API, ses-events),
-    // plus the API's access log: a literal, so a function without its log group fails here.
-    template.resourceCountIs('AWS::Lambda::Function', 5);
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5 + 1);
+    // One log group per function (sender, digest planner, alert planner, API, ses-events,
+    // sign-ups), plus the API's access log: a literal, so a function without its log group fails here.
+    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6 + 1);
   });
 
   it('lets the planner read the subscribers and their indexes, and send to the queue', () => {
@@ -371,9 +371,9 @@ describe('api', () => {
 
 describe('monitoring', () => {
   it('alarms on any message in every dead-letter queue', () => {
-    // Send, schedule target, planner failures, plan continuations, SES events, alerts.
+    // Send, schedule target, planner failures, plan continuations, SES events, alerts, sign-ups.
     const deadLetterQueues = Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } })).filter((q) => /DeadLetter/.test(q));
-    expect(deadLetterQueues).toHaveLength(6);
+    expect(deadLetterQueues).toHaveLength(7);
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       {
@@ -383,14 +383,14 @@ describe('monitoring', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         AlarmActions: [{ Ref: Match.anyValue() }],
       },
-      6,
+      7,
     );
   });
 
   it('alarms on errors of every function', () => {
     const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) => a.Properties.Dimensions[0].Value.Ref);
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     expect(alarmed.sort()).toEqual(functions.sort());
   });
 

@@ -39,7 +39,14 @@ describe('readConfig', () => {
       existingIdentity: false,
       clickTracking: 'aggregate',
       openTracking: false,
+      signupCoolingDays: 30,
     });
+  });
+
+  it('refuses a cooling period that is not a whole number of days from 0 to 3650, naming the setting', () => {
+    expect(() => readWith({ signupCoolingDays: 'a month' })).toThrow(/signupCoolingDays must be a whole number of days from 0 to 3650/);
+    expect(() => readWith({ signupCoolingDays: '-1' })).toThrow(/signupCoolingDays/);
+    expect(readWith({ signupCoolingDays: '7' }).signupCoolingDays).toBe(7);
   });
 
   it('refuses an unknown clickTracking mode and openTracking=true (opens are not tracked by design), naming the setting', () => {

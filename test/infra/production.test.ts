@@ -215,9 +215,10 @@ describe('data lifecycle', () => {
   });
 
   it('imports the secret named by tokenSecretName instead of creating one, and grants and passes that one', () => {
-    const t = synth({ tokenSecretName: 'Briefing/token-keys' });
+    const t = synth({ tokenSecretName: 'Briefing/token-keys', addressKeySecretName: 'Briefing/address-key' });
     t.resourceCountIs('AWS::SecretsManager::Secret', 0);
     expect(outputs(t).TokenSecretName).toBe('Briefing/token-keys');
+    expect(outputs(t).AddressKeySecretName).toBe('Briefing/address-key');
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('SendRawEmail'),
       Environment: { Variables: Match.objectLike({ [ENV.tokenSecretArn]: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':secret:Briefing/token-keys$')])] } }) },
@@ -389,7 +390,7 @@ describe('dashboard and metrics contract', () => {
 
   it('gives every function the Powertools namespace Briefing and service briefing', () => {
     const functions = Object.values(withZone.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'Briefing', POWERTOOLS_SERVICE_NAME: 'briefing' });
     }

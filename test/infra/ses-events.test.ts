@@ -77,16 +77,29 @@ describe('subscribe API', () => {
     });
   });
 
-  it('gives the API what it needs to send confirmations, and the CORS origins from context', () => {
+  it('gives the sign-ups function what it needs to send confirmations, and the API its queue and the CORS origins from context', () => {
     const t = synth({ corsOrigins: 'https://www.example.org, https://news.example.org' });
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('subscribe, confirm'),
+      Description: Match.stringLikeRegexp('queued sign-ups'),
       Environment: {
         Variables: Match.objectLike({
           SENDER_EMAIL: 'newsletter@example.com',
           SES_CONFIGURATION_SET: Match.anyValue(),
           PUBLIC_BASE_URL: Match.anyValue(),
           TOKEN_SECRET_ARN: Match.anyValue(),
+          ADDRESS_KEY_SECRET_ARN: Match.anyValue(),
+          SIGNUP_COOLING_DAYS: '30',
+        }),
+      },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('subscribe, confirm'),
+      Environment: {
+        Variables: Match.objectLike({
+          PUBLIC_BASE_URL: Match.anyValue(),
+          TOKEN_SECRET_ARN: Match.anyValue(),
+          ADDRESS_KEY_SECRET_ARN: Match.anyValue(),
+          SIGNUP_QUEUE_URL: { Ref: Match.stringLikeRegexp('^SignupsQueue') },
           CORS_ORIGINS: 'https://www.example.org,https://news.example.org',
         }),
       },

@@ -2,7 +2,7 @@
  * The sender's identity at deploy: organisation and postal address are required (a synth
  * without them stops, naming the -c flag, like a placeholder sender does), Reply-To is checked
  * as an address with no line break, and every function that renders mail gets them in its
- * environment. The API function, which sends the welcome, also gets the digest's schedule and
+ * environment. The sign-ups function, which sends the welcome, also gets the digest's schedule and
  * read access to the Content table (the latest issue to link).
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -71,7 +71,7 @@ describe('every function that renders mail gets the identity', () => {
 
   it.each([
     ['the sender (digests and alerts)', /SendRawEmail/],
-    ['the API (confirmation and welcome)', /subscribe page/i],
+    ['the sign-ups function (confirmation and welcome)', /queued sign-ups/i],
   ])('%s', (_name, description) => {
     const vars = functionVars(t, description);
     expect(vars[ENV.organisationName]).toBe(IDENTITY.organisationName);
@@ -83,12 +83,12 @@ describe('every function that renders mail gets the identity', () => {
     expect(functionVars(synth(), /SendRawEmail/)).not.toHaveProperty([ENV.replyToEmail]);
   });
 
-  it('the API function gets the digest schedule and time zone as scheduled, and reads the Content table', () => {
-    const vars = functionVars(t, /subscribe page/i);
+  it('the sign-ups function (which sends the welcome) gets the digest schedule and time zone as scheduled, and reads the Content table', () => {
+    const vars = functionVars(t, /queued sign-ups/i);
     expect(vars[ENV.digestScheduleCron]).toBe(defaults.scheduleCron);
     expect(vars[ENV.digestTimeZone]).toBe(defaults.timeZone);
     expect(vars[ENV.contentTable]).toEqual({ Ref: expect.stringMatching(/^StorageContent/) });
-    const apiRole = Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => /^ApiHandler/.test(id));
+    const apiRole = Object.entries(t.findResources('AWS::IAM::Policy')).filter(([id]) => /^SignupsHandler/.test(id));
     expect(apiRole.length).toBeGreaterThan(0);
     const statements = JSON.stringify(apiRole.map(([, p]) => p.Properties.PolicyDocument.Statement));
     expect(statements).toMatch(/dynamodb:GetItem/);

@@ -5,10 +5,10 @@
 import type { Subscriber } from '../../core/model';
 import { choicesFromForm, parseChoices } from '../../core/subscription';
 import { signToken } from '../../core/tokens';
-import { findByPreferencesToken, updatePreferences } from '../../usecases/preferences';
+import { findByPreferencesToken, resubscribe, updatePreferences } from '../../usecases/preferences';
 import { formOf, html, type ApiRequest, type Result, type Route } from '../http';
 import { preferencesPage } from '../pages';
-import { tokenOf, type RouteContext } from './context';
+import { metaOf, tokenOf, type RouteContext } from './context';
 
 export const preferencesRoutes = (rc: RouteContext): Route[] => [
   { method: 'GET', path: '/preferences', handle: (req) => preferences(rc, req) },
@@ -28,9 +28,12 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
 
   if (!deps.subscriptions) return rc.errorPage('unavailable');
   if (!req.isForm) return rc.errorPage('bad-link');
-  const choices = parseChoices(choicesFromForm(formOf(req)));
+  const form = formOf(req);
+  const choices = parseChoices(choicesFromForm(form));
   if (!choices.ok) return show(400, { subscriber: found.subscriber, error: choices.message });
-  const r = await updatePreferences({ subscribers: deps.subscriptions, clock: deps.clock, keys }, token, choices.choices);
+  const useCase = { subscribers: deps.subscriptions, clock: deps.clock, keys };
+  // "Subscribe again", for a reader who left: the form says so, and the page only offers it then.
+  const r = form.get('resubscribe') ? await resubscribe(useCase, token, choices.choices, metaOf(req)) : await updatePreferences(useCase, token, choices.choices);
   if (r.status === 'refused') return rc.linkProblem(r.problem);
   return show(200, { subscriber: r.subscriber, saved: r.status === 'saved' });
 }

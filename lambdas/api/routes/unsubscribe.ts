@@ -4,6 +4,7 @@
  * body `List-Unsubscribe=One-Click`), so it works without the page.
  */
 import { logger } from '../../adapters/logger';
+import { signToken } from '../../core/tokens';
 import { checkUnsubscribeToken, unsubscribe } from '../../usecases/unsubscribe';
 import type { ApiRequest, Result, Route } from '../http';
 import { tokenOf, type RouteContext } from './context';
@@ -32,9 +33,13 @@ async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Resul
     return rc.badLink();
   }
   if (result.status === 'unknown' || result.status === 'revoked') return rc.linkProblem(result.status);
+  const s = result.subscriber;
+  // Someone who was a confirmed reader can undo it from their preferences page (the link came in their mail).
+  const comeBack = s.confirmedAt && !s.suppressed;
+  const prefs = comeBack ? signToken(await deps.keys(), { subscriberId: s.subscriberId, purpose: 'preferences', now: deps.clock.now(), linkVersion: s.linkVersion }) : undefined;
   return rc.messagePage(200, {
     title: 'You are unsubscribed',
-    lines: ['You will get no more messages from this newsletter.', 'Changed your mind? You can subscribe again at any time; we will ask you to confirm your address.'],
-    link: { href: '/', text: 'Subscribe again' },
+    lines: ['You will get no more messages from this newsletter.', ...(prefs ? ['Unsubscribed by mistake? You can subscribe again from your preferences page.'] : [])],
+    ...(prefs ? { link: { href: `/preferences?token=${encodeURIComponent(prefs)}`, text: 'Subscribe again' } } : {}),
   });
 }
