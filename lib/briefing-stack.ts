@@ -91,7 +91,7 @@ export class BriefingStack extends Stack {
     });
     // Article links in digests and alerts go through the API's /r/<token> (counted there).
     this.sending.sender.fn.addEnvironment(ENV.clickTracking, config.clickTracking);
-    this.sending.grantTokenSecret(this.api.handler.fn);
+    this.sending.grantTokenSecret(this.api.handler);
     if (config.apiDomainName) {
       this.apiDomain = new ApiDomain(this, 'ApiDomain', {
         httpApi: this.api.httpApi,
@@ -106,7 +106,7 @@ export class BriefingStack extends Stack {
     this.publicBaseUrl = config.publicBaseUrl ?? this.apiDomain?.url ?? this.api.url;
     this.sending.setPublicBaseUrl(this.publicBaseUrl);
     // The API sends the confirmation and welcome messages itself.
-    this.sending.grantSendMail(this.api.handler.fn);
+    this.sending.grantSendMail(this.api.handler);
     this.api.setMailSettings({
       senderEmail: config.senderEmail,
       senderName: config.senderName,

@@ -3,12 +3,11 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { CLICKED_ARTICLES } from '../../lambdas/core/keys';
-import { BriefingFunction } from './briefing-function';
+import { BriefingFunction, type Conditions } from './briefing-function';
 
 /** Props of {@link Api}. */
 export interface ApiProps {
@@ -86,6 +85,16 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
 export const CLICK_ATTRIBUTES = ['campaignId', 'subscriberId', 'click#*', CLICKED_ARTICLES];
 
 /**
+ * The conditions of the API function's one write on Deliveries: only {@link CLICK_ATTRIBUTES},
+ * and no ReturnValues that would hand back attributes beyond them (ALL_OLD, ALL_NEW). DynamoClickCounts
+ * sends no ReturnValues at all, hence IfExists (as in the DynamoDB guide's attribute-limited UpdateItem example).
+ */
+export const CLICK_CONDITIONS: Conditions = {
+  'ForAllValues:StringLike': { 'dynamodb:Attributes': CLICK_ATTRIBUTES },
+  StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+};
+
+/**
  * The HTTP API behind the links in mail: one Lambda integration, stage-wide throttling
  * and access logs. Requests are authorised by the signed token in each link, not by
  * API Gateway.
@@ -122,30 +131,26 @@ export class Api extends Construct {
     super(scope, id);
 
     this.handler = new BriefingFunction(this, 'Handler', {
-      entry: 'lambdas/api/handler.ts',
+      name: 'api',
       description: 'Serves the subscribe, confirm, preferences and unsubscribe pages, and the public archive.',
       environment: {
         [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.corsOrigins]: (props.corsOrigins ?? []).join(','),
       },
     });
-    this.handler.grantReadWrite(props.subscribersTable);
+    // No Scan, DeleteItem or batch write: GetItem, PutItem, UpdateItem on the table and a Query
+    // on bySubscriberId, as lib/constructs/function-permissions.ts lists them.
+    this.handler.grantTable('subscribers', props.subscribersTable);
     if (props.contentTable) {
       this.handler.fn.addEnvironment(ENV.contentTable, props.contentTable.tableName);
       // Read only: the archive never writes content (GetItem, BatchGetItem, Query on byKind).
-      this.handler.grantRead(props.contentTable);
+      this.handler.grantTable('content', props.contentTable);
     }
     if (props.deliveriesTable) {
       this.handler.fn.addEnvironment(ENV.deliveriesTable, props.deliveriesTable.tableName);
-      // Not grantWriteData: a public function must not be able to rewrite the ledger or the
-      // sending pause. UpdateItem on the table itself, and only on the click attributes.
-      this.handler.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
-          resources: [props.deliveriesTable.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:Attributes': CLICK_ATTRIBUTES } },
-        }),
-      );
+      // A public function must not be able to rewrite the ledger or the sending pause:
+      // UpdateItem on the table itself, and only on the click attributes.
+      this.handler.grantTable('deliveries', props.deliveriesTable, CLICK_CONDITIONS);
     }
 
     // The default stage is made by hand: HttpApi's own default stage takes no throttling
