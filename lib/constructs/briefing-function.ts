@@ -192,8 +192,8 @@ export class BriefingFunction extends Construct {
   }
 
   /**
-   * Allow what the permissions table lists on table `key`: its actions on the table's ARN, and a
-   * Query on each index the table names on that index's ARN (`<table ARN>/index/<name>`).
+   * Allow what the permissions table lists on table `key`: its rows on the table, on the table's
+   * ARN, and its rows on each index (a Query), on that index's ARN (`<table ARN>/index/<name>`).
    */
   grantTable(key: TableKey, table: dynamodb.ITable, conditions?: Conditions): void {
     const base = `table/${key}`;
