@@ -97,7 +97,7 @@ export class BriefingStack extends Stack {
     });
     // Article links in digests and alerts go through the API's /r/<token> (counted there).
     this.sending.sender.fn.addEnvironment(ENV.clickTracking, config.clickTracking);
-    this.sending.grantTokenSecret(this.api.handler.fn);
+    this.sending.grantTokenSecret(this.api.handler);
 
     // Sign-ups: the API queues each one (and each welcome); the sign-ups function looks the
     // address up and sends the mail, so the API answers every address alike and sends nothing.
@@ -108,9 +108,9 @@ export class BriefingStack extends Stack {
     });
     this.api.setSignupQueue(this.signups.queue);
     this.addressKey = new AddressKey(this, 'AddressKey', { secretName: config.addressKeySecretName });
-    this.addressKey.grantRead(this.api.handler.fn);
-    this.addressKey.grantRead(this.signups.handler.fn);
-    this.sending.grantTokenSecret(this.signups.handler.fn);
+    this.addressKey.grantRead(this.api.handler);
+    this.addressKey.grantRead(this.signups.handler);
+    this.sending.grantTokenSecret(this.signups.handler);
     if (config.apiDomainName) {
       this.apiDomain = new ApiDomain(this, 'ApiDomain', {
         httpApi: this.api.httpApi,
@@ -125,7 +125,7 @@ export class BriefingStack extends Stack {
     this.publicBaseUrl = config.publicBaseUrl ?? this.apiDomain?.url ?? this.api.url;
     this.sending.setPublicBaseUrl(this.publicBaseUrl);
     // The sign-ups function sends the confirmation and welcome messages; the API sends none.
-    this.sending.grantSendMail(this.signups.handler.fn);
+    this.sending.grantSendMail(this.signups.handler);
     this.api.setMailSettings({ senderName: config.senderName, publicBaseUrl: this.publicBaseUrl });
     this.signups.setMailSettings({
       senderEmail: config.senderEmail,

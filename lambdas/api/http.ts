@@ -75,7 +75,10 @@ export const withSiteHeaders = (result: Result): Result => ({ ...result, headers
 export const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // No Referer leaves for another site (links carry tokens), and the pages' own forms still send
+  // their Origin: under `no-referrer` a browser sends `Origin: null` even to the same origin,
+  // which the cross-site check of POST /subscribe would have to refuse.
+  'referrer-policy': 'same-origin',
 };
 
 export const html = (statusCode: number, body: string, extra: Record<string, string> = {}): Result => ({
@@ -111,13 +114,17 @@ export function corsHeaders(req: ApiRequest, allowed: ReadonlySet<string>): Reco
 
 /**
  * Whether a state-changing request comes from another site's page (a cross-site form post or
- * script): its `Origin` is neither this API's own (the public base URL's, or the host the
- * request was sent to) nor one of the `allowed` origins; `Origin: null` (sandboxed frames,
- * file pages) counts as another site. Without `Origin`, `Sec-Fetch-Site: cross-site|same-site`
- * does. A request with neither header is not a browser's cross-site request (browsers send
- * `Origin` on every cross-origin POST) and is left to the other checks.
+ * script). A browser says where it comes from in `Sec-Fetch-Site`, which no page can set:
+ * `same-origin` (or `none`, typed by the user) is this site. Otherwise the `Origin` decides: the
+ * API's own (the public base URL's, or the host the request was sent to) or one of the `allowed`
+ * origins passes; any other, and `Origin: null` (sandboxed frames, file pages), is another site,
+ * as is `Sec-Fetch-Site: cross-site|same-site` without an `Origin`. A request with neither header
+ * is not a browser's cross-site request (browsers send `Origin` on every cross-origin POST) and is
+ * left to the other checks.
  */
 export function isCrossSite(req: ApiRequest, allowed: ReadonlySet<string>, ownOrigins: readonly string[]): boolean {
+  const site = req.header('sec-fetch-site');
+  if (site === 'same-origin' || site === 'none') return false;
   const origin = req.header('origin');
   if (origin !== undefined) {
     if (origin === 'null') return true;
@@ -125,7 +132,6 @@ export function isCrossSite(req: ApiRequest, allowed: ReadonlySet<string>, ownOr
     const own = new Set([...ownOrigins, ...(host ? [`https://${host}`, `http://${host}`] : [])]);
     return !own.has(origin) && !allowed.has(origin);
   }
-  const site = req.header('sec-fetch-site');
   return site === 'cross-site' || site === 'same-site';
 }
 

@@ -139,11 +139,26 @@ export function addressDigest(secret: string | Buffer): AddressDigest {
 }
 
 /**
+ * The ways a person commonly capitalises the part of their address before `@` (older code kept
+ * that part as typed and lower-cased the domain): all lower, all upper, the first letter, and the
+ * first letter of each part between dots, hyphens, underscores and plus signs (`John.Smith`).
+ */
+export function capitalisations(key: string): string[] {
+  const at = key.lastIndexOf('@');
+  const local = key.slice(0, at);
+  const domain = key.slice(at);
+  const first = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+  return [...new Set([local, local.toUpperCase(), first(local), local.replace(/(^|[._+-])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase())])].map((l) => l + domain);
+}
+
+/**
  * The digests an erasure marker of this address may be stored under, newest form first: the
- * keyed digest of its {@link addressKey}, then the bare SHA-256 of the address as it was erased
- * before markers were keyed (the typed form, and its key form). Only the first is written.
+ * keyed digest of its {@link addressKey} (the only one written now), then the bare SHA-256 that
+ * erasures wrote before markers were keyed, of the address as it was typed then: the form given
+ * here, and the usual capitalisations of it ({@link capitalisations}), since the same person may
+ * have been erased as `Eve@example.com` and sign up again as `eve@example.com`.
  */
 export function erasureDigests(normalisedEmail: string, digest: AddressDigest): string[] {
   const key = addressKey(normalisedEmail);
-  return [...new Set([digest(key), legacyAddressHash(normalisedEmail), legacyAddressHash(key)])];
+  return [...new Set([digest(key), ...[normalisedEmail, ...capitalisations(key)].map(legacyAddressHash)])];
 }

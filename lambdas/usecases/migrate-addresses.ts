@@ -4,9 +4,13 @@
  * `reader@example.com` were two subscribers then; after this they are one, keyed
  * `reader@example.com` and mailed as the reader typed it.
  *
- * For each address with more than one item, or one item under a key that is not its key form:
- * - if any of its forms was erased (an erasure marker, older bare-hash ones included), every item
- *   and ledger entry of it goes, and a keyed marker is written: erasure wins over everything;
+ * For each address:
+ * - if any of its forms was erased (an erasure marker, the older bare-hash ones included), every
+ *   item and ledger entry of it goes, and a keyed marker is written: erasure wins over everything.
+ *   An older marker is a hash of the address as it was typed then, which may not be a form stored
+ *   now (erased as `Eve@…`, signed up again as `eve@…`): the forms checked are the stored ones and
+ *   the usual ways of capitalising the part before `@` (core/address.ts `erasureDigests`);
+ * - if it has more than one item, or one item under a key that is not its key form:
  * - else the items merge into one, in the most restrictive state (suppressed > unsubscribed >
  *   confirmed > pending), with the oldest consent record, the first creation and confirmation
  *   times, the latest unsubscribe time, and the highest link version; the id of that state's item
@@ -26,8 +30,8 @@ import type { DeliveryEvents, SubscriptionStore } from '../core/ports';
 
 /** The Subscribers table as the migration reads and rewrites it (a Scan: an operator's command, never a function's). */
 export interface AddressMigrationStore {
-  /** Every item keyed by an address, as stored (its `email` is its key). */
-  subscribers(): AsyncIterable<Subscriber>;
+  /** Every item keyed by an address, as stored (its `email` is its key), and every erasure marker's digest. */
+  items(): AsyncIterable<{ subscriber: Subscriber } | { erasedDigest: string }>;
   /** Write `s` under its key (`s.email`): only if no item is there, or the one there still is `replacing` as read. */
   putMerged(s: Subscriber, replacing: Subscriber | undefined): Promise<boolean>;
   /** The item that forwards a merged-away id to the subscriber keyed `toKey`. */
@@ -38,7 +42,7 @@ export interface AddressMigrationStore {
 
 export interface MigrateDeps {
   store: AddressMigrationStore;
-  subscriptions: Pick<SubscriptionStore, 'isErased' | 'markErased'>;
+  subscriptions: Pick<SubscriptionStore, 'markErased'>;
   deliveries: Pick<DeliveryEvents, 'deleteForSubscriber'>;
   digest: AddressDigest;
   clock: { now(): Date };
@@ -103,17 +107,22 @@ export function mergeGroup(key: string, items: Subscriber[]): Subscriber {
 export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: boolean } = {}): Promise<MigrateReport> {
   const report: MigrateReport = { scanned: 0, merged: 0, moved: 0, erased: 0, removed: 0, skipped: 0, dryRun: Boolean(options.dryRun) };
   const groups = new Map<string, Subscriber[]>();
-  for await (const s of deps.store.subscribers()) {
+  const markers = new Set<string>();
+  for await (const item of deps.store.items()) {
+    if ('erasedDigest' in item) {
+      markers.add(item.erasedDigest);
+      continue;
+    }
+    const s = item.subscriber;
     if (!isAddressKey(s.email)) continue;
     report.scanned++;
     const key = addressKey(s.email);
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   for (const [key, items] of groups) {
-    if (items.length === 1 && items[0]!.email === key) continue;
     const forms = [...new Set(items.flatMap((s) => [s.email, s.emailAsTyped ?? s.email]))];
-    const erasedForms = await Promise.all(forms.map((f) => deps.subscriptions.isErased(erasureDigests(f, deps.digest))));
-    if (erasedForms.some(Boolean)) {
+    const erased = forms.some((f) => erasureDigests(f, deps.digest).some((d) => markers.has(d)));
+    if (erased) {
       deps.log?.(`${maskEmail(key)}: erased earlier; removing ${items.length} item(s) and their ledger entries`);
       report.erased++;
       report.removed += items.length;
@@ -125,6 +134,7 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
       }
       continue;
     }
+    if (items.length === 1 && items[0]!.email === key) continue;
     const merged = mergeGroup(key, items);
     const atKey = items.find((s) => s.email === key);
     const away = items.filter((s) => s.email !== key);

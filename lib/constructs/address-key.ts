@@ -1,8 +1,8 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
+import type { BriefingFunction } from './briefing-function';
 
 /** Props of {@link AddressKey}. */
 export interface AddressKeyProps {
@@ -24,12 +24,18 @@ export interface AddressKeyProps {
 export class AddressKey extends Construct {
   readonly secret: secretsmanager.ISecret;
   readonly secretName: string;
+  /**
+   * The ARN a policy names the secret by: its own ARN, or for a secret imported by name the name
+   * followed by `-??????` (Secrets Manager appends six random characters to a secret's ARN).
+   */
+  readonly policyArn: string;
 
   constructor(scope: Construct, id: string, props: AddressKeyProps = {}) {
     super(scope, id);
     if (props.secretName) {
       this.secretName = props.secretName;
       this.secret = secretsmanager.Secret.fromSecretNameV2(this, 'Secret', props.secretName);
+      this.policyArn = `${this.secret.secretArn}-??????`;
       return;
     }
     this.secretName = `${Stack.of(this).stackName}/address-key`;
@@ -46,11 +52,12 @@ export class AddressKey extends Construct {
       reason: 'The address key must never change: the erasure markers made with it would stop matching, and erased addresses could sign up again.',
     });
     this.secret = secret;
+    this.policyArn = secret.secretArn;
   }
 
-  /** Let `fn` read the key (GetSecretValue only), and tell it where it is. */
-  grantRead(fn: lambda.Function): void {
-    this.secret.grantRead(fn);
-    fn.addEnvironment(ENV.addressKeySecretArn, this.secret.secretArn);
+  /** Let `fn` read the key (GetSecretValue only, as the permissions table says), and tell it where it is. */
+  grantRead(fn: BriefingFunction): void {
+    fn.allow('secret/address-key', [this.policyArn]);
+    fn.fn.addEnvironment(ENV.addressKeySecretArn, this.secret.secretArn);
   }
 }

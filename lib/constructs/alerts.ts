@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
@@ -44,7 +43,7 @@ export class Alerts extends Construct {
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
     this.planner = new BriefingFunction(this, 'AlertPlanner', {
-      entry: 'lambdas/alert-planner/handler.ts',
+      name: 'alert-planner',
       description: 'Queues a breaking article for the readers who follow one of its topics.',
       timeout: Duration.minutes(5),
       environment: {
@@ -55,25 +54,27 @@ export class Alerts extends Construct {
         [ENV.alertDailyCap]: String(props.dailyCap ?? 3),
       },
     });
-    this.planner.grantReadWrite(props.deliveriesTable);
-    // Read/write: the planner marks an article alerted (conditionally) so it alerts once.
-    this.planner.grantReadWrite(props.contentTable);
-    this.planner.grantRead(props.subscribersTable);
-    props.sendQueue.grantSendMessages(this.planner.fn);
+    this.planner.grantTable('deliveries', props.deliveriesTable);
+    // The planner marks an article alerted (conditionally) so it alerts once.
+    this.planner.grantTable('content', props.contentTable);
+    this.planner.grantTable('subscribers', props.subscribersTable);
+    this.planner.allow('queue/send', [props.sendQueue.queueArn]);
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the alert stream (its on-failure destination)');
 
-    this.planner.fn.addEventSource(
-      new DynamoEventSource(props.contentTable, {
+    this.planner.consumeStream(
+      'content',
+      props.contentTable,
+      { name: 'alert-failures', queue: this.deadLetterQueue },
+      {
         startingPosition: lambda.StartingPosition.LATEST,
         batchSize: 10,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         retryAttempts: props.retryAttempts ?? 5,
         maxRecordAge: Duration.hours(6),
-        onFailure: new SqsDlq(this.deadLetterQueue),
         filters: ALERT_STREAM_FILTERS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
-      }),
+      },
     );
   }
 }

@@ -3,13 +3,12 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { CLICKED_ARTICLES } from '../../lambdas/core/keys';
-import { BriefingFunction } from './briefing-function';
+import { BriefingFunction, type Conditions } from './briefing-function';
 
 /** Props of {@link Api}. */
 export interface ApiProps {
@@ -29,17 +28,18 @@ export interface ApiProps {
    */
   readonly deliveriesTable?: dynamodb.ITable;
   /**
-   * Requests per second across the stage (steady state).
+   * The stage's default route throttling: requests per second (steady state) each route may take.
+   * AWS applies it to every route on its own, not to the stage as a whole (see the stage below).
    * @default 20
    */
   readonly throttleRate?: number;
   /**
-   * Requests the stage accepts in a burst.
+   * The burst each route may take (the stage's default route throttling).
    * @default 50
    */
   readonly throttleBurst?: number;
   /**
-   * Requests per second to `POST /subscribe` across the stage: each one may send a mail.
+   * Requests per second to `POST /subscribe`: each one may send a mail.
    * @default 2
    */
   readonly subscribeThrottleRate?: number;
@@ -48,6 +48,19 @@ export interface ApiProps {
    * @default 10
    */
   readonly subscribeThrottleBurst?: number;
+  /**
+   * Requests per second to each of `POST /unsubscribe` (RFC 8058 one-click, which mailbox
+   * providers call for the reader) and `POST /confirm`: links people act on from mail, which must
+   * keep working when sign-ups are throttled. Must be higher than {@link subscribeThrottleRate}.
+   * @default 20
+   */
+  readonly linkThrottleRate?: number;
+  /**
+   * Burst allowed on each of `POST /unsubscribe` and `POST /confirm`; must be higher than
+   * {@link subscribeThrottleBurst}.
+   * @default 50
+   */
+  readonly linkThrottleBurst?: number;
   /**
    * Origins (e.g. `https://www.example.org`) whose pages may POST /subscribe as JSON (CORS).
    * @default - none: only the API's own pages
@@ -87,8 +100,18 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
 export const CLICK_ATTRIBUTES = ['campaignId', 'subscriberId', 'click#*', CLICKED_ARTICLES];
 
 /**
- * The HTTP API behind the links in mail: one Lambda integration, stage-wide throttling
- * and access logs. Requests are authorised by the signed token in each link, not by
+ * The conditions of the API function's one write on Deliveries: only {@link CLICK_ATTRIBUTES},
+ * and no ReturnValues that would hand back attributes beyond them (ALL_OLD, ALL_NEW). DynamoClickCounts
+ * sends no ReturnValues at all, hence IfExists (as in the DynamoDB guide's attribute-limited UpdateItem example).
+ */
+export const CLICK_CONDITIONS: Conditions = {
+  'ForAllValues:StringLike': { 'dynamodb:Attributes': CLICK_ATTRIBUTES },
+  StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+};
+
+/**
+ * The HTTP API behind the links in mail: one Lambda integration, route throttling (a default for
+ * every route, and limits of their own for sign-up, unsubscribe and confirm) and access logs. Requests are authorised by the signed token in each link, not by
  * API Gateway.
  */
 /** The sender's settings the confirmation and welcome messages are made with (the sign-ups function's; the API takes its name and base URL). */
@@ -123,30 +146,26 @@ export class Api extends Construct {
     super(scope, id);
 
     this.handler = new BriefingFunction(this, 'Handler', {
-      entry: 'lambdas/api/handler.ts',
+      name: 'api',
       description: 'Serves the subscribe, confirm, preferences and unsubscribe pages, and the public archive.',
       environment: {
         [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.corsOrigins]: (props.corsOrigins ?? []).join(','),
       },
     });
-    this.handler.grantReadWrite(props.subscribersTable);
+    // No Scan, DeleteItem or batch write: GetItem, PutItem, UpdateItem on the table and a Query
+    // on bySubscriberId, as lib/constructs/function-permissions.ts lists them.
+    this.handler.grantTable('subscribers', props.subscribersTable);
     if (props.contentTable) {
       this.handler.fn.addEnvironment(ENV.contentTable, props.contentTable.tableName);
       // Read only: the archive never writes content (GetItem, BatchGetItem, Query on byKind).
-      this.handler.grantRead(props.contentTable);
+      this.handler.grantTable('content', props.contentTable);
     }
     if (props.deliveriesTable) {
       this.handler.fn.addEnvironment(ENV.deliveriesTable, props.deliveriesTable.tableName);
-      // Not grantWriteData: a public function must not be able to rewrite the ledger or the
-      // sending pause. UpdateItem on the table itself, and only on the click attributes.
-      this.handler.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
-          resources: [props.deliveriesTable.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:Attributes': CLICK_ATTRIBUTES } },
-        }),
-      );
+      // A public function must not be able to rewrite the ledger or the sending pause:
+      // UpdateItem on the table itself, and only on the click attributes.
+      this.handler.grantTable('deliveries', props.deliveriesTable, CLICK_CONDITIONS);
     }
 
     // The default stage is made by hand: HttpApi's own default stage takes no throttling
@@ -174,6 +193,14 @@ export class Api extends Construct {
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
     });
+    // How API Gateway applies an HTTP API stage's throttle, from its documentation
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html,
+    // "Route-level throttling"): the stage's throttle is the *default route throttling*, a limit
+    // each route gets on its own, and RouteSettings replace it for one route; the only limit all
+    // routes share (with every API of the account in the region) is the account-level one. The
+    // REST API page calls the same stage setting "default per-method limits"
+    // (api-gateway-request-throttling.html). So at 20 a second, the stage's routes may take 20 a
+    // second each, and a flood on one route uses up no other route's limit.
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -197,21 +224,32 @@ export class Api extends Construct {
       },
     });
 
-    // Each subscribe request may send a confirmation: a tighter limit on that route than on
-    // the stage. (HTTP APIs throttle per route, not per client; the handler adds a per-client
-    // limit of its own, and an address gets a confirmation at most once per 10 minutes.)
+    // Route settings replace the stage's default route throttling for their route (each route has
+    // its own limit, as above). Each subscribe request may send a confirmation: a tighter limit on
+    // that route. One-click unsubscribe (RFC 8058: mailbox providers POST it for the reader, and
+    // Gmail and Yahoo require it to work) and the confirm button get limits of their own, higher
+    // than sign-ups', so that a lowered default never throttles people acting on a link in their
+    // mail. (HTTP APIs throttle per route, not per client; the handler adds a per-client limit on
+    // subscribe, and an address gets a confirmation at most once per 10 minutes.)
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    const subscribe = { ThrottlingRateLimit: props.subscribeThrottleRate ?? 2, ThrottlingBurstLimit: props.subscribeThrottleBurst ?? 10 };
+    const link = { ThrottlingRateLimit: props.linkThrottleRate ?? 20, ThrottlingBurstLimit: props.linkThrottleBurst ?? 50 };
+    if (link.ThrottlingRateLimit <= subscribe.ThrottlingRateLimit || link.ThrottlingBurstLimit <= subscribe.ThrottlingBurstLimit) {
+      throw new Error(
+        `Api: POST /unsubscribe and POST /confirm must be throttled less than POST /subscribe (${link.ThrottlingRateLimit}/${link.ThrottlingBurstLimit} against ${subscribe.ThrottlingRateLimit}/${subscribe.ThrottlingBurstLimit} a second/burst)`,
+      );
+    }
     // RouteSettings is untyped JSON in CloudFormation's schema: keys are written as CloudFormation spells them.
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {
-      'POST /subscribe': {
-        ThrottlingRateLimit: props.subscribeThrottleRate ?? 2,
-        ThrottlingBurstLimit: props.subscribeThrottleBurst ?? 10,
-      },
+      'POST /subscribe': subscribe,
+      'POST /unsubscribe': link,
+      'POST /confirm': link,
     };
     cfnStage.routeSettings = routeSettings;
     // RouteSettings names its routes by plain strings, not Ref: CloudFormation does not know the
     // stage needs them and may create the stage first, which then fails with "Unable to find
-    // Route by key POST /subscribe within the provided RouteSettings". Make the order explicit.
+    // Route by key POST /subscribe within the provided RouteSettings". Make the order explicit,
+    // for every route named there.
     for (const key of Object.keys(routeSettings)) {
       const route = routesByKey.get(key);
       if (!route) throw new Error(`Api: RouteSettings names ${key}, which is not one of API_ROUTES`);
@@ -235,7 +273,7 @@ export class Api extends Construct {
 
   /** Where `POST /subscribe` and `POST /confirm` queue sign-ups and welcomes (SendMessage on that queue only). */
   setSignupQueue(queue: sqs.IQueue): void {
-    queue.grantSendMessages(this.handler.fn);
+    this.handler.allow('queue/signups', [queue.queueArn]);
     this.handler.fn.addEnvironment(ENV.signupQueueUrl, queue.queueUrl);
   }
 }

@@ -7,10 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { SEND_ENV } from '../../lambdas/core/send-settings';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { deadLetterQueue } from './dead-letter-queue';
-import { BriefingFunction } from './briefing-function';
+import { BriefingFunction, declarePrincipal, statementFor } from './briefing-function';
 import { DEFAULT_LOCAL_TIME, LOCAL_TIME_PLANNER_SCHEDULE, type DigestDelivery } from '../../lambdas/core/local-time';
 
 /** Props of {@link Scheduling}. */
@@ -49,6 +47,25 @@ export interface SchedulingProps {
 }
 
 /**
+ * Invokes the planner as CDK's LambdaInvoke does, but grants the schedule's role what the
+ * permissions table lists ('weekly-schedule': InvokeFunction on the function itself) instead of
+ * `grantInvoke` (which adds every version and alias, `<function ARN>:*`). The dead-letter queue's
+ * SendMessage is granted by the target base, as the table lists it.
+ */
+class PlannerInvoke extends targets.LambdaInvoke {
+  constructor(
+    private readonly planner: BriefingFunction['fn'],
+    props: targets.ScheduleTargetBaseProps,
+  ) {
+    super(planner, props);
+  }
+
+  protected addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(statementFor('weekly-schedule', 'function/digest-planner', [this.planner.functionArn]));
+  }
+}
+
+/**
  * The weekly digest: an EventBridge Scheduler schedule that invokes the digest planner,
  * which queues the audience in batches. Planning is idempotent (an issue is marked planned
  * and the ledger stops double sends), so the schedule may retry freely.
@@ -58,6 +75,8 @@ export class Scheduling extends Construct {
   readonly planner: BriefingFunction;
   /** The weekly schedule. */
   readonly schedule: scheduler.Schedule;
+  /** The role the weekly schedule invokes the planner with. */
+  readonly scheduleRole: iam.Role;
   /** The digest's cron expression and the time zone it is read in, as scheduled. */
   readonly digestSchedule: { readonly cron: string; readonly timeZone: string; readonly localTime?: string };
   /** Invocations the scheduler could not deliver after its retries (alarmed on). */
@@ -101,7 +120,7 @@ export class Scheduling extends Construct {
     };
 
     this.planner = new BriefingFunction(this, 'DigestPlanner', {
-      entry: 'lambdas/digest-planner/handler.ts',
+      name: 'digest-planner',
       description: 'Finds the issue to send and queues its audience in batches.',
       timeout: props.plannerTimeout ?? Duration.minutes(5),
       environment: {
@@ -113,14 +132,14 @@ export class Scheduling extends Construct {
       },
     });
     const fn = this.planner.fn;
-    this.planner.grantReadWrite(props.contentTable);
-    // Covers the table's indexes as well: the planner pages the digest audience index.
-    this.planner.grantRead(props.subscribersTable);
-    props.sendQueue.grantSendMessages(fn);
+    this.planner.grantTable('content', props.contentTable);
+    // Its audience indexes only (digestAudience, digestByZone): never the table's items.
+    this.planner.grantTable('subscribers', props.subscribersTable);
+    this.planner.allow('queue/send', [props.sendQueue.queueArn]);
     if (props.deliveriesTable) {
       fn.addEnvironment(ENV.deliveriesTable, props.deliveriesTable.tableName);
-      // Only the campaign summary items are written, but DynamoDB grants per table.
-      this.planner.grantReadWrite(props.deliveriesTable);
+      // The campaign's summary item (counters, subject test, local-time progress) and reads of its ledger.
+      this.planner.grantTable('deliveries', props.deliveriesTable);
     }
 
     const plannerTimeout = props.plannerTimeout ?? Duration.minutes(5);
@@ -131,29 +150,23 @@ export class Scheduling extends Construct {
       visibilityTimeout: Duration.seconds(plannerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: continuationDlq, maxReceiveCount: 5 },
     });
-    this.continuationQueue.grantSendMessages(fn);
     fn.addEnvironment(SEND_ENV.planQueueUrl, this.continuationQueue.queueUrl);
     // One piece of a plan at a time: pieces run one after another, each within the time limit.
-    fn.addEventSource(new SqsEventSource(this.continuationQueue, { batchSize: 1, maxConcurrency: 2 }));
+    // The planner both sends to this queue and reads it.
+    this.planner.consumeQueue('plan-continuation', this.continuationQueue, { batchSize: 1, maxConcurrency: 2 });
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the schedule target');
     this.failureDeadLetterQueue = deadLetterQueue(this, 'PlannerFailureDeadLetterQueue', "the planner's asynchronous invocations (its on-failure destination)");
-    fn.configureAsyncInvoke({
-      onFailure: new SqsDestination(this.failureDeadLetterQueue),
-      // Planning is idempotent, so Lambda's two retries are safe; what still fails is kept with
-      // its event and error for a person to look at and replay.
-      retryAttempts: 2,
-    });
+    // Planning is idempotent, so Lambda's two retries are safe; what still fails is kept with
+    // its event and error for a person to look at and replay.
+    this.planner.sendFailuresTo('planner-failures', this.failureDeadLetterQueue, { retryAttempts: 2 });
 
-    // Our own role, so the one finding on it can be acknowledged where it is made.
-    const role = new iam.Role(this, 'ScheduleRole', {
+    // Our own role, granted from the permissions table (its 'weekly-schedule' row).
+    const role = (this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'Lets the weekly schedule invoke the digest planner.',
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource)}.Arn>:*]`,
-      reason: 'The invoke grant covers the planner function and its versions/aliases, nothing else.',
-    });
+    }));
+    declarePrincipal(role, 'weekly-schedule');
 
     const issues = this.issueSchedules(fn);
     this.issueScheduleGroup = issues.group;
@@ -168,7 +181,7 @@ export class Scheduling extends Construct {
       schedule: localTime
         ? scheduler.ScheduleExpression.expression(LOCAL_TIME_PLANNER_SCHEDULE, TimeZone.ETC_UTC)
         : scheduler.ScheduleExpression.expression(props.scheduleCron, TimeZone.of(props.timeZone)),
-      target: new targets.LambdaInvoke(fn, {
+      target: new PlannerInvoke(fn, {
         role,
         input: scheduler.ScheduleTargetInput.fromObject({}),
         // A digest that starts hours late is still wanted; one a day late is not. In local-time
@@ -200,9 +213,10 @@ export class Scheduling extends Construct {
       }),
       description: "Lets issues' one-time schedules invoke the digest planner.",
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    declarePrincipal(role, 'issue-schedules');
+    role.addToPolicy(statementFor('issue-schedules', 'function/digest-planner', [fn.functionArn]));
     // The same dead-letter queue as the weekly schedule: an invocation Scheduler gave up on.
-    this.deadLetterQueue.grantSendMessages(role);
+    role.addToPolicy(statementFor('issue-schedules', 'queue/schedule-dead-letter', [this.deadLetterQueue.queueArn]));
 
     // The planner removes an issue's schedule once planned (the schedule also removes itself),
     // and makes the one that sends the rest of a subject test after its wait. Its own ARN is
@@ -212,8 +226,9 @@ export class Scheduling extends Construct {
     fn.addEnvironment(ENV.issueScheduleRoleArn, role.roleArn);
     fn.addEnvironment(ENV.issueScheduleDeadLetterArn, this.deadLetterQueue.queueArn);
     fn.addEnvironment(ENV.issueScheduleAccount, stack.account);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], resources: [schedulesArn] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }));
+    const toScheduler = { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } };
+    this.planner.allow('schedules/issues', [schedulesArn]);
+    this.planner.allow('role/issue-schedule', [role.roleArn], toScheduler);
     Validations.of(this.planner).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(group.node.defaultChild as CfnResource)}>/*]`,
       reason: "The schedule actions cover the issue schedule group's schedules only; their names are made at run time (issue ids).",
@@ -221,15 +236,10 @@ export class Scheduling extends Construct {
 
     const publisherPolicy = new iam.ManagedPolicy(this, 'IssuePublisherPolicy', {
       description: 'Publishing issues with sendAt: make, move and remove their one-time schedules.',
-      statements: [
-        new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'], resources: [schedulesArn] }),
-        new iam.PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [role.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        }),
-      ],
+      // The 'issue-publisher' row of the permissions table: what `publish` calls (no GetSchedule: nothing reads a schedule back).
+      statements: [statementFor('issue-publisher', 'schedules/issues', [schedulesArn]), statementFor('issue-publisher', 'role/issue-schedule', [role.roleArn], toScheduler)],
     });
+    declarePrincipal(publisherPolicy, 'issue-publisher');
     Validations.of(publisherPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(group.node.defaultChild as CfnResource)}>/*]`,
       reason: "The schedule actions cover the issue schedule group's schedules only; their names are made at publish time.",

@@ -1,8 +1,5 @@
 import { Duration, RemovalPolicy, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,7 +8,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import { SEND_ENV } from '../../lambdas/core/send-settings';
-import { BriefingFunction } from './briefing-function';
+import { BriefingFunction, type Conditions } from './briefing-function';
 
 /** Props of {@link Sending}. */
 export interface SendingProps {
@@ -118,6 +115,13 @@ export class Sending extends Construct {
   readonly tokenSecret: secretsmanager.ISecret;
   /** Name of the token key secret (give it as `tokenSecretName` to a later deployment). */
   readonly tokenSecretName: string;
+  /**
+   * The ARN a policy names the secret by: its own ARN, or for a secret imported by name the
+   * name followed by `-??????` (Secrets Manager appends six random characters to a secret's ARN).
+   */
+  readonly tokenSecretPolicyArn: string;
+  /** ARN of {@link configurationSet}: SES authorises each send against it too. */
+  readonly configurationSetArn: string;
 
   private publicBaseUrl?: string;
   private readonly senderEmail: string;
@@ -186,6 +190,7 @@ export class Sending extends Construct {
     if (props.tokenSecretName) {
       this.tokenSecretName = props.tokenSecretName;
       this.tokenSecret = secretsmanager.Secret.fromSecretNameV2(this, 'TokenSecret', props.tokenSecretName);
+      this.tokenSecretPolicyArn = `${this.tokenSecret.secretArn}-??????`;
     } else {
       this.tokenSecretName = props.newTokenSecretName ?? `${Stack.of(this).stackName}/token-keys`;
       const secret = new secretsmanager.Secret(this, 'TokenSecret', {
@@ -204,10 +209,17 @@ export class Sending extends Construct {
         reason: 'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' + 'already sent stay valid; an automatic rotation would replace the key and break them.',
       });
       this.tokenSecret = secret;
+      this.tokenSecretPolicyArn = secret.secretArn;
     }
+    this.configurationSetArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
 
     this.sender = new BriefingFunction(this, 'Sender', {
-      entry: 'lambdas/sender/handler.ts',
+      name: 'sender',
       description: 'Sends one queued batch: claims each delivery in the ledger, then calls SES SendRawEmail.',
       timeout: senderTimeout,
       environment: {
@@ -224,7 +236,6 @@ export class Sending extends Construct {
       },
     });
     const fn = this.sender.fn;
-    this.queue.grantSendMessages(fn);
     const maxConcurrency = props.maxConcurrency ?? 2;
     const sendRate = props.sendRate ?? contextNumber(this, 'sendRate', (v) => v > 0, 'a positive number of messages a second');
     const sendRateShare = props.sendRateShare ?? contextNumber(this, 'sendRateShare', (v) => v > 0 && v <= 1, 'a number above 0 and at most 1');
@@ -236,36 +247,26 @@ export class Sending extends Construct {
     if (sendRateShare !== undefined) fn.addEnvironment(SEND_ENV.rateShare, String(sendRateShare));
     if (props.subscribersTable) {
       fn.addEnvironment(ENV.subscribersTable, props.subscribersTable.tableName);
-      this.sender.grantRead(props.subscribersTable);
+      this.sender.grantTable('subscribers', props.subscribersTable);
     }
-    // GetSendQuota has no resource-level permission: it is granted on "*", and only it.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ses:GetSendQuota (the account send rate and daily quota) supports no resource-level permissions; the statement grants that action alone.',
-    });
+    // ses:GetSendQuota takes no resource: the permissions table lists it on "*", which
+    // BriefingFunction grants when the function is made.
     if (props.publicBaseUrl) this.setPublicBaseUrl(props.publicBaseUrl);
     // Checked at synth, so a stack that never set the base URL cannot be deployed.
     this.node.addValidation({
       validate: () => (this.publicBaseUrl ? [] : ['Sending: the public base URL was never set']),
     });
 
-    fn.addEventSource(
-      new SqsEventSource(this.queue, {
-        // A few jobs of 50 an invocation: the sender claims the next while one finishes, and
-        // reports failures per job, so a retry never repeats the others.
-        batchSize: SEND_JOBS_PER_INVOCATION,
-        reportBatchItemFailures: true,
-        // Bounded concurrency without reserving account capacity.
-        maxConcurrency,
-      }),
-    );
+    // A few jobs of 50 an invocation: the sender claims the next while one finishes, and
+    // reports failures per job, so a retry never repeats the others. Bounded concurrency without
+    // reserving account capacity. The sender also puts jobs back on this queue (paused, out of time).
+    this.sender.consumeQueue('send', this.queue, { batchSize: SEND_JOBS_PER_INVOCATION, reportBatchItemFailures: true, maxConcurrency });
 
-    this.sender.grantRead(props.contentTable);
-    this.sender.grantReadWrite(props.deliveriesTable);
-    this.grantTokenSecret(fn);
+    this.sender.grantTable('content', props.contentTable);
+    this.sender.grantTable('deliveries', props.deliveriesTable);
+    this.grantTokenSecret(this.sender);
 
-    this.grantSendMail(fn, { environment: false });
+    this.grantSendMail(this.sender, { environment: false });
   }
 
   /**
@@ -291,49 +292,34 @@ export class Sending extends Construct {
   }
 
   /**
-   * Let `fn` send mail as the sender (SendRawEmail on the identity and the configuration set
-   * only), and give it the sender settings: the API sends confirmation and welcome messages.
+   * Let `fn` send mail as the sender (SendRawEmail, From the sender's address only, on the
+   * identity, the configuration set and, for the SES sandbox, recipients' identities), and give it
+   * the sender settings: the API sends confirmation and welcome messages.
    */
-  grantSendMail(fn: lambda.Function, options: { environment?: boolean } = {}): void {
-    // SES authorises SendRawEmail against the From identity and the configuration set.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendRawEmail'],
-        resources: [
-          this.identity.emailIdentityArn,
-          Stack.of(this).formatArn({
-            service: 'ses',
-            resource: 'configuration-set',
-            resourceName: this.configurationSet.configurationSetName,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
+  grantSendMail(fn: BriefingFunction, options: { environment?: boolean } = {}): void {
+    // Every statement carries the From condition: SES authorises a send against the From
+    // identity, the configuration set and (in the sandbox) the recipient's verified identity, and
+    // none of them may be used to send as anyone else.
+    const fromSender: Conditions = { StringEquals: { 'ses:FromAddress': this.senderEmail } };
+    fn.allow('ses/identity', [this.identity.emailIdentityArn], fromSender);
+    fn.allow('ses/configuration-set', [this.configurationSetArn], fromSender);
     // In the SES sandbox, SES also authorises each send against the recipient's verified
     // identity; without this a sandboxed account's test sends would be AccessDenied instead of
-    // reaching the addresses verified for testing. Bound to mail From the sender's address.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendRawEmail'],
-        resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
-        conditions: { StringEquals: { 'ses:FromAddress': this.senderEmail } },
-      }),
-    );
-    // The statements land in the function role's default policy.
-    Validations.of(fn.role ?? fn).acknowledge({
+    // reaching the addresses verified for testing.
+    fn.allow('ses/recipients', [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })], fromSender);
+    Validations.of(fn).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
       reason:
         "In the SES sandbox every send is also authorised against the recipient's verified identity, " +
         'which is not known in advance; the statement is limited to SendRawEmail From the sender address.',
     });
-    if (options.environment !== false) fn.addEnvironment(ENV.configurationSet, this.configurationSet.configurationSetName);
+    if (options.environment !== false) fn.fn.addEnvironment(ENV.configurationSet, this.configurationSet.configurationSetName);
   }
 
-  /** Let `fn` read the token signing keys, and tell it where they are. */
-  grantTokenSecret(fn: lambda.Function): void {
-    this.tokenSecret.grantRead(fn);
-    fn.addEnvironment(ENV.tokenSecretArn, this.tokenSecret.secretArn);
+  /** Let `fn` read the token signing keys (GetSecretValue only), and tell it where they are. */
+  grantTokenSecret(fn: BriefingFunction): void {
+    fn.allow('secret/token-keys', [this.tokenSecretPolicyArn]);
+    fn.fn.addEnvironment(ENV.tokenSecretArn, this.tokenSecret.secretArn);
   }
 }
 

@@ -61,7 +61,7 @@ export class SesEvents extends Construct {
     });
 
     this.handler = new BriefingFunction(this, 'Handler', {
-      entry: 'lambdas/ses-events/handler.ts',
+      name: 'ses-events',
       description: 'Applies SES bounce, complaint and delivery events to subscribers and the delivery ledger.',
       timeout: props.timeout ?? Duration.seconds(30),
       environment: {
@@ -69,8 +69,8 @@ export class SesEvents extends Construct {
         [ENV.deliveriesTable]: props.deliveriesTable.tableName,
       },
     });
-    this.handler.grantReadWrite(props.subscribersTable);
-    this.handler.grantReadWrite(props.deliveriesTable);
+    this.handler.grantTable('subscribers', props.subscribersTable);
+    this.handler.grantTable('deliveries', props.deliveriesTable);
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the SNS subscription of the ses-events function (alarmed)');
     this.topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.fn, { deadLetterQueue: this.deadLetterQueue }));

@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/env';
@@ -57,7 +56,7 @@ export class Signups extends Construct {
     });
 
     this.handler = new BriefingFunction(this, 'Handler', {
-      entry: 'lambdas/signups/handler.ts',
+      name: 'signups',
       description: 'Handles queued sign-ups (stores them, sends the confirmation within the limits) and welcomes.',
       timeout,
       environment: {
@@ -66,15 +65,13 @@ export class Signups extends Construct {
         [ENV.signupCoolingDays]: String(props.coolingDays ?? 30),
       },
     });
-    this.handler.fn.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maxConcurrency ?? 2,
-      }),
-    );
-    this.handler.grantReadWrite(props.subscribersTable);
-    this.handler.grantRead(props.contentTable);
+    this.handler.consumeQueue('signups', this.queue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency ?? 2,
+    });
+    this.handler.grantTable('subscribers', props.subscribersTable);
+    this.handler.grantTable('content', props.contentTable);
   }
 
   /** The sender identity and the digest's schedule, for the confirmation and welcome messages. */

@@ -9,6 +9,8 @@
  * page), and so are the three messages, rendered from the HTML the emulator received.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,7 +222,7 @@ describe('a reader in Chromium', () => {
 
   it('receives the next digest', async () => {
     // Both issues now, in one CLI run; each is sent by id when its turn comes.
-    await publishIssues(2, 3);
+    await publishIssues(2, 3, 4);
     const out = await cli('send-digest', '--issue', 'e2e-issue-2');
     expect(out).toMatch(/queued \d+ recipient/);
     digestMail = await waitForMail(stored, / · No\. 2$/);
@@ -253,10 +255,45 @@ describe('a reader in Chromium', () => {
     expect((await inbox(stored)).filter((m) => / · No\. 2$/.test(m.subject))).toHaveLength(1);
   });
 
+  it('comes back with "Subscribe again" from its own preferences link: nothing to confirm, and the next digest arrives', async () => {
+    await page.goto(linkAfter(digestMail.body.text!, /^Manage your preferences/));
+    await expect(page.getByRole('button', { name: 'Subscribe again' }).isVisible()).resolves.toBe(true);
+    await shot('13-preferences-unsubscribed');
+    await page.getByRole('button', { name: 'Subscribe again' }).click();
+    await expect(page.locator('dd').nth(1).textContent()).resolves.toBe('Subscribed');
+    expect(await cli('send-digest', '--issue', 'e2e-issue-4')).toMatch(/queued \d+ recipient/);
+    expect((await inbox(stored)).filter((m) => / · No\. 4$/.test(m.subject))).toHaveLength(1);
+  });
+
+  it("refuses a sign-up form posted from another site's page with a clear 403 page, and sends nothing", async () => {
+    // The bad input: a page on another origin whose form posts to /subscribe as soon as it loads.
+    const victim = `victim.${Date.now().toString(36)}@example.org`;
+    const evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(
+        `<!doctype html><form id="f" method="post" action="${base}/subscribe"><input name="email" value="${victim}"><input name="digest" value="yes"></form><script>document.getElementById('f').submit()</script>`,
+      );
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const answered = page.waitForResponse((r) => r.url() === `${base}/subscribe`);
+      await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      const res = await answered;
+      expect(res.status()).toBe(403);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('This form was sent from another site');
+      await shot('14-cross-site-refused');
+    } finally {
+      evil.close();
+    }
+    // Everything the sign-up could have caused has happened once npm start says it has settled.
+    expect((await fetch(`${base}/_local/settled`)).status).toBe(200);
+    expect(await inbox(victim)).toEqual([]);
+  });
+
   it('shows a clear page for a broken link and for an unknown page', async () => {
     await page.goto(`${base}/confirm?token=v1.k1.broken`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('This link does not work');
-    await shot('13-error-bad-link');
+    await shot('15-error-bad-link');
     await page.goto(`${base}/nowhere`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
   });

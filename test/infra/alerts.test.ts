@@ -22,12 +22,17 @@ describe('alerts infrastructure', () => {
     });
   });
 
-  it('lets the alert planner read the subscribers indexes and send to the queue', () => {
+  it('lets the alert planner query the alert audience index and send to the queue', () => {
     const planner = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) => /breaking article/.test(f.Properties.Description))!;
     const role = planner[1].Properties.Role['Fn::GetAtt'][0];
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: role }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, '/index/alertAudience']] } }),
+          Match.objectLike({ Action: 'sqs:SendMessage', Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SendingQueue'), 'Arn'] }]) }),
+        ]),
+      },
     });
   });
 

@@ -87,11 +87,11 @@ describe('issue schedules', () => {
     ).toBe(true);
   });
 
-  it("gives publishers a policy: the schedule actions on the group's schedules, PassRole on the schedule role for Scheduler only", () => {
+  it("gives publishers a policy: the schedule actions publish calls on the group's schedules, PassRole on the schedule role for Scheduler only", () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: [
-          { Effect: 'Allow', Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'], Resource: schedulesArn },
+          { Effect: 'Allow', Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'], Resource: schedulesArn },
           { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
         ],
       },

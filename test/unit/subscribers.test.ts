@@ -1,4 +1,5 @@
-import { addSubscriber, importSubscribers } from '../../lambdas/usecases/subscribers';
+import type { Subscriber } from '../../lambdas/core/model';
+import { addSubscriber, importSubscribers, upsertSubscriber } from '../../lambdas/usecases/subscribers';
 import { fixedClock, MemorySubscribers } from './fakes';
 import { testDigest as digest } from '../support/address-key';
 
@@ -51,5 +52,97 @@ describe('subscribers import (CSV)', () => {
     expect(r.kept.unsubscribed).toBe(1);
     expect(r.keptLines[0]).toMatchObject({ line: 2, message: expect.stringMatching(/unsubscribed earlier/) });
     expect(subscribers.byEmail.get('alice@example.com')!.status).toBe('unsubscribed');
+  });
+});
+
+describe('add and import merge into a stored subscriber, never replace it', () => {
+  const webReader = (over: Partial<Subscriber> = {}): Subscriber => ({
+    subscriberId: 'web-1',
+    email: 'ada@example.com',
+    emailAsTyped: 'Ada@example.com',
+    status: 'confirmed',
+    digest: true,
+    alerts: true,
+    topics: ['cyber'],
+    timezone: 'Europe/Brussels',
+    source: 'web',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    confirmedAt: '2026-01-01T01:00:00.000Z',
+    consent: { at: '2026-01-01T00:00:00.000Z', page: 'https://brief.example.org', ip: '198.51.100.1', userAgent: 'Reader/1', wording: 'I agree', confirmedAt: '2026-01-01T01:00:00.000Z' },
+    ...over,
+  });
+
+  it("keeps a web sign-up's consent, confirmedAt, source and the choices the file does not give", async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.create(webReader());
+    const r = await importSubscribers({ subscribers, clock: fixedClock(), digest }, 'email,timezone\nADA@EXAMPLE.COM,Asia/Tokyo\n');
+    expect(r).toMatchObject({ imported: 0, updated: 1, errors: [] });
+    expect(subscribers.byEmail.get('ada@example.com')).toMatchObject({
+      subscriberId: 'web-1',
+      source: 'web',
+      confirmedAt: '2026-01-01T01:00:00.000Z',
+      consent: { ip: '198.51.100.1' },
+      alerts: true,
+      topics: ['cyber'],
+      timezone: 'Asia/Tokyo',
+    });
+  });
+
+  it('a line repeating a stored reader changes nothing and is counted as unchanged; duplicates differing only in case are one reader', async () => {
+    const subscribers = new MemorySubscribers();
+    const r = await importSubscribers({ subscribers, clock: fixedClock(), digest }, 'email\nbob@example.com\nBob@Example.com\nBOB@EXAMPLE.COM\n');
+    expect(r).toMatchObject({ imported: 1, updated: 0, unchanged: 2 });
+    expect(subscribers.byEmail.size).toBe(1);
+  });
+
+  it('confirms a pending web sign-up the operator vouches for, keeping its consent and source', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.create(webReader({ status: 'pending', confirmedAt: undefined, confirmTokenHash: 'h', confirmExpiresAt: '2026-12-01T00:00:00.000Z' }));
+    const r = await upsertSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'ada@example.com' }, 'cli');
+    expect(r.outcome).toBe('confirmed');
+    const s = subscribers.byEmail.get('ada@example.com')!;
+    expect(s).toMatchObject({ status: 'confirmed', source: 'web', reconfirmedBy: 'cli', consent: { ip: '198.51.100.1' } });
+    expect(s.confirmTokenHash).toBeUndefined();
+  });
+
+  it.each([
+    ['an unsubscribe', { status: 'unsubscribed' as const, unsubscribedAt: '2026-06-01T00:00:00.000Z' }, 'unsubscribed'],
+    ['a complaint', { status: 'unsubscribed' as const, suppressed: true, suppressedReason: 'complaint' as const }, 'suppressed'],
+    ['a hard bounce', { suppressed: true, suppressedReason: 'bounce' as const }, 'suppressed'],
+  ])('after %s: kept out and counted, unless --resubscribe says the reader agreed again', async (_name, over, kind) => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.create(webReader(over));
+    const kept = await importSubscribers({ subscribers, clock: fixedClock(), digest }, 'email\nADA@example.com\n');
+    expect(kept.kept[kind as 'unsubscribed' | 'suppressed']).toBe(1);
+    expect(subscribers.byEmail.get('ada@example.com')!.status === 'confirmed' && !subscribers.byEmail.get('ada@example.com')!.suppressed).toBe(false);
+    const back = await importSubscribers({ subscribers, clock: fixedClock(), digest }, 'email\nADA@example.com\n', { resubscribe: true });
+    expect(back.resubscribed).toBe(1);
+    const s = subscribers.byEmail.get('ada@example.com')!;
+    expect(s).toMatchObject({ status: 'confirmed', subscriberId: 'web-1', consent: { ip: '198.51.100.1' }, reconfirmedBy: 'import' });
+    expect(s.suppressed).toBeUndefined();
+  });
+
+  it('after an erasure (in any capitals): kept out; with --resubscribe added anew and the marker removed', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.markErased(digest('eve@example.com'), new Date());
+    expect((await upsertSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'EVE@example.com' }, 'cli')).outcome).toBe('kept-erased');
+    await expect(addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'Eve@Example.com' })).rejects.toThrow(/erased at the reader's request/);
+    expect(subscribers.byEmail.size).toBe(0);
+    const r = await upsertSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'Eve@example.com' }, 'cli', { resubscribe: true });
+    expect(r.outcome).toBe('resubscribed');
+    expect(await subscribers.isErased([digest('eve@example.com')])).toBeUndefined();
+  });
+
+  it('refuses, with the line and the reason: a formula-like address, a reserved domain (outside local mode), an unknown topic', async () => {
+    const csv = ['email,topics', '=HYPERLINK(x)@example.com,', '+1@example.com,', 'reader@news.test,', 'reader@example.org,cyber;dragons', 'fine@example.org,cyber'].join('\n');
+    const r = await importSubscribers({ subscribers: new MemorySubscribers(), clock: fixedClock(), digest }, csv);
+    expect(r.imported).toBe(1);
+    expect(r.errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
+    expect(r.errors[1]!.message).toMatch(/starts with =, \+, - or @/);
+    expect(r.errors[2]!.message).toMatch(/\.test is a reserved domain/);
+    expect(r.errors[3]!.message).toMatch(/unknown topic "dragons": choose from/);
+    // Locally the samples' reserved domains are fine.
+    const local = await importSubscribers({ subscribers: new MemorySubscribers(), clock: fixedClock(), digest }, 'email\nreader@news.test\n', { allowReservedDomains: true });
+    expect(local.imported).toBe(1);
   });
 });

@@ -4,11 +4,13 @@
  * function's role may Scan or delete subscribers.
  */
 import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isAddressKey, mergedKey } from '../../core/keys';
+import { erasedKey, isAddressKey, mergedKey } from '../../core/keys';
 import type { Subscriber } from '../../core/model';
 import type { AddressMigrationStore } from '../../usecases/migrate-addresses';
 import { writeIf } from './conditional';
 import { fromSubscriberItem, toSubscriberItem } from './subscriber-store';
+
+const ERASED_PREFIX = erasedKey('');
 
 export class DynamoAddressMigration implements AddressMigrationStore {
   constructor(
@@ -16,11 +18,15 @@ export class DynamoAddressMigration implements AddressMigrationStore {
     private readonly table: string,
   ) {}
 
-  async *subscribers(): AsyncIterable<Subscriber> {
+  async *items(): AsyncIterable<{ subscriber: Subscriber } | { erasedDigest: string }> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
-      for (const item of out.Items ?? []) if (isAddressKey(String(item.email)) && typeof item.subscriberId === 'string') yield fromSubscriberItem(item);
+      for (const item of out.Items ?? []) {
+        const key = String(item.email);
+        if (key.startsWith(ERASED_PREFIX)) yield { erasedDigest: key.slice(ERASED_PREFIX.length) };
+        else if (isAddressKey(key) && typeof item.subscriberId === 'string') yield { subscriber: fromSubscriberItem(item) };
+      }
       start = out.LastEvaluatedKey;
     } while (start);
   }

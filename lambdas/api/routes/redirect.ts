@@ -32,5 +32,5 @@ async function follow(rc: RouteContext, req: ApiRequest, count: boolean): Promis
   const result = await followClick({ keys: rc.deps.keys, ...deps }, segmentOf(req.path, REDIRECT_PREFIX), { count });
   if (!result.ok) return notALink(rc);
   // no-store: every click reaches the count; no-referrer: the token stays out of the next site's logs.
-  return { statusCode: 302, headers: { location: result.url, ...SECURITY_HEADERS }, body: '' };
+  return { statusCode: 302, headers: { location: result.url, ...SECURITY_HEADERS, 'referrer-policy': 'no-referrer' }, body: '' };
 }
