@@ -1,6 +1,6 @@
 /**
  * The composition root: the one place that turns SDK clients, table names and queue URLs into
- * the ports the use-cases take (core/ports.ts). The five Lambda handlers, the local runtime,
+ * the ports the use-cases take (core/ports.ts). The six Lambda handlers, the local runtime,
  * the CLI, the bench and the test support all get their adapters from here; a new port gets its
  * adapter here too, never another hand-made set-up.
  *
@@ -9,11 +9,11 @@
  *   sqsPorts(sqs, { sendQueueUrl })    the send queue and the planner's own queue
  *   signupQueue(sqs, url)              the sign-up queue (API ─► sign-ups function)
  *   issueScheduler(scheduler, settings) issues' one-time schedules (EventBridge Scheduler)
- *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env)
+ *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env), addressDigestLoader(env)
  *
  * Building a port only stores the client and a name: no request is made until it is used.
  * Every function's bundle includes this module: an adapter whose package esbuild cannot drop
- * when unused (the API's in-memory rate limiter, rate-limiter-flexible) is imported where it is used.
+ * when unused is imported where it is used instead.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';

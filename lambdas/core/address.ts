@@ -111,9 +111,13 @@ export function maskEmail(email: string): string {
   return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
 }
 
-/** Mask every address in a text (an error message to be stored or logged): `a***@example.com`. */
-export function maskAddresses(text: string): string {
-  return text.replace(/[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g, (m) => maskEmail(m));
+/**
+ * Mask every address in a text (an error message to be stored or shown), `a***@example.com`,
+ * but those in `keep` (in any capitals; e.g. the sender's own address, which the operator needs to see).
+ */
+export function maskAddresses(text: string, keep: readonly string[] = []): string {
+  const kept = new Set(keep.map((k) => k.toLowerCase()));
+  return text.replace(/[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g, (m) => (kept.has(m.toLowerCase().replace(/\.$/, '')) ? m : maskEmail(m)));
 }
 
 /**

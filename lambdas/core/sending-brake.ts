@@ -18,7 +18,6 @@
  *
  * Pure: the store, the clock and the quota reader are ports passed in.
  */
-import { maskAddresses } from './address';
 import { BRAKE_DEFAULTS, type BrakeSettings, type Bucket, type SendingPause, type SendingState, type SendingStateStore } from './sending-state';
 
 export * from './sending-state';
@@ -228,8 +227,7 @@ export class SendingBrake {
     return {
       kind: 'account',
       code: r.code,
-      // SES's message may name the recipient it refused: the pause is stored, so masked.
-      reason: `SES refused sending for the account (${r.code}: ${maskAddresses(r.message).slice(0, 160)}); next probe at ${retryAt.toISOString()}, or \`resume\` once fixed`,
+      reason: `SES refused sending for the account (${r.code}: ${r.message.slice(0, 160)}); next probe at ${retryAt.toISOString()}, or \`resume\` once fixed`,
       openedAt: now.toISOString(),
       retryAt: retryAt.toISOString(),
       step,

@@ -8,7 +8,7 @@
 import { DescribeTimeToLiveCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SUMMARY_KEY } from '../../lambdas/core/keys';
 import { CONFIRM_TOKEN_TTL_SECONDS } from '../../lambdas/core/tokens';
-import { RESEND_AFTER_MS } from '../../lambdas/usecases/subscribe';
+import { DEFAULT_COOLING_MS, RESEND_AFTER_MS } from '../../lambdas/usecases/subscribe';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { startSubscriptionApi, uniqueDomain } from './subscribe-support';
 
@@ -89,7 +89,7 @@ describe('sign-ups', () => {
     expect(Number(item!.expiresAt!.N)).toBeGreaterThanOrEqual(first + Math.floor((RESEND_AFTER_MS + 60_000) / 1000));
   });
 
-  it('a reader who was confirmed, left, and signs up again is pending without expiresAt (their history stays)', async () => {
+  it('a reader who was confirmed, left, and signs up again (after the cooling period) is pending without expiresAt (their history stays)', async () => {
     const email = `returns@${domain}`;
     await api.postJson({ email });
     await confirmWith(await api.confirmLink(email));
@@ -97,7 +97,7 @@ describe('sign-ups', () => {
     await api.subscribers.unsubscribe(reader!.subscriberId, new Date());
     expect(await subscriberItem(email)).not.toHaveProperty('expiresAt');
 
-    api.clock.offsetMs = RESEND_AFTER_MS + 60_000;
+    api.clock.offsetMs = DEFAULT_COOLING_MS + 60_000;
     await api.postJson({ email });
 
     const item = await subscriberItem(email);

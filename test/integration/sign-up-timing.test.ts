@@ -46,7 +46,7 @@ it('median answer times of new and known addresses are within 10 % of each other
   await api.signupQueue.stop();
   // Warm both paths (first connections, JIT, the limit item) before measuring.
   for (let i = 0; i < 10; i++) {
-    await timedPost(`warm-new${i}@${domain}`);
+    await timedPost(`warmup${i}@${domain}`);
     await timedPost(`known${i}@${domain}`);
   }
   const fresh: number[] = [];

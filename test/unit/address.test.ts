@@ -96,5 +96,7 @@ describe('keyed digests of addresses', () => {
 
   it('masks every address in a text that is stored (an SES error message naming the recipient)', () => {
     expect(maskAddresses('Email address is not verified: Reader@Example.com, ops@x.org.')).toBe('Email address is not verified: R***@Example.com, o***@x.org.');
+    // The sender's own address stays readable: it is what the operator has to fix.
+    expect(maskAddresses('not verified: brief@news.example.com, reader@x.org', ['Brief@news.example.com'])).toBe('not verified: brief@news.example.com, r***@x.org');
   });
 });

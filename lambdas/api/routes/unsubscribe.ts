@@ -17,7 +17,9 @@ export const unsubscribeRoutes = (rc: RouteContext): Route[] => [
 async function showUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const token = tokenOf(req);
   const check = await checkUnsubscribeToken({ subscribers: rc.deps.subscribers, clock: rc.deps.clock, keys: await rc.deps.keys() }, token);
-  if (!('ok' in check)) return check.status === 'invalid-token' ? rc.badLink() : rc.linkProblem(check.status);
+  // A well-signed link of a reader who is gone (or of a test send) still shows the button, which
+  // then says so: the GET tells nothing either way. A link turned off by revoke-links says so now.
+  if (!('ok' in check) && check.status !== 'unknown') return check.status === 'invalid-token' ? rc.badLink() : rc.linkProblem(check.status);
   return rc.messagePage(200, {
     title: 'Unsubscribe?',
     lines: ['Press the button to stop all messages from this newsletter to your address.'],

@@ -15,7 +15,7 @@ import { backoffMs } from '../../core/pacing';
 import type { Recipient } from '../../core/model';
 import type { GateAnswer } from '../../core/ports';
 import type { Clock, Mailer } from '../../core/ports';
-import { maskEmail } from '../../core/address';
+import { maskAddresses, maskEmail } from '../../core/address';
 import type { Refusal } from '../../core/sending-brake';
 import type { SendPool } from './pool';
 import type { BatchBrake, BatchClaim, BatchResult, BatchRun, PreparedCampaign, SendDeps, SendLedger } from './types';
@@ -196,8 +196,10 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
       result.retry.push(r);
       if (kind === 'account') {
         result.accountRefused++;
-        await refused(brake, result, { kind: 'account', code: error.name, message: error.message });
-      } else if (kind === 'daily-quota') await refused(brake, result, { kind: 'quota', code: error.name, message: error.message });
+        // SES's message may name a reader it refused (in the sandbox, an unverified recipient):
+        // the pause is stored and shown, so every address but the sender's own is masked.
+        await refused(brake, result, { kind: 'account', code: error.name, message: maskAddresses(error.message, [campaign.from]) });
+      } else if (kind === 'daily-quota') await refused(brake, result, { kind: 'quota', code: error.name, message: maskAddresses(error.message, [campaign.from]) });
       else if (probeSend) await brake?.inconclusive();
     }
     return;
