@@ -2,10 +2,14 @@
  * The answer to a sign-up takes the same time for a new and a known address, over real HTTP
  * against DynamoDB Local: the API checks the request and queues it, and reads nothing about the
  * address; the sign-ups function does the rest out of band. Measured as a ratio in one run (the
- * machine may be busy with other work), 50 requests each, new and known alternating, while the
- * sign-ups function is held back (as it runs in its own Lambda instances on AWS); then it runs,
- * and only the new addresses get a confirmation.
+ * machine may be busy with other work): 50 new and 50 known addresses, alternating; each
+ * address's answer time is the quickest of five tries (the usual filter against a burst of load
+ * elsewhere on the machine), each try from a client address of its own (127.0.x.y), so the
+ * per-client limit's item is the same small one for every request. Meanwhile the sign-ups
+ * function is held back (as it runs in its own Lambda instances on AWS); then it runs, and only
+ * the new addresses get a confirmation.
  */
+import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { operator } from '../support/address-key';
@@ -27,24 +31,52 @@ const median = (xs: number[]) => {
   return (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
 };
 
-async function timedPost(email: string): Promise<number> {
-  const started = performance.now();
-  const res = await fetch(`${api.http.url}/subscribe`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, digest: 'yes', choices: '1', timezone: 'UTC' }).toString(),
-    redirect: 'manual',
+let client = 0;
+/** The next client address: 127.0.x.y, all of them this machine's loopback. */
+const nextClient = () => {
+  client++;
+  return `127.0.${Math.floor(client / 250) % 250}.${(client % 250) + 2}`;
+};
+
+/** One form POST /subscribe from a client address of its own; the time to the whole answer. */
+function timedPost(email: string): Promise<number> {
+  const body = new URLSearchParams({ email, digest: 'yes', choices: '1', timezone: 'UTC' }).toString();
+  const url = new URL(`${api.http.url}/subscribe`);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress: nextClient(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          const ms = performance.now() - started;
+          if (res.statusCode !== 303 || res.headers.location !== '/check-inbox') reject(new Error(`answer ${res.statusCode} ${res.headers.location}`));
+          else resolve(ms);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  await res.arrayBuffer();
-  const ms = performance.now() - started;
-  expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe('/check-inbox');
-  return ms;
 }
 
-it('median answer times of new and known addresses are within 10 % of each other (50 each), and only the new get mail', async () => {
+/** The quickest of five answers for one address. */
+async function answerTime(email: string): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) best = Math.min(best, await timedPost(email));
+  return best;
+}
+
+it('median answer times of new and known addresses are within 10 % of each other (50 addresses each), and only the new get mail', async () => {
   await api.signupQueue.stop();
-  // Warm both paths (first connections, JIT, the limit item) before measuring.
+  // Warm both paths (first connections, JIT) before measuring.
   for (let i = 0; i < 10; i++) {
     await timedPost(`warmup${i}@${domain}`);
     await timedPost(`known${i}@${domain}`);
@@ -54,15 +86,15 @@ it('median answer times of new and known addresses are within 10 % of each other
   for (let i = 0; i < N; i++) {
     // Alternate which goes first, so a slow patch of the machine falls on both alike.
     if (i % 2) {
-      fresh.push(await timedPost(`new${i}@${domain}`));
-      known.push(await timedPost(`known${i}@${domain}`));
+      fresh.push(await answerTime(`new${i}@${domain}`));
+      known.push(await answerTime(`known${i}@${domain}`));
     } else {
-      known.push(await timedPost(`known${i}@${domain}`));
-      fresh.push(await timedPost(`new${i}@${domain}`));
+      known.push(await answerTime(`known${i}@${domain}`));
+      fresh.push(await answerTime(`new${i}@${domain}`));
     }
   }
   const ratio = Math.max(median(fresh), median(known)) / Math.min(median(fresh), median(known));
-  console.log(`sign-up answer, median of ${N}: new ${median(fresh).toFixed(2)} ms, known ${median(known).toFixed(2)} ms, ratio ${ratio.toFixed(3)}`);
+  console.log(`sign-up answer, median of ${N} addresses each: new ${median(fresh).toFixed(2)} ms, known ${median(known).toFixed(2)} ms, ratio ${ratio.toFixed(3)}`);
   expect(ratio).toBeLessThanOrEqual(1.1);
 
   // Nothing was sent while the answers were given; then the sign-ups function runs.
