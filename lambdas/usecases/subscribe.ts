@@ -122,7 +122,8 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     wording: CONSENT_WORDING,
   };
   const coolingMs = deps.coolingMs ?? DEFAULT_COOLING_MS;
-  const mailbox = deps.digest(mailboxOf(addressFields(email).email));
+  // Its own prefix: no two kinds of stored digest of the same address are equal.
+  const mailbox = deps.digest(`mailbox:${mailboxOf(addressFields(email).email)}`);
 
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
