@@ -125,7 +125,7 @@ const preferencesTpl = hb.compile(`<h1>Your subscription</h1>
 <div class="actions"><button type="submit">Subscribe again</button></div>
 </form>
 {{else}}
-<p>You receive nothing from us.</p>
+<p>You receive nothing from us. To subscribe again, use the <a href="/">subscribe page</a>.</p>
 {{/if}}`);
 
 // The public archive: the short subscribe form shown under every archived issue and on the
@@ -193,7 +193,10 @@ export function subscribePage(ctx: PageContext, v: { email?: string; choices: Su
   return page(ctx, 'Subscribe', subscribeTpl({ ...v, topics: TOPICS, zones: TIME_ZONES, consent: CONSENT_WORDING }));
 }
 
-export function preferencesPage(ctx: PageContext, v: { subscriber: Subscriber; token: string; unsubscribeToken: string; choices?: SubscriptionChoices; saved?: boolean; error?: string }): string {
+export function preferencesPage(
+  ctx: PageContext,
+  v: { subscriber: Subscriber; token: string; unsubscribeToken: string; choices?: SubscriptionChoices; saved?: boolean; error?: string; now?: Date },
+): string {
   const s = v.subscriber;
   const active = s.status === 'confirmed' && !s.suppressed;
   const statusText = active
@@ -211,7 +214,7 @@ export function preferencesPage(ctx: PageContext, v: { subscriber: Subscriber; t
       email: mailAddress(s),
       statusText,
       active,
-      canComeBack: canResubscribe(s),
+      canComeBack: canResubscribe(s, v.now ?? new Date()),
       token: v.token,
       unsubscribeToken: v.unsubscribeToken,
       choices,

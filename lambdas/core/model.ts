@@ -121,10 +121,20 @@ export interface Subscriber {
   /** SHA-256 of the nonce in the pending confirmation link; removed once used. Never the token itself. */
   confirmTokenHash?: string;
   confirmExpiresAt?: string;
-  /** When the last confirmation message went out (re-sent at most once an hour). */
+  /** When the last confirmation message was claimed to go out (re-sent at most once an hour). */
   confirmationSentAt?: string;
-  /** When the welcome went out for the current confirmation (sent once; removed on re-confirming). */
+  /** SES's id of that confirmation, once SES took it: without it, a claim older than a lease was abandoned. */
+  confirmationMessageId?: string;
+  /** When the welcome was claimed to go out for the current confirmation (sent once; removed on re-confirming). */
   welcomedAt?: string;
+  /** SES's id of that welcome, once SES took it. */
+  welcomeMessageId?: string;
+  /**
+   * A web sign-up of an address that had said no (unsubscribed, or declined), waiting for its
+   * confirmation: what it asked for. Nothing of the stored reader changes until the link is
+   * used: the "no" stands, and so do the reader's choices, consent record and address as typed.
+   */
+  resubscription?: { choices: SubscriptionChoices; consent: ConsentRecord; emailAsTyped?: string };
   /**
    * When and how an operator confirmed this address on the reader's behalf: a pending sign-up
    * they vouched for, or a reader brought back with `--resubscribe` (whose consent they hold).

@@ -64,14 +64,22 @@ export function clientNetwork(sourceIp: string): string {
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${addr.toNormalizedString()}/64`).toRFC5952String()}/64`;
 }
 
+/** Providers that ignore dots in the part before `@`: `j.smith@` and `jsmith@` are one inbox there. */
+const DOTLESS_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
 /**
- * The mailbox a confirmation limit counts: the address's key form without a `+tag` (`ada+1@`,
- * `ada+2@` and `ada@` reach one inbox at most providers), so a stranger cannot flood one inbox
- * through its tags. Used for the limit only: the subscriber is still the address as given.
+ * The mailbox a confirmation limit counts, and whose "no" a sign-up of a variant respects: the
+ * address's key form without a `+tag` (`ada+1@`, `ada+2@` and `ada@` reach one inbox at most
+ * providers) and, at Gmail, without dots, so a stranger cannot flood one inbox, or reach one
+ * that said no, through its variants. Used for the limit and that check only: the subscriber is
+ * still the address as given.
  */
 export function mailboxOf(addressKey: string): string {
   const at = addressKey.lastIndexOf('@');
-  const local = addressKey.slice(0, at);
+  let local = addressKey.slice(0, at);
+  const domain = addressKey.slice(at + 1);
   const plus = local.indexOf('+');
-  return plus > 0 ? `${local.slice(0, plus)}${addressKey.slice(at)}` : addressKey;
+  if (plus > 0) local = local.slice(0, plus);
+  if (DOTLESS_DOMAINS.has(domain)) local = local.replace(/\./g, '') || local;
+  return `${local}@${domain}`;
 }

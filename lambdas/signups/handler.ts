@@ -50,7 +50,7 @@ export function makeSignupsHandler(deps: SignupsHandlerDeps) {
       digest: await deps.digest(),
       log: (e, f) => logger.info(e, f),
     };
-    const record = async (r: SQSRecord) => {
+    const handle = async (r: SQSRecord) => {
       const job = parseSignupJob(r.body);
       if (job.kind === 'welcome') {
         const outcome = await welcome(useCase, job.subscriberId);
@@ -62,7 +62,16 @@ export function makeSignupsHandler(deps: SignupsHandlerDeps) {
       if (result.status === 'invalid-address') logger.warn('sign-up dropped: invalid address', { email: maskEmail(job.email), reason: result.reason });
       else if (result.outcome === 'mail-failed') throw new ConfirmationNotSent('the confirmation was not sent; the queue retries the sign-up');
     };
-    return processPartialResponse(event, record, processor, { context: context as Context });
+    // Each failure is logged with its message id and receive count, so a job that ends in the
+    // dead-letter queue (alarmed) has its cause in the logs; the queue retries the others.
+    const record = (r: SQSRecord) =>
+      handle(r).catch((e: unknown) => {
+        logger.error('sign-up job failed', { messageId: r.messageId, receiveCount: r.attributes?.ApproximateReceiveCount, error: (e as Error).name, message: (e as Error).message.slice(0, 300) });
+        throw e;
+      });
+    // A batch that failed whole (one bad job alone) is reported like any other: its items come
+    // back, and the dead-letter queue's alarm, not a function error, says when one keeps failing.
+    return processPartialResponse(event, record, processor, { context: context as Context, throwOnFullBatchFailure: false });
   };
 }
 

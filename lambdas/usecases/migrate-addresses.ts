@@ -38,6 +38,8 @@ export interface AddressMigrationStore {
   forward(subscriberId: string, toKey: string): Promise<void>;
   /** Delete the item keyed `key` if it still holds `subscriberId`. */
   removeIf(key: string, subscriberId: string): Promise<void>;
+  /** Delete the erasure marker of `digest` (an older, bare-hash one, once its keyed marker is written). */
+  removeMarker(digest: string): Promise<void>;
 }
 
 export interface MigrateDeps {
@@ -121,17 +123,20 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
   }
   for (const [key, items] of groups) {
     const forms = [...new Set(items.flatMap((s) => [s.email, s.emailAsTyped ?? s.email]))];
-    const erased = forms.some((f) => erasureDigests(f, deps.digest).some((d) => markers.has(d)));
-    if (erased) {
+    const found = [...new Set(forms.flatMap((f) => erasureDigests(f, deps.digest)).filter((d) => markers.has(d)))];
+    if (found.length) {
       deps.log?.(`${maskEmail(key)}: erased earlier; removing ${items.length} item(s) and their ledger entries`);
       report.erased++;
       report.removed += items.length;
       if (options.dryRun) continue;
-      await deps.subscriptions.markErased(deps.digest(key), deps.clock.now());
+      const keyed = deps.digest(key);
+      await deps.subscriptions.markErased(keyed, deps.clock.now());
       for (const s of items) {
         for (const id of [s.subscriberId, ...(s.mergedIds ?? [])]) await deps.deliveries.deleteForSubscriber(id);
         await deps.store.removeIf(s.email, s.subscriberId);
       }
+      // An older bare-hash marker is reversible by hashing candidate addresses: the keyed one replaces it.
+      for (const d of found) if (d !== keyed) await deps.store.removeMarker(d);
       continue;
     }
     if (items.length === 1 && items[0]!.email === key) continue;

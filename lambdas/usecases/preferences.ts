@@ -46,29 +46,41 @@ export async function updatePreferences(deps: PreferencesDeps, token: unknown, c
   throw new Error('preferences: the subscriber kept changing; try again');
 }
 
-/** Whether a reader may come back from the preferences page: they left (not suppressed) after having been confirmed. */
-export const canResubscribe = (s: Subscriber) => s.status === 'unsubscribed' && !s.suppressed && Boolean(s.confirmedAt);
+/**
+ * How long after leaving a reader may come back from a link in their own mail. Links never
+ * expire, and a message may be forwarded or archived: after this the reader subscribes again
+ * on the subscribe page, with a confirmation.
+ */
+export const UNDO_WINDOW_MS = 30 * 24 * 60 * 60_000;
+
+/**
+ * Whether a reader may come back from the preferences page: they left (not suppressed) after
+ * having been confirmed, within {@link UNDO_WINDOW_MS}.
+ */
+export const canResubscribe = (s: Subscriber, now: Date) =>
+  s.status === 'unsubscribed' && !s.suppressed && Boolean(s.confirmedAt) && s.unsubscribedAt !== undefined && now.getTime() - Date.parse(s.unsubscribedAt) <= UNDO_WINDOW_MS;
 
 /**
  * "Subscribe again" on the preferences page, for a reader who unsubscribed: the link came in
  * their own mail, which proves the address as a confirmation link does, so it needs no new
  * confirmation and no cooling period (that period stops strangers' sign-ups, not the reader).
- * Only a reader who was confirmed before; a declined sign-up, a suppressed address or a
- * revoked link is refused. The consent record keeps the original and notes this renewal.
+ * Only a reader who was confirmed before and left less than 30 days ago ({@link UNDO_WINDOW_MS}:
+ * an old forwarded or archived message cannot bring back someone who left long ago); a declined
+ * sign-up, a suppressed address or a revoked link is refused. The consent record keeps the original and notes this renewal.
  */
 export async function resubscribe(deps: PreferencesDeps, token: unknown, choices: SubscriptionChoices, meta: { ip: string; userAgent: string }): Promise<UpdatePreferencesResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const found = await findByPreferencesToken(deps, token);
     if (!found.ok) return { status: 'refused', problem: found.problem };
     const s = found.subscriber;
-    if (!canResubscribe(s)) return { status: 'not-subscribed', subscriber: s };
+    if (!canResubscribe(s, deps.clock.now())) return { status: 'not-subscribed', subscriber: s };
     const now = deps.clock.now().toISOString();
     const moved = zoneKey(choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: now } : {};
     const consent = s.consent ? { ...s.consent, renewedAt: now, renewedIp: meta.ip.slice(0, 64), renewedUserAgent: meta.userAgent.slice(0, 300) } : undefined;
     const saved = await deps.subscribers.change(
       s,
       { ...choices, ...moved, status: 'confirmed', preferencesUpdatedAt: now, ...(consent ? { consent } : {}) },
-      { remove: ['unsubscribedAt'], expect: { status: 'unsubscribed', suppressed: null } },
+      { remove: ['unsubscribedAt', 'resubscription', 'confirmTokenHash', 'confirmExpiresAt'], expect: { status: 'unsubscribed', suppressed: null } },
     );
     if (saved) return { status: 'saved', subscriber: saved };
   }

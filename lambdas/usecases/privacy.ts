@@ -71,8 +71,8 @@ export async function eraseSubscriber(deps: PrivacyDeps, input: string): Promise
   await deps.subscribers.markErased(digest, deps.clock.now());
   let deliveriesRemoved = 0;
   let subscriberRemoved = false;
-  // Before `migrate-addresses` has run, the address may also be stored as typed: remove each.
-  for (let s = await deps.subscribers.getByEmail(email), n = 0; s && n < 3; s = await deps.subscribers.getByEmail(email), n++) {
+  // Before `migrate-addresses` has run, the address may also be stored in other capitals: remove each.
+  for (let s = await deps.subscribers.getByEmail(email), n = 0; s && n < 6; s = await deps.subscribers.getByEmail(email), n++) {
     for (const id of idsOf(s)) deliveriesRemoved += await deps.deliveries.deleteForSubscriber(id);
     for (const id of s.mergedIds ?? []) await deps.subscribers.remove(mergedKey(id));
     await deps.subscribers.remove(s.email);

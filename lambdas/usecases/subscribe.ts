@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { erasureDigests, InvalidAddressError, maskEmail, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
 import { addressFields } from '../core/keys';
+import { zoneKey } from '../core/local-time';
 import type { ConsentRecord, Subscriber, SubscriptionChoices } from '../core/model';
 import type { Clock, ContentStore, Mailer, RateLimiter, SignupQueue, SubscriptionStore } from '../core/ports';
 import { ADDRESS_RULES, mailboxOf } from '../core/sign-up-limits';
@@ -29,6 +30,14 @@ import { sendConfirmation, sendWelcome, type MailSettings } from './subscription
 
 /** A confirmation is re-sent to the same address at most this often (the mailbox limit's first rule). */
 export const RESEND_AFTER_MS = ADDRESS_RULES[0]!.windowMs;
+
+/**
+ * A confirmation claimed (`confirmationSentAt`) this long ago and never recorded as sent
+ * (`confirmationMessageId`) was abandoned: the invocation that claimed it died before SES
+ * answered. Longer than the sign-ups function's timeout (30 s), shorter than the queue's
+ * visibility timeout (six times that), after which SQS redelivers the job.
+ */
+export const CONFIRMATION_LEASE_MS = 2 * 60_000;
 
 /** After a reader declines a sign-up or unsubscribes, web sign-ups send them nothing for this long. @default 30 days */
 export const DEFAULT_COOLING_MS = 30 * 24 * 60 * 60_000;
@@ -112,6 +121,8 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
   };
   if (req.honeypot) return accepted('honeypot');
   if (await deps.subscribers.isErased(erasureDigests(email, deps.digest))) return accepted('erased');
+  const key = addressFields(email).email;
+  const inbox = mailboxOf(key);
 
   const now = deps.clock.now();
   const consent: ConsentRecord = {
@@ -122,13 +133,37 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     wording: CONSENT_WORDING,
   };
   const coolingMs = deps.coolingMs ?? DEFAULT_COOLING_MS;
+  // A variant of an inbox that said no (`bob+news@` after `bob@` complained, unsubscribed or was
+  // erased; `j.smith@gmail.com` after `jsmith@gmail.com`) gets no confirmation either.
+  if (inbox !== key) {
+    if (await deps.subscribers.isErased(erasureDigests(inbox, deps.digest))) return accepted('erased');
+    const own = await deps.subscribers.getByEmail(inbox);
+    if (own?.suppressed) return accepted('suppressed');
+    if (own?.status === 'unsubscribed' && own.unsubscribedAt && now.getTime() - Date.parse(own.unsubscribedAt) < coolingMs) return accepted('cooling');
+  }
   // Its own prefix: no two kinds of stored digest of the same address are equal.
-  const mailbox = deps.digest(`mailbox:${mailboxOf(addressFields(email).email)}`);
+  const mailbox = deps.digest(`mailbox:${inbox}`);
+
+  // A write of this call whose answer was lost (a retry of it then finds its own item): the
+  // confirmation it made, so it is sent instead of taken for someone else's.
+  let mine: { confirm: ReturnType<typeof newConfirmToken>; outcome: SubscribeOutcome } | undefined;
+  // Whether this call holds a slot of the mailbox limit it has not used yet.
+  let holding = false;
+  const release = async () => {
+    if (holding) await deps.mailboxLimit?.giveBack?.(mailbox);
+    holding = false;
+  };
+  const takeSlot = async () => {
+    if (holding || !deps.mailboxLimit) return true;
+    holding = await deps.mailboxLimit.take(mailbox);
+    return holding;
+  };
 
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
+    if (existing && mine && existing.confirmTokenHash === mine.confirm.hash) return accepted(await mailConfirmation(deps, existing, mine.confirm, mine.outcome, mailbox));
     if (!existing) {
-      if (deps.mailboxLimit && !(await deps.mailboxLimit.take(mailbox))) return accepted('limited');
+      if (!(await takeSlot())) return accepted('limited');
       const subscriberId = randomUUID();
       const confirm = newConfirmToken(deps.keys, { subscriberId, now });
       const pending: Subscriber = {
@@ -143,62 +178,87 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
         confirmExpiresAt: confirm.expiresAt.toISOString(),
         confirmationSentAt: now.toISOString(),
       };
-      // Lost a race with another request for the same address: go round and treat it as known.
+      // Lost a race with another request for the same address (or our own write's answer was
+      // lost): go round and see whose item it is.
       if (!(await deps.subscribers.create(pending))) {
-        await deps.mailboxLimit?.giveBack?.(mailbox);
+        mine = { confirm, outcome: 'created' };
         continue;
       }
       return accepted(await mailConfirmation(deps, pending, confirm, 'created', mailbox));
     }
+    // Someone else's item: a slot taken for our own write goes back.
+    await release();
+    mine = undefined;
     if (existing.suppressed) return accepted('suppressed');
     if (existing.status === 'confirmed') return accepted('already-confirmed');
-    // A "no" lasts: a declined sign-up or an unsubscribe is not undone by a stranger's form.
-    if (existing.status === 'unsubscribed' && existing.unsubscribedAt && now.getTime() - Date.parse(existing.unsubscribedAt) < coolingMs) return accepted('cooling');
+    // A "no" lasts: a declined sign-up or an unsubscribe is not undone by a stranger's form. The
+    // cooling period runs from the no, and again from each confirmation sent since (so an address
+    // that said no gets at most one confirmation a period, however often it is signed up).
+    const leaving = existing.status === 'unsubscribed';
+    const quietSince = Math.max(existing.unsubscribedAt ? Date.parse(existing.unsubscribedAt) : 0, leaving && existing.confirmationSentAt ? Date.parse(existing.confirmationSentAt) : 0);
     const lastSent = existing.confirmationSentAt ? Date.parse(existing.confirmationSentAt) : 0;
-    if (now.getTime() - lastSent < RESEND_AFTER_MS) return accepted('too-soon');
-    if (deps.mailboxLimit && !(await deps.mailboxLimit.take(mailbox))) return accepted('limited');
+    // A confirmation claimed but never recorded as sent, longer ago than any invocation runs: the
+    // function that claimed it died (a timeout) before SES answered. The queue's redelivery sends
+    // it now, in the slot that attempt took; a second copy is possible, a lost link is not.
+    const waiting = existing.status === 'pending' || existing.resubscription !== undefined;
+    const abandoned = waiting && lastSent > 0 && !existing.confirmationMessageId && now.getTime() - lastSent > CONFIRMATION_LEASE_MS;
+    if (!abandoned) {
+      if (leaving && now.getTime() - quietSince < coolingMs) return accepted('cooling');
+      if (now.getTime() - lastSent < RESEND_AFTER_MS) return accepted('too-soon');
+      if (!(await takeSlot())) return accepted('limited');
+    }
     const confirm = newConfirmToken(deps.keys, { subscriberId: existing.subscriberId, now, linkVersion: existing.linkVersion });
     // The address as typed this time is where this confirmation (and, once confirmed, the mail) goes.
     const typed = addressFields(email).emailAsTyped;
-    // Re-subscribing after leaving: the reader's new choices and consent wait for the new confirmation.
-    const updated = await deps.subscribers.change(
-      existing,
-      {
-        status: 'pending',
-        ...req.choices,
-        consent,
-        confirmTokenHash: confirm.hash,
-        confirmExpiresAt: confirm.expiresAt.toISOString(),
-        confirmationSentAt: now.toISOString(),
-        ...(typed ? { emailAsTyped: typed } : {}),
-      },
-      {
-        remove: typed || existing.emailAsTyped === undefined ? [] : ['emailAsTyped'],
-        expect: { status: existing.status, confirmationSentAt: existing.confirmationSentAt ?? null },
-      },
-    );
+    const link = { confirmTokenHash: confirm.hash, confirmExpiresAt: confirm.expiresAt.toISOString(), confirmationSentAt: now.toISOString() };
+    const expect = { status: existing.status, confirmationSentAt: existing.confirmationSentAt ?? null };
+    const updated = leaving
+      ? // Someone who said no: what this sign-up asks for waits beside the reader, untouched, until confirmed.
+        await deps.subscribers.change(
+          existing,
+          { ...link, resubscription: { choices: req.choices, consent, ...(typed ? { emailAsTyped: typed } : {}) } },
+          { remove: ['confirmationMessageId'], expect },
+        )
+      : // A sign-up nobody has confirmed yet: the newest request's choices and consent.
+        await deps.subscribers.change(
+          existing,
+          { status: 'pending', ...req.choices, consent, ...link, ...(typed ? { emailAsTyped: typed } : {}) },
+          { remove: [...(typed || existing.emailAsTyped === undefined ? [] : (['emailAsTyped'] as const)), 'confirmationMessageId'], expect },
+        );
     if (!updated) {
-      await deps.mailboxLimit?.giveBack?.(mailbox);
+      mine = { confirm, outcome: 'resent' };
       continue;
     }
+    // The confirmation goes to the address as typed in this sign-up.
+    if (leaving) updated.emailAsTyped = typed;
     return accepted(await mailConfirmation(deps, updated, confirm, 'resent', mailbox));
   }
   // Three lost races in a row: someone else is handling this address right now.
+  await release();
   return accepted('too-soon');
 }
 
-async function mailConfirmation(deps: SubscriptionDeps, s: Subscriber, confirm: { token: string; expiresAt: Date }, outcome: SubscribeOutcome, mailbox: string): Promise<SubscribeOutcome> {
+async function mailConfirmation(
+  deps: SubscriptionDeps,
+  s: Subscriber,
+  confirm: { token: string; hash: string; expiresAt: Date },
+  outcome: SubscribeOutcome,
+  mailbox: string,
+): Promise<SubscribeOutcome> {
+  let messageId: string;
   try {
-    await sendConfirmation(deps, s, confirm, deps.clock.now());
-    return outcome;
+    messageId = (await sendConfirmation(deps, s, confirm, deps.clock.now())).messageId;
   } catch (e) {
     // Nothing went out: forget the send time and give the mailbox's slot back, so a retry of
     // the job (the queue redelivers it) or the reader's next try sends at once.
     deps.log?.('confirmation not sent', { error: (e as Error).name, email: maskEmail(s.email) });
-    await deps.subscribers.change(s, {}, { remove: ['confirmationSentAt'], expect: { confirmTokenHash: s.confirmTokenHash } });
+    await deps.subscribers.change(s, {}, { remove: ['confirmationSentAt'], expect: { confirmTokenHash: confirm.hash } });
     await deps.mailboxLimit?.giveBack?.(mailbox);
     return 'mail-failed';
   }
+  // Sent: from now on a redelivery of the job is "too soon", never "abandoned".
+  await deps.subscribers.change(s, { confirmationMessageId: messageId }, { expect: { confirmTokenHash: confirm.hash } });
+  return outcome;
 }
 
 export type TokenProblem = 'bad-link' | 'expired' | 'used' | 'revoked';
@@ -220,7 +280,7 @@ export async function checkConfirmToken(
   return { ok: true, subscriber: s, hash };
 }
 
-export type ConfirmResult = { status: 'confirmed'; subscriber: Subscriber } | { status: 'refused'; problem: TokenProblem; alreadyConfirmed?: boolean };
+export type ConfirmResult = { status: 'confirmed'; subscriber: Subscriber; welcomeQueued: boolean } | { status: 'refused'; problem: TokenProblem; alreadyConfirmed?: boolean };
 
 /** What the confirmation POST needs: the store, and the queue the welcome goes through. */
 export interface ConfirmDeps extends Pick<SubscriptionDeps, 'subscribers' | 'clock' | 'keys' | 'log'> {
@@ -234,11 +294,33 @@ export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMe
   const s = check.subscriber;
   if (s.suppressed) return { status: 'refused', problem: 'bad-link' };
   const at = deps.clock.now().toISOString();
-  const consent: ConsentRecord | undefined = s.consent ? { ...s.consent, confirmedAt: at, confirmedIp: clip(meta.ip, 64), confirmedUserAgent: clip(meta.userAgent, 300) } : undefined;
+  const proof = { confirmedAt: at, confirmedIp: clip(meta.ip, 64), confirmedUserAgent: clip(meta.userAgent, 300) };
+  // A reader who had said no and signed up again: what that sign-up asked for takes effect now.
+  const re = s.resubscription;
+  const base = re?.consent ?? s.consent;
+  const consent: ConsentRecord | undefined = base ? { ...base, ...proof } : undefined;
+  const moved = re && zoneKey(re.choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: at } : {};
   const confirmed = await deps.subscribers.change(
     s,
-    { status: 'confirmed', confirmedAt: at, ...(consent ? { consent } : {}), softBounces: 0 },
-    { remove: ['confirmTokenHash', 'confirmExpiresAt', 'unsubscribedAt', 'welcomedAt'], expect: { confirmTokenHash: check.hash } },
+    {
+      status: 'confirmed',
+      confirmedAt: at,
+      ...(consent ? { consent } : {}),
+      softBounces: 0,
+      ...(re ? { ...re.choices, ...moved, ...(re.emailAsTyped ? { emailAsTyped: re.emailAsTyped } : {}) } : {}),
+    },
+    {
+      remove: [
+        'confirmTokenHash',
+        'confirmExpiresAt',
+        'unsubscribedAt',
+        'welcomedAt',
+        'welcomeMessageId',
+        'resubscription',
+        ...(re && !re.emailAsTyped && s.emailAsTyped ? (['emailAsTyped'] as const) : []),
+      ],
+      expect: { confirmTokenHash: check.hash },
+    },
   );
   // Someone used the same link a moment earlier.
   if (!confirmed) return { status: 'refused', problem: 'used', alreadyConfirmed: true };
@@ -246,10 +328,11 @@ export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMe
   try {
     await deps.signups.enqueue({ kind: 'welcome', subscriberId: confirmed.subscriberId, at });
   } catch (e) {
-    // The reader is confirmed either way; the welcome is the one thing lost.
+    // The reader is confirmed either way; the welcome is the one thing lost, and the page says so.
     deps.log?.('welcome not queued', { error: (e as Error).name, email: maskEmail(s.email) });
+    return { status: 'confirmed', subscriber: confirmed, welcomeQueued: false };
   }
-  return { status: 'confirmed', subscriber: confirmed };
+  return { status: 'confirmed', subscriber: confirmed, welcomeQueued: true };
 }
 
 /**
@@ -260,16 +343,21 @@ export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMe
 export async function welcome(deps: SubscriptionDeps, subscriberId: string): Promise<'sent' | 'already-sent' | 'not-confirmed'> {
   const s = await deps.subscribers.getById(subscriberId);
   if (!s || s.status !== 'confirmed' || s.suppressed) return 'not-confirmed';
-  if (s.welcomedAt) return 'already-sent';
   const now = deps.clock.now();
-  const claimed = await deps.subscribers.change(s, { welcomedAt: now.toISOString() }, { expect: { welcomedAt: null, status: 'confirmed' } });
+  // Claimed but never recorded as sent, longer ago than any invocation runs: the claimer died
+  // before SES answered (see CONFIRMATION_LEASE_MS); this redelivery sends it.
+  const abandoned = s.welcomedAt !== undefined && !s.welcomeMessageId && now.getTime() - Date.parse(s.welcomedAt) > CONFIRMATION_LEASE_MS;
+  if (s.welcomedAt && !abandoned) return 'already-sent';
+  const claimed = await deps.subscribers.change(s, { welcomedAt: now.toISOString() }, { expect: { welcomedAt: s.welcomedAt ?? null, status: 'confirmed' } });
   if (!claimed) return 'already-sent';
+  let messageId: string;
   try {
-    await sendWelcome(deps, claimed, now);
+    messageId = (await sendWelcome(deps, claimed, now)).messageId;
   } catch (e) {
     await deps.subscribers.change(claimed, {}, { remove: ['welcomedAt'], expect: { welcomedAt: claimed.welcomedAt } });
     throw e;
   }
+  await deps.subscribers.change(claimed, { welcomeMessageId: messageId }, { expect: { welcomedAt: claimed.welcomedAt } });
   deps.log?.('welcomed', { email: maskEmail(s.email) });
   return 'sent';
 }

@@ -294,7 +294,7 @@ export class Sending extends Construct {
   /**
    * Let `fn` send mail as the sender (SendRawEmail, From the sender's address only, on the
    * identity, the configuration set and, for the SES sandbox, recipients' identities), and give it
-   * the sender settings: the API sends confirmation and welcome messages.
+   * the sender settings: the sign-ups function sends the confirmation and welcome messages.
    */
   grantSendMail(fn: BriefingFunction, options: { environment?: boolean } = {}): void {
     // Every statement carries the From condition: SES authorises a send against the From

@@ -12,6 +12,7 @@ import type { Subscriber } from '../../lambdas/core/model';
 import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
 import { toSubscriberItem } from '../../lambdas/adapters/dynamodb/subscriber-store';
 import { migrateAddresses } from '../../lambdas/usecases/migrate-addresses';
+import { eraseSubscriber } from '../../lambdas/usecases/privacy';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { testDigest } from '../support/address-key';
 import { createTestTables } from '../support/tables';
@@ -81,6 +82,20 @@ beforeAll(async () => {
 });
 afterAll(() => tables?.drop());
 
+describe('before the migration has run', () => {
+  it('finds an item stored in older capitals by any capitals, so an erasure or a no is not missed', async () => {
+    await put(legacy(`Legacy.Reader@${D}`, { confirmedAt: '2026-01-01T01:00:00.000Z' }));
+    await put(legacy(`Solo.Leaver@${D}`, { status: 'unsubscribed', unsubscribedAt: '2026-06-01T00:00:00.000Z' }));
+    await db.ledger.claim('issue-8', `id-Legacy.Reader-at-${D}`, new Date());
+    // The bad input: the address in other capitals than the stored ones.
+    expect(await db.subscriptions.getByEmail(`solo.leaver@${D}`)).toMatchObject({ status: 'unsubscribed' });
+    expect(await db.subscriptions.getByEmail(`SOLO.LEAVER@${D}`)).toMatchObject({ status: 'unsubscribed' });
+    const report = await eraseSubscriber({ subscribers: db.subscriptions, deliveries: db.deliveryEvents, clock: systemClock, digest: testDigest }, `legacy.reader@${D}`);
+    expect(report).toMatchObject({ subscriberRemoved: true, deliveriesRemoved: 1 });
+    expect((await scan()).map((i) => i.email)).not.toContain(`Legacy.Reader@${D}`);
+  });
+});
+
 describe('migrate-addresses', () => {
   let first: Awaited<ReturnType<typeof migrate>>;
   let after: Record<string, unknown>[];
@@ -91,7 +106,7 @@ describe('migrate-addresses', () => {
   });
 
   it('reports what it did: two addresses merged, one moved, one erased', () => {
-    expect(first).toMatchObject({ scanned: 8, merged: 2, moved: 1, erased: 1, skipped: 0 });
+    expect(first).toMatchObject({ scanned: 9, merged: 2, moved: 2, erased: 1, skipped: 0 });
   });
 
   it('merges Ada into one item: unsubscribed (the most restrictive), the oldest consent, no TTL, and the other ids forwarded', async () => {
@@ -117,6 +132,8 @@ describe('migrate-addresses', () => {
     expect(after.filter((i) => String(i.email).toLowerCase() === `eve@${D}`)).toEqual([]);
     expect(await db.ledger.get('issue-9', `id-eve-at-${D}`)).toBeUndefined();
     expect(await db.subscriptions.isErased([testDigest(`eve@${D}`)])).toBeDefined();
+    // The older bare SHA-256 marker, reversible by hashing candidate addresses, is gone.
+    expect(after.map((i) => i.email)).not.toContain(erasedKey(legacyAddressHash(`Eve@${D}`)));
   });
 
   it('moves Carl to his key form, mailed as typed, and leaves Dora alone', () => {

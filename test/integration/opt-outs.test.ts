@@ -92,6 +92,13 @@ describe.each(Object.entries(NO))('after %s', (kind, no) => {
     for (const item of items) expect(item.status === 'confirmed' && !item.suppressed).toBe(false);
   });
 
+  it('a web sign-up of a +tag of the same inbox sends nothing either', async () => {
+    // The bad input: `reader.x+news@` reaches the inbox that said no, under another address.
+    const tagged = typed().replace('@', '+news@');
+    expect((await api.postJson({ email: tagged })).status).toBe(202);
+    expect(await api.mailTo(tagged)).toEqual([]);
+  });
+
   it('`subscribers add` in other capitals keeps it out and says why', async () => {
     for (const email of others()) {
       const r = await upsertSubscriber(operator(api.subscribers, api.clock), { email }, 'cli');

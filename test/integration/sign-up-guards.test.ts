@@ -79,14 +79,18 @@ describe('one mailbox, many requests', () => {
   it('20 sign-ups for one address from 20 clients within an hour, through two API instances, send one confirmation', async () => {
     const second = makeApiHandler(api.deps);
     const email = `target@${domain}`;
-    for (let i = 0; i < 20; i++) {
-      // The bad input: the same address in other capitals, from many clients, to both instances.
-      const typed = i % 3 === 0 ? email.toUpperCase() : email;
-      const res = await (i % 2 ? api.handler : second)(apiEvent(`203.0.113.${i + 1}`, typed));
-      expect(res.statusCode).toBe(303);
-      api.clock.offsetMs = i * 2 * 60_000;
-    }
+    // The bad input: the same address (in other capitals too) from 20 clients, to both instances:
+    // ten at once (handled together, in one batch of the sign-ups function), then ten more over
+    // the next 50 minutes, each handled before the clock moves on.
+    const ask = (i: number) => (i % 2 ? api.handler : second)(apiEvent(`203.0.113.${i + 1}`, i % 3 === 0 ? email.toUpperCase() : email));
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(i)));
+    expect(burst.map((r) => r.statusCode)).toEqual(Array(10).fill(303));
     await api.settled();
+    for (let i = 10; i < 20; i++) {
+      api.clock.offsetMs = (i - 9) * 5 * 60_000;
+      expect((await ask(i)).statusCode).toBe(303);
+      await api.settled();
+    }
     expect(await api.mailTo(email)).toHaveLength(1);
   });
 
@@ -131,5 +135,19 @@ describe("a client network's limit holds across instances", () => {
     expect((await other(apiEvent('2001:db8:77:2::1', `elsewhere@${domain}`))).statusCode).toBe(303);
     limited.clock.offsetMs = 61_000;
     expect((await limited.handler(apiEvent('2001:db8:77:1::99', `later@${domain}`))).statusCode).toBe(303);
+  });
+
+  it('when the sign-up queue does not take a request, the reader gets our own 503 page and the try is given back', async () => {
+    limited.clock.offsetMs = 10 * 60_000;
+    // The bad input: the queue refuses every message (SQS down, throttled).
+    const broken = makeApiHandler({ ...limited.deps, signups: { enqueue: () => Promise.reject(Object.assign(new Error('down'), { name: 'ServiceUnavailable' })) } });
+    for (let i = 0; i < 6; i++) {
+      const res = await broken(apiEvent('198.51.100.200', `queue${i}@${domain}`));
+      expect(res.statusCode).toBe(503);
+      expect(res.body).toContain('Something went wrong on our side');
+    }
+    // Six failed tries did not use up the client's five a minute: the next one goes through.
+    expect((await limited.handler(apiEvent('198.51.100.200', `queue-ok@${domain}`))).statusCode).toBe(303);
+    expect(await limited.mailTo(`queue0@${domain}`)).toEqual([]);
   });
 });

@@ -238,7 +238,7 @@ describe('a subscribe flood from one client', () => {
 });
 
 describe('leaving and coming back', () => {
-  it('re-subscribing after unsubscribing (past the cooling period) needs a new confirmation: pending, out of the audience, until confirmed', async () => {
+  it('re-subscribing after unsubscribing (past the cooling period) needs a new confirmation: still unsubscribed, out of the audience, the request waiting, until confirmed', async () => {
     const email = `back@${domain}`;
     await api.postJson({ email });
     await confirmWith(await api.confirmLink(email));
@@ -246,12 +246,34 @@ describe('leaving and coming back', () => {
     await api.subscribers.unsubscribe(s!.subscriberId, new Date());
     api.clock.offsetMs = DEFAULT_COOLING_MS + 1000;
     await api.postJson({ email, alerts: true });
-    const pending = await api.subscribers.getByEmail(email);
-    expect(pending).toMatchObject({ status: 'pending', alerts: true, subscriberId: s!.subscriberId });
+    // Nothing of the reader changes until the link is used: the no stands, the request waits beside it.
+    const waiting = await api.subscribers.getByEmail(email);
+    expect(waiting).toMatchObject({ status: 'unsubscribed', alerts: false, subscriberId: s!.subscriberId, resubscription: { choices: { alerts: true } } });
     expect(await inAudience(s!.subscriberId)).toBe(false);
     await confirmWith(await api.confirmLink(email));
-    expect((await api.subscribers.getByEmail(email))!.status).toBe('confirmed');
+    expect(await api.subscribers.getByEmail(email)).toMatchObject({ status: 'confirmed', alerts: true });
+    expect((await api.subscribers.getByEmail(email))!.resubscription).toBeUndefined();
     expect(await inAudience(s!.subscriberId)).toBe(true);
+  });
+
+  it("a stranger's sign-up after the cooling period changes nothing of a reader who left, and a second one within the next period sends nothing", async () => {
+    const email = `gone.for.good@${domain}`;
+    await api.postJson({ email, topics: ['cyber'] }, { 'user-agent': 'Reader/1' });
+    await confirmWith(await api.confirmLink(email));
+    const reader = (await api.subscribers.getByEmail(email))!;
+    await api.subscribers.unsubscribe(reader.subscriberId, new Date());
+    api.clock.offsetMs = DEFAULT_COOLING_MS + 1000;
+    // The bad input: someone else signs the address up again, with other choices, from another browser.
+    await api.postJson({ email: email.toUpperCase(), topics: ['space'] }, { 'user-agent': 'stranger-bot/1.0' });
+    const after = (await api.subscribers.getByEmail(email))!;
+    expect(after).toMatchObject({ status: 'unsubscribed', topics: ['cyber'], consent: { userAgent: 'Reader/1' } });
+    expect(after.emailAsTyped).toBeUndefined();
+    expect(await api.mailTo(email)).toHaveLength(3);
+    // A day later (past the hour limit), again: the address that said no gets one confirmation a period.
+    api.clock.offsetMs = DEFAULT_COOLING_MS + 26 * 3600_000;
+    await api.postJson({ email });
+    expect(await api.mailTo(email)).toHaveLength(3);
+    expect((await api.subscribers.getByEmail(email))!.status).toBe('unsubscribed');
   });
 });
 

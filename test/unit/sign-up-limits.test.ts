@@ -71,6 +71,12 @@ describe('mailboxOf', () => {
     expect(mailboxOf('victim@example.org')).toBe('victim@example.org');
   });
 
+  it('counts dot variants of a Gmail address together, and nowhere else (dots are real elsewhere)', () => {
+    expect(mailboxOf('j.o.h.n.smith+x@gmail.com')).toBe('johnsmith@gmail.com');
+    expect(mailboxOf('john.smith@googlemail.com')).toBe('johnsmith@googlemail.com');
+    expect(mailboxOf('john.smith@example.org')).toBe('john.smith@example.org');
+  });
+
   it('keeps an address that starts with + as it is (no empty mailbox)', () => {
     expect(mailboxOf('+x@example.org')).toBe('+x@example.org');
   });

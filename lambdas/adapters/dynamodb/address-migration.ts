@@ -53,6 +53,10 @@ export class DynamoAddressMigration implements AddressMigrationStore {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { email: mergedKey(subscriberId), subscriberId, mergedInto: toKey } }));
   }
 
+  async removeMarker(digest: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { email: erasedKey(digest) } }));
+  }
+
   async removeIf(key: string, subscriberId: string): Promise<void> {
     await writeIf(this.db, new DeleteCommand({ TableName: this.table, Key: { email: key }, ConditionExpression: 'subscriberId = :id', ExpressionAttributeValues: { ':id': subscriberId } }));
   }

@@ -5,13 +5,14 @@
  * exactly the audiences.
  *
  * A table written before addresses were keyed by their lower-cased form may still hold an item
- * under the address as typed (`Reader@example.com`) until `migrate-addresses` has run: a lookup
- * by address that finds nothing under the key form looks there too, so no one who said no is
- * missed in between.
+ * under the address as typed then (`Reader@example.com`) until `migrate-addresses` has run: a
+ * lookup by address that finds nothing under the key form looks under the form given and the
+ * usual capitalisations of it too (core/address.ts `capitalisations`), so that no one who said no
+ * is missed in between.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
-import { addressKey } from '../../core/address';
+import { addressKey, capitalisations } from '../../core/address';
 import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD, isAddressKey } from '../../core/keys';
 import { EXPIRES_AT, subscriberExpiresAt } from '../../core/lifecycle';
 import { mailAddress, type Subscriber } from '../../core/model';
@@ -45,10 +46,13 @@ export class DynamoSubscriberStore implements SubscriberStore {
     );
   }
 
-  /** By a normalised address in any capitals (see the header for the form typed before keying). */
+  /** By a normalised address in any capitals (see the header for the forms typed before keying). */
   async getByEmail(email: string): Promise<Subscriber | undefined> {
     const key = addressKey(email);
-    return (await this.getByKey(key)) ?? (email !== key ? await this.getByKey(email) : undefined);
+    const found = await this.getByKey(key);
+    if (found) return found;
+    const older = [...new Set([email, ...capitalisations(key)])].filter((form) => form !== key);
+    return (await Promise.all(older.map((form) => this.getByKey(form)))).find(Boolean);
   }
 
   private async getByKey(email: string): Promise<Subscriber | undefined> {

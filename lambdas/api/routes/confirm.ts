@@ -40,7 +40,11 @@ async function postConfirm(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const prefs = signToken(keys, { subscriberId: result.subscriber.subscriberId, purpose: 'preferences', now: rc.deps.clock.now(), linkVersion: result.subscriber.linkVersion });
   return rc.messagePage(200, {
     title: 'You are subscribed',
-    lines: ['Thank you: your address is confirmed. A welcome message is on its way, and the next issue will follow.'],
+    lines: [
+      result.welcomeQueued
+        ? 'Thank you: your address is confirmed. A welcome message is on its way, and the next issue will follow.'
+        : 'Thank you: your address is confirmed, and the next issue will follow. (The welcome message could not be sent just now.)',
+    ],
     link: { href: `/preferences?token=${encodeURIComponent(prefs)}`, text: 'Change what you receive' },
   });
 }

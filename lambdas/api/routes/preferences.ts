@@ -23,7 +23,8 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const found = await findByPreferencesToken({ subscribers: deps.subscriptions ?? deps.subscribers, clock: deps.clock, keys }, token);
   if (!found.ok) return rc.linkProblem(found.problem);
   const unsubscribeToken = signToken(keys, { subscriberId: found.subscriber.subscriberId, purpose: 'unsubscribe', now: deps.clock.now(), linkVersion: found.subscriber.linkVersion });
-  const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) => html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken }));
+  const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) =>
+    html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken, now: deps.clock.now() }));
   if (req.method === 'GET') return show(200, { subscriber: found.subscriber });
 
   if (!deps.subscriptions) return rc.errorPage('unavailable');

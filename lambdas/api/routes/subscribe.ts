@@ -52,7 +52,8 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
     logger.info('subscribe refused: cross-site', { origin: req.header('origin')?.slice(0, 100) ?? null, site: req.header('sec-fetch-site') ?? null });
     return req.isJson ? json(403, { error: 'cross-site', message: ERROR_PAGES['cross-site'].page.lines[0] }, extra) : rc.errorPage('cross-site', extra);
   }
-  if (rc.deps.limiter && !(await rc.deps.limiter.take(await clientKey(rc, req)))) {
+  const client = await clientKey(rc, req);
+  if (rc.deps.limiter && !(await rc.deps.limiter.take(client))) {
     return req.isJson
       ? json(429, { error: 'too-many-requests', message: ERROR_PAGES['too-many'].page.lines[0] }, { ...extra, 'retry-after': '300' })
       : rc.errorPage('too-many', { ...extra, 'retry-after': '300' });
@@ -80,10 +81,19 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
   const choices = parseChoices(rawChoices);
   const shownChoices = choices.ok ? choices.choices : DEFAULT_CHOICES;
   if (!choices.ok) return fail(400, 'invalid-choices', choices.message, { email, choices: shownChoices });
-  const result = await requestSignup(
-    { signups: ports.signups, clock: rc.deps.clock, allowReservedDomains: rc.deps.allowReservedDomains },
-    { email, choices: choices.choices, meta: metaOf(req), honeypot },
-  );
+  let result: Awaited<ReturnType<typeof requestSignup>>;
+  try {
+    result = await requestSignup(
+      { signups: ports.signups, clock: rc.deps.clock, allowReservedDomains: rc.deps.allowReservedDomains },
+      { email, choices: choices.choices, meta: metaOf(req), honeypot },
+    );
+  } catch (e) {
+    // The queue did not take it: nothing was stored or sent. Say so on our own page, and give
+    // the client's try back so trying again in a moment is not held against them.
+    logger.error('sign-up not queued', { error: (e as Error).name });
+    await rc.deps.limiter?.giveBack?.(client).catch(() => undefined);
+    return req.isJson ? json(503, { error: 'unavailable', message: ERROR_PAGES.unavailable.page.lines[0] }, extra) : rc.errorPage('unavailable', extra);
+  }
   if (result.status === 'invalid-address') {
     // Shown again in the form so it can be corrected, without the control characters that made it unusable.
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
