@@ -162,6 +162,12 @@ export interface Subscriber {
   mergedIds?: string[];
 }
 
+/**
+ * The SES message tag of a confirmation or a welcome (sent as `X-SES-MESSAGE-TAGS`, core/mime):
+ * their events carry it in `mail.tags`, so they can be told from a campaign's (core/reputation.ts).
+ */
+export const TRANSACTIONAL_TAG = { name: 'kind', value: 'transactional' } as const;
+
 /** Where mail to a subscriber goes: the address as they typed it. */
 export const mailAddress = (s: Pick<Subscriber, 'email' | 'emailAsTyped'>): string => s.emailAsTyped ?? s.email;
 

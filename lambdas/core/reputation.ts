@@ -6,6 +6,7 @@
  *
  * Pure: the store and the clock are ports passed in.
  */
+import { TRANSACTIONAL_TAG } from './model';
 import { isSimulatorAddress } from './simulator';
 import { BRAKE_DEFAULTS, bucketStartOf, type BrakeSettings, type Bucket, type BucketCounts, type ReputationOverride, type SendingPause, type SendingStateStore } from './sending-state';
 
@@ -120,7 +121,7 @@ export async function recordReputation(deps: ReputationDeps, signals: Reputation
 interface EventLike {
   eventType?: string;
   notificationType?: string;
-  mail: { messageId: string; timestamp?: string };
+  mail: { messageId: string; timestamp?: string; tags?: Record<string, string[] | undefined> };
   bounce?: { bounceType: string; bouncedRecipients: { emailAddress?: string }[] };
   complaint?: { complainedRecipients: { emailAddress?: string }[]; complaintFeedbackType?: string };
 }
@@ -128,10 +129,19 @@ interface EventLike {
 /** SES leaves its mailbox simulator out of the account's rates; so does the brake (a smoke run's bounce and complaint are meant to happen). */
 const counted = (r: { emailAddress?: string }) => !(r.emailAddress && isSimulatorAddress(r.emailAddress));
 
-/** The signals in SES events: one per hard-bounced or complaining recipient. */
+/**
+ * A confirmation's or a welcome's event (tagged `kind=transactional`, core/mime): left out of the
+ * brake, as its sends are left out of the send counts. Anyone can sign up an address and mark its
+ * confirmation as spam: counted, two strangers could pause every send. SES's own rates (and the
+ * BounceRate and ComplaintRate alarms on them) still include them.
+ */
+const transactional = (e: EventLike) => e.mail.tags?.[TRANSACTIONAL_TAG.name]?.includes(TRANSACTIONAL_TAG.value) === true;
+
+/** The signals in SES events: one per hard-bounced or complaining recipient of a campaign (digest, alert). */
 export function reputationSignals(events: EventLike[], campaignOf: (messageId: string) => string | undefined): ReputationSignal[] {
   const out: ReputationSignal[] = [];
   for (const e of events) {
+    if (transactional(e)) continue;
     const type = e.eventType ?? e.notificationType;
     const base = { sentAt: e.mail.timestamp, campaignId: campaignOf(e.mail.messageId) };
     if (type === 'Bounce' && e.bounce?.bounceType === 'Permanent') for (const _ of e.bounce.bouncedRecipients.filter(counted)) out.push({ kind: 'bounce', ...base });

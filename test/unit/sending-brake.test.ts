@@ -255,6 +255,17 @@ describe('the reputation brake', () => {
       ev('Bounce', { bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'reader@news.example.org' }] } }),
     ];
     expect(reputationSignals(smoke, () => 'c1')).toEqual([{ kind: 'bounce', sentAt: at, campaignId: 'c1' }]);
+    // A confirmation's or welcome's events (tagged transactional) are left out: its sends are not
+    // counted, and anyone can sign up an address and mark the confirmation as spam (the bad input).
+    const tagged = (type: 'Bounce' | 'Complaint', extra: object) => ({
+      ...ev(type, extra),
+      mail: { messageId: 'c', timestamp: at, tags: { 'ses:configuration-set': ['briefing'], kind: ['transactional'] } },
+    });
+    const signUps = [
+      tagged('Complaint', { complaint: { complainedRecipients: [{ emailAddress: 'stranger@example.org' }] } }),
+      tagged('Bounce', { bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'nobody@example.org' }] } }),
+    ];
+    expect(reputationSignals(signUps, () => undefined)).toEqual([]);
     expect(await recordReputation({ store, now: clock.now }, signals.slice(0, 11))).toBeUndefined();
     // 11 of 300 = 3.7 %: under 4 %. One more hard bounce: 12 of 300 = 4 %.
     const pause = await recordReputation({ store, now: clock.now }, [{ kind: 'bounce', sentAt: at }]);

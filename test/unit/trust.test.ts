@@ -126,6 +126,9 @@ describe('Auto-Submitted', () => {
     const m = await kinds.find(([k]) => k === kind)![1]();
     if (marked) expect(m.headers.get('auto-submitted')).toBe('auto-generated');
     else expect(m.headers.has('auto-submitted')).toBe(false);
+    // Tagged for SES alike, so its bounces and complaints stay out of the reputation brake.
+    if (marked) expect(m.headers.get('x-ses-message-tags')).toBe('kind=transactional');
+    else expect(m.headers.has('x-ses-message-tags')).toBe(false);
   });
 });
 

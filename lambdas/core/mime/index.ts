@@ -25,6 +25,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Options as MailOptions } from 'nodemailer/lib/mail-composer';
 import { assertAddress, assertConfigurationSet, assertHttpUrl, assertListId, assertNoControl, InvalidHeaderValueError } from './validate';
 import { bodyText, PrefixCachedBase64, type Body, type SplitBody } from './base64';
+import { TRANSACTIONAL_TAG } from '../model';
 
 export { base64Lines, type Body, type SplitBody } from './base64';
 export { HeaderInjectionError, InvalidHeaderValueError, MessageInputError } from './validate';
@@ -48,6 +49,8 @@ export interface MessageSpec {
   /**
    * Mark the message `Auto-Submitted: auto-generated` (RFC 3834): a confirmation or a welcome,
    * sent because of something the reader did, not a mailing. Auto-responders do not answer it.
+   * It is also tagged for SES (`X-SES-MESSAGE-TAGS: kind=transactional`, which SES removes
+   * before delivery), so its bounce and complaint events can be told from a campaign's.
    */
   autoSubmitted?: boolean;
   /** Clock for the Date header; defaults to the system clock. */
@@ -103,7 +106,10 @@ function campaignHeaders(spec: MessageSpec, unsubscribeUrl: string): NonNullable
     'List-Id': { prepared: true, value: phrase ? `${phrase} <${spec.listId.id}>` : `<${spec.listId.id}>` },
   };
   if (spec.configurationSet) headers['X-SES-CONFIGURATION-SET'] = spec.configurationSet;
-  if (spec.autoSubmitted) headers['Auto-Submitted'] = 'auto-generated';
+  if (spec.autoSubmitted) {
+    headers['Auto-Submitted'] = 'auto-generated';
+    headers['X-SES-MESSAGE-TAGS'] = `${TRANSACTIONAL_TAG.name}=${TRANSACTIONAL_TAG.value}`;
+  }
   return headers;
 }
 
