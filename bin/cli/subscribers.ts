@@ -1,7 +1,8 @@
 /** `subscribers add|import|revoke-links`: operator-managed subscribers. */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { maskEmail } from '../../lambdas/core/address';
+import { resolve } from 'node:path';
+import { normaliseEmail } from '../../lambdas/core/address';
 import { migrateAddresses } from '../../lambdas/usecases/migrate-addresses';
 import { revokeLinks } from '../../lambdas/usecases/revoke-links';
 import { importSubscribers, keptMessage, upsertSubscriber, type NewSubscriber } from '../../lambdas/usecases/subscribers';
@@ -17,11 +18,13 @@ export function register(program: Command, withTarget: WithTarget): void {
     .description('add a confirmed subscriber (you vouch for the address), or change the choices of a stored one')
     .argument('<email>')
     .option('--topics <list>', 'comma-separated topics (default for a new subscriber: every topic)')
-    .option('--alerts', 'also wants breaking alerts')
+    .option('--alerts', 'wants breaking alerts')
+    .addOption(new Option('--no-alerts', 'does not want breaking alerts'))
+    .option('--digest', 'wants the weekly digest (the default for a new subscriber)')
     .addOption(new Option('--no-digest', 'does not want the weekly digest'))
     .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Brussels (default for a new subscriber: UTC)')
     .option('--resubscribe', RESUBSCRIBE, false)
-    .action(async (email: string, opts: { topics?: string; alerts?: boolean; digest: boolean; timezone?: string; resubscribe: boolean }, cmd: Command) => {
+    .action(async (email: string, opts: { topics?: string; alerts?: boolean; digest?: boolean; timezone?: string; resubscribe: boolean }, cmd: Command) => {
       await withTarget(async (t) => {
         // Only what the operator gave changes a stored subscriber: a flag left out keeps its choice.
         const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
@@ -33,7 +36,7 @@ export function register(program: Command, withTarget: WithTarget): void {
               .map((x) => x.trim())
               .filter(Boolean),
           }),
-          ...(given('alerts') && { alerts: true }),
+          ...(given('alerts') && { alerts: opts.alerts }),
           ...(given('digest') && { digest: opts.digest }),
           ...(opts.timezone !== undefined && { timezone: opts.timezone }),
         };
@@ -42,7 +45,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           allowReservedDomains: t.local,
         });
         if (!r.subscriber || r.outcome.startsWith('kept-')) {
-          console.error(`error: ${keptMessage(r.subscriber?.email ?? email.trim(), r.outcome)}`);
+          console.error(`error: ${keptMessage(r.subscriber?.email ?? email.trim(), r.outcome, r.subscriber)}`);
           process.exitCode = 1;
           return;
         }
@@ -63,7 +66,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .argument('<file>')
     .option('--resubscribe', RESUBSCRIBE, false)
     .action(async (file: string, opts: { resubscribe: boolean }) => {
-      const csv = readFileSync(file, 'utf8');
+      const csv = readCsv(file);
       await withTarget(async (t) => {
         const r = await importSubscribers({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, csv, { resubscribe: opts.resubscribe, allowReservedDomains: t.local });
         const kept = r.kept.unsubscribed + r.kept.suppressed + r.kept.erased;
@@ -75,6 +78,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           for (const k of r.keptLines) console.log(`${file}:${k.line}: ${k.message}`);
         }
         for (const e of r.errors) console.error(`${file}:${e.line}: ${e.message}`);
+        if (r.hint) console.error(`${file}: ${r.hint}`);
         if (r.errors.length) process.exitCode = 1;
       });
     });
@@ -87,11 +91,31 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         const r = await revokeLinks({ subscribers: t.subscriptions }, email);
         if (!r) {
-          console.error(`error: no subscriber ${maskEmail(email.trim())}`);
+          console.error(`error: no subscriber ${email.trim()} (in any capitals): nothing to revoke; \`subscribers export ${email.trim()}\` shows what is stored`);
           process.exitCode = 1;
           return;
         }
-        console.log(`revoked the links of ${r.email}: links in mail sent before now answer "this link no longer works"; the next message carries new ones (link version ${r.linkVersion})`);
+        console.log(
+          `revoked the links of ${r.email}: the preferences, confirmation and unsubscribe pages of mail sent before now answer "this link no longer works" ` +
+            `(a mailbox's one-click unsubscribe still works: an opt-out in mail already sent must); ${r.status === 'confirmed' && !r.suppressed ? 'the next message carries new links' : 'they get no more mail, so no new links'} (link version ${r.linkVersion})`,
+        );
+      });
+    });
+
+  subscribers
+    .command('unsubscribe')
+    .description("unsubscribe an address on the reader's request (a reply, a phone call): they get no more mail, and a sign-up sends them nothing for the cooling period")
+    .argument('<email>')
+    .action(async (email: string) => {
+      await withTarget(async (t) => {
+        const s = await t.subscriptions.getByEmail(normaliseEmail(email));
+        if (!s) {
+          console.error(`error: no subscriber ${email.trim()} (in any capitals): nothing to unsubscribe`);
+          process.exitCode = 1;
+          return;
+        }
+        await t.subscriptions.unsubscribe(s.subscriberId, t.clock.now());
+        console.log(`unsubscribed ${s.email}${s.status === 'unsubscribed' ? ' (had unsubscribed already)' : ''}`);
       });
     });
 
@@ -106,9 +130,20 @@ export function register(program: Command, withTarget: WithTarget): void {
           { dryRun: opts.dryRun },
         );
         console.log(
-          `migrate-addresses${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${r.scanned} subscriber(s) read; ${r.merged} address(es) merged, ${r.moved} moved to their lower-cased key, ${r.erased} erased earlier and removed; ${r.removed} item(s) removed${r.skipped ? `; ${r.skipped} changed meanwhile, run again` : ''} (nothing to do on a second run)`,
+          `migrate-addresses${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${r.scanned} subscriber(s) read; ${r.merged} address(es) ${r.dryRun ? 'to merge' : 'merged'}, ${r.moved} ${r.dryRun ? 'to move' : 'moved'} to their lower-cased key, ${r.erased} erased earlier ${r.dryRun ? 'to remove' : 'and removed'}; ${r.removed} item(s) ${r.dryRun ? 'to remove' : 'removed'}${r.skipped ? `; ${r.skipped} changed meanwhile, run again` : ''}${r.dryRun || r.skipped ? '' : ' (a second run finds nothing to do)'}`,
         );
         if (r.skipped) process.exitCode = 1;
       });
     });
+}
+
+/** The CSV file's text, or an error that names the file (as resolved) and what is wrong. */
+function readCsv(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder, not a CSV file' : code === 'EACCES' ? 'not allowed to read it' : (e as Error).message;
+    throw new Error(`cannot read ${resolve(file)}: ${why} (a relative path is read from the folder the command runs in)`);
+  }
 }

@@ -19,7 +19,7 @@ import type {
   SubscriberStore,
   SubscriptionStore,
 } from '../../lambdas/core/ports';
-import type { AddressDigest } from '../../lambdas/core/address';
+import { verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';
 import type { DeliveryEvents } from '../../lambdas/core/ports';
 import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
 import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
@@ -98,7 +98,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: secret
-        ? addressDigestLoader({ addressKeySecretArn: secret })
+        ? checkedDigest(addressDigestLoader({ addressKeySecretArn: secret }), db.subscriptions)
         : () => Promise.reject(new Error(`stack ${stack} has no AddressKeySecretName output: redeploy it (npx cdk deploy) before adding, importing or erasing addresses`)),
       local: false,
       migration: { store: new DynamoAddressMigration(documentClient(), out.subscribersTable), deliveries: db.deliveryEvents },
@@ -134,7 +134,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       content: db.content,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
-      digest: addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }),
+      digest: checkedDigest(addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }), db.subscriptions),
       local: true,
       migration: { store: new DynamoAddressMigration(documentClient(), rt.config.tables.subscribers), deliveries: db.deliveryEvents },
       ledger: db.ledger,
@@ -223,4 +223,15 @@ async function redriveDeployed(sqs: SQSClient, queueUrl: string): Promise<string
   if (!queueArn || !dlqArn) throw new Error('the send queue has no dead-letter queue in its redrive policy');
   const task = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: queueArn }));
   return `moving dead letters back to the send queue (task ${task.TaskHandle ?? '?'}); the ledger skips anyone already served`;
+}
+
+/** The address key, once checked against the one the table was used with (core/address.ts `verifyAddressKey`). */
+function checkedDigest(load: () => Promise<AddressDigest>, store: SubscriptionStore): () => Promise<AddressDigest> {
+  let checked: Promise<AddressDigest> | undefined;
+  return () =>
+    (checked ??= (async () => {
+      const digest = await load();
+      await verifyAddressKey(store, digest);
+      return digest;
+    })());
 }

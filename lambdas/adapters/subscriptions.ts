@@ -7,7 +7,7 @@
  * collide with an address (it has no `@`).
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AUDIENCE_KEY_NAMES, audienceKeys, erasedKey } from '../core/keys';
+import { ADDRESS_KEY_CHECK, AUDIENCE_KEY_NAMES, audienceKeys, erasedKey } from '../core/keys';
 import { subscriberExpiresAt } from '../core/lifecycle';
 import type { Subscriber } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
@@ -95,6 +95,13 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
 
   async markErased(digest: string, at: Date): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { email: erasedKey(digest), erasedAt: at.toISOString() } }));
+  }
+
+  async checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'> {
+    const key = { email: ADDRESS_KEY_CHECK };
+    if (await writeIf(this.client, new PutCommand({ TableName: this.tableName, Item: { ...key, check }, ConditionExpression: 'attribute_not_exists(email)' }))) return 'stored';
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item?.check === check ? 'matches' : 'differs';
   }
 
   async isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string } | undefined> {

@@ -245,7 +245,7 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
       title: 'This link no longer works',
       lines: [
         'The links in the messages we sent you before a certain day were turned off, to protect your subscription. Nothing was changed.',
-        'The next message we send you has working links to change your choices or to unsubscribe.',
+        'The next message we send you has working links to change your choices or to unsubscribe. To stop our mail now, use your mail program\'s own "Unsubscribe" button on any of our messages (it still works), or reply to one and ask us.',
       ],
       alert: true,
     },

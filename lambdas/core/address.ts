@@ -136,6 +136,30 @@ export function legacyAddressHash(normalisedEmail: string): string {
  */
 export type AddressDigest = (value: string) => string;
 
+/** What {@link verifyAddressKey} stores the digest of: the same text for every table. */
+export const ADDRESS_KEY_CHECK_TEXT = 'briefing address key check v1';
+
+/** Thrown when the address key in use is not the one a table's erasure markers were made with. */
+export class AddressKeyMismatchError extends Error {
+  name = 'AddressKeyMismatchError';
+}
+
+/**
+ * Refuse to go on with an address key that is not the one the table was first used with: every
+ * erasure marker would miss, and erased addresses could be added again. The first use stores the
+ * check. Locally this catches a CLI run with another data folder than `npm start`'s; on AWS a
+ * deploy that imported the wrong `addressKeySecretName`.
+ */
+export async function verifyAddressKey(store: { checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'> }, digest: AddressDigest): Promise<void> {
+  if ((await store.checkAddressKey(digest(ADDRESS_KEY_CHECK_TEXT))) === 'differs') {
+    throw new AddressKeyMismatchError(
+      'the address key in use is not the one this Subscribers table was used with: erasure markers would not match. ' +
+        'Locally, run the CLI with the same BRIEFING_DATA_DIR as `npm start` (the key is <data folder>/address-key); ' +
+        'on AWS, deploy with -c addressKeySecretName=<the AddressKeySecretName output of the stack that made the table>.',
+    );
+  }
+}
+
 /** The {@link AddressDigest} of a secret key. */
 export function addressDigest(secret: string | Buffer): AddressDigest {
   if (Buffer.byteLength(secret) < 32) throw new Error('address key: at least 32 bytes');

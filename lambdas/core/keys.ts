@@ -9,6 +9,7 @@
  *                                                     (`mergedInto`: that item's key); in
  *                                                     bySubscriberId only, so old links still resolve
  *                {@link limitKey}  `limit#<scope>#<digest>`  a sign-up limit's recent times (TTL)
+ *                {@link ADDRESS_KEY_CHECK} `#address-key`  a digest that tells whether the address key in use is the table's
  *   GSI digestAudience  pk {@link DIGEST_SHARD} (N), sk `subscriberId`; sparse: see {@link audienceKeys}
  *   GSI alertAudience   pk {@link ALERT_SHARD} (N), sk `subscriberId`; sparse likewise for alerts
  *   GSI digestByZone    pk {@link DIGEST_ZONE} (S) the reader's zone key, sk {@link DIGEST_ZONE_SINCE}
@@ -50,6 +51,9 @@ export const erasedKey = (digest: string) => `erased#${digest}`;
 
 /** The {@link erasedKey} written when an address is erased: its keyed digest (enough to refuse it again, not to mail it). */
 export const erasedMarkerKey = (normalisedEmail: string, digest: AddressDigest) => erasedKey(digest(addressKey(normalisedEmail)));
+
+/** Key of the item that holds a keyed digest of a fixed text: the address key the table's markers were made with. */
+export const ADDRESS_KEY_CHECK = '#address-key';
 
 /** Key of the item that forwards an id merged into another subscriber (`migrate-addresses`) to that subscriber. */
 export const mergedKey = (subscriberId: string) => `merged#${subscriberId}`;

@@ -254,6 +254,12 @@ export interface SubscriptionStore extends SubscriberStore {
   markErased(digest: string, at: Date): Promise<void>;
   /** Whether any of these digests (core/address.ts `erasureDigests`) marks an erased address. */
   isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string } | undefined>;
+  /**
+   * Compare the address key in use with the one the table was first used with, by a keyed digest
+   * of a fixed text stored once (`#address-key`): `stored` the first time, then `matches` or
+   * `differs`. A different key would make every erasure marker miss (core/address.ts).
+   */
+  checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'>;
 }
 
 /** The ledger seen from SES events and privacy requests (found by subscriber, not by campaign). */

@@ -13,7 +13,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { addressDigestLoader } from '../adapters/address-key';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
-import { maskEmail, type AddressDigest } from '../core/address';
+import { maskEmail, verifyAddressKey, type AddressDigest } from '../core/address';
 import { readEnv } from '../core/env';
 import type { Clock, ContentStore, Mailer, RateLimiter, SubscriptionStore } from '../core/ports';
 import { parseSignupJob } from '../core/signup-job';
@@ -42,12 +42,20 @@ export class ConfirmationNotSent extends Error {
 }
 
 export function makeSignupsHandler(deps: SignupsHandlerDeps) {
+  // Once a process: a key other than the table's would let erased addresses sign up again.
+  let keyChecked: Promise<void> | undefined;
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const processor = new BatchProcessor(EventType.SQS);
+    const digest = await deps.digest();
+    keyChecked ??= verifyAddressKey(deps.subscribers, digest).catch((e: unknown) => {
+      keyChecked = undefined;
+      throw e;
+    });
+    await keyChecked;
     const useCase: SubscriptionDeps = {
       ...deps,
       keys: await deps.keys(),
-      digest: await deps.digest(),
+      digest,
       log: (e, f) => logger.info(e, f),
     };
     const handle = async (r: SQSRecord) => {

@@ -23,7 +23,7 @@
  * is under way: a job queued before the move carries the old key, and its recipient would be
  * counted suppressed.
  */
-import { addressKey, erasureDigests, maskEmail, type AddressDigest } from '../core/address';
+import { addressKey, erasureDigests, type AddressDigest } from '../core/address';
 import { isAddressKey } from '../core/keys';
 import type { Subscriber } from '../core/model';
 import type { DeliveryEvents, SubscriptionStore } from '../core/ports';
@@ -48,6 +48,7 @@ export interface MigrateDeps {
   deliveries: Pick<DeliveryEvents, 'deleteForSubscriber'>;
   digest: AddressDigest;
   clock: { now(): Date };
+  /** Progress for the operator's terminal (the CLI): lines name the addresses in full, to be reviewed. */
   log?: (line: string) => void;
 }
 
@@ -125,7 +126,7 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
     const forms = [...new Set(items.flatMap((s) => [s.email, s.emailAsTyped ?? s.email]))];
     const found = [...new Set(forms.flatMap((f) => erasureDigests(f, deps.digest)).filter((d) => markers.has(d)))];
     if (found.length) {
-      deps.log?.(`${maskEmail(key)}: erased earlier; removing ${items.length} item(s) and their ledger entries`);
+      deps.log?.(`${key}: erased earlier; removing ${items.length} item(s) and their ledger entries`);
       report.erased++;
       report.removed += items.length;
       if (options.dryRun) continue;
@@ -143,7 +144,9 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
     const merged = mergeGroup(key, items);
     const atKey = items.find((s) => s.email === key);
     const away = items.filter((s) => s.email !== key);
-    deps.log?.(`${maskEmail(key)}: ${items.length > 1 ? `merging ${items.length} items` : 'moving to its key form'} (${merged.suppressed ? 'suppressed' : merged.status})`);
+    deps.log?.(
+      `${key}: ${items.length > 1 ? `merging ${items.length} items (${items.map((i) => i.email).join(', ')})` : `moving ${items[0]!.email} to its key form`} (${merged.suppressed ? 'suppressed' : merged.status})`,
+    );
     if (options.dryRun) {
       if (items.length > 1) report.merged++;
       else report.moved++;
@@ -151,7 +154,7 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
       continue;
     }
     if (!(await deps.store.putMerged(merged, atKey))) {
-      deps.log?.(`${maskEmail(key)}: changed while being merged; left for the next run`);
+      deps.log?.(`${key}: changed while being merged; left for the next run`);
       report.skipped++;
       continue;
     }

@@ -48,6 +48,8 @@ export interface OperatorOptions {
 /** What adding one address did. `kept-*`: it was kept out (see {@link OperatorOptions.resubscribe}). */
 export type AddOutcome = 'added' | 'updated' | 'unchanged' | 'confirmed' | 'resubscribed' | 'kept-unsubscribed' | 'kept-suppressed' | 'kept-erased';
 
+const NOTHING_CHOSEN = 'choose the weekly digest, breaking alerts, or both (a subscriber with neither would get nothing)';
+
 /** An address the operator may not add, with the reason (a bad address, topic or zone). */
 export class OperatorInputError extends Error {
   name = 'OperatorInputError';
@@ -109,7 +111,10 @@ export async function upsertSubscriber(deps: OperatorDeps, input: NewSubscriber,
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
     if (!existing) {
-      const s = confirmedSubscriber(input, source, now, options);
+      const made = confirmedSubscriber(input, source, now, options);
+      // Brought back on the reader's new consent: the operator's word is on record.
+      const s: Subscriber = erased ? { ...made, reconfirmedAt: now.toISOString(), reconfirmedBy: source } : made;
+      if (!s.digest && !s.alerts) throw new OperatorInputError(NOTHING_CHOSEN);
       if (!(await deps.subscribers.create(s))) continue;
       // Brought back on the reader's new consent: the marker would refuse their next sign-up.
       if (erased) await deps.subscribers.remove(erasedKey(erased.digest));
@@ -117,6 +122,8 @@ export async function upsertSubscriber(deps: OperatorDeps, input: NewSubscriber,
     }
     const change = mergeInto(existing, given, now, source, options);
     if (change.outcome.startsWith('kept-') || change.outcome === 'unchanged') return { outcome: change.outcome, subscriber: existing };
+    const after = { ...existing, ...change.patch };
+    if (!after.digest && !after.alerts) throw new OperatorInputError(NOTHING_CHOSEN);
     const saved = await deps.subscribers.change(existing, change.patch, {
       remove: change.remove,
       expect: { status: existing.status, suppressed: existing.suppressed ?? null },
@@ -155,14 +162,22 @@ function mergeInto(
 export async function addSubscriber(deps: OperatorDeps, input: NewSubscriber, source: SubscriberSource = 'cli', options: OperatorOptions = {}): Promise<Subscriber> {
   const r = await upsertSubscriber(deps, input, source, options);
   if (r.subscriber && !r.outcome.startsWith('kept-')) return r.subscriber;
-  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome));
+  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.subscriber));
 }
 
 /** Why an address was kept out, and what brings it back. */
-export function keptMessage(email: string, outcome: AddOutcome): string {
+export function keptMessage(email: string, outcome: AddOutcome, stored?: Pick<Subscriber, 'suppressedReason'>): string {
   const how = 'add it with --resubscribe only if the reader agreed again';
   if (outcome === 'kept-erased') return `${email} was erased at the reader's request: not added (${how})`;
-  if (outcome === 'kept-suppressed') return `${email} is suppressed (bounce or complaint): not added (${how})`;
+  if (outcome === 'kept-suppressed') {
+    const why =
+      stored?.suppressedReason === 'complaint'
+        ? 'the reader marked a message as spam'
+        : stored?.suppressedReason
+          ? 'mail to it bounced: a new consent does not fix a mailbox that does not exist'
+          : 'bounce or complaint';
+    return `${email} is suppressed (${why}): not added (${how})`;
+  }
   return `${email} unsubscribed earlier: not re-added without their own confirmation (${how})`;
 }
 
@@ -180,7 +195,13 @@ export interface ImportReport {
   keptLines: { line: number; message: string }[];
   /** One entry per bad line, with its line number in the file (1-based, header included). */
   errors: { line: number; message: string }[];
+  /** How to fix a file refused whole, when there is more to say than its error. */
+  hint?: string;
 }
+
+/** The columns an import reads. */
+const COLUMNS = ['email', 'digest', 'alerts', 'topics', 'timezone'] as const;
+const headerList = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
 
 const parseBool = (v: string | undefined, field: string): boolean | undefined => {
   if (v === undefined || v.trim() === '') return undefined;
@@ -199,9 +220,10 @@ const parseBool = (v: string | undefined, field: string): boolean | undefined =>
 export async function importSubscribers(deps: OperatorDeps, csv: string, options: OperatorOptions = {}): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, updated: 0, unchanged: 0, resubscribed: 0, kept: { unsubscribed: 0, suppressed: 0, erased: 0 }, keptLines: [], errors: [] };
   let rows: { record: Record<string, string>; info: { lines: number } }[];
+  let header: string[] = [];
   try {
     rows = parse(csv, {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      columns: (names: string[]) => (header = names.map((h) => h.trim().toLowerCase())).map((h, i) => (header.indexOf(h) === i ? h : `${h}#${i}`)),
       skip_empty_lines: true,
       trim: true,
       bom: true,
@@ -210,11 +232,27 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
     }) as unknown as { record: Record<string, string>; info: { lines: number } }[];
   } catch (e) {
     const err = e as Error & { lines?: number };
-    report.errors.push({ line: err.lines ?? 1, message: `not readable as CSV: ${err.message}` });
+    report.errors.push({ line: err.lines ?? 1, message: `not readable as CSV: ${err.message}. Nothing was imported: fix that line and run again` });
     return report;
   }
-  if (rows.length > 0 && !('email' in rows[0].record)) {
+  if (rows.length === 0) {
+    report.errors.push({ line: 1, message: 'no subscriber in the file: a header row (email, …) and one line per address are needed' });
+    return report;
+  }
+  if (!('email' in rows[0].record)) {
     report.errors.push({ line: 1, message: 'the header row has no "email" column' });
+    report.hint = `the header row has ${headerList(header)}; the columns are ${COLUMNS.join(', ')}, separated by commas`;
+    return report;
+  }
+  // A column this import does not read would be dropped without a word: a misspelt "topics",
+  // or a "status" that says a reader left. Refuse the file instead, before anything is written.
+  const unknown = header.filter((h) => !COLUMNS.includes(h as (typeof COLUMNS)[number]));
+  const twice = header.filter((h, i) => header.indexOf(h) !== i);
+  if (unknown.length || twice.length) {
+    report.errors.push({
+      line: 1,
+      message: `${unknown.length ? `column${unknown.length > 1 ? 's' : ''} ${headerList(unknown)} ${unknown.length > 1 ? 'are' : 'is'} not read by this import` : `column${twice.length > 1 ? 's' : ''} ${headerList(twice)} given twice`}: the columns are ${COLUMNS.join(', ')}; rename or remove ${unknown.length + twice.length > 1 ? 'them' : 'it'}. Nothing was imported.`,
+    });
     return report;
   }
   for (const { record, info } of rows) {
@@ -226,14 +264,14 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         topics: record.topics ? record.topics.split(/[;\s]+/).filter(Boolean) : undefined,
         timezone: record.timezone || undefined,
       };
-      const { outcome } = await upsertSubscriber(deps, input, 'import', options);
+      const { outcome, subscriber: kept } = await upsertSubscriber(deps, input, 'import', options);
       if (outcome === 'added') report.imported++;
       else if (outcome === 'updated' || outcome === 'confirmed') report.updated++;
       else if (outcome === 'unchanged') report.unchanged++;
       else if (outcome === 'resubscribed') report.resubscribed++;
       else {
         report.kept[outcome.slice('kept-'.length) as keyof ImportReport['kept']]++;
-        report.keptLines.push({ line: info.lines, message: keptMessage(normaliseEmail(input.email), outcome) });
+        report.keptLines.push({ line: info.lines, message: keptMessage(normaliseEmail(input.email), outcome, kept) });
       }
     } catch (e) {
       report.errors.push({ line: info.lines, message: (e as Error).message });

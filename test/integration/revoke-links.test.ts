@@ -1,7 +1,9 @@
 /**
  * `subscribers revoke-links` against DynamoDB Local, with links taken from real messages: after
  * it, the unsubscribe and preferences links of the mail a reader got so far answer "this link no
- * longer works" and change nothing, while the links in the next digest work.
+ * longer works" and change nothing, while the links in the next digest work. A mailbox's RFC 8058
+ * one-click unsubscribe of an old message is still honoured: an opt-out in mail already sent must
+ * keep working.
  */
 import { simpleParser } from 'mailparser';
 import { publish } from '../../lambdas/usecases/publish';
@@ -53,12 +55,21 @@ it("revoke-links turns off the links of the mail sent so far; the next digest's 
   const revoked = await revokeLinks({ subscribers: p.subscriptions }, email.toLowerCase());
   expect(revoked).toMatchObject({ linkVersion: 1 });
 
-  // The bad input: the links of a message sent before (e.g. forwarded to someone else).
-  for (const res of [await oneClick(old.unsubscribe), await fetch(old.unsubscribe), await fetch(old.preferences)]) {
+  // The bad input: the links of a message sent before (e.g. forwarded to someone else), opened
+  // in a browser, and the page's own buttons (a preferences change, the unsubscribe button).
+  const token = (url: string) => new URL(url).searchParams.get('token')!;
+  const form = (path: string, fields: Record<string, string>) =>
+    fetch(`${p.http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  for (const res of [
+    await fetch(old.unsubscribe),
+    await fetch(old.preferences),
+    await form('/unsubscribe', { token: token(old.unsubscribe) }),
+    await form('/preferences', { token: token(old.preferences), choices: '1', digest: 'yes', alerts: 'yes', timezone: 'UTC' }),
+  ]) {
     expect(res.status).toBe(410);
     expect(await res.text()).toContain('This link no longer works');
   }
-  expect((await p.subscribers.getByEmail(email))?.status).toBe('confirmed');
+  expect(await p.subscribers.getByEmail(email)).toMatchObject({ status: 'confirmed', alerts: false });
 
   await sendIssue(2);
   const next = await linksOf(email, 2);
@@ -67,6 +78,18 @@ it("revoke-links turns off the links of the mail sent so far; the next digest's 
   const res = await oneClick(next.unsubscribe);
   expect(res.status).toBe(200);
   expect(await res.text()).toContain('You are unsubscribed');
+  expect((await p.subscribers.getByEmail(email))?.status).toBe('unsubscribed');
+});
+
+it("a mailbox's one-click unsubscribe of a message sent before revoke-links still unsubscribes (an opt-out in mail already sent must work)", async () => {
+  const email = `Second.Reader@${domain}`;
+  await addSubscriber(operator(p.subscriptions, systemClock), { email });
+  await sendIssue(3);
+  const old = await linksOf(email, 3);
+  await revokeLinks({ subscribers: p.subscriptions }, email);
+  expect((await fetch(old.unsubscribe)).status).toBe(410);
+  const res = await oneClick(old.unsubscribe);
+  expect(res.status).toBe(200);
   expect((await p.subscribers.getByEmail(email))?.status).toBe('unsubscribed');
 });
 

@@ -10,6 +10,7 @@ import {
   maskEmail,
   normaliseEmail,
   signupAddressProblem,
+  verifyAddressKey,
 } from '../../lambdas/core/address';
 
 describe('email addresses', () => {
@@ -98,5 +99,23 @@ describe('keyed digests of addresses', () => {
     expect(maskAddresses('Email address is not verified: Reader@Example.com, ops@x.org.')).toBe('Email address is not verified: R***@Example.com, o***@x.org.');
     // The sender's own address stays readable: it is what the operator has to fix.
     expect(maskAddresses('not verified: brief@news.example.com, reader@x.org', ['Brief@news.example.com'])).toBe('not verified: brief@news.example.com, r***@x.org');
+  });
+});
+
+describe('the address key in use is the table’s', () => {
+  it('stores its check the first time, passes with the same key, and refuses another key (the bad input: a CLI with another data folder)', async () => {
+    const checks: string[] = [];
+    const store = {
+      async checkAddressKey(check: string) {
+        if (!checks.length) {
+          checks.push(check);
+          return 'stored' as const;
+        }
+        return checks[0] === check ? ('matches' as const) : ('differs' as const);
+      },
+    };
+    await verifyAddressKey(store, addressDigest('a'.repeat(32)));
+    await verifyAddressKey(store, addressDigest('a'.repeat(32)));
+    await expect(verifyAddressKey(store, addressDigest('b'.repeat(32)))).rejects.toThrow(/same BRIEFING_DATA_DIR as `npm start`.*addressKeySecretName/s);
   });
 });

@@ -113,6 +113,14 @@ export class MemorySubscribers implements SubscriptionStore {
     this.byEmail.delete(key);
     if (key.startsWith('erased#')) this.erased.delete(key.slice('erased#'.length));
   }
+  addressKeyCheck?: string;
+  async checkAddressKey(check: string) {
+    if (this.addressKeyCheck === undefined) {
+      this.addressKeyCheck = check;
+      return 'stored' as const;
+    }
+    return this.addressKeyCheck === check ? ('matches' as const) : ('differs' as const);
+  }
   async markErased(digest: string, at: Date) {
     this.erased.set(digest, at.toISOString());
   }

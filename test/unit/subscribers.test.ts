@@ -146,3 +146,51 @@ describe('add and import merge into a stored subscriber, never replace it', () =
     expect(local.imported).toBe(1);
   });
 });
+
+describe('operator input that would be dropped or do nothing', () => {
+  it.each([
+    ['a misspelt column (Topcis)', 'email,Topcis\nann@example.org,cyber\n', /column "topcis" is not read by this import: the columns are email, digest, alerts, topics, timezone/],
+    ['a status column saying a reader left', 'email,status\nleft@example.org,unsubscribed\n', /column "status" is not read/],
+    ['the email column twice', 'email,Email\na@example.org,b@example.org\n', /column "email" given twice/],
+    ['an empty file', '', /no subscriber in the file/],
+    ['a header and no line', 'email\n', /no subscriber in the file/],
+  ])('refuses the whole file, naming it, and imports nothing: %s', async (_name, csv, message) => {
+    const subscribers = new MemorySubscribers();
+    const r = await importSubscribers({ subscribers, clock: fixedClock(), digest }, csv);
+    expect(r.errors).toEqual([{ line: 1, message: expect.stringMatching(message) }]);
+    expect(subscribers.byEmail.size).toBe(0);
+  });
+
+  it('refuses a subscriber who would get nothing (neither the digest nor alerts), new or changed', async () => {
+    const subscribers = new MemorySubscribers();
+    await expect(addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'none@example.org', digest: false })).rejects.toThrow(/choose the weekly digest, breaking alerts, or both/);
+    await addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'some@example.org' });
+    await expect(addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'some@example.org', digest: false })).rejects.toThrow(/choose the weekly digest/);
+    expect(subscribers.byEmail.get('some@example.org')!.digest).toBe(true);
+  });
+
+  it('says why a suppressed address is kept out: a complaint, or a bounce that a new consent does not fix', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.create({
+      subscriberId: 'b',
+      email: 'gone@example.org',
+      status: 'confirmed',
+      digest: true,
+      alerts: false,
+      topics: [],
+      timezone: 'UTC',
+      source: 'web',
+      createdAt: '',
+      suppressed: true,
+      suppressedReason: 'bounce',
+    });
+    await expect(addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'Gone@example.org' })).rejects.toThrow(/mail to it bounced: a new consent does not fix a mailbox/);
+  });
+
+  it('an erased address brought back with --resubscribe carries the operator’s word (reconfirmedAt, reconfirmedBy)', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.markErased(digest('back@example.org'), new Date());
+    const r = await upsertSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'back@example.org' }, 'cli', { resubscribe: true });
+    expect(r.subscriber).toMatchObject({ reconfirmedBy: 'cli', reconfirmedAt: fixedClock().now().toISOString() });
+  });
+});

@@ -6,7 +6,7 @@
 import { logger } from '../../adapters/logger';
 import { signToken } from '../../core/tokens';
 import { checkUnsubscribeToken, unsubscribe } from '../../usecases/unsubscribe';
-import type { ApiRequest, Result, Route } from '../http';
+import { formOf, type ApiRequest, type Result, type Route } from '../http';
 import { tokenOf, type RouteContext } from './context';
 
 export const unsubscribeRoutes = (rc: RouteContext): Route[] => [
@@ -29,7 +29,9 @@ async function showUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Resul
 
 async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const { deps } = rc;
-  const result = await unsubscribe({ subscribers: deps.subscribers, clock: deps.clock, keys: await deps.keys() }, tokenOf(req));
+  // RFC 8058: the mailbox provider posts `List-Unsubscribe=One-Click` to the URL in the header.
+  const oneClick = req.isForm && formOf(req).get('List-Unsubscribe') === 'One-Click';
+  const result = await unsubscribe({ subscribers: deps.subscribers, clock: deps.clock, keys: await deps.keys() }, tokenOf(req), { oneClick });
   if (result.status === 'invalid-token') {
     logger.info('unsubscribe refused', { reason: result.reason });
     return rc.badLink();
