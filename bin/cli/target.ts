@@ -19,7 +19,7 @@ import type {
   SubscriberStore,
   SubscriptionStore,
 } from '../../lambdas/core/ports';
-import { verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';
+import { AddressKeyMismatchError, verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';
 import type { DeliveryEvents } from '../../lambdas/core/ports';
 import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
 import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
@@ -121,6 +121,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const config = localConfig();
     rt = await startRuntime({ startEmulators: false, http: false, config, outboxDir: join(config.dataDir, 'outbox') });
   } catch (e) {
+    if (e instanceof AddressKeyMismatchError) throw e;
     throw new Error(
       `cannot reach the local stack (${(e as Error).message}).\n` +
         'Start it with `npm start` in another terminal, or set AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SES, or use --stack <name> for a deployed stack.',

@@ -107,6 +107,10 @@ export interface Subscriber {
   createdAt: string;
   confirmedAt?: string;
   unsubscribedAt?: string;
+  /** When a reader who had left last declined a sign-up made for them since (the cooling period runs again from it). */
+  declinedAt?: string;
+  /** Consent records this one replaced (a reader who left and confirmed a new sign-up), oldest first: kept, as consent records are. */
+  previousConsents?: ConsentRecord[];
   /** Set by bounces and complaints: never mail this address again. */
   suppressed?: boolean;
   /** Why and when the address was suppressed. */

@@ -80,6 +80,7 @@ export function mailboxOf(addressKey: string): string {
   const domain = addressKey.slice(at + 1);
   const plus = local.indexOf('+');
   if (plus > 0) local = local.slice(0, plus);
-  if (DOTLESS_DOMAINS.has(domain)) local = local.replace(/\./g, '') || local;
+  // googlemail.com is gmail.com: one inbox answers at both.
+  if (DOTLESS_DOMAINS.has(domain)) return `${local.replace(/\./g, '') || local}@gmail.com`;
   return `${local}@${domain}`;
 }

@@ -139,7 +139,7 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     if (await deps.subscribers.isErased(erasureDigests(inbox, deps.digest))) return accepted('erased');
     const own = await deps.subscribers.getByEmail(inbox);
     if (own?.suppressed) return accepted('suppressed');
-    if (own?.status === 'unsubscribed' && own.unsubscribedAt && now.getTime() - Date.parse(own.unsubscribedAt) < coolingMs) return accepted('cooling');
+    if (own?.status === 'unsubscribed' && now.getTime() - quietSinceOf(own) < coolingMs) return accepted('cooling');
   }
   // Its own prefix: no two kinds of stored digest of the same address are equal.
   const mailbox = deps.digest(`mailbox:${inbox}`);
@@ -195,7 +195,7 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     // cooling period runs from the no, and again from each confirmation sent since (so an address
     // that said no gets at most one confirmation a period, however often it is signed up).
     const leaving = existing.status === 'unsubscribed';
-    const quietSince = Math.max(existing.unsubscribedAt ? Date.parse(existing.unsubscribedAt) : 0, leaving && existing.confirmationSentAt ? Date.parse(existing.confirmationSentAt) : 0);
+    const quietSince = quietSinceOf(existing);
     const lastSent = existing.confirmationSentAt ? Date.parse(existing.confirmationSentAt) : 0;
     // A confirmation claimed but never recorded as sent, longer ago than any invocation runs: the
     // function that claimed it died (a timeout) before SES answered. The queue's redelivery sends
@@ -236,6 +236,15 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
   // Three lost races in a row: someone else is handling this address right now.
   await release();
   return accepted('too-soon');
+}
+
+/**
+ * When the cooling period of an address that said no starts: its latest no (leaving, or declining
+ * a sign-up made since) or the latest confirmation sent to it since, whichever came last.
+ */
+function quietSinceOf(s: Subscriber): number {
+  const at = (v?: string) => (v ? Date.parse(v) : 0);
+  return Math.max(at(s.unsubscribedAt), at(s.declinedAt), s.status === 'unsubscribed' ? at(s.confirmationSentAt) : 0);
 }
 
 async function mailConfirmation(
@@ -299,6 +308,8 @@ export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMe
   const re = s.resubscription;
   const base = re?.consent ?? s.consent;
   const consent: ConsentRecord | undefined = base ? { ...base, ...proof } : undefined;
+  // The consent a new sign-up replaces is kept, as every consent record is.
+  const previousConsents = re && s.consent ? { previousConsents: [...(s.previousConsents ?? []), s.consent] } : {};
   const moved = re && zoneKey(re.choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: at } : {};
   const confirmed = await deps.subscribers.change(
     s,
@@ -306,6 +317,7 @@ export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMe
       status: 'confirmed',
       confirmedAt: at,
       ...(consent ? { consent } : {}),
+      ...previousConsents,
       softBounces: 0,
       ...(re ? { ...re.choices, ...moved, ...(re.emailAsTyped ? { emailAsTyped: re.emailAsTyped } : {}) } : {}),
     },
@@ -317,6 +329,7 @@ export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMe
         'welcomedAt',
         'welcomeMessageId',
         'resubscription',
+        'declinedAt',
         ...(re && !re.emailAsTyped && s.emailAsTyped ? (['emailAsTyped'] as const) : []),
       ],
       expect: { confirmTokenHash: check.hash },

@@ -219,27 +219,26 @@ const parseBool = (v: string | undefined, field: string): boolean | undefined =>
  */
 export async function importSubscribers(deps: OperatorDeps, csv: string, options: OperatorOptions = {}): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, updated: 0, unchanged: 0, resubscribed: 0, kept: { unsubscribed: 0, suppressed: 0, erased: 0 }, keptLines: [], errors: [] };
-  let rows: { record: Record<string, string>; info: { lines: number } }[];
-  let header: string[] = [];
+  let lines: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(csv, {
-      columns: (names: string[]) => (header = names.map((h) => h.trim().toLowerCase())).map((h, i) => (header.indexOf(h) === i ? h : `${h}#${i}`)),
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      info: true,
-      relax_column_count: true,
-    }) as unknown as { record: Record<string, string>; info: { lines: number } }[];
+    lines = parse(csv, { skip_empty_lines: true, trim: true, bom: true, info: true, relax_column_count: true }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (e) {
     const err = e as Error & { lines?: number };
     report.errors.push({ line: err.lines ?? 1, message: `not readable as CSV: ${err.message}. Nothing was imported: fix that line and run again` });
     return report;
   }
+  const header = (lines[0]?.record ?? []).map((h) => h.trim().toLowerCase());
+  // Lines with more fields than the header would lose the extra ones without a word: each is a bad line.
+  const rows = lines.slice(1).map(({ record, info }) => ({
+    record: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])) as Record<string, string>,
+    extra: record.length > header.length ? record.slice(header.length) : [],
+    info,
+  }));
   if (rows.length === 0) {
     report.errors.push({ line: 1, message: 'no subscriber in the file: a header row (email, …) and one line per address are needed' });
     return report;
   }
-  if (!('email' in rows[0].record)) {
+  if (!header.includes('email')) {
     report.errors.push({ line: 1, message: 'the header row has no "email" column' });
     report.hint = `the header row has ${headerList(header)}; the columns are ${COLUMNS.join(', ')}, separated by commas`;
     return report;
@@ -255,8 +254,10 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
     });
     return report;
   }
-  for (const { record, info } of rows) {
+  for (const { record, extra, info } of rows) {
     try {
+      if (extra.length)
+        throw new Error(`${header.length + extra.length} fields, the header has ${header.length} (${headerList(extra)} would be lost): quote a field that holds a comma, e.g. "cyber;china"`);
       const input: NewSubscriber = {
         email: record.email ?? '',
         digest: parseBool(record.digest, 'digest'),

@@ -33,6 +33,7 @@ import { LocalIssueScheduler, scheduledIssueCheck } from './issue-schedules';
 import type { PlanResult } from '../../lambdas/usecases/plan-digest';
 import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
+import { addressDigest, verifyAddressKey } from '../../lambdas/core/address';
 
 export interface LocalRuntime {
   config: LocalConfig;
@@ -172,6 +173,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     applyLogLevelFromEnv();
 
     await ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, ...LOCAL_AWS }), config.tables);
+    // The data folder's keys must be the tables' own: another folder's address key would let
+    // erased addresses back in, its token keys would sign links no one can use. `npm start` and the
+    // CLI both check at start (the first to use a new table records it).
+    await verifyAddressKey(dynamoPorts(documentClient(), { subscribers: config.tables.subscribers }).subscriptions, addressDigest(localAddressKey(config.dataDir)));
 
     const dlq: DeadLetterMessage[] = [];
     // As on AWS: a few jobs an invocation, a 60-second function timeout (the sender queues

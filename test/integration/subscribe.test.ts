@@ -256,6 +256,29 @@ describe('leaving and coming back', () => {
     expect(await inAudience(s!.subscriberId)).toBe(true);
   });
 
+  it('declining a sign-up made for a reader who left long ago does not reopen their "Subscribe again" window (the bad input: old links)', async () => {
+    const email = `long.gone@${domain}`;
+    await api.postJson({ email });
+    await confirmWith(await api.confirmLink(email));
+    const reader = (await api.subscribers.getByEmail(email))!;
+    await api.subscribers.unsubscribe(reader.subscriberId, new Date());
+    const left = (await api.subscribers.getByEmail(email))!.unsubscribedAt;
+    api.clock.offsetMs = DEFAULT_COOLING_MS + 2 * 24 * 3600_000;
+    await api.postJson({ email });
+    // The decline, through the confirmation's "never mail this address" link.
+    const never = /https:\/\/brief\.example\.org(\/unsubscribe\?token=\S+)/.exec((await api.mailTo(email)).at(-1)!.text ?? '')![1]!;
+    expect((await fetch(`${api.http.url}${never}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    const after = (await api.subscribers.getByEmail(email))!;
+    expect(after).toMatchObject({ status: 'unsubscribed', unsubscribedAt: left });
+    expect(after.declinedAt).toBeDefined();
+    expect(after.resubscription).toBeUndefined();
+    // An old preferences link cannot bring the reader back: they left more than 30 days ago.
+    const prefs = signToken(api.keys, { subscriberId: reader.subscriberId, purpose: 'preferences', now: new Date() });
+    const res = await api.postForm('/preferences', { token: prefs, resubscribe: '1', choices: '1', digest: 'yes', timezone: 'UTC' });
+    expect(await res.text()).not.toContain('Saved.');
+    expect((await api.subscribers.getByEmail(email))!.status).toBe('unsubscribed');
+  });
+
   it("a stranger's sign-up after the cooling period changes nothing of a reader who left, and a second one within the next period sends nothing", async () => {
     const email = `gone.for.good@${domain}`;
     await api.postJson({ email, topics: ['cyber'] }, { 'user-agent': 'Reader/1' });

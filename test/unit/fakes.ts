@@ -86,8 +86,13 @@ export class MemorySubscribers implements SubscriptionStore {
   async unsubscribe(id: string, at: Date) {
     const s = await this.getById(id);
     if (!s) return false;
-    s.status = 'unsubscribed';
-    s.unsubscribedAt = at.toISOString();
+    if (s.status === 'unsubscribed') {
+      if (s.confirmTokenHash !== undefined) s.declinedAt = at.toISOString();
+      delete s.resubscription;
+    } else {
+      s.status = 'unsubscribed';
+      s.unsubscribedAt = at.toISOString();
+    }
     delete s.confirmTokenHash;
     delete s.confirmExpiresAt;
     return true;

@@ -73,7 +73,7 @@ describe('mailboxOf', () => {
 
   it('counts dot variants of a Gmail address together, and nowhere else (dots are real elsewhere)', () => {
     expect(mailboxOf('j.o.h.n.smith+x@gmail.com')).toBe('johnsmith@gmail.com');
-    expect(mailboxOf('john.smith@googlemail.com')).toBe('johnsmith@googlemail.com');
+    expect(mailboxOf('john.smith@googlemail.com')).toBe('johnsmith@gmail.com');
     expect(mailboxOf('john.smith@example.org')).toBe('john.smith@example.org');
   });
 

@@ -161,6 +161,14 @@ describe('operator input that would be dropped or do nothing', () => {
     expect(subscribers.byEmail.size).toBe(0);
   });
 
+  it('reports a line with more fields than the header (a comma inside a field) instead of dropping the extra ones', async () => {
+    const subscribers = new MemorySubscribers();
+    const r = await importSubscribers({ subscribers, clock: fixedClock(), digest }, 'email,topics\nx@example.org,cyber,space,china\ny@example.org,cyber\n');
+    expect(r.imported).toBe(1);
+    expect(r.errors).toEqual([{ line: 2, message: expect.stringMatching(/4 fields, the header has 2 \("space", "china" would be lost\)/) }]);
+    expect(subscribers.byEmail.has('x@example.org')).toBe(false);
+  });
+
   it('refuses a subscriber who would get nothing (neither the digest nor alerts), new or changed', async () => {
     const subscribers = new MemorySubscribers();
     await expect(addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'none@example.org', digest: false })).rejects.toThrow(/choose the weekly digest, breaking alerts, or both/);

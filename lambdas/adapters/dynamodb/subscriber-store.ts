@@ -81,6 +81,20 @@ export class DynamoSubscriberStore implements SubscriberStore {
     const s = await this.getById(subscriberId);
     if (!s) return false;
     if (s.status === 'unsubscribed' && s.confirmTokenHash === undefined) return true;
+    if (s.status === 'unsubscribed') {
+      // Someone who had left, declining a sign-up made for them since: the sign-up and its link
+      // go, the decline restarts the cooling period (`declinedAt`), and when they left stays.
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { email: s.email },
+          UpdateExpression: 'SET declinedAt = :at REMOVE confirmTokenHash, confirmExpiresAt, resubscription',
+          ConditionExpression: 'subscriberId = :id',
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':id': s.subscriberId },
+        }),
+      );
+      return true;
+    }
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,

@@ -23,7 +23,7 @@ async function showConfirm(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!check.ok) return rc.errorPage(check.problem === 'used' && check.alreadyConfirmed ? 'used-confirmed' : check.problem);
   return rc.messagePage(200, {
     title: 'Confirm your subscription',
-    lines: [`Press the button to confirm that ${mailAddress(check.subscriber)} should receive ${rc.page.newsletter}.`],
+    lines: [`Press the button to confirm that ${check.subscriber.resubscription?.emailAsTyped ?? mailAddress(check.subscriber)} should receive ${rc.page.newsletter}.`],
     form: { action: '/confirm', token: token!, button: 'Confirm my subscription' },
   });
 }

@@ -5,6 +5,7 @@
  */
 import { logger } from '../../adapters/logger';
 import { signToken } from '../../core/tokens';
+import { canResubscribe } from '../../usecases/preferences';
 import { checkUnsubscribeToken, unsubscribe } from '../../usecases/unsubscribe';
 import { formOf, type ApiRequest, type Result, type Route } from '../http';
 import { tokenOf, type RouteContext } from './context';
@@ -38,9 +39,12 @@ async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Resul
   }
   if (result.status === 'unknown' || result.status === 'revoked') return rc.linkProblem(result.status);
   const s = result.subscriber;
-  // Someone who was a confirmed reader can undo it from their preferences page (the link came in their mail).
-  const comeBack = s.confirmedAt && !s.suppressed;
-  const prefs = comeBack ? signToken(await deps.keys(), { subscriberId: s.subscriberId, purpose: 'preferences', now: deps.clock.now(), linkVersion: s.linkVersion }) : undefined;
+  // A reader who pressed the button (not a mailbox's one-click, which no one sees, and which may
+  // come with a link revoke-links turned off) can undo it from their preferences page, if they
+  // may still come back from there.
+  const now = deps.clock.now();
+  const comeBack = !oneClick && (s.status === 'confirmed' ? Boolean(s.confirmedAt) && !s.suppressed : canResubscribe(s, now));
+  const prefs = comeBack ? signToken(await deps.keys(), { subscriberId: s.subscriberId, purpose: 'preferences', now, linkVersion: s.linkVersion }) : undefined;
   return rc.messagePage(200, {
     title: 'You are unsubscribed',
     lines: ['You will get no more messages from this newsletter.', ...(prefs ? ['Unsubscribed by mistake? You can subscribe again from your preferences page.'] : [])],
