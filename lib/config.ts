@@ -3,6 +3,7 @@
  * before any construct is created, so a bad value fails the synth with a message that says
  * which setting is wrong and how to fix it, instead of surfacing later as a failed deploy.
  */
+import { cronProblem, email, flag, hostname, isKnownTimeZone, oneLine, optional, secretName, wholeNumber } from './config-fields';
 import { domainOf, isPlaceholderDomain, isWithin } from './domains';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
@@ -169,54 +170,6 @@ const PLACEHOLDER_IDENTITY = {
   postalAddress: '1 Example Street, 0000 Example City (placeholder)',
 } as const;
 
-/** Whether the runtime knows this IANA zone (Intl throws a RangeError for an unknown one). */
-function isKnownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * EventBridge cron: `cron(minutes hours day-of-month month day-of-week year)`. Scheduler
- * rejects an expression that gives both day fields, so one of them must be `?`.
- */
-function cronProblem(expression: string): string | undefined {
-  const inner = /^cron\((.+)\)$/.exec(expression)?.[1];
-  if (inner === undefined) return 'must look like cron(minutes hours day-of-month month day-of-week year)';
-  const fields = inner.trim().split(/\s+/);
-  if (fields.length !== 6) return `must have 6 fields inside cron(...), found ${fields.length}`;
-  if (fields[2] !== '?' && fields[4] !== '?') return 'day-of-month or day-of-week must be "?"';
-  return undefined;
-}
-
-const oneLine = z
-  .string({ error: 'is missing' })
-  .trim()
-  .min(1, 'is empty')
-  .regex(/^[^\r\n]+$/, 'must be one line (no line breaks)');
-
-const email = z.email({ error: 'must be an email address' });
-
-/** A DNS host name (lower case, no trailing dot). */
-const hostname = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .transform((v) => v.replace(/\.$/, ''))
-  .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as news.yourdomain.example'));
-
-/** `-c key=true` arrives as a string; cdk.json gives a boolean. Absent means false. */
-const flag = z.preprocess(
-  (v) => (v === undefined || v === null || v === '' ? false : typeof v === 'string' ? v.trim().toLowerCase() : v),
-  z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' }),
-);
-
-/** `-c key=` gives an empty string: treat it like an absent optional setting. */
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
-
 const schemas = {
   senderEmail: z.preprocess((v) => (v === undefined ? v : String(v).trim()), email),
   senderName: oneLine,
@@ -263,10 +216,7 @@ const schemas = {
       .max(50, 'must be at most 50'),
   ),
   alarmEmail: optional(email),
-  alertDailyCap: z.preprocess(
-    (v) => (v === undefined ? 3 : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: 'must be a whole number from 1 to 50' }).int('must be a whole number from 1 to 50').min(1, 'must be at least 1').max(50, 'must be at most 50'),
-  ),
+  alertDailyCap: wholeNumber(3, 1, 50),
   allowPlaceholderSender: flag,
   // Resolved to bounce.<sender domain> after the per-key checks, when not given.
   mailFromDomain: optional(hostname),
@@ -280,22 +230,9 @@ const schemas = {
   dmarcReportEmail: optional(email),
   dmarcRecord: z.preprocess((v) => (v === undefined || v === null || v === '' ? 'create' : v), z.enum(['create', 'skip'], { error: 'must be create or skip' })),
   existingIdentity: flag,
-  tokenSecretName: optional(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
-  ),
-  addressKeySecretName: optional(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
-  ),
-  signupCoolingDays: z.preprocess(
-    (v) => (v === undefined || v === null || v === '' ? 30 : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: 'must be a whole number of days from 0 to 3650' }).int('must be a whole number of days from 0 to 3650').min(0, 'must be at least 0').max(3650, 'must be at most 3650'),
-  ),
+  tokenSecretName: secretName,
+  addressKeySecretName: secretName,
+  signupCoolingDays: wholeNumber(30, 0, 3650, ' of days'),
   apiDomainName: optional(hostname),
   certificateArn: optional(
     z

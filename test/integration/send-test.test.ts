@@ -20,7 +20,8 @@ import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { operator } from '../support/address-key';
 import { MAX_TEST_RECIPIENTS, previewMessage, sendTest, TEST_SUBSCRIBER_ID } from '../../lambdas/usecases/test-send';
 import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
-import { localConfig } from '../../lib/local/config';
+import { localAddressKey, localConfig } from '../../lib/local/config';
+import { addressDigest, verifyAddressKey } from '../../lambdas/core/address';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { sesStore } from '../../lib/local/ses';
 import { ensureTables } from '../../lib/local/tables';
@@ -218,6 +219,8 @@ describe('npm run cli -- send-test / preview (local mode)', () => {
     await publish({ content, clock: systemClock }, sampleFiles());
     readerDomain = uniqueDomain();
     for (const name of ['cy', 'di']) await addSubscriber(operator(subscriptions, systemClock), { email: `${name}@${readerDomain}` });
+    // As `npm start` does at its start: the tables record the data folder's address key once.
+    await verifyAddressKey(subscriptions, addressDigest(localAddressKey(dataDir)));
     before = await snapshotAll(tables);
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
