@@ -1,6 +1,6 @@
 /** What unit tests share: the sender's settings, a signing key set, plain articles and issues. */
 import { parseSigningKeys } from '../../lambdas/core/tokens';
-import type { Article, Issue } from '../../lambdas/core/model';
+import type { Article, Issue, Subscriber } from '../../lambdas/core/model';
 import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
 
 /** A sender as the stack would configure it (no configuration set, default click tracking). */
@@ -43,5 +43,19 @@ export const plainIssue = (id: string, over: Partial<Issue> = {}): Issue => ({
   date: '2024-11-04',
   articleIds: ['a1'],
   publishedAt: '2026-11-28T00:00:00Z',
+  ...over,
+});
+
+/** A confirmed web subscriber of the digest, every topic, UTC: `over` sets the rest. */
+export const plainSubscriber = (email: string, over: Partial<Subscriber> = {}): Subscriber => ({
+  subscriberId: `id-${email}`,
+  email,
+  status: 'confirmed',
+  digest: true,
+  alerts: false,
+  topics: [],
+  timezone: 'UTC',
+  source: 'web',
+  createdAt: '2026-01-01T00:00:00.000Z',
   ...over,
 });

@@ -1,19 +1,10 @@
 /** How `migrate-addresses` merges the items of one address (usecases/migrate-addresses.ts `mergeGroup`), pure. */
 import type { Subscriber } from '../../lambdas/core/model';
 import { mergeGroup } from '../../lambdas/usecases/migrate-addresses';
+import { plainSubscriber } from './fixtures';
 
-const item = (email: string, over: Partial<Subscriber>): Subscriber => ({
-  subscriberId: `id-${email}-${over.status ?? 'confirmed'}`,
-  email,
-  status: 'confirmed',
-  digest: true,
-  alerts: false,
-  topics: [],
-  timezone: 'UTC',
-  source: 'web',
-  createdAt: '2026-03-01T00:00:00.000Z',
-  ...over,
-});
+const item = (email: string, over: Partial<Subscriber>): Subscriber =>
+  plainSubscriber(email, { subscriberId: `id-${email}-${over.status ?? 'confirmed'}`, createdAt: '2026-03-01T00:00:00.000Z', ...over });
 
 describe('mergeGroup', () => {
   it.each([

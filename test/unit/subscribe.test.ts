@@ -12,7 +12,7 @@ import { canResubscribe, resubscribe, UNDO_WINDOW_MS } from '../../lambdas/useca
 import { signToken } from '../../lambdas/core/tokens';
 import { testDigest } from '../support/address-key';
 import { MemorySubscribers, RecordingMailer } from './fakes';
-import { senderSettings, signingKeys } from './fixtures';
+import { plainSubscriber, senderSettings, signingKeys } from './fixtures';
 
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 const meta = { page: 'https://brief.example.org', ip: '198.51.100.7', userAgent: 'Reader/1' };
@@ -121,19 +121,7 @@ describe('a write whose answer was lost, though it was applied', () => {
 });
 
 describe('the welcome', () => {
-  const confirmed = (over: Partial<Subscriber> = {}): Subscriber => ({
-    subscriberId: 'w-1',
-    email: 'eve@example.org',
-    status: 'confirmed',
-    digest: true,
-    alerts: false,
-    topics: [],
-    timezone: 'UTC',
-    source: 'web',
-    createdAt: '2026-12-01T00:00:00.000Z',
-    confirmedAt: '2026-12-01T00:00:00.000Z',
-    ...over,
-  });
+  const confirmed = (over: Partial<Subscriber> = {}) => plainSubscriber('eve@example.org', { subscriberId: 'w-1', confirmedAt: '2026-12-01T00:00:00.000Z', ...over });
 
   it('is sent once, and a redelivery after SES took it sends nothing', async () => {
     const d = deps(T0);
@@ -153,19 +141,7 @@ describe('the welcome', () => {
 });
 
 describe('"Subscribe again" from the preferences page', () => {
-  const left = (unsubscribedAt: string): Subscriber => ({
-    subscriberId: 'p-1',
-    email: 'fay@example.org',
-    status: 'unsubscribed',
-    digest: true,
-    alerts: false,
-    topics: [],
-    timezone: 'UTC',
-    source: 'web',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    confirmedAt: '2026-01-01T00:00:00.000Z',
-    unsubscribedAt,
-  });
+  const left = (unsubscribedAt: string) => plainSubscriber('fay@example.org', { subscriberId: 'p-1', status: 'unsubscribed', confirmedAt: '2026-01-01T00:00:00.000Z', unsubscribedAt });
 
   it('is offered to a reader who left within 30 days, not to one who left long ago (an old forwarded mail)', () => {
     const now = new Date(T0);

@@ -2,6 +2,7 @@ import type { Subscriber } from '../../lambdas/core/model';
 import { addSubscriber, importSubscribers, upsertSubscriber } from '../../lambdas/usecases/subscribers';
 import { fixedClock, MemorySubscribers } from './fakes';
 import { testDigest as digest } from '../support/address-key';
+import { plainSubscriber } from './fixtures';
 
 describe('subscribers import (CSV)', () => {
   it('imports the good lines and reports each bad line with its line number', async () => {
@@ -179,19 +180,7 @@ describe('operator input that would be dropped or do nothing', () => {
 
   it('says why a suppressed address is kept out: a complaint, or a bounce that a new consent does not fix', async () => {
     const subscribers = new MemorySubscribers();
-    await subscribers.create({
-      subscriberId: 'b',
-      email: 'gone@example.org',
-      status: 'confirmed',
-      digest: true,
-      alerts: false,
-      topics: [],
-      timezone: 'UTC',
-      source: 'web',
-      createdAt: '',
-      suppressed: true,
-      suppressedReason: 'bounce',
-    });
+    await subscribers.create(plainSubscriber('gone@example.org', { subscriberId: 'b', suppressed: true, suppressedReason: 'bounce' }));
     await expect(addSubscriber({ subscribers, clock: fixedClock(), digest }, { email: 'Gone@example.org' })).rejects.toThrow(/mail to it bounced: a new consent does not fix a mailbox/);
   });
 
