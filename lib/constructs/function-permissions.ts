@@ -393,14 +393,3 @@ export function resourcesOf(name: PrincipalName): ResourceName[] {
 export function conditionKeysOn(name: PrincipalName, resource: ResourceName): readonly string[] {
   return permissionsOf(name).conditions?.[resource] ?? [];
 }
-
-/** The index names of a table the row reads, e.g. `['bySubscriberId']` for the API on subscribers. */
-export function indexesOf(name: PrincipalName, table: TableKey): IndexName[] {
-  const prefix = `table/${table}/index/`;
-  return resourcesOf(name)
-    .filter((r) => r.startsWith(prefix))
-    .map((r) => r.slice(prefix.length) as IndexName);
-}
-
-/** Every index name, so a resource name can be checked against the schema. */
-export const INDEX_NAMES: readonly IndexName[] = Object.values(INDEXES);

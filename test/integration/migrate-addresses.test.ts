@@ -5,7 +5,7 @@
  * pending) with the oldest consent record; links carrying a merged-away id still reach the
  * reader; running it twice gives the same table.
  */
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { legacyAddressHash } from '../../lambdas/core/address';
 import { erasedKey } from '../../lambdas/core/keys';
 import type { Subscriber } from '../../lambdas/core/model';
@@ -15,7 +15,8 @@ import { migrateAddresses } from '../../lambdas/usecases/migrate-addresses';
 import { eraseSubscriber } from '../../lambdas/usecases/privacy';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { testDigest } from '../support/address-key';
-import { createTestTables } from '../support/tables';
+import { createTestTables, scanAll } from '../support/tables';
+import { plainSubscriber } from '../unit/fixtures';
 
 let tables: Awaited<ReturnType<typeof createTestTables>>;
 let db: ReturnType<typeof dynamoPorts<{ subscribers: string; deliveries: string }>>;
@@ -23,19 +24,8 @@ const D = 'migrate.example.org';
 
 /** An item as the older code wrote it: keyed by the address as typed (local part's case kept). */
 function legacy(email: string, over: Partial<Subscriber>): Subscriber {
-  return {
-    // Ids are random UUIDs in the product: never an @ (the key of a forward item is built from one).
-    subscriberId: `id-${email.replace('@', '-at-')}`,
-    email,
-    status: 'confirmed',
-    digest: true,
-    alerts: false,
-    topics: [],
-    timezone: 'UTC',
-    source: 'web',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    ...over,
-  };
+  // Ids are random UUIDs in the product: never an @ (the key of a forward item is built from one).
+  return plainSubscriber(email, { subscriberId: `id-${email.replace('@', '-at-')}`, ...over });
 }
 
 const consent = (at: string, ip: string) => ({ at, page: 'https://brief.example.org', ip, userAgent: 'Reader/1', wording: 'I agree' });
@@ -44,10 +34,7 @@ async function put(s: Subscriber) {
   await documentClient().send(new PutCommand({ TableName: tables.names.subscribers, Item: toSubscriberItem(s) }));
 }
 
-async function scan(): Promise<Record<string, unknown>[]> {
-  const out = await documentClient().send(new ScanCommand({ TableName: tables.names.subscribers, ConsistentRead: true }));
-  return (out.Items ?? []).sort((a, b) => String(a.email).localeCompare(String(b.email)));
-}
+const scan = async () => (await scanAll(tables.names.subscribers)).sort((a, b) => String(a.email).localeCompare(String(b.email)));
 
 const migrate = () =>
   migrateAddresses({

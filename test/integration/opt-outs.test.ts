@@ -5,15 +5,14 @@
  * `subscribers import`). Nothing is sent and nothing is re-confirmed; the table still holds one
  * item for the person; add and import say why they kept the address out.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { addressKey } from '../../lambdas/core/address';
 import { signToken } from '../../lambdas/core/tokens';
 import { eraseSubscriber } from '../../lambdas/usecases/privacy';
 import { applySesEvents, type SesEvent } from '../../lambdas/usecases/ses-events';
 import { addSubscriber, importSubscribers, upsertSubscriber } from '../../lambdas/usecases/subscribers';
-import { documentClient } from '../../lambdas/wiring';
 import { operator, testDigest } from '../support/address-key';
 import { startSubscriptionApi, uniqueDomain } from './subscribe-support';
+import { scanAll } from '../support/tables';
 
 let api: Awaited<ReturnType<typeof startSubscriptionApi>>;
 let domain: string;
@@ -25,8 +24,7 @@ afterAll(() => api?.stop());
 
 /** Every item of the Subscribers table whose key is this address in any capitals. */
 async function itemsOf(email: string): Promise<Record<string, unknown>[]> {
-  const out = await documentClient().send(new ScanCommand({ TableName: api.tables.names.subscribers, ConsistentRead: true }));
-  return (out.Items ?? []).filter((i) => typeof i.email === 'string' && addressKey(i.email) === addressKey(email));
+  return (await scanAll(api.tables.names.subscribers)).filter((i) => typeof i.email === 'string' && addressKey(i.email) === addressKey(email));
 }
 
 const ses = (event: Partial<SesEvent> & { eventType: string }): SesEvent => ({ mail: { messageId: `m-${Math.random()}` }, ...event }) as SesEvent;

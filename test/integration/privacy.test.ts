@@ -5,13 +5,12 @@
  * the address key, not a bare hash), after which a sign-up of the address sends nothing and an
  * import refuses it.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../lambdas/wiring';
 import { addressKey } from '../../lambdas/core/address';
 import { operator, testDigest } from '../support/address-key';
 import { eraseSubscriber, exportSubscriber } from '../../lambdas/usecases/privacy';
 import { addSubscriber, importSubscribers } from '../../lambdas/usecases/subscribers';
 import { startSubscriptionApi, uniqueDomain } from './subscribe-support';
+import { scanAll } from '../support/tables';
 
 let api: Awaited<ReturnType<typeof startSubscriptionApi>>;
 let domain: string;
@@ -20,17 +19,6 @@ beforeAll(async () => {
   domain = uniqueDomain();
 });
 afterAll(() => api?.stop());
-
-async function scanAll(table: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
 
 const deps = () => ({ subscribers: api.subscribers, deliveries: api.deliveries, clock: api.clock, digest: testDigest });
 /** The digest an erased address is kept as: keyed, of its lower-cased form. */

@@ -4,7 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, tableNames, type TableNames } from '../../lib/local/tables';
+import { documentClient } from '../../lambdas/wiring';
 
 export interface TestTables {
   names: TableNames;
@@ -39,4 +41,16 @@ export async function createTestTables(prefix = 'test'): Promise<TestTables> {
       client.destroy();
     },
   };
+}
+
+/** Every item of a table, read raw (a paged, consistent Scan): what a test checks the stored state with. */
+export async function scanAll(table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient().send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
