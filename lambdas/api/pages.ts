@@ -9,7 +9,7 @@
  * that fits a 320 px wide phone screen.
  */
 import Handlebars from 'handlebars';
-import { CONSENT_WORDING, TIME_ZONES, TOPICS } from '../core/subscription';
+import { CONSENT_WORDING, offeredZone, TIME_ZONES, TOPICS } from '../core/subscription';
 import { mailAddress, type Subscriber, type SubscriptionChoices } from '../core/model';
 import { canResubscribe } from '../usecases/preferences';
 
@@ -190,7 +190,8 @@ export interface Page {
 export const renderPage = (p: Page, ctx: PageContext = { newsletter: 'Briefing' }): string => page(ctx, p.title, messageTpl(p));
 
 export function subscribePage(ctx: PageContext, v: { email?: string; choices: SubscriptionChoices; error?: string }): string {
-  return page(ctx, 'Subscribe', subscribeTpl({ ...v, topics: TOPICS, zones: TIME_ZONES, consent: CONSENT_WORDING }));
+  const choices = { ...v.choices, timezone: offeredZone(v.choices.timezone) };
+  return page(ctx, 'Subscribe', subscribeTpl({ ...v, choices, topics: TOPICS, zones: TIME_ZONES, consent: CONSENT_WORDING }));
 }
 
 export function preferencesPage(
@@ -206,7 +207,8 @@ export function preferencesPage(
       : s.status === 'pending'
         ? 'Waiting for you to confirm your address'
         : 'Unsubscribed';
-  const choices = v.choices ?? { digest: s.digest, alerts: s.alerts, topics: s.topics, timezone: s.timezone };
+  const given = v.choices ?? { digest: s.digest, alerts: s.alerts, topics: s.topics, timezone: s.timezone };
+  const choices = { ...given, timezone: offeredZone(given.timezone) };
   return page(
     ctx,
     'Your subscription',

@@ -3,6 +3,7 @@
  * reading those choices from a form or JSON. Pure.
  */
 import { z } from 'zod';
+import { zoneKey } from './local-time';
 import type { SubscriptionChoices } from './model';
 
 /** Topics offered on the pages, with their labels. An empty choice means "all topics". */
@@ -28,9 +29,39 @@ export const DEFAULT_CHOICES: SubscriptionChoices = { digest: true, alerts: fals
 export const CONSENT_WORDING =
   'I agree to receive the newsletters I chose at this address. I can unsubscribe at any time with the link in every message. My address, choices and this consent (time, page, IP address, browser) are kept until I unsubscribe and ask for erasure.';
 
-/** Every IANA time zone this runtime knows, plus UTC. */
-export const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
-const ZONES = new Set(TIME_ZONES);
+/**
+ * Current IANA names that Node's ICU still lists under an older one (it says `Europe/Kiev` for
+ * `Europe/Kyiv`). A browser reports the current name, so the pages offer it and the forms
+ * accept both.
+ */
+const CURRENT_NAMES = [
+  'America/Argentina/Buenos_Aires',
+  'America/Indiana/Indianapolis',
+  'America/Kentucky/Louisville',
+  'America/Nuuk',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Kolkata',
+  'Asia/Yangon',
+  'Atlantic/Faroe',
+  'Europe/Kyiv',
+  'Pacific/Chuuk',
+  'Pacific/Kanton',
+  'Pacific/Pohnpei',
+];
+const LISTED = Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC');
+/** A listed zone's current name, where the runtime lists it under an older one. */
+const CURRENT_OF = new Map(CURRENT_NAMES.filter((c) => !LISTED.includes(c) && LISTED.includes(zoneKey(c))).map((c) => [zoneKey(c), c]));
+
+/** Every IANA time zone this runtime knows, under its current name, plus UTC: what the pages offer. */
+export const TIME_ZONES: readonly string[] = ['UTC', ...LISTED.map((z) => CURRENT_OF.get(z) ?? z).sort()];
+/** What the forms accept: every offered name and the older name the runtime lists it under. */
+const ZONES = new Set([...TIME_ZONES, ...LISTED]);
+
+/** The name the pages offer for `zone` (`Europe/Kyiv` for a reader stored as `Europe/Kiev`). */
+export function offeredZone(zone: string): string {
+  return CURRENT_OF.get(zoneKey(zone)) ?? zone;
+}
 
 export const choicesSchema = z
   .object({
