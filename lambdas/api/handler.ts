@@ -20,9 +20,12 @@
  *   GET  /feed.xml                Atom feed of the sent issues
  *   GET  /r/<token>               a tracked article link: counts the click, 302 to it   redirect.ts
  *   HEAD /r/<token>               the same answer, counting nothing (link scanners)
+ *   HEAD <any GET route>          the GET answer without its body
+ * An unexpected error is logged with the request id and answered with the project's 500 page.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
+import { logger } from '../adapters/logger';
 import { ENV, readEnv } from '../core/env';
 import { addressDigestLoader, documentClient, dynamoPorts, signingKeysLoader, signupQueue, sqsClient, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, withSiteHeaders, type Result } from './http';
@@ -44,10 +47,19 @@ export function makeApiHandler(deps: ApiDeps) {
 
   return async (event: APIGatewayProxyEventV2): Promise<Result> => {
     const req = parseRequest(event);
-    const route = match(req);
-    // API Gateway takes up to 10 MB; nothing here needs more than a few KB.
-    if (!route?.anyBody && req.bodyBytes > maxBody) return withSiteHeaders(payloadTooLarge(rc, req));
-    return withSiteHeaders(route ? await route.handle(req) : rc.errorPage('not-found'));
+    try {
+      const route = match(req);
+      // API Gateway takes up to 10 MB; nothing here needs more than a few KB.
+      if (!route?.anyBody && req.bodyBytes > maxBody) return withSiteHeaders(payloadTooLarge(rc, req));
+      return withSiteHeaders(route ? await route.handle(req) : rc.errorPage('not-found'));
+    } catch (error) {
+      // The error boundary: the reader gets the newsletter's own 500 page, not API Gateway's
+      // bare JSON; the log has the error with the request id (the route key, never the path,
+      // which may carry a token).
+      logger.error('API request failed', { requestId: req.requestId, routeKey: event.routeKey, error });
+      const failed = rc.errorPage('failed');
+      return withSiteHeaders(req.method === 'HEAD' ? { ...failed, body: '' } : failed);
+    }
   };
 }
 

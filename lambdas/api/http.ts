@@ -14,6 +14,8 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export interface ApiRequest {
   method: string;
   path: string;
+  /** API Gateway's id of the request (its access log has the same), for the function's log. */
+  requestId?: string;
   /** Source IP as API Gateway saw it ('unknown' when absent). */
   sourceIp: string;
   /** Size of the body as sent (before base64 decoding). */
@@ -35,6 +37,7 @@ export function parseRequest(event: APIGatewayProxyEventV2): ApiRequest {
   return {
     method: event.requestContext?.http?.method ?? 'GET',
     path: event.rawPath ?? '/',
+    requestId: event.requestContext?.requestId,
     sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
     bodyBytes: event.body ? Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : 0,
     contentType,
@@ -168,7 +171,18 @@ export interface Route {
 /** The last segment of `path` under a {@link Route.segment} route's `prefix` ('' for none). */
 export const segmentOf = (path: string, prefix: string) => path.slice(prefix.length);
 
-/** Exact method and path matching, and one-segment routes ({@link Route.segment}) after them. */
+/**
+ * The GET route's answer without its body: HEAD is answered wherever GET is. The route sees a
+ * GET, so it takes the read-only path it takes for a GET (a page that shows, never one that saves).
+ */
+function headOf(get: Route): Route {
+  return { ...get, method: 'HEAD', handle: async (req) => ({ ...(await get.handle({ ...req, method: 'GET' })), body: '' }) };
+}
+
+/**
+ * Exact method and path matching, and one-segment routes ({@link Route.segment}) after them.
+ * HEAD takes a route's own HEAD, or else the GET route's answer without its body.
+ */
 export function routeTable(routes: readonly Route[]): (req: ApiRequest) => Route | undefined {
   const byKey = new Map<string, Route>();
   const bySegment: Route[] = [];
@@ -181,5 +195,11 @@ export function routeTable(routes: readonly Route[]): (req: ApiRequest) => Route
       bySegment.push(r);
     }
   }
-  return (req) => byKey.get(`${req.method} ${req.path}`) ?? bySegment.find((r) => r.method === req.method && req.path.startsWith(r.path) && !segmentOf(req.path, r.path).includes('/'));
+  const find = (method: string, path: string) => byKey.get(`${method} ${path}`) ?? bySegment.find((r) => r.method === method && path.startsWith(r.path) && !segmentOf(path, r.path).includes('/'));
+  return (req) => {
+    const route = find(req.method, req.path);
+    if (route || req.method !== 'HEAD') return route;
+    const get = find('GET', req.path);
+    return get && headOf(get);
+  };
 }

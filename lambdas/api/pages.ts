@@ -228,7 +228,7 @@ export function preferencesPage(
   );
 }
 
-export type ErrorKind = 'bad-link' | 'revoked' | 'expired' | 'used' | 'used-confirmed' | 'too-many' | 'too-large' | 'not-found' | 'unavailable' | 'cross-site';
+export type ErrorKind = 'bad-link' | 'revoked' | 'expired' | 'used' | 'used-confirmed' | 'too-many' | 'too-large' | 'not-found' | 'unavailable' | 'failed' | 'cross-site';
 
 /** One clear page per error: what happened, and what to do next. */
 export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
@@ -307,6 +307,15 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
   'not-found': {
     status: 404,
     page: { title: 'Page not found', lines: ['There is no page at this address.'], link: { href: '/', text: 'Go to the subscribe page' }, alert: true },
+  },
+  failed: {
+    status: 500,
+    page: {
+      title: 'We could not finish that request',
+      lines: ['Something went wrong on our side. Please try again in a few minutes; the link you followed still works.'],
+      link: { href: '/', text: 'Go to the subscribe page' },
+      alert: true,
+    },
   },
   unavailable: {
     status: 503,

@@ -2,6 +2,8 @@
  * A click on a tracked link (`/r/<token>`): verify the token, find the link in stored content,
  * count the click, say where to go. Nothing else changes: the count is the only write, and a
  * request that is not to be counted (HEAD, as link scanners send) writes nothing at all.
+ * Counting is best effort: when the count cannot be written (throttled, refused), the reader
+ * still goes to the article and the result carries the error for the log.
  */
 import { resolveClick, verifyClickToken } from '../core/click-token';
 import type { Article, Issue } from '../core/model';
@@ -14,7 +16,7 @@ export interface FollowClickDeps {
   clicks: ClickCounts;
 }
 
-export type FollowClickResult = { ok: true; url: string; counted: boolean } | { ok: false; reason: string };
+export type FollowClickResult = { ok: true; url: string; counted: boolean; countError?: unknown } | { ok: false; reason: string };
 
 export async function followClick(deps: FollowClickDeps, token: string, options: { count: boolean }): Promise<FollowClickResult> {
   const check = verifyClickToken(await deps.keys(), token);
@@ -27,6 +29,8 @@ export async function followClick(deps: FollowClickDeps, token: string, options:
   const where = resolveClick(t, issue, article);
   if (!where.ok) return { ok: false, reason: where.reason };
   if (!options.count) return { ok: true, url: where.url, counted: false };
-  await Promise.all([deps.clicks.count(t.campaignId, t.articleId, t.variant), t.subscriberId ? deps.clicks.noteReader(t.campaignId, t.subscriberId, t.articleId) : undefined]);
+  const writes = await Promise.allSettled([deps.clicks.count(t.campaignId, t.articleId, t.variant), t.subscriberId ? deps.clicks.noteReader(t.campaignId, t.subscriberId, t.articleId) : undefined]);
+  const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (failed) return { ok: true, url: where.url, counted: false, countError: failed.reason };
   return { ok: true, url: where.url, counted: true };
 }

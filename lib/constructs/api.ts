@@ -68,8 +68,8 @@ export interface ApiProps {
   readonly corsOrigins?: string[];
 }
 
-/** The public routes, all served by one function. */
-export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: string }> = [
+/** The public routes, all served by one function, HEAD wherever GET (the handler answers it from GET). */
+export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: string }> = withHead([
   { method: apigwv2.HttpMethod.GET, path: '/health' },
   // GET only shows a confirmation page (mail scanners follow links); POST changes state,
   // and is also the RFC 8058 one-click target.
@@ -91,7 +91,14 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
   // Tracked article links: GET counts and redirects, HEAD (link scanners) only redirects.
   { method: apigwv2.HttpMethod.GET, path: '/r/{token}' },
   { method: apigwv2.HttpMethod.HEAD, path: '/r/{token}' },
-];
+]);
+
+/** `routes` and a HEAD route for each GET route that has none. */
+function withHead(routes: Array<{ method: apigwv2.HttpMethod; path: string }>) {
+  const has = new Set(routes.map((r) => `${r.method} ${r.path}`));
+  const heads = routes.filter((r) => r.method === apigwv2.HttpMethod.GET && !has.has(`HEAD ${r.path}`)).map((r) => ({ method: apigwv2.HttpMethod.HEAD, path: r.path }));
+  return [...routes, ...heads];
+}
 
 /**
  * The only attributes the API function may write in the Deliveries table (IAM
