@@ -161,6 +161,7 @@ export class BriefingStack extends Stack {
         PlannerFailures: this.scheduling.failureDeadLetterQueue,
         PlanContinuation: this.scheduling.continuationDeadLetterQueue,
         SesEvents: this.sesEvents.deadLetterQueue,
+        SesEventFailures: this.sesEvents.failureQueue,
         Alerts: this.alerts.deadLetterQueue,
         Signups: this.signups.deadLetterQueue,
       },

@@ -1,8 +1,10 @@
 /**
  * SES events. SES publishes bounce, complaint and delivery events of the configuration set to
  * an SNS topic; this function is subscribed to it. It reads the notifications and applies
- * them (lambdas/usecases/ses-events.ts). A failure throws, so Lambda retries the SNS delivery
- * and, after that, the event goes to the function's dead-letter queue.
+ * them (lambdas/usecases/ses-events.ts). A failure throws, so Lambda retries the invocation twice
+ * and, after that, the event goes to the function's on-failure destination (an alarmed queue,
+ * lib/constructs/ses-events.ts); what SNS could not hand to Lambda at all goes to the
+ * subscription's dead-letter queue.
  */
 import type { SNSEvent } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';

@@ -42,6 +42,8 @@ export type QueueName =
   | 'plan-continuation'
   /** The digest planner's failed asynchronous invocations (its on-failure destination). */
   | 'planner-failures'
+  /** SES events the ses-events function failed after Lambda's retries (its on-failure destination). */
+  | 'ses-events-failures'
   /** Stream batches the alert planner failed every attempt (its event source's on-failure destination). */
   | 'alert-failures'
   /** Invocations EventBridge Scheduler gave up on (weekly and issues' schedules). */
@@ -116,6 +118,9 @@ const TOKEN_KEYS: Grants = {
 const ADDRESS_KEY: Grants = {
   'secret/address-key': { 'secretsmanager:GetSecretValue': 'addressDigestLoader: Powertools getSecret (cached an hour), the key of the erasure markers and the sign-up limits' },
 };
+
+/** An asynchronous invocation's on-failure destination (Lambda sends the failed event with the role). */
+const ON_FAILURE = { 'sqs:SendMessage': 'asynchronous invocation on-failure destination: Lambda sends the failed event' } as const;
 
 const SQS_POLLER = {
   'sqs:ReceiveMessage': 'event source: the Lambda SQS poller receives the batches',
@@ -261,9 +266,7 @@ export const FUNCTION_PERMISSIONS = {
     },
     service: {
       'queue/plan-continuation': SQS_POLLER,
-      'queue/planner-failures': {
-        'sqs:SendMessage': 'asynchronous invocation on-failure destination: Lambda sends the failed event',
-      },
+      'queue/planner-failures': ON_FAILURE,
       ...RUNTIME,
     },
     conditions: { 'role/issue-schedule': ['iam:PassedToService'] },
@@ -322,7 +325,7 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:Query': "DynamoDeliveryEvents.findBySesMessageId: the recipient's ledger entries",
       },
     },
-    service: RUNTIME,
+    service: { 'queue/ses-events-failures': ON_FAILURE, ...RUNTIME },
   },
 } as const satisfies Record<string, Permissions>;
 

@@ -14,6 +14,9 @@ import { METRIC, METRICS_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE } from '.
 export const BOUNCE_RATE_ALARM = 0.05;
 /** SES reviews an account at a 0.1 % complaint rate (and may pause it at 0.5 %). */
 export const COMPLAINT_RATE_ALARM = 0.001;
+/** A warning at half the review level, while there is still time to act. */
+export const BOUNCE_RATE_WARNING = 0.025;
+export const COMPLAINT_RATE_WARNING = 0.0005;
 
 /** Props of {@link Monitoring}. */
 export interface MonitoringProps {
@@ -198,6 +201,22 @@ export class Monitoring extends Construct {
     const reputation = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) });
     const bounceRate = reputation('Reputation.BounceRate');
     const complaintRate = reputation('Reputation.ComplaintRate');
+    // A warning at half of each review level first: the list or the content can still be
+    // fixed before SES looks at the account.
+    alarm('BounceRateWarning', {
+      alarmDescription: `The account's bounce rate is at least ${BOUNCE_RATE_WARNING * 100} %, half of the 5 % at which SES reviews the account: look at the bounces (stats, the deliveries) before it gets there.`,
+      metric: bounceRate,
+      threshold: BOUNCE_RATE_WARNING,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('ComplaintRateWarning', {
+      alarmDescription: `The account's complaint rate is at least ${COMPLAINT_RATE_WARNING * 100} %, half of the 0.1 % at which SES reviews the account: look at who complains and why before it gets there.`,
+      metric: complaintRate,
+      threshold: COMPLAINT_RATE_WARNING,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     alarm('BounceRate', {
       alarmDescription: `The account's bounce rate is at least ${BOUNCE_RATE_ALARM * 100} %: SES reviews the account at 5 % and may pause it at 10 %.`,
       metric: bounceRate,
@@ -256,13 +275,19 @@ export class Monitoring extends Construct {
         title: 'Account reputation: bounce rate',
         width,
         left: [bounceRate],
-        leftAnnotations: [{ value: BOUNCE_RATE_ALARM, label: 'alarm (SES reviews at 5 %)' }],
+        leftAnnotations: [
+          { value: BOUNCE_RATE_WARNING, label: 'warning' },
+          { value: BOUNCE_RATE_ALARM, label: 'alarm (SES reviews at 5 %)' },
+        ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Account reputation: complaint rate',
         width,
         left: [complaintRate],
-        leftAnnotations: [{ value: COMPLAINT_RATE_ALARM, label: 'alarm (SES reviews at 0.1 %)' }],
+        leftAnnotations: [
+          { value: COMPLAINT_RATE_WARNING, label: 'warning' },
+          { value: COMPLAINT_RATE_ALARM, label: 'alarm (SES reviews at 0.1 %)' },
+        ],
       }),
       new cloudwatch.SingleValueWidget({ title: 'Sending paused (1 = paused)', width, metrics: [custom(METRIC.sendingPaused, cloudwatch.Stats.MAXIMUM)] }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width, alarms: this.alarms }),

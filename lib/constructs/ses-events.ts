@@ -26,8 +26,11 @@ export interface SesEventsProps {
 /**
  * Where SES reports what happened to each message: an SNS topic (encrypted with a key SES may
  * use) that the configuration set publishes bounce, complaint and delivery events to, and the
- * function subscribed to it, which suppresses addresses and writes the ledger. Deliveries the
- * function could not take after SNS's retries are kept in a dead-letter queue.
+ * function subscribed to it, which suppresses addresses and writes the ledger. Two queues keep
+ * what could not be applied, both alarmed: the subscription's dead-letter queue holds what SNS
+ * could not hand to Lambda, and the function's on-failure destination holds events Lambda took
+ * but the handler failed after its two retries (SNS invokes asynchronously, so the subscription's
+ * queue never sees those).
  */
 export class SesEvents extends Construct {
   /** The topic the configuration set's event destination publishes to. */
@@ -38,6 +41,8 @@ export class SesEvents extends Construct {
   readonly handler: BriefingFunction;
   /** SNS deliveries to the handler that failed for good. */
   readonly deadLetterQueue: sqs.Queue;
+  /** Events the handler failed after Lambda's retries (its asynchronous on-failure destination). */
+  readonly failureQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: SesEventsProps) {
     super(scope, id);
@@ -74,5 +79,9 @@ export class SesEvents extends Construct {
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the SNS subscription of the ses-events function (alarmed)');
     this.topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.fn, { deadLetterQueue: this.deadLetterQueue }));
+    // Applying an event is idempotent (a suppression, a ledger outcome), so Lambda's two retries
+    // are safe; what still fails is kept with its event and error, for a person to replay.
+    this.failureQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', "the ses-events function's asynchronous invocations (its on-failure destination)");
+    this.handler.sendFailuresTo('ses-events-failures', this.failureQueue, { retryAttempts: 2 });
   }
 }

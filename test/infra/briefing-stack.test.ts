@@ -379,9 +379,10 @@ describe('api', () => {
 
 describe('monitoring', () => {
   it('alarms on any message in every dead-letter queue', () => {
-    // Send, schedule target, planner failures, plan continuations, SES events, alerts, sign-ups.
+    // Send, schedule target, planner failures, plan continuations, SES events (the subscription's
+    // and the function's failures), alerts, sign-ups.
     const deadLetterQueues = Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } })).filter((q) => /DeadLetter/.test(q));
-    expect(deadLetterQueues).toHaveLength(7);
+    expect(deadLetterQueues).toHaveLength(8);
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       {
@@ -391,7 +392,7 @@ describe('monitoring', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         AlarmActions: [{ Ref: Match.anyValue() }],
       },
-      7,
+      8,
     );
   });
 

@@ -304,6 +304,22 @@ describe('operations alarms', () => {
     });
   });
 
+  it.each([
+    ['bounce', 'Reputation.BounceRate', 0.025],
+    ['complaint', 'Reputation.ComplaintRate', 0.0005],
+  ])('warns at half the review level of the account %s rate, beside the review-level alarm', (_kind, metric, threshold) => {
+    withZone.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: metric,
+      Dimensions: Match.absent(),
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      ...notifies,
+    });
+    const onMetric = Object.values(withZone.findResources('AWS::CloudWatch::Alarm')).filter((a) => a.Properties.MetricName === metric);
+    expect(onMetric.map((a) => a.Properties.Threshold).sort()).toEqual([threshold, threshold * 2].sort());
+  });
+
   it('alarms at an account complaint rate of 0.1 %', () => {
     withZone.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SES',

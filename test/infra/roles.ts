@@ -64,6 +64,7 @@ export function stackFacts(stack: BriefingStack): StackFacts {
     ['queue/send', sending.queue.queueArn],
     ['queue/plan-continuation', scheduling.continuationQueue.queueArn],
     ['queue/planner-failures', scheduling.failureDeadLetterQueue.queueArn],
+    ['queue/ses-events-failures', stack.sesEvents.failureQueue.queueArn],
     ['queue/alert-failures', stack.alerts.deadLetterQueue.queueArn],
     ['queue/schedule-dead-letter', scheduling.deadLetterQueue.queueArn],
     ['ses/identity', sending.identity.emailIdentityArn],

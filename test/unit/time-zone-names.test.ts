@@ -43,7 +43,17 @@ describe('time zone names', () => {
   it('selects the current name on the pages for a reader stored under the old one', () => {
     const ctx = { newsletter: 'Brief' };
     expect(selected(subscribePage(ctx, { choices: { ...DEFAULT_CHOICES, timezone: 'Europe/Kiev' } }))).toBe('Europe/Kyiv');
-    const subscriber = { subscriberId: 's', email: 'a@example.org', status: 'confirmed' as const, digest: true, alerts: false, topics: [], timezone: 'Asia/Calcutta', source: 'web' as const, createdAt: '' };
+    const subscriber = {
+      subscriberId: 's',
+      email: 'a@example.org',
+      status: 'confirmed' as const,
+      digest: true,
+      alerts: false,
+      topics: [],
+      timezone: 'Asia/Calcutta',
+      source: 'web' as const,
+      createdAt: '',
+    };
     expect(selected(preferencesPage(ctx, { subscriber, token: 't', unsubscribeToken: 'u' }))).toBe('Asia/Kolkata');
   });
 });
