@@ -4,15 +4,15 @@
  * the ADDRESS_KEY variable locally. Erasure markers and the sign-up limits are stored as digests
  * made with it, so losing it would let an erased address back in: the secret outlives the stack.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { addressDigest, type AddressDigest } from '../core/address';
+import { secretsProvider } from './clients';
 
 export function addressDigestLoader(env: { addressKeySecretArn?: string; addressKey?: string }): () => Promise<AddressDigest> {
   if (env.addressKeySecretArn) {
     const arn = env.addressKeySecretArn;
     let made: { value: string; digest: AddressDigest } | undefined;
     return async () => {
-      const value = await getSecret(arn, { maxAge: 3600 });
+      const value = await secretsProvider().get(arn, { maxAge: 3600 });
       if (typeof value !== 'string') throw new Error('address key secret has no string value');
       if (made?.value !== value) made = { value, digest: addressDigest(value) };
       return made.digest;

@@ -4,37 +4,86 @@
  * AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL), which is how the local mode points them at emulators.
  * Each is captured by the Tracer, so on Lambda every SDK call is a subsegment of the trace;
  * elsewhere the Tracer is off and gives the client back untouched.
+ *
+ * Every client has a deadline ({@link sdkDeadlines}): a stalled answer (SES, DynamoDB, SQS,
+ * Secrets Manager) fails the attempt instead of using the rest of the invocation, and the SDK's
+ * retries (three attempts in all) still end well inside the shortest function timeout (30 s).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { tracer } from './tracer';
+
+/** Attempts per call (the SDK's standard retry mode: the first and two retries). */
+export const SDK_ATTEMPTS = 3;
+
+/** Per attempt: the time to connect, and the time from sending the request to the whole answer. */
+export interface SdkDeadlines {
+  connectionTimeout: number;
+  requestTimeout: number;
+}
+
+/** On Lambda: an answer from an AWS service in the region comes in well under a second. */
+export const LAMBDA_SDK_DEADLINES: SdkDeadlines = { connectionTimeout: 1_500, requestTimeout: 5_000 };
+/**
+ * Elsewhere (npm start, the CLI, the tests): the emulators on a machine that may be busy with
+ * other work, where a slow answer is a loaded machine rather than a stalled service.
+ */
+export const LOCAL_SDK_DEADLINES: SdkDeadlines = { connectionTimeout: 10_000, requestTimeout: 60_000 };
+
+/**
+ * The deadlines of this process's clients: Lambda's in a function (AWS_LAMBDA_FUNCTION_NAME is
+ * set), the local ones elsewhere; `SDK_REQUEST_TIMEOUT_MS` sets the request deadline by hand.
+ */
+export function sdkDeadlines(env: NodeJS.ProcessEnv = process.env): SdkDeadlines {
+  const base = env.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_SDK_DEADLINES : LOCAL_SDK_DEADLINES;
+  const given = Number(env.SDK_REQUEST_TIMEOUT_MS);
+  return Number.isInteger(given) && given > 0 ? { connectionTimeout: Math.min(base.connectionTimeout, given), requestTimeout: given } : base;
+}
+
+/** The most one call can take on Lambda: every attempt to its deadlines, and the standard retry mode's longest waits between them (0.2 s, 0.4 s). */
+export const LAMBDA_SDK_CALL_MAX_MS = SDK_ATTEMPTS * (LAMBDA_SDK_DEADLINES.connectionTimeout + LAMBDA_SDK_DEADLINES.requestTimeout) + 600;
+
+/** The client configuration every client here is made with. */
+export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
+  // throwOnRequestTimeout: without it the SDK only logs a breach of requestTimeout and waits on.
+  return { maxAttempts: SDK_ATTEMPTS, requestHandler: { ...sdkDeadlines(env), throwOnRequestTimeout: true } };
+}
 
 let dynamo: DynamoDBDocumentClient | undefined;
 let ses: SESClient | undefined;
 let sqs: SQSClient | undefined;
 let scheduler: SchedulerClient | undefined;
+let secrets: SecretsProvider | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+  dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(clientConfig())), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return dynamo;
 }
 
 export function sesClient(): SESClient {
-  ses ??= tracer.captureAWSv3Client(new SESClient({}));
+  ses ??= tracer.captureAWSv3Client(new SESClient(clientConfig()));
   return ses;
 }
 
 export function sqsClient(): SQSClient {
-  sqs ??= tracer.captureAWSv3Client(new SQSClient({}));
+  sqs ??= tracer.captureAWSv3Client(new SQSClient(clientConfig()));
   return sqs;
 }
 
 export function schedulerClient(): SchedulerClient {
-  scheduler ??= tracer.captureAWSv3Client(new SchedulerClient({}));
+  scheduler ??= tracer.captureAWSv3Client(new SchedulerClient(clientConfig()));
   return scheduler;
+}
+
+/** Powertools' secrets provider (its cache) on a client with the same deadlines. */
+export function secretsProvider(): SecretsProvider {
+  secrets ??= new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())) });
+  return secrets;
 }

@@ -2,14 +2,14 @@
  * Where the token signing keys come from: Secrets Manager on AWS (TOKEN_SECRET_ARN, cached for
  * five minutes so a rotation reaches warm functions), the TOKEN_KEYS variable locally.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parseSigningKeys, type SigningKeys } from '../core/tokens';
+import { secretsProvider } from './clients';
 
 export function signingKeysLoader(env: { tokenSecretArn?: string; tokenKeys?: string }): () => Promise<SigningKeys> {
   if (env.tokenSecretArn) {
     const arn = env.tokenSecretArn;
     return async () => {
-      const value = await getSecret(arn, { maxAge: 300 });
+      const value = await secretsProvider().get(arn, { maxAge: 300 });
       if (typeof value !== 'string') throw new Error('token signing secret has no string value');
       return parseSigningKeys(value);
     };

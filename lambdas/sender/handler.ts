@@ -201,7 +201,8 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
   const fallback = settings.sendRateFallback;
   let unanswered = false;
   let reading: Promise<SendQuota | undefined> | undefined;
-  // The pacer and the allowance ask at once on the first send: one request serves both.
+  // The pacer and the allowance ask at once on the first send, or one after the other (the
+  // allowance before the send, the pacer as it goes out): one request serves both.
   const quota = (): Promise<SendQuota | undefined> => {
     if (unanswered) return Promise.resolve(undefined);
     reading ??= readQuota()
@@ -216,9 +217,16 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
       });
     return reading;
   };
+  /** The process's first answer, kept for the pacer and the allowance's first look (a failed one is asked again). */
+  let first: Promise<SendQuota | undefined> | undefined;
+  const firstQuota = () =>
+    (first ??= quota().catch((e: unknown) => {
+      first = undefined;
+      throw e;
+    }));
   let pacer: Promise<Pacer> | undefined;
   const makePacer = async () => {
-    const q = settings.sendRate === undefined ? await quota() : undefined;
+    const q = settings.sendRate === undefined ? await firstQuota() : undefined;
     const source = settings.sendRate !== undefined ? 'fixed' : q ? 'quota' : 'fallback';
     const rate = senderRate(q, { fixedRate: settings.sendRate ?? (q ? undefined : fallback), share: settings.rateShare, concurrency: settings.senderConcurrency });
     logger.info('send rate', { perSender: rate, concurrency: settings.senderConcurrency ?? 1, source, maxSendRate: q?.maxSendRate });
@@ -227,7 +235,14 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
   // A fixed rate is a local or test setting: there is no quota to count down then; nor is
   // there one from an endpoint that does not answer (unlimited, as the emulator is).
   const unlimited: SendQuota = { maxSendRate: fallback ?? 1, max24HourSend: -1, sentLast24Hours: 0 };
-  const allowance = settings.sendRate === undefined ? new DailyAllowance(async () => (await quota()) ?? unlimited, now) : undefined;
+  // The allowance's later reads (every minute) ask SES again: the daily count moves.
+  let looked = false;
+  const allowanceQuota = () => {
+    const fresh = looked;
+    looked = true;
+    return fresh ? quota() : firstQuota();
+  };
+  const allowance = settings.sendRate === undefined ? new DailyAllowance(async () => (await allowanceQuota()) ?? unlimited, now) : undefined;
   return {
     pacer: {
       take: async () => {

@@ -20,7 +20,7 @@
  * IAM names some calls differently from the SDK: `SendMessageBatch` is authorised as
  * `sqs:SendMessage`; `TransactWriteItems` per item as `PutItem`, `UpdateItem`, `DeleteItem` or
  * `ConditionCheckItem` (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html);
- * Powertools' `getSecret` is `GetSecretValue` alone. A Query on a global secondary index needs
+ * Powertools' secret read (`SecretsProvider.get`) is `GetSecretValue` alone. A Query on a global secondary index needs
  * the index's ARN (`<table ARN>/index/<name>`), not the table's.
  *
  * Adding a function: add its row to FUNCTION_PERMISSIONS (keyed by its folder under lambdas/, whose
@@ -112,11 +112,11 @@ const sendMail = (why: string): Grants => ({
 const FROM_SENDER = { 'ses/identity': ['ses:FromAddress'], 'ses/configuration-set': ['ses:FromAddress'], 'ses/recipients': ['ses:FromAddress'] } as const;
 
 const TOKEN_KEYS: Grants = {
-  'secret/token-keys': { 'secretsmanager:GetSecretValue': 'signingKeysLoader: Powertools getSecret (cached 5 minutes), the keys that sign and check tokens' },
+  'secret/token-keys': { 'secretsmanager:GetSecretValue': 'signingKeysLoader: Powertools SecretsProvider.get (cached 5 minutes), the keys that sign and check tokens' },
 };
 
 const ADDRESS_KEY: Grants = {
-  'secret/address-key': { 'secretsmanager:GetSecretValue': 'addressDigestLoader: Powertools getSecret (cached an hour), the key of the erasure markers and the sign-up limits' },
+  'secret/address-key': { 'secretsmanager:GetSecretValue': 'addressDigestLoader: Powertools SecretsProvider.get (cached an hour), the key of the erasure markers and the sign-up limits' },
 };
 
 /** An asynchronous invocation's on-failure destination (Lambda sends the failed event with the role). */

@@ -184,7 +184,7 @@ export function grantsOf(template: CfnTemplate, facts: StackFacts): Map<Principa
   return out;
 }
 
-/** What a function's bundle calls: SDK command constructors, transaction item kinds, Powertools getSecret. */
+/** What a function's bundle calls: SDK command constructors, transaction item kinds, a Powertools secret read (getSecret or the shared SecretsProvider). */
 export interface CodeEvidence {
   commands: Set<string>;
   transactItems: Set<string>;
@@ -218,7 +218,7 @@ export async function codeEvidence(entry: string): Promise<CodeEvidence> {
   const code = result.outputFiles.map((f) => f.text).join('\n');
   const commands = new Set([...code.matchAll(/new\s+(\w+Command)\s*\(/g)].map((m) => m[1]));
   const transactItems = new Set(commands.has('TransactWriteCommand') ? [...code.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:/g)].map((m) => m[1]) : []);
-  return { commands, transactItems, getSecret: /\bgetSecret\s*\(/.test(code) };
+  return { commands, transactItems, getSecret: /\b(?:getSecret|secretsProvider)\s*\(/.test(code) };
 }
 
 const command =

@@ -29,6 +29,17 @@ describe('ratePorts', () => {
     expect(read).toHaveBeenCalledTimes(1);
   });
 
+  it('a new sender asks GetSendQuota once: the allowance before the first send, then the pacer as it goes out', async () => {
+    const read = jest.fn(async () => quota(20, 1000));
+    const ports = ratePorts({}, read);
+    expect(await ports.allowance!.take()).toBe(true);
+    await ports.pacer!.take();
+    expect(await ports.allowance!.take()).toBe(true);
+    await ports.pacer!.take();
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(rates).toEqual([expect.objectContaining({ perSender: 16, source: 'quota' })]);
+  });
+
   it('a quota that is not answered gives the fallback rate, no daily limit, and is not asked for again', async () => {
     const read = jest.fn(async () => undefined);
     const ports = ratePorts({ sendRateFallback: 50, senderConcurrency: 2 }, read);
