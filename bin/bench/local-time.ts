@@ -101,7 +101,7 @@ async function localTimeBench(): Promise<void> {
   let queued = 0;
   const queue: SendQueue = { enqueue: async (jobs) => void (queued += jobs.reduce((n, j) => n + j.recipients.length, 0)) };
   let now = new Date(Date.parse(`${date}T00:00:00Z`) - 24 * 3_600_000);
-  const deps = { content, zones, plans, queue, clock: { now: () => now }, localTime: '07:00' };
+  const deps = { content, zones, plans, queue, clock: { now: () => now }, localTime: '07:00', unsent: { unsentIssuesFrom: async () => [] } };
 
   const runs: { at: Date; rows: number; queries: number; due: number; closing: boolean }[] = [];
   for (let i = 0; i <= 48 * 4; i++, now = new Date(now.getTime() + 15 * 60_000)) {

@@ -43,6 +43,12 @@ export interface IssueScheduler {
 /** Why an issue has a one-time schedule: its `sendAt`, or the rest of its subject test. */
 export type SchedulePurpose = 'send' | 'rest';
 
+/** Issues a planner has not finished, by date: the local-time planner finds an issue still going out with it. */
+export interface UnsentIssues {
+  /** Issues dated `date` (`YYYY-MM-DD`) or later with no `plannedAt`, oldest first. */
+  unsentIssuesFrom(date: string): Promise<Issue[]>;
+}
+
 /** Issues waiting for their `sendAt`: the local mode's minute check reads them (on AWS the scheduler holds them). */
 export interface ScheduledIssues {
   /** Issues with a `sendAt` that no planner has queued yet (`plannedAt` unset), any date. */

@@ -35,7 +35,7 @@ const eventSchema = z
 const sqsSchema = z.object({ Records: z.array(z.object({ body: z.string() })).min(1) }).loose();
 
 /** What local-time mode adds to the planner's ports. */
-export type LocalTimeDeps = Pick<LocalTimePlanDeps, 'zones' | 'plans' | 'localTime' | 'ledger'>;
+export type LocalTimeDeps = Pick<LocalTimePlanDeps, 'zones' | 'plans' | 'localTime' | 'ledger' | 'unsent'>;
 
 type PlannerHandler<R> = (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<R>;
 type Result = ScheduledPlanResult | LocalTimePlanResult;
@@ -72,7 +72,7 @@ function depsFromEnv(): [ScheduledPlanDeps, LocalTimeDeps | undefined] {
   const { planQueueUrl } = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
-  const localTime = env.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: env.digestLocalTime, ledger: db.ledger } : undefined;
+  const localTime = env.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: env.digestLocalTime, ledger: db.ledger, unsent: db.content } : undefined;
   const deps: ScheduledPlanDeps = {
     content: db.content,
     subscribers: db.subscribers,

@@ -13,9 +13,14 @@
  * Once the last zone's hour has passed, a closing sweep asks every zone for readers who moved
  * into it after its hour (a key range, so it reads only them): they missed both their old
  * zone and their new one. Then the issue is marked planned and its counters finished.
+ *
+ * A plain run serves every issue whose window is open and that is not finished, oldest first,
+ * not only the newest: an issue published with a later date while the current one is still
+ * going out (its window lasts about 26 hours) must not cut off the zones not yet served.
  */
 import { dueZones, issueWindow, zoneSchedule, type ZoneDue } from '../core/local-time';
-import type { CampaignCounters, Clock, ContentStore, Ledger, LocalTimePlans, LocalTimeProgress, SendQueue, ZoneAudience, ZoneAudienceRow } from '../core/ports';
+import type { CampaignCounters, Clock, ContentStore, Ledger, LocalTimePlans, LocalTimeProgress, SendQueue, UnsentIssues, ZoneAudience, ZoneAudienceRow } from '../core/ports';
+import type { Issue } from '../core/model';
 import { digestJobs } from './digest-jobs';
 
 export interface LocalTimePlanDeps {
@@ -29,6 +34,8 @@ export interface LocalTimePlanDeps {
   counters?: CampaignCounters;
   /** Looked up for readers who moved zone during the issue only. @default - no look-up (the sender's claim still skips them) */
   ledger?: Pick<Ledger, 'get'>;
+  /** Where a plain run finds the issues still going out besides the newest. */
+  unsent: UnsentIssues;
 }
 
 export interface LocalTimePlanInput {
@@ -42,17 +49,34 @@ export interface ZoneRun {
   queued: number;
 }
 
-export type LocalTimePlanResult =
+export type LocalTimeIssueResult =
   | { status: 'planned'; issueId: string; from?: string; to: string; zones: ZoneRun[]; recipients: number; batches: number; complete: boolean }
   | { status: 'idle'; issueId: string; reason: 'not-yet' | 'nothing-due' }
   | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' | 'lost-race' };
 
+/** The newest issue's result; `earlier`: older issues still going out that the same run served. */
+export type LocalTimePlanResult = LocalTimeIssueResult & { earlier?: LocalTimeIssueResult[] };
+
 /** Index rows read per Query page. */
 const PAGE_SIZE = 500;
+/** How far back a plain run looks for an issue still going out: a window lasts about 26 hours. */
+const OPEN_LOOKBACK_MS = 2 * 86_400_000;
 
 export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePlanInput = {}): Promise<LocalTimePlanResult> {
-  const issue = input.issueId ? await deps.content.getIssue(input.issueId) : await deps.content.latestIssue();
-  if (!issue) return { status: 'skipped', issueId: input.issueId, reason: 'no-issue' };
+  if (input.issueId) return planIssue(deps, await deps.content.getIssue(input.issueId), input.issueId);
+  const now = deps.clock.now();
+  const latest = await deps.content.latestIssue();
+  const since = new Date(now.getTime() - OPEN_LOOKBACK_MS).toISOString().slice(0, 10);
+  // Older issues whose window has opened and that are not finished: served first, each to the end.
+  const older = (await deps.unsent.unsentIssuesFrom(since)).filter((i) => i.id !== latest?.id && issueWindow(i.date, deps.localTime).opens <= now);
+  const earlier: LocalTimeIssueResult[] = [];
+  for (const issue of older) earlier.push(await planIssue(deps, issue, issue.id));
+  const result = await planIssue(deps, latest, undefined);
+  return earlier.length ? { ...result, earlier } : result;
+}
+
+async function planIssue(deps: LocalTimePlanDeps, issue: Issue | undefined, issueId: string | undefined): Promise<LocalTimeIssueResult> {
+  if (!issue) return { status: 'skipped', issueId, reason: 'no-issue' };
   if (issue.plannedAt) return { status: 'skipped', issueId: issue.id, reason: 'already-sent' };
   const now = deps.clock.now();
   const window = issueWindow(issue.date, deps.localTime);
@@ -121,7 +145,7 @@ export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePla
   return { status: 'planned', issueId: issue.id, from: from?.toISOString(), to: next.coveredTo, zones: runs, recipients: queuedNow.size, batches: jobs.batches, complete: false };
 }
 
-async function finish(deps: LocalTimePlanDeps, issueId: string, state: LocalTimeProgress, zones: ZoneRun[], recipients: number, batches: number, from?: Date): Promise<LocalTimePlanResult> {
+async function finish(deps: LocalTimePlanDeps, issueId: string, state: LocalTimeProgress, zones: ZoneRun[], recipients: number, batches: number, from?: Date): Promise<LocalTimeIssueResult> {
   const now = deps.clock.now();
   await deps.counters?.finishPlanning(issueId, state.queued, now);
   // Marked last: a crash before it lets the next run finish again (both writes are idempotent).

@@ -235,7 +235,7 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:UpdateItem': 'DynamoContentStore.markIssuePlanned',
       },
       'table/content/index/byKind': {
-        'dynamodb:Query': 'DynamoContentStore.latestIssue: the weekly run',
+        'dynamodb:Query': 'DynamoContentStore.latestIssue (the weekly run), unsentIssuesFrom (local time: an issue still going out)',
       },
       'table/subscribers/index/digestAudience': {
         'dynamodb:Query': 'DynamoSubscriberStore.digestAudiencePage',

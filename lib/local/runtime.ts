@@ -226,7 +226,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const plan = makePlannerHandler(planDeps);
     const runScheduledIssues = scheduledIssueCheck({ issues: db.content, plan });
     // What the schedule runs: in local-time mode the same handler with the zone index (as on AWS).
-    const localTime = config.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: config.digestLocalTime, ledger: db.ledger } : undefined;
+    const localTime = config.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: config.digestLocalTime, ledger: db.ledger, unsent: db.content } : undefined;
     const scheduled = makePlannerHandler(planDeps, localTime);
 
     let streamPoller: StreamPoller | undefined;

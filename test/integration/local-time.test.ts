@@ -106,7 +106,7 @@ describe('a planner run', () => {
     const zones: ZoneAudience = { zonePage: (zone, ...rest) => (queried.push(zone), db.zones.zonePage(zone, ...rest)) };
     const queue = new MemoryQueue();
     let now = new Date('2027-03-27T21:00:00Z');
-    const deps = { content: db.content, zones, plans: db.localTimePlans, queue, clock: { now: () => now }, localTime: '07:00', counters: db.counters, ledger: db.ledger };
+    const deps = { content: db.content, zones, plans: db.localTimePlans, queue, clock: { now: () => now }, localTime: '07:00', counters: db.counters, ledger: db.ledger, unsent: db.content };
     await planLocalTime(deps, { issueId: issue.id });
     queried.length = 0;
     queue.jobs.length = 0;
@@ -126,6 +126,14 @@ describe('a planner run', () => {
     now = new Date('2027-03-28T01:30:00Z');
     await planLocalTime(deps, { issueId: issue.id });
     expect(queued(queue)).toEqual(['calcutta', 'kolkata', 'old']);
+  });
+
+  it('finds the issues still going out (from a date, not planned, oldest first) with a Query of the date range', async () => {
+    const issue = (id: string, date: string) => ({ kind: 'issue', id, date, newsletter: 'Brief', number: 1, summary: '', preheader: '', title: id, articleIds: [], publishedAt: at.toISOString() }) as Issue;
+    for (const i of [issue('open-1', '2027-05-01'), issue('open-2', '2027-05-08'), issue('done', '2027-05-03'), issue('before', '2027-04-20')]) await db.content.put(i);
+    await db.content.markIssuePlanned('done', at);
+    const found = (await db.content.unsentIssuesFrom('2027-04-30')).map((i) => i.id);
+    expect(found).toEqual(['open-1', 'open-2']);
   });
 });
 

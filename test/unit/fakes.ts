@@ -18,13 +18,8 @@ import type {
   SubjectTestRecord,
   SubjectTests,
   SubscriptionStore,
-  LocalTimePlans,
-  LocalTimeProgress,
-  ZoneAudience,
-  ZoneAudienceRow,
 } from '../../lambdas/core/ports';
 import type { Variant } from '../../lambdas/core/subject-test';
-import { audienceKeys } from '../../lambdas/core/keys';
 import { addressKey } from '../../lambdas/core/address';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
@@ -46,8 +41,14 @@ export class MemoryContent implements ContentStore {
   async getArticles(ids: string[]) {
     return ids.flatMap((id) => (this.items.has(`article#${id}`) ? [this.items.get(`article#${id}`) as Article] : []));
   }
+  private issues = () => [...this.items.values()].filter((i): i is Issue => i.kind === 'issue');
   async latestIssue() {
-    return [...this.items.values()].filter((i): i is Issue => i.kind === 'issue').sort((a, b) => b.date.localeCompare(a.date))[0];
+    return this.issues().sort((a, b) => b.date.localeCompare(a.date))[0];
+  }
+  async unsentIssuesFrom(date: string) {
+    return this.issues()
+      .filter((i) => !i.plannedAt && i.date >= date)
+      .sort((a, b) => a.date.localeCompare(b.date));
   }
   async markArticleAlerted(id: string, at: Date) {
     const a = this.items.get(`article#${id}`) as Article | undefined;
@@ -348,53 +349,5 @@ export class MemoryIssueScheduler implements IssueScheduler {
   async cancel(issueId: string, purpose: SchedulePurpose = 'send') {
     this.calls.push(`cancel ${purpose === 'rest' ? 'rest ' : ''}${issueId}`);
     (purpose === 'rest' ? this.rests : this.schedules).delete(issueId);
-  }
-}
-
-/**
- * The digest-by-zone index over a MemorySubscribers, read as DynamoDB's Query reads it: one
- * partition (the zone key), rows in sort-key order (`<moved at or 0>#<id>`), `movedAfter` a key
- * range. Counts Query calls and rows read, so a test can assert what a run cost.
- */
-export class MemoryZoneAudience implements ZoneAudience {
-  queries = 0;
-  rowsRead = 0;
-  /** Zones queried, in order. */
-  zonesQueried: string[] = [];
-  constructor(readonly subscribers: MemorySubscribers) {}
-  /** Forget the counts (call before each run to count that run alone). */
-  reset() {
-    this.queries = 0;
-    this.rowsRead = 0;
-    this.zonesQueried = [];
-  }
-  async zonePage(zone: string, cursor: string | undefined, limit: number, movedAfter?: string): Promise<{ rows: ZoneAudienceRow[]; next?: string }> {
-    this.queries++;
-    this.zonesQueried.push(zone);
-    const all = [...this.subscribers.byEmail.values()]
-      .map((s) => ({ s, keys: audienceKeys(s) }))
-      .filter(({ keys }) => keys.digestZone === zone && (movedAfter === undefined || keys.digestZoneSince! > movedAfter))
-      .sort((a, b) => a.keys.digestZoneSince!.localeCompare(b.keys.digestZoneSince!));
-    const start = cursor ? Number(cursor) : 0;
-    const page = all.slice(start, start + limit);
-    this.rowsRead += page.length;
-    return {
-      rows: page.map(({ s }) => ({ subscriberId: s.subscriberId, email: s.email, ...(s.zoneChangedAt ? { zoneChangedAt: s.zoneChangedAt } : {}) })),
-      next: start + limit < all.length ? String(start + limit) : undefined,
-    };
-  }
-}
-
-/** Local-time plan progress with the conditional advance of the DynamoDB adapter. */
-export class MemoryLocalTimePlans implements LocalTimePlans {
-  plans = new Map<string, LocalTimeProgress>();
-  async get(campaignId: string) {
-    const p = this.plans.get(campaignId);
-    return p ? structuredClone(p) : undefined;
-  }
-  async advance(campaignId: string, previous: string | undefined, next: LocalTimeProgress) {
-    if (this.plans.get(campaignId)?.coveredTo !== previous) return false;
-    this.plans.set(campaignId, structuredClone(next));
-    return true;
   }
 }

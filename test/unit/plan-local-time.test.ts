@@ -7,7 +7,8 @@ import type { Article, Issue, SendJob, Subscriber } from '../../lambdas/core/mod
 import { zoneKey } from '../../lambdas/core/local-time';
 import { planLocalTime, type LocalTimePlanResult } from '../../lambdas/usecases/plan-local-time';
 import { sendBatch, type PreparedCampaign } from '../../lambdas/usecases/send-batch';
-import { MemoryContent, MemoryLedger, MemoryLocalTimePlans, MemoryQueue, MemorySubscribers, MemoryZoneAudience, RecordingMailer } from './fakes';
+import { MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers, RecordingMailer } from './fakes';
+import { MemoryLocalTimePlans, MemoryZoneAudience } from './fakes-local-time';
 
 const ZONES = ['Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kathmandu', 'Europe/Brussels', 'America/St_Johns', 'America/New_York', 'Pacific/Kiritimati'];
 const STEP = 15 * 60_000;
@@ -56,7 +57,7 @@ function world(date: string, extra: Subscriber[] = []) {
   const run = async (at: Date) => {
     now = at;
     zones.reset();
-    const result = await planLocalTime({ content, zones, plans, queue, clock, localTime: '07:00', ledger });
+    const result = await planLocalTime({ content, zones, plans, queue, clock, localTime: '07:00', ledger, unsent: content });
     runs.push({ at, result, rowsRead: zones.rowsRead, queries: zones.queries });
     const jobs: SendJob[] = queue.jobs.splice(0);
     for (const job of jobs) {
@@ -180,6 +181,26 @@ describe('planLocalTime over 48 hours in 15-minute steps', () => {
     expect([...w.received.values()].map((c) => c.length)).toEqual(Array(ZONES.length).fill(1));
     // The retry's second copies were skipped by the ledger, not sent.
     expect(w.mailer.sent).toHaveLength(ZONES.length);
+  });
+
+  it('a newer-dated issue published while the current one is going out cuts off no zone: the current issue reaches every zone and is marked sent', async () => {
+    const west = [reader('la', 'America/Los_Angeles'), reader('honolulu', 'Pacific/Honolulu')];
+    const w = world('2027-03-28', west);
+    const next = { ...w.issue, id: 'issue-2027-04-04', date: '2027-04-04' };
+    await w.walk('2027-03-27T12:00:00Z', 36, async (at) => {
+      // 12:00Z on the 28th: Europe is served, Los Angeles (14:00Z) and Honolulu (17:00Z) are not.
+      if (at.toISOString() === '2027-03-28T12:00:00.000Z') await w.content.put(next);
+    });
+    const sentOf = (campaignId: string) =>
+      [...w.ledger.rows.values()]
+        .filter((d) => d.campaignId === campaignId && d.status === 'sent')
+        .map((d) => d.subscriberId)
+        .sort();
+    expect(sentOf(w.issue.id)).toEqual([...ZONES.map((_, i) => `r${i}`), 'honolulu', 'la'].sort());
+    expect(w.content.items.get(`issue#${w.issue.id}`)).toMatchObject({ plannedAt: expect.any(String) });
+    expect(sentOf(next.id)).toEqual([]);
+    // The runs after the newer issue came report the current one as served alongside.
+    expect(w.runs.some((r) => r.result.earlier?.some((e) => e.issueId === w.issue.id && e.status === 'planned' && e.complete))).toBe(true);
   });
 
   it('idles before the issue window opens, and skips an issue already planned', async () => {

@@ -88,10 +88,19 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
   }
 
   /**
-   * Issues from the `byKind` index (issues by date) that pass `filter`: a paged Query, read until
-   * `limit` are found or the issues run out.
+   * Issues dated `date` or later that no planner has finished (`plannedAt` unset), oldest first:
+   * a Query of the issues' date range on `byKind`, a few items (the local-time planner's look
+   * for an issue still going out when a newer one is published).
    */
-  private async issuesWhere(filter: string, names: Record<string, string>, options: { newestFirst?: boolean; limit?: number } = {}): Promise<Issue[]> {
+  async unsentIssuesFrom(date: string): Promise<Issue[]> {
+    return this.issuesWhere('attribute_not_exists(#p)', { '#p': 'plannedAt' }, { from: date });
+  }
+
+  /**
+   * Issues from the `byKind` index (issues by date, from `options.from` when given) that pass
+   * `filter`: a paged Query, read until `limit` are found or the issues run out.
+   */
+  private async issuesWhere(filter: string, names: Record<string, string>, options: { newestFirst?: boolean; limit?: number; from?: string } = {}): Promise<Issue[]> {
     const found: Issue[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -99,10 +108,10 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
         new QueryCommand({
           TableName: this.table,
           IndexName: INDEXES.byKind,
-          KeyConditionExpression: '#k = :k',
+          KeyConditionExpression: options.from === undefined ? '#k = :k' : '#k = :k AND #d >= :d',
           FilterExpression: filter,
-          ExpressionAttributeNames: { '#k': 'kind', ...names },
-          ExpressionAttributeValues: { ':k': 'issue' },
+          ExpressionAttributeNames: { '#k': 'kind', ...names, ...(options.from === undefined ? {} : { '#d': 'date' }) },
+          ExpressionAttributeValues: { ':k': 'issue', ...(options.from === undefined ? {} : { ':d': options.from }) },
           ScanIndexForward: !options.newestFirst,
           ExclusiveStartKey: start,
         }),
