@@ -9,6 +9,7 @@
  *   sqsPorts(sqs, { sendQueueUrl })    the send queue and the planner's own queue
  *   signupQueue(sqs, url)              the sign-up queue (API ─► sign-ups function)
  *   issueScheduler(scheduler, settings) issues' one-time schedules (EventBridge Scheduler)
+ *   plannerPorts(db, io, localTime)    the digest planners' inputs (the planner function, npm start, send-digest)
  *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env), addressDigestLoader(env)
  *
  * Building a port only stores the client and a name: no request is made until it is used.
@@ -19,7 +20,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/delivery-events';
-import type { Clock, IssueArchive, IssueScheduler, RateLimiter, SignupQueue } from './core/ports';
+import type { Clock, IssueArchive, IssueScheduler, PlanContinuation, RateLimiter, SendQueue, SignupQueue } from './core/ports';
+import type { PlanDeps } from './usecases/plan-digest';
+import type { LocalTimePlanDeps } from './usecases/plan-local-time';
+import { subjectTestPorts } from './usecases/subject-test';
 import { ADDRESS_RULES, clientRules } from './core/sign-up-limits';
 import { DynamoRateLimiter } from './adapters/dynamodb/rate-limits';
 import { SqsSignupQueue } from './adapters/sqs-signup-queue';
@@ -178,4 +182,31 @@ export function issueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): Iss
   const target =
     roleArn && account && region && fnName ? { plannerArn: `arn:${partition}:lambda:${region}:${account}:function:${fnName}`, roleArn, deadLetterArn: env[ENV.issueScheduleDeadLetterArn] } : undefined;
   return issueScheduler(schedulerClient(), { groupName, target });
+}
+
+/** What local-time delivery adds to the planner's inputs. */
+export type LocalTimePorts = Pick<LocalTimePlanDeps, 'zones' | 'plans' | 'localTime' | 'ledger' | 'unsent'>;
+
+/**
+ * The digest planners' inputs, built once for every caller (the planner function, `npm start`,
+ * `send-digest`): the issue's content and audience, the send queue, the counters, the subject
+ * test's record and outcome, the schedules that send the rest of a subject test, and in
+ * local-time mode (`localTime`, the readers' `HH:MM`) the zone index and each issue's progress.
+ */
+export function plannerPorts(
+  db: DynamoPorts<Tables>,
+  io: { queue: SendQueue; clock: Clock; schedules?: IssueScheduler; continuation?: PlanContinuation },
+  localTime?: string,
+): { plan: PlanDeps; localTime?: LocalTimePorts } {
+  const plan: PlanDeps = {
+    content: db.content,
+    subscribers: db.subscribers,
+    queue: io.queue,
+    clock: io.clock,
+    counters: db.counters,
+    continuation: io.continuation,
+    schedules: io.schedules,
+    subjectTests: subjectTestPorts(db),
+  };
+  return { plan, localTime: localTime === undefined ? undefined : { zones: db.zones, plans: db.localTimePlans, localTime, ledger: db.ledger, unsent: db.content } };
 }

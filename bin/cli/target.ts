@@ -27,8 +27,7 @@ import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import type { SendingPause } from '../../lambdas/core/sending-brake';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
-import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
-import { addressDigestLoader, documentClient, dynamoPorts, issueScheduler, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
+import { addressDigestLoader, documentClient, dynamoPorts, issueScheduler, plannerPorts, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
@@ -104,7 +103,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       migration: { store: new DynamoAddressMigration(documentClient(), out.subscribersTable), deliveries: db.deliveryEvents },
       ledger: db.ledger,
       clock: systemClock,
-      plan: (issueId) => planDigest({ content: db.content, subscribers: db.subscribers, queue, clock: systemClock, counters: db.counters, subjectTests: subjectTestPorts(db) }, { issueId }),
+      // The planner function's inputs, schedules included: a subject test's rest is scheduled as on AWS.
+      plan: (issueId) => planDigest(plannerPorts(db, { queue, clock: systemClock, schedules }).plan, { issueId }),
       counters: db.counters,
       redrive: () => redriveDeployed(sqsClient(), out.sendQueueUrl),
       sending: db.sendingState,

@@ -12,10 +12,9 @@ import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readEnv } from '../core/env';
 import { planDigest } from '../usecases/plan-digest';
-import { planLocalTime, type LocalTimePlanDeps, type LocalTimePlanResult } from '../usecases/plan-local-time';
+import { planLocalTime, type LocalTimePlanResult } from '../usecases/plan-local-time';
 import { planScheduledIssue, type ScheduledPlanDeps, type ScheduledPlanResult } from '../usecases/plan-scheduled';
-import { subjectTestPorts } from '../usecases/subject-test';
-import { documentClient, dynamoPorts, issueSchedulerFromEnv, sqsClient, sqsPorts, systemClock } from '../wiring';
+import { documentClient, dynamoPorts, issueSchedulerFromEnv, plannerPorts, sqsClient, sqsPorts, systemClock, type LocalTimePorts } from '../wiring';
 
 const eventSchema = z
   .object({
@@ -35,7 +34,7 @@ const eventSchema = z
 const sqsSchema = z.object({ Records: z.array(z.object({ body: z.string() })).min(1) }).loose();
 
 /** What local-time mode adds to the planner's ports. */
-export type LocalTimeDeps = Pick<LocalTimePlanDeps, 'zones' | 'plans' | 'localTime' | 'ledger' | 'unsent'>;
+export type LocalTimeDeps = LocalTimePorts;
 
 type PlannerHandler<R> = (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<R>;
 type Result = ScheduledPlanResult | LocalTimePlanResult;
@@ -72,18 +71,8 @@ function depsFromEnv(): [ScheduledPlanDeps, LocalTimeDeps | undefined] {
   const { planQueueUrl } = readSendSettings();
   const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
   const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
-  const localTime = env.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: env.digestLocalTime, ledger: db.ledger, unsent: db.content } : undefined;
-  const deps: ScheduledPlanDeps = {
-    content: db.content,
-    subscribers: db.subscribers,
-    queue,
-    clock: systemClock,
-    counters: db.counters,
-    continuation,
-    schedules: issueSchedulerFromEnv(),
-    subjectTests: subjectTestPorts(db),
-  };
-  return [deps, localTime];
+  const ports = plannerPorts(db, { queue, clock: systemClock, continuation, schedules: issueSchedulerFromEnv() }, env.digestDelivery === 'local-time' ? env.digestLocalTime : undefined);
+  return [ports.plan, ports.localTime];
 }
 
 let fromEnv: PlannerHandler<Result> | undefined;

@@ -31,8 +31,7 @@ import type { CampaignCounters, Clock, SendQueue } from '../../lambdas/core/port
 import type { ScheduledPlanResult } from '../../lambdas/usecases/plan-scheduled';
 import { LocalIssueScheduler, scheduledIssueCheck } from './issue-schedules';
 import type { PlanResult } from '../../lambdas/usecases/plan-digest';
-import { subjectTestPorts } from '../../lambdas/usecases/subject-test';
-import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
+import { documentClient, dynamoPorts, plannerPorts, systemClock } from '../../lambdas/wiring';
 import { addressDigest, verifyAddressKey } from '../../lambdas/core/address';
 
 export interface LocalRuntime {
@@ -214,19 +213,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const db = dynamoPorts(documentClient(), config.tables);
     const counters = db.counters;
     const plannerClock = options.clock ?? systemClock;
-    const planDeps = {
-      content: db.content,
-      subscribers: db.subscribers,
-      queue: sendQueue,
-      clock: plannerClock,
-      counters,
-      schedules: new LocalIssueScheduler(),
-      subjectTests: subjectTestPorts(db),
-    };
+    // The same inputs as the planner function's (lambdas/wiring.ts); `npm start` runs the schedules itself.
+    const ports = plannerPorts(db, { queue: sendQueue, clock: plannerClock, schedules: new LocalIssueScheduler() }, config.digestDelivery === 'local-time' ? config.digestLocalTime : undefined);
+    const planDeps = ports.plan;
     const plan = makePlannerHandler(planDeps);
     const runScheduledIssues = scheduledIssueCheck({ issues: db.content, plan });
     // What the schedule runs: in local-time mode the same handler with the zone index (as on AWS).
-    const localTime = config.digestDelivery === 'local-time' ? { zones: db.zones, plans: db.localTimePlans, localTime: config.digestLocalTime, ledger: db.ledger, unsent: db.content } : undefined;
+    const localTime = ports.localTime;
     const scheduled = makePlannerHandler(planDeps, localTime);
 
     let streamPoller: StreamPoller | undefined;

@@ -3,7 +3,11 @@
  * winner are each written once, so a retried or concurrent planner run reads back the first
  * (the wait does not restart, and the rest is never sent two different subjects).
  */
-import { documentClient, dynamoPorts } from '../../lambdas/wiring';
+import type { IssueScheduler } from '../../lambdas/core/ports';
+import { planDigest } from '../../lambdas/usecases/plan-digest';
+import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
+import { documentClient, dynamoPorts, plannerPorts } from '../../lambdas/wiring';
+import { MemoryQueue } from '../unit/fakes';
 import { createTestTables, type TestTables } from '../support/tables';
 
 let tables: TestTables;
@@ -38,4 +42,41 @@ it('records one winner when two runs decide at once, and both send the rest that
   const record = await subjectTests.get('issue-2');
   expect(record?.winner).toBe(one);
   expect(record?.rates).toEqual(one === 'b' ? { a: 0.1, b: 0.2 } : { a: 0.3, b: 0.2 });
+});
+
+it("plans a subject test through the planners' shared inputs (plannerPorts), which schedule the rest once the wait is over, as send-digest --stack does", async () => {
+  const db = ports();
+  const at = new Date('2026-12-03T07:00:00Z');
+  await db.content.put({
+    kind: 'article',
+    id: 'st-a1',
+    title: 'A',
+    date: '2026-12-03',
+    summary: 's',
+    keyPoints: [],
+    topics: [],
+    source: { name: 'N', url: 'https://news.example.net/a' },
+    priority: 'normal',
+    body: '',
+    publishedAt: at.toISOString(),
+  });
+  await db.content.put({
+    kind: 'issue',
+    id: 'st-issue',
+    newsletter: 'Brief',
+    number: 1,
+    title: 'T',
+    summary: '',
+    preheader: '',
+    date: '2026-12-03',
+    articleIds: ['st-a1'],
+    publishedAt: at.toISOString(),
+    subjectTest: { subjects: ['First', 'Second'], sharePercent: 50, waitMinutes: 60 },
+  });
+  for (let i = 0; i < 4; i++) await db.subscriptions.create(confirmedSubscriber({ email: `st${i}@example.com` }, 'cli', at));
+  const made: Array<{ issueId: string; at: string; purpose?: string }> = [];
+  const schedules: IssueScheduler = { schedule: async (issueId, when, purpose) => void made.push({ issueId, at: when.toISOString(), purpose }), cancel: async () => undefined };
+  const result = await planDigest(plannerPorts(db, { queue: new MemoryQueue(), clock: { now: () => at }, schedules }).plan, { issueId: 'st-issue' });
+  expect(result).toMatchObject({ status: 'testing' });
+  expect(made).toEqual([{ issueId: 'st-issue', at: '2026-12-03T08:00:00.000Z', purpose: 'rest' }]);
 });
