@@ -30,6 +30,7 @@ import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import type { CampaignCounters, Clock, SendQueue } from '../../lambdas/core/ports';
 import type { ScheduledPlanResult } from '../../lambdas/usecases/plan-scheduled';
 import { LocalIssueScheduler, scheduledIssueCheck } from './issue-schedules';
+import { SenderLease } from './sender-lease';
 import type { PlanResult } from '../../lambdas/usecases/plan-digest';
 import { documentClient, dynamoPorts, plannerPorts, systemClock } from '../../lambdas/wiring';
 import { addressDigest, verifyAddressKey } from '../../lambdas/core/address';
@@ -181,9 +182,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     // As on AWS: a few jobs an invocation, a 60-second function timeout (the sender queues
     // what it has no time for again, here as there), and the send queue for that.
     const requeue = new LateSendQueue();
+    const senderDeps = senderDepsFromEnv(requeue);
+    // One pacer per account: this process sends only while it holds the sender lease, so a CLI
+    // send beside `npm start` (or a restart while the old process still sends) never doubles the rate.
+    const lease = new SenderLease(documentClient(), config.tables.deliveries, {
+      onWait: (holder) => console.log(`Sending waits for the other local sender (${holder}) to finish: one send rate per SES account.`),
+    });
+    // Taken before an invocation claims anyone (a wait never holds claims), renewed as it sends.
+    const pacer = senderDeps.pacer;
+    if (pacer) senderDeps.pacer = { take: async () => (await lease.hold(), await pacer.take()) };
+    const sender = makeSenderHandler(senderDeps);
     const queue = new LocalQueue({
       name: 'briefing-send',
-      handler: makeSenderHandler(senderDepsFromEnv(requeue)),
+      handler: async (...args: Parameters<typeof sender>) => (await lease.hold(), await sender(...args)),
       batchSize: SEND_JOBS_PER_INVOCATION,
       concurrency: options.queueConcurrency ?? 2,
       timeoutMs: 60_000,

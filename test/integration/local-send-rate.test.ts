@@ -156,10 +156,13 @@ describe('asking an SES endpoint for its quota', () => {
  * A digest to `n` new confirmed readers, sent by the local runtime through a recording proxy in
  * front of the SES emulator. Returns when the send queue has drained.
  */
-async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Record<string, string> = {}) {
+async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Record<string, string> = {}, options: { twoProcesses?: boolean } = {}) {
   // A runtime of its own, loaded afresh: the handlers' SDK clients are module singletons, made for one SES endpoint.
   jest.resetModules();
   const { startRuntime } = await import('../../lib/local/runtime');
+  // A second process on the same account (a CLI send beside `npm start`): its own modules, so its own pacer.
+  jest.resetModules();
+  const second = options.twoProcesses ? (await import('../../lib/local/runtime')).startRuntime : undefined;
 
   const sends: number[] = [];
   let quotaAsks = 0;
@@ -196,12 +199,16 @@ async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Re
 
     const config = { ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, ...env }), tables: tables.names, sesEndpoint: recorder.endpoint };
     const rt = await startRuntime({ startEmulators: false, http: false, config });
+    const rt2 = second ? await second({ startEmulators: false, http: false, config }) : undefined;
     try {
       await rt.planDigest({});
-      await rt.queue.drain(120_000);
+      // The second process plans the same issue again (as `send-digest` resumes it): both queues hold every reader.
+      await rt2?.planDigest({ resume: true });
+      await Promise.all([rt.queue.drain(120_000), rt2?.queue.drain(120_000)]);
       return { sends, quotaAsks, busiest: busiestSecond(sends), stats: rt.queue.stats() };
     } finally {
       await rt.stop();
+      await rt2?.stop();
     }
   } finally {
     await recorder.close();
@@ -235,5 +242,15 @@ describe('the local send rate', () => {
     expect(run.sends).toHaveLength(n);
     expect(run.quotaAsks).toBe(1);
     expect(run.busiest).toBeLessThanOrEqual(10 + tolerance(10));
+  });
+
+  it('two local processes on one account (a CLI send beside npm start) send at the one rate in all, each reader once', async () => {
+    // Four jobs (50 a job): each process claims a job's readers as it starts it, so both have jobs to send.
+    const n = 160;
+    const run = await localSend(n, {}, { BRIEFING_SEND_RATE: '20' }, { twoProcesses: true });
+    console.log(`two processes, BRIEFING_SEND_RATE=20: ${run.sends.length} sent, busiest second ${run.busiest}`);
+
+    expect(run.sends).toHaveLength(n);
+    expect(run.busiest).toBeLessThanOrEqual(20 + tolerance(20));
   });
 });

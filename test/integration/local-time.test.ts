@@ -129,7 +129,8 @@ describe('a planner run', () => {
   });
 
   it('finds the issues still going out (from a date, not planned, oldest first) with a Query of the date range', async () => {
-    const issue = (id: string, date: string) => ({ kind: 'issue', id, date, newsletter: 'Brief', number: 1, summary: '', preheader: '', title: id, articleIds: [], publishedAt: at.toISOString() }) as Issue;
+    const issue = (id: string, date: string) =>
+      ({ kind: 'issue', id, date, newsletter: 'Brief', number: 1, summary: '', preheader: '', title: id, articleIds: [], publishedAt: at.toISOString() }) as Issue;
     for (const i of [issue('open-1', '2027-05-01'), issue('open-2', '2027-05-08'), issue('done', '2027-05-03'), issue('before', '2027-04-20')]) await db.content.put(i);
     await db.content.markIssuePlanned('done', at);
     const found = (await db.content.unsentIssuesFrom('2027-04-30')).map((i) => i.id);
