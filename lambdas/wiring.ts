@@ -19,7 +19,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDeliveryEvents } from './adapters/delivery-events';
+import { DynamoDeliveryEvents } from './adapters/dynamodb/delivery-events';
 import type { Clock, IssueArchive, IssueScheduler, PlanContinuation, RateLimiter, SendQueue, SignupQueue } from './core/ports';
 import type { PlanDeps } from './usecases/plan-digest';
 import type { LocalTimePlanDeps } from './usecases/plan-local-time';
@@ -41,15 +41,15 @@ import {
   DynamoZoneAudience,
 } from './adapters/dynamodb';
 import { askSendQuota } from './adapters/send-quota';
-import { DynamoSendingState } from './adapters/sending-state';
+import { DynamoSendingState } from './adapters/dynamodb/sending-state';
 import { readSendQuota, SesMailer } from './adapters/ses-mailer';
 import { SqsPlanContinuation } from './adapters/sqs-plan-continuation';
 import { SqsSendQueue } from './adapters/sqs-queue';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { EventBridgeIssueScheduler, type IssueScheduleSettings } from './adapters/issue-scheduler';
 import { schedulerClient } from './adapters/clients';
-import { ENV } from './core/env';
-import { DynamoSubscriptionStore } from './adapters/subscriptions';
+import { ENV } from './core/function-env';
+import { DynamoSubscriptionStore } from './adapters/dynamodb/subscriptions';
 
 export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
 export type { IssueScheduleSettings } from './adapters/issue-scheduler';

@@ -13,7 +13,7 @@ import { Scheduling } from './constructs/scheduling';
 import { SesEvents } from './constructs/ses-events';
 import { Sending } from './constructs/sending';
 import { Signups } from './constructs/signups';
-import { ENV } from '../lambdas/core/env';
+import { ENV } from '../lambdas/core/function-env';
 import { Storage } from './constructs/storage';
 
 /** Props of {@link BriefingStack}. */

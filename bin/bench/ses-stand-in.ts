@@ -7,7 +7,7 @@
  *   only searched for its `Action`. Above the account's MaxSendRate in any one-second window it
  *   answers `Throttling` ("Maximum sending rate exceeded."), as SES does, and counts it.
  * - `GetSendQuota` answers the quota the bench set, so the sender's own rate path (GetSendQuota
- *   x share, lambdas/sender/handler.ts `ratePorts`) is what paces it.
+ *   x share, lambdas/adapters/send-rate.ts `ratePorts`) is what paces it.
  *
  * Every SendRawEmail's arrival and answer time is kept (epoch milliseconds, sub-millisecond, from
  * `performance.timeOrigin + performance.now()`, comparable across processes) and handed to the

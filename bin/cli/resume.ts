@@ -4,7 +4,8 @@
  * sent after it, so it trips again only on a fresh sample that is bad too.
  */
 import type { Command } from 'commander';
-import { describePause, resumeSending } from '../../lambdas/core/sending-brake';
+import { describePause } from '../../lambdas/core/sending-state';
+import { resumeSending } from '../../lambdas/core/reputation';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {

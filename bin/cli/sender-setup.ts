@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { outputKey, stackOutputs, type OptionalOutput } from '../../lib/aws-target';
 import { readEnv } from '../../lambdas/core/env';
 import { parseSigningKeys, type SigningKeys } from '../../lambdas/core/tokens';
-import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
+import type { MailSettings } from '../../lambdas/core/mail-settings';
 import { signingKeysLoader } from '../../lambdas/wiring';
 
 export interface SenderSetup {
-  settings: SenderSettings;
+  settings: MailSettings;
   keys: SigningKeys;
   /** Said before acting, e.g. how the links are signed. */
   notes: string[];
@@ -42,7 +42,7 @@ export async function localSenderSetup(): Promise<SenderSetup> {
  * names the command in the "redeploy" message of a stack that lacks an output; `overrides`
  * replace what a command sets itself (smoke's identity and plain links).
  */
-export async function deployedSenderSetup(stack: string, command: string, overrides: Partial<Pick<SenderSettings, 'organisationName' | 'postalAddress' | 'clickTracking'>> = {}): Promise<SenderSetup> {
+export async function deployedSenderSetup(stack: string, command: string, overrides: Partial<Pick<MailSettings, 'organisationName' | 'postalAddress' | 'clickTracking'>> = {}): Promise<SenderSetup> {
   const out = await stackOutputs(stack);
   const o = out.optional;
   const need = (name: OptionalOutput): string => {

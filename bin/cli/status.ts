@@ -1,7 +1,7 @@
 /** `status` and `redrive`: a campaign's counters, and putting dead-lettered send jobs back. */
 import type { Command } from 'commander';
 import { describeProgress } from '../../lambdas/core/campaign-status';
-import { describePause } from '../../lambdas/core/sending-brake';
+import { describePause } from '../../lambdas/core/sending-state';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 import { formatLocal, zoneSchedule } from '../../lambdas/core/local-time';

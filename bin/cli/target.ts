@@ -5,7 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { localAddressKey, localConfig } from '../../lib/local/config';
 import { stackOutputs } from '../../lib/aws-target';
-import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import type { DynamoSendingState } from '../../lambdas/adapters/dynamodb/sending-state';
 import type {
   CampaignCounters,
   ClickCounts,
@@ -25,7 +25,7 @@ import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-
 import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
-import type { SendingPause } from '../../lambdas/core/sending-brake';
+import type { SendingPause } from '../../lambdas/core/sending-state';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
 import { addressDigestLoader, documentClient, dynamoPorts, issueScheduler, plannerPorts, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
 
@@ -54,7 +54,7 @@ export interface Target {
   counters?: CampaignCounters;
   /** Put dead-lettered send jobs back; returns what was done, for the operator. */
   redrive?(): Promise<string>;
-  /** The account-wide sending pause and reputation counts (adapters/sending-state.ts). */
+  /** The account-wide sending pause and reputation counts (adapters/dynamodb/sending-state.ts). */
   sending: DynamoSendingState;
   /** Clicks through the redirect, per campaign and article. */
   clicks: ClickCounts;

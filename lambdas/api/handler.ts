@@ -26,7 +26,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
-import { ENV, readEnv } from '../core/env';
+import { readEnv } from '../core/env';
+import { ENV } from '../core/function-env';
 import { addressDigestLoader, documentClient, dynamoPorts, signingKeysLoader, signupQueue, sqsClient, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, withSiteHeaders, type Result } from './http';
 import { archiveRoutes } from './routes/archive';
@@ -37,8 +38,6 @@ import { preferencesRoutes } from './routes/preferences';
 import { redirectRoutes } from './routes/redirect';
 import { subscribeRoutes } from './routes/subscribe';
 import { unsubscribeRoutes } from './routes/unsubscribe';
-
-export type { ApiDeps } from './routes/context';
 
 export function makeApiHandler(deps: ApiDeps) {
   const rc = routeContext(deps);

@@ -3,24 +3,7 @@
  * the CDK constructs from CDK context, or by the local mode), validated once at cold start.
  */
 import { z } from 'zod';
-
-export const SEND_ENV = {
-  /** Fixed total send rate (messages a second, all senders together); unset: read SES GetSendQuota. */
-  sendRate: 'SEND_RATE',
-  /**
-   * Total send rate when the SES endpoint does not answer GetSendQuota (an emulator: the local
-   * mode sets it). Unset, as on AWS: the quota must be read, and failing to is an error.
-   */
-  sendRateFallback: 'SEND_RATE_FALLBACK',
-  /** Share of the account's MaxSendRate to use when no fixed rate is set. */
-  rateShare: 'SEND_RATE_SHARE',
-  /** Most sender invocations at once (the queue event source's maximum concurrency). */
-  senderConcurrency: 'SENDER_CONCURRENCY',
-  /** Claim lease in milliseconds: longer than a sender can live (its timeout). */
-  claimLeaseMs: 'CLAIM_LEASE_MS',
-  /** Where the planner hands the rest of a large audience (AWS: an SQS queue it reads itself). */
-  planQueueUrl: 'PLAN_QUEUE_URL',
-} as const;
+import { SEND_ENV } from './function-env';
 
 const positive = (name: string) =>
   z.preprocess(

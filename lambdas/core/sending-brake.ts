@@ -20,9 +20,6 @@
  */
 import { BRAKE_DEFAULTS, type BrakeSettings, type Bucket, type SendingPause, type SendingState, type SendingStateStore } from './sending-state';
 
-export * from './sending-state';
-export * from './reputation';
-
 /** Wait before the probe after `step` failed probes: base × 2^step, at most the maximum. */
 export function backoffStepMs(step: number, s: Pick<BrakeSettings, 'backoffBaseMs' | 'backoffMaxMs'>): number {
   return Math.min(s.backoffMaxMs, s.backoffBaseMs * 2 ** Math.max(0, step));

@@ -6,6 +6,7 @@
  * Pure: the store is a port passed in.
  */
 import { z } from 'zod';
+import { BRAKE_ENV } from './function-env';
 
 export type PauseKind = 'account' | 'quota' | 'reputation';
 
@@ -98,19 +99,6 @@ export const BRAKE_DEFAULTS = {
 };
 
 export type BrakeSettings = typeof BRAKE_DEFAULTS;
-
-/** Environment variables of the sender and the ses-events function (all optional). */
-export const BRAKE_ENV: Partial<Record<keyof BrakeSettings, string>> = {
-  tripAfter: 'SENDING_PAUSE_TRIP_AFTER',
-  backoffBaseMs: 'SENDING_PAUSE_BACKOFF_MS',
-  backoffMaxMs: 'SENDING_PAUSE_BACKOFF_MAX_MS',
-  cacheMs: 'SENDING_STATE_CACHE_MS',
-  window: 'REPUTATION_WINDOW',
-  minSample: 'REPUTATION_MIN_SAMPLE',
-  minEvents: 'REPUTATION_MIN_EVENTS',
-  bounceRate: 'REPUTATION_BOUNCE_RATE',
-  complaintRate: 'REPUTATION_COMPLAINT_RATE',
-};
 
 /** @throws Error naming each bad variable. */
 export function readBrakeSettings(env: NodeJS.ProcessEnv = process.env): BrakeSettings {

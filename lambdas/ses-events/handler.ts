@@ -11,7 +11,8 @@ import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { readEnv } from '../core/env';
 import { applySesEvents, parseSesEvents, type SesEventsDeps, type SesEventsReport } from '../usecases/ses-events';
-import { readBrakeSettings, recordReputation, reputationSignals } from '../core/sending-brake';
+import { readBrakeSettings } from '../core/sending-state';
+import { recordReputation, reputationSignals } from '../core/reputation';
 import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
 import { documentClient, dynamoPorts, systemClock } from '../wiring';
 
@@ -42,7 +43,7 @@ function depsFromEnv(): SesEventsDeps & { metrics?: SendMetrics } {
   };
 }
 
-/** The reputation brake's counting, on the Deliveries table (adapters/sending-state.ts). */
+/** The reputation brake's counting, on the Deliveries table (adapters/dynamodb/sending-state.ts). */
 export function reputationFromEnv(deliveriesTable: string): SesEventsDeps['reputation'] {
   const store = dynamoPorts(documentClient(), { deliveries: deliveriesTable }).sendingState;
   const settings = readBrakeSettings();

@@ -19,7 +19,7 @@ import type { Clock, ContentStore, Mailer, RateLimiter, SubscriptionStore } from
 import { parseSignupJob } from '../core/signup-job';
 import type { SigningKeys } from '../core/tokens';
 import { subscribe, welcome, type SubscriptionDeps } from '../usecases/subscribe';
-import type { MailSettings } from '../usecases/subscription-mail';
+import type { MailSettings } from '../core/mail-settings';
 import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, systemClock } from '../wiring';
 
 export interface SignupsHandlerDeps {

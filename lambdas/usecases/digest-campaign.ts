@@ -4,8 +4,9 @@
  * the reader's links, fills the per-recipient fields and encodes the bodies.
  */
 import { digestReason, personalDigestView, prepareDigest, renderDigest, trackLinks, type LinkFor } from '../core/render';
-import { alertReason, alertViewModel, prepareAlert, renderAlert } from '../core/render/alert';
-import { clickLinker, DEFAULT_CLICK_TRACKING, type CampaignKind, type ClickTracking } from '../core/click-token';
+import { alertViewModel, prepareAlert, renderAlert } from '../core/render/alert';
+import { alertReason } from '../core/render/identity';
+import { clickLinker, DEFAULT_CLICK_TRACKING, type CampaignKind } from '../core/click-token';
 import { prepareMessage, type Body } from '../core/mime';
 import { bodyText } from '../core/mime/base64';
 import { signToken, type SigningKeys } from '../core/tokens';
@@ -13,36 +14,14 @@ import type { Article, Issue, Recipient } from '../core/model';
 import type { ContentStore, ReaderAlertHistory } from '../core/ports';
 import type { PreparedCampaign } from './send-batch';
 import type { Variant } from '../core/subject-test';
-
-export interface SenderSettings {
-  senderEmail: string;
-  senderName: string;
-  /** Where the HTTP API answers, e.g. https://abc.execute-api.eu-west-1.amazonaws.com */
-  publicBaseUrl: string;
-  configurationSet?: string;
-  /** The organisation that sends the newsletter, in every footer and text part. */
-  organisationName: string;
-  /** Its postal address, on one line, in every footer and text part. */
-  postalAddress: string;
-  /** Where replies go (`Reply-To`); none when absent. */
-  replyToEmail?: string;
-  /**
-   * Article links through the click redirect `/r/<token>` (core/click-token.ts).
-   * @default 'aggregate'
-   */
-  clickTracking?: ClickTracking;
-}
+import type { MailSettings } from '../core/mail-settings';
 
 /**
  * How a campaign's article links are tracked: `shared` signs one token per link for the whole
  * campaign (aggregate mode: prepared once, the same in every reader's mail); `perReader` gives
  * the linker of one reader (per-reader mode: their id is in the token). Neither when tracking is off.
  */
-function campaignLinks(
-  settings: SenderSettings,
-  keys: SigningKeys,
-  campaign: { kind: CampaignKind; campaignId: string; variant?: string },
-): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
+function campaignLinks(settings: MailSettings, keys: SigningKeys, campaign: { kind: CampaignKind; campaignId: string; variant?: string }): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
   const mode = settings.clickTracking ?? DEFAULT_CLICK_TRACKING;
   if (mode === 'off') return {};
   if (mode === 'aggregate') return { shared: clickLinker(keys, settings.publicBaseUrl, campaign) };
@@ -53,7 +32,7 @@ function campaignLinks(
 export const archiveLink = (base: string, issueId?: string) => `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
 
 /** The sender's identity as the templates show it. */
-export const identityOf = (settings: Pick<SenderSettings, 'organisationName' | 'postalAddress'>) => ({
+export const identityOf = (settings: Pick<MailSettings, 'organisationName' | 'postalAddress'>) => ({
   organisationName: settings.organisationName,
   postalAddress: settings.postalAddress,
 });
@@ -75,7 +54,7 @@ export function linkFor(base: string, path: 'unsubscribe' | 'preferences', token
 }
 
 /** The reader's signed links: one-click unsubscribe and preferences. */
-function readerLinks(settings: SenderSettings, keys: SigningKeys, r: Recipient, now: Date) {
+function readerLinks(settings: MailSettings, keys: SigningKeys, r: Recipient, now: Date) {
   return {
     unsubscribeUrl: linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now, linkVersion: r.linkVersion })),
     preferencesUrl: linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now, linkVersion: r.linkVersion })),
@@ -83,7 +62,7 @@ function readerLinks(settings: SenderSettings, keys: SigningKeys, r: Recipient, 
 }
 
 /** The MIME skeleton of one campaign: From, Reply-To, Subject, List-Id, configuration set. */
-function messageFor(settings: SenderSettings, newsletter: string, subject: string) {
+function messageFor(settings: MailSettings, newsletter: string, subject: string) {
   const domain = settings.senderEmail.slice(settings.senderEmail.lastIndexOf('@') + 1);
   return prepareMessage({
     from: { name: settings.senderName, address: settings.senderEmail },
@@ -148,7 +127,7 @@ export interface DigestAlertSources {
 export async function prepareDigestCampaign(
   issue: Issue,
   articles: Article[],
-  settings: SenderSettings,
+  settings: MailSettings,
   keys: SigningKeys,
   alerts?: DigestAlertSources,
   options: CampaignOptions = {},
@@ -222,7 +201,7 @@ export async function prepareDigestCampaign(
  * A breaking alert. The newsletter is named after the sender (the From display name); each
  * reader is told which of their topics matched, or that they follow every topic.
  */
-export async function prepareAlertCampaign(article: Article, settings: SenderSettings, keys: SigningKeys, options: CampaignOptions = {}): Promise<InspectableCampaign> {
+export async function prepareAlertCampaign(article: Article, settings: MailSettings, keys: SigningKeys, options: CampaignOptions = {}): Promise<InspectableCampaign> {
   const newsletter = settings.senderName;
   // No "View in browser": the archive has a page per issue, none per article.
   // An alert's campaign is its article: its source link is tracked as the article's link 0.

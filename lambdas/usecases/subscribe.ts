@@ -26,7 +26,8 @@ import type { Clock, ContentStore, Mailer, RateLimiter, SignupQueue, Subscriptio
 import { ADDRESS_RULES, mailboxOf } from '../core/sign-up-limits';
 import { CONSENT_WORDING } from '../core/subscription';
 import { newConfirmToken, nonceHash, sameHash, verifyToken, type SigningKeys } from '../core/tokens';
-import { sendConfirmation, sendWelcome, type MailSettings } from './subscription-mail';
+import { sendConfirmation, sendWelcome } from './subscription-mail';
+import type { MailSettings } from '../core/mail-settings';
 
 /** A confirmation is re-sent to the same address at most this often (the mailbox limit's first rule). */
 export const RESEND_AFTER_MS = ADDRESS_RULES[0]!.windowMs;

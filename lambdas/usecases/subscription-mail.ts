@@ -5,32 +5,11 @@
 import { composeMessage } from '../core/mime';
 import { mailAddress, type Subscriber } from '../core/model';
 import type { ContentStore, Mailer } from '../core/ports';
-import { digestArrivalSentence, type DigestSchedule } from '../core/schedule';
+import { digestArrivalSentence } from '../core/schedule';
 import { renderConfirmation, renderWelcome, type RenderedMessage } from '../core/render/transactional';
 import { signToken, type SigningKeys } from '../core/tokens';
 import { archiveLink, identityOf, linkFor, listSlug } from './digest-campaign';
-
-export { archiveLink } from './digest-campaign';
-
-export interface MailSettings {
-  senderEmail: string;
-  /** From display name; also the newsletter's name in these messages. */
-  senderName: string;
-  publicBaseUrl: string;
-  configurationSet?: string;
-  /** The organisation that sends the newsletter, in the footer and text part. */
-  organisationName: string;
-  /** Its postal address, on one line. */
-  postalAddress: string;
-  /** Where replies go (`Reply-To`): the welcome invites a reply. None when absent. */
-  replyToEmail?: string;
-  /**
-   * The digest's schedule as deployed (the stack's `scheduleCron` and `timeZone`; locally
-   * `BRIEFING_SCHEDULE` and `BRIEFING_TIME_ZONE`): the welcome tells each reader when the digest
-   * arrives on their own clock. Without it the welcome says only that it comes weekly.
-   */
-  digestSchedule?: DigestSchedule;
-}
+import type { MailSettings } from '../core/mail-settings';
 
 export const pageLink = (base: string, path: string, token: string) => `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
 

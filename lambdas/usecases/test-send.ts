@@ -18,7 +18,8 @@ import { InvalidAddressError, normaliseEmail } from '../core/address';
 import type { Article, Recipient, Subscriber } from '../core/model';
 import type { Clock, ContentStore, Mailer, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
-import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions, type ComposedMessage, type InspectableCampaign, type SenderSettings } from './digest-campaign';
+import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions, type ComposedMessage, type InspectableCampaign } from './digest-campaign';
+import type { MailSettings } from '../core/mail-settings';
 
 /** Put before the subject of every test message. */
 export const TEST_SUBJECT_PREFIX = '[Test] ';
@@ -65,7 +66,7 @@ export type TestSubject = { issueId?: string; articleId?: undefined } | { articl
 
 export interface TestMessageDeps {
   content: ContentStore;
-  settings: SenderSettings;
+  settings: MailSettings;
   keys: SigningKeys;
   /** The readers' alert histories: a preview for one reader shows their own digest sections. */
   history?: ReaderAlertHistory;
@@ -85,7 +86,7 @@ export interface TestCampaign {
 export async function prepareTestCampaign(deps: TestMessageDeps, what: TestSubject, options: { subjectPrefix?: string } = {}): Promise<TestCampaign> {
   // A test send's clicks must not count in the issue's stats: its article links go straight to
   // the sources. A preview (no prefix) shows the tracked links as readers get them.
-  const base: SenderSettings = options.subjectPrefix ? { ...deps.settings, clickTracking: 'off' } : deps.settings;
+  const base: MailSettings = options.subjectPrefix ? { ...deps.settings, clickTracking: 'off' } : deps.settings;
   if (what.articleId !== undefined) {
     const [article] = await deps.content.getArticles([what.articleId]);
     if (!article) throw new TestSendError(`no article ${JSON.stringify(what.articleId)}`);

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import type { BriefingFunction } from './briefing-function';
 
 /** Props of {@link AddressKey}. */

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
 

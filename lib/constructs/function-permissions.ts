@@ -215,7 +215,7 @@ export const FUNCTION_PERMISSIONS = {
       ...sendMail('SesMailer.sendRaw: one digest or alert per reader'),
       '*': {
         // GetSendQuota supports no resource-level permission.
-        'ses:GetSendQuota': "readSendQuota, askSendQuota: the account's send rate and daily quota (ratePorts, SendingBrake)",
+        'ses:GetSendQuota': "readSendQuota, askSendQuota: the account's send rate and daily quota (adapters/send-rate.ts ratePorts, SendingBrake)",
       },
       ...TOKEN_KEYS,
     },

@@ -5,9 +5,9 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
-import { SEND_ENV } from '../../lambdas/core/send-settings';
+import { SEND_ENV } from '../../lambdas/core/function-env';
 import { BriefingFunction, type Conditions } from './briefing-function';
 
 /** Props of {@link Sending}. */

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction } from './briefing-function';
 

@@ -20,7 +20,8 @@ import type { Delivery, Subscriber } from '../../lambdas/core/model';
 import { SIMULATOR, type SimulatorOutcome } from '../../lambdas/core/simulator';
 import type { Clock, ContentStore, Ledger, Mailer, SubscriberStore } from '../../lambdas/core/ports';
 import type { SigningKeys } from '../../lambdas/core/tokens';
-import { prepareDigestCampaign, type SenderSettings } from '../../lambdas/usecases/digest-campaign';
+import { prepareDigestCampaign } from '../../lambdas/usecases/digest-campaign';
+import type { MailSettings } from '../../lambdas/core/mail-settings';
 
 export { SIMULATOR } from '../../lambdas/core/simulator';
 export type SmokeCase = SimulatorOutcome;
@@ -39,7 +40,7 @@ export interface SmokeDeps {
   ledger: Ledger;
   mailer: Mailer;
   clock: Clock;
-  settings: SenderSettings;
+  settings: MailSettings;
   keys: SigningKeys;
   newId(): string;
 }

@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BriefingStack } from '../../lib/briefing-stack';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
 import { readConfig } from '../../lib/config';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 
 // cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph

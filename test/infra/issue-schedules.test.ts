@@ -4,7 +4,7 @@
  * outputs the CLI reads to make them. Each asserted on its own resource.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import { synth } from './synth';
 
 const template = synth();

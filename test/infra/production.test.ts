@@ -7,7 +7,7 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { METRIC, METRICS_NAMESPACE } from '../../lambdas/core/metric-names';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import { build, synth, ZONE } from './synth';
 
 const withZone = synth({ ...ZONE, dmarcReportEmail: 'dmarc@example.com' });

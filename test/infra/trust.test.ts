@@ -6,7 +6,7 @@
  * read access to the Content table (the latest issue to link).
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ENV } from '../../lambdas/core/env';
+import { ENV } from '../../lambdas/core/function-env';
 import { readConfig } from '../../lib/config';
 import { build, defaults, synth } from './synth';
 

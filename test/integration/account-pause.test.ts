@@ -9,10 +9,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { sesError, type RecordedCall } from '../../lib/local/ses-recorder';
-import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import type { DynamoSendingState } from '../../lambdas/adapters/dynamodb/sending-state';
 import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambdas/wiring';
 import { DailyAllowance } from '../../lambdas/core/pacing';
-import { BRAKE_DEFAULTS, bucketStartOf, recordReputation, reputationSignals, resumeSending, SendingBrake, type BrakeSettings, type SendingPause } from '../../lambdas/core/sending-brake';
+import { BRAKE_DEFAULTS, bucketStartOf, type BrakeSettings, type SendingPause } from '../../lambdas/core/sending-state';
+import { recordReputation, reputationSignals, resumeSending } from '../../lambdas/core/reputation';
+import { SendingBrake } from '../../lambdas/core/sending-brake';
 import { applySesEvents } from '../../lambdas/usecases/ses-events';
 import type { SenderHandlerDeps } from '../../lambdas/sender/handler';
 import { startPipeline, uniqueDomain } from '../support/pipeline';

@@ -11,7 +11,8 @@
  *   sign-up (it was refused with 400 while the runtime lists only `Europe/Kiev`).
  */
 import { randomBytes } from 'node:crypto';
-import { makeApiHandler, type ApiDeps } from '../../lambdas/api/handler';
+import { makeApiHandler } from '../../lambdas/api/handler';
+import type { ApiDeps } from '../../lambdas/api/routes/context';
 import { logger } from '../../lambdas/adapters/logger';
 import { clickLinker } from '../../lambdas/core/click-token';
 import type { Article, Issue } from '../../lambdas/core/model';

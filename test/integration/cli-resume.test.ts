@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import type { DynamoSendingState } from '../../lambdas/adapters/dynamodb/sending-state';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 
 // Limits that only catch a hang: on a loaded machine one CLI run (tsx compiling, then the

@@ -5,9 +5,10 @@
  * re-opens it; a reputation brake replaces an account pause and no probe ends it; the buckets
  * and a campaign's counts add up.
  */
-import type { DynamoSendingState } from '../../lambdas/adapters/sending-state';
+import type { DynamoSendingState } from '../../lambdas/adapters/dynamodb/sending-state';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
-import { BRAKE_DEFAULTS, SendingBrake, type SendingPause } from '../../lambdas/core/sending-brake';
+import { BRAKE_DEFAULTS, type SendingPause } from '../../lambdas/core/sending-state';
+import { SendingBrake } from '../../lambdas/core/sending-brake';
 import { createTestTables, type TestTables } from '../support/tables';
 
 let tables: TestTables;

@@ -13,7 +13,7 @@ import { makeSignupsHandler } from '../../lambdas/signups/handler';
 import { LocalQueue, LocalSignupQueue } from '../../lib/local/queue';
 import { testDigest } from '../support/address-key';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
-import type { MailSettings } from '../../lambdas/usecases/subscription-mail';
+import type { MailSettings } from '../../lambdas/core/mail-settings';
 import { documentClient, dynamoPorts, sesPorts } from '../../lambdas/wiring';
 import { serveHttp } from '../../lib/local/http';
 import { startSesRecorder } from '../../lib/local/ses-recorder';

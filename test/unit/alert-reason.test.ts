@@ -6,7 +6,7 @@
 import { simpleParser } from 'mailparser';
 import { ALL_TOPICS } from '../../lambdas/core/audience';
 import type { Article } from '../../lambdas/core/model';
-import { alertReason, topicList } from '../../lambdas/core/render/alert';
+import { alertReason, topicList } from '../../lambdas/core/render/identity';
 import { prepareAlertCampaign } from '../../lambdas/usecases/digest-campaign';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';

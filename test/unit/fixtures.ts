@@ -1,10 +1,10 @@
 /** What unit tests share: the sender's settings, a signing key set, plain articles and issues. */
 import { parseSigningKeys } from '../../lambdas/core/tokens';
 import type { Article, Issue, Subscriber } from '../../lambdas/core/model';
-import type { SenderSettings } from '../../lambdas/usecases/digest-campaign';
+import type { MailSettings } from '../../lambdas/core/mail-settings';
 
 /** A sender as the stack would configure it (no configuration set, default click tracking). */
-export const senderSettings: SenderSettings = {
+export const senderSettings: MailSettings = {
   senderEmail: 'brief@example.org',
   senderName: 'Brief',
   publicBaseUrl: 'https://brief.example.org',

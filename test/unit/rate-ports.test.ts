@@ -5,7 +5,7 @@
  */
 import { logger } from '../../lambdas/adapters/logger';
 import type { SendQuota } from '../../lambdas/core/pacing';
-import { ratePorts } from '../../lambdas/sender/handler';
+import { ratePorts } from '../../lambdas/adapters/send-rate';
 
 let rates: Record<string, unknown>[];
 let info: jest.SpyInstance;

@@ -6,23 +6,17 @@
 import type { SQSEvent } from 'aws-lambda';
 import {
   BRAKE_DEFAULTS,
-  backoffStepMs,
-  quotaRoomAt,
   readBrakeSettings,
-  recordReputation,
-  reputationSignals,
-  reputationVerdict,
-  SendingBrake,
-  windowCounts,
   type Bucket,
   type BucketCounts,
   type BrakeSettings,
-  type CampaignReputation,
   type ReputationOverride,
   type SendingPause,
   type SendingState,
   type SendingStateStore,
-} from '../../lambdas/core/sending-brake';
+} from '../../lambdas/core/sending-state';
+import { backoffStepMs, quotaRoomAt, SendingBrake } from '../../lambdas/core/sending-brake';
+import { recordReputation, reputationSignals, reputationVerdict, windowCounts, type CampaignReputation } from '../../lambdas/core/reputation';
 import { sendBatch, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
 import { makeSenderHandler } from '../../lambdas/sender/handler';
 import type { SendJob } from '../../lambdas/core/model';

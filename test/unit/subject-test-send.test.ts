@@ -8,7 +8,7 @@ import { testGroup, VARIANTS, type Variant } from '../../lambdas/core/subject-te
 import { campaignStats, formatStats } from '../../lambdas/usecases/campaign-stats';
 import { verifyClickToken } from '../../lambdas/core/click-token';
 import type { Clock } from '../../lambdas/core/ports';
-import { campaignCache } from '../../lambdas/sender/handler';
+import { campaignCache } from '../../lambdas/usecases/campaign-cache';
 import { sendBatch } from '../../lambdas/usecases/send-batch';
 import { planDigest, type PlanDeps } from '../../lambdas/usecases/plan-digest';
 import { ledgerOutcomes } from '../../lambdas/usecases/subject-test';

@@ -10,7 +10,8 @@ import { composeMessage, HeaderInjectionError, prepareMessage } from '../../lamb
 import type { Article, Recipient } from '../../lambdas/core/model';
 import type { Mailer } from '../../lambdas/core/ports';
 import { alertReason, digestReason, formatSubscribedOn, welcomeReason } from '../../lambdas/core/render/identity';
-import { prepareAlertCampaign, prepareDigestCampaign, type SenderSettings } from '../../lambdas/usecases/digest-campaign';
+import { prepareAlertCampaign, prepareDigestCampaign } from '../../lambdas/usecases/digest-campaign';
+import type { MailSettings } from '../../lambdas/core/mail-settings';
 import { publish } from '../../lambdas/usecases/publish';
 import { sendConfirmation, sendWelcome } from '../../lambdas/usecases/subscription-mail';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
@@ -20,7 +21,7 @@ import { signingKeys } from './fixtures';
 
 const ORG = 'Sample Publishers SRL';
 const ADDRESS = 'Rue de la Loi 1, 1000 Brussels, Belgium';
-const settings: SenderSettings = {
+const settings: MailSettings = {
   senderEmail: 'brief@example.org',
   senderName: 'Brief',
   publicBaseUrl: 'https://brief.example.org',
@@ -48,7 +49,7 @@ const article: Article = {
 
 const flat = (s: string) => s.replace(/\s+/g, ' ');
 
-async function digestMail(r: Recipient, over: Partial<SenderSettings> = {}) {
+async function digestMail(r: Recipient, over: Partial<MailSettings> = {}) {
   const content = new MemoryContent();
   await publish({ content, clock: fixedClock() }, sampleIssueFiles());
   const issue = (await content.getIssue(SAMPLE_ISSUE_ID))!;
@@ -56,7 +57,7 @@ async function digestMail(r: Recipient, over: Partial<SenderSettings> = {}) {
   return simpleParser(campaign.compose(r, NOW));
 }
 
-async function alertMail(r: Recipient, over: Partial<SenderSettings> = {}) {
+async function alertMail(r: Recipient, over: Partial<MailSettings> = {}) {
   const campaign = await prepareAlertCampaign(article, { ...settings, ...over }, keys);
   return simpleParser(campaign.compose(r, NOW));
 }
@@ -69,19 +70,19 @@ function capture() {
 
 const reader = confirmedSubscriber({ email: 'reader@example.com', digest: true, alerts: true, topics: ['cyber', 'space'], timezone: 'Europe/Brussels' }, 'web', new Date(SUBSCRIBED));
 
-async function confirmationMail(over: Partial<SenderSettings> = {}) {
+async function confirmationMail(over: Partial<MailSettings> = {}) {
   const { mailer, parsed } = capture();
   await sendConfirmation({ mailer, keys, mail: { ...settings, ...over } }, reader, { token: 'tok', expiresAt: new Date('2026-11-27T12:00:00Z') }, new Date(SUBSCRIBED));
   return parsed();
 }
 
-async function welcomeMail(over: Partial<SenderSettings> = {}) {
+async function welcomeMail(over: Partial<MailSettings> = {}) {
   const { mailer, parsed } = capture();
   await sendWelcome({ mailer, keys, mail: { ...settings, ...over } }, reader, NOW);
   return parsed();
 }
 
-const kinds: [string, (over?: Partial<SenderSettings>) => Promise<ParsedMail>][] = [
+const kinds: [string, (over?: Partial<MailSettings>) => Promise<ParsedMail>][] = [
   ['digest', (over) => digestMail({ subscriberId: 's1', email: 'reader@example.com', subscribedAt: SUBSCRIBED }, over)],
   ['alert', (over) => alertMail({ subscriberId: 's1', email: 'reader@example.com', matchedTopics: [ALL_TOPICS], subscribedAt: SUBSCRIBED }, over)],
   ['confirmation', confirmationMail],

@@ -9,7 +9,9 @@ import type { Mailer } from '../../lambdas/core/ports';
 import { digestArrivalSentence, type DigestSchedule } from '../../lambdas/core/schedule';
 import { renderWelcome } from '../../lambdas/core/render/transactional';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
-import { archiveLink, sendWelcome, type MailSettings } from '../../lambdas/usecases/subscription-mail';
+import { archiveLink } from '../../lambdas/usecases/digest-campaign';
+import { sendWelcome } from '../../lambdas/usecases/subscription-mail';
+import type { MailSettings } from '../../lambdas/core/mail-settings';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 
 /** The default schedule: Mondays 07:00 in Brussels (cdk.json's scheduleCron and timeZone). */

@@ -12,6 +12,5 @@ export { DynamoReaderAlertHistory } from './reader-alert-history';
 export { DynamoCampaignCounters } from './campaign-counters';
 export { DynamoRecipientGate } from './recipient-gate';
 export { DynamoClickCounts } from './click-counts';
-export { PENDING_ALERTS_KEY, SUMMARY_KEY } from '../../core/keys';
 export { DynamoSubjectTests } from './subject-tests';
 export { backfillAudienceKeys, DynamoLocalTimePlans, DynamoZoneAudience } from './zone-audience';

@@ -6,7 +6,7 @@ import type { AddressDigest } from '../../core/address';
 import type { ClickCounts, Clock, ContentStore, IssueArchive, RateLimiter, SignupQueue, SubscriberStore, SubscriptionStore } from '../../core/ports';
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
-import type { MailSettings } from '../../usecases/subscription-mail';
+import type { MailSettings } from '../../core/mail-settings';
 import { corsHeaders, formOf, html, json, type ApiRequest, type Result } from '../http';
 import { ERROR_PAGES, renderPage, type ErrorKind, type Page, type PageContext } from '../pages';
 

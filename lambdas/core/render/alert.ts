@@ -62,8 +62,6 @@ export function alertViewModel(article: Article, newsletter: string, options: Al
   };
 }
 
-export { alertReason, topicList } from './identity';
-
 const alertHtml = htmlEnv.compile(toCrlf(compiled.alert.html), { strict: true, knownHelpersOnly: true });
 const alertText = textEnv.compile(toCrlf(compiled.alert.text), {
   strict: true,

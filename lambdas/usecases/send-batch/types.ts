@@ -4,7 +4,8 @@
  */
 import type { Recipient, SendJob } from '../../core/model';
 import type { CampaignCounters, Clock, Ledger, Mailer, RecipientGate, SuppressionLedger } from '../../core/ports';
-import type { Admission, Refusal, SendingPause } from '../../core/sending-brake';
+import type { Admission, Refusal } from '../../core/sending-brake';
+import type { SendingPause } from '../../core/sending-state';
 import type { SendPool } from './pool';
 
 /** A campaign ready to send: everything per issue is done; compose() does the per-recipient part. */

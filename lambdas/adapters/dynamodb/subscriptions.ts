@@ -7,12 +7,12 @@
  * collide with an address (it has no `@`).
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ADDRESS_KEY_CHECK, AUDIENCE_KEY_NAMES, audienceKeys, erasedKey } from '../core/keys';
-import { subscriberExpiresAt } from '../core/lifecycle';
-import type { Subscriber } from '../core/model';
-import type { SubscriptionStore } from '../core/ports';
-import { writeIf } from './dynamodb/conditional';
-import { DynamoSubscriberStore, toSubscriberItem } from './dynamodb/subscriber-store';
+import { ADDRESS_KEY_CHECK, AUDIENCE_KEY_NAMES, audienceKeys, erasedKey } from '../../core/keys';
+import { subscriberExpiresAt } from '../../core/lifecycle';
+import type { Subscriber } from '../../core/model';
+import type { SubscriptionStore } from '../../core/ports';
+import { writeIf } from './conditional';
+import { DynamoSubscriberStore, toSubscriberItem } from './subscriber-store';
 
 export class DynamoSubscriptionStore extends DynamoSubscriberStore implements SubscriptionStore {
   constructor(

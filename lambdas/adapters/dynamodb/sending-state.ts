@@ -11,9 +11,10 @@
  * formats are built by core/keys.ts.
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { bucketKey, bucketStart, SENDING_PARTITION, sendingStateKey, summaryKey } from '../core/keys';
-import type { Bucket, BucketCounts, CampaignReputation, ReputationOverride, SendingPause, SendingState, SendingStateStore } from '../core/sending-brake';
-import { writeIf } from './dynamodb/conditional';
+import { bucketKey, bucketStart, SENDING_PARTITION, sendingStateKey, summaryKey } from '../../core/keys';
+import type { Bucket, BucketCounts, ReputationOverride, SendingPause, SendingState, SendingStateStore } from '../../core/sending-state';
+import type { CampaignReputation } from '../../core/reputation';
+import { writeIf } from './conditional';
 
 /** Buckets are kept three days (the quota looks back 24 hours): `expiresAt` for DynamoDB's TTL. */
 const BUCKET_TTL_S = 3 * 24 * 3600;

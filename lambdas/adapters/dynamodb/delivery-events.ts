@@ -8,12 +8,12 @@
  * the entry with a given SES message id among them is one small query.
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INDEXES } from '../core/indexes';
-import { isBookkeepingKey } from '../core/keys';
-import type { Delivery } from '../core/model';
-import type { DeliveryEvents } from '../core/ports';
-import { batchWriteAll } from './dynamodb/batch';
-import { writeIf } from './dynamodb/conditional';
+import { INDEXES } from '../../core/indexes';
+import { isBookkeepingKey } from '../../core/keys';
+import type { Delivery } from '../../core/model';
+import type { DeliveryEvents } from '../../core/ports';
+import { batchWriteAll } from './batch';
+import { writeIf } from './conditional';
 
 export const DELIVERIES_BY_SUBSCRIBER = INDEXES.deliveriesBySubscriber;
 
