@@ -46,6 +46,6 @@ describe("the bundle test's stand-in for Lambda's runtime", () => {
   });
 
   it('refuses a Node whose major is not the runtime’s, saying which package to pin', () => {
-    expect(() => lambdaNode('nodejs22.x')).toThrow(/The functions run on nodejs22\.x, but node-linux-\w+ in package\.json is 24\.\d+\.\d+ .*pin it to Node 22/);
+    expect(() => lambdaNode('nodejs22.x')).toThrow(/^The functions run on nodejs22\.x, but .*Node 22/);
   });
 });

@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import type { BundledFunction } from './assembly';
 
-/** The Node binary of the platform package, checked against the runtime's major (`nodejs24.x`). */
+/**
+ * The Node binary of the platform package, checked against the runtime's major (`nodejs24.x`);
+ * where npm installs none (not Linux x64 or arm64), the running Node if its major is the runtime's.
+ */
 export function lambdaNode(runtime: string): string {
   const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
   if (!major) throw new Error(`Runtime ${runtime} is not a Node.js runtime`);
@@ -24,7 +27,9 @@ export function lambdaNode(runtime: string): string {
   try {
     dir = dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new Error(`No ${pkg} in node_modules: package.json's optionalDependencies bring the Node of the Lambda runtime (${runtime}) for linux x64 and arm64; run npm ci`);
+    // No platform package here (npm ci installs one on Linux x64 and arm64): this Node, if it is the runtime's major.
+    if (process.versions.node.split('.')[0] === major) return process.execPath;
+    throw new Error(`The functions run on ${runtime}, but there is no ${pkg} in node_modules and this Node is ${process.version}: run npm ci (Linux x64, arm64) or the tests on Node ${major}`);
   }
   const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   const node = join(dir, 'bin', 'node');
