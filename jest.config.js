@@ -1,8 +1,10 @@
 /**
- * Four projects: unit (pure code, mocks allowed), integration (DynamoDB Local and the SES
+ * Five projects: unit (pure code, mocks allowed), integration (DynamoDB Local and the SES
  * emulator, started on free ports by test/support/global-setup.ts), infra (CDK assertions,
- * cdk-nag), e2e (real Chromium against `npm start`).
+ * cdk-nag), bundles (the synthesized esbuild bundles run by the Lambda runtime's Node against
+ * the same emulators), e2e (real Chromium against `npm start`).
  */
+const emulators = { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' };
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -16,10 +18,10 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      ...emulators,
     },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    { ...base, displayName: 'bundles', testMatch: ['<rootDir>/test/bundles/**/*.test.ts'], ...emulators },
     // A real browser (Debian's chromium, driven by playwright-core) against `npm start`.
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],

@@ -72,7 +72,7 @@ export interface BriefingFunctionProps {
   readonly environment?: Record<string, string>;
   /**
    * The Node.js runtime.
-   * @default lambda.Runtime.NODEJS_22_X
+   * @default lambda.Runtime.NODEJS_24_X
    */
   readonly runtime?: lambda.Runtime;
   /**
@@ -128,7 +128,7 @@ export class BriefingFunction extends Construct {
       entry: path.join(REPO_ROOT, entry),
       handler: 'handler',
       description: props.description,
-      runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
       // Graviton: cheaper per GB-second and the code has no native modules.
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -149,7 +149,7 @@ export class BriefingFunction extends Construct {
       projectRoot: REPO_ROOT,
       bundling: {
         format: OutputFormat.CJS,
-        target: 'node22',
+        target: 'node24',
         minify: true,
         sourceMap: true,
         // Source maps without embedded sources keep the bundle small; line numbers suffice.
@@ -170,7 +170,7 @@ export class BriefingFunction extends Construct {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',
-        reason: 'nodejs22.x is pinned on purpose, matching the esbuild target node22; raise both together.',
+        reason: 'nodejs24.x (supported to April 2028) is pinned on purpose, matching the esbuild target node24 and the Node the tests run on (node-linux-* in package.json); raise all three together.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -17,8 +17,9 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  // The SDK warns once per process that Node 20 support ends in 2027; repeated in every test
-  // file's output, that notice would hide the failures worth reading.
+  // The SDK warns once per process on an old Node (jest run by hand with a shell's Node 20, not
+  // through npm's Node 24); repeated in every test file's output, that notice would hide the
+  // failures worth reading.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Info logs of every batch would bury the test report; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
