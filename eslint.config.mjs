@@ -1,4 +1,4 @@
-// ESLint flat config: type-aware rules from typescript-eslint over the TypeScript sources.
+// ESLint flat config: typescript-eslint's type-aware recommended rules over the TypeScript sources.
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
@@ -8,11 +8,10 @@ export default defineConfig(
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   {
     files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       // A promise nobody awaits loses its rejection: await it, or mark fire-and-forget with `void` and a reason.
       '@typescript-eslint/no-floating-promises': 'error',
@@ -24,6 +23,17 @@ export default defineConfig(
       'no-control-regex': 'error',
       'no-var': 'error',
       '@typescript-eslint/no-require-imports': 'error',
+      // A name starting with `_` is unused on purpose (a parameter a signature requires, a loop counter), and a
+      // rest sibling leaves out the keys it names (`const { secret: _s, ...shown } = item`).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // One import statement per module; a type-only import beside the value import is allowed.
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
+      // A line a reader can see whole. Prettier wraps code at the same width; comments are wrapped by hand,
+      // and a URL, string, template literal or regular expression is not broken to fit.
+      'max-len': ['error', { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
     },
   },
 );

@@ -70,7 +70,7 @@ export async function compileMjmlFile(file: string): Promise<string> {
   } catch (err) {
     // With validationLevel 'strict' MJML throws an error carrying the validation errors.
     const e = err as { message?: string; errors?: { formattedMessage?: string; message?: string }[] };
-    const details = e.errors?.map((x) => x.formattedMessage ?? x.message ?? String(x)) ?? [e.message ?? String(err)];
+    const details = e.errors?.map((x) => x.formattedMessage ?? x.message ?? JSON.stringify(x)) ?? [e.message ?? String(err)];
     throw new TemplateBuildError(file, details);
   }
   if (result.errors.length) {

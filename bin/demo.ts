@@ -42,7 +42,8 @@ async function main() {
     const published = await publish({ content, clock }, sampleIssueFiles());
     console.log(`1. Published ${published.issues.join(', ')} with ${published.articles.length} articles.`);
 
-    for (const email of DEMO_READERS) await addSubscriber({ subscribers: subscriptions, clock, digest }, { email }, 'cli', { allowReservedDomains: true });
+    for (const email of DEMO_READERS)
+      await addSubscriber({ subscribers: subscriptions, clock, digest }, { email }, 'cli', { allowReservedDomains: true });
     console.log(`2. Added ${DEMO_READERS.length} confirmed subscribers: ${DEMO_READERS.join(', ')}.`);
 
     const plan = await rt.planDigest({ issueId: SAMPLE_ISSUE_ID });
@@ -56,7 +57,9 @@ async function main() {
     for (const d of deliveries) {
       const s = await subscriptions.getById(d.subscriberId);
       const mail = inbox.find((m) => m.destination.to.some((to) => to.includes(s?.email ?? '?')));
-      console.log(`   ${(s?.email ?? d.subscriberId).padEnd(22)} ${d.status.padEnd(6)} ${d.sesMessageId}  "${mail?.subject ?? '(not in the emulator)'}"`);
+      console.log(
+        `   ${(s?.email ?? d.subscriberId).padEnd(22)} ${d.status.padEnd(6)} ${d.sesMessageId}  "${mail?.subject ?? '(not in the emulator)'}"`,
+      );
     }
     const sent = deliveries.filter((d) => d.status === 'sent').length;
     if (sent !== DEMO_READERS.length || inbox.length !== DEMO_READERS.length) {
@@ -70,7 +73,9 @@ async function main() {
     writeFileSync(join(PREVIEW_DIR, 'digest.html'), first.body.html ?? '');
     writeFileSync(join(PREVIEW_DIR, 'digest.txt'), first.body.text ?? '');
     writeFileSync(join(PREVIEW_DIR, 'digest.eml'), readFileSync(join(outbox, eml)));
-    console.log(`5. Previews written to ${PREVIEW_DIR}: digest.html (${Buffer.byteLength(first.body.html ?? '')} bytes), digest.txt, digest.eml`);
+    console.log(
+      `5. Previews written to ${PREVIEW_DIR}: digest.html (${Buffer.byteLength(first.body.html ?? '')} bytes), digest.txt, digest.eml`,
+    );
   } finally {
     await rt.stop();
     rmSync(dataDir, { recursive: true, force: true });

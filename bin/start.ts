@@ -62,7 +62,8 @@ async function main() {
   // Issues with a `sendAt`: what their one-time schedules do on AWS (lib/local/issue-schedules.ts).
   const sendAtJob = new Cron('* * * * *', { protect: true }, async () => {
     try {
-      for (const result of await rt.runScheduledIssues(new Date())) console.log(`[sendAt] ${new Date().toISOString()} ${JSON.stringify(result)}`);
+      for (const result of await rt.runScheduledIssues(new Date()))
+        console.log(`[sendAt] ${new Date().toISOString()} ${JSON.stringify(result)}`);
     } catch (e) {
       // The next minute's check tries again: an issue stays due until it is planned.
       console.error(`[sendAt] ${new Date().toISOString()} check failed: ${(e as Error).message}`);

@@ -83,7 +83,8 @@ export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
     /** The digest audience by time zone (local-time delivery). */
     zones: new DynamoZoneAudience(db, table),
     /** The per-client limit on sign-up requests (the API), kept in this table so it holds across instances. */
-    clientLimit: (clock: Clock, perMinute?: number): RateLimiter => new DynamoRateLimiter(db, table, 'client', clientRules(perMinute), clock),
+    clientLimit: (clock: Clock, perMinute?: number): RateLimiter =>
+      new DynamoRateLimiter(db, table, 'client', clientRules(perMinute), clock),
     /** The per-mailbox limit on confirmations (the sign-ups function): one an hour, three a day. */
     mailboxLimit: (clock: Clock): RateLimiter => new DynamoRateLimiter(db, table, 'address', ADDRESS_RULES, clock),
   };
@@ -180,7 +181,13 @@ export function issueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): Iss
   const fnName = env.AWS_LAMBDA_FUNCTION_NAME;
   const partition = region?.startsWith('cn-') ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
   const target =
-    roleArn && account && region && fnName ? { plannerArn: `arn:${partition}:lambda:${region}:${account}:function:${fnName}`, roleArn, deadLetterArn: env[ENV.issueScheduleDeadLetterArn] } : undefined;
+    roleArn && account && region && fnName
+      ? {
+          plannerArn: `arn:${partition}:lambda:${region}:${account}:function:${fnName}`,
+          roleArn,
+          deadLetterArn: env[ENV.issueScheduleDeadLetterArn],
+        }
+      : undefined;
   return issueScheduler(schedulerClient(), { groupName, target });
 }
 
@@ -208,5 +215,9 @@ export function plannerPorts(
     schedules: io.schedules,
     subjectTests: subjectTestPorts(db),
   };
-  return { plan, localTime: localTime === undefined ? undefined : { zones: db.zones, plans: db.localTimePlans, localTime, ledger: db.ledger, unsent: db.content } };
+  return {
+    plan,
+    localTime:
+      localTime === undefined ? undefined : { zones: db.zones, plans: db.localTimePlans, localTime, ledger: db.ledger, unsent: db.content },
+  };
 }

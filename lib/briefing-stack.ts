@@ -51,7 +51,10 @@ export class BriefingStack extends Stack {
     // Imported by its attributes, never looked up: `cdk synth` runs offline, without credentials.
     const zone =
       config.hostedZoneId && config.hostedZoneName
-        ? route53.PublicHostedZone.fromHostedZoneAttributes(this, 'HostedZone', { hostedZoneId: config.hostedZoneId, zoneName: config.hostedZoneName })
+        ? route53.PublicHostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
+            hostedZoneId: config.hostedZoneId,
+            zoneName: config.hostedZoneName,
+          })
         : undefined;
 
     this.sending = new Sending(this, 'Sending', {
@@ -194,10 +197,16 @@ export class BriefingStack extends Stack {
     }
     new CfnOutput(this, 'ConfigurationSetName', { value: this.sending.configurationSet.configurationSetName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
-    new CfnOutput(this, 'DigestSchedule', { value: config.scheduleCron, description: 'EventBridge Scheduler expression of the weekly digest' });
+    new CfnOutput(this, 'DigestSchedule', {
+      value: config.scheduleCron,
+      description: 'EventBridge Scheduler expression of the weekly digest',
+    });
     new CfnOutput(this, 'DigestTimeZone', { value: config.timeZone });
     // Publishing an issue with sendAt makes its one-time schedule: in this group, invoking the planner through this role.
-    new CfnOutput(this, 'IssueScheduleGroup', { value: this.scheduling.issueScheduleGroupName, description: "Schedule group of issues' one-time schedules (sendAt)" });
+    new CfnOutput(this, 'IssueScheduleGroup', {
+      value: this.scheduling.issueScheduleGroupName,
+      description: "Schedule group of issues' one-time schedules (sendAt)",
+    });
     new CfnOutput(this, 'IssueScheduleRoleArn', { value: this.scheduling.issueScheduleRole.roleArn });
     new CfnOutput(this, 'DigestPlannerArn', { value: this.scheduling.planner.fn.functionArn });
     new CfnOutput(this, 'IssueScheduleDeadLetterArn', { value: this.scheduling.deadLetterQueue.queueArn });

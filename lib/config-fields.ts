@@ -41,7 +41,11 @@ export const hostname = z
   .trim()
   .toLowerCase()
   .transform((v) => v.replace(/\.$/, ''))
-  .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as news.yourdomain.example'));
+  .pipe(
+    z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as news.yourdomain.example'),
+  );
 
 /** `-c key=true` arrives as a string; cdk.json gives a boolean. Absent means false. */
 export const flag = z.preprocess(
@@ -50,7 +54,8 @@ export const flag = z.preprocess(
 );
 
 /** `-c key=` gives an empty string: treat it like an absent optional setting. */
-export const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+export const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 /** A whole number from `min` to `max` (`-c` gives a string, cdk.json a number); `fallback` when absent. */
 export const wholeNumber = (fallback: number, min: number, max: number, unit = '') =>

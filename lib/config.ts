@@ -60,7 +60,10 @@ export interface BriefingConfig {
   readonly hostedZoneName?: string;
   /** Where DMARC aggregate reports go (`rua=mailto:`); the record has no `rua` when absent. */
   readonly dmarcReportEmail?: string;
-  /** `create` publishes `_dmarc.<sender domain>` in the hosted zone (or lists it in the outputs); `skip` when the domain has one already. */
+  /**
+   * `create` publishes `_dmarc.<sender domain>` in the hosted zone (or lists it in the outputs);
+   * `skip` when the domain has one already.
+   */
   readonly dmarcRecord: 'create' | 'skip';
   /** Reuse the SES identity of the sender domain the account already has instead of creating it. */
   readonly existingIdentity: boolean;
@@ -171,7 +174,7 @@ const PLACEHOLDER_IDENTITY = {
 } as const;
 
 const schemas = {
-  senderEmail: z.preprocess((v) => (v === undefined ? v : String(v).trim()), email),
+  senderEmail: z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), email),
   senderName: oneLine,
   newsletterName: oneLine,
   organisationName: oneLine,
@@ -193,7 +196,10 @@ const schemas = {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   timeZone: z.string({ error: 'is missing' }).trim().refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Brussels'),
-  digestDelivery: z.preprocess((v) => (v === undefined || v === null || v === '' ? 'schedule' : v), z.enum(DIGEST_DELIVERIES, { error: `must be ${DIGEST_DELIVERIES.join(' or ')}` })),
+  digestDelivery: z.preprocess(
+    (v) => (v === undefined || v === null || v === '' ? 'schedule' : v),
+    z.enum(DIGEST_DELIVERIES, { error: `must be ${DIGEST_DELIVERIES.join(' or ')}` }),
+  ),
   digestLocalTime: z.preprocess(
     (v) => (v === undefined || v === null || v === '' ? DEFAULT_LOCAL_TIME : typeof v === 'string' ? v.trim() : v),
     z.string({ error: 'must be HH:MM' }).regex(LOCAL_TIME_PATTERN, 'must be HH:MM, from 00:00 to 23:59'),
@@ -228,7 +234,10 @@ const schemas = {
   ),
   hostedZoneName: optional(hostname),
   dmarcReportEmail: optional(email),
-  dmarcRecord: z.preprocess((v) => (v === undefined || v === null || v === '' ? 'create' : v), z.enum(['create', 'skip'], { error: 'must be create or skip' })),
+  dmarcRecord: z.preprocess(
+    (v) => (v === undefined || v === null || v === '' ? 'create' : v),
+    z.enum(['create', 'skip'], { error: 'must be create or skip' }),
+  ),
   existingIdentity: flag,
   tokenSecretName: secretName,
   addressKeySecretName: secretName,
@@ -251,14 +260,20 @@ const schemas = {
           .map((o) => o.trim().replace(/\/+$/, ''))
           .filter(Boolean),
       )
-      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://www.yourdomain.example (scheme and host, no path)'))),
+      .pipe(
+        z.array(
+          z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://www.yourdomain.example (scheme and host, no path)'),
+        ),
+      ),
   ),
   clickTracking: z.preprocess(
     (v) => (v === undefined || v === null || v === '' ? DEFAULT_CLICK_TRACKING : typeof v === 'string' ? v.trim() : v),
     z.enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `must be one of ${CLICK_TRACKING_MODES.join(', ')}` }),
   ),
   // A pixel would count Apple Mail Privacy Protection's and image proxies' loads, not readers.
-  openTracking: flag.pipe(z.literal(false, { error: 'is not implemented: opens are not tracked by design (privacy proxies load every pixel), leave it false' })),
+  openTracking: flag.pipe(
+    z.literal(false, { error: 'is not implemented: opens are not tracked by design (privacy proxies load every pixel), leave it false' }),
+  ),
 } satisfies Record<keyof BriefingConfig, z.ZodType>;
 
 /**
@@ -280,12 +295,16 @@ function crossProblems(c: Record<string, unknown>): string[] {
   const mailFrom = c.mailFromDomain as string | undefined;
   // SES requires the MAIL FROM domain to be a subdomain of the identity, and not one used to send From.
   if (mailFrom !== undefined && (!isWithin(mailFrom, domain) || mailFrom === domain)) {
-    problems.push(`mailFromDomain ${mailFrom} must be a subdomain of the sender domain ${domain}. Set it with -c mailFromDomain=bounce.${domain}.`);
+    problems.push(
+      `mailFromDomain ${mailFrom} must be a subdomain of the sender domain ${domain}. Set it with -c mailFromDomain=bounce.${domain}.`,
+    );
   }
   const zoneId = c.hostedZoneId as string | undefined;
   const zoneName = c.hostedZoneName as string | undefined;
   if ((zoneId === undefined) !== (zoneName === undefined)) {
-    problems.push('hostedZoneId and hostedZoneName are given together or not at all. Set both with -c hostedZoneId=Z0123456789ABCDEFGHIJ -c hostedZoneName=yourdomain.example.');
+    problems.push(
+      'hostedZoneId and hostedZoneName are given together or not at all. Set both with -c hostedZoneId=Z0123456789ABCDEFGHIJ -c hostedZoneName=yourdomain.example.',
+    );
   } else if (zoneName !== undefined && !isWithin(domain, zoneName)) {
     problems.push(`hostedZoneName ${zoneName} does not hold the sender domain ${domain}: give the zone of ${domain} (or a parent of it).`);
   }
@@ -305,7 +324,9 @@ function crossProblems(c: Record<string, unknown>): string[] {
     );
   }
   if (c.certificateArn !== undefined && api === undefined) {
-    problems.push('certificateArn is only used with apiDomainName. Set -c apiDomainName=news.yourdomain.example, or leave certificateArn out.');
+    problems.push(
+      'certificateArn is only used with apiDomainName. Set -c apiDomainName=news.yourdomain.example, or leave certificateArn out.',
+    );
   }
   return problems;
 }
@@ -323,14 +344,16 @@ export function readConfig(get: (key: string) => unknown): BriefingConfig {
   for (const key of CONFIG_KEYS) {
     let raw = get(key);
     // A stack that can never send (tests, CI) may leave the sender's identity out too.
-    if (placeholdersAllowed && (raw === undefined || raw === '') && key in PLACEHOLDER_IDENTITY) raw = PLACEHOLDER_IDENTITY[key as keyof typeof PLACEHOLDER_IDENTITY];
+    if (placeholdersAllowed && (raw === undefined || raw === '') && key in PLACEHOLDER_IDENTITY)
+      raw = PLACEHOLDER_IDENTITY[key as keyof typeof PLACEHOLDER_IDENTITY];
     const parsed = schemas[key].safeParse(raw);
     if (parsed.success) {
       if (parsed.data !== undefined) out[key] = parsed.data;
     } else {
       const what = parsed.error.issues.map((i) => i.message).join('; ');
       const got = raw === undefined ? ' (not set)' : ` (got ${JSON.stringify(raw)})`;
-      const identity = key in PLACEHOLDER_IDENTITY && raw === undefined ? ' Every message shows it in its footer (required for commercial mail).' : '';
+      const identity =
+        key in PLACEHOLDER_IDENTITY && raw === undefined ? ' Every message shows it in its footer (required for commercial mail).' : '';
       problems.push(`${key} ${what}${got}.${identity} Set it with -c ${key}=${EXAMPLES[key]} or edit "context" in cdk.json.`);
     }
   }

@@ -50,7 +50,13 @@ async function alertsBench(): Promise<void> {
     BRIEFING_ALERT_DAILY_CAP: String(Math.max(3, sizes.length)),
   });
   // DynamoDB Local is the bench's (its endpoint is in the environment); SES is the stand-in.
-  const config = { ...base, sesEndpoint: standIn.endpoint, dynamoPort: await freePort(), sesPort: await freePort(), httpPort: await freePort() };
+  const config = {
+    ...base,
+    sesEndpoint: standIn.endpoint,
+    dynamoPort: await freePort(),
+    sesPort: await freePort(),
+    httpPort: await freePort(),
+  };
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const senders = Number(process.env.BENCH_ALERT_SENDERS ?? sendersFor(rate));
   const rt = await startRuntime({ startEmulators: true, persist: false, http: false, streams: true, config, queueConcurrency: senders });
@@ -76,7 +82,10 @@ async function alertsBench(): Promise<void> {
         confirmedAt: at,
       });
       const extra = size - loaded;
-      await subscribers.putBatch([...Array.from({ length: extra }, () => make(['north-korea'])), ...Array.from({ length: extra }, () => make(['cyber']))]);
+      await subscribers.putBatch([
+        ...Array.from({ length: extra }, () => make(['north-korea'])),
+        ...Array.from({ length: extra }, () => make(['cyber'])),
+      ]);
       loaded = size;
       await standIn.take(); // start afresh
 
@@ -116,7 +125,15 @@ async function alertsBench(): Promise<void> {
     await rt.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const head = ['matching readers', 'alerts sent', `publish → first accepted (<= ${FIRST_TARGET_S} s)`, 'publish → last accepted', 'floor N/rate / goal 1.05x + 2 s', 'publish → all queued', 'rate'];
+  const head = [
+    'matching readers',
+    'alerts sent',
+    `publish → first accepted (<= ${FIRST_TARGET_S} s)`,
+    'publish → last accepted',
+    'floor N/rate / goal 1.05x + 2 s',
+    'publish → all queued',
+    'rate',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   console.log(
     `\nalerts: publish a breaking article → alerts accepted by the SES stand-in (${latencyMs} ms a call) at ${fmt(rate)} msg/s (GetSendQuota ${fmt(rate / DEFAULT_RATE_SHARE, 1)} x ${DEFAULT_RATE_SHARE}), ${senders} senders; DynamoDB Local`,

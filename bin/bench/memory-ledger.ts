@@ -51,11 +51,11 @@ export class LatencyMemoryLedger implements Ledger {
     if (row?.status === 'claimed' && (!claimedAt || row.claimedAt === claimedAt.toISOString())) this.rows.delete(this.key(c, s));
   }
 
-  async get(c: string, s: string): Promise<Delivery | undefined> {
-    return this.rows.get(this.key(c, s));
+  get(c: string, s: string): Promise<Delivery | undefined> {
+    return Promise.resolve(this.rows.get(this.key(c, s)));
   }
 
-  async list(c: string): Promise<Delivery[]> {
-    return [...this.rows.values()].filter((r) => r.campaignId === c);
+  list(c: string): Promise<Delivery[]> {
+    return Promise.resolve([...this.rows.values()].filter((r) => r.campaignId === c));
   }
 }

@@ -31,7 +31,7 @@ async function peakMemory(n: number): Promise<{ rss: number; heap: number; live:
   }, 500);
   // Empty the emulator as the send goes, so its child stays small too.
   const stopEmptying = emptyStoreWhileSending(env, 2_000);
-  const p = await pipeline(w.names, env.ses);
+  const p = pipeline(w.names, env.ses);
   const t0 = performance.now();
   await p.planner({ issueId: w.issueId });
   await p.queue.drain(60 * 60_000);
@@ -57,10 +57,14 @@ async function sendMemory(): Promise<void> {
     [small, a],
     [large, b],
   ] as const) {
-    console.log(`  ${fmt(n).padStart(8)} subscribers  live ${fmt(m.live, 1)} MB  heap ${fmt(m.heap, 1)} MB  RSS +${fmt(m.rss, 1)} MB  (${fmt(m.seconds, 1)} s)`);
+    console.log(
+      `  ${fmt(n).padStart(8)} subscribers  live ${fmt(m.live, 1)} MB  heap ${fmt(m.heap, 1)} MB  RSS +${fmt(m.rss, 1)} MB  (${fmt(m.seconds, 1)} s)`,
+    );
   }
   const ratio = b.live / a.live;
-  console.log(`  live heap ratio ${fmt(ratio, 2)}   target <= 1.2: ${verdict(ratio <= 1.2, false)}   (heap-used ratio ${fmt(b.heap / a.heap, 2)}, which depends on when V8 collects)`);
+  console.log(
+    `  live heap ratio ${fmt(ratio, 2)}   target <= 1.2: ${verdict(ratio <= 1.2, false)}   (heap-used ratio ${fmt(b.heap / a.heap, 2)}, which depends on when V8 collects)`,
+  );
 }
 
 export const MEMORY_SECTIONS = { 'send-memory': sendMemory };

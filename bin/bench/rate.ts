@@ -30,7 +30,22 @@ import type { StandInRecord } from './ses-stand-in';
 import { LatencyMemoryLedger } from './memory-ledger';
 import { warmUp } from './throughput';
 import { sesPorts, systemClock } from '../../lambdas/wiring';
-import { BATCH_CONCURRENCY, benchCampaigns, cpuMeterOf, emulators, fmt, measured, pipeline, quotaRatePorts, senderQueue, sesStandIn, verdict, world, type World, digestJobs } from './shared';
+import {
+  BATCH_CONCURRENCY,
+  benchCampaigns,
+  cpuMeterOf,
+  emulators,
+  fmt,
+  measured,
+  pipeline,
+  quotaRatePorts,
+  senderQueue,
+  sesStandIn,
+  verdict,
+  world,
+  type World,
+  digestJobs,
+} from './shared';
 import { makeSenderHandler } from '../../lambdas/sender/handler';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 
@@ -76,7 +91,13 @@ async function standInAt(limit: number) {
   return standIn;
 }
 
-type Sent = { record: StandInRecord; seconds: number; cpu: { bench: number; dynamo: number; standIn: number }; sent: number; sentAt: number[] };
+type Sent = {
+  record: StandInRecord;
+  seconds: number;
+  cpu: { bench: number; dynamo: number; standIn: number };
+  sent: number;
+  sentAt: number[];
+};
 
 /**
  * When each SendRawEmail left this process (epoch ms, as the stand-in stamps arrivals): a
@@ -99,7 +120,7 @@ async function pipelineAt(limit: number, n: number, prefix = 'br'): Promise<Sent
   const env = await emulators();
   const w = await world(n, prefix);
   const standIn = await standInAt(limit);
-  const p = await pipeline(w.names, standIn.endpoint, { paced: true, queueConcurrency: sendersFor(limit) });
+  const p = pipeline(w.names, standIn.endpoint, { paced: true, queueConcurrency: sendersFor(limit) });
   const sentAt = stampSends(p.ses);
   const meter = cpuMeterOf({ dynamo: env.pids.dynamo, standIn: standIn.pid });
   const t0 = performance.now();
@@ -126,12 +147,12 @@ async function memoryLedgerAt(limit: number, n: number, content: World['content'
     ledger,
     mailer: sesPorts(ses).mailer,
     clock: systemClock,
-    campaign: await benchCampaigns(content),
+    campaign: benchCampaigns(content),
     concurrency: BATCH_CONCURRENCY,
-    ...(await quotaRatePorts(ses)),
+    ...quotaRatePorts(ses),
   });
-  const queue = await senderQueue('bench-memory', sender, sendersFor(limit));
-  const jobs = await digestJobs(n);
+  const queue = senderQueue('bench-memory', sender, sendersFor(limit));
+  const jobs = digestJobs(n);
   await new LocalSendQueue(queue).enqueue(jobs);
   const meter = cpuMeterOf({ dynamo: env.pids.dynamo, standIn: standIn.pid });
   const t0 = performance.now();
@@ -145,22 +166,28 @@ async function memoryLedgerAt(limit: number, n: number, content: World['content'
   return { record: await standIn.take(), seconds, cpu, sent, sentAt };
 }
 
-/** The bare loop at `limit`: compose, the sender's pacer (GetSendQuota x share), SendRawEmail; as many in flight as the pipeline has slots. */
+/**
+ * The bare loop at `limit`: compose, the sender's pacer (GetSendQuota x share), SendRawEmail; as
+ * many in flight as the pipeline has slots.
+ */
 async function bareAt(limit: number, n: number, content: World['content']): Promise<Sent> {
   const env = await emulators();
-  const campaign = await (await benchCampaigns(content))({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
+  const campaign = await benchCampaigns(content)({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
   const standIn = await standInAt(limit);
   const ses = new SESClient({ endpoint: standIn.endpoint, maxAttempts: 1 });
   const sentAt = stampSends(ses);
   const { mailer } = sesPorts(ses);
-  const { pacer } = await quotaRatePorts(ses);
+  const { pacer } = quotaRatePorts(ses);
   let next = 0;
   const meter = cpuMeterOf({ dynamo: env.pids.dynamo, standIn: standIn.pid });
   const t0 = performance.now();
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const raw = campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@bench.example.com` }, new Date());
+      const raw = campaign.compose(
+        { subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@bench.example.com` },
+        new Date(),
+      );
       // The slot is taken where the sender takes it: inside the mailer, once the request is built.
       await mailer.sendRaw({ raw, from: campaign.from, to: `reader${i}@bench.example.com`, beforeSend: () => pacer!.take() });
     }
@@ -192,7 +219,12 @@ function transit(r: Sent): string {
  * carried or not), probe upwards (x1.5) from the highest carried, or downwards (/1.5) from the
  * lowest when none was, until the verdict changes; then narrow twice between the two.
  */
-async function highestCarried(label: string, known: Map<number, boolean>, start: number, probe: (limit: number) => Promise<Sent>): Promise<number | undefined> {
+async function highestCarried(
+  label: string,
+  known: Map<number, boolean>,
+  start: number,
+  probe: (limit: number) => Promise<Sent>,
+): Promise<number | undefined> {
   const lines: string[] = [];
   const probeSeconds = Number(process.env.BENCH_RATE_PROBE_S ?? 8);
   const carried = async (limit: number) => {
@@ -236,7 +268,9 @@ async function highestCarried(label: string, known: Map<number, boolean>, start:
   }
   ok = okOf();
   const fail = failAbove(ok);
-  console.log(`  highest limit carried at >= ${CARRIED}x, ${label}: ${fmt(ok)} msg/s${Number.isFinite(fail) ? ` (${fmt(fail)} was not)` : ''}`);
+  console.log(
+    `  highest limit carried at >= ${CARRIED}x, ${label}: ${fmt(ok)} msg/s${Number.isFinite(fail) ? ` (${fmt(fail)} was not)` : ''}`,
+  );
   for (const l of lines) console.log(`    probe ${l}`);
   return ok;
 }
@@ -277,7 +311,9 @@ async function sendRate(): Promise<void> {
     console.log(
       `    pipeline: sent ${fmt(pipe.sent)} of ${fmt(N)} in ${fmt(pipe.seconds, 1)} s (first to last call ${fmt(seconds, 1)} s), throttled by the stand-in ${pipe.record.throttled}, quota reads ${pipe.record.quotaReads}`,
     );
-    console.log(`    mean rate       ${fmt(mean, 1)} msg/s = ${fmt(mean / limit, 3)}x the limit   target >= ${MEAN_TARGET}x: ${verdict(mean >= limit * MEAN_TARGET && pipe.sent === N)}`);
+    console.log(
+      `    mean rate       ${fmt(mean, 1)} msg/s = ${fmt(mean / limit, 3)}x the limit   target >= ${MEAN_TARGET}x: ${verdict(mean >= limit * MEAN_TARGET && pipe.sent === N)}`,
+    );
     console.log(
       `    busiest second  ${fmt(peak)} calls = ${fmt(peak / limit, 3)}x the limit   target <= ${PEAK_TARGET}x: ${verdict(peak <= limit * PEAK_TARGET)}   (in a whole clock second: ${fmt(clockPeak)})`,
     );
@@ -285,7 +321,9 @@ async function sendRate(): Promise<void> {
     console.log(
       `      as this process sent them (after the pacer): busiest second ${fmt(asSent.peak)} (${fmt(asSent.peak / limit, 3)}x), mean ${fmt(asSent.mean / limit, 3)}x; the way to the stand-in took ${transit(pipe)}`,
     );
-    console.log(`    CPU a message: this process ${fmt(pipeCpu, 2)} ms (bare loop ${fmt(bareCpu, 2)} ms) = ${fmt(cpuRatio, 2)}x   target <= ${CPU_TARGET}x: ${verdict(cpuRatio <= CPU_TARGET)}`);
+    console.log(
+      `    CPU a message: this process ${fmt(pipeCpu, 2)} ms (bare loop ${fmt(bareCpu, 2)} ms) = ${fmt(cpuRatio, 2)}x   target <= ${CPU_TARGET}x: ${verdict(cpuRatio <= CPU_TARGET)}`,
+    );
     console.log(
       `      DynamoDB Local ${fmt(ms(pipe.cpu.dynamo, N), 2)} ms, SES stand-in ${fmt(ms(pipe.cpu.standIn, N), 3)} ms (bare loop: stand-in ${fmt(ms(before.cpu.standIn + after.cpu.standIn, bareN), 3)} ms)`,
     );
@@ -305,10 +343,17 @@ async function sendRate(): Promise<void> {
     await contentWorld.drop();
     return;
   }
-  console.log(`  highest limit this machine carries (${probeSeconds} s of sending a probe; the pipeline's search starts from the limits above):`);
-  await highestCarried('whole pipeline on DynamoDB Local', known, Math.max(...limits), (limit) => pipelineAt(limit, Math.round(limit * probeSeconds), 'bp'));
-  await highestCarried(`sender with its ledger in memory (${LEDGER_LATENCY_MS} ms a call), no DynamoDB Local on the cores`, new Map(), Math.max(...limits), (limit) =>
-    memoryLedgerAt(limit, Math.round(limit * probeSeconds), contentWorld.content),
+  console.log(
+    `  highest limit this machine carries (${probeSeconds} s of sending a probe; the pipeline's search starts from the limits above):`,
+  );
+  await highestCarried('whole pipeline on DynamoDB Local', known, Math.max(...limits), (limit) =>
+    pipelineAt(limit, Math.round(limit * probeSeconds), 'bp'),
+  );
+  await highestCarried(
+    `sender with its ledger in memory (${LEDGER_LATENCY_MS} ms a call), no DynamoDB Local on the cores`,
+    new Map(),
+    Math.max(...limits),
+    (limit) => memoryLedgerAt(limit, Math.round(limit * probeSeconds), contentWorld.content),
   );
   await contentWorld.drop();
 }

@@ -47,7 +47,9 @@ function recipient(i: number): DigestRecipient {
  */
 export function inlinedMjmlSource(file = path.join(TEMPLATES_DIR, 'digest.mjml')): string {
   const dir = path.dirname(file);
-  return readFileSync(file, 'utf8').replace(/<mj-include\s+path="([^"]+)"\s*\/>/g, (_m, p: string) => inlinedMjmlSource(path.resolve(dir, p)));
+  return readFileSync(file, 'utf8').replace(/<mj-include\s+path="([^"]+)"\s*\/>/g, (_m, p: string) =>
+    inlinedMjmlSource(path.resolve(dir, p)),
+  );
 }
 
 async function renderAndMime(): Promise<void> {
@@ -73,7 +75,8 @@ async function renderAndMime(): Promise<void> {
     keys,
   );
   const now = new Date();
-  const one = (i: number) => campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@example.com` }, now);
+  const one = (i: number) =>
+    campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@example.com` }, now);
   const sample = one(0);
   const sampleParts = prepareDigest(issue, articles).render(recipient(0));
   for (let i = 0; i < 2_000; i++) one(i); // warm-up: let the JIT settle before timing
@@ -120,8 +123,14 @@ async function renderAndMime(): Promise<void> {
   const pass = (ok: boolean) => verdict(ok, false);
   const rows: [string, string][] = [
     ['prepared render + MIME (msg/s, one core)', `${fmt(fastRate)}  (${fmt(N)} messages in ${fmt(fastSeconds, 2)} s, ${ROUNDS} slices)`],
-    ['MJML render per recipient (msg/s)', `${fmt(mjmlRate, 1)}  (${fmt(MJML_N)} renders in ${fmt(mjmlSeconds, 2)} s, ${ROUNDS} slices between them)`],
-    ['ratio, median of the rounds', `${fmt(ratio)}x  (rounds from ${fmt(sliceRatios[0])}x to ${fmt(sliceRatios[sliceRatios.length - 1])}x; all slices together ${fmt(fastRate / mjmlRate)}x)`],
+    [
+      'MJML render per recipient (msg/s)',
+      `${fmt(mjmlRate, 1)}  (${fmt(MJML_N)} renders in ${fmt(mjmlSeconds, 2)} s, ${ROUNDS} slices between them)`,
+    ],
+    [
+      'ratio, median of the rounds',
+      `${fmt(ratio)}x  (rounds from ${fmt(sliceRatios[0])}x to ${fmt(sliceRatios[sliceRatios.length - 1])}x; all slices together ${fmt(fastRate / mjmlRate)}x)`,
+    ],
     ['target: >= 10,000 msg/s', pass(fastRate >= 10_000)],
     ['target: >= 200x MJML', pass(ratio >= 200)],
     ['HTML part size', `${fmt(Buffer.byteLength(sampleParts.html) / 1024, 1)} KB (Gmail clips at ~102 KB)`],

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { startDynamoDbLocal, LOCAL_AWS } from '../../lib/local/dynamodb';
 import { freePort } from '../../lib/local/ports';
@@ -92,7 +92,11 @@ export function emulators(): Promise<Env> {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const db = await startDynamoDbLocal({ port: await freePort() });
     const sesPort = await freePort();
-    const ses = spawn(process.execPath, [require.resolve('aws-ses-v2-local/dist/cli.js'), '--port', String(sesPort), '--host', '127.0.0.1'], { stdio: 'ignore' });
+    const ses = spawn(
+      process.execPath,
+      [require.resolve('aws-ses-v2-local/dist/cli.js'), '--port', String(sesPort), '--host', '127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     const endpoint = `http://127.0.0.1:${sesPort}`;
     for (let i = 0; ; i++) {
       try {
@@ -167,8 +171,8 @@ export async function world(n: number, prefix: string) {
       }
       let req: Record<string, unknown>[] | undefined = items;
       while (req && req.length) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [names.subscribers]: req as never } }));
-        req = out.UnprocessedItems?.[names.subscribers] as Record<string, unknown>[] | undefined;
+        const out: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [names.subscribers]: req } }));
+        req = out.UnprocessedItems?.[names.subscribers];
       }
     }
   };
@@ -185,19 +189,23 @@ export async function world(n: number, prefix: string) {
 export type World = Awaited<ReturnType<typeof world>>;
 
 /** `n` readers of the sample issue in send jobs of the planner's size, with ids new to this run (no ledger entry yet). */
-export async function digestJobs(n: number) {
+export function digestJobs(n: number) {
   const run = Date.now().toString(36);
   const jobs = [];
   for (let from = 0; from < n; from += SEND_BATCH_SIZE) {
     const recipients = [];
-    for (let i = from; i < Math.min(n, from + SEND_BATCH_SIZE); i++) recipients.push({ subscriberId: `${run}-${i}`, email: `reader${i}@bench.example.com` });
+    for (let i = from; i < Math.min(n, from + SEND_BATCH_SIZE); i++)
+      recipients.push({ subscriberId: `${run}-${i}`, email: `reader${i}@bench.example.com` });
     jobs.push({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest' as const, recipients });
   }
   return jobs;
 }
 
-/** The bench's campaigns: the sender's own cache with fixed settings and signing keys (and, as the Lambda wires it, the readers' alert history when given). */
-export async function benchCampaigns(content: World['content'], history?: ReaderAlertHistory) {
+/**
+ * The bench's campaigns: the sender's own cache with fixed settings and signing keys (and, as the
+ * Lambda wires it, the readers' alert history when given).
+ */
+export function benchCampaigns(content: World['content'], history?: ReaderAlertHistory) {
   const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'bench-signing-key-0123456789abcdef0123456789' }));
   return campaignCache(
     content,
@@ -208,19 +216,32 @@ export async function benchCampaigns(content: World['content'], history?: Reader
       organisationName: 'Bench Publishers',
       postalAddress: '1 Bench Street, 1000 Brussels, Belgium',
     },
-    async () => keys,
+    () => Promise.resolve(keys),
     undefined,
     history,
   );
 }
 
 /** The send queue in front of a sender, as the local mode and AWS run it: a few jobs an invocation, a 60-second timeout. */
-export async function senderQueue(name: string, handler: ConstructorParameters<typeof LocalQueue>[0]['handler'], concurrency = QUEUE_CONCURRENCY): Promise<LocalQueue> {
-  return new LocalQueue({ name, handler, batchSize: SEND_JOBS_PER_INVOCATION, timeoutMs: 60_000, concurrency, retryDelayMs: 200, visibilityTimeoutMs: 120_000, logger: { warn: () => undefined } });
+export function senderQueue(
+  name: string,
+  handler: ConstructorParameters<typeof LocalQueue>[0]['handler'],
+  concurrency = QUEUE_CONCURRENCY,
+): LocalQueue {
+  return new LocalQueue({
+    name,
+    handler,
+    batchSize: SEND_JOBS_PER_INVOCATION,
+    timeoutMs: 60_000,
+    concurrency,
+    retryDelayMs: 200,
+    visibilityTimeoutMs: 120_000,
+    logger: { warn: () => undefined },
+  });
 }
 
 /** The sender's rate ports as on AWS: GetSendQuota from the endpoint x the default share, all senders of this process sharing one pacer. */
-export async function quotaRatePorts(ses: SESClient) {
+export function quotaRatePorts(ses: SESClient) {
   return ratePorts({ senderConcurrency: 1 }, sesPorts(ses).readQuota);
 }
 
@@ -232,7 +253,7 @@ export interface PipelineOptions {
 }
 
 /** The pipeline as the local mode wires it, on `names`, sending through `sesEndpoint`. */
-export async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, options: PipelineOptions = {}) {
+export function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint: string, options: PipelineOptions = {}) {
   const db = dynamoPorts(documentClient(), names);
   const { content, counters } = db;
   const ses = new SESClient({ endpoint: sesEndpoint, maxAttempts: 1 });
@@ -244,13 +265,13 @@ export async function pipeline(names: ReturnType<typeof tableNames>, sesEndpoint
     clock: systemClock,
     // As the sender's own wiring, with the readers' alert history (nobody has alerts waiting
     // here, the usual case, so the batches skip reading it).
-    campaign: await benchCampaigns(content, db.history),
+    campaign: benchCampaigns(content, db.history),
     gate: db.gate,
     counters,
     concurrency: BATCH_CONCURRENCY,
-    ...(options.paced ? await quotaRatePorts(ses) : {}),
+    ...(options.paced ? quotaRatePorts(ses) : {}),
   });
-  const queue = await senderQueue('bench', sender, options.queueConcurrency);
+  const queue = senderQueue('bench', sender, options.queueConcurrency);
   queue.start();
   const sendQueue = requeue.attach(queue);
   const planner = makePlannerHandler({ content, subscribers: db.subscribers, queue: sendQueue, clock: systemClock, counters });

@@ -41,7 +41,7 @@ import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 async function timedPipeline(env: Env, n: number, prefix: string) {
   const w = await world(n, prefix);
   await clearSesStore(env.ses);
-  const p = await pipeline(w.names, env.ses);
+  const p = pipeline(w.names, env.ses);
   const stopEmptying = emptyStoreWhileSending(env);
   const meter = cpuMeter(env);
   const t0 = performance.now();
@@ -69,11 +69,11 @@ async function timedLedgerOnly(env: Env, n: number, content: World['content'], d
     ledger: dynamoPorts(documentClient(), { deliveries }).ledger,
     mailer: sesPorts(ses).mailer,
     clock: systemClock,
-    campaign: await benchCampaigns(content),
+    campaign: benchCampaigns(content),
     concurrency: BATCH_CONCURRENCY,
   });
-  const queue = await senderQueue('bench-ledger', sender);
-  const jobs = await digestJobs(n);
+  const queue = senderQueue('bench-ledger', sender);
+  const jobs = digestJobs(n);
   await new LocalSendQueue(queue).enqueue(jobs);
   const stopEmptying = emptyStoreWhileSending(env);
   const meter = cpuMeter(env);
@@ -89,9 +89,12 @@ async function timedLedgerOnly(env: Env, n: number, content: World['content'], d
   return { seconds, cpu };
 }
 
-/** The bare loop: `n` SendRawEmail calls, same concurrency, nothing else. Each carries a real digest, composed as the sender does, so the emulator parses the same bytes. */
+/**
+ * The bare loop: `n` SendRawEmail calls, same concurrency, nothing else. Each carries a real
+ * digest, composed as the sender does, so the emulator parses the same bytes.
+ */
 async function timedBareLoop(env: Env, n: number, content: World['content']) {
-  const campaign = await (await benchCampaigns(content))({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
+  const campaign = await benchCampaigns(content)({ campaignId: SAMPLE_ISSUE_ID, kind: 'digest', recipients: [] });
   const ses = new SESClient({ endpoint: env.ses, maxAttempts: 1 });
   let next = 0;
   const stopEmptying = emptyStoreWhileSending(env);
@@ -100,8 +103,17 @@ async function timedBareLoop(env: Env, n: number, content: World['content']) {
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const raw = campaign.compose({ subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@bench.example.com` }, new Date());
-      await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: 'brief@bench.example.org', Destinations: [`reader${i}@bench.example.com`] }));
+      const raw = campaign.compose(
+        { subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, email: `reader${i}@bench.example.com` },
+        new Date(),
+      );
+      await ses.send(
+        new SendRawEmailCommand({
+          RawMessage: { Data: raw },
+          Source: 'brief@bench.example.org',
+          Destinations: [`reader${i}@bench.example.com`],
+        }),
+      );
     }
   };
   await Promise.all(Array.from({ length: QUEUE_CONCURRENCY * BATCH_CONCURRENCY }, worker));
@@ -130,7 +142,10 @@ async function warmLedger(table: string, pairs: number): Promise<void> {
       const from = next;
       next += batch;
       const campaign = `warm-up-${from % 7}`;
-      const ids = Array.from({ length: Math.min(batch, pairs - from) }, (_, k) => `00000000-0000-4000-8000-${String(from + k).padStart(12, '0')}`);
+      const ids = Array.from(
+        { length: Math.min(batch, pairs - from) },
+        (_, k) => `00000000-0000-4000-8000-${String(from + k).padStart(12, '0')}`,
+      );
       const at = new Date();
       await ledger.claimNew(campaign, ids, at);
       await mapLimited(ids, BATCH_CONCURRENCY, (id) => ledger.markSent(campaign, id, `warm-${id}`, new Date(), at));
@@ -173,7 +188,17 @@ async function throughputRound(env: Env, n: number, bareWorld: World) {
   };
   const pipeRate = n / pipe.seconds;
   const bareRate = n / bare.seconds;
-  return { pipe, bare, before, after, ledgerOnly, pipeRate, bareRate, ratio: pipeRate / bareRate, ledgerRatio: n / ledgerOnly.seconds / bareRate };
+  return {
+    pipe,
+    bare,
+    before,
+    after,
+    ledgerOnly,
+    pipeRate,
+    bareRate,
+    ratio: pipeRate / bareRate,
+    ledgerRatio: n / ledgerOnly.seconds / bareRate,
+  };
 }
 
 async function sendThroughput(): Promise<void> {
@@ -184,13 +209,17 @@ async function sendThroughput(): Promise<void> {
   const env = await emulators();
   await warmUp(env);
   const bareWorld = await world(1, 'bb');
-  console.log(`\nsend-throughput: ${fmt(N)} subscribers, ${QUEUE_CONCURRENCY} senders x ${BATCH_CONCURRENCY} sends in flight, DynamoDB Local + SES emulator (after the warm-up), ${rounds} rounds`);
+  console.log(
+    `\nsend-throughput: ${fmt(N)} subscribers, ${QUEUE_CONCURRENCY} senders x ${BATCH_CONCURRENCY} sends in flight, DynamoDB Local + SES emulator (after the warm-up), ${rounds} rounds`,
+  );
   const results = [];
   for (let i = 1; i <= rounds; i++) {
     const r = await throughputRound(env, N, bareWorld);
     results.push(r);
     console.log(`  round ${i}: ratio ${fmt(r.ratio, 2)}`);
-    console.log(`    pipeline (plan + queue + sender + ledger + counters)  ${fmt(r.pipeRate)} msg/s  (${fmt(r.pipe.seconds, 1)} s; ${JSON.stringify(r.pipe.planned.status)}, sent ${r.pipe.sent})`);
+    console.log(
+      `    pipeline (plan + queue + sender + ledger + counters)  ${fmt(r.pipeRate)} msg/s  (${fmt(r.pipe.seconds, 1)} s; ${JSON.stringify(r.pipe.planned.status)}, sent ${r.pipe.sent})`,
+    );
     console.log(`      ${perMessage(r.pipe.cpu, N)}`);
     console.log(
       `    bare SendRawEmail loop, same concurrency            ${fmt(r.bareRate)} msg/s  (${fmt(r.bare.seconds, 1)} s: ${fmt(r.before.seconds, 1)} s before the pipeline, ${fmt(r.after.seconds, 1)} s after)`,

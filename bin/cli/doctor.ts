@@ -12,7 +12,9 @@ import type { WithTarget } from './target';
 export function register(program: Command, _withTarget: WithTarget): void {
   program
     .command('doctor')
-    .description('check that the stack can send: SES identity, DKIM, MAIL FROM, SPF, DMARC, account, quota, schedule, alarms, public URL (local: emulators, tables, schedule, /health)')
+    .description(
+      'check that the stack can send: SES identity, DKIM, MAIL FROM, SPF, DMARC, account, quota, schedule, alarms, public URL (local: emulators, tables, schedule, /health)',
+    )
     .action(async () => {
       const stack = program.opts<{ stack?: string }>().stack;
       const now = new Date();

@@ -8,7 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MAX_DIGEST_HTML_BYTES } from '../../lambdas/core/content/check';
-import { MAX_TEST_RECIPIENTS, parseTestRecipients, previewMessage, sendTest, TEST_SUBJECT_PREFIX, type TestSubject } from '../../lambdas/usecases/test-send';
+import {
+  MAX_TEST_RECIPIENTS,
+  parseTestRecipients,
+  previewMessage,
+  sendTest,
+  TEST_SUBJECT_PREFIX,
+  type TestSubject,
+} from '../../lambdas/usecases/test-send';
 import { sesClient, sesPorts } from '../../lambdas/wiring';
 import { deployedSenderSetup, localSenderSetup } from './sender-setup';
 import type { WithTarget } from './target';
@@ -47,7 +54,10 @@ export function register(program: Command, withTarget: WithTarget): void {
         const setup = await setupFor('send-test');
         for (const note of setup.notes) console.log(`note: ${note}`);
         const mailer = sesPorts(sesClient(), setup.settings.configurationSet).mailer;
-        const r = await sendTest({ content: t.content, settings: setup.settings, keys: setup.keys, mailer, clock: t.clock }, { ...what, to });
+        const r = await sendTest(
+          { content: t.content, settings: setup.settings, keys: setup.keys, mailer, clock: t.clock },
+          { ...what, to },
+        );
         console.log(`send-test: ${r.kind} ${r.id} ("${r.title}"), subject "${r.subject}"`);
         for (const s of r.sent) console.log(`  sent to ${s.email} (message ${s.messageId})`);
         for (const f of r.failed) console.error(`  NOT sent to ${f.email}: ${f.error}`);
@@ -62,18 +72,30 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   program
     .command('preview')
-    .description('write the HTML, the text part and the raw message (.eml) of an issue (default: the latest) as a reader gets it; writes to no table and sends nothing')
+    .description(
+      'write the HTML, the text part and the raw message (.eml) of an issue (default: the latest) as a reader gets it; writes to no table and sends nothing',
+    )
     .option('--issue <id>', 'issue id (default: the latest issue)')
     .option('--article <id>', "a breaking article: its alert's message instead of an issue")
     .option('--out <dir>', 'where to write (default: out/preview/<issue>/)')
-    .option('--email <address>', 'render it as this subscriber gets it (their links, dates and personal sections; the links work: keep the files private); default: a sample reader')
+    .option(
+      '--email <address>',
+      'render it as this subscriber gets it (their links, dates and personal sections; the links work: keep the files private); default: a sample reader',
+    )
     .action(async (opts: { issue?: string; article?: string; out?: string; email?: string }) => {
       const what = subjectOf(opts);
       await withTarget(async (t) => {
         const setup = await setupFor('preview');
         for (const note of setup.notes) console.log(`note: ${note}`);
         const p = await previewMessage(
-          { content: t.content, subscribers: t.subscribers, history: t.history, settings: setup.settings, keys: setup.keys, clock: t.clock },
+          {
+            content: t.content,
+            subscribers: t.subscribers,
+            history: t.history,
+            settings: setup.settings,
+            keys: setup.keys,
+            clock: t.clock,
+          },
           { ...what, email: opts.email },
         );
         const dir = resolve(opts.out ?? join('out', 'preview', safeName(p.id)));
@@ -85,8 +107,13 @@ export function register(program: Command, withTarget: WithTarget): void {
         const htmlBytes = Buffer.byteLength(p.message.html, 'utf8');
         console.log(`preview: ${p.kind} ${p.id} ("${p.title}") for ${p.reader}`);
         console.log(`subject: ${p.message.subject}`);
-        console.log(`size: message ${kb(p.message.raw.length)}, HTML ${kb(htmlBytes)}, text ${kb(Buffer.byteLength(p.message.text, 'utf8'))}`);
-        if (htmlBytes > MAX_DIGEST_HTML_BYTES) console.log(`note: the HTML is over ${kb(MAX_DIGEST_HTML_BYTES)}; Gmail clips messages over about 102 KB, the unsubscribe link with them`);
+        console.log(
+          `size: message ${kb(p.message.raw.length)}, HTML ${kb(htmlBytes)}, text ${kb(Buffer.byteLength(p.message.text, 'utf8'))}`,
+        );
+        if (htmlBytes > MAX_DIGEST_HTML_BYTES)
+          console.log(
+            `note: the HTML is over ${kb(MAX_DIGEST_HTML_BYTES)}; Gmail clips messages over about 102 KB, the unsubscribe link with them`,
+          );
         if (p.notInAudience) console.log(`note: ${p.notInAudience}: the real send would not go to this reader`);
         for (const f of Object.values(files)) console.log(`  ${f}`);
       });

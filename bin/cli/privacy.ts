@@ -1,8 +1,7 @@
 /** `subscribers export|erase`: privacy requests for one address (GDPR articles 15 and 17). */
 import type { Command } from 'commander';
 import { eraseSubscriber, exportSubscriber, type PrivacyDeps } from '../../lambdas/usecases/privacy';
-import { deliveryPorts } from '../../lambdas/wiring';
-import { documentClient } from '../../lambdas/wiring';
+import { deliveryPorts, documentClient } from '../../lambdas/wiring';
 import { stackOutputs } from '../../lib/aws-target';
 import { localConfig } from '../../lib/local/config';
 import type { Target, WithTarget } from './target';
@@ -14,12 +13,19 @@ async function deliveriesTable(stack: string | undefined): Promise<string> {
 
 export async function privacyDeps(t: Target, stack: string | undefined): Promise<PrivacyDeps> {
   const deliveries = deliveryPorts(documentClient(), await deliveriesTable(stack));
-  return { subscribers: t.subscriptions, deliveries: deliveries.deliveryEvents, clock: t.clock, digest: await t.digest(), pause: t.sending };
+  return {
+    subscribers: t.subscriptions,
+    deliveries: deliveries.deliveryEvents,
+    clock: t.clock,
+    digest: await t.digest(),
+    pause: t.sending,
+  };
 }
 
 export function register(program: Command, withTarget: WithTarget): void {
   // The `subscribers` group is created by bin/cli/subscribers.ts; these join it.
-  const subscribers = program.commands.find((c) => c.name() === 'subscribers') ?? program.command('subscribers').description('manage subscribers');
+  const subscribers =
+    program.commands.find((c) => c.name() === 'subscribers') ?? program.command('subscribers').description('manage subscribers');
   const stack = () => program.opts<{ stack?: string }>().stack;
 
   subscribers
@@ -36,7 +42,9 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   subscribers
     .command('erase')
-    .description('erase an address everywhere (subscriber, ledger entries, the sending pause); keep only a keyed digest so it is never mailed again')
+    .description(
+      'erase an address everywhere (subscriber, ledger entries, the sending pause); keep only a keyed digest so it is never mailed again',
+    )
     .argument('<email>')
     .action(async (email: string) => {
       await withTarget(async (t) => {

@@ -18,9 +18,19 @@ export interface SenderSetup {
 }
 
 /** The local sender's settings: the environment the local runtime set for its handlers (inside withTarget). */
-export async function localSenderSetup(): Promise<SenderSetup> {
-  const env = readEnv(['senderEmail', 'senderName', 'publicBaseUrl', 'configurationSet', 'tokenKeys', 'organisationName', 'postalAddress', 'replyToEmail', 'clickTracking']);
-  return {
+export function localSenderSetup(): Promise<SenderSetup> {
+  const env = readEnv([
+    'senderEmail',
+    'senderName',
+    'publicBaseUrl',
+    'configurationSet',
+    'tokenKeys',
+    'organisationName',
+    'postalAddress',
+    'replyToEmail',
+    'clickTracking',
+  ]);
+  return Promise.resolve({
     settings: {
       senderEmail: env.senderEmail,
       senderName: env.senderName,
@@ -33,7 +43,7 @@ export async function localSenderSetup(): Promise<SenderSetup> {
     },
     keys: parseSigningKeys(env.tokenKeys!),
     notes: [],
-  };
+  });
 }
 
 /**
@@ -42,7 +52,11 @@ export async function localSenderSetup(): Promise<SenderSetup> {
  * names the command in the "redeploy" message of a stack that lacks an output; `overrides`
  * replace what a command sets itself (smoke's identity and plain links).
  */
-export async function deployedSenderSetup(stack: string, command: string, overrides: Partial<Pick<MailSettings, 'organisationName' | 'postalAddress' | 'clickTracking'>> = {}): Promise<SenderSetup> {
+export async function deployedSenderSetup(
+  stack: string,
+  command: string,
+  overrides: Partial<Pick<MailSettings, 'organisationName' | 'postalAddress' | 'clickTracking'>> = {},
+): Promise<SenderSetup> {
   const out = await stackOutputs(stack);
   const o = out.optional;
   const need = (name: OptionalOutput): string => {
@@ -56,7 +70,9 @@ export async function deployedSenderSetup(stack: string, command: string, overri
     keys = await signingKeysLoader({ tokenSecretArn: o.tokenSecretName })();
   } else {
     keys = parseSigningKeys(JSON.stringify({ current: 'once', once: randomBytes(32).toString('base64url') }));
-    notes.push(`the stack has no ${outputKey('tokenSecretName')} output: the links are signed with a one-off key (the API will call them invalid)`);
+    notes.push(
+      `the stack has no ${outputKey('tokenSecretName')} output: the links are signed with a one-off key (the API will call them invalid)`,
+    );
   }
   return {
     settings: {

@@ -12,14 +12,19 @@ export function register(program: Command, withTarget: WithTarget): void {
         const result = await t.plan(opts.issue);
         if (result.status === 'skipped') {
           console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
-          if (result.reason === 'scheduled') console.log(`it goes at its sendAt (see \`status\`); \`send-digest --issue ${result.issueId}\` sends it now`);
+          if (result.reason === 'scheduled')
+            console.log(`it goes at its sendAt (see \`status\`); \`send-digest --issue ${result.issueId}\` sends it now`);
           if (result.reason === 'test-running') console.log(`its subject test is under way: the rest goes at ${result.restDueAt}`);
           return;
         }
         console.log(`queued ${result.recipients} recipient(s) of ${result.issueId} in ${result.batches} batch(es)`);
         if (result.status === 'testing') {
-          console.log(`subject test: that is the test's share, half with each subject; the rest gets the better subject at ${result.restDueAt}`);
-          console.log('(on AWS its one-time schedule runs the planner then; locally `npm start` does, so keep it running; `stats` shows both subjects)');
+          console.log(
+            `subject test: that is the test's share, half with each subject; the rest gets the better subject at ${result.restDueAt}`,
+          );
+          console.log(
+            '(on AWS its one-time schedule runs the planner then; locally `npm start` does, so keep it running; `stats` shows both subjects)',
+          );
         }
         if (!t.waitForSends) {
           console.log('queued on the deployed send queue; follow it with `npm run cli -- --stack <name> deliveries <issue>`');
@@ -36,7 +41,9 @@ export function register(program: Command, withTarget: WithTarget): void {
         await t.counters?.reconcile?.(result.issueId, new Date());
         const deliveries = await t.ledger.list(result.issueId);
         const count = (s: string) => deliveries.filter((d) => d.status === s).length;
-        console.log(`ledger for ${result.issueId}: ${count('sent')} sent, ${count('failed')} failed, ${count('suppressed')} suppressed, ${count('claimed')} in flight`);
+        console.log(
+          `ledger for ${result.issueId}: ${count('sent')} sent, ${count('failed')} failed, ${count('suppressed')} suppressed, ${count('claimed')} in flight`,
+        );
         if (deadLettered > 0) {
           console.error(`${deadLettered} batch(es) went to the dead-letter queue`);
           process.exitCode = 1;
@@ -51,7 +58,8 @@ export function register(program: Command, withTarget: WithTarget): void {
     .action(async (campaignId: string) => {
       await withTarget(async (t) => {
         const rows = await t.ledger.list(campaignId);
-        for (const d of rows) console.log(`${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`);
+        for (const d of rows)
+          console.log(`${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`);
         console.log(`${rows.length} deliveries`);
       });
     });

@@ -16,17 +16,25 @@ import type { WithTarget } from './target';
  * simulator only, never to a reader) and plain links (nobody follows the simulator's, so a smoke
  * run never counts clicks). The configuration set is what publishes the events to SNS.
  */
-const awsSetup = (stack: string) => deployedSenderSetup(stack, 'a smoke test', { organisationName: 'Smoke test', postalAddress: 'Smoke test (no postal address)', clickTracking: 'off' });
+const awsSetup = (stack: string) =>
+  deployedSenderSetup(stack, 'a smoke test', {
+    organisationName: 'Smoke test',
+    postalAddress: 'Smoke test (no postal address)',
+    clickTracking: 'off',
+  });
 
 export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('smoke')
-    .description("send the latest issue to SES's mailbox simulator (its own campaign, never a reader) and wait for delivery, bounce and complaint events")
+    .description(
+      "send the latest issue to SES's mailbox simulator (its own campaign, never a reader) and wait for delivery, bounce and complaint events",
+    )
     .option('--issue <id>', 'issue id (default: the latest issue)')
     .option('--timeout <seconds>', 'how long to wait for the events', '120')
     .action(async (opts: { issue?: string; timeout: string }) => {
       const timeoutMs = Number(opts.timeout) * 1000;
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
       const stack = program.opts<{ stack?: string }>().stack;
       await withTarget(async (t) => {
         const setup = stack ? await awsSetup(stack) : await localSenderSetup();
@@ -43,16 +51,28 @@ export function register(program: Command, withTarget: WithTarget): void {
         for (const note of setup.notes) console.log(`note: ${note}`);
         const send = await sendSmoke(deps, { issueId: opts.issue });
         console.log(`smoke: ${send.issueId} ("${send.issueTitle}") as campaign ${send.campaignId}`);
-        for (const m of send.messages) console.log(`  ${m.messageId ? 'sent to' : 'NOT sent to'} ${m.email}${m.messageId ? ` (SES message ${m.messageId})` : `: ${m.error}`}`);
+        for (const m of send.messages)
+          console.log(
+            `  ${m.messageId ? 'sent to' : 'NOT sent to'} ${m.email}${m.messageId ? ` (SES message ${m.messageId})` : `: ${m.error}`}`,
+          );
         console.log(`waiting up to ${timeoutMs / 1000} s for SES's events…`);
-        const results = await awaitSmoke({ subscribers: t.subscribers, ledger: t.ledger, clock: t.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, send, {
-          timeoutMs,
-          pollMs: stack ? 2_000 : 250,
-          onResult: (r) => console.log(`${r.ok ? '✔' : '✗'} ${r.email.padEnd(40)} ${r.detail}${r.afterMs !== undefined ? ` (${(r.afterMs / 1000).toFixed(1)} s)` : ''}`),
-        });
+        const results = await awaitSmoke(
+          { subscribers: t.subscribers, ledger: t.ledger, clock: t.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+          send,
+          {
+            timeoutMs,
+            pollMs: stack ? 2_000 : 250,
+            onResult: (r) =>
+              console.log(
+                `${r.ok ? '✔' : '✗'} ${r.email.padEnd(40)} ${r.detail}${r.afterMs !== undefined ? ` (${(r.afterMs / 1000).toFixed(1)} s)` : ''}`,
+              ),
+          },
+        );
         const failed = results.filter((r) => !r.ok);
         if (failed.length) {
-          console.error(`smoke failed: ${failed.length} of ${results.length} outcome(s) did not come back (${failed.map((r) => r.case).join(', ')})`);
+          console.error(
+            `smoke failed: ${failed.length} of ${results.length} outcome(s) did not come back (${failed.map((r) => r.case).join(', ')})`,
+          );
           console.error(
             stack
               ? 'check the configuration set event destination (SNS topic → ses-events function), its dead-letter queue, and the function logs'

@@ -25,12 +25,16 @@ export const defaultReportPath = (campaignId: string) => resolve('out', `report-
 export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('stats')
-    .description('what landed of an issue (or an alert, by its article id): sent, delivered, bounced by kind, complained, suppressed, failed, clicks per article')
+    .description(
+      'what landed of an issue (or an alert, by its article id): sent, delivered, bounced by kind, complained, suppressed, failed, clicks per article',
+    )
     .argument('[issue]', 'issue id (default: the latest issue)')
     .action(async (issueId: string | undefined) => {
       await withTarget(async (t) => {
         const id = await campaignOf(t, issueId);
-        console.log(formatStats(await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content, subjectTests: t.subjectTests }, id)));
+        console.log(
+          formatStats(await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content, subjectTests: t.subjectTests }, id)),
+        );
       });
     });
 

@@ -5,7 +5,7 @@ import { describePause } from '../../lambdas/core/sending-state';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 import { formatLocal, zoneSchedule } from '../../lambdas/core/local-time';
-import type { LocalTimeProgress } from '../../lambdas/core/ports';
+import type { LocalTimeProgress } from '../../lambdas/core/local-time-ports';
 
 /**
  * Local-time progress, one line per due instant (zones sharing an offset share a line): when

@@ -24,53 +24,66 @@ export function register(program: Command, withTarget: WithTarget): void {
     .addOption(new Option('--no-digest', 'does not want the weekly digest'))
     .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Brussels (default for a new subscriber: UTC)')
     .option('--resubscribe', RESUBSCRIBE, false)
-    .action(async (email: string, opts: { topics?: string; alerts?: boolean; digest?: boolean; timezone?: string; resubscribe: boolean }, cmd: Command) => {
-      await withTarget(async (t) => {
-        // Only what the operator gave changes a stored subscriber: a flag left out keeps its choice.
-        const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
-        const input: NewSubscriber = {
-          email,
-          ...(opts.topics !== undefined && {
-            topics: opts.topics
-              .split(',')
-              .map((x) => x.trim())
-              .filter(Boolean),
-          }),
-          ...(given('alerts') && { alerts: opts.alerts }),
-          ...(given('digest') && { digest: opts.digest }),
-          ...(opts.timezone !== undefined && { timezone: opts.timezone }),
-        };
-        const r = await upsertSubscriber({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, input, 'cli', {
-          resubscribe: opts.resubscribe,
-          allowReservedDomains: t.local,
+    .action(
+      async (
+        email: string,
+        opts: { topics?: string; alerts?: boolean; digest?: boolean; timezone?: string; resubscribe: boolean },
+        cmd: Command,
+      ) => {
+        await withTarget(async (t) => {
+          // Only what the operator gave changes a stored subscriber: a flag left out keeps its choice.
+          const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+          const input: NewSubscriber = {
+            email,
+            ...(opts.topics !== undefined && {
+              topics: opts.topics
+                .split(',')
+                .map((x) => x.trim())
+                .filter(Boolean),
+            }),
+            ...(given('alerts') && { alerts: opts.alerts }),
+            ...(given('digest') && { digest: opts.digest }),
+            ...(opts.timezone !== undefined && { timezone: opts.timezone }),
+          };
+          const r = await upsertSubscriber({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, input, 'cli', {
+            resubscribe: opts.resubscribe,
+            allowReservedDomains: t.local,
+          });
+          if (!r.subscriber || r.outcome.startsWith('kept-')) {
+            console.error(`error: ${keptMessage(r.subscriber?.email ?? email.trim(), r.outcome, r.subscriber)}`);
+            process.exitCode = 1;
+            return;
+          }
+          const what = {
+            added: 'subscribed',
+            updated: 'updated',
+            unchanged: 'already subscribed, nothing to change:',
+            confirmed: 'confirmed (was waiting for its confirmation)',
+            resubscribed: "brought back on the reader's new consent:",
+          } as const;
+          console.log(`${what[r.outcome as keyof typeof what]} ${r.subscriber.email} (${r.subscriber.subscriberId})`);
         });
-        if (!r.subscriber || r.outcome.startsWith('kept-')) {
-          console.error(`error: ${keptMessage(r.subscriber?.email ?? email.trim(), r.outcome, r.subscriber)}`);
-          process.exitCode = 1;
-          return;
-        }
-        const what = {
-          added: 'subscribed',
-          updated: 'updated',
-          unchanged: 'already subscribed, nothing to change:',
-          confirmed: 'confirmed (was waiting for its confirmation)',
-          resubscribed: "brought back on the reader's new consent:",
-        } as const;
-        console.log(`${what[r.outcome as keyof typeof what]} ${r.subscriber.email} (${r.subscriber.subscriberId})`);
-      });
-    });
+      },
+    );
 
   subscribers
     .command('import')
-    .description('import confirmed subscribers from a CSV with a header row (email, digest, alerts, topics, timezone); stored ones are merged into, never replaced')
+    .description(
+      'import confirmed subscribers from a CSV with a header row (email, digest, alerts, topics, timezone); stored ones are merged into, never replaced',
+    )
     .argument('<file>')
     .option('--resubscribe', RESUBSCRIBE, false)
     .action(async (file: string, opts: { resubscribe: boolean }) => {
       const csv = readCsv(file);
       await withTarget(async (t) => {
-        const r = await importSubscribers({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, csv, { resubscribe: opts.resubscribe, allowReservedDomains: t.local });
+        const r = await importSubscribers({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, csv, {
+          resubscribe: opts.resubscribe,
+          allowReservedDomains: t.local,
+        });
         const kept = r.kept.unsubscribed + r.kept.suppressed + r.kept.erased;
-        console.log(`imported ${r.imported} new subscriber(s) from ${file}; ${r.updated} updated, ${r.unchanged} unchanged${opts.resubscribe ? `, ${r.resubscribed} brought back` : ''}`);
+        console.log(
+          `imported ${r.imported} new subscriber(s) from ${file}; ${r.updated} updated, ${r.unchanged} unchanged${opts.resubscribe ? `, ${r.resubscribed} brought back` : ''}`,
+        );
         if (kept) {
           console.log(
             `kept out ${kept} that said no or cannot be mailed: ${r.kept.unsubscribed} unsubscribed, ${r.kept.suppressed} suppressed, ${r.kept.erased} erased (--resubscribe brings them back, only with their new consent)`,
@@ -85,13 +98,17 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   subscribers
     .command('revoke-links')
-    .description('turn off every link in the mail a reader got so far (unsubscribe, preferences, confirm); the next message carries working ones')
+    .description(
+      'turn off every link in the mail a reader got so far (unsubscribe, preferences, confirm); the next message carries working ones',
+    )
     .argument('<email>')
     .action(async (email: string) => {
       await withTarget(async (t) => {
         const r = await revokeLinks({ subscribers: t.subscriptions }, email);
         if (!r) {
-          console.error(`error: no subscriber ${email.trim()} (in any capitals): nothing to revoke; \`subscribers export ${email.trim()}\` shows what is stored`);
+          console.error(
+            `error: no subscriber ${email.trim()} (in any capitals): nothing to revoke; \`subscribers export ${email.trim()}\` shows what is stored`,
+          );
           process.exitCode = 1;
           return;
         }
@@ -104,7 +121,9 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   subscribers
     .command('unsubscribe')
-    .description("unsubscribe an address on the reader's request (a reply, a phone call): they get no more mail, and a sign-up sends them nothing for the cooling period")
+    .description(
+      "unsubscribe an address on the reader's request (a reply, a phone call): they get no more mail, and a sign-up sends them nothing for the cooling period",
+    )
     .argument('<email>')
     .action(async (email: string) => {
       await withTarget(async (t) => {
@@ -121,12 +140,21 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   program
     .command('migrate-addresses')
-    .description('upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins) and key every address by its lower-cased form; safe to run again')
+    .description(
+      'upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins) and key every address by its lower-cased form; safe to run again',
+    )
     .option('--dry-run', 'say what would change, change nothing', false)
     .action(async (opts: { dryRun: boolean }) => {
       await withTarget(async (t) => {
         const r = await migrateAddresses(
-          { store: t.migration.store, subscriptions: t.subscriptions, deliveries: t.migration.deliveries, digest: await t.digest(), clock: t.clock, log: (line) => console.log(`  ${line}`) },
+          {
+            store: t.migration.store,
+            subscriptions: t.subscriptions,
+            deliveries: t.migration.deliveries,
+            digest: await t.digest(),
+            clock: t.clock,
+            log: (line) => console.log(`  ${line}`),
+          },
           { dryRun: opts.dryRun },
         );
         console.log(
@@ -143,7 +171,14 @@ function readCsv(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder, not a CSV file' : code === 'EACCES' ? 'not allowed to read it' : (e as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder, not a CSV file'
+          : code === 'EACCES'
+            ? 'not allowed to read it'
+            : (e as Error).message;
     throw new Error(`cannot read ${resolve(file)}: ${why} (a relative path is read from the folder the command runs in)`);
   }
 }

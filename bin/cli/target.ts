@@ -11,23 +11,33 @@ import type {
   ClickCounts,
   Clock,
   ContentStore,
+  DeliveryEvents,
   IssueScheduler,
   Ledger,
-  LocalTimePlans,
   ReaderAlertHistory,
   SubjectTests,
   SubscriberStore,
   SubscriptionStore,
 } from '../../lambdas/core/ports';
+import type { LocalTimePlans } from '../../lambdas/core/local-time-ports';
 import { AddressKeyMismatchError, verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';
-import type { DeliveryEvents } from '../../lambdas/core/ports';
 import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
 import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
 import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import type { SendingPause } from '../../lambdas/core/sending-state';
 import { planDigest, type PlanResult } from '../../lambdas/usecases/plan-digest';
-import { addressDigestLoader, documentClient, dynamoPorts, issueScheduler, plannerPorts, schedulerClient, sqsClient, sqsPorts, systemClock } from '../../lambdas/wiring';
+import {
+  addressDigestLoader,
+  documentClient,
+  dynamoPorts,
+  issueScheduler,
+  plannerPorts,
+  schedulerClient,
+  sqsClient,
+  sqsPorts,
+  systemClock,
+} from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
@@ -78,7 +88,11 @@ export type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
 export async function withTarget<T>(stack: string | undefined, fn: (t: Target) => Promise<T>): Promise<T> {
   if (stack) {
     const out = await stackOutputs(stack);
-    const db = dynamoPorts(documentClient(), { content: out.contentTable, subscribers: out.subscribersTable, deliveries: out.deliveriesTable });
+    const db = dynamoPorts(documentClient(), {
+      content: out.contentTable,
+      subscribers: out.subscribersTable,
+      deliveries: out.deliveriesTable,
+    });
     const { queue } = sqsPorts(sqsClient(), { sendQueueUrl: out.sendQueueUrl });
     const o = out.optional;
     // Publishing makes an issue's schedule: the group, the planner and the role come from the stack.
@@ -98,7 +112,12 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       subscriptions: db.subscriptions,
       digest: secret
         ? checkedDigest(addressDigestLoader({ addressKeySecretArn: secret }), db.subscriptions)
-        : () => Promise.reject(new Error(`stack ${stack} has no AddressKeySecretName output: redeploy it (npx cdk deploy) before adding, importing or erasing addresses`)),
+        : () =>
+            Promise.reject(
+              new Error(
+                `stack ${stack} has no AddressKeySecretName output: redeploy it (npx cdk deploy) before adding, importing or erasing addresses`,
+              ),
+            ),
       local: false,
       migration: { store: new DynamoAddressMigration(documentClient(), out.subscribersTable), deliveries: db.deliveryEvents },
       ledger: db.ledger,
@@ -170,7 +189,9 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
           void rt.counters.get(campaignId).then((p) => {
             if (!p) return;
             people.setTotal(p.planned ?? p.queued);
-            people.update(p.sent + p.failed + p.suppressed, { detail: `${p.sent} sent, ${p.failed} failed, ${p.suppressed} suppressed, ${p.skipped} skipped` });
+            people.update(p.sent + p.failed + p.suppressed, {
+              detail: `${p.sent} sent, ${p.failed} failed, ${p.suppressed} suppressed, ${p.skipped} skipped`,
+            });
           });
         }, 500);
         let paused: SendingPause | undefined;
@@ -220,7 +241,9 @@ async function drainUnlessPaused(rt: LocalRuntime, sending: DynamoSendingState) 
 async function redriveDeployed(sqs: SQSClient, queueUrl: string): Promise<string> {
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'RedrivePolicy'] }));
   const queueArn = attrs.Attributes?.QueueArn;
-  const dlqArn = attrs.Attributes?.RedrivePolicy ? (JSON.parse(attrs.Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
+  const dlqArn = attrs.Attributes?.RedrivePolicy
+    ? (JSON.parse(attrs.Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn
+    : undefined;
   if (!queueArn || !dlqArn) throw new Error('the send queue has no dead-letter queue in its redrive policy');
   const task = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: queueArn }));
   return `moving dead letters back to the send queue (task ${task.TaskHandle ?? '?'}); the ledger skips anyone already served`;

@@ -20,7 +20,7 @@ export function addressDigestLoader(env: { addressKeySecretArn?: string; address
   }
   if (env.addressKey) {
     const digest = addressDigest(env.addressKey);
-    return async () => digest;
+    return () => Promise.resolve(digest);
   }
   throw new Error('Invalid function configuration: set ADDRESS_KEY_SECRET_ARN (AWS) or ADDRESS_KEY (local)');
 }

@@ -42,10 +42,15 @@ export const LOCAL_SDK_DEADLINES: SdkDeadlines = { connectionTimeout: 10_000, re
 export function sdkDeadlines(env: NodeJS.ProcessEnv = process.env): SdkDeadlines {
   const base = env.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_SDK_DEADLINES : LOCAL_SDK_DEADLINES;
   const given = Number(env.SDK_REQUEST_TIMEOUT_MS);
-  return Number.isInteger(given) && given > 0 ? { connectionTimeout: Math.min(base.connectionTimeout, given), requestTimeout: given } : base;
+  return Number.isInteger(given) && given > 0
+    ? { connectionTimeout: Math.min(base.connectionTimeout, given), requestTimeout: given }
+    : base;
 }
 
-/** The most one call can take on Lambda: every attempt to its deadlines, and the standard retry mode's longest waits between them (0.2 s, 0.4 s). */
+/**
+ * The most one call can take on Lambda: every attempt to its deadlines, and the standard retry
+ * mode's longest waits between them (0.2 s, 0.4 s).
+ */
 export const LAMBDA_SDK_CALL_MAX_MS = SDK_ATTEMPTS * (LAMBDA_SDK_DEADLINES.connectionTimeout + LAMBDA_SDK_DEADLINES.requestTimeout) + 600;
 
 /** The client configuration every client here is made with. */

@@ -47,7 +47,8 @@ const REST_PREFIX = 'rest-';
  */
 export function scheduleName(issueId: string, purpose: SchedulePurpose = 'send'): string {
   const name = `${purpose === 'rest' ? REST_PREFIX : PREFIX}${issueId}`;
-  if (!NAME_CHARS.test(issueId)) throw new Error(`issue id ${JSON.stringify(issueId)} cannot name a schedule (allowed: letters, digits, - _ .)`);
+  if (!NAME_CHARS.test(issueId))
+    throw new Error(`issue id ${JSON.stringify(issueId)} cannot name a schedule (allowed: letters, digits, - _ .)`);
   if (name.length <= NAME_MAX) return name;
   const hash = createHash('sha256').update(issueId).digest('hex').slice(0, 12);
   return `${name.slice(0, NAME_MAX - hash.length - 1)}-${hash}`;
@@ -76,7 +77,10 @@ export class EventBridgeIssueScheduler implements IssueScheduler {
     return {
       Name: scheduleName(issueId, purpose),
       GroupName: this.settings.groupName,
-      Description: (purpose === 'rest' ? `Sends the rest of issue ${issueId}'s subject test` : `Sends issue ${issueId} at its sendAt`).slice(0, 512),
+      Description: (purpose === 'rest'
+        ? `Sends the rest of issue ${issueId}'s subject test`
+        : `Sends issue ${issueId} at its sendAt`
+      ).slice(0, 512),
       ScheduleExpression: atExpression(at),
       ScheduleExpressionTimezone: 'UTC',
       // Off: the editor chose the minute; a window would send it up to that much later.

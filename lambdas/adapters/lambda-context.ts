@@ -13,7 +13,10 @@ import { tracer } from './tracer';
 
 type Handler<E, R> = (event: E, context?: Context) => Promise<R>;
 
-export function withLambdaContext<E, R>(handler: Handler<E, R>, log: Pick<typeof defaultLogger, 'addContext'> = defaultLogger): Handler<E, R> {
+export function withLambdaContext<E, R>(
+  handler: Handler<E, R>,
+  log: Pick<typeof defaultLogger, 'addContext'> = defaultLogger,
+): Handler<E, R> {
   return async (event, context) => {
     // The local mode calls handlers with no context, or one that only counts the time left:
     // only a real Lambda context (it always has a request id) goes into the logs.

@@ -27,7 +27,14 @@ import type { SendQuota } from '../core/pacing';
 export const QUOTA_ANSWER_MS = 2_000;
 
 /** Error names emulators give for an action they do not know. */
-const UNKNOWN_ACTION = new Set(['InvalidAction', 'UnknownOperationException', 'UnknownOperation', 'NotImplemented', 'NotImplementedException', 'UnsupportedOperation']);
+const UNKNOWN_ACTION = new Set([
+  'InvalidAction',
+  'UnknownOperationException',
+  'UnknownOperation',
+  'NotImplemented',
+  'NotImplementedException',
+  'UnsupportedOperation',
+]);
 
 /** @returns the quota, or undefined when the endpoint does not answer GetSendQuota. @throws on any other failure. */
 export async function askSendQuota(ses: SESClient, timeoutMs = QUOTA_ANSWER_MS): Promise<SendQuota | undefined> {
@@ -55,9 +62,12 @@ export async function askSendQuota(ses: SESClient, timeoutMs = QUOTA_ANSWER_MS):
   } catch (error) {
     if (deadline.aborted) {
       if (lastStatus === undefined) return undefined;
-      throw Object.assign(new Error(`GetSendQuota: the SES endpoint answered HTTP ${lastStatus} until the ${timeoutMs} ms deadline`, { cause: error }), {
-        $metadata: { httpStatusCode: lastStatus },
-      });
+      throw Object.assign(
+        new Error(`GetSendQuota: the SES endpoint answered HTTP ${lastStatus} until the ${timeoutMs} ms deadline`, { cause: error }),
+        {
+          $metadata: { httpStatusCode: lastStatus },
+        },
+      );
     }
     const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;

@@ -54,7 +54,11 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
   const makePacer = async () => {
     const q = settings.sendRate === undefined ? await firstQuota() : undefined;
     const source = settings.sendRate !== undefined ? 'fixed' : q ? 'quota' : 'fallback';
-    const rate = senderRate(q, { fixedRate: settings.sendRate ?? (q ? undefined : fallback), share: settings.rateShare, concurrency: settings.senderConcurrency });
+    const rate = senderRate(q, {
+      fixedRate: settings.sendRate ?? (q ? undefined : fallback),
+      share: settings.rateShare,
+      concurrency: settings.senderConcurrency,
+    });
     logger.info('send rate', { perSender: rate, concurrency: settings.senderConcurrency ?? 1, source, maxSendRate: q?.maxSendRate });
     return new Pacer(rate, now, sleep);
   };
@@ -68,7 +72,8 @@ export function ratePorts(settings: SendSettings, readQuota: () => Promise<SendQ
     looked = true;
     return fresh ? quota() : firstQuota();
   };
-  const allowance = settings.sendRate === undefined ? new DailyAllowance(async () => (await allowanceQuota()) ?? unlimited, now) : undefined;
+  const allowance =
+    settings.sendRate === undefined ? new DailyAllowance(async () => (await allowanceQuota()) ?? unlimited, now) : undefined;
   return {
     pacer: {
       take: async () => {

@@ -1,5 +1,11 @@
 /** The Mailer port on SES v1 `SendRawEmail`: one call per recipient, the MIME built by core/mime. */
-import { GetSendQuotaCommand, SendRawEmailCommand, type SendRawEmailCommandInput, type SendRawEmailCommandOutput, type SESClient } from '@aws-sdk/client-ses';
+import {
+  GetSendQuotaCommand,
+  SendRawEmailCommand,
+  type SendRawEmailCommandInput,
+  type SendRawEmailCommandOutput,
+  type SESClient,
+} from '@aws-sdk/client-ses';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SendQuota } from '../core/pacing';
 import type { Mailer, RawMail } from '../core/ports';

@@ -16,7 +16,7 @@ export function signingKeysLoader(env: { tokenSecretArn?: string; tokenKeys?: st
   }
   if (env.tokenKeys) {
     const keys = parseSigningKeys(env.tokenKeys);
-    return async () => keys;
+    return () => Promise.resolve(keys);
   }
   throw new Error('Invalid function configuration: set TOKEN_SECRET_ARN (AWS) or TOKEN_KEYS (local)');
 }

@@ -31,12 +31,17 @@ export function makeAlertPlannerHandler(deps: AlertPlanDeps) {
     const result = await planAlert(deps, articleIdOf(record));
     logger.info('alert planned', { ...result });
   };
-  return (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => processPartialResponse(event, one, processor, { context: context as Context });
+  return (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> =>
+    processPartialResponse(event, one, processor, { context: context as Context });
 }
 
 function depsFromEnv(): AlertPlanDeps {
   const env = readEnv(['contentTable', 'subscribersTable', 'deliveriesTable', 'sendQueueUrl', 'alertDailyCap']);
-  const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
+  const db = dynamoPorts(documentClient(), {
+    content: env.contentTable,
+    subscribers: env.subscribersTable,
+    deliveries: env.deliveriesTable,
+  });
   return {
     content: db.content,
     subscribers: db.subscribers,
@@ -49,4 +54,6 @@ function depsFromEnv(): AlertPlanDeps {
 }
 
 let fromEnv: ReturnType<typeof makeAlertPlannerHandler> | undefined;
-export const handler = withLambdaContext((event: DynamoDBStreamEvent, context?: Context) => (fromEnv ??= makeAlertPlannerHandler(depsFromEnv()))(event, context));
+export const handler = withLambdaContext((event: DynamoDBStreamEvent, context?: Context) =>
+  (fromEnv ??= makeAlertPlannerHandler(depsFromEnv()))(event, context),
+);

@@ -41,7 +41,15 @@ import { unsubscribeRoutes } from './routes/unsubscribe';
 
 export function makeApiHandler(deps: ApiDeps) {
   const rc = routeContext(deps);
-  const match = routeTable([...healthRoutes(), ...subscribeRoutes(rc), ...confirmRoutes(rc), ...preferencesRoutes(rc), ...unsubscribeRoutes(rc), ...archiveRoutes(rc), ...redirectRoutes(rc)]);
+  const match = routeTable([
+    ...healthRoutes(),
+    ...subscribeRoutes(rc),
+    ...confirmRoutes(rc),
+    ...preferencesRoutes(rc),
+    ...unsubscribeRoutes(rc),
+    ...archiveRoutes(rc),
+    ...redirectRoutes(rc),
+  ]);
   const maxBody = deps.maxBodyBytes ?? MAX_BODY_BYTES;
 
   return async (event: APIGatewayProxyEventV2): Promise<Result> => {
@@ -83,7 +91,9 @@ export function depsFromEnv(overrides: Partial<ApiDeps> = {}): ApiDeps {
   const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
   const store = ports.subscriptions;
   // The Deliveries table only for click counts (the function may only raise those, see lib/constructs/api.ts).
-  const clicks = process.env[ENV.deliveriesTable] ? dynamoPorts(documentClient(), { deliveries: readEnv(['deliveriesTable']).deliveriesTable }).clicks : undefined;
+  const clicks = process.env[ENV.deliveriesTable]
+    ? dynamoPorts(documentClient(), { deliveries: readEnv(['deliveriesTable']).deliveriesTable }).clicks
+    : undefined;
   const queueUrl = process.env[ENV.signupQueueUrl];
   return {
     subscribers: store,

@@ -33,7 +33,7 @@ export interface ApiRequest {
 
 export function parseRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const header = (name: string) => event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
-  const contentType = (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = (header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   return {
     method: event.requestContext?.http?.method ?? 'GET',
     path: event.rawPath ?? '/',
@@ -68,7 +68,8 @@ export function jsonOf(req: ApiRequest): { value: unknown } | undefined {
  */
 export const SITE_HEADERS = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'permissions-policy': 'accelerometer=(), browsing-topics=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()',
+  'permissions-policy':
+    'accelerometer=(), browsing-topics=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()',
   'x-content-type-options': 'nosniff',
 } as const;
 
@@ -195,7 +196,9 @@ export function routeTable(routes: readonly Route[]): (req: ApiRequest) => Route
       bySegment.push(r);
     }
   }
-  const find = (method: string, path: string) => byKey.get(`${method} ${path}`) ?? bySegment.find((r) => r.method === method && path.startsWith(r.path) && !segmentOf(path, r.path).includes('/'));
+  const find = (method: string, path: string) =>
+    byKey.get(`${method} ${path}`) ??
+    bySegment.find((r) => r.method === method && path.startsWith(r.path) && !segmentOf(path, r.path).includes('/'));
   return (req) => {
     const route = find(req.method, req.path);
     if (route || req.method !== 'HEAD') return route;

@@ -75,7 +75,8 @@ const layout = hb.compile(`<!doctype html>
 <footer><p>Your address is used only to send what you chose. Every message has a link to change your choices or leave.</p>{{#if indexable}}<p><a href="/archive">All issues</a> · <a href="/feed.xml">Atom feed</a></p>{{/if}}</footer>
 </body></html>`);
 
-const messageTpl = hb.compile(`<h1>{{title}}</h1>{{#if alert}}<div class="error" role="alert">{{/if}}{{#each lines}}<p>{{this}}</p>{{/each}}{{#if alert}}</div>{{/if}}
+const messageTpl =
+  hb.compile(`<h1>{{title}}</h1>{{#if alert}}<div class="error" role="alert">{{/if}}{{#each lines}}<p>{{this}}</p>{{/each}}{{#if alert}}</div>{{/if}}
 {{#if form}}<form method="post" action="{{form.action}}"><input type="hidden" name="token" value="{{form.token}}"><div class="actions"><button type="submit"{{#if form.danger}} class="danger"{{/if}}>{{form.button}}</button></div></form>{{/if}}
 {{#if link}}<p><a href="{{link.href}}">{{link.text}}</a></p>{{/if}}`);
 
@@ -196,7 +197,15 @@ export function subscribePage(ctx: PageContext, v: { email?: string; choices: Su
 
 export function preferencesPage(
   ctx: PageContext,
-  v: { subscriber: Subscriber; token: string; unsubscribeToken: string; choices?: SubscriptionChoices; saved?: boolean; error?: string; now?: Date },
+  v: {
+    subscriber: Subscriber;
+    token: string;
+    unsubscribeToken: string;
+    choices?: SubscriptionChoices;
+    saved?: boolean;
+    error?: string;
+    now?: Date;
+  },
 ): string {
   const s = v.subscriber;
   const active = s.status === 'confirmed' && !s.suppressed;
@@ -228,7 +237,18 @@ export function preferencesPage(
   );
 }
 
-export type ErrorKind = 'bad-link' | 'revoked' | 'expired' | 'used' | 'used-confirmed' | 'too-many' | 'too-large' | 'not-found' | 'unavailable' | 'failed' | 'cross-site';
+export type ErrorKind =
+  | 'bad-link'
+  | 'revoked'
+  | 'expired'
+  | 'used'
+  | 'used-confirmed'
+  | 'too-many'
+  | 'too-large'
+  | 'not-found'
+  | 'unavailable'
+  | 'failed'
+  | 'cross-site';
 
 /** One clear page per error: what happened, and what to do next. */
 export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
@@ -236,7 +256,9 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
     status: 400,
     page: {
       title: 'This link does not work',
-      lines: ['The link is incomplete or was changed on the way. Open it again from the most recent message we sent you, or copy the whole link into the address bar.'],
+      lines: [
+        'The link is incomplete or was changed on the way. Open it again from the most recent message we sent you, or copy the whole link into the address bar.',
+      ],
       link: { href: '/', text: 'Go to the subscribe page' },
       alert: true,
     },
@@ -277,14 +299,19 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
     status: 410,
     page: {
       title: 'This link was already used or replaced',
-      lines: ['Each confirmation link works once, and only the newest one works. Use the link in the latest message we sent, or subscribe again to get a new one.'],
+      lines: [
+        'Each confirmation link works once, and only the newest one works. Use the link in the latest message we sent, or subscribe again to get a new one.',
+      ],
       link: { href: '/', text: 'Go to the subscribe page' },
       alert: true,
     },
   },
   'used-confirmed': {
     status: 200,
-    page: { title: 'You are already subscribed', lines: ['Your address is confirmed; there is nothing more to do. Every message has a link to change your choices.'] },
+    page: {
+      title: 'You are already subscribed',
+      lines: ['Your address is confirmed; there is nothing more to do. Every message has a link to change your choices.'],
+    },
   },
   'too-many': {
     status: 429,
@@ -306,7 +333,12 @@ export const ERROR_PAGES: Record<ErrorKind, { status: number; page: Page }> = {
   },
   'not-found': {
     status: 404,
-    page: { title: 'Page not found', lines: ['There is no page at this address.'], link: { href: '/', text: 'Go to the subscribe page' }, alert: true },
+    page: {
+      title: 'Page not found',
+      lines: ['There is no page at this address.'],
+      link: { href: '/', text: 'Go to the subscribe page' },
+      alert: true,
+    },
   },
   failed: {
     status: 500,

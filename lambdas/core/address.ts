@@ -50,7 +50,8 @@ export function normaliseEmail(input: string): string {
   if (at < 1 || at === trimmed.length - 1) throw new InvalidAddressError(input, 'missing local part, @ or domain');
   const local = trimmed.slice(0, at);
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  if (/[^\x00-\x7f]/.test(local)) throw new InvalidAddressError(input, 'the part before @ must be ASCII (internationalised mailbox names are not supported)');
+  if (/[^\x00-\x7f]/.test(local))
+    throw new InvalidAddressError(input, 'the part before @ must be ASCII (internationalised mailbox names are not supported)');
   const domain = domainToASCII(
     trimmed
       .slice(at + 1)
@@ -92,7 +93,8 @@ export const RESERVED_TLDS = ['test', 'invalid', 'example', 'localhost'] as cons
 export function signupAddressProblem(normalisedEmail: string, options: { allowReservedDomains?: boolean } = {}): string | undefined {
   if (/^[=+\-@]/.test(normalisedEmail)) return 'it starts with =, +, - or @ (refused: a spreadsheet would read it as a formula)';
   const tld = normalisedEmail.slice(normalisedEmail.lastIndexOf('.') + 1).toLowerCase();
-  if (!options.allowReservedDomains && (RESERVED_TLDS as readonly string[]).includes(tld)) return `.${tld} is a reserved domain that never receives mail`;
+  if (!options.allowReservedDomains && (RESERVED_TLDS as readonly string[]).includes(tld))
+    return `.${tld} is a reserved domain that never receives mail`;
   return undefined;
 }
 
@@ -117,7 +119,9 @@ export function maskEmail(email: string): string {
  */
 export function maskAddresses(text: string, keep: readonly string[] = []): string {
   const kept = new Set(keep.map((k) => k.toLowerCase()));
-  return text.replace(/[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g, (m) => (kept.has(m.toLowerCase().replace(/\.$/, '')) ? m : maskEmail(m)));
+  return text.replace(/[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g, (m) =>
+    kept.has(m.toLowerCase().replace(/\.$/, '')) ? m : maskEmail(m),
+  );
 }
 
 /**
@@ -150,7 +154,10 @@ export class AddressKeyMismatchError extends Error {
  * check. Locally this catches a CLI run with another data folder than `npm start`'s; on AWS a
  * deploy that imported the wrong `addressKeySecretName`.
  */
-export async function verifyAddressKey(store: { checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'> }, digest: AddressDigest): Promise<void> {
+export async function verifyAddressKey(
+  store: { checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'> },
+  digest: AddressDigest,
+): Promise<void> {
   if ((await store.checkAddressKey(digest(ADDRESS_KEY_CHECK_TEXT))) === 'differs') {
     throw new AddressKeyMismatchError(
       'the address key in use is not the one this Subscribers table was used with: erasure markers would not match. ' +
@@ -176,7 +183,14 @@ export function capitalisations(key: string): string[] {
   const local = key.slice(0, at);
   const domain = key.slice(at);
   const first = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
-  return [...new Set([local, local.toUpperCase(), first(local), local.replace(/(^|[._+-])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase())])].map((l) => l + domain);
+  return [
+    ...new Set([
+      local,
+      local.toUpperCase(),
+      first(local),
+      local.replace(/(^|[._+-])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase()),
+    ]),
+  ].map((l) => l + domain);
 }
 
 /**

@@ -66,7 +66,8 @@ export function signClickToken(keys: SigningKeys, t: ClickTarget): string {
   return seal(keys, VERSION, payload);
 }
 
-export type ClickTokenCheck = { ok: true; target: ClickTarget } | { ok: false; reason: 'malformed' | 'oversized' | 'unknown-key' | 'bad-signature' };
+export type ClickTokenCheck =
+  { ok: true; target: ClickTarget } | { ok: false; reason: 'malformed' | 'oversized' | 'unknown-key' | 'bad-signature' };
 
 export function verifyClickToken(keys: SigningKeys, token: unknown): ClickTokenCheck {
   if (typeof token !== 'string') return { ok: false, reason: 'malformed' };
@@ -89,7 +90,10 @@ export function verifyClickToken(keys: SigningKeys, token: unknown): ClickTokenC
     (p.v === undefined || (typeof p.v === 'string' && VARIANT.test(p.v))) &&
     (p.s === undefined || (typeof p.s === 'string' && ID.test(p.s)));
   if (!wellFormed) return { ok: false, reason: 'malformed' };
-  return { ok: true, target: { kind: p.k === 'a' ? 'alert' : 'digest', campaignId: p.c, articleId: p.a, link: p.l, variant: p.v, subscriberId: p.s } };
+  return {
+    ok: true,
+    target: { kind: p.k === 'a' ? 'alert' : 'digest', campaignId: p.c, articleId: p.a, link: p.l, variant: p.v, subscriberId: p.s },
+  };
 }
 
 /** The links of an article a reader can click, by index: the source credit, then each `sources` link. */
@@ -97,7 +101,8 @@ export function articleLinks(a: Pick<Article, 'source' | 'sources'>): string[] {
   return [a.source.url.trim(), ...(a.sources ?? []).map((s) => s.url.trim())];
 }
 
-export type ClickResolution = { ok: true; url: string } | { ok: false; reason: 'no-campaign' | 'not-in-campaign' | 'no-article' | 'no-link' | 'not-https' };
+export type ClickResolution =
+  { ok: true; url: string } | { ok: false; reason: 'no-campaign' | 'not-in-campaign' | 'no-article' | 'no-link' | 'not-https' };
 
 /**
  * The link a verified token leads to, read from stored content only: the campaign must list the
@@ -123,7 +128,11 @@ export function resolveClick(target: ClickTarget, issue: Issue | undefined, arti
  * The link-rewriting function of one campaign (prepare time): every article link becomes
  * `<base>/r/<token>`. In aggregate mode one token per link, whoever reads it.
  */
-export function clickLinker(keys: SigningKeys, base: string, campaign: { kind: CampaignKind; campaignId: string; variant?: string; subscriberId?: string }) {
+export function clickLinker(
+  keys: SigningKeys,
+  base: string,
+  campaign: { kind: CampaignKind; campaignId: string; variant?: string; subscriberId?: string },
+) {
   const root = base.replace(/\/+$/, '');
   return (articleId: string, link: number) => `${root}/r/${signClickToken(keys, { ...campaign, articleId, link })}`;
 }

@@ -47,10 +47,13 @@ export function limiter(size: number): Limiter {
  * that waits knows its item is stored exactly as if it had written it alone. `flush()` ends the
  * wait: the gathered items are written at once (for a caller that knows no more are coming).
  */
-export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { maxBatch: number; lingerMs?: number }): ((item: T) => Promise<void>) & { flush(): void } {
+export function groupCommit<T>(
+  write: (items: T[]) => Promise<void>,
+  options: { maxBatch: number; lingerMs?: number },
+): ((item: T) => Promise<void>) & { flush(): void } {
   const maxBatch = Math.max(1, options.maxBatch);
   const lingerMs = options.lingerMs ?? 0;
-  const waiting: { item: T; done: (e?: unknown) => void }[] = [];
+  const waiting: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let writing = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const writeWaiting = async () => {
@@ -65,7 +68,10 @@ export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { 
       } catch (e) {
         error = e ?? new Error('group write failed');
       }
-      for (const g of group) g.done(error);
+      for (const g of group) {
+        if (error === undefined) g.resolve();
+        else g.reject(error);
+      }
       // Items that came during the write are written next, without a further wait: they
       // have already waited for as long as the write took.
     }
@@ -73,7 +79,7 @@ export function groupCommit<T>(write: (items: T[]) => Promise<void>, options: { 
   };
   const add = (item: T) =>
     new Promise<void>((resolve, reject) => {
-      waiting.push({ item, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      waiting.push({ item, resolve, reject });
       if (writing) return;
       if (waiting.length >= maxBatch || lingerMs <= 0) void writeWaiting();
       else timer ??= setTimeout(() => void writeWaiting(), lingerMs);

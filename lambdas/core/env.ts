@@ -44,14 +44,21 @@ const schemas = {
   digestScheduleCron: z.string().optional(),
   digestTimeZone: z.string().optional(),
   clickTracking: z
-    .enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], { error: `${'CLICK_TRACKING'} must be one of ${CLICK_TRACKING_MODES.join(', ')}` })
+    .enum(CLICK_TRACKING_MODES as [ClickTracking, ...ClickTracking[]], {
+      error: `${'CLICK_TRACKING'} must be one of ${CLICK_TRACKING_MODES.join(', ')}`,
+    })
     .default(DEFAULT_CLICK_TRACKING),
   issueScheduleGroup: z.string().optional(),
   issueScheduleRoleArn: z.string().optional(),
   issueScheduleDeadLetterArn: z.string().optional(),
   issueScheduleAccount: z.string().optional(),
-  digestDelivery: z.enum(DIGEST_DELIVERIES, { error: `${ENV.digestDelivery} must be ${DIGEST_DELIVERIES.join(' or ')}` }).default('schedule'),
-  digestLocalTime: z.string().regex(LOCAL_TIME_PATTERN, `${ENV.digestLocalTime} must be HH:MM (00:00 to 23:59)`).default(DEFAULT_LOCAL_TIME),
+  digestDelivery: z
+    .enum(DIGEST_DELIVERIES, { error: `${ENV.digestDelivery} must be ${DIGEST_DELIVERIES.join(' or ')}` })
+    .default('schedule'),
+  digestLocalTime: z
+    .string()
+    .regex(LOCAL_TIME_PATTERN, `${ENV.digestLocalTime} must be HH:MM (00:00 to 23:59)`)
+    .default(DEFAULT_LOCAL_TIME),
   alertDailyCap: z.coerce
     .number({ error: `${ENV.alertDailyCap} must be a number` })
     .int()

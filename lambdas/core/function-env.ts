@@ -39,7 +39,10 @@ export const ENV = {
   clickTracking: 'CLICK_TRACKING',
   /** The schedule group of issues' one-time schedules: the planner removes an issue's once it has run. */
   issueScheduleGroup: 'ISSUE_SCHEDULE_GROUP',
-  /** The role issues' one-time schedules invoke the planner with, and their dead-letter queue (the planner schedules a subject test's rest). */
+  /**
+   * The role issues' one-time schedules invoke the planner with, and their dead-letter queue (the
+   * planner schedules a subject test's rest).
+   */
   issueScheduleRoleArn: 'ISSUE_SCHEDULE_ROLE_ARN',
   issueScheduleDeadLetterArn: 'ISSUE_SCHEDULE_DEAD_LETTER_ARN',
   /** The account: with Lambda's AWS_REGION and AWS_LAMBDA_FUNCTION_NAME, the planner's own ARN. */

@@ -87,7 +87,10 @@ export const AUDIENCE_KEY_NAMES = [DIGEST_SHARD, ALERT_SHARD, DIGEST_ZONE, DIGES
  * digest audience, `alertShard` likewise for alerts. A key left out must be removed from a
  * stored item.
  */
-export function audienceKeys(s: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'> & Partial<Pick<Subscriber, 'timezone' | 'zoneChangedAt'>>): {
+export function audienceKeys(
+  s: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'> &
+    Partial<Pick<Subscriber, 'timezone' | 'zoneChangedAt'>>,
+): {
   digestShard?: number;
   alertShard?: number;
   digestZone?: string;
@@ -95,7 +98,9 @@ export function audienceKeys(s: Pick<Subscriber, 'subscriberId' | 'status' | 'di
 } {
   const shard = audienceShard(s.subscriberId);
   return {
-    ...(inDigestAudience(s) ? { [DIGEST_SHARD]: shard, [DIGEST_ZONE]: zoneKey(s.timezone), [DIGEST_ZONE_SINCE]: zoneSince(s.subscriberId, s.zoneChangedAt) } : {}),
+    ...(inDigestAudience(s)
+      ? { [DIGEST_SHARD]: shard, [DIGEST_ZONE]: zoneKey(s.timezone), [DIGEST_ZONE_SINCE]: zoneSince(s.subscriberId, s.zoneChangedAt) }
+      : {}),
     ...(inAlertAudience(s) ? { [ALERT_SHARD]: shard } : {}),
   };
 }

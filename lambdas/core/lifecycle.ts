@@ -29,7 +29,9 @@ const epochSeconds = (ms: number) => Math.floor(ms / 1000);
  *
  * @returns epoch seconds, or undefined: the item must not carry `expiresAt`.
  */
-export function subscriberExpiresAt(s: Pick<Subscriber, 'status' | 'confirmedAt' | 'suppressed' | 'confirmExpiresAt' | 'unsubscribedAt'>): number | undefined {
+export function subscriberExpiresAt(
+  s: Pick<Subscriber, 'status' | 'confirmedAt' | 'suppressed' | 'confirmExpiresAt' | 'unsubscribedAt'>,
+): number | undefined {
   if (s.status !== 'pending' || s.confirmedAt || s.unsubscribedAt || s.suppressed || !s.confirmExpiresAt) return undefined;
   const at = Date.parse(s.confirmExpiresAt);
   return Number.isFinite(at) ? epochSeconds(at) : undefined;

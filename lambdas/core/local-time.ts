@@ -48,7 +48,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formatters.set(zone, f);
   }
   return f;
@@ -83,7 +92,10 @@ export function localInstant(date: string, time: string, zone: string): Date {
 }
 
 /** Etc/GMT±N: fixed offsets Intl accepts but does not list among its zones. */
-const FIXED_OFFSET_ZONES = [...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`), ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`)];
+const FIXED_OFFSET_ZONES = [
+  ...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`),
+  ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`),
+];
 
 // Building a formatter costs tens of microseconds; zone keys are asked for per stored item.
 const canonicals = new Map<string, string | undefined>();
@@ -105,7 +117,11 @@ function canonical(zone: string): string | undefined {
  * never be due, so {@link zoneKey} only ever returns one of these.
  */
 export const DIGEST_ZONES: readonly string[] = [
-  ...new Set(['UTC', ...Intl.supportedValuesOf('timeZone'), ...FIXED_OFFSET_ZONES].flatMap((z) => [z, canonical(z)]).filter((z): z is string => z !== undefined)),
+  ...new Set(
+    ['UTC', ...Intl.supportedValuesOf('timeZone'), ...FIXED_OFFSET_ZONES]
+      .flatMap((z) => [z, canonical(z)])
+      .filter((z): z is string => z !== undefined),
+  ),
 ].sort();
 const ZONE_SET = new Set(DIGEST_ZONES);
 
@@ -135,7 +151,9 @@ export function zoneSchedule(date: string, time: string): readonly ZoneDue[] {
   const key = `${date} ${time}`;
   let out = schedules.get(key);
   if (!out) {
-    out = DIGEST_ZONES.map((zone) => ({ zone, dueAt: localInstant(date, time, zone) })).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.zone.localeCompare(b.zone));
+    out = DIGEST_ZONES.map((zone) => ({ zone, dueAt: localInstant(date, time, zone) })).sort(
+      (a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.zone.localeCompare(b.zone),
+    );
     if (schedules.size > 16) schedules.clear();
     schedules.set(key, out);
   }
@@ -160,5 +178,13 @@ export function dueZones(date: string, time: string, from: Date | undefined, to:
 
 /** `date time` in `zone` and the UTC instant, e.g. for `status`: `07:00 Asia/Tokyo`. */
 export function formatLocal(instant: Date, zone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(instant);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(instant);
 }

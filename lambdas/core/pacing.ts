@@ -45,7 +45,8 @@ export function totalRate(quota: SendQuota | undefined, s: RateSettings): number
 /** One sender's part of the total rate. */
 export function senderRate(quota: SendQuota | undefined, s: RateSettings): number {
   const concurrency = s.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`sender concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`sender concurrency must be a positive integer, got ${concurrency}`);
   return totalRate(quota, s) / concurrency;
 }
 
@@ -160,7 +161,8 @@ export class Pacer {
       const now = this.now();
       if (this.due < now - this.catchUpMs) this.due = now - this.catchUpMs;
       if (this.fast < now - this.slackMs) this.fast = now - this.slackMs;
-      const windowFull = this.grants.length >= this.perWindow ? this.grants[this.grants.length - this.perWindow] + this.windowMs : -Infinity;
+      const windowFull =
+        this.grants.length >= this.perWindow ? this.grants[this.grants.length - this.perWindow] + this.windowMs : -Infinity;
       const at = Math.max(this.due, this.fast, windowFull);
       if (at <= now) {
         this.due += this.intervalMs;

@@ -1,6 +1,7 @@
 /**
  * Ports: what use-cases need from the outside world. Adapters (DynamoDB, SES, SQS, the local
- * in-process queue) implement them; unit tests pass plain objects.
+ * in-process queue) implement them; unit tests pass plain objects. The local-time planner's own
+ * ports are in local-time-ports.ts.
  */
 import type { CampaignProgress, CampaignState, Counters } from './campaign-status';
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
@@ -82,7 +83,11 @@ export interface AlertCaps {
    * Returns the readers admitted and the readers the cap refused; anyone in neither (the store
    * could not tell) is left to {@link admit}.
    */
-  admitMany?(readers: { subscriberId: string; day: string }[], articleId: string, cap: number): Promise<{ admitted: Set<string>; refused: Set<string> }>;
+  admitMany?(
+    readers: { subscriberId: string; day: string }[],
+    articleId: string,
+    cap: number,
+  ): Promise<{ admitted: Set<string>; refused: Set<string> }>;
 }
 
 /** Alerts held back by the cap, and alerts already sent, as the digest needs them per reader. */
@@ -126,7 +131,12 @@ export interface SubscriberStore {
    * One page of the confirmed, alert-wanting, unsuppressed audience in one shard whose topics
    * include one of `topics` or who chose no topics (a paged Query with a filter, never a Scan).
    */
-  alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }>;
+  alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }>;
 }
 
 /**
@@ -253,7 +263,11 @@ export interface SubscriptionStore extends SubscriberStore {
    * digest audience index follows the result. Returns the new subscriber, or undefined when
    * the condition no longer held (someone else changed it first).
    */
-  change(current: Subscriber, patch: Partial<Subscriber>, options?: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> }): Promise<Subscriber | undefined>;
+  change(
+    current: Subscriber,
+    patch: Partial<Subscriber>,
+    options?: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> },
+  ): Promise<Subscriber | undefined>;
   /** Delete an item by its key: a subscriber's `email`, or a `merged#<id>` forward (privacy erasure). */
   remove(key: string): Promise<void>;
   /** Remember an erased address by its keyed digest only (core/address.ts). */
@@ -273,7 +287,11 @@ export interface DeliveryEvents {
   /** The ledger entry of the message SES knows as `sesMessageId`, sent to `subscriberId`. */
   findBySesMessageId(subscriberId: string, sesMessageId: string): Promise<Delivery | undefined>;
   /** Write what SES reported onto an existing entry (never creates one). */
-  record(campaignId: string, subscriberId: string, fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>): Promise<void>;
+  record(
+    campaignId: string,
+    subscriberId: string,
+    fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>,
+  ): Promise<void>;
   listForSubscriber(subscriberId: string): Promise<Delivery[]>;
   /** Delete every entry of the subscriber; returns how many. */
   deleteForSubscriber(subscriberId: string): Promise<number>;
@@ -338,50 +356,4 @@ export interface SubjectTests {
    * concurrent run sends the rest the same subject.
    */
   decide(issueId: string, winner: Variant, rates: Record<Variant, number>, at: Date): Promise<Variant>;
-}
-
-/** One reader in the digest-by-zone index (local-time delivery). */
-export interface ZoneAudienceRow {
-  subscriberId: string;
-  email: string;
-  /** When the reader moved into this zone (ISO), if they ever changed zone. */
-  zoneChangedAt?: string;
-}
-
-/** The digest audience by time zone: what a local-time planner run reads. */
-export interface ZoneAudience {
-  /**
-   * One page of the digest audience whose zone key (core/local-time.ts `zoneKey`) is `zone`: a
-   * paged Query of that zone only. With `movedAfter` (ISO), only the readers who moved into the
-   * zone after that instant (a range on the sort key, not a filter).
-   */
-  zonePage(zone: string, cursor: string | undefined, limit: number, movedAfter?: string): Promise<{ rows: ZoneAudienceRow[]; next?: string }>;
-}
-
-/** How far the local-time plan of one issue has got (kept beside its counters). */
-export interface LocalTimeProgress {
-  /** The issue's date and the local time it goes out at, as planned (so `status` needs no setting). */
-  date: string;
-  localTime: string;
-  /** The end of the range of instants the runs have covered (ISO); every zone due by then is queued. */
-  coveredTo: string;
-  /** Readers queued per zone key, by the run that covered the zone's hour. */
-  zones: Record<string, number>;
-  /** Readers queued in all, each once (what planning finishes with). */
-  queued: number;
-  /** When the closing sweep ran (readers who moved into a zone after its hour): the plan is complete. */
-  sweptAt?: string;
-  /** Readers the sweep queued. */
-  swept?: number;
-}
-
-/** The local-time plans' progress, written once a run has queued its part. */
-export interface LocalTimePlans {
-  get(campaignId: string): Promise<LocalTimeProgress | undefined>;
-  /**
-   * Store `next` only while the stored plan still covers up to `previousCoveredTo` (undefined:
-   * no plan stored yet). False when another run got there first: its readers are queued, and
-   * the ledger makes this run's second copies no-ops.
-   */
-  advance(campaignId: string, previousCoveredTo: string | undefined, next: LocalTimeProgress, at: Date): Promise<boolean>;
 }

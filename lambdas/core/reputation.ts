@@ -8,7 +8,16 @@
  */
 import { TRANSACTIONAL_TAG } from './model';
 import { isSimulatorAddress } from './simulator';
-import { BRAKE_DEFAULTS, bucketStartOf, type BrakeSettings, type Bucket, type BucketCounts, type ReputationOverride, type SendingPause, type SendingStateStore } from './sending-state';
+import {
+  BRAKE_DEFAULTS,
+  bucketStartOf,
+  type BrakeSettings,
+  type Bucket,
+  type BucketCounts,
+  type ReputationOverride,
+  type SendingPause,
+  type SendingStateStore,
+} from './sending-state';
 
 /**
  * The counts over the last `window` sends: buckets newest first until they hold `window`
@@ -34,7 +43,11 @@ export function windowCounts(buckets: Bucket[], window: number, override?: Reput
  * bounce of three sends never brakes; with the defaults, 8 bounces of 200 sends (4 %) do, and
  * 2 complaints of up to 2,500 sends (0.08 %).
  */
-export function reputationVerdict(c: BucketCounts, s: Pick<BrakeSettings, 'minSample' | 'minEvents' | 'bounceRate' | 'complaintRate'>, scope: string): string | undefined {
+export function reputationVerdict(
+  c: BucketCounts,
+  s: Pick<BrakeSettings, 'minSample' | 'minEvents' | 'bounceRate' | 'complaintRate'>,
+  scope: string,
+): string | undefined {
   if (c.sends < s.minSample) return undefined;
   const pct = (x: number) => `${(100 * x).toFixed(2).replace(/\.?0+$/, '')} %`;
   if (c.bounces >= s.minEvents && c.bounces / c.sends >= s.bounceRate) {
@@ -126,7 +139,10 @@ interface EventLike {
   complaint?: { complainedRecipients: { emailAddress?: string }[]; complaintFeedbackType?: string };
 }
 
-/** SES leaves its mailbox simulator out of the account's rates; so does the brake (a smoke run's bounce and complaint are meant to happen). */
+/**
+ * SES leaves its mailbox simulator out of the account's rates; so does the brake (a smoke run's
+ * bounce and complaint are meant to happen).
+ */
 const counted = (r: { emailAddress?: string }) => !(r.emailAddress && isSimulatorAddress(r.emailAddress));
 
 /**
@@ -144,7 +160,8 @@ export function reputationSignals(events: EventLike[], campaignOf: (messageId: s
     if (transactional(e)) continue;
     const type = e.eventType ?? e.notificationType;
     const base = { sentAt: e.mail.timestamp, campaignId: campaignOf(e.mail.messageId) };
-    if (type === 'Bounce' && e.bounce?.bounceType === 'Permanent') for (const _ of e.bounce.bouncedRecipients.filter(counted)) out.push({ kind: 'bounce', ...base });
+    if (type === 'Bounce' && e.bounce?.bounceType === 'Permanent')
+      for (const _ of e.bounce.bouncedRecipients.filter(counted)) out.push({ kind: 'bounce', ...base });
     if (type === 'Complaint' && e.complaint && e.complaint.complaintFeedbackType !== 'not-spam')
       for (const _ of e.complaint.complainedRecipients.filter(counted)) out.push({ kind: 'complaint', ...base });
   }
@@ -164,13 +181,21 @@ export async function resumeSending(
 ): Promise<{ before?: SendingPause; refused?: string; overridden: boolean }> {
   const { pause } = await store.get();
   if (pause?.kind === 'reputation' && !options.overrideReputation) {
-    return { before: pause, refused: 'the reputation brake is on: look at the bounces and complaints first, then resume with --override-reputation', overridden: false };
+    return {
+      before: pause,
+      refused: 'the reputation brake is on: look at the bounces and complaints first, then resume with --override-reputation',
+      overridden: false,
+    };
   }
   let override: ReputationOverride | undefined;
   if (options.overrideReputation) {
     const start = bucketStartOf(now.getTime(), options.bucketMs ?? BRAKE_DEFAULTS.bucketMs);
     const current = (await store.buckets(start, now.getTime())).find((b) => b.start === start);
-    override = { at: now.toISOString(), bucketStart: start, snapshot: { sends: current?.sends ?? 0, bounces: current?.bounces ?? 0, complaints: current?.complaints ?? 0 } };
+    override = {
+      at: now.toISOString(),
+      bucketStart: start,
+      snapshot: { sends: current?.sends ?? 0, bounces: current?.bounces ?? 0, complaints: current?.complaints ?? 0 },
+    };
   }
   if (pause || override) await store.resume(now, override);
   return { before: pause, overridden: !!override };

@@ -33,9 +33,11 @@ export interface DigestSchedule {
 /** `cron(0 7 ? * MON *)` → `0 0 7 ? * MON *` (croner's seven parts); an error for anything else. */
 export function eventBridgeToCroner(expression: string): { pattern: string } | { error: string } {
   const inner = /^cron\((.*)\)$/.exec(expression.trim())?.[1];
-  if (inner === undefined) return { error: `not a cron(...) expression: ${JSON.stringify(expression)} (rate() and at() schedules have no weekly run)` };
+  if (inner === undefined)
+    return { error: `not a cron(...) expression: ${JSON.stringify(expression)} (rate() and at() schedules have no weekly run)` };
   const fields = inner.trim().split(/\s+/);
-  if (fields.length !== 6) return { error: `cron(...) needs 6 fields (minutes hours day-of-month month day-of-week year), found ${fields.length}` };
+  if (fields.length !== 6)
+    return { error: `cron(...) needs 6 fields (minutes hours day-of-month month day-of-week year), found ${fields.length}` };
   if (fields[2] !== '?' && fields[4] !== '?') return { error: 'EventBridge needs "?" in day-of-month or day-of-week' };
   return { pattern: ['0', ...fields].join(' ') };
 }
@@ -54,7 +56,9 @@ export function nextLocalRun(pattern: string, timeZone: string, from: Date): Nex
 
 /** The next run of a {@link DigestSchedule}, whichever of the two forms its cron is written in. */
 export function nextDigestRun(schedule: DigestSchedule, from: Date): NextRun {
-  return schedule.cron.trim().startsWith('cron(') ? nextEventBridgeRun(schedule.cron, schedule.timeZone, from) : nextLocalRun(schedule.cron, schedule.timeZone, from);
+  return schedule.cron.trim().startsWith('cron(')
+    ? nextEventBridgeRun(schedule.cron, schedule.timeZone, from)
+    : nextLocalRun(schedule.cron, schedule.timeZone, from);
 }
 
 function nextRun(pattern: string, options: ConstructorParameters<typeof Cron>[1] & object, from: Date): NextRun {
@@ -84,7 +88,11 @@ const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Satur
 function onClock(at: Date, timeZone: string) {
   const part = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone, ...options }).format(at);
   const weekday = part({ weekday: 'long' });
-  return { weekday, time: part({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }), date: `${weekday} ${part({ day: 'numeric', month: 'long' })}` };
+  return {
+    weekday,
+    time: part({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    date: `${weekday} ${part({ day: 'numeric', month: 'long' })}`,
+  };
 }
 
 /** `Mondays`, `Mondays and Thursdays`, `Mondays, Wednesdays and Fridays`, `every day`. */

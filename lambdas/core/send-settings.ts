@@ -18,7 +18,10 @@ const schema = z.object({
   sendRate: positive(SEND_ENV.sendRate),
   sendRateFallback: positive(SEND_ENV.sendRateFallback),
   rateShare: positive(SEND_ENV.rateShare).refine((v) => v === undefined || v <= 1, `${SEND_ENV.rateShare} must be at most 1`),
-  senderConcurrency: positive(SEND_ENV.senderConcurrency).refine((v) => v === undefined || Number.isInteger(v), `${SEND_ENV.senderConcurrency} must be a whole number`),
+  senderConcurrency: positive(SEND_ENV.senderConcurrency).refine(
+    (v) => v === undefined || Number.isInteger(v),
+    `${SEND_ENV.senderConcurrency} must be a whole number`,
+  ),
   claimLeaseMs: positive(SEND_ENV.claimLeaseMs),
   planQueueUrl: z.string().min(1).optional(),
 });

@@ -18,7 +18,14 @@
  *
  * Pure: the store, the clock and the quota reader are ports passed in.
  */
-import { BRAKE_DEFAULTS, type BrakeSettings, type Bucket, type SendingPause, type SendingState, type SendingStateStore } from './sending-state';
+import {
+  BRAKE_DEFAULTS,
+  type BrakeSettings,
+  type Bucket,
+  type SendingPause,
+  type SendingState,
+  type SendingStateStore,
+} from './sending-state';
 
 /** Wait before the probe after `step` failed probes: base × 2^step, at most the maximum. */
 export function backoffStepMs(step: number, s: Pick<BrakeSettings, 'backoffBaseMs' | 'backoffMaxMs'>): number {
@@ -117,7 +124,10 @@ export class SendingBrake {
     this.cached = { at: this.now().getTime(), state: Promise.resolve({ pause }) };
   }
 
-  /** The pause this process knows of now (cached), or undefined while sending may go on. A probe in progress here does not stop its own send. */
+  /**
+   * The pause this process knows of now (cached), or undefined while sending may go on. A probe in
+   * progress here does not stop its own send.
+   */
   async current(): Promise<SendingPause | undefined> {
     return (await this.state()).pause;
   }
@@ -130,7 +140,8 @@ export class SendingBrake {
     const { pause } = await this.state();
     if (!pause) return { state: 'go' };
     const now = this.now();
-    if (pause.kind === 'reputation' || !pause.retryAt || Date.parse(pause.retryAt) > now.getTime() || this.probing) return { state: 'paused', pause };
+    if (pause.kind === 'reputation' || !pause.retryAt || Date.parse(pause.retryAt) > now.getTime() || this.probing)
+      return { state: 'paused', pause };
     if (pause.probeUntil && Date.parse(pause.probeUntil) > now.getTime()) return { state: 'paused', pause };
     const by = `${this.id}-${++this.probes}`;
     if (!(await this.store.takeProbe(by, now, new Date(now.getTime() + this.settings.probeLeaseMs)))) {

@@ -108,7 +108,11 @@ export function readBrakeSettings(env: NodeJS.ProcessEnv = process.env): BrakeSe
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const isRate = key === 'bounceRate' || key === 'complaintRate';
-    const schema = isRate ? z.coerce.number().gt(0).lt(1) : key === 'cacheMs' ? z.coerce.number().int().min(0) : z.coerce.number().int().min(1);
+    const schema = isRate
+      ? z.coerce.number().gt(0).lt(1)
+      : key === 'cacheMs'
+        ? z.coerce.number().int().min(0)
+        : z.coerce.number().int().min(1);
     const parsed = schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
     else problems.push(`${name} must be ${isRate ? 'a fraction between 0 and 1 (0.04 = 4 %)' : 'a whole number'}, got "${raw}"`);
@@ -123,6 +127,8 @@ export const bucketStartOf = (t: number, bucketMs: number) => Math.floor(t / buc
 /** The per-campaign and account-wide view that `status` prints. */
 export function describePause(p: SendingPause | undefined): string {
   if (!p) return 'sending: on';
-  const probe = p.retryAt ? `; next probe ${p.retryAt}${p.step ? ` (after ${p.step} failed probe${p.step > 1 ? 's' : ''})` : ''}` : '; resume with `npm run cli -- resume --override-reputation`';
+  const probe = p.retryAt
+    ? `; next probe ${p.retryAt}${p.step ? ` (after ${p.step} failed probe${p.step > 1 ? 's' : ''})` : ''}`
+    : '; resume with `npm run cli -- resume --override-reputation`';
   return `sending: PAUSED (${p.kind}) since ${p.openedAt}: ${p.reason}${probe}`;
 }

@@ -22,7 +22,8 @@ export interface KeyAttribute {
 }
 
 /** What an index copies from the table: keys only, everything, or the keys and a few attributes. */
-export type Projection = { readonly type: 'KEYS_ONLY' } | { readonly type: 'ALL' } | { readonly type: 'INCLUDE'; readonly nonKeyAttributes: readonly string[] };
+export type Projection =
+  { readonly type: 'KEYS_ONLY' } | { readonly type: 'ALL' } | { readonly type: 'INCLUDE'; readonly nonKeyAttributes: readonly string[] };
 
 /** A global secondary index. */
 export interface IndexSchema {

@@ -6,13 +6,14 @@
  * inboxes keep verifying with the older key, as long as it stays in the key set. Signatures are
  * compared in constant time. Tokens carry the subscriber id, never the address.
  *
- * Unsubscribe and preference tokens do not expire (links in old mail must keep working), but
- * each carries the reader's link version (`linkVersion` on the subscriber, 0 unless raised by
+ * Unsubscribe and preference tokens do not expire (links in old mail must keep working), but each
+ * carries the reader's link version (`linkVersion` on the subscriber, 0 unless raised by
  * `subscribers revoke-links`): the use-cases refuse a token of an older version, so a reader's
- * links can be turned off at once without rotating the key for everyone. A confirmation token also carries a random nonce (32 bytes) and an expiry
- * (48 hours by default): the subscriber record keeps only the SHA-256 of the nonce, so the
- * token works once (the hash is removed on confirmation), a re-sent confirmation replaces
- * the previous one, and a leaked table holds nothing that could confirm an address.
+ * links can be turned off at once without rotating the key for everyone. A confirmation token also
+ * carries a random nonce (32 bytes) and an expiry (48 hours by default): the subscriber record
+ * keeps only the SHA-256 of the nonce, so the token works once (the hash is removed on
+ * confirmation), a re-sent confirmation replaces the previous one, and a leaked table holds nothing
+ * that could confirm an address.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -99,7 +100,11 @@ const shapes = new Map<string, RegExp>();
 const shapeOf = (version: string, maxPayloadChars: number) => {
   const id = `${version}/${maxPayloadChars}`;
   let shape = shapes.get(id);
-  if (!shape) shapes.set(id, (shape = new RegExp(`^${version}\\.([A-Za-z0-9_-]{1,16})\\.([A-Za-z0-9_-]{1,${maxPayloadChars}})\\.([A-Za-z0-9_-]{43})$`)));
+  if (!shape)
+    shapes.set(
+      id,
+      (shape = new RegExp(`^${version}\\.([A-Za-z0-9_-]{1,16})\\.([A-Za-z0-9_-]{1,${maxPayloadChars}})\\.([A-Za-z0-9_-]{43})$`)),
+    );
   return shape;
 };
 
@@ -120,7 +125,10 @@ export function unseal(keys: SigningKeys, version: string, token: string, maxPay
   }
 }
 
-export function signToken(keys: SigningKeys, input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string; linkVersion?: number }): string {
+export function signToken(
+  keys: SigningKeys,
+  input: { subscriberId: string; purpose: TokenPurpose; now: Date; ttlSeconds?: number; nonce?: string; linkVersion?: number },
+): string {
   const iat = Math.floor(input.now.getTime() / 1000);
   const payload: Payload = { s: input.subscriberId, p: input.purpose, i: iat };
   if (input.ttlSeconds !== undefined) payload.e = iat + input.ttlSeconds;
@@ -140,7 +148,14 @@ export function verifyToken(keys: SigningKeys, token: unknown, purpose: TokenPur
   if (payload.e !== undefined && now.getTime() / 1000 > payload.e) return { ok: false, reason: 'expired' };
   if (payload.n !== undefined && typeof payload.n !== 'string') return { ok: false, reason: 'malformed' };
   if (payload.r !== undefined && (!Number.isSafeInteger(payload.r) || payload.r < 0)) return { ok: false, reason: 'malformed' };
-  return { ok: true, subscriberId: payload.s, purpose: payload.p, issuedAt: new Date(payload.i * 1000), nonce: payload.n, linkVersion: payload.r ?? 0 };
+  return {
+    ok: true,
+    subscriberId: payload.s,
+    purpose: payload.p,
+    issuedAt: new Date(payload.i * 1000),
+    nonce: payload.n,
+    linkVersion: payload.r ?? 0,
+  };
 }
 
 /** SHA-256 of a confirmation nonce, hex: the only form in which the server keeps it. */
@@ -152,10 +167,20 @@ export function nonceHash(nonce: string): string {
  * A new confirmation token: random nonce, signed, expiring. Returns the token (for the link
  * in the mail, never stored) and the hash to store with the subscriber.
  */
-export function newConfirmToken(keys: SigningKeys, input: { subscriberId: string; now: Date; ttlSeconds?: number; linkVersion?: number }): { token: string; hash: string; expiresAt: Date } {
+export function newConfirmToken(
+  keys: SigningKeys,
+  input: { subscriberId: string; now: Date; ttlSeconds?: number; linkVersion?: number },
+): { token: string; hash: string; expiresAt: Date } {
   const nonce = randomBytes(32).toString('base64url');
   const ttl = input.ttlSeconds ?? CONFIRM_TOKEN_TTL_SECONDS;
-  const token = signToken(keys, { subscriberId: input.subscriberId, purpose: 'confirm', now: input.now, ttlSeconds: ttl, nonce, linkVersion: input.linkVersion });
+  const token = signToken(keys, {
+    subscriberId: input.subscriberId,
+    purpose: 'confirm',
+    now: input.now,
+    ttlSeconds: ttl,
+    nonce,
+    linkVersion: input.linkVersion,
+  });
   const expiresAt = new Date((Math.floor(input.now.getTime() / 1000) + ttl) * 1000);
   return { token, hash: nonceHash(nonce), expiresAt };
 }

@@ -14,7 +14,16 @@ import { readEnv } from '../core/env';
 import { planDigest } from '../usecases/plan-digest';
 import { planLocalTime, type LocalTimePlanResult } from '../usecases/plan-local-time';
 import { planScheduledIssue, type ScheduledPlanDeps, type ScheduledPlanResult } from '../usecases/plan-scheduled';
-import { documentClient, dynamoPorts, issueSchedulerFromEnv, plannerPorts, sqsClient, sqsPorts, systemClock, type LocalTimePorts } from '../wiring';
+import {
+  documentClient,
+  dynamoPorts,
+  issueSchedulerFromEnv,
+  plannerPorts,
+  sqsClient,
+  sqsPorts,
+  systemClock,
+  type LocalTimePorts,
+} from '../wiring';
 
 const eventSchema = z
   .object({
@@ -23,7 +32,9 @@ const eventSchema = z
       .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
       .optional(),
     resume: z.boolean().optional(),
-    from: z.object({ shard: z.number().int().min(0), cursor: z.string().min(1).optional(), queued: z.number().int().min(0).optional() }).optional(),
+    from: z
+      .object({ shard: z.number().int().min(0), cursor: z.string().min(1).optional(), queued: z.number().int().min(0).optional() })
+      .optional(),
     /** From the issue's one-time schedule: plan it if its `sendAt` has come, then remove the schedule. */
     scheduled: z.literal(true).optional(),
   })
@@ -45,7 +56,8 @@ export function makePlannerHandler(deps: ScheduledPlanDeps, localTime: LocalTime
 export function makePlannerHandler(deps: ScheduledPlanDeps, localTime?: LocalTimeDeps): PlannerHandler<Result> {
   const one = async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<Result> => {
     const parsed = eventSchema.safeParse(event ?? {});
-    if (!parsed.success) throw new Error(`digest planner: bad event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(`digest planner: bad event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     if (localTime && !parsed.data.scheduled && !parsed.data.from && !parsed.data.resume) {
       const result = await planLocalTime({ ...deps, ...localTime }, { issueId: parsed.data.issueId });
       logger.info('digest planned (local time)', { ...result, zones: 'zones' in result ? result.zones.length : 0 });
@@ -53,7 +65,9 @@ export function makePlannerHandler(deps: ScheduledPlanDeps, localTime?: LocalTim
     }
     const timeLeftMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.timeLeftMs;
     const { scheduled, ...input } = parsed.data;
-    const result = scheduled ? await planScheduledIssue({ ...deps, timeLeftMs }, input.issueId!) : await planDigest({ ...deps, timeLeftMs }, input);
+    const result = scheduled
+      ? await planScheduledIssue({ ...deps, timeLeftMs }, input.issueId!)
+      : await planDigest({ ...deps, timeLeftMs }, input);
     logger.info('digest planned', { ...result });
     return result;
   };
@@ -69,11 +83,21 @@ export function makePlannerHandler(deps: ScheduledPlanDeps, localTime?: LocalTim
 function depsFromEnv(): [ScheduledPlanDeps, LocalTimeDeps | undefined] {
   const env = readEnv(['contentTable', 'subscribersTable', 'sendQueueUrl', 'deliveriesTable', 'digestDelivery', 'digestLocalTime']);
   const { planQueueUrl } = readSendSettings();
-  const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
+  const db = dynamoPorts(documentClient(), {
+    content: env.contentTable,
+    subscribers: env.subscribersTable,
+    deliveries: env.deliveriesTable,
+  });
   const { queue, continuation } = sqsPorts(sqsClient(), { sendQueueUrl: env.sendQueueUrl, planQueueUrl });
-  const ports = plannerPorts(db, { queue, clock: systemClock, continuation, schedules: issueSchedulerFromEnv() }, env.digestDelivery === 'local-time' ? env.digestLocalTime : undefined);
+  const ports = plannerPorts(
+    db,
+    { queue, clock: systemClock, continuation, schedules: issueSchedulerFromEnv() },
+    env.digestDelivery === 'local-time' ? env.digestLocalTime : undefined,
+  );
   return [ports.plan, ports.localTime];
 }
 
 let fromEnv: PlannerHandler<Result> | undefined;
-export const handler = withLambdaContext((event: unknown, context?: Context) => (fromEnv ??= makePlannerHandler(...depsFromEnv()))(event, context));
+export const handler = withLambdaContext((event: unknown, context?: Context) =>
+  (fromEnv ??= makePlannerHandler(...depsFromEnv()))(event, context),
+);

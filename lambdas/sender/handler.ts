@@ -106,7 +106,10 @@ export function makeSenderHandler(deps: SenderHandlerDeps) {
         ...(result.paused ? { pause: result.pause?.kind ?? 'unconfirmed', reason: result.pause?.reason } : {}),
       });
       // Counted per job, not per invocation: bounces can come back while the invocation still sends.
-      if (result.sent > 0) await deps.recordSends?.(result.sent, deps.clock.now()).catch((e: Error) => logger.error('send counts update failed', { error: e.message }));
+      if (result.sent > 0)
+        await deps
+          .recordSends?.(result.sent, deps.clock.now())
+          .catch((e: Error) => logger.error('send counts update failed', { error: e.message }));
       totals.sent += result.sent;
       totals.failed += result.failed;
       totals.throttled += result.throttled;
@@ -168,7 +171,11 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
     'clickTracking',
   ]);
   const settings = readSendSettings();
-  const db = dynamoPorts(documentClient(), { content: env.contentTable, subscribers: env.subscribersTable, deliveries: env.deliveriesTable });
+  const db = dynamoPorts(documentClient(), {
+    content: env.contentTable,
+    subscribers: env.subscribersTable,
+    deliveries: env.deliveriesTable,
+  });
   const ses = sesPorts(sesClient(), env.configurationSet);
   const leaseMs = settings.claimLeaseMs ?? DEFAULT_LEASE_MS;
   const brakeSettings = readBrakeSettings();
@@ -192,4 +199,6 @@ export function depsFromEnv(requeue?: SendQueue): SenderHandlerDeps {
 }
 
 let fromEnv: ReturnType<typeof makeSenderHandler> | undefined;
-export const handler = withLambdaContext((event: SQSEvent, context?: Context) => (fromEnv ??= makeSenderHandler(depsFromEnv()))(event, context));
+export const handler = withLambdaContext((event: SQSEvent, context?: Context) =>
+  (fromEnv ??= makeSenderHandler(depsFromEnv()))(event, context),
+);

@@ -17,7 +17,7 @@ import { metricsFromEnv, type SendMetrics } from '../adapters/metrics';
 import { documentClient, dynamoPorts, systemClock } from '../wiring';
 
 export function makeSesEventsHandler(deps: SesEventsDeps & { metrics?: SendMetrics }) {
-  return async (event: SNSEvent | unknown): Promise<SesEventsReport> => {
+  return async (event: unknown): Promise<SesEventsReport> => {
     const events = parseSesEvents(event);
     const report = await applySesEvents(deps, events);
     logger.info('ses events applied', { ...report });

@@ -67,14 +67,21 @@ export function makeSignupsHandler(deps: SignupsHandlerDeps) {
       }
       const result = await subscribe(useCase, { email: job.email, choices: job.choices, meta: job.meta, at: new Date(job.at) });
       // The API checked the address: one refused here is a job made by something else.
-      if (result.status === 'invalid-address') logger.warn('sign-up dropped: invalid address', { email: maskEmail(job.email), reason: result.reason });
-      else if (result.outcome === 'mail-failed') throw new ConfirmationNotSent('the confirmation was not sent; the queue retries the sign-up');
+      if (result.status === 'invalid-address')
+        logger.warn('sign-up dropped: invalid address', { email: maskEmail(job.email), reason: result.reason });
+      else if (result.outcome === 'mail-failed')
+        throw new ConfirmationNotSent('the confirmation was not sent; the queue retries the sign-up');
     };
     // Each failure is logged with its message id and receive count, so a job that ends in the
     // dead-letter queue (alarmed) has its cause in the logs; the queue retries the others.
     const record = (r: SQSRecord) =>
       handle(r).catch((e: unknown) => {
-        logger.error('sign-up job failed', { messageId: r.messageId, receiveCount: r.attributes?.ApproximateReceiveCount, error: (e as Error).name, message: (e as Error).message.slice(0, 300) });
+        logger.error('sign-up job failed', {
+          messageId: r.messageId,
+          receiveCount: r.attributes?.ApproximateReceiveCount,
+          error: (e as Error).name,
+          message: (e as Error).message.slice(0, 300),
+        });
         throw e;
       });
     // A batch that failed whole (one bad job alone) is reported like any other: its items come
@@ -109,7 +116,11 @@ export function depsFromEnv(): SignupsHandlerDeps {
   // The welcome says when the digest arrives (the schedule as deployed) and links the latest issue.
   const digestSchedule =
     env.digestScheduleCron && env.digestTimeZone
-      ? { cron: env.digestScheduleCron, timeZone: env.digestTimeZone, ...(env.digestDelivery === 'local-time' && { localTime: env.digestLocalTime }) }
+      ? {
+          cron: env.digestScheduleCron,
+          timeZone: env.digestTimeZone,
+          ...(env.digestDelivery === 'local-time' && { localTime: env.digestLocalTime }),
+        }
       : undefined;
   return {
     subscribers: db.subscriptions,
@@ -126,4 +137,6 @@ export function depsFromEnv(): SignupsHandlerDeps {
 }
 
 let fromEnv: ReturnType<typeof makeSignupsHandler> | undefined;
-export const handler = withLambdaContext((event: SQSEvent, context?: Context) => (fromEnv ??= makeSignupsHandler(depsFromEnv()))(event, context));
+export const handler = withLambdaContext((event: SQSEvent, context?: Context) =>
+  (fromEnv ??= makeSignupsHandler(depsFromEnv()))(event, context),
+);

@@ -32,7 +32,14 @@ export function campaignCache(
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);
       const articles = await content.getArticles(issue.articleIds);
-      return prepareDigestCampaign(issue, articles, settings, await keys(), history ? { history, content } : undefined, subjectOptions(issue, job.variant));
+      return prepareDigestCampaign(
+        issue,
+        articles,
+        settings,
+        await keys(),
+        history ? { history, content } : undefined,
+        subjectOptions(issue, job.variant),
+      );
     })();
     campaign.catch(() => cache.delete(key));
     cache.set(key, { at: Date.now(), campaign });

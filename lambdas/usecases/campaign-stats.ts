@@ -69,13 +69,18 @@ export interface CampaignStats {
 }
 
 /** Why there is no open count. */
-export const OPENS_NOTE = 'opens: not tracked, by design (Apple Mail Privacy Protection and image proxies load every pixel, so an open says little)';
+export const OPENS_NOTE =
+  'opens: not tracked, by design (Apple Mail Privacy Protection and image proxies load every pixel, so an open says little)';
 
 /** A ledger entry's subject variant, once the A/B test writes one on it. */
 const variantOf = (d: Delivery) => (d as Delivery & { variant?: string }).variant;
 
 export async function campaignStats(deps: CampaignStatsDeps, campaignId: string): Promise<CampaignStats> {
-  const [entries, tallies, issue] = await Promise.all([deps.ledger.list(campaignId), deps.clicks.list(campaignId), deps.content.getIssue(campaignId)]);
+  const [entries, tallies, issue] = await Promise.all([
+    deps.ledger.list(campaignId),
+    deps.clicks.list(campaignId),
+    deps.content.getIssue(campaignId),
+  ]);
   const record = issue?.subjectTest ? await deps.subjectTests?.get(campaignId) : undefined;
   // An issue lists its articles in order; an alert's campaign is its article.
   const articleIds = issue ? issue.articleIds : [campaignId];
@@ -139,7 +144,13 @@ export function summarise(
     const clicks = mine.reduce((n, t) => n + t.clicks, 0);
     const byVariant: Record<string, number> = {};
     for (const t of mine) if (t.variant) byVariant[t.variant] = (byVariant[t.variant] ?? 0) + t.clicks;
-    s.articles.push({ articleId: id, title: articles.get(id)?.title ?? id, clicks, perDelivered: s.delivered ? clicks / s.delivered : 0, byVariant });
+    s.articles.push({
+      articleId: id,
+      title: articles.get(id)?.title ?? id,
+      clicks,
+      perDelivered: s.delivered ? clicks / s.delivered : 0,
+      byVariant,
+    });
     s.totalClicks += clicks;
   }
   if (issue?.subjectTest) s.subjectTest = subjectLines(issue, entries, tallies, decision);
@@ -158,7 +169,15 @@ function subjectLines(
 ): NonNullable<CampaignStats['subjectTest']> {
   const test = issue.subjectTest!;
   const winner = decision?.winner;
-  const lines = VARIANTS.map((variant, i): SubjectLine => ({ variant, subject: test.subjects[i], sentInTest: 0, sentToRest: 0, delivered: 0, clicks: 0, perDelivered: 0 }));
+  const lines = VARIANTS.map((variant, i): SubjectLine => ({
+    variant,
+    subject: test.subjects[i],
+    sentInTest: 0,
+    sentToRest: 0,
+    delivered: 0,
+    clicks: 0,
+    perDelivered: 0,
+  }));
   const line = (v: Variant) => lines[v === 'a' ? 0 : 1];
   for (const d of entries) {
     if (d.status !== 'sent') continue;
@@ -214,7 +233,9 @@ export function formatStats(s: CampaignStats): string {
       `  subject test: ${t.sharePercent} % of the audience, ${t.waitMinutes / 60} h wait; ${t.winner ? `the rest got ${t.winner} (clicks per delivered message of the test's halves, when decided)` : 'no winner yet'}`,
     );
     const sw = Math.min(50, Math.max(7, ...t.lines.map((l) => l.subject.length)));
-    lines.push(`  ${'  subject'.padEnd(sw + 3)}${pad('test', 7)}${pad('rest', 7)}${pad('delivered', 11)}${pad('clicks', 8)}${pad('per delivered', 15)}${pad('when decided', 14)}`);
+    lines.push(
+      `  ${'  subject'.padEnd(sw + 3)}${pad('test', 7)}${pad('rest', 7)}${pad('delivered', 11)}${pad('clicks', 8)}${pad('per delivered', 15)}${pad('when decided', 14)}`,
+    );
     for (const l of t.lines) {
       const subject = l.subject.length > sw ? `${l.subject.slice(0, sw - 1)}…` : l.subject;
       const decided = l.rateAtDecision === undefined ? '–' : rate(l.rateAtDecision);

@@ -21,7 +21,11 @@ import type { MailSettings } from '../core/mail-settings';
  * campaign (aggregate mode: prepared once, the same in every reader's mail); `perReader` gives
  * the linker of one reader (per-reader mode: their id is in the token). Neither when tracking is off.
  */
-function campaignLinks(settings: MailSettings, keys: SigningKeys, campaign: { kind: CampaignKind; campaignId: string; variant?: string }): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
+function campaignLinks(
+  settings: MailSettings,
+  keys: SigningKeys,
+  campaign: { kind: CampaignKind; campaignId: string; variant?: string },
+): { shared?: LinkFor; perReader?: (r: Recipient) => LinkFor } {
   const mode = settings.clickTracking ?? DEFAULT_CLICK_TRACKING;
   if (mode === 'off') return {};
   if (mode === 'aggregate') return { shared: clickLinker(keys, settings.publicBaseUrl, campaign) };
@@ -29,7 +33,8 @@ function campaignLinks(settings: MailSettings, keys: SigningKeys, campaign: { ki
 }
 
 /** The public archive's index, and one issue's page in it (served by the API). */
-export const archiveLink = (base: string, issueId?: string) => `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
+export const archiveLink = (base: string, issueId?: string) =>
+  `${base.replace(/\/+$/, '')}/archive${issueId === undefined ? '' : `/${encodeURIComponent(issueId)}`}`;
 
 /** The sender's identity as the templates show it. */
 export const identityOf = (settings: Pick<MailSettings, 'organisationName' | 'postalAddress'>) => ({
@@ -56,8 +61,16 @@ export function linkFor(base: string, path: 'unsubscribe' | 'preferences', token
 /** The reader's signed links: one-click unsubscribe and preferences. */
 function readerLinks(settings: MailSettings, keys: SigningKeys, r: Recipient, now: Date) {
   return {
-    unsubscribeUrl: linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now, linkVersion: r.linkVersion })),
-    preferencesUrl: linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now, linkVersion: r.linkVersion })),
+    unsubscribeUrl: linkFor(
+      settings.publicBaseUrl,
+      'unsubscribe',
+      signToken(keys, { subscriberId: r.subscriberId, purpose: 'unsubscribe', now, linkVersion: r.linkVersion }),
+    ),
+    preferencesUrl: linkFor(
+      settings.publicBaseUrl,
+      'preferences',
+      signToken(keys, { subscriberId: r.subscriberId, purpose: 'preferences', now, linkVersion: r.linkVersion }),
+    ),
   };
 }
 
@@ -116,7 +129,12 @@ interface Rendered {
 }
 
 /** Whole strings only when someone looks: the sender's compose() never joins the split bodies. */
-const composed = (subject: string, r: Rendered): ComposedMessage => ({ subject, html: bodyText(r.html), text: bodyText(r.text), raw: r.raw });
+const composed = (subject: string, r: Rendered): ComposedMessage => ({
+  subject,
+  html: bodyText(r.html),
+  text: bodyText(r.text),
+  raw: r.raw,
+});
 
 /** Where a digest finds each reader's alert history (optional: without it, no personal sections). */
 export interface DigestAlertSources {
@@ -135,8 +153,16 @@ export async function prepareDigestCampaign(
   // "View in browser": the issue's page in the public archive.
   // Article links through the redirect; the archive page (webUrl) and the reader's own links are not tracked.
   // A subject test's variant goes into its links' tokens: its clicks are counted apart.
-  const links = campaignLinks(settings, keys, { kind: 'digest', campaignId: issue.id, ...(options.variant ? { variant: options.variant } : {}) });
-  const digest = prepareDigest(issue, articles, { identity: identityOf(settings), webUrl: archiveLink(settings.publicBaseUrl, issue.id), linkFor: links.shared });
+  const links = campaignLinks(settings, keys, {
+    kind: 'digest',
+    campaignId: issue.id,
+    ...(options.variant ? { variant: options.variant } : {}),
+  });
+  const digest = prepareDigest(issue, articles, {
+    identity: identityOf(settings),
+    webUrl: archiveLink(settings.publicBaseUrl, issue.id),
+    linkFor: links.shared,
+  });
   const subject = `${options.subjectPrefix ?? ''}${options.subject ?? digest.subject}`;
   const build = await messageFor(settings, issue.newsletter, subject);
   const breakingIds = articles.filter((a) => a.priority === 'breaking').map((a) => a.id);
@@ -157,7 +183,10 @@ export async function prepareDigestCampaign(
     const extra = personal.get(r.subscriberId);
     // Per-reader links differ in every mail: that mode renders in full (slower, and opt-in).
     const view = readerView ? trackLinks(digest.view, readerView(r)) : undefined;
-    const { html, text } = extra || view ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields) : digest.renderSplit(fields);
+    const { html, text } =
+      extra || view
+        ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields)
+        : digest.renderSplit(fields);
     return { html, text, raw: build({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text }) };
   };
 
@@ -201,7 +230,12 @@ export async function prepareDigestCampaign(
  * A breaking alert. The newsletter is named after the sender (the From display name); each
  * reader is told which of their topics matched, or that they follow every topic.
  */
-export async function prepareAlertCampaign(article: Article, settings: MailSettings, keys: SigningKeys, options: CampaignOptions = {}): Promise<InspectableCampaign> {
+export async function prepareAlertCampaign(
+  article: Article,
+  settings: MailSettings,
+  keys: SigningKeys,
+  options: CampaignOptions = {},
+): Promise<InspectableCampaign> {
   const newsletter = settings.senderName;
   // No "View in browser": the archive has a page per issue, none per article.
   // An alert's campaign is its article: its source link is tracked as the article's link 0.
@@ -213,7 +247,9 @@ export async function prepareAlertCampaign(article: Article, settings: MailSetti
     const reader = readerLinks(settings, keys, r, now);
     const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
     const fields = { email: r.email, ...reader, reason };
-    const { html, text } = links.perReader ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields) : alert.renderSplit(fields);
+    const { html, text } = links.perReader
+      ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields)
+      : alert.renderSplit(fields);
     return { html, text, raw: build({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text }) };
   };
   return {

@@ -29,7 +29,10 @@ export async function followClick(deps: FollowClickDeps, token: string, options:
   const where = resolveClick(t, issue, article);
   if (!where.ok) return { ok: false, reason: where.reason };
   if (!options.count) return { ok: true, url: where.url, counted: false };
-  const writes = await Promise.allSettled([deps.clicks.count(t.campaignId, t.articleId, t.variant), t.subscriberId ? deps.clicks.noteReader(t.campaignId, t.subscriberId, t.articleId) : undefined]);
+  const writes = await Promise.allSettled([
+    deps.clicks.count(t.campaignId, t.articleId, t.variant),
+    t.subscriberId ? deps.clicks.noteReader(t.campaignId, t.subscriberId, t.articleId) : undefined,
+  ]);
   const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
   if (failed) return { ok: true, url: where.url, counted: false, countError: failed.reason };
   return { ok: true, url: where.url, counted: true };

@@ -82,7 +82,7 @@ const latest = (values: (string | undefined)[]) =>
  */
 export function mergeGroup(key: string, items: Subscriber[]): Subscriber {
   const ordered = [...items].sort((a, b) => RANK(b) - RANK(a) || a.createdAt.localeCompare(b.createdAt));
-  const base = ordered[0]!;
+  const base = ordered[0];
   const typed = base.emailAsTyped ?? base.email;
   const consent = items
     .map((s) => s.consent)
@@ -97,7 +97,14 @@ export function mergeGroup(key: string, items: Subscriber[]): Subscriber {
     ...(earliest(items.map((s) => s.confirmedAt)) ? { confirmedAt: earliest(items.map((s) => s.confirmedAt)) } : {}),
     ...(consent ? { consent } : {}),
     ...(base.status === 'unsubscribed' ? { unsubscribedAt: latest(items.map((s) => s.unsubscribedAt)) ?? base.unsubscribedAt } : {}),
-    ...(suppressedBy ? { suppressed: true, suppressedReason: suppressedBy.suppressedReason, suppressedAt: suppressedBy.suppressedAt, complainedAt: latest(items.map((s) => s.complainedAt)) } : {}),
+    ...(suppressedBy
+      ? {
+          suppressed: true,
+          suppressedReason: suppressedBy.suppressedReason,
+          suppressedAt: suppressedBy.suppressedAt,
+          complainedAt: latest(items.map((s) => s.complainedAt)),
+        }
+      : {}),
     ...(Math.max(...items.map((s) => s.linkVersion ?? 0)) > 0 ? { linkVersion: Math.max(...items.map((s) => s.linkVersion ?? 0)) } : {}),
     ...(mergedIds.length ? { mergedIds } : {}),
   };
@@ -140,12 +147,12 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
       for (const d of found) if (d !== keyed) await deps.store.removeMarker(d);
       continue;
     }
-    if (items.length === 1 && items[0]!.email === key) continue;
+    if (items.length === 1 && items[0].email === key) continue;
     const merged = mergeGroup(key, items);
     const atKey = items.find((s) => s.email === key);
     const away = items.filter((s) => s.email !== key);
     deps.log?.(
-      `${key}: ${items.length > 1 ? `merging ${items.length} items (${items.map((i) => i.email).join(', ')})` : `moving ${items[0]!.email} to its key form`} (${merged.suppressed ? 'suppressed' : merged.status})`,
+      `${key}: ${items.length > 1 ? `merging ${items.length} items (${items.map((i) => i.email).join(', ')})` : `moving ${items[0].email} to its key form`} (${merged.suppressed ? 'suppressed' : merged.status})`,
     );
     if (options.dryRun) {
       if (items.length > 1) report.merged++;

@@ -25,7 +25,8 @@ export interface AlertPlanDeps {
 }
 
 export type AlertPlanResult =
-  { status: 'queued'; articleId: string; recipients: number; batches: number; deferred: number } | { status: 'skipped'; articleId: string; reason: 'no-article' | 'not-breaking' | 'already-alerted' };
+  | { status: 'queued'; articleId: string; recipients: number; batches: number; deferred: number }
+  | { status: 'skipped'; articleId: string; reason: 'no-article' | 'not-breaking' | 'already-alerted' };
 
 const PAGE_SIZE = 500;
 
@@ -120,7 +121,11 @@ async function admitReaders(deps: AlertPlanDeps, rows: AlertAudienceRow[], artic
       )
     : undefined;
   return mapLimited(rows, CAP_CONCURRENCY, async (row) => {
-    const ok = many?.admitted.has(row.subscriberId) ? true : many?.refused.has(row.subscriberId) ? false : await deps.caps.admit(row.subscriberId, day(row), articleId, cap);
+    const ok = many?.admitted.has(row.subscriberId)
+      ? true
+      : many?.refused.has(row.subscriberId)
+        ? false
+        : await deps.caps.admit(row.subscriberId, day(row), articleId, cap);
     if (!ok) await deps.history.defer(articleId, row.subscriberId, now);
     return ok;
   });

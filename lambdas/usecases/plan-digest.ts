@@ -7,10 +7,18 @@
  * batches are full.
  */
 import { AUDIENCE_SHARDS } from '../core/model';
-import type { CampaignCounters, Clock, ContentStore, PlanContinuation, SendQueue, SubscriberStore } from '../core/ports';
+import type {
+  CampaignCounters,
+  Clock,
+  ContentStore,
+  IssueScheduler,
+  PlanContinuation,
+  SendQueue,
+  SubjectTests,
+  SubscriberStore,
+} from '../core/ports';
 import { isComplete } from '../core/campaign-status';
 import { restDueAt, testGroup, type Variant } from '../core/subject-test';
-import type { IssueScheduler, SubjectTests } from '../core/ports';
 import { subjectTestWinner, type TestOutcomeSources } from './subject-test';
 import { digestJobs } from './digest-jobs';
 
@@ -94,7 +102,8 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
   // The weekly run (no issue named) leaves an issue with `sendAt` to its own schedule
   // (plan-scheduled.ts). It looks at the latest issue only, as it always has: an older unsent
   // issue is not sent in its place (name it to send it: `send-digest --issue <id>`).
-  if (!input.issueId && issue.sendAt && !issue.plannedAt && !continuing) return { status: 'skipped', issueId: issue.id, reason: 'scheduled' };
+  if (!input.issueId && issue.sendAt && !issue.plannedAt && !continuing)
+    return { status: 'skipped', issueId: issue.id, reason: 'scheduled' };
   if (issue.plannedAt && !continuing) {
     const progress = input.resume ? await deps.counters?.get(issue.id) : undefined;
     if (!progress || isComplete(progress)) return { status: 'skipped', issueId: issue.id, reason: 'already-sent' };
@@ -112,7 +121,8 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
     else {
       testRecipients = state.testRecipients ?? 0;
       const due = restDueAt(test, new Date(state.testQueuedAt));
-      if (deps.clock.now() < due && !continuing) return { status: 'skipped', issueId: issue.id, reason: 'test-running', restDueAt: due.toISOString() };
+      if (deps.clock.now() < due && !continuing)
+        return { status: 'skipped', issueId: issue.id, reason: 'test-running', restDueAt: due.toISOString() };
       const winner = await subjectTestWinner(deps.subjectTests, issue.id, test, deps.clock.now());
       selection = { phase: 'rest', sharePercent: test.sharePercent, winner };
     }

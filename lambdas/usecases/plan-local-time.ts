@@ -19,7 +19,8 @@
  * going out (its window lasts about 26 hours) must not cut off the zones not yet served.
  */
 import { dueZones, issueWindow, zoneSchedule, type ZoneDue } from '../core/local-time';
-import type { CampaignCounters, Clock, ContentStore, Ledger, LocalTimePlans, LocalTimeProgress, SendQueue, UnsentIssues, ZoneAudience, ZoneAudienceRow } from '../core/ports';
+import type { CampaignCounters, Clock, ContentStore, Ledger, SendQueue, UnsentIssues } from '../core/ports';
+import type { LocalTimePlans, LocalTimeProgress, ZoneAudience, ZoneAudienceRow } from '../core/local-time-ports';
 import type { Issue } from '../core/model';
 import { digestJobs } from './digest-jobs';
 
@@ -50,7 +51,16 @@ export interface ZoneRun {
 }
 
 export type LocalTimeIssueResult =
-  | { status: 'planned'; issueId: string; from?: string; to: string; zones: ZoneRun[]; recipients: number; batches: number; complete: boolean }
+  | {
+      status: 'planned';
+      issueId: string;
+      from?: string;
+      to: string;
+      zones: ZoneRun[];
+      recipients: number;
+      batches: number;
+      complete: boolean;
+    }
   | { status: 'idle'; issueId: string; reason: 'not-yet' | 'nothing-due' }
   | { status: 'skipped'; issueId?: string; reason: 'no-issue' | 'already-sent' | 'no-articles' | 'lost-race' };
 
@@ -68,7 +78,9 @@ export async function planLocalTime(deps: LocalTimePlanDeps, input: LocalTimePla
   const latest = await deps.content.latestIssue();
   const since = new Date(now.getTime() - OPEN_LOOKBACK_MS).toISOString().slice(0, 10);
   // Older issues whose window has opened and that are not finished: served first, each to the end.
-  const older = (await deps.unsent.unsentIssuesFrom(since)).filter((i) => i.id !== latest?.id && issueWindow(i.date, deps.localTime).opens <= now);
+  const older = (await deps.unsent.unsentIssuesFrom(since)).filter(
+    (i) => i.id !== latest?.id && issueWindow(i.date, deps.localTime).opens <= now,
+  );
   const earlier: LocalTimeIssueResult[] = [];
   for (const issue of older) earlier.push(await planIssue(deps, issue, issue.id));
   const result = await planIssue(deps, latest, undefined);
@@ -140,12 +152,30 @@ async function planIssue(deps: LocalTimePlanDeps, issue: Issue | undefined, issu
     queued: (state?.queued ?? 0) + queuedNow.size,
     ...(closing ? { sweptAt: now.toISOString(), swept } : {}),
   };
-  if (!(await deps.plans.advance(issue.id, state?.coveredTo, next, now))) return { status: 'skipped', issueId: issue.id, reason: 'lost-race' };
+  if (!(await deps.plans.advance(issue.id, state?.coveredTo, next, now)))
+    return { status: 'skipped', issueId: issue.id, reason: 'lost-race' };
   if (closing) return finish(deps, issue.id, next, runs, queuedNow.size, jobs.batches, from);
-  return { status: 'planned', issueId: issue.id, from: from?.toISOString(), to: next.coveredTo, zones: runs, recipients: queuedNow.size, batches: jobs.batches, complete: false };
+  return {
+    status: 'planned',
+    issueId: issue.id,
+    from: from?.toISOString(),
+    to: next.coveredTo,
+    zones: runs,
+    recipients: queuedNow.size,
+    batches: jobs.batches,
+    complete: false,
+  };
 }
 
-async function finish(deps: LocalTimePlanDeps, issueId: string, state: LocalTimeProgress, zones: ZoneRun[], recipients: number, batches: number, from?: Date): Promise<LocalTimeIssueResult> {
+async function finish(
+  deps: LocalTimePlanDeps,
+  issueId: string,
+  state: LocalTimeProgress,
+  zones: ZoneRun[],
+  recipients: number,
+  batches: number,
+  from?: Date,
+): Promise<LocalTimeIssueResult> {
   const now = deps.clock.now();
   await deps.counters?.finishPlanning(issueId, state.queued, now);
   // Marked last: a crash before it lets the next run finish again (both writes are idempotent).

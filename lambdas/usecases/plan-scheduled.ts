@@ -25,14 +25,16 @@ export async function planScheduledIssue(deps: ScheduledPlanDeps, issueId: strin
   if (!issue) return { status: 'skipped', issueId, reason: 'no-issue' };
   // A subject test under way: this is the rest's schedule (or a late send's); the planner
   // decides by the test's own record whether the wait is over.
-  const testing = !issue.plannedAt && issue.subjectTest !== undefined && (await deps.subjectTests?.get(issueId))?.testQueuedAt !== undefined;
+  const testing =
+    !issue.plannedAt && issue.subjectTest !== undefined && (await deps.subjectTests?.get(issueId))?.testQueuedAt !== undefined;
   // Re-published without sendAt since the schedule was made: the weekly run has it now.
   if (!issue.sendAt && !issue.plannedAt && !testing) {
     await deps.schedules?.cancel(issueId);
     return { status: 'skipped', issueId, reason: 'not-scheduled' };
   }
   // Too early: left alone, since the schedule (same name) may have been moved to this later time.
-  if (!issue.plannedAt && !testing && !isSendDue(issue, deps.clock.now(), SEND_AT_EARLY_MS)) return { status: 'skipped', issueId, reason: 'not-due' };
+  if (!issue.plannedAt && !testing && !isSendDue(issue, deps.clock.now(), SEND_AT_EARLY_MS))
+    return { status: 'skipped', issueId, reason: 'not-due' };
   const result = await planDigest(deps, { issueId });
   // Planned, handed over to a continuation, or sent already: this schedule's work is done. A
   // subject test's share just queued, or its wait not over: the rest's schedule stays.

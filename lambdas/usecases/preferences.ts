@@ -17,7 +17,10 @@ export interface PreferencesDeps {
 export type PreferencesLookup = { ok: true; subscriber: Subscriber } | { ok: false; problem: 'bad-link' | 'unknown' | 'revoked' };
 
 /** Reading needs only `getById`, so a page that only shows can pass a plain subscriber store. */
-export async function findByPreferencesToken(deps: Omit<PreferencesDeps, 'subscribers'> & { subscribers: Pick<SubscriberStore, 'getById'> }, token: unknown): Promise<PreferencesLookup> {
+export async function findByPreferencesToken(
+  deps: Omit<PreferencesDeps, 'subscribers'> & { subscribers: Pick<SubscriberStore, 'getById'> },
+  token: unknown,
+): Promise<PreferencesLookup> {
   const check = verifyToken(deps.keys, token, 'preferences', deps.clock.now());
   if (!check.ok) return { ok: false, problem: 'bad-link' };
   const s = await deps.subscribers.getById(check.subscriberId);
@@ -28,9 +31,15 @@ export async function findByPreferencesToken(deps: Omit<PreferencesDeps, 'subscr
 }
 
 export type UpdatePreferencesResult =
-  { status: 'saved'; subscriber: Subscriber } | { status: 'not-subscribed'; subscriber: Subscriber } | { status: 'refused'; problem: 'bad-link' | 'unknown' | 'revoked' };
+  | { status: 'saved'; subscriber: Subscriber }
+  | { status: 'not-subscribed'; subscriber: Subscriber }
+  | { status: 'refused'; problem: 'bad-link' | 'unknown' | 'revoked' };
 
-export async function updatePreferences(deps: PreferencesDeps, token: unknown, choices: SubscriptionChoices): Promise<UpdatePreferencesResult> {
+export async function updatePreferences(
+  deps: PreferencesDeps,
+  token: unknown,
+  choices: SubscriptionChoices,
+): Promise<UpdatePreferencesResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const found = await findByPreferencesToken(deps, token);
     if (!found.ok) return { status: 'refused', problem: found.problem };
@@ -40,7 +49,11 @@ export async function updatePreferences(deps: PreferencesDeps, token: unknown, c
     // A move to another zone is dated, so local-time delivery can serve a reader who moved
     // into a zone whose hour had already passed (plan-local-time.ts, the closing sweep).
     const moved = zoneKey(choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: now } : {};
-    const saved = await deps.subscribers.change(s, { ...choices, ...moved, preferencesUpdatedAt: now }, { expect: { status: 'confirmed' } });
+    const saved = await deps.subscribers.change(
+      s,
+      { ...choices, ...moved, preferencesUpdatedAt: now },
+      { expect: { status: 'confirmed' } },
+    );
     if (saved) return { status: 'saved', subscriber: saved };
   }
   throw new Error('preferences: the subscriber kept changing; try again');
@@ -58,7 +71,11 @@ export const UNDO_WINDOW_MS = 30 * 24 * 60 * 60_000;
  * having been confirmed, within {@link UNDO_WINDOW_MS}.
  */
 export const canResubscribe = (s: Subscriber, now: Date) =>
-  s.status === 'unsubscribed' && !s.suppressed && Boolean(s.confirmedAt) && s.unsubscribedAt !== undefined && now.getTime() - Date.parse(s.unsubscribedAt) <= UNDO_WINDOW_MS;
+  s.status === 'unsubscribed' &&
+  !s.suppressed &&
+  Boolean(s.confirmedAt) &&
+  s.unsubscribedAt !== undefined &&
+  now.getTime() - Date.parse(s.unsubscribedAt) <= UNDO_WINDOW_MS;
 
 /**
  * "Subscribe again" on the preferences page, for a reader who unsubscribed: the link came in
@@ -68,7 +85,12 @@ export const canResubscribe = (s: Subscriber, now: Date) =>
  * an old forwarded or archived message cannot bring back someone who left long ago); a declined
  * sign-up, a suppressed address or a revoked link is refused. The consent record keeps the original and notes this renewal.
  */
-export async function resubscribe(deps: PreferencesDeps, token: unknown, choices: SubscriptionChoices, meta: { ip: string; userAgent: string }): Promise<UpdatePreferencesResult> {
+export async function resubscribe(
+  deps: PreferencesDeps,
+  token: unknown,
+  choices: SubscriptionChoices,
+  meta: { ip: string; userAgent: string },
+): Promise<UpdatePreferencesResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const found = await findByPreferencesToken(deps, token);
     if (!found.ok) return { status: 'refused', problem: found.problem };
@@ -76,11 +98,16 @@ export async function resubscribe(deps: PreferencesDeps, token: unknown, choices
     if (!canResubscribe(s, deps.clock.now())) return { status: 'not-subscribed', subscriber: s };
     const now = deps.clock.now().toISOString();
     const moved = zoneKey(choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: now } : {};
-    const consent = s.consent ? { ...s.consent, renewedAt: now, renewedIp: meta.ip.slice(0, 64), renewedUserAgent: meta.userAgent.slice(0, 300) } : undefined;
+    const consent = s.consent
+      ? { ...s.consent, renewedAt: now, renewedIp: meta.ip.slice(0, 64), renewedUserAgent: meta.userAgent.slice(0, 300) }
+      : undefined;
     const saved = await deps.subscribers.change(
       s,
       { ...choices, ...moved, status: 'confirmed', preferencesUpdatedAt: now, ...(consent ? { consent } : {}) },
-      { remove: ['unsubscribedAt', 'resubscription', 'confirmTokenHash', 'confirmExpiresAt'], expect: { status: 'unsubscribed', suppressed: null } },
+      {
+        remove: ['unsubscribedAt', 'resubscription', 'confirmTokenHash', 'confirmExpiresAt'],
+        expect: { status: 'unsubscribed', suppressed: null },
+      },
     );
     if (saved) return { status: 'saved', subscriber: saved };
   }

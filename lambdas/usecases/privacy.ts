@@ -36,7 +36,10 @@ const idsOf = (s: Subscriber) => [s.subscriberId, ...(s.mergedIds ?? [])];
 
 export async function exportSubscriber(deps: PrivacyDeps, input: string): Promise<SubscriberExport> {
   const email = normaliseEmail(input);
-  const [subscriber, erased] = await Promise.all([deps.subscribers.getByEmail(email), deps.subscribers.isErased(erasureDigests(email, deps.digest))]);
+  const [subscriber, erased] = await Promise.all([
+    deps.subscribers.getByEmail(email),
+    deps.subscribers.isErased(erasureDigests(email, deps.digest)),
+  ]);
   // The stored confirmation hash is a secret of the service, not data about the reader.
   const shown = subscriber ? (({ confirmTokenHash: _h, ...rest }) => rest as Subscriber)(subscriber) : undefined;
   const deliveries = subscriber ? (await Promise.all(idsOf(subscriber).map((id) => deps.deliveries.listForSubscriber(id)))).flat() : [];

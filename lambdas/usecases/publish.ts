@@ -71,7 +71,8 @@ export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<P
     previous.set(issue.id, await deps.content.getIssue(issue.id));
     const sentAt = previous.get(issue.id)?.plannedAt;
     if (issue.sendAt && sentAt) problems.push(`${file}: sendAt: issue ${issue.id} was already sent (${sentAt}); remove sendAt`);
-    else if (issue.sendAt && !deps.schedules) problems.push(`${file}: sendAt: this target cannot schedule issues (a stack deployed before scheduled issues: deploy it again)`);
+    else if (issue.sendAt && !deps.schedules)
+      problems.push(`${file}: sendAt: this target cannot schedule issues (a stack deployed before scheduled issues: deploy it again)`);
     const unresolved = checkIssueReferences(issue, new Set(here.keys()));
     const stored = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
     const missing = unresolved.filter((id) => !stored.has(id));

@@ -13,7 +13,11 @@ export async function revokeLinks(deps: { subscribers: SubscriptionStore }, inpu
   for (let attempt = 0; attempt < 5; attempt++) {
     const s = await deps.subscribers.getByEmail(email);
     if (!s) return undefined;
-    const saved = await deps.subscribers.change(s, { linkVersion: (s.linkVersion ?? 0) + 1 }, { expect: { linkVersion: s.linkVersion ?? null } });
+    const saved = await deps.subscribers.change(
+      s,
+      { linkVersion: (s.linkVersion ?? 0) + 1 },
+      { expect: { linkVersion: s.linkVersion ?? null } },
+    );
     if (saved) return saved;
   }
   throw new Error('revoke-links: the subscriber kept changing; try again');

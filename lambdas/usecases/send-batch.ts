@@ -5,4 +5,11 @@
  */
 export { sendBatch } from './send-batch/coordinator';
 export { sendPool, invocationCounters, type SendPool } from './send-batch/pool';
-export { DEFAULT_DEADLINE_RESERVE_MS, DEFAULT_LEASE_MS, type BatchBrake, type BatchResult, type PreparedCampaign, type SendDeps } from './send-batch/types';
+export {
+  DEFAULT_DEADLINE_RESERVE_MS,
+  DEFAULT_LEASE_MS,
+  type BatchBrake,
+  type BatchResult,
+  type PreparedCampaign,
+  type SendDeps,
+} from './send-batch/types';

@@ -27,7 +27,12 @@ const sesEventSchema = z
     notificationType: z.string().optional(),
     mail: z.object({ messageId: z.string(), destination: z.array(z.string()).optional(), timestamp: z.string().optional() }).passthrough(),
     bounce: z
-      .object({ bounceType: z.string(), bounceSubType: z.string().optional(), bouncedRecipients: z.array(recipient), timestamp: z.string().optional() })
+      .object({
+        bounceType: z.string(),
+        bounceSubType: z.string().optional(),
+        bouncedRecipients: z.array(recipient),
+        timestamp: z.string().optional(),
+      })
       .passthrough()
       .optional(),
     complaint: z
@@ -70,7 +75,10 @@ export function parseSesEvents(input: unknown): SesEvent[] {
       }
     }
     const r = sesEventSchema.safeParse(json);
-    if (!r.success) throw new Error(`SES event ${i + 1}: not an SES notification (${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')})`);
+    if (!r.success)
+      throw new Error(
+        `SES event ${i + 1}: not an SES notification (${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')})`,
+      );
     return r.data;
   });
 }
@@ -97,7 +105,15 @@ export interface SesEventsReport {
   ignored: number;
 }
 
-const emptyReport = (): SesEventsReport => ({ bounces: 0, complaints: 0, deliveries: 0, suppressed: 0, unknownRecipients: 0, ledgerEntriesUpdated: 0, ignored: 0 });
+const emptyReport = (): SesEventsReport => ({
+  bounces: 0,
+  complaints: 0,
+  deliveries: 0,
+  suppressed: 0,
+  unknownRecipients: 0,
+  ledgerEntriesUpdated: 0,
+  ignored: 0,
+});
 
 /**
  * Change a subscriber from its freshly read state, again if someone else changed it in
@@ -106,7 +122,9 @@ const emptyReport = (): SesEventsReport => ({ bounces: 0, complaints: 0, deliver
 async function withSubscriber(
   store: SubscriptionStore,
   email: string,
-  decide: (s: Subscriber) => { patch: Partial<Subscriber>; remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } | undefined,
+  decide: (
+    s: Subscriber,
+  ) => { patch: Partial<Subscriber>; remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } | undefined,
 ): Promise<Subscriber | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const s = await store.getByEmail(email);
@@ -205,7 +223,9 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
         }
         // Only a run of transient bounces counts: a delivery in between starts it over.
         if ((s.softBounces ?? 0) > 0) {
-          await withSubscriber(deps.subscribers, email, (cur) => ((cur.softBounces ?? 0) > 0 ? { patch: { softBounces: 0 }, expect: { softBounces: cur.softBounces } } : undefined));
+          await withSubscriber(deps.subscribers, email, (cur) =>
+            (cur.softBounces ?? 0) > 0 ? { patch: { softBounces: 0 }, expect: { softBounces: cur.softBounces } } : undefined,
+          );
         }
         await onLedger(s, { deliveredAt: at });
       }

@@ -15,7 +15,12 @@ export interface TestOutcomeSources {
  * The subject the rest gets: the one recorded, or (the first time) the better one by clicks
  * per delivered message, recorded so that every later run sends the same.
  */
-export async function subjectTestWinner(deps: SubjectTests & TestOutcomeSources, issueId: string, test: SubjectTest, now: Date): Promise<Variant> {
+export async function subjectTestWinner(
+  deps: SubjectTests & TestOutcomeSources,
+  issueId: string,
+  test: SubjectTest,
+  now: Date,
+): Promise<Variant> {
   const recorded = await deps.get(issueId);
   if (recorded?.winner) return recorded.winner;
   const { winner, rates } = pickWinner(await deps.outcomes(issueId, test));
@@ -27,11 +32,17 @@ export async function subjectTestWinner(deps: SubjectTests & TestOutcomeSources,
  * ledger entries that SES reported delivered (each reader's half is a hash, so no entry needs
  * to store it); its clicks are the redirect's counts for its links.
  */
-export function ledgerOutcomes(ledger: Pick<Ledger, 'list'>, clicks: (issueId: string) => Promise<Record<Variant, number>>): TestOutcomeSources {
+export function ledgerOutcomes(
+  ledger: Pick<Ledger, 'list'>,
+  clicks: (issueId: string) => Promise<Record<Variant, number>>,
+): TestOutcomeSources {
   return {
     async outcomes(issueId, test) {
       const [entries, clicked] = await Promise.all([ledger.list(issueId), clicks(issueId)]);
-      const out = Object.fromEntries(VARIANTS.map((v) => [v, { delivered: 0, clicks: clicked[v] ?? 0 }])) as Record<Variant, VariantOutcome>;
+      const out = Object.fromEntries(VARIANTS.map((v) => [v, { delivered: 0, clicks: clicked[v] ?? 0 }])) as Record<
+        Variant,
+        VariantOutcome
+      >;
       for (const e of entries) {
         const group = e.deliveredAt ? testGroup(issueId, e.subscriberId, test.sharePercent) : undefined;
         if (group) out[group].delivered++;
@@ -51,7 +62,11 @@ export function clicksByVariant(clicks: Pick<ClickCounts, 'list'>) {
 }
 
 /** What the planner needs for subject tests: the record, and the outcome from the ledger and the clicks. */
-export function subjectTestPorts(ports: { subjectTests: SubjectTests; ledger: Pick<Ledger, 'list'>; clicks: Pick<ClickCounts, 'list'> }): SubjectTests & TestOutcomeSources {
+export function subjectTestPorts(ports: {
+  subjectTests: SubjectTests;
+  ledger: Pick<Ledger, 'list'>;
+  clicks: Pick<ClickCounts, 'list'>;
+}): SubjectTests & TestOutcomeSources {
   const { subjectTests } = ports;
   return {
     get: (id) => subjectTests.get(id),

@@ -13,24 +13,21 @@
  * whatever the state, a mailbox gets at most one confirmation an hour and three a day (the
  * limit is kept in DynamoDB, so it holds across function instances).
  *
- * `confirm` proves the address: the token's signature, purpose, expiry and link version, then
- * the nonce's hash against the one stored (so a link works once and only the latest one works);
- * the welcome goes through the queue too.
+ * `confirm` (confirm.ts) proves the address; the welcome it queues is sent by `welcome` here.
  */
 import { randomUUID } from 'node:crypto';
 import { erasureDigests, InvalidAddressError, maskEmail, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
 import { addressFields } from '../core/keys';
-import { zoneKey } from '../core/local-time';
 import type { ConsentRecord, Subscriber, SubscriptionChoices } from '../core/model';
 import type { Clock, ContentStore, Mailer, RateLimiter, SignupQueue, SubscriptionStore } from '../core/ports';
 import { ADDRESS_RULES, mailboxOf } from '../core/sign-up-limits';
 import { CONSENT_WORDING } from '../core/subscription';
-import { newConfirmToken, nonceHash, sameHash, verifyToken, type SigningKeys } from '../core/tokens';
+import { newConfirmToken, type SigningKeys } from '../core/tokens';
 import { sendConfirmation, sendWelcome } from './subscription-mail';
 import type { MailSettings } from '../core/mail-settings';
 
 /** A confirmation is re-sent to the same address at most this often (the mailbox limit's first rule). */
-export const RESEND_AFTER_MS = ADDRESS_RULES[0]!.windowMs;
+export const RESEND_AFTER_MS = ADDRESS_RULES[0].windowMs;
 
 /**
  * A confirmation claimed (`confirmationSentAt`) this long ago and never recorded as sent
@@ -82,12 +79,26 @@ export interface SubscribeRequest {
 export type SubscribeResult = { status: 'accepted' } | { status: 'invalid-address'; reason: string };
 
 /** What actually happened, for logs and tests; never shown to the requester. */
-export type SubscribeOutcome = 'queued' | 'created' | 'resent' | 'too-soon' | 'limited' | 'cooling' | 'already-confirmed' | 'suppressed' | 'erased' | 'honeypot' | 'mail-failed';
+export type SubscribeOutcome =
+  | 'queued'
+  | 'created'
+  | 'resent'
+  | 'too-soon'
+  | 'limited'
+  | 'cooling'
+  | 'already-confirmed'
+  | 'suppressed'
+  | 'erased'
+  | 'honeypot'
+  | 'mail-failed';
 
-const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
+export const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
 /** The address as stored and mailed, or why it may not sign up (the same check for the API, the function, add and import). */
-export function checkSignupAddress(input: string, options: { allowReservedDomains?: boolean }): { ok: true; email: string } | { ok: false; reason: string } {
+export function checkSignupAddress(
+  input: string,
+  options: { allowReservedDomains?: boolean },
+): { ok: true; email: string } | { ok: false; reason: string } {
   let email: string;
   try {
     email = normaliseEmail(input);
@@ -103,11 +114,20 @@ export function checkSignupAddress(input: string, options: { allowReservedDomain
  * The API's half: check the address, then queue the sign-up (a filled honeypot is answered the
  * same and queues nothing). Reads and writes nothing about the address.
  */
-export async function requestSignup(deps: { signups: SignupQueue; clock: Clock; allowReservedDomains?: boolean }, req: SubscribeRequest): Promise<SubscribeResult & { outcome?: SubscribeOutcome }> {
+export async function requestSignup(
+  deps: { signups: SignupQueue; clock: Clock; allowReservedDomains?: boolean },
+  req: SubscribeRequest,
+): Promise<SubscribeResult & { outcome?: SubscribeOutcome }> {
   const checked = checkSignupAddress(req.email, deps);
   if (!checked.ok) return { status: 'invalid-address', reason: checked.reason };
   if (req.honeypot) return { status: 'accepted', outcome: 'honeypot' };
-  await deps.signups.enqueue({ kind: 'subscribe', email: checked.email, choices: req.choices, meta: req.meta, at: (req.at ?? deps.clock.now()).toISOString() });
+  await deps.signups.enqueue({
+    kind: 'subscribe',
+    email: checked.email,
+    choices: req.choices,
+    meta: req.meta,
+    at: (req.at ?? deps.clock.now()).toISOString(),
+  });
   return { status: 'accepted', outcome: 'queued' };
 }
 
@@ -162,7 +182,8 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
 
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
-    if (existing && mine && existing.confirmTokenHash === mine.confirm.hash) return accepted(await mailConfirmation(deps, existing, mine.confirm, mine.outcome, mailbox));
+    if (existing && mine && existing.confirmTokenHash === mine.confirm.hash)
+      return accepted(await mailConfirmation(deps, existing, mine.confirm, mine.outcome, mailbox));
     if (!existing) {
       if (!(await takeSlot())) return accepted('limited');
       const subscriberId = randomUUID();
@@ -211,7 +232,11 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     const confirm = newConfirmToken(deps.keys, { subscriberId: existing.subscriberId, now, linkVersion: existing.linkVersion });
     // The address as typed this time is where this confirmation (and, once confirmed, the mail) goes.
     const typed = addressFields(email).emailAsTyped;
-    const link = { confirmTokenHash: confirm.hash, confirmExpiresAt: confirm.expiresAt.toISOString(), confirmationSentAt: now.toISOString() };
+    const link = {
+      confirmTokenHash: confirm.hash,
+      confirmExpiresAt: confirm.expiresAt.toISOString(),
+      confirmationSentAt: now.toISOString(),
+    };
     const expect = { status: existing.status, confirmationSentAt: existing.confirmationSentAt ?? null };
     const updated = leaving
       ? // Someone who said no: what this sign-up asks for waits beside the reader, untouched, until confirmed.
@@ -224,7 +249,10 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
         await deps.subscribers.change(
           existing,
           { status: 'pending', ...req.choices, consent, ...link, ...(typed ? { emailAsTyped: typed } : {}) },
-          { remove: [...(typed || existing.emailAsTyped === undefined ? [] : (['emailAsTyped'] as const)), 'confirmationMessageId'], expect },
+          {
+            remove: [...(typed || existing.emailAsTyped === undefined ? [] : (['emailAsTyped'] as const)), 'confirmationMessageId'],
+            expect,
+          },
         );
     if (!updated) {
       mine = { confirm, outcome: 'resent' };
@@ -271,84 +299,6 @@ async function mailConfirmation(
   return outcome;
 }
 
-export type TokenProblem = 'bad-link' | 'expired' | 'used' | 'revoked';
-
-/** Check a confirmation link without changing anything (the GET page). */
-export async function checkConfirmToken(
-  deps: Pick<SubscriptionDeps, 'subscribers' | 'clock' | 'keys'>,
-  token: unknown,
-): Promise<{ ok: true; subscriber: Subscriber; hash: string } | { ok: false; problem: TokenProblem; alreadyConfirmed?: boolean }> {
-  const check = verifyToken(deps.keys, token, 'confirm', deps.clock.now());
-  if (!check.ok) return { ok: false, problem: check.reason === 'expired' ? 'expired' : 'bad-link' };
-  if (!check.nonce) return { ok: false, problem: 'bad-link' };
-  const s = await deps.subscribers.getById(check.subscriberId);
-  if (!s) return { ok: false, problem: 'bad-link' };
-  if (check.linkVersion !== (s.linkVersion ?? 0)) return { ok: false, problem: 'revoked' };
-  const hash = nonceHash(check.nonce);
-  if (!sameHash(s.confirmTokenHash, hash)) return { ok: false, problem: 'used', alreadyConfirmed: s.status === 'confirmed' };
-  if (s.confirmExpiresAt && Date.parse(s.confirmExpiresAt) < deps.clock.now().getTime()) return { ok: false, problem: 'expired' };
-  return { ok: true, subscriber: s, hash };
-}
-
-export type ConfirmResult = { status: 'confirmed'; subscriber: Subscriber; welcomeQueued: boolean } | { status: 'refused'; problem: TokenProblem; alreadyConfirmed?: boolean };
-
-/** What the confirmation POST needs: the store, and the queue the welcome goes through. */
-export interface ConfirmDeps extends Pick<SubscriptionDeps, 'subscribers' | 'clock' | 'keys' | 'log'> {
-  signups: SignupQueue;
-}
-
-/** The confirmation POST: confirm, record how, and queue the welcome message. */
-export async function confirm(deps: ConfirmDeps, token: unknown, meta: RequestMeta): Promise<ConfirmResult> {
-  const check = await checkConfirmToken(deps, token);
-  if (!check.ok) return { status: 'refused', problem: check.problem, alreadyConfirmed: check.alreadyConfirmed };
-  const s = check.subscriber;
-  if (s.suppressed) return { status: 'refused', problem: 'bad-link' };
-  const at = deps.clock.now().toISOString();
-  const proof = { confirmedAt: at, confirmedIp: clip(meta.ip, 64), confirmedUserAgent: clip(meta.userAgent, 300) };
-  // A reader who had said no and signed up again: what that sign-up asked for takes effect now.
-  const re = s.resubscription;
-  const base = re?.consent ?? s.consent;
-  const consent: ConsentRecord | undefined = base ? { ...base, ...proof } : undefined;
-  // The consent a new sign-up replaces is kept, as every consent record is.
-  const previousConsents = re && s.consent ? { previousConsents: [...(s.previousConsents ?? []), s.consent] } : {};
-  const moved = re && zoneKey(re.choices.timezone) !== zoneKey(s.timezone) ? { zoneChangedAt: at } : {};
-  const confirmed = await deps.subscribers.change(
-    s,
-    {
-      status: 'confirmed',
-      confirmedAt: at,
-      ...(consent ? { consent } : {}),
-      ...previousConsents,
-      softBounces: 0,
-      ...(re ? { ...re.choices, ...moved, ...(re.emailAsTyped ? { emailAsTyped: re.emailAsTyped } : {}) } : {}),
-    },
-    {
-      remove: [
-        'confirmTokenHash',
-        'confirmExpiresAt',
-        'unsubscribedAt',
-        'welcomedAt',
-        'welcomeMessageId',
-        'resubscription',
-        'declinedAt',
-        ...(re && !re.emailAsTyped && s.emailAsTyped ? (['emailAsTyped'] as const) : []),
-      ],
-      expect: { confirmTokenHash: check.hash },
-    },
-  );
-  // Someone used the same link a moment earlier.
-  if (!confirmed) return { status: 'refused', problem: 'used', alreadyConfirmed: true };
-  deps.log?.('confirmed', { email: maskEmail(s.email) });
-  try {
-    await deps.signups.enqueue({ kind: 'welcome', subscriberId: confirmed.subscriberId, at });
-  } catch (e) {
-    // The reader is confirmed either way; the welcome is the one thing lost, and the page says so.
-    deps.log?.('welcome not queued', { error: (e as Error).name, email: maskEmail(s.email) });
-    return { status: 'confirmed', subscriber: confirmed, welcomeQueued: false };
-  }
-  return { status: 'confirmed', subscriber: confirmed, welcomeQueued: true };
-}
-
 /**
  * The sign-ups function's welcome, once an address is confirmed: sent once per confirmation
  * (`welcomedAt` is claimed with a conditional write before sending, and given back when the
@@ -362,7 +312,11 @@ export async function welcome(deps: SubscriptionDeps, subscriberId: string): Pro
   // before SES answered (see CONFIRMATION_LEASE_MS); this redelivery sends it.
   const abandoned = s.welcomedAt !== undefined && !s.welcomeMessageId && now.getTime() - Date.parse(s.welcomedAt) > CONFIRMATION_LEASE_MS;
   if (s.welcomedAt && !abandoned) return 'already-sent';
-  const claimed = await deps.subscribers.change(s, { welcomedAt: now.toISOString() }, { expect: { welcomedAt: s.welcomedAt ?? null, status: 'confirmed' } });
+  const claimed = await deps.subscribers.change(
+    s,
+    { welcomedAt: now.toISOString() },
+    { expect: { welcomedAt: s.welcomedAt ?? null, status: 'confirmed' } },
+  );
   if (!claimed) return 'already-sent';
   let messageId: string;
   try {

@@ -46,7 +46,8 @@ export interface OperatorOptions {
 }
 
 /** What adding one address did. `kept-*`: it was kept out (see {@link OperatorOptions.resubscribe}). */
-export type AddOutcome = 'added' | 'updated' | 'unchanged' | 'confirmed' | 'resubscribed' | 'kept-unsubscribed' | 'kept-suppressed' | 'kept-erased';
+export type AddOutcome =
+  'added' | 'updated' | 'unchanged' | 'confirmed' | 'resubscribed' | 'kept-unsubscribed' | 'kept-suppressed' | 'kept-erased';
 
 const NOTHING_CHOSEN = 'choose the weekly digest, breaking alerts, or both (a subscriber with neither would get nothing)';
 
@@ -56,7 +57,10 @@ export class OperatorInputError extends Error {
 }
 
 /** Check operator input and return the address as typed (normalised) and the choices given. */
-export function readOperatorInput(input: NewSubscriber, options: OperatorOptions = {}): { email: string; given: Partial<SubscriptionChoices> } {
+export function readOperatorInput(
+  input: NewSubscriber,
+  options: OperatorOptions = {},
+): { email: string; given: Partial<SubscriptionChoices> } {
   const email = normaliseEmail(input.email);
   const problem = signupAddressProblem(email, options);
   if (problem) throw new OperatorInputError(`${email}: ${problem}`);
@@ -65,7 +69,10 @@ export function readOperatorInput(input: NewSubscriber, options: OperatorOptions
     const badTopic = input.topics.find((t) => !TOPIC.test(t));
     if (badTopic !== undefined) throw new OperatorInputError(`invalid topic ${JSON.stringify(badTopic)}: use lower-case words joined by -`);
     const unknown = input.topics.filter((t) => !TOPIC_IDS.includes(t));
-    if (unknown.length) throw new OperatorInputError(`unknown topic ${unknown.map((t) => JSON.stringify(t)).join(', ')}: choose from ${TOPIC_IDS.join(', ')}`);
+    if (unknown.length)
+      throw new OperatorInputError(
+        `unknown topic ${unknown.map((t) => JSON.stringify(t)).join(', ')}: choose from ${TOPIC_IDS.join(', ')}`,
+      );
     given.topics = [...new Set(input.topics)];
   }
   if (input.timezone !== undefined) {
@@ -82,7 +89,12 @@ export function readOperatorInput(input: NewSubscriber, options: OperatorOptions
 }
 
 /** A new confirmed subscriber from operator input (defaults: the digest, no alerts, every topic, UTC). */
-export function confirmedSubscriber(input: NewSubscriber, source: SubscriberSource, now: Date, options: OperatorOptions = { allowReservedDomains: true }): Subscriber {
+export function confirmedSubscriber(
+  input: NewSubscriber,
+  source: SubscriberSource,
+  now: Date,
+  options: OperatorOptions = { allowReservedDomains: true },
+): Subscriber {
   const { email, given } = readOperatorInput(input, options);
   const at = now.toISOString();
   return {
@@ -103,7 +115,12 @@ export function confirmedSubscriber(input: NewSubscriber, source: SubscriberSour
  * Add one address, or merge into the stored one (see the module comment). Throws
  * {@link OperatorInputError} for bad input; a kept-out address is an outcome, not an error.
  */
-export async function upsertSubscriber(deps: OperatorDeps, input: NewSubscriber, source: SubscriberSource, options: OperatorOptions = {}): Promise<{ outcome: AddOutcome; subscriber?: Subscriber }> {
+export async function upsertSubscriber(
+  deps: OperatorDeps,
+  input: NewSubscriber,
+  source: SubscriberSource,
+  options: OperatorOptions = {},
+): Promise<{ outcome: AddOutcome; subscriber?: Subscriber }> {
   const { email, given } = readOperatorInput(input, options);
   const now = deps.clock.now();
   const erased = await deps.subscribers.isErased(erasureDigests(email, deps.digest));
@@ -142,24 +159,42 @@ function mergeInto(
   options: OperatorOptions,
 ): { outcome: AddOutcome; patch: Partial<Subscriber>; remove: (keyof Subscriber)[] } {
   const at = now.toISOString();
-  const choices = Object.fromEntries(Object.entries(given).filter(([k, v]) => JSON.stringify(s[k as keyof Subscriber]) !== JSON.stringify(v))) as Partial<Subscriber>;
+  const choices = Object.fromEntries(
+    Object.entries(given).filter(([k, v]) => JSON.stringify(s[k as keyof Subscriber]) !== JSON.stringify(v)),
+  ) as Partial<Subscriber>;
   if (s.suppressed || s.status === 'unsubscribed') {
     if (!options.resubscribe) return { outcome: s.suppressed ? 'kept-suppressed' : 'kept-unsubscribed', patch: {}, remove: [] };
     return {
       outcome: 'resubscribed',
-      patch: { ...choices, status: 'confirmed', confirmedAt: s.confirmedAt ?? at, reconfirmedAt: at, reconfirmedBy: source, softBounces: 0 },
+      patch: {
+        ...choices,
+        status: 'confirmed',
+        confirmedAt: s.confirmedAt ?? at,
+        reconfirmedAt: at,
+        reconfirmedBy: source,
+        softBounces: 0,
+      },
       remove: ['suppressed', 'suppressedReason', 'suppressedAt', 'unsubscribedAt', 'confirmTokenHash', 'confirmExpiresAt'],
     };
   }
   if (s.status === 'pending') {
     // The operator vouches for a sign-up that was waiting for its confirmation.
-    return { outcome: 'confirmed', patch: { ...choices, status: 'confirmed', confirmedAt: at, reconfirmedAt: at, reconfirmedBy: source }, remove: ['confirmTokenHash', 'confirmExpiresAt'] };
+    return {
+      outcome: 'confirmed',
+      patch: { ...choices, status: 'confirmed', confirmedAt: at, reconfirmedAt: at, reconfirmedBy: source },
+      remove: ['confirmTokenHash', 'confirmExpiresAt'],
+    };
   }
   return Object.keys(choices).length ? { outcome: 'updated', patch: choices, remove: [] } : { outcome: 'unchanged', patch: {}, remove: [] };
 }
 
 /** `subscribers add`: as {@link upsertSubscriber}, but an address kept out is an error that says why and how. */
-export async function addSubscriber(deps: OperatorDeps, input: NewSubscriber, source: SubscriberSource = 'cli', options: OperatorOptions = {}): Promise<Subscriber> {
+export async function addSubscriber(
+  deps: OperatorDeps,
+  input: NewSubscriber,
+  source: SubscriberSource = 'cli',
+  options: OperatorOptions = {},
+): Promise<Subscriber> {
   const r = await upsertSubscriber(deps, input, source, options);
   if (r.subscriber && !r.outcome.startsWith('kept-')) return r.subscriber;
   throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.subscriber));
@@ -218,19 +253,33 @@ const parseBool = (v: string | undefined, field: string): boolean | undefined =>
  * nothing is written for it; addresses kept out are counted and listed.
  */
 export async function importSubscribers(deps: OperatorDeps, csv: string, options: OperatorOptions = {}): Promise<ImportReport> {
-  const report: ImportReport = { imported: 0, updated: 0, unchanged: 0, resubscribed: 0, kept: { unsubscribed: 0, suppressed: 0, erased: 0 }, keptLines: [], errors: [] };
+  const report: ImportReport = {
+    imported: 0,
+    updated: 0,
+    unchanged: 0,
+    resubscribed: 0,
+    kept: { unsubscribed: 0, suppressed: 0, erased: 0 },
+    keptLines: [],
+    errors: [],
+  };
   let lines: { record: string[]; info: { lines: number } }[];
   try {
-    lines = parse(csv, { skip_empty_lines: true, trim: true, bom: true, info: true, relax_column_count: true }) as unknown as { record: string[]; info: { lines: number } }[];
+    lines = parse(csv, { skip_empty_lines: true, trim: true, bom: true, info: true, relax_column_count: true }) as unknown as {
+      record: string[];
+      info: { lines: number };
+    }[];
   } catch (e) {
     const err = e as Error & { lines?: number };
-    report.errors.push({ line: err.lines ?? 1, message: `not readable as CSV: ${err.message}. Nothing was imported: fix that line and run again` });
+    report.errors.push({
+      line: err.lines ?? 1,
+      message: `not readable as CSV: ${err.message}. Nothing was imported: fix that line and run again`,
+    });
     return report;
   }
   const header = (lines[0]?.record ?? []).map((h) => h.trim().toLowerCase());
   // Lines with more fields than the header would lose the extra ones without a word: each is a bad line.
   const rows = lines.slice(1).map(({ record, info }) => ({
-    record: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])) as Record<string, string>,
+    record: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])),
     extra: record.length > header.length ? record.slice(header.length) : [],
     info,
   }));
@@ -257,7 +306,9 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
   for (const { record, extra, info } of rows) {
     try {
       if (extra.length)
-        throw new Error(`${header.length + extra.length} fields, the header has ${header.length} (${headerList(extra)} would be lost): quote a field that holds a comma, e.g. "cyber;china"`);
+        throw new Error(
+          `${header.length + extra.length} fields, the header has ${header.length} (${headerList(extra)} would be lost): quote a field that holds a comma, e.g. "cyber;china"`,
+        );
       const input: NewSubscriber = {
         email: record.email ?? '',
         digest: parseBool(record.digest, 'digest'),

@@ -11,17 +11,26 @@ import { signToken, type SigningKeys } from '../core/tokens';
 import { archiveLink, identityOf, linkFor, listSlug } from './digest-campaign';
 import type { MailSettings } from '../core/mail-settings';
 
-export const pageLink = (base: string, path: string, token: string) => `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
+export const pageLink = (base: string, path: string, token: string) =>
+  `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
 
 /** Who a link acts on: the reader's id, and their link version (`revoke-links`). */
 type LinkOwner = Pick<Subscriber, 'subscriberId' | 'linkVersion'>;
 
 function unsubscribeLink(settings: MailSettings, keys: SigningKeys, s: LinkOwner, now: Date): string {
-  return linkFor(settings.publicBaseUrl, 'unsubscribe', signToken(keys, { subscriberId: s.subscriberId, purpose: 'unsubscribe', now, linkVersion: s.linkVersion }));
+  return linkFor(
+    settings.publicBaseUrl,
+    'unsubscribe',
+    signToken(keys, { subscriberId: s.subscriberId, purpose: 'unsubscribe', now, linkVersion: s.linkVersion }),
+  );
 }
 
 function preferencesLink(settings: MailSettings, keys: SigningKeys, s: LinkOwner, now: Date): string {
-  return linkFor(settings.publicBaseUrl, 'preferences', signToken(keys, { subscriberId: s.subscriberId, purpose: 'preferences', now, linkVersion: s.linkVersion }));
+  return linkFor(
+    settings.publicBaseUrl,
+    'preferences',
+    signToken(keys, { subscriberId: s.subscriberId, purpose: 'preferences', now, linkVersion: s.linkVersion }),
+  );
 }
 
 async function send(mailer: Mailer, settings: MailSettings, to: string, message: RenderedMessage, unsubscribeUrl: string, now: Date) {
@@ -67,7 +76,11 @@ export async function sendConfirmation(
  * an issue already sent (planned) is linked, since the archive shows no other. A failure to read
  * it costs the link, never the welcome.
  */
-export async function sendWelcome(deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> }, s: Subscriber, now: Date) {
+export async function sendWelcome(
+  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> },
+  s: Subscriber,
+  now: Date,
+) {
   const unsubscribeUrl = unsubscribeLink(deps.mail, deps.keys, s, now);
   const latest = await deps.content?.latestIssue().catch(() => undefined);
   const base = deps.mail.publicBaseUrl;

@@ -18,7 +18,13 @@ import { InvalidAddressError, normaliseEmail } from '../core/address';
 import type { Article, Recipient, Subscriber } from '../core/model';
 import type { Clock, ContentStore, Mailer, ReaderAlertHistory, SubscriberStore } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
-import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions, type ComposedMessage, type InspectableCampaign } from './digest-campaign';
+import {
+  prepareAlertCampaign,
+  prepareDigestCampaign,
+  subjectOptions,
+  type ComposedMessage,
+  type InspectableCampaign,
+} from './digest-campaign';
 import type { MailSettings } from '../core/mail-settings';
 
 /** Put before the subject of every test message. */
@@ -45,7 +51,8 @@ export class TestSendError extends Error {
  */
 export function parseTestRecipients(input: string | readonly string[] | undefined): string[] {
   const entries = (typeof input === 'string' ? [input] : (input ?? [])).flatMap((s) => s.split(','));
-  if (entries.every((e) => e.trim() === '')) throw new TestSendError('--to: give at least one address, e.g. --to editor@example.org,proof@example.org');
+  if (entries.every((e) => e.trim() === ''))
+    throw new TestSendError('--to: give at least one address, e.g. --to editor@example.org,proof@example.org');
   const addresses: string[] = [];
   for (const [i, entry] of entries.entries()) {
     if (entry.trim() === '') throw new TestSendError(`--to: entry ${i + 1} is empty (addresses are separated by single commas)`);
@@ -57,7 +64,8 @@ export function parseTestRecipients(input: string | readonly string[] | undefine
     }
   }
   const unique = [...new Set(addresses)];
-  if (unique.length > MAX_TEST_RECIPIENTS) throw new TestSendError(`--to: ${unique.length} addresses; a test goes to at most ${MAX_TEST_RECIPIENTS}`);
+  if (unique.length > MAX_TEST_RECIPIENTS)
+    throw new TestSendError(`--to: ${unique.length} addresses; a test goes to at most ${MAX_TEST_RECIPIENTS}`);
   return unique;
 }
 
@@ -83,19 +91,31 @@ export interface TestCampaign {
 }
 
 /** Prepare the issue's or the alert's campaign exactly as the sender does, the subject optionally marked. */
-export async function prepareTestCampaign(deps: TestMessageDeps, what: TestSubject, options: { subjectPrefix?: string } = {}): Promise<TestCampaign> {
+export async function prepareTestCampaign(
+  deps: TestMessageDeps,
+  what: TestSubject,
+  options: { subjectPrefix?: string } = {},
+): Promise<TestCampaign> {
   // A test send's clicks must not count in the issue's stats: its article links go straight to
   // the sources. A preview (no prefix) shows the tracked links as readers get them.
   const base: MailSettings = options.subjectPrefix ? { ...deps.settings, clickTracking: 'off' } : deps.settings;
   if (what.articleId !== undefined) {
     const [article] = await deps.content.getArticles([what.articleId]);
     if (!article) throw new TestSendError(`no article ${JSON.stringify(what.articleId)}`);
-    if (article.priority !== 'breaking') throw new TestSendError(`article ${article.id} is not breaking: only breaking articles go out as alerts (test its issue with --issue)`);
+    if (article.priority !== 'breaking')
+      throw new TestSendError(
+        `article ${article.id} is not breaking: only breaking articles go out as alerts (test its issue with --issue)`,
+      );
     const campaign = await prepareAlertCampaign(article, base, deps.keys, options);
     return { kind: 'alert', id: article.id, title: article.title, campaign, article };
   }
   const issue = what.issueId !== undefined ? await deps.content.getIssue(what.issueId) : await deps.content.latestIssue();
-  if (!issue) throw new TestSendError(what.issueId !== undefined ? `no issue ${JSON.stringify(what.issueId)}` : 'no issue published yet: publish one first (`npm run cli -- publish <folder>`)');
+  if (!issue)
+    throw new TestSendError(
+      what.issueId !== undefined
+        ? `no issue ${JSON.stringify(what.issueId)}`
+        : 'no issue published yet: publish one first (`npm run cli -- publish <folder>`)',
+    );
   const articles = await deps.content.getArticles(issue.articleIds);
   // A stack without a sender name output: the newsletter's name, the stack's default (as `smoke`).
   const settings = base.senderName ? base : { ...base, senderName: issue.newsletter };
@@ -138,7 +158,10 @@ export interface TestSendResult {
  * message is composed before the first is sent, so bad content sends nothing; a refused
  * address is reported and the others still get theirs.
  */
-export async function sendTest(deps: TestSendDeps, input: TestSubject & { to: string | readonly string[] | undefined }): Promise<TestSendResult> {
+export async function sendTest(
+  deps: TestSendDeps,
+  input: TestSubject & { to: string | readonly string[] | undefined },
+): Promise<TestSendResult> {
   const to = parseTestRecipients(input.to);
   const t = await prepareTestCampaign(deps, input, { subjectPrefix: TEST_SUBJECT_PREFIX });
   const now = deps.clock.now();
@@ -193,12 +216,23 @@ export async function previewMessage(deps: PreviewDeps, input: TestSubject & { e
   // The batch step reads the reader's alert history (no writes); afterSent is never called.
   await t.campaign.prepareBatch?.([recipient]);
   const message = t.campaign.message(recipient, deps.clock.now());
-  return { kind: t.kind, id: t.id, title: t.title, reader: recipient.email, notInAudience: reader ? audienceGap(reader, t) : undefined, message };
+  return {
+    kind: t.kind,
+    id: t.id,
+    title: t.title,
+    reader: recipient.email,
+    notInAudience: reader ? audienceGap(reader, t) : undefined,
+    message,
+  };
 }
 
 /** Why the campaign would not go to this subscriber, or undefined when it would. */
 function audienceGap(s: Subscriber, t: TestCampaign): string | undefined {
-  if (t.kind === 'digest') return inDigestAudience(s) ? undefined : `${s.email} is not in the digest audience (${s.status}${s.suppressed ? ', suppressed' : ''}${s.digest ? '' : ', digest off'})`;
-  if (!inAlertAudience(s)) return `${s.email} is not in the alert audience (${s.status}${s.suppressed ? ', suppressed' : ''}${s.alerts ? '' : ', alerts off'})`;
+  if (t.kind === 'digest')
+    return inDigestAudience(s)
+      ? undefined
+      : `${s.email} is not in the digest audience (${s.status}${s.suppressed ? ', suppressed' : ''}${s.digest ? '' : ', digest off'})`;
+  if (!inAlertAudience(s))
+    return `${s.email} is not in the alert audience (${s.status}${s.suppressed ? ', suppressed' : ''}${s.alerts ? '' : ', alerts off'})`;
   return readerRecipient(s, t.article).matchedTopics?.length ? undefined : `${s.email} follows none of the article's topics`;
 }

@@ -11,7 +11,11 @@ import { verifyToken, type SigningKeys } from '../core/tokens';
 import type { Subscriber } from '../core/model';
 import type { Clock, SubscriberStore } from '../core/ports';
 
-export type UnsubscribeResult = { status: 'unsubscribed'; subscriber: Subscriber } | { status: 'invalid-token'; reason: string } | { status: 'unknown' } | { status: 'revoked' };
+export type UnsubscribeResult =
+  | { status: 'unsubscribed'; subscriber: Subscriber }
+  | { status: 'invalid-token'; reason: string }
+  | { status: 'unknown' }
+  | { status: 'revoked' };
 
 type Deps = { subscribers: SubscriberStore; clock: Clock; keys: SigningKeys };
 

@@ -41,7 +41,8 @@ export class AddressKey extends Construct {
     this.secretName = `${Stack.of(this).stackName}/address-key`;
     const secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: this.secretName,
-      description: 'Keys the digests of erased addresses and of the sign-up limits. Never rotate it: erased addresses would be let back in.',
+      description:
+        'Keys the digests of erased addresses and of the sign-up limits. Never rotate it: erased addresses would be let back in.',
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
       // As the token key secret: kept on delete and replacement, but not when the deployment
       // that created it rolls back (no digest was ever made with it then).
@@ -49,7 +50,8 @@ export class AddressKey extends Construct {
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The address key must never change: the erasure markers made with it would stop matching, and erased addresses could sign up again.',
+      reason:
+        'The address key must never change: the erasure markers made with it would stop matching, and erased addresses could sign up again.',
     });
     this.secret = secret;
     this.policyArn = secret.secretArn;

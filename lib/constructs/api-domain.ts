@@ -65,7 +65,9 @@ export class ApiDomain extends Construct {
       this.aliasRecord = new route53.ARecord(this, 'Alias', {
         zone,
         recordName: `${props.domainName}.`,
-        target: route53.RecordTarget.fromAlias(new route53targets.ApiGatewayv2DomainProperties(this.domain.regionalDomainName, this.domain.regionalHostedZoneId)),
+        target: route53.RecordTarget.fromAlias(
+          new route53targets.ApiGatewayv2DomainProperties(this.domain.regionalDomainName, this.domain.regionalHostedZoneId),
+        ),
       });
     } else {
       this.dnsRecord = { name: props.domainName, value: this.domain.regionalDomainName };

@@ -96,7 +96,9 @@ export const API_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: strin
 /** `routes` and a HEAD route for each GET route that has none. */
 function withHead(routes: Array<{ method: apigwv2.HttpMethod; path: string }>) {
   const has = new Set(routes.map((r) => `${r.method} ${r.path}`));
-  const heads = routes.filter((r) => r.method === apigwv2.HttpMethod.GET && !has.has(`HEAD ${r.path}`)).map((r) => ({ method: apigwv2.HttpMethod.HEAD, path: r.path }));
+  const heads = routes
+    .filter((r) => r.method === apigwv2.HttpMethod.GET && !has.has(`HEAD ${r.path}`))
+    .map((r) => ({ method: apigwv2.HttpMethod.HEAD, path: r.path }));
   return [...routes, ...heads];
 }
 
@@ -118,10 +120,13 @@ export const CLICK_CONDITIONS: Conditions = {
 
 /**
  * The HTTP API behind the links in mail: one Lambda integration, route throttling (a default for
- * every route, and limits of their own for sign-up, unsubscribe and confirm) and access logs. Requests are authorised by the signed token in each link, not by
- * API Gateway.
+ * every route, and limits of their own for sign-up, unsubscribe and confirm) and access logs.
+ * Requests are authorised by the signed token in each link, not by API Gateway.
  */
-/** The sender's settings the confirmation and welcome messages are made with (the sign-ups function's; the API takes its name and base URL). */
+/**
+ * The sender's settings the confirmation and welcome messages are made with (the sign-ups
+ * function's; the API takes its name and base URL).
+ */
 export interface ApiMailSettings {
   readonly senderEmail: string;
   readonly senderName: string;

@@ -10,7 +10,16 @@ import type { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { POWERTOOLS_ENV } from '../../lambdas/core/metric-names';
 import type { TableKey } from '../../lambdas/core/table-schema';
-import { actionsOn, conditionKeysOn, handlerEntry, resourcesOf, type FunctionName, type PrincipalName, type QueueName, type ResourceName } from './function-permissions';
+import {
+  actionsOn,
+  conditionKeysOn,
+  handlerEntry,
+  resourcesOf,
+  type FunctionName,
+  type PrincipalName,
+  type QueueName,
+  type ResourceName,
+} from './function-permissions';
 
 /** The repository root: entries, the lock file and the esbuild project root are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -38,13 +47,22 @@ export function principalOf(construct: IConstruct): PrincipalName | undefined {
  * `arns`. Throws when the table lists nothing there (grant nothing the table does not name), or
  * when `conditions` lacks a condition key the table requires on that resource.
  */
-export function statementFor(principal: PrincipalName, resource: ResourceName, arns: string[], conditions?: Conditions): iam.PolicyStatement {
+export function statementFor(
+  principal: PrincipalName,
+  resource: ResourceName,
+  arns: string[],
+  conditions?: Conditions,
+): iam.PolicyStatement {
   const actions = Object.keys(actionsOn(principal, resource));
   const where = `${principal} on ${resource}`;
-  if (actions.length === 0) throw new Error(`The permissions table (lib/constructs/function-permissions.ts) lists no action for ${where}: add the row before granting it`);
+  if (actions.length === 0)
+    throw new Error(
+      `The permissions table (lib/constructs/function-permissions.ts) lists no action for ${where}: add the row before granting it`,
+    );
   const given = new Set(Object.values(conditions ?? {}).flatMap((block) => Object.keys(block)));
   const missing = conditionKeysOn(principal, resource).filter((key) => !given.has(key));
-  if (missing.length) throw new Error(`Grant for ${where} needs the condition key(s) ${missing.join(', ')} (lib/constructs/function-permissions.ts)`);
+  if (missing.length)
+    throw new Error(`Grant for ${where} needs the condition key(s) ${missing.join(', ')} (lib/constructs/function-permissions.ts)`);
   return new iam.PolicyStatement({ actions, resources: arns, conditions });
 }
 
@@ -170,7 +188,8 @@ export class BriefingFunction extends Construct {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',
-        reason: 'nodejs24.x (supported to April 2028) is pinned on purpose, matching the esbuild target node24 and the Node the tests run on (node-linux-* in package.json); raise all three together.',
+        reason:
+          'nodejs24.x (supported to April 2028) is pinned on purpose, matching the esbuild target node24 and the Node the tests run on (node-linux-* in package.json); raise all three together.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -198,7 +217,8 @@ export class BriefingFunction extends Construct {
   grantTable(key: TableKey, table: dynamodb.ITable, conditions?: Conditions): void {
     const base = `table/${key}`;
     const rows = resourcesOf(this.name).filter((r) => r === base || r.startsWith(`${base}/index/`));
-    if (rows.length === 0) throw new Error(`The permissions table (lib/constructs/function-permissions.ts) lists nothing for ${this.name} on ${base}`);
+    if (rows.length === 0)
+      throw new Error(`The permissions table (lib/constructs/function-permissions.ts) lists nothing for ${this.name} on ${base}`);
     for (const row of rows) this.allow(row, [row === base ? table.tableArn : `${table.tableArn}${row.slice(base.length)}`], conditions);
   }
 
@@ -206,11 +226,18 @@ export class BriefingFunction extends Construct {
    * Read `queue` with an SQS event source (the Lambda poller uses the role: the table's service
    * actions on `queue/<name>`, and whatever the function itself sends there).
    */
-  consumeQueue(name: QueueName, queue: sqs.IQueue, options: Omit<lambda.EventSourceMappingOptions, 'eventSourceArn'>): lambda.EventSourceMapping {
+  consumeQueue(
+    name: QueueName,
+    queue: sqs.IQueue,
+    options: Omit<lambda.EventSourceMappingOptions, 'eventSourceArn'>,
+  ): lambda.EventSourceMapping {
     this.allow(`queue/${name}`, [queue.queueArn]);
     // The id SqsEventSource gives its mapping: the mapping keeps its logical id (one mapping per
     // queue and function; a replacement would collide with the one it replaces).
-    return this.fn.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`, { ...options, eventSourceArn: queue.queueArn });
+    return this.fn.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`, {
+      ...options,
+      eventSourceArn: queue.queueArn,
+    });
   }
 
   /**

@@ -13,6 +13,9 @@ export function deadLetterQueue(scope: Construct, id: string, of: string): sqs.Q
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: `This queue is itself the dead-letter queue of ${of}, so it needs none.` });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: `This queue is itself the dead-letter queue of ${of}, so it needs none.`,
+  });
   return queue;
 }

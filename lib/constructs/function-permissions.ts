@@ -30,6 +30,7 @@
  */
 import { INDEXES } from '../../lambdas/core/indexes';
 import type { TableKey } from '../../lambdas/core/table-schema';
+import { ADDRESS_KEY, FROM_SENDER, ON_FAILURE, RUNTIME, sendMail, SQS_POLLER, TOKEN_KEYS } from './grant-parts';
 
 /** An index name of the tables (lambdas/core/indexes.ts). */
 export type IndexName = (typeof INDEXES)[keyof typeof INDEXES];
@@ -90,53 +91,17 @@ export interface Permissions {
   readonly conditions?: Readonly<Partial<Record<ResourceName, readonly string[]>>>;
 }
 
-/** Every function's logs and traces: the same for all. */
-const RUNTIME: Grants = {
-  'logs/own': {
-    'logs:CreateLogStream': "Lambda: the function's log streams, in its own log group only",
-    'logs:PutLogEvents': 'Lambda: log lines (and Powertools metrics, written as log lines)',
-  },
-  // X-Ray takes no resource narrower than "*".
-  '*': {
-    'xray:PutTraceSegments': 'active tracing: the trace segments (Powertools Tracer subsegments)',
-    'xray:PutTelemetryRecords': 'active tracing: the X-Ray daemon telemetry',
-  },
-};
-
-/** SendRawEmail, on the three resources SES authorises it against; From the sender's address only. */
-const sendMail = (why: string): Grants => ({
-  'ses/identity': { 'ses:SendRawEmail': `${why} (SES authorises the send against the From identity)` },
-  'ses/configuration-set': { 'ses:SendRawEmail': `${why} (and against the configuration set it names)` },
-  'ses/recipients': { 'ses:SendRawEmail': `${why} (in the SES sandbox, also against the recipient's verified identity)` },
-});
-const FROM_SENDER = { 'ses/identity': ['ses:FromAddress'], 'ses/configuration-set': ['ses:FromAddress'], 'ses/recipients': ['ses:FromAddress'] } as const;
-
-const TOKEN_KEYS: Grants = {
-  'secret/token-keys': { 'secretsmanager:GetSecretValue': 'signingKeysLoader: Powertools SecretsProvider.get (cached 5 minutes), the keys that sign and check tokens' },
-};
-
-const ADDRESS_KEY: Grants = {
-  'secret/address-key': { 'secretsmanager:GetSecretValue': 'addressDigestLoader: Powertools SecretsProvider.get (cached an hour), the key of the erasure markers and the sign-up limits' },
-};
-
-/** An asynchronous invocation's on-failure destination (Lambda sends the failed event with the role). */
-const ON_FAILURE = { 'sqs:SendMessage': 'asynchronous invocation on-failure destination: Lambda sends the failed event' } as const;
-
-const SQS_POLLER = {
-  'sqs:ReceiveMessage': 'event source: the Lambda SQS poller receives the batches',
-  'sqs:DeleteMessage': 'event source: the poller deletes what the function finished',
-  'sqs:GetQueueAttributes': 'event source: the poller reads the queue settings',
-} as const;
-
 /** The six functions, by their folder under lambdas/ (entry `lambdas/<name>/handler.ts`). */
 export const FUNCTION_PERMISSIONS = {
   /** lambdas/api/handler.ts: every route of the HTTP API. It sends no mail: sign-ups and welcomes go to the sign-up queue. */
   api: {
     calls: {
       'table/subscribers': {
-        'dynamodb:GetItem': 'DynamoRateLimiter.take (POST /subscribe: the client network limit); DynamoSubscriberStore.getById of a merged id (its forward item)',
+        'dynamodb:GetItem':
+          'DynamoRateLimiter.take (POST /subscribe: the client network limit); DynamoSubscriberStore.getById of a merged id (its forward item)',
         'dynamodb:PutItem': 'DynamoRateLimiter.take (POST /subscribe): the limit item, conditional on its revision',
-        'dynamodb:UpdateItem': 'DynamoSubscriptionStore.change (POST /confirm, POST /preferences), DynamoSubscriberStore.unsubscribe (POST /unsubscribe)',
+        'dynamodb:UpdateItem':
+          'DynamoSubscriptionStore.change (POST /confirm, POST /preferences), DynamoSubscriberStore.unsubscribe (POST /unsubscribe)',
       },
       'table/subscribers/index/bySubscriberId': {
         'dynamodb:Query': 'DynamoSubscriberStore.getById: links carry the subscriber id (confirm, preferences, unsubscribe)',
@@ -168,7 +133,8 @@ export const FUNCTION_PERMISSIONS = {
   signups: {
     calls: {
       'table/subscribers': {
-        'dynamodb:GetItem': 'DynamoSubscriberStore.getByEmail, DynamoSubscriptionStore.isErased, DynamoRateLimiter.take and giveBack (the mailbox limit)',
+        'dynamodb:GetItem':
+          'DynamoSubscriberStore.getByEmail, DynamoSubscriptionStore.isErased, DynamoRateLimiter.take and giveBack (the mailbox limit)',
         'dynamodb:PutItem': 'DynamoSubscriptionStore.create: a new sign-up, conditional; DynamoRateLimiter: the mailbox limit item',
         'dynamodb:UpdateItem': 'DynamoSubscriptionStore.change: a fresh confirmation, the welcome claim (welcomedAt)',
       },
@@ -215,7 +181,8 @@ export const FUNCTION_PERMISSIONS = {
       ...sendMail('SesMailer.sendRaw: one digest or alert per reader'),
       '*': {
         // GetSendQuota supports no resource-level permission.
-        'ses:GetSendQuota': "readSendQuota, askSendQuota: the account's send rate and daily quota (adapters/send-rate.ts ratePorts, SendingBrake)",
+        'ses:GetSendQuota':
+          "readSendQuota, askSendQuota: the account's send rate and daily quota (adapters/send-rate.ts ratePorts, SendingBrake)",
       },
       ...TOKEN_KEYS,
     },
@@ -246,7 +213,8 @@ export const FUNCTION_PERMISSIONS = {
       'table/deliveries': {
         'dynamodb:GetItem':
           'DynamoCampaignCounters.get (resume), DynamoSubjectTests.get, DynamoClickCounts.list (a subject test: clicks per subject), DynamoLocalTimePlans.get, DynamoLedger.get (local time: a reader who moved zone)',
-        'dynamodb:UpdateItem': 'DynamoCampaignCounters.startPlanning, add, finishPlanning; DynamoSubjectTests.markTestQueued, decide; DynamoLocalTimePlans.advance',
+        'dynamodb:UpdateItem':
+          'DynamoCampaignCounters.startPlanning, add, finishPlanning; DynamoSubjectTests.markTestQueued, decide; DynamoLocalTimePlans.advance',
         'dynamodb:Query': "DynamoLedger.list (campaignPartition): a subject test's deliveries per subject",
       },
       'queue/send': {

@@ -103,7 +103,14 @@ export class Monitoring extends Construct {
         resources: [this.topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': Stack.of(this).formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
         },
       }),
     );
@@ -131,7 +138,11 @@ export class Monitoring extends Construct {
       );
     }
     for (const [name, fn] of Object.entries(props.functions)) {
-      alarmOnAny(`${name}Errors`, `The ${name} function reported errors.`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
+      alarmOnAny(
+        `${name}Errors`,
+        `The ${name} function reported errors.`,
+        fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      );
     }
 
     const alarm = (id: string, options: cloudwatch.AlarmProps) => {
@@ -142,7 +153,10 @@ export class Monitoring extends Construct {
     };
 
     const oldestJobAge = props.oldestJobAge ?? Duration.minutes(15);
-    const oldestJob = props.sendQueue?.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
+    const oldestJob = props.sendQueue?.metricApproximateAgeOfOldestMessage({
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
     if (oldestJob) {
       // A large digest keeps jobs waiting for a long time while it drains at the account's
       // rate (100,000 readers at 14 a second: two hours), so age alone would ring on every
@@ -180,25 +194,37 @@ export class Monitoring extends Construct {
 
     /** One of the functions' custom metrics (Powertools: namespace Briefing, dimension service). */
     const custom = (metricName: string, statistic: string = cloudwatch.Stats.SUM, period = Duration.minutes(5)) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { [METRICS_DIMENSION]: METRICS_SERVICE }, statistic, period });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { [METRICS_DIMENSION]: METRICS_SERVICE },
+        statistic,
+        period,
+      });
 
     // Throttles are retried and never counted as sent, so one is no fault; throttling in three
     // five-minute periods running means the senders pace above the account's rate.
     alarm('SesThrottled', {
-      alarmDescription: 'SES has throttled sends for 15 minutes: the send rate is above the account quota (check sendRate / sendRateShare).',
+      alarmDescription:
+        'SES has throttled sends for 15 minutes: the send rate is above the account quota (check sendRate / sendRateShare).',
       metric: custom(METRIC.throttled),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
     });
-    alarmOnAny('SendingPaused', 'Sending is paused (by an operator, the circuit breaker or the reputation brake): queued mail waits.', custom(METRIC.sendingPaused, cloudwatch.Stats.MAXIMUM));
+    alarmOnAny(
+      'SendingPaused',
+      'Sending is paused (by an operator, the circuit breaker or the reputation brake): queued mail waits.',
+      custom(METRIC.sendingPaused, cloudwatch.Stats.MAXIMUM),
+    );
 
     // Account-wide reputation, as SES publishes it (namespace AWS/SES, no dimensions): SES
     // reviews and pauses the account, not a configuration set. (With reputation metrics on,
     // the configuration set's own rates are published too, under `ses:configuration-set`.)
     // SES updates the rates over hours, so a 15-minute maximum is soon enough.
-    const reputation = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) });
+    const reputation = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) });
     const bounceRate = reputation('Reputation.BounceRate');
     const complaintRate = reputation('Reputation.ComplaintRate');
     // A warning at half of each review level first: the list or the content can still be
@@ -246,7 +272,14 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Send rate (messages a second), throttles, suppressed',
         width,
-        left: [new cloudwatch.MathExpression({ expression: 'sent / PERIOD(sent)', usingMetrics: { sent: custom(METRIC.sent) }, label: 'sent a second', period: Duration.minutes(5) })],
+        left: [
+          new cloudwatch.MathExpression({
+            expression: 'sent / PERIOD(sent)',
+            usingMetrics: { sent: custom(METRIC.sent) },
+            label: 'sent a second',
+            period: Duration.minutes(5),
+          }),
+        ],
         right: [custom(METRIC.throttled), custom(METRIC.suppressed)],
       }),
     );
@@ -258,7 +291,10 @@ export class Monitoring extends Construct {
           width,
           left: [
             props.sendQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-            props.sendQueue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+            props.sendQueue.metricApproximateNumberOfMessagesNotVisible({
+              period: Duration.minutes(5),
+              statistic: cloudwatch.Stats.MAXIMUM,
+            }),
           ],
         }),
         new cloudwatch.GraphWidget({
@@ -289,7 +325,11 @@ export class Monitoring extends Construct {
           { value: COMPLAINT_RATE_ALARM, label: 'alarm (SES reviews at 0.1 %)' },
         ],
       }),
-      new cloudwatch.SingleValueWidget({ title: 'Sending paused (1 = paused)', width, metrics: [custom(METRIC.sendingPaused, cloudwatch.Stats.MAXIMUM)] }),
+      new cloudwatch.SingleValueWidget({
+        title: 'Sending paused (1 = paused)',
+        width,
+        metrics: [custom(METRIC.sendingPaused, cloudwatch.Stats.MAXIMUM)],
+      }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width, alarms: this.alarms }),
     );
   }

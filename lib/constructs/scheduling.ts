@@ -5,8 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/core/function-env';
-import { SEND_ENV } from '../../lambdas/core/function-env';
+import { ENV, SEND_ENV } from '../../lambdas/core/function-env';
 import { deadLetterQueue } from './dead-letter-queue';
 import { BriefingFunction, declarePrincipal, statementFor } from './briefing-function';
 import { DEFAULT_LOCAL_TIME, LOCAL_TIME_PLANNER_SCHEDULE, type DigestDelivery } from '../../lambdas/core/local-time';
@@ -143,7 +142,11 @@ export class Scheduling extends Construct {
     }
 
     const plannerTimeout = props.plannerTimeout ?? Duration.minutes(5);
-    const continuationDlq = (this.continuationDeadLetterQueue = deadLetterQueue(this, 'ContinuationDeadLetterQueue', 'the plan continuation queue'));
+    const continuationDlq = (this.continuationDeadLetterQueue = deadLetterQueue(
+      this,
+      'ContinuationDeadLetterQueue',
+      'the plan continuation queue',
+    ));
     this.continuationQueue = new sqs.Queue(this, 'ContinuationQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -156,7 +159,11 @@ export class Scheduling extends Construct {
     this.planner.consumeQueue('plan-continuation', this.continuationQueue, { batchSize: 1, maxConcurrency: 2 });
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the schedule target');
-    this.failureDeadLetterQueue = deadLetterQueue(this, 'PlannerFailureDeadLetterQueue', "the planner's asynchronous invocations (its on-failure destination)");
+    this.failureDeadLetterQueue = deadLetterQueue(
+      this,
+      'PlannerFailureDeadLetterQueue',
+      "the planner's asynchronous invocations (its on-failure destination)",
+    );
     // Planning is idempotent, so Lambda's two retries are safe; what still fails is kept with
     // its event and error for a person to look at and replay.
     this.planner.sendFailuresTo('planner-failures', this.failureDeadLetterQueue, { retryAttempts: 2 });
@@ -177,7 +184,9 @@ export class Scheduling extends Construct {
     const localTime = props.digestDelivery === 'local-time';
     // Same construct id in both modes: switching modes updates the schedule in place.
     this.schedule = new scheduler.Schedule(this, 'WeeklyDigest', {
-      description: localTime ? `Plans the digest every 15 minutes: each reader at ${props.digestLocalTime ?? DEFAULT_LOCAL_TIME} on their own clock.` : 'Plans the weekly digest.',
+      description: localTime
+        ? `Plans the digest every 15 minutes: each reader at ${props.digestLocalTime ?? DEFAULT_LOCAL_TIME} on their own clock.`
+        : 'Plans the weekly digest.',
       schedule: localTime
         ? scheduler.ScheduleExpression.expression(LOCAL_TIME_PLANNER_SCHEDULE, TimeZone.ETC_UTC)
         : scheduler.ScheduleExpression.expression(props.scheduleCron, TimeZone.of(props.timeZone)),
@@ -237,7 +246,10 @@ export class Scheduling extends Construct {
     const publisherPolicy = new iam.ManagedPolicy(this, 'IssuePublisherPolicy', {
       description: 'Publishing issues with sendAt: make, move and remove their one-time schedules.',
       // The 'issue-publisher' row of the permissions table: what `publish` calls (no GetSchedule: nothing reads a schedule back).
-      statements: [statementFor('issue-publisher', 'schedules/issues', [schedulesArn]), statementFor('issue-publisher', 'role/issue-schedule', [role.roleArn], toScheduler)],
+      statements: [
+        statementFor('issue-publisher', 'schedules/issues', [schedulesArn]),
+        statementFor('issue-publisher', 'role/issue-schedule', [role.roleArn], toScheduler),
+      ],
     });
     declarePrincipal(publisherPolicy, 'issue-publisher');
     Validations.of(publisherPolicy).acknowledge({

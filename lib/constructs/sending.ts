@@ -5,9 +5,8 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/core/function-env';
+import { ENV, SEND_ENV } from '../../lambdas/core/function-env';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
-import { SEND_ENV } from '../../lambdas/core/function-env';
 import { BriefingFunction, type Conditions } from './briefing-function';
 
 /** Props of {@link Sending}. */
@@ -206,7 +205,9 @@ export class Sending extends Construct {
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' + 'already sent stay valid; an automatic rotation would replace the key and break them.',
+        reason:
+          'Keys are rotated by adding a new key id and pointing "current" at it, so links in mail ' +
+          'already sent stay valid; an automatic rotation would replace the key and break them.',
       });
       this.tokenSecret = secret;
       this.tokenSecretPolicyArn = secret.secretArn;
@@ -238,7 +239,8 @@ export class Sending extends Construct {
     const fn = this.sender.fn;
     const maxConcurrency = props.maxConcurrency ?? 2;
     const sendRate = props.sendRate ?? contextNumber(this, 'sendRate', (v) => v > 0, 'a positive number of messages a second');
-    const sendRateShare = props.sendRateShare ?? contextNumber(this, 'sendRateShare', (v) => v > 0 && v <= 1, 'a number above 0 and at most 1');
+    const sendRateShare =
+      props.sendRateShare ?? contextNumber(this, 'sendRateShare', (v) => v > 0 && v <= 1, 'a number above 0 and at most 1');
     // Each sender paces itself to rate / maxConcurrency, so together they never exceed the rate.
     fn.addEnvironment(SEND_ENV.senderConcurrency, String(maxConcurrency));
     // A claim older than twice the timeout belongs to a sender Lambda has already stopped.
@@ -306,7 +308,11 @@ export class Sending extends Construct {
     // In the SES sandbox, SES also authorises each send against the recipient's verified
     // identity; without this a sandboxed account's test sends would be AccessDenied instead of
     // reaching the addresses verified for testing.
-    fn.allow('ses/recipients', [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })], fromSender);
+    fn.allow(
+      'ses/recipients',
+      [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      fromSender,
+    );
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
       reason:
@@ -339,6 +345,7 @@ function contextNumber(scope: Construct, key: string, ok: (v: number) => boolean
   const raw: unknown = scope.node.tryGetContext(key);
   if (raw === undefined || raw === null || raw === '') return undefined;
   const value = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isFinite(value) || !ok(value)) throw new Error(`CDK context ${key}: must be ${what}, got ${JSON.stringify(raw)} (set it with -c ${key}=...)`);
+  if (!Number.isFinite(value) || !ok(value))
+    throw new Error(`CDK context ${key}: must be ${what}, got ${JSON.stringify(raw)} (set it with -c ${key}=...)`);
   return value;
 }

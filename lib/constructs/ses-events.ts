@@ -81,7 +81,11 @@ export class SesEvents extends Construct {
     this.topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.fn, { deadLetterQueue: this.deadLetterQueue }));
     // Applying an event is idempotent (a suppression, a ledger outcome), so Lambda's two retries
     // are safe; what still fails is kept with its event and error, for a person to replay.
-    this.failureQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', "the ses-events function's asynchronous invocations (its on-failure destination)");
+    this.failureQueue = deadLetterQueue(
+      this,
+      'FailureDeadLetterQueue',
+      "the ses-events function's asynchronous invocations (its on-failure destination)",
+    );
     this.handler.sendFailuresTo('ses-events-failures', this.failureQueue, { retryAttempts: 2 });
   }
 }

@@ -105,15 +105,18 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
 
 function clickTrackingFrom(raw: string | undefined): ClickTracking {
   if (raw === undefined || raw === '') return DEFAULT_CLICK_TRACKING;
-  if (!(CLICK_TRACKING_MODES as readonly string[]).includes(raw)) throw new Error(`BRIEFING_CLICK_TRACKING: one of ${CLICK_TRACKING_MODES.join(', ')}, got ${JSON.stringify(raw)}`);
+  if (!(CLICK_TRACKING_MODES as readonly string[]).includes(raw))
+    throw new Error(`BRIEFING_CLICK_TRACKING: one of ${CLICK_TRACKING_MODES.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as ClickTracking;
 }
 
 function digestDelivery(env: NodeJS.ProcessEnv): Pick<LocalConfig, 'digestDelivery' | 'digestLocalTime'> {
   const mode = env.BRIEFING_DIGEST_DELIVERY || 'schedule';
-  if (!(DIGEST_DELIVERIES as readonly string[]).includes(mode)) throw new Error(`BRIEFING_DIGEST_DELIVERY: ${DIGEST_DELIVERIES.join(' or ')}, got ${JSON.stringify(mode)}`);
+  if (!(DIGEST_DELIVERIES as readonly string[]).includes(mode))
+    throw new Error(`BRIEFING_DIGEST_DELIVERY: ${DIGEST_DELIVERIES.join(' or ')}, got ${JSON.stringify(mode)}`);
   const localTime = env.BRIEFING_DIGEST_LOCAL_TIME || DEFAULT_LOCAL_TIME;
-  if (!LOCAL_TIME_PATTERN.test(localTime)) throw new Error(`BRIEFING_DIGEST_LOCAL_TIME: HH:MM from 00:00 to 23:59, got ${JSON.stringify(localTime)}`);
+  if (!LOCAL_TIME_PATTERN.test(localTime))
+    throw new Error(`BRIEFING_DIGEST_LOCAL_TIME: HH:MM from 00:00 to 23:59, got ${JSON.stringify(localTime)}`);
   return { digestDelivery: mode as DigestDelivery, digestLocalTime: localTime };
 }
 
@@ -135,7 +138,8 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 }
 
 function tablesWithPrefix(prefix: string): LocalConfig['tables'] {
-  if (!/^[A-Za-z0-9_.-]{0,200}$/.test(prefix)) throw new Error(`BRIEFING_TABLE_PREFIX: use letters, digits, _ . - only, got ${JSON.stringify(prefix)}`);
+  if (!/^[A-Za-z0-9_.-]{0,200}$/.test(prefix))
+    throw new Error(`BRIEFING_TABLE_PREFIX: use letters, digits, _ . - only, got ${JSON.stringify(prefix)}`);
   return { subscribers: `${prefix}subscribers`, content: `${prefix}content`, deliveries: `${prefix}deliveries` };
 }
 

@@ -21,7 +21,10 @@ export interface DynamoDbLocalOptions {
    * (lost on stop), which is what tests want.
    */
   dataDir?: string;
-  /** How long to wait for the first answer to `ListTables`. @default 120000 (a busy machine starts the JVM slowly; the wait ends at the first answer) */
+  /**
+   * How long to wait for the first answer to `ListTables`. @default 120000 (a busy machine starts
+   * the JVM slowly; the wait ends at the first answer)
+   */
   readyTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before it sends SIGKILL. @default 5000 */
   stopGraceMs?: number;
@@ -32,8 +35,8 @@ export interface RunningDynamoDbLocal {
   endpoint: string;
   /** Process id of the Java process (for diagnostics). */
   pid: number;
-  /** Stop the Java process and wait until it has exited. Safe to call twice. */
-  stop(): Promise<void>;
+  /** Stop the Java process and wait until it has exited. Safe to call twice, and to pass on unbound. */
+  stop: () => Promise<void>;
 }
 
 /** The last output of the child, kept so a failure can say why. */
@@ -155,7 +158,13 @@ function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(error.code === 'EADDRINUSE' ? `DynamoDB Local cannot start: port ${port} is already in use` : `DynamoDB Local cannot start on port ${port}: ${error.message}`));
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `DynamoDB Local cannot start: port ${port} is already in use`
+            : `DynamoDB Local cannot start on port ${port}: ${error.message}`,
+        ),
+      );
     });
     probe.listen(port, '0.0.0.0', () => probe.close(() => resolve()));
   });

@@ -116,7 +116,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
 /** Content types API Gateway passes as text; everything else arrives base64-encoded. */
 function isTextual(contentType: string | undefined): boolean {
   if (!contentType) return true;
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const type = contentType.split(';')[0].trim().toLowerCase();
   return (
     type.startsWith('text/') ||
     type === 'application/json' ||
@@ -136,8 +136,8 @@ export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEven
   // API Gateway joins repeated headers and query parameters with commas.
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    const value = req.rawHeaders[i + 1]!;
+    const name = req.rawHeaders[i].toLowerCase();
+    const value = req.rawHeaders[i + 1];
     if (name === 'cookie') continue;
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
@@ -167,7 +167,7 @@ export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEven
       accountId: '000000000000',
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0],
       http: {
         method,
         path,

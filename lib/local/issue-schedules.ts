@@ -31,7 +31,9 @@ export interface ScheduledIssueCheckDeps {
  */
 export function scheduledIssueCheck(deps: ScheduledIssueCheckDeps): (now: Date) => Promise<ScheduledPlanResult[]> {
   return async (now) => {
-    const due = (await deps.issues.unsentScheduledIssues()).filter((i) => isSendDue(i, now)).sort((a, b) => a.sendAt!.localeCompare(b.sendAt!));
+    const due = (await deps.issues.unsentScheduledIssues())
+      .filter((i) => isSendDue(i, now))
+      .sort((a, b) => a.sendAt!.localeCompare(b.sendAt!));
     const results: ScheduledPlanResult[] = [];
     for (const issue of due) results.push(await deps.plan({ issueId: issue.id, scheduled: true }));
     // The rest of a subject test (on AWS a one-time schedule the planner made): the latest

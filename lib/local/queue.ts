@@ -129,25 +129,39 @@ export class LocalQueue {
   /**
    * Queue messages (SendMessageBatch without the limit of 10). Returns their message ids.
    *
-   * @throws Error when a body is empty or larger than {@link MAX_BODY_BYTES}; nothing is queued then.
+   * Rejects with an Error when a body is empty or larger than {@link MAX_BODY_BYTES}; nothing is queued then.
    */
-  async send(bodies: string[], options: { delayMs?: number } = {}): Promise<string[]> {
-    bodies.forEach((body, i) => {
-      if (typeof body !== 'string' || body.length === 0) throw new Error(`Queue ${this.name}: message ${i} has an empty body`);
-      const bytes = Buffer.byteLength(body, 'utf8');
-      if (bytes > MAX_BODY_BYTES) {
-        throw new Error(`Queue ${this.name}: message ${i} is ${bytes} bytes, more than the ${MAX_BODY_BYTES} SQS accepts`);
-      }
-    });
+  send(bodies: string[], options: { delayMs?: number } = {}): Promise<string[]> {
+    const refused = this.refusedBody(bodies);
+    if (refused) return Promise.reject(refused);
     const now = Date.now();
     const ids = bodies.map((body) => {
       const messageId = randomUUID();
       // A delayed message (SQS DelaySeconds) is not visible until its delay is over.
-      this.messages.set(messageId, { messageId, body, md5OfBody: md5(body), sentTimestamp: now, receiveCount: 0, visibleAt: now + (options.delayMs ?? 0) });
+      this.messages.set(messageId, {
+        messageId,
+        body,
+        md5OfBody: md5(body),
+        sentTimestamp: now,
+        receiveCount: 0,
+        visibleAt: now + (options.delayMs ?? 0),
+      });
       return messageId;
     });
     this.kick();
-    return ids;
+    return Promise.resolve(ids);
+  }
+
+  /** Why SQS would refuse one of `bodies`, if it would. */
+  private refusedBody(bodies: string[]): Error | undefined {
+    for (const [i, body] of bodies.entries()) {
+      if (typeof body !== 'string' || body.length === 0) return new Error(`Queue ${this.name}: message ${i} has an empty body`);
+      const bytes = Buffer.byteLength(body, 'utf8');
+      if (bytes > MAX_BODY_BYTES) {
+        return new Error(`Queue ${this.name}: message ${i} is ${bytes} bytes, more than the ${MAX_BODY_BYTES} SQS accepts`);
+      }
+    }
+    return undefined;
   }
 
   /** Begin polling and calling the handler. */
@@ -210,7 +224,8 @@ export class LocalQueue {
     let moved = 0;
     const now = Date.now();
     for (const message of this.deadLettered.values()) {
-      const stillThere = sink === undefined ? true : Array.isArray(sink) ? removeFromArray(sink, message.messageId) : sink.take(message.messageId);
+      const stillThere =
+        sink === undefined ? true : Array.isArray(sink) ? removeFromArray(sink, message.messageId) : sink.take(message.messageId);
       if (!stillThere) continue;
       this.messages.set(message.messageId, {
         messageId: message.messageId,
@@ -232,7 +247,13 @@ export class LocalQueue {
   /** Accept a message moved here as a dead letter, keeping its id and sent time. */
   private accept(message: Message): void {
     const now = Date.now();
-    this.messages.set(message.messageId, { ...message, receiveCount: 0, firstReceiveTimestamp: undefined, receiptHandle: undefined, visibleAt: now });
+    this.messages.set(message.messageId, {
+      ...message,
+      receiveCount: 0,
+      firstReceiveTimestamp: undefined,
+      receiptHandle: undefined,
+      visibleAt: now,
+    });
     this.kick();
   }
 

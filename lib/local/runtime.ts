@@ -4,20 +4,17 @@
  * lives here: only what AWS would otherwise provide (event sources, queue, endpoints).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_AWS, startDynamoDbLocal } from './dynamodb';
 import { startSesEmulator } from './ses';
-import { LateSendQueue, LocalQueue, LocalSignupQueue } from './queue';
-import { serveHttp } from './http';
+import { LateSendQueue, LocalQueue, LocalSignupQueue, type DeadLetterMessage } from './queue';
+import { serveHttp, type HttpApiHandler } from './http';
 import { ensureTables } from './tables';
 import { startSesRecorder } from './ses-recorder';
 import { localSesEventFeed } from './ses-simulator';
-import { writeFileSync } from 'node:fs';
 import { DEFAULT_LOCAL_SEND_RATE, localAddressKey, localConfig, localSigningKeys, type LocalConfig } from './config';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
-import type { DeadLetterMessage } from './queue';
-import type { HttpApiHandler } from './http';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
 import { makeAlertPlannerHandler } from '../../lambdas/alert-planner/handler';
 import { depsFromEnv as apiDepsFromEnv, makeApiHandler } from '../../lambdas/api/handler';
@@ -176,7 +173,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     // The data folder's keys must be the tables' own: another folder's address key would let
     // erased addresses back in, its token keys would sign links no one can use. `npm start` and the
     // CLI both check at start (the first to use a new table records it).
-    await verifyAddressKey(dynamoPorts(documentClient(), { subscribers: config.tables.subscribers }).subscriptions, addressDigest(localAddressKey(config.dataDir)));
+    await verifyAddressKey(
+      dynamoPorts(documentClient(), { subscribers: config.tables.subscribers }).subscriptions,
+      addressDigest(localAddressKey(config.dataDir)),
+    );
 
     const dlq: DeadLetterMessage[] = [];
     // As on AWS: a few jobs an invocation, a 60-second function timeout (the sender queues
@@ -225,7 +225,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const counters = db.counters;
     const plannerClock = options.clock ?? systemClock;
     // The same inputs as the planner function's (lambdas/wiring.ts); `npm start` runs the schedules itself.
-    const ports = plannerPorts(db, { queue: sendQueue, clock: plannerClock, schedules: new LocalIssueScheduler() }, config.digestDelivery === 'local-time' ? config.digestLocalTime : undefined);
+    const ports = plannerPorts(
+      db,
+      { queue: sendQueue, clock: plannerClock, schedules: new LocalIssueScheduler() },
+      config.digestDelivery === 'local-time' ? config.digestLocalTime : undefined,
+    );
     const planDeps = ports.plan;
     const plan = makePlannerHandler(planDeps);
     const runScheduledIssues = scheduledIssueCheck({ issues: db.content, plan });
@@ -257,7 +261,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     let httpUrl: string | undefined;
     if (options.http) {
       const api = makeApiHandler(apiDepsFromEnv({ signups: new LocalSignupQueue(signupQueue) }));
-      const server = await serveHttp(withSettledRoute(api, [signupQueue, queue], streamPoller), { port: config.httpPort, host: '127.0.0.1' });
+      const server = await serveHttp(withSettledRoute(api, [signupQueue, queue], streamPoller), {
+        port: config.httpPort,
+        host: '127.0.0.1',
+      });
       stops.push(() => server.close());
       httpUrl = server.url;
     }
@@ -304,7 +311,11 @@ function withSettledRoute(handler: HttpApiHandler, queues: [signups: LocalQueue,
       await queue.drain(timeoutMs);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: counts() };
     } catch (e) {
-      return { statusCode: 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: (e as Error).message, ...JSON.parse(counts()) }) };
+      return {
+        statusCode: 503,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: (e as Error).message, ...JSON.parse(counts()) }),
+      };
     }
   };
 }

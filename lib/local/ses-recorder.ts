@@ -163,7 +163,10 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
   });
 
-  function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  function forwardBuffered(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const upstream = track(
         request(upstreamOptions(req, body), (upstreamRes) => {

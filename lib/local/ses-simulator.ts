@@ -32,7 +32,13 @@ export function simulatorEvents(input: { messageId: string; destination: string;
   const delivery = {
     eventType: 'Delivery',
     mail,
-    delivery: { timestamp, processingTimeMillis: 0, recipients: [input.destination], smtpResponse: '250 2.6.0 Message received', reportingMTA: 'local-simulator' },
+    delivery: {
+      timestamp,
+      processingTimeMillis: 0,
+      recipients: [input.destination],
+      smtpResponse: '250 2.6.0 Message received',
+      reportingMTA: 'local-simulator',
+    },
   };
   const bounce = (bounceSubType: string, diagnosticCode: string) => ({
     eventType: 'Bounce',
@@ -66,7 +72,12 @@ export function simulatorEvents(input: { messageId: string; destination: string;
         },
       ];
     case 'suppressionlist':
-      return [bounce('OnAccountSuppressionList', 'Amazon SES has suppressed sending to this address because it is on the account-level suppression list.')];
+      return [
+        bounce(
+          'OnAccountSuppressionList',
+          'Amazon SES has suppressed sending to this address because it is on the account-level suppression list.',
+        ),
+      ];
   }
 }
 

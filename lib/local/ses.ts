@@ -18,8 +18,8 @@ export interface SesEmulatorOptions {
 export interface RunningSesEmulator {
   /** `http://<host>:<port>`, for `AWS_ENDPOINT_URL_SES`; the inbox page is this URL itself. */
   endpoint: string;
-  /** Close the server (open keep-alive connections included). Safe to call twice. */
-  stop(): Promise<void>;
+  /** Close the server (open keep-alive connections included). Safe to call twice, and to pass on unbound. */
+  stop: () => Promise<void>;
 }
 
 /** One message as the emulator stores it (`GET /store`), reduced to what tests look at. */
@@ -76,7 +76,9 @@ export async function clearSesStore(endpoint: string): Promise<void> {
 function whyCannotListen(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? 'the port is already in use' : error.message));
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'EADDRINUSE' ? 'the port is already in use' : error.message),
+    );
     probe.listen(port, host, () => probe.close(() => resolve('unknown reason (the port is free now)')));
   });
 }

@@ -32,7 +32,12 @@ export function lambdaContext(timeoutMs: number | undefined): Context | undefine
  * an empty list means all succeeded; an identifier that is missing, empty or not in the
  * batch makes Lambda treat the whole batch as failed.
  */
-export function batchFailures(result: SQSBatchResponse | void, records: SQSRecord[], queueName: string, logger: Pick<Console, 'warn'>): Set<string> {
+export function batchFailures(
+  result: SQSBatchResponse | void,
+  records: SQSRecord[],
+  queueName: string,
+  logger: Pick<Console, 'warn'>,
+): Set<string> {
   const all = new Set(records.map((r) => r.messageId));
   if (result === undefined || result === null) return new Set();
   const failures = (result as Partial<SQSBatchResponse>).batchItemFailures;

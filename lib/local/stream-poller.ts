@@ -6,7 +6,13 @@
  * times, then they are set aside and counted, as a dead-letter destination would keep them).
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { matchesAny } from './event-filter';
 import { LOCAL_AWS } from './dynamodb';
@@ -62,7 +68,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
       // Shards found later are children of ones we read: start them at their beginning.
       const type = firstRound && options.fromStart === false ? 'LATEST' : 'TRIM_HORIZON';
-      const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: type }));
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: type }),
+      );
       iterators.set(shard.ShardId, ShardIterator);
     }
     firstRound = false;
@@ -166,13 +174,13 @@ function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
   const created = d.ApproximateCreationDateTime;
   return {
     eventID: r.eventID,
-    eventName: r.eventName as DynamoDBRecord['eventName'],
+    eventName: r.eventName,
     eventVersion: r.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: r.awsRegion,
     eventSourceARN: streamArn,
     dynamodb: {
-      ApproximateCreationDateTime: created instanceof Date ? Math.floor(created.getTime() / 1000) : (created as number | undefined),
+      ApproximateCreationDateTime: created instanceof Date ? Math.floor(created.getTime() / 1000) : created,
       Keys: d.Keys as never,
       NewImage: d.NewImage as never,
       OldImage: d.OldImage as never,

@@ -18,7 +18,15 @@ import {
   UpdateTimeToLiveCommand,
   type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { type IndexSchema, keyAttributes, type Projection, TABLE_KEYS, TABLES, type TableKey, type TableSchema } from '../../lambdas/core/table-schema';
+import {
+  type IndexSchema,
+  keyAttributes,
+  type Projection,
+  TABLE_KEYS,
+  TABLES,
+  type TableKey,
+  type TableSchema,
+} from '../../lambdas/core/table-schema';
 
 export type TableNames = Record<TableKey, string>;
 
@@ -27,7 +35,11 @@ export { INDEXES as INDEX } from '../../lambdas/core/indexes';
 
 /** Table names from a prefix: `<prefix>Subscribers`, `<prefix>Content`, `<prefix>Deliveries`. */
 export function tableNames(prefix = ''): TableNames {
-  return { subscribers: `${prefix}${TABLES.subscribers.id}`, content: `${prefix}${TABLES.content.id}`, deliveries: `${prefix}${TABLES.deliveries.id}` };
+  return {
+    subscribers: `${prefix}${TABLES.subscribers.id}`,
+    content: `${prefix}${TABLES.content.id}`,
+    deliveries: `${prefix}${TABLES.deliveries.id}`,
+  };
 }
 
 /**
@@ -66,7 +78,10 @@ function createTableInput(schema: TableSchema, name: string): CreateTableCommand
 }
 
 function keySchema(k: Pick<TableSchema, 'partitionKey' | 'sortKey'>): CreateTableCommandInput['KeySchema'] {
-  return [{ AttributeName: k.partitionKey.name, KeyType: 'HASH' }, ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : [])];
+  return [
+    { AttributeName: k.partitionKey.name, KeyType: 'HASH' },
+    ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : []),
+  ];
 }
 
 function globalSecondaryIndex(index: IndexSchema): GlobalSecondaryIndex {

@@ -63,7 +63,14 @@ export function scheduleCheck(fact: Fact<{ expression: string; timeZone: string 
   const next: NextRun = local ? nextLocalRun(expression, timeZone, now) : nextEventBridgeRun(expression, timeZone, now);
   const where = local ? 'BRIEFING_SCHEDULE' : 'the scheduleCron setting (`-c scheduleCron="cron(0 7 ? * MON *)"`)';
   if (!next.ok) return { name, ok: false, severity: 'warning', detail: `"${expression}" ${timeZone}: ${next.error}`, fix: `fix ${where}` };
-  if (!next.next) return { name, ok: false, severity: 'warning', detail: `"${expression}" ${timeZone} never runs again: no digest will go out on schedule`, fix: `fix ${where}` };
+  if (!next.next)
+    return {
+      name,
+      ok: false,
+      severity: 'warning',
+      detail: `"${expression}" ${timeZone} never runs again: no digest will go out on schedule`,
+      fix: `fix ${where}`,
+    };
   return { name, ok: true, severity: 'warning', detail: `"${expression}" next run ${describeRun(next.next, timeZone)}` };
 }
 
@@ -77,7 +84,13 @@ export function healthCheck(fact: Fact<HttpAnswer>, requireHttps: boolean): Chec
   if ('error' in fact) return { name, ok: false, severity: 'blocking', detail: `does not answer: ${fact.error}; ${why}`, fix };
   const { url, status } = fact.value;
   if (requireHttps && !url.startsWith('https://')) {
-    return { name, ok: false, severity: 'blocking', detail: `${url} is not https: mail clients and the one-click unsubscribe need https`, fix };
+    return {
+      name,
+      ok: false,
+      severity: 'blocking',
+      detail: `${url} is not https: mail clients and the one-click unsubscribe need https`,
+      fix,
+    };
   }
   if (status !== 200) return { name, ok: false, severity: 'blocking', detail: `${url} answered HTTP ${status}; ${why}`, fix };
   return { name, ok: true, severity: 'blocking', detail: `${url} answers 200` };
@@ -102,6 +115,12 @@ export function formatChecks(title: string, checks: Check[]): string {
   }
   const blocking = checks.filter((c) => !c.ok && c.severity === 'blocking').length;
   const warnings = checks.filter((c) => !c.ok && c.severity === 'warning').length;
-  lines.push(blocking ? `${blocking} problem(s) block sending${warnings ? `, ${warnings} warning(s)` : ''}` : warnings ? `ready to send, with ${warnings} warning(s)` : 'ready to send');
+  lines.push(
+    blocking
+      ? `${blocking} problem(s) block sending${warnings ? `, ${warnings} warning(s)` : ''}`
+      : warnings
+        ? `ready to send, with ${warnings} warning(s)`
+        : 'ready to send',
+  );
   return lines.join('\n');
 }

@@ -107,7 +107,11 @@ export async function gatherAwsFacts(stack: string, out: StackOutputs, io: AwsIo
         productionAccessEnabled: a.ProductionAccessEnabled === true,
         sendingEnabled: a.SendingEnabled === true,
         enforcementStatus: a.EnforcementStatus,
-        quota: { maxSendRate: a.SendQuota?.MaxSendRate ?? 0, max24HourSend: a.SendQuota?.Max24HourSend ?? 0, sentLast24Hours: a.SendQuota?.SentLast24Hours ?? 0 },
+        quota: {
+          maxSendRate: a.SendQuota?.MaxSendRate ?? 0,
+          max24HourSend: a.SendQuota?.Max24HourSend ?? 0,
+          sentLast24Hours: a.SendQuota?.SentLast24Hours ?? 0,
+        },
       };
     }),
     mailFrom
@@ -141,7 +145,9 @@ async function alarmSubscriptionsOf(client: AwsIo['sns'], topicArn: string): Pro
   const subs: AlarmSubscription[] = [];
   let next: string | undefined;
   do {
-    const page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: next }), { abortSignal: AbortSignal.timeout(TIMEOUT_MS) });
+    const page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: next }), {
+      abortSignal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     for (const s of page.Subscriptions ?? []) {
       // SNS reports the ARN as `PendingConfirmation` until the link in the mail is followed.
       subs.push({ protocol: s.Protocol ?? '?', endpoint: s.Endpoint ?? '?', pending: s.SubscriptionArn === 'PendingConfirmation' });

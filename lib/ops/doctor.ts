@@ -11,7 +11,16 @@
  * share and the report are in doctor-checks.ts, the local stack's checks in doctor-local.ts.
  * Both are re-exported here, so importers of this module need not change.
  */
-import { healthCheck, quotaCheck, scheduleCheck, undecided, type Check, type Fact, type HttpAnswer, type SendQuotaFacts } from './doctor-checks';
+import {
+  healthCheck,
+  quotaCheck,
+  scheduleCheck,
+  undecided,
+  type Check,
+  type Fact,
+  type HttpAnswer,
+  type SendQuotaFacts,
+} from './doctor-checks';
 
 export { blocks, formatChecks, type Check, type Fact, type HttpAnswer, type SendQuotaFacts, type Severity } from './doctor-checks';
 export { localChecks, type LocalFacts } from './doctor-local';
@@ -222,7 +231,8 @@ export function awsChecks(f: AwsFacts, now: Date): Check[] {
 
   checks.push(scheduleCheck(f.schedule, now));
 
-  if (!('value' in f.alarmSubscriptions)) checks.push(undecided('alarm subscription', 'warning', f.alarmSubscriptions, `${CREDENTIALS} (sns:ListSubscriptionsByTopic)`));
+  if (!('value' in f.alarmSubscriptions))
+    checks.push(undecided('alarm subscription', 'warning', f.alarmSubscriptions, `${CREDENTIALS} (sns:ListSubscriptionsByTopic)`));
   else {
     const subs = f.alarmSubscriptions.value;
     const confirmed = subs.filter((s) => !s.pending);

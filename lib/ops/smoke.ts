@@ -86,7 +86,10 @@ export function smokeSubscriber(email: string, id: string, now: Date): Subscribe
  */
 export async function sendSmoke(deps: SmokeDeps, options: { issueId?: string } = {}): Promise<SmokeSend> {
   const issue = options.issueId ? await deps.content.getIssue(options.issueId) : await deps.content.latestIssue();
-  if (!issue) throw new Error(options.issueId ? `no issue ${options.issueId}` : 'no issue published yet: publish one first (`npm run cli -- publish <folder>`)');
+  if (!issue)
+    throw new Error(
+      options.issueId ? `no issue ${options.issueId}` : 'no issue published yet: publish one first (`npm run cli -- publish <folder>`)',
+    );
   const articles = await deps.content.getArticles(issue.articleIds);
   // The sender's own preparation: the same templates, links, headers and configuration set.
   // An empty sender name (a stack without that output) takes the newsletter's name, the stack's default.
@@ -131,7 +134,11 @@ export interface SmokeResult {
  * What came back for one message, from its ledger entry and its subscriber. `done` once every
  * event the address should bring has arrived.
  */
-export function smokeOutcome(kase: SmokeCase, delivery: Delivery | undefined, subscriber: Subscriber | undefined): { done: boolean; detail: string } {
+export function smokeOutcome(
+  kase: SmokeCase,
+  delivery: Delivery | undefined,
+  subscriber: Subscriber | undefined,
+): { done: boolean; detail: string } {
   const suppressed = subscriber?.suppressed === true;
   const bounce = delivery?.bounceType;
   switch (kase) {
@@ -140,11 +147,13 @@ export function smokeOutcome(kase: SmokeCase, delivery: Delivery | undefined, su
       return { done: false, detail: 'no delivery event' };
     case 'bounce':
     case 'suppressionlist':
-      if (delivery?.bouncedAt && suppressed) return { done: true, detail: `bounced (${bounce}) and suppressed (${subscriber?.suppressedReason})` };
+      if (delivery?.bouncedAt && suppressed)
+        return { done: true, detail: `bounced (${bounce}) and suppressed (${subscriber?.suppressedReason})` };
       if (delivery?.bouncedAt) return { done: false, detail: `bounced (${bounce}) but not suppressed` };
       return { done: false, detail: 'no bounce event' };
     case 'complaint':
-      if (delivery?.complainedAt && suppressed) return { done: true, detail: `complained and suppressed (${subscriber?.suppressedReason})` };
+      if (delivery?.complainedAt && suppressed)
+        return { done: true, detail: `complained and suppressed (${subscriber?.suppressedReason})` };
       if (delivery?.complainedAt) return { done: false, detail: 'complained but not suppressed' };
       return { done: false, detail: delivery?.deliveredAt ? 'delivered, but no complaint event' : 'no complaint event' };
   }
@@ -161,7 +170,11 @@ export interface AwaitDeps {
  * Read each message's outcome until all have come back or `timeoutMs` has passed since the
  * send. `onResult` is called once per message, as it completes (or at the timeout).
  */
-export async function awaitSmoke(deps: AwaitDeps, send: SmokeSend, options: { timeoutMs: number; pollMs: number; onResult?: (r: SmokeResult) => void }): Promise<SmokeResult[]> {
+export async function awaitSmoke(
+  deps: AwaitDeps,
+  send: SmokeSend,
+  options: { timeoutMs: number; pollMs: number; onResult?: (r: SmokeResult) => void },
+): Promise<SmokeResult[]> {
   const results = new Map<SmokeCase, SmokeResult>();
   const finish = (r: SmokeResult) => {
     results.set(r.case, r);
@@ -175,15 +188,30 @@ export async function awaitSmoke(deps: AwaitDeps, send: SmokeSend, options: { ti
     const waiting = send.messages.filter((m) => !results.has(m.case));
     const last = new Map<SmokeCase, string>();
     for (const m of waiting) {
-      const [delivery, subscriber] = await Promise.all([deps.ledger.get(send.campaignId, m.subscriberId), deps.subscribers.getByEmail(m.email)]);
+      const [delivery, subscriber] = await Promise.all([
+        deps.ledger.get(send.campaignId, m.subscriberId),
+        deps.subscribers.getByEmail(m.email),
+      ]);
       const outcome = smokeOutcome(m.case, delivery, subscriber);
-      if (outcome.done) finish({ case: m.case, email: m.email, ok: true, detail: outcome.detail, afterMs: deps.clock.now().getTime() - send.sentAt.getTime() });
+      if (outcome.done)
+        finish({
+          case: m.case,
+          email: m.email,
+          ok: true,
+          detail: outcome.detail,
+          afterMs: deps.clock.now().getTime() - send.sentAt.getTime(),
+        });
       else last.set(m.case, outcome.detail);
     }
     if (results.size === send.messages.length) break;
     if (deps.clock.now().getTime() >= deadline) {
       for (const [kase, detail] of last) {
-        finish({ case: kase, email: SIMULATOR[kase], ok: false, detail: `${detail} within ${Math.round(options.timeoutMs / 1000)} s (expected: ${EXPECTED[kase]})` });
+        finish({
+          case: kase,
+          email: SIMULATOR[kase],
+          ok: false,
+          detail: `${detail} within ${Math.round(options.timeoutMs / 1000)} s (expected: ${EXPECTED[kase]})`,
+        });
       }
       break;
     }

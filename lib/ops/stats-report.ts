@@ -12,7 +12,7 @@ import type { CampaignStats } from '../../lambdas/usecases/campaign-stats';
 import { OPENS_NOTE } from '../../lambdas/usecases/campaign-stats';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+export const escapeHtml = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 /** JSON that is safe inside a `<script>` block (and in HTML generally). */
 export const scriptJson = (value: unknown) =>
@@ -78,7 +78,11 @@ export function reportHtml({ stats: s, chartJs, generatedAt }: ReportInput): str
   const bounceKinds = Object.keys(s.bouncesByKind);
   const title = `What landed: ${s.title ?? s.campaignId}`;
   // Only what the charts and table need, nothing about any reader.
-  const data = { sendsPerMinute: s.sendsPerMinute, articles: s.articles.map((a) => ({ title: a.title, clicks: a.clicks })), bouncesByKind: s.bouncesByKind };
+  const data = {
+    sendsPerMinute: s.sendsPerMinute,
+    articles: s.articles.map((a) => ({ title: a.title, clicks: a.clicks })),
+    bouncesByKind: s.bouncesByKind,
+  };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
@@ -115,7 +119,9 @@ function subjectTestSection(s: ReportInput['stats']): string {
         `<tr${l.variant === t.winner ? ' class="winner"' : ''}><td>${escapeHtml(l.variant)}</td><td>${escapeHtml(l.subject)}</td><td>${l.sentInTest}</td><td>${l.sentToRest}</td><td>${l.delivered}</td><td>${l.clicks}</td><td>${escapeHtml(decided(l.rateAtDecision))}</td></tr>`,
     )
     .join('');
-  const verdict = t.winner ? `The rest got subject ${escapeHtml(t.winner)}: more clicks per delivered message in the test.` : 'No winner yet: the test is still running.';
+  const verdict = t.winner
+    ? `The rest got subject ${escapeHtml(t.winner)}: more clicks per delivered message in the test.`
+    : 'No winner yet: the test is still running.';
   return `<h2>Subject test</h2>
 <p class="muted">${t.sharePercent} % of the audience, half a subject, then ${t.waitMinutes / 60} h. ${verdict}</p>
 <table id="subject-test"><thead><tr><th></th><th>Subject</th><th>Test</th><th>Rest</th><th>Delivered</th><th>Clicks</th><th>Per delivered, when decided</th></tr></thead><tbody>${rows}</tbody></table>

@@ -8,7 +8,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../lambdas/core/indexes';
 import { dueZones, zoneKey } from '../../lambdas/core/local-time';
 import type { Article, Issue, Subscriber } from '../../lambdas/core/model';
-import type { ZoneAudience } from '../../lambdas/core/ports';
+import type { ZoneAudience } from '../../lambdas/core/local-time-ports';
 import { parseSigningKeys, signToken } from '../../lambdas/core/tokens';
 import { backfillAudienceKeys } from '../../lambdas/adapters/dynamodb';
 import { planLocalTime } from '../../lambdas/usecases/plan-local-time';

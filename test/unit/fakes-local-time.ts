@@ -1,6 +1,6 @@
 /** In-memory local-time ports (the digest-by-zone index, plan progress), for unit tests of the local-time planner. */
 import { audienceKeys } from '../../lambdas/core/keys';
-import type { LocalTimePlans, LocalTimeProgress, ZoneAudience, ZoneAudienceRow } from '../../lambdas/core/ports';
+import type { LocalTimePlans, LocalTimeProgress, ZoneAudience, ZoneAudienceRow } from '../../lambdas/core/local-time-ports';
 import type { MemorySubscribers } from './fakes';
 
 /**

@@ -40,9 +40,15 @@ export class DynamoAddressMigration implements AddressMigrationStore {
         ...(replacing
           ? {
               // Still the item read: same id, state and suppression (a change meanwhile is not overwritten).
-              ConditionExpression: 'subscriberId = :id AND #s = :status AND ' + (replacing.suppressed ? 'suppressed = :t' : 'attribute_not_exists(suppressed)'),
+              ConditionExpression:
+                'subscriberId = :id AND #s = :status AND ' +
+                (replacing.suppressed ? 'suppressed = :t' : 'attribute_not_exists(suppressed)'),
               ExpressionAttributeNames: { '#s': 'status' },
-              ExpressionAttributeValues: { ':id': replacing.subscriberId, ':status': replacing.status, ...(replacing.suppressed ? { ':t': true } : {}) },
+              ExpressionAttributeValues: {
+                ':id': replacing.subscriberId,
+                ':status': replacing.status,
+                ...(replacing.suppressed ? { ':t': true } : {}),
+              },
             }
           : { ConditionExpression: 'attribute_not_exists(email)' }),
       }),
@@ -50,7 +56,9 @@ export class DynamoAddressMigration implements AddressMigrationStore {
   }
 
   async forward(subscriberId: string, toKey: string): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { email: mergedKey(subscriberId), subscriberId, mergedInto: toKey } }));
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { email: mergedKey(subscriberId), subscriberId, mergedInto: toKey } }),
+    );
   }
 
   async removeMarker(digest: string): Promise<void> {
@@ -58,6 +66,14 @@ export class DynamoAddressMigration implements AddressMigrationStore {
   }
 
   async removeIf(key: string, subscriberId: string): Promise<void> {
-    await writeIf(this.db, new DeleteCommand({ TableName: this.table, Key: { email: key }, ConditionExpression: 'subscriberId = :id', ExpressionAttributeValues: { ':id': subscriberId } }));
+    await writeIf(
+      this.db,
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { email: key },
+        ConditionExpression: 'subscriberId = :id',
+        ExpressionAttributeValues: { ':id': subscriberId },
+      }),
+    );
   }
 }

@@ -41,7 +41,12 @@ export class UnprocessedError extends Error {
  * unprocessed are sent again with backoff, at most `retry.retries` times a call, then
  * {@link UnprocessedError} (counting the requests not yet sent as left too).
  */
-export async function batchWriteAll(db: Db, table: string, requests: Record<string, unknown>[], retry: RetryPolicy = DEFAULT_RETRY): Promise<void> {
+export async function batchWriteAll(
+  db: Db,
+  table: string,
+  requests: Record<string, unknown>[],
+  retry: RetryPolicy = DEFAULT_RETRY,
+): Promise<void> {
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
     let left: Record<string, unknown>[] = requests.slice(i, i + BATCH_WRITE_LIMIT);
     for (let attempt = 0; left.length > 0; attempt++) {
@@ -50,8 +55,8 @@ export async function batchWriteAll(db: Db, table: string, requests: Record<stri
         throw new UnprocessedError('BatchWriteItem', table, left.length + Math.max(0, unsent), requests.length, retry.retries);
       }
       if (attempt > 0) await sleep(retry.delayMs(attempt));
-      const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: left as never } }));
-      left = (out.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined) ?? [];
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: left } }));
+      left = out.UnprocessedItems?.[table] ?? [];
     }
   }
 }

@@ -72,7 +72,9 @@ export class DynamoCampaignCounters implements CampaignCounters {
         Key: summaryKey(campaignId),
         UpdateExpression: paused ? 'SET pausedAt = :at, reason = :r, updatedAt = :at' : 'SET #st = :s, updatedAt = :at',
         ...(paused ? {} : { ExpressionAttributeNames: { '#st': 'state' } }),
-        ExpressionAttributeValues: paused ? { ':at': at.toISOString(), ':r': reason ?? 'paused' } : { ':s': state, ':at': at.toISOString() },
+        ExpressionAttributeValues: paused
+          ? { ':at': at.toISOString(), ':r': reason ?? 'paused' }
+          : { ':s': state, ':at': at.toISOString() },
       }),
     );
   }

@@ -6,13 +6,17 @@ import type { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand }
  * A failed ConditionExpression. By name as well: a client from another copy of the SDK (or a
  * test's fake) throws an error of the same name that is not an instance of this copy's class.
  */
-export const isConditionFailure = (e: unknown): boolean => e instanceof ConditionalCheckFailedException || (e as Error | undefined)?.name === 'ConditionalCheckFailedException';
+export const isConditionFailure = (e: unknown): boolean =>
+  e instanceof ConditionalCheckFailedException || (e as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 /**
  * Send a Put, Update or Delete that carries a ConditionExpression: true when it was written,
  * false when its condition failed; any other error is thrown.
  */
-export async function writeIf(db: Pick<DynamoDBDocumentClient, 'send'>, command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
+export async function writeIf(
+  db: Pick<DynamoDBDocumentClient, 'send'>,
+  command: PutCommand | UpdateCommand | DeleteCommand,
+): Promise<boolean> {
   try {
     // `send` is overloaded per command type; the union fits none of the overloads as written.
     await db.send(command as PutCommand);

@@ -100,7 +100,11 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
    * Issues from the `byKind` index (issues by date, from `options.from` when given) that pass
    * `filter`: a paged Query, read until `limit` are found or the issues run out.
    */
-  private async issuesWhere(filter: string, names: Record<string, string>, options: { newestFirst?: boolean; limit?: number; from?: string } = {}): Promise<Issue[]> {
+  private async issuesWhere(
+    filter: string,
+    names: Record<string, string>,
+    options: { newestFirst?: boolean; limit?: number; from?: string } = {},
+  ): Promise<Issue[]> {
     const found: Issue[] = [];
     let start: Record<string, unknown> | undefined;
     do {

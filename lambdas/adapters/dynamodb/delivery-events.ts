@@ -36,7 +36,8 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
           ExclusiveStartKey: start,
         }),
       );
-      for (const i of out.Items ?? []) keys.push({ campaignId: i.campaignId as string, subscriberId, sesMessageId: i.sesMessageId as string | undefined });
+      for (const i of out.Items ?? [])
+        keys.push({ campaignId: i.campaignId as string, subscriberId, sesMessageId: i.sesMessageId as string | undefined });
       start = out.LastEvaluatedKey;
     } while (start);
     return keys;
@@ -45,11 +46,17 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
   async findBySesMessageId(subscriberId: string, sesMessageId: string): Promise<Delivery | undefined> {
     const hit = (await this.keysOf(subscriberId)).find((k) => k.sesMessageId === sesMessageId);
     if (!hit) return undefined;
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { campaignId: hit.campaignId, subscriberId }, ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { campaignId: hit.campaignId, subscriberId }, ConsistentRead: true }),
+    );
     return out.Item as Delivery | undefined;
   }
 
-  async record(campaignId: string, subscriberId: string, fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>): Promise<void> {
+  async record(
+    campaignId: string,
+    subscriberId: string,
+    fields: Partial<Pick<Delivery, 'deliveredAt' | 'bouncedAt' | 'bounceType' | 'complainedAt'>>,
+  ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (!entries.length) return;
     await writeIf(
@@ -71,7 +78,9 @@ export class DynamoDeliveryEvents implements DeliveryEvents {
     for (const k of await this.keysOf(subscriberId)) {
       // Items keyed `#…` (a reader's waiting-alerts set) are bookkeeping, not deliveries; erasure removes them too.
       if (isBookkeepingKey(k.campaignId)) continue;
-      const got = await this.db.send(new GetCommand({ TableName: this.table, Key: { campaignId: k.campaignId, subscriberId }, ConsistentRead: true }));
+      const got = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: { campaignId: k.campaignId, subscriberId }, ConsistentRead: true }),
+      );
       if (got.Item) out.push(got.Item as Delivery);
     }
     return out;

@@ -102,7 +102,14 @@ export class DynamoLedger implements Ledger {
    * entries by that id).
    */
   async markSent(campaignId: string, subscriberId: string, sesMessageId: string, at: Date, claimedAt?: Date): Promise<void> {
-    const item = { campaignId, subscriberId, status: 'sent', ...(claimedAt ? { claimedAt: claimedAt.toISOString() } : {}), sentAt: at.toISOString(), sesMessageId };
+    const item = {
+      campaignId,
+      subscriberId,
+      status: 'sent',
+      ...(claimedAt ? { claimedAt: claimedAt.toISOString() } : {}),
+      sentAt: at.toISOString(),
+      sesMessageId,
+    };
     await this.writeSent(item);
   }
 
@@ -116,7 +123,9 @@ export class DynamoLedger implements Ledger {
       batchWriteAll(
         this.db,
         this.table,
-        [...new Map(items.map((Item) => [`${Item.campaignId}\n${Item.subscriberId}`, Item])).values()].map((Item) => ({ PutRequest: { Item } })),
+        [...new Map(items.map((Item) => [`${String(Item.campaignId)}\n${String(Item.subscriberId)}`, Item])).values()].map((Item) => ({
+          PutRequest: { Item },
+        })),
       ),
     { maxBatch: BATCH_WRITE_LIMIT, lingerMs: SENT_LINGER_MS },
   );
@@ -155,6 +164,8 @@ export class DynamoLedger implements Ledger {
 
   async list(campaignId: string): Promise<Delivery[]> {
     // The campaign's counters share its partition; they are not a delivery.
-    return ((await campaignPartition(this.db, this.table, campaignId)) as unknown as Delivery[]).filter((d) => !isBookkeepingKey(d.subscriberId));
+    return ((await campaignPartition(this.db, this.table, campaignId)) as unknown as Delivery[]).filter(
+      (d) => !isBookkeepingKey(d.subscriberId),
+    );
   }
 }

@@ -55,7 +55,7 @@ export class DynamoRateLimiter implements RateLimiter {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { email: key }, ConsistentRead: true }));
       const times = Array.isArray(out.Item?.times) ? (out.Item.times as number[]) : [];
-      const rev = out.Item?.rev;
+      const rev: unknown = out.Item?.rev;
       if (!times.length || typeof rev !== 'number') return;
       const written = await writeIf(
         this.db,

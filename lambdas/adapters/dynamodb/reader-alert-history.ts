@@ -55,7 +55,10 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
     const keys = [...new Set(subscriberIds)].map(pendingAlertsKey);
     const out = new Map<string, string[]>();
     const emptied: string[] = [];
-    for (const item of await batchGetAll(this.db, this.table, keys, { ConsistentRead: true, ProjectionExpression: 'subscriberId, articles' })) {
+    for (const item of await batchGetAll(this.db, this.table, keys, {
+      ConsistentRead: true,
+      ProjectionExpression: 'subscriberId, articles',
+    })) {
       const ids = [...((item.articles as Set<string> | undefined) ?? [])].sort();
       if (ids.length) out.set(item.subscriberId as string, ids);
       else emptied.push(item.subscriberId as string);
@@ -123,6 +126,13 @@ export class DynamoReaderAlertHistory implements ReaderAlertHistory {
 
   /** Delete a reader's waiting-alerts item whose set is empty; the condition keeps an alert deferred meanwhile. */
   private async deleteIfEmpty(subscriberId: string): Promise<void> {
-    await writeIf(this.db, new DeleteCommand({ TableName: this.table, Key: pendingAlertsKey(subscriberId), ConditionExpression: 'attribute_not_exists(articles)' }));
+    await writeIf(
+      this.db,
+      new DeleteCommand({
+        TableName: this.table,
+        Key: pendingAlertsKey(subscriberId),
+        ConditionExpression: 'attribute_not_exists(articles)',
+      }),
+    );
   }
 }

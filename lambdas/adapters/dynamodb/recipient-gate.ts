@@ -25,7 +25,19 @@ export class DynamoRecipientGate implements RecipientGate {
       ExpressionAttributeNames: { '#s': 'status' },
     });
     for (const item of items) {
-      const s = item as Pick<Subscriber, 'email' | 'emailAsTyped' | 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed' | 'confirmedAt' | 'createdAt' | 'linkVersion'>;
+      const s = item as Pick<
+        Subscriber,
+        | 'email'
+        | 'emailAsTyped'
+        | 'subscriberId'
+        | 'status'
+        | 'digest'
+        | 'alerts'
+        | 'suppressed'
+        | 'confirmedAt'
+        | 'createdAt'
+        | 'linkVersion'
+      >;
       const wantsIt = kind === 'alert' ? s.alerts === true : s.digest !== false;
       // The same address re-created under another id is another person's subscription.
       if (s.status === 'confirmed' && wantsIt && !s.suppressed && wanted.get(s.email) === s.subscriberId) {

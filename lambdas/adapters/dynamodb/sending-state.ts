@@ -37,7 +37,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
     if (i.pauseKind) {
       state.pause = {
         kind: i.pauseKind as SendingPause['kind'],
-        reason: String(i.reason ?? ''),
+        reason: (i.reason as string | undefined) ?? '',
         code: i.code as string | undefined,
         openedAt: String(i.openedAt),
         retryAt: i.retryAt as string | undefined,
@@ -47,14 +47,32 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
       };
     }
     if (i.overrideAt) {
-      state.override = { at: String(i.overrideAt), bucketStart: Number(i.overrideBucketStart), snapshot: i.overrideSnapshot as BucketCounts };
+      state.override = {
+        at: i.overrideAt as string,
+        bucketStart: Number(i.overrideBucketStart),
+        snapshot: i.overrideSnapshot as BucketCounts,
+      };
     }
     return state;
   }
 
   /** SET the pause's fields, REMOVE those it leaves out, under `condition`; false when the condition failed. */
-  private async write(pause: SendingPause | undefined, condition?: string, values: Record<string, unknown> = {}, extra?: { set?: Record<string, unknown>; remove?: string[] }): Promise<boolean> {
-    const fields: Record<string, unknown> = pause ? { pauseKind: pause.kind, reason: pause.reason, code: pause.code, openedAt: pause.openedAt, retryAt: pause.retryAt, step: pause.step } : {};
+  private async write(
+    pause: SendingPause | undefined,
+    condition?: string,
+    values: Record<string, unknown> = {},
+    extra?: { set?: Record<string, unknown>; remove?: string[] },
+  ): Promise<boolean> {
+    const fields: Record<string, unknown> = pause
+      ? {
+          pauseKind: pause.kind,
+          reason: pause.reason,
+          code: pause.code,
+          openedAt: pause.openedAt,
+          retryAt: pause.retryAt,
+          step: pause.step,
+        }
+      : {};
     const set = Object.entries({ ...fields, ...extra?.set }).filter(([, v]) => v !== undefined);
     const remove = [...PAUSE_FIELDS.filter((f) => fields[f] === undefined), ...(extra?.remove ?? [])];
     const names: Record<string, string> = {};
@@ -67,7 +85,12 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
       new UpdateCommand({
         TableName: this.table,
         Key: this.key,
-        UpdateExpression: [setParts.length ? `SET ${setParts.join(', ')}` : '', removeParts.length ? `REMOVE ${removeParts.join(', ')}` : ''].join(' ').trim(),
+        UpdateExpression: [
+          setParts.length ? `SET ${setParts.join(', ')}` : '',
+          removeParts.length ? `REMOVE ${removeParts.join(', ')}` : '',
+        ]
+          .join(' ')
+          .trim(),
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: Object.keys(vals).length ? vals : undefined,
@@ -81,7 +104,7 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
    */
   async scrub(address: string, replacement: string): Promise<boolean> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: this.key, ConsistentRead: true }));
-    const reason = out.Item?.reason;
+    const reason: unknown = out.Item?.reason;
     if (typeof reason !== 'string') return false;
     const scrubbed = reason.replace(new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), replacement);
     if (scrubbed === reason) return false;
@@ -101,7 +124,8 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
   open(pause: SendingPause): Promise<boolean> {
     // The reputation brake overrides an account pause (it needs an operator); nothing else
     // replaces an open pause.
-    if (pause.kind === 'reputation') return this.write(pause, 'attribute_not_exists(#pauseKind) OR #pauseKind <> :rep', { ':rep': 'reputation' });
+    if (pause.kind === 'reputation')
+      return this.write(pause, 'attribute_not_exists(#pauseKind) OR #pauseKind <> :rep', { ':rep': 'reputation' });
     return this.write(pause, 'attribute_not_exists(#pauseKind)');
   }
 
@@ -148,7 +172,14 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
       undefined,
       {},
       override
-        ? { set: { overrideAt: override.at, overrideBucketStart: override.bucketStart, overrideSnapshot: override.snapshot, resumedAt: at.toISOString() } }
+        ? {
+            set: {
+              overrideAt: override.at,
+              overrideBucketStart: override.bucketStart,
+              overrideSnapshot: override.snapshot,
+              resumedAt: at.toISOString(),
+            },
+          }
         : { set: { resumedAt: at.toISOString() } },
     );
     return before;
@@ -162,7 +193,10 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
         TableName: this.table,
         Key: { campaignId: SENDING_PARTITION, subscriberId: bucketKey(bucketStart) },
         UpdateExpression: `ADD ${adds.map(([k]) => `${k} :${k}`).join(', ')} SET expiresAt = if_not_exists(expiresAt, :exp)`,
-        ExpressionAttributeValues: { ...Object.fromEntries(adds.map(([k, v]) => [`:${k}`, v])), ':exp': Math.floor(bucketStart / 1000) + BUCKET_TTL_S },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(adds.map(([k, v]) => [`:${k}`, v])),
+          ':exp': Math.floor(bucketStart / 1000) + BUCKET_TTL_S,
+        },
       }),
     );
   }
@@ -199,7 +233,14 @@ export class DynamoSendingState implements SendingStateStore, CampaignReputation
   }
 
   async campaignCounts(campaignId: string): Promise<BucketCounts | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ProjectionExpression: 'sent, bounced, complained', ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: summaryKey(campaignId),
+        ProjectionExpression: 'sent, bounced, complained',
+        ConsistentRead: true,
+      }),
+    );
     if (!out.Item) return undefined;
     return { sends: Number(out.Item.sent ?? 0), bounces: Number(out.Item.bounced ?? 0), complaints: Number(out.Item.complained ?? 0) };
   }

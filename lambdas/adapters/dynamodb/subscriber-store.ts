@@ -128,7 +128,12 @@ export class DynamoSubscriberStore implements SubscriberStore {
     };
   }
 
-  async alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+  async alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
     const filter = alertTopicFilter(topics);
     const out = await this.db.send(
       new QueryCommand({

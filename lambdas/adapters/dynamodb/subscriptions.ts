@@ -23,10 +23,17 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
   }
 
   create(s: Subscriber): Promise<boolean> {
-    return writeIf(this.client, new PutCommand({ TableName: this.tableName, Item: toSubscriberItem(s), ConditionExpression: 'attribute_not_exists(email)' }));
+    return writeIf(
+      this.client,
+      new PutCommand({ TableName: this.tableName, Item: toSubscriberItem(s), ConditionExpression: 'attribute_not_exists(email)' }),
+    );
   }
 
-  async change(current: Subscriber, patch: Partial<Subscriber>, options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {}): Promise<Subscriber | undefined> {
+  async change(
+    current: Subscriber,
+    patch: Partial<Subscriber>,
+    options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {},
+  ): Promise<Subscriber | undefined> {
     const next: Subscriber = { ...current, ...patch };
     for (const field of options.remove ?? []) delete next[field];
     const names: Record<string, string> = { '#id': 'subscriberId' };
@@ -74,7 +81,9 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
         conditions.push(`${key} = ${v}`);
       }
     }
-    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
     const written = await writeIf(
       this.client,
       new UpdateCommand({
@@ -99,7 +108,13 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
 
   async checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'> {
     const key = { email: ADDRESS_KEY_CHECK };
-    if (await writeIf(this.client, new PutCommand({ TableName: this.tableName, Item: { ...key, check }, ConditionExpression: 'attribute_not_exists(email)' }))) return 'stored';
+    if (
+      await writeIf(
+        this.client,
+        new PutCommand({ TableName: this.tableName, Item: { ...key, check }, ConditionExpression: 'attribute_not_exists(email)' }),
+      )
+    )
+      return 'stored';
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     return out.Item?.check === check ? 'matches' : 'differs';
   }
@@ -109,7 +124,9 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     // the older bare-hash forms (core/address.ts erasureDigests).
     const found = await Promise.all(
       digests.map(async (digest) => {
-        const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(digest) }, ConsistentRead: true }));
+        const out = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(digest) }, ConsistentRead: true }),
+        );
         return out.Item ? { erasedAt: String(out.Item.erasedAt), digest } : undefined;
       }),
     );

@@ -7,7 +7,7 @@ import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocu
 import { INDEXES } from '../../core/indexes';
 import { AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_ZONE, DIGEST_ZONE_SINCE, summaryKey } from '../../core/keys';
 import type { Subscriber } from '../../core/model';
-import type { LocalTimePlans, LocalTimeProgress, ZoneAudience, ZoneAudienceRow } from '../../core/ports';
+import type { LocalTimePlans, LocalTimeProgress, ZoneAudience, ZoneAudienceRow } from '../../core/local-time-ports';
 import { writeIf } from './conditional';
 import { decodeCursor, encodeCursor } from './query';
 
@@ -17,7 +17,12 @@ export class DynamoZoneAudience implements ZoneAudience {
     private readonly table: string,
   ) {}
 
-  async zonePage(zone: string, cursor: string | undefined, limit: number, movedAfter?: string): Promise<{ rows: ZoneAudienceRow[]; next?: string }> {
+  async zonePage(
+    zone: string,
+    cursor: string | undefined,
+    limit: number,
+    movedAfter?: string,
+  ): Promise<{ rows: ZoneAudienceRow[]; next?: string }> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -50,7 +55,13 @@ export class DynamoLocalTimePlans implements LocalTimePlans {
 
   async get(campaignId: string): Promise<LocalTimeProgress | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: summaryKey(campaignId), ConsistentRead: true, ProjectionExpression: '#p', ExpressionAttributeNames: { '#p': 'localTime' } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: summaryKey(campaignId),
+        ConsistentRead: true,
+        ProjectionExpression: '#p',
+        ExpressionAttributeNames: { '#p': 'localTime' },
+      }),
     );
     return out.Item?.localTime as LocalTimeProgress | undefined;
   }
@@ -67,7 +78,11 @@ export class DynamoLocalTimePlans implements LocalTimePlans {
         // Two runs racing (a retry beside a late run): only the one that read the stored plan
         // last may write; the other's readers are queued twice and the ledger skips them.
         ConditionExpression: previousCoveredTo === undefined ? 'attribute_not_exists(#p)' : '#p.coveredTo = :prev',
-        ExpressionAttributeValues: { ':p': next, ':at': at.toISOString(), ...(previousCoveredTo === undefined ? {} : { ':prev': previousCoveredTo }) },
+        ExpressionAttributeValues: {
+          ':p': next,
+          ':at': at.toISOString(),
+          ...(previousCoveredTo === undefined ? {} : { ':prev': previousCoveredTo }),
+        },
       }),
     );
   }
@@ -84,7 +99,7 @@ export async function backfillAudienceKeys(db: DynamoDBDocumentClient, table: st
   let start: Record<string, unknown> | undefined;
   do {
     const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of page.Items ?? []) {
+    for (const item of (page.Items ?? []) as Record<string, unknown>[]) {
       scanned++;
       // Erasure markers have no subscriber id and belong in no index.
       if (typeof item.subscriberId !== 'string') continue;
@@ -97,7 +112,12 @@ export async function backfillAudienceKeys(db: DynamoDBDocumentClient, table: st
         new UpdateCommand({
           TableName: table,
           Key: { email: item.email },
-          UpdateExpression: [sets.length ? `SET ${sets.map((k) => `${k} = :${k}`).join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' '),
+          UpdateExpression: [
+            sets.length ? `SET ${sets.map((k) => `${k} = :${k}`).join(', ')}` : '',
+            removes.length ? `REMOVE ${removes.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
           // Only over the state read: a reader who changed meanwhile got the right keys from that change.
           ConditionExpression: `subscriberId = :id AND #st = :st AND ${item.timezone === undefined ? 'attribute_not_exists(#tz)' : '#tz = :tz'}`,
           ExpressionAttributeNames: { '#st': 'status', '#tz': 'timezone' },

@@ -93,5 +93,9 @@ async function showFeed(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!archive || !baseUrl) return rc.errorPage('unavailable');
   const issues = newestFirst((await archive.sentIssues(FEED_SIZE)).filter(isSent));
   const body = atomFeed({ baseUrl, title: rc.page.newsletter, issues });
-  return cacheable(req, { statusCode: 200, headers: { 'content-type': 'application/atom+xml; charset=utf-8', 'x-content-type-options': 'nosniff' }, body }, LIST_MAX_AGE);
+  return cacheable(
+    req,
+    { statusCode: 200, headers: { 'content-type': 'application/atom+xml; charset=utf-8', 'x-content-type-options': 'nosniff' }, body },
+    LIST_MAX_AGE,
+  );
 }

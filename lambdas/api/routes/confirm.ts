@@ -6,7 +6,7 @@
 import { logger } from '../../adapters/logger';
 import { mailAddress } from '../../core/model';
 import { signToken } from '../../core/tokens';
-import { checkConfirmToken, confirm } from '../../usecases/subscribe';
+import { checkConfirmToken, confirm } from '../../usecases/confirm';
 import type { ApiRequest, Result, Route } from '../http';
 import { metaOf, tokenOf, type RouteContext } from './context';
 
@@ -23,7 +23,9 @@ async function showConfirm(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!check.ok) return rc.errorPage(check.problem === 'used' && check.alreadyConfirmed ? 'used-confirmed' : check.problem);
   return rc.messagePage(200, {
     title: 'Confirm your subscription',
-    lines: [`Press the button to confirm that ${check.subscriber.resubscription?.emailAsTyped ?? mailAddress(check.subscriber)} should receive ${rc.page.newsletter}.`],
+    lines: [
+      `Press the button to confirm that ${check.subscriber.resubscription?.emailAsTyped ?? mailAddress(check.subscriber)} should receive ${rc.page.newsletter}.`,
+    ],
     form: { action: '/confirm', token: token!, button: 'Confirm my subscription' },
   });
 }
@@ -32,12 +34,21 @@ async function postConfirm(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const ports = rc.signing();
   if (!ports) return rc.errorPage('unavailable');
   const keys = await rc.deps.keys();
-  const result = await confirm({ subscribers: ports.subscriptions, signups: ports.signups, clock: rc.deps.clock, keys, log: (e, f) => logger.info(e, f) }, tokenOf(req), metaOf(req));
+  const result = await confirm(
+    { subscribers: ports.subscriptions, signups: ports.signups, clock: rc.deps.clock, keys, log: (e, f) => logger.info(e, f) },
+    tokenOf(req),
+    metaOf(req),
+  );
   if (result.status === 'refused') {
     logger.info('confirmation refused', { problem: result.problem });
     return rc.errorPage(result.problem === 'used' && result.alreadyConfirmed ? 'used-confirmed' : result.problem);
   }
-  const prefs = signToken(keys, { subscriberId: result.subscriber.subscriberId, purpose: 'preferences', now: rc.deps.clock.now(), linkVersion: result.subscriber.linkVersion });
+  const prefs = signToken(keys, {
+    subscriberId: result.subscriber.subscriberId,
+    purpose: 'preferences',
+    now: rc.deps.clock.now(),
+    linkVersion: result.subscriber.linkVersion,
+  });
   return rc.messagePage(200, {
     title: 'You are subscribed',
     lines: [

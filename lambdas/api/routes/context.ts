@@ -3,7 +3,16 @@
  * newsletter's name, and the two things read from a request on several routes (token, origin).
  */
 import type { AddressDigest } from '../../core/address';
-import type { ClickCounts, Clock, ContentStore, IssueArchive, RateLimiter, SignupQueue, SubscriberStore, SubscriptionStore } from '../../core/ports';
+import type {
+  ClickCounts,
+  Clock,
+  ContentStore,
+  IssueArchive,
+  RateLimiter,
+  SignupQueue,
+  SubscriberStore,
+  SubscriptionStore,
+} from '../../core/ports';
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../core/mail-settings';
@@ -66,14 +75,16 @@ export interface RouteContext {
 
 export function routeContext(deps: ApiDeps): RouteContext {
   const page: PageContext = { newsletter: deps.mail?.senderName ?? 'EU–Japan Security Brief' };
-  const errorPage = (kind: ErrorKind, extra?: Record<string, string>) => html(ERROR_PAGES[kind].status, renderPage(ERROR_PAGES[kind].page, page), extra);
+  const errorPage = (kind: ErrorKind, extra?: Record<string, string>) =>
+    html(ERROR_PAGES[kind].status, renderPage(ERROR_PAGES[kind].page, page), extra);
   return {
     deps,
     page,
     errorPage,
     messagePage: (status, p) => html(status, renderPage(p, page)),
     badLink: (statusCode = 400) => ({ ...errorPage('bad-link'), statusCode }),
-    linkProblem: (problem) => (problem === 'revoked' ? errorPage('revoked') : { ...errorPage('bad-link'), statusCode: problem === 'unknown' ? 404 : 400 }),
+    linkProblem: (problem) =>
+      problem === 'revoked' ? errorPage('revoked') : { ...errorPage('bad-link'), statusCode: problem === 'unknown' ? 404 : 400 },
     corsOrigins: new Set(deps.corsOrigins ?? []),
     ownOrigins: originOf(deps.mail?.publicBaseUrl),
     signing: () => (deps.subscriptions && deps.signups ? { subscriptions: deps.subscriptions, signups: deps.signups } : undefined),
@@ -81,7 +92,8 @@ export function routeContext(deps: ApiDeps): RouteContext {
 }
 
 /** 413, as JSON for a JSON request (with CORS, so another site's script can read it), else a page. */
-export const payloadTooLarge = (rc: RouteContext, req: ApiRequest): Result => (req.isJson ? json(413, { error: 'payload-too-large' }, corsHeaders(req, rc.corsOrigins)) : rc.errorPage('too-large'));
+export const payloadTooLarge = (rc: RouteContext, req: ApiRequest): Result =>
+  req.isJson ? json(413, { error: 'payload-too-large' }, corsHeaders(req, rc.corsOrigins)) : rc.errorPage('too-large');
 
 /** The token from the query string, or from a form body (the page's button). */
 export function tokenOf(req: ApiRequest): string | undefined {

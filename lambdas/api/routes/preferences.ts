@@ -22,7 +22,12 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
   // Showing needs only the plain store; saving needs the subscription store.
   const found = await findByPreferencesToken({ subscribers: deps.subscriptions ?? deps.subscribers, clock: deps.clock, keys }, token);
   if (!found.ok) return rc.linkProblem(found.problem);
-  const unsubscribeToken = signToken(keys, { subscriberId: found.subscriber.subscriberId, purpose: 'unsubscribe', now: deps.clock.now(), linkVersion: found.subscriber.linkVersion });
+  const unsubscribeToken = signToken(keys, {
+    subscriberId: found.subscriber.subscriberId,
+    purpose: 'unsubscribe',
+    now: deps.clock.now(),
+    linkVersion: found.subscriber.linkVersion,
+  });
   const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) =>
     html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken, now: deps.clock.now() }));
   if (req.method === 'GET') return show(200, { subscriber: found.subscriber });
@@ -34,7 +39,9 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!choices.ok) return show(400, { subscriber: found.subscriber, error: choices.message });
   const useCase = { subscribers: deps.subscriptions, clock: deps.clock, keys };
   // "Subscribe again", for a reader who left: the form says so, and the page only offers it then.
-  const r = form.get('resubscribe') ? await resubscribe(useCase, token, choices.choices, metaOf(req)) : await updatePreferences(useCase, token, choices.choices);
+  const r = form.get('resubscribe')
+    ? await resubscribe(useCase, token, choices.choices, metaOf(req))
+    : await updatePreferences(useCase, token, choices.choices);
   if (r.status === 'refused') return rc.linkProblem(r.problem);
   return show(200, { subscriber: r.subscriber, saved: r.status === 'saved' });
 }

@@ -10,7 +10,19 @@ import type { SubscriptionChoices } from '../../core/model';
 import { choicesFromForm, DEFAULT_CHOICES, parseChoices, subscribeJsonSchema } from '../../core/subscription';
 import { clientNetwork } from '../../core/sign-up-limits';
 import { requestSignup } from '../../usecases/subscribe';
-import { corsHeaders, formOf, html, isCrossSite, json, jsonOf, preflight, seeOther, type ApiRequest, type Result, type Route } from '../http';
+import {
+  corsHeaders,
+  formOf,
+  html,
+  isCrossSite,
+  json,
+  jsonOf,
+  preflight,
+  seeOther,
+  type ApiRequest,
+  type Result,
+  type Route,
+} from '../http';
 import { ERROR_PAGES, subscribePage } from '../pages';
 import { metaOf, type RouteContext } from './context';
 
@@ -44,13 +56,20 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
   const extra = corsHeaders(req, rc.corsOrigins);
   // A JSON caller gets JSON errors; a form gets the page again, filled in, with the error.
   const fail = (status: number, error: string, message: string, formValues?: { email?: string; choices: SubscriptionChoices }) =>
-    req.isJson ? json(status, { error, message }, extra) : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
+    req.isJson
+      ? json(status, { error, message }, extra)
+      : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
 
   const ports = rc.signing();
   if (!ports) return req.isJson ? json(503, { error: 'unavailable' }, extra) : rc.errorPage('unavailable', extra);
   if (isCrossSite(req, rc.corsOrigins, rc.ownOrigins)) {
-    logger.info('subscribe refused: cross-site', { origin: req.header('origin')?.slice(0, 100) ?? null, site: req.header('sec-fetch-site') ?? null });
-    return req.isJson ? json(403, { error: 'cross-site', message: ERROR_PAGES['cross-site'].page.lines[0] }, extra) : rc.errorPage('cross-site', extra);
+    logger.info('subscribe refused: cross-site', {
+      origin: req.header('origin')?.slice(0, 100) ?? null,
+      site: req.header('sec-fetch-site') ?? null,
+    });
+    return req.isJson
+      ? json(403, { error: 'cross-site', message: ERROR_PAGES['cross-site'].page.lines[0] }, extra)
+      : rc.errorPage('cross-site', extra);
   }
   const client = await clientKey(rc, req);
   if (rc.deps.limiter && !(await rc.deps.limiter.take(client))) {
@@ -66,7 +85,8 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
     const parsed = jsonOf(req);
     if (!parsed) return fail(400, 'invalid-json', 'The body is not valid JSON.');
     const r = subscribeJsonSchema.safeParse(parsed.value);
-    if (!r.success) return fail(400, 'invalid-request', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    if (!r.success)
+      return fail(400, 'invalid-request', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     ({ email, website: honeypot } = r.data);
     rawChoices = { digest: r.data.digest, alerts: r.data.alerts, topics: r.data.topics, timezone: r.data.timezone };
   } else if (req.isForm) {
@@ -92,7 +112,9 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
     // the client's try back so trying again in a moment is not held against them.
     logger.error('sign-up not queued', { error: (e as Error).name });
     await rc.deps.limiter?.giveBack?.(client).catch(() => undefined);
-    return req.isJson ? json(503, { error: 'unavailable', message: ERROR_PAGES.unavailable.page.lines[0] }, extra) : rc.errorPage('unavailable', extra);
+    return req.isJson
+      ? json(503, { error: 'unavailable', message: ERROR_PAGES.unavailable.page.lines[0] }, extra)
+      : rc.errorPage('unavailable', extra);
   }
   if (result.status === 'invalid-address') {
     // Shown again in the form so it can be corrected, without the control characters that made it unusable.

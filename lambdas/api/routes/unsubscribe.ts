@@ -32,7 +32,9 @@ async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Resul
   const { deps } = rc;
   // RFC 8058: the mailbox provider posts `List-Unsubscribe=One-Click` to the URL in the header.
   const oneClick = req.isForm && formOf(req).get('List-Unsubscribe') === 'One-Click';
-  const result = await unsubscribe({ subscribers: deps.subscribers, clock: deps.clock, keys: await deps.keys() }, tokenOf(req), { oneClick });
+  const result = await unsubscribe({ subscribers: deps.subscribers, clock: deps.clock, keys: await deps.keys() }, tokenOf(req), {
+    oneClick,
+  });
   if (result.status === 'invalid-token') {
     logger.info('unsubscribe refused', { reason: result.reason });
     return rc.badLink();
@@ -44,10 +46,15 @@ async function postUnsubscribe(rc: RouteContext, req: ApiRequest): Promise<Resul
   // may still come back from there.
   const now = deps.clock.now();
   const comeBack = !oneClick && (s.status === 'confirmed' ? Boolean(s.confirmedAt) && !s.suppressed : canResubscribe(s, now));
-  const prefs = comeBack ? signToken(await deps.keys(), { subscriberId: s.subscriberId, purpose: 'preferences', now, linkVersion: s.linkVersion }) : undefined;
+  const prefs = comeBack
+    ? signToken(await deps.keys(), { subscriberId: s.subscriberId, purpose: 'preferences', now, linkVersion: s.linkVersion })
+    : undefined;
   return rc.messagePage(200, {
     title: 'You are unsubscribed',
-    lines: ['You will get no more messages from this newsletter.', ...(prefs ? ['Unsubscribed by mistake? You can subscribe again from your preferences page.'] : [])],
+    lines: [
+      'You will get no more messages from this newsletter.',
+      ...(prefs ? ['Unsubscribed by mistake? You can subscribe again from your preferences page.'] : []),
+    ],
     ...(prefs ? { link: { href: `/preferences?token=${encodeURIComponent(prefs)}`, text: 'Subscribe again' } } : {}),
   });
 }

@@ -13,7 +13,10 @@ import type { ContentProblem } from './parse';
 /** How far ahead an issue may be scheduled: further is almost surely a typo in the year. */
 export const MAX_SEND_AHEAD_DAYS = 366;
 
-/** `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or `±HH:MM`. A space in place of `T` is accepted, as ISO 8601's profile RFC 3339 allows. */
+/**
+ * `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or `±HH:MM`. A space in place of `T` is accepted,
+ * as ISO 8601's profile RFC 3339 allows.
+ */
 const WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/i;
 const LOCAL_ONLY = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/i;
 

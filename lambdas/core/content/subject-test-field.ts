@@ -33,4 +33,8 @@ export const subjectTestField = z
     { error: required('a mapping with subjects, and optionally share and waitHours') },
   )
   .refine((t) => t.subjects[0] !== t.subjects[1], { path: ['subjects', 1], message: 'is the same as the first subject: nothing to test' })
-  .transform((t): SubjectTest => ({ subjects: [t.subjects[0], t.subjects[1]], sharePercent: t.share, waitMinutes: Math.round(t.waitHours * 60) }));
+  .transform((t): SubjectTest => ({
+    subjects: [t.subjects[0], t.subjects[1]],
+    sharePercent: t.share,
+    waitMinutes: Math.round(t.waitHours * 60),
+  }));

@@ -148,7 +148,9 @@ export async function composeMessage(spec: MessageSpec, r: RecipientParts): Prom
   });
 }
 
-const isBody = (b: unknown): b is Body => typeof b === 'string' || (typeof b === 'object' && b !== null && typeof (b as SplitBody).shared === 'string' && typeof (b as SplitBody).rest === 'string');
+const isBody = (b: unknown): b is Body =>
+  typeof b === 'string' ||
+  (typeof b === 'object' && b !== null && typeof (b as SplitBody).shared === 'string' && typeof (b as SplitBody).rest === 'string');
 
 /** Slot names, in no particular order; their order in the skeleton is found by searching. */
 type SlotName = 'to' | 'unsubscribeUrl' | 'messageId' | 'date' | 'text' | 'html';
@@ -232,7 +234,8 @@ export async function prepareMessage(spec: MessageSpec): Promise<MessageBuilder>
   return (r: RecipientParts): Buffer => {
     assertAddress('to', r.to);
     assertHttpUrl('unsubscribeUrl', r.unsubscribeUrl);
-    if (!isBody(r.html) || !isBody(r.text)) throw new InvalidHeaderValueError('body', 'html and text must be strings (or split bodies of two strings)');
+    if (!isBody(r.html) || !isBody(r.text))
+      throw new InvalidHeaderValueError('body', 'html and text must be strings (or split bodies of two strings)');
     const ascii = (s: string) => [Buffer.from(s, 'latin1')];
     const values: Record<SlotName, Buffer[]> = {
       to: ascii(r.to),

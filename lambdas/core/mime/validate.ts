@@ -46,7 +46,8 @@ export function assertNoControl(field: string, value: string): void {
  * spaces, no quotes, brackets or other specials, at most 254 characters. Such an address is
  * written into a header exactly as it is, with nothing to quote or encode.
  */
-const ADDRESS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 export function assertAddress(field: string, value: string): void {
   assertNoControl(field, value);
@@ -60,7 +61,8 @@ const HTTP_URL = /^https?:\/\/[\x21-\x3b\x3d\x3f-\x7e]+$/i;
 export function assertHttpUrl(field: string, value: string): void {
   assertNoControl(field, value);
   if (value.length > 900) throw new InvalidHeaderValueError(field, 'is longer than 900 characters');
-  if (!HTTP_URL.test(value)) throw new InvalidHeaderValueError(field, 'is not an absolute http(s) URL of printable ASCII without spaces or <>');
+  if (!HTTP_URL.test(value))
+    throw new InvalidHeaderValueError(field, 'is not an absolute http(s) URL of printable ASCII without spaces or <>');
 }
 
 /** A List-Id identifier (RFC 2919): a dot-atom such as `weekly.news.example.org`. */
@@ -68,7 +70,8 @@ const LIST_ID = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_
 
 export function assertListId(field: string, value: string): void {
   assertNoControl(field, value);
-  if (value.length > 255 || !LIST_ID.test(value)) throw new InvalidHeaderValueError(field, 'is not a dot-atom list identifier (e.g. weekly.news.example.org)');
+  if (value.length > 255 || !LIST_ID.test(value))
+    throw new InvalidHeaderValueError(field, 'is not a dot-atom list identifier (e.g. weekly.news.example.org)');
 }
 
 /** SES configuration set names: letters, digits, hyphens and underscores, at most 64. */

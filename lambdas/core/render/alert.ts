@@ -78,7 +78,7 @@ const pair: TemplatePair<AlertField> = {
   foldInText: ['reason'],
   postHtml: mergeOutlookConditionals,
   // The digest's probe, plus a matched-topics line holding every character escaping changes.
-  probe: PROBE as unknown as RecipientFields<AlertField>,
+  probe: PROBE,
 };
 
 export interface PreparedAlert {

@@ -74,7 +74,12 @@ export function choiceProse(choice: { digest: boolean; alerts: boolean; topics: 
 }
 
 /** Why a reader gets the welcome: the subscription just confirmed, what it is for, and its date. */
-export function welcomeReason(newsletter: string, email: string, choice: { digest: boolean; alerts: boolean; topics: readonly string[] }, subscribedAt: string): string {
+export function welcomeReason(
+  newsletter: string,
+  email: string,
+  choice: { digest: boolean; alerts: boolean; topics: readonly string[] },
+  subscribedAt: string,
+): string {
   return `You get this email because ${email} subscribed to ${oneLine(newsletter)} (${choiceProse(choice)}).${since(subscribedAt)}`;
 }
 

@@ -209,10 +209,14 @@ export const textEnv = Handlebars.create();
 textEnv.registerHelper('wrap', (text: unknown, ...rest: unknown[]) => {
   // Handlebars passes its options object last; the optional prefixes come before it.
   const [first, indent] = rest.slice(0, -1).map((x) => (typeof x === 'string' ? x : ''));
-  return wrapText(String(text ?? ''), 72, first ?? '', indent ?? first?.replace(/\S/g, ' ') ?? '');
+  // Templates wrap strings; anything else is shown as data rather than as `[object Object]`.
+  const plain = typeof text === 'string' ? text : text == null ? '' : JSON.stringify(text);
+  return wrapText(plain, 72, first ?? '', indent ?? first?.replace(/\S/g, ' ') ?? '');
 });
 textEnv.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
-textEnv.registerHelper('join', (items: unknown, separator: unknown) => (Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : ''));
+textEnv.registerHelper('join', (items: unknown, separator: unknown) =>
+  Array.isArray(items) ? items.join(typeof separator === 'string' ? separator : ', ') : '',
+);
 
 /** Line endings in canonical MIME form (CRLF), once at load. */
 export const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
@@ -250,7 +254,8 @@ export const PROBE: DigestRecipient = {
   email: `probe+&<>"'\`=@example.com`,
   unsubscribeUrl: `https://probe.example/unsubscribe?a=1&b="<>'\`=`,
   preferencesUrl: `https://probe.example/preferences?a=1&b="<>'\`=`,
-  reason: 'You receive this probe because <every> "character" & \'quote\' = `tick` must be escaped, and because a reason this long has to be folded.',
+  reason:
+    'You receive this probe because <every> "character" & \'quote\' = `tick` must be escaped, and because a reason this long has to be folded.',
 };
 
 const digestPair: TemplatePair<RecipientField> = {
@@ -260,7 +265,7 @@ const digestPair: TemplatePair<RecipientField> = {
   fields: RECIPIENT_FIELDS,
   foldInText: ['reason'],
   postHtml: mergeOutlookConditionals,
-  probe: PROBE as unknown as RecipientFields<RecipientField>,
+  probe: PROBE,
 };
 
 /**
@@ -283,7 +288,7 @@ export function prepareDigest(issue: Issue, articles: Article[], options: Digest
     subject: view.subject,
     preheader: view.preheader,
     view,
-    render: (r) => prepared.render(r as unknown as RecipientFields<RecipientField>),
-    renderSplit: (r) => prepared.renderSplit(r as unknown as RecipientFields<RecipientField>),
+    render: (r) => prepared.render(r),
+    renderSplit: (r) => prepared.renderSplit(r),
   };
 }

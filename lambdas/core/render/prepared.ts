@@ -18,15 +18,15 @@ import { wrapText } from './text';
 
 export type RecipientFields<F extends string> = Record<F, string>;
 
-/** A template pair ready to be filled for any number of recipients. */
+/** A template pair ready to be filled for any number of recipients; its functions need no `this`. */
 export interface PreparedTemplates<F extends string> {
-  render(r: RecipientFields<F>): { html: string; text: string };
+  render: (r: RecipientFields<F>) => { html: string; text: string };
   /**
    * The same bodies, each split after the text that comes before the first recipient field:
    * that beginning is the same string object for every recipient, so the MIME builder
    * encodes it once per campaign (see mime/base64).
    */
-  renderSplit(r: RecipientFields<F>): { html: SplitBody; text: SplitBody };
+  renderSplit: (r: RecipientFields<F>) => { html: SplitBody; text: SplitBody };
 }
 
 export interface TemplatePair<F extends string> {
@@ -57,7 +57,7 @@ function fillPlan<F extends string>(rendered: string, markerPattern: RegExp, tag
   for (const m of rendered.matchAll(markerPattern)) {
     statics.push(rendered.slice(cursor, m.index));
     fields.push(m[1] as F);
-    cursor = m.index! + m[0].length;
+    cursor = m.index + m[0].length;
   }
   statics.push(rendered.slice(cursor));
   // A marker that survived somewhere the pattern did not match would ship to readers.
@@ -118,7 +118,9 @@ export function prepareTemplates<F extends string>(pair: TemplatePair<F>, view: 
   const fast = render(pair.probe);
   const full = renderFull(pair, view, pair.probe);
   if (fast.html !== full.html || fast.text !== full.text) {
-    throw new Error(`${pair.name}: the templates use a recipient field in a way the prepared renderer cannot fill (only plain {{recipient.x}} is supported)`);
+    throw new Error(
+      `${pair.name}: the templates use a recipient field in a way the prepared renderer cannot fill (only plain {{recipient.x}} is supported)`,
+    );
   }
   return { render, renderSplit };
 }

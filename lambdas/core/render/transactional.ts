@@ -16,10 +16,20 @@ const opts = { strict: true, knownHelpersOnly: true } as const;
 
 const confirmationHtml = env.compile(toCrlf(compiled.confirmation.html), opts);
 // The digest's text environment, for its `wrap` helper.
-const confirmationText = textEnv.compile(toCrlf(compiled.confirmation.text), { strict: true, noEscape: true, knownHelpers: { wrap: true }, knownHelpersOnly: true });
+const confirmationText = textEnv.compile(toCrlf(compiled.confirmation.text), {
+  strict: true,
+  noEscape: true,
+  knownHelpers: { wrap: true },
+  knownHelpersOnly: true,
+});
 const welcomeHtml = env.compile(toCrlf(compiled.welcome.html), opts);
 // The digest's text environment: its `wrap` and `concat` helpers fold the welcome's prose too.
-const welcomeText = textEnv.compile(toCrlf(compiled.welcome.text), { strict: true, noEscape: true, knownHelpers: { wrap: true, concat: true }, knownHelpersOnly: true });
+const welcomeText = textEnv.compile(toCrlf(compiled.welcome.text), {
+  strict: true,
+  noEscape: true,
+  knownHelpers: { wrap: true, concat: true },
+  knownHelpersOnly: true,
+});
 
 export interface RenderedMessage {
   subject: string;
@@ -51,7 +61,9 @@ export function renderConfirmation(input: ConfirmationInput): RenderedMessage {
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Confirm your subscription to ${input.newsletter}`),
-    preheader: previewText(`One click confirms it, and nothing is sent until you do. The link works until ${formatExpiry(input.expiresAt)}.`),
+    preheader: previewText(
+      `One click confirms it, and nothing is sent until you do. The link works until ${formatExpiry(input.expiresAt)}.`,
+    ),
     preheaderPad: PREHEADER_PAD,
     confirmUrl: input.confirmUrl,
     unsubscribeUrl: input.unsubscribeUrl,
@@ -103,7 +115,11 @@ export function renderWelcome(input: WelcomeInput): RenderedMessage {
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Welcome to ${input.newsletter}`),
-    preheader: previewText(input.digest ? `You're in. ${input.digestWhen ?? 'The digest comes once a week.'}` : `You're in. Breaking alerts on ${topics} come as news breaks.`),
+    preheader: previewText(
+      input.digest
+        ? `You're in. ${input.digestWhen ?? 'The digest comes once a week.'}`
+        : `You're in. Breaking alerts on ${topics} come as news breaks.`,
+    ),
     preheaderPad: PREHEADER_PAD,
     digest: input.digest,
     digestText: oneLine(
@@ -111,8 +127,12 @@ export function renderWelcome(input: WelcomeInput): RenderedMessage {
       `${input.digestWhen ?? 'The digest comes once a week.'} It gathers the week's stories, each with a line on why it matters.`,
     ),
     alerts: input.alerts,
-    alertsText: oneLine(`Breaking alerts on ${topics} come as news breaks, whatever the hour${input.digest ? '; anything an alert has already told you is marked in the digest' : ''}.`),
-    latestIssue: input.latestIssue ? { title: oneLine(input.latestIssue.title), number: input.latestIssue.number, url: input.latestIssue.url } : null,
+    alertsText: oneLine(
+      `Breaking alerts on ${topics} come as news breaks, whatever the hour${input.digest ? '; anything an alert has already told you is marked in the digest' : ''}.`,
+    ),
+    latestIssue: input.latestIssue
+      ? { title: oneLine(input.latestIssue.title), number: input.latestIssue.number, url: input.latestIssue.url }
+      : null,
     archiveUrl: input.archiveUrl,
     preferencesUrl: input.preferencesUrl,
     unsubscribeUrl: input.unsubscribeUrl,

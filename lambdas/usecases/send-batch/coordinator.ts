@@ -55,7 +55,18 @@ const QUOTA_REASON = 'SES daily sending quota used up; resumes when there is roo
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResult> {
-  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, suppressed: 0, throttled: 0, reclaimed: 0, retry: [], paused: false, outOfTime: false, accountRefused: 0 };
+  const result: BatchResult = {
+    sent: 0,
+    skipped: 0,
+    failed: 0,
+    suppressed: 0,
+    throttled: 0,
+    reclaimed: 0,
+    retry: [],
+    paused: false,
+    outOfTime: false,
+    accountRefused: 0,
+  };
   const log = deps.log ?? (() => undefined);
   const sleep = deps.sleep ?? realSleep;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
@@ -178,7 +189,8 @@ export async function sendBatch(deps: SendDeps, job: SendJob): Promise<BatchResu
 /** Show the campaign as paused, with the pause's reason (best effort: the ledger is the truth). */
 async function recordPause(deps: SendDeps, campaignId: string, result: BatchResult, log: BatchRun['log']): Promise<void> {
   if (!deps.counters) return;
-  const reason = result.pause?.reason ?? (result.accountRefused > 0 ? 'SES refused sending for the account; waiting to try again' : QUOTA_REASON);
+  const reason =
+    result.pause?.reason ?? (result.accountRefused > 0 ? 'SES refused sending for the account; waiting to try again' : QUOTA_REASON);
   try {
     await deps.counters.setState(campaignId, 'paused', deps.clock.now(), reason);
   } catch (e) {

@@ -13,8 +13,7 @@
 import { classifySendError, type SendErrorKind } from '../../core/send-errors';
 import { backoffMs } from '../../core/pacing';
 import type { Recipient } from '../../core/model';
-import type { GateAnswer } from '../../core/ports';
-import type { Clock, Mailer } from '../../core/ports';
+import type { AllowedReader, Clock, GateAnswer, Mailer } from '../../core/ports';
 import { maskAddresses, maskEmail } from '../../core/address';
 import type { Refusal } from '../../core/sending-brake';
 import type { SendPool } from './pool';
@@ -126,7 +125,14 @@ function callSes(parts: DeliveryParts, run: BatchRun, from: string, r: Recipient
  * Deliver to one recipient. `answered` is called as soon as SES has answered and the `sent`
  * write is on its way (the coordinator's count of unanswered sends).
  */
-export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: PreparedBatch, r: Recipient, answered: () => void, probeSend: boolean): Promise<void> {
+export async function deliver(
+  parts: DeliveryParts,
+  run: BatchRun,
+  prepared: PreparedBatch,
+  r: Recipient,
+  answered: () => void,
+  probeSend: boolean,
+): Promise<void> {
   const { ledger, clock, brake } = parts;
   const { result, campaignId: c } = run;
   const { campaign, allowed, batch } = prepared;
@@ -199,7 +205,8 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
         // SES's message may name a reader it refused (in the sandbox, an unverified recipient):
         // the pause is stored and shown, so every address but the sender's own is masked.
         await refused(brake, result, { kind: 'account', code: error.name, message: maskAddresses(error.message, [campaign.from]) });
-      } else if (kind === 'daily-quota') await refused(brake, result, { kind: 'quota', code: error.name, message: maskAddresses(error.message, [campaign.from]) });
+      } else if (kind === 'daily-quota')
+        await refused(brake, result, { kind: 'quota', code: error.name, message: maskAddresses(error.message, [campaign.from]) });
       else if (probeSend) await brake?.inconclusive();
     }
     return;
@@ -215,13 +222,18 @@ export async function deliver(parts: DeliveryParts, run: BatchRun, prepared: Pre
   await campaign.afterSent?.(r, clock.now());
 }
 
+/** The gate's answer as what it read of each reader, when it answered with a map. */
+function readersOf(allowed: GateAnswer | undefined): ReadonlyMap<string, AllowedReader> | undefined {
+  return allowed instanceof Map ? (allowed as ReadonlyMap<string, AllowedReader>) : undefined;
+}
+
 /**
  * The recipient as the mail needs it, from what the send-time check read: when they subscribed
  * (the reason line names the day), the address as they typed it (the queue carries the key
  * form) and the version of their links. Without the check (no Subscribers table), as queued.
  */
 function withReader(r: Recipient, allowed: PreparedBatch['allowed']): Recipient {
-  const read = allowed instanceof Map ? allowed.get(r.subscriberId) : undefined;
+  const read = readersOf(allowed)?.get(r.subscriberId);
   if (!read) return r;
   return {
     ...r,

@@ -40,13 +40,15 @@ export function invocationCounters(counters: CampaignCounters): { counters: Camp
       finishPlanning: (c, planned, at) => counters.finishPlanning(c, planned, at),
       setState: (c, state, at, reason) => counters.setState(c, state, at, reason),
       get: (c) => counters.get(c),
-      async add(c, delta, at) {
+      add(c, delta, at) {
         const sum = pending.get(c) ?? { delta: {}, at };
         for (const [k, v] of Object.entries(delta) as [keyof Counters, number | undefined][]) {
           if (typeof v === 'number') sum.delta[k] = (sum.delta[k] ?? 0) + v;
         }
         if (at > sum.at) sum.at = at;
         pending.set(c, sum);
+
+        return Promise.resolve();
       },
     },
     async flush() {

@@ -65,7 +65,10 @@ export interface SendDeps {
   pacer?: { take(): Promise<void> };
   /** The SES daily quota: false when it is used up. */
   allowance?: { take(): Promise<boolean>; settle?(): void };
-  /** The account-wide pause (circuit breaker, quota pause, reputation brake). @default none: account-level refusals only hand the job back */
+  /**
+   * The account-wide pause (circuit breaker, quota pause, reputation brake). @default none:
+   * account-level refusals only hand the job back
+   */
   brake?: BatchBrake;
   /** A claim older than this belongs to a dead sender and may be taken over. @default DEFAULT_LEASE_MS */
   leaseMs?: number;
