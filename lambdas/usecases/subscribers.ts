@@ -15,7 +15,7 @@ import { erasureDigests, normaliseEmail, signupAddressProblem, type AddressDiges
 import { addressFields, erasedKey } from '../core/keys';
 import type { Subscriber, SubscriberSource, SubscriptionChoices } from '../core/model';
 import type { Clock, SubscriptionStore } from '../core/ports';
-import { TOPICS } from '../core/subscription';
+import { knownZone, TOPICS } from '../core/subscription';
 
 const TOPIC_IDS = TOPICS.map((t) => t.id);
 const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -69,12 +69,10 @@ export function readOperatorInput(input: NewSubscriber, options: OperatorOptions
     given.topics = [...new Set(input.topics)];
   }
   if (input.timezone !== undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: input.timezone });
-    } catch {
-      throw new OperatorInputError(`unknown time zone ${JSON.stringify(input.timezone)}`);
-    }
-    given.timezone = input.timezone;
+    // Stored as the pages offer it, so the reader's preferences page shows it selected.
+    const zone = knownZone(input.timezone);
+    if (zone === undefined) throw new OperatorInputError(`unknown time zone ${JSON.stringify(input.timezone)}: use an IANA name such as Europe/Brussels`);
+    given.timezone = zone;
   }
   if (input.digest !== undefined) given.digest = input.digest;
   if (input.alerts !== undefined) given.alerts = input.alerts;
