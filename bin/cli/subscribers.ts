@@ -50,7 +50,9 @@ export function register(program: Command, withTarget: WithTarget): void {
             allowReservedDomains: t.local,
           });
           if (!r.subscriber || r.outcome.startsWith('kept-')) {
-            console.error(`error: ${keptMessage(r.subscriber?.email ?? email.trim(), r.outcome, r.subscriber)}`);
+            console.error(
+              `error: ${keptMessage(r.inbox ? email.trim() : (r.subscriber?.email ?? email.trim()), r.outcome, r.subscriber, r.inbox)}`,
+            );
             process.exitCode = 1;
             return;
           }

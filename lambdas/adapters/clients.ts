@@ -7,7 +7,7 @@
  *
  * Every client has a deadline ({@link sdkDeadlines}): a stalled answer (SES, DynamoDB, SQS,
  * Secrets Manager) fails the attempt instead of using the rest of the invocation, and the SDK's
- * retries (three attempts in all) still end well inside the shortest function timeout (30 s).
+ * retries (three attempts in all; one for SES) still end inside the shortest function timeout (30 s).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,18 +17,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { tracer } from './tracer';
+import { LAMBDA_SDK_DEADLINES, SDK_ATTEMPTS, type SdkDeadlines } from '../core/deadlines';
 
-/** Attempts per call (the SDK's standard retry mode: the first and two retries). */
-export const SDK_ATTEMPTS = 3;
-
-/** Per attempt: the time to connect, and the time from sending the request to the whole answer. */
-export interface SdkDeadlines {
-  connectionTimeout: number;
-  requestTimeout: number;
-}
-
-/** On Lambda: an answer from an AWS service in the region comes in well under a second. */
-export const LAMBDA_SDK_DEADLINES: SdkDeadlines = { connectionTimeout: 1_500, requestTimeout: 5_000 };
 /**
  * Elsewhere (npm start, the CLI, the tests): the emulators on a machine that may be busy with
  * other work, where a slow answer is a loaded machine rather than a stalled service.
@@ -46,12 +36,6 @@ export function sdkDeadlines(env: NodeJS.ProcessEnv = process.env): SdkDeadlines
     ? { connectionTimeout: Math.min(base.connectionTimeout, given), requestTimeout: given }
     : base;
 }
-
-/**
- * The most one call can take on Lambda: every attempt to its deadlines, and the standard retry
- * mode's longest waits between them (0.2 s, 0.4 s).
- */
-export const LAMBDA_SDK_CALL_MAX_MS = SDK_ATTEMPTS * (LAMBDA_SDK_DEADLINES.connectionTimeout + LAMBDA_SDK_DEADLINES.requestTimeout) + 600;
 
 /** The client configuration every client here is made with. */
 export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -72,8 +56,13 @@ export function documentClient(): DynamoDBDocumentClient {
   return dynamo;
 }
 
+/**
+ * One attempt per SES call: a SendRawEmail whose answer did not come in time may have been
+ * taken, and the SDK would send it again at once. The send engine retries what SES refused
+ * (throttling, 5xx) itself, and keeps the claim of a send with no answer (core/send-errors.ts).
+ */
 export function sesClient(): SESClient {
-  ses ??= tracer.captureAWSv3Client(new SESClient(clientConfig()));
+  ses ??= tracer.captureAWSv3Client(new SESClient({ ...clientConfig(), maxAttempts: 1 }));
   return ses;
 }
 

@@ -11,8 +11,11 @@
  * the check in region …" (the From identity is not verified, or the account is in the sandbox
  * and the recipient is not verified: both are fixed in the account, not by the reader). Other
  * `MessageRejected` answers (e.g. "Address blacklisted.") stay per reader: `failed`.
+ *
+ * A request that got no answer in time (the client's deadline, `TimeoutError`) is `unknown`: SES
+ * may have taken the message, so it is neither retried at once nor given back as unsent.
  */
-export type SendErrorKind = 'throttled' | 'permanent' | 'transient' | 'daily-quota' | 'account';
+export type SendErrorKind = 'throttled' | 'permanent' | 'transient' | 'daily-quota' | 'account' | 'unknown';
 
 const THROTTLE_NAMES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
 const ACCOUNT_NAMES = new Set([
@@ -38,6 +41,7 @@ export function classifySendError(err: unknown): SendErrorKind {
   // SES answers a used-up daily quota with the throttling code; retrying in seconds won't help.
   if (/daily message quota exceeded/i.test(message)) return 'daily-quota';
   if (THROTTLE_NAMES.has(name) || /maximum sending rate exceeded/i.test(message)) return 'throttled';
+  if (name === 'TimeoutError' || name === 'RequestTimeout') return 'unknown';
   if (ACCOUNT_NAMES.has(name)) return 'account';
   if (name === 'MessageRejected' && NOT_VERIFIED.test(message)) return 'account';
   if (PERMANENT_NAMES.has(name)) return 'permanent';

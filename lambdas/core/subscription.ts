@@ -58,6 +58,23 @@ export const TIME_ZONES: readonly string[] = ['UTC', ...LISTED.map((z) => CURREN
 /** What the forms accept: every offered name and the older name the runtime lists it under. */
 const ZONES = new Set([...TIME_ZONES, ...LISTED]);
 
+/**
+ * The zone an operator typed (`subscribers add --timezone`, an import's column), as the pages
+ * offer it: an offered or listed name as it is, an alias this runtime knows under its offered
+ * name (`US/Eastern` is `America/New_York`, `europe/kyiv` is `Europe/Kyiv`), anything else
+ * undefined. What is stored is then always a name the preferences page can show selected.
+ */
+export function knownZone(zone: string): string | undefined {
+  if (ZONES.has(zone)) return zone;
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+  return ZONES.has(resolved) ? offeredZone(resolved) : undefined;
+}
+
 /** The name the pages offer for `zone` (`Europe/Kyiv` for a reader stored as `Europe/Kiev`). */
 export function offeredZone(zone: string): string {
   return CURRENT_OF.get(zoneKey(zone)) ?? zone;

@@ -54,7 +54,9 @@ const lambdaSnsEvent = z.object({ Records: z.array(z.object({ Sns: snsNotificati
 /**
  * Read SES events from what arrives: a Lambda SNS event (`Records[].Sns.Message`), one SNS
  * notification (`{"Type":"Notification","Message":"…"}`, as SNS posts it), or a bare SES event.
- * Throws with a clear message when the input is none of these.
+ * SES's own test message, published when an event destination is made or changed ("Successfully
+ * validated SNS topic for Amazon SES event publishing."), is no event and is left out. Throws with
+ * a clear message when the input is none of these.
  */
 export function parseSesEvents(input: unknown): SesEvent[] {
   const messages: unknown[] = [];
@@ -65,7 +67,8 @@ export function parseSesEvents(input: unknown): SesEvent[] {
     if (asSns.success) messages.push(asSns.data.Message);
     else messages.push(input);
   }
-  return messages.map((m, i) => {
+  return messages.flatMap((m, i) => {
+    if (typeof m === 'string' && SES_SETUP_MESSAGE.test(m)) return [];
     let json = m;
     if (typeof m === 'string') {
       try {
@@ -79,9 +82,12 @@ export function parseSesEvents(input: unknown): SesEvent[] {
       throw new Error(
         `SES event ${i + 1}: not an SES notification (${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')})`,
       );
-    return r.data;
+    return [r.data];
   });
 }
+
+/** What SES publishes to a topic when an event destination is set up on it. */
+const SES_SETUP_MESSAGE = /^Successfully validated SNS topic for Amazon SES event publishing\.?$/;
 
 export interface SesEventsDeps {
   subscribers: SubscriptionStore;

@@ -15,7 +15,8 @@ import { erasureDigests, normaliseEmail, signupAddressProblem, type AddressDiges
 import { addressFields, erasedKey } from '../core/keys';
 import type { Subscriber, SubscriberSource, SubscriptionChoices } from '../core/model';
 import type { Clock, SubscriptionStore } from '../core/ports';
-import { TOPICS } from '../core/subscription';
+import { mailboxOf } from '../core/sign-up-limits';
+import { knownZone, TOPICS } from '../core/subscription';
 
 const TOPIC_IDS = TOPICS.map((t) => t.id);
 const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -76,12 +77,11 @@ export function readOperatorInput(
     given.topics = [...new Set(input.topics)];
   }
   if (input.timezone !== undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: input.timezone });
-    } catch {
-      throw new OperatorInputError(`unknown time zone ${JSON.stringify(input.timezone)}`);
-    }
-    given.timezone = input.timezone;
+    // Stored as the pages offer it, so the reader's preferences page shows it selected.
+    const zone = knownZone(input.timezone);
+    if (zone === undefined)
+      throw new OperatorInputError(`unknown time zone ${JSON.stringify(input.timezone)}: use an IANA name such as Europe/Brussels`);
+    given.timezone = zone;
   }
   if (input.digest !== undefined) given.digest = input.digest;
   if (input.alerts !== undefined) given.alerts = input.alerts;
@@ -120,13 +120,17 @@ export async function upsertSubscriber(
   input: NewSubscriber,
   source: SubscriberSource,
   options: OperatorOptions = {},
-): Promise<{ outcome: AddOutcome; subscriber?: Subscriber }> {
+): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox?: string }> {
   const { email, given } = readOperatorInput(input, options);
   const now = deps.clock.now();
   const erased = await deps.subscribers.isErased(erasureDigests(email, deps.digest));
   if (erased && !options.resubscribe) return { outcome: 'kept-erased' };
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
+    if (!existing && !options.resubscribe) {
+      const kept = await inboxSaidNo(deps, email);
+      if (kept) return kept;
+    }
     if (!existing) {
       const made = confirmedSubscriber(input, source, now, options);
       // Brought back on the reader's new consent: the operator's word is on record.
@@ -148,6 +152,25 @@ export async function upsertSubscriber(
     if (saved) return { outcome: change.outcome, subscriber: saved };
   }
   throw new Error(`${email}: the subscriber kept changing while being added; try again`);
+}
+
+/**
+ * A new address that is another form of an inbox that said no (`bob+news@` after `bob@`
+ * complained, bounced, unsubscribed or was erased; Gmail's dots) is kept out as that inbox is,
+ * as the web sign-up keeps it out: the mail would reach the same person.
+ */
+async function inboxSaidNo(
+  deps: OperatorDeps,
+  email: string,
+): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox: string } | undefined> {
+  const key = addressFields(email).email;
+  const inbox = mailboxOf(key);
+  if (inbox === key) return undefined;
+  if (await deps.subscribers.isErased(erasureDigests(inbox, deps.digest))) return { outcome: 'kept-erased', inbox };
+  const own = await deps.subscribers.getByEmail(inbox);
+  if (own?.suppressed) return { outcome: 'kept-suppressed', subscriber: own, inbox };
+  if (own?.status === 'unsubscribed') return { outcome: 'kept-unsubscribed', subscriber: own, inbox };
+  return undefined;
 }
 
 /** How operator input merges into a stored subscriber. */
@@ -197,11 +220,12 @@ export async function addSubscriber(
 ): Promise<Subscriber> {
   const r = await upsertSubscriber(deps, input, source, options);
   if (r.subscriber && !r.outcome.startsWith('kept-')) return r.subscriber;
-  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.subscriber));
+  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.subscriber, r.inbox));
 }
 
-/** Why an address was kept out, and what brings it back. */
-export function keptMessage(email: string, outcome: AddOutcome, stored?: Pick<Subscriber, 'suppressedReason'>): string {
+/** Why an address was kept out, and what brings it back; `inbox`: the inbox it is another form of, which said no. */
+export function keptMessage(given: string, outcome: AddOutcome, stored?: Pick<Subscriber, 'suppressedReason'>, inbox?: string): string {
+  const email = inbox ? `${given} (the inbox ${inbox} under another form)` : given;
   const how = 'add it with --resubscribe only if the reader agreed again';
   if (outcome === 'kept-erased') return `${email} was erased at the reader's request: not added (${how})`;
   if (outcome === 'kept-suppressed') {
@@ -316,14 +340,14 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         topics: record.topics ? record.topics.split(/[;\s]+/).filter(Boolean) : undefined,
         timezone: record.timezone || undefined,
       };
-      const { outcome, subscriber: kept } = await upsertSubscriber(deps, input, 'import', options);
+      const { outcome, subscriber: kept, inbox } = await upsertSubscriber(deps, input, 'import', options);
       if (outcome === 'added') report.imported++;
       else if (outcome === 'updated' || outcome === 'confirmed') report.updated++;
       else if (outcome === 'unchanged') report.unchanged++;
       else if (outcome === 'resubscribed') report.resubscribed++;
       else {
         report.kept[outcome.slice('kept-'.length) as keyof ImportReport['kept']]++;
-        report.keptLines.push({ line: info.lines, message: keptMessage(normaliseEmail(input.email), outcome, kept) });
+        report.keptLines.push({ line: info.lines, message: keptMessage(normaliseEmail(input.email), outcome, kept, inbox) });
       }
     } catch (e) {
       report.errors.push({ line: info.lines, message: (e as Error).message });

@@ -83,6 +83,19 @@ describe.each([
     expect(mailer.sent.filter((s) => s.to === 'r1@example.com')).toHaveLength(1);
   });
 
+  it('keeps the claim of a send that got no answer in time (SES may have taken it): a redelivery does not send it again at once', async () => {
+    const mailer = new RecordingMailer((to, call) => (to === 'r1@example.com' && call < 30 ? Object.assign(new Error('no answer in 5000 ms'), { name: 'TimeoutError' }) : undefined));
+    const d = deps(mailer);
+    const first = await sendBatch(d, job(3));
+    expect(first).toMatchObject({ sent: 2, failed: 0 });
+    expect(first.retry.map((r) => r.email)).toEqual(['r1@example.com']);
+    expect(await d.ledger.get('c1', 's1')).toMatchObject({ status: 'claimed' });
+    mailer.calls = 100;
+    // Redelivered within the claim's lease: r1's claim is in flight, so nothing goes to r1.
+    await sendBatch({ ...d, maxLeaseWaitMs: 0 }, job(3));
+    expect(mailer.sent.filter((m) => m.to === 'r1@example.com')).toHaveLength(0);
+  });
+
   it('hands a recipient back (claim released) when throttling outlasts the retries, and on a 5xx', async () => {
     const mailer = new RecordingMailer((to, call) =>
       to === 'r1@example.com' && call < 30 ? sesError('Throttling', 400) : to === 'r2@example.com' && call < 30 ? sesError('InternalFailure', 500) : undefined,
@@ -447,7 +460,7 @@ describe('sendBatch deadline', () => {
       return sesError('Throttling', 400);
     });
     const ledger = new MemoryLedger();
-    const r = await sendBatch({ ...baseDeps(mailer, ledger), concurrency: 1, remainingMs: () => left }, job(1));
+    const r = await sendBatch({ ...baseDeps(mailer, ledger), concurrency: 1, remainingMs: () => left, deadlineReserveMs: 10_000 }, job(1));
     // 20 s: throttled (14 s left, retry), throttled (8 s left: no time for another try).
     expect(r).toMatchObject({ sent: 0, failed: 0, throttled: 2, outOfTime: true });
     expect(r.retry).toHaveLength(1);

@@ -14,9 +14,13 @@ describe('classifying SES send errors', () => {
     expect(classifySendError(err('MessageRejected', 'Address blacklisted.'))).toBe('permanent');
     expect(classifySendError(err('InvalidParameterValue', 'Missing final @domain'))).toBe('permanent');
   });
-  it('treats 5xx, timeouts and network errors as transient', () => {
+  it('treats 5xx and network errors as transient', () => {
     expect(classifySendError(sesError('InternalFailure', 500))).toBe('transient');
-    expect(classifySendError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))).toBe('transient');
+    expect(classifySendError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'Error' }))).toBe('transient');
+  });
+
+  it('treats a request with no answer in time (the client deadline) as outcome unknown: SES may have taken it', () => {
+    expect(classifySendError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))).toBe('unknown');
   });
 });
 

@@ -52,7 +52,7 @@ describe('sender handler', () => {
 
   it('queues again, as a new job, only the recipients a deadline stopped, and reports the message done (time short mid-job)', async () => {
     const mailer = new RecordingMailer();
-    const { d, ledger, requeue } = deps(mailer, { concurrency: 1 });
+    const { d, ledger, requeue } = deps(mailer, { concurrency: 1, deadlineReserveMs: 10_000 });
     // 30 s left, 5 s a send, 10 s kept in hand: five sends, then no more.
     const out = await makeSenderHandler(d)(
       event(['m1', job('a', 8)]),

@@ -22,6 +22,14 @@ describe('reading SES notifications', () => {
     expect(parseSesEvents(JSON.parse(sns.Message))[0].eventType).toBe('Complaint');
   });
 
+  it("leaves out SES's setup message (published when the event destination is made), so it never fails into the alarmed queue", () => {
+    const setup = { Type: 'Notification', Message: 'Successfully validated SNS topic for Amazon SES event publishing.' };
+    expect(parseSesEvents({ Records: [{ EventSource: 'aws:sns', Sns: setup }] })).toEqual([]);
+    expect(parseSesEvents(setup)).toEqual([]);
+    // Beside a real event, only the setup message is left out.
+    expect(parseSesEvents({ Records: [{ Sns: setup }, { Sns: fixture('complaint.json') }] }).map((e) => e.eventType)).toEqual(['Complaint']);
+  });
+
   it('refuses an SNS message that is not JSON, and JSON that is not an SES event, naming what is wrong', () => {
     expect(() => parseSesEvents({ Type: 'Notification', Message: 'not json' })).toThrow(/not JSON/);
     expect(() => parseSesEvents({ hello: 'world' })).toThrow(/not an SES notification.*mail/);

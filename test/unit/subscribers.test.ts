@@ -178,6 +178,26 @@ describe('operator input that would be dropped or do nothing', () => {
     expect(subscribers.byEmail.get('some@example.org')!.digest).toBe(true);
   });
 
+  it('keeps out another form of an inbox that said no (+tag, Gmail dots), as the web sign-up does: complained, erased, unsubscribed', async () => {
+    const subscribers = new MemorySubscribers();
+    const deps = { subscribers, clock: fixedClock(), digest };
+    await subscribers.create(plainSubscriber('compl1@example.org', { subscriberId: 'c', status: 'unsubscribed', suppressed: true, suppressedReason: 'complaint' }));
+    await subscribers.create(plainSubscriber('left@example.org', { subscriberId: 'l', status: 'unsubscribed' }));
+    await subscribers.create(plainSubscriber('jsmith@gmail.com', { subscriberId: 'g', suppressed: true, suppressedReason: 'bounce' }));
+    await subscribers.markErased(digest('erase1@example.org'), new Date());
+    await expect(addSubscriber(deps, { email: 'Compl1+x@example.org' })).rejects.toThrow(
+      /Compl1\+x@example\.org \(the inbox compl1@example\.org under another form\) is suppressed \(the reader marked a message as spam\)/,
+    );
+    await expect(addSubscriber(deps, { email: 'left+news@example.org' })).rejects.toThrow(/the inbox left@example\.org under another form\) unsubscribed earlier/);
+    await expect(addSubscriber(deps, { email: 'j.smith@gmail.com' })).rejects.toThrow(/the inbox jsmith@gmail\.com under another form/);
+    const report = await importSubscribers(deps, 'email\nerase1+news@example.org\nnew+tag@example.org\n');
+    expect(report).toMatchObject({ imported: 1, kept: expect.objectContaining({ erased: 1 }) });
+    expect(report.keptLines).toEqual([{ line: 2, message: expect.stringMatching(/erase1\+news@example\.org \(the inbox erase1@example\.org under another form\) was erased/) }]);
+    expect([...subscribers.byEmail.keys()].sort()).toEqual(['compl1@example.org', 'jsmith@gmail.com', 'left@example.org', 'new+tag@example.org']);
+    // The operator's word that the reader agreed again brings a form in.
+    expect((await upsertSubscriber(deps, { email: 'left+news@example.org' }, 'cli', { resubscribe: true })).outcome).toBe('added');
+  });
+
   it('says why a suppressed address is kept out: a complaint, or a bounce that a new consent does not fix', async () => {
     const subscribers = new MemorySubscribers();
     await subscribers.create(plainSubscriber('gone@example.org', { subscriberId: 'b', suppressed: true, suppressedReason: 'bounce' }));

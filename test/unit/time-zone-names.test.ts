@@ -5,7 +5,7 @@
  */
 import { preferencesPage, subscribePage } from '../../lambdas/api/pages';
 import { zoneKey } from '../../lambdas/core/local-time';
-import { DEFAULT_CHOICES, parseChoices, TIME_ZONES } from '../../lambdas/core/subscription';
+import { DEFAULT_CHOICES, knownZone, offeredZone as offered, parseChoices, TIME_ZONES } from '../../lambdas/core/subscription';
 
 const pairs = [
   ['Europe/Kyiv', 'Europe/Kiev'],
@@ -55,5 +55,17 @@ describe('time zone names', () => {
       createdAt: '',
     };
     expect(selected(preferencesPage(ctx, { subscriber, token: 't', unsubscribeToken: 'u' }))).toBe('Asia/Kolkata');
+  });
+
+  it('stores what an operator types (subscribers add, import) as the pages offer it, so the preferences page shows it selected', () => {
+    expect(knownZone('Europe/Brussels')).toBe('Europe/Brussels');
+    expect(knownZone('Europe/Kiev')).toBe('Europe/Kiev');
+    expect(knownZone('europe/kyiv')).toBe('Europe/Kyiv');
+    expect(knownZone('US/Eastern')).toBe('America/New_York');
+    expect(knownZone('utc')).toBe('UTC');
+    // Not offered on the pages, so refused rather than stored and later lost on the page.
+    expect(knownZone('Etc/GMT+5')).toBeUndefined();
+    expect(knownZone('Mars/Olympus')).toBeUndefined();
+    for (const typed of ['US/Eastern', 'europe/kyiv', 'Asia/Calcutta']) expect(TIME_ZONES).toContain(offered(knownZone(typed)!));
   });
 });

@@ -194,9 +194,14 @@ export async function deliver(
       result.failed++;
       // A reader's own refusal says nothing of the account: the probe was inconclusive.
       if (probeSend) await brake?.inconclusive();
+    } else if (kind === 'unknown') {
+      // No answer in time: SES may have taken it. The claim stays, so no pass sends it again
+      // until the claim's lease has run out (then a second copy is possible, never at once).
+      result.retry.push(r);
+      if (probeSend) await brake?.inconclusive();
     } else {
       if (kind === 'throttled') result.throttled++;
-      // SES did not take it (throttled too long, 5xx, timeout, quota, the account refused):
+      // SES did not take it (throttled too long, 5xx, quota, the account refused):
       // give the claim back and let a redelivery retry. Never counted as sent or failed.
       await ledger.release(c, r.subscriberId, claimedAt);
       result.retry.push(r);

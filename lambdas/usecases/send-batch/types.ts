@@ -7,6 +7,7 @@ import type { CampaignCounters, Clock, Ledger, Mailer, RecipientGate, Suppressio
 import type { Admission, Refusal } from '../../core/sending-brake';
 import type { SendingPause } from '../../core/sending-state';
 import type { SendPool } from './pool';
+import { LAMBDA_SDK_CALL_MAX_MS, LAMBDA_SES_CALL_MAX_MS } from '../../core/deadlines';
 
 /** A campaign ready to send: everything per issue is done; compose() does the per-recipient part. */
 export interface PreparedCampaign {
@@ -20,8 +21,12 @@ export interface PreparedCampaign {
   afterSent?(recipient: Recipient, now: Date): Promise<void>;
 }
 
-/** Default time kept in hand when a deadline is set: no send starts with less left. */
-export const DEFAULT_DEADLINE_RESERVE_MS = 10_000;
+/**
+ * Default time kept in hand when a deadline is set: no send starts with less left. Enough for the
+ * SES call (one attempt) and the ledger write after it, each to its deadline, so a send SES took
+ * is always recorded before the function's timeout.
+ */
+export const DEFAULT_DEADLINE_RESERVE_MS = LAMBDA_SES_CALL_MAX_MS + LAMBDA_SDK_CALL_MAX_MS;
 
 /** Default claim lease: twice the sender's default timeout (60 s), so a live sender's claim is never taken. */
 export const DEFAULT_LEASE_MS = 120_000;
