@@ -49,7 +49,10 @@ export function synthesizeWithBundles(): Assembly {
   const outdir = mkdtempSync(join(tmpdir(), 'briefing-assembly-'));
   try {
     // The two metadata switches the CDK CLI turns on: each function names its asset folder and its construct path.
-    const app = new App({ outdir, context: { ...cdkContext, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
+    const app = new App({
+      outdir,
+      context: { ...cdkContext, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true },
+    });
     new BriefingStack(app, 'Briefing', { config: readConfig((key) => cdkContext[key]) });
     const stack = app.synth().getStackByName('Briefing');
     const resources = (stack.template as { Resources: Record<string, CfnResource> }).Resources;
@@ -68,7 +71,8 @@ function bundledFunction(logicalId: string, resource: CfnResource, outdir: strin
   const meta = resource.Metadata ?? {};
   const assetPath = meta['aws:asset:path'];
   const cdkPath = meta['aws:cdk:path'];
-  if (typeof assetPath !== 'string' || meta['aws:asset:property'] !== 'Code') throw new Error(`${logicalId}: no asset folder in its metadata (is it a bundled function?)`);
+  if (typeof assetPath !== 'string' || meta['aws:asset:property'] !== 'Code')
+    throw new Error(`${logicalId}: no asset folder in its metadata (is it a bundled function?)`);
   if (typeof cdkPath !== 'string') throw new Error(`${logicalId}: no construct path in its metadata`);
   return {
     logicalId,
@@ -78,6 +82,6 @@ function bundledFunction(logicalId: string, resource: CfnResource, outdir: strin
     timeoutSeconds: Number(p.Timeout ?? 3),
     memorySize: Number(p.MemorySize ?? 128),
     assetDir: join(outdir, assetPath),
-    environment: ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>,
+    environment: (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
   };
 }

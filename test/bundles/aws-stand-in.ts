@@ -57,10 +57,21 @@ export async function startAwsStandIn(): Promise<AwsStandIn> {
   let endpoint = '';
 
   const queue = (url: unknown) => (typeof url === 'string' ? queues.get(url) : undefined);
-  const noQueue = (url: unknown) => clientError('com.amazonaws.sqs#QueueDoesNotExist', `The specified queue does not exist: ${String(url)}`, 'AWS.SimpleQueueService.NonExistentQueue');
+  const noQueue = (url: unknown) =>
+    clientError(
+      'com.amazonaws.sqs#QueueDoesNotExist',
+      `The specified queue does not exist: ${String(url)}`,
+      'AWS.SimpleQueueService.NonExistentQueue',
+    );
   const store = (messages: StoredMessage[], body: unknown, delaySeconds: unknown): StoredMessage => {
     const text = String(body);
-    const message = { messageId: randomUUID(), body: text, md5OfBody: md5(text), delaySeconds: typeof delaySeconds === 'number' ? delaySeconds : undefined, sentTimestamp: Date.now() };
+    const message = {
+      messageId: randomUUID(),
+      body: text,
+      md5OfBody: md5(text),
+      delaySeconds: typeof delaySeconds === 'number' ? delaySeconds : undefined,
+      sentTimestamp: Date.now(),
+    };
     messages.push(message);
     return message;
   };
@@ -87,7 +98,14 @@ export async function startAwsStandIn(): Promise<AwsStandIn> {
       const arn = secrets.has(id) ? id : [...secrets.entries()].find(([, s]) => s.name === id)?.[0];
       const secret = arn ? secrets.get(arn) : undefined;
       if (!arn || !secret) return clientError('ResourceNotFoundException', `Secrets Manager can't find the specified secret: ${id}`);
-      const body = { ARN: arn, Name: secret.name, VersionId: 'v1', SecretString: secret.value, VersionStages: ['AWSCURRENT'], CreatedDate: secret.createdAt / 1000 };
+      const body = {
+        ARN: arn,
+        Name: secret.name,
+        VersionId: 'v1',
+        SecretString: secret.value,
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: secret.createdAt / 1000,
+      };
       return { status: 200, body };
     },
   };
@@ -106,7 +124,12 @@ export async function startAwsStandIn(): Promise<AwsStandIn> {
     }
     const text = JSON.stringify(answer.body);
     const type = String(target ?? '').startsWith('AmazonSQS.') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
-    res.writeHead(answer.status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID(), ...answer.headers });
+    res.writeHead(answer.status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': randomUUID(),
+      ...answer.headers,
+    });
     res.end(text);
   };
 

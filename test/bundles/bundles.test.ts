@@ -25,7 +25,14 @@ import { isolate, lambdaNode, lambdaVariables, startFunction, type InvokeResult,
 import { StandIns } from './stand-ins';
 
 /** Every function of the stack, by construct path: each gets one realistic event below. */
-const FUNCTIONS = ['Alerts/AlertPlanner', 'Api/Handler', 'Scheduling/DigestPlanner', 'Sending/Sender', 'SesEvents/Handler', 'Signups/Handler'];
+const FUNCTIONS = [
+  'Alerts/AlertPlanner',
+  'Api/Handler',
+  'Scheduling/DigestPlanner',
+  'Sending/Sender',
+  'SesEvents/Handler',
+  'Signups/Handler',
+];
 const API_URL = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
 const READER = `reader.${Date.now().toString(36)}@mail.example.com`;
 
@@ -77,7 +84,12 @@ async function start(name: string) {
   const node = lambdaNode(fn.runtime);
   const env = await standIns.environment(fn);
   const task = isolate(fn.assetDir);
-  const endpoints = { dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB!, ses: recorder.endpoint, standIn: aws.endpoint, xray: `127.0.0.1:${xray.address().port}` };
+  const endpoints = {
+    dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+    ses: recorder.endpoint,
+    standIn: aws.endpoint,
+    xray: `127.0.0.1:${xray.address().port}`,
+  };
   const run = startFunction(fn, node, task.taskRoot, { ...env, ...lambdaVariables(fn, task.taskRoot, endpoints) });
   const entry = { fn, run, env, remove: task.remove };
   running.set(name, entry);
@@ -88,12 +100,19 @@ async function start(name: string) {
 async function invoke(name: string, event: unknown): Promise<unknown> {
   const { run } = await start(name);
   const r: InvokeResult = await run.invoke(event);
-  expect({ name, error: r.error, outside: r.outside, reads: r.reads, refused: aws.refused }).toEqual({ name, error: undefined, outside: [], reads: [], refused: [] });
+  expect({ name, error: r.error, outside: r.outside, reads: r.reads, refused: aws.refused }).toEqual({
+    name,
+    error: undefined,
+    outside: [],
+    reads: [],
+    refused: [],
+  });
   expect(r.ok).toBe(true);
   return r.result;
 }
 
-const ports = (env: Record<string, string>) => dynamoPorts(documentClient(), { subscribers: env.SUBSCRIBERS_TABLE!, content: env.CONTENT_TABLE!, deliveries: env.DELIVERIES_TABLE! });
+const ports = (env: Record<string, string>) =>
+  dynamoPorts(documentClient(), { subscribers: env.SUBSCRIBERS_TABLE, content: env.CONTENT_TABLE, deliveries: env.DELIVERIES_TABLE });
 
 describe('the bundles, run as Lambda runs them', () => {
   it('synthesizes every function with a bundle on a Node runtime this test has a realistic event for', () => {
@@ -116,43 +135,46 @@ describe('the bundles, run as Lambda runs them', () => {
   it('API: a form POST /subscribe (base64 body) answers 303 to /check-inbox and queues the sign-up', async () => {
     const { env } = await start('Api/Handler');
     const form = { email: READER, digest: 'on', alerts: 'on', timezone: 'Europe/Brussels' };
-    const result = (await invoke('Api/Handler', formPost(API_URL, '/subscribe', form))) as { statusCode: number; headers: Record<string, string> };
+    const result = (await invoke('Api/Handler', formPost(API_URL, '/subscribe', form))) as {
+      statusCode: number;
+      headers: Record<string, string>;
+    };
     expect(result.statusCode).toBe(303);
     expect(result.headers.location).toMatch(/\/check-inbox$/);
-    const queued = aws.messages(env.SIGNUP_QUEUE_URL!);
+    const queued = aws.messages(env.SIGNUP_QUEUE_URL);
     expect(queued).toHaveLength(1);
-    expect(queued[0]!.body).toContain(READER);
+    expect(queued[0].body).toContain(READER);
   });
 
   it('sign-ups: the queued sign-up sends the confirmation through SES', async () => {
     const { env } = await start('Api/Handler');
-    const [job] = aws.messages(env.SIGNUP_QUEUE_URL!);
-    const queueArn = aws.queueArn(env.SIGNUP_QUEUE_URL!);
-    const result = await invoke('Signups/Handler', sqsEvent(queueArn, [job!]));
+    const [job] = aws.messages(env.SIGNUP_QUEUE_URL);
+    const queueArn = aws.queueArn(env.SIGNUP_QUEUE_URL);
+    const result = await invoke('Signups/Handler', sqsEvent(queueArn, [job]));
     expect(result).toEqual({ batchItemFailures: [] });
     const mail = (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(READER));
     expect(mail).toHaveLength(1);
-    expect(mail[0]!.body.text).toContain(`${API_URL}/confirm?token=`);
+    expect(mail[0].body.text).toContain(`${API_URL}/confirm?token=`);
   });
 
   it("digest planner: the scheduler's {} queues the sample issue's send jobs (after the reader confirmed through the API)", async () => {
     const [mail] = (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(READER));
-    const token = /\/confirm\?token=([\w.~-]+)/.exec(mail!.body.text ?? '')![1]!;
+    const token = /\/confirm\?token=([\w.~-]+)/.exec(mail.body.text ?? '')![1];
     const confirmed = (await invoke('Api/Handler', formPost(API_URL, '/confirm', { token }))) as { statusCode: number };
     expect(confirmed.statusCode).toBeLessThan(400);
     const { env } = await start('Scheduling/DigestPlanner');
     expect(await ports(env).subscribers.getByEmail(READER)).toMatchObject({ status: 'confirmed' });
     await publish({ content: ports(env).content, clock: systemClock }, sampleIssueFiles());
     await invoke('Scheduling/DigestPlanner', {});
-    const jobs = aws.messages(env.SEND_QUEUE_URL!).map((m) => JSON.parse(m.body) as { kind: string; recipients: { email: string }[] });
+    const jobs = aws.messages(env.SEND_QUEUE_URL).map((m) => JSON.parse(m.body) as { kind: string; recipients: { email: string }[] });
     expect(jobs.filter((j) => j.kind === 'digest').flatMap((j) => j.recipients.map((r) => r.email))).toContain(READER);
   });
 
   it('sender: a queued job leaves a `sent` ledger entry and the message in SES', async () => {
     const { env } = await start('Sending/Sender');
-    const message = aws.messages(env.SEND_QUEUE_URL!).find((m) => m.body.includes(READER))!;
+    const message = aws.messages(env.SEND_QUEUE_URL).find((m) => m.body.includes(READER))!;
     const job = JSON.parse(message.body) as { campaignId: string; recipients: { subscriberId: string; email: string }[] };
-    const result = await invoke('Sending/Sender', sqsEvent(aws.queueArn(env.SEND_QUEUE_URL!), [message]));
+    const result = await invoke('Sending/Sender', sqsEvent(aws.queueArn(env.SEND_QUEUE_URL), [message]));
     expect(result).toEqual({ batchItemFailures: [] });
     const subscriberId = job.recipients.find((r) => r.email === READER)!.subscriberId;
     const entry = await ports(env).ledger.get(job.campaignId, subscriberId);
@@ -167,8 +189,11 @@ describe('the bundles, run as Lambda runs them', () => {
     const events: DynamoDBStreamEvent[] = [];
     const poller = await startStreamPoller({
       endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
-      tableName: env.CONTENT_TABLE!,
-      handler: async (event) => void events.push(event),
+      tableName: env.CONTENT_TABLE,
+      handler: (event) => {
+        events.push(event);
+        return Promise.resolve();
+      },
       filters: streamFilters(fnNamed('Alerts/AlertPlanner').logicalId),
     });
     try {
@@ -179,10 +204,10 @@ describe('the bundles, run as Lambda runs them', () => {
       await poller.stop();
     }
     expect(events).toHaveLength(1);
-    const before = aws.messages(env.SEND_QUEUE_URL!).length;
+    const before = aws.messages(env.SEND_QUEUE_URL).length;
     await invoke('Alerts/AlertPlanner', events[0]);
     const alerts = aws
-      .messages(env.SEND_QUEUE_URL!)
+      .messages(env.SEND_QUEUE_URL)
       .slice(before)
       .map((m) => JSON.parse(m.body) as { kind: string; campaignId: string; recipients: { email: string }[] });
     expect(alerts.map((j) => j.kind)).toContain('alert');
@@ -195,13 +220,19 @@ describe('the bundles, run as Lambda runs them', () => {
     expect(reader.suppressed).toBeUndefined();
     await invoke('SesEvents/Handler', sesNotification('bounce-permanent.json', READER, sent.sesMessageId));
     expect(await ports(env).subscribers.getByEmail(READER)).toMatchObject({ suppressed: true, suppressedReason: 'bounce' });
-    expect(await ports(env).ledger.get(sent.campaignId, sent.subscriberId)).toMatchObject({ status: 'sent', bounceType: 'Permanent/General' });
+    expect(await ports(env).ledger.get(sent.campaignId, sent.subscriberId)).toMatchObject({
+      status: 'sent',
+      bounceType: 'Permanent/General',
+    });
   });
 });
 
 /** The alert planner's event source filter, as the template gives it to Lambda. */
 function streamFilters(functionId: string): Record<string, unknown>[] {
-  const mapping = Object.values(assembly.resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }));
+  const mapping = Object.values(assembly.resources).find(
+    (r) =>
+      r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }),
+  );
   const filters = (mapping?.Properties?.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters;
   if (!filters?.length) throw new Error(`no filtered event source for ${functionId} in the template`);
   return filters.map((f) => JSON.parse(f.Pattern) as Record<string, unknown>);

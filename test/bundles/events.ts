@@ -32,10 +32,16 @@ export function formPost(apiUrl: string, path: string, form: Record<string, stri
     },
     requestContext: {
       accountId: ACCOUNT,
-      apiId: host.split('.')[0]!,
+      apiId: host.split('.')[0],
       domainName: host,
-      domainPrefix: host.split('.')[0]!,
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' },
+      domainPrefix: host.split('.')[0],
+      http: {
+        method: 'POST',
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
+      },
       requestId: `req-${now}`,
       routeKey: '$default',
       stage: '$default',
@@ -71,7 +77,13 @@ export function sqsEvent(queueArn: string, messages: StoredMessage[]): SQSEvent 
 
 /** An SES notification (a fixture under test/fixtures/ses) for `email` and SES message `messageId`, in its SNS envelope. */
 export function sesNotification(fixture: string, email: string, messageId: string): SNSEvent {
-  const text = readFileSync(`test/fixtures/ses/${fixture}`, 'utf8').replaceAll('RECIPIENT@example.org', email).replaceAll('SES-MESSAGE-ID', messageId);
+  const text = readFileSync(`test/fixtures/ses/${fixture}`, 'utf8')
+    .replaceAll('RECIPIENT@example.org', email)
+    .replaceAll('SES-MESSAGE-ID', messageId);
   const sns = JSON.parse(text) as SNSEvent['Records'][number]['Sns'];
-  return { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `arn:aws:sns:${REGION}:${ACCOUNT}:ses-events:0b1f`, Sns: sns }] };
+  return {
+    Records: [
+      { EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `arn:aws:sns:${REGION}:${ACCOUNT}:ses-events:0b1f`, Sns: sns },
+    ],
+  };
 }

@@ -27,7 +27,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(asset, { recursive: true, force: true }));
 
-const fn = (): BundledFunction => ({ logicalId: 'Fake', name: 'Fake', runtime: 'nodejs24.x', handler: 'index.handler', timeoutSeconds: 30, memorySize: 128, assetDir: asset, environment: {} });
+const fn = (): BundledFunction => ({
+  logicalId: 'Fake',
+  name: 'Fake',
+  runtime: 'nodejs24.x',
+  handler: 'index.handler',
+  timeoutSeconds: 30,
+  memorySize: 128,
+  assetDir: asset,
+  environment: {},
+});
 
 describe("the bundle test's stand-in for Lambda's runtime", () => {
   it('reports modules and files from outside the folder, even when the bundle swallows the failure', async () => {
@@ -38,7 +47,12 @@ describe("the bundle test's stand-in for Lambda's runtime", () => {
       expect(await run.loaded).toEqual({ ok: true, outside: ['left-pad (not found)'], reads: ['/etc/hostname'] });
       const r = await run.invoke({ hello: 1 });
       // The permission model refuses the read (on Lambda it would find nothing there either).
-      expect(r).toEqual({ ok: true, result: { event: { hello: 1 }, code: 'ERR_ACCESS_DENIED', left: true, own: true }, outside: [], reads: [join(task.taskRoot, '..', 'outside.txt')] });
+      expect(r).toEqual({
+        ok: true,
+        result: { event: { hello: 1 }, code: 'ERR_ACCESS_DENIED', left: true, own: true },
+        outside: [],
+        reads: [join(task.taskRoot, '..', 'outside.txt')],
+      });
     } finally {
       await run.stop();
       task.remove();

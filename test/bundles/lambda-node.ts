@@ -29,7 +29,9 @@ export function lambdaNode(runtime: string): string {
   } catch {
     // No platform package here (npm ci installs one on Linux x64 and arm64): this Node, if it is the runtime's major.
     if (process.versions.node.split('.')[0] === major) return process.execPath;
-    throw new Error(`The functions run on ${runtime}, but there is no ${pkg} in node_modules and this Node is ${process.version}: run npm ci (Linux x64, arm64) or the tests on Node ${major}`);
+    throw new Error(
+      `The functions run on ${runtime}, but there is no ${pkg} in node_modules and this Node is ${process.version}: run npm ci (Linux x64, arm64) or the tests on Node ${major}`,
+    );
   }
   const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   const node = join(dir, 'bin', 'node');
@@ -46,7 +48,8 @@ export function lambdaNode(runtime: string): string {
 export function isolate(assetDir: string): { taskRoot: string; remove(): void } {
   const base = mkdtempSync(join(tmpdir(), 'briefing-task-'));
   for (let dir = base; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'node_modules'))) throw new Error(`${join(dir, 'node_modules')} is above ${base}: a missing module could be found there; set TMPDIR elsewhere`);
+    if (existsSync(join(dir, 'node_modules')))
+      throw new Error(`${join(dir, 'node_modules')} is above ${base}: a missing module could be found there; set TMPDIR elsewhere`);
     if (dir === parse(dir).root) break;
   }
   const taskRoot = join(base, 'task');
@@ -145,11 +148,17 @@ process.on('message', async ({ id, event, timeoutMs, requestId, traceId }) => {
  * variables (stand-ins in place) and Lambda's own.
  */
 export function startFunction(fn: BundledFunction, node: string, taskRoot: string, env: Record<string, string>): RunningFunction {
-  const child = spawn(node, ['--permission', `--allow-fs-read=${taskRoot}`, '-e', RUNTIME], { cwd: taskRoot, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = spawn(node, ['--permission', `--allow-fs-read=${taskRoot}`, '-e', RUNTIME], {
+    cwd: taskRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${fn.name}'s node exited (code ${code}, signal ${signal}):\n${output}`)));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(`${fn.name}'s node exited (code ${code}, signal ${signal}):\n${output}`)),
+  );
   const pending = new Map<number, (r: InvokeResult) => void>();
   let loaded!: (r: LoadReport) => void;
   const loadedPromise = new Promise<LoadReport>((resolve) => (loaded = resolve));

@@ -82,7 +82,10 @@ export class StandIns {
         problems.push(`${name} = ${JSON.stringify(value)}: ${error.message}`);
       }
     }
-    if (problems.length) throw new UnmappedReference(`${fn.name} (${fn.logicalId}): no local stand-in for\n  ${problems.join('\n  ')}\n(add one in test/bundles/stand-ins.ts)`);
+    if (problems.length)
+      throw new UnmappedReference(
+        `${fn.name} (${fn.logicalId}): no local stand-in for\n  ${problems.join('\n  ')}\n(add one in test/bundles/stand-ins.ts)`,
+      );
     return out;
   }
 
@@ -90,7 +93,7 @@ export class StandIns {
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     if (value && typeof value === 'object' && Object.keys(value).length === 1) {
-      const [fn, arg] = Object.entries(value)[0]!;
+      const [fn, arg] = Object.entries(value)[0];
       if (fn === 'Ref' && typeof arg === 'string') return this.ref(arg);
       if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return this.getAtt(String(arg[0]), String(arg[1]));
       if (fn === 'Fn::Join' && Array.isArray(arg)) {
@@ -103,7 +106,7 @@ export class StandIns {
   }
 
   private ref(id: string): Promise<string> {
-    if (id in this.pseudo) return Promise.resolve(this.pseudo[id]!);
+    if (id in this.pseudo) return Promise.resolve(this.pseudo[id]);
     const resource = this.resources[id];
     if (!resource) throw new UnmappedReference(`no resource ${id} in the template`);
     return this.resolveRef(id, resource);
@@ -127,8 +130,8 @@ export class StandIns {
     let out = '';
     let last = 0;
     for (const m of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
-      const [name, attribute] = m[1]!.split('.');
-      out += text.slice(last, m.index) + (attribute ? await this.getAtt(name!, attribute) : await this.ref(name!));
+      const [name, attribute] = m[1].split('.');
+      out += text.slice(last, m.index) + (attribute ? await this.getAtt(name, attribute) : await this.ref(name));
       last = m.index + m[0].length;
     }
     return out + text.slice(last);
@@ -153,13 +156,20 @@ export class StandIns {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: p.KeySchema,
       AttributeDefinitions: p.AttributeDefinitions,
-      GlobalSecondaryIndexes: indexes.length ? indexes.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })) : undefined,
-      StreamSpecification: p.StreamSpecification ? { StreamEnabled: true, StreamViewType: (p.StreamSpecification as { StreamViewType: string }).StreamViewType } : undefined,
+      GlobalSecondaryIndexes: indexes.length
+        ? indexes.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }))
+        : undefined,
+      StreamSpecification: p.StreamSpecification
+        ? { StreamEnabled: true, StreamViewType: (p.StreamSpecification as { StreamViewType: string }).StreamViewType }
+        : undefined,
     } as CreateTableCommandInput;
     await this.local.dynamo.send(new CreateTableCommand(input));
     this.tableNames.push(name);
     const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-    if (ttl?.Enabled) await this.local.dynamo.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+    if (ttl?.Enabled)
+      await this.local.dynamo.send(
+        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }),
+      );
     return name;
   }
 }
@@ -170,10 +180,12 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 function secretValue(id: string, resource: CfnResource): string {
   const p = resource.Properties ?? {};
   if (typeof p.SecretString === 'string') return p.SecretString;
-  const g = p.GenerateSecretString as { SecretStringTemplate?: string; GenerateStringKey?: string; PasswordLength?: number; ExcludePunctuation?: boolean } | undefined;
+  const g = p.GenerateSecretString as
+    { SecretStringTemplate?: string; GenerateStringKey?: string; PasswordLength?: number; ExcludePunctuation?: boolean } | undefined;
   if (!g) throw new UnmappedReference(`secret ${id} has neither SecretString nor GenerateSecretString`);
   const alphabet = g.ExcludePunctuation ? ALPHANUMERIC : `${ALPHANUMERIC}!#$%&()*+,-.:;<=>?@[]^_{|}~`;
   const password = Array.from({ length: g.PasswordLength ?? 32 }, () => alphabet[randomInt(alphabet.length)]).join('');
-  if (g.SecretStringTemplate && g.GenerateStringKey) return JSON.stringify({ ...(JSON.parse(g.SecretStringTemplate) as object), [g.GenerateStringKey]: password });
+  if (g.SecretStringTemplate && g.GenerateStringKey)
+    return JSON.stringify({ ...(JSON.parse(g.SecretStringTemplate) as object), [g.GenerateStringKey]: password });
   return password;
 }

@@ -58,9 +58,9 @@ beforeAll(async () => {
       postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
     },
     archive: {
-      getIssue: async (id) => issues.find((i) => i.id === id),
-      getArticles: async (ids) => ids.flatMap((id) => articles.filter((a) => a.id === id)),
-      sentIssues: async (limit) => newestFirst(issues).slice(0, limit),
+      getIssue: (id) => Promise.resolve(issues.find((i) => i.id === id)),
+      getArticles: (ids) => Promise.resolve(ids.flatMap((id) => articles.filter((a) => a.id === id))),
+      sentIssues: (limit) => Promise.resolve(newestFirst(issues).slice(0, limit)),
     },
   });
   server = await serveHttp(handler, { port: 0, host: '127.0.0.1' });
@@ -80,13 +80,17 @@ describe('the archive in a browser', () => {
       const page = await browser.newPage({ viewport: { width, height: 800 } });
       await page.goto(`${server.url}/archive`);
       await page.getByRole('heading', { name: 'All issues' }).waitFor();
-      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        width,
+      );
       await page.screenshot({ path: join(SHOTS, `archive-index${suffix}.png`), fullPage: true });
 
       await page.getByRole('link', { name: sample.title }).click();
       await page.waitForURL(/\/archive\/[a-z0-9-]+$/);
       await page.getByLabel('Email address').waitFor();
-      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        width,
+      );
       await page.screenshot({ path: join(SHOTS, `archive-issue${suffix}.png`), fullPage: true });
       // The first screen and the subscribe box on their own, readable without zooming out.
       await page.screenshot({ path: join(SHOTS, `archive-issue${suffix}-top.png`) });

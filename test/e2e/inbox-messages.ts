@@ -58,11 +58,23 @@ export async function rawMessage(kind: Kind): Promise<Buffer> {
   // default schedule (Mondays 07:00 Brussels).
   const { issue } = sampleIssue();
   const content = { latestIssue: () => Promise.resolve({ ...issue, plannedAt: now.toISOString() }) };
-  const deps = { mailer, keys, mail: { ...settings, digestSchedule: { cron: 'cron(0 7 ? * MON *)', timeZone: 'Europe/Brussels' } }, content };
+  const deps = {
+    mailer,
+    keys,
+    mail: { ...settings, digestSchedule: { cron: 'cron(0 7 ? * MON *)', timeZone: 'Europe/Brussels' } },
+    content,
+  };
   if (kind === 'confirmation') {
     await sendConfirmation(deps, reader, { token: 'confirm-token.c2lnbmF0dXJl', expiresAt: new Date(now.getTime() + 48 * 3600_000) }, now);
   } else {
-    const s = { ...confirmedSubscriber({ email: reader.email, digest: true, alerts: true, topics: ['north-korea', 'cyber'], timezone: 'Asia/Tokyo' }, 'web', now), subscriberId: reader.subscriberId };
+    const s = {
+      ...confirmedSubscriber(
+        { email: reader.email, digest: true, alerts: true, topics: ['north-korea', 'cyber'], timezone: 'Asia/Tokyo' },
+        'web',
+        now,
+      ),
+      subscriberId: reader.subscriberId,
+    };
     await sendWelcome(deps, s, now);
   }
   if (!raw) throw new Error(`${kind}: nothing was sent`);

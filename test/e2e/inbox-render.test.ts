@@ -30,7 +30,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -43,7 +50,11 @@ const withoutStyles = (h: string) => h.replace(/<style[\s\S]*?<\/style>/gi, '');
 
 /** Open `content` in a fresh page (no network: the messages load nothing remote). */
 async function open(content: string, opts: { width: number; dark?: boolean }): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: opts.width, height: 900 }, colorScheme: opts.dark ? 'dark' : 'light', javaScriptEnabled: false });
+  const context = await browser.newContext({
+    viewport: { width: opts.width, height: 900 },
+    colorScheme: opts.dark ? 'dark' : 'light',
+    javaScriptEnabled: false,
+  });
   await context.route('**/*', (route) => route.abort());
   const page = await context.newPage();
   await page.setContent(content);
@@ -98,7 +109,9 @@ async function topicLabels(page: Page) {
       const cs = (globalThis as unknown as Win).getComputedStyle(s);
       return {
         text: s.textContent ?? '',
-        group: Array.from(s.parentElement!.parentElement!.parentElement!.parentElement!.children).indexOf(s.parentElement!.parentElement!.parentElement!),
+        group: Array.from(s.parentElement!.parentElement!.parentElement!.parentElement!.children).indexOf(
+          s.parentElement!.parentElement!.parentElement!,
+        ),
         holder: s.parentElement!.outerHTML.length,
         box: { x: r.x, y: r.y, width: r.width, height: r.height },
         background: cs.backgroundColor,
@@ -217,11 +230,13 @@ describe('every kind, as clients show it', () => {
     const bodyBg = await page.$eval('body', (b: El) => (globalThis as unknown as Win).getComputedStyle(b).backgroundColor);
     expect(contrast(bodyBg, 'rgb(0, 0, 0)')).toBeLessThan(1.5); // the page really went dark
     // Every piece of text on a card or the footer band: at least 4.5:1 against what is behind it.
-    const texts = await page.$$eval('div.card td[align="left"] > div, div.band td[align="left"] > div, div.card a, div.band a', (els: El[]) =>
-      els.map((e, i) => {
-        e.setAttribute('data-probe', String(i));
-        return { i, color: (globalThis as unknown as Win).getComputedStyle(e).color, text: (e.textContent ?? '').trim().slice(0, 40) };
-      }),
+    const texts = await page.$$eval(
+      'div.card td[align="left"] > div, div.band td[align="left"] > div, div.card a, div.band a',
+      (els: El[]) =>
+        els.map((e, i) => {
+          e.setAttribute('data-probe', String(i));
+          return { i, color: (globalThis as unknown as Win).getComputedStyle(e).color, text: (e.textContent ?? '').trim().slice(0, 40) };
+        }),
     );
     expect(texts.length).toBeGreaterThan(2);
     for (const t of texts.filter((x) => x.text)) {
@@ -246,7 +261,8 @@ describe('the HTML itself', () => {
 
   it.each(KINDS)('the %s carries its layout inline: no element depends on a class for spacing or colour', (kind) => {
     const h = html[kind];
-    for (const m of h.matchAll(/<span class="topic[^"]*"( style="[^"]*")?/g)) expect(m[1]).toMatch(/display: inline-block;.*padding: 2px 8px;.*background-color:/);
+    for (const m of h.matchAll(/<span class="topic[^"]*"( style="[^"]*")?/g))
+      expect(m[1]).toMatch(/display: inline-block;.*padding: 2px 8px;.*background-color:/);
     for (const m of h.matchAll(/<ul class="keypoints"( style="[^"]*")?/g)) expect(m[1]).toMatch(/padding: 0 0 0 20px/);
   });
 });

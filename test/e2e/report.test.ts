@@ -60,7 +60,11 @@ it('a local send, clicks through the redirect, the stats and the report with its
   const at = new Date().toISOString();
   for (const [i, d] of entries.entries()) {
     const fields =
-      i === 0 ? { bouncedAt: at, bounceType: 'Permanent/General' } : i === 1 ? { bouncedAt: at, bounceType: 'Transient/MailboxFull' } : { deliveredAt: at, ...(i === 2 ? { complainedAt: at } : {}) };
+      i === 0
+        ? { bouncedAt: at, bounceType: 'Permanent/General' }
+        : i === 1
+          ? { bouncedAt: at, bounceType: 'Transient/MailboxFull' }
+          : { deliveredAt: at, ...(i === 2 ? { complainedAt: at } : {}) };
     await p.deliveryEvents.record(ISSUE, d.subscriberId, fields);
   }
 
@@ -91,7 +95,11 @@ it('a local send, clicks through the redirect, the stats and the report with its
   // Each chart drew something: a canvas with non-blank pixels.
   for (const id of ['sends', 'clicks', 'bounces']) {
     const inked = await page.$eval(`#${id}`, (el) => {
-      const c = el as unknown as { getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; height: number };
+      const c = el as unknown as {
+        getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+        width: number;
+        height: number;
+      };
       const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
@@ -101,7 +109,9 @@ it('a local send, clicks through the redirect, the stats and the report with its
   }
   const top = stats.articles.reduce((a, b) => (b.clicks > a.clicks ? b : a));
   expect(await page.textContent('#articles')).toContain(top.title);
-  expect(await page.$$eval('#articles td.clicks', (tds) => tds.map((td) => Number(td.textContent)))).toEqual(stats.articles.map((a) => a.clicks));
+  expect(await page.$$eval('#articles td.clicks', (tds) => tds.map((td) => Number(td.textContent)))).toEqual(
+    stats.articles.map((a) => a.clicks),
+  );
   await page.screenshot({ path: join(OUT, 'report.png'), fullPage: true });
   await page.close();
 });

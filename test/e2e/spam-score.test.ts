@@ -39,7 +39,8 @@ describe('SpamAssassin (local rules)', () => {
   });
 
   it.each(KINDS)('the %s fires no positive-scoring rule and scores 0 or less', async (kind) => {
-    if (!existsSync(SPAMASSASSIN)) throw new Error(`spamassassin not found at ${SPAMASSASSIN}: install it (apt-get install spamassassin) or set SPAMASSASSIN_PATH`);
+    if (!existsSync(SPAMASSASSIN))
+      throw new Error(`spamassassin not found at ${SPAMASSASSIN}: install it (apt-get install spamassassin) or set SPAMASSASSIN_PATH`);
     const result = await spamassassin(await rawMessage(kind));
     const listed = result.rules.map((r) => `${r.points} ${r.name}`).join(', ');
     console.log(`spamassassin ${kind}: ${result.score} points; rules: ${listed}`);

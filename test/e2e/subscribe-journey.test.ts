@@ -59,7 +59,8 @@ async function waitForMail(to: string, subject: RegExp, timeoutMs = 120_000): Pr
   for (;;) {
     const hit = (await inbox(to)).find((m) => subject.test(m.subject));
     if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`no message "${subject}" to ${to}; inbox: ${JSON.stringify((await inbox(to)).map((m) => m.subject))}`);
+    if (Date.now() > deadline)
+      throw new Error(`no message "${subject}" to ${to}; inbox: ${JSON.stringify((await inbox(to)).map((m) => m.subject))}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -145,7 +146,15 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(join(dataDir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1024, height: 800 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -189,7 +198,11 @@ describe('a reader in Chromium', () => {
     await page.goto(`${base}/`);
     await shot('01-subscribe-phone');
     // Nothing on the page may overflow a phone screen sideways.
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+      ),
+    ).toBeLessThanOrEqual(375);
     await page.setViewportSize({ width: 1024, height: 800 });
     await shot('02-subscribe');
     expect(await page.getAttribute('html', 'lang')).toBe('en');

@@ -23,14 +23,24 @@ describe('alerts infrastructure', () => {
   });
 
   it('lets the alert planner query the alert audience index and send to the queue', () => {
-    const planner = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) => /breaking article/.test(f.Properties.Description))!;
+    const planner = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) =>
+      /breaking article/.test(f.Properties.Description),
+    )!;
     const role = planner[1].Properties.Role['Fn::GetAtt'][0];
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: role }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, '/index/alertAudience']] } }),
-          Match.objectLike({ Action: 'sqs:SendMessage', Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SendingQueue'), 'Arn'] }]) }),
+          Match.objectLike({
+            Action: 'dynamodb:Query',
+            Resource: {
+              'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, '/index/alertAudience']],
+            },
+          }),
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SendingQueue'), 'Arn'] }]),
+          }),
         ]),
       },
     });
@@ -54,7 +64,9 @@ describe('alerts infrastructure', () => {
 
 describe('alert cap setting', () => {
   it('passes the daily cap from context to the alert planner, and refuses a bad one', () => {
-    const planner = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => /breaking article/.test(f.Properties.Description))!;
+    const planner = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+      /breaking article/.test(f.Properties.Description),
+    )!;
     expect(planner.Properties.Environment.Variables.ALERT_DAILY_CAP).toBe('3');
     expect(() => readConfig((key) => (key === 'alertDailyCap' ? '0' : defaults[key]))).toThrow(/alertDailyCap must be at least 1/);
   });

@@ -121,7 +121,8 @@ describe('sending', () => {
         (p) =>
           JSON.stringify(p.Properties.Queues).includes(queue) &&
           p.Properties.PolicyDocument.Statement.some(
-            (s: { Effect: string; Condition?: { Bool?: Record<string, string> } }) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+            (s: { Effect: string; Condition?: { Bool?: Record<string, string> } }) =>
+              s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
           ),
       );
       expect({ queue, denies }).toEqual({ queue, denies: true });
@@ -193,7 +194,15 @@ describe('sending', () => {
   it('gives the sender every setting it reads, the API URL as its public base URL by default', () => {
     const sender = template.findResources('AWS::Lambda::Function')[functionId(template, 'SendRawEmail')];
     const vars = sender.Properties.Environment.Variables;
-    for (const name of [ENV.contentTable, ENV.deliveriesTable, ENV.senderEmail, ENV.senderName, ENV.publicBaseUrl, ENV.configurationSet, ENV.tokenSecretArn]) {
+    for (const name of [
+      ENV.contentTable,
+      ENV.deliveriesTable,
+      ENV.senderEmail,
+      ENV.senderName,
+      ENV.publicBaseUrl,
+      ENV.configurationSet,
+      ENV.tokenSecretArn,
+    ]) {
       expect(vars).toHaveProperty([name]);
     }
     expect(vars[ENV.senderEmail]).toBe('newsletter@example.com');
@@ -233,13 +242,18 @@ describe('functions', () => {
   it('lets the planner query the two digest audience indexes (not the Subscribers table itself), and send to the queue', () => {
     const planner = functionId(template, 'queues its audience');
     const role = template.findResources('AWS::Lambda::Function')[planner].Properties.Role['Fn::GetAtt'][0];
-    const index = (name: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, `/index/${name}`]] });
+    const index = (name: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageSubscribers'), 'Arn'] }, `/index/${name}`]],
+    });
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: role }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Action: 'dynamodb:Query', Resource: Match.arrayWith([index('digestAudience'), index('digestByZone')]) }),
-          Match.objectLike({ Action: 'sqs:SendMessage', Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SendingQueue'), 'Arn'] }]) }),
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SendingQueue'), 'Arn'] }]),
+          }),
         ]),
       },
     });
@@ -327,7 +341,9 @@ describe('api', () => {
     const role = api.Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
+      .flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>,
+      );
     const onDeliveries = statements.filter((s) => JSON.stringify(s.Resource).includes('StorageDeliveries'));
     expect(onDeliveries).toEqual([
       {
@@ -380,7 +396,9 @@ describe('monitoring', () => {
   it('alarms on any message in every dead-letter queue', () => {
     // Send, schedule target, planner failures, plan continuations, SES events (the subscription's
     // and the function's failures), alerts, sign-ups.
-    const deadLetterQueues = Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } })).filter((q) => /DeadLetter/.test(q));
+    const deadLetterQueues = Object.keys(
+      template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } }),
+    ).filter((q) => /DeadLetter/.test(q));
     expect(deadLetterQueues).toHaveLength(8);
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
@@ -396,7 +414,9 @@ describe('monitoring', () => {
   });
 
   it('alarms on errors of every function', () => {
-    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) => a.Properties.Dimensions[0].Value.Ref);
+    const alarmed = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }),
+    ).map((a) => a.Properties.Dimensions[0].Value.Ref);
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(6);
     expect(alarmed.sort()).toEqual(functions.sort());

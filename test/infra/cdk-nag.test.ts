@@ -43,7 +43,12 @@ describe('cdk-nag AwsSolutions', () => {
     const zone = { hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'example.com' };
     expect(findings({ ...zone, apiDomainName: 'news.example.com', dmarcReportEmail: 'dmarc@example.com' })).toEqual([]);
     expect(
-      findings({ existingIdentity: true, tokenSecretName: 'Briefing/token-keys', apiDomainName: 'news.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234' }),
+      findings({
+        existingIdentity: true,
+        tokenSecretName: 'Briefing/token-keys',
+        apiDomainName: 'news.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234',
+      }),
     ).toEqual([]);
   });
 

@@ -120,22 +120,37 @@ describe('readConfig', () => {
 });
 
 describe('production settings', () => {
-  const real = { senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' };
+  const real = {
+    senderEmail: 'brief@news.briefing-mail.eu',
+    allowPlaceholderSender: undefined,
+    organisationName: 'Briefing Mail SRL',
+    postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium',
+  };
 
-  it.each(['newsletter@example.com', 'x@sub.example.org', 'x@example.net', 'x@brief.example', 'x@brief.test', 'x@brief.invalid', 'x@mail.localhost'])(
-    'refuses the placeholder sender %s unless allowPlaceholderSender is set, naming -c senderEmail=',
-    (senderEmail) => {
-      const message = errorFor({ senderEmail, allowPlaceholderSender: undefined });
-      expect(message).toMatch(/senderEmail .* reserved for examples/);
-      expect(message).toContain('-c senderEmail=');
-      expect(message).toContain('allowPlaceholderSender=true');
-      expect(readWith({ senderEmail, allowPlaceholderSender: 'true' }).senderEmail).toBe(senderEmail);
-    },
-  );
+  it.each([
+    'newsletter@example.com',
+    'x@sub.example.org',
+    'x@example.net',
+    'x@brief.example',
+    'x@brief.test',
+    'x@brief.invalid',
+    'x@mail.localhost',
+  ])('refuses the placeholder sender %s unless allowPlaceholderSender is set, naming -c senderEmail=', (senderEmail) => {
+    const message = errorFor({ senderEmail, allowPlaceholderSender: undefined });
+    expect(message).toMatch(/senderEmail .* reserved for examples/);
+    expect(message).toContain('-c senderEmail=');
+    expect(message).toContain('allowPlaceholderSender=true');
+    expect(readWith({ senderEmail, allowPlaceholderSender: 'true' }).senderEmail).toBe(senderEmail);
+  });
 
   it('does not take a real domain that merely contains "example" for a placeholder', () => {
     expect(
-      readWith({ senderEmail: 'brief@myexample.com', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' }).senderEmail,
+      readWith({
+        senderEmail: 'brief@myexample.com',
+        allowPlaceholderSender: undefined,
+        organisationName: 'Briefing Mail SRL',
+        postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium',
+      }).senderEmail,
     ).toBe('brief@myexample.com');
   });
 
@@ -148,13 +163,19 @@ describe('production settings', () => {
   });
 
   it('refuses a MAIL FROM domain outside the sender domain', () => {
-    expect(errorFor({ ...real, mailFromDomain: 'bounce.other.eu' })).toMatch(/mailFromDomain bounce.other.eu must be a subdomain of the sender domain news.briefing-mail.eu/);
+    expect(errorFor({ ...real, mailFromDomain: 'bounce.other.eu' })).toMatch(
+      /mailFromDomain bounce.other.eu must be a subdomain of the sender domain news.briefing-mail.eu/,
+    );
   });
 
   it('wants hostedZoneId and hostedZoneName together, and a zone that holds the sender domain', () => {
     expect(errorFor({ ...real, hostedZoneId: 'Z0123456789EXAMPLE' })).toMatch(/hostedZoneId and hostedZoneName are given together/);
-    expect(errorFor({ ...real, hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'other.eu' })).toMatch(/hostedZoneName other.eu does not hold the sender domain/);
-    expect(readWith({ ...real, hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu.' }).hostedZoneName).toBe('briefing-mail.eu');
+    expect(errorFor({ ...real, hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'other.eu' })).toMatch(
+      /hostedZoneName other.eu does not hold the sender domain/,
+    );
+    expect(readWith({ ...real, hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu.' }).hostedZoneName).toBe(
+      'briefing-mail.eu',
+    );
   });
 
   it('reads true/false flags given as -c strings and refuses anything else', () => {
@@ -173,25 +194,38 @@ describe('production settings', () => {
     expect(errorFor({ ...real, ...zone, apiDomainName: 'bounce.news.briefing-mail.eu' })).toMatch(
       /apiDomainName bounce.news.briefing-mail.eu is the MAIL FROM domain.*-c apiDomainName=api.news.briefing-mail.eu.*-c mailFromDomain=/s,
     );
-    expect(errorFor({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'mail.news.briefing-mail.eu' })).toMatch(
-      /apiDomainName mail.news.briefing-mail.eu is the MAIL FROM domain/,
-    );
-    expect(readWith({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'bounce.news.briefing-mail.eu' }).apiDomainName).toBe('bounce.news.briefing-mail.eu');
+    expect(
+      errorFor({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'mail.news.briefing-mail.eu' }),
+    ).toMatch(/apiDomainName mail.news.briefing-mail.eu is the MAIL FROM domain/);
+    expect(
+      readWith({ ...real, ...zone, mailFromDomain: 'mail.news.briefing-mail.eu', apiDomainName: 'bounce.news.briefing-mail.eu' })
+        .apiDomainName,
+    ).toBe('bounce.news.briefing-mail.eu');
   });
 
   it('refuses corsOrigins the API function would refuse at cold start (a path, no scheme), naming -c corsOrigins=', () => {
     expect(errorFor({ corsOrigins: 'https://www.briefing-mail.eu/subscribe' })).toMatch(/corsOrigins must list origins .*-c corsOrigins=/s);
-    expect(errorFor({ corsOrigins: 'https://ok.briefing-mail.eu, www.briefing-mail.eu' })).toMatch(/corsOrigins must list origins .*got "https:\/\/ok.briefing-mail.eu, www.briefing-mail.eu"/s);
+    expect(errorFor({ corsOrigins: 'https://ok.briefing-mail.eu, www.briefing-mail.eu' })).toMatch(
+      /corsOrigins must list origins .*got "https:\/\/ok.briefing-mail.eu, www.briefing-mail.eu"/s,
+    );
   });
 
   it('reads corsOrigins as a list, trimmed and without a trailing slash (a browser Origin has none)', () => {
-    expect(readWith({ corsOrigins: 'https://www.briefing-mail.eu/, https://briefing-mail.eu:8443' }).corsOrigins).toEqual(['https://www.briefing-mail.eu', 'https://briefing-mail.eu:8443']);
+    expect(readWith({ corsOrigins: 'https://www.briefing-mail.eu/, https://briefing-mail.eu:8443' }).corsOrigins).toEqual([
+      'https://www.briefing-mail.eu',
+      'https://briefing-mail.eu:8443',
+    ]);
     expect(readWith({ corsOrigins: '' }).corsOrigins).toBeUndefined();
   });
 
   it('wants a certificate or a zone for apiDomainName, and apiDomainName for certificateArn', () => {
     expect(errorFor({ ...real, apiDomainName: 'api.briefing-mail.eu' })).toMatch(/apiDomainName api.briefing-mail.eu needs a certificate/);
-    expect(errorFor({ ...real, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd' })).toMatch(/certificateArn is only used with apiDomainName/);
-    expect(readWith({ ...real, apiDomainName: 'api.briefing-mail.eu', hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu' }).apiDomainName).toBe('api.briefing-mail.eu');
+    expect(errorFor({ ...real, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd' })).toMatch(
+      /certificateArn is only used with apiDomainName/,
+    );
+    expect(
+      readWith({ ...real, apiDomainName: 'api.briefing-mail.eu', hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'briefing-mail.eu' })
+        .apiDomainName,
+    ).toBe('api.briefing-mail.eu');
   });
 });

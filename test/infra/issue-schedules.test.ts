@@ -18,7 +18,22 @@ function onlyId(t: Template, type: string, props: Record<string, unknown> = {}):
 const groupId = onlyId(template, 'AWS::Scheduler::ScheduleGroup');
 const plannerId = onlyId(template, 'AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('queues its audience') } });
 const roleId = onlyId(template, 'AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp("issues' one-time schedules") } });
-const schedulesArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/', { Ref: groupId }, '/*']] };
+const schedulesArn = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':scheduler:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':schedule/',
+      { Ref: groupId },
+      '/*',
+    ],
+  ],
+};
 
 /** Every statement of the policies attached to a role, flattened. */
 function statementsOf(t: Template, role: string): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
@@ -52,9 +67,17 @@ describe('issue schedules', () => {
     const statements = statementsOf(template, plannerRole);
     const scheduler = statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:')));
     // Create and update: the one-time schedule of a subject test's rest; delete: a schedule that has run.
-    expect(scheduler).toEqual([expect.objectContaining({ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'], Resource: schedulesArn })]);
+    expect(scheduler).toEqual([
+      expect.objectContaining({
+        Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
+        Resource: schedulesArn,
+      }),
+    ]);
     expect(statements.filter((s) => actions(s).includes('iam:PassRole'))).toEqual([
-      expect.objectContaining({ Resource: { 'Fn::GetAtt': [roleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }),
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
     ]);
   });
 
@@ -67,7 +90,21 @@ describe('issue schedules', () => {
         Condition: {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           ArnEquals: {
-            'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/', { Ref: groupId }]] },
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':scheduler:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':schedule-group/',
+                  { Ref: groupId },
+                ],
+              ],
+            },
           },
         },
       }),
@@ -80,10 +117,21 @@ describe('issue schedules', () => {
     expect(invoke).toEqual([expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [plannerId, 'Arn'] } })]);
     const weekly = template.findResources('AWS::Scheduler::Schedule');
     const weeklyDlq = Object.values(weekly)[0].Properties.Target.DeadLetterConfig.Arn;
-    expect(statements.filter((s) => actions(s).some((a) => a.startsWith('sqs:')))).toEqual([expect.objectContaining({ Resource: weeklyDlq })]);
+    expect(statements.filter((s) => actions(s).some((a) => a.startsWith('sqs:')))).toEqual([
+      expect.objectContaining({ Resource: weeklyDlq }),
+    ]);
     // Every action the role has: invoke and the dead-letter queue, no more.
     expect(
-      statements.flatMap(actions).every((a) => a === 'lambda:InvokeFunction' || a.startsWith('sqs:Send') || a.startsWith('kms:') || a === 'sqs:GetQueueAttributes' || a === 'sqs:GetQueueUrl'),
+      statements
+        .flatMap(actions)
+        .every(
+          (a) =>
+            a === 'lambda:InvokeFunction' ||
+            a.startsWith('sqs:Send') ||
+            a.startsWith('kms:') ||
+            a === 'sqs:GetQueueAttributes' ||
+            a === 'sqs:GetQueueUrl',
+        ),
     ).toBe(true);
   });
 
@@ -91,8 +139,17 @@ describe('issue schedules', () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: [
-          { Effect: 'Allow', Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'], Resource: schedulesArn },
-          { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+          {
+            Effect: 'Allow',
+            Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
+            Resource: schedulesArn,
+          },
+          {
+            Effect: 'Allow',
+            Action: 'iam:PassRole',
+            Resource: { 'Fn::GetAtt': [roleId, 'Arn'] },
+            Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+          },
         ],
       },
     });

@@ -16,7 +16,9 @@ function subscribersIndexes(t: Template): { IndexName: string; KeySchema: unknow
 }
 
 function plannerEnv(t: Template): Record<string, string> {
-  const fns = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) => String(f.Properties.Description ?? '').includes('queues its audience'));
+  const fns = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) =>
+    String(f.Properties.Description ?? '').includes('queues its audience'),
+  );
   expect(fns).toHaveLength(1);
   return fns[0].Properties.Environment.Variables;
 }
@@ -43,7 +45,10 @@ describe('the digest-by-zone index', () => {
 
 describe('the planner schedule in each delivery mode', () => {
   it('schedule mode (the default): the weekly cron in its zone, the planner told so', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: defaults.scheduleCron, ScheduleExpressionTimezone: defaults.timeZone });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: defaults.scheduleCron,
+      ScheduleExpressionTimezone: defaults.timeZone,
+    });
     expect(plannerEnv(template)).toMatchObject({ DIGEST_DELIVERY: 'schedule' });
   });
 
@@ -58,7 +63,9 @@ describe('the planner schedule in each delivery mode', () => {
     expect(plannerEnv(t)).toMatchObject({ DIGEST_DELIVERY: 'local-time', DIGEST_LOCAL_TIME: '06:30' });
     // The welcome (the API function) tells each reader the hour on their own clock.
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ DIGEST_SCHEDULE_CRON: Match.anyValue(), DIGEST_DELIVERY: 'local-time', DIGEST_LOCAL_TIME: '06:30' }) },
+      Environment: {
+        Variables: Match.objectLike({ DIGEST_SCHEDULE_CRON: Match.anyValue(), DIGEST_DELIVERY: 'local-time', DIGEST_LOCAL_TIME: '06:30' }),
+      },
       Description: Match.not(Match.stringLikeRegexp('queues its audience')),
     });
   });

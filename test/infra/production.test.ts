@@ -128,10 +128,15 @@ describe('DNS records without a hosted zone', () => {
     const identity = idOf(withoutZone, 'AWS::SES::EmailIdentity', 'SendingIdentity');
     for (const n of [1, 2, 3]) {
       expect(out[`DnsRecord${n}`]).toEqual({
-        'Fn::Join': ['', [{ 'Fn::GetAtt': [identity, `DkimDNSTokenName${n}`] }, ' CNAME ', { 'Fn::GetAtt': [identity, `DkimDNSTokenValue${n}`] }]],
+        'Fn::Join': [
+          '',
+          [{ 'Fn::GetAtt': [identity, `DkimDNSTokenName${n}`] }, ' CNAME ', { 'Fn::GetAtt': [identity, `DkimDNSTokenValue${n}`] }],
+        ],
       });
     }
-    expect(out.DnsRecord4).toEqual({ 'Fn::Join': ['', ['bounce.example.com MX 10 feedback-smtp.', { Ref: 'AWS::Region' }, '.amazonses.com']] });
+    expect(out.DnsRecord4).toEqual({
+      'Fn::Join': ['', ['bounce.example.com MX 10 feedback-smtp.', { Ref: 'AWS::Region' }, '.amazonses.com']],
+    });
     expect(out.DnsRecord5).toBe('bounce.example.com TXT "v=spf1 include:amazonses.com ~all"');
     expect(out.DnsRecord6).toBe('_dmarc.example.com TXT "v=DMARC1; p=none"');
     expect(out).not.toHaveProperty('DnsRecord7');
@@ -166,12 +171,17 @@ describe('existing SES identity', () => {
 });
 
 describe('placeholder sender', () => {
-  it.each(['newsletter@example.com', 'brief@news.example.org', 'a@example.net', 'a@brief.example', 'a@brief.test', 'a@x.invalid', 'a@mail.localhost'])(
-    'stops the synth for %s, naming -c senderEmail=',
-    (senderEmail) => {
-      expect(() => build({ senderEmail, allowPlaceholderSender: undefined })).toThrow(/senderEmail .*reserved.*-c senderEmail=/s);
-    },
-  );
+  it.each([
+    'newsletter@example.com',
+    'brief@news.example.org',
+    'a@example.net',
+    'a@brief.example',
+    'a@brief.test',
+    'a@x.invalid',
+    'a@mail.localhost',
+  ])('stops the synth for %s, naming -c senderEmail=', (senderEmail) => {
+    expect(() => build({ senderEmail, allowPlaceholderSender: undefined })).toThrow(/senderEmail .*reserved.*-c senderEmail=/s);
+  });
 
   it('stops the synth for a@localhost as well (not an address with a domain), naming -c senderEmail=', () => {
     expect(() => build({ senderEmail: 'a@localhost', allowPlaceholderSender: undefined })).toThrow(/senderEmail .*-c senderEmail=/s);
@@ -179,7 +189,12 @@ describe('placeholder sender', () => {
 
   it('accepts a real-looking domain without the test setting', () => {
     expect(() =>
-      build({ senderEmail: 'brief@news.briefing-mail.eu', allowPlaceholderSender: undefined, organisationName: 'Briefing Mail SRL', postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium' }),
+      build({
+        senderEmail: 'brief@news.briefing-mail.eu',
+        allowPlaceholderSender: undefined,
+        organisationName: 'Briefing Mail SRL',
+        postalAddress: 'Rue de la Loi 1, 1000 Brussels, Belgium',
+      }),
     ).not.toThrow();
   });
 });
@@ -187,7 +202,10 @@ describe('placeholder sender', () => {
 describe('data lifecycle', () => {
   it.each(['StorageSubscribers', 'StorageDeliveries'])('%s expires items by expiresAt (TTL)', (prefix) => {
     const id = idOf(withZone, 'AWS::DynamoDB::Table', prefix);
-    expect(withZone.findResources('AWS::DynamoDB::Table')[id].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(withZone.findResources('AWS::DynamoDB::Table')[id].Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
   });
 
   it.each(['StorageSubscribers', 'StorageContent', 'StorageDeliveries'])('%s has deletion protection and is retained', (prefix) => {
@@ -208,7 +226,8 @@ describe('data lifecycle', () => {
   it('removes the token key secret when the deployment that created it rolls back, so a retry does not fail on its fixed name', () => {
     // Retain would keep Briefing/token-keys after a failed first deploy (a DNS record that
     // exists, an identity that exists, ...), and every retry would stop at "already exists".
-    const secret = withZone.findResources('AWS::SecretsManager::Secret')[idOf(withZone, 'AWS::SecretsManager::Secret', 'SendingTokenSecret')];
+    const secret =
+      withZone.findResources('AWS::SecretsManager::Secret')[idOf(withZone, 'AWS::SecretsManager::Secret', 'SendingTokenSecret')];
     expect(secret.Properties.Name).toBe('Briefing/token-keys');
     expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(secret.UpdateReplacePolicy).toBe('Retain');
@@ -221,7 +240,11 @@ describe('data lifecycle', () => {
     expect(outputs(t).AddressKeySecretName).toBe('Briefing/address-key');
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('SendRawEmail'),
-      Environment: { Variables: Match.objectLike({ [ENV.tokenSecretArn]: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':secret:Briefing/token-keys$')])] } }) },
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.tokenSecretArn]: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':secret:Briefing/token-keys$')])] },
+        }),
+      },
     });
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -245,13 +268,25 @@ describe('operations alarms', () => {
     const oldest = Object.entries(alarms).filter(([id]) => id.startsWith('MonitoringOldestSendJob'));
     expect(oldest).toHaveLength(1);
     const props = oldest[0][1].Properties;
-    expect(props).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: expect.stringMatching(/^MonitoringAlarmTopic/) }] });
-    const queries = props.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: unknown[] } } }>;
+    expect(props).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: expect.stringMatching(/^MonitoringAlarmTopic/) }],
+    });
+    const queries = props.Metrics as Array<{
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: unknown[] } };
+    }>;
     expect(queries.find((q) => q.Expression)?.Expression).toBe('IF(age > 900 AND FILL(sent, 0) == 0, 1, 0)');
     const age = queries.find((q) => q.Id === 'age')!.MetricStat!.Metric;
     expect(age).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage' });
     expect(age.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^SendingQueue/), 'QueueName'] } }]);
-    expect(queries.find((q) => q.Id === 'sent')!.MetricStat!.Metric).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.sent, Dimensions: [{ Name: 'service', Value: 'briefing' }] });
+    expect(queries.find((q) => q.Id === 'sent')!.MetricStat!.Metric).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.sent,
+      Dimensions: [{ Name: 'service', Value: 'briefing' }],
+    });
   });
 
   it("lets this account's CloudWatch alarms publish to the alarm topic (its policy replaces the default one)", () => {
@@ -409,7 +444,10 @@ describe('dashboard and metrics contract', () => {
     const functions = Object.values(withZone.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(6);
     for (const fn of functions) {
-      expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'Briefing', POWERTOOLS_SERVICE_NAME: 'briefing' });
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: 'Briefing',
+        POWERTOOLS_SERVICE_NAME: 'briefing',
+      });
     }
   });
 });
@@ -431,7 +469,10 @@ describe('API custom domain', () => {
     t.hasResourceProperties('AWS::Route53::RecordSet', {
       Type: 'A',
       Name: 'news.example.com.',
-      AliasTarget: { DNSName: { 'Fn::GetAtt': [domain, 'RegionalDomainName'] }, HostedZoneId: { 'Fn::GetAtt': [domain, 'RegionalHostedZoneId'] } },
+      AliasTarget: {
+        DNSName: { 'Fn::GetAtt': [domain, 'RegionalDomainName'] },
+        HostedZoneId: { 'Fn::GetAtt': [domain, 'RegionalHostedZoneId'] },
+      },
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('SendRawEmail'),
@@ -446,7 +487,12 @@ describe('API custom domain', () => {
     t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainNameConfigurations: [Match.objectLike({ CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234' })],
     });
-    expect(outputs(t).DnsRecord7).toEqual({ 'Fn::Join': ['', ['news.example.com CNAME ', { 'Fn::GetAtt': [idOf(t, 'AWS::ApiGatewayV2::DomainName', 'ApiDomain'), 'RegionalDomainName'] }]] });
+    expect(outputs(t).DnsRecord7).toEqual({
+      'Fn::Join': [
+        '',
+        ['news.example.com CNAME ', { 'Fn::GetAtt': [idOf(t, 'AWS::ApiGatewayV2::DomainName', 'ApiDomain'), 'RegionalDomainName'] }],
+      ],
+    });
   });
 
   it('stops the synth for a custom domain with neither certificate nor zone, naming the settings', () => {
@@ -479,7 +525,17 @@ describe('outputs', () => {
       TokenSecretName: 'Briefing/token-keys',
     });
     expect(out.PublicBaseUrl).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiHttpApi/), 'ApiEndpoint'] });
-    for (const key of ['ApiUrl', 'ConfigurationSetName', 'AlarmTopicArn', 'DashboardName', 'SendQueueUrl', 'SubscribersTable', 'ContentTable', 'DeliveriesTable', 'DkimRecord1']) {
+    for (const key of [
+      'ApiUrl',
+      'ConfigurationSetName',
+      'AlarmTopicArn',
+      'DashboardName',
+      'SendQueueUrl',
+      'SubscribersTable',
+      'ContentTable',
+      'DeliveriesTable',
+      'DkimRecord1',
+    ]) {
       expect(out).toHaveProperty([key]);
     }
   });

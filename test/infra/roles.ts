@@ -16,7 +16,15 @@ import { ArnFormat, type CfnElement } from 'aws-cdk-lib';
 import * as esbuild from 'esbuild';
 import type { BriefingStack } from '../../lib/briefing-stack';
 import { BriefingFunction, principalOf, REPO_ROOT } from '../../lib/constructs/briefing-function';
-import { actionsOn, conditionKeysOn, handlerEntry, FUNCTION_PERMISSIONS, type Grants, type PrincipalName, type ResourceName } from '../../lib/constructs/function-permissions';
+import {
+  actionsOn,
+  conditionKeysOn,
+  handlerEntry,
+  FUNCTION_PERMISSIONS,
+  type Grants,
+  type PrincipalName,
+  type ResourceName,
+} from '../../lib/constructs/function-permissions';
 import { TABLE_KEYS, TABLES } from '../../lambdas/core/table-schema';
 
 /** The parts of a CloudFormation template these checks read. */
@@ -56,7 +64,8 @@ export function stackFacts(stack: BriefingStack): StackFacts {
   for (const key of TABLE_KEYS) {
     const table = stack.storage[key];
     named.push([`table/${key}`, table.tableArn]);
-    for (const index of TABLES[key].indexes) named.push([`table/${key}/index/${index.name}` as ResourceName, `${table.tableArn}/index/${index.name}`]);
+    for (const index of TABLES[key].indexes)
+      named.push([`table/${key}/index/${index.name}` as ResourceName, `${table.tableArn}/index/${index.name}`]);
     if (table.tableStreamArn) named.push([`table/${key}/stream`, table.tableStreamArn]);
   }
   const { sending, scheduling } = stack;
@@ -70,16 +79,27 @@ export function stackFacts(stack: BriefingStack): StackFacts {
     ['ses/identity', sending.identity.emailIdentityArn],
     [
       'ses/configuration-set',
-      stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: sending.configurationSet.configurationSetName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      stack.formatArn({
+        service: 'ses',
+        resource: 'configuration-set',
+        resourceName: sending.configurationSet.configurationSetName,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
     ],
-    ['ses/recipients', stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    [
+      'ses/recipients',
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    ],
     // A created secret by its ARN; one imported by name by the name and Secrets Manager's six-character suffix.
     ['secret/token-keys', sending.tokenSecret.secretArn],
     ['secret/token-keys', `${sending.tokenSecret.secretArn}-??????`],
     ['secret/address-key', stack.addressKey.secret.secretArn],
     ['secret/address-key', `${stack.addressKey.secret.secretArn}-??????`],
     ['queue/signups', stack.signups.queue.queueArn],
-    ['schedules/issues', stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${scheduling.issueScheduleGroupName}/*` })],
+    [
+      'schedules/issues',
+      stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${scheduling.issueScheduleGroupName}/*` }),
+    ],
     ['role/issue-schedule', scheduling.issueScheduleRole.roleArn],
     ['function/digest-planner', scheduling.planner.fn.functionArn],
   );
@@ -102,7 +122,8 @@ function statementsByPrincipal(template: CfnTemplate): { statements: Map<string,
   const statements = new Map<string, Statement[]>();
   const problems: string[] = [];
   const add = (id: string, list: Statement[]) => statements.set(id, [...(statements.get(id) ?? []), ...list]);
-  const documentOf = (props: Record<string, unknown> | undefined) => ((props?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? []) as Statement[];
+  const documentOf = (props: Record<string, unknown> | undefined) =>
+    (props?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [];
   const refs = (list: unknown) => ((list as unknown[] | undefined) ?? []).map((r) => (r as { Ref?: string }).Ref);
   for (const [id, r] of Object.entries(R)) {
     if (r.Type === 'AWS::IAM::Role') {
@@ -119,7 +140,8 @@ function statementsByPrincipal(template: CfnTemplate): { statements: Map<string,
         if (role) add(role, documentOf(r.Properties));
         else problems.push(`${r.Type} ${id}: attached to a role outside the stack`);
       }
-      if (r.Properties?.Users || r.Properties?.Groups) problems.push(`${r.Type} ${id}: attached to users or groups, which the permissions table does not describe`);
+      if (r.Properties?.Users || r.Properties?.Groups)
+        problems.push(`${r.Type} ${id}: attached to users or groups, which the permissions table does not describe`);
     }
   }
   return { statements, problems };
@@ -136,7 +158,9 @@ export function checkPermissions(template: CfnTemplate, facts: StackFacts): stri
     const name = facts.principals[id];
     if (!name) {
       const r = template.Resources[id];
-      problems.push(`${r.Type} ${id} (${String(r.Properties?.Description ?? 'no description')}) is not in the permissions table (lib/constructs/function-permissions.ts)`);
+      problems.push(
+        `${r.Type} ${id} (${String(r.Properties?.Description ?? 'no description')}) is not in the permissions table (lib/constructs/function-permissions.ts)`,
+      );
       continue;
     }
     for (const s of list) {
@@ -217,7 +241,9 @@ export async function codeEvidence(entry: string): Promise<CodeEvidence> {
   });
   const code = result.outputFiles.map((f) => f.text).join('\n');
   const commands = new Set([...code.matchAll(/new\s+(\w+Command)\s*\(/g)].map((m) => m[1]));
-  const transactItems = new Set(commands.has('TransactWriteCommand') ? [...code.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:/g)].map((m) => m[1]) : []);
+  const transactItems = new Set(
+    commands.has('TransactWriteCommand') ? [...code.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:/g)].map((m) => m[1]) : [],
+  );
   return { commands, transactItems, getSecret: /\b(?:getSecret|secretsProvider)\s*\(/.test(code) };
 }
 

@@ -9,9 +9,12 @@ import { Api } from '../../lib/constructs/api';
 import { Storage } from '../../lib/constructs/storage';
 import { synth } from './synth';
 
-const template = synth().toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }> };
+const template = synth().toJSON() as {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
+};
 const [stageId, stage] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
-const routeId = (key: string) => Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === key)![0];
+const routeId = (key: string) =>
+  Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === key)![0];
 
 describe('route throttling', () => {
   it('throttles every route by default at 20 a second, bursts of 50 (a limit per route)', () => {
@@ -36,7 +39,9 @@ describe('route throttling', () => {
   it('refuses limits on the links that are not above those on POST /subscribe', () => {
     const stack = new Stack();
     const { subscribers } = new Storage(stack, 'Storage');
-    expect(() => new Api(stack, 'Api', { subscribersTable: subscribers, linkThrottleRate: 2 })).toThrow(/POST \/unsubscribe and POST \/confirm must be throttled less than POST \/subscribe/);
+    expect(() => new Api(stack, 'Api', { subscribersTable: subscribers, linkThrottleRate: 2 })).toThrow(
+      /POST \/unsubscribe and POST \/confirm must be throttled less than POST \/subscribe/,
+    );
     expect(() => new Api(stack, 'Api2', { subscribersTable: subscribers, subscribeThrottleBurst: 60 })).toThrow(/must be throttled less/);
   });
 });

@@ -33,7 +33,10 @@ describe('send engine infrastructure', () => {
     expect(vars.CLAIM_LEASE_MS).toBe('120000');
     expect(vars.SEND_RATE).toBeUndefined();
     expect(vars.SUBSCRIBERS_TABLE).toBeDefined();
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 }, BatchSize: SEND_JOBS_PER_INVOCATION });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 4 },
+      BatchSize: SEND_JOBS_PER_INVOCATION,
+    });
   });
 
   it('lets the sender queue again, on its own send queue, the recipients it has no time left for', () => {
@@ -42,9 +45,17 @@ describe('send engine infrastructure', () => {
     expect(vars.SEND_QUEUE_URL).toEqual({ Ref: sendQueue });
     const policies = template.findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap(
-      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties
+          .PolicyDocument.Statement,
     );
-    expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [sendQueue, 'Arn'] }))).toBe(true);
+    expect(
+      statements.some(
+        (s) =>
+          [s.Action].flat().includes('sqs:SendMessage') &&
+          JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [sendQueue, 'Arn'] }),
+      ),
+    ).toBe(true);
   });
 
   it('passes a fixed rate and a share given as CDK context to the sender', () => {
@@ -60,7 +71,9 @@ describe('send engine infrastructure', () => {
   it('grants ses:GetSendQuota on "*" in a statement of its own, nothing else from SES', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap(
-      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties
+          .PolicyDocument.Statement,
     );
     const quota = statements.filter((s) => [s.Action].flat().includes('ses:GetSendQuota'));
     expect(quota).toHaveLength(1);
@@ -76,7 +89,10 @@ describe('send engine infrastructure', () => {
       BatchSize: 1,
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulingContinuationDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulingContinuationDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
     });
   });
 });

@@ -33,11 +33,15 @@ describe('SES events', () => {
   });
 
   it('encrypts the topic with a rotated key that SES may use', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsTopicKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsTopicKey'), 'Arn'] },
+    });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
-        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt']) })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: Match.arrayWith(['kms:Decrypt']) }),
+        ]),
       },
     });
   });
@@ -55,22 +59,33 @@ describe('SES events', () => {
   });
 
   it("keeps the events the function failed after Lambda's retries in an alarmed queue (its on-failure destination), not only what SNS could not hand over", () => {
-    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) => /SES bounce, complaint and delivery/.test(r.Properties.Description))![0];
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) =>
+      /SES bounce, complaint and delivery/.test(r.Properties.Description),
+    )![0];
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fn },
       MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsFailureDeadLetterQueue'), 'Arn'] } } },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsFailureDeadLetterQueue'), 'Arn'] } },
+      },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsFailureDeadLetterQueue'), 'QueueName'] } }],
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesEventsFailureDeadLetterQueue'), 'QueueName'] } },
+      ],
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
     });
-    const role = template.findResources('AWS::Lambda::Function')[fn]!.Properties.Role['Fn::GetAtt'][0];
+    const role = template.findResources('AWS::Lambda::Function')[fn].Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SesEventsFailureDeadLetterQueue/), 'Arn'] } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SesEventsFailureDeadLetterQueue/), 'Arn'] },
+      }),
+    );
   });
 
   it('indexes the ledger by subscriber, with the SES message id projected', () => {

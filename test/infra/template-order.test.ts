@@ -15,7 +15,11 @@ import { synth, ZONE } from './synth';
 function oldStageShape(withDependency: boolean) {
   const stack = new Stack();
   const api = new apigwv2.HttpApi(stack, 'HttpApi', { createDefaultStage: false });
-  const [route] = api.addRoutes({ path: '/subscribe', methods: [apigwv2.HttpMethod.POST], integration: new HttpUrlIntegration('Url', 'https://backend.example.org') });
+  const [route] = api.addRoutes({
+    path: '/subscribe',
+    methods: [apigwv2.HttpMethod.POST],
+    integration: new HttpUrlIntegration('Url', 'https://backend.example.org'),
+  });
   const stage = new apigwv2.HttpStage(stack, 'DefaultStage', { httpApi: api, stageName: '$default', autoDeploy: true });
   (stage.node.defaultChild as apigwv2.CfnStage).routeSettings = { 'POST /subscribe': { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 10 } };
   if (withDependency) stage.node.addDependency(route);
@@ -40,14 +44,23 @@ describe('plain-string references without a dependency', () => {
     const api = new apigwv2.HttpApi(stack, 'HttpApi', { createDefaultStage: false });
     new apigwv2.CfnStage(stack, 'Stage', { apiId: api.apiId, stageName: '$default' });
     new apigwv2.CfnApiMapping(stack, 'Mapping', { apiId: api.apiId, domainName: 'api.example.org', stage: '$default' });
-    expect(unorderedReferences(Template.fromStack(stack).toJSON())).toEqual([expect.objectContaining({ from: 'Mapping', to: 'Stage', name: '$default' })]);
+    expect(unorderedReferences(Template.fromStack(stack).toJSON())).toEqual([
+      expect.objectContaining({ from: 'Mapping', to: 'Stage', name: '$default' }),
+    ]);
   });
 
   it('reports a policy that writes a fixed secret name into an ARN, and accepts it through a chain of DependsOn', () => {
     const template = {
       Resources: {
         Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'Briefing/token-keys' } },
-        Policy: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: [{ Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Briefing/token-keys-??????' }] } } },
+        Policy: {
+          Type: 'AWS::IAM::ManagedPolicy',
+          Properties: {
+            PolicyDocument: {
+              Statement: [{ Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Briefing/token-keys-??????' }],
+            },
+          },
+        },
         Middle: { Type: 'AWS::CloudFormation::WaitConditionHandle', DependsOn: 'Secret' },
       },
     };

@@ -62,7 +62,9 @@ describe('Reply-To', () => {
   });
 
   it('refuses a header-injection attempt with a clear error', () => {
-    expect(errorFor({ replyToEmail: 'editors@example.org\r\nBcc: victim@example.net' })).toMatch(/replyToEmail must be one line \(a line break in a header would let it add headers of its own\)/);
+    expect(errorFor({ replyToEmail: 'editors@example.org\r\nBcc: victim@example.net' })).toMatch(
+      /replyToEmail must be one line \(a line break in a header would let it add headers of its own\)/,
+    );
   });
 });
 

@@ -33,8 +33,12 @@ const rows: Row[] = [];
 afterAll(() => {
   if (rows.length === 0) return;
   mkdirSync('out', { recursive: true });
-  const lines = ['| fault | readers | SES attempts before the pause | marked failed | lost | duplicated | note |', '|---|---:|---:|---:|---:|---:|---|'];
-  for (const r of rows) lines.push(`| ${r.fault} | ${r.readers} | ${r.attemptsBeforePause} | ${r.failed} | ${r.lost} | ${r.duplicated} | ${r.note} |`);
+  const lines = [
+    '| fault | readers | SES attempts before the pause | marked failed | lost | duplicated | note |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows)
+    lines.push(`| ${r.fault} | ${r.readers} | ${r.attemptsBeforePause} | ${r.failed} | ${r.lost} | ${r.duplicated} | ${r.note} |`);
   writeFileSync('out/pause-table.md', `${lines.join('\n')}\n`);
 });
 
@@ -57,7 +61,11 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
  * test's Deliveries table), and SendRawEmail calls counted: `refuse` answers them while set.
  */
 async function pipelineWithBrake(
-  options: { refuse?: () => ReturnType<typeof sesError> | undefined; quota?: { maxSendRate: number; max24HourSend: number }; sender?: (d: SenderHandlerDeps) => SenderHandlerDeps } = {},
+  options: {
+    refuse?: () => ReturnType<typeof sesError> | undefined;
+    quota?: { maxSendRate: number; max24HourSend: number };
+    sender?: (d: SenderHandlerDeps) => SenderHandlerDeps;
+  } = {},
 ) {
   const ses = { attempts: 0, refused: 0, attemptsAtPause: -1 };
   let state!: DynamoSendingState;
@@ -110,79 +118,108 @@ describe('account-level refusals pause sending; nobody is marked failed; resume 
   const cases: [string, ReturnType<typeof sesError>, RegExp][] = [
     [
       'sandbox (recipient not verified)',
-      sesError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: r0@example.com'),
+      sesError(
+        400,
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check in region EU-WEST-1: r0@example.com',
+      ),
       /not verified/,
     ],
     [
       'identity not verified (From)',
-      sesError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: brief@news.example.com'),
+      sesError(
+        400,
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check in region EU-WEST-1: brief@news.example.com',
+      ),
       /brief@news/,
     ],
-    ['MAIL FROM domain not verified', sesError(400, 'MailFromDomainNotVerifiedException', 'Could not read the MX record of the MAIL FROM domain.'), /MailFromDomainNotVerified/],
-    ['account sending paused', sesError(400, 'AccountSendingPausedException', 'Sending is paused for this account.'), /AccountSendingPaused/],
-    ['configuration set sending paused', sesError(400, 'ConfigurationSetSendingPausedException', 'Sending is paused for this configuration set.'), /ConfigurationSetSendingPaused/],
-    ['configuration set missing', sesError(400, 'ConfigurationSetDoesNotExist', 'Configuration set &lt;briefing-test&gt; does not exist.'), /ConfigurationSetDoesNotExist/],
+    [
+      'MAIL FROM domain not verified',
+      sesError(400, 'MailFromDomainNotVerifiedException', 'Could not read the MX record of the MAIL FROM domain.'),
+      /MailFromDomainNotVerified/,
+    ],
+    [
+      'account sending paused',
+      sesError(400, 'AccountSendingPausedException', 'Sending is paused for this account.'),
+      /AccountSendingPaused/,
+    ],
+    [
+      'configuration set sending paused',
+      sesError(400, 'ConfigurationSetSendingPausedException', 'Sending is paused for this configuration set.'),
+      /ConfigurationSetSendingPaused/,
+    ],
+    [
+      'configuration set missing',
+      sesError(400, 'ConfigurationSetDoesNotExist', 'Configuration set &lt;briefing-test&gt; does not exist.'),
+      /ConfigurationSetDoesNotExist/,
+    ],
     ['access denied (403)', sesError(403, 'AccessDenied', 'User is not authorized to perform ses:SendRawEmail'), /AccessDenied/],
   ];
 
-  it.each(cases)('%s: a few attempts, then paused with the reason; failed probes back off; resume: one copy each', async (label, answer, reason) => {
-    let broken = true;
-    const { p, ses, state } = await pipelineWithBrake({ refuse: () => (broken ? answer : undefined) });
-    try {
-      const emails = await seed(p, uniqueDomain(), N);
-      await p.planner({ issueId: ISSUE });
-      // Positive signals: the pause is stored, two probes have failed since (each backoff step
-      // took one SES call), and status shows the campaign paused with the reason.
-      const paused = await until(
-        () => state().get(),
-        (s) => (s.pause?.step ?? 0) >= 2,
-        'two failed probes',
-      );
-      expect(paused.pause).toMatchObject({ kind: 'account' });
-      expect(paused.pause!.reason).toMatch(reason);
-      const progress = await until(
-        () => p.counters.get(ISSUE),
-        (x) => x?.state === 'paused',
-        'the campaign shown paused',
-      );
-      expect(progress!.reason).toMatch(reason);
-      expect(progress!.failed).toBe(0);
-      const attemptsBeforePause = ses.attemptsAtPause;
-      // The breaker stopped the send after a few answers, not after trying every reader.
-      expect(attemptsBeforePause).toBeGreaterThanOrEqual(SETTINGS.tripAfter);
-      // At most the sends already past their pause check when it tripped: the send slots (8) of
-      // each of the queue's two concurrent invocations. A busy machine lets more of them through
-      // before the pause is stored; never everyone.
-      expect(attemptsBeforePause).toBeLessThanOrEqual(SETTINGS.tripAfter + 2 * 8);
-      expect(ses.attempts).toBeLessThan(N / 2);
-      expect((await p.ledger.list(ISSUE)).filter((d) => d.status === 'failed')).toHaveLength(0);
+  it.each(cases)(
+    '%s: a few attempts, then paused with the reason; failed probes back off; resume: one copy each',
+    async (label, answer, reason) => {
+      let broken = true;
+      const { p, ses, state } = await pipelineWithBrake({ refuse: () => (broken ? answer : undefined) });
+      try {
+        const emails = await seed(p, uniqueDomain(), N);
+        await p.planner({ issueId: ISSUE });
+        // Positive signals: the pause is stored, two probes have failed since (each backoff step
+        // took one SES call), and status shows the campaign paused with the reason.
+        const paused = await until(
+          () => state().get(),
+          (s) => (s.pause?.step ?? 0) >= 2,
+          'two failed probes',
+        );
+        expect(paused.pause).toMatchObject({ kind: 'account' });
+        expect(paused.pause!.reason).toMatch(reason);
+        const progress = await until(
+          () => p.counters.get(ISSUE),
+          (x) => x?.state === 'paused',
+          'the campaign shown paused',
+        );
+        expect(progress!.reason).toMatch(reason);
+        expect(progress!.failed).toBe(0);
+        const attemptsBeforePause = ses.attemptsAtPause;
+        // The breaker stopped the send after a few answers, not after trying every reader.
+        expect(attemptsBeforePause).toBeGreaterThanOrEqual(SETTINGS.tripAfter);
+        // At most the sends already past their pause check when it tripped: the send slots (8) of
+        // each of the queue's two concurrent invocations. A busy machine lets more of them through
+        // before the pause is stored; never everyone.
+        expect(attemptsBeforePause).toBeLessThanOrEqual(SETTINGS.tripAfter + 2 * 8);
+        expect(ses.attempts).toBeLessThan(N / 2);
+        expect((await p.ledger.list(ISSUE)).filter((d) => d.status === 'failed')).toHaveLength(0);
 
-      // The cause is fixed; the operator resumes (the CLI's `resume` runs resumeSending).
-      broken = false;
-      const r = await resumeSending(state(), new Date());
-      expect(r.before).toMatchObject({ kind: 'account' });
-      await p.queue.drain(60_000);
-      const o = await outcome(p, emails);
-      expect(o).toMatchObject({ failed: 0, sent: N, copies: { zero: 0, two: 0, one: N } });
-      expect(p.deadLetters).toHaveLength(0);
-      expect(await p.counters.get(ISSUE)).toMatchObject({ state: 'done', sent: N, failed: 0 });
-      rows.push({
-        fault: label,
-        readers: N,
-        attemptsBeforePause,
-        failed: o.failed,
-        lost: o.copies.zero,
-        duplicated: o.copies.two,
-        note: `${ses.attempts - attemptsBeforePause - N} more refused while paused (sends already in flight, one probe a backoff step); ${ses.refused} refused in all`,
-      });
-    } finally {
-      await p.stop();
-    }
-  });
+        // The cause is fixed; the operator resumes (the CLI's `resume` runs resumeSending).
+        broken = false;
+        const r = await resumeSending(state(), new Date());
+        expect(r.before).toMatchObject({ kind: 'account' });
+        await p.queue.drain(60_000);
+        const o = await outcome(p, emails);
+        expect(o).toMatchObject({ failed: 0, sent: N, copies: { zero: 0, two: 0, one: N } });
+        expect(p.deadLetters).toHaveLength(0);
+        expect(await p.counters.get(ISSUE)).toMatchObject({ state: 'done', sent: N, failed: 0 });
+        rows.push({
+          fault: label,
+          readers: N,
+          attemptsBeforePause,
+          failed: o.failed,
+          lost: o.copies.zero,
+          duplicated: o.copies.two,
+          note: `${ses.attempts - attemptsBeforePause - N} more refused while paused (sends already in flight, one probe a backoff step); ${ses.refused} refused in all`,
+        });
+      } finally {
+        await p.stop();
+      }
+    },
+  );
 
   it('without resume, the probe after a backoff step finds the cause fixed and sending goes on by itself', async () => {
     let broken = true;
-    const { p, ses, state } = await pipelineWithBrake({ refuse: () => (broken ? sesError(400, 'AccountSendingPausedException', 'Sending is paused for this account.') : undefined) });
+    const { p, ses, state } = await pipelineWithBrake({
+      refuse: () => (broken ? sesError(400, 'AccountSendingPausedException', 'Sending is paused for this account.') : undefined),
+    });
     try {
       const emails = await seed(p, uniqueDomain(), N);
       await p.planner({ issueId: ISSUE });
@@ -260,7 +297,9 @@ describe('the reputation brake', () => {
         ...d,
         concurrency: 2,
         // About 150 sends a second, so a batch of 50 takes a third of a second.
-        mailer: { sendRaw: async (input) => (await new Promise((w) => setTimeout(w, 12)), d.mailer.sendRaw(input).then((x) => (sent++, x))) },
+        mailer: {
+          sendRaw: async (input) => (await new Promise((w) => setTimeout(w, 12)), d.mailer.sendRaw(input).then((x) => (sent++, x))),
+        },
       }),
     });
     try {
@@ -271,7 +310,10 @@ describe('the reputation brake', () => {
         deliveries: db.deliveryEvents,
         clock: systemClock,
         reputation: async (events: Parameters<typeof reputationSignals>[0], campaignOf: (id: string) => string | undefined) => {
-          const pause = await recordReputation({ store: state(), now: () => new Date(), settings: SETTINGS }, reputationSignals(events, campaignOf));
+          const pause = await recordReputation(
+            { store: state(), now: () => new Date(), settings: SETTINGS },
+            reputationSignals(events, campaignOf),
+          );
           if (pause) sendsAt.brake = sent;
         },
       };
@@ -283,11 +325,17 @@ describe('the reputation brake', () => {
         'the first 50 sends counted',
       );
       const sentRows = (await p.ledger.list(ISSUE)).filter((d) => d.status === 'sent').slice(0, 5);
-      const bySubscriber = new Map([...(await Promise.all(emails.map((e) => p.subscribers.getByEmail(e))))].map((s) => [s!.subscriberId, s!.email]));
+      const bySubscriber = new Map(
+        [...(await Promise.all(emails.map((e) => p.subscribers.getByEmail(e))))].map((s) => [s!.subscriberId, s!.email]),
+      );
       const events = sentRows.map((d) => ({
         eventType: 'Bounce',
         mail: { messageId: d.sesMessageId!, timestamp: new Date().toISOString() },
-        bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: bySubscriber.get(d.subscriberId)! }] },
+        bounce: {
+          bounceType: 'Permanent',
+          bounceSubType: 'General',
+          bouncedRecipients: [{ emailAddress: bySubscriber.get(d.subscriberId)! }],
+        },
       }));
       const atFeed = sent;
       await applySesEvents(ses_events, events);
@@ -296,7 +344,7 @@ describe('the reputation brake', () => {
       expect(braked.pause!.reason).toMatch(/bounce rate/);
       // Stopped within one batch: the sends after the brake are at most one job's 50 (those already admitted).
       await until(
-        async () => p.queue.stats(),
+        () => Promise.resolve(p.queue.stats()),
         (s) => s.running === 0,
         'the senders idle (jobs waiting, delayed)',
       );

@@ -35,7 +35,15 @@ beforeAll(async () => {
 afterAll(() => p?.stop());
 
 const inbox = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(`capped@${domain}`));
-const alertDeps = () => ({ content: p.content, subscribers: p.subscribers, queue: p.sendQueue, clock: systemClock, caps: p.caps, history: p.history, dailyCap: 3 });
+const alertDeps = () => ({
+  content: p.content,
+  subscribers: p.subscribers,
+  queue: p.sendQueue,
+  clock: systemClock,
+  caps: p.caps,
+  history: p.history,
+  dailyCap: 3,
+});
 
 describe('daily alert cap', () => {
   it('sends the first three alerts of the day and holds back the fourth (bad input: one alert too many), losing nothing', async () => {
@@ -136,7 +144,12 @@ describe('waiting alerts, read per digest batch', () => {
   it('removes a waiting-alerts item an earlier version left with an emptied set (bad input: no articles attribute) when a digest batch reads it, so "anyone waiting?" turns false', async () => {
     const legacy = '00000000-0000-4000-9000-900000000001';
     const db = documentClient();
-    await db.send(new PutCommand({ TableName: p.tables.names.deliveries, Item: { campaignId: PENDING_ALERTS_KEY, subscriberId: legacy, updatedAt: new Date().toISOString() } }));
+    await db.send(
+      new PutCommand({
+        TableName: p.tables.names.deliveries,
+        Item: { campaignId: PENDING_ALERTS_KEY, subscriberId: legacy, updatedAt: new Date().toISOString() },
+      }),
+    );
     expect(await p.history.anyDeferred()).toBe(true);
     expect((await p.history.deferred([legacy, '00000000-0000-4000-9000-900000000002'])).size).toBe(0);
     expect(await p.ledger.get(PENDING_ALERTS_KEY, legacy)).toBeUndefined();

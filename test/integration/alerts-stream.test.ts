@@ -32,7 +32,8 @@ let httpUrl: string;
 // `npm start` as long to come up, and every wait here ends on a positive signal.
 jest.setTimeout(600_000);
 const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 300_000 });
-const mine = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
+const mine = async () =>
+  (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Settled {
@@ -87,7 +88,7 @@ beforeAll(async () => {
   child.stderr!.on('data', (d) => (out += d));
   await waitFor(
     'npm start',
-    async () => out,
+    () => Promise.resolve(out),
     (o) => o.includes('Briefing is running') || child.exitCode !== null,
     300_000,
   );
@@ -125,7 +126,12 @@ describe('breaking alerts from the Content stream', () => {
     const after = await settled(before + 1);
     expect(after.stream.delivered).toBeGreaterThan(0);
     const final = await mine();
-    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([`alerts-no-digest@${domain}`, `disarmament@${domain}`, `everything@${domain}`, `korea-watcher@${domain}`]);
+    expect(final.map((m) => m.destination.to[0]).sort()).toEqual([
+      `alerts-no-digest@${domain}`,
+      `disarmament@${domain}`,
+      `everything@${domain}`,
+      `korea-watcher@${domain}`,
+    ]);
     expect(final[0].subject).toMatch(/^Breaking: North Korea tests a suspected new ICBM-class missile/);
     const byTo = (who: string) => final.find((m) => m.destination.to[0] === `${who}@${domain}`)!;
     // The reason line is folded at 72 columns in the text part.
@@ -142,7 +148,10 @@ describe('breaking alerts from the Content stream', () => {
     const before = recordsRead(await settled());
     await cli('publish', ALERT_FILE);
     const edited = join(dataDir, 'edited.md');
-    writeFileSync(edited, readFileSync(ALERT_FILE, 'utf8').replace(/^title: .*$/m, 'title: North Korea tests a new ICBM-class missile (updated)'));
+    writeFileSync(
+      edited,
+      readFileSync(ALERT_FILE, 'utf8').replace(/^title: .*$/m, 'title: North Korea tests a new ICBM-class missile (updated)'),
+    );
     await cli('publish', edited);
     // The edit changes the item, so its record is in the stream: wait until the poller has
     // read it (and anything before it) and whatever it queued has been sent.

@@ -77,7 +77,7 @@ beforeAll(async () => {
     subscribers: ports.subscribers,
     subscriptions: ports.subscriptions,
     clock: systemClock,
-    keys: async () => keys,
+    keys: () => Promise.resolve(keys),
     mail: MAIL,
     archive: ports.archive,
     redirect: { content: ports.content, clicks: ports.clicks },
@@ -85,7 +85,10 @@ beforeAll(async () => {
   http = await serveHttp(makeApiHandler(deps), { port: 0 });
   // The same API over tables that do not exist: the archive's read and the click's count fail.
   const missing = dynamoPorts(documentClient(), tableNames(`missing-${randomBytes(4).toString('hex')}-`));
-  broken = await serveHttp(makeApiHandler({ ...deps, archive: missing.archive, redirect: { content: ports.content, clicks: missing.clicks } }), { port: 0 });
+  broken = await serveHttp(
+    makeApiHandler({ ...deps, archive: missing.archive, redirect: { content: ports.content, clicks: missing.clicks } }),
+    { port: 0 },
+  );
 });
 afterAll(async () => {
   await http?.close();
@@ -135,7 +138,10 @@ describe('the error boundary', () => {
     const body = await res.text();
     expect(body).toContain('We could not finish that request');
     expect(body).toContain(MAIL.senderName);
-    expect(logged).toHaveBeenCalledWith('API request failed', expect.objectContaining({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), error: expect.anything() }));
+    expect(logged).toHaveBeenCalledWith(
+      'API request failed',
+      expect.objectContaining({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), error: expect.anything() }),
+    );
     const head = await call(broken, '/archive', 'HEAD');
     expect(head.status).toBe(500);
     expect(await head.text()).toBe('');

@@ -140,7 +140,10 @@ describe('the Atom feed', () => {
     expect(feed.title).toBe(MAIL.senderName);
     expect(feed.self).toBe(`${MAIL.publicBaseUrl}/feed.xml`);
     expect(feed.items).toHaveLength(20);
-    expect(feed.items[0]).toMatchObject({ title: `Headline of week ${SENT} · No. ${SENT}`, url: `${MAIL.publicBaseUrl}/archive/weekly-${SENT}` });
+    expect(feed.items[0]).toMatchObject({
+      title: `Headline of week ${SENT} · No. ${SENT}`,
+      url: `${MAIL.publicBaseUrl}/archive/weekly-${SENT}`,
+    });
     expect(feed.items[0].published?.toISOString()).toBe(`${day(SENT)}T06:00:00.000Z`);
     expect(feed.items.some((i) => i.title?.includes(`week ${SENT + 1}`))).toBe(false);
     // Every entry's link is a page that exists.

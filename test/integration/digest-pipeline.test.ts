@@ -27,7 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => p?.stop());
 
-const inboxFor = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
+const inboxFor = async () =>
+  (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
 
 describe('digest pipeline', () => {
   let parsed: ParsedMail;
@@ -52,7 +53,9 @@ describe('digest pipeline', () => {
     // mailparser gathers the List-* headers (RFC 2369, 2919, 8058) under `list`.
     const list = parsed.headers.get('list') as { unsubscribe: { url: string }; 'unsubscribe-post': { name: string }; id: { id: string } };
     expect(list.unsubscribe.url).toMatch(/^https?:\/\/.+\/unsubscribe\?token=v1\./);
-    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe(
+      'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    );
     expect(list.id.id).toBe('eu-japan-security-brief.news.example.com');
     expect(parsed.from?.value[0]).toEqual({ name: 'EU–Japan Security Brief', address: 'brief@news.example.com' });
     expect(parsed.headers.get('x-ses-configuration-set')).toBe('briefing-test');
@@ -66,7 +69,9 @@ describe('digest pipeline', () => {
 
   it('sends nothing more when a batch is redelivered (the same job queued twice more)', async () => {
     const ledger = await p.ledger.list(ISSUE);
-    const recipients = await Promise.all(ledger.map(async (d) => ({ subscriberId: d.subscriberId, email: (await p.subscribers.getById(d.subscriberId))!.email })));
+    const recipients = await Promise.all(
+      ledger.map(async (d) => ({ subscriberId: d.subscriberId, email: (await p.subscribers.getById(d.subscriberId))!.email })),
+    );
     const job = { campaignId: ISSUE, kind: 'digest' as const, recipients };
     await p.sendQueue.enqueue([job, job]);
     await p.queue.drain(60_000);
@@ -79,7 +84,13 @@ describe('digest pipeline', () => {
       name: 'content/bad.md',
       text: '---\ntype: article\nid: bad-one\ntitle: ""\nsummary: s\nkeyPoints: [k]\ntopics: [cyber]\nsource: {name: n, url: "javascript:alert(1)"}\ndate: 2024-11-01\n---\n',
     };
-    const good = { name: 'content/good.md', text: bad.text.replace('title: ""', 'title: Good').replace('javascript:alert(1)', 'https://example.org').replace('bad-one', 'good-one') };
+    const good = {
+      name: 'content/good.md',
+      text: bad.text
+        .replace('title: ""', 'title: Good')
+        .replace('javascript:alert(1)', 'https://example.org')
+        .replace('bad-one', 'good-one'),
+    };
     await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(PublishError);
     await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(/content\/bad\.md: (title|source\.url)/);
     expect(await p.content.getArticles(['good-one', 'bad-one'])).toEqual([]);

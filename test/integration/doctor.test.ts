@@ -37,14 +37,20 @@ describe('npm run cli -- doctor (local mode)', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'briefing-doctor-'));
-    env = { ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: `doctor-${randomBytes(4).toString('hex')}-`, BRIEFING_HTTP_PORT: String(await freePort()) };
+    env = {
+      ...process.env,
+      BRIEFING_DATA_DIR: dataDir,
+      BRIEFING_TABLE_PREFIX: `doctor-${randomBytes(4).toString('hex')}-`,
+      BRIEFING_HTTP_PORT: String(await freePort()),
+    };
     // The local stack as `npm start` runs it, on the test's emulators: tables and the HTTP API.
     rt = await startRuntime({ startEmulators: true, http: true, config: localConfig(env) });
   });
 
   afterAll(async () => {
     await rt?.stop();
-    for (const name of Object.values(localConfig(env).tables)) await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+    for (const name of Object.values(localConfig(env).tables))
+      await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
     client.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -61,7 +67,11 @@ describe('npm run cli -- doctor (local mode)', () => {
   });
 
   it('names missing tables and a dead /health, creates nothing, and exits 1', async () => {
-    const broken = { ...env, BRIEFING_TABLE_PREFIX: `absent-${randomBytes(4).toString('hex')}-`, BRIEFING_HTTP_PORT: String(await freePort()) };
+    const broken = {
+      ...env,
+      BRIEFING_TABLE_PREFIX: `absent-${randomBytes(4).toString('hex')}-`,
+      BRIEFING_HTTP_PORT: String(await freePort()),
+    };
     const { code, stdout } = await doctor(broken);
     expect(stdout).toMatch(/^✗ DynamoDB +.*table\(s\) absent-\w+-subscribers, absent-\w+-content, absent-\w+-deliveries are missing$/m);
     expect(stdout).toMatch(/^✗ public base URL +does not answer: .*ECONNREFUSED/m);
@@ -69,6 +79,6 @@ describe('npm run cli -- doctor (local mode)', () => {
     expect(stdout.trim().split('\n').pop()).toBe('2 problem(s) block sending');
     expect(code).toBe(1);
     const tables = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
-    expect(tables.filter((t) => t.startsWith(broken.BRIEFING_TABLE_PREFIX!))).toEqual([]);
+    expect(tables.filter((t) => t.startsWith(broken.BRIEFING_TABLE_PREFIX))).toEqual([]);
   });
 });

@@ -26,7 +26,7 @@ beforeEach(() => {
   lastEvent = undefined;
   calls = 0;
   errors.length = 0;
-  respond = async () => ({ statusCode: 200, body: '{"ok":true}' });
+  respond = () => Promise.resolve({ statusCode: 200, body: '{"ok":true}' });
 });
 
 describe('serveHttp', () => {
@@ -87,13 +87,14 @@ describe('serveHttp', () => {
   });
 
   it('writes status, headers, cookies and a base64 body back', async () => {
-    respond = async () => ({
-      statusCode: 201,
-      headers: { 'content-type': 'image/png', 'x-thing': 'v' },
-      cookies: ['s=1; HttpOnly', 't=2'],
-      body: Buffer.from([137, 80, 78, 71]).toString('base64'),
-      isBase64Encoded: true,
-    });
+    respond = () =>
+      Promise.resolve({
+        statusCode: 201,
+        headers: { 'content-type': 'image/png', 'x-thing': 'v' },
+        cookies: ['s=1; HttpOnly', 't=2'],
+        body: Buffer.from([137, 80, 78, 71]).toString('base64'),
+        isBase64Encoded: true,
+      });
     const response = await fetch(`${server.url}/img`);
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toBe('image/png');
@@ -103,7 +104,7 @@ describe('serveHttp', () => {
   });
 
   it('answers a redirect without a body', async () => {
-    respond = async () => ({ statusCode: 303, headers: { location: '/thanks' } });
+    respond = () => Promise.resolve({ statusCode: 303, headers: { location: '/thanks' } });
     const response = await fetch(`${server.url}/go`, { redirect: 'manual' });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/thanks');
@@ -123,7 +124,7 @@ describe('serveHttp', () => {
         controller.close();
       },
     });
-    const response = await fetch(`${server.url}/big`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${server.url}/big`, { method: 'POST', body: stream, duplex: 'half' });
     expect(response.status).toBe(413);
     expect(calls).toBe(0);
   });
@@ -144,7 +145,7 @@ describe('serveHttp', () => {
     expect(text).toBe('Internal Server Error');
     expect(text).not.toContain('secret');
     expect(errors).toHaveLength(1);
-    expect(String(errors[0]![1])).toContain('secret detail');
+    expect(String(errors[0][1])).toContain('secret detail');
   });
 
   it('fails clearly when the port is taken (bad input: a port in use)', async () => {

@@ -115,7 +115,13 @@ describe('SES emulator', () => {
 
   it('stores a SendRawEmail sent through the SDK, with its subject and recipient', async () => {
     const subject = `Store check ${Date.now()}`;
-    const { MessageId } = await ses.send(new SendRawEmailCommand({ RawMessage: { Data: rawMessage(subject) }, Source: 'news@example.com', Destinations: ['reader@example.com'] }));
+    const { MessageId } = await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: rawMessage(subject) },
+        Source: 'news@example.com',
+        Destinations: ['reader@example.com'],
+      }),
+    );
     expect(MessageId).toEqual(expect.any(String));
     const stored = (await sesStore(sesEndpoint())).find((m) => m.messageId === MessageId);
     expect(stored).toMatchObject({ subject, destination: { to: ['reader@example.com'] } });
@@ -152,10 +158,13 @@ describe('SES recorder', () => {
       const { MessageId } = await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
 
       expect(recorder.raws()).toHaveLength(1);
-      expect(recorder.raws()[0]!.equals(raw)).toBe(true);
-      const parsed = await simpleParser(recorder.raws()[0]!);
+      expect(recorder.raws()[0].equals(raw)).toBe(true);
+      const parsed = await simpleParser(recorder.raws()[0]);
       expect(parsed.subject).toBe(subject);
-      expect(parsed.headerLines).toContainEqual({ key: 'list-unsubscribe-post', line: 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' });
+      expect(parsed.headerLines).toContainEqual({
+        key: 'list-unsubscribe-post',
+        line: 'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+      });
       // It really went through to the emulator.
       expect((await sesStore(sesEndpoint())).some((m) => m.messageId === MessageId && m.subject === subject)).toBe(true);
     } finally {
@@ -231,7 +240,9 @@ describe('portFromEnv', () => {
   });
 
   it.each(['0', '65536', 'abc', '80.5', '-1'])('rejects %p with a message naming the variable (bad input)', (value) => {
-    expect(() => portFromEnv('BRIEFING_PORT', 1, { BRIEFING_PORT: value })).toThrow(`BRIEFING_PORT must be a TCP port between 1 and 65535, got "${value}"`);
+    expect(() => portFromEnv('BRIEFING_PORT', 1, { BRIEFING_PORT: value })).toThrow(
+      `BRIEFING_PORT must be a TCP port between 1 and 65535, got "${value}"`,
+    );
   });
 
   it('freePort returns distinct ports that can be listened on', async () => {

@@ -19,10 +19,18 @@ afterAll(() => table.write());
 const fast = (deps: SenderHandlerDeps): SenderHandlerDeps => ({ ...deps, leaseMs: 300, maxLeaseWaitMs: 400, throttleRetries: 3 });
 
 async function run(
-  options: PipelineOptions & { domain?: string; before?: (p: Awaited<ReturnType<typeof startPipeline>>, emails: string[]) => Promise<void>; settle?: (emails: string[]) => Promise<void> },
+  options: PipelineOptions & {
+    domain?: string;
+    before?: (p: Awaited<ReturnType<typeof startPipeline>>, emails: string[]) => Promise<void>;
+    settle?: (emails: string[]) => Promise<void>;
+  },
 ) {
   const domain = options.domain ?? uniqueDomain();
-  const p = await startPipeline({ ...options, sender: (d, made) => (options.sender ? options.sender(fast(d), made) : fast(d)), queue: { retryDelayMs: 50, maxReceiveCount: 20, ...options.queue } });
+  const p = await startPipeline({
+    ...options,
+    sender: (d, made) => (options.sender ? options.sender(fast(d), made) : fast(d)),
+    queue: { retryDelayMs: 50, maxReceiveCount: 20, ...options.queue },
+  });
   try {
     const emails = await seed(p, domain, N, (i) => (i % 10 === 3 ? `bad${i}` : `r${i}`));
     await options.before?.(p, emails);
@@ -106,7 +114,13 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     expect(r.copies).toMatchObject({ zero: 0, two: 0, one: N });
     expect(r.progress).toMatchObject({ sent: N, failed: 0, state: 'done' });
     expect(r.progress!.throttled).toBe(f.state.injected);
-    table.add({ fault: 'SES throttling (every 3rd call)', injected: f.state.injected, subscribers: N, zero: r.copies.zero, two: r.copies.two });
+    table.add({
+      fault: 'SES throttling (every 3rd call)',
+      injected: f.state.injected,
+      subscribers: N,
+      zero: r.copies.zero,
+      two: r.copies.two,
+    });
   });
 
   it('5xx on every fourth send: the claim is given back and the batch redelivered', async () => {
@@ -125,7 +139,13 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     expect(f.state.injected).toBe(TIMED_OUT_COUNT);
     expect(t.timedOut()).toBe(TIMED_OUT_COUNT);
     expect(r.copies).toMatchObject({ zero: 0, two: 0, one: N });
-    table.add({ fault: 'SES timeout, message not taken', injected: f.state.injected, subscribers: N, zero: r.copies.zero, two: r.copies.two });
+    table.add({
+      fault: 'SES timeout, message not taken',
+      injected: f.state.injected,
+      subscribers: N,
+      zero: r.copies.zero,
+      two: r.copies.two,
+    });
   });
 
   it('a timeout after SES accepted (the proxy forwards after the SDK gave up): the named window, duplicates counted', async () => {
@@ -144,7 +164,14 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     // hidden: exactly the calls that timed out, and no ordinary send.
     expect(r.copies.two).toBe(t.timedOut());
     expect(new Set(r.copies.duplicates)).toEqual(new Set(r.emails.filter((e) => TIMED_OUT.test(e))));
-    table.add({ fault: 'SES accepted, answer lost (timeout)', injected: f.state.injected, subscribers: N, zero: r.copies.zero, two: r.copies.two, note: 'the accepted-but-not-recorded window' });
+    table.add({
+      fault: 'SES accepted, answer lost (timeout)',
+      injected: f.state.injected,
+      subscribers: N,
+      zero: r.copies.zero,
+      two: r.copies.two,
+      note: 'the accepted-but-not-recorded window',
+    });
   });
 
   it('permanent rejections on a pattern (addresses bad*): failed in the ledger, not retried, the rest sent once', async () => {
@@ -171,19 +198,27 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
       // The lease must outlast a live sender's claim-to-record time (on AWS: twice the function
       // timeout); the other tests shorten it only to see dead senders' claims taken over quickly.
       sender: (d) => ({ ...d, leaseMs: 10_000, maxLeaseWaitMs: 0 }),
-      before: async (p) => {
+      before: (p) => {
         const enqueue = p.sendQueue.enqueue.bind(p.sendQueue);
         p.sendQueue.enqueue = async (jobs) => {
           enqueued += 2 * jobs.reduce((n, j) => n + j.recipients.length, 0);
           await enqueue([...jobs, ...jobs, ...jobs]);
         };
+
+        return Promise.resolve();
       },
     });
     expect(r.copies).toMatchObject({ zero: 0, two: 0 });
     expect(r.progress).toMatchObject({ sent: N });
     // Each extra copy ends as a skip (a copy that met a live claim comes back and skips then).
     expect(r.progress!.skipped).toBeGreaterThanOrEqual(2 * N);
-    table.add({ fault: 'duplicated batches (each job 3x, concurrently; injected = extra recipient copies)', injected: enqueued, subscribers: N, zero: 0, two: 0 });
+    table.add({
+      fault: 'duplicated batches (each job 3x, concurrently; injected = extra recipient copies)',
+      injected: enqueued,
+      subscribers: N,
+      zero: 0,
+      two: 0,
+    });
   });
 
   it('the function running out of time mid-send (40 ms a send, 100 ms an invocation): the rest queued again as new jobs, one copy each', async () => {
@@ -204,7 +239,13 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
     expect(r.ledger.every((d) => d.status === 'sent')).toBe(true);
     expect(r.progress).toMatchObject({ sent: N, state: 'done' });
     expect(r.deadLetters).toBe(0);
-    table.add({ fault: 'function time running out mid-send (injected = jobs queued again)', injected: requeued, subscribers: N, zero: r.copies.zero, two: r.copies.two });
+    table.add({
+      fault: 'function time running out mid-send (injected = jobs queued again)',
+      injected: requeued,
+      subscribers: N,
+      zero: r.copies.zero,
+      two: r.copies.two,
+    });
   });
 
   it('a subscriber who unsubscribed after planning is not mailed (send-time check)', async () => {
@@ -283,6 +324,13 @@ describe('fault injection: a crash between each step of the sender', () => {
     expect(r.copies.zero).toBe(0);
     if (!window) expect(r.copies.two).toBe(0);
     expect(r.ledger.filter((d) => d.status === 'sent')).toHaveLength(N);
-    table.add({ fault: `crash ${label}`, injected: counter.n, subscribers: N, zero: r.copies.zero, two: r.copies.two, note: window ? 'the accepted-but-not-recorded window' : undefined });
+    table.add({
+      fault: `crash ${label}`,
+      injected: counter.n,
+      subscribers: N,
+      zero: r.copies.zero,
+      two: r.copies.two,
+      note: window ? 'the accepted-but-not-recorded window' : undefined,
+    });
   });
 });

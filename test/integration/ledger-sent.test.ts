@@ -42,7 +42,9 @@ it('records 40 concurrent sends in fewer BatchWriteItem calls than entries, each
     ids.map(async (s, i) => {
       await ledger.markSent('c-group', s, `ses-${i}`, new Date('2026-11-28T06:00:01.000Z'), claimedAt);
       // Stored by the time the call returns: read it straight back.
-      const out = await db.send(new GetCommand({ TableName: tables.names.deliveries, Key: { campaignId: 'c-group', subscriberId: s }, ConsistentRead: true }));
+      const out = await db.send(
+        new GetCommand({ TableName: tables.names.deliveries, Key: { campaignId: 'c-group', subscriberId: s }, ConsistentRead: true }),
+      );
       expect(out.Item).toEqual({
         campaignId: 'c-group',
         subscriberId: s,

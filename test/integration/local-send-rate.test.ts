@@ -46,7 +46,7 @@ export function busiestSecond(times: number[]): number {
   const t = [...times].sort((a, b) => a - b);
   let best = 0;
   for (let i = 0, j = 0; j < t.length; j++) {
-    while (t[j]! - t[i]! >= 1000) i++;
+    while (t[j] - t[i] >= 1000) i++;
     best = Math.max(best, j - i + 1);
   }
   return best;
@@ -119,7 +119,8 @@ describe('asking an SES endpoint for its quota', () => {
 
   it('5xx answers that the SDK keeps retrying past the deadline are still an error, not silence', async () => {
     const recorder = await startSesRecorder(EMULATOR, {
-      intercept: (_n, call) => (call.action === 'GetSendQuota' ? { ...sesError(503, 'ServiceUnavailable', 'busy'), delayMs: 150 } : undefined),
+      intercept: (_n, call) =>
+        call.action === 'GetSendQuota' ? { ...sesError(503, 'ServiceUnavailable', 'busy'), delayMs: 150 } : undefined,
     });
     // Attempts enough (each at least 150 ms) that the retries outlast the deadline however fast
     // the machine, and a deadline long enough that the first 503 comes before it however slow.
@@ -156,7 +157,12 @@ describe('asking an SES endpoint for its quota', () => {
  * A digest to `n` new confirmed readers, sent by the local runtime through a recording proxy in
  * front of the SES emulator. Returns when the send queue has drained.
  */
-async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Record<string, string> = {}, options: { twoProcesses?: boolean } = {}) {
+async function localSend(
+  n: number,
+  recorderOptions: SesRecorderOptions,
+  env: Record<string, string> = {},
+  options: { twoProcesses?: boolean } = {},
+) {
   // A runtime of its own, loaded afresh: the handlers' SDK clients are module singletons, made for one SES endpoint.
   jest.resetModules();
   const { startRuntime } = await import('../../lib/local/runtime');
@@ -197,7 +203,11 @@ async function localSend(n: number, recorderOptions: SesRecorderOptions, env: Re
       })),
     );
 
-    const config = { ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, ...env }), tables: tables.names, sesEndpoint: recorder.endpoint };
+    const config = {
+      ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir, ...env }),
+      tables: tables.names,
+      sesEndpoint: recorder.endpoint,
+    };
     const rt = await startRuntime({ startEmulators: false, http: false, config });
     const rt2 = second ? await second({ startEmulators: false, http: false, config }) : undefined;
     try {
@@ -221,17 +231,20 @@ describe('the local send rate', () => {
   it.each([
     [20, 16],
     [50, 40],
-  ])('follows GetSendQuota where the endpoint answers it: MaxSendRate %i gives %i a second (the 0.8 share, as on AWS), not the local setting', async (maxSendRate, rate) => {
-    // Three seconds' worth: the local setting (1,000 a second) would send them all within one.
-    const n = rate * 3;
-    const run = await localSend(n, { quota: { maxSendRate, max24HourSend: 100_000 } }, { BRIEFING_SEND_RATE: '1000' });
-    console.log(`quota ${maxSendRate}/s (share 0.8 = ${rate}/s): ${run.sends.length} sent, busiest second ${run.busiest}`);
+  ])(
+    'follows GetSendQuota where the endpoint answers it: MaxSendRate %i gives %i a second (the 0.8 share, as on AWS), not the local setting',
+    async (maxSendRate, rate) => {
+      // Three seconds' worth: the local setting (1,000 a second) would send them all within one.
+      const n = rate * 3;
+      const run = await localSend(n, { quota: { maxSendRate, max24HourSend: 100_000 } }, { BRIEFING_SEND_RATE: '1000' });
+      console.log(`quota ${maxSendRate}/s (share 0.8 = ${rate}/s): ${run.sends.length} sent, busiest second ${run.busiest}`);
 
-    expect(run.sends).toHaveLength(n);
-    expect(run.quotaAsks).toBeGreaterThanOrEqual(1);
-    expect(run.busiest).toBeLessThanOrEqual(rate + tolerance(rate));
-    expect(run.busiest).toBeLessThan(maxSendRate);
-  });
+      expect(run.sends).toHaveLength(n);
+      expect(run.quotaAsks).toBeGreaterThanOrEqual(1);
+      expect(run.busiest).toBeLessThanOrEqual(rate + tolerance(rate));
+      expect(run.busiest).toBeLessThan(maxSendRate);
+    },
+  );
 
   it('falls back to the local setting (BRIEFING_SEND_RATE) where the endpoint does not answer GetSendQuota (the SES emulator itself)', async () => {
     const n = 30;

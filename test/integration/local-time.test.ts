@@ -34,7 +34,12 @@ const add = async (name: string, timezone: string, extra: Partial<Subscriber> = 
 /** Everyone the index holds in `zone`, by name (the whole partition, straight from DynamoDB). */
 async function inZone(zone: string): Promise<string[]> {
   const out = await client.send(
-    new QueryCommand({ TableName: tables.names.subscribers, IndexName: INDEXES.digestByZone, KeyConditionExpression: 'digestZone = :z', ExpressionAttributeValues: { ':z': zone } }),
+    new QueryCommand({
+      TableName: tables.names.subscribers,
+      IndexName: INDEXES.digestByZone,
+      KeyConditionExpression: 'digestZone = :z',
+      ExpressionAttributeValues: { ':z': zone },
+    }),
   );
   return (out.Items ?? []).map((i) => String(i.email).split('@')[0]).sort();
 }
@@ -65,13 +70,20 @@ describe('the digest-by-zone index', () => {
   it('moves a reader who changes zone on the preferences page, and dates the move for the closing sweep', async () => {
     const token = signToken(keys, { subscriberId: people.tokyo2.subscriberId, purpose: 'preferences', now: at });
     const moved = new Date('2027-03-28T03:00:00Z');
-    const r = await updatePreferences({ subscribers: db.subscriptions, clock: { now: () => moved }, keys }, token, { digest: true, alerts: false, topics: [], timezone: 'America/New_York' });
+    const r = await updatePreferences({ subscribers: db.subscriptions, clock: { now: () => moved }, keys }, token, {
+      digest: true,
+      alerts: false,
+      topics: [],
+      timezone: 'America/New_York',
+    });
     expect(r.status).toBe('saved');
     expect(await inZone('Asia/Tokyo')).toEqual(['tokyo1']);
     expect(await inZone('America/New_York')).toEqual(['tokyo2']);
     // Only the mover is in the range after the zone's hour; the rest of the partition is not read.
     const page = await db.zones.zonePage('America/New_York', undefined, 100, '2027-03-28T02:00:00.000Z');
-    expect(page.rows).toEqual([{ subscriberId: people.tokyo2.subscriberId, email: 'tokyo2@zones.example', zoneChangedAt: moved.toISOString() }]);
+    expect(page.rows).toEqual([
+      { subscriberId: people.tokyo2.subscriberId, email: 'tokyo2@zones.example', zoneChangedAt: moved.toISOString() },
+    ]);
     expect((await db.zones.zonePage('America/New_York', undefined, 100, '2027-03-28T04:00:00.000Z')).rows).toEqual([]);
   });
 
@@ -81,7 +93,9 @@ describe('the digest-by-zone index', () => {
     expect(await inZone('Europe/Brussels')).toEqual(['bouncer', 'brussels', 'leaver']);
     await db.subscribers.unsubscribe(people.leaver.subscriberId, at);
     const bouncer = (await db.subscribers.getByEmail('bouncer@zones.example'))!;
-    expect(await db.subscriptions.change(bouncer, { suppressed: true, suppressedReason: 'bounce', suppressedAt: at.toISOString() })).toBeDefined();
+    expect(
+      await db.subscriptions.change(bouncer, { suppressed: true, suppressedReason: 'bounce', suppressedAt: at.toISOString() }),
+    ).toBeDefined();
     expect(await inZone('Europe/Brussels')).toEqual(['brussels']);
   });
 
@@ -99,14 +113,41 @@ describe('the digest-by-zone index', () => {
 
 describe('a planner run', () => {
   it('queries only the zones due since the last run and queues only their readers', async () => {
-    const issue = { kind: 'issue', id: 'zones-issue', date: '2027-03-28', newsletter: 'Brief', title: 'T', articleIds: ['zones-a1'], publishedAt: at.toISOString() } as Issue;
-    await db.content.put({ kind: 'article', id: 'zones-a1', title: 'A', date: '2027-03-28', summary: 's', url: 'https://example.com/a', topics: [], priority: 'normal' } as unknown as Article);
+    const issue = {
+      kind: 'issue',
+      id: 'zones-issue',
+      date: '2027-03-28',
+      newsletter: 'Brief',
+      title: 'T',
+      articleIds: ['zones-a1'],
+      publishedAt: at.toISOString(),
+    } as Issue;
+    await db.content.put({
+      kind: 'article',
+      id: 'zones-a1',
+      title: 'A',
+      date: '2027-03-28',
+      summary: 's',
+      url: 'https://example.com/a',
+      topics: [],
+      priority: 'normal',
+    } as unknown as Article);
     await db.content.put(issue);
     const queried: string[] = [];
     const zones: ZoneAudience = { zonePage: (zone, ...rest) => (queried.push(zone), db.zones.zonePage(zone, ...rest)) };
     const queue = new MemoryQueue();
     let now = new Date('2027-03-27T21:00:00Z');
-    const deps = { content: db.content, zones, plans: db.localTimePlans, queue, clock: { now: () => now }, localTime: '07:00', counters: db.counters, ledger: db.ledger, unsent: db.content };
+    const deps = {
+      content: db.content,
+      zones,
+      plans: db.localTimePlans,
+      queue,
+      clock: { now: () => now },
+      localTime: '07:00',
+      counters: db.counters,
+      ledger: db.ledger,
+      unsent: db.content,
+    };
     await planLocalTime(deps, { issueId: issue.id });
     queried.length = 0;
     queue.jobs.length = 0;
@@ -119,7 +160,10 @@ describe('a planner run', () => {
     expect([...new Set(queried)].sort()).toEqual([...expected].sort());
     expect(queued(queue)).toEqual(['tokyo1']);
     expect(r).toMatchObject({ status: 'planned', recipients: 1 });
-    expect(await db.localTimePlans.get(issue.id)).toMatchObject({ coveredTo: now.toISOString(), zones: expect.objectContaining({ 'Asia/Tokyo': 1 }) });
+    expect(await db.localTimePlans.get(issue.id)).toMatchObject({
+      coveredTo: now.toISOString(),
+      zones: expect.objectContaining({ 'Asia/Tokyo': 1 }),
+    });
 
     // Kathmandu's 01:15Z and Kolkata's 01:30Z in the next runs: the Calcutta and Kolkata readers together.
     queue.jobs.length = 0;
@@ -130,8 +174,25 @@ describe('a planner run', () => {
 
   it('finds the issues still going out (from a date, not planned, oldest first) with a Query of the date range', async () => {
     const issue = (id: string, date: string) =>
-      ({ kind: 'issue', id, date, newsletter: 'Brief', number: 1, summary: '', preheader: '', title: id, articleIds: [], publishedAt: at.toISOString() }) as Issue;
-    for (const i of [issue('open-1', '2027-05-01'), issue('open-2', '2027-05-08'), issue('done', '2027-05-03'), issue('before', '2027-04-20')]) await db.content.put(i);
+      ({
+        kind: 'issue',
+        id,
+        date,
+        newsletter: 'Brief',
+        number: 1,
+        summary: '',
+        preheader: '',
+        title: id,
+        articleIds: [],
+        publishedAt: at.toISOString(),
+      }) as Issue;
+    for (const i of [
+      issue('open-1', '2027-05-01'),
+      issue('open-2', '2027-05-08'),
+      issue('done', '2027-05-03'),
+      issue('before', '2027-04-20'),
+    ])
+      await db.content.put(i);
     await db.content.markIssuePlanned('done', at);
     const found = (await db.content.unsentIssuesFrom('2027-04-30')).map((i) => i.id);
     expect(found).toEqual(['open-1', 'open-2']);

@@ -50,16 +50,46 @@ beforeAll(async () => {
   db = dynamoPorts(documentClient(), { subscribers: tables.names.subscribers, deliveries: tables.names.deliveries });
   // Ada: confirmed as typed, unsubscribed in lower case, pending in capitals. Unsubscribed wins; the
   // oldest consent (the confirmed one, from January) is kept.
-  await put(legacy(`Ada@${D}`, { createdAt: '2026-01-02T00:00:00.000Z', confirmedAt: '2026-01-02T01:00:00.000Z', consent: consent('2026-01-02T00:00:00.000Z', '198.51.100.1') }));
   await put(
-    legacy(`ada@${D}`, { status: 'unsubscribed', createdAt: '2026-03-01T00:00:00.000Z', unsubscribedAt: '2026-04-01T00:00:00.000Z', consent: consent('2026-03-01T00:00:00.000Z', '198.51.100.2') }),
+    legacy(`Ada@${D}`, {
+      createdAt: '2026-01-02T00:00:00.000Z',
+      confirmedAt: '2026-01-02T01:00:00.000Z',
+      consent: consent('2026-01-02T00:00:00.000Z', '198.51.100.1'),
+    }),
   );
-  await put(legacy(`ADA@${D}`, { status: 'pending', createdAt: '2026-05-01T00:00:00.000Z', consent: consent('2026-05-01T00:00:00.000Z', '198.51.100.3') }));
+  await put(
+    legacy(`ada@${D}`, {
+      status: 'unsubscribed',
+      createdAt: '2026-03-01T00:00:00.000Z',
+      unsubscribedAt: '2026-04-01T00:00:00.000Z',
+      consent: consent('2026-03-01T00:00:00.000Z', '198.51.100.2'),
+    }),
+  );
+  await put(
+    legacy(`ADA@${D}`, {
+      status: 'pending',
+      createdAt: '2026-05-01T00:00:00.000Z',
+      consent: consent('2026-05-01T00:00:00.000Z', '198.51.100.3'),
+    }),
+  );
   // Bob: confirmed in lower case, suppressed (complaint) as typed: suppressed wins.
   await put(legacy(`bob@${D}`, { confirmedAt: '2026-01-01T01:00:00.000Z' }));
-  await put(legacy(`Bob@${D}`, { status: 'unsubscribed', suppressed: true, suppressedReason: 'complaint', suppressedAt: '2026-02-01T00:00:00.000Z', complainedAt: '2026-02-01T00:00:00.000Z' }));
+  await put(
+    legacy(`Bob@${D}`, {
+      status: 'unsubscribed',
+      suppressed: true,
+      suppressedReason: 'complaint',
+      suppressedAt: '2026-02-01T00:00:00.000Z',
+      complainedAt: '2026-02-01T00:00:00.000Z',
+    }),
+  );
   // Eve was erased as `Eve@…` (a bare SHA-256 marker, as older erasures wrote) and signed up again in lower case.
-  await documentClient().send(new PutCommand({ TableName: tables.names.subscribers, Item: { email: erasedKey(legacyAddressHash(`Eve@${D}`)), erasedAt: '2026-02-01T00:00:00.000Z' } }));
+  await documentClient().send(
+    new PutCommand({
+      TableName: tables.names.subscribers,
+      Item: { email: erasedKey(legacyAddressHash(`Eve@${D}`)), erasedAt: '2026-02-01T00:00:00.000Z' },
+    }),
+  );
   await put(legacy(`eve@${D}`, { confirmedAt: '2026-03-01T00:00:00.000Z' }));
   await db.ledger.claim('issue-9', `id-eve-at-${D}`, new Date());
   // Carl: one item, typed with capitals: moved to its key form, mailed as typed.
@@ -77,7 +107,10 @@ describe('before the migration has run', () => {
     // The bad input: the address in other capitals than the stored ones.
     expect(await db.subscriptions.getByEmail(`solo.leaver@${D}`)).toMatchObject({ status: 'unsubscribed' });
     expect(await db.subscriptions.getByEmail(`SOLO.LEAVER@${D}`)).toMatchObject({ status: 'unsubscribed' });
-    const report = await eraseSubscriber({ subscribers: db.subscriptions, deliveries: db.deliveryEvents, clock: systemClock, digest: testDigest }, `legacy.reader@${D}`);
+    const report = await eraseSubscriber(
+      { subscribers: db.subscriptions, deliveries: db.deliveryEvents, clock: systemClock, digest: testDigest },
+      `legacy.reader@${D}`,
+    );
     expect(report).toMatchObject({ subscriberRemoved: true, deliveriesRemoved: 1 });
     expect((await scan()).map((i) => i.email)).not.toContain(`Legacy.Reader@${D}`);
   });
@@ -99,11 +132,17 @@ describe('migrate-addresses', () => {
   it('merges Ada into one item: unsubscribed (the most restrictive), the oldest consent, no TTL, and the other ids forwarded', async () => {
     const ada = after.filter((i) => String(i.email).toLowerCase() === `ada@${D}`);
     expect(ada).toHaveLength(1);
-    expect(ada[0]).toMatchObject({ email: `ada@${D}`, status: 'unsubscribed', subscriberId: `id-ada-at-${D}`, createdAt: '2026-01-02T00:00:00.000Z', unsubscribedAt: '2026-04-01T00:00:00.000Z' });
-    expect(ada[0]!.consent).toMatchObject({ ip: '198.51.100.1', at: '2026-01-02T00:00:00.000Z' });
+    expect(ada[0]).toMatchObject({
+      email: `ada@${D}`,
+      status: 'unsubscribed',
+      subscriberId: `id-ada-at-${D}`,
+      createdAt: '2026-01-02T00:00:00.000Z',
+      unsubscribedAt: '2026-04-01T00:00:00.000Z',
+    });
+    expect(ada[0].consent).toMatchObject({ ip: '198.51.100.1', at: '2026-01-02T00:00:00.000Z' });
     expect(ada[0]).not.toHaveProperty('expiresAt');
     expect(ada[0]).not.toHaveProperty('digestShard');
-    expect((ada[0]!.mergedIds as string[]).sort()).toEqual([`id-ADA-at-${D}`, `id-Ada-at-${D}`]);
+    expect((ada[0].mergedIds as string[]).sort()).toEqual([`id-ADA-at-${D}`, `id-Ada-at-${D}`]);
     // A link in mail sent to the capitalised item still reaches Ada (and finds her unsubscribed).
     expect(await db.subscriptions.getById(`id-Ada-at-${D}`)).toMatchObject({ email: `ada@${D}`, status: 'unsubscribed' });
   });
@@ -124,7 +163,11 @@ describe('migrate-addresses', () => {
   });
 
   it('moves Carl to his key form, mailed as typed, and leaves Dora alone', () => {
-    expect(after.find((i) => i.email === `carl.jones@${D}`)).toMatchObject({ emailAsTyped: `Carl.Jones@${D}`, subscriberId: `id-Carl.Jones-at-${D}`, digestShard: expect.any(Number) });
+    expect(after.find((i) => i.email === `carl.jones@${D}`)).toMatchObject({
+      emailAsTyped: `Carl.Jones@${D}`,
+      subscriberId: `id-Carl.Jones-at-${D}`,
+      digestShard: expect.any(Number),
+    });
     expect(after.find((i) => i.email === `Carl.Jones@${D}`)).toBeUndefined();
     expect(after.find((i) => i.email === `dora@${D}`)).toMatchObject({ subscriberId: `id-dora-at-${D}` });
   });

@@ -24,10 +24,12 @@ afterAll(() => api?.stop());
 
 /** Every item of the Subscribers table whose key is this address in any capitals. */
 async function itemsOf(email: string): Promise<Record<string, unknown>[]> {
-  return (await scanAll(api.tables.names.subscribers)).filter((i) => typeof i.email === 'string' && addressKey(i.email) === addressKey(email));
+  return (await scanAll(api.tables.names.subscribers)).filter(
+    (i) => typeof i.email === 'string' && addressKey(i.email) === addressKey(email),
+  );
 }
 
-const ses = (event: Partial<SesEvent> & { eventType: string }): SesEvent => ({ mail: { messageId: `m-${Math.random()}` }, ...event }) as SesEvent;
+const ses = (event: Partial<SesEvent> & { eventType: string }): SesEvent => ({ mail: { messageId: `m-${Math.random()}` }, ...event });
 
 /** The ways a reader says no, each applied to a confirmed reader typed `Reader.<kind>@<Domain>`. */
 const NO: Record<string, { expectKept: 'kept-suppressed' | 'kept-unsubscribed' | 'kept-erased'; apply(email: string): Promise<void> }> = {
@@ -43,14 +45,20 @@ const NO: Record<string, { expectKept: 'kept-suppressed' | 'kept-unsubscribed' |
     expectKept: 'kept-suppressed',
     apply: async (email) => {
       await applySesEvents({ subscribers: api.subscribers, deliveries: api.deliveries, clock: api.clock }, [
-        ses({ eventType: 'Bounce', bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email }] } }),
+        ses({
+          eventType: 'Bounce',
+          bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email }] },
+        }),
       ]);
     },
   },
   'an erasure (asked for in lower case)': {
     expectKept: 'kept-erased',
     apply: async (email) => {
-      await eraseSubscriber({ subscribers: api.subscribers, deliveries: api.deliveries, clock: api.clock, digest: testDigest }, email.toLowerCase());
+      await eraseSubscriber(
+        { subscribers: api.subscribers, deliveries: api.deliveries, clock: api.clock, digest: testDigest },
+        email.toLowerCase(),
+      );
     },
   },
   'a one-click unsubscribe': {
@@ -109,7 +117,10 @@ describe.each(Object.entries(NO))('after %s', (kind, no) => {
   });
 
   it('an import in other capitals keeps every line out, counts them and lists each line', async () => {
-    const r = await importSubscribers(operator(api.subscribers, api.clock), ['email,topics', ...others().map((e) => `${e},cyber`)].join('\n'));
+    const r = await importSubscribers(
+      operator(api.subscribers, api.clock),
+      ['email,topics', ...others().map((e) => `${e},cyber`)].join('\n'),
+    );
     expect(r).toMatchObject({ imported: 0, updated: 0, resubscribed: 0, errors: [] });
     expect(r.kept[no.expectKept.slice('kept-'.length) as 'unsubscribed' | 'suppressed' | 'erased']).toBe(3);
     expect(r.keptLines.map((k) => k.line)).toEqual([2, 3, 4]);
@@ -129,8 +140,12 @@ describe('a declined sign-up ("never mail this address" in the confirmation)', (
   beforeAll(async () => {
     await api.postJson({ email: email() });
     const confirmation = (await api.mailTo(email())).find((m) => /^Confirm/.test(m.subject ?? ''))!;
-    const never = /https:\/\/brief\.example\.org(\/unsubscribe\?token=\S+)/.exec(confirmation.text ?? '')![1]!;
-    const res = await fetch(`${api.http.url}${never}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const never = /https:\/\/brief\.example\.org(\/unsubscribe\?token=\S+)/.exec(confirmation.text ?? '')![1];
+    const res = await fetch(`${api.http.url}${never}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(res.status).toBe(200);
   });
 
@@ -154,7 +169,7 @@ describe('a declined sign-up ("never mail this address" in the confirmation)', (
       const mails = await api.mailTo(email());
       expect(mails).toHaveLength(2);
       // Mailed as typed this time.
-      expect(JSON.stringify(mails[1]!.to)).toContain(email().toLowerCase());
+      expect(JSON.stringify(mails[1].to)).toContain(email().toLowerCase());
     } finally {
       api.clock.offsetMs = 0;
     }

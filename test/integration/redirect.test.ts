@@ -57,7 +57,14 @@ const pathOf = (url: string) => url.slice(base.length);
 beforeAll(async () => {
   tables = await createTestTables('redirect');
   ports = dynamoPorts(documentClient(), tables.names);
-  for (const c of [article('pact', 2), article('talks', 0), article('elsewhere'), issue('issue-1', ['pact', 'talks']), issue('issue-2', ['elsewhere'])]) await ports.content.put(c);
+  for (const c of [
+    article('pact', 2),
+    article('talks', 0),
+    article('elsewhere'),
+    issue('issue-1', ['pact', 'talks']),
+    issue('issue-2', ['elsewhere']),
+  ])
+    await ports.content.put(c);
   const now = new Date();
   for (const [i, sid] of ['sub-1', 'sub-2'].entries()) {
     await ports.subscriptions.create({
@@ -75,7 +82,12 @@ beforeAll(async () => {
     await ports.ledger.markSent('issue-1', sid, `ses-${sid}`, now);
   }
   await ports.counters.add('issue-1', { sent: 2 }, now);
-  const handler = makeApiHandler({ subscribers: ports.subscribers, clock: systemClock, keys: async () => keys, redirect: { content: ports.content, clicks: ports.clicks } });
+  const handler = makeApiHandler({
+    subscribers: ports.subscribers,
+    clock: systemClock,
+    keys: () => Promise.resolve(keys),
+    redirect: { content: ports.content, clicks: ports.clicks },
+  });
   http = await serveHttp(handler, { port: 0 });
 });
 afterAll(async () => {
@@ -99,7 +111,9 @@ describe('the click redirect over HTTP against DynamoDB Local', () => {
   it("a link scanner's GET (no cookies, scanner user agent) changes nothing but the count", async () => {
     const before = await snapshot();
     const clicksBefore = (await counts()).pact ?? 0;
-    const res = await get(pathOf(link('pact', 0)), { headers: { 'user-agent': 'Mozilla/5.0 (compatible; SafeLinks scanner; +https://scanner.example)' } });
+    const res = await get(pathOf(link('pact', 0)), {
+      headers: { 'user-agent': 'Mozilla/5.0 (compatible; SafeLinks scanner; +https://scanner.example)' },
+    });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('https://news.example.net/pact');
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -125,11 +139,27 @@ describe('the click redirect over HTTP against DynamoDB Local', () => {
   });
 
   it.each([
-    ['forged: the signature changed', () => pathOf(link('pact', 0)).replace(/.(.)$/, (_m, c: string) => (c === 'A' ? 'BB' : 'AA').slice(0, 2))],
-    ['foreign: valid signature, an article of another issue', () => `/r/${signClickToken(keys, { kind: 'digest', campaignId: 'issue-1', articleId: 'elsewhere', link: 0 })}`],
-    ['foreign: valid signature, another campaign that does not list the article', () => `/r/${signClickToken(keys, { kind: 'digest', campaignId: 'issue-2', articleId: 'pact', link: 0 })}`],
-    ['unknown key id', () => `/r/${signClickToken({ current: 'k7', keys: new Map([['k7', randomBytes(32)]]) }, { kind: 'digest', campaignId: 'issue-1', articleId: 'pact', link: 0 })}`],
-    ['signed with a key this deployment does not hold', () => `/r/${signClickToken(stranger, { kind: 'digest', campaignId: 'issue-1', articleId: 'pact', link: 0 })}`],
+    [
+      'forged: the signature changed',
+      () => pathOf(link('pact', 0)).replace(/.(.)$/, (_m, c: string) => (c === 'A' ? 'BB' : 'AA').slice(0, 2)),
+    ],
+    [
+      'foreign: valid signature, an article of another issue',
+      () => `/r/${signClickToken(keys, { kind: 'digest', campaignId: 'issue-1', articleId: 'elsewhere', link: 0 })}`,
+    ],
+    [
+      'foreign: valid signature, another campaign that does not list the article',
+      () => `/r/${signClickToken(keys, { kind: 'digest', campaignId: 'issue-2', articleId: 'pact', link: 0 })}`,
+    ],
+    [
+      'unknown key id',
+      () =>
+        `/r/${signClickToken({ current: 'k7', keys: new Map([['k7', randomBytes(32)]]) }, { kind: 'digest', campaignId: 'issue-1', articleId: 'pact', link: 0 })}`,
+    ],
+    [
+      'signed with a key this deployment does not hold',
+      () => `/r/${signClickToken(stranger, { kind: 'digest', campaignId: 'issue-1', articleId: 'pact', link: 0 })}`,
+    ],
     ['a link index out of range', () => pathOf(link('talks', 1))],
     ['an oversized token', () => `/r/c1.k1.${'A'.repeat(2000)}.${'B'.repeat(43)}`],
     ['open redirect: //evil.example in the path', () => '/r//evil.example'],
@@ -152,7 +182,9 @@ describe('the click redirect over HTTP against DynamoDB Local', () => {
   it("per-reader link: the article lands on that reader's ledger entry, and on no other", async () => {
     const perReader = clickLinker(keys, base, { kind: 'digest', campaignId: 'issue-1', subscriberId: 'sub-1' });
     expect((await get(pathOf(perReader('talks', 0)))).status).toBe(302);
-    expect((await ports.ledger.get('issue-1', 'sub-1')) as unknown as Record<string, unknown>).toMatchObject({ clickedArticles: new Set(['talks']) });
+    expect((await ports.ledger.get('issue-1', 'sub-1')) as unknown as Record<string, unknown>).toMatchObject({
+      clickedArticles: new Set(['talks']),
+    });
     expect(((await ports.ledger.get('issue-1', 'sub-2')) as unknown as Record<string, unknown>).clickedArticles).toBeUndefined();
     // Never creates an entry for a reader the campaign was not sent to.
     const ghost = clickLinker(keys, base, { kind: 'digest', campaignId: 'issue-1', subscriberId: 'nobody' });
@@ -163,7 +195,9 @@ describe('the click redirect over HTTP against DynamoDB Local', () => {
   it("the ledger's list, the privacy export and the erasure never see the #clicks item", async () => {
     expect((await ports.ledger.list('issue-1')).map((d) => d.subscriberId).sort()).toEqual(['sub-1', 'sub-2']);
     // A reader's export is their own entries (with their clicks in per-reader mode), never the counts.
-    expect((await ports.deliveryEvents.listForSubscriber('sub-1')).map((d) => [d.campaignId, d.subscriberId])).toEqual([['issue-1', 'sub-1']]);
+    expect((await ports.deliveryEvents.listForSubscriber('sub-1')).map((d) => [d.campaignId, d.subscriberId])).toEqual([
+      ['issue-1', 'sub-1'],
+    ]);
     await ports.deliveryEvents.deleteForSubscriber('sub-2');
     expect((await counts()).pact).toBeGreaterThan(0);
   });

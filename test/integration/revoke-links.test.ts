@@ -25,25 +25,32 @@ afterAll(() => p?.stop());
 /** The unsubscribe and preferences links of the latest digest of `issueId` to `email`, on this test's server. */
 async function linksOf(email: string, issueNumber: number): Promise<{ unsubscribe: string; preferences: string }> {
   const mails = await Promise.all(p.recorder.raws().map((r) => simpleParser(r)));
-  const mail = mails.filter((m) => JSON.stringify(m.to).toLowerCase().includes(email.toLowerCase()) && (m.subject ?? '').endsWith(`No. ${issueNumber}`)).at(-1);
+  const mail = mails
+    .filter((m) => JSON.stringify(m.to).toLowerCase().includes(email.toLowerCase()) && (m.subject ?? '').endsWith(`No. ${issueNumber}`))
+    .at(-1);
   if (!mail) throw new Error(`no issue ${issueNumber} to ${email}`);
   const local = (url: string) => {
     const u = new URL(url);
     return `${p.http.url}${u.pathname}${u.search}`;
   };
   const list = mail.headers.get('list') as { unsubscribe: { url: string } };
-  const preferences = /(https?:\/\/\S+\/preferences\?token=[^\s)>\]]+)/.exec(mail.text ?? '')![1]!;
+  const preferences = /(https?:\/\/\S+\/preferences\?token=[^\s)>\]]+)/.exec(mail.text ?? '')![1];
   return { unsubscribe: local(list.unsubscribe.url), preferences: local(preferences) };
 }
 
 async function sendIssue(n: number) {
-  const files = sampleFiles().map((f) => (f.name.includes('/issues/') ? { ...f, text: f.text.replace(/^id: .*$/m, `id: revoke-${n}`).replace(/^number: .*$/m, `number: ${n}`) } : f));
+  const files = sampleFiles().map((f) =>
+    f.name.includes('/issues/')
+      ? { ...f, text: f.text.replace(/^id: .*$/m, `id: revoke-${n}`).replace(/^number: .*$/m, `number: ${n}`) }
+      : f,
+  );
   await publish({ content: p.content, clock: systemClock }, files);
   await p.planner({ issueId: `revoke-${n}` });
   await p.queue.drain(60_000);
 }
 
-const oneClick = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+const oneClick = (url: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
 
 it("revoke-links turns off the links of the mail sent so far; the next digest's links work", async () => {
   const email = `Leaky.Reader@${domain}`;
@@ -59,7 +66,11 @@ it("revoke-links turns off the links of the mail sent so far; the next digest's 
   // in a browser, and the page's own buttons (a preferences change, the unsubscribe button).
   const token = (url: string) => new URL(url).searchParams.get('token')!;
   const form = (path: string, fields: Record<string, string>) =>
-    fetch(`${p.http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    fetch(`${p.http.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
   for (const res of [
     await fetch(old.unsubscribe),
     await fetch(old.preferences),

@@ -29,7 +29,10 @@ beforeAll(async () => {
   t = await startClockedRuntime('sendat', clock);
   ({ rt, db } = t);
   for (const name of ['ana', 'ben']) await addSubscriber(operator(db.subscriptions, clock), { email: `${name}@${t.domain}` });
-  const published = await publish({ content: db.content, clock, schedules: new LocalIssueScheduler() }, withIssueFrontMatter(sampleFiles(), `sendAt: ${sendAt.toISOString()}`));
+  const published = await publish(
+    { content: db.content, clock, schedules: new LocalIssueScheduler() },
+    withIssueFrontMatter(sampleFiles(), `sendAt: ${sendAt.toISOString()}`),
+  );
   expect(published.scheduled).toEqual([{ issueId: ISSUE, sendAt: sendAt.toISOString() }]);
 });
 afterAll(() => t?.stop());

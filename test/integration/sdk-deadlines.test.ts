@@ -55,15 +55,24 @@ describe('a stalled endpoint fails the call instead of using the invocation', ()
     expect(requests).toBe(1);
     requests = 0;
     const raw = Buffer.from('From: news@example.com\r\nTo: reader@example.com\r\nSubject: x\r\n\r\nhi');
-    const error = await new SesMailer(sesClient()).sendRaw({ raw, from: 'news@example.com', to: 'reader@example.com' }).catch((e: unknown) => e);
+    const error = await new SesMailer(sesClient())
+      .sendRaw({ raw, from: 'news@example.com', to: 'reader@example.com' })
+      .catch((e: unknown) => e);
     expect(requests).toBe(1);
     expect(classifySendError(error)).toBe('unknown');
   });
 
   it.each([
     ['DynamoDB GetItem', () => documentClient().send(new GetCommand({ TableName: 'Subscribers', Key: { email: 'a@example.com' } }))],
-    ['SQS SendMessage (a requeue)', () => sqsClient().send(new SendMessageCommand({ QueueUrl: `${process.env.AWS_ENDPOINT_URL_SQS}/123456789012/send`, MessageBody: '{}' }))],
-    ['Secrets Manager GetSecretValue (the signing keys)', () => secretsProvider().get('arn:aws:secretsmanager:eu-west-1:123456789012:secret:keys', { maxAge: 1 })],
+    [
+      'SQS SendMessage (a requeue)',
+      () =>
+        sqsClient().send(new SendMessageCommand({ QueueUrl: `${process.env.AWS_ENDPOINT_URL_SQS}/123456789012/send`, MessageBody: '{}' })),
+    ],
+    [
+      'Secrets Manager GetSecretValue (the signing keys)',
+      () => secretsProvider().get('arn:aws:secretsmanager:eu-west-1:123456789012:secret:keys', { maxAge: 1 }),
+    ],
   ])('%s: rejects with a timeout after its three attempts', async (_name, call) => {
     await expect(call()).rejects.toThrow(/timeout|timed out/i);
     expect(requests).toBe(SDK_ATTEMPTS);
@@ -74,7 +83,10 @@ describe('the deadlines on Lambda', () => {
   it('are the Lambda ones in a function, the local ones elsewhere, and the variable lowers them', () => {
     expect(sdkDeadlines({ AWS_LAMBDA_FUNCTION_NAME: 'sender' })).toEqual(LAMBDA_SDK_DEADLINES);
     expect(sdkDeadlines({}).requestTimeout).toBeGreaterThan(LAMBDA_SDK_DEADLINES.requestTimeout);
-    expect(sdkDeadlines({ AWS_LAMBDA_FUNCTION_NAME: 'sender', SDK_REQUEST_TIMEOUT_MS: '400' })).toEqual({ connectionTimeout: 400, requestTimeout: 400 });
+    expect(sdkDeadlines({ AWS_LAMBDA_FUNCTION_NAME: 'sender', SDK_REQUEST_TIMEOUT_MS: '400' })).toEqual({
+      connectionTimeout: 400,
+      requestTimeout: 400,
+    });
   });
 
   it('let a call, with all its attempts and throttling waits, end inside the shortest function timeout (30 s)', () => {

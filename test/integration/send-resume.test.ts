@@ -34,7 +34,10 @@ afterAll(async () => {
 function child(env: NodeJS.ProcessEnv): { proc: ChildProcess; exited: Promise<number | null> } {
   // Node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a child process
   // of its own, which a SIGKILL of the CLI would leave running.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/send-child.ts', ISSUE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/send-child.ts', ISSUE], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.stdout?.resume();
   proc.stderr?.resume();
   return { proc, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
@@ -48,7 +51,11 @@ async function seedIssue(names: TestTables['names'], prefix: string) {
   const emails: string[] = [];
   // Twenty at a time: one by one, 300 subscribers take most of a minute on a loaded machine.
   for (let i = 0; i < N; i += 20) {
-    const added = await Promise.all(Array.from({ length: Math.min(20, N - i) }, (_, j) => addSubscriber(operator(subscriptions, systemClock), { email: `${prefix}${i + j}@${domain}` })));
+    const added = await Promise.all(
+      Array.from({ length: Math.min(20, N - i) }, (_, j) =>
+        addSubscriber(operator(subscriptions, systemClock), { email: `${prefix}${i + j}@${domain}` }),
+      ),
+    );
     emails.push(...added.map((s) => s.email));
   }
   return { ledger, counters, emails };
@@ -141,10 +148,13 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
     expect((await counters.get(ISSUE))?.state).not.toBe('done');
 
     // Not send-digest: the product's own start command, which resumes an unfinished latest issue.
-    const start = spawn(join('node_modules', '.bin', 'tsx'), ['bin/start.ts'], { env: { ...env, POWERTOOLS_LOG_LEVEL: 'WARN' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = spawn(join('node_modules', '.bin', 'tsx'), ['bin/start.ts'], {
+      env: { ...env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    start.stdout!.on('data', (d) => (out += d));
-    start.stderr!.on('data', (d) => (out += d));
+    start.stdout.on('data', (d) => (out += d));
+    start.stderr.on('data', (d) => (out += d));
     const stopped = new Promise<number | null>((resolve) => start.on('exit', (code) => resolve(code)));
     try {
       // npm start says so once its queue is empty and it has reconciled the counters: wait for
@@ -155,9 +165,12 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
         const check = () => {
           if (out.includes(resumedLine)) (clearTimeout(timer), resolve());
         };
-        start.stdout!.on('data', check);
-        start.stderr!.on('data', check);
-        start.once('exit', (code) => (clearTimeout(timer), reject(new Error(`npm start exited (${code}) before the resumed send was through:\n${out}`))));
+        start.stdout.on('data', check);
+        start.stderr.on('data', check);
+        start.once(
+          'exit',
+          (code) => (clearTimeout(timer), reject(new Error(`npm start exited (${code}) before the resumed send was through:\n${out}`))),
+        );
         check();
       });
       expect(out).toContain(`resuming the unfinished send of ${ISSUE}`);

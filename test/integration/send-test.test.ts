@@ -64,7 +64,8 @@ const snapshotAll = async (names: { content: string; subscribers: string; delive
 });
 
 /** What the SES emulator holds for addresses at `domain`. */
-const storedFor = async (domain: string) => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((to) => to.endsWith(`@${domain}`)));
+const storedFor = async (domain: string) =>
+  (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((to) => to.endsWith(`@${domain}`)));
 
 describe('test send and preview (use-cases, real emulators)', () => {
   let p: Awaited<ReturnType<typeof startPipeline>>;
@@ -78,7 +79,13 @@ describe('test send and preview (use-cases, real emulators)', () => {
     organisationName: 'Sample Publishers',
     postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
   };
-  const deps = () => ({ content: p.content, settings, keys: p.keys, mailer: sesPorts(p.ses, settings.configurationSet).mailer, clock: systemClock });
+  const deps = () => ({
+    content: p.content,
+    settings,
+    keys: p.keys,
+    mailer: sesPorts(p.ses, settings.configurationSet).mailer,
+    clock: systemClock,
+  });
 
   beforeAll(async () => {
     p = await startPipeline();
@@ -143,11 +150,19 @@ describe('test send and preview (use-cases, real emulators)', () => {
     const preferences = onThisApi(/https:\/\/\S+\/preferences\?token=\S+/.exec(mail.text!)![0]);
     // A GET only shows the button (it changes nothing for anyone); the RFC 8058 POST finds nobody.
     expect((await fetch(unsubscribe)).status).toBe(200);
-    const post = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const post = await fetch(unsubscribe, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(post.status).toBe(404);
     expect(await post.text()).toContain('<html');
     expect((await fetch(preferences)).status).toBe(404);
-    const save = await fetch(preferences, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'digest=on' });
+    const save = await fetch(preferences, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'digest=on',
+    });
     expect(save.status).toBe(404);
     for (const name of ['ana', 'ben']) expect((await p.subscribers.getByEmail(`${name}@${readerDomain}`))?.status).toBe('confirmed');
     expect(await snapshotAll(p.tables.names)).toEqual(before);
@@ -156,7 +171,9 @@ describe('test send and preview (use-cases, real emulators)', () => {
   it('is no HTTP route: the API answers 404 to /send-test and /preview', async () => {
     for (const path of ['/send-test', '/preview', '/send-test?to=a@example.org']) {
       expect((await fetch(`${p.http.url}${path}`)).status).toBe(404);
-      expect((await fetch(`${p.http.url}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+      expect(
+        (await fetch(`${p.http.url}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status,
+      ).toBe(404);
     }
   });
 
@@ -165,7 +182,11 @@ describe('test send and preview (use-cases, real emulators)', () => {
       ['an invalid address', () => ({ to: `ok@${uniqueDomain()},not-an-address` }), /--to: invalid email address "not-an-address"/],
       ['a CR/LF header injection in --to', () => ({ to: `ok@${uniqueDomain()}\r\nBcc: everyone@${uniqueDomain()}` }), /control character/],
       ['an unknown issue', () => ({ issueId: 'no-such-issue', to: `ok@${uniqueDomain()}` }), /no issue "no-such-issue"/],
-      [`more than ${MAX_TEST_RECIPIENTS} addresses`, () => ({ to: Array.from({ length: MAX_TEST_RECIPIENTS + 1 }, (_, i) => `p${i}@${uniqueDomain()}`).join(',') }), /at most 10/],
+      [
+        `more than ${MAX_TEST_RECIPIENTS} addresses`,
+        () => ({ to: Array.from({ length: MAX_TEST_RECIPIENTS + 1 }, (_, i) => `p${i}@${uniqueDomain()}`).join(',') }),
+        /at most 10/,
+      ],
     ];
     it.each(cases)('%s', async (_name, input, error) => {
       const rawsBefore = p.recorder.raws().length;

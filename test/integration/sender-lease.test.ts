@@ -22,7 +22,10 @@ describe('the local sender lease', () => {
         owner,
         leaseMs: 3_000,
         now: () => now,
-        sleep: async (ms) => void (now += ms),
+        sleep: (ms) => {
+          now += ms;
+          return Promise.resolve();
+        },
         onWait: (holder) => waits.push(`${owner} waits for ${holder}`),
       });
     const a = lease('npm-start');

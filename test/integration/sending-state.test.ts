@@ -87,7 +87,11 @@ describe('the sending state on DynamoDB', () => {
   });
 
   it('adds sends, bounces and complaints per hour bucket, and a campaign’s bounces beside its counters', async () => {
-    await Promise.all([store.addCounts(T0, { sends: 50 }), store.addCounts(T0, { sends: 30, bounces: 2 }), store.addCounts(T0 - 3_600_000, { complaints: 1 })]);
+    await Promise.all([
+      store.addCounts(T0, { sends: 50 }),
+      store.addCounts(T0, { sends: 30, bounces: 2 }),
+      store.addCounts(T0 - 3_600_000, { complaints: 1 }),
+    ]);
     const buckets = await store.buckets(T0 - 2 * 3_600_000, T0 + 1);
     expect(buckets.sort((x, y) => x.start - y.start)).toEqual([
       { start: T0 - 3_600_000, sends: 0, bounces: 0, complaints: 1 },

@@ -23,8 +23,19 @@ afterAll(() => api?.stop());
 
 /** A fixture with its placeholders replaced, wrapped as Lambda receives it from SNS. */
 function notification(file: string, email: string, messageId: string) {
-  const text = readFileSync(`test/fixtures/ses/${file}`, 'utf8').replaceAll('RECIPIENT@example.org', email).replaceAll('SES-MESSAGE-ID', messageId);
-  return { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:t:s', Sns: JSON.parse(text) }] };
+  const text = readFileSync(`test/fixtures/ses/${file}`, 'utf8')
+    .replaceAll('RECIPIENT@example.org', email)
+    .replaceAll('SES-MESSAGE-ID', messageId);
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:t:s',
+        Sns: JSON.parse(text),
+      },
+    ],
+  };
 }
 
 /** A confirmed subscriber with one sent digest in the ledger. */
@@ -52,13 +63,21 @@ describe('SES events', () => {
     expect(report).toMatchObject({ bounces: 1, suppressed: 1, ledgerEntriesUpdated: 1, unknownRecipients: 0 });
     expect(await api.subscribers.getByEmail(email)).toMatchObject({ suppressed: true, suppressedReason: 'bounce', status: 'confirmed' });
     expect(await inAudience(s.subscriberId)).toBe(false);
-    expect(await api.ledger.get('issue-1', s.subscriberId)).toMatchObject({ status: 'sent', bounceType: 'Permanent/General', bouncedAt: expect.any(String) });
+    expect(await api.ledger.get('issue-1', s.subscriberId)).toMatchObject({
+      status: 'sent',
+      bounceType: 'Permanent/General',
+      bouncedAt: expect.any(String),
+    });
   });
 
   it('a complaint suppresses and unsubscribes', async () => {
     const { email, s, messageId } = await subscriberWithDelivery('spam');
     await handle(notification('complaint.json', email, messageId));
-    expect(await api.subscribers.getByEmail(email)).toMatchObject({ suppressed: true, suppressedReason: 'complaint', status: 'unsubscribed' });
+    expect(await api.subscribers.getByEmail(email)).toMatchObject({
+      suppressed: true,
+      suppressedReason: 'complaint',
+      status: 'unsubscribed',
+    });
     expect(await inAudience(s.subscriberId)).toBe(false);
     expect((await api.ledger.get('issue-1', s.subscriberId))!.complainedAt).toBeDefined();
   });

@@ -44,8 +44,13 @@ describe('a sign-up posted from another site', () => {
     ['a request the browser marks cross-site, without an Origin', { 'sec-fetch-site': 'cross-site' }],
     ['a form on a sibling subdomain (same-site is not same-origin)', { 'sec-fetch-site': 'same-site' }],
   ])('%s gets the 403 page; nothing is queued, stored or sent', async (_name, headers) => {
-    const email = `victim.${Object.values(headers)[0]!.replace(/\W/g, '')}@${domain}`;
-    const res = await fetch(`${api.http.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: form(email), redirect: 'manual' });
+    const email = `victim.${Object.values(headers)[0].replace(/\W/g, '')}@${domain}`;
+    const res = await fetch(`${api.http.url}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: form(email),
+      redirect: 'manual',
+    });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('This form was sent from another site');
     expect(api.signupQueue.stats().visible + api.signupQueue.stats().inFlight).toBe(0);
@@ -125,7 +130,10 @@ describe("a client network's limit holds across instances", () => {
 
   it('five sign-ups a minute from one IPv6 /64, spread over two instances and several addresses in it; the sixth gets 429; another network is not affected', async () => {
     // A second instance: its own handler and limiter object, on the same table.
-    const other = makeApiHandler({ ...limited.deps, limiter: dynamoPorts(documentClient(), limited.tables.names).clientLimit(limited.clock, 5) });
+    const other = makeApiHandler({
+      ...limited.deps,
+      limiter: dynamoPorts(documentClient(), limited.tables.names).clientLimit(limited.clock, 5),
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
       const handler = i % 2 ? limited.handler : other;
@@ -140,7 +148,10 @@ describe("a client network's limit holds across instances", () => {
   it('when the sign-up queue does not take a request, the reader gets our own 503 page and the try is given back', async () => {
     limited.clock.offsetMs = 10 * 60_000;
     // The bad input: the queue refuses every message (SQS down, throttled).
-    const broken = makeApiHandler({ ...limited.deps, signups: { enqueue: () => Promise.reject(Object.assign(new Error('down'), { name: 'ServiceUnavailable' })) } });
+    const broken = makeApiHandler({
+      ...limited.deps,
+      signups: { enqueue: () => Promise.reject(Object.assign(new Error('down'), { name: 'ServiceUnavailable' })) },
+    });
     for (let i = 0; i < 6; i++) {
       const res = await broken(apiEvent('198.51.100.200', `queue${i}@${domain}`));
       expect(res.statusCode).toBe(503);

@@ -28,7 +28,7 @@ afterAll(() => api?.stop());
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
+  return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
 };
 
 let client = 0;
@@ -57,7 +57,8 @@ function timedPost(email: string): Promise<number> {
         res.resume();
         res.on('end', () => {
           const ms = performance.now() - started;
-          if (res.statusCode !== 303 || res.headers.location !== '/check-inbox') reject(new Error(`answer ${res.statusCode} ${res.headers.location}`));
+          if (res.statusCode !== 303 || res.headers.location !== '/check-inbox')
+            reject(new Error(`answer ${res.statusCode} ${res.headers.location}`));
           else resolve(ms);
         });
       },
@@ -94,7 +95,9 @@ it('median answer times of new and known addresses are within 10 % of each other
     }
   }
   const ratio = Math.max(median(fresh), median(known)) / Math.min(median(fresh), median(known));
-  console.log(`sign-up answer, median of ${N} addresses each: new ${median(fresh).toFixed(2)} ms, known ${median(known).toFixed(2)} ms, ratio ${ratio.toFixed(3)}`);
+  console.log(
+    `sign-up answer, median of ${N} addresses each: new ${median(fresh).toFixed(2)} ms, known ${median(known).toFixed(2)} ms, ratio ${ratio.toFixed(3)}`,
+  );
   expect(ratio).toBeLessThanOrEqual(1.1);
 
   // Nothing was sent while the answers were given; then the sign-ups function runs.

@@ -80,13 +80,18 @@ describe('npm run cli -- smoke (local mode)', () => {
     expect(run.stdout).toMatch(/^✔ success@simulator\.amazonses\.com +delivered \(/m);
     expect(run.stdout).toMatch(/^✔ bounce@simulator\.amazonses\.com +bounced \(Permanent\/General\) and suppressed \(bounce\)/m);
     expect(run.stdout).toMatch(/^✔ complaint@simulator\.amazonses\.com +complained and suppressed \(complaint\)/m);
-    expect(run.stdout).toMatch(/^✔ suppressionlist@simulator\.amazonses\.com +bounced \(Permanent\/OnAccountSuppressionList\) and suppressed/m);
+    expect(run.stdout).toMatch(
+      /^✔ suppressionlist@simulator\.amazonses\.com +bounced \(Permanent\/OnAccountSuppressionList\) and suppressed/m,
+    );
     expect(run.stdout).toMatch(/^smoke passed: 4 of 4/m);
   });
 
   it('leaves the bounce, complaint and suppression-list addresses suppressed, the success one not, and none in an audience', async () => {
-    const get = async (email: string) => (await documentClient().send(new GetCommand({ TableName: tables.subscribers, Key: { email }, ConsistentRead: true }))).Item!;
-    const [success, bounce, complaint, suppressionlist] = await Promise.all([SIMULATOR.success, SIMULATOR.bounce, SIMULATOR.complaint, SIMULATOR.suppressionlist].map(get));
+    const get = async (email: string) =>
+      (await documentClient().send(new GetCommand({ TableName: tables.subscribers, Key: { email }, ConsistentRead: true }))).Item!;
+    const [success, bounce, complaint, suppressionlist] = await Promise.all(
+      [SIMULATOR.success, SIMULATOR.bounce, SIMULATOR.complaint, SIMULATOR.suppressionlist].map(get),
+    );
     expect(bounce).toMatchObject({ suppressed: true, suppressedReason: 'bounce', source: 'smoke' });
     expect(complaint).toMatchObject({ suppressed: true, suppressedReason: 'complaint', status: 'unsubscribed' });
     expect(suppressionlist).toMatchObject({ suppressed: true, suppressedReason: 'bounce' });

@@ -29,7 +29,13 @@ beforeAll(async () => {
   ({ rt, db } = t);
   for (let n = 0; n < READERS; n++) await addSubscriber(operator(db.subscriptions, clock), { email: `r${n}@${t.domain}` });
   // Half the audience in the test (a quarter a subject), one hour's wait.
-  await publish({ content: db.content, clock }, withIssueFrontMatter(sampleFiles(), `subjectTest:\n  subjects:\n    - ${SUBJECTS[0]}\n    - ${SUBJECTS[1]}\n  share: 50\n  waitHours: 1`));
+  await publish(
+    { content: db.content, clock },
+    withIssueFrontMatter(
+      sampleFiles(),
+      `subjectTest:\n  subjects:\n    - ${SUBJECTS[0]}\n    - ${SUBJECTS[1]}\n  share: 50\n  waitHours: 1`,
+    ),
+  );
 });
 afterAll(() => t?.stop());
 
@@ -51,7 +57,8 @@ describe('a subject test in the local runtime', () => {
     for (const m of sent) expect(m.subject).toBe(SUBJECTS[testGroup(ISSUE, idOf.get(m.destination.to[0])!, 50) === 'a' ? 0 : 1]);
 
     // SES reports every test message delivered; readers click the second subject's links more.
-    for (const row of await db.ledger.list(ISSUE)) if (row.status === 'sent') await db.deliveryEvents.record(ISSUE, row.subscriberId, { deliveredAt: clock.now().toISOString() });
+    for (const row of await db.ledger.list(ISSUE))
+      if (row.status === 'sent') await db.deliveryEvents.record(ISSUE, row.subscriberId, { deliveredAt: clock.now().toISOString() });
     const [firstArticle] = (await db.content.getIssue(ISSUE))!.articleIds;
     for (let i = 0; i < 3; i++) await db.clicks.count(ISSUE, firstArticle, 'b');
 

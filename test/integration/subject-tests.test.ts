@@ -75,8 +75,16 @@ it("plans a subject test through the planners' shared inputs (plannerPorts), whi
   });
   for (let i = 0; i < 4; i++) await db.subscriptions.create(confirmedSubscriber({ email: `st${i}@example.com` }, 'cli', at));
   const made: Array<{ issueId: string; at: string; purpose?: string }> = [];
-  const schedules: IssueScheduler = { schedule: async (issueId, when, purpose) => void made.push({ issueId, at: when.toISOString(), purpose }), cancel: async () => undefined };
-  const result = await planDigest(plannerPorts(db, { queue: new MemoryQueue(), clock: { now: () => at }, schedules }).plan, { issueId: 'st-issue' });
+  const schedules: IssueScheduler = {
+    schedule: (issueId, when, purpose) => {
+      made.push({ issueId, at: when.toISOString(), purpose });
+      return Promise.resolve();
+    },
+    cancel: () => Promise.resolve(undefined),
+  };
+  const result = await planDigest(plannerPorts(db, { queue: new MemoryQueue(), clock: { now: () => at }, schedules }).plan, {
+    issueId: 'st-issue',
+  });
   expect(result).toMatchObject({ status: 'testing' });
   expect(made).toEqual([{ issueId: 'st-issue', at: '2026-12-03T08:00:00.000Z', purpose: 'rest' }]);
 });

@@ -28,7 +28,9 @@ export const MAIL: MailSettings = {
   configurationSet: 'briefing-test',
 };
 
-export async function startSubscriptionApi(options: { rateLimit?: number; corsOrigins?: string[]; coolingMs?: number; allowReservedDomains?: boolean } = {}) {
+export async function startSubscriptionApi(
+  options: { rateLimit?: number; corsOrigins?: string[]; coolingMs?: number; allowReservedDomains?: boolean } = {},
+) {
   const tables = await createTestTables('sub');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1 });
@@ -42,8 +44,8 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
       subscribers,
       mailer: sesPorts(ses, MAIL.configurationSet).mailer,
       clock,
-      keys: async () => keys,
-      digest: async () => testDigest,
+      keys: () => Promise.resolve(keys),
+      digest: () => Promise.resolve(testDigest),
       mail: MAIL,
       mailboxLimit: ports.mailboxLimit(clock),
       coolingMs: options.coolingMs,
@@ -59,8 +61,8 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     subscribers,
     subscriptions: subscribers,
     clock,
-    keys: async () => keys,
-    digest: async () => testDigest,
+    keys: () => Promise.resolve(keys),
+    digest: () => Promise.resolve(testDigest),
     signups: new LocalSignupQueue(signupQueue),
     mail: MAIL,
     limiter: ports.clientLimit(clock, options.rateLimit ?? 1000),
@@ -99,7 +101,8 @@ export async function startSubscriptionApi(options: { rateLimit?: number; corsOr
     await settled();
     return res;
   };
-  const postJson = (value: unknown, headers: Record<string, string> = {}) => post('/subscribe', JSON.stringify(value), { 'content-type': 'application/json', ...headers });
+  const postJson = (value: unknown, headers: Record<string, string> = {}) =>
+    post('/subscribe', JSON.stringify(value), { 'content-type': 'application/json', ...headers });
   const postForm = (path: string, fields: Record<string, string | string[]>) => {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) form.append(k, x);

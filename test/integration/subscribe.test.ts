@@ -26,7 +26,10 @@ const confirmWith = (path: string) => api.postForm('/confirm', { token: new URL(
 describe('double opt-in', () => {
   it('stores a pending subscriber with its consent record, sends a confirmation, and confirms only on POST', async () => {
     const email = `Ada@${domain.toUpperCase()}`;
-    const res = await api.postJson({ email, digest: true, alerts: true, topics: ['cyber'], timezone: 'Europe/Brussels' }, { origin: 'https://partner.example.net', 'user-agent': 'TestBrowser/1.0' });
+    const res = await api.postJson(
+      { email, digest: true, alerts: true, topics: ['cyber'], timezone: 'Europe/Brussels' },
+      { origin: 'https://partner.example.net', 'user-agent': 'TestBrowser/1.0' },
+    );
     expect(res.status).toBe(202);
     const stored = await api.subscribers.getByEmail(`Ada@${domain}`);
     expect(stored).toMatchObject({ status: 'pending', alerts: true, topics: ['cyber'], timezone: 'Europe/Brussels', source: 'web' });
@@ -248,7 +251,12 @@ describe('leaving and coming back', () => {
     await api.postJson({ email, alerts: true });
     // Nothing of the reader changes until the link is used: the no stands, the request waits beside it.
     const waiting = await api.subscribers.getByEmail(email);
-    expect(waiting).toMatchObject({ status: 'unsubscribed', alerts: false, subscriberId: s!.subscriberId, resubscription: { choices: { alerts: true } } });
+    expect(waiting).toMatchObject({
+      status: 'unsubscribed',
+      alerts: false,
+      subscriberId: s!.subscriberId,
+      resubscription: { choices: { alerts: true } },
+    });
     expect(await inAudience(s!.subscriberId)).toBe(false);
     await confirmWith(await api.confirmLink(email));
     expect(await api.subscribers.getByEmail(email)).toMatchObject({ status: 'confirmed', alerts: true });
@@ -266,8 +274,16 @@ describe('leaving and coming back', () => {
     api.clock.offsetMs = DEFAULT_COOLING_MS + 2 * 24 * 3600_000;
     await api.postJson({ email });
     // The decline, through the confirmation's "never mail this address" link.
-    const never = /https:\/\/brief\.example\.org(\/unsubscribe\?token=\S+)/.exec((await api.mailTo(email)).at(-1)!.text ?? '')![1]!;
-    expect((await fetch(`${api.http.url}${never}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    const never = /https:\/\/brief\.example\.org(\/unsubscribe\?token=\S+)/.exec((await api.mailTo(email)).at(-1)!.text ?? '')![1];
+    expect(
+      (
+        await fetch(`${api.http.url}${never}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'List-Unsubscribe=One-Click',
+        })
+      ).status,
+    ).toBe(200);
     const after = (await api.subscribers.getByEmail(email))!;
     expect(after).toMatchObject({ status: 'unsubscribed', unsubscribedAt: left });
     expect(after.declinedAt).toBeDefined();

@@ -25,7 +25,10 @@ describe('local tables as created', () => {
       BillingMode: Table?.BillingModeSummary?.BillingMode,
       TimeToLiveSpecification: { AttributeName: ttl?.AttributeName, Enabled: ttl?.TimeToLiveStatus === 'ENABLED' },
     });
-    const wanted = shape({ ...tableDefinitions(tables.names)[key], TimeToLiveSpecification: timeToLiveDefinitions(tables.names)[key]?.TimeToLiveSpecification });
+    const wanted = shape({
+      ...tableDefinitions(tables.names)[key],
+      TimeToLiveSpecification: timeToLiveDefinitions(tables.names)[key]?.TimeToLiveSpecification,
+    });
     expect(held).toEqual(wanted);
   });
 });

@@ -32,7 +32,8 @@ beforeAll(async () => {
 afterAll(() => p?.stop());
 
 const status = async (email: string) => (await p.subscribers.getByEmail(email))?.status;
-const oneClick = (url: URL | string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+const oneClick = (url: URL | string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
 
 describe('one-click unsubscribe', () => {
   it('a GET of the link (a mail scanner) shows a page and changes nothing', async () => {
@@ -70,7 +71,11 @@ describe('one-click unsubscribe', () => {
   });
 
   it('the next digest goes to the others but not to the reader who left', async () => {
-    const files = sampleFiles().map((f) => (f.name.includes('/issues/') ? { ...f, text: f.text.replace(/^id: .*$/m, 'id: eu-japan-security-brief-002').replace(/^number: .*$/m, 'number: 2') } : f));
+    const files = sampleFiles().map((f) =>
+      f.name.includes('/issues/')
+        ? { ...f, text: f.text.replace(/^id: .*$/m, 'id: eu-japan-security-brief-002').replace(/^number: .*$/m, 'number: 2') }
+        : f,
+    );
     await publish({ content: p.content, clock: systemClock }, files);
     const r = await p.planner({ issueId: 'eu-japan-security-brief-002' });
     expect(r).toMatchObject({ status: 'queued', recipients: 1 });
@@ -81,7 +86,11 @@ describe('one-click unsubscribe', () => {
   });
 
   it('a body over the size limit is refused with 413 before the handler runs', async () => {
-    const res = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x'.repeat(200 * 1024) });
+    const res = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'x'.repeat(200 * 1024),
+    });
     expect(res.status).toBe(413);
   });
 });

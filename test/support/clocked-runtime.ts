@@ -39,7 +39,12 @@ export async function startClockedRuntime(prefix: string, clock: Clock): Promise
   const emulator = process.env.AWS_ENDPOINT_URL_SES!;
   const tables = await createTestTables(prefix);
   const dataDir = mkdtempSync(join(tmpdir(), `briefing-${prefix}-`));
-  const config = { ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir }), tables: tables.names, dynamoEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, sesEndpoint: emulator };
+  const config = {
+    ...localConfig({ ...process.env, BRIEFING_DATA_DIR: dataDir }),
+    tables: tables.names,
+    dynamoEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+    sesEndpoint: emulator,
+  };
   const rt = await startRuntime({ startEmulators: false, http: false, config, clock });
   const domain = uniqueDomain();
   return {

@@ -27,7 +27,9 @@ export interface PipelineOptions {
   /** Replace or wrap the sender's dependencies (fault injection: a ledger or mailer that fails at a chosen step). */
   sender?: (deps: SenderHandlerDeps, made: { tables: Awaited<ReturnType<typeof createTestTables>>; ses: SESClient }) => SenderHandlerDeps;
   /** Queue settings (jobs an invocation, its timeout, retry delay, receives before dead-lettering, concurrency). */
-  queue?: Partial<Pick<LocalQueueOptions, 'batchSize' | 'timeoutMs' | 'concurrency' | 'retryDelayMs' | 'maxReceiveCount' | 'visibilityTimeoutMs'>>;
+  queue?: Partial<
+    Pick<LocalQueueOptions, 'batchSize' | 'timeoutMs' | 'concurrency' | 'retryDelayMs' | 'maxReceiveCount' | 'visibilityTimeoutMs'>
+  >;
   /** SES client settings, e.g. a request timeout. */
   ses?: ConstructorParameters<typeof SESClient>[0];
 }
@@ -35,7 +37,10 @@ export interface PipelineOptions {
 export async function startPipeline(options: PipelineOptions = {}) {
   const tables = await createTestTables('pipe');
   const recorder = await startSesRecorder(process.env.AWS_ENDPOINT_URL_SES!, options.recorder);
-  const { content, subscribers, subscriptions, ledger, history, caps, counters, gate, clicks, deliveryEvents } = dynamoPorts(documentClient(), tables.names);
+  const { content, subscribers, subscriptions, ledger, history, caps, counters, gate, clicks, deliveryEvents } = dynamoPorts(
+    documentClient(),
+    tables.names,
+  );
   const keys = parseSigningKeys(TEST_KEYS);
   const ses = new SESClient({ endpoint: recorder.endpoint, maxAttempts: 1, ...options.ses });
 
@@ -58,19 +63,33 @@ export async function startPipeline(options: PipelineOptions = {}) {
         organisationName: 'Sample Publishers',
         postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
       },
-      async () => keys,
+      () => Promise.resolve(keys),
       undefined,
       history,
     ),
   };
   const sender = makeSenderHandler(options.sender ? options.sender(baseDeps, { tables, ses }) : baseDeps);
   const deadLetters: DeadLetterMessage[] = [];
-  const queue = new LocalQueue({ name: 'send', handler: sender, batchSize: SEND_JOBS_PER_INVOCATION, concurrency: 2, retryDelayMs: 50, maxReceiveCount: 5, deadLetter: deadLetters, ...options.queue });
+  const queue = new LocalQueue({
+    name: 'send',
+    handler: sender,
+    batchSize: SEND_JOBS_PER_INVOCATION,
+    concurrency: 2,
+    retryDelayMs: 50,
+    maxReceiveCount: 5,
+    deadLetter: deadLetters,
+    ...options.queue,
+  });
   queue.start();
   const sendQueue = requeue.attach(queue);
   const planner = makePlannerHandler({ content, subscribers, queue: sendQueue, clock: systemClock, counters });
   // The tracked links in mail (/r/<token>) are followed here, against the same tables.
-  const http = await serveHttp(makeApiHandler({ subscribers, clock: systemClock, keys: async () => keys, redirect: { content, clicks } }), { port: 0 });
+  const http = await serveHttp(
+    makeApiHandler({ subscribers, clock: systemClock, keys: () => Promise.resolve(keys), redirect: { content, clicks } }),
+    {
+      port: 0,
+    },
+  );
 
   return {
     tables,

@@ -60,11 +60,14 @@ describe('addresses a sign-up, add or import refuses', () => {
     expect(signupAddressProblem(normaliseEmail(input))).toMatch(/starts with =, \+, - or @/);
   });
 
-  it.each(['test', 'invalid', 'example', 'localhost'])('a reserved top-level domain (.%s) outside local mode, and accepts it locally', (tld) => {
-    const address = normaliseEmail(`reader@news.${tld}`);
-    expect(signupAddressProblem(address)).toMatch(new RegExp(`\\.${tld} is a reserved domain`));
-    expect(signupAddressProblem(address, { allowReservedDomains: true })).toBeUndefined();
-  });
+  it.each(['test', 'invalid', 'example', 'localhost'])(
+    'a reserved top-level domain (.%s) outside local mode, and accepts it locally',
+    (tld) => {
+      const address = normaliseEmail(`reader@news.${tld}`);
+      expect(signupAddressProblem(address)).toMatch(new RegExp(`\\.${tld} is a reserved domain`));
+      expect(signupAddressProblem(address, { allowReservedDomains: true })).toBeUndefined();
+    },
+  );
 
   it('accepts an ordinary address, and reserved second-level names such as example.com (not a reserved TLD)', () => {
     expect(signupAddressProblem('reader@example.org')).toBeUndefined();
@@ -96,9 +99,13 @@ describe('keyed digests of addresses', () => {
   });
 
   it('masks every address in a text that is stored (an SES error message naming the recipient)', () => {
-    expect(maskAddresses('Email address is not verified: Reader@Example.com, ops@x.org.')).toBe('Email address is not verified: R***@Example.com, o***@x.org.');
+    expect(maskAddresses('Email address is not verified: Reader@Example.com, ops@x.org.')).toBe(
+      'Email address is not verified: R***@Example.com, o***@x.org.',
+    );
     // The sender's own address stays readable: it is what the operator has to fix.
-    expect(maskAddresses('not verified: brief@news.example.com, reader@x.org', ['Brief@news.example.com'])).toBe('not verified: brief@news.example.com, r***@x.org');
+    expect(maskAddresses('not verified: brief@news.example.com, reader@x.org', ['Brief@news.example.com'])).toBe(
+      'not verified: brief@news.example.com, r***@x.org',
+    );
   });
 });
 
@@ -106,16 +113,18 @@ describe('the address key in use is the table’s', () => {
   it('stores its check the first time, passes with the same key, and refuses another key (the bad input: a CLI with another data folder)', async () => {
     const checks: string[] = [];
     const store = {
-      async checkAddressKey(check: string) {
+      checkAddressKey(check: string) {
         if (!checks.length) {
           checks.push(check);
-          return 'stored' as const;
+          return Promise.resolve('stored' as const);
         }
-        return checks[0] === check ? ('matches' as const) : ('differs' as const);
+        return Promise.resolve(checks[0] === check ? ('matches' as const) : ('differs' as const));
       },
     };
     await verifyAddressKey(store, addressDigest('a'.repeat(32)));
     await verifyAddressKey(store, addressDigest('a'.repeat(32)));
-    await expect(verifyAddressKey(store, addressDigest('b'.repeat(32)))).rejects.toThrow(/same BRIEFING_DATA_DIR as `npm start`.*addressKeySecretName/s);
+    await expect(verifyAddressKey(store, addressDigest('b'.repeat(32)))).rejects.toThrow(
+      /same BRIEFING_DATA_DIR as `npm start`.*addressKeySecretName/s,
+    );
   });
 });

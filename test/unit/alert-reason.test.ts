@@ -44,7 +44,10 @@ async function sentAlerts() {
   ] as const) {
     await subscribers.upsert(confirmedSubscriber({ email, alerts: true, topics: [...topics] }, 'web', now));
   }
-  await planAlert({ content, subscribers, queue, clock: fixedClock(), caps: new MemoryAlertCaps(), history: new MemoryAlertHistory(ledger) }, article.id);
+  await planAlert(
+    { content, subscribers, queue, clock: fixedClock(), caps: new MemoryAlertCaps(), history: new MemoryAlertHistory(ledger) },
+    article.id,
+  );
   const campaign = await prepareAlertCampaign(article, settings, keys);
   const out = new Map<string, { html: string; text: string }>();
   for (const r of queue.jobs.flatMap((j) => j.recipients)) {
@@ -69,7 +72,9 @@ describe('why a reader gets an alert', () => {
     const text = (email: string) => mails.get(email)!.text.replace(/\s+/g, ' ');
     expect(text('nk@example.com')).toContain('You get this alert because nk@example.com asked for Brief breaking alerts on North Korea.');
     expect(text('nk@example.com')).not.toContain('Cyber');
-    expect(text('both@example.com')).toContain('You get this alert because both@example.com asked for Brief breaking alerts on North Korea and Nuclear Disarmament.');
+    expect(text('both@example.com')).toContain(
+      'You get this alert because both@example.com asked for Brief breaking alerts on North Korea and Nuclear Disarmament.',
+    );
   });
 
   it('writes the line for every shape of matched topics, including a job queued without them', () => {

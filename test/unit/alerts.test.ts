@@ -7,7 +7,16 @@ import { alertViewModel, prepareAlert, renderAlert } from '../../lambdas/core/re
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import { matchesAny } from '../../lib/local/event-filter';
-import { BatchAdmittingAlertCaps, fixedClock, MemoryAlertCaps, MemoryAlertHistory, MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers } from './fakes';
+import {
+  BatchAdmittingAlertCaps,
+  fixedClock,
+  MemoryAlertCaps,
+  MemoryAlertHistory,
+  MemoryContent,
+  MemoryLedger,
+  MemoryQueue,
+  MemorySubscribers,
+} from './fakes';
 
 const breaking = (over: Partial<Article> = {}): Article => ({
   kind: 'article',
@@ -33,10 +42,20 @@ const record = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', next?: Record<string,
 describe('alert stream filter criteria (the same patterns on AWS and locally)', () => {
   it('passes a new breaking article and an article that just became breaking', () => {
     expect(matchesAny(record('INSERT', { kind: 'article', priority: 'breaking', id: 'a' }), ALERT_STREAM_FILTERS)).toBe(true);
-    expect(matchesAny(record('MODIFY', { kind: 'article', priority: 'breaking' }, { kind: 'article', priority: 'normal' }), ALERT_STREAM_FILTERS)).toBe(true);
+    expect(
+      matchesAny(
+        record('MODIFY', { kind: 'article', priority: 'breaking' }, { kind: 'article', priority: 'normal' }),
+        ALERT_STREAM_FILTERS,
+      ),
+    ).toBe(true);
   });
   it('stops edits of an already-breaking article, normal articles, issues and deletions', () => {
-    expect(matchesAny(record('MODIFY', { kind: 'article', priority: 'breaking' }, { kind: 'article', priority: 'breaking' }), ALERT_STREAM_FILTERS)).toBe(false);
+    expect(
+      matchesAny(
+        record('MODIFY', { kind: 'article', priority: 'breaking' }, { kind: 'article', priority: 'breaking' }),
+        ALERT_STREAM_FILTERS,
+      ),
+    ).toBe(false);
     expect(matchesAny(record('INSERT', { kind: 'article', priority: 'normal' }), ALERT_STREAM_FILTERS)).toBe(false);
     expect(matchesAny(record('INSERT', { kind: 'issue', priority: 'breaking' }), ALERT_STREAM_FILTERS)).toBe(false);
     expect(matchesAny(record('REMOVE', undefined, { kind: 'article', priority: 'breaking' }), ALERT_STREAM_FILTERS)).toBe(false);
@@ -66,14 +85,26 @@ describe('planAlert', () => {
     const queue = new MemoryQueue();
     const now = new Date();
     await content.put(breaking());
-    const add = (email: string, over: Parameters<typeof confirmedSubscriber>[0]) => subscribers.upsert(confirmedSubscriber({ ...over, email }, 'web', now));
+    const add = (email: string, over: Parameters<typeof confirmedSubscriber>[0]) =>
+      subscribers.upsert(confirmedSubscriber({ ...over, email }, 'web', now));
     await add('match@example.com', { email: '', alerts: true, topics: ['north-korea'] });
     await add('all@example.com', { email: '', alerts: true, topics: [] });
     await add('other@example.com', { email: '', alerts: true, topics: ['cyber'] });
     await add('digest@example.com', { email: '', alerts: false, topics: ['north-korea'] });
-    await subscribers.upsert({ ...confirmedSubscriber({ email: 'bounced@example.com', alerts: true, topics: ['north-korea'] }, 'web', now), suppressed: true });
+    await subscribers.upsert({
+      ...confirmedSubscriber({ email: 'bounced@example.com', alerts: true, topics: ['north-korea'] }, 'web', now),
+      suppressed: true,
+    });
     const ledger = new MemoryLedger();
-    return { content, subscribers, queue, clock: fixedClock(), caps: new MemoryAlertCaps(), history: new MemoryAlertHistory(ledger), ledger };
+    return {
+      content,
+      subscribers,
+      queue,
+      clock: fixedClock(),
+      caps: new MemoryAlertCaps(),
+      history: new MemoryAlertHistory(ledger),
+      ledger,
+    };
   }
 
   it('queues only confirmed, unsuppressed alert readers whose topics match, with the matched topics', async () => {
@@ -152,7 +183,8 @@ describe('planAlert', () => {
   it("queues each page's full jobs as it goes, so sending starts before the audience is read to the end", async () => {
     const deps = await setup();
     const now = new Date();
-    for (let i = 0; i < 300; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
+    for (let i = 0; i < 300; i++)
+      await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
     const order: string[] = [];
     const page = deps.subscribers.alertAudiencePage.bind(deps.subscribers);
     deps.subscribers.alertAudiencePage = async (...args) => (order.push('page'), page(...args));
@@ -168,48 +200,67 @@ describe('planAlert', () => {
   it.each([
     ['one by one', () => new MemoryAlertCaps()],
     ['many at once', () => new BatchAdmittingAlertCaps()],
-  ])('queues the first job once its 50 readers are admitted, before the rest of a 500-reader page is checked against the cap (caps counting %s)', async (_, makeCaps) => {
-    const deps = await setup();
-    const now = new Date();
-    for (let i = 0; i < 600; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
-    // One shard holds the whole audience, so its first page is a full 500 readers.
-    const page = deps.subscribers.alertAudiencePage.bind(deps.subscribers);
-    const rows = (await Promise.all(Array.from({ length: 16 }, async (_, shard) => (await page(shard, ['north-korea', 'nuclear-disarmament'], undefined, 10_000)).rows))).flat();
-    deps.subscribers.alertAudiencePage = async (shard, _topics, cursor, limit) => {
-      if (shard !== 0) return { rows: [] };
-      const start = cursor ? Number(cursor) : 0;
-      return { rows: rows.slice(start, start + limit), next: start + limit < rows.length ? String(start + limit) : undefined };
-    };
-    // Count the readers checked against the cap, whichever way the caps count them.
-    let checked = 0;
-    const caps = makeCaps();
-    const admit = caps.admit.bind(caps);
-    caps.admit = async (...args) => (checked++, admit(...args));
-    if (caps instanceof BatchAdmittingAlertCaps) {
-      const many = caps.admitMany.bind(caps);
-      caps.admitMany = async (readers, ...rest) => ((checked += readers.length), many(readers, ...rest));
-    }
-    const checkedAtEnqueue: number[] = [];
-    const enqueue = deps.queue.enqueue.bind(deps.queue);
-    deps.queue.enqueue = async (jobs) => (checkedAtEnqueue.push(checked), enqueue(jobs));
-    const r = await planAlert({ ...deps, caps }, 'nk-icbm');
-    expect(r).toMatchObject({ status: 'queued', recipients: 602, deferred: 0 });
-    // The first job went out after its own 50 readers were checked, not the page's 500.
-    expect(checkedAtEnqueue[0]).toBe(50);
-    expect(deps.queue.jobs[0].recipients).toHaveLength(50);
-    // Every reader once, in jobs of at most 50, every job but the last full.
-    const ids = deps.queue.jobs.flatMap((j) => j.recipients.map((x) => x.subscriberId));
-    expect(new Set(ids).size).toBe(602);
-    expect(ids).toHaveLength(602);
-    expect(deps.queue.jobs.slice(0, -1).every((j) => j.recipients.length === 50)).toBe(true);
-  });
+  ])(
+    'queues the first job once its 50 readers are admitted, before the rest of a 500-reader page is checked against the cap (caps counting %s)',
+    async (_, makeCaps) => {
+      const deps = await setup();
+      const now = new Date();
+      for (let i = 0; i < 600; i++)
+        await deps.subscribers.upsert(
+          confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now),
+        );
+      // One shard holds the whole audience, so its first page is a full 500 readers.
+      const page = deps.subscribers.alertAudiencePage.bind(deps.subscribers);
+      const rows = (
+        await Promise.all(
+          Array.from(
+            { length: 16 },
+            async (_, shard) => (await page(shard, ['north-korea', 'nuclear-disarmament'], undefined, 10_000)).rows,
+          ),
+        )
+      ).flat();
+      deps.subscribers.alertAudiencePage = (shard, _topics, cursor, limit) => {
+        if (shard !== 0) return Promise.resolve({ rows: [] });
+        const start = cursor ? Number(cursor) : 0;
+        return Promise.resolve({
+          rows: rows.slice(start, start + limit),
+          next: start + limit < rows.length ? String(start + limit) : undefined,
+        });
+      };
+      // Count the readers checked against the cap, whichever way the caps count them.
+      let checked = 0;
+      const caps = makeCaps();
+      const admit = caps.admit.bind(caps);
+      caps.admit = async (...args) => (checked++, admit(...args));
+      if (caps instanceof BatchAdmittingAlertCaps) {
+        const many = caps.admitMany.bind(caps);
+        caps.admitMany = async (readers, ...rest) => ((checked += readers.length), many(readers, ...rest));
+      }
+      const checkedAtEnqueue: number[] = [];
+      const enqueue = deps.queue.enqueue.bind(deps.queue);
+      deps.queue.enqueue = async (jobs) => (checkedAtEnqueue.push(checked), enqueue(jobs));
+      const r = await planAlert({ ...deps, caps }, 'nk-icbm');
+      expect(r).toMatchObject({ status: 'queued', recipients: 602, deferred: 0 });
+      // The first job went out after its own 50 readers were checked, not the page's 500.
+      expect(checkedAtEnqueue[0]).toBe(50);
+      expect(deps.queue.jobs[0].recipients).toHaveLength(50);
+      // Every reader once, in jobs of at most 50, every job but the last full.
+      const ids = deps.queue.jobs.flatMap((j) => j.recipients.map((x) => x.subscriberId));
+      expect(new Set(ids).size).toBe(602);
+      expect(ids).toHaveLength(602);
+      expect(deps.queue.jobs.slice(0, -1).every((j) => j.recipients.length === 50)).toBe(true);
+    },
+  );
 
   it('a job of 50 admitted readers may span two checks when the cap holds some back, and nobody is lost or queued twice', async () => {
     const deps = await setup();
     const now = new Date();
-    for (let i = 0; i < 120; i++) await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
+    for (let i = 0; i < 120; i++)
+      await deps.subscribers.upsert(confirmedSubscriber({ email: `r${i}@example.com`, alerts: true, topics: ['north-korea'] }, 'web', now));
     // Every third reader of the audience has had three alerts today already.
-    const all = [...deps.subscribers.byEmail.values()].filter((x) => x.alerts && !x.suppressed && matchedTopics(x.topics, ['north-korea']).length > 0);
+    const all = [...deps.subscribers.byEmail.values()].filter(
+      (x) => x.alerts && !x.suppressed && matchedTopics(x.topics, ['north-korea']).length > 0,
+    );
     const full = new Set(all.filter((_, i) => i % 3 === 0).map((x) => x.subscriberId));
     const day = new Date().toISOString().slice(0, 10);
     for (const id of full) for (const a of ['a1', 'a2', 'a3']) await deps.caps.admit(id, day, a, 3);

@@ -42,9 +42,9 @@ const article: Article = {
 
 function memoryArchive(issues: Issue[]): IssueArchive {
   return {
-    getIssue: async (id) => issues.find((i) => i.id === id),
-    getArticles: async (ids) => (ids.includes('a1') ? [article] : []),
-    sentIssues: async (limit) => newestFirst(issues.filter((i) => i.plannedAt)).slice(0, limit),
+    getIssue: (id) => Promise.resolve(issues.find((i) => i.id === id)),
+    getArticles: (ids) => Promise.resolve(ids.includes('a1') ? [article] : []),
+    sentIssues: (limit) => Promise.resolve(newestFirst(issues.filter((i) => i.plannedAt)).slice(0, limit)),
   };
 }
 
@@ -163,7 +163,14 @@ describe('archive routes (in-memory content)', () => {
   });
 
   it('answers 404 pages for unknown, unsent, traversal and over-long ids, never an exception', async () => {
-    for (const path of ['/archive/nope', '/archive/brief-draft', '/archive/..%2F..%2Fetc', '/archive/%2e%2e', `/archive/${'a'.repeat(5000)}`, '/archive/']) {
+    for (const path of [
+      '/archive/nope',
+      '/archive/brief-draft',
+      '/archive/..%2F..%2Fetc',
+      '/archive/%2e%2e',
+      `/archive/${'a'.repeat(5000)}`,
+      '/archive/',
+    ]) {
       const res = await get(path);
       expect([path, res.statusCode]).toEqual([path, 404]);
       expect(res.headers!['content-type']).toMatch(/^text\/html/);

@@ -21,9 +21,26 @@ const article = (id: string, title: string): Article => ({
   body: '',
   publishedAt: '2026-11-01T00:00:00Z',
 });
-const issue: Issue = { kind: 'issue', id: 'issue-1', newsletter: 'Brief', number: 1, title: 'First issue', summary: '', preheader: '', date: '2026-11-02', articleIds: ['a1', 'a2'], publishedAt: '' };
+const issue: Issue = {
+  kind: 'issue',
+  id: 'issue-1',
+  newsletter: 'Brief',
+  number: 1,
+  title: 'First issue',
+  summary: '',
+  preheader: '',
+  date: '2026-11-02',
+  articleIds: ['a1', 'a2'],
+  publishedAt: '',
+};
 
-const entry = (n: number, d: Partial<Delivery>): Delivery => ({ campaignId: 'issue-1', subscriberId: `s${n}`, status: 'sent', claimedAt: '2026-11-02T07:00:00.000Z', ...d });
+const entry = (n: number, d: Partial<Delivery>): Delivery => ({
+  campaignId: 'issue-1',
+  subscriberId: `s${n}`,
+  status: 'sent',
+  claimedAt: '2026-11-02T07:00:00.000Z',
+  ...d,
+});
 const ledger: Delivery[] = [
   entry(1, { sentAt: '2026-11-02T07:00:10.000Z', deliveredAt: '2026-11-02T07:00:12Z' }),
   entry(2, { sentAt: '2026-11-02T07:00:40.000Z', deliveredAt: '2026-11-02T07:00:42Z', complainedAt: '2026-11-02T09:00:00Z' }),
@@ -39,13 +56,22 @@ async function deps(tallies: { articleId: string; variant?: string; clicks: numb
   await content.put(issue);
   await content.put(article('a1', 'Pact signed'));
   await content.put(article('a2', 'Talks resume'));
-  return { ledger: { list: async () => ledger }, clicks: { list: async () => tallies }, content };
+  return { ledger: { list: () => Promise.resolve(ledger) }, clicks: { list: () => Promise.resolve(tallies) }, content };
 }
 
 describe('campaign stats', () => {
   it('counts sent, delivered, bounces by kind, complaints, suppressed and failed from the ledger', async () => {
     const s = await campaignStats(await deps([]), 'issue-1');
-    expect(s).toMatchObject({ title: 'First issue', sent: 5, delivered: 3, bounced: 2, complained: 1, suppressed: 1, failed: 1, inFlight: 0 });
+    expect(s).toMatchObject({
+      title: 'First issue',
+      sent: 5,
+      delivered: 3,
+      bounced: 2,
+      complained: 1,
+      suppressed: 1,
+      failed: 1,
+      inFlight: 0,
+    });
     expect(s.bouncesByKind).toEqual({ 'Permanent/General': 1, 'Transient/MailboxFull': 1 });
     expect(s.sendsPerMinute).toEqual([
       { minute: '2026-11-02T07:00', sent: 2 },
@@ -83,7 +109,11 @@ describe('the HTML report', () => {
   it('escapes a title holding <script> in the table and in the data block', async () => {
     const d = await deps([{ articleId: 'a1', clicks: 4 }]);
     await d.content.put(article('a1', '</script><script>alert(1)</script> & "quotes"'));
-    const html = reportHtml({ stats: await campaignStats(d, 'issue-1'), chartJs: '/* chart */', generatedAt: new Date('2026-11-03T00:00:00Z') });
+    const html = reportHtml({
+      stats: await campaignStats(d, 'issue-1'),
+      chartJs: '/* chart */',
+      generatedAt: new Date('2026-11-03T00:00:00Z'),
+    });
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
     const block = /<script type="application\/json" id="report-data">([^]*?)<\/script>/.exec(html)![1];
@@ -99,14 +129,34 @@ describe('the HTML report', () => {
         waitMinutes: 240,
         winner: 'b' as const,
         lines: [
-          { variant: 'a' as const, subject: 'Pact <signed>', sentInTest: 10, sentToRest: 0, delivered: 10, clicks: 1, perDelivered: 0.1, rateAtDecision: 0.1 },
-          { variant: 'b' as const, subject: 'What it means', sentInTest: 10, sentToRest: 80, delivered: 88, clicks: 9, perDelivered: 9 / 88, rateAtDecision: 0.3 },
+          {
+            variant: 'a' as const,
+            subject: 'Pact <signed>',
+            sentInTest: 10,
+            sentToRest: 0,
+            delivered: 10,
+            clicks: 1,
+            perDelivered: 0.1,
+            rateAtDecision: 0.1,
+          },
+          {
+            variant: 'b' as const,
+            subject: 'What it means',
+            sentInTest: 10,
+            sentToRest: 80,
+            delivered: 88,
+            clicks: 9,
+            perDelivered: 9 / 88,
+            rateAtDecision: 0.3,
+          },
         ],
       },
     };
     const html = reportHtml({ stats, chartJs: '', generatedAt: new Date() });
     expect(html).toContain('Pact &lt;signed&gt;');
-    expect(html).toMatch(/<tr class="winner"><td>b<\/td><td>What it means<\/td><td>10<\/td><td>80<\/td><td>88<\/td><td>9<\/td><td>0\.300<\/td><\/tr>/);
+    expect(html).toMatch(
+      /<tr class="winner"><td>b<\/td><td>What it means<\/td><td>10<\/td><td>80<\/td><td>88<\/td><td>9<\/td><td>0\.300<\/td><\/tr>/,
+    );
     expect(html).toContain('The rest got subject b');
     expect(reportHtml({ stats: emptyStats(), chartJs: '', generatedAt: new Date() })).not.toContain('<h2>Subject test</h2>');
   });

@@ -6,13 +6,22 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { makeApiHandler } from '../../lambdas/api/handler';
-import { clickLinker, MAX_CLICK_TOKEN_LENGTH, resolveClick, signClickToken, verifyClickToken, type ClickTarget } from '../../lambdas/core/click-token';
+import {
+  clickLinker,
+  MAX_CLICK_TOKEN_LENGTH,
+  resolveClick,
+  signClickToken,
+  verifyClickToken,
+  type ClickTarget,
+} from '../../lambdas/core/click-token';
 import type { Article, Issue } from '../../lambdas/core/model';
 import type { ClickCounts, ClickTally } from '../../lambdas/core/ports';
 import { parseSigningKeys, signToken } from '../../lambdas/core/tokens';
 import { fixedClock, MemoryContent, MemorySubscribers } from './fakes';
 
-const keys = parseSigningKeys(JSON.stringify({ current: 'k2', k1: 'old-signing-key-0123456789abcdef0123456789', k2: 'new-signing-key-0123456789abcdef0123456789' }));
+const keys = parseSigningKeys(
+  JSON.stringify({ current: 'k2', k1: 'old-signing-key-0123456789abcdef0123456789', k2: 'new-signing-key-0123456789abcdef0123456789' }),
+);
 const otherKeys = parseSigningKeys(JSON.stringify({ current: 'k2', k2: 'someone-elses-key-0123456789abcdef01234567' }));
 
 const article = (id: string, extra: Partial<Article> = {}): Article => ({
@@ -48,15 +57,19 @@ const target = (t: Partial<ClickTarget> = {}): ClickTarget => ({ kind: 'digest',
 class MemoryClicks implements ClickCounts {
   counts = new Map<string, number>();
   readers: string[] = [];
-  async count(c: string, a: string, v?: string) {
+  count(c: string, a: string, v?: string) {
     const k = `${c}|${a}|${v ?? ''}`;
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+
+    return Promise.resolve();
   }
-  async noteReader(c: string, s: string, a: string) {
+  noteReader(c: string, s: string, a: string) {
     this.readers.push(`${c}|${s}|${a}`);
+
+    return Promise.resolve();
   }
-  async list(): Promise<ClickTally[]> {
-    return [];
+  list(): Promise<ClickTally[]> {
+    return Promise.resolve([]);
   }
   total = () => [...this.counts.values()].reduce((a, b) => a + b, 0);
 }
@@ -64,7 +77,10 @@ class MemoryClicks implements ClickCounts {
 describe('click tokens', () => {
   it('round-trip: campaign, article, link index and variant, and no reader unless one is given', () => {
     const check = verifyClickToken(keys, signClickToken(keys, target({ variant: 'b' })));
-    expect(check).toEqual({ ok: true, target: { kind: 'digest', campaignId: 'issue-1', articleId: 'pact', link: 0, variant: 'b', subscriberId: undefined } });
+    expect(check).toEqual({
+      ok: true,
+      target: { kind: 'digest', campaignId: 'issue-1', articleId: 'pact', link: 0, variant: 'b', subscriberId: undefined },
+    });
   });
 
   it('aggregate links of one campaign are the same for every reader (signed once, nobody in them)', () => {
@@ -94,11 +110,17 @@ describe('click tokens', () => {
 
   it('signed with a key this deployment does not hold: bad signature, or unknown key by id', () => {
     expect(verifyClickToken(keys, signClickToken(otherKeys, target()))).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(verifyClickToken(keys, signClickToken({ current: 'k9', keys: new Map([['k9', Buffer.alloc(32, 1)]]) }, target()))).toEqual({ ok: false, reason: 'unknown-key' });
+    expect(verifyClickToken(keys, signClickToken({ current: 'k9', keys: new Map([['k9', Buffer.alloc(32, 1)]]) }, target()))).toEqual({
+      ok: false,
+      reason: 'unknown-key',
+    });
   });
 
   it('an unsubscribe token (v1, same keys) is not a click token', () => {
-    expect(verifyClickToken(keys, signToken(keys, { subscriberId: 'pact', purpose: 'unsubscribe', now: new Date() }))).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyClickToken(keys, signToken(keys, { subscriberId: 'pact', purpose: 'unsubscribe', now: new Date() }))).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('malformed and oversized tokens are refused before any key is used', () => {
@@ -126,11 +148,17 @@ describe('resolving a click from stored content', () => {
     expect(resolveClick(target({ link: 2 }), i, article('pact'))).toEqual({ ok: false, reason: 'no-link' });
     expect(resolveClick(target({ articleId: 'other' }), i, article('other'))).toEqual({ ok: false, reason: 'not-in-campaign' });
     expect(resolveClick(target(), undefined, article('pact'))).toEqual({ ok: false, reason: 'no-campaign' });
-    expect(resolveClick(target(), i, article('pact', { source: { name: 'x', url: 'javascript:alert(1)' } }))).toEqual({ ok: false, reason: 'not-https' });
+    expect(resolveClick(target(), i, article('pact', { source: { name: 'x', url: 'javascript:alert(1)' } }))).toEqual({
+      ok: false,
+      reason: 'not-https',
+    });
   });
   it("an alert's campaign is its own article and no other", () => {
     expect(resolveClick(target({ kind: 'alert', campaignId: 'pact' }), undefined, article('pact')).ok).toBe(true);
-    expect(resolveClick(target({ kind: 'alert', campaignId: 'other' }), undefined, article('pact'))).toEqual({ ok: false, reason: 'not-in-campaign' });
+    expect(resolveClick(target({ kind: 'alert', campaignId: 'other' }), undefined, article('pact'))).toEqual({
+      ok: false,
+      reason: 'not-in-campaign',
+    });
   });
 });
 
@@ -142,9 +170,19 @@ describe('GET and HEAD /r/<token> through the API handler', () => {
     await content.put(issue('issue-1', ['pact']));
     await content.put(issue('issue-2', ['other']));
     const clicks = new MemoryClicks();
-    const handler = makeApiHandler({ subscribers: new MemorySubscribers(), clock: fixedClock(), keys: async () => keys, redirect: { content, clicks } });
+    const handler = makeApiHandler({
+      subscribers: new MemorySubscribers(),
+      clock: fixedClock(),
+      keys: () => Promise.resolve(keys),
+      redirect: { content, clicks },
+    });
     const call = (method: string, path: string, query?: Record<string, string>) =>
-      handler({ rawPath: path, queryStringParameters: query, headers: {}, requestContext: { http: { method, sourceIp: '192.0.2.1' } } } as unknown as APIGatewayProxyEventV2);
+      handler({
+        rawPath: path,
+        queryStringParameters: query,
+        headers: {},
+        requestContext: { http: { method, sourceIp: '192.0.2.1' } },
+      } as unknown as APIGatewayProxyEventV2);
     return { clicks, call };
   }
 
@@ -152,7 +190,11 @@ describe('GET and HEAD /r/<token> through the API handler', () => {
     const { clicks, call } = await setUp();
     const res = await call('GET', `/r/${signClickToken(keys, target())}`);
     expect(res.statusCode).toBe(302);
-    expect(res.headers).toMatchObject({ location: 'https://news.example.net/pact', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    expect(res.headers).toMatchObject({
+      location: 'https://news.example.net/pact',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
     expect([...clicks.counts]).toEqual([['issue-1|pact|', 1]]);
   });
 

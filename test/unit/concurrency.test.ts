@@ -66,7 +66,15 @@ describe('limiter', () => {
       ['late job, 2nd', 2],
       ['early job, 2nd', 1],
       ['no priority', undefined],
-    ].map(([name, priority]) => run(async () => void started.push(name as string), priority as number | undefined));
+    ].map(([name, priority]) =>
+      run(
+        () => {
+          started.push(name as string);
+          return Promise.resolve();
+        },
+        priority as number | undefined,
+      ),
+    );
     hold.resolve();
     await Promise.all([first, ...calls]);
     expect(started).toEqual(['no priority', 'early job, 1st', 'early job, 2nd', 'late job, 1st', 'late job, 2nd']);
@@ -104,7 +112,13 @@ describe('groupCommit', () => {
 
   it('never writes more than maxBatch at once', async () => {
     const writes: number[][] = [];
-    const commit = groupCommit<number>(async (items) => void writes.push(items), { maxBatch: 3, lingerMs: 1_000 });
+    const commit = groupCommit<number>(
+      (items) => {
+        writes.push(items);
+        return Promise.resolve();
+      },
+      { maxBatch: 3, lingerMs: 1_000 },
+    );
     await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => commit(n)));
     expect(writes.map((w) => w.length)).toEqual([3, 3, 1]);
     expect(writes.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -114,7 +128,13 @@ describe('groupCommit', () => {
     jest.useFakeTimers();
     try {
       const writes: string[][] = [];
-      const commit = groupCommit<string>(async (items) => void writes.push(items), { maxBatch: 25, lingerMs: 20 });
+      const commit = groupCommit<string>(
+        (items) => {
+          writes.push(items);
+          return Promise.resolve();
+        },
+        { maxBatch: 25, lingerMs: 20 },
+      );
       const a = commit('a');
       jest.advanceTimersByTime(10);
       const b = commit('b');
@@ -131,7 +151,13 @@ describe('groupCommit', () => {
     jest.useFakeTimers();
     try {
       const writes: string[][] = [];
-      const commit = groupCommit<string>(async (items) => void writes.push(items), { maxBatch: 25, lingerMs: 10_000 });
+      const commit = groupCommit<string>(
+        (items) => {
+          writes.push(items);
+          return Promise.resolve();
+        },
+        { maxBatch: 25, lingerMs: 10_000 },
+      );
       commit.flush();
       expect(writes).toEqual([]);
       const both = Promise.all([commit('a'), commit('b')]);

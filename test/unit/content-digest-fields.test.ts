@@ -60,7 +60,11 @@ function refusal(file: string, text: string): string {
 
 describe('article front matter: whyItMatters', () => {
   it('is read as one line of text', () => {
-    const a = parseContent('content/a.md', article(['whyItMatters: >-', '  It gives the region a standing channel', '  to Brussels.']), at) as Article;
+    const a = parseContent(
+      'content/a.md',
+      article(['whyItMatters: >-', '  It gives the region a standing channel', '  to Brussels.']),
+      at,
+    ) as Article;
     expect(a.whyItMatters).toBe('It gives the region a standing channel to Brussels.');
   });
 
@@ -78,7 +82,9 @@ describe('article front matter: whyItMatters', () => {
   });
 
   it('a typo is named with the field it was meant to be', () => {
-    expect(refusal('content/why.md', article(['whyitmatters: x']))).toContain('content/why.md: whyitmatters: unknown field; did you mean whyItMatters?');
+    expect(refusal('content/why.md', article(['whyitmatters: x']))).toContain(
+      'content/why.md: whyitmatters: unknown field; did you mean whyItMatters?',
+    );
   });
 });
 
@@ -86,7 +92,12 @@ describe('article front matter: sources', () => {
   it('reads each source as a title and an https link, in order', () => {
     const a = parseContent(
       'content/a.md',
-      article(['sources:', '  - title: Joint statement', '    url: https://www.example.org/statement', '  - { title: Press briefing, url: "https://www.example.org/briefing?id=1" }']),
+      article([
+        'sources:',
+        '  - title: Joint statement',
+        '    url: https://www.example.org/statement',
+        '  - { title: Press briefing, url: "https://www.example.org/briefing?id=1" }',
+      ]),
       at,
     ) as Article;
     expect(a.sources).toEqual([
@@ -100,21 +111,49 @@ describe('article front matter: sources', () => {
   });
 
   it.each([
-    ['a plain http link', ['sources:', '  - { title: T, url: "http://www.example.org/x" }'], 'content/src.md: sources.0.url: must be an https URL'],
-    ['a javascript: link', ['sources:', '  - { title: T, url: "javascript:alert(1)" }'], 'content/src.md: sources.0.url: must be an https URL'],
-    ['a link with a space', ['sources:', '  - { title: T, url: "https://www.example.org/a b" }'], 'content/src.md: sources.0.url: must be an https URL'],
-    ['a link with a user name', ['sources:', '  - { title: T, url: "https://user@www.example.org/" }'], 'content/src.md: sources.0.url: must be an https URL'],
+    [
+      'a plain http link',
+      ['sources:', '  - { title: T, url: "http://www.example.org/x" }'],
+      'content/src.md: sources.0.url: must be an https URL',
+    ],
+    [
+      'a javascript: link',
+      ['sources:', '  - { title: T, url: "javascript:alert(1)" }'],
+      'content/src.md: sources.0.url: must be an https URL',
+    ],
+    [
+      'a link with a space',
+      ['sources:', '  - { title: T, url: "https://www.example.org/a b" }'],
+      'content/src.md: sources.0.url: must be an https URL',
+    ],
+    [
+      'a link with a user name',
+      ['sources:', '  - { title: T, url: "https://user@www.example.org/" }'],
+      'content/src.md: sources.0.url: must be an https URL',
+    ],
     ['no url', ['sources:', '  - { title: T }'], 'content/src.md: sources.0.url: is required'],
     ['no title', ['sources:', '  - { url: "https://www.example.org/x" }'], 'content/src.md: sources.0.title: is required'],
-    ['a misspelt key', ['sources:', '  - { title: T, link: "https://www.example.org/x" }'], 'content/src.md: sources.0.link: unknown field'],
-    ['a single link instead of a list', ['sources: https://www.example.org/x'], 'content/src.md: sources: must be a list of sources, each with title and url'],
+    [
+      'a misspelt key',
+      ['sources:', '  - { title: T, link: "https://www.example.org/x" }'],
+      'content/src.md: sources.0.link: unknown field',
+    ],
+    [
+      'a single link instead of a list',
+      ['sources: https://www.example.org/x'],
+      'content/src.md: sources: must be a list of sources, each with title and url',
+    ],
     ['an empty list', ['sources: []'], 'content/src.md: sources: must list at least one source, or be left out'],
     [
       'the same link twice',
       ['sources:', '  - { title: A, url: "https://www.example.org/x" }', '  - { title: B, url: "https://www.example.org/x" }'],
       'content/src.md: sources.1.url: repeats https://www.example.org/x',
     ],
-    ['seven sources', ['sources:', ...Array.from({ length: 7 }, (_, i) => `  - { title: T${i}, url: "https://www.example.org/${i}" }`)], 'content/src.md: sources: must list at most 6 sources'],
+    [
+      'seven sources',
+      ['sources:', ...Array.from({ length: 7 }, (_, i) => `  - { title: T${i}, url: "https://www.example.org/${i}" }`)],
+      'content/src.md: sources: must list at most 6 sources',
+    ],
   ])('refuses %s, naming the file and the field', (_what, lines, message) => {
     expect(refusal('content/src.md', article(lines))).toContain(message);
   });
@@ -127,7 +166,9 @@ describe('article front matter: key points are optional and add facts', () => {
 
   it('refuses a key point that only repeats the summary, at its index', () => {
     const text = article([], ['  - The ministers met in Tokyo.', '  - The two sides agreed a partnership on security and defence.']);
-    expect(refusal('content/repeat.md', text)).toBe('content/repeat.md: keyPoints.1: repeats the summary; give a fact the summary does not, or leave the point out');
+    expect(refusal('content/repeat.md', text)).toBe(
+      'content/repeat.md: keyPoints.1: repeats the summary; give a fact the summary does not, or leave the point out',
+    );
   });
 
   it('tells a repeat from a point that shares a word or two with the summary', () => {
@@ -140,7 +181,11 @@ describe('article front matter: key points are optional and add facts', () => {
 
 describe('issue front matter: lead, editorsNote, signOff', () => {
   it("reads the lead story, the editor's note and the sign-off", () => {
-    const i = parseContent('content/issue.md', issue(['lead: second-story', "editorsNote: A note in the editor's voice.", 'signOff: Until next week.']), at) as Issue;
+    const i = parseContent(
+      'content/issue.md',
+      issue(['lead: second-story', "editorsNote: A note in the editor's voice.", 'signOff: Until next week.']),
+      at,
+    ) as Issue;
     expect(i).toMatchObject({ lead: 'second-story', editorsNote: "A note in the editor's voice.", signOff: 'Until next week.' });
   });
 
@@ -157,7 +202,11 @@ describe('issue front matter: lead, editorsNote, signOff', () => {
     ],
     ['a lead that is not a slug', ['lead: Second Story'], 'content/issue.md: lead: must be a slug'],
     ["an empty editor's note", ['editorsNote: ""'], 'content/issue.md: editorsNote: must not be empty'],
-    ["an editor's note over 1,200 characters", [`editorsNote: ${'x'.repeat(1201)}`], 'content/issue.md: editorsNote: must be at most 1200 characters'],
+    [
+      "an editor's note over 1,200 characters",
+      [`editorsNote: ${'x'.repeat(1201)}`],
+      'content/issue.md: editorsNote: must be at most 1200 characters',
+    ],
     ['a sign-off given as a list', ['signOff: [a, b]'], 'content/issue.md: signOff: must be text'],
     ['a sign-off with a line break', ['signOff: "Until\\nnext week"'], 'content/issue.md: signOff: must not contain line breaks'],
   ])('refuses %s, naming the file and the field', (_what, lines, message) => {
@@ -165,7 +214,9 @@ describe('issue front matter: lead, editorsNote, signOff', () => {
   });
 
   it('a misspelt field is named with the one it was meant to be', () => {
-    expect(refusal('content/issue.md', issue(['signoff: Bye.']))).toContain('content/issue.md: signoff: unknown field; did you mean signOff?');
+    expect(refusal('content/issue.md', issue(['signoff: Bye.']))).toContain(
+      'content/issue.md: signoff: unknown field; did you mean signOff?',
+    );
   });
 });
 
@@ -184,7 +235,8 @@ describe('the shipped sample issue', () => {
 
   it("has no key point that repeats its story's summary, nor one said twice", () => {
     for (const a of articles) {
-      for (const point of a.keyPoints) expect({ id: a.id, point, repeats: repeatsSummary(point, a.summary) }).toEqual({ id: a.id, point, repeats: false });
+      for (const point of a.keyPoints)
+        expect({ id: a.id, point, repeats: repeatsSummary(point, a.summary) }).toEqual({ id: a.id, point, repeats: false });
       expect(new Set(a.keyPoints).size).toBe(a.keyPoints.length);
     }
   });

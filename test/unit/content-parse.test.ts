@@ -8,7 +8,9 @@ const root = join(__dirname, '..', '..');
 const publishedAt = new Date('2024-11-04T06:00:00Z');
 
 function markdownFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Runs the parser and returns the ContentError it throws; fails the test if it does not throw one. */
@@ -100,7 +102,19 @@ describe('parseContent: the real content under content/', () => {
   });
 
   it('gives every article at most 5 key points, known topics and an https source', () => {
-    const taxonomy = new Set(['defence-industry', 'maritime-security', 'cyber', 'space', 'intelligence-sharing', 'nuclear-disarmament', 'north-korea', 'russia', 'china', 'ukraine', 'diplomacy']);
+    const taxonomy = new Set([
+      'defence-industry',
+      'maritime-security',
+      'cyber',
+      'space',
+      'intelligence-sharing',
+      'nuclear-disarmament',
+      'north-korea',
+      'russia',
+      'china',
+      'ukraine',
+      'diplomacy',
+    ]);
     for (const a of articles) {
       expect(a.keyPoints.length).toBeLessThanOrEqual(5);
       expect(a.topics.filter((t) => !taxonomy.has(t))).toEqual([]);
@@ -233,7 +247,10 @@ describe('parseContent: bad input is refused with the file name and the field pa
   });
 
   it('duplicate article ids in an issue: refused at the repeated entry', () => {
-    const err = refusal('content/dup.md', goodIssue.replace('[first-article, second-article]', '[first-article, second-article, first-article]'));
+    const err = refusal(
+      'content/dup.md',
+      goodIssue.replace('[first-article, second-article]', '[first-article, second-article, first-article]'),
+    );
     expect(err.message).toContain('content/dup.md: articles.2: repeats "first-article"');
   });
 

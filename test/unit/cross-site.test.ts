@@ -28,7 +28,10 @@ describe('isCrossSite', () => {
   });
 
   it.each([
-    ["another site's page (the bad input: a hidden auto-submitting form)", { origin: 'https://evil.example.net', 'sec-fetch-site': 'cross-site' }],
+    [
+      "another site's page (the bad input: a hidden auto-submitting form)",
+      { origin: 'https://evil.example.net', 'sec-fetch-site': 'cross-site' },
+    ],
     ['another site that claims the public site in a header it cannot set (Origin wins over Host)', { origin: 'https://evil.example.net' }],
     ['a sandboxed frame or a file page (Origin: null)', { origin: 'null' }],
     ['a cross-site request without an Origin', { 'sec-fetch-site': 'cross-site' }],

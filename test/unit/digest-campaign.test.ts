@@ -19,7 +19,8 @@ async function setUp() {
   const history = new MemoryAlertHistory(new MemoryLedger());
   const reads = jest.spyOn(history, 'deferred');
   const prepare = () => prepareDigestCampaign(issue, articles, settings, keys, { history, content });
-  const text = async (campaign: Awaited<ReturnType<typeof prepare>>, i: number) => (await simpleParser(campaign.compose(readers[i], new Date()))).text ?? '';
+  const text = async (campaign: Awaited<ReturnType<typeof prepare>>, i: number) =>
+    (await simpleParser(campaign.compose(readers[i], new Date()))).text ?? '';
   return { history, reads, prepare, text, heldBack: 'held-back-alert' };
 }
 

@@ -157,7 +157,9 @@ describe('source articles', () => {
   const { html, text } = prepareDigest(anIssue(), [story(1), withSources, story(3)]).render(reader);
 
   it('are linked under their story in the HTML, each title on its own link, escaped', () => {
-    expect(html).toContain(`<a href="${esc('https://www.example.org/statement?lang=en&v=2')}" style="color: #1d4ed8;">Joint statement &amp; annex</a>`);
+    expect(html).toContain(
+      `<a href="${esc('https://www.example.org/statement?lang=en&v=2')}" style="color: #1d4ed8;">Joint statement &amp; annex</a>`,
+    );
     expect(html).toContain('<a href="https://www.example.org/briefing" style="color: #1d4ed8;">Press briefing</a>');
     expect((html.match(/<p class="sources"/g) ?? []).length).toBe(1);
     const at = html.indexOf('Press briefing');
@@ -166,17 +168,22 @@ describe('source articles', () => {
   });
 
   it('are listed with their whole URLs in the text part', () => {
-    expect(text).toContain('Sources:\r\n  * Joint statement & annex\r\n    https://www.example.org/statement?lang=en&v=2\r\n  * Press briefing\r\n    https://www.example.org/briefing\r\n');
+    expect(text).toContain(
+      'Sources:\r\n  * Joint statement & annex\r\n    https://www.example.org/statement?lang=en&v=2\r\n  * Press briefing\r\n    https://www.example.org/briefing\r\n',
+    );
     expect((text.match(/^Sources:/gm) ?? []).length).toBe(1);
   });
 });
 
 describe('an issue without the optional fields', () => {
   const plain = story(1, { whyItMatters: undefined, keyPoints: [] });
-  const { html, text } = prepareDigest(anIssue({ editorsNote: undefined, signOff: undefined, articleIds: ['story-1'] }), [plain]).render(reader);
+  const { html, text } = prepareDigest(anIssue({ editorsNote: undefined, signOff: undefined, articleIds: ['story-1'] }), [plain]).render(
+    reader,
+  );
 
   it('shows no empty headings, boxes or lists', () => {
-    for (const absent of ['From the editor', 'Why it matters', '<ul class="keypoints"', 'class="note"', 'class="sources"']) expect(html).not.toContain(absent);
+    for (const absent of ['From the editor', 'Why it matters', '<ul class="keypoints"', 'class="note"', 'class="sources"'])
+      expect(html).not.toContain(absent);
     for (const absent of ['FROM THE EDITOR', 'Why it matters', '  - ', 'Sources:']) expect(text).not.toContain(absent);
   });
 

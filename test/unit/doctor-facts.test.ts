@@ -26,13 +26,16 @@ const FULL = {
   publicBaseUrl: 'https://news.example.org',
 };
 
-function io(dns: Record<string, string[][]>, overrides: { account?: () => unknown; identity?: () => unknown } = {}): AwsIo & { asked: string[] } {
+function io(
+  dns: Record<string, string[][]>,
+  overrides: { account?: () => unknown; identity?: () => unknown } = {},
+): AwsIo & { asked: string[] } {
   const asked: string[] = [];
   const notFound = () => Object.assign(new Error('queryTxt ENOTFOUND'), { code: 'ENOTFOUND' });
   return {
     asked,
     sesv2: {
-      config: { region: async () => 'eu-west-1' },
+      config: { region: () => Promise.resolve('eu-west-1') },
       send: (async (cmd: unknown) => {
         if (cmd instanceof GetEmailIdentityCommand) {
           asked.push(`identity ${cmd.input.EmailIdentity}`);
@@ -40,12 +43,21 @@ function io(dns: Record<string, string[][]>, overrides: { account?: () => unknow
           return {
             VerifiedForSendingStatus: true,
             DkimAttributes: { Status: 'SUCCESS' },
-            MailFromAttributes: { MailFromDomain: 'bounce.news.example.org', MailFromDomainStatus: 'SUCCESS', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+            MailFromAttributes: {
+              MailFromDomain: 'bounce.news.example.org',
+              MailFromDomainStatus: 'SUCCESS',
+              BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+            },
           };
         }
         if (cmd instanceof GetAccountCommand) {
           if (overrides.account) return overrides.account();
-          return { ProductionAccessEnabled: false, SendingEnabled: true, EnforcementStatus: 'HEALTHY', SendQuota: { MaxSendRate: 1, Max24HourSend: 200, SentLast24Hours: 7 } };
+          return {
+            ProductionAccessEnabled: false,
+            SendingEnabled: true,
+            EnforcementStatus: 'HEALTHY',
+            SendQuota: { MaxSendRate: 1, Max24HourSend: 200, SentLast24Hours: 7 },
+          };
         }
         throw new Error('unexpected command');
       }) as AwsIo['sesv2']['send'],
@@ -56,7 +68,12 @@ function io(dns: Record<string, string[][]>, overrides: { account?: () => unknow
         // Two pages: the second holds the pending one.
         return cmd.input.NextToken
           ? { Subscriptions: [{ Protocol: 'email', Endpoint: 'ops@example.org', SubscriptionArn: 'PendingConfirmation' }] }
-          : { Subscriptions: [{ Protocol: 'https', Endpoint: 'https://hooks.example.org', SubscriptionArn: 'arn:aws:sns:eu-west-1:1:alarms:x' }], NextToken: 'p2' };
+          : {
+              Subscriptions: [
+                { Protocol: 'https', Endpoint: 'https://hooks.example.org', SubscriptionArn: 'arn:aws:sns:eu-west-1:1:alarms:x' },
+              ],
+              NextToken: 'p2',
+            };
       }) as AwsIo['sns']['send'],
     },
     resolveTxt: async (name) => {
@@ -64,7 +81,7 @@ function io(dns: Record<string, string[][]>, overrides: { account?: () => unknow
       if (dns[name]) return dns[name];
       throw notFound();
     },
-    getHealth: async (base) => ({ url: `${base}/health`, status: 200 }),
+    getHealth: (base) => Promise.resolve({ url: `${base}/health`, status: 200 }),
   };
 }
 
@@ -76,8 +93,17 @@ describe('gatherAwsFacts', () => {
     });
     const f = await gatherAwsFacts('Briefing', outputs(FULL), answers);
     expect(f.region).toBe('eu-west-1');
-    expect(f.identity).toEqual({ value: { verifiedForSending: true, dkimStatus: 'SUCCESS', mailFromDomain: 'bounce.news.example.org', mailFromStatus: 'SUCCESS' } });
-    expect(f.account).toEqual({ value: { productionAccessEnabled: false, sendingEnabled: true, enforcementStatus: 'HEALTHY', quota: { maxSendRate: 1, max24HourSend: 200, sentLast24Hours: 7 } } });
+    expect(f.identity).toEqual({
+      value: { verifiedForSending: true, dkimStatus: 'SUCCESS', mailFromDomain: 'bounce.news.example.org', mailFromStatus: 'SUCCESS' },
+    });
+    expect(f.account).toEqual({
+      value: {
+        productionAccessEnabled: false,
+        sendingEnabled: true,
+        enforcementStatus: 'HEALTHY',
+        quota: { maxSendRate: 1, max24HourSend: 200, sentLast24Hours: 7 },
+      },
+    });
     expect(f.spf).toEqual({ value: { domain: 'bounce.news.example.org', records: ['v=spf1 include:amazonses.com ~all'] } });
     expect(f.dmarc).toEqual({ value: { domain: '_dmarc.news.example.org', records: ['v=DMARC1; p=quarantine'] } });
     expect(f.alarmSubscriptions).toEqual({
@@ -108,7 +134,11 @@ describe('gatherAwsFacts', () => {
   });
 
   it('an identity without a MAIL FROM domain has no SPF to look up (not a missing output)', async () => {
-    const noMailFrom = () => ({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS' }, MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' } });
+    const noMailFrom = () => ({
+      VerifiedForSendingStatus: true,
+      DkimAttributes: { Status: 'SUCCESS' },
+      MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+    });
     const answers = io({}, { identity: noMailFrom });
     const f = await gatherAwsFacts('Briefing', outputs(FULL), answers);
     expect(f.spf).toEqual({ value: undefined });

@@ -1,19 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchWriteAll, DEFAULT_RETRY, UnprocessedError, type RetryPolicy } from '../../lambdas/adapters/dynamodb/batch';
 import { writeIf } from '../../lambdas/adapters/dynamodb/conditional';
-
-type Db = Pick<DynamoDBDocumentClient, 'send'>;
 
 /** A client that answers every call with `answer` and remembers the commands it got. */
 function fakeClient(answer: (command: unknown) => unknown) {
   const calls: unknown[] = [];
   const db = {
-    async send(command: unknown) {
+    send(command: unknown) {
       calls.push(command);
-      return answer(command);
+      return Promise.resolve(answer(command));
     },
-  } as unknown as Db;
+  };
   return { db, calls };
 }
 
@@ -43,9 +41,11 @@ describe('batchWriteAll', () => {
     expect(calls).toHaveLength(9);
   });
 
-  it('waits longer before each retry by default, never more than a second', async () => {
+  it('waits longer before each retry by default, never more than a second', () => {
     const waits = Array.from({ length: DEFAULT_RETRY.retries }, (_, i) => DEFAULT_RETRY.delayMs(i + 1));
     expect(waits).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000]);
+
+    return Promise.resolve();
   });
 });
 
@@ -54,7 +54,9 @@ describe('batchGetAll', () => {
     let first = true;
     const { db, calls } = fakeClient((c) => {
       const asked = (c as BatchGetCommand).input.RequestItems!.T.Keys!;
-      const out = first ? { Responses: { T: asked.slice(2) }, UnprocessedKeys: { T: { Keys: asked.slice(0, 2) } } } : { Responses: { T: asked } };
+      const out = first
+        ? { Responses: { T: asked.slice(2) }, UnprocessedKeys: { T: { Keys: asked.slice(0, 2) } } }
+        : { Responses: { T: asked } };
       first = false;
       return out;
     });
@@ -66,7 +68,9 @@ describe('batchGetAll', () => {
 
   it('gives up after a bounded number of retries when no key is ever processed', async () => {
     const { db, calls } = fakeClient((c) => ({ UnprocessedKeys: (c as BatchGetCommand).input.RequestItems }));
-    await expect(batchGetAll(db, 'Subscribers', keys(40), {}, { retries: 3, delayMs: () => 0 })).rejects.toThrow('BatchGetItem on Subscribers: 40 of 40 items left unprocessed after 3 retries');
+    await expect(batchGetAll(db, 'Subscribers', keys(40), {}, { retries: 3, delayMs: () => 0 })).rejects.toThrow(
+      'BatchGetItem on Subscribers: 40 of 40 items left unprocessed after 3 retries',
+    );
     expect(calls).toHaveLength(4);
   });
 });
@@ -87,9 +91,20 @@ describe('writeIf', () => {
     });
     expect(await writeIf(db, put)).toBe(false);
     expect(
-      await writeIf(db, new UpdateCommand({ TableName: 'T', Key: { id: 'a' }, UpdateExpression: 'SET n = :n', ConditionExpression: 'attribute_exists(id)', ExpressionAttributeValues: { ':n': 1 } })),
+      await writeIf(
+        db,
+        new UpdateCommand({
+          TableName: 'T',
+          Key: { id: 'a' },
+          UpdateExpression: 'SET n = :n',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':n': 1 },
+        }),
+      ),
     ).toBe(false);
-    expect(await writeIf(db, new DeleteCommand({ TableName: 'T', Key: { id: 'a' }, ConditionExpression: 'attribute_exists(id)' }))).toBe(false);
+    expect(await writeIf(db, new DeleteCommand({ TableName: 'T', Key: { id: 'a' }, ConditionExpression: 'attribute_exists(id)' }))).toBe(
+      false,
+    );
   });
 
   it('knows a condition failure by its name too (an error from another copy of the SDK)', async () => {

@@ -20,7 +20,12 @@ export class MemoryZoneAudience implements ZoneAudience {
     this.rowsRead = 0;
     this.zonesQueried = [];
   }
-  async zonePage(zone: string, cursor: string | undefined, limit: number, movedAfter?: string): Promise<{ rows: ZoneAudienceRow[]; next?: string }> {
+  zonePage(
+    zone: string,
+    cursor: string | undefined,
+    limit: number,
+    movedAfter?: string,
+  ): Promise<{ rows: ZoneAudienceRow[]; next?: string }> {
     this.queries++;
     this.zonesQueried.push(zone);
     const all = [...this.subscribers.byEmail.values()]
@@ -30,23 +35,27 @@ export class MemoryZoneAudience implements ZoneAudience {
     const start = cursor ? Number(cursor) : 0;
     const page = all.slice(start, start + limit);
     this.rowsRead += page.length;
-    return {
-      rows: page.map(({ s }) => ({ subscriberId: s.subscriberId, email: s.email, ...(s.zoneChangedAt ? { zoneChangedAt: s.zoneChangedAt } : {}) })),
+    return Promise.resolve({
+      rows: page.map(({ s }) => ({
+        subscriberId: s.subscriberId,
+        email: s.email,
+        ...(s.zoneChangedAt ? { zoneChangedAt: s.zoneChangedAt } : {}),
+      })),
       next: start + limit < all.length ? String(start + limit) : undefined,
-    };
+    });
   }
 }
 
 /** Local-time plan progress with the conditional advance of the DynamoDB adapter. */
 export class MemoryLocalTimePlans implements LocalTimePlans {
   plans = new Map<string, LocalTimeProgress>();
-  async get(campaignId: string) {
+  get(campaignId: string) {
     const p = this.plans.get(campaignId);
-    return p ? structuredClone(p) : undefined;
+    return Promise.resolve(p ? structuredClone(p) : undefined);
   }
-  async advance(campaignId: string, previous: string | undefined, next: LocalTimeProgress) {
-    if (this.plans.get(campaignId)?.coveredTo !== previous) return false;
+  advance(campaignId: string, previous: string | undefined, next: LocalTimeProgress) {
+    if (this.plans.get(campaignId)?.coveredTo !== previous) return Promise.resolve(false);
     this.plans.set(campaignId, structuredClone(next));
-    return true;
+    return Promise.resolve(true);
   }
 }

@@ -26,7 +26,7 @@ export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () =>
 
 export class MemoryContent implements ContentStore {
   items = new Map<string, Article | Issue>();
-  async put(item: Article | Issue) {
+  put(item: Article | Issue) {
     const prev = this.items.get(`${item.kind}#${item.id}`) as Issue | undefined;
     const prevArticle = this.items.get(`${item.kind}#${item.id}`) as Article | undefined;
     this.items.set(`${item.kind}#${item.id}`, {
@@ -34,27 +34,31 @@ export class MemoryContent implements ContentStore {
       ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}),
       ...(prevArticle?.alertedAt ? { alertedAt: prevArticle.alertedAt } : {}),
     });
+
+    return Promise.resolve();
   }
-  async getIssue(id: string) {
-    return this.items.get(`issue#${id}`) as Issue | undefined;
+  getIssue(id: string) {
+    return Promise.resolve(this.items.get(`issue#${id}`) as Issue | undefined);
   }
-  async getArticles(ids: string[]) {
-    return ids.flatMap((id) => (this.items.has(`article#${id}`) ? [this.items.get(`article#${id}`) as Article] : []));
+  getArticles(ids: string[]) {
+    return Promise.resolve(ids.flatMap((id) => (this.items.has(`article#${id}`) ? [this.items.get(`article#${id}`) as Article] : [])));
   }
   private issues = () => [...this.items.values()].filter((i): i is Issue => i.kind === 'issue');
-  async latestIssue() {
-    return this.issues().sort((a, b) => b.date.localeCompare(a.date))[0];
+  latestIssue() {
+    return Promise.resolve(this.issues().sort((a, b) => b.date.localeCompare(a.date))[0]);
   }
-  async unsentIssuesFrom(date: string) {
-    return this.issues()
-      .filter((i) => !i.plannedAt && i.date >= date)
-      .sort((a, b) => a.date.localeCompare(b.date));
+  unsentIssuesFrom(date: string) {
+    return Promise.resolve(
+      this.issues()
+        .filter((i) => !i.plannedAt && i.date >= date)
+        .sort((a, b) => a.date.localeCompare(b.date)),
+    );
   }
-  async markArticleAlerted(id: string, at: Date) {
+  markArticleAlerted(id: string, at: Date) {
     const a = this.items.get(`article#${id}`) as Article | undefined;
-    if (!a || a.alertedAt) return false;
+    if (!a || a.alertedAt) return Promise.resolve(false);
     a.alertedAt = at.toISOString();
-    return true;
+    return Promise.resolve(true);
   }
   async markIssuePlanned(id: string, at: Date) {
     const i = await this.getIssue(id);
@@ -72,17 +76,17 @@ export class MemorySubscribers implements SubscriptionStore {
   byEmail = new Map<string, Subscriber>();
   erased = new Map<string, string>();
   pageCalls = 0;
-  async upsert(s: Subscriber) {
+  upsert(s: Subscriber) {
     const e = this.byEmail.get(addressKey(s.email));
     const merged = e ? { ...s, subscriberId: e.subscriberId, createdAt: e.createdAt } : s;
     this.byEmail.set(addressKey(s.email), merged);
-    return merged;
+    return Promise.resolve(merged);
   }
-  async getByEmail(email: string) {
-    return this.byEmail.get(addressKey(email));
+  getByEmail(email: string) {
+    return Promise.resolve(this.byEmail.get(addressKey(email)));
   }
-  async getById(id: string) {
-    return [...this.byEmail.values()].find((s) => s.subscriberId === id);
+  getById(id: string) {
+    return Promise.resolve([...this.byEmail.values()].find((s) => s.subscriberId === id));
   }
   async unsubscribe(id: string, at: Date) {
     const s = await this.getById(id);
@@ -98,63 +102,81 @@ export class MemorySubscribers implements SubscriptionStore {
     delete s.confirmExpiresAt;
     return true;
   }
-  async create(s: Subscriber) {
-    if (this.byEmail.has(s.email)) return false;
+  create(s: Subscriber) {
+    if (this.byEmail.has(s.email)) return Promise.resolve(false);
     this.byEmail.set(s.email, { ...s });
-    return true;
+    return Promise.resolve(true);
   }
-  async change(current: Subscriber, patch: Partial<Subscriber>, options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {}) {
+  change(
+    current: Subscriber,
+    patch: Partial<Subscriber>,
+    options: { remove?: (keyof Subscriber)[]; expect?: Partial<Record<keyof Subscriber, unknown>> } = {},
+  ) {
     const stored = this.byEmail.get(current.email);
-    if (!stored || stored.subscriberId !== current.subscriberId) return undefined;
+    if (!stored || stored.subscriberId !== current.subscriberId) return Promise.resolve(undefined);
     for (const [k, v] of Object.entries(options.expect ?? {})) {
       const have = stored[k as keyof Subscriber];
-      if (v === null || v === undefined ? have !== undefined : JSON.stringify(have) !== JSON.stringify(v)) return undefined;
+      if (v === null || v === undefined ? have !== undefined : JSON.stringify(have) !== JSON.stringify(v))
+        return Promise.resolve(undefined);
     }
     const next: Subscriber = { ...stored, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
     for (const f of options.remove ?? []) delete next[f];
     this.byEmail.set(current.email, next);
-    return { ...next };
+    return Promise.resolve({ ...next });
   }
-  async remove(key: string) {
+  remove(key: string) {
     this.byEmail.delete(key);
     if (key.startsWith('erased#')) this.erased.delete(key.slice('erased#'.length));
+
+    return Promise.resolve();
   }
   addressKeyCheck?: string;
-  async checkAddressKey(check: string) {
+  checkAddressKey(check: string) {
     if (this.addressKeyCheck === undefined) {
       this.addressKeyCheck = check;
-      return 'stored' as const;
+      return Promise.resolve('stored' as const);
     }
-    return this.addressKeyCheck === check ? ('matches' as const) : ('differs' as const);
+    return Promise.resolve(this.addressKeyCheck === check ? ('matches' as const) : ('differs' as const));
   }
-  async markErased(digest: string, at: Date) {
+  markErased(digest: string, at: Date) {
     this.erased.set(digest, at.toISOString());
+
+    return Promise.resolve();
   }
-  async isErased(digests: readonly string[]) {
+  isErased(digests: readonly string[]) {
     const digest = digests.find((d) => this.erased.has(d));
-    return digest ? { erasedAt: this.erased.get(digest)!, digest } : undefined;
+    return Promise.resolve(digest ? { erasedAt: this.erased.get(digest)!, digest } : undefined);
   }
   alertPageCalls: AlertPageCall[] = [];
-  async alertAudiencePage(shard: number, topics: string[], cursor: string | undefined, limit: number): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
+  alertAudiencePage(
+    shard: number,
+    topics: string[],
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: AlertAudienceRow[]; next?: string }> {
     this.alertPageCalls.push({ shard, topics });
     const all = [...this.byEmail.values()]
       .filter((s) => inAlertAudience(s) && audienceShard(s.subscriberId) === shard && matchedTopics(s.topics, topics).length > 0)
       .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
     const start = cursor ? Number(cursor) : 0;
-    return {
-      rows: all.slice(start, start + limit).map((s) => ({ subscriberId: s.subscriberId, email: s.email, topics: s.topics, timezone: s.timezone })),
+    return Promise.resolve({
+      rows: all
+        .slice(start, start + limit)
+        .map((s) => ({ subscriberId: s.subscriberId, email: s.email, topics: s.topics, timezone: s.timezone })),
       next: start + limit < all.length ? String(start + limit) : undefined,
-    };
+    });
   }
-  async digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
+  digestAudiencePage(shard: number, cursor: string | undefined, limit: number): Promise<AudiencePage> {
     this.pageCalls++;
-    const all = [...this.byEmail.values()].filter((s) => inDigestAudience(s) && audienceShard(s.subscriberId) === shard).sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
+    const all = [...this.byEmail.values()]
+      .filter((s) => inDigestAudience(s) && audienceShard(s.subscriberId) === shard)
+      .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
     const start = cursor ? Number(cursor) : 0;
     const page = all.slice(start, start + limit);
-    return {
+    return Promise.resolve({
       recipients: page.map((s) => ({ subscriberId: s.subscriberId, email: s.email })),
       next: start + limit < all.length ? String(start + limit) : undefined,
-    };
+    });
   }
 }
 
@@ -163,43 +185,52 @@ export interface AlertPageCall {
   topics: string[];
 }
 
+/** A ledger row, with the marks the in-memory alert history keeps on it. */
+type LedgerRow = Delivery & { waitingFor?: string; inDigest?: string };
+
 export class MemoryLedger implements Ledger {
-  rows = new Map<string, Delivery>();
+  rows = new Map<string, LedgerRow>();
   private key = (c: string, s: string) => `${c}|${s}`;
-  async claim(c: string, s: string, at: Date, staleBefore?: Date): Promise<ClaimResult> {
+  claim(c: string, s: string, at: Date, staleBefore?: Date): Promise<ClaimResult> {
     const row = this.rows.get(this.key(c, s));
     const stale = row?.status === 'claimed' && staleBefore !== undefined && row.claimedAt < staleBefore.toISOString();
-    if (row && !stale) return row.status === 'claimed' ? 'in-flight' : 'already-sent';
+    if (row && !stale) return Promise.resolve(row.status === 'claimed' ? 'in-flight' : 'already-sent');
     this.rows.set(this.key(c, s), { campaignId: c, subscriberId: s, status: 'claimed', claimedAt: at.toISOString() });
-    return stale ? 'reclaimed' : 'claimed';
+    return Promise.resolve(stale ? 'reclaimed' : 'claimed');
   }
-  async markSuppressed(c: string, s: string, at: Date) {
-    if (this.rows.has(this.key(c, s))) return false;
+  markSuppressed(c: string, s: string, at: Date) {
+    if (this.rows.has(this.key(c, s))) return Promise.resolve(false);
     this.rows.set(this.key(c, s), { campaignId: c, subscriberId: s, status: 'suppressed', claimedAt: at.toISOString() });
-    return true;
+    return Promise.resolve(true);
   }
-  async markSent(c: string, s: string, id: string, at: Date) {
+  markSent(c: string, s: string, id: string, at: Date) {
     Object.assign(this.rows.get(this.key(c, s))!, { status: 'sent', sesMessageId: id, sentAt: at.toISOString() });
+
+    return Promise.resolve();
   }
-  async markFailed(c: string, s: string, error: string) {
+  markFailed(c: string, s: string, error: string) {
     Object.assign(this.rows.get(this.key(c, s))!, { status: 'failed', error });
+
+    return Promise.resolve();
   }
-  async release(c: string, s: string, claimedAt?: Date) {
+  release(c: string, s: string, claimedAt?: Date) {
     const row = this.rows.get(this.key(c, s));
     if (row?.status === 'claimed' && (!claimedAt || row.claimedAt === claimedAt.toISOString())) this.rows.delete(this.key(c, s));
+
+    return Promise.resolve();
   }
-  async get(c: string, s: string) {
-    return this.rows.get(this.key(c, s));
+  get(c: string, s: string) {
+    return Promise.resolve(this.rows.get(this.key(c, s)));
   }
-  async list(c: string) {
-    return [...this.rows.values()].filter((r) => r.campaignId === c);
+  list(c: string) {
+    return Promise.resolve([...this.rows.values()].filter((r) => r.campaignId === c));
   }
 }
 
 /** A ledger that also claims whole batches, as the DynamoDB one does with a transaction. */
 export class BatchClaimingLedger extends MemoryLedger {
   batchCalls: string[][] = [];
-  async claimNew(c: string, ids: string[], at: Date): Promise<Set<string>> {
+  claimNew(c: string, ids: string[], at: Date): Promise<Set<string>> {
     this.batchCalls.push(ids);
     const claimed = new Set<string>();
     // All-or-nothing per call, retried without the ids that already have an entry: the end
@@ -209,7 +240,7 @@ export class BatchClaimingLedger extends MemoryLedger {
       this.rows.set(`${c}|${s}`, { campaignId: c, subscriberId: s, status: 'claimed', claimedAt: at.toISOString() });
       claimed.add(s);
     }
-    return claimed;
+    return Promise.resolve(claimed);
   }
 }
 
@@ -233,10 +264,12 @@ export class MemoryQueue implements SendQueue {
   calls = 0;
   /** The delay of each call (undefined: none). */
   delays: (number | undefined)[] = [];
-  async enqueue(jobs: SendJob[], options?: { delayMs?: number }) {
+  enqueue(jobs: SendJob[], options?: { delayMs?: number }) {
     this.calls++;
     this.delays.push(options?.delayMs);
     this.jobs.push(...jobs);
+
+    return Promise.resolve();
   }
 }
 
@@ -246,13 +279,13 @@ export function sesError(name: string, status: number): Error {
 
 export class MemoryAlertCaps implements AlertCaps {
   days = new Map<string, Set<string>>();
-  async admit(subscriberId: string, day: string, articleId: string, cap: number) {
+  admit(subscriberId: string, day: string, articleId: string, cap: number) {
     const key = `${day}|${subscriberId}`;
     const set = this.days.get(key) ?? new Set<string>();
-    if (!set.has(articleId) && set.size >= cap) return false;
+    if (!set.has(articleId) && set.size >= cap) return Promise.resolve(false);
     set.add(articleId);
     this.days.set(key, set);
-    return true;
+    return Promise.resolve(true);
   }
 }
 
@@ -286,53 +319,62 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
   constructor(readonly ledger: MemoryLedger) {}
   async defer(articleId: string, subscriberId: string, at: Date) {
     if (await this.ledger.get(articleId, subscriberId)) return;
-    this.ledger.rows.set(`${articleId}|${subscriberId}`, { campaignId: articleId, subscriberId, status: 'deferred', claimedAt: at.toISOString(), waitingFor: subscriberId } as never);
+    this.ledger.rows.set(`${articleId}|${subscriberId}`, {
+      campaignId: articleId,
+      subscriberId,
+      status: 'deferred',
+      claimedAt: at.toISOString(),
+      waitingFor: subscriberId,
+    } as never);
   }
-  async deferred(subscriberIds: string[]) {
+  deferred(subscriberIds: string[]) {
     const out = new Map<string, string[]>();
-    for (const row of this.ledger.rows.values() as Iterable<Delivery & { waitingFor?: string }>) {
-      if (row.waitingFor && subscriberIds.includes(row.waitingFor)) out.set(row.waitingFor, [...(out.get(row.waitingFor) ?? []), row.campaignId]);
+    for (const row of this.ledger.rows.values()) {
+      if (row.waitingFor && subscriberIds.includes(row.waitingFor))
+        out.set(row.waitingFor, [...(out.get(row.waitingFor) ?? []), row.campaignId]);
     }
-    return out;
+    return Promise.resolve(out);
   }
-  async anyDeferred() {
-    return [...(this.ledger.rows.values() as Iterable<Delivery & { waitingFor?: string }>)].some((row) => row.waitingFor);
+  anyDeferred() {
+    return Promise.resolve([...this.ledger.rows.values()].some((row) => row.waitingFor));
   }
-  async alerted(articleIds: string[], subscriberIds: string[]) {
+  alerted(articleIds: string[], subscriberIds: string[]) {
     const out = new Map<string, Set<string>>();
     for (const row of this.ledger.rows.values()) {
       if (row.status === 'sent' && articleIds.includes(row.campaignId) && subscriberIds.includes(row.subscriberId)) {
         out.set(row.subscriberId, new Set([...(out.get(row.subscriberId) ?? []), row.campaignId]));
       }
     }
-    return out;
+    return Promise.resolve(out);
   }
-  async resolveDeferred(subscriberId: string, articleIds: string[], digestId: string) {
+  resolveDeferred(subscriberId: string, articleIds: string[], digestId: string) {
     for (const id of articleIds) {
-      const row = this.ledger.rows.get(`${id}|${subscriberId}`) as (Delivery & { waitingFor?: string; inDigest?: string }) | undefined;
+      const row = this.ledger.rows.get(`${id}|${subscriberId}`);
       if (row) {
         delete row.waitingFor;
         row.inDigest = digestId;
       }
     }
+
+    return Promise.resolve();
   }
 }
 
 /** A subject test's record, kept in memory (the DynamoDB one sits on the campaign's summary item). */
 export class MemorySubjectTests implements SubjectTests {
   records = new Map<string, SubjectTestRecord>();
-  async get(issueId: string) {
-    return this.records.get(issueId);
+  get(issueId: string) {
+    return Promise.resolve(this.records.get(issueId));
   }
-  async markTestQueued(issueId: string, at: Date, recipients: number) {
+  markTestQueued(issueId: string, at: Date, recipients: number) {
     const r = this.records.get(issueId) ?? {};
     if (!r.testQueuedAt) this.records.set(issueId, { ...r, testQueuedAt: at.toISOString(), testRecipients: recipients });
-    return new Date(this.records.get(issueId)!.testQueuedAt!);
+    return Promise.resolve(new Date(this.records.get(issueId)!.testQueuedAt!));
   }
-  async decide(issueId: string, winner: Variant, rates: Record<Variant, number>, at: Date) {
+  decide(issueId: string, winner: Variant, rates: Record<Variant, number>, at: Date) {
     const r = this.records.get(issueId) ?? {};
     if (!r.winner) this.records.set(issueId, { ...r, winner, rates, decidedAt: at.toISOString() });
-    return this.records.get(issueId)!.winner!;
+    return Promise.resolve(this.records.get(issueId)!.winner!);
   }
 }
 
@@ -342,12 +384,16 @@ export class MemoryIssueScheduler implements IssueScheduler {
   calls: string[] = [];
   /** A subject test's rest schedules, by issue (a schedule of their own). */
   rests = new Map<string, Date>();
-  async schedule(issueId: string, at: Date, purpose: SchedulePurpose = 'send') {
+  schedule(issueId: string, at: Date, purpose: SchedulePurpose = 'send') {
     this.calls.push(`schedule ${purpose === 'rest' ? 'rest ' : ''}${issueId} ${at.toISOString()}`);
     (purpose === 'rest' ? this.rests : this.schedules).set(issueId, at);
+
+    return Promise.resolve();
   }
-  async cancel(issueId: string, purpose: SchedulePurpose = 'send') {
+  cancel(issueId: string, purpose: SchedulePurpose = 'send') {
     this.calls.push(`cancel ${purpose === 'rest' ? 'rest ' : ''}${issueId}`);
     (purpose === 'rest' ? this.rests : this.schedules).delete(issueId);
+
+    return Promise.resolve();
   }
 }

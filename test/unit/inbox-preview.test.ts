@@ -35,7 +35,9 @@ const previewOf = (html: string) => {
 
 describe('subject lines', () => {
   it('a digest leads with the headline and puts the issue number after it, without the newsletter name', () => {
-    expect(digestSubject({ title: 'EU and Japan agree first Indo-Pacific security pact', number: 1 })).toBe('EU and Japan agree first Indo-Pacific security pact · No. 1');
+    expect(digestSubject({ title: 'EU and Japan agree first Indo-Pacific security pact', number: 1 })).toBe(
+      'EU and Japan agree first Indo-Pacific security pact · No. 1',
+    );
   });
 
   it('the sample digest: the whole subject fits in 60 characters, so a phone shows all of it', () => {
@@ -85,7 +87,8 @@ describe('preview text', () => {
   });
 
   it('cuts long text at a word boundary and never inside a word', () => {
-    const text = 'The partnership commits both sides to regular dialogues, joint exercises and industry links, and to exploring an agreement on sharing classified information.';
+    const text =
+      'The partnership commits both sides to regular dialogues, joint exercises and industry links, and to exploring an agreement on sharing classified information.';
     const out = previewText(text, 100);
     expect(out.length).toBeLessThanOrEqual(100);
     expect(out.endsWith('…')).toBe(true);
@@ -94,7 +97,8 @@ describe('preview text', () => {
   });
 
   it('prefers ending at a whole sentence when one ends within the limit', () => {
-    const text = 'North Korea has tested what is believed to be a new long-range missile. The launch comes on the eve of talks in Tokyo and adds to concern.';
+    const text =
+      'North Korea has tested what is believed to be a new long-range missile. The launch comes on the eve of talks in Tokyo and adds to concern.';
     expect(previewText(text, 110)).toBe('North Korea has tested what is believed to be a new long-range missile.');
   });
 

@@ -2,7 +2,13 @@
  * The EventBridge Scheduler adapter's mapping, against a stubbed client `send`: which command
  * each call sends, with what, and which errors it absorbs. No AWS involved.
  */
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
 import { atExpression, EventBridgeIssueScheduler, scheduleName } from '../../lambdas/adapters/issue-scheduler';
 import { issueSchedulerFromEnv } from '../../lambdas/wiring';
 
@@ -19,7 +25,15 @@ const meta = { $metadata: {} };
 /** A client whose `send` records each command and answers with `answer(command)` (throw to fail). */
 function stub(answer: (c: object) => unknown = () => ({})) {
   const sent: object[] = [];
-  return { sent, client: { send: jest.fn(async (c: object) => (sent.push(c), answer(c))) } };
+  return {
+    sent,
+    client: {
+      send: jest.fn((c: object) => {
+        sent.push(c);
+        return Promise.resolve(answer(c));
+      }),
+    },
+  };
 }
 
 describe('EventBridgeIssueScheduler', () => {
@@ -63,7 +77,9 @@ describe('EventBridgeIssueScheduler', () => {
     const { client } = stub(() => {
       throw denied;
     });
-    await expect(new EventBridgeIssueScheduler(client as never, settings).schedule('brief-007', new Date('2026-12-04T08:30:00Z'))).rejects.toBe(denied);
+    await expect(
+      new EventBridgeIssueScheduler(client as never, settings).schedule('brief-007', new Date('2026-12-04T08:30:00Z')),
+    ).rejects.toBe(denied);
   });
 
   it('cancels with DeleteSchedule in the group, and takes ResourceNotFoundException (already gone) as done', async () => {
@@ -85,13 +101,18 @@ describe('EventBridgeIssueScheduler', () => {
 
   it('refuses to make a schedule when it only knows the group (the planner’s scheduler), sending nothing', async () => {
     const { sent, client } = stub();
-    await expect(new EventBridgeIssueScheduler(client as never, { groupName: 'g' }).schedule('brief-007', new Date('2026-12-04T08:30:00Z'))).rejects.toThrow(/can only remove schedules/);
+    await expect(
+      new EventBridgeIssueScheduler(client as never, { groupName: 'g' }).schedule('brief-007', new Date('2026-12-04T08:30:00Z')),
+    ).rejects.toThrow(/can only remove schedules/);
     expect(sent).toEqual([]);
   });
 
   it('leaves DeadLetterConfig out when no dead-letter queue is given', () => {
     const { client } = stub();
-    const def = new EventBridgeIssueScheduler(client as never, { groupName: 'g', target: { plannerArn: 'p', roleArn: 'r' } }).definition('x', new Date('2026-12-04T08:30:00Z'));
+    const def = new EventBridgeIssueScheduler(client as never, { groupName: 'g', target: { plannerArn: 'p', roleArn: 'r' } }).definition(
+      'x',
+      new Date('2026-12-04T08:30:00Z'),
+    );
     expect(def.Target).not.toHaveProperty('DeadLetterConfig');
   });
 });

@@ -45,7 +45,12 @@ describe('storage keys', () => {
   });
 
   it('puts a subscriber in the audience indexes its state calls for, and no other', () => {
-    const base: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'> = { subscriberId: 's1', status: 'confirmed', digest: true, alerts: false };
+    const base: Pick<Subscriber, 'subscriberId' | 'status' | 'digest' | 'alerts' | 'suppressed'> = {
+      subscriberId: 's1',
+      status: 'confirmed',
+      digest: true,
+      alerts: false,
+    };
     const shard = audienceShard('s1');
     // No zone stored reads as UTC (core/local-time.ts zoneKey).
     const zone = { digestZone: 'UTC', digestZoneSince: '0#s1' };

@@ -48,9 +48,9 @@ describe('withLambdaContext', () => {
   it('gives a log line emitted inside a wrapped handler the invocation’s function_request_id and function name', async () => {
     const { withLambdaContext } = await import('../../lambdas/adapters/lambda-context');
     const { logger } = await import('../../lambdas/adapters/logger');
-    const handler = withLambdaContext(async (event: { n: number }) => {
+    const handler = withLambdaContext((event: { n: number }) => {
       logger.info('inside', { n: event.n });
-      return event.n * 2;
+      return Promise.resolve(event.n * 2);
     });
 
     expect(await handler({ n: 1 }, lambdaContext('req-1'))).toBe(2);
@@ -65,7 +65,7 @@ describe('withLambdaContext', () => {
   it('adds nothing for the local mode’s calls (no context, or one that only counts the time left)', async () => {
     const { withLambdaContext } = await import('../../lambdas/adapters/lambda-context');
     const { logger } = await import('../../lambdas/adapters/logger');
-    const handler = withLambdaContext(async () => logger.info('local'));
+    const handler = withLambdaContext(() => Promise.resolve(logger.info('local')));
 
     await handler(undefined);
     await handler(undefined, { getRemainingTimeInMillis: () => 1000 } as unknown as Context);

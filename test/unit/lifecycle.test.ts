@@ -15,7 +15,9 @@ describe('subscriberExpiresAt', () => {
   it('a declined sign-up ("never mail this address" in the confirmation) is kept: TTL must not delete the no', () => {
     // Bad input tried: a decline that would otherwise expire with its link, after which a
     // stranger's sign-up of the same address would mail it again at once.
-    expect(subscriberExpiresAt({ status: 'unsubscribed', confirmExpiresAt: link, unsubscribedAt: '2026-12-01T10:00:00.000Z' })).toBeUndefined();
+    expect(
+      subscriberExpiresAt({ status: 'unsubscribed', confirmExpiresAt: link, unsubscribedAt: '2026-12-01T10:00:00.000Z' }),
+    ).toBeUndefined();
     expect(subscriberExpiresAt({ status: 'unsubscribed', confirmExpiresAt: link })).toBeUndefined();
   });
 

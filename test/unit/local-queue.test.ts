@@ -28,7 +28,15 @@ afterEach(async () => {
 describe('LocalQueue', () => {
   it('delivers messages in batches of at most batchSize, shaped as an SQS event', async () => {
     const events: SQSEvent[] = [];
-    const q = queue({ name: 'jobs', batchSize: 3, concurrency: 1, handler: async (e) => void events.push(e) });
+    const q = queue({
+      name: 'jobs',
+      batchSize: 3,
+      concurrency: 1,
+      handler: (e) => {
+        events.push(e);
+        return Promise.resolve();
+      },
+    });
     const ids = await q.send(['a', 'b', 'c', 'd', 'e']);
     q.start();
     await q.drain(DRAIN_MS);
@@ -37,7 +45,7 @@ describe('LocalQueue', () => {
     const records = events.flatMap((e) => e.Records);
     expect(records.map((r) => r.body)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(records.map((r) => r.messageId)).toEqual(ids);
-    const first = records[0]!;
+    const first = records[0];
     expect(first).toMatchObject({
       eventSource: 'aws:sqs',
       eventSourceARN: 'arn:aws:sqs:local:000000000000:jobs',
@@ -77,7 +85,13 @@ describe('LocalQueue', () => {
     const job: SendJob = { campaignId: 'c1', kind: 'digest', recipients: [{ subscriberId: 's1', email: 'a@example.com' }] };
     await expect(late.enqueue([job])).rejects.toThrow('no queue attached');
     const bodies: string[] = [];
-    const q = queue({ name: 'late', handler: async (e) => void bodies.push(...e.Records.map((r) => r.body)) });
+    const q = queue({
+      name: 'late',
+      handler: (e) => {
+        bodies.push(...e.Records.map((r) => r.body));
+        return Promise.resolve();
+      },
+    });
     late.attach(q);
     await late.enqueue([job]);
     q.start();
@@ -92,14 +106,14 @@ describe('LocalQueue', () => {
       name: 'partial',
       batchSize: 3,
       retryDelayMs: 10,
-      handler: async (e): Promise<SQSBatchResponse> => {
+      handler: (e): Promise<SQSBatchResponse> => {
         for (const r of e.Records) seen.push([r.body, r.attributes.ApproximateReceiveCount]);
         const b = e.Records.find((r) => r.body === 'b');
         if (b && !failedOnce) {
           failedOnce = true;
-          return { batchItemFailures: [{ itemIdentifier: b.messageId }] };
+          return Promise.resolve({ batchItemFailures: [{ itemIdentifier: b.messageId }] });
         }
-        return { batchItemFailures: [] };
+        return Promise.resolve({ batchItemFailures: [] });
       },
     });
     await q.send(['a', 'b', 'c']);
@@ -140,9 +154,9 @@ describe('LocalQueue', () => {
       name: 'unknown-id',
       batchSize: 2,
       retryDelayMs: 10,
-      handler: async (e) => {
+      handler: (e) => {
         calls.push(e.Records.map((r) => r.body));
-        return calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-a-message-id' }] } : undefined;
+        return Promise.resolve(calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-a-message-id' }] } : undefined);
       },
     });
     await q.send(['a', 'b']);
@@ -168,7 +182,7 @@ describe('LocalQueue', () => {
     q.start();
     await q.drain(DRAIN_MS);
     expect(times).toHaveLength(2);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(140);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(140);
   });
 
   it('dead-letters a message after maxReceiveCount receives, with ApproximateReceiveCount rising 1..N', async () => {
@@ -180,7 +194,7 @@ describe('LocalQueue', () => {
       retryDelayMs: 5,
       deadLetter: dlq,
       handler: async (e) => {
-        counts.push(e.Records[0]!.attributes.ApproximateReceiveCount);
+        counts.push(e.Records[0].attributes.ApproximateReceiveCount);
         throw new Error('always fails');
       },
     });
@@ -202,7 +216,7 @@ describe('LocalQueue', () => {
       retryDelayMs: 5,
       deadLetter: dlq,
       handler: async (e) => {
-        counts.push(e.Records[0]!.attributes.ApproximateReceiveCount);
+        counts.push(e.Records[0].attributes.ApproximateReceiveCount);
         if (!healthy) throw new Error('not yet');
       },
     });
@@ -220,7 +234,7 @@ describe('LocalQueue', () => {
   });
 
   it('dead-letters into another LocalQueue, keeping the message id, and redrive takes it back from there', async () => {
-    const dlq = queue({ name: 'jobs-dlq', handler: async () => undefined });
+    const dlq = queue({ name: 'jobs-dlq', handler: () => Promise.resolve(undefined) });
     let healthy = false;
     const delivered: string[] = [];
     const q = queue({
@@ -230,7 +244,7 @@ describe('LocalQueue', () => {
       deadLetter: dlq,
       handler: async (e) => {
         if (!healthy) throw new Error('fail');
-        delivered.push(e.Records[0]!.messageId);
+        delivered.push(e.Records[0].messageId);
       },
     });
     const [id] = await q.send(['payload']);
@@ -255,7 +269,7 @@ describe('LocalQueue', () => {
       // Long enough that the second, instant delivery is always acknowledged inside it.
       visibilityTimeoutMs: 250,
       handler: async (e) => {
-        const r = e.Records[0]!;
+        const r = e.Records[0];
         deliveries.push({ id: r.messageId, count: r.attributes.ApproximateReceiveCount });
         // The first call runs until the message has been delivered again, however long that takes.
         if (r.attributes.ApproximateReceiveCount === '1') await again.promise;
@@ -324,22 +338,29 @@ describe('LocalQueue', () => {
   });
 
   it('refuses an empty body and one over the SQS size limit, queueing nothing (bad input: "" and 256 KiB + 1)', async () => {
-    const q = queue({ name: 'limits', handler: async () => undefined });
+    const q = queue({ name: 'limits', handler: () => Promise.resolve(undefined) });
     await expect(q.send(['ok', ''])).rejects.toThrow(/empty body/);
     await expect(q.send(['x'.repeat(MAX_BODY_BYTES + 1)])).rejects.toThrow(/more than the 262144/);
     expect(q.stats().visible).toBe(0);
   });
 
   it('rejects nonsensical options (bad input: batchSize 0, concurrency 1.5)', () => {
-    expect(() => new LocalQueue({ name: 'q', handler: async () => undefined, batchSize: 0 })).toThrow(/batchSize/);
-    expect(() => new LocalQueue({ name: 'q', handler: async () => undefined, concurrency: 1.5 })).toThrow(/concurrency/);
+    expect(() => new LocalQueue({ name: 'q', handler: () => Promise.resolve(undefined), batchSize: 0 })).toThrow(/batchSize/);
+    expect(() => new LocalQueue({ name: 'q', handler: () => Promise.resolve(undefined), concurrency: 1.5 })).toThrow(/concurrency/);
   });
 });
 
 describe('LocalSendQueue', () => {
   it('queues one JSON message per send job', async () => {
     const bodies: string[] = [];
-    const q = queue({ name: 'send', batchSize: 10, handler: async (e) => void bodies.push(...e.Records.map((r) => r.body)) });
+    const q = queue({
+      name: 'send',
+      batchSize: 10,
+      handler: (e) => {
+        bodies.push(...e.Records.map((r) => r.body));
+        return Promise.resolve();
+      },
+    });
     const jobs: SendJob[] = [
       { campaignId: 'issue-1', kind: 'digest', recipients: [{ subscriberId: 's1', email: 'a@example.com' }] },
       { campaignId: 'issue-1', kind: 'digest', recipients: [{ subscriberId: 's2', email: 'b@example.com' }] },

@@ -45,11 +45,18 @@ describe('zone keys: every zone a reader can be stored with is a zone the planne
     expect(zoneKey('Asia/Kathmandu')).toBe(zoneKey('Asia/Katmandu'));
     expect(zoneKey('Europe/Kyiv')).toBe(zoneKey('Europe/Kiev'));
     expect(zoneKey('US/Eastern')).toBe(zoneKey('America/New_York'));
-    for (const z of ['Asia/Kolkata', 'Asia/Calcutta', 'Asia/Kathmandu', 'Asia/Katmandu', 'US/Eastern', 'Etc/GMT+5', 'Etc/GMT-14']) expect(DIGEST_ZONES).toContain(zoneKey(z));
+    for (const z of ['Asia/Kolkata', 'Asia/Calcutta', 'Asia/Kathmandu', 'Asia/Katmandu', 'US/Eastern', 'Etc/GMT+5', 'Etc/GMT-14'])
+      expect(DIGEST_ZONES).toContain(zoneKey(z));
   });
 
   it('keys UTC, Etc/UTC and GMT as UTC, and an unknown stored zone (Mars/Olympus) as UTC rather than nowhere', () => {
-    expect([zoneKey('UTC'), zoneKey('Etc/UTC'), zoneKey('GMT'), zoneKey('Mars/Olympus'), zoneKey(undefined)]).toEqual(['UTC', 'UTC', 'UTC', 'UTC', 'UTC']);
+    expect([zoneKey('UTC'), zoneKey('Etc/UTC'), zoneKey('GMT'), zoneKey('Mars/Olympus'), zoneKey(undefined)]).toEqual([
+      'UTC',
+      'UTC',
+      'UTC',
+      'UTC',
+      'UTC',
+    ]);
   });
 
   it('maps every zone subscribe accepts into the candidate list, at its own offset', () => {
@@ -82,7 +89,9 @@ describe('dueZones: the zones whose hour falls in a range', () => {
   it('includes the end of the range and excludes its start, so back-to-back runs take each zone once', () => {
     const at = new Date('2027-03-28T01:15:00Z');
     expect(dueZones('2027-03-28', '07:00', new Date('2027-03-28T01:00:00Z'), at).map((z) => z.zone)).toContain(zoneKey('Asia/Kathmandu'));
-    expect(dueZones('2027-03-28', '07:00', at, new Date('2027-03-28T01:30:00Z')).map((z) => z.zone)).not.toContain(zoneKey('Asia/Kathmandu'));
+    expect(dueZones('2027-03-28', '07:00', at, new Date('2027-03-28T01:30:00Z')).map((z) => z.zone)).not.toContain(
+      zoneKey('Asia/Kathmandu'),
+    );
   });
 
   it('catches up on every zone a missed run would have taken (no start: everything due by the end)', () => {
@@ -96,7 +105,10 @@ describe('dueZones: the zones whose hour falls in a range', () => {
 describe('status by zone', () => {
   it('shows done instants with their readers and later ones as pending, folding empty done instants into a count', async () => {
     const { describeZoneProgress } = await import('../../bin/cli/status');
-    const text = describeZoneProgress({ date: '2027-03-28', localTime: '07:00', coveredTo: '2027-03-28T02:00:00.000Z', zones: { 'Asia/Tokyo': 12 }, queued: 12 }, new Date('2027-03-28T02:05:00Z'));
+    const text = describeZoneProgress(
+      { date: '2027-03-28', localTime: '07:00', coveredTo: '2027-03-28T02:00:00.000Z', zones: { 'Asia/Tokyo': 12 }, queued: 12 },
+      new Date('2027-03-28T02:05:00Z'),
+    );
     expect(text).toMatch(/2027-03-27T22:00Z {2}07:00 Asia\/Tokyo .* 12 {2}done/);
     expect(text).toMatch(/2027-03-28T05:00Z .* - {2}pending/);
     expect(text).toMatch(/\d+ instant\(s\) done with no reader; \d+ pending/);

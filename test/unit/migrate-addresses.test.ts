@@ -14,8 +14,10 @@ describe('mergeGroup', () => {
   ])('the most restrictive state wins: %s', (_name, states, winner) => {
     const items = states.map((st, i) =>
       item(
-        ['Ada@x.org', 'ada@x.org', 'ADA@x.org', 'aDa@x.org'][i]!,
-        st === 'suppressed' ? { status: 'confirmed', suppressed: true, suppressedReason: 'bounce' } : { status: st as Subscriber['status'] },
+        ['Ada@x.org', 'ada@x.org', 'ADA@x.org', 'aDa@x.org'][i],
+        st === 'suppressed'
+          ? { status: 'confirmed', suppressed: true, suppressedReason: 'bounce' }
+          : { status: st as Subscriber['status'] },
       ),
     );
     const merged = mergeGroup('ada@x.org', items);

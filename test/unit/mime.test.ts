@@ -1,5 +1,14 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { asciiPhrase, base64Lines, composeMessage, HeaderInjectionError, InvalidHeaderValueError, prepareMessage, type MessageSpec, type RecipientParts } from '../../lambdas/core/mime';
+import {
+  asciiPhrase,
+  base64Lines,
+  composeMessage,
+  HeaderInjectionError,
+  InvalidHeaderValueError,
+  prepareMessage,
+  type MessageSpec,
+  type RecipientParts,
+} from '../../lambdas/core/mime';
 import { bodyText, commonPrefixLength, PrefixCachedBase64, type Body } from '../../lambdas/core/mime/base64';
 
 const spec: MessageSpec = {
@@ -89,7 +98,10 @@ describe('prepared MIME messages', () => {
   it('matches a plain MailComposer build of the same message in headers and parsed content', async () => {
     const fast = await simpleParser(build(parts(3)));
     const plain = await simpleParser(await composeMessage(spec, parts(3)));
-    const headers = (m: ParsedMail) => m.headerLines.filter((h) => h.key !== 'message-id').map((h) => ({ key: h.key, line: h.line.replace(/boundary="[^"]+"/, 'boundary="B"') }));
+    const headers = (m: ParsedMail) =>
+      m.headerLines
+        .filter((h) => h.key !== 'message-id')
+        .map((h) => ({ key: h.key, line: h.line.replace(/boundary="[^"]+"/, 'boundary="B"') }));
     expect(headers(fast)).toEqual(headers(plain));
     for (const key of ['subject', 'text', 'html', 'date'] as const) expect(fast[key]).toEqual(plain[key]);
     expect(fast.from).toEqual(plain.from);
@@ -170,7 +182,11 @@ describe('refused input: nothing is built', () => {
     ['a mailto: unsubscribe link', { unsubscribeUrl: 'mailto:unsubscribe@example.org' }, InvalidHeaderValueError],
     ['an unsubscribe URL with a space', { unsubscribeUrl: 'https://example.org/u?t=a b' }, InvalidHeaderValueError],
     ['an unsubscribe URL with >', { unsubscribeUrl: 'https://example.org/u?t=a>b' }, InvalidHeaderValueError],
-    ['a split HTML body whose rest is not text', { html: { shared: '<p>a</p>', rest: undefined as unknown as string } }, InvalidHeaderValueError],
+    [
+      'a split HTML body whose rest is not text',
+      { html: { shared: '<p>a</p>', rest: undefined as unknown as string } },
+      InvalidHeaderValueError,
+    ],
     ['a body that is neither text nor a split body', { text: 42 as unknown as string }, InvalidHeaderValueError],
   ])('the per-recipient builder throws for %s', (_name, over, error) => {
     let out: Buffer | undefined;

@@ -27,7 +27,10 @@ function fakeTimers(lateness: (n: number, ms: number) => number = () => 0) {
   let sleeps = 0;
   return {
     now: () => t,
-    sleep: async (ms: number) => void (t += ms + lateness(sleeps++, ms)),
+    sleep: (ms: number) => {
+      t += ms + lateness(sleeps++, ms);
+      return Promise.resolve();
+    },
     advance: (ms: number) => void (t += ms),
     get sleeps() {
       return sleeps;
@@ -185,7 +188,7 @@ describe('Pacer', () => {
         new Pacer(
           0,
           () => 0,
-          async () => undefined,
+          () => Promise.resolve(undefined),
         ),
     ).toThrow(/positive/);
     expect(
@@ -193,7 +196,7 @@ describe('Pacer', () => {
         new Pacer(
           10,
           () => 0,
-          async () => undefined,
+          () => Promise.resolve(undefined),
           { catchUpFactor: 0.5 },
         ),
     ).toThrow(/factor/);
@@ -202,7 +205,7 @@ describe('Pacer', () => {
         new Pacer(
           10,
           () => 0,
-          async () => undefined,
+          () => Promise.resolve(undefined),
           { marginMs: -1 },
         ),
     ).toThrow(/margin/);
@@ -214,7 +217,10 @@ describe('Pacer', () => {
     const pacer = new Pacer(
       10,
       () => t,
-      async (ms) => void waits.push(ms),
+      (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
     );
     for (let i = 0; i < 5; i++) {
       await pacer.take();
@@ -238,7 +244,7 @@ describe('DailyAllowance', () => {
     let t = 0;
     let accepted = 0;
     const allowance = new DailyAllowance(
-      async () => ({ maxSendRate: 1, max24HourSend: 10, sentLast24Hours: accepted }),
+      () => Promise.resolve({ maxSendRate: 1, max24HourSend: 10, sentLast24Hours: accepted }),
       () => t,
       60_000,
       10_000,
@@ -266,9 +272,9 @@ describe('DailyAllowance', () => {
   });
 
   it('counts down what is left of the 24-hour quota and says no once it is used up', async () => {
-    let t = 0;
+    const t = 0;
     const allowance = new DailyAllowance(
-      async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: 1 }),
+      () => Promise.resolve({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: 1 }),
       () => t,
     );
     expect([await allowance.take(), await allowance.take(), await allowance.take()]).toEqual([true, true, false]);
@@ -277,7 +283,7 @@ describe('DailyAllowance', () => {
     let t = 0;
     let sent = 3;
     const allowance = new DailyAllowance(
-      async () => ({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: sent }),
+      () => Promise.resolve({ maxSendRate: 1, max24HourSend: 3, sentLast24Hours: sent }),
       () => t,
       60_000,
       10_000,
@@ -289,7 +295,7 @@ describe('DailyAllowance', () => {
   });
   it('treats -1 as an unlimited quota', async () => {
     const allowance = new DailyAllowance(
-      async () => ({ maxSendRate: 1, max24HourSend: -1, sentLast24Hours: 5 }),
+      () => Promise.resolve({ maxSendRate: 1, max24HourSend: -1, sentLast24Hours: 5 }),
       () => 0,
     );
     expect(await allowance.take()).toBe(true);

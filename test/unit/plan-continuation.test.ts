@@ -23,7 +23,15 @@ describe('planning a large audience in pieces', () => {
     // Each invocation has time for three pages.
     const piece = () => {
       const start = pages;
-      return { continuation: { continueLater: async (e: (typeof handed)[number]) => void handed.push(e) }, timeLeftMs: () => (pages - start >= 3 ? 0 : 1e9) };
+      return {
+        continuation: {
+          continueLater: (e: (typeof handed)[number]) => {
+            handed.push(e);
+            return Promise.resolve();
+          },
+        },
+        timeLeftMs: () => (pages - start >= 3 ? 0 : 1e9),
+      };
     };
     let result = await planDigest({ ...deps, ...piece() }, { issueId: 'i1' });
     let pieces = 1;
@@ -41,12 +49,32 @@ describe('planning a large audience in pieces', () => {
 
   it('plans a planned but unfinished issue again only when asked to resume', async () => {
     const deps = await setup(5);
-    const progress = { campaignId: 'i1', state: 'queued' as const, planned: 5, queued: 5, sent: 2, failed: 0, suppressed: 0, skipped: 0, throttled: 0, reclaimed: 0 };
-    const counters = { add: async () => undefined, startPlanning: async () => undefined, finishPlanning: async () => undefined, setState: async () => undefined, get: async () => progress };
+    const progress = {
+      campaignId: 'i1',
+      state: 'queued' as const,
+      planned: 5,
+      queued: 5,
+      sent: 2,
+      failed: 0,
+      suppressed: 0,
+      skipped: 0,
+      throttled: 0,
+      reclaimed: 0,
+    };
+    const counters = {
+      add: () => Promise.resolve(undefined),
+      startPlanning: () => Promise.resolve(undefined),
+      finishPlanning: () => Promise.resolve(undefined),
+      setState: () => Promise.resolve(undefined),
+      get: () => Promise.resolve(progress),
+    };
     await planDigest({ ...deps, counters }, { issueId: 'i1' });
     expect(await planDigest({ ...deps, counters }, { issueId: 'i1' })).toMatchObject({ status: 'skipped', reason: 'already-sent' });
     expect(await planDigest({ ...deps, counters }, { issueId: 'i1', resume: true })).toMatchObject({ status: 'queued', recipients: 5 });
     progress.sent = 5;
-    expect(await planDigest({ ...deps, counters }, { issueId: 'i1', resume: true })).toMatchObject({ status: 'skipped', reason: 'already-sent' });
+    expect(await planDigest({ ...deps, counters }, { issueId: 'i1', resume: true })).toMatchObject({
+      status: 'skipped',
+      reason: 'already-sent',
+    });
   });
 });

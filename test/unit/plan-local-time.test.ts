@@ -10,7 +10,15 @@ import { sendBatch, type PreparedCampaign } from '../../lambdas/usecases/send-ba
 import { MemoryContent, MemoryLedger, MemoryQueue, MemorySubscribers, RecordingMailer } from './fakes';
 import { MemoryLocalTimePlans, MemoryZoneAudience } from './fakes-local-time';
 
-const ZONES = ['Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kathmandu', 'Europe/Brussels', 'America/St_Johns', 'America/New_York', 'Pacific/Kiritimati'];
+const ZONES = [
+  'Pacific/Auckland',
+  'Asia/Tokyo',
+  'Asia/Kathmandu',
+  'Europe/Brussels',
+  'America/St_Johns',
+  'America/New_York',
+  'Pacific/Kiritimati',
+];
 const STEP = 15 * 60_000;
 
 const reader = (id: string, timezone: string): Subscriber => ({
@@ -28,7 +36,15 @@ const reader = (id: string, timezone: string): Subscriber => ({
 /** The wall clock of `zone` at `at`: `YYYY-MM-DD HH:MM`, read with Intl alone (independent of the planner's math). */
 const wall = (at: Date, zone: string) => {
   const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
       .formatToParts(at)
       .map((x) => [x.type, x.value]),
   );
@@ -46,10 +62,31 @@ function world(date: string, extra: Subscriber[] = []) {
   const queue = new MemoryQueue();
   const ledger = new MemoryLedger();
   const mailer = new RecordingMailer();
-  const issue: Issue = { kind: 'issue', id: `issue-${date}`, date, newsletter: 'Brief', title: 'T', articleIds: ['a1'], publishedAt: '2027-01-01T00:00:00Z' } as Issue;
-  void content.put({ kind: 'article', id: 'a1', title: 'A', date, summary: 's', url: 'https://example.com/a', topics: [], priority: 'normal' } as unknown as Article);
+  const issue: Issue = {
+    kind: 'issue',
+    id: `issue-${date}`,
+    date,
+    newsletter: 'Brief',
+    title: 'T',
+    articleIds: ['a1'],
+    publishedAt: '2027-01-01T00:00:00Z',
+  } as Issue;
+  void content.put({
+    kind: 'article',
+    id: 'a1',
+    title: 'A',
+    date,
+    summary: 's',
+    url: 'https://example.com/a',
+    topics: [],
+    priority: 'normal',
+  } as unknown as Article);
   void content.put(issue);
-  const campaign: PreparedCampaign = { campaignId: issue.id, from: 'news@example.com', compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhi`) };
+  const campaign: PreparedCampaign = {
+    campaignId: issue.id,
+    from: 'news@example.com',
+    compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhi`),
+  };
   /** Instant of the run whose jobs carried each message, by address (every copy, so duplicates show). */
   const received = new Map<string, Date[]>();
   const runs: { at: Date; result: LocalTimePlanResult; rowsRead: number; queries: number }[] = [];
@@ -62,7 +99,10 @@ function world(date: string, extra: Subscriber[] = []) {
     const jobs: SendJob[] = queue.jobs.splice(0);
     for (const job of jobs) {
       const before = mailer.sent.length;
-      await sendBatch({ ledger, mailer, clock, campaign: async () => campaign, sleep: async () => undefined, random: () => 0.5 }, job);
+      await sendBatch(
+        { ledger, mailer, clock, campaign: () => Promise.resolve(campaign), sleep: () => Promise.resolve(undefined), random: () => 0.5 },
+        job,
+      );
       for (const m of mailer.sent.slice(before)) received.set(m.to, [...(received.get(m.to) ?? []), at]);
     }
     return result;
@@ -86,36 +126,46 @@ function world(date: string, extra: Subscriber[] = []) {
     runs,
     run,
     walk,
-    move: (id: string, tz: string, at: Date) => Object.assign(subscribers.byEmail.get(`${id}@example.com`)!, { timezone: tz, zoneChangedAt: at.toISOString() }),
+    move: (id: string, tz: string, at: Date) =>
+      Object.assign(subscribers.byEmail.get(`${id}@example.com`)!, { timezone: tz, zoneChangedAt: at.toISOString() }),
   };
 }
 
 describe('planLocalTime over 48 hours in 15-minute steps', () => {
   // 2027-03-28: Brussels springs forward that night; 2027-10-31: Brussels falls back;
   // 2027-04-04: Auckland falls back (southern autumn).
-  it.each([['2027-03-28'], ['2027-10-31'], ['2027-04-04']])('gives each reader one copy within 15 minutes after 07:00 on their own clock (issue of %s, a clock change)', async (date) => {
-    const w = world(date);
-    const start = new Date(Date.parse(`${date}T00:00:00Z`) - 24 * 3_600_000).toISOString();
-    await w.walk(start, 48);
-    ZONES.forEach((zone, i) => {
-      const copies = w.received.get(`r${i}@example.com`) ?? [];
-      expect({ zone, copies: copies.length }).toEqual({ zone, copies: 1 });
-      const local = wall(copies[0], zone);
-      expect({ zone, day: local.slice(0, 10) }).toEqual({ zone, day: date });
-      // Queued by the run in [07:00, 07:15) local: 07:00, 07:05 .. 07:14.
-      expect({ zone, hour: local.slice(11) >= '07:00' && local.slice(11) < '07:15' }).toEqual({ zone, hour: true });
-    });
-    // Planning finished once the last zone's hour passed, with the audience size.
-    expect(w.content.items.get(`issue#${w.issue.id}`)).toMatchObject({ plannedAt: expect.any(String) });
-    expect(await w.plans.get(w.issue.id)).toMatchObject({ queued: ZONES.length, sweptAt: expect.any(String) });
-  });
+  it.each([['2027-03-28'], ['2027-10-31'], ['2027-04-04']])(
+    'gives each reader one copy within 15 minutes after 07:00 on their own clock (issue of %s, a clock change)',
+    async (date) => {
+      const w = world(date);
+      const start = new Date(Date.parse(`${date}T00:00:00Z`) - 24 * 3_600_000).toISOString();
+      await w.walk(start, 48);
+      ZONES.forEach((zone, i) => {
+        const copies = w.received.get(`r${i}@example.com`) ?? [];
+        expect({ zone, copies: copies.length }).toEqual({ zone, copies: 1 });
+        const local = wall(copies[0], zone);
+        expect({ zone, day: local.slice(0, 10) }).toEqual({ zone, day: date });
+        // Queued by the run in [07:00, 07:15) local: 07:00, 07:05 .. 07:14.
+        expect({ zone, hour: local.slice(11) >= '07:00' && local.slice(11) < '07:15' }).toEqual({ zone, hour: true });
+      });
+      // Planning finished once the last zone's hour passed, with the audience size.
+      expect(w.content.items.get(`issue#${w.issue.id}`)).toMatchObject({ plannedAt: expect.any(String) });
+      expect(await w.plans.get(w.issue.id)).toMatchObject({ queued: ZONES.length, sweptAt: expect.any(String) });
+    },
+  );
 
   it('gives the Brussels reader the 2027-03-28 issue at 05:00Z, 07:00 CEST, the morning the clocks go forward', async () => {
     const w = world('2027-03-28');
     await w.walk('2027-03-27T12:00:00Z', 48);
-    expect(w.received.get(`r${ZONES.indexOf('Europe/Brussels')}@example.com`)?.map((d) => d.toISOString())).toEqual(['2027-03-28T05:00:00.000Z']);
-    expect(w.received.get(`r${ZONES.indexOf('Asia/Kathmandu')}@example.com`)?.map((d) => d.toISOString())).toEqual(['2027-03-28T01:15:00.000Z']);
-    expect(w.received.get(`r${ZONES.indexOf('America/St_Johns')}@example.com`)?.map((d) => d.toISOString())).toEqual(['2027-03-28T09:30:00.000Z']);
+    expect(w.received.get(`r${ZONES.indexOf('Europe/Brussels')}@example.com`)?.map((d) => d.toISOString())).toEqual([
+      '2027-03-28T05:00:00.000Z',
+    ]);
+    expect(w.received.get(`r${ZONES.indexOf('Asia/Kathmandu')}@example.com`)?.map((d) => d.toISOString())).toEqual([
+      '2027-03-28T01:15:00.000Z',
+    ]);
+    expect(w.received.get(`r${ZONES.indexOf('America/St_Johns')}@example.com`)?.map((d) => d.toISOString())).toEqual([
+      '2027-03-28T09:30:00.000Z',
+    ]);
   });
 
   it('reads per run only the readers of the zones due: none in a run with no reader due, however big the audience', async () => {
@@ -142,7 +192,11 @@ describe('planLocalTime over 48 hours in 15-minute steps', () => {
   });
 
   it('gives one copy to readers who move zone mid-issue: to a zone whose hour is ahead, and to one whose hour has passed', async () => {
-    const w = world('2027-03-28', [reader('mover-late', 'America/New_York'), reader('mover-served', 'Pacific/Kiritimati'), reader('mover-early', 'Asia/Tokyo')]);
+    const w = world('2027-03-28', [
+      reader('mover-late', 'America/New_York'),
+      reader('mover-served', 'Pacific/Kiritimati'),
+      reader('mover-early', 'Asia/Tokyo'),
+    ]);
     await w.walk('2027-03-27T12:00:00Z', 48, (at) => {
       // 20:00Z: Tokyo (22:00Z) still ahead; the Tokyo reader moves to Brussels (05:00Z).
       if (at.toISOString() === '2027-03-27T20:00:00.000Z') w.move('mover-early', 'Europe/Brussels', at);
@@ -166,7 +220,8 @@ describe('planLocalTime over 48 hours in 15-minute steps', () => {
     // Runs only at 12:00Z on the 27th, then at 04:00Z and 23:00Z on the 28th.
     for (const at of ['2027-03-27T12:00:00Z', '2027-03-28T04:00:00Z', '2027-03-28T23:00:00Z']) await w.run(new Date(at));
     const got = (zone: string) => w.received.get(`r${ZONES.indexOf(zone)}@example.com`)?.map((d) => d.toISOString());
-    for (const zone of ['Pacific/Kiritimati', 'Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kathmandu']) expect(got(zone)).toEqual(['2027-03-28T04:00:00.000Z']);
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kathmandu'])
+      expect(got(zone)).toEqual(['2027-03-28T04:00:00.000Z']);
     for (const zone of ['Europe/Brussels', 'America/St_Johns', 'America/New_York']) expect(got(zone)).toEqual(['2027-03-28T23:00:00.000Z']);
     expect(w.content.items.get(`issue#${w.issue.id}`)).toMatchObject({ plannedAt: '2027-03-28T23:00:00.000Z' });
   });

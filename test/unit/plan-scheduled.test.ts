@@ -19,7 +19,8 @@ async function setup(at: string) {
   await content.put(article);
   await content.put(issue('older', '2026-11-23'));
   await content.put(issue('scheduled', '2026-12-03', SEND_AT));
-  for (let n = 0; n < 3; n++) await subscribers.upsert(confirmedSubscriber({ email: `r${n}@example.com` }, 'import', new Date('2026-11-01T00:00:00Z')));
+  for (let n = 0; n < 3; n++)
+    await subscribers.upsert(confirmedSubscriber({ email: `r${n}@example.com` }, 'import', new Date('2026-11-01T00:00:00Z')));
   const schedules = new MemoryIssueScheduler();
   await schedules.schedule('scheduled', new Date(SEND_AT));
   schedules.calls = [];

@@ -10,7 +10,9 @@ const clock = fixedClock('2026-11-28T10:00:00Z');
 
 /** The sample issue's files, with `extra` lines added to the issue's front matter. */
 function sampleWith(...extra: string[]): SourceFile[] {
-  return sampleIssueFiles().map((f) => (/^type: issue$/m.test(f.text) ? { ...f, text: f.text.replace(/^type: issue$/m, ['type: issue', ...extra].join('\n')) } : f));
+  return sampleIssueFiles().map((f) =>
+    /^type: issue$/m.test(f.text) ? { ...f, text: f.text.replace(/^type: issue$/m, ['type: issue', ...extra].join('\n')) } : f,
+  );
 }
 
 function setup() {
@@ -63,7 +65,9 @@ describe('publish with sendAt', () => {
   it('schedules nothing when another file of the same publish is refused (a valid sendAt, a broken article)', async () => {
     const deps = setup();
     const files = sampleWith('sendAt: 2026-12-03T07:00:00+01:00');
-    const broken = files.map((f, i) => (i === files.findIndex((x) => /^type: article$/m.test(x.text)) ? { ...f, text: f.text.replace(/^title: .*$/m, 'title: ""') } : f));
+    const broken = files.map((f, i) =>
+      i === files.findIndex((x) => /^type: article$/m.test(x.text)) ? { ...f, text: f.text.replace(/^title: .*$/m, 'title: ""') } : f,
+    );
     await expect(publish(deps, broken)).rejects.toThrow(/title: must not be empty/);
     expect(deps.schedules.calls).toEqual([]);
     expect(deps.content.items.size).toBe(0);
@@ -71,7 +75,9 @@ describe('publish with sendAt', () => {
 
   it('refuses sendAt where the target cannot schedule (a stack deployed before scheduled issues), writing nothing', async () => {
     const content = new MemoryContent();
-    await expect(publish({ content, clock }, sampleWith('sendAt: 2026-12-03T07:00:00+01:00'))).rejects.toThrow(/sendAt: this target cannot schedule issues/);
+    await expect(publish({ content, clock }, sampleWith('sendAt: 2026-12-03T07:00:00+01:00'))).rejects.toThrow(
+      /sendAt: this target cannot schedule issues/,
+    );
     expect(content.items.size).toBe(0);
   });
 

@@ -67,11 +67,16 @@ describe('digest size at publishing', () => {
 
   it('refuses an oversized issue, naming its size, the limit and the largest articles, and writes nothing', async () => {
     const content = new MemoryContent();
-    const files = [...Array.from({ length: 20 }, (_, i) => articleFile(i + 1, i % 4 !== 3)), issueFile(Array.from({ length: 20 }, (_, i) => `story-${i + 1}`))];
+    const files = [
+      ...Array.from({ length: 20 }, (_, i) => articleFile(i + 1, i % 4 !== 3)),
+      issueFile(Array.from({ length: 20 }, (_, i) => `story-${i + 1}`)),
+    ];
     const err = await publish({ content, clock: fixedClock() }, files).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PublishError);
     const message = (err as PublishError).message;
-    expect(message).toMatch(/^content\/big\/issue\.md: articles: the digest's HTML would be \d+\.\d KB, over the 90\.0 KB limit \(Gmail clips messages over about 102 KB/);
+    expect(message).toMatch(
+      /^content\/big\/issue\.md: articles: the digest's HTML would be \d+\.\d KB, over the 90\.0 KB limit \(Gmail clips messages over about 102 KB/,
+    );
     const size = Number(/would be (\d+\.\d) KB/.exec(message)![1]);
     expect(size).toBeGreaterThan(90);
     // The three largest are long ones (every fourth story is short), each with its own size.
@@ -88,7 +93,10 @@ describe('digest size at publishing', () => {
     const content = new MemoryContent();
     const articles = Array.from({ length: 20 }, (_, i) => articleFile(i + 1, true));
     await publish({ content, clock: fixedClock() }, articles.slice(0, 15));
-    const err = await publish({ content, clock: fixedClock() }, [...articles.slice(15), issueFile(Array.from({ length: 20 }, (_, i) => `story-${i + 1}`))]).catch((e: unknown) => e);
+    const err = await publish({ content, clock: fixedClock() }, [
+      ...articles.slice(15),
+      issueFile(Array.from({ length: 20 }, (_, i) => `story-${i + 1}`)),
+    ]).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/the digest's HTML would be/);
   });
 

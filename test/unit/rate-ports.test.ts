@@ -21,7 +21,7 @@ const quota = (maxSendRate: number, max24HourSend = -1): SendQuota => ({ maxSend
 
 describe('ratePorts', () => {
   it('an answered quota sets the rate: its MaxSendRate times the share (0.8 by default), as on AWS, even with a fallback set', async () => {
-    const read = jest.fn(async () => quota(20));
+    const read = jest.fn(() => Promise.resolve(quota(20)));
     const ports = ratePorts({ sendRateFallback: 1000 }, read);
     await Promise.all([ports.allowance!.take(), ports.pacer!.take()]);
     expect(rates).toEqual([expect.objectContaining({ perSender: 16, source: 'quota', maxSendRate: 20 })]);
@@ -30,7 +30,7 @@ describe('ratePorts', () => {
   });
 
   it('a new sender asks GetSendQuota once: the allowance before the first send, then the pacer as it goes out', async () => {
-    const read = jest.fn(async () => quota(20, 1000));
+    const read = jest.fn(() => Promise.resolve(quota(20, 1000)));
     const ports = ratePorts({}, read);
     expect(await ports.allowance!.take()).toBe(true);
     await ports.pacer!.take();
@@ -41,7 +41,7 @@ describe('ratePorts', () => {
   });
 
   it('a quota that is not answered gives the fallback rate, no daily limit, and is not asked for again', async () => {
-    const read = jest.fn(async () => undefined);
+    const read = jest.fn(() => Promise.resolve(undefined));
     const ports = ratePorts({ sendRateFallback: 50, senderConcurrency: 2 }, read);
     await ports.pacer!.take();
     for (let i = 0; i < 5; i++) expect(await ports.allowance!.take()).toBe(true);
@@ -50,7 +50,7 @@ describe('ratePorts', () => {
   });
 
   it('without a fallback (AWS), a quota that is not answered is an error, not a guess', async () => {
-    const ports = ratePorts({}, async () => undefined);
+    const ports = ratePorts({}, () => Promise.resolve(undefined));
     await expect(ports.pacer!.take()).rejects.toThrow(/does not answer GetSendQuota/);
   });
 
@@ -67,7 +67,7 @@ describe('ratePorts', () => {
   });
 
   it('a fixed rate (SEND_RATE) is used as it is, and the quota is never asked for', async () => {
-    const read = jest.fn(async () => quota(20));
+    const read = jest.fn(() => Promise.resolve(quota(20)));
     const ports = ratePorts({ sendRate: 5, sendRateFallback: 1000 }, read);
     await ports.pacer!.take();
     expect(ports.allowance).toBeUndefined();

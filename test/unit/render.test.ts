@@ -3,7 +3,15 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { sampleIssue } from '../../bin/bench';
 import type { Article, Issue } from '../../lambdas/core/model';
-import { digestViewModel, formatLongDate, prepareDigest, renderDigest, topicLabel, wrapText, type DigestRecipient } from '../../lambdas/core/render';
+import {
+  digestViewModel,
+  formatLongDate,
+  prepareDigest,
+  renderDigest,
+  topicLabel,
+  wrapText,
+  type DigestRecipient,
+} from '../../lambdas/core/render';
 
 const article = (n: number, over: Partial<Article> = {}): Article => ({
   kind: 'article',
@@ -175,7 +183,9 @@ describe('digest HTML and text parts', () => {
   it('declares the language, carries a hidden preheader and the masthead facts', () => {
     expect(html).toMatch(/<html[^>]* lang="en"/);
     const preheaderStart = Handlebars.escapeExpression(sample.preheader.slice(0, 40));
-    expect(html).toMatch(new RegExp(`<div class="preheader" style="display:none;[^"]*">${preheaderStart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(html).toMatch(
+      new RegExp(`<div class="preheader" style="display:none;[^"]*">${preheaderStart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     expect(html).toContain('No. 1 &middot; 4 November 2024');
     expect(html).toContain(`Read at ${Handlebars.escapeExpression(articles[0].source.name)}`);
     expect(html).toContain('role="presentation"');
@@ -209,7 +219,9 @@ describe('run-time code', () => {
     expect(files.length).toBeGreaterThan(0);
     const importsMjml = /(?:from\s+|require\(\s*|import\(\s*)['"]mjml(?:-[\w-]+)?(?:\/[^'"]*)?['"]/;
     // The pattern itself catches the usual forms.
-    expect(["import mjml2html from 'mjml';", "const m = require('mjml-core');", "await import('mjml')"].every((l) => importsMjml.test(l))).toBe(true);
+    expect(
+      ["import mjml2html from 'mjml';", "const m = require('mjml-core');", "await import('mjml')"].every((l) => importsMjml.test(l)),
+    ).toBe(true);
     const offenders = files.filter((f) => importsMjml.test(readFileSync(f, 'utf8')));
     expect(offenders).toEqual([]);
   });

@@ -68,5 +68,7 @@ describe('next run of the local schedule (five-field Unix cron)', () => {
 });
 
 it('describes a run in the schedule zone and in UTC', () => {
-  expect(describeRun(new Date('2026-11-30T06:00:00Z'), 'Europe/Brussels')).toBe('Mon 30 Nov 2026 07:00 Europe/Brussels (2026-11-30 06:00 UTC)');
+  expect(describeRun(new Date('2026-11-30T06:00:00Z'), 'Europe/Brussels')).toBe(
+    'Mon 30 Nov 2026 07:00 Europe/Brussels (2026-11-30 06:00 UTC)',
+  );
 });

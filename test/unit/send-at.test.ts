@@ -101,7 +101,11 @@ describe('readSendAt and describeSendAt', () => {
   });
 
   it('says the time in UTC and in the deploy time zone', () => {
-    expect(describeSendAt('2026-12-03T06:00:00.000Z', 'Europe/Brussels')).toBe('scheduled for 2026-12-03 06:00 UTC (Thu 3 Dec 2026 07:00 Europe/Brussels)');
-    expect(describeSendAt('2026-12-03T06:00:00.000Z', 'Asia/Kathmandu')).toBe('scheduled for 2026-12-03 06:00 UTC (Thu 3 Dec 2026 11:45 Asia/Kathmandu)');
+    expect(describeSendAt('2026-12-03T06:00:00.000Z', 'Europe/Brussels')).toBe(
+      'scheduled for 2026-12-03 06:00 UTC (Thu 3 Dec 2026 07:00 Europe/Brussels)',
+    );
+    expect(describeSendAt('2026-12-03T06:00:00.000Z', 'Asia/Kathmandu')).toBe(
+      'scheduled for 2026-12-03 06:00 UTC (Thu 3 Dec 2026 11:45 Asia/Kathmandu)',
+    );
   });
 });

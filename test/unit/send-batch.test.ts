@@ -20,8 +20,8 @@ const baseDeps = <L extends MemoryLedger>(mailer: RecordingMailer, ledger: L): S
   ledger,
   mailer,
   clock: fixedClock(),
-  campaign: async () => campaign,
-  sleep: async () => undefined,
+  campaign: () => Promise.resolve(campaign),
+  sleep: () => Promise.resolve(undefined),
   random: () => 0.5,
 });
 /** SES that takes 2 ms a call, and counts the most calls it had in flight. */
@@ -75,7 +75,13 @@ describe.each([
   it('retries throttling inside the batch with backoff, never counting it as sent or failed', async () => {
     const mailer = new RecordingMailer((to, call) => (to === 'r1@example.com' && call < 5 ? sesError('Throttling', 400) : undefined));
     const waits: number[] = [];
-    const d = { ...deps(mailer), sleep: async (ms: number) => void waits.push(ms) };
+    const d = {
+      ...deps(mailer),
+      sleep: (ms: number) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    };
     const r = await sendBatch(d, job(4));
     expect(r).toMatchObject({ ...counts(4, 0, 0), throttled: expect.any(Number) });
     expect(r.throttled).toBeGreaterThan(0);
@@ -84,7 +90,9 @@ describe.each([
   });
 
   it('keeps the claim of a send that got no answer in time (SES may have taken it): a redelivery does not send it again at once', async () => {
-    const mailer = new RecordingMailer((to, call) => (to === 'r1@example.com' && call < 30 ? Object.assign(new Error('no answer in 5000 ms'), { name: 'TimeoutError' }) : undefined));
+    const mailer = new RecordingMailer((to, call) =>
+      to === 'r1@example.com' && call < 30 ? Object.assign(new Error('no answer in 5000 ms'), { name: 'TimeoutError' }) : undefined,
+    );
     const d = deps(mailer);
     const first = await sendBatch(d, job(3));
     expect(first).toMatchObject({ sent: 2, failed: 0 });
@@ -98,7 +106,11 @@ describe.each([
 
   it('hands a recipient back (claim released) when throttling outlasts the retries, and on a 5xx', async () => {
     const mailer = new RecordingMailer((to, call) =>
-      to === 'r1@example.com' && call < 30 ? sesError('Throttling', 400) : to === 'r2@example.com' && call < 30 ? sesError('InternalFailure', 500) : undefined,
+      to === 'r1@example.com' && call < 30
+        ? sesError('Throttling', 400)
+        : to === 'r2@example.com' && call < 30
+          ? sesError('InternalFailure', 500)
+          : undefined,
     );
     const d = { ...deps(mailer), throttleRetries: 2 };
     const first = await sendBatch(d, job(4));
@@ -122,14 +134,18 @@ describe.each([
   it('marks a recipient whose message cannot be built (CR/LF in the address) failed, sends nothing for it', async () => {
     const mailer = new RecordingMailer();
     const d = deps(mailer);
-    const bad: SendJob = { campaignId: 'c1', kind: 'digest', recipients: [{ subscriberId: 'x', email: 'a@example.com\nBcc: b@example.com' }] };
+    const bad: SendJob = {
+      campaignId: 'c1',
+      kind: 'digest',
+      recipients: [{ subscriberId: 'x', email: 'a@example.com\nBcc: b@example.com' }],
+    };
     expect(await sendBatch(d, bad)).toMatchObject(counts(0, 0, 1));
     expect(mailer.sent).toHaveLength(0);
   });
 
   it('does not mail recipients the gate refuses (left since planning), records them suppressed once', async () => {
     const mailer = new RecordingMailer();
-    const d = { ...deps(mailer), gate: { allowed: async () => new Set(['s0', 's2']) } };
+    const d = { ...deps(mailer), gate: { allowed: () => Promise.resolve(new Set(['s0', 's2'])) } };
     expect(await sendBatch(d, job(4))).toMatchObject({ ...counts(2, 0, 0), suppressed: 2 });
     expect(mailer.sent.map((s) => s.to).sort()).toEqual(['r0@example.com', 'r2@example.com']);
     expect((await d.ledger.get('c1', 's1'))?.status).toBe('suppressed');
@@ -159,7 +175,16 @@ describe.each([
     const mailer = new RecordingMailer();
     let t = Date.parse('2026-11-28T10:00:00Z');
     const waits: number[] = [];
-    const d = { ...deps(mailer), leaseMs: 60_000, maxLeaseWaitMs: 45_000, clock: { now: () => new Date(t) }, sleep: async (ms: number) => void (waits.push(ms), (t += ms)) };
+    const d = {
+      ...deps(mailer),
+      leaseMs: 60_000,
+      maxLeaseWaitMs: 45_000,
+      clock: { now: () => new Date(t) },
+      sleep: (ms: number) => {
+        (waits.push(ms), (t += ms));
+        return Promise.resolve();
+      },
+    };
     await d.ledger.claim('c1', 's0', new Date(t - 20_000));
     expect(await sendBatch(d, job(1))).toMatchObject({ ...counts(1, 0, 0), reclaimed: 1 });
     expect(waits).toEqual([40_001]);
@@ -168,7 +193,7 @@ describe.each([
   it('stops before sending when the daily quota is used up, hands everyone back and reports the pause', async () => {
     const mailer = new RecordingMailer();
     let left = 2;
-    const d = { ...deps(mailer), concurrency: 1, allowance: { take: async () => left-- > 0 } };
+    const d = { ...deps(mailer), concurrency: 1, allowance: { take: () => Promise.resolve(left-- > 0) } };
     const r = await sendBatch(d, job(5));
     expect(r).toMatchObject({ sent: 2, failed: 0, paused: true });
     expect(r.retry).toHaveLength(3);
@@ -176,7 +201,9 @@ describe.each([
   });
 
   it('treats SES\'s "Daily message quota exceeded" as a pause, not a failure', async () => {
-    const mailer = new RecordingMailer(() => Object.assign(new Error('Daily message quota exceeded.'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    const mailer = new RecordingMailer(() =>
+      Object.assign(new Error('Daily message quota exceeded.'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+    );
     const d = deps(mailer);
     const r = await sendBatch(d, job(2));
     expect(r).toMatchObject({ sent: 0, failed: 0, paused: true, throttled: 0 });
@@ -197,11 +224,14 @@ describe.each([
   it('adds the batch counts to the campaign counters once per batch', async () => {
     const adds: unknown[] = [];
     const counters = {
-      add: async (_c: string, delta: unknown) => void adds.push(delta),
-      startPlanning: async () => undefined,
-      finishPlanning: async () => undefined,
-      setState: async () => undefined,
-      get: async () => undefined,
+      add: (_c: string, delta: unknown) => {
+        adds.push(delta);
+        return Promise.resolve();
+      },
+      startPlanning: () => Promise.resolve(undefined),
+      finishPlanning: () => Promise.resolve(undefined),
+      setState: () => Promise.resolve(undefined),
+      get: () => Promise.resolve(undefined),
     };
     const d = { ...deps(new RecordingMailer()), counters };
     await sendBatch(d, job(3));
@@ -242,7 +272,10 @@ describe('sendBatch send slots', () => {
   it('batches of one invocation that share a pool never have more SES calls in flight than its slots, and the earlier batch goes first', async () => {
     const mailer = new SlowMailer();
     const d = { ...baseDeps(mailer, new BatchClaimingLedger()), concurrency: 3, pool: sendPool(3) };
-    const named = (name: string) => ({ ...job(12, name), recipients: job(12).recipients.map((r) => ({ ...r, email: `${name}-${r.email}` })) });
+    const named = (name: string) => ({
+      ...job(12, name),
+      recipients: job(12).recipients.map((r) => ({ ...r, email: `${name}-${r.email}` })),
+    });
     // The first batch fills the pool; then the third job of the invocation arrives before the second.
     const first = sendBatch({ ...d, priority: 0 }, named('first'));
     await new Promise((r) => setImmediate(r));
@@ -271,7 +304,10 @@ describe('sendBatch send slots', () => {
       },
     };
     const d = { ...baseDeps(mailer, new BatchClaimingLedger()), concurrency: 2, pool: sendPool(2), gate };
-    const named = (name: string) => ({ ...job(3, name), recipients: job(3).recipients.map((r) => ({ subscriberId: `${name}-${r.subscriberId}`, email: `${name}-${r.email}` })) });
+    const named = (name: string) => ({
+      ...job(3, name),
+      recipients: job(3).recipients.map((r) => ({ subscriberId: `${name}-${r.subscriberId}`, email: `${name}-${r.email}` })),
+    });
     // The first batch is checking; then the third job of the invocation arrives before the second.
     const first = sendBatch({ ...d, priority: 0 }, named('first'));
     await new Promise((r) => setImmediate(r));
@@ -342,7 +378,7 @@ describe('sendBatch with a batch-claiming ledger', () => {
 
   it('claims a fresh batch in one call while the gate checks it; whoever the gate turns away gives the claim back and is recorded suppressed', async () => {
     const mailer = new RecordingMailer();
-    const d = { ...deps(mailer), gate: { allowed: async () => new Set(['s0', 's1', 's3']) } };
+    const d = { ...deps(mailer), gate: { allowed: () => Promise.resolve(new Set(['s0', 's1', 's3'])) } };
     const single = jest.spyOn(d.ledger, 'claim');
     const released = jest.spyOn(d.ledger, 'release');
     expect(await sendBatch(d, job(4))).toMatchObject({ ...counts(3, 0, 0), suppressed: 1 });
@@ -402,23 +438,32 @@ describe('sendBatch deadline', () => {
   it.each([
     ['claims one by one', () => new MemoryLedger()],
     ['claims the batch at once', () => new BatchClaimingLedger()],
-  ])('starts no send with less than the reserve left, and hands back the rest with their claims released (ledger %s)', async (_kind, newLedger) => {
-    const mailer = new RecordingMailer();
-    const ledger = newLedger();
-    // 30 s left, 5 s a send, 10 s kept in hand: sends at 30, 25, 20, 15 and 10 s left, none after.
-    const d = { ...baseDeps(mailer, ledger), concurrency: 1, remainingMs: countdown(mailer, 30_000, 5_000), deadlineReserveMs: 10_000 };
-    const r = await sendBatch(d, job(10));
-    expect(r).toMatchObject({ sent: 5, outOfTime: true, paused: false });
-    expect(r.retry.map((x) => x.subscriberId)).toEqual(['s5', 's6', 's7', 's8', 's9']);
-    // Only the five sent have an entry: the others can be claimed again at once.
-    expect((await ledger.list('c1')).map((x) => [x.subscriberId, x.status])).toEqual([0, 1, 2, 3, 4].map((i) => [`s${i}`, 'sent']));
-  });
+  ])(
+    'starts no send with less than the reserve left, and hands back the rest with their claims released (ledger %s)',
+    async (_kind, newLedger) => {
+      const mailer = new RecordingMailer();
+      const ledger = newLedger();
+      // 30 s left, 5 s a send, 10 s kept in hand: sends at 30, 25, 20, 15 and 10 s left, none after.
+      const d = { ...baseDeps(mailer, ledger), concurrency: 1, remainingMs: countdown(mailer, 30_000, 5_000), deadlineReserveMs: 10_000 };
+      const r = await sendBatch(d, job(10));
+      expect(r).toMatchObject({ sent: 5, outOfTime: true, paused: false });
+      expect(r.retry.map((x) => x.subscriberId)).toEqual(['s5', 's6', 's7', 's8', 's9']);
+      // Only the five sent have an entry: the others can be claimed again at once.
+      expect((await ledger.list('c1')).map((x) => [x.subscriberId, x.status])).toEqual([0, 1, 2, 3, 4].map((i) => [`s${i}`, 'sent']));
+    },
+  );
 
   it('checks, claims and counts nothing when the time is already short at the start', async () => {
     const mailer = new RecordingMailer();
     const ledger = new BatchClaimingLedger();
-    const gate = { allowed: jest.fn(async () => new Set(['s0'])) };
-    const counters = { add: jest.fn(async () => undefined), startPlanning: async () => undefined, finishPlanning: async () => undefined, setState: async () => undefined, get: async () => undefined };
+    const gate = { allowed: jest.fn(() => Promise.resolve(new Set(['s0']))) };
+    const counters = {
+      add: jest.fn(() => Promise.resolve(undefined)),
+      startPlanning: () => Promise.resolve(undefined),
+      finishPlanning: () => Promise.resolve(undefined),
+      setState: () => Promise.resolve(undefined),
+      get: () => Promise.resolve(undefined),
+    };
     const r = await sendBatch({ ...baseDeps(mailer, ledger), gate, counters, remainingMs: () => 9_999 }, job(3));
     expect(r).toMatchObject({ sent: 0, outOfTime: true });
     expect(r.retry).toHaveLength(3);
@@ -433,9 +478,17 @@ describe('sendBatch deadline', () => {
     const order: string[] = [];
     const mailer = new RecordingMailer((to) => void order.push(`send ${to}`));
     // Each slot of the rate takes 8 s: the third wait ends with 6 s left, under the 10 s reserve.
-    const pacer = { take: async () => void (order.push('rate'), (left -= 8_000)) };
+    const pacer = {
+      take: () => {
+        (order.push('rate'), (left -= 8_000));
+        return Promise.resolve();
+      },
+    };
     const ledger = new MemoryLedger();
-    const r = await sendBatch({ ...baseDeps(mailer, ledger), concurrency: 1, pacer, remainingMs: () => left, deadlineReserveMs: 10_000 }, job(3));
+    const r = await sendBatch(
+      { ...baseDeps(mailer, ledger), concurrency: 1, pacer, remainingMs: () => left, deadlineReserveMs: 10_000 },
+      job(3),
+    );
     expect(order).toEqual(['rate', 'send r0@example.com', 'rate', 'send r1@example.com', 'rate']);
     expect(r).toMatchObject({ sent: 2, outOfTime: true });
     expect(r.retry.map((x) => x.subscriberId)).toEqual(['s2']);

@@ -1,7 +1,8 @@
 import { classifySendError } from '../../lambdas/core/send-errors';
 import { sesError } from './fakes';
 
-const err = (name: string, message: string, status = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+const err = (name: string, message: string, status = 400) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 
 describe('classifying SES send errors', () => {
   it('treats throttling as throttled (retried, never counted)', () => {
@@ -26,8 +27,20 @@ describe('classifying SES send errors', () => {
 
 describe('classifying account-level refusals (nobody is marked failed; the sender pauses)', () => {
   it.each([
-    ['sandbox: an unverified recipient', err('MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: r1@example.com')],
-    ['the From identity not verified', err('MessageRejected', 'Email address is not verified. The following identities failed the check in region US-EAST-1: brief@news.example.com')],
+    [
+      'sandbox: an unverified recipient',
+      err(
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check in region EU-WEST-1: r1@example.com',
+      ),
+    ],
+    [
+      'the From identity not verified',
+      err(
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check in region US-EAST-1: brief@news.example.com',
+      ),
+    ],
     ['MAIL FROM domain not verified', err('MailFromDomainNotVerifiedException', 'Could not read the MX record of the MAIL FROM domain')],
     ['configuration set missing (SDK name)', err('ConfigurationSetDoesNotExistException', 'Configuration set <briefing> does not exist.')],
     ['configuration set missing (wire code)', err('ConfigurationSetDoesNotExist', 'Configuration set <briefing> does not exist.')],

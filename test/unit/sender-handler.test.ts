@@ -9,20 +9,40 @@ import { invocationCounters, type PreparedCampaign } from '../../lambdas/usecase
 import type { CampaignCounters } from '../../lambdas/core/ports';
 import { BatchClaimingLedger, fixedClock, MemoryQueue, RecordingMailer, sesError } from './fakes';
 
-const campaign: PreparedCampaign = { campaignId: 'c1', from: 'news@example.com', compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhello`) };
+const campaign: PreparedCampaign = {
+  campaignId: 'c1',
+  from: 'news@example.com',
+  compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhello`),
+};
 const job = (name: string, n: number): SendJob => ({
   campaignId: 'c1',
   kind: 'digest',
   recipients: Array.from({ length: n }, (_, i) => ({ subscriberId: `${name}${i}`, email: `${name}${i}@example.com` })),
 });
 const event = (...jobs: [string, SendJob][]): SQSEvent =>
-  ({ Records: jobs.map(([id, j]) => ({ messageId: id, receiptHandle: `rh-${id}`, body: JSON.stringify(j), attributes: { ApproximateReceiveCount: '1' } })) }) as unknown as SQSEvent;
+  ({
+    Records: jobs.map(([id, j]) => ({
+      messageId: id,
+      receiptHandle: `rh-${id}`,
+      body: JSON.stringify(j),
+      attributes: { ApproximateReceiveCount: '1' },
+    })),
+  }) as unknown as SQSEvent;
 const context = (remainingMs: () => number) => ({ getRemainingTimeInMillis: remainingMs }) as unknown as Context;
 
 function deps(mailer: RecordingMailer, extra: Partial<SenderHandlerDeps> = {}) {
   const ledger = new BatchClaimingLedger();
   const requeue = new MemoryQueue();
-  const d: SenderHandlerDeps = { ledger, mailer, clock: fixedClock(), campaign: async () => campaign, sleep: async () => undefined, random: () => 0.5, requeue, ...extra };
+  const d: SenderHandlerDeps = {
+    ledger,
+    mailer,
+    clock: fixedClock(),
+    campaign: () => Promise.resolve(campaign),
+    sleep: () => Promise.resolve(undefined),
+    random: () => 0.5,
+    requeue,
+    ...extra,
+  };
   return { d, ledger, requeue };
 }
 
@@ -97,7 +117,9 @@ describe('sender handler', () => {
   it("refuses a malformed job (recipients missing) as that message's failure, and still sends the others", async () => {
     const mailer = new RecordingMailer();
     const { d } = deps(mailer);
-    const bad = { Records: [{ messageId: 'bad', receiptHandle: 'rh', body: JSON.stringify({ campaignId: 'c1', kind: 'digest' }), attributes: {} }] } as unknown as SQSEvent;
+    const bad = {
+      Records: [{ messageId: 'bad', receiptHandle: 'rh', body: JSON.stringify({ campaignId: 'c1', kind: 'digest' }), attributes: {} }],
+    } as unknown as SQSEvent;
     const out = await makeSenderHandler(d)({ Records: [...bad.Records, ...event(['ok', job('a', 2)]).Records] });
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
     expect(mailer.sent).toHaveLength(2);
@@ -151,16 +173,20 @@ function recordingCounters() {
   const adds: { campaignId: string; delta: Record<string, number>; at?: string }[] = [];
   const states: string[] = [];
   const counters: CampaignCounters = {
-    async add(campaignId, delta, at) {
+    add(campaignId, delta, at) {
       const nonZero = Object.fromEntries(Object.entries(delta).filter(([, v]) => v !== 0)) as Record<string, number>;
       adds.push({ campaignId, delta: nonZero, at: at.toISOString() });
+
+      return Promise.resolve();
     },
-    startPlanning: async () => undefined,
-    finishPlanning: async () => undefined,
-    async setState(campaignId, state) {
+    startPlanning: () => Promise.resolve(undefined),
+    finishPlanning: () => Promise.resolve(undefined),
+    setState(campaignId, state) {
       states.push(`${campaignId} ${state}`);
+
+      return Promise.resolve();
     },
-    get: async () => undefined,
+    get: () => Promise.resolve(undefined),
   };
   return { counters, adds, states };
 }

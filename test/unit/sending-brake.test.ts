@@ -16,7 +16,13 @@ import {
   type SendingStateStore,
 } from '../../lambdas/core/sending-state';
 import { backoffStepMs, quotaRoomAt, SendingBrake } from '../../lambdas/core/sending-brake';
-import { recordReputation, reputationSignals, reputationVerdict, windowCounts, type CampaignReputation } from '../../lambdas/core/reputation';
+import {
+  recordReputation,
+  reputationSignals,
+  reputationVerdict,
+  windowCounts,
+  type CampaignReputation,
+} from '../../lambdas/core/reputation';
 import { sendBatch, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
 import { makeSenderHandler } from '../../lambdas/sender/handler';
 import type { SendJob } from '../../lambdas/core/model';
@@ -28,58 +34,75 @@ class MemorySendingState implements SendingStateStore, CampaignReputation {
   state: SendingState = {};
   counts = new Map<number, BucketCounts>();
   campaigns = new Map<string, BucketCounts>();
-  async get() {
-    return structuredClone(this.state);
+  get() {
+    return Promise.resolve(structuredClone(this.state));
   }
-  async open(p: SendingPause) {
-    if (this.state.pause && (p.kind !== 'reputation' || this.state.pause.kind === 'reputation')) return false;
+  open(p: SendingPause) {
+    if (this.state.pause && (p.kind !== 'reputation' || this.state.pause.kind === 'reputation')) return Promise.resolve(false);
     this.state.pause = { ...p };
-    return true;
+    return Promise.resolve(true);
   }
-  async takeProbe(by: string, now: Date, until: Date) {
+  takeProbe(by: string, now: Date, until: Date) {
     const p = this.state.pause;
-    if (!p || p.kind === 'reputation' || !p.retryAt || p.retryAt > now.toISOString() || (p.probeUntil && p.probeUntil >= now.toISOString())) return false;
+    if (!p || p.kind === 'reputation' || !p.retryAt || p.retryAt > now.toISOString() || (p.probeUntil && p.probeUntil >= now.toISOString()))
+      return Promise.resolve(false);
     Object.assign(p, { probeBy: by, probeUntil: until.toISOString() });
-    return true;
+    return Promise.resolve(true);
   }
-  async reopen(by: string, p: SendingPause) {
+  reopen(by: string, p: SendingPause) {
     if (this.state.pause?.probeBy === by) this.state.pause = { ...p };
+
+    return Promise.resolve();
   }
-  async releaseProbe(by: string) {
+  releaseProbe(by: string) {
     if (this.state.pause?.probeBy === by) (delete this.state.pause.probeBy, delete this.state.pause.probeUntil);
+
+    return Promise.resolve();
   }
-  async closeByProbe(by: string) {
+  closeByProbe(by: string) {
     if (this.state.pause?.probeBy === by) delete this.state.pause;
+
+    return Promise.resolve();
   }
-  async resume(_at: Date, override?: ReputationOverride) {
+  resume(_at: Date, override?: ReputationOverride) {
     const before = this.state.pause;
     delete this.state.pause;
     if (override) this.state.override = override;
-    return before;
+    return Promise.resolve(before);
   }
-  async addCounts(start: number, d: Partial<BucketCounts>) {
+  addCounts(start: number, d: Partial<BucketCounts>) {
     const b = this.counts.get(start) ?? { sends: 0, bounces: 0, complaints: 0 };
     for (const k of ['sends', 'bounces', 'complaints'] as const) b[k] += d[k] ?? 0;
     this.counts.set(start, b);
+
+    return Promise.resolve();
   }
-  async buckets(since: number, until: number): Promise<Bucket[]> {
-    return [...this.counts].filter(([s]) => s >= since - (since % 3_600_000) && s <= until).map(([start, c]) => ({ start, ...c }));
+  buckets(since: number, until: number): Promise<Bucket[]> {
+    return Promise.resolve(
+      [...this.counts].filter(([s]) => s >= since - (since % 3_600_000) && s <= until).map(([start, c]) => ({ start, ...c })),
+    );
   }
-  async addCampaign(c: string, d: { bounced?: number; complained?: number }) {
+  addCampaign(c: string, d: { bounced?: number; complained?: number }) {
     const x = this.campaigns.get(c) ?? { sends: 0, bounces: 0, complaints: 0 };
     x.bounces += d.bounced ?? 0;
     x.complaints += d.complained ?? 0;
     this.campaigns.set(c, x);
+
+    return Promise.resolve();
   }
-  async campaignCounts(c: string) {
-    return this.campaigns.get(c);
+  campaignCounts(c: string) {
+    return Promise.resolve(this.campaigns.get(c));
   }
 }
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const clockAt = (t = { now: T0 }) => ({ t, clock: { now: () => new Date(t.now) } });
 const settings: BrakeSettings = { ...BRAKE_DEFAULTS, cacheMs: 0, backoffBaseMs: 60_000 };
-const campaign: PreparedCampaign = { campaignId: 'c1', from: 'news@example.com', compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhello`) };
+const campaign: PreparedCampaign = {
+  campaignId: 'c1',
+  from: 'news@example.com',
+  compose: (r) => Buffer.from(`To: ${r.email}\r\n\r\nhello`),
+};
 const job = (n: number, prefix = 'r'): SendJob => ({
   campaignId: 'c1',
   kind: 'digest',
@@ -97,7 +120,16 @@ function world(fail: (to: string, call: number) => Error | undefined) {
   const ledger = new BatchClaimingLedger();
   const mailer = new RecordingMailer(fail);
   const brake = new SendingBrake(store, clock.now, settings);
-  const deps: SendDeps = { ledger, mailer, clock, campaign: async () => campaign, sleep: async () => undefined, random: () => 0.5, concurrency: 1, brake };
+  const deps: SendDeps = {
+    ledger,
+    mailer,
+    clock,
+    campaign: () => Promise.resolve(campaign),
+    sleep: () => Promise.resolve(undefined),
+    random: () => 0.5,
+    concurrency: 1,
+    brake,
+  };
   return { store, t, clock, ledger, mailer, brake, deps };
 }
 
@@ -111,7 +143,12 @@ describe('circuit breaker on account-level SES refusals', () => {
     expect(results.map((r) => r.failed)).toEqual([0, 0, 0, 0]);
     expect(results.every((r) => r.paused && r.retry.length === 50)).toBe(true);
     expect(w.ledger.rows.size).toBe(0);
-    expect(w.store.state.pause).toMatchObject({ kind: 'account', code: 'MessageRejected', step: 0, retryAt: new Date(T0 + 60_000).toISOString() });
+    expect(w.store.state.pause).toMatchObject({
+      kind: 'account',
+      code: 'MessageRejected',
+      step: 0,
+      retryAt: new Date(T0 + 60_000).toISOString(),
+    });
     expect(results[3].pause?.reason).toMatch(/Email address is not verified/);
   });
 
@@ -164,7 +201,9 @@ describe('circuit breaker on account-level SES refusals', () => {
   });
 
   it('keeps a single bad address a per-reader failure (MessageRejected "Address blacklisted."): no pause', async () => {
-    const w = world((to) => (to.startsWith('a1@') ? Object.assign(new Error('Address blacklisted.'), { name: 'MessageRejected' }) : undefined));
+    const w = world((to) =>
+      to.startsWith('a1@') ? Object.assign(new Error('Address blacklisted.'), { name: 'MessageRejected' }) : undefined,
+    );
     const r = await sendBatch(w.deps, job(5, 'a'));
     expect(r).toMatchObject({ sent: 4, failed: 1, paused: false });
     expect(w.store.state.pause).toBeUndefined();
@@ -182,8 +221,8 @@ describe('the daily quota pause', () => {
     // This pipeline sent 150 an hour ago and 50 now; SES counts those 200 of 200.
     await w.store.addCounts(T0 - 23 * 3_600_000, { sends: 150 });
     await w.store.addCounts(T0, { sends: 50 });
-    const brake = new SendingBrake(w.store, w.clock.now, settings, async () => ({ max24HourSend: 200, sentLast24Hours: 200 }));
-    const d = { ...w.deps, brake, allowance: { take: async () => room-- > 0 } };
+    const brake = new SendingBrake(w.store, w.clock.now, settings, () => Promise.resolve({ max24HourSend: 200, sentLast24Hours: 200 }));
+    const d = { ...w.deps, brake, allowance: { take: () => Promise.resolve(room-- > 0) } };
     const r = await sendBatch(d, job(10));
     expect(r).toMatchObject({ sent: 2, failed: 0, paused: true });
     expect(r.retry).toHaveLength(8);
@@ -224,7 +263,9 @@ describe('the reputation brake', () => {
     expect(reputationVerdict({ sends: 3, bounces: 1, complaints: 0 }, BRAKE_DEFAULTS, 'x')).toBeUndefined();
     expect(reputationVerdict({ sends: 199, bounces: 50, complaints: 0 }, BRAKE_DEFAULTS, 'x')).toBeUndefined();
     expect(reputationVerdict({ sends: 200, bounces: 7, complaints: 0 }, BRAKE_DEFAULTS, 'x')).toBeUndefined();
-    expect(reputationVerdict({ sends: 200, bounces: 8, complaints: 0 }, BRAKE_DEFAULTS, 'x')).toMatch(/bounce rate 4 % \(8 of 200 sends, x\)/);
+    expect(reputationVerdict({ sends: 200, bounces: 8, complaints: 0 }, BRAKE_DEFAULTS, 'x')).toMatch(
+      /bounce rate 4 % \(8 of 200 sends, x\)/,
+    );
     expect(reputationVerdict({ sends: 1000, bounces: 0, complaints: 1 }, BRAKE_DEFAULTS, 'x')).toBeUndefined();
     expect(reputationVerdict({ sends: 2500, bounces: 0, complaints: 2 }, BRAKE_DEFAULTS, 'x')).toMatch(/complaint rate 0.08 %/);
   });
@@ -281,7 +322,9 @@ describe('the reputation brake', () => {
     const { clock } = clockAt();
     await store.addCounts(T0, { sends: 5000 });
     store.campaigns.set('bad-list', { sends: 250, bounces: 9, complaints: 0 });
-    const pause = await recordReputation({ store, now: clock.now }, [{ kind: 'bounce', sentAt: new Date(T0).toISOString(), campaignId: 'bad-list' }]);
+    const pause = await recordReputation({ store, now: clock.now }, [
+      { kind: 'bounce', sentAt: new Date(T0).toISOString(), campaignId: 'bad-list' },
+    ]);
     expect(pause!.reason).toMatch(/bounce rate 4 % \(10 of 250 sends, campaign bad-list\)/);
   });
 
@@ -308,15 +351,20 @@ describe('the sender handler while paused', () => {
       ledger: new BatchClaimingLedger(),
       mailer: new RecordingMailer(() => sandbox()),
       clock,
-      campaign: async () => campaign,
-      sleep: async () => undefined,
+      campaign: () => Promise.resolve(campaign),
+      sleep: () => Promise.resolve(undefined),
       concurrency: 1,
       brake,
       requeue,
       metrics: { count: (n, v) => void counted.push([n, v]), flush: () => void flushed++ },
     });
     const event = {
-      Records: ['a', 'b', 'c', 'd'].map((p, i) => ({ messageId: `m${i}`, receiptHandle: `h${i}`, body: JSON.stringify(job(50, p)), attributes: { ApproximateReceiveCount: '1' } })),
+      Records: ['a', 'b', 'c', 'd'].map((p, i) => ({
+        messageId: `m${i}`,
+        receiptHandle: `h${i}`,
+        body: JSON.stringify(job(50, p)),
+        attributes: { ApproximateReceiveCount: '1' },
+      })),
     } as unknown as SQSEvent;
     const out = await handler(event);
     expect(out.batchItemFailures).toEqual([]);
@@ -329,7 +377,10 @@ describe('the sender handler while paused', () => {
   });
 
   it('reads its settings from the environment, naming a bad one', () => {
-    expect(readBrakeSettings({ SENDING_PAUSE_TRIP_AFTER: '5', REPUTATION_BOUNCE_RATE: '0.03' })).toMatchObject({ tripAfter: 5, bounceRate: 0.03 });
+    expect(readBrakeSettings({ SENDING_PAUSE_TRIP_AFTER: '5', REPUTATION_BOUNCE_RATE: '0.03' })).toMatchObject({
+      tripAfter: 5,
+      bounceRate: 0.03,
+    });
     expect(() => readBrakeSettings({ REPUTATION_COMPLAINT_RATE: '2' })).toThrow(/REPUTATION_COMPLAINT_RATE/);
     expect(() => readBrakeSettings({ SENDING_PAUSE_BACKOFF_MAX_MS: '1000000' })).toThrow(/900000/);
   });

@@ -27,7 +27,9 @@ describe('reading SES notifications', () => {
     expect(parseSesEvents({ Records: [{ EventSource: 'aws:sns', Sns: setup }] })).toEqual([]);
     expect(parseSesEvents(setup)).toEqual([]);
     // Beside a real event, only the setup message is left out.
-    expect(parseSesEvents({ Records: [{ Sns: setup }, { Sns: fixture('complaint.json') }] }).map((e) => e.eventType)).toEqual(['Complaint']);
+    expect(parseSesEvents({ Records: [{ Sns: setup }, { Sns: fixture('complaint.json') }] }).map((e) => e.eventType)).toEqual([
+      'Complaint',
+    ]);
   });
 
   it('refuses an SNS message that is not JSON, and JSON that is not an SES event, naming what is wrong', () => {

@@ -20,10 +20,14 @@ const unavailable: Answer = {
 /** An SES client whose requests are answered here, in turn, from `answers`; `events` records the order of things. */
 function sesAnswering(answers: Answer[], events: string[], maxAttempts = 1) {
   const handler = {
-    handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
-      events.push(`wire${request.headers.authorization ? ' (signed)' : ''}${typeof request.body === 'string' && request.body.includes('Action=SendRawEmail') ? ' SendRawEmail' : ''}`);
+    handle: (request: { headers: Record<string, string>; body?: unknown }) => {
+      events.push(
+        `wire${request.headers.authorization ? ' (signed)' : ''}${typeof request.body === 'string' && request.body.includes('Action=SendRawEmail') ? ' SendRawEmail' : ''}`,
+      );
       const a = answers.shift() ?? ok;
-      return { response: { statusCode: a.statusCode, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(a.body)]) } };
+      return Promise.resolve({
+        response: { statusCode: a.statusCode, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(a.body)]) },
+      });
     },
   };
   return new SESClient({
@@ -41,7 +45,13 @@ describe('SesMailer beforeSend', () => {
   it('is awaited once the request is built, and the request goes out (signed) after it', async () => {
     const events: string[] = [];
     const mailer = new SesMailer(sesAnswering([ok], events));
-    const out = await mailer.sendRaw({ ...mail, beforeSend: async () => void events.push('slot') });
+    const out = await mailer.sendRaw({
+      ...mail,
+      beforeSend: () => {
+        events.push('slot');
+        return Promise.resolve();
+      },
+    });
     expect(out).toEqual({ messageId: 'm-1' });
     expect(events).toEqual(['slot', 'wire (signed) SendRawEmail']);
   });
@@ -57,7 +67,13 @@ describe('SesMailer beforeSend', () => {
   it('is awaited again for each attempt the SDK makes itself (each one counts at SES)', async () => {
     const events: string[] = [];
     const mailer = new SesMailer(sesAnswering([unavailable, ok], events, 3));
-    await mailer.sendRaw({ ...mail, beforeSend: async () => void events.push('slot') });
+    await mailer.sendRaw({
+      ...mail,
+      beforeSend: () => {
+        events.push('slot');
+        return Promise.resolve();
+      },
+    });
     expect(events).toEqual(['slot', 'wire (signed) SendRawEmail', 'slot', 'wire (signed) SendRawEmail']);
   });
 

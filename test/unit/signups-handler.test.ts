@@ -4,15 +4,23 @@
  * that is not JSON, or not a sign-up) comes back as a batch item failure, logged, without
  * failing the others or throwing when it is alone.
  */
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { makeSignupsHandler } from '../../lambdas/signups/handler';
 import { DEFAULT_CHOICES } from '../../lambdas/core/subscription';
 import { testDigest } from '../support/address-key';
 import { MemorySubscribers, RecordingMailer } from './fakes';
 import { senderSettings, signingKeys } from './fixtures';
 
-const record = (id: string, body: string): SQSRecord => ({ messageId: id, body, attributes: { ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
-const signUp = (email: string) => JSON.stringify({ kind: 'subscribe', email, choices: DEFAULT_CHOICES, meta: { page: 'p', ip: '198.51.100.1', userAgent: 'u' }, at: '2026-12-07T10:00:00.000Z' });
+const record = (id: string, body: string): SQSRecord =>
+  ({ messageId: id, body, attributes: { ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
+const signUp = (email: string) =>
+  JSON.stringify({
+    kind: 'subscribe',
+    email,
+    choices: DEFAULT_CHOICES,
+    meta: { page: 'p', ip: '198.51.100.1', userAgent: 'u' },
+    at: '2026-12-07T10:00:00.000Z',
+  });
 
 function handler() {
   const subscribers = new MemorySubscribers();
@@ -21,8 +29,8 @@ function handler() {
     subscribers,
     mailer,
     clock: { now: () => new Date('2026-12-07T10:00:00Z') },
-    keys: async () => signingKeys,
-    digest: async () => testDigest,
+    keys: () => Promise.resolve(signingKeys),
+    digest: () => Promise.resolve(testDigest),
     mail: senderSettings,
   });
   return { h, subscribers, mailer };
@@ -31,7 +39,13 @@ function handler() {
 describe('the sign-ups handler', () => {
   it('handles a good sign-up and reports only the malformed jobs of the batch', async () => {
     const { h, subscribers, mailer } = handler();
-    const out = await h({ Records: [record('good', signUp('Ana@example.org')), record('not-json', '{oops'), record('not-a-job', JSON.stringify({ kind: 'delete-everything' }))] } as SQSEvent);
+    const out = await h({
+      Records: [
+        record('good', signUp('Ana@example.org')),
+        record('not-json', '{oops'),
+        record('not-a-job', JSON.stringify({ kind: 'delete-everything' })),
+      ],
+    });
     expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['not-a-job', 'not-json']);
     expect(subscribers.byEmail.get('ana@example.org')).toMatchObject({ status: 'pending', emailAsTyped: 'Ana@example.org' });
     expect(mailer.sent.map((m) => m.to)).toEqual(['Ana@example.org']);
@@ -39,23 +53,27 @@ describe('the sign-ups handler', () => {
 
   it('a malformed job alone comes back as a batch item failure instead of throwing', async () => {
     const { h, mailer } = handler();
-    await expect(h({ Records: [record('alone', 'not json at all')] } as SQSEvent)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'alone' }] });
+    await expect(h({ Records: [record('alone', 'not json at all')] })).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: 'alone' }],
+    });
     expect(mailer.sent).toEqual([]);
   });
 
   it('a confirmation SES would not take comes back for a retry (and is sent by it)', async () => {
     const { subscribers } = handler();
-    const failing = new RecordingMailer((_to, call) => (call === 1 ? Object.assign(new Error('throttled'), { name: 'Throttling' }) : undefined));
+    const failing = new RecordingMailer((_to, call) =>
+      call === 1 ? Object.assign(new Error('throttled'), { name: 'Throttling' }) : undefined,
+    );
     const h2 = makeSignupsHandler({
       subscribers,
       mailer: failing,
       clock: { now: () => new Date('2026-12-07T10:00:00Z') },
-      keys: async () => signingKeys,
-      digest: async () => testDigest,
+      keys: () => Promise.resolve(signingKeys),
+      digest: () => Promise.resolve(testDigest),
       mail: senderSettings,
     });
-    expect((await h2({ Records: [record('r1', signUp('bo@example.org'))] } as SQSEvent)).batchItemFailures).toEqual([{ itemIdentifier: 'r1' }]);
-    expect((await h2({ Records: [record('r1', signUp('bo@example.org'))] } as SQSEvent)).batchItemFailures).toEqual([]);
+    expect((await h2({ Records: [record('r1', signUp('bo@example.org'))] })).batchItemFailures).toEqual([{ itemIdentifier: 'r1' }]);
+    expect((await h2({ Records: [record('r1', signUp('bo@example.org'))] })).batchItemFailures).toEqual([]);
     expect(failing.sent.map((m) => m.to)).toEqual(['bo@example.org']);
   });
 });

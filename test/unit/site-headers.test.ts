@@ -10,7 +10,12 @@ import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { fixedClock, MemorySubscribers } from './fakes';
 
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'k'.repeat(43) }));
-const handler = makeApiHandler({ subscribers: new MemorySubscribers(), clock: fixedClock(), keys: async () => keys, mail: { senderName: 'Brief', publicBaseUrl: 'https://brief.example.org' } });
+const handler = makeApiHandler({
+  subscribers: new MemorySubscribers(),
+  clock: fixedClock(),
+  keys: () => Promise.resolve(keys),
+  mail: { senderName: 'Brief', publicBaseUrl: 'https://brief.example.org' },
+});
 const request = (method: string, path: string, body?: string) =>
   handler({
     rawPath: path,

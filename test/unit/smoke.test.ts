@@ -25,14 +25,33 @@ async function setUp(mailer = new RecordingMailer()) {
   const content = new MemoryContent();
   await publish({ content, clock: fixedClock() }, sampleIssueFiles());
   let n = 0;
-  const deps: SmokeDeps = { content, subscribers: new MemorySubscribers(), ledger: new MemoryLedger(), mailer, clock: fixedClock(NOW), settings, keys, newId: () => `smoke-id-${++n}` };
+  const deps: SmokeDeps = {
+    content,
+    subscribers: new MemorySubscribers(),
+    ledger: new MemoryLedger(),
+    mailer,
+    clock: fixedClock(NOW),
+    settings,
+    keys,
+    newId: () => `smoke-id-${++n}`,
+  };
   return { deps, subscribers: deps.subscribers as MemorySubscribers, ledger: deps.ledger as MemoryLedger, mailer };
 }
 
 describe('sendSmoke', () => {
   it('mails the latest issue to the four simulator addresses and nobody else, as campaign smoke#<issue>#<time>', async () => {
     const { deps, ledger, mailer, subscribers } = await setUp();
-    await subscribers.upsert({ subscriberId: 'r1', email: 'reader@example.org', status: 'confirmed', digest: true, alerts: true, topics: [], timezone: 'UTC', source: 'cli', createdAt: NOW });
+    await subscribers.upsert({
+      subscriberId: 'r1',
+      email: 'reader@example.org',
+      status: 'confirmed',
+      digest: true,
+      alerts: true,
+      topics: [],
+      timezone: 'UTC',
+      source: 'cli',
+      createdAt: NOW,
+    });
     const send = await sendSmoke(deps);
     expect(send.campaignId).toBe(`smoke#${SAMPLE_ISSUE_ID}#${NOW}`);
     expect(mailer.sent.map((m) => m.to)).toEqual(Object.values(SIMULATOR));
@@ -69,7 +88,9 @@ describe('sendSmoke', () => {
   });
 
   it('records a message SES refused as failed, and awaitSmoke reports it at once', async () => {
-    const refusing = new RecordingMailer((to) => (to === SIMULATOR.complaint ? Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }) : undefined));
+    const refusing = new RecordingMailer((to) =>
+      to === SIMULATOR.complaint ? Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }) : undefined,
+    );
     const { deps, ledger } = await setUp(refusing);
     const send = await sendSmoke(deps);
     const refused = send.messages.find((m) => m.case === 'complaint')!;
@@ -102,9 +123,15 @@ describe('smokeOutcome', () => {
   it('is done only when every expected event is in: a bounce without the suppression is not', () => {
     expect(smokeOutcome('success', { ...sent, deliveredAt: NOW }, sub(false))).toEqual({ done: true, detail: 'delivered' });
     expect(smokeOutcome('success', sent, sub(false))).toEqual({ done: false, detail: 'no delivery event' });
-    expect(smokeOutcome('bounce', { ...sent, bouncedAt: NOW, bounceType: 'Permanent/General' }, sub(false))).toEqual({ done: false, detail: 'bounced (Permanent/General) but not suppressed' });
+    expect(smokeOutcome('bounce', { ...sent, bouncedAt: NOW, bounceType: 'Permanent/General' }, sub(false))).toEqual({
+      done: false,
+      detail: 'bounced (Permanent/General) but not suppressed',
+    });
     expect(smokeOutcome('bounce', { ...sent, bouncedAt: NOW, bounceType: 'Permanent/General' }, sub(true)).done).toBe(true);
-    expect(smokeOutcome('complaint', { ...sent, deliveredAt: NOW }, sub(true))).toEqual({ done: false, detail: 'delivered, but no complaint event' });
+    expect(smokeOutcome('complaint', { ...sent, deliveredAt: NOW }, sub(true))).toEqual({
+      done: false,
+      detail: 'delivered, but no complaint event',
+    });
     expect(smokeOutcome('suppressionlist', undefined, undefined)).toEqual({ done: false, detail: 'no bounce event' });
   });
 });
@@ -113,7 +140,13 @@ describe('awaitSmoke', () => {
   /** A clock that moves only when the use-case sleeps: the timeout is reached without waiting. */
   function steppingClock(startIso: string): Clock & { sleep(ms: number): Promise<void> } {
     let t = new Date(startIso).getTime();
-    return { now: () => new Date(t), sleep: async (ms) => void (t += ms) };
+    return {
+      now: () => new Date(t),
+      sleep: (ms) => {
+        t += ms;
+        return Promise.resolve();
+      },
+    };
   }
 
   async function sent(): Promise<{ send: SmokeSend; deps: Awaited<ReturnType<typeof setUp>> }> {
@@ -131,13 +164,19 @@ describe('awaitSmoke', () => {
         const d = (await deps.ledger.get(send.campaignId, m.subscriberId))!;
         if (m.case === 'success') Object.assign(d, { deliveredAt: NOW });
         else {
-          Object.assign(d, m.case === 'complaint' ? { deliveredAt: NOW, complainedAt: NOW } : { bouncedAt: NOW, bounceType: 'Permanent/General' });
+          Object.assign(
+            d,
+            m.case === 'complaint' ? { deliveredAt: NOW, complainedAt: NOW } : { bouncedAt: NOW, bounceType: 'Permanent/General' },
+          );
           const s = (await deps.subscribers.getByEmail(m.email))!;
           await deps.subscribers.upsert({ ...s, suppressed: true, suppressedReason: m.case === 'complaint' ? 'complaint' : 'bounce' });
         }
       }
     };
-    const results = await awaitSmoke({ subscribers: deps.subscribers, ledger: deps.ledger, clock, sleep }, send, { timeoutMs: 120_000, pollMs: 1_000 });
+    const results = await awaitSmoke({ subscribers: deps.subscribers, ledger: deps.ledger, clock, sleep }, send, {
+      timeoutMs: 120_000,
+      pollMs: 1_000,
+    });
     expect(results.map((r) => [r.case, r.ok, r.detail, r.afterMs])).toEqual([
       ['success', true, 'delivered', 1000],
       ['bounce', true, 'bounced (Permanent/General) and suppressed (bounce)', 1000],
@@ -165,7 +204,8 @@ describe('awaitSmoke', () => {
 
 describe('the local mailbox simulator', () => {
   const at = new Date(NOW);
-  const eventsFor = (destination: string) => simulatorEvents({ messageId: 'msg-1', destination, source: 'brief@example.org', at }).flatMap((e) => parseSesEvents(e));
+  const eventsFor = (destination: string) =>
+    simulatorEvents({ messageId: 'msg-1', destination, source: 'brief@example.org', at }).flatMap((e) => parseSesEvents(e));
 
   it('recognises the simulator addresses, with or without a +label, and nothing else', () => {
     expect(simulatorOutcome('Bounce+run7@Simulator.AmazonSES.com')).toBe('bounce');
@@ -178,14 +218,23 @@ describe('the local mailbox simulator', () => {
   });
 
   it('publishes what SES publishes for each address, in a form the ses-events parser reads', () => {
-    expect(eventsFor(SIMULATOR.success).map((e) => [e.eventType, e.mail.messageId, e.delivery?.recipients])).toEqual([['Delivery', 'msg-1', [SIMULATOR.success]]]);
-    expect(eventsFor(SIMULATOR.bounce).map((e) => [e.eventType, e.bounce?.bounceType, e.bounce?.bounceSubType, e.bounce?.bouncedRecipients[0].emailAddress])).toEqual([
-      ['Bounce', 'Permanent', 'General', SIMULATOR.bounce],
+    expect(eventsFor(SIMULATOR.success).map((e) => [e.eventType, e.mail.messageId, e.delivery?.recipients])).toEqual([
+      ['Delivery', 'msg-1', [SIMULATOR.success]],
     ]);
+    expect(
+      eventsFor(SIMULATOR.bounce).map((e) => [
+        e.eventType,
+        e.bounce?.bounceType,
+        e.bounce?.bounceSubType,
+        e.bounce?.bouncedRecipients[0].emailAddress,
+      ]),
+    ).toEqual([['Bounce', 'Permanent', 'General', SIMULATOR.bounce]]);
     expect(eventsFor(SIMULATOR.complaint).map((e) => [e.eventType, e.complaint?.complaintFeedbackType])).toEqual([
       ['Delivery', undefined],
       ['Complaint', 'abuse'],
     ]);
-    expect(eventsFor(SIMULATOR.suppressionlist).map((e) => [e.eventType, e.bounce?.bounceType, e.bounce?.bounceSubType])).toEqual([['Bounce', 'Permanent', 'OnAccountSuppressionList']]);
+    expect(eventsFor(SIMULATOR.suppressionlist).map((e) => [e.eventType, e.bounce?.bounceType, e.bounce?.bounceSubType])).toEqual([
+      ['Bounce', 'Permanent', 'OnAccountSuppressionList'],
+    ]);
   });
 });

@@ -14,7 +14,15 @@ import { planDigest, type PlanDeps } from '../../lambdas/usecases/plan-digest';
 import { ledgerOutcomes } from '../../lambdas/usecases/subject-test';
 import { confirmedSubscriber } from '../../lambdas/usecases/subscribers';
 import type { Article, Issue } from '../../lambdas/core/model';
-import { MemoryContent, MemoryIssueScheduler, MemoryLedger, MemoryQueue, MemorySubjectTests, MemorySubscribers, RecordingMailer } from './fakes';
+import {
+  MemoryContent,
+  MemoryIssueScheduler,
+  MemoryLedger,
+  MemoryQueue,
+  MemorySubjectTests,
+  MemorySubscribers,
+  RecordingMailer,
+} from './fakes';
 import { planScheduledIssue } from '../../lambdas/usecases/plan-scheduled';
 import { senderSettings, signingKeys } from './fixtures';
 
@@ -71,11 +79,16 @@ async function setUp(readers: number) {
   const tests = new MemorySubjectTests();
   // Clicks per half: what the redirect would have counted for each subject's links.
   const clicks: Record<Variant, number> = { a: 0, b: 0 };
-  const outcomes = ledgerOutcomes(ledger, async () => ({ ...clicks }));
-  const subjectTests = { get: tests.get.bind(tests), markTestQueued: tests.markTestQueued.bind(tests), decide: tests.decide.bind(tests), outcomes: outcomes.outcomes };
+  const outcomes = ledgerOutcomes(ledger, () => Promise.resolve({ ...clicks }));
+  const subjectTests = {
+    get: tests.get.bind(tests),
+    markTestQueued: tests.markTestQueued.bind(tests),
+    decide: tests.decide.bind(tests),
+    outcomes: outcomes.outcomes,
+  };
   const schedules = new MemoryIssueScheduler();
   const plan: PlanDeps = { content, subscribers, queue, clock, subjectTests, schedules };
-  const campaign = campaignCache(content, settings, async () => keys);
+  const campaign = campaignCache(content, settings, () => Promise.resolve(keys));
   let sentJobs = 0;
   /** Send every job queued since the last call, as the sender would. */
   const sendQueued = async () => {
@@ -133,7 +146,11 @@ describe('subject A/B test on a fake clock', () => {
 
     // 09:00 and 10:59: still waiting; nothing more is queued, the weekly run changes nothing.
     t.clock.advance(120);
-    expect(await planDigest(t.plan, {})).toMatchObject({ status: 'skipped', reason: 'test-running', restDueAt: '2026-12-03T11:00:00.000Z' });
+    expect(await planDigest(t.plan, {})).toMatchObject({
+      status: 'skipped',
+      reason: 'test-running',
+      restDueAt: '2026-12-03T11:00:00.000Z',
+    });
     t.clock.advance(119);
     expect(await planDigest(t.plan, { issueId: issue.id })).toMatchObject({ status: 'skipped', reason: 'test-running' });
     expect(t.queue.jobs.length).toBe(testJobs);
@@ -158,7 +175,7 @@ describe('subject A/B test on a fake clock', () => {
     expect(await planDigest(t.plan, { issueId: issue.id })).toMatchObject({ status: 'skipped', reason: 'already-sent' });
 
     // `stats` shows both subjects: who got each (test half, rest), delivered, clicks, the winner.
-    const clicks = { list: async () => VARIANTS.map((v) => ({ articleId: article.id, variant: v, clicks: t.clicks[v] })) };
+    const clicks = { list: () => Promise.resolve(VARIANTS.map((v) => ({ articleId: article.id, variant: v, clicks: t.clicks[v] }))) };
     const stats = await campaignStats({ ledger: t.ledger, clicks, content: t.plan.content, subjectTests: t.tests }, issue.id);
     expect(stats.subjectTest).toEqual({
       sharePercent: 20,
@@ -218,7 +235,11 @@ describe('subject A/B test on a fake clock', () => {
     const firstJobs = t.queue.jobs.length;
     t.clock.advance(30);
     // A retry of the first invocation (it crashed after queueing): the test is recorded, so it waits.
-    expect(await planDigest(t.plan, { issueId: issue.id })).toMatchObject({ status: 'skipped', reason: 'test-running', restDueAt: '2026-12-03T11:00:00.000Z' });
+    expect(await planDigest(t.plan, { issueId: issue.id })).toMatchObject({
+      status: 'skipped',
+      reason: 'test-running',
+      restDueAt: '2026-12-03T11:00:00.000Z',
+    });
     expect(t.queue.jobs.length).toBe(firstJobs);
   });
 

@@ -36,7 +36,10 @@ describe('subject test: who is in which half', () => {
 describe('subject test: the winner', () => {
   it('is the subject with more clicks per delivered message, not more clicks', () => {
     // b has fewer clicks but far fewer delivered: 30/100 beats 40/400.
-    expect(pickWinner({ a: { delivered: 400, clicks: 40 }, b: { delivered: 100, clicks: 30 } })).toEqual({ winner: 'b', rates: { a: 0.1, b: 0.3 } });
+    expect(pickWinner({ a: { delivered: 400, clicks: 40 }, b: { delivered: 100, clicks: 30 } })).toEqual({
+      winner: 'b',
+      rates: { a: 0.1, b: 0.3 },
+    });
     expect(pickWinner({ a: { delivered: 100, clicks: 31 }, b: { delivered: 100, clicks: 30 } }).winner).toBe('a');
   });
 
@@ -73,7 +76,9 @@ describe('subject test: the issue front matter field', () => {
 
   it('reads two subjects with the default share (20 %) and wait (4 h)', () => {
     const parsed = parse(['subjectTest:', '  subjects:', '    - EU and Japan sign a pact', '    - What the pact means for shipping']);
-    expect(parsed).toMatchObject({ subjectTest: { subjects: ['EU and Japan sign a pact', 'What the pact means for shipping'], sharePercent: 20, waitMinutes: 240 } });
+    expect(parsed).toMatchObject({
+      subjectTest: { subjects: ['EU and Japan sign a pact', 'What the pact means for shipping'], sharePercent: 20, waitMinutes: 240 },
+    });
   });
 
   it('reads a share and a wait given in hours', () => {
@@ -85,9 +90,17 @@ describe('subject test: the issue front matter field', () => {
     ['one subject only', ['subjectTest:', '  subjects: [Only one]'], /subjectTest\.subjects/],
     ['three subjects', ['subjectTest:', '  subjects: [One, Two, Three]'], /subjectTest\.subjects/],
     ['the same subject twice', ['subjectTest:', '  subjects: [Same, Same]'], /subjectTest\.subjects\.1: is the same as the first subject/],
-    ['a header-injection attempt in a subject', ['subjectTest:', '  subjects: ["Fine", "Bad\\r\\nBcc: x@example.com"]'], /subjectTest\.subjects\.1: must not contain line breaks/],
+    [
+      'a header-injection attempt in a subject',
+      ['subjectTest:', '  subjects: ["Fine", "Bad\\r\\nBcc: x@example.com"]'],
+      /subjectTest\.subjects\.1: must not contain line breaks/,
+    ],
     ['a share over 50 %', ['subjectTest:', '  subjects: [One, Two]', '  share: 80'], /subjectTest\.share: must be at most 50/],
-    ['a wait of a minute', ['subjectTest:', '  subjects: [One, Two]', '  waitHours: 0.01'], /subjectTest\.waitHours: must be at least 0\.25/],
+    [
+      'a wait of a minute',
+      ['subjectTest:', '  subjects: [One, Two]', '  waitHours: 0.01'],
+      /subjectTest\.waitHours: must be at least 0\.25/,
+    ],
     ['a misspelt key', ['subjectTest:', '  subject: [One, Two]'], /subjectTest/],
   ])('refuses %s, naming the field', (_what, extra, message) => {
     expect(() => parse(extra)).toThrow(ContentError);

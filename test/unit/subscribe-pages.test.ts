@@ -16,7 +16,17 @@ describe('pages', () => {
   const pages = {
     subscribe: subscribePage(ctx, { choices: DEFAULT_CHOICES, email: '"><script>alert(1)</script>', error: 'bad <b>' }),
     preferences: preferencesPage(ctx, {
-      subscriber: { subscriberId: 's', email: 'a@example.org', status: 'confirmed', digest: true, alerts: false, topics: ['cyber'], timezone: 'UTC', source: 'web', createdAt: '' },
+      subscriber: {
+        subscriberId: 's',
+        email: 'a@example.org',
+        status: 'confirmed',
+        digest: true,
+        alerts: false,
+        topics: ['cyber'],
+        timezone: 'UTC',
+        source: 'web',
+        createdAt: '',
+      },
       token: 't',
       unsubscribeToken: 'u',
     }),

@@ -22,13 +22,15 @@ function limit(n: number): RateLimiter & { taken: number; given: number } {
   return {
     taken: 0,
     given: 0,
-    async take() {
-      if (this.taken - this.given >= n) return false;
+    take() {
+      if (this.taken - this.given >= n) return Promise.resolve(false);
       this.taken++;
-      return true;
+      return Promise.resolve(true);
     },
-    async giveBack() {
+    giveBack() {
       this.given++;
+
+      return Promise.resolve();
     },
   };
 }
@@ -112,7 +114,17 @@ describe('a write whose answer was lost, though it was applied', () => {
 
   it('gives the slot back when the item is really someone else’s', async () => {
     const d = deps(T0);
-    await d.subscribers.create({ subscriberId: 'other', email: 'di@example.org', status: 'confirmed', digest: true, alerts: false, topics: [], timezone: 'UTC', source: 'web', createdAt: '' });
+    await d.subscribers.create({
+      subscriberId: 'other',
+      email: 'di@example.org',
+      status: 'confirmed',
+      digest: true,
+      alerts: false,
+      topics: [],
+      timezone: 'UTC',
+      source: 'web',
+      createdAt: '',
+    });
     const create = d.subscribers.create.bind(d.subscribers);
     d.subscribers.create = async (s: Subscriber) => create(s);
     expect((await subscribe(d, request('di@example.org'))).outcome).toBe('already-confirmed');
@@ -121,27 +133,38 @@ describe('a write whose answer was lost, though it was applied', () => {
 });
 
 describe('the welcome', () => {
-  const confirmed = (over: Partial<Subscriber> = {}) => plainSubscriber('eve@example.org', { subscriberId: 'w-1', confirmedAt: '2026-12-01T00:00:00.000Z', ...over });
+  const confirmed = (over: Partial<Subscriber> = {}) =>
+    plainSubscriber('eve@example.org', { subscriberId: 'w-1', confirmedAt: '2026-12-01T00:00:00.000Z', ...over });
 
   it('is sent once, and a redelivery after SES took it sends nothing', async () => {
     const d = deps(T0);
     await d.subscribers.create(confirmed());
     expect(await welcome(d, 'w-1')).toBe('sent');
-    expect(await welcome(deps(T0 + CONFIRMATION_LEASE_MS * 10, { subscribers: d.subscribers, mailer: d.mailer }), 'w-1')).toBe('already-sent');
+    expect(await welcome(deps(T0 + CONFIRMATION_LEASE_MS * 10, { subscribers: d.subscribers, mailer: d.mailer }), 'w-1')).toBe(
+      'already-sent',
+    );
     expect(d.mailer.sent).toHaveLength(1);
   });
 
   it('claimed by an invocation that died is sent by the redelivery after the lease, not before', async () => {
     const d = deps(T0);
     await d.subscribers.create(confirmed({ welcomedAt: new Date(T0).toISOString() }));
-    expect(await welcome(deps(T0 + CONFIRMATION_LEASE_MS - 1000, { subscribers: d.subscribers, mailer: d.mailer }), 'w-1')).toBe('already-sent');
+    expect(await welcome(deps(T0 + CONFIRMATION_LEASE_MS - 1000, { subscribers: d.subscribers, mailer: d.mailer }), 'w-1')).toBe(
+      'already-sent',
+    );
     expect(await welcome(deps(T0 + CONFIRMATION_LEASE_MS + 1000, { subscribers: d.subscribers, mailer: d.mailer }), 'w-1')).toBe('sent');
     expect(d.mailer.sent).toHaveLength(1);
   });
 });
 
 describe('"Subscribe again" from the preferences page', () => {
-  const left = (unsubscribedAt: string) => plainSubscriber('fay@example.org', { subscriberId: 'p-1', status: 'unsubscribed', confirmedAt: '2026-01-01T00:00:00.000Z', unsubscribedAt });
+  const left = (unsubscribedAt: string) =>
+    plainSubscriber('fay@example.org', {
+      subscriberId: 'p-1',
+      status: 'unsubscribed',
+      confirmedAt: '2026-01-01T00:00:00.000Z',
+      unsubscribedAt,
+    });
 
   it('is offered to a reader who left within 30 days, not to one who left long ago (an old forwarded mail)', () => {
     const now = new Date(T0);

@@ -8,7 +8,16 @@ import { simpleParser } from 'mailparser';
 import { verifyToken } from '../../lambdas/core/tokens';
 import { prepareDigestCampaign } from '../../lambdas/usecases/digest-campaign';
 import { publish } from '../../lambdas/usecases/publish';
-import { MAX_TEST_RECIPIENTS, parseTestRecipients, previewMessage, SAMPLE_READER_EMAIL, sendTest, TEST_SUBJECT_PREFIX, TEST_SUBSCRIBER_ID, TestSendError } from '../../lambdas/usecases/test-send';
+import {
+  MAX_TEST_RECIPIENTS,
+  parseTestRecipients,
+  previewMessage,
+  SAMPLE_READER_EMAIL,
+  sendTest,
+  TEST_SUBJECT_PREFIX,
+  TEST_SUBSCRIBER_ID,
+  TestSendError,
+} from '../../lambdas/usecases/test-send';
 import { sampleIssueFiles, SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { fixedClock, MemoryContent, MemorySubscribers, RecordingMailer } from './fakes';
 import { senderSettings, signingKeys } from './fixtures';
@@ -27,8 +36,15 @@ async function content() {
 
 describe('parseTestRecipients', () => {
   it('accepts a comma-separated list, trims each address, folds the domain and drops repeats', () => {
-    expect(parseTestRecipients(' Editor@Example.ORG, proof@example.net ,Editor@example.org')).toEqual(['Editor@example.org', 'proof@example.net']);
-    expect(parseTestRecipients(['a@example.org', 'b@example.org,c@example.org'])).toEqual(['a@example.org', 'b@example.org', 'c@example.org']);
+    expect(parseTestRecipients(' Editor@Example.ORG, proof@example.net ,Editor@example.org')).toEqual([
+      'Editor@example.org',
+      'proof@example.net',
+    ]);
+    expect(parseTestRecipients(['a@example.org', 'b@example.org,c@example.org'])).toEqual([
+      'a@example.org',
+      'b@example.org',
+      'c@example.org',
+    ]);
   });
 
   it('refuses no address at all (missing, empty, only commas)', () => {
@@ -51,7 +67,9 @@ describe('parseTestRecipients', () => {
 
   it(`refuses more than ${MAX_TEST_RECIPIENTS} different addresses, and counts repeats once`, () => {
     const many = Array.from({ length: MAX_TEST_RECIPIENTS + 1 }, (_, i) => `p${i}@example.org`);
-    expect(() => parseTestRecipients(many.join(','))).toThrow(new RegExp(`${MAX_TEST_RECIPIENTS + 1} addresses; a test goes to at most ${MAX_TEST_RECIPIENTS}`));
+    expect(() => parseTestRecipients(many.join(','))).toThrow(
+      new RegExp(`${MAX_TEST_RECIPIENTS + 1} addresses; a test goes to at most ${MAX_TEST_RECIPIENTS}`),
+    );
     const repeated = [...many.slice(0, MAX_TEST_RECIPIENTS), many[0]];
     expect(parseTestRecipients(repeated.join(','))).toHaveLength(MAX_TEST_RECIPIENTS);
   });
@@ -72,13 +90,21 @@ describe('sendTest', () => {
     expect(mail.subject).toBe(`[Test] ${real.subject}`);
     // The body is the reader's: the same HTML a subscriber at that address would get, but for the
     // links: signed for no reader, and the article links straight to their sources (no /r/).
-    const untracked = await prepareDigestCampaign(issue, await c.getArticles(issue.articleIds), { ...settings, clickTracking: 'off' }, keys);
+    const untracked = await prepareDigestCampaign(
+      issue,
+      await c.getArticles(issue.articleIds),
+      { ...settings, clickTracking: 'off' },
+      keys,
+    );
     const asReader = untracked.message({ subscriberId: TEST_SUBSCRIBER_ID, email: 'a@example.org' }, clock.now());
     expect(mail.html).toBe(lf(asReader.html));
     expect(mail.html).not.toContain('/r/');
     expect(real.message({ subscriberId: 's1', email: 'a@example.org' }, clock.now()).html).toContain('https://brief.example.org/r/');
     const link = new URL((mail.headers.get('list') as { unsubscribe: { url: string } }).unsubscribe.url);
-    expect(verifyToken(keys, link.searchParams.get('token'), 'unsubscribe', clock.now())).toMatchObject({ ok: true, subscriberId: TEST_SUBSCRIBER_ID });
+    expect(verifyToken(keys, link.searchParams.get('token'), 'unsubscribe', clock.now())).toMatchObject({
+      ok: true,
+      subscriberId: TEST_SUBSCRIBER_ID,
+    });
   });
 
   it("marks the editor's first subject as a test for an issue with a subject test (the subject a reader outside the test's halves could get first)", async () => {
@@ -100,7 +126,9 @@ describe('sendTest', () => {
     const r = await sendTest({ content: c, settings, keys, mailer, clock }, { articleId: 'breaking-1', to: 'a@example.org' });
     expect(r.kind).toBe('alert');
     expect((await simpleParser(mailer.sent[0].raw)).subject).toMatch(/^\[Test\] .*A breaking story/);
-    await expect(sendTest({ content: c, settings, keys, mailer, clock }, { articleId: normal.id, to: 'a@example.org' })).rejects.toThrow(/is not breaking/);
+    await expect(sendTest({ content: c, settings, keys, mailer, clock }, { articleId: normal.id, to: 'a@example.org' })).rejects.toThrow(
+      /is not breaking/,
+    );
     expect(mailer.sent).toHaveLength(1);
   });
 
@@ -117,7 +145,10 @@ describe('sendTest', () => {
 
   it('reports an address the mailer refused and still sends to the others', async () => {
     const mailer = new RecordingMailer((to) => (to === 'b@example.org' ? new Error('Email address is not verified.') : undefined));
-    const r = await sendTest({ content: await content(), settings, keys, mailer, clock }, { to: 'a@example.org,b@example.org,c@example.org' });
+    const r = await sendTest(
+      { content: await content(), settings, keys, mailer, clock },
+      { to: 'a@example.org,b@example.org,c@example.org' },
+    );
     expect(r.sent.map((s) => s.email)).toEqual(['a@example.org', 'c@example.org']);
     expect(r.failed).toEqual([{ email: 'b@example.org', error: 'Email address is not verified.' }]);
   });

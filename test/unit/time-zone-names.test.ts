@@ -36,7 +36,10 @@ describe('time zone names', () => {
   });
 
   it('still refuses a name that is no zone (a misspelt one)', () => {
-    expect(parseChoices({ ...DEFAULT_CHOICES, timezone: 'Europe/Kyivv' })).toEqual({ ok: false, message: expect.stringContaining('timezone') });
+    expect(parseChoices({ ...DEFAULT_CHOICES, timezone: 'Europe/Kyivv' })).toEqual({
+      ok: false,
+      message: expect.stringContaining('timezone'),
+    });
     expect(parseChoices({ ...DEFAULT_CHOICES, timezone: 'Mars/Olympus' })).toMatchObject({ ok: false });
   });
 

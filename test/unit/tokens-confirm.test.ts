@@ -1,4 +1,12 @@
-import { CONFIRM_TOKEN_TTL_SECONDS, newConfirmToken, nonceHash, parseSigningKeys, sameHash, signToken, verifyToken } from '../../lambdas/core/tokens';
+import {
+  CONFIRM_TOKEN_TTL_SECONDS,
+  newConfirmToken,
+  nonceHash,
+  parseSigningKeys,
+  sameHash,
+  signToken,
+  verifyToken,
+} from '../../lambdas/core/tokens';
 
 const keys = parseSigningKeys(JSON.stringify({ current: 'k1', k1: 'c'.repeat(40) }));
 const now = new Date('2026-11-28T10:00:00Z');

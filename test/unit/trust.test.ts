@@ -68,11 +68,20 @@ function capture() {
   return { mailer, parsed: async () => simpleParser(sent[sent.length - 1]) };
 }
 
-const reader = confirmedSubscriber({ email: 'reader@example.com', digest: true, alerts: true, topics: ['cyber', 'space'], timezone: 'Europe/Brussels' }, 'web', new Date(SUBSCRIBED));
+const reader = confirmedSubscriber(
+  { email: 'reader@example.com', digest: true, alerts: true, topics: ['cyber', 'space'], timezone: 'Europe/Brussels' },
+  'web',
+  new Date(SUBSCRIBED),
+);
 
 async function confirmationMail(over: Partial<MailSettings> = {}) {
   const { mailer, parsed } = capture();
-  await sendConfirmation({ mailer, keys, mail: { ...settings, ...over } }, reader, { token: 'tok', expiresAt: new Date('2026-11-27T12:00:00Z') }, new Date(SUBSCRIBED));
+  await sendConfirmation(
+    { mailer, keys, mail: { ...settings, ...over } },
+    reader,
+    { token: 'tok', expiresAt: new Date('2026-11-27T12:00:00Z') },
+    new Date(SUBSCRIBED),
+  );
   return parsed();
 }
 
@@ -84,7 +93,10 @@ async function welcomeMail(over: Partial<MailSettings> = {}) {
 
 const kinds: [string, (over?: Partial<MailSettings>) => Promise<ParsedMail>][] = [
   ['digest', (over) => digestMail({ subscriberId: 's1', email: 'reader@example.com', subscribedAt: SUBSCRIBED }, over)],
-  ['alert', (over) => alertMail({ subscriberId: 's1', email: 'reader@example.com', matchedTopics: [ALL_TOPICS], subscribedAt: SUBSCRIBED }, over)],
+  [
+    'alert',
+    (over) => alertMail({ subscriberId: 's1', email: 'reader@example.com', matchedTopics: [ALL_TOPICS], subscribedAt: SUBSCRIBED }, over),
+  ],
   ['confirmation', confirmationMail],
   ['welcome', welcomeMail],
 ];
@@ -108,7 +120,11 @@ describe('Reply-To', () => {
   });
 
   it('refuses a Reply-To that carries a line break, before any message is built', async () => {
-    const spec = { from: { name: 'Brief', address: 'brief@example.org' }, subject: 'S', listId: { id: 'brief.example.org', name: 'Brief' } };
+    const spec = {
+      from: { name: 'Brief', address: 'brief@example.org' },
+      subject: 'S',
+      listId: { id: 'brief.example.org', name: 'Brief' },
+    };
     const parts = { to: 'r@example.org', unsubscribeUrl: 'https://brief.example.org/u', html: '<p>x</p>', text: 'x' };
     for (const replyTo of ['editors@example.org\r\nBcc: victim@example.net', 'editors@example.org\nX: y']) {
       await expect(prepareMessage({ ...spec, replyTo })).rejects.toThrow(HeaderInjectionError);
@@ -142,7 +158,8 @@ describe('why you get this, with the day you subscribed', () => {
   it('a digest reader: the subscription to the digest and its date, in both parts', async () => {
     const m = await digestMail({ subscriberId: 's1', email: 'reader@example.com', subscribedAt: SUBSCRIBED });
     // The digest names the newsletter as the issue does.
-    const expected = 'You get this digest because reader@example.com is subscribed to the EU–Japan Security Brief weekly digest. You subscribed on 12 November 2026.';
+    const expected =
+      'You get this digest because reader@example.com is subscribed to the EU–Japan Security Brief weekly digest. You subscribed on 12 November 2026.';
     expect(digestReason('EU–Japan Security Brief', 'reader@example.com', SUBSCRIBED)).toBe(expected);
     expect(String(m.html)).toContain(expected);
     expect(flat(m.text ?? '')).toContain(expected);
@@ -150,36 +167,53 @@ describe('why you get this, with the day you subscribed', () => {
 
   it('an alert reader of all topics is told "all topics", not the article\'s topics, with the date', async () => {
     const m = await alertMail({ subscriberId: 's1', email: 'all@example.com', matchedTopics: [ALL_TOPICS], subscribedAt: SUBSCRIBED });
-    const expected = 'You get this alert because all@example.com asked for Brief breaking alerts on all topics. You subscribed on 12 November 2026.';
+    const expected =
+      'You get this alert because all@example.com asked for Brief breaking alerts on all topics. You subscribed on 12 November 2026.';
     expect(String(m.html)).toContain(expected);
     expect(flat(m.text ?? '')).toContain(expected);
     expect(flat(m.text ?? '')).not.toMatch(/alerts on North Korea/);
   });
 
   it('an alert reader of two topics is told the two that matched, with the date', async () => {
-    const m = await alertMail({ subscriberId: 's2', email: 'two@example.com', matchedTopics: ['north-korea', 'china'], subscribedAt: SUBSCRIBED });
-    const expected = 'You get this alert because two@example.com asked for Brief breaking alerts on North Korea and China. You subscribed on 12 November 2026.';
+    const m = await alertMail({
+      subscriberId: 's2',
+      email: 'two@example.com',
+      matchedTopics: ['north-korea', 'china'],
+      subscribedAt: SUBSCRIBED,
+    });
+    const expected =
+      'You get this alert because two@example.com asked for Brief breaking alerts on North Korea and China. You subscribed on 12 November 2026.';
     expect(alertReason('Brief', 'two@example.com', ['north-korea', 'china'], SUBSCRIBED)).toBe(expected);
     expect(flat(m.text ?? '')).toContain(expected);
   });
 
   it('without a known date the sentence simply ends after the reason', () => {
-    expect(alertReason('Brief', 'a@example.com', [ALL_TOPICS])).toBe('You get this alert because a@example.com asked for Brief breaking alerts on all topics.');
+    expect(alertReason('Brief', 'a@example.com', [ALL_TOPICS])).toBe(
+      'You get this alert because a@example.com asked for Brief breaking alerts on all topics.',
+    );
   });
 
   it('the welcome says what the reader chose and when, for each choice of topics', async () => {
     expect(welcomeReason('Brief', 'r@example.com', { digest: true, alerts: false, topics: [] }, SUBSCRIBED)).toBe(
       'You get this email because r@example.com subscribed to Brief (the weekly digest). You subscribed on 12 November 2026.',
     );
-    expect(welcomeReason('Brief', 'r@example.com', { digest: false, alerts: true, topics: [] }, SUBSCRIBED)).toContain('(breaking alerts on all topics)');
-    expect(welcomeReason('Brief', 'r@example.com', { digest: true, alerts: true, topics: ['cyber', 'space'] }, SUBSCRIBED)).toContain('(the weekly digest and breaking alerts on Cyber and Space)');
+    expect(welcomeReason('Brief', 'r@example.com', { digest: false, alerts: true, topics: [] }, SUBSCRIBED)).toContain(
+      '(breaking alerts on all topics)',
+    );
+    expect(welcomeReason('Brief', 'r@example.com', { digest: true, alerts: true, topics: ['cyber', 'space'] }, SUBSCRIBED)).toContain(
+      '(the weekly digest and breaking alerts on Cyber and Space)',
+    );
     const m = await welcomeMail();
-    expect(flat(m.text ?? '')).toContain('reader@example.com subscribed to Brief (the weekly digest and breaking alerts on Cyber and Space). You subscribed on 12 November 2026.');
+    expect(flat(m.text ?? '')).toContain(
+      'reader@example.com subscribed to Brief (the weekly digest and breaking alerts on Cyber and Space). You subscribed on 12 November 2026.',
+    );
   });
 
   it('the confirmation says someone asked, on that day, to subscribe the address', async () => {
     const m = await confirmationMail();
-    expect(flat(m.text ?? '')).toContain('You get this email because someone, probably you, asked on 12 November 2026 to subscribe reader@example.com to Brief.');
+    expect(flat(m.text ?? '')).toContain(
+      'You get this email because someone, probably you, asked on 12 November 2026 to subscribe reader@example.com to Brief.',
+    );
   });
 });
 

@@ -24,7 +24,9 @@ const JUNE = new Date('2026-06-10T12:00:00Z');
 describe("when the digest arrives, on the reader's clock", () => {
   it("in local-time mode: the hour on their own clock, whatever the planner's cron; UTC for a reader without a known zone", () => {
     const localTime: DigestSchedule = { cron: 'cron(0/15 * * * ? *)', timeZone: 'Etc/UTC', localTime: '07:00' };
-    expect(digestArrivalSentence(localTime, 'Asia/Kathmandu', NOVEMBER)).toBe('Each issue arrives at 07:00 your time (Asia/Kathmandu), on the day it comes out.');
+    expect(digestArrivalSentence(localTime, 'Asia/Kathmandu', NOVEMBER)).toBe(
+      'Each issue arrives at 07:00 your time (Asia/Kathmandu), on the day it comes out.',
+    );
     expect(digestArrivalSentence(localTime, 'Not/AZone', NOVEMBER)).toBe('Each issue arrives at 07:00 UTC, on the day it comes out.');
   });
 
@@ -32,31 +34,43 @@ describe("when the digest arrives, on the reader's clock", () => {
     expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER)).toBe(
       'The digest arrives on Mondays at 15:00 your time (Asia/Tokyo), or 14:00 for part of the year, as clocks change; the next one on Monday 30 November.',
     );
-    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', JUNE)).toMatch(/^The digest arrives on Mondays at 14:00 your time \(Asia\/Tokyo\), or 15:00 for part of the year/);
+    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', JUNE)).toMatch(
+      /^The digest arrives on Mondays at 14:00 your time \(Asia\/Tokyo\), or 15:00 for part of the year/,
+    );
   });
 
   it('in New York: Sunday night when the Brussels Monday morning is still Sunday there', () => {
     const schedule: DigestSchedule = { cron: 'cron(0 5 ? * MON *)', timeZone: 'Europe/Brussels' };
-    expect(digestArrivalSentence(schedule, 'America/New_York', NOVEMBER)).toBe('The digest arrives on Sundays at 23:00 your time (America/New_York); the next one on Sunday 29 November.');
+    expect(digestArrivalSentence(schedule, 'America/New_York', NOVEMBER)).toBe(
+      'The digest arrives on Sundays at 23:00 your time (America/New_York); the next one on Sunday 29 November.',
+    );
   });
 
   it("in the schedule's own zone: the configured time, with no clock-change note", () => {
-    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Europe/Brussels', JUNE)).toBe('The digest arrives on Mondays at 07:00 your time (Europe/Brussels); the next one on Monday 15 June.');
+    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Europe/Brussels', JUNE)).toBe(
+      'The digest arrives on Mondays at 07:00 your time (Europe/Brussels); the next one on Monday 15 June.',
+    );
   });
 
   it("reads the local mode's five-field cron the same way", () => {
-    expect(digestArrivalSentence({ cron: '0 7 * * MON', timeZone: 'Europe/Brussels' }, 'Asia/Tokyo', NOVEMBER)).toBe(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER));
+    expect(digestArrivalSentence({ cron: '0 7 * * MON', timeZone: 'Europe/Brussels' }, 'Asia/Tokyo', NOVEMBER)).toBe(
+      digestArrivalSentence(MONDAY_7_BRUSSELS, 'Asia/Tokyo', NOVEMBER),
+    );
   });
 
   it('names several days, or every day', () => {
     expect(digestArrivalSentence({ cron: 'cron(30 6 ? * MON,THU *)', timeZone: 'Asia/Tokyo' }, 'Asia/Tokyo', NOVEMBER)).toBe(
       'The digest arrives on Mondays and Thursdays at 06:30 your time (Asia/Tokyo); the next one on Thursday 26 November.',
     );
-    expect(digestArrivalSentence({ cron: 'cron(0 6 ? * * *)', timeZone: 'UTC' }, 'UTC', NOVEMBER)).toMatch(/^The digest arrives every day at 06:00 your time \(UTC\)/);
+    expect(digestArrivalSentence({ cron: 'cron(0 6 ? * * *)', timeZone: 'UTC' }, 'UTC', NOVEMBER)).toMatch(
+      /^The digest arrives every day at 06:00 your time \(UTC\)/,
+    );
   });
 
   it("falls back to the schedule's zone for a reader whose zone is unknown, and says nothing for a schedule that never runs", () => {
-    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Not/AZone', NOVEMBER)).toBe('The digest arrives on Mondays at 07:00 Europe/Brussels time; the next one on Monday 30 November.');
+    expect(digestArrivalSentence(MONDAY_7_BRUSSELS, 'Not/AZone', NOVEMBER)).toBe(
+      'The digest arrives on Mondays at 07:00 Europe/Brussels time; the next one on Monday 30 November.',
+    );
     expect(digestArrivalSentence({ cron: 'cron(0 7 ? * MON 2020)', timeZone: 'UTC' }, 'UTC', NOVEMBER)).toBeUndefined();
   });
 });
@@ -93,7 +107,11 @@ async function welcome(s: Subscriber, latest: Issue | undefined, settings = mail
 }
 
 const reader = (over: Partial<Parameters<typeof confirmedSubscriber>[0]>) =>
-  confirmedSubscriber({ email: 'reader@example.com', digest: true, alerts: false, topics: [], timezone: 'Asia/Tokyo', ...over }, 'web', NOVEMBER);
+  confirmedSubscriber(
+    { email: 'reader@example.com', digest: true, alerts: false, topics: [], timezone: 'Asia/Tokyo', ...over },
+    'web',
+    NOVEMBER,
+  );
 
 describe('the welcome mail', () => {
   it('tells a digest reader in Tokyo when the digest arrives on their clock, in both parts', async () => {
@@ -120,7 +138,9 @@ describe('the welcome mail', () => {
   it('links the latest issue sent and the archive, and invites a reply', async () => {
     const { html, text } = await welcome(reader({ alerts: true }), issue);
     expect(archiveLink('https://briefing.example.org/', issue.id)).toBe('https://briefing.example.org/archive/sample-brief-007');
-    expect(html).toContain('<a href="https://briefing.example.org/archive/sample-brief-007" style="color: #1d4ed8; font-weight: 600;">Seven &amp; counting</a> (No.&nbsp;7)');
+    expect(html).toContain(
+      '<a href="https://briefing.example.org/archive/sample-brief-007" style="color: #1d4ed8; font-weight: 600;">Seven &amp; counting</a> (No.&nbsp;7)',
+    );
     expect(html).toContain('<a href="https://briefing.example.org/archive" style="color: #1d4ed8; font-weight: 600;">archive</a>');
     expect(text).toContain('The latest issue: Seven & counting (No. 7): https://briefing.example.org/archive/sample-brief-007');
     expect(text).toContain('Every issue is in the archive: https://briefing.example.org/archive');
