@@ -91,7 +91,6 @@ function model(): Promise<void> {
   console.log(
     `  highest overhead ${fmt(Math.max(...overheads) * 100, 2)} %   target <= 5 %: ${verdict(Math.max(...overheads) <= OVERHEAD_GOAL)}`,
   );
-
   return Promise.resolve();
 }
 

@@ -38,7 +38,7 @@ export interface Assembly {
   resources: Record<string, CfnResource>;
   functions: BundledFunction[];
   /** Remove the assembly folder. */
-  remove(): void;
+  remove: () => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph

@@ -44,7 +44,7 @@ let dynamo: DynamoDBClient;
 let standIns: StandIns;
 /** The digest the sender sent to the reader: the bounce below is for that message. */
 let sent: { campaignId: string; subscriberId: string; sesMessageId: string };
-const running = new Map<string, { fn: BundledFunction; run: RunningFunction; env: Record<string, string>; remove(): void }>();
+const running = new Map<string, { fn: BundledFunction; run: RunningFunction; env: Record<string, string>; remove: () => void }>();
 
 beforeAll(async () => {
   assembly = synthesizeWithBundles();

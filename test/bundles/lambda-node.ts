@@ -45,7 +45,7 @@ export function lambdaNode(runtime: string): string {
 }
 
 /** Copy the asset folder to `<fresh temp dir>/task`, after checking no `node_modules` is above it. */
-export function isolate(assetDir: string): { taskRoot: string; remove(): void } {
+export function isolate(assetDir: string): { taskRoot: string; remove: () => void } {
   const base = mkdtempSync(join(tmpdir(), 'briefing-task-'));
   for (let dir = base; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'node_modules')))

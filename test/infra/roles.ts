@@ -159,7 +159,7 @@ export function checkPermissions(template: CfnTemplate, facts: StackFacts): stri
     if (!name) {
       const r = template.Resources[id];
       problems.push(
-        `${r.Type} ${id} (${String(r.Properties?.Description ?? 'no description')}) is not in the permissions table (lib/constructs/function-permissions.ts)`,
+        `${r.Type} ${id} (${(r.Properties?.Description as string | undefined) ?? 'no description'}) is not in the permissions table (lib/constructs/function-permissions.ts)`,
       );
       continue;
     }
@@ -208,7 +208,10 @@ export function grantsOf(template: CfnTemplate, facts: StackFacts): Map<Principa
   return out;
 }
 
-/** What a function's bundle calls: SDK command constructors, transaction item kinds, a Powertools secret read (getSecret or the shared SecretsProvider). */
+/**
+ * What a function's bundle calls: SDK command constructors, transaction item kinds, a Powertools
+ * secret read (getSecret or the shared SecretsProvider).
+ */
 export interface CodeEvidence {
   commands: Set<string>;
   transactItems: Set<string>;

@@ -41,7 +41,6 @@ beforeAll(() => {
   const prefix = `resume-${randomBytes(3).toString('hex')}-`;
   env = { ...process.env, BRIEFING_DATA_DIR: dataDir, BRIEFING_TABLE_PREFIX: prefix, POWERTOOLS_LOG_LEVEL: 'WARN' };
   state = dynamoPorts(documentClient(), { deliveries: `${prefix}deliveries` }).sendingState;
-
   return Promise.resolve();
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

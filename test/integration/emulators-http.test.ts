@@ -136,9 +136,7 @@ describe('serveHttp', () => {
   });
 
   it('answers 500 with a generic body when the handler throws, and logs the error', async () => {
-    respond = async () => {
-      throw new Error('secret detail');
-    };
+    respond = () => Promise.reject(new Error('secret detail'));
     const response = await fetch(`${server.url}/boom`);
     expect(response.status).toBe(500);
     const text = await response.text();

@@ -204,7 +204,6 @@ describe('fault injection: every subscriber gets exactly one copy', () => {
           enqueued += 2 * jobs.reduce((n, j) => n + j.recipients.length, 0);
           await enqueue([...jobs, ...jobs, ...jobs]);
         };
-
         return Promise.resolve();
       },
     });

@@ -11,11 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { documentClient, sdkDeadlines, secretsProvider, sesClient, sqsClient } from '../../lambdas/adapters/clients';
-import { SesMailer } from '../../lambdas/adapters/ses-mailer';
+import { readSendQuota, SesMailer } from '../../lambdas/adapters/ses-mailer';
 import { LAMBDA_SDK_CALL_MAX_MS, LAMBDA_SDK_DEADLINES, LAMBDA_SES_CALL_MAX_MS, SDK_ATTEMPTS } from '../../lambdas/core/deadlines';
 import { classifySendError } from '../../lambdas/core/send-errors';
 import { DEFAULT_DEADLINE_RESERVE_MS } from '../../lambdas/usecases/send-batch';
-import { readSendQuota } from '../../lambdas/adapters/ses-mailer';
 
 let server: Server;
 const sockets = new Set<Socket>();

@@ -43,7 +43,10 @@ function child(env: NodeJS.ProcessEnv): { proc: ChildProcess; exited: Promise<nu
   return { proc, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
 }
 
-/** The sample issue published and N confirmed subscribers (`<prefix><i>@<unique domain>`) in `names`, with the ledger and counters on them. */
+/**
+ * The sample issue published and N confirmed subscribers (`<prefix><i>@<unique domain>`) in
+ * `names`, with the ledger and counters on them.
+ */
 async function seedIssue(names: TestTables['names'], prefix: string) {
   const { content, subscriptions, ledger, counters } = dynamoPorts(documentClient(), names);
   await publish({ content, clock: systemClock }, sampleFiles());
@@ -163,7 +166,10 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`npm start did not report the resumed send within 150 s:\n${out}`)), 150_000);
         const check = () => {
-          if (out.includes(resumedLine)) (clearTimeout(timer), resolve());
+          if (out.includes(resumedLine)) {
+            clearTimeout(timer);
+            resolve();
+          }
         };
         start.stdout.on('data', check);
         start.stderr.on('data', check);

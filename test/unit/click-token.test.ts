@@ -60,12 +60,10 @@ class MemoryClicks implements ClickCounts {
   count(c: string, a: string, v?: string) {
     const k = `${c}|${a}|${v ?? ''}`;
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
-
     return Promise.resolve();
   }
   noteReader(c: string, s: string, a: string) {
     this.readers.push(`${c}|${s}|${a}`);
-
     return Promise.resolve();
   }
   list(): Promise<ClickTally[]> {

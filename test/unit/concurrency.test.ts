@@ -178,12 +178,13 @@ describe('groupCommit', () => {
     let fail = true;
     const writes: number[][] = [];
     const commit = groupCommit<number>(
-      async (items) => {
+      (items) => {
         writes.push(items);
         if (fail) {
           fail = false;
-          throw new Error('ProvisionedThroughputExceeded');
+          return Promise.reject(new Error('ProvisionedThroughputExceeded'));
         }
+        return Promise.resolve();
       },
       { maxBatch: 25 },
     );

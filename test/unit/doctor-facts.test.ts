@@ -36,11 +36,11 @@ function io(
     asked,
     sesv2: {
       config: { region: () => Promise.resolve('eu-west-1') },
-      send: (async (cmd: unknown) => {
+      send: ((cmd: unknown) => {
         if (cmd instanceof GetEmailIdentityCommand) {
           asked.push(`identity ${cmd.input.EmailIdentity}`);
-          if (overrides.identity) return overrides.identity();
-          return {
+          if (overrides.identity) return Promise.resolve(overrides.identity());
+          return Promise.resolve({
             VerifiedForSendingStatus: true,
             DkimAttributes: { Status: 'SUCCESS' },
             MailFromAttributes: {
@@ -48,38 +48,40 @@ function io(
               MailFromDomainStatus: 'SUCCESS',
               BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
             },
-          };
+          });
         }
         if (cmd instanceof GetAccountCommand) {
-          if (overrides.account) return overrides.account();
-          return {
+          if (overrides.account) return Promise.resolve(overrides.account());
+          return Promise.resolve({
             ProductionAccessEnabled: false,
             SendingEnabled: true,
             EnforcementStatus: 'HEALTHY',
             SendQuota: { MaxSendRate: 1, Max24HourSend: 200, SentLast24Hours: 7 },
-          };
+          });
         }
-        throw new Error('unexpected command');
+        return Promise.reject(new Error('unexpected command'));
       }) as AwsIo['sesv2']['send'],
     },
     sns: {
-      send: (async (cmd: unknown) => {
-        if (!(cmd instanceof ListSubscriptionsByTopicCommand)) throw new Error('unexpected command');
+      send: ((cmd: unknown) => {
+        if (!(cmd instanceof ListSubscriptionsByTopicCommand)) return Promise.reject(new Error('unexpected command'));
         // Two pages: the second holds the pending one.
-        return cmd.input.NextToken
-          ? { Subscriptions: [{ Protocol: 'email', Endpoint: 'ops@example.org', SubscriptionArn: 'PendingConfirmation' }] }
-          : {
-              Subscriptions: [
-                { Protocol: 'https', Endpoint: 'https://hooks.example.org', SubscriptionArn: 'arn:aws:sns:eu-west-1:1:alarms:x' },
-              ],
-              NextToken: 'p2',
-            };
+        return Promise.resolve(
+          cmd.input.NextToken
+            ? { Subscriptions: [{ Protocol: 'email', Endpoint: 'ops@example.org', SubscriptionArn: 'PendingConfirmation' }] }
+            : {
+                Subscriptions: [
+                  { Protocol: 'https', Endpoint: 'https://hooks.example.org', SubscriptionArn: 'arn:aws:sns:eu-west-1:1:alarms:x' },
+                ],
+                NextToken: 'p2',
+              },
+        );
       }) as AwsIo['sns']['send'],
     },
-    resolveTxt: async (name) => {
+    resolveTxt: (name) => {
       asked.push(`TXT ${name}`);
-      if (dns[name]) return dns[name];
-      throw notFound();
+      if (dns[name]) return Promise.resolve(dns[name]);
+      return Promise.reject(notFound());
     },
     getHealth: (base) => Promise.resolve({ url: `${base}/health`, status: 200 }),
   };

@@ -44,7 +44,6 @@ describe('batchWriteAll', () => {
   it('waits longer before each retry by default, never more than a second', () => {
     const waits = Array.from({ length: DEFAULT_RETRY.retries }, (_, i) => DEFAULT_RETRY.delayMs(i + 1));
     expect(waits).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000]);
-
     return Promise.resolve();
   });
 });

@@ -34,7 +34,6 @@ export class MemoryContent implements ContentStore {
       ...(prev?.plannedAt ? { plannedAt: prev.plannedAt } : {}),
       ...(prevArticle?.alertedAt ? { alertedAt: prevArticle.alertedAt } : {}),
     });
-
     return Promise.resolve();
   }
   getIssue(id: string) {
@@ -127,7 +126,6 @@ export class MemorySubscribers implements SubscriptionStore {
   remove(key: string) {
     this.byEmail.delete(key);
     if (key.startsWith('erased#')) this.erased.delete(key.slice('erased#'.length));
-
     return Promise.resolve();
   }
   addressKeyCheck?: string;
@@ -140,7 +138,6 @@ export class MemorySubscribers implements SubscriptionStore {
   }
   markErased(digest: string, at: Date) {
     this.erased.set(digest, at.toISOString());
-
     return Promise.resolve();
   }
   isErased(digests: readonly string[]) {
@@ -205,18 +202,15 @@ export class MemoryLedger implements Ledger {
   }
   markSent(c: string, s: string, id: string, at: Date) {
     Object.assign(this.rows.get(this.key(c, s))!, { status: 'sent', sesMessageId: id, sentAt: at.toISOString() });
-
     return Promise.resolve();
   }
   markFailed(c: string, s: string, error: string) {
     Object.assign(this.rows.get(this.key(c, s))!, { status: 'failed', error });
-
     return Promise.resolve();
   }
   release(c: string, s: string, claimedAt?: Date) {
     const row = this.rows.get(this.key(c, s));
     if (row?.status === 'claimed' && (!claimedAt || row.claimedAt === claimedAt.toISOString())) this.rows.delete(this.key(c, s));
-
     return Promise.resolve();
   }
   get(c: string, s: string) {
@@ -268,7 +262,6 @@ export class MemoryQueue implements SendQueue {
     this.calls++;
     this.delays.push(options?.delayMs);
     this.jobs.push(...jobs);
-
     return Promise.resolve();
   }
 }
@@ -355,7 +348,6 @@ export class MemoryAlertHistory implements ReaderAlertHistory {
         row.inDigest = digestId;
       }
     }
-
     return Promise.resolve();
   }
 }
@@ -387,13 +379,11 @@ export class MemoryIssueScheduler implements IssueScheduler {
   schedule(issueId: string, at: Date, purpose: SchedulePurpose = 'send') {
     this.calls.push(`schedule ${purpose === 'rest' ? 'rest ' : ''}${issueId} ${at.toISOString()}`);
     (purpose === 'rest' ? this.rests : this.schedules).set(issueId, at);
-
     return Promise.resolve();
   }
   cancel(issueId: string, purpose: SchedulePurpose = 'send') {
     this.calls.push(`cancel ${purpose === 'rest' ? 'rest ' : ''}${issueId}`);
     (purpose === 'rest' ? this.rests : this.schedules).delete(issueId);
-
     return Promise.resolve();
   }
 }

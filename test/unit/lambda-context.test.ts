@@ -19,7 +19,8 @@ const saved = { ...process.env };
 let lines: string[];
 let write: jest.SpyInstance;
 
-// Each test imports its modules afresh (await import after resetModules): the logger and the tracer read the environment when their module loads.
+// Each test imports its modules afresh (await import after resetModules): the logger and the tracer
+// read the environment when their module loads.
 beforeEach(() => {
   jest.resetModules();
   process.env = { ...saved, POWERTOOLS_LOG_LEVEL: 'INFO' };

@@ -134,9 +134,10 @@ describe('LocalQueue', () => {
       name: 'throws',
       batchSize: 2,
       retryDelayMs: 10,
-      handler: async (e) => {
+      handler: (e) => {
         calls.push(e.Records.map((r) => `${r.body}#${r.attributes.ApproximateReceiveCount}`));
-        if (calls.length === 1) throw new Error('downstream unavailable');
+        if (calls.length === 1) return Promise.reject(new Error('downstream unavailable'));
+        return Promise.resolve();
       },
     });
     await q.send(['a', 'b']);
@@ -173,9 +174,10 @@ describe('LocalQueue', () => {
     const q = queue({
       name: 'vt',
       visibilityTimeoutMs: 150,
-      handler: async () => {
+      handler: () => {
         times.push(Date.now());
-        if (times.length === 1) throw new Error('fail once');
+        if (times.length === 1) return Promise.reject(new Error('fail once'));
+        return Promise.resolve();
       },
     });
     await q.send(['x']);
@@ -193,9 +195,9 @@ describe('LocalQueue', () => {
       maxReceiveCount: 3,
       retryDelayMs: 5,
       deadLetter: dlq,
-      handler: async (e) => {
+      handler: (e) => {
         counts.push(e.Records[0].attributes.ApproximateReceiveCount);
-        throw new Error('always fails');
+        return Promise.reject(new Error('always fails'));
       },
     });
     const [id] = await q.send(['poison']);
@@ -215,9 +217,10 @@ describe('LocalQueue', () => {
       maxReceiveCount: 2,
       retryDelayMs: 5,
       deadLetter: dlq,
-      handler: async (e) => {
+      handler: (e) => {
         counts.push(e.Records[0].attributes.ApproximateReceiveCount);
-        if (!healthy) throw new Error('not yet');
+        if (!healthy) return Promise.reject(new Error('not yet'));
+        return Promise.resolve();
       },
     });
     await q.send(['m']);
@@ -242,9 +245,10 @@ describe('LocalQueue', () => {
       maxReceiveCount: 1,
       retryDelayMs: 5,
       deadLetter: dlq,
-      handler: async (e) => {
-        if (!healthy) throw new Error('fail');
+      handler: (e) => {
+        if (!healthy) return Promise.reject(new Error('fail'));
         delivered.push(e.Records[0].messageId);
+        return Promise.resolve();
       },
     });
     const [id] = await q.send(['payload']);

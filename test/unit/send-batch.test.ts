@@ -181,7 +181,8 @@ describe.each([
       maxLeaseWaitMs: 45_000,
       clock: { now: () => new Date(t) },
       sleep: (ms: number) => {
-        (waits.push(ms), (t += ms));
+        waits.push(ms);
+        t += ms;
         return Promise.resolve();
       },
     };
@@ -480,7 +481,8 @@ describe('sendBatch deadline', () => {
     // Each slot of the rate takes 8 s: the third wait ends with 6 s left, under the 10 s reserve.
     const pacer = {
       take: () => {
-        (order.push('rate'), (left -= 8_000));
+        order.push('rate');
+        left -= 8_000;
         return Promise.resolve();
       },
     };

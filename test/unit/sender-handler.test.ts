@@ -138,8 +138,8 @@ describe('sender handler', () => {
   it('still reports its jobs done when the counters update fails (the ledger, not the counters, decides what is sent again)', async () => {
     const mailer = new RecordingMailer();
     const { counters } = recordingCounters();
-    counters.add = async () => {
-      throw new Error('ProvisionedThroughputExceededException');
+    counters.add = () => {
+      return Promise.reject(new Error('ProvisionedThroughputExceededException'));
     };
     const { d } = deps(mailer, { counters });
     const out = await makeSenderHandler(d)(event(['m1', job('a', 5)], ['m2', job('b', 5)]));
@@ -176,14 +176,12 @@ function recordingCounters() {
     add(campaignId, delta, at) {
       const nonZero = Object.fromEntries(Object.entries(delta).filter(([, v]) => v !== 0)) as Record<string, number>;
       adds.push({ campaignId, delta: nonZero, at: at.toISOString() });
-
       return Promise.resolve();
     },
     startPlanning: () => Promise.resolve(undefined),
     finishPlanning: () => Promise.resolve(undefined),
     setState(campaignId, state) {
       states.push(`${campaignId} ${state}`);
-
       return Promise.resolve();
     },
     get: () => Promise.resolve(undefined),

@@ -51,17 +51,17 @@ class MemorySendingState implements SendingStateStore, CampaignReputation {
   }
   reopen(by: string, p: SendingPause) {
     if (this.state.pause?.probeBy === by) this.state.pause = { ...p };
-
     return Promise.resolve();
   }
   releaseProbe(by: string) {
-    if (this.state.pause?.probeBy === by) (delete this.state.pause.probeBy, delete this.state.pause.probeUntil);
-
+    if (this.state.pause?.probeBy === by) {
+      delete this.state.pause.probeBy;
+      delete this.state.pause.probeUntil;
+    }
     return Promise.resolve();
   }
   closeByProbe(by: string) {
     if (this.state.pause?.probeBy === by) delete this.state.pause;
-
     return Promise.resolve();
   }
   resume(_at: Date, override?: ReputationOverride) {
@@ -74,7 +74,6 @@ class MemorySendingState implements SendingStateStore, CampaignReputation {
     const b = this.counts.get(start) ?? { sends: 0, bounces: 0, complaints: 0 };
     for (const k of ['sends', 'bounces', 'complaints'] as const) b[k] += d[k] ?? 0;
     this.counts.set(start, b);
-
     return Promise.resolve();
   }
   buckets(since: number, until: number): Promise<Bucket[]> {
@@ -87,7 +86,6 @@ class MemorySendingState implements SendingStateStore, CampaignReputation {
     x.bounces += d.bounced ?? 0;
     x.complaints += d.complained ?? 0;
     this.campaigns.set(c, x);
-
     return Promise.resolve();
   }
   campaignCounts(c: string) {

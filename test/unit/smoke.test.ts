@@ -138,7 +138,7 @@ describe('smokeOutcome', () => {
 
 describe('awaitSmoke', () => {
   /** A clock that moves only when the use-case sleeps: the timeout is reached without waiting. */
-  function steppingClock(startIso: string): Clock & { sleep(ms: number): Promise<void> } {
+  function steppingClock(startIso: string): Clock & { sleep: (ms: number) => Promise<void> } {
     let t = new Date(startIso).getTime();
     return {
       now: () => new Date(t),

@@ -84,7 +84,7 @@ async function setUp(readers: number) {
     get: tests.get.bind(tests),
     markTestQueued: tests.markTestQueued.bind(tests),
     decide: tests.decide.bind(tests),
-    outcomes: outcomes.outcomes,
+    outcomes: outcomes.outcomes.bind(outcomes),
   };
   const schedules = new MemoryIssueScheduler();
   const plan: PlanDeps = { content, subscribers, queue, clock, subjectTests, schedules };

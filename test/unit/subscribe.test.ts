@@ -29,7 +29,6 @@ function limit(n: number): RateLimiter & { taken: number; given: number } {
     },
     giveBack() {
       this.given++;
-
       return Promise.resolve();
     },
   };

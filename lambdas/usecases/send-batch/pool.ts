@@ -47,7 +47,6 @@ export function invocationCounters(counters: CampaignCounters): { counters: Camp
         }
         if (at > sum.at) sum.at = at;
         pending.set(c, sum);
-
         return Promise.resolve();
       },
     },
