@@ -42,7 +42,8 @@ export interface Assembly {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
-const cdkContext: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
+const cdkJson = require('../../cdk.json') as { context: Record<string, unknown> };
+const cdkContext: Record<string, unknown> = { ...cdkJson.context, allowPlaceholderSender: true };
 
 /** Synthesize the stack with its bundles into a fresh folder under the system's temporary directory. */
 export function synthesizeWithBundles(): Assembly {

@@ -8,6 +8,7 @@
  * stand-in (SQS, Secrets Manager): the events chain as on AWS, each queue's message handed to
  * the function that consumes it.
  */
+import { expect } from '@jest/globals';
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';

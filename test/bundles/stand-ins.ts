@@ -93,7 +93,7 @@ export class StandIns {
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     if (value && typeof value === 'object' && Object.keys(value).length === 1) {
-      const [fn, arg] = Object.entries(value)[0];
+      const [fn, arg] = Object.entries(value as Record<string, unknown>)[0];
       if (fn === 'Ref' && typeof arg === 'string') return this.ref(arg);
       if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return this.getAtt(String(arg[0]), String(arg[1]));
       if (fn === 'Fn::Join' && Array.isArray(arg)) {

@@ -109,9 +109,9 @@ it('a local send, clicks through the redirect, the stats and the report with its
   }
   const top = stats.articles.reduce((a, b) => (b.clicks > a.clicks ? b : a));
   expect(await page.textContent('#articles')).toContain(top.title);
-  expect(await page.$$eval('#articles td.clicks', (tds) => tds.map((td) => Number(td.textContent)))).toEqual(
-    stats.articles.map((a) => a.clicks),
-  );
+  expect(
+    await page.$$eval('#articles td.clicks', (tds: { textContent: string | null }[]) => tds.map((td) => Number(td.textContent))),
+  ).toEqual(stats.articles.map((a) => a.clicks));
   await page.screenshot({ path: join(OUT, 'report.png'), fullPage: true });
   await page.close();
 });

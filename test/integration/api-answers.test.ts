@@ -10,6 +10,7 @@
  * - A reader's time zone under its current IANA name (`Europe/Kyiv`) is accepted by the JSON
  *   sign-up (it was refused with 400 while the runtime lists only `Europe/Kiev`).
  */
+import { expect } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { makeApiHandler } from '../../lambdas/api/handler';
 import type { ApiDeps } from '../../lambdas/api/routes/context';

@@ -64,14 +64,14 @@ describe('tables', () => {
       expect(t.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     }
     expect(subscribers.KeySchema).toEqual([{ AttributeName: 'email', KeyType: 'HASH' }]);
-    const gsis = Object.fromEntries((subscribers.GlobalSecondaryIndexes ?? []).map((g) => [g.IndexName, g]));
-    expect(gsis.bySubscriberId!.KeySchema).toEqual([{ AttributeName: 'subscriberId', KeyType: 'HASH' }]);
-    expect(gsis.bySubscriberId!.Projection).toEqual({ ProjectionType: 'ALL' });
-    expect(gsis.digestAudience!.KeySchema).toEqual([
+    const gsis = Object.fromEntries((subscribers.GlobalSecondaryIndexes ?? []).map((g) => [String(g.IndexName), g]));
+    expect(gsis.bySubscriberId.KeySchema).toEqual([{ AttributeName: 'subscriberId', KeyType: 'HASH' }]);
+    expect(gsis.bySubscriberId.Projection).toEqual({ ProjectionType: 'ALL' });
+    expect(gsis.digestAudience.KeySchema).toEqual([
       { AttributeName: 'digestShard', KeyType: 'HASH' },
       { AttributeName: 'subscriberId', KeyType: 'RANGE' },
     ]);
-    expect(gsis.digestAudience!.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['email'] });
+    expect(gsis.digestAudience.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['email'] });
     expect(subscribers.AttributeDefinitions).toContainEqual({ AttributeName: 'digestShard', AttributeType: 'N' });
 
     expect(content.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);

@@ -4,6 +4,7 @@
  * who leaves, the backfill gives old items their keys, and a planner run queries only the
  * zones now due.
  */
+import { expect } from '@jest/globals';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../lambdas/core/indexes';
 import { dueZones, zoneKey } from '../../lambdas/core/local-time';

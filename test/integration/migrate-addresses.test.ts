@@ -5,6 +5,7 @@
  * pending) with the oldest consent record; links carrying a merged-away id still reach the
  * reader; running it twice gives the same table.
  */
+import { expect } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { legacyAddressHash } from '../../lambdas/core/address';
 import { erasedKey } from '../../lambdas/core/keys';

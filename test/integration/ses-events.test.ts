@@ -6,6 +6,7 @@
  * a row, and a delivery in between starts the count over; the ledger entry of the message
  * gets the outcome; a recipient nobody knows changes nothing.
  */
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { audienceShard } from '../../lambdas/core/audience';
 import { makeSesEventsHandler } from '../../lambdas/ses-events/handler';
@@ -32,7 +33,7 @@ function notification(file: string, email: string, messageId: string) {
         EventSource: 'aws:sns',
         EventVersion: '1.0',
         EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:t:s',
-        Sns: JSON.parse(text),
+        Sns: JSON.parse(text) as Record<string, unknown>,
       },
     ],
   };

@@ -6,6 +6,7 @@
  * addresses are left suppressed, the simulator addresses are in no audience, and the issue's
  * own ledger and counters are untouched.
  */
+import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -10,7 +10,7 @@ export default async function globalTeardown(): Promise<void> {
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length)
     throw new AggregateError(
-      failed.map((f) => f.reason),
+      failed.map((f): unknown => f.reason),
       'Stopping the emulators failed',
     );
 }

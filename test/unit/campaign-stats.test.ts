@@ -117,7 +117,9 @@ describe('the HTML report', () => {
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
     const block = /<script type="application\/json" id="report-data">([^]*?)<\/script>/.exec(html)![1];
-    expect(JSON.parse(block).articles[0].title).toBe('</script><script>alert(1)</script> & "quotes"');
+    expect((JSON.parse(block) as { articles: { title: string }[] }).articles[0].title).toBe(
+      '</script><script>alert(1)</script> & "quotes"',
+    );
     expect(html.match(/<script/g)).toHaveLength(3);
   });
 

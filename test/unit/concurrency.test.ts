@@ -190,7 +190,7 @@ describe('groupCommit', () => {
     );
     const results = await Promise.allSettled([commit(1), commit(2), commit(3)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
-    expect((results[0] as PromiseRejectedResult).reason.message).toBe('ProvisionedThroughputExceeded');
+    expect(((results[0] as PromiseRejectedResult).reason as Error).message).toBe('ProvisionedThroughputExceeded');
     expect(writes).toEqual([[1], [2, 3]]);
     await expect(commit(4)).resolves.toBeUndefined();
   });

@@ -3,6 +3,7 @@
  * way a fact can be wrong fails its own check, with a fix, and blocks sending (exit 1) exactly
  * when mail cannot or must not go out.
  */
+import { expect } from '@jest/globals';
 import { awsChecks, blocks, formatChecks, localChecks, type AwsFacts, type Check, type LocalFacts } from '../../lib/ops/doctor';
 
 const NOW = new Date('2026-11-29T12:00:00Z'); // a Sunday

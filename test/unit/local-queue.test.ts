@@ -96,7 +96,7 @@ describe('LocalQueue', () => {
     await late.enqueue([job]);
     q.start();
     await q.drain(DRAIN_MS);
-    expect(bodies.map((b) => JSON.parse(b))).toEqual([job]);
+    expect(bodies.map((b): unknown => JSON.parse(b))).toEqual([job]);
   });
 
   it('redelivers only the messages listed in batchItemFailures, and deletes the rest', async () => {
@@ -372,6 +372,6 @@ describe('LocalSendQueue', () => {
     await new LocalSendQueue(q).enqueue(jobs);
     q.start();
     await q.drain(DRAIN_MS);
-    expect(bodies.map((b) => JSON.parse(b))).toEqual(jobs);
+    expect(bodies.map((b): unknown => JSON.parse(b))).toEqual(jobs);
   });
 });

@@ -40,7 +40,7 @@ function fakeTimers(lateness: (n: number, ms: number) => number = () => 0) {
 
 /** `n` callers asking at once; the time each was granted, in call order. */
 async function grantTimes(pacer: Pacer, clock: { now(): number }, n: number): Promise<number[]> {
-  const times: number[] = new Array(n);
+  const times: number[] = new Array<number>(n);
   await Promise.all(Array.from({ length: n }, (_, i) => pacer.take().then(() => (times[i] = clock.now()))));
   return times;
 }

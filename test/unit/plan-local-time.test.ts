@@ -3,6 +3,7 @@
  * jobs go through the real sendBatch with the in-memory ledger, and each reader must get one
  * copy in the first 15 minutes after 07:00 on their own clock.
  */
+import { expect } from '@jest/globals';
 import type { Article, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
 import { zoneKey } from '../../lambdas/core/local-time';
 import { planLocalTime, type LocalTimePlanResult } from '../../lambdas/usecases/plan-local-time';

@@ -3,6 +3,7 @@
  * zone: EventBridge numbers day-of-week 1-7 from Sunday (Unix cron: 0-6), takes a year field
  * and `?`, and the run follows the zone's daylight-saving changes.
  */
+import { expect } from '@jest/globals';
 import { describeRun, eventBridgeToCroner, nextEventBridgeRun, nextLocalRun } from '../../lib/ops/schedule';
 
 const SUNDAY_NOON_UTC = new Date('2026-11-29T12:00:00Z');

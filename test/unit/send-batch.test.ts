@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { sendBatch, sendPool, type PreparedCampaign, type SendDeps } from '../../lambdas/usecases/send-batch';
 import type { SendJob } from '../../lambdas/core/model';
 import { BatchClaimingLedger, fixedClock, MemoryLedger, RecordingMailer, sesError } from './fakes';
@@ -287,7 +288,7 @@ describe('sendBatch send slots', () => {
     expect(mailer.mostInFlight).toBe(3);
     // Served in job order, not in order of arrival.
     const order = mailer.sent.map((s) => s.to.split('-')[0]);
-    expect(order).toEqual([...Array(12).fill('first'), ...Array(12).fill('second'), ...Array(12).fill('third')]);
+    expect(order).toEqual([...Array<string>(12).fill('first'), ...Array<string>(12).fill('second'), ...Array<string>(12).fill('third')]);
   });
 
   it('batches sharing a pool check and claim one at a time, in job order, so the first starts sending soonest', async () => {

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import type { Subscriber } from '../../lambdas/core/model';
 import { addSubscriber, importSubscribers, upsertSubscriber } from '../../lambdas/usecases/subscribers';
 import { fixedClock, MemorySubscribers } from './fakes';

@@ -3,6 +3,7 @@
  * and `Asia/Calcutta`, while a browser reports `Europe/Kyiv` and `Asia/Kolkata`; both must be
  * accepted, land in one planner key, and show as the current name on the pages.
  */
+import { expect } from '@jest/globals';
 import { preferencesPage, subscribePage } from '../../lambdas/api/pages';
 import { zoneKey } from '../../lambdas/core/local-time';
 import { DEFAULT_CHOICES, knownZone, offeredZone as offered, parseChoices, TIME_ZONES } from '../../lambdas/core/subscription';

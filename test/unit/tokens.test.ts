@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { parseSigningKeys, signToken, verifyToken } from '../../lambdas/core/tokens';
 
 const k1 = 'a'.repeat(40);
@@ -69,7 +70,7 @@ describe('signed link tokens', () => {
   it('refuses a token whose link version was changed (signature kept) or is not a whole number', () => {
     const t = signToken(keys, { subscriberId: 'sub-1', purpose: 'preferences', now, linkVersion: 1 });
     const [v, kid, body, sig] = t.split('.');
-    const payload = JSON.parse(Buffer.from(body, 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
     const bumped = Buffer.from(JSON.stringify({ ...payload, r: 2 })).toString('base64url');
     expect(verifyToken(keys, [v, kid, bumped, sig].join('.'), 'preferences', now)).toEqual({ ok: false, reason: 'bad-signature' });
     const odd = signToken(keys, { subscriberId: 'sub-1', purpose: 'preferences', now, linkVersion: 1.5 });
