@@ -6,6 +6,7 @@
  * a row, and a delivery in between starts the count over; the ledger entry of the message
  * gets the outcome; a recipient nobody knows changes nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { audienceShard } from '../../lambdas/core/audience';
 import { makeSesEventsHandler } from '../../lambdas/ses-events/handler';
@@ -23,7 +24,11 @@ afterAll(() => api?.stop());
 
 /** A fixture with its placeholders replaced, wrapped as Lambda receives it from SNS. */
 function notification(file: string, email: string, messageId: string) {
-  const text = readFileSync(`test/fixtures/ses/${file}`, 'utf8').replaceAll('RECIPIENT@example.org', email).replaceAll('SES-MESSAGE-ID', messageId);
+  // Each notification SES sends has its own feedback id, as each real bounce does.
+  const text = readFileSync(`test/fixtures/ses/${file}`, 'utf8')
+    .replaceAll('RECIPIENT@example.org', email)
+    .replaceAll('SES-MESSAGE-ID', messageId)
+    .replaceAll('0102018a-EXAMPLE-000001', `0102018a-${randomUUID()}`);
   return { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:t:s', Sns: JSON.parse(text) }] };
 }
 
@@ -78,6 +83,16 @@ describe('SES events', () => {
     await handle(notification('bounce-transient.json', email, messageId));
     expect(await api.subscribers.getByEmail(email)).toMatchObject({ suppressed: true, suppressedReason: 'soft-bounces', softBounces: 3 });
     expect(await inAudience(s.subscriberId)).toBe(false);
+  });
+
+  it('the same transient bounce delivered again (SNS at least once, Lambda retrying a failed event) is counted once', async () => {
+    const { email, messageId } = await subscriberWithDelivery('again');
+    const once = notification('bounce-transient.json', email, messageId);
+    await handle(once);
+    await handle(once);
+    await handle(once);
+    expect(await api.subscribers.getByEmail(email)).toMatchObject({ softBounces: 1 });
+    expect((await api.subscribers.getByEmail(email))!.suppressed).toBeUndefined();
   });
 
   it('a bounce for an unknown address changes nothing and is counted', async () => {
