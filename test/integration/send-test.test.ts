@@ -23,9 +23,9 @@ import { documentClient, dynamoPorts, sesPorts, systemClock } from '../../lambda
 import { localAddressKey, localConfig } from '../../lib/local/config';
 import { addressDigest, verifyAddressKey } from '../../lambdas/core/address';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
-import { sesStore } from '../../lib/local/ses';
 import { ensureTables } from '../../lib/local/tables';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
+import { fileInbox, inboxAt } from '../support/inbox';
 
 // Limits that only catch a hang: on a loaded machine one CLI run (tsx compiling, then the
 // command) takes half a minute, and the CLI part runs several.
@@ -64,7 +64,7 @@ const snapshotAll = async (names: { content: string; subscribers: string; delive
 });
 
 /** What the SES emulator holds for addresses at `domain`. */
-const storedFor = async (domain: string) => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((to) => to.endsWith(`@${domain}`)));
+const storedFor = (domain: string) => inboxAt(domain);
 
 describe('test send and preview (use-cases, real emulators)', () => {
   let p: Awaited<ReturnType<typeof startPipeline>>;
@@ -169,10 +169,10 @@ describe('test send and preview (use-cases, real emulators)', () => {
     ];
     it.each(cases)('%s', async (_name, input, error) => {
       const rawsBefore = p.recorder.raws().length;
-      const storeBefore = (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).length;
+      const storeBefore = (await fileInbox()).length;
       await expect(sendTest(deps(), input())).rejects.toThrow(error);
       expect(p.recorder.raws()).toHaveLength(rawsBefore);
-      expect(await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).toHaveLength(storeBefore);
+      expect(await fileInbox()).toHaveLength(storeBefore);
       expect(await snapshotAll(p.tables.names)).toEqual(before);
     });
   });
