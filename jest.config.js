@@ -12,6 +12,9 @@ const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 
 module.exports = {
   // Integration tests start emulators and infra tests synthesise the stack: give them time.
   testTimeout: 120000,
+  // Workers: jest's default, one fewer than the cores (one on a 2-core machine). Two would
+  // overlap the files' waits, but the timing tests (local-send-rate, sign-up-timing) then
+  // miss their tolerances on a loaded machine: they measure one event loop's latency.
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
@@ -20,7 +23,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       ...emulators,
     },
-    { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      // Synthesizes the templates the infra test files share, once a run (test/infra/synth.ts).
+      globalSetup: '<rootDir>/test/infra/global-setup.ts',
+      globalTeardown: '<rootDir>/test/infra/global-teardown.ts',
+    },
     { ...base, displayName: 'bundles', testMatch: ['<rootDir>/test/bundles/**/*.test.ts'], ...emulators },
     // A real browser (Debian's chromium, driven by playwright-core) against `npm start`.
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },

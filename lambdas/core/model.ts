@@ -119,6 +119,11 @@ export interface Subscriber {
   /** Transient (soft) bounces in a row; a delivery resets it, the third suppresses. */
   softBounces?: number;
   lastBounceAt?: string;
+  /**
+   * SES's id of the last bounce counted (its `feedbackId`): the same notification delivered again
+   * (SNS, Lambda's retries) is not counted twice.
+   */
+  lastBounceFeedbackId?: string;
   complainedAt?: string;
   /** What the reader agreed to, when, where and from which client (web sign-ups). */
   consent?: ConsentRecord;

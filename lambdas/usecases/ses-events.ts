@@ -32,6 +32,7 @@ const sesEventSchema = z
         bounceSubType: z.string().optional(),
         bouncedRecipients: z.array(recipient),
         timestamp: z.string().optional(),
+        feedbackId: z.string().max(200).optional(),
       })
       .passthrough()
       .optional(),
@@ -162,6 +163,7 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
     if (type === 'Bounce' && event.bounce) {
       const permanent = event.bounce.bounceType === 'Permanent';
       const bounceType = [event.bounce.bounceType, event.bounce.bounceSubType].filter(Boolean).join('/');
+      const feedbackId = event.bounce.feedbackId;
       for (const r of event.bounce.bouncedRecipients) {
         report.bounces++;
         const email = tryNormaliseEmail(r.emailAddress);
@@ -173,16 +175,23 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
         let suppressedNow = false;
         await withSubscriber(deps.subscribers, email, (cur) => {
           if (cur.suppressed) return { patch: { lastBounceAt: at }, expect: { suppressed: true } };
+          // This very bounce again (SNS delivers at least once; Lambda retries a failed event): counted already.
+          if (feedbackId && cur.lastBounceFeedbackId === feedbackId) return undefined;
           const softBounces = permanent ? (cur.softBounces ?? 0) : (cur.softBounces ?? 0) + 1;
           const suppress = permanent || softBounces >= SOFT_BOUNCE_LIMIT;
           suppressedNow = suppress;
           return {
             patch: {
               lastBounceAt: at,
+              ...(feedbackId ? { lastBounceFeedbackId: feedbackId } : {}),
               softBounces,
               ...(suppress ? { suppressed: true, suppressedAt: at, suppressedReason: permanent ? 'bounce' : 'soft-bounces' } : {}),
             },
-            expect: { softBounces: cur.softBounces ?? null, suppressed: cur.suppressed ?? null },
+            expect: {
+              softBounces: cur.softBounces ?? null,
+              suppressed: cur.suppressed ?? null,
+              lastBounceFeedbackId: cur.lastBounceFeedbackId ?? null,
+            },
           };
         });
         if (suppressedNow) report.suppressed++;

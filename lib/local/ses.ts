@@ -58,9 +58,15 @@ export async function startSesEmulator(options: SesEmulatorOptions): Promise<Run
   return { endpoint: `http://${shownHost}:${port}`, stop };
 }
 
-/** Every message the emulator holds, oldest first. */
-export async function sesStore(endpoint: string): Promise<StoredEmail[]> {
-  const response = await fetch(new URL('/store', endpoint));
+/**
+ * Every message the emulator holds, oldest first; with `since`, only those it received at or
+ * after that time (to the second, filtered by the emulator: a long-running emulator's whole
+ * store can be many megabytes).
+ */
+export async function sesStore(endpoint: string, options: { since?: Date } = {}): Promise<StoredEmail[]> {
+  const url = new URL('/store', endpoint);
+  if (options.since) url.searchParams.set('since', String(Math.floor(options.since.getTime() / 1000)));
+  const response = await fetch(url);
   if (!response.ok) throw new Error(`SES emulator GET /store answered ${response.status}`);
   const data = (await response.json()) as { emails?: StoredEmail[] };
   return data.emails ?? [];

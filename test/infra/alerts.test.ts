@@ -1,15 +1,9 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BriefingStack } from '../../lib/briefing-stack';
-import { readConfig } from '../../lib/config';
+import { Match } from 'aws-cdk-lib/assertions';
 import { ALERT_STREAM_FILTERS } from '../../lambdas/alert-planner/filter';
+import { readConfig } from '../../lib/config';
+import { defaults, synth } from './synth';
 
-// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
-const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
-const app = new App({ context: { ...defaults, 'aws:cdk:bundling-stacks': [] } });
-const stack = new BriefingStack(app, 'Briefing', { config: readConfig((key) => defaults[key]) });
-const template = Template.fromStack(stack);
+const template = synth();
 
 describe('alerts infrastructure', () => {
   it('starts the alert planner from the Content stream, filtered to new or newly breaking articles, with partial batch responses and a dead-letter destination', () => {

@@ -4,23 +4,11 @@
  * API throttling and alarms. Bundling is skipped (`aws:cdk:bundling-stacks: []`) to keep
  * the tests fast; `npm run synth` bundles for real.
  */
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BriefingStack } from '../../lib/briefing-stack';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
-import { readConfig } from '../../lib/config';
 import { ENV } from '../../lambdas/core/function-env';
-
-// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
-const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
-
-function synth(context: Record<string, unknown> = {}): Template {
-  const all = { ...defaults, ...context };
-  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) });
-  return Template.fromStack(stack);
-}
+import { readConfig } from '../../lib/config';
+import { defaults, synth } from './synth';
 
 const template = synth();
 

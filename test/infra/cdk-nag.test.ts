@@ -3,23 +3,11 @@
  * validation report at synth, not to stack annotations, so the test runs the pack directly
  * on the stack (`validateScope`, which honours `Validations.of(...).acknowledge(...)`).
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { BriefingStack } from '../../lib/briefing-stack';
-import { readConfig } from '../../lib/config';
-
-// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
-const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
-
-function build(context: Record<string, unknown> = {}) {
-  const all = { ...defaults, ...context };
-  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) });
-  return { app, stack };
-}
+import { build } from './synth';
 
 /** Unacknowledged AwsSolutions errors and warnings, one line each with where they are. */
 function findings(context: Record<string, unknown> = {}): string[] {

@@ -2,21 +2,9 @@
  * The send engine's infrastructure: the sender's rate settings and lease, the send-time check
  * on Subscribers, GetSendQuota granted alone, and the planner's continuation queue.
  */
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BriefingStack } from '../../lib/briefing-stack';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
-import { readConfig } from '../../lib/config';
-
-// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
-const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
-
-function synth(context: Record<string, unknown> = {}): Template {
-  const all = { ...defaults, ...context };
-  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) }));
-}
+import { synth } from './synth';
 
 const template = synth({ senderConcurrency: 4 });
 

@@ -4,20 +4,8 @@
  * subscribed with a dead-letter queue, the subscribe route has its own tighter throttle, and
  * the Deliveries table has the index the events are matched through.
  */
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BriefingStack } from '../../lib/briefing-stack';
-import { readConfig } from '../../lib/config';
-
-// cdk.json's sender (example.com) is a placeholder a real deploy refuses; the tests allow it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as plain data, outside the TypeScript module graph
-const defaults: Record<string, unknown> = { ...require('../../cdk.json').context, allowPlaceholderSender: true };
-
-function synth(context: Record<string, unknown> = {}) {
-  const all = { ...defaults, ...context };
-  const app = new App({ context: { ...all, 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new BriefingStack(app, 'Briefing', { config: readConfig((key) => all[key]) }));
-}
+import { Match } from 'aws-cdk-lib/assertions';
+import { synth } from './synth';
 
 const template = synth();
 

@@ -10,7 +10,7 @@ import { publish } from '../../lambdas/usecases/publish';
 import { planAlert } from '../../lambdas/usecases/plan-alert';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { operator } from '../support/address-key';
-import { sesStore } from '../../lib/local/ses';
+import { fileInbox } from '../support/inbox';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, systemClock } from '../../lambdas/wiring';
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => p?.stop());
 
-const inbox = async () => (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(`capped@${domain}`));
+const inbox = async () => (await fileInbox()).filter((m) => m.destination.to.includes(`capped@${domain}`));
 const alertDeps = () => ({
   content: p.content,
   subscribers: p.subscribers,

@@ -14,7 +14,7 @@ import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { operator } from '../support/address-key';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { freePort } from '../../lib/local/ports';
-import { sesStore } from '../../lib/local/ses';
+import { inboxAt } from '../support/inbox';
 import { uniqueDomain } from '../support/pipeline';
 
 const ALERT_FILE = 'content/eu-japan-security-brief/alerts/north-korea-icbm-test.md';
@@ -32,8 +32,7 @@ let httpUrl: string;
 // `npm start` as long to come up, and every wait here ends on a positive signal.
 jest.setTimeout(600_000);
 const cli = (...args: string[]) => run(TSX, ['bin/cli.ts', ...args], { env, timeout: 300_000 });
-const mine = async () =>
-  (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
+const mine = () => inboxAt(domain);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Settled {

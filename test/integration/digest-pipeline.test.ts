@@ -8,7 +8,7 @@ import { publish, PublishError } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { operator } from '../support/address-key';
 import { systemClock } from '../../lambdas/wiring';
-import { sesStore } from '../../lib/local/ses';
+import { inboxAt } from '../support/inbox';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
 
 const ISSUE = 'eu-japan-security-brief-001';
@@ -27,8 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => p?.stop());
 
-const inboxFor = async () =>
-  (await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`)));
+const inboxFor = () => inboxAt(domain);
 
 describe('digest pipeline', () => {
   let parsed: ParsedMail;

@@ -7,6 +7,7 @@
  * gets the outcome; a recipient nobody knows changes nothing.
  */
 import { expect } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { audienceShard } from '../../lambdas/core/audience';
 import { makeSesEventsHandler } from '../../lambdas/ses-events/handler';
@@ -24,9 +25,11 @@ afterAll(() => api?.stop());
 
 /** A fixture with its placeholders replaced, wrapped as Lambda receives it from SNS. */
 function notification(file: string, email: string, messageId: string) {
+  // Each notification SES sends has its own feedback id, as each real bounce does.
   const text = readFileSync(`test/fixtures/ses/${file}`, 'utf8')
     .replaceAll('RECIPIENT@example.org', email)
-    .replaceAll('SES-MESSAGE-ID', messageId);
+    .replaceAll('SES-MESSAGE-ID', messageId)
+    .replaceAll('0102018a-EXAMPLE-000001', `0102018a-${randomUUID()}`);
   return {
     Records: [
       {
@@ -98,6 +101,16 @@ describe('SES events', () => {
     await handle(notification('bounce-transient.json', email, messageId));
     expect(await api.subscribers.getByEmail(email)).toMatchObject({ suppressed: true, suppressedReason: 'soft-bounces', softBounces: 3 });
     expect(await inAudience(s.subscriberId)).toBe(false);
+  });
+
+  it('the same transient bounce delivered again (SNS at least once, Lambda retrying a failed event) is counted once', async () => {
+    const { email, messageId } = await subscriberWithDelivery('again');
+    const once = notification('bounce-transient.json', email, messageId);
+    await handle(once);
+    await handle(once);
+    await handle(once);
+    expect(await api.subscribers.getByEmail(email)).toMatchObject({ softBounces: 1 });
+    expect((await api.subscribers.getByEmail(email))!.suppressed).toBeUndefined();
   });
 
   it('a bounce for an unknown address changes nothing and is counted', async () => {

@@ -18,7 +18,7 @@ import { publish } from '../../lambdas/usecases/publish';
 import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
 import { localConfig } from '../../lib/local/config';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
-import { sesStore } from '../../lib/local/ses';
+import { fileInbox } from '../support/inbox';
 import { ensureTables } from '../../lib/local/tables';
 import { SIMULATOR } from '../../lib/ops/smoke';
 import { sampleFiles } from '../support/pipeline';
@@ -129,7 +129,7 @@ describe('npm run cli -- smoke (local mode)', () => {
       expect(raw).toMatch(/^Content-Type: multipart\/alternative/m);
     }
     const reader = (await dynamoPorts(documentClient(), tables).subscribers.getById('reader-1'))!.email;
-    expect((await sesStore(process.env.AWS_ENDPOINT_URL_SES!)).filter((m) => m.destination.to.includes(reader))).toEqual([]);
+    expect((await fileInbox()).filter((m) => m.destination.to.includes(reader))).toEqual([]);
   });
 
   it('passes again on a second run: each run starts the addresses unsuppressed and sees its own events', async () => {

@@ -36,6 +36,7 @@ export interface ClockedRuntime {
 
 export async function startClockedRuntime(prefix: string, clock: Clock): Promise<ClockedRuntime> {
   const env = { ...process.env };
+  const startedAt = new Date();
   const emulator = process.env.AWS_ENDPOINT_URL_SES!;
   const tables = await createTestTables(prefix);
   const dataDir = mkdtempSync(join(tmpdir(), `briefing-${prefix}-`));
@@ -51,7 +52,8 @@ export async function startClockedRuntime(prefix: string, clock: Clock): Promise
     rt,
     db: dynamoPorts(documentClient(), tables.names),
     domain,
-    inbox: async () => (await sesStore(emulator)).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`))),
+    inbox: async () =>
+      (await sesStore(emulator, { since: startedAt })).filter((m) => m.destination.to.some((t) => t.endsWith(`@${domain}`))),
     async stop() {
       await rt.stop();
       await tables.drop();

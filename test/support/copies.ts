@@ -3,7 +3,7 @@
  * accepted) and the ledger (what the pipeline believes), and a table row for docs/send-engine.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { sesStore } from '../../lib/local/ses';
+import { fileInbox } from './inbox';
 import { publish } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
 import { operator } from './address-key';
@@ -34,7 +34,7 @@ export interface CopyCount {
 
 /** How many of `emails` got zero, one, two or more copies in the SES emulator's store. */
 export async function countCopies(emails: string[]): Promise<CopyCount> {
-  const store = await sesStore(process.env.AWS_ENDPOINT_URL_SES!);
+  const store = await fileInbox();
   const per = new Map(emails.map((e) => [e, 0]));
   for (const m of store) for (const to of m.destination.to) if (per.has(to)) per.set(to, per.get(to)! + 1);
   const values = [...per.entries()];
