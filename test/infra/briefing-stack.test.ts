@@ -1,8 +1,8 @@
 /**
  * What matters in the synthesized template: keys and indexes, recovery, the queue's
- * dead-lettering, the sender's bounded concurrency, runtimes, the schedule, IAM scope,
- * API throttling and alarms. Bundling is skipped (`aws:cdk:bundling-stacks: []`) to keep
- * the tests fast; `npm run synth` bundles for real.
+ * dead-lettering, the sender's bounded concurrency, runtimes, the schedule, IAM scope and API
+ * throttling (the alarms are in monitoring.test.ts). Bundling is skipped
+ * (`aws:cdk:bundling-stacks: []`) to keep the tests fast; `npm run synth` bundles for real.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { SEND_JOBS_PER_INVOCATION } from '../../lambdas/core/model';
@@ -377,51 +377,5 @@ describe('api', () => {
     template.hasOutput('PostalAddress', { Value: config.postalAddress });
     expect(Object.keys(synth({ replyToEmail: undefined }).findOutputs('ReplyToEmail'))).toEqual([]);
     synth({ replyToEmail: 'editors@example.org' }).hasOutput('ReplyToEmail', { Value: 'editors@example.org' });
-  });
-});
-
-describe('monitoring', () => {
-  it('alarms on any message in every dead-letter queue', () => {
-    // Send, schedule target, planner failures, plan continuations, SES events (the subscription's
-    // and the function's failures), alerts, sign-ups.
-    const deadLetterQueues = Object.keys(
-      template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } }),
-    ).filter((q) => /DeadLetter/.test(q));
-    expect(deadLetterQueues).toHaveLength(8);
-    template.resourcePropertiesCountIs(
-      'AWS::CloudWatch::Alarm',
-      {
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Namespace: 'AWS/SQS',
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
-        AlarmActions: [{ Ref: Match.anyValue() }],
-      },
-      8,
-    );
-  });
-
-  it('alarms on errors of every function', () => {
-    const alarmed = Object.values(
-      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }),
-    ).map((a) => a.Properties.Dimensions[0].Value.Ref);
-    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
-    expect(alarmed.sort()).toEqual(functions.sort());
-  });
-
-  it('has an SSL-only alarm topic with no subscription unless alarmEmail is set', () => {
-    // The alarm topic, and the SES events topic (lib/constructs/ses-events.ts).
-    template.resourceCountIs('AWS::SNS::Topic', 2);
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
-      },
-    });
-    template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
-    synth({ alarmEmail: 'ops@example.org' }).hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email',
-      Endpoint: 'ops@example.org',
-    });
   });
 });
