@@ -16,8 +16,11 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../../lambdas/adapters/dynamodb/conditional';
 import { SENDING_PARTITION } from '../../lambdas/core/keys';
 
-/** How long a lease lasts after its last renewal: a killed holder blocks the others this long at most. */
-export const LEASE_MS = 3_000;
+/**
+ * How long a lease lasts after its last renewal: a killed holder blocks the others this long at
+ * most. Renewed at half of it, so a holder whose renewal is slow (a busy machine) keeps it.
+ */
+export const LEASE_MS = 10_000;
 const KEY = { campaignId: SENDING_PARTITION, subscriberId: '#local-sender' };
 
 export interface SenderLeaseOptions {

@@ -48,7 +48,7 @@ describe('the local sender lease', () => {
     let sends = 0;
     const db = documentClient();
     const counting = { send: (...args: Parameters<typeof db.send>) => (sends++, db.send(...args)) } as unknown as typeof db;
-    const a = new SenderLease(counting, tables.names.deliveries, { owner: 'solo', now: () => now });
+    const a = new SenderLease(counting, tables.names.deliveries, { owner: 'solo', leaseMs: 3_000, now: () => now });
     await Promise.all([a.hold(), a.hold(), a.hold()]);
     expect(sends).toBe(1);
     now += 1_000;
