@@ -208,6 +208,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       deadLetter: dlq,
     });
     queue.start();
+    // Stops run last first: the queue stops, then a clean stop frees the lease for the next process at once.
+    stops.push(() => lease.release());
     stops.push(() => queue.stop());
     const sendQueue = requeue.attach(queue);
     // Sign-ups and welcomes: the API queues them, the sign-ups handler sends the mail (as on AWS).

@@ -58,4 +58,22 @@ describe('the local sender lease', () => {
     await a.hold();
     expect(sends).toBe(2);
   });
+
+  it('a clean stop gives the lease up at once: the next process need not wait for it to lapse', async () => {
+    let now = 9_000_000;
+    const a = new SenderLease(documentClient(), tables.names.deliveries, { owner: 'first', now: () => now });
+    const waits: string[] = [];
+    const b = new SenderLease(documentClient(), tables.names.deliveries, { owner: 'second', now: () => now, onWait: (h) => waits.push(h) });
+    await a.hold();
+    await a.release();
+    await b.hold();
+    expect(waits).toEqual([]);
+    // Releasing a lease one no longer holds takes nothing from its new holder.
+    await a.release();
+    now += 1_000;
+    await expect(
+      new SenderLease(documentClient(), tables.names.deliveries, { owner: 'third', now: () => now, sleep: async (ms) => void (now += ms), onWait: (h) => waits.push(h) }).hold(),
+    ).resolves.toBeUndefined();
+    expect(waits).toEqual(['second']);
+  });
 });
