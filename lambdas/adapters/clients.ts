@@ -24,13 +24,19 @@ import { LAMBDA_SDK_DEADLINES, SDK_ATTEMPTS, type SdkDeadlines } from '../core/d
  * other work, where a slow answer is a loaded machine rather than a stalled service.
  */
 export const LOCAL_SDK_DEADLINES: SdkDeadlines = { connectionTimeout: 10_000, requestTimeout: 60_000 };
+/**
+ * SES elsewhere: one attempt that ends well inside the local claim lease (30 s), so a send with
+ * no answer is never claimed again while its request is still open.
+ */
+export const LOCAL_SES_DEADLINES: SdkDeadlines = { connectionTimeout: 5_000, requestTimeout: 15_000 };
 
 /**
  * The deadlines of this process's clients: Lambda's in a function (AWS_LAMBDA_FUNCTION_NAME is
  * set), the local ones elsewhere; `SDK_REQUEST_TIMEOUT_MS` sets the request deadline by hand.
  */
-export function sdkDeadlines(env: NodeJS.ProcessEnv = process.env): SdkDeadlines {
-  const base = env.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_SDK_DEADLINES : LOCAL_SDK_DEADLINES;
+export function sdkDeadlines(env: NodeJS.ProcessEnv = process.env, service: 'ses' | 'other' = 'other'): SdkDeadlines {
+  const local = service === 'ses' ? LOCAL_SES_DEADLINES : LOCAL_SDK_DEADLINES;
+  const base = env.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_SDK_DEADLINES : local;
   const given = Number(env.SDK_REQUEST_TIMEOUT_MS);
   return Number.isInteger(given) && given > 0
     ? { connectionTimeout: Math.min(base.connectionTimeout, given), requestTimeout: given }
@@ -38,9 +44,9 @@ export function sdkDeadlines(env: NodeJS.ProcessEnv = process.env): SdkDeadlines
 }
 
 /** The client configuration every client here is made with. */
-export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
+export function clientConfig(env: NodeJS.ProcessEnv = process.env, service: 'ses' | 'other' = 'other') {
   // throwOnRequestTimeout: without it the SDK only logs a breach of requestTimeout and waits on.
-  return { maxAttempts: SDK_ATTEMPTS, requestHandler: { ...sdkDeadlines(env), throwOnRequestTimeout: true } };
+  return { maxAttempts: SDK_ATTEMPTS, requestHandler: { ...sdkDeadlines(env, service), throwOnRequestTimeout: true } };
 }
 
 let dynamo: DynamoDBDocumentClient | undefined;
@@ -62,7 +68,7 @@ export function documentClient(): DynamoDBDocumentClient {
  * (throttling, 5xx) itself, and keeps the claim of a send with no answer (core/send-errors.ts).
  */
 export function sesClient(): SESClient {
-  ses ??= tracer.captureAWSv3Client(new SESClient({ ...clientConfig(), maxAttempts: 1 }));
+  ses ??= tracer.captureAWSv3Client(new SESClient({ ...clientConfig(process.env, 'ses'), maxAttempts: 1 }));
   return ses;
 }
 

@@ -65,7 +65,9 @@ const ZONES = new Set([...TIME_ZONES, ...LISTED]);
  * undefined. What is stored is then always a name the preferences page can show selected.
  */
 export function knownZone(zone: string): string | undefined {
-  if (ZONES.has(zone)) return zone;
+  if (ZONES.has(zone)) return offeredZone(zone);
+  // An abbreviation (EST, CET) names an offset rule, not a place: refused rather than guessed.
+  if (!zone.includes('/') && !/^(utc|gmt)$/i.test(zone)) return undefined;
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;

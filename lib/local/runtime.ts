@@ -186,7 +186,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     // One pacer per account: this process sends only while it holds the sender lease, so a CLI
     // send beside `npm start` (or a restart while the old process still sends) never doubles the rate.
     const lease = new SenderLease(documentClient(), config.tables.deliveries, {
-      onWait: (holder) => console.log(`Sending waits for the other local sender (${holder}) to finish: one send rate per SES account.`),
+      onWait: (holder) =>
+        console.log(
+          `Another local process is sending through this SES account (npm start or a CLI send: ${holder}). ` +
+            'This one waits until that send is done, so the two never send at twice the account rate.',
+        ),
     });
     // Taken before an invocation claims anyone (a wait never holds claims), renewed as it sends.
     const pacer = senderDeps.pacer;
@@ -204,6 +208,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       deadLetter: dlq,
     });
     queue.start();
+    // Stops run last first: the queue stops, then a clean stop frees the lease for the next process at once.
+    stops.push(() => lease.release());
     stops.push(() => queue.stop());
     const sendQueue = requeue.attach(queue);
     // Sign-ups and welcomes: the API queues them, the sign-ups handler sends the mail (as on AWS).

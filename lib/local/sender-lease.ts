@@ -12,12 +12,15 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../../lambdas/adapters/dynamodb/conditional';
 import { SENDING_PARTITION } from '../../lambdas/core/keys';
 
-/** How long a lease lasts after its last renewal: a killed holder blocks the others this long at most. */
-export const LEASE_MS = 3_000;
+/**
+ * How long a lease lasts after its last renewal: a killed holder blocks the others this long at
+ * most. Renewed at half of it, so a holder whose renewal is slow (a busy machine) keeps it.
+ */
+export const LEASE_MS = 10_000;
 const KEY = { campaignId: SENDING_PARTITION, subscriberId: '#local-sender' };
 
 export interface SenderLeaseOptions {
@@ -56,6 +59,19 @@ export class SenderLease {
     // One renewal for every send that asks at once.
     this.taking ??= this.take().finally(() => (this.taking = undefined));
     return this.taking;
+  }
+
+  /** Give the lease up at once (a clean stop), if this process holds it: another need not wait for it to lapse. */
+  async release(): Promise<void> {
+    if (this.heldUntil === -Infinity) return;
+    this.heldUntil = -Infinity;
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: KEY, ConditionExpression: '#o = :me', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':me': this.owner } }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   private async take(): Promise<void> {

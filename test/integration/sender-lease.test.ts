@@ -51,7 +51,7 @@ describe('the local sender lease', () => {
     let sends = 0;
     const db = documentClient();
     const counting = { send: (...args: Parameters<typeof db.send>) => (sends++, db.send(...args)) } as unknown as typeof db;
-    const a = new SenderLease(counting, tables.names.deliveries, { owner: 'solo', now: () => now });
+    const a = new SenderLease(counting, tables.names.deliveries, { owner: 'solo', leaseMs: 3_000, now: () => now });
     await Promise.all([a.hold(), a.hold(), a.hold()]);
     expect(sends).toBe(1);
     now += 1_000;
@@ -60,5 +60,23 @@ describe('the local sender lease', () => {
     now += 1_000;
     await a.hold();
     expect(sends).toBe(2);
+  });
+
+  it('a clean stop gives the lease up at once: the next process need not wait for it to lapse', async () => {
+    let now = 9_000_000;
+    const a = new SenderLease(documentClient(), tables.names.deliveries, { owner: 'first', now: () => now });
+    const waits: string[] = [];
+    const b = new SenderLease(documentClient(), tables.names.deliveries, { owner: 'second', now: () => now, onWait: (h) => waits.push(h) });
+    await a.hold();
+    await a.release();
+    await b.hold();
+    expect(waits).toEqual([]);
+    // Releasing a lease one no longer holds takes nothing from its new holder.
+    await a.release();
+    now += 1_000;
+    await expect(
+      new SenderLease(documentClient(), tables.names.deliveries, { owner: 'third', now: () => now, sleep: async (ms) => void (now += ms), onWait: (h) => waits.push(h) }).hold(),
+    ).resolves.toBeUndefined();
+    expect(waits).toEqual(['second']);
   });
 });

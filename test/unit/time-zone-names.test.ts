@@ -63,7 +63,10 @@ describe('time zone names', () => {
 
   it('stores what an operator types (subscribers add, import) as the pages offer it, so the preferences page shows it selected', () => {
     expect(knownZone('Europe/Brussels')).toBe('Europe/Brussels');
-    expect(knownZone('Europe/Kiev')).toBe('Europe/Kiev');
+    expect(knownZone('Europe/Kiev')).toBe('Europe/Kyiv');
+    expect(knownZone('Asia/Calcutta')).toBe('Asia/Kolkata');
+    // An abbreviation is no place: EST would be stored as Panama (no summer time).
+    expect(knownZone('EST')).toBeUndefined();
     expect(knownZone('europe/kyiv')).toBe('Europe/Kyiv');
     expect(knownZone('US/Eastern')).toBe('America/New_York');
     expect(knownZone('utc')).toBe('UTC');
