@@ -67,7 +67,13 @@ export class SenderLease {
     this.heldUntil = -Infinity;
     try {
       await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: KEY, ConditionExpression: '#o = :me', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':me': this.owner } }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: KEY,
+          ConditionExpression: '#o = :me',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':me': this.owner },
+        }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

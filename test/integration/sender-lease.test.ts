@@ -75,7 +75,15 @@ describe('the local sender lease', () => {
     await a.release();
     now += 1_000;
     await expect(
-      new SenderLease(documentClient(), tables.names.deliveries, { owner: 'third', now: () => now, sleep: async (ms) => void (now += ms), onWait: (h) => waits.push(h) }).hold(),
+      new SenderLease(documentClient(), tables.names.deliveries, {
+        owner: 'third',
+        now: () => now,
+        sleep: (ms) => {
+          now += ms;
+          return Promise.resolve();
+        },
+        onWait: (h) => waits.push(h),
+      }).hold(),
     ).resolves.toBeUndefined();
     expect(waits).toEqual(['second']);
   });
