@@ -4,6 +4,8 @@
  * cdk-nag), bundles (the synthesized esbuild bundles run by the Lambda runtime's Node against
  * the same emulators), e2e (real Chromium against `npm start`).
  */
+const { availableParallelism } = require('node:os');
+
 const emulators = { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' };
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -12,9 +14,11 @@ const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 
 module.exports = {
   // Integration tests start emulators and infra tests synthesise the stack: give them time.
   testTimeout: 120000,
-  // Workers: jest's default, one fewer than the cores (one on a 2-core machine). Two would
-  // overlap the files' waits, but the timing tests (local-send-rate, sign-up-timing) then
-  // miss their tolerances on a loaded machine: they measure one event loop's latency.
+  // Workers: at least two, even on a 2-core machine (jest's default there is one): most test
+  // files wait on the emulators, a browser or a child process, and two overlap those waits.
+  // The timing tests (local-send-rate, sign-up-timing) compare figures measured side by side
+  // in one file, so a second worker's load falls on both sides alike.
+  maxWorkers: Math.max(2, Math.min(4, availableParallelism())),
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

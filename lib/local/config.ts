@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { portFromEnv } from './ports';
+import { LEASE_MS } from './sender-lease';
 import { CLICK_TRACKING_MODES, DEFAULT_CLICK_TRACKING, type ClickTracking } from '../../lambdas/core/click-token';
 import { DEFAULT_LOCAL_TIME, DIGEST_DELIVERIES, LOCAL_TIME_PATTERN, type DigestDelivery } from '../../lambdas/core/local-time';
 
@@ -62,6 +63,12 @@ export interface LocalConfig {
    */
   sendRateFallback?: number;
   /**
+   * How long the local sender lease lasts after its last renewal (lib/local/sender-lease.ts):
+   * how long a killed sender blocks the next one at most.
+   * @default 10000
+   */
+  senderLeaseMs?: number;
+  /**
    * Article links through the click redirect (see lib/config.ts).
    * @default 'aggregate'
    */
@@ -98,6 +105,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
     alertDailyCap: positiveInt('BRIEFING_ALERT_DAILY_CAP', env.BRIEFING_ALERT_DAILY_CAP, 3),
     sendRateFallback: positiveNumber('BRIEFING_SEND_RATE', env.BRIEFING_SEND_RATE, DEFAULT_LOCAL_SEND_RATE),
+    senderLeaseMs: positiveNumber('BRIEFING_SENDER_LEASE_MS', env.BRIEFING_SENDER_LEASE_MS, LEASE_MS),
     clickTracking: clickTrackingFrom(env.BRIEFING_CLICK_TRACKING),
     openTracking: false,
   };

@@ -157,8 +157,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       SUBSCRIBE_RATE_LIMIT: process.env.BRIEFING_SUBSCRIBE_RATE_LIMIT ?? '5',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // The send engine: as on AWS, the rate follows the SES endpoint's GetSendQuota (times
-      // SEND_RATE_SHARE) wherever the endpoint answers it; where it does not (aws-ses-v2-local
-      // holds the request open), the local setting applies (BRIEFING_SEND_RATE, messages a
+      // SEND_RATE_SHARE) wherever the endpoint answers it; where it does not (the bundled
+      // emulator answers InvalidAction), the local setting applies (BRIEFING_SEND_RATE, messages a
       // second). SEND_RATE, when given, fixes the rate as it does on AWS. The claim lease is
       // short because a restart of this process is the usual way a local sender dies.
       SEND_RATE_FALLBACK: String(config.sendRateFallback ?? DEFAULT_LOCAL_SEND_RATE),
@@ -186,6 +186,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     // One pacer per account: this process sends only while it holds the sender lease, so a CLI
     // send beside `npm start` (or a restart while the old process still sends) never doubles the rate.
     const lease = new SenderLease(documentClient(), config.tables.deliveries, {
+      leaseMs: config.senderLeaseMs,
       onWait: (holder) =>
         console.log(
           `Another local process is sending through this SES account (npm start or a CLI send: ${holder}). ` +

@@ -143,8 +143,8 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     await forward(req, body, res);
   }
 
-  // Requests to the emulator still waiting for its answer. aws-ses-v2-local never answers
-  // GetSendQuota: such a request would outlive close() and keep the process (the CLI after a
+  // Requests to the emulator still waiting for its answer. An emulator may never answer
+  // GetSendQuota (aws-ses-v2-local alone holds it open): such a request would outlive close() and keep the process (the CLI after a
   // send-digest, for one) from ever exiting, so close() ends them.
   const upstreams = new Set<ClientRequest>();
   const track = (upstream: ClientRequest) => {

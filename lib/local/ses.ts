@@ -4,8 +4,13 @@
  * It answers the SES v1 `SendRawEmail` call the sender uses, shows an inbox at `/`, and keeps
  * every message in memory only: a restart empties the inbox. Its store is a module-level
  * singleton, so two emulators in one process share one inbox.
+ *
+ * Any other SES v1 action (GetSendQuota, which the local sender asks first) is answered as SES
+ * answers an action it does not know, `400 InvalidAction`, instead of the library's silence (its
+ * `POST /` route never answers other actions): the sender then knows at once that this endpoint
+ * has no quota, where it otherwise waited out the deadline (2 s) at every send's start.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import startServer from 'aws-ses-v2-local';
 
@@ -47,6 +52,7 @@ export async function startSesEmulator(options: SesEmulatorOptions): Promise<Run
     // The library resolves even when listen fails and drops the error; find out why.
     throw new Error(`SES emulator cannot listen on ${host}:${port}: ${await whyCannotListen(host, port)}`);
   }
+  answerUnknownActions(server);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= new Promise<void>((resolve, reject) => {
@@ -77,6 +83,40 @@ export async function clearSesStore(endpoint: string): Promise<void> {
   const response = await fetch(new URL('/clear-store', endpoint), { method: 'POST' });
   if (!response.ok) throw new Error(`SES emulator POST /clear-store answered ${response.status}`);
   await response.arrayBuffer();
+}
+
+/** The v1 actions the library implements on `POST /`. */
+const V1_ACTIONS = new Set(['SendEmail', 'SendRawEmail']);
+
+type Handler = (req: IncomingMessage & { body?: Record<string, unknown> }, res: ServerResponse, next: () => void) => void;
+interface ExpressApp {
+  use(handler: Handler): void;
+  router?: { stack: { route?: { path?: string; methods?: Record<string, boolean> } }[] };
+}
+
+/**
+ * Put a handler for unknown v1 actions just before the library's `POST /` route (Express 5's
+ * public `app.router`). Left as the library made it if that route is not found: the sender's
+ * deadline still tells silence from a quota then, only slower.
+ */
+function answerUnknownActions(server: Server): void {
+  const app = server.listeners('request')[0] as unknown as ExpressApp | undefined;
+  const stack = app?.router?.stack;
+  if (!app || !stack) return;
+  const at = stack.findIndex((layer) => layer.route?.path === '/' && layer.route.methods?.post);
+  if (at < 0) return;
+  app.use((req, res, next) => {
+    const action = req.body?.Action;
+    if (req.method !== 'POST' || req.url !== '/' || typeof action !== 'string' || V1_ACTIONS.has(action)) return next();
+    const body =
+      '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>InvalidAction</Code>' +
+      `<Message>The action ${action.replace(/[^A-Za-z0-9]/g, '')} is not valid for this web service.</Message></Error>` +
+      '<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>';
+    res.writeHead(400, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  // app.use appended the handler after the catch-all 404: move it before the POST / route.
+  stack.splice(at, 0, stack.pop()!);
 }
 
 function whyCannotListen(host: string, port: number): Promise<string> {

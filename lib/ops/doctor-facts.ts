@@ -7,18 +7,19 @@
  */
 import { resolveTxt } from 'node:dns/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetSendQuotaCommand, SESClient } from '@aws-sdk/client-ses';
+import { SESClient } from '@aws-sdk/client-ses';
 import { GetAccountCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { OptionalOutput, StackOutputs } from '../aws-target';
 import { outputKey } from '../aws-target';
 import type { LocalConfig } from '../local/config';
 import { LOCAL_AWS } from '../local/dynamodb';
+import { askSendQuota } from '../../lambdas/adapters/send-quota';
 import type { AccountFacts, AlarmSubscription, AwsFacts, Fact, HttpAnswer, IdentityFacts, LocalFacts, SendQuotaFacts } from './doctor';
 
 /** How long one question may take before it counts as not answered. */
 const TIMEOUT_MS = 10_000;
-/** The local GetSendQuota: the emulator never answers it, so waiting longer only delays the report. */
+/** The local GetSendQuota: an endpoint that does not implement it may hold the call open; waiting longer only delays the report. */
 const LOCAL_QUOTA_WAIT_MS = 2_000;
 
 let sesv2: SESv2Client | undefined;
@@ -187,9 +188,9 @@ export async function gatherLocalFacts(config: LocalConfig, env: NodeJS.ProcessE
         return { status: res.status };
       }),
       ask<SendQuotaFacts | undefined>(async () => {
-        // aws-ses-v2-local does not implement it and holds the call open: 2 s is "not answered".
-        const q = await ses.send(new GetSendQuotaCommand({}), { abortSignal: AbortSignal.timeout(LOCAL_QUOTA_WAIT_MS) });
-        return { maxSendRate: q.MaxSendRate ?? 0, max24HourSend: q.Max24HourSend ?? 0, sentLast24Hours: q.SentLast24Hours ?? 0 };
+        // As the local sender asks: the bundled emulator answers InvalidAction (lib/local/ses.ts), an
+        // endpoint that holds the call open is "not answered" after 2 s; both leave the local rate.
+        return askSendQuota(ses, LOCAL_QUOTA_WAIT_MS);
       }),
       ask(() => getHealth(`http://localhost:${config.httpPort}`)),
     ]);

@@ -17,6 +17,8 @@
  * Nothing here sleeps for a fixed time; the send is done when the queue drains.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,14 +103,32 @@ describe('asking an SES endpoint for its quota', () => {
     }
   });
 
-  it('the SES emulator (aws-ses-v2-local) gives no answer at all: "not answered" once the deadline passes, not an error', async () => {
+  it('the bundled SES emulator answers GetSendQuota as SES answers an unknown action (400 InvalidAction): "not answered", at once', async () => {
     const client = ses(EMULATOR);
+    try {
+      // The deadline is long on purpose: the answer must come from the emulator, not from waiting it out.
+      const deadline = 60_000;
+      const started = performance.now();
+      expect(await askSendQuota(client, deadline)).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(deadline);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('an endpoint that gives no answer at all: "not answered" once the deadline passes, not an error', async () => {
+    // As the emulator library itself does for any action but the two sends: the request is held open.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const client = ses(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
     const started = performance.now();
     try {
       expect(await askSendQuota(client, 400)).toBeUndefined();
       expect(performance.now() - started).toBeGreaterThanOrEqual(390);
     } finally {
       client.destroy();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
@@ -301,7 +321,7 @@ describe('the local send rate', () => {
 
   it('falls back to the local setting (BRIEFING_SEND_RATE) where the endpoint does not answer GetSendQuota (the SES emulator itself)', async () => {
     const n = 30;
-    // No `quota`: the proxy forwards GetSendQuota to the emulator, which never answers it.
+    // No `quota`: the proxy forwards GetSendQuota to the emulator, which answers InvalidAction.
     const run = await localSend(n, {}, { BRIEFING_SEND_RATE: '10' });
     console.log(
       `no quota, BRIEFING_SEND_RATE=10: ${run.sends.length} sent, busiest second ${run.busiest} at SES, ${run.granted} granted, spread ${run.spreadMs.toFixed(0)} ms`,
@@ -315,7 +335,8 @@ describe('the local send rate', () => {
   it('two local processes on one account (a CLI send beside npm start) send at the one rate in all, each reader once', async () => {
     // Four jobs (50 a job): each process claims a job's readers as it starts it, so both have jobs to send.
     const n = 160;
-    const run = await localSend(n, {}, { BRIEFING_SEND_RATE: '20' }, { twoProcesses: true });
+    // A short lease (3 s, not 10): the one waiting takes over that long after the other's last send.
+    const run = await localSend(n, {}, { BRIEFING_SEND_RATE: '20', BRIEFING_SENDER_LEASE_MS: '3000' }, { twoProcesses: true });
     console.log(
       `two processes, BRIEFING_SEND_RATE=20: ${run.sends.length} sent, busiest second ${run.busiest} at SES, ${run.granted} granted, spread ${run.spreadMs.toFixed(0)} ms`,
     );

@@ -94,8 +94,9 @@ it('a send killed with SIGKILL mid-way and started again reaches everyone; dupli
     ...process.env,
     BRIEFING_TEST_TABLES: JSON.stringify(tables.names),
     BRIEFING_DATA_DIR: mkdtempSync(join(tmpdir(), 'briefing-resume-')),
-    BRIEFING_SEND_RATE: '60',
+    BRIEFING_SEND_RATE: '120',
     BRIEFING_CLAIM_LEASE_MS: '1500',
+    BRIEFING_SENDER_LEASE_MS: '3000',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
   // Kill once some, not all, are sent.
@@ -142,8 +143,9 @@ it('`npm start` after a send was killed mid-way finishes it on its own: nobody m
       BRIEFING_TABLE_PREFIX: prefix,
       BRIEFING_DATA_DIR: mkdtempSync(join(tmpdir(), 'briefing-resume-start-')),
       BRIEFING_HTTP_PORT: String(await freePort()),
-      BRIEFING_SEND_RATE: '60',
+      BRIEFING_SEND_RATE: '120',
       BRIEFING_CLAIM_LEASE_MS: '1500',
+      BRIEFING_SENDER_LEASE_MS: '3000',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     };
     const atKill = await sendAndKill(env, counters, ledger);
