@@ -105,7 +105,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     tables: tablesWithPrefix(env.BRIEFING_TABLE_PREFIX ?? 'briefing-'),
     alertDailyCap: positiveInt('BRIEFING_ALERT_DAILY_CAP', env.BRIEFING_ALERT_DAILY_CAP, 3),
     sendRateFallback: positiveNumber('BRIEFING_SEND_RATE', env.BRIEFING_SEND_RATE, DEFAULT_LOCAL_SEND_RATE),
-    senderLeaseMs: positiveNumber('BRIEFING_SENDER_LEASE_MS', env.BRIEFING_SENDER_LEASE_MS, LEASE_MS),
+    senderLeaseMs: leaseMs(env.BRIEFING_SENDER_LEASE_MS),
     clickTracking: clickTrackingFrom(env.BRIEFING_CLICK_TRACKING),
     openTracking: false,
   };
@@ -135,6 +135,19 @@ function positiveNumber(name: string, raw: string | undefined, fallback: number)
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/**
+ * The sender lease, 1 to 600 seconds in milliseconds: shorter, and a process could lose it
+ * between two sends at a slow rate (two pacers at once); longer, and a killed sender blocks the
+ * next for more than ten minutes.
+ */
+function leaseMs(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return LEASE_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1_000 || n > 600_000)
+    throw new Error(`BRIEFING_SENDER_LEASE_MS: milliseconds from 1000 to 600000, got ${JSON.stringify(raw)}`);
   return n;
 }
 

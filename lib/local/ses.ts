@@ -101,8 +101,14 @@ interface ExpressApp {
  */
 function answerUnknownActions(server: Server): void {
   const app = server.listeners('request')[0] as unknown as ExpressApp | undefined;
-  const stack = app?.router?.stack;
-  if (!app || !stack) return;
+  let stack: NonNullable<ExpressApp['router']>['stack'] | undefined;
+  try {
+    // Express 4 throws on reading `app.router`.
+    stack = app?.router?.stack;
+  } catch {
+    return;
+  }
+  if (!app || !Array.isArray(stack)) return;
   const at = stack.findIndex((layer) => layer.route?.path === '/' && layer.route.methods?.post);
   if (at < 0) return;
   app.use((req, res, next) => {
@@ -110,7 +116,7 @@ function answerUnknownActions(server: Server): void {
     if (req.method !== 'POST' || req.url !== '/' || typeof action !== 'string' || V1_ACTIONS.has(action)) return next();
     const body =
       '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>InvalidAction</Code>' +
-      `<Message>The action ${action.replace(/[^A-Za-z0-9]/g, '')} is not valid for this web service.</Message></Error>` +
+      `<Message>The action ${action.replace(/[^A-Za-z0-9]/g, '').slice(0, 64)} is not valid for this web service.</Message></Error>` +
       '<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>';
     res.writeHead(400, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
     res.end(body);

@@ -12,7 +12,7 @@ export interface LocalFacts {
   sesEndpoint: string;
   /** Any HTTP answer from the SES endpoint. */
   ses: Fact<{ status: number }>;
-  /** The emulator has no GetSendQuota; the recorder in tests answers it. `value: undefined`: not answered. */
+  /** As the sender asks it: `value: undefined` when the endpoint has no GetSendQuota (the bundled emulator); an error fails. */
   sendQuota: Fact<SendQuotaFacts | undefined>;
   /** The fixed local rate the sender uses when nothing answers GetSendQuota. */
   localSendRate: number;
@@ -57,12 +57,22 @@ export function localChecks(f: LocalFacts, now: Date): Check[] {
         },
   );
   if ('value' in f.sendQuota && f.sendQuota.value) checks.push(quotaCheck(f.sendQuota.value));
-  else {
+  else if ('value' in f.sendQuota) {
     checks.push({
       name: 'quota and rate',
       ok: true,
       severity: 'blocking',
-      detail: `GetSendQuota not answered (${'error' in f.sendQuota ? f.sendQuota.error : 'the emulator has none'}): the local sender uses the fixed rate of ${f.localSendRate}/s (BRIEFING_SEND_RATE)`,
+      detail: `GetSendQuota not answered (the endpoint has none, as the bundled emulator): the local sender uses the fixed rate of ${f.localSendRate}/s (BRIEFING_SEND_RATE)`,
+    });
+  } else {
+    // As the sender sees it (adapters/send-quota.ts): a 5xx, a refused connection or bad
+    // credentials may hide a real quota, so it guesses no rate and its batches wait.
+    checks.push({
+      name: 'quota and rate',
+      ok: false,
+      severity: 'blocking',
+      detail: `GetSendQuota failed: ${'error' in f.sendQuota ? f.sendQuota.error : f.sendQuota.missing}: the local sender guesses no rate and its batches wait`,
+      fix: `check the SES endpoint at ${f.sesEndpoint} (or restart \`npm start\`)`,
     });
   }
   checks.push(scheduleCheck({ value: { expression: f.schedule.pattern, timeZone: f.schedule.timeZone } }, now, true));

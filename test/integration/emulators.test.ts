@@ -131,6 +131,25 @@ describe('SES emulator', () => {
     expect(stored!.from).toContain('news@example.com');
   });
 
+  it('answers an action it does not implement as SES does (400 InvalidAction), naming it in letters and digits only, cut short', async () => {
+    // Bad input tried: markup and a 10,000-letter name in the Action field (reflected input).
+    const post = (action: string) =>
+      fetch(sesEndpoint(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=local' },
+        body: new URLSearchParams({ Action: action, Version: '2010-12-01' }).toString(),
+      });
+    const quota = await post('GetSendQuota');
+    expect(quota.status).toBe(400);
+    expect(await quota.text()).toContain('<Code>InvalidAction</Code><Message>The action GetSendQuota is not valid');
+    const hostile = await post(`<script>alert(1)</script>${'A'.repeat(10_000)}`);
+    const text = await hostile.text();
+    expect(hostile.status).toBe(400);
+    expect(text).not.toContain('<script>');
+    expect(text).toContain(`The action scriptalert1script${'A'.repeat(64 - 'scriptalert1script'.length)} is not valid`);
+    expect(text.length).toBeLessThan(400);
+  });
+
   it('clearSesStore empties the inbox', async () => {
     // An emulator of its own: emptying the run's shared inbox would take messages from under
     // the test files that run beside this one.

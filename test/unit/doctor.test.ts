@@ -43,7 +43,7 @@ function healthyLocal(): LocalFacts {
     },
     sesEndpoint: 'http://127.0.0.1:8005',
     ses: { value: { status: 200 } },
-    sendQuota: { error: 'UnknownOperationException' },
+    sendQuota: { value: undefined },
     localSendRate: 1000,
     schedule: { pattern: '0 7 * * MON', timeZone: 'Europe/Brussels' },
     health: { value: { url: 'http://localhost:3000/health', status: 200 } },
@@ -295,6 +295,16 @@ describe('doctor on the local stack', () => {
     expect(check(checks, 'quota and rate').detail).toContain('fixed rate of 1000/s');
     expect(check(checks, 'schedule').detail).toContain('Mon 30 Nov 2026 07:00 Europe/Brussels');
     expect(blocks(checks)).toBe(false);
+  });
+
+  it('a GetSendQuota that fails (a 5xx from the endpoint) blocks: the sender guesses no rate then', () => {
+    const facts = healthyLocal();
+    facts.sendQuota = { error: 'ServiceUnavailable: down' };
+    expect(onlyFailure(localChecks(facts, NOW))).toMatchObject({
+      name: 'quota and rate',
+      ok: false,
+      detail: expect.stringContaining('GetSendQuota failed: ServiceUnavailable: down') as unknown,
+    });
   });
 
   it('uses the quota GetSendQuota answers when something answers it', () => {
