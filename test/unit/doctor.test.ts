@@ -303,7 +303,7 @@ describe('doctor on the local stack', () => {
     expect(onlyFailure(localChecks(facts, NOW))).toMatchObject({
       name: 'quota and rate',
       ok: false,
-      detail: expect.stringContaining('GetSendQuota failed: ServiceUnavailable: down') as unknown,
+      detail: expect.stringContaining('GetSendQuota failed: ServiceUnavailable: down'),
     });
   });
 
