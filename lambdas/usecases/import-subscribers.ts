@@ -105,7 +105,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
     report.errors.push({ line, message });
     report.lines.push({ line, outcome: 'refused', message });
   };
-  /** The first line of each reader (by address key) that was applied, skipped or kept out. */
+  /** The first line of each reader (by address key) that was applied or skipped. */
   const seen = new Map<string, ImportRow>();
   for (const row of read.rows) {
     const { line, fields } = row;
@@ -146,7 +146,8 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         name: fields.name || undefined,
       };
       const { outcome, subscriber, inbox } = await upsertSubscriber(deps, input, 'import', options);
-      if (key !== undefined) seen.set(key, row);
+      // A reader kept out is kept out again on each repeat, and each line listed with why.
+      if (key !== undefined && !outcome.startsWith('kept-')) seen.set(key, row);
       const who = `${subscriber?.email ?? normaliseEmail(input.email)}${subscriber?.name ? ` (${subscriber.name})` : ''}`;
       if (outcome === 'added') {
         report.imported++;
