@@ -8,7 +8,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectDelimiter, parseColumnMap, readSubscriberCsv } from '../../lambdas/core/import-formats';
-import { importPath, readCsv } from '../../bin/cli/import-file';
+import { importPath, printImport, readCsv } from '../../bin/cli/import-file';
+import { importSubscribers } from '../../lambdas/usecases/import-subscribers';
+import { testDigest as digest } from '../support/address-key';
+import { fixedClock, MemorySubscribers } from './fakes';
 
 describe('the delimiter, by the header row', () => {
   it.each([
@@ -79,5 +82,30 @@ describe('the path of the file', () => {
 
   it('a file that is not there: the error names the path it tried', () => {
     expect(() => readCsv('missing.csv', { INIT_CWD: sub }, root)).toThrow(`cannot read ${join(sub, 'missing.csv')}: no such file`);
+  });
+});
+
+describe("the command's report", () => {
+  it('prints every line with its verdict (refusals on stderr), then the counts; a refused line makes the exit code 1', async () => {
+    const csv = 'email,name\nann@example.org,Ann\nANN@example.org,Ann\nnot-an-address,Nobody\n';
+    const r = await importSubscribers({ subscribers: new MemorySubscribers(), clock: fixedClock(), digest }, csv);
+    const out: string[] = [];
+    const err: string[] = [];
+    const before = process.exitCode;
+    try {
+      printImport('readers.csv', r, false, { log: (s: string) => out.push(s), error: (s: string) => err.push(s) } as unknown as Console);
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = before;
+    }
+    expect(out).toEqual([
+      'readers.csv: read as columns email, digest, alerts, topics, timezone, name',
+      'readers.csv:2: imported ann@example.org (Ann)',
+      'readers.csv:3: skipped ANN@example.org: a duplicate of line 2 (the same reader, capitals aside)',
+      expect.stringMatching(
+        /^imported 1 new subscriber\(s\) from readers.csv; 0 updated, 1 unchanged \(1 a repeat of an earlier line\); refused 1/,
+      ),
+    ]);
+    expect(err).toEqual([expect.stringMatching(/^readers.csv:4: .*invalid email address/)]);
   });
 });
