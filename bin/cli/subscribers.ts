@@ -1,11 +1,12 @@
 /** `subscribers add|import|revoke-links`: operator-managed subscribers. */
 import { Option, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { normaliseEmail } from '../../lambdas/core/address';
 import { migrateAddresses } from '../../lambdas/usecases/migrate-addresses';
 import { revokeLinks } from '../../lambdas/usecases/revoke-links';
-import { importSubscribers, keptMessage, upsertSubscriber, type NewSubscriber } from '../../lambdas/usecases/subscribers';
+import { keptMessage, upsertSubscriber, type NewSubscriber } from '../../lambdas/usecases/subscribers';
+import { parseColumnMap } from '../../lambdas/core/import-formats';
+import { importSubscribers } from '../../lambdas/usecases/import-subscribers';
+import { printImport, readCsv } from './import-file';
 import type { WithTarget } from './target';
 
 const RESUBSCRIBE = 'bring back an address that unsubscribed, was suppressed or was erased: only when the reader agreed again';
@@ -71,30 +72,22 @@ export function register(program: Command, withTarget: WithTarget): void {
   subscribers
     .command('import')
     .description(
-      'import confirmed subscribers from a CSV with a header row (email, digest, alerts, topics, timezone); stored ones are merged into, never replaced',
+      'import confirmed subscribers from a CSV (`,` or `;`): columns email, digest, alerts, topics, timezone, name; or the export of ' +
+        'Mailchimp, listmonk, Ghost, Substack or Buttondown (by its header row); stored ones are merged into, never replaced',
     )
-    .argument('<file>')
+    .argument('<file>', 'a relative path is read from the folder the command runs in')
+    .option('--map <fields>', 'read any other file by its columns: email=<column>,name=<column> (also digest, alerts, topics, timezone)')
     .option('--resubscribe', RESUBSCRIBE, false)
-    .action(async (file: string, opts: { resubscribe: boolean }) => {
+    .action(async (file: string, opts: { map?: string; resubscribe: boolean }) => {
+      const map = opts.map === undefined ? undefined : parseColumnMap(opts.map);
       const csv = readCsv(file);
       await withTarget(async (t) => {
         const r = await importSubscribers({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, csv, {
           resubscribe: opts.resubscribe,
           allowReservedDomains: t.local,
+          map,
         });
-        const kept = r.kept.unsubscribed + r.kept.suppressed + r.kept.erased;
-        console.log(
-          `imported ${r.imported} new subscriber(s) from ${file}; ${r.updated} updated, ${r.unchanged} unchanged${opts.resubscribe ? `, ${r.resubscribed} brought back` : ''}`,
-        );
-        if (kept) {
-          console.log(
-            `kept out ${kept} that said no or cannot be mailed: ${r.kept.unsubscribed} unsubscribed, ${r.kept.suppressed} suppressed, ${r.kept.erased} erased (--resubscribe brings them back, only with their new consent)`,
-          );
-          for (const k of r.keptLines) console.log(`${file}:${k.line}: ${k.message}`);
-        }
-        for (const e of r.errors) console.error(`${file}:${e.line}: ${e.message}`);
-        if (r.hint) console.error(`${file}: ${r.hint}`);
-        if (r.errors.length) process.exitCode = 1;
+        printImport(file, r, opts.resubscribe);
       });
     });
 
@@ -165,22 +158,4 @@ export function register(program: Command, withTarget: WithTarget): void {
         if (r.skipped) process.exitCode = 1;
       });
     });
-}
-
-/** The CSV file's text, or an error that names the file (as resolved) and what is wrong. */
-function readCsv(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a folder, not a CSV file'
-          : code === 'EACCES'
-            ? 'not allowed to read it'
-            : (e as Error).message;
-    throw new Error(`cannot read ${resolve(file)}: ${why} (a relative path is read from the folder the command runs in)`);
-  }
 }

@@ -96,6 +96,11 @@ export interface Subscriber {
    * from {@link email} only by case: what mail is sent to. Absent: send to `email`.
    */
   emailAsTyped?: string;
+  /**
+   * The reader's name, when an import brought one (core/subscriber-name.ts): kept, exported and
+   * erased with the rest; shown in no mail yet.
+   */
+  name?: string;
   status: SubscriberStatus;
   /** Wants the weekly digest. */
   digest: boolean;

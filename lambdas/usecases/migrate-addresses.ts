@@ -107,6 +107,8 @@ export function mergeGroup(key: string, items: Subscriber[]): Subscriber {
       : {}),
     ...(Math.max(...items.map((s) => s.linkVersion ?? 0)) > 0 ? { linkVersion: Math.max(...items.map((s) => s.linkVersion ?? 0)) } : {}),
     ...(mergedIds.length ? { mergedIds } : {}),
+    // The winner's name, else the first other item's: a name an import kept is not lost to a merge.
+    ...(!base.name && ordered.find((s) => s.name) ? { name: ordered.find((s) => s.name)!.name } : {}),
   };
   if (typed !== key) merged.emailAsTyped = typed;
   else delete merged.emailAsTyped;

@@ -10,12 +10,12 @@
  * (`resubscribe`, the `--resubscribe` flag); the import report counts each kind.
  */
 import { randomUUID } from 'node:crypto';
-import { parse } from 'csv-parse/sync';
 import { erasureDigests, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
 import { addressFields, erasedKey } from '../core/keys';
 import type { Subscriber, SubscriberSource, SubscriptionChoices } from '../core/model';
 import type { Clock, SubscriptionStore } from '../core/ports';
 import { mailboxOf } from '../core/sign-up-limits';
+import { readName } from '../core/subscriber-name';
 import { knownZone, TOPICS } from '../core/subscription';
 
 const TOPIC_IDS = TOPICS.map((t) => t.id);
@@ -27,6 +27,8 @@ export interface NewSubscriber {
   alerts?: boolean;
   topics?: string[];
   timezone?: string;
+  /** The reader's name (imports): kept, shown nowhere yet. */
+  name?: string;
 }
 
 export interface OperatorDeps {
@@ -57,15 +59,20 @@ export class OperatorInputError extends Error {
   name = 'OperatorInputError';
 }
 
+/** What the operator gave: choices, and a name. */
+type Given = Partial<SubscriptionChoices> & { name?: string };
+
 /** Check operator input and return the address as typed (normalised) and the choices given. */
-export function readOperatorInput(
-  input: NewSubscriber,
-  options: OperatorOptions = {},
-): { email: string; given: Partial<SubscriptionChoices> } {
+export function readOperatorInput(input: NewSubscriber, options: OperatorOptions = {}): { email: string; given: Given } {
   const email = normaliseEmail(input.email);
   const problem = signupAddressProblem(email, options);
   if (problem) throw new OperatorInputError(`${email}: ${problem}`);
-  const given: Partial<SubscriptionChoices> = {};
+  const given: Given = {};
+  if (input.name !== undefined && input.name.trim() !== '') {
+    const read = readName(input.name);
+    if ('problem' in read) throw new OperatorInputError(read.problem);
+    given.name = read.name;
+  }
   if (input.topics !== undefined) {
     const badTopic = input.topics.find((t) => !TOPIC.test(t));
     if (badTopic !== undefined) throw new OperatorInputError(`invalid topic ${JSON.stringify(badTopic)}: use lower-case words joined by -`);
@@ -105,6 +112,7 @@ export function confirmedSubscriber(
     alerts: given.alerts ?? false,
     topics: given.topics ?? [],
     timezone: given.timezone ?? 'UTC',
+    ...(given.name !== undefined && { name: given.name }),
     source,
     createdAt: at,
     confirmedAt: at,
@@ -176,7 +184,7 @@ async function inboxSaidNo(
 /** How operator input merges into a stored subscriber. */
 function mergeInto(
   s: Subscriber,
-  given: Partial<SubscriptionChoices>,
+  given: Given,
   now: Date,
   source: SubscriberSource,
   options: OperatorOptions,
@@ -240,118 +248,5 @@ export function keptMessage(given: string, outcome: AddOutcome, stored?: Pick<Su
   return `${email} unsubscribed earlier: not re-added without their own confirmation (${how})`;
 }
 
-export interface ImportReport {
-  /** New subscribers. */
-  imported: number;
-  /** Stored subscribers whose choices changed, or whose pending sign-up was confirmed. */
-  updated: number;
-  /** Stored subscribers the file changed nothing of (a repeat, or the same address in other capitals). */
-  unchanged: number;
-  /** Brought back with `resubscribe`. */
-  resubscribed: number;
-  /** Kept out, by why: each line is listed in `keptLines`. */
-  kept: { unsubscribed: number; suppressed: number; erased: number };
-  keptLines: { line: number; message: string }[];
-  /** One entry per bad line, with its line number in the file (1-based, header included). */
-  errors: { line: number; message: string }[];
-  /** How to fix a file refused whole, when there is more to say than its error. */
-  hint?: string;
-}
-
-/** The columns an import reads. */
-const COLUMNS = ['email', 'digest', 'alerts', 'topics', 'timezone'] as const;
-const headerList = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
-
-const parseBool = (v: string | undefined, field: string): boolean | undefined => {
-  if (v === undefined || v.trim() === '') return undefined;
-  const s = v.trim().toLowerCase();
-  if (['true', 'yes', '1', 'y'].includes(s)) return true;
-  if (['false', 'no', '0', 'n'].includes(s)) return false;
-  throw new Error(`${field}: expected true or false, got ${JSON.stringify(v)}`);
-};
-
-/**
- * Import a CSV with a header row. Columns: `email` (required), `digest`, `alerts` (true/false),
- * `topics` (separated by `;` or spaces), `timezone`; an empty cell changes nothing of a stored
- * subscriber. Every good line is applied; every bad line is reported with its line number and
- * nothing is written for it; addresses kept out are counted and listed.
- */
-export async function importSubscribers(deps: OperatorDeps, csv: string, options: OperatorOptions = {}): Promise<ImportReport> {
-  const report: ImportReport = {
-    imported: 0,
-    updated: 0,
-    unchanged: 0,
-    resubscribed: 0,
-    kept: { unsubscribed: 0, suppressed: 0, erased: 0 },
-    keptLines: [],
-    errors: [],
-  };
-  let lines: { record: string[]; info: { lines: number } }[];
-  try {
-    lines = parse(csv, { skip_empty_lines: true, trim: true, bom: true, info: true, relax_column_count: true }) as unknown as {
-      record: string[];
-      info: { lines: number };
-    }[];
-  } catch (e) {
-    const err = e as Error & { lines?: number };
-    report.errors.push({
-      line: err.lines ?? 1,
-      message: `not readable as CSV: ${err.message}. Nothing was imported: fix that line and run again`,
-    });
-    return report;
-  }
-  const header = (lines[0]?.record ?? []).map((h) => h.trim().toLowerCase());
-  // Lines with more fields than the header would lose the extra ones without a word: each is a bad line.
-  const rows = lines.slice(1).map(({ record, info }) => ({
-    record: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])),
-    extra: record.length > header.length ? record.slice(header.length) : [],
-    info,
-  }));
-  if (rows.length === 0) {
-    report.errors.push({ line: 1, message: 'no subscriber in the file: a header row (email, …) and one line per address are needed' });
-    return report;
-  }
-  if (!header.includes('email')) {
-    report.errors.push({ line: 1, message: 'the header row has no "email" column' });
-    report.hint = `the header row has ${headerList(header)}; the columns are ${COLUMNS.join(', ')}, separated by commas`;
-    return report;
-  }
-  // A column this import does not read would be dropped without a word: a misspelt "topics",
-  // or a "status" that says a reader left. Refuse the file instead, before anything is written.
-  const unknown = header.filter((h) => !COLUMNS.includes(h as (typeof COLUMNS)[number]));
-  const twice = header.filter((h, i) => header.indexOf(h) !== i);
-  if (unknown.length || twice.length) {
-    report.errors.push({
-      line: 1,
-      message: `${unknown.length ? `column${unknown.length > 1 ? 's' : ''} ${headerList(unknown)} ${unknown.length > 1 ? 'are' : 'is'} not read by this import` : `column${twice.length > 1 ? 's' : ''} ${headerList(twice)} given twice`}: the columns are ${COLUMNS.join(', ')}; rename or remove ${unknown.length + twice.length > 1 ? 'them' : 'it'}. Nothing was imported.`,
-    });
-    return report;
-  }
-  for (const { record, extra, info } of rows) {
-    try {
-      if (extra.length)
-        throw new Error(
-          `${header.length + extra.length} fields, the header has ${header.length} (${headerList(extra)} would be lost): quote a field that holds a comma, e.g. "cyber;china"`,
-        );
-      const input: NewSubscriber = {
-        email: record.email ?? '',
-        digest: parseBool(record.digest, 'digest'),
-        alerts: parseBool(record.alerts, 'alerts'),
-        topics: record.topics ? record.topics.split(/[;\s]+/).filter(Boolean) : undefined,
-        timezone: record.timezone || undefined,
-      };
-      const { outcome, subscriber: kept, inbox } = await upsertSubscriber(deps, input, 'import', options);
-      if (outcome === 'added') report.imported++;
-      else if (outcome === 'updated' || outcome === 'confirmed') report.updated++;
-      else if (outcome === 'unchanged') report.unchanged++;
-      else if (outcome === 'resubscribed') report.resubscribed++;
-      else {
-        report.kept[outcome.slice('kept-'.length) as keyof ImportReport['kept']]++;
-        report.keptLines.push({ line: info.lines, message: keptMessage(normaliseEmail(input.email), outcome, kept, inbox) });
-      }
-    } catch (e) {
-      report.errors.push({ line: info.lines, message: (e as Error).message });
-    }
-  }
-  return report;
-}
+// The CSV import (each tool's export, --map, the per-line report) lives in its own module.
+export { importSubscribers, type ImportReport, type ImportLine } from './import-subscribers';

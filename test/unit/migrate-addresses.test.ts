@@ -7,6 +7,16 @@ const item = (email: string, over: Partial<Subscriber>): Subscriber =>
   plainSubscriber(email, { subscriberId: `id-${email}-${over.status ?? 'confirmed'}`, createdAt: '2026-03-01T00:00:00.000Z', ...over });
 
 describe('mergeGroup', () => {
+  it("keeps the name an import stored on any of the items (the winner's first)", () => {
+    const named = mergeGroup('ada@x.org', [item('Ada@x.org', { status: 'unsubscribed' }), item('ada@x.org', { name: 'Ada L.' })]);
+    expect(named).toMatchObject({ status: 'unsubscribed', name: 'Ada L.' });
+    const both = mergeGroup('ada@x.org', [
+      item('Ada@x.org', { status: 'unsubscribed', name: 'Ada' }),
+      item('ada@x.org', { name: 'Other' }),
+    ]);
+    expect(both.name).toBe('Ada');
+  });
+
   it.each([
     ['suppressed beats unsubscribed, confirmed and pending', ['pending', 'confirmed', 'unsubscribed', 'suppressed'], 'suppressed'],
     ['unsubscribed beats confirmed and pending', ['pending', 'confirmed', 'unsubscribed'], 'unsubscribed'],
