@@ -31,7 +31,6 @@ export type ReadResult =
   | { ok: false; line: number; message: string; hint?: string };
 
 const list = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(', ');
-const isFalse = (v: string | undefined) => ['false', 'no', '0', 'n', 'f'].includes((v ?? '').trim().toLowerCase());
 const isTrue = (v: string | undefined) => ['true', 'yes', '1', 'y', 't'].includes((v ?? '').trim().toLowerCase());
 
 /**
@@ -105,11 +104,9 @@ const TOOLS: { format: ImportFormat; has: string[]; read: Reader['fields'] }[] =
     has: ['email', 'active_subscription'],
     read: (get) => ({
       fields: { email: get('email'), name: get('name') },
-      skip: isTrue(get('email_disabled'))
-        ? 'email disabled in Substack (email_disabled=true)'
-        : isFalse(get('active_subscription'))
-          ? 'no active subscription in Substack (active_subscription=false)'
-          : undefined,
+      // `active_subscription` is about payment (false for a free reader, who still gets the
+      // mail): only `email_disabled` says a reader stopped the mail.
+      skip: isTrue(get('email_disabled')) ? 'email disabled in Substack (email_disabled=true)' : undefined,
     }),
   },
   {

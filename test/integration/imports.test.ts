@@ -45,10 +45,10 @@ describe("each tool's export, read by its header row", () => {
       { 'quiet@example.org': /not subscribed to emails in Ghost \(subscribed_to_emails=false\)/ },
     ],
     [
-      'Substack',
+      'Substack (a free reader, active_subscription=false, is imported)',
       ['substack.csv'],
-      { 'paid@example.org': undefined },
-      { 'muted@example.org': /email disabled in Substack/, 'lapsed@example.org': /no active subscription in Substack/ },
+      { 'paid@example.org': undefined, 'free@example.org': undefined },
+      { 'muted@example.org': /email disabled in Substack/ },
     ],
     [
       'Buttondown (the name from its metadata)',
