@@ -13,7 +13,7 @@
  * (a whole folder published again) is no change and leaves it as it is.
  */
 import { parseContent, ContentError } from '../core/content/parse';
-import { checkDigestSize, checkIssueReferences } from '../core/content/check';
+import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentStore, IssueScheduler } from '../core/ports';
 
@@ -98,6 +98,12 @@ export async function publish(deps: PublishDeps, files: SourceFile[], options: P
     const key = `${item.kind}#${item.id}`;
     if (seen.has(key)) problems.push(`${f.name}: id: ${item.id} is also used by ${seen.get(key)}`);
     seen.set(key, f.name);
+  });
+  // A breaking article goes out alone at once, its whole body included: it must fit too.
+  files.forEach((f, i) => {
+    const item = items[i];
+    const tooLarge = item?.kind === 'article' ? checkAlertSize(item) : undefined;
+    if (tooLarge) problems.push(`${f.name}: ${tooLarge}`);
   });
   if (problems.length) throw new PublishError(problems);
 

@@ -10,6 +10,8 @@ import { prepareDigest } from '../../lambdas/core/render';
 import { prepareAlert } from '../../lambdas/core/render/alert';
 import { renderArchiveIssue } from '../../lambdas/core/render/archive';
 import type { Article } from '../../lambdas/core/model';
+import { publish, PublishError } from '../../lambdas/usecases/publish';
+import { fixedClock, MemoryContent } from './fakes';
 import { plainArticle, plainIssue } from './fixtures';
 
 const at = new Date('2024-11-04T06:00:00Z');
@@ -154,5 +156,45 @@ describe('a body with what it may not hold is refused with the file and line', (
       err = e;
     }
     expect((err as Error).message).toContain('content/issue-1.md: body: an issue has no body (text from line 13)');
+  });
+});
+
+describe('the mail size guard counts the body', () => {
+  // Under MAX_BODY_CHARS as Markdown, but each "- a" line becomes "<li>a</li>": about 130 KB of HTML.
+  const listBody = Array.from({ length: 12_000 }, () => '- a').join('\n');
+
+  it('refuses a breaking article whose alert, body included, would be clipped by Gmail, and writes nothing', async () => {
+    expect(listBody.length).toBeLessThan(MAX_BODY_CHARS);
+    const content = new MemoryContent();
+    const text = file(listBody).replace('date: 2024-11-01', 'date: 2024-11-01\npriority: breaking');
+    const attempt = publish({ content, clock: fixedClock('2024-11-04T06:00:00Z') }, [{ name: 'content/body-story.md', text }]);
+    await expect(attempt).rejects.toThrow(PublishError);
+    await expect(attempt).rejects.toThrow(
+      /content\/body-story\.md: body: the breaking alert's HTML would be \d+\.\d KB, over the 90\.0 KB limit/,
+    );
+    expect(content.items.size).toBe(0);
+  });
+
+  it('refuses an issue whose digest, with that body, would be clipped', async () => {
+    const content = new MemoryContent();
+    const issue = [
+      '---',
+      'type: issue',
+      'id: issue-1',
+      'newsletter: The Brief',
+      'number: 1',
+      'title: A title',
+      'summary: An intro.',
+      'preheader: A preheader.',
+      'date: 2024-11-04',
+      'articles: [body-story]',
+      '---',
+    ].join('\n');
+    const attempt = publish({ content, clock: fixedClock('2024-11-04T06:00:00Z') }, [
+      { name: 'content/body-story.md', text: file(listBody) },
+      { name: 'content/issue-1.md', text: issue },
+    ]);
+    await expect(attempt).rejects.toThrow(/content\/issue-1\.md: articles: the digest's HTML would be .* largest articles: body-story/);
+    expect(content.items.size).toBe(0);
   });
 });
