@@ -46,7 +46,8 @@ export function bodyHtml(markdown: string): string {
   if (markdown.trim() === '') return '';
   const tokens = render.parse(markdown, {});
   demote(tokens);
-  return render.renderer.render(tokens, render.options, {});
+  // No trailing line break (the layout has no blank lines), and CRLF like the rest of the part.
+  return render.renderer.render(tokens, render.options, {}).trimEnd().replace(/\r?\n/g, CRLF);
 }
 
 /** Inline text as read aloud: emphasis dropped, a link as `text (url)` unless the text is the url. */
