@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { markdownFilesUnder } from '../../lib/local/files';
-import { publish } from '../../lambdas/usecases/publish';
+import { publish, sentIssueMessage } from '../../lambdas/usecases/publish';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 
@@ -12,13 +12,15 @@ export function register(program: Command, withTarget: WithTarget): void {
     .command('publish')
     .description('publish articles and issues (Markdown with front matter); folders are searched for .md files')
     .argument('<paths...>')
-    .action(async (paths: string[]) => {
+    .option('--force', 'change an issue already sent (its archive page then shows the change, not what was sent)')
+    .action(async (paths: string[], opts: { force?: boolean }) => {
       const files = markdownFilesUnder(paths).map((f) => ({ name: relative(process.cwd(), f), text: readFileSync(f, 'utf8') }));
       await withTarget(async (t) => {
-        const r = await publish(t, files);
+        const r = await publish(t, files, { force: opts.force === true });
         console.log(`published ${r.articles.length} article(s), ${r.issues.length} issue(s)`);
         const when = new Map(r.scheduled.map((s) => [s.issueId, describeSendAt(s.sendAt, t.timeZone ?? 'UTC')]));
         for (const id of [...r.articles, ...r.issues]) console.log(`  ${id}${when.has(id) ? `: ${when.get(id)}` : ''}`);
+        for (const c of r.changedSent) console.log(sentIssueMessage(c.issueId, c.sentAt, true));
       });
     });
 }

@@ -54,7 +54,11 @@ export function scheduleName(issueId: string, purpose: SchedulePurpose = 'send')
   return `${name.slice(0, NAME_MAX - hash.length - 1)}-${hash}`;
 }
 
-/** `at(2026-12-03T06:00:00)`, read in UTC: Scheduler's one-time expression takes whole seconds and no offset. */
+/**
+ * `at(2026-12-03T06:00:00)`, read in UTC: Scheduler's one-time expression takes whole seconds and
+ * no offset, and fires somewhere in that minute, maybe before its seconds. The planner it
+ * invokes waits for the issue's own second (usecases/plan-scheduled.ts), so it never goes early.
+ */
 export function atExpression(at: Date): string {
   if (Number.isNaN(at.getTime())) throw new TypeError('schedule time is not a valid date');
   return `at(${at.toISOString().slice(0, 19)})`;

@@ -6,9 +6,14 @@
  *
  * An issue with `sendAt` gets a one-time schedule (made, or moved to the new time); one
  * re-published without it loses its schedule and goes back to the weekly run.
+ *
+ * The public archive renders a sent issue's page from its stored item, so a sent issue is the
+ * record of what readers got: re-publishing it with changes is refused unless `force` is given,
+ * and the result lists each sent issue so changed (the CLI says so). Re-publishing it unchanged
+ * (a whole folder published again) is no change and leaves it as it is.
  */
 import { parseContent, ContentError } from '../core/content/parse';
-import { checkDigestSize, checkIssueReferences } from '../core/content/check';
+import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentStore, IssueScheduler } from '../core/ports';
 
@@ -30,6 +35,41 @@ export interface PublishResult {
   issues: string[];
   /** The issues published with a `sendAt`, and that time (UTC ISO). */
   scheduled: { issueId: string; sendAt: string }[];
+  /** Sent issues changed with `force`, and when each was sent: their archive pages now show the change. */
+  changedSent: { issueId: string; sentAt: string }[];
+}
+
+export interface PublishOptions {
+  /** Change an issue already sent (its archive page then differs from what readers got). */
+  force?: boolean;
+}
+
+/** What a reader of the issue's mail or archive page sees; the rest (publishedAt, planner marks) is bookkeeping. */
+const SHOWN: (keyof Issue)[] = [
+  'newsletter',
+  'number',
+  'title',
+  'summary',
+  'preheader',
+  'date',
+  'articleIds',
+  'lead',
+  'editorsNote',
+  'signOff',
+  'subjectTest',
+];
+
+/** Whether the re-published issue differs from the stored one in anything a reader sees. */
+export function issueChanged(stored: Issue, next: Issue): boolean {
+  return SHOWN.some((k) => JSON.stringify(stored[k]) !== JSON.stringify(next[k]));
+}
+
+/** The refusal (or, with force, the notice) for a change to a sent issue. */
+export function sentIssueMessage(issueId: string, sentAt: string, forced: boolean): string {
+  const sent = `issue ${issueId} was sent on ${sentAt.slice(0, 16).replace('T', ' ')} UTC`;
+  return forced
+    ? `${sent}: its archive page now shows the changed issue (--force)`
+    : `${sent}: its archive page keeps what was sent; use --force to change it`;
 }
 
 export interface PublishDeps {
@@ -39,7 +79,7 @@ export interface PublishDeps {
   schedules?: IssueScheduler;
 }
 
-export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<PublishResult> {
+export async function publish(deps: PublishDeps, files: SourceFile[], options: PublishOptions = {}): Promise<PublishResult> {
   const now = deps.clock.now();
   const problems: string[] = [];
   const items: (Article | Issue)[] = [];
@@ -59,6 +99,12 @@ export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<P
     if (seen.has(key)) problems.push(`${f.name}: id: ${item.id} is also used by ${seen.get(key)}`);
     seen.set(key, f.name);
   });
+  // A breaking article goes out alone at once, its whole body included: it must fit too.
+  files.forEach((f, i) => {
+    const item = items[i];
+    const tooLarge = item?.kind === 'article' ? checkAlertSize(item) : undefined;
+    if (tooLarge) problems.push(`${f.name}: ${tooLarge}`);
+  });
   if (problems.length) throw new PublishError(problems);
 
   // An issue may only name articles that exist, here or already published.
@@ -66,16 +112,24 @@ export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<P
   const issues = items.filter((i): i is Issue => i.kind === 'issue');
   const here = new Map(articles.map((a) => [a.id, a]));
   const previous = new Map<string, Issue | undefined>();
+  const changedSent: PublishResult['changedSent'] = [];
+  const unchangedSent = new Set<string>();
   for (const issue of issues) {
     const file = files[items.indexOf(issue)].name;
     previous.set(issue.id, await deps.content.getIssue(issue.id));
-    const sentAt = previous.get(issue.id)?.plannedAt;
+    const stored = previous.get(issue.id);
+    const sentAt = stored?.plannedAt;
+    if (stored && sentAt && !issue.sendAt) {
+      if (!issueChanged(stored, issue)) unchangedSent.add(issue.id);
+      else if (options.force) changedSent.push({ issueId: issue.id, sentAt });
+      else problems.push(`${file}: ${sentIssueMessage(issue.id, sentAt, false)}`);
+    }
     if (issue.sendAt && sentAt) problems.push(`${file}: sendAt: issue ${issue.id} was already sent (${sentAt}); remove sendAt`);
     else if (issue.sendAt && !deps.schedules)
       problems.push(`${file}: sendAt: this target cannot schedule issues (a stack deployed before scheduled issues: deploy it again)`);
     const unresolved = checkIssueReferences(issue, new Set(here.keys()));
-    const stored = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
-    const missing = unresolved.filter((id) => !stored.has(id));
+    const storedArticles = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
+    const missing = unresolved.filter((id) => !storedArticles.has(id));
     if (missing.length) {
       problems.push(`${file}: articles: no such article: ${missing.join(', ')}`);
       continue;
@@ -83,7 +137,7 @@ export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<P
     // The digest as it will be rendered, from the articles being published and those stored.
     const tooLarge = checkDigestSize(
       issue,
-      issue.articleIds.map((id) => here.get(id) ?? stored.get(id)!),
+      issue.articleIds.map((id) => here.get(id) ?? storedArticles.get(id)!),
     );
     if (tooLarge) problems.push(`${file}: ${tooLarge}`);
   }
@@ -96,7 +150,8 @@ export async function publish(deps: PublishDeps, files: SourceFile[]): Promise<P
   for (const s of scheduled) await deps.schedules!.schedule(s.issueId, new Date(s.sendAt));
   // Articles first, so an issue never points at an article that is not there yet.
   for (const a of articles) await deps.content.put(a);
-  for (const i of issues) await deps.content.put(i);
+  // A sent issue published again unchanged is left as it was sent (not even its publishedAt moves).
+  for (const i of issues) if (!unchangedSent.has(i.id)) await deps.content.put(i);
   for (const i of issues) if (!i.sendAt && previous.get(i.id)?.sendAt) await deps.schedules?.cancel(i.id);
-  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id), scheduled };
+  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id), scheduled, changedSent };
 }

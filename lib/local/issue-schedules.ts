@@ -40,7 +40,8 @@ export function scheduledIssueCheck(deps: ScheduledIssueCheckDeps): (now: Date) 
     // issue, unsent, with a test, is handed to the planner, which sends the rest once the wait
     // is over and answers `test-running` (or `not-scheduled`, before the test began) until then.
     const latest = await deps.issues.latestIssue?.();
-    if (latest?.subjectTest && !latest.plannedAt && !due.some((i) => i.id === latest.id)) {
+    // One whose sendAt is still ahead is not handed over: its time has not come.
+    if (latest?.subjectTest && !latest.plannedAt && !due.some((i) => i.id === latest.id) && (!latest.sendAt || isSendDue(latest, now))) {
       const result = await deps.plan({ issueId: latest.id, scheduled: true });
       if (result.status !== 'skipped') results.push(result);
     }

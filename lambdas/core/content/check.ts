@@ -5,6 +5,7 @@
  */
 import type { Article, Issue } from '../model';
 import { prepareDigest, type DigestRecipient } from '../render';
+import { prepareAlert } from '../render/alert';
 
 /**
  * The issue's article ids that are not among `availableArticleIds`, in the issue's order and
@@ -65,4 +66,16 @@ export function checkDigestSize(issue: Issue, articles: Article[]): string | und
     `(Gmail clips messages over about 102 KB and hides the unsubscribe link below the cut); ` +
     `largest articles: ${largest.map((a) => `${a.id} (${kb(a.bytes)})`).join(', ')}. Shorten them or move some to the next issue.`
   );
+}
+
+/**
+ * Refuses a breaking article whose alert would pass {@link MAX_DIGEST_HTML_BYTES}: the alert
+ * carries the whole body, and Markdown can grow several times over as HTML (a list of short
+ * items), so the body's character limit alone does not keep the alert unclipped.
+ */
+export function checkAlertSize(article: Article): string | undefined {
+  if (article.priority !== 'breaking') return undefined;
+  const bytes = Buffer.byteLength(prepareAlert(article, 'A newsletter name of ordinary length').render(MEASURE_READER).html, 'utf8');
+  if (bytes <= MAX_DIGEST_HTML_BYTES) return undefined;
+  return `body: the breaking alert's HTML would be ${kb(bytes)}, over the ${kb(MAX_DIGEST_HTML_BYTES)} limit (Gmail clips messages over about 102 KB and hides the unsubscribe link below the cut); shorten the body`;
 }

@@ -12,6 +12,7 @@ import type { Article, Issue } from '../model';
 import { BODY_CONTROL, LINE_BREAKING, line, required } from './fields';
 import { subjectTestField } from './subject-test-field';
 import { restoreTypedSendAt, sendAtSchema, sendAtTiming } from './send-at';
+import { articleBodyProblems, issueBodyProblems } from './body';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
@@ -254,7 +255,10 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
   const at = publishedAt.toISOString();
   if (data.type === 'article') {
     const bodyCheck = bodySchema.safeParse(body);
-    const bodyProblems = bodyCheck.success ? [] : bodyCheck.error.issues.map((i) => ({ path: 'body', message: i.message }));
+    // Checked as Markdown only once within its size: a body over the limit is not read further.
+    const bodyProblems = bodyCheck.success
+      ? articleBodyProblems(text, body)
+      : bodyCheck.error.issues.map((i) => ({ path: 'body', message: i.message }));
     const fm = validate(fileName, articleSchema, data, bodyProblems);
     return {
       kind: 'article',
@@ -273,8 +277,8 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
     };
   }
   if (data.type === 'issue') {
-    // An issue has no body field; refuse text there rather than drop it without a word.
-    const stray = body === '' ? [] : [{ path: 'body', message: 'an issue has no body; put the introduction in summary' }];
+    // An issue has no body field; refuse text there rather than drop it without a word (body.ts says why).
+    const stray = issueBodyProblems(text, body);
     restoreTypedSendAt(data, rawMatter);
     const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt)]);
     return {

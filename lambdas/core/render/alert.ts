@@ -5,7 +5,7 @@
  */
 import compiled from '../../../templates/compiled/templates.json';
 import type { Article } from '../model';
-import { htmlEnv, mergeOutlookConditionals, PROBE, textEnv, toCrlf, type ArticleView, type LinkFor } from './index';
+import { htmlEnv, mergeOutlookConditionals, PROBE, storyBody, textEnv, toCrlf, type ArticleView, type LinkFor } from './index';
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import { formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
 import { footerView, type FooterView, type SenderIdentity } from './identity';
@@ -57,6 +57,7 @@ export function alertViewModel(article: Article, newsletter: string, options: Al
     title: oneLine(article.title),
     summary: article.summary.trim(),
     keyPoints: article.keyPoints.map((k) => k.trim()),
+    ...storyBody(article),
     topicLabels: article.topics.map(topicLabel),
     source: { name: oneLine(article.source.name), url: options.linkFor ? options.linkFor(article.id, 0) : article.source.url.trim() },
   };

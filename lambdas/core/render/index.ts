@@ -18,6 +18,7 @@ import { CRLF, formatLongDate, oneLine, PREHEADER_PAD, previewText, topicLabel, 
 import { prepareTemplates, renderFull, type RecipientFields, type TemplatePair } from './prepared';
 import type { SplitBody } from '../mime/base64';
 import { footerView, type FooterView, type SenderIdentity } from './identity';
+import { bodyHtml, bodyText } from './markdown';
 
 export { formatLongDate, PREHEADER_PAD, previewText, topicLabel, wrapText } from './text';
 export { digestReason, footerView, formatSubscribedOn, type FooterView, type SenderIdentity } from './identity';
@@ -48,6 +49,10 @@ export interface ArticleView {
   whyItMatters: string;
   /** Facts beyond the summary; may be empty. */
   keyPoints: string[];
+  /** The article's Markdown body as HTML (render/markdown.ts: no raw HTML, safe links only); empty when it has none. */
+  bodyHtml: string;
+  /** The same body as folded plain text, CRLF line ends, for the text part; empty when it has none. */
+  bodyText: string;
   /** Display labels of the article's topics (`north-korea` → `North Korea`). */
   topicLabels: string[];
   source: { name: string; url: string };
@@ -173,6 +178,12 @@ export function digestViewModel(issue: Issue, articles: Article[], options: Dige
   return options.linkFor ? trackLinks(view, options.linkFor) : view;
 }
 
+/** The article's body for both parts (an item stored before bodies were shown may have none). */
+export function storyBody(a: Pick<Article, 'body'>): Pick<ArticleView, 'bodyHtml' | 'bodyText'> {
+  const body = typeof a.body === 'string' ? a.body : '';
+  return { bodyHtml: bodyHtml(body), bodyText: bodyText(body) };
+}
+
 /** One article as the templates show it (numbered 1 and not the lead until placed in an issue). */
 export function articleView(a: Article): ArticleView {
   return {
@@ -184,6 +195,7 @@ export function articleView(a: Article): ArticleView {
     summary: a.summary.trim(),
     whyItMatters: oneLine(a.whyItMatters ?? ''),
     keyPoints: a.keyPoints.map((k) => k.trim()),
+    ...storyBody(a),
     topicLabels: a.topics.map(topicLabel),
     source: { name: oneLine(a.source.name), url: a.source.url.trim() },
     sources: (a.sources ?? []).map((s) => ({ title: oneLine(s.title), url: s.url.trim() })),
