@@ -4,6 +4,7 @@ import { describeProgress } from '../../lambdas/core/campaign-status';
 import { describePause } from '../../lambdas/core/sending-state';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
+import { findCampaign } from '../../lambdas/usecases/find-content';
 import { formatLocal, zoneSchedule } from '../../lambdas/core/local-time';
 import type { LocalTimeProgress } from '../../lambdas/core/local-time-ports';
 
@@ -48,8 +49,9 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         // The account-wide pause first: it stops every issue and alert.
         console.log(describePause((await t.sending.get()).pause));
-        const id = issueId ?? (await t.content.latestIssue())?.id;
-        if (!id) return console.log('no issue published yet');
+        // An unknown id is refused (exit 1); with none given and nothing published, there is nothing to show.
+        if (issueId === undefined && !(await t.content.latestIssue())) return console.log('no issue published yet');
+        const { id } = await findCampaign(t, issueId);
         const issue = await t.content.getIssue(id);
         if (issue?.sendAt && !issue.plannedAt) console.log(`${id}: ${describeSendAt(issue.sendAt, t.timeZone ?? 'UTC')}`);
         const progress = await t.counters?.get(id);
