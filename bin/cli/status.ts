@@ -5,6 +5,7 @@ import { describePause } from '../../lambdas/core/sending-state';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 import { findCampaign } from '../../lambdas/usecases/find-content';
+import { campaignStats, describeOutcomes } from '../../lambdas/usecases/campaign-stats';
 import { formatLocal, zoneSchedule } from '../../lambdas/core/local-time';
 import type { LocalTimeProgress } from '../../lambdas/core/local-time-ports';
 
@@ -60,8 +61,10 @@ export function register(program: Command, withTarget: WithTarget): void {
         console.log(`queued ${progress.queued} (a re-plan after a crash queues again; the ledger skips who was served)`);
         const plan = await t.localTimePlans?.get(id);
         if (plan) console.log(describeZoneProgress(plan, t.clock.now()));
-        const rep = await t.sending.campaignCounts(id);
-        if (rep && rep.sends > 0) console.log(`reputation: ${rep.bounces} hard bounces, ${rep.complaints} complaints of ${rep.sends} sent`);
+        // The ledger's figures, read by the same function as `stats` (the brake's own counters only see events the ses-events
+        // function counted, not those fed with `ses-event`).
+        const landed = await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content }, id);
+        if (landed.sent > 0) console.log(describeOutcomes(landed));
       });
     });
 

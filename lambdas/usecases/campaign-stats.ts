@@ -196,6 +196,21 @@ function subjectLines(
   return { sharePercent: test.sharePercent, waitMinutes: test.waitMinutes, ...(winner ? { winner } : {}), lines };
 }
 
+/** Hard (permanent) bounces: the ones SES's bounce rate, and the reputation brake, count. */
+export const hardBounces = (s: Pick<CampaignStats, 'bouncesByKind'>): number =>
+  Object.entries(s.bouncesByKind).reduce((n, [kind, count]) => n + (kind.startsWith('Permanent') ? count : 0), 0);
+
+/**
+ * The bounces and complaints line of `status`, from the same figures `stats` prints (the
+ * ledger, where every SES event lands, whoever fed it), so the two never disagree.
+ */
+export function describeOutcomes(s: CampaignStats): string {
+  return (
+    `bounces and complaints: ${s.bounced} bounced (${hardBounces(s)} hard), ${s.complained} complained, ` +
+    `${s.delivered} delivered, of ${s.sent} sent (details: \`stats ${s.campaignId}\`)`
+  );
+}
+
 const pad = (v: string | number, n: number) => String(v).padStart(n);
 const rate = (x: number) => x.toFixed(3);
 

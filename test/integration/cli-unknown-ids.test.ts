@@ -8,21 +8,15 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
-import type { Target, WithTarget } from '../../bin/cli/target';
-import * as sending from '../../bin/cli/sending';
-import * as status from '../../bin/cli/status';
-import * as stats from '../../bin/cli/stats';
-import * as preview from '../../bin/cli/preview';
-import * as smoke from '../../bin/cli/smoke';
+import type { Target } from '../../bin/cli/target';
+import { runCli, strictTarget } from '../support/cli-in-process';
 import { createTestTables, type TestTables } from '../support/tables';
 import { plainArticle, plainIssue } from '../unit/fixtures';
 
 let tables: TestTables;
 let target: Target;
 let planned: (string | undefined)[];
-let out: string[];
 let dir: string;
 
 beforeAll(async () => {
@@ -32,7 +26,7 @@ beforeAll(async () => {
   await db.content.put(plainIssue('issue-2026-48', { articleIds: ['pact-signed'] }));
   planned = [];
   // What these commands read before and after the lookup; anything else would be a mistake, and throws.
-  const known: Partial<Target> = {
+  target = strictTarget({
     content: db.content,
     ids: db.content,
     ledger: db.ledger,
@@ -45,12 +39,6 @@ beforeAll(async () => {
       planned.push(issueId);
       return Promise.resolve({ status: 'skipped', issueId, reason: 'no-issue' });
     },
-  };
-  target = new Proxy(known as Target, {
-    get(t, key: string) {
-      if (key in t) return Reflect.get(t, key) as unknown;
-      throw new Error(`the command read target.${key} before refusing the id`);
-    },
   });
   dir = mkdtempSync(join(tmpdir(), 'unknown-ids-'));
 });
@@ -58,19 +46,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await tables?.drop();
 });
-beforeEach(() => {
-  out = [];
-  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-});
-afterEach(() => jest.restoreAllMocks());
 
-/** Runs one command line in-process, as bin/cli.ts does (its catch prints the message and exits 1). */
-async function cli(...args: string[]): Promise<void> {
-  const program = new Command('briefing').exitOverride();
-  const withTarget: WithTarget = (fn) => fn(target);
-  for (const group of [sending, status, stats, preview, smoke]) group.register(program, withTarget);
-  await program.parseAsync(['node', 'briefing', ...args]);
-}
+const cli = (...args: string[]) => runCli(target, ...args);
 
 describe('an unknown id is refused by every command that takes one', () => {
   const report = () => join(dir, 'report.html');
@@ -117,18 +94,19 @@ describe('an unknown id is refused by every command that takes one', () => {
     ['deliveries of a smoke run that never was', ['deliveries', 'smoke#issue-2026-48#2026-01-01T00:00:00.000Z'], 'no campaign'],
   ])('%s', async (_mistake, args, message) => {
     const argv = args.map((a) => (a === 'REPORT' ? report() : a));
-    await expect(cli(...argv)).rejects.toThrow(message);
+    // The message, and nothing that looks like an answer printed before it (zeros, an empty table).
+    const error = await cli(...argv).then(
+      () => new Error('no error'),
+      (e: Error) => e,
+    );
+    expect(error.message).toContain(message);
+    expect(error.message).not.toMatch(/printed before: .*(\b0\b|report written|queued|deliveries)/);
     expect(planned).toEqual([]);
     expect(existsSync(report())).toBe(false);
-    // Nothing that looks like an answer was printed before the refusal (no zeros, no empty table).
-    expect(out.filter((l) => /\b0\b|report written|queued|deliveries$/.test(l))).toEqual([]);
   });
 
   it("still answers an alert's stats asked by its article id, and a known issue's", async () => {
-    await cli('stats', 'pact-signed');
-    expect(out.join('\n')).toContain('pact-signed: Pact signed');
-    out = [];
-    await cli('stats', 'issue-2026-48');
-    expect(out.join('\n')).toMatch(/^issue-2026-48/);
+    expect((await cli('stats', 'pact-signed')).join('\n')).toContain('pact-signed: Pact signed');
+    expect((await cli('stats', 'issue-2026-48')).join('\n')).toMatch(/^issue-2026-48/);
   });
 });
