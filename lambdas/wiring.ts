@@ -24,6 +24,7 @@ import type { Clock, IssueArchive, IssueScheduler, PlanContinuation, RateLimiter
 import type { PlanDeps } from './usecases/plan-digest';
 import type { LocalTimePlanDeps } from './usecases/plan-local-time';
 import { subjectTestPorts } from './usecases/subject-test';
+import { logger } from './adapters/logger';
 import { ADDRESS_RULES, clientRules } from './core/sign-up-limits';
 import { DynamoRateLimiter } from './adapters/dynamodb/rate-limits';
 import { SqsSignupQueue } from './adapters/sqs-signup-queue';
@@ -213,7 +214,7 @@ export function plannerPorts(
     counters: db.counters,
     continuation: io.continuation,
     schedules: io.schedules,
-    subjectTests: subjectTestPorts(db),
+    subjectTests: subjectTestPorts({ ...db, log: (message, fields) => logger.info(message, fields) }),
   };
   return {
     plan,

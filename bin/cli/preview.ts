@@ -18,9 +18,16 @@ import {
 } from '../../lambdas/usecases/test-send';
 import { sesClient, sesPorts } from '../../lambdas/wiring';
 import { deployedSenderSetup, localSenderSetup } from './sender-setup';
-import type { WithTarget } from './target';
+import { findArticle, findIssue } from '../../lambdas/usecases/find-content';
+import type { Target, WithTarget } from './target';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Refuses an unknown `--issue` or `--article` with the nearest stored id, before anything is set up. */
+async function mustExist(t: Target, what: TestSubject): Promise<void> {
+  if (what.articleId !== undefined) await findArticle(t, what.articleId);
+  else if (what.issueId !== undefined) await findIssue(t, what.issueId);
+}
 
 function subjectOf(opts: { issue?: string; article?: string }): TestSubject {
   if (opts.issue !== undefined && opts.article !== undefined) throw new Error('give --issue or --article, not both');
@@ -51,6 +58,7 @@ export function register(program: Command, withTarget: WithTarget): void {
       // Checked before the stack is reached: a bad list sends nothing and costs nothing.
       const to = parseTestRecipients(opts.to);
       await withTarget(async (t) => {
+        await mustExist(t, what);
         const setup = await setupFor('send-test');
         for (const note of setup.notes) console.log(`note: ${note}`);
         const mailer = sesPorts(sesClient(), setup.settings.configurationSet).mailer;
@@ -85,6 +93,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .action(async (opts: { issue?: string; article?: string; out?: string; email?: string }) => {
       const what = subjectOf(opts);
       await withTarget(async (t) => {
+        await mustExist(t, what);
         const setup = await setupFor('preview');
         for (const note of setup.notes) console.log(`note: ${note}`);
         const p = await previewMessage(

@@ -1,5 +1,6 @@
 /** `send-digest` and `deliveries`: sending an issue and reading its ledger. */
 import type { Command } from 'commander';
+import { findCampaign, findIssue, NotFoundError } from '../../lambdas/usecases/find-content';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -9,6 +10,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .option('--issue <id>', 'issue id (default: the latest issue)')
     .action(async (opts: { issueId?: string; issue?: string }) => {
       await withTarget(async (t) => {
+        if (opts.issue !== undefined) await findIssue(t, opts.issue);
         const result = await t.plan(opts.issue);
         if (result.status === 'skipped') {
           console.log(`nothing sent: ${result.reason}${result.issueId ? ` (${result.issueId})` : ''}`);
@@ -57,7 +59,10 @@ export function register(program: Command, withTarget: WithTarget): void {
     .argument('<campaignId>')
     .action(async (campaignId: string) => {
       await withTarget(async (t) => {
+        // A smoke run's campaign (`smoke#<issue>#<time>`) is in the ledger only; any other id names an issue or an article.
+        if (!campaignId.startsWith('smoke#')) await findCampaign(t, campaignId);
         const rows = await t.ledger.list(campaignId);
+        if (campaignId.startsWith('smoke#') && rows.length === 0) throw new NotFoundError('campaign', campaignId, '');
         for (const d of rows)
           console.log(`${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`);
         console.log(`${rows.length} deliveries`);

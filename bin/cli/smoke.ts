@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { awaitSmoke, sendSmoke } from '../../lib/ops/smoke';
 import { sesClient, sesPorts } from '../../lambdas/wiring';
 import { deployedSenderSetup, localSenderSetup } from './sender-setup';
+import { findIssue } from '../../lambdas/usecases/find-content';
 import type { WithTarget } from './target';
 
 /**
@@ -37,6 +38,7 @@ export function register(program: Command, withTarget: WithTarget): void {
         throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
       const stack = program.opts<{ stack?: string }>().stack;
       await withTarget(async (t) => {
+        if (opts.issue !== undefined) await findIssue(t, opts.issue);
         const setup = stack ? await awsSetup(stack) : await localSenderSetup();
         const deps = {
           content: t.content,

@@ -4,14 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { campaignStats, formatStats } from '../../lambdas/usecases/campaign-stats';
 import { reportHtml } from '../../lib/ops/stats-report';
-import type { Target, WithTarget } from './target';
-
-/** The issue given, or the latest one. */
-async function campaignOf(t: Target, id: string | undefined): Promise<string> {
-  const found = id ?? (await t.content.latestIssue())?.id;
-  if (!found) throw new Error('no issue published yet: give an issue id');
-  return found;
-}
+import { findCampaign } from '../../lambdas/usecases/find-content';
+import type { WithTarget } from './target';
 
 /**
  * Chart.js's UMD build, inlined into the report so it opens offline. The package's exports map
@@ -31,7 +25,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .argument('[issue]', 'issue id (default: the latest issue)')
     .action(async (issueId: string | undefined) => {
       await withTarget(async (t) => {
-        const id = await campaignOf(t, issueId);
+        const { id } = await findCampaign(t, issueId);
         console.log(
           formatStats(await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content, subjectTests: t.subjectTests }, id)),
         );
@@ -45,7 +39,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .option('--out <file>', 'where to write the report')
     .action(async (issueId: string | undefined, opts: { out?: string }) => {
       await withTarget(async (t) => {
-        const id = await campaignOf(t, issueId);
+        const { id } = await findCampaign(t, issueId);
         const stats = await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content, subjectTests: t.subjectTests }, id);
         const file = opts.out ? resolve(opts.out) : defaultReportPath(id);
         mkdirSync(dirname(file), { recursive: true });

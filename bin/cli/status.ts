@@ -4,6 +4,8 @@ import { describeProgress } from '../../lambdas/core/campaign-status';
 import { describePause } from '../../lambdas/core/sending-state';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
+import { findCampaign } from '../../lambdas/usecases/find-content';
+import { campaignStats, describeOutcomes } from '../../lambdas/usecases/campaign-stats';
 import { formatLocal, zoneSchedule } from '../../lambdas/core/local-time';
 import type { LocalTimeProgress } from '../../lambdas/core/local-time-ports';
 
@@ -48,8 +50,9 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         // The account-wide pause first: it stops every issue and alert.
         console.log(describePause((await t.sending.get()).pause));
-        const id = issueId ?? (await t.content.latestIssue())?.id;
-        if (!id) return console.log('no issue published yet');
+        // An unknown id is refused (exit 1); with none given and nothing published, there is nothing to show.
+        if (issueId === undefined && !(await t.content.latestIssue())) return console.log('no issue published yet');
+        const { id } = await findCampaign(t, issueId);
         const issue = await t.content.getIssue(id);
         if (issue?.sendAt && !issue.plannedAt) console.log(`${id}: ${describeSendAt(issue.sendAt, t.timeZone ?? 'UTC')}`);
         const progress = await t.counters?.get(id);
@@ -58,8 +61,10 @@ export function register(program: Command, withTarget: WithTarget): void {
         console.log(`queued ${progress.queued} (a re-plan after a crash queues again; the ledger skips who was served)`);
         const plan = await t.localTimePlans?.get(id);
         if (plan) console.log(describeZoneProgress(plan, t.clock.now()));
-        const rep = await t.sending.campaignCounts(id);
-        if (rep && rep.sends > 0) console.log(`reputation: ${rep.bounces} hard bounces, ${rep.complaints} complaints of ${rep.sends} sent`);
+        // The ledger's figures, read by the same function as `stats` (the brake's own counters only see events the ses-events
+        // function counted, not those fed with `ses-event`).
+        const landed = await campaignStats({ ledger: t.ledger, clicks: t.clicks, content: t.content }, id);
+        if (landed.sent > 0) console.log(describeOutcomes(landed));
       });
     });
 

@@ -10,6 +10,7 @@ import type {
   CampaignCounters,
   ClickCounts,
   Clock,
+  ContentIds,
   ContentStore,
   DeliveryEvents,
   IssueScheduler,
@@ -42,6 +43,8 @@ import {
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
   content: ContentStore;
+  /** Every stored issue and article id: a command given an unknown id names the nearest (usecases/find-content.ts). */
+  ids: ContentIds;
   subscribers: SubscriberStore;
   /** The same table with conditional changes and erasure markers (add, import, erase, revoke-links, migrate-addresses). */
   subscriptions: SubscriptionStore;
@@ -108,6 +111,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       schedules,
       timeZone: o.digestTimeZone,
       content: db.content,
+      ids: db.content,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: secret
@@ -152,6 +156,7 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const drain = () => drainUnlessPaused(rt, sending);
     return await fn({
       content: db.content,
+      ids: db.content,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: checkedDigest(addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }), db.subscriptions),

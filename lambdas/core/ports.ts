@@ -26,6 +26,11 @@ export interface ContentStore {
   markArticleAlerted(id: string, at: Date): Promise<boolean>;
 }
 
+/** Every stored id of one kind: what an unknown id is compared with for "did you mean". */
+export interface ContentIds {
+  contentIds(kind: 'article' | 'issue'): Promise<string[]>;
+}
+
 /**
  * One-time schedules of issues with a `sendAt` (EventBridge Scheduler on AWS). Both calls are
  * idempotent: scheduling again moves the schedule, cancelling one that is gone does nothing.

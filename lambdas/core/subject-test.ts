@@ -65,6 +65,18 @@ export function pickWinner(outcomes: Record<Variant, VariantOutcome>): { winner:
   return { winner: rates.b > rates.a ? 'b' : 'a', rates };
 }
 
+/** What `stats`, `report` and the planner's log say of a test that no delivery or click decided. */
+export const FALLBACK_NOTE = 'no delivery or click data: fell back to the first subject';
+
+/**
+ * Whether the decision had nothing to go on: neither half had a click per delivered message
+ * (nothing delivered, or nothing clicked), so the first subject won by default, not on merit.
+ */
+export const fellBack = (rates: Record<Variant, number> | undefined): boolean => rates !== undefined && rates.a === 0 && rates.b === 0;
+
+/** A click rate as shown: three decimals, or "—" when nothing was delivered (no rate, not a rate of 0). */
+export const rateText = (clicks: number, delivered: number): string => (delivered > 0 ? (clicks / delivered).toFixed(3) : '—');
+
 /** When the rest of the audience is due: the wait after the test was queued. */
 export function restDueAt(test: Pick<SubjectTest, 'waitMinutes'>, testQueuedAt: Date): Date {
   return new Date(testQueuedAt.getTime() + test.waitMinutes * 60_000);

@@ -5,7 +5,7 @@
  */
 import type { Article, Delivery, Issue } from '../core/model';
 import type { ClickCounts, ContentStore, Ledger, SubjectTestRecord, SubjectTests } from '../core/ports';
-import { testGroup, VARIANTS, type Variant } from '../core/subject-test';
+import { FALLBACK_NOTE, fellBack, rateText, testGroup, VARIANTS, type Variant } from '../core/subject-test';
 
 export interface CampaignStatsDeps {
   ledger: Pick<Ledger, 'list'>;
@@ -65,7 +65,14 @@ export interface CampaignStats {
   /** Messages sent per minute (ISO minute `YYYY-MM-DDTHH:MM`), in time order. */
   sendsPerMinute: { minute: string; sent: number }[];
   /** An issue's subject test: each subject's line, the share and wait, and the winner once decided. */
-  subjectTest?: { sharePercent: number; waitMinutes: number; winner?: Variant; lines: SubjectLine[] };
+  subjectTest?: {
+    sharePercent: number;
+    waitMinutes: number;
+    winner?: Variant;
+    /** Decided with no delivery or click data: the first subject won by default ({@link FALLBACK_NOTE}). */
+    fellBack?: true;
+    lines: SubjectLine[];
+  };
 }
 
 /** Why there is no open count. */
@@ -193,11 +200,33 @@ function subjectLines(
     l.perDelivered = l.delivered ? l.clicks / l.delivered : 0;
     if (decision?.rates) l.rateAtDecision = decision.rates[l.variant];
   }
-  return { sharePercent: test.sharePercent, waitMinutes: test.waitMinutes, ...(winner ? { winner } : {}), lines };
+  const fallback = winner && fellBack(decision?.rates) ? { fellBack: true as const } : {};
+  return { sharePercent: test.sharePercent, waitMinutes: test.waitMinutes, ...(winner ? { winner } : {}), ...fallback, lines };
+}
+
+/** Hard (permanent) bounces: the ones SES's bounce rate, and the reputation brake, count. */
+export const hardBounces = (s: Pick<CampaignStats, 'bouncesByKind'>): number =>
+  Object.entries(s.bouncesByKind).reduce((n, [kind, count]) => n + (kind.startsWith('Permanent') ? count : 0), 0);
+
+/**
+ * The bounces and complaints line of `status`, from the same figures `stats` prints (the
+ * ledger, where every SES event lands, whoever fed it), so the two never disagree.
+ */
+export function describeOutcomes(s: CampaignStats): string {
+  return (
+    `bounces and complaints: ${s.bounced} bounced (${hardBounces(s)} hard), ${s.complained} complained, ` +
+    `${s.delivered} delivered, of ${s.sent} sent (details: \`stats ${s.campaignId}\`)`
+  );
 }
 
 const pad = (v: string | number, n: number) => String(v).padStart(n);
-const rate = (x: number) => x.toFixed(3);
+
+/** How a subject test ended, in words (`stats` and `report`). */
+export function verdict(t: NonNullable<CampaignStats['subjectTest']>): string {
+  if (!t.winner) return 'no winner yet';
+  if (t.fellBack) return `the rest got ${t.winner}: ${FALLBACK_NOTE}`;
+  return `the rest got ${t.winner} (clicks per delivered message of the test's halves, when decided)`;
+}
 
 /** The stats as the `stats` command prints them: a summary table, then clicks per article. */
 export function formatStats(s: CampaignStats): string {
@@ -224,23 +253,22 @@ export function formatStats(s: CampaignStats): string {
   for (const a of s.articles) {
     const title = a.title.length > width ? `${a.title.slice(0, width - 1)}…` : a.title;
     const perVariant = s.variants.map((v) => pad(a.byVariant[v] ?? 0, 10)).join('');
-    lines.push(`  ${title.padEnd(width)}${pad(a.clicks, 8)}${perVariant}${pad(rate(a.perDelivered), 15)}`);
+    lines.push(`  ${title.padEnd(width)}${pad(a.clicks, 8)}${perVariant}${pad(rateText(a.clicks, s.delivered), 15)}`);
   }
   if (s.subjectTest) {
     const t = s.subjectTest;
     lines.push('');
-    lines.push(
-      `  subject test: ${t.sharePercent} % of the audience, ${t.waitMinutes / 60} h wait; ${t.winner ? `the rest got ${t.winner} (clicks per delivered message of the test's halves, when decided)` : 'no winner yet'}`,
-    );
+    lines.push(`  subject test: ${t.sharePercent} % of the audience, ${t.waitMinutes / 60} h wait; ${verdict(t)}`);
     const sw = Math.min(50, Math.max(7, ...t.lines.map((l) => l.subject.length)));
     lines.push(
       `  ${'  subject'.padEnd(sw + 3)}${pad('test', 7)}${pad('rest', 7)}${pad('delivered', 11)}${pad('clicks', 8)}${pad('per delivered', 15)}${pad('when decided', 14)}`,
     );
     for (const l of t.lines) {
       const subject = l.subject.length > sw ? `${l.subject.slice(0, sw - 1)}…` : l.subject;
-      const decided = l.rateAtDecision === undefined ? '–' : rate(l.rateAtDecision);
+      // A decision with nothing to go on had no rate: its zeros stand for no data, not for none clicked.
+      const decided = l.rateAtDecision === undefined || t.fellBack ? '—' : l.rateAtDecision.toFixed(3);
       lines.push(
-        `  ${l.variant}  ${subject.padEnd(sw + 1)}${pad(l.sentInTest, 7)}${pad(l.sentToRest, 7)}${pad(l.delivered, 11)}${pad(l.clicks, 8)}${pad(rate(l.perDelivered), 15)}${pad(decided, 14)}`,
+        `  ${l.variant}  ${subject.padEnd(sw + 1)}${pad(l.sentInTest, 7)}${pad(l.sentToRest, 7)}${pad(l.delivered, 11)}${pad(l.clicks, 8)}${pad(rateText(l.clicks, l.delivered), 15)}${pad(decided, 14)}`,
       );
     }
   }

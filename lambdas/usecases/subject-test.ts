@@ -2,7 +2,16 @@
  * Deciding an issue's subject test: how each half of the test did, and the subject the rest of
  * the audience gets. The planner (plan-digest.ts) calls it when the wait is over.
  */
-import { pickWinner, testGroup, VARIANTS, type SubjectTest, type Variant, type VariantOutcome } from '../core/subject-test';
+import {
+  FALLBACK_NOTE,
+  fellBack,
+  pickWinner,
+  testGroup,
+  VARIANTS,
+  type SubjectTest,
+  type Variant,
+  type VariantOutcome,
+} from '../core/subject-test';
 import type { ClickCounts, Ledger, SubjectTests } from '../core/ports';
 
 /** Where a test's outcome is read. */
@@ -11,12 +20,17 @@ export interface TestOutcomeSources {
   outcomes(issueId: string, test: SubjectTest): Promise<Record<Variant, VariantOutcome>>;
 }
 
+/** Where the decision is logged (the planner's logger); a fallback carries {@link FALLBACK_NOTE}. */
+export interface DecisionLog {
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
 /**
  * The subject the rest gets: the one recorded, or (the first time) the better one by clicks
  * per delivered message, recorded so that every later run sends the same.
  */
 export async function subjectTestWinner(
-  deps: SubjectTests & TestOutcomeSources,
+  deps: SubjectTests & TestOutcomeSources & DecisionLog,
   issueId: string,
   test: SubjectTest,
   now: Date,
@@ -24,7 +38,9 @@ export async function subjectTestWinner(
   const recorded = await deps.get(issueId);
   if (recorded?.winner) return recorded.winner;
   const { winner, rates } = pickWinner(await deps.outcomes(issueId, test));
-  return deps.decide(issueId, winner, rates, now);
+  const recordedWinner = await deps.decide(issueId, winner, rates, now);
+  deps.log?.('subject test decided', { issueId, winner: recordedWinner, rates, ...(fellBack(rates) ? { note: FALLBACK_NOTE } : {}) });
+  return recordedWinner;
 }
 
 /**
@@ -66,9 +82,11 @@ export function subjectTestPorts(ports: {
   subjectTests: SubjectTests;
   ledger: Pick<Ledger, 'list'>;
   clicks: Pick<ClickCounts, 'list'>;
-}): SubjectTests & TestOutcomeSources {
+  log?: DecisionLog['log'];
+}): SubjectTests & TestOutcomeSources & DecisionLog {
   const { subjectTests } = ports;
   return {
+    log: ports.log,
     get: (id) => subjectTests.get(id),
     markTestQueued: (id, at, n) => subjectTests.markTestQueued(id, at, n),
     decide: (id, w, r, at) => subjectTests.decide(id, w, r, at),

@@ -115,8 +115,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       const recorder = await startSesRecorder(sesEndpoint, {
         keep: false,
         onRawMessage: (raw) => writeFileSync(join(dir, `${Date.now()}-${String(++n).padStart(6, '0')}.eml`), raw),
-        // SES's mailbox simulator addresses answer with events, here as on AWS (`npm run cli -- smoke`).
-        simulator: { onEvents: localSesEventFeed(config.tables) },
+        // SES's mailbox simulator addresses answer with events, here as on AWS (`npm run cli -- smoke`), and every other
+        // accepted address with a Delivery, as SES reports one: `stats` shows deliveries and a subject test can be decided here.
+        simulator: { onEvents: localSesEventFeed(config.tables), deliverOrdinary: true },
       });
       stops.push(() => recorder.close());
       sesEndpoint = recorder.endpoint;

@@ -45,7 +45,16 @@ export interface SesRecorderOptions {
    * `onEvents` with the configuration-set events SES would publish, `delayMs` after answering
    * (SES publishes them seconds after it accepted the message). @default delayMs 200
    */
-  simulator?: { onEvents: (events: Record<string, unknown>[]) => void; delayMs?: number };
+  simulator?: {
+    onEvents: (events: Record<string, unknown>[]) => void;
+    delayMs?: number;
+    /**
+     * Report a Delivery for every other accepted address too, as SES does once the receiving
+     * server takes the message (the local mode: `stats` then shows deliveries, and a subject
+     * test has something to decide on). @default false: only the simulator's addresses answer
+     */
+    deliverOrdinary?: boolean;
+  };
 }
 
 export interface SesRecorder {
@@ -121,7 +130,8 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
         if (options.keep !== false) recorded.push(raw);
         options.onRawMessage?.(raw);
       }
-      const simulated = options.simulator && destinations(form).filter((d) => simulatorOutcome(d));
+      const ordinary = options.simulator?.deliverOrdinary === true;
+      const simulated = options.simulator && destinations(form).filter((d) => ordinary || simulatorOutcome(d));
       if (simulated && simulated.length) {
         // The events need the message id the emulator gives, so its answer is read before it is passed on.
         const answer = await forwardBuffered(req, body);
@@ -133,7 +143,7 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
           const source = form?.get('Source') ?? '';
           const timer = setTimeout(() => {
             pendingEvents.delete(timer);
-            for (const destination of simulated) onEvents(simulatorEvents({ messageId, destination, source, at: new Date() }));
+            for (const destination of simulated) onEvents(simulatorEvents({ messageId, destination, source, at: new Date(), ordinary }));
           }, delayMs);
           pendingEvents.add(timer);
         }

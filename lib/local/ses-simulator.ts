@@ -15,10 +15,17 @@ import { documentClient, dynamoPorts, systemClock } from '../../lambdas/wiring';
  * The configuration-set events SES publishes for one accepted message to a simulator address:
  * success → Delivery; bounce → Bounce Permanent/General; complaint → Delivery, then Complaint
  * (abuse); suppressionlist → Bounce Permanent/OnAccountSuppressionList. Shaped as SES shapes them
- * (test/fixtures/ses/), so they go through the same parser as events from SNS.
+ * (test/fixtures/ses/), so they go through the same parser as events from SNS. With `ordinary`,
+ * any other address gets a Delivery, as SES reports for a message the receiving server took.
  */
-export function simulatorEvents(input: { messageId: string; destination: string; source: string; at: Date }): Record<string, unknown>[] {
-  const outcome = simulatorOutcome(input.destination);
+export function simulatorEvents(input: {
+  messageId: string;
+  destination: string;
+  source: string;
+  at: Date;
+  ordinary?: boolean;
+}): Record<string, unknown>[] {
+  const outcome = simulatorOutcome(input.destination) ?? (input.ordinary ? 'success' : undefined);
   if (!outcome) return [];
   const timestamp = input.at.toISOString();
   const mail = {

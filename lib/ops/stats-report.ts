@@ -10,6 +10,7 @@
  */
 import type { CampaignStats } from '../../lambdas/usecases/campaign-stats';
 import { OPENS_NOTE } from '../../lambdas/usecases/campaign-stats';
+import { FALLBACK_NOTE, rateText } from '../../lambdas/core/subject-test';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => ESCAPES[c]);
@@ -72,7 +73,7 @@ export function reportHtml({ stats: s, chartJs, generatedAt }: ReportInput): str
   const articleRows = s.articles
     .map(
       (a) =>
-        `<tr><td>${escapeHtml(a.title)}</td><td class="clicks">${escapeHtml(a.clicks)}</td>${s.variants.map((v) => `<td>${escapeHtml(a.byVariant[v] ?? 0)}</td>`).join('')}<td>${escapeHtml(a.perDelivered.toFixed(3))}</td></tr>`,
+        `<tr><td>${escapeHtml(a.title)}</td><td class="clicks">${escapeHtml(a.clicks)}</td>${s.variants.map((v) => `<td>${escapeHtml(a.byVariant[v] ?? 0)}</td>`).join('')}<td>${escapeHtml(rateText(a.clicks, s.delivered))}</td></tr>`,
     )
     .join('');
   const bounceKinds = Object.keys(s.bouncesByKind);
@@ -112,16 +113,18 @@ ${bounceKinds.length ? `<canvas id="bounces" width="520" height="200" role="img"
 function subjectTestSection(s: ReportInput['stats']): string {
   const t = s.subjectTest;
   if (!t) return '';
-  const decided = (r: number | undefined) => (r === undefined ? '–' : r.toFixed(3));
+  const decided = (r: number | undefined) => (r === undefined || t.fellBack ? '—' : r.toFixed(3));
   const rows = t.lines
     .map(
       (l) =>
         `<tr${l.variant === t.winner ? ' class="winner"' : ''}><td>${escapeHtml(l.variant)}</td><td>${escapeHtml(l.subject)}</td><td>${l.sentInTest}</td><td>${l.sentToRest}</td><td>${l.delivered}</td><td>${l.clicks}</td><td>${escapeHtml(decided(l.rateAtDecision))}</td></tr>`,
     )
     .join('');
-  const verdict = t.winner
-    ? `The rest got subject ${escapeHtml(t.winner)}: more clicks per delivered message in the test.`
-    : 'No winner yet: the test is still running.';
+  const verdict = !t.winner
+    ? 'No winner yet: the test is still running.'
+    : t.fellBack
+      ? `<span id="fallback">The rest got subject ${escapeHtml(t.winner)}: ${escapeHtml(FALLBACK_NOTE)}.</span>`
+      : `The rest got subject ${escapeHtml(t.winner)}: more clicks per delivered message in the test.`;
   return `<h2>Subject test</h2>
 <p class="muted">${t.sharePercent} % of the audience, half a subject, then ${t.waitMinutes / 60} h. ${verdict}</p>
 <table id="subject-test"><thead><tr><th></th><th>Subject</th><th>Test</th><th>Rest</th><th>Delivered</th><th>Clicks</th><th>Per delivered, when decided</th></tr></thead><tbody>${rows}</tbody></table>

@@ -73,17 +73,17 @@ describe('article front matter: whyItMatters', () => {
   });
 
   it.each([
-    ['empty', 'whyItMatters: ""', 'content/why.md: whyItMatters: must not be empty'],
-    ['a list', 'whyItMatters: [one, two]', 'content/why.md: whyItMatters: must be text'],
-    ['two lines', 'whyItMatters: |\n  line one\n  line two', 'content/why.md: whyItMatters: must not contain line breaks'],
-    ['over 300 characters', `whyItMatters: ${'x'.repeat(301)}`, 'content/why.md: whyItMatters: must be at most 300 characters'],
+    ['empty', 'whyItMatters: ""', 'content/why.md:13: whyItMatters: must not be empty'],
+    ['a list', 'whyItMatters: [one, two]', 'content/why.md:13: whyItMatters: must be text'],
+    ['two lines', 'whyItMatters: |\n  line one\n  line two', 'content/why.md:13: whyItMatters: must not contain line breaks'],
+    ['over 300 characters', `whyItMatters: ${'x'.repeat(301)}`, 'content/why.md:13: whyItMatters: must be at most 300 characters'],
   ])('is refused when %s, naming the file and the field', (_what, line, message) => {
     expect(refusal('content/why.md', article([line]))).toContain(message);
   });
 
   it('a typo is named with the field it was meant to be', () => {
     expect(refusal('content/why.md', article(['whyitmatters: x']))).toContain(
-      'content/why.md: whyitmatters: unknown field; did you mean whyItMatters?',
+      'content/why.md:13: whyitmatters: unknown field (did you mean "whyItMatters"?)',
     );
   });
 });
@@ -114,45 +114,45 @@ describe('article front matter: sources', () => {
     [
       'a plain http link',
       ['sources:', '  - { title: T, url: "http://www.example.org/x" }'],
-      'content/src.md: sources.0.url: must be an https URL',
+      'content/src.md:14: sources.0.url: must be an https URL',
     ],
     [
       'a javascript: link',
       ['sources:', '  - { title: T, url: "javascript:alert(1)" }'],
-      'content/src.md: sources.0.url: must be an https URL',
+      'content/src.md:14: sources.0.url: must be an https URL',
     ],
     [
       'a link with a space',
       ['sources:', '  - { title: T, url: "https://www.example.org/a b" }'],
-      'content/src.md: sources.0.url: must be an https URL',
+      'content/src.md:14: sources.0.url: must be an https URL',
     ],
     [
       'a link with a user name',
       ['sources:', '  - { title: T, url: "https://user@www.example.org/" }'],
-      'content/src.md: sources.0.url: must be an https URL',
+      'content/src.md:14: sources.0.url: must be an https URL',
     ],
-    ['no url', ['sources:', '  - { title: T }'], 'content/src.md: sources.0.url: is required'],
-    ['no title', ['sources:', '  - { url: "https://www.example.org/x" }'], 'content/src.md: sources.0.title: is required'],
+    ['no url', ['sources:', '  - { title: T }'], 'content/src.md:14: sources.0.url: is required'],
+    ['no title', ['sources:', '  - { url: "https://www.example.org/x" }'], 'content/src.md:14: sources.0.title: is required'],
     [
       'a misspelt key',
       ['sources:', '  - { title: T, link: "https://www.example.org/x" }'],
-      'content/src.md: sources.0.link: unknown field',
+      'content/src.md:14: sources.0.link: unknown field',
     ],
     [
       'a single link instead of a list',
       ['sources: https://www.example.org/x'],
-      'content/src.md: sources: must be a list of sources, each with title and url',
+      'content/src.md:13: sources: must be a list of sources, each with title and url',
     ],
-    ['an empty list', ['sources: []'], 'content/src.md: sources: must list at least one source, or be left out'],
+    ['an empty list', ['sources: []'], 'content/src.md:13: sources: must list at least one source, or be left out'],
     [
       'the same link twice',
       ['sources:', '  - { title: A, url: "https://www.example.org/x" }', '  - { title: B, url: "https://www.example.org/x" }'],
-      'content/src.md: sources.1.url: repeats https://www.example.org/x',
+      'content/src.md:15: sources.1.url: repeats https://www.example.org/x',
     ],
     [
       'seven sources',
       ['sources:', ...Array.from({ length: 7 }, (_, i) => `  - { title: T${i}, url: "https://www.example.org/${i}" }`)],
-      'content/src.md: sources: must list at most 6 sources',
+      'content/src.md:13: sources: must list at most 6 sources',
     ],
   ])('refuses %s, naming the file and the field', (_what, lines, message) => {
     expect(refusal('content/src.md', article(lines))).toContain(message);
@@ -167,7 +167,7 @@ describe('article front matter: key points are optional and add facts', () => {
   it('refuses a key point that only repeats the summary, at its index', () => {
     const text = article([], ['  - The ministers met in Tokyo.', '  - The two sides agreed a partnership on security and defence.']);
     expect(refusal('content/repeat.md', text)).toBe(
-      'content/repeat.md: keyPoints.1: repeats the summary; give a fact the summary does not, or leave the point out',
+      'content/repeat.md:8: keyPoints.1: repeats the summary; give a fact the summary does not, or leave the point out',
     );
   });
 
@@ -198,24 +198,24 @@ describe('issue front matter: lead, editorsNote, signOff', () => {
     [
       'a lead that is not one of the articles',
       ['lead: fourth-story'],
-      `content/issue.md: lead: must be one of the issue's articles (first-story, second-story, third-story); "fourth-story" is not listed`,
+      `content/issue.md:11: lead: must be one of the issue's articles (first-story, second-story, third-story); "fourth-story" is not listed`,
     ],
-    ['a lead that is not a slug', ['lead: Second Story'], 'content/issue.md: lead: must be a slug'],
-    ["an empty editor's note", ['editorsNote: ""'], 'content/issue.md: editorsNote: must not be empty'],
+    ['a lead that is not a slug', ['lead: Second Story'], 'content/issue.md:11: lead: must be a slug'],
+    ["an empty editor's note", ['editorsNote: ""'], 'content/issue.md:11: editorsNote: must not be empty'],
     [
       "an editor's note over 1,200 characters",
       [`editorsNote: ${'x'.repeat(1201)}`],
-      'content/issue.md: editorsNote: must be at most 1200 characters',
+      'content/issue.md:11: editorsNote: must be at most 1200 characters',
     ],
-    ['a sign-off given as a list', ['signOff: [a, b]'], 'content/issue.md: signOff: must be text'],
-    ['a sign-off with a line break', ['signOff: "Until\\nnext week"'], 'content/issue.md: signOff: must not contain line breaks'],
+    ['a sign-off given as a list', ['signOff: [a, b]'], 'content/issue.md:11: signOff: must be text'],
+    ['a sign-off with a line break', ['signOff: "Until\\nnext week"'], 'content/issue.md:11: signOff: must not contain line breaks'],
   ])('refuses %s, naming the file and the field', (_what, lines, message) => {
     expect(refusal('content/issue.md', issue(lines))).toContain(message);
   });
 
   it('a misspelt field is named with the one it was meant to be', () => {
     expect(refusal('content/issue.md', issue(['signoff: Bye.']))).toContain(
-      'content/issue.md: signoff: unknown field; did you mean signOff?',
+      'content/issue.md:11: signoff: unknown field (did you mean "signOff"?)',
     );
   });
 });

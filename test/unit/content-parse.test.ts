@@ -169,38 +169,38 @@ describe('parseContent: bad input is refused with the file name and the field pa
 
   it('source.url of javascript:alert(1): refused as not an http(s) URL', () => {
     const err = refusal('content/bad-url.md', goodArticle.replace('https://www.eeas.europa.eu/', 'javascript:alert(1)'));
-    expect(err.message).toContain('content/bad-url.md: source.url: must be an http(s) URL');
+    expect(err.message).toContain('content/bad-url.md:12: source.url: must be an http(s) URL');
   });
 
   it('the typo `keypoints`: named as an unknown field with a hint (keyPoints itself is optional)', () => {
     const err = refusal('content/typo.md', goodArticle.replace('keyPoints:', 'keypoints:'));
-    expect(err.message).toContain('content/typo.md: keypoints: unknown field; did you mean keyPoints?');
+    expect(err.message).toContain('content/typo.md:6: keypoints: unknown field (did you mean "keyPoints"?)');
     expect(err.problems).toHaveLength(1);
   });
 
   it('impossible date 2024-02-30, unquoted (which YAML would roll over into March): refused', () => {
     const err = refusal('content/feb-30.md', goodArticle.replace('date: 2024-11-01', 'date: 2024-02-30'));
-    expect(err.message).toContain('content/feb-30.md: date: is not a real calendar date');
+    expect(err.message).toContain('content/feb-30.md:13: date: is not a real calendar date');
   });
 
   it('impossible date "2024-02-30", quoted: refused', () => {
     const err = refusal('content/feb-30-quoted.md', goodArticle.replace('date: 2024-11-01', 'date: "2024-02-30"'));
-    expect(err.message).toContain('content/feb-30-quoted.md: date: is not a real calendar date');
+    expect(err.message).toContain('content/feb-30-quoted.md:13: date: is not a real calendar date');
   });
 
   it('a date with a time of day: refused', () => {
     const err = refusal('content/datetime.md', goodArticle.replace('date: 2024-11-01', 'date: 2024-11-01T10:00:00Z'));
-    expect(err.message).toContain('content/datetime.md: date: must be a calendar date');
+    expect(err.message).toContain('content/datetime.md:13: date: must be a calendar date');
   });
 
   it('CR/LF inside a title (a header injection attempt): refused', () => {
     const err = refusal('content/crlf-title.md', goodArticle.replace(/^title: .*$/m, 'title: "Headline\\r\\nBcc: victim@example.com"'));
-    expect(err.message).toContain('content/crlf-title.md: title: must not contain line breaks or control characters');
+    expect(err.message).toContain('content/crlf-title.md:4: title: must not contain line breaks or control characters');
   });
 
   it('a line break inside a key point: refused at its index', () => {
     const err = refusal('content/kp-newline.md', goodArticle.replace('  - Second point', '  - "Second\\npoint"'));
-    expect(err.message).toContain('content/kp-newline.md: keyPoints.1: must not contain line breaks');
+    expect(err.message).toContain('content/kp-newline.md:8: keyPoints.1: must not contain line breaks');
   });
 
   it('an oversized body of 60,000 characters: refused', () => {
@@ -251,7 +251,7 @@ describe('parseContent: bad input is refused with the file name and the field pa
       'content/dup.md',
       goodIssue.replace('[first-article, second-article]', '[first-article, second-article, first-article]'),
     );
-    expect(err.message).toContain('content/dup.md: articles.2: repeats "first-article"');
+    expect(err.message).toContain('content/dup.md:10: articles.2: repeats "first-article"');
   });
 
   it('wrong type (`post`): refused', () => {
@@ -267,18 +267,18 @@ describe('parseContent: bad input is refused with the file name and the field pa
   it('an issue number of 0 and a preheader over 150 characters: both reported in one message', () => {
     const text = goodIssue.replace('number: 1', 'number: 0').replace(/^preheader: .*$/m, `preheader: ${'p'.repeat(151)}`);
     const err = refusal('content/issue-bad.md', text);
-    expect(err.message).toContain('content/issue-bad.md: number: must be 1 or more');
-    expect(err.message).toContain('content/issue-bad.md: preheader: must be at most 150 characters');
+    expect(err.message).toContain('content/issue-bad.md:5: number: must be 1 or more');
+    expect(err.message).toContain('content/issue-bad.md:8: preheader: must be at most 150 characters');
   });
 
   it('an id that is not a slug (upper case and spaces): refused', () => {
     const err = refusal('content/id.md', goodArticle.replace('id: sample-article', 'id: Sample Article'));
-    expect(err.message).toContain('content/id.md: id: must be a slug');
+    expect(err.message).toContain('content/id.md:3: id: must be a slug');
   });
 
   it('an unknown priority (`urgent`): refused', () => {
     const err = refusal('content/prio.md', goodArticle.replace('date: 2024-11-01', 'date: 2024-11-01\npriority: urgent'));
-    expect(err.message).toContain('content/prio.md: priority: must be "normal" or "breaking"');
+    expect(err.message).toContain('content/prio.md:14: priority: must be "normal" or "breaking"');
   });
 
   it('nine key points and an unknown key inside source: both reported', () => {
@@ -287,8 +287,8 @@ describe('parseContent: bad input is refused with the file name and the field pa
       .replace('  - First point\n  - Second point', nine)
       .replace('  url: https://www.eeas.europa.eu/', '  url: https://www.eeas.europa.eu/\n  link: https://www.eeas.europa.eu/');
     const err = refusal('content/many.md', text);
-    expect(err.message).toContain('content/many.md: keyPoints: must list at most 8 key points');
-    expect(err.message).toContain('content/many.md: source.link: unknown field');
+    expect(err.message).toContain('content/many.md:6: keyPoints: must list at most 8 key points');
+    expect(err.message).toContain('content/many.md:20: source.link: unknown field');
   });
 
   it('text in the body of an issue: refused rather than silently dropped', () => {

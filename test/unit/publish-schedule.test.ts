@@ -57,7 +57,7 @@ describe('publish with sendAt', () => {
     const deps = setup();
     const err = await publish(deps, sampleWith('sendAt: 2026-12-03T07:00:00')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PublishError);
-    expect((err as Error).message).toMatch(/issues\/.*\.md: sendAt: must give its offset from UTC/);
+    expect((err as Error).message).toMatch(/issues\/.*\.md:3: sendAt: must give its offset from UTC/);
     expect(deps.schedules.calls).toEqual([]);
     expect(deps.content.items.size).toBe(0);
   });

@@ -54,7 +54,7 @@ describe('sendAt in an issue', () => {
 
   it('refuses a time without an offset (YAML would read it as UTC), naming the file and the field', () => {
     const e = refusal('sendAt: 2026-12-03T07:00:00');
-    expect(e.message).toMatch(/^issues\/brief-007\.md: sendAt: must give its offset from UTC/);
+    expect(e.message).toMatch(/^issues\/brief-007\.md:11: sendAt: must give its offset from UTC/);
   });
 
   it('refuses a date without a time', () => {
@@ -70,7 +70,7 @@ describe('sendAt in an issue', () => {
   });
 
   it('refuses a time in the past at publish time, and the very moment of publishing', () => {
-    expect(refusal('sendAt: 2026-11-30T12:59:00+01:00').message).toMatch(/^issues\/brief-007\.md: sendAt: is in the past/);
+    expect(refusal('sendAt: 2026-11-30T12:59:00+01:00').message).toMatch(/^issues\/brief-007\.md:11: sendAt: is in the past/);
     expect(refusal('sendAt: 2026-11-30T12:00:00Z').message).toMatch(/sendAt: is in the past/);
   });
 

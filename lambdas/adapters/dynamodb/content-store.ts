@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { INDEXES } from '../../core/indexes';
 import { contentKey } from '../../core/keys';
 import type { Article, Issue } from '../../core/model';
-import type { ContentStore, IssueArchive, ScheduledIssues } from '../../core/ports';
+import type { ContentIds, ContentStore, IssueArchive, ScheduledIssues } from '../../core/ports';
 import { batchGetAll } from './batch';
 import { writeIf } from './conditional';
 
@@ -12,7 +12,7 @@ function stripKey<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-export class DynamoContentStore implements ContentStore, IssueArchive, ScheduledIssues {
+export class DynamoContentStore implements ContentStore, ContentIds, IssueArchive, ScheduledIssues {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -67,6 +67,31 @@ export class DynamoContentStore implements ContentStore, IssueArchive, Scheduled
       }),
     );
     return out.Items?.[0] ? stripKey<Issue>(out.Items[0]) : undefined;
+  }
+
+  /**
+   * Every id of one kind, from the `byKind` index (ids only): a few dozen issues and a few
+   * hundred articles a year, read when a command is given an id that does not exist.
+   */
+  async contentIds(kind: 'article' | 'issue'): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEXES.byKind,
+          KeyConditionExpression: '#k = :k',
+          ProjectionExpression: '#i',
+          ExpressionAttributeNames: { '#k': 'kind', '#i': 'id' },
+          ExpressionAttributeValues: { ':k': kind },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) ids.push(String(item.id));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ids;
   }
 
   /**

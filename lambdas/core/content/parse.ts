@@ -13,24 +13,29 @@ import { BODY_CONTROL, LINE_BREAKING, line, required } from './fields';
 import { subjectTestField } from './subject-test-field';
 import { restoreTypedSendAt, sendAtSchema, sendAtTiming } from './send-at';
 import { articleBodyProblems, issueBodyProblems } from './body';
+import { fieldLine } from './field-lines';
+import { oneMessageEach, toProblems } from './field-problems';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
   /** Dotted field path (`source.url`, `keyPoints.2`), or `front matter` / `body` / `type`. */
   path: string;
   message: string;
+  /** The file's line of the field, when it is in the file (a missing field has none). */
+  line?: number;
 }
 
 /**
  * A content file that cannot be published. The message has one line per problem, each
- * `<file>: <field path>: <what is wrong>`, so an editor can fix every problem in one pass.
+ * `<file>:<line>: <field path>: <what is wrong>` (`<file>: …` for a field that is not in the
+ * file), so an editor can fix every problem in one pass.
  */
 export class ContentError extends Error {
   constructor(
     readonly file: string,
     readonly problems: ContentProblem[],
   ) {
-    super(problems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
+    super(problems.map((p) => `${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.path}: ${p.message}`).join('\n'));
     this.name = 'ContentError';
   }
 }
@@ -259,7 +264,7 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
     const bodyProblems = bodyCheck.success
       ? articleBodyProblems(text, body)
       : bodyCheck.error.issues.map((i) => ({ path: 'body', message: i.message }));
-    const fm = validate(fileName, articleSchema, data, bodyProblems);
+    const fm = validate(fileName, articleSchema, data, bodyProblems, rawMatter);
     return {
       kind: 'article',
       id: fm.id,
@@ -280,7 +285,7 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
     // An issue has no body field; refuse text there rather than drop it without a word (body.ts says why).
     const stray = issueBodyProblems(text, body);
     restoreTypedSendAt(data, rawMatter);
-    const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt)]);
+    const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt)], rawMatter);
     return {
       kind: 'issue',
       id: fm.id,
@@ -349,36 +354,27 @@ function describeYamlError(err: unknown): string {
   return typeof e.message === 'string' ? e.message.split('\n')[0] : String(err);
 }
 
-/** Validates the front matter and throws one error with its problems and any found elsewhere. */
-function validate<S extends z.ZodType>(fileName: string, schema: S, data: Record<string, unknown>, others: ContentProblem[]): z.output<S> {
+/**
+ * Validates the front matter and throws one error with its problems and any found elsewhere,
+ * each with its line in the file, and one message for one mistake (see {@link oneMessageEach}).
+ */
+function validate<S extends z.ZodType>(
+  fileName: string,
+  schema: S,
+  data: Record<string, unknown>,
+  others: ContentProblem[],
+  rawMatter: string,
+): z.output<S> {
   const result = schema.safeParse(data);
-  const problems = result.success ? [...others] : [...result.error.issues.flatMap((i) => toProblems(i, schema)), ...others];
-  if (problems.length || !result.success) throw new ContentError(fileName, problems);
+  const problems = result.success ? [...others] : [...oneMessageEach(result.error.issues.flatMap((i) => toProblems(i, schema))), ...others];
+  if (problems.length || !result.success) {
+    throw new ContentError(
+      fileName,
+      problems.map((p) => {
+        const line = p.path === 'body' || p.path === 'front matter' ? undefined : fieldLine(rawMatter, p.path);
+        return line === undefined ? p : { ...p, line };
+      }),
+    );
+  }
   return result.data;
-}
-
-function toProblems(issue: z.core.$ZodIssue, schema: z.ZodType): ContentProblem[] {
-  const at = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeys(schema, at);
-    return issue.keys.map((key) => {
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-      return {
-        path: [...at, key].join('.'),
-        message: `unknown field${near ? `; did you mean ${near}?` : ''} (allowed: ${known.join(', ')})`,
-      };
-    });
-  }
-  if (issue.code === 'invalid_value' && at.length === 1 && at[0] === 'type') {
-    return [{ path: 'type', message: 'must be "article" or "issue"' }];
-  }
-  return [{ path: at.length ? at.join('.') : 'front matter', message: issue.message }];
-}
-
-/** The field names allowed at a path of a strict object schema, for "did you mean" hints. */
-function knownKeys(schema: z.ZodType, path: string[]): string[] {
-  let node: unknown = schema;
-  for (const key of path) node = (node as { shape?: Record<string, unknown> }).shape?.[key];
-  const shape = (node as { shape?: Record<string, unknown> } | undefined)?.shape;
-  return shape ? Object.keys(shape) : [];
 }
