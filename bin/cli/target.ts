@@ -11,6 +11,8 @@ import type {
   ClickCounts,
   Clock,
   ContentStore,
+  SettingsStore,
+  TopicUsage,
   DeliveryEvents,
   IssueScheduler,
   Ledger,
@@ -37,11 +39,15 @@ import {
   sqsClient,
   sqsPorts,
   systemClock,
+  topicUsage,
 } from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
   content: ContentStore;
+  /** The newsletter's settings (topics, page text), and where topics are used (publish, add, import). */
+  settings: SettingsStore;
+  topicUsage: TopicUsage;
   subscribers: SubscriberStore;
   /** The same table with conditional changes and erasure markers (add, import, erase, revoke-links, migrate-addresses). */
   subscriptions: SubscriptionStore;
@@ -108,6 +114,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       schedules,
       timeZone: o.digestTimeZone,
       content: db.content,
+      settings: db.settings,
+      topicUsage: topicUsage(documentClient(), { content: out.contentTable, subscribers: out.subscribersTable }),
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: secret
@@ -152,6 +160,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const drain = () => drainUnlessPaused(rt, sending);
     return await fn({
       content: db.content,
+      settings: db.settings,
+      topicUsage: topicUsage(documentClient(), rt.config.tables),
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: checkedDigest(addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }), db.subscriptions),

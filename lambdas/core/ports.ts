@@ -7,6 +7,7 @@ import type { CampaignProgress, CampaignState, Counters } from './campaign-statu
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
 import type { SignupJob } from './signup-job';
 import type { Variant } from './subject-test';
+import type { NewsletterSettings } from './topics';
 
 export interface Clock {
   now(): Date;
@@ -24,6 +25,21 @@ export interface ContentStore {
   markIssuePlanned(id: string, at: Date): Promise<boolean>;
   /** Record that a breaking article's alert audience has been queued. Returns false if it already was. */
   markArticleAlerted(id: string, at: Date): Promise<boolean>;
+}
+
+/** The newsletter's settings item in the Content table (core/topics.ts). */
+export interface SettingsStore {
+  /** Undefined when none was ever published. */
+  getSettings(): Promise<NewsletterSettings | undefined>;
+  putSettings(settings: NewsletterSettings): Promise<void>;
+}
+
+/** Where topics are used, for refusing to drop one that is (publish of a topics file). */
+export interface TopicUsage {
+  /** Per topic, the ids of the published articles about it. */
+  articlesByTopic(topics: readonly string[]): Promise<Map<string, string[]>>;
+  /** Per topic, how many readers (not unsubscribed) chose it. */
+  readersByTopic(topics: readonly string[]): Promise<Map<string, number>>;
 }
 
 /**
