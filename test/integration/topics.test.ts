@@ -58,7 +58,7 @@ describe('the subscribe page from the settings', () => {
     const http = await serveHttp(makeApiHandler({ ...api.deps, delivery: { mode: 'local-time', localTime: '07:30' } }), { port: 0 });
     try {
       const html = await page(`${http.url}/`);
-      expect(html).toContain('The weekly digest (each Monday at 07:30, your own time)');
+      expect(html).toContain('The weekly digest (at 07:30 your own time, on the day each issue comes out)');
       expect(html).not.toContain('every Monday morning');
       expect(html).toContain(BLURB);
     } finally {
