@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import { join } from 'node:path';
 import { startRuntime } from '../lib/local/runtime';
 import { localConfig } from '../lib/local/config';
-import { SAMPLE_ISSUE_ID, sampleIssueFiles } from '../lib/local/sample-content';
+import { SAMPLE_ISSUE_ID, sampleIssueFiles, sampleSettingsFile } from '../lib/local/sample-content';
 import { describeProgress, needsResume } from '../lambdas/core/campaign-status';
 import { publish } from '../lambdas/usecases/publish';
 import { LOCAL_TIME_PLANNER_CRON } from '../lambdas/core/local-time';
@@ -29,7 +29,12 @@ async function main() {
     process.exit(0);
   };
 
-  const { content } = dynamoPorts(documentClient(), rt.config.tables);
+  const { content, settings } = dynamoPorts(documentClient(), rt.config.tables);
+  // The pages' topics and text first (also for a data folder made before they were settings).
+  if (!(await settings.getSettings())) {
+    await publish({ content, settings, clock: systemClock }, [sampleSettingsFile()]);
+    console.log('published the sample topics and page text');
+  }
   if (!(await content.getIssue(SAMPLE_ISSUE_ID))) {
     const r = await publish({ content, clock: systemClock }, sampleIssueFiles());
     console.log(`published the sample issue: ${r.issues.join(', ')} (${r.articles.length} articles)`);

@@ -20,7 +20,17 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/dynamodb/delivery-events';
-import type { Clock, IssueArchive, IssueScheduler, PlanContinuation, RateLimiter, SendQueue, SignupQueue } from './core/ports';
+import type {
+  Clock,
+  IssueArchive,
+  IssueScheduler,
+  SettingsStore,
+  TopicUsage,
+  PlanContinuation,
+  RateLimiter,
+  SendQueue,
+  SignupQueue,
+} from './core/ports';
 import type { PlanDeps } from './usecases/plan-digest';
 import type { LocalTimePlanDeps } from './usecases/plan-local-time';
 import { subjectTestPorts } from './usecases/subject-test';
@@ -51,6 +61,7 @@ import { EventBridgeIssueScheduler, type IssueScheduleSettings } from './adapter
 import { schedulerClient } from './adapters/clients';
 import { ENV } from './core/function-env';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscriptions';
+import { DynamoTopicUsage } from './adapters/dynamodb/topic-usage';
 
 export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
 export type { IssueScheduleSettings } from './adapters/issue-scheduler';
@@ -68,8 +79,13 @@ export interface Tables {
 /** What the Content table holds: articles and issues. */
 export function contentPorts(db: DynamoDBDocumentClient, table: string) {
   const content = new DynamoContentStore(db, table);
-  /** `archive`: the public archive's reads (sent issues only), from the same store. */
-  return { content, archive: content as IssueArchive };
+  /** `archive`: the public archive's reads (sent issues only); `settings`: topics and page text; both from the same store. */
+  return { content, archive: content as IssueArchive, settings: content as SettingsStore };
+}
+
+/** Where topics are used (publish refuses to drop one that is): articles in Content, readers in Subscribers. */
+export function topicUsage(db: DynamoDBDocumentClient, tables: Pick<Tables, 'content' | 'subscribers'>): TopicUsage {
+  return new DynamoTopicUsage(db, tables);
 }
 
 /** What the Subscribers table holds: the readers, their audiences, and the send-time check. */

@@ -49,6 +49,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           const r = await upsertSubscriber({ subscribers: t.subscriptions, clock: t.clock, digest: await t.digest() }, input, 'cli', {
             resubscribe: opts.resubscribe,
             allowReservedDomains: t.local,
+            settings: await t.settings.getSettings(),
           });
           if (!r.subscriber || r.outcome.startsWith('kept-')) {
             console.error(
@@ -86,6 +87,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           resubscribe: opts.resubscribe,
           allowReservedDomains: t.local,
           map,
+          settings: await t.settings.getSettings(),
         });
         printImport(file, r, opts.resubscribe);
       });

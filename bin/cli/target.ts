@@ -12,6 +12,8 @@ import type {
   Clock,
   ContentIds,
   ContentStore,
+  SettingsStore,
+  TopicUsage,
   DeliveryEvents,
   IssueScheduler,
   Ledger,
@@ -38,6 +40,7 @@ import {
   sqsClient,
   sqsPorts,
   systemClock,
+  topicUsage,
 } from '../../lambdas/wiring';
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
@@ -45,6 +48,9 @@ export interface Target {
   content: ContentStore;
   /** Every stored issue and article id: a command given an unknown id names the nearest (usecases/find-content.ts). */
   ids: ContentIds;
+  /** The newsletter's settings (topics, page text), and where topics are used (publish, add, import). */
+  settings: SettingsStore;
+  topicUsage: TopicUsage;
   subscribers: SubscriberStore;
   /** The same table with conditional changes and erasure markers (add, import, erase, revoke-links, migrate-addresses). */
   subscriptions: SubscriptionStore;
@@ -112,6 +118,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       timeZone: o.digestTimeZone,
       content: db.content,
       ids: db.content,
+      settings: db.settings,
+      topicUsage: topicUsage(documentClient(), { content: out.contentTable, subscribers: out.subscribersTable }),
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: secret
@@ -157,6 +165,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     return await fn({
       content: db.content,
       ids: db.content,
+      settings: db.settings,
+      topicUsage: topicUsage(documentClient(), rt.config.tables),
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: checkedDigest(addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }), db.subscriptions),

@@ -31,6 +31,7 @@ import { ENV } from '../core/function-env';
 import { addressDigestLoader, documentClient, dynamoPorts, signingKeysLoader, signupQueue, sqsClient, systemClock } from '../wiring';
 import { MAX_BODY_BYTES, parseRequest, routeTable, withSiteHeaders, type Result } from './http';
 import { archiveRoutes } from './routes/archive';
+import { cachedSettings } from '../usecases/newsletter-settings';
 import { confirmRoutes } from './routes/confirm';
 import { payloadTooLarge, routeContext, type ApiDeps } from './routes/context';
 import { healthRoutes } from './routes/health';
@@ -87,6 +88,8 @@ export function depsFromEnv(overrides: Partial<ApiDeps> = {}): ApiDeps {
     'subscribeRateLimit',
     'contentTable',
     'reservedDomains',
+    'digestDelivery',
+    'digestLocalTime',
   ]);
   const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
   const store = ports.subscriptions;
@@ -112,6 +115,9 @@ export function depsFromEnv(overrides: Partial<ApiDeps> = {}): ApiDeps {
     allowReservedDomains: env.reservedDomains,
     archive: ports.archive,
     redirect: clicks ? { content: ports.content, clicks } : undefined,
+    // Topics, blurb and digest wording: published with the content, kept a minute in memory.
+    settings: cachedSettings(ports.settings, systemClock),
+    delivery: { mode: env.digestDelivery, localTime: env.digestLocalTime },
     ...overrides,
   };
 }

@@ -9,7 +9,9 @@
  * that fits a 320 px wide phone screen.
  */
 import Handlebars from 'handlebars';
-import { CONSENT_WORDING, offeredZone, TIME_ZONES, TOPICS } from '../core/subscription';
+import { CONSENT_WORDING, offeredZone, TIME_ZONES } from '../core/subscription';
+import { digestWording, FALLBACK_SETTINGS, type NewsletterSettings, type Topic } from '../core/topics';
+import type { DigestDelivery } from '../core/local-time';
 import { mailAddress, type Subscriber, type SubscriptionChoices } from '../core/model';
 import { canResubscribe } from '../usecases/preferences';
 
@@ -38,6 +40,7 @@ legend{font-weight:600;padding:0 .35rem}
 .check label{font-weight:400;margin:0}
 .topics{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));column-gap:1rem}
 .hint{color:#374151;font-size:.95rem;margin:.3rem 0 0}
+.desc{display:block;color:#374151;font-size:.9rem}
 fieldset .hint{margin:0 0 .6rem}
 .consent{color:#374151;font-size:.95rem}
 button{font:inherit;font-weight:600;padding:.75rem 1.5rem;border:0;border-radius:6px;background:#0b3d91;color:#fff;cursor:pointer;min-height:2.75rem}
@@ -81,11 +84,11 @@ const messageTpl =
 {{#if link}}<p><a href="{{link.href}}">{{link.text}}</a></p>{{/if}}`);
 
 const choicesPartial = `<fieldset><legend>What would you like to receive?</legend>
-<div class="check"><input type="checkbox" id="digest" name="digest" value="yes"{{#if choices.digest}} checked{{/if}}><label for="digest">The weekly digest (every Monday morning)</label></div>
+<div class="check"><input type="checkbox" id="digest" name="digest" value="yes"{{#if choices.digest}} checked{{/if}}><label for="digest">{{text.digestLine}}</label></div>
 <div class="check"><input type="checkbox" id="alerts" name="alerts" value="yes"{{#if choices.alerts}} checked{{/if}}><label for="alerts">Breaking alerts (only when something important happens)</label></div>
 </fieldset>
 <fieldset><legend>Topics</legend><p class="hint" id="topics-hint">Leave all unticked to get every topic.</p>
-<div class="topics">{{#each topics}}<div class="check"><input type="checkbox" id="topic-{{id}}" name="topics" value="{{id}}" aria-describedby="topics-hint"{{#if (includes ../choices.topics id)}} checked{{/if}}><label for="topic-{{id}}">{{label}}</label></div>{{/each}}</div>
+<div class="topics">{{#each topics}}<div class="check"><input type="checkbox" id="topic-{{id}}" name="topics" value="{{id}}" aria-describedby="topics-hint"{{#if (includes ../choices.topics id)}} checked{{/if}}><label for="topic-{{id}}">{{label}}{{#if description}}<span class="desc">{{description}}</span>{{/if}}</label></div>{{/each}}</div>
 </fieldset>
 <div class="field"><label for="timezone">Your time zone</label>
 <select id="timezone" name="timezone" aria-describedby="tz-hint">{{#each zones}}<option{{#if (eq this ../choices.timezone)}} selected{{/if}}>{{this}}</option>{{/each}}</select>
@@ -93,7 +96,7 @@ const choicesPartial = `<fieldset><legend>What would you like to receive?</legen
 hb.registerPartial('choices', choicesPartial);
 
 const subscribeTpl = hb.compile(`<h1>Subscribe</h1>
-<p>Summaries of the week's security news between the EU and Japan, and alerts when something breaks. Free; leave any time.</p>
+<p>{{text.blurb}}</p>
 {{#if error}}<div class="error" role="alert" id="form-error"><p>{{error}}</p></div>{{/if}}
 <form method="post" action="/subscribe" novalidate>
 <div class="field"><label for="email">Email address</label>
@@ -190,9 +193,26 @@ export interface Page {
 
 export const renderPage = (p: Page, ctx: PageContext = { newsletter: 'Briefing' }): string => page(ctx, p.title, messageTpl(p));
 
-export function subscribePage(ctx: PageContext, v: { email?: string; choices: SubscriptionChoices; error?: string }): string {
+/** What the subscribe and preferences pages take from the newsletter's settings, for this delivery mode. */
+export interface PageText {
+  topics: readonly Topic[];
+  blurb: string;
+  digestLine: string;
+}
+
+export function pageText(settings: NewsletterSettings, delivery: DigestDelivery = 'schedule', localTime?: string): PageText {
+  return { topics: settings.topics, blurb: settings.blurb, digestLine: digestWording(settings, delivery, localTime) };
+}
+
+const FALLBACK_TEXT = pageText(FALLBACK_SETTINGS);
+
+export function subscribePage(
+  ctx: PageContext,
+  v: { email?: string; choices: SubscriptionChoices; error?: string },
+  text: PageText = FALLBACK_TEXT,
+): string {
   const choices = { ...v.choices, timezone: offeredZone(v.choices.timezone) };
-  return page(ctx, 'Subscribe', subscribeTpl({ ...v, choices, topics: TOPICS, zones: TIME_ZONES, consent: CONSENT_WORDING }));
+  return page(ctx, 'Subscribe', subscribeTpl({ ...v, choices, text, topics: text.topics, zones: TIME_ZONES, consent: CONSENT_WORDING }));
 }
 
 export function preferencesPage(
@@ -206,6 +226,7 @@ export function preferencesPage(
     error?: string;
     now?: Date;
   },
+  text: PageText = FALLBACK_TEXT,
 ): string {
   const s = v.subscriber;
   const active = s.status === 'confirmed' && !s.suppressed;
@@ -229,7 +250,8 @@ export function preferencesPage(
       token: v.token,
       unsubscribeToken: v.unsubscribeToken,
       choices,
-      topics: TOPICS,
+      text,
+      topics: text.topics,
       zones: TIME_ZONES,
       saved: v.saved,
       error: v.error,

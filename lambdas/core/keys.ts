@@ -14,7 +14,7 @@
  *   GSI alertAudience   pk {@link ALERT_SHARD} (N), sk `subscriberId`; sparse likewise for alerts
  *   GSI digestByZone    pk {@link DIGEST_ZONE} (S) the reader's zone key, sk {@link DIGEST_ZONE_SINCE}
  *                       `<zoneChangedAt or 0>#<subscriberId>`; sparse like digestAudience (local-time delivery)
- * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>`
+ * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>` | {@link SETTINGS_KEY}
  * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
  *              plus bookkeeping items whose key starts with `#` ({@link isBookkeepingKey}):
  *   <campaign>               `#summary`              the campaign's counters ({@link summaryKey})
@@ -108,6 +108,8 @@ export function audienceKeys(
 // ---- Content -------------------------------------------------------------------------------
 
 export const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
+/** The newsletter's settings (topics, page text): one item, no `kind`, so no index or stream filter sees it. */
+export const SETTINGS_KEY = 'settings#newsletter';
 
 // ---- Deliveries: bookkeeping beside the ledger ----------------------------------------------
 

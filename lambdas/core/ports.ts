@@ -7,6 +7,7 @@ import type { CampaignProgress, CampaignState, Counters } from './campaign-statu
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
 import type { SignupJob } from './signup-job';
 import type { Variant } from './subject-test';
+import type { NewsletterSettings } from './topics';
 
 export interface Clock {
   now(): Date;
@@ -29,6 +30,21 @@ export interface ContentStore {
 /** Every stored id of one kind: what an unknown id is compared with for "did you mean". */
 export interface ContentIds {
   contentIds(kind: 'article' | 'issue'): Promise<string[]>;
+}
+
+/** The newsletter's settings item in the Content table (core/topics.ts). */
+export interface SettingsStore {
+  /** Undefined when none was ever published. */
+  getSettings(): Promise<NewsletterSettings | undefined>;
+  putSettings(settings: NewsletterSettings): Promise<void>;
+}
+
+/** Where topics are used, for refusing to drop one that is (publish of a topics file). */
+export interface TopicUsage {
+  /** Per topic, the ids of the published articles about it. */
+  articlesByTopic(topics: readonly string[]): Promise<Map<string, string[]>>;
+  /** Per topic, how many readers (not unsubscribed) chose it. */
+  readersByTopic(topics: readonly string[]): Promise<Map<string, number>>;
 }
 
 /**

@@ -15,7 +15,7 @@ export const signupJobSchema = z.discriminatedUnion('kind', [
     kind: z.literal('subscribe'),
     /** As the reader typed it (normalised by the API; checked again by the function). */
     email: z.string().max(600),
-    choices: choicesSchema,
+    choices: choicesSchema(),
     meta,
     /** When the request arrived (ISO): the consent record's time. */
     at: z.iso.datetime(),

@@ -5,22 +5,7 @@
 import { z } from 'zod';
 import { zoneKey } from './local-time';
 import type { SubscriptionChoices } from './model';
-
-/** Topics offered on the pages, with their labels. An empty choice means "all topics". */
-export const TOPICS: ReadonlyArray<{ id: string; label: string }> = [
-  { id: 'diplomacy', label: 'Diplomacy' },
-  { id: 'defence-industry', label: 'Defence industry' },
-  { id: 'maritime-security', label: 'Maritime security' },
-  { id: 'cyber', label: 'Cyber' },
-  { id: 'space', label: 'Space' },
-  { id: 'intelligence-sharing', label: 'Intelligence sharing' },
-  { id: 'nuclear-disarmament', label: 'Nuclear disarmament' },
-  { id: 'north-korea', label: 'North Korea' },
-  { id: 'china', label: 'China' },
-  { id: 'russia', label: 'Russia' },
-  { id: 'ukraine', label: 'Ukraine' },
-];
-const TOPIC_IDS = new Set(TOPICS.map((t) => t.id));
+import { checkTopics, FALLBACK_SETTINGS, type TopicList } from './topics';
 
 /** Defaults of `POST /subscribe` (documented in docs/architecture.md): digest yes, alerts no, all topics, UTC. */
 export const DEFAULT_CHOICES: SubscriptionChoices = { digest: true, alerts: false, topics: [], timezone: 'UTC' };
@@ -82,23 +67,33 @@ export function offeredZone(zone: string): string {
   return CURRENT_OF.get(zoneKey(zone)) ?? zone;
 }
 
-export const choicesSchema = z
-  .object({
-    digest: z.boolean().default(DEFAULT_CHOICES.digest),
-    alerts: z.boolean().default(DEFAULT_CHOICES.alerts),
-    topics: z
-      .array(z.string().max(40))
-      .max(TOPICS.length)
-      .default([])
-      .refine((ts) => ts.every((t) => TOPIC_IDS.has(t)), { message: `topics: choose from ${[...TOPIC_IDS].join(', ')}` })
-      .transform((ts) => TOPICS.map((t) => t.id).filter((id) => ts.includes(id))),
-    timezone: z
-      .string()
-      .max(64)
-      .default(DEFAULT_CHOICES.timezone)
-      .refine((tz) => ZONES.has(tz), { message: 'timezone: not a known IANA time zone (e.g. Europe/Brussels)' }),
-  })
-  .refine((c) => c.digest || c.alerts, { message: 'choose the weekly digest, breaking alerts, or both' });
+/**
+ * The rules of a reader's choices; the topics are those of the newsletter's settings (topics.ts).
+ * Without settings (a job the API queued, its topics checked there) only their form is checked.
+ */
+export const choicesSchema = (settings?: TopicList) =>
+  z
+    .object({
+      digest: z.boolean().default(DEFAULT_CHOICES.digest),
+      alerts: z.boolean().default(DEFAULT_CHOICES.alerts),
+      topics: settings
+        ? z
+            .array(z.string().max(40))
+            .max(settings.topics.length)
+            .default([])
+            .superRefine((ts, ctx) => {
+              const problem = checkTopics(settings, ts);
+              if (problem) ctx.addIssue({ code: 'custom', message: `topics: ${problem}` });
+            })
+            .transform((ts) => settings.topics.map((t) => t.id).filter((id) => ts.includes(id)))
+        : z.array(z.string().max(40)).max(50).default([]),
+      timezone: z
+        .string()
+        .max(64)
+        .default(DEFAULT_CHOICES.timezone)
+        .refine((tz) => ZONES.has(tz), { message: 'timezone: not a known IANA time zone (e.g. Europe/Brussels)' }),
+    })
+    .refine((c) => c.digest || c.alerts, { message: 'choose the weekly digest, breaking alerts, or both' });
 
 /** The JSON body of `POST /subscribe`. Unknown fields are refused, so a typo does not pass silently. */
 export const subscribeJsonSchema = z
@@ -129,8 +124,8 @@ export function choicesFromForm(form: URLSearchParams): unknown {
 
 export type ChoicesResult = { ok: true; choices: SubscriptionChoices } | { ok: false; message: string };
 
-export function parseChoices(input: unknown): ChoicesResult {
-  const r = choicesSchema.safeParse(input);
+export function parseChoices(input: unknown, settings?: TopicList): ChoicesResult {
+  const r = choicesSchema(settings ?? FALLBACK_SETTINGS).safeParse(input);
   if (r.success) return { ok: true, choices: r.data };
   return { ok: false, message: r.error.issues.map((i) => i.message).join('; ') };
 }

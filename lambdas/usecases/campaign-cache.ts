@@ -3,7 +3,7 @@
  * and reused across the batches of a few minutes, not rendered again for every batch of 50.
  */
 import type { SendJob } from '../core/model';
-import type { ContentStore, ReaderAlertHistory } from '../core/ports';
+import type { ContentStore, ReaderAlertHistory, SettingsStore } from '../core/ports';
 import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions } from './digest-campaign';
 import type { MailSettings } from '../core/mail-settings';
@@ -11,7 +11,8 @@ import type { PreparedCampaign } from './send-batch';
 
 /** Prepared campaigns are reused across batches for a few minutes: rendering once per issue, not per batch. */
 export function campaignCache(
-  content: ContentStore,
+  /** With the settings' reader (the Content table's store): an alert's reason uses the topics' labels. */
+  content: ContentStore & Partial<Pick<SettingsStore, 'getSettings'>>,
   settings: MailSettings,
   keys: () => Promise<SigningKeys>,
   ttlMs = 5 * 60_000,
@@ -27,7 +28,8 @@ export function campaignCache(
       if (job.kind === 'alert') {
         const [article] = await content.getArticles([job.campaignId]);
         if (!article) throw new Error(`alert ${job.campaignId}: no such article`);
-        return prepareAlertCampaign(article, settings, await keys());
+        const topics = (await content.getSettings?.())?.topics ?? [];
+        return prepareAlertCampaign(article, settings, await keys(), { topicLabels: new Map(topics.map((t) => [t.id, t.label])) });
       }
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);

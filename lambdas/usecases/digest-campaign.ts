@@ -94,6 +94,8 @@ export interface CampaignOptions {
   subject?: string;
   /** The subject test's variant these messages belong to (it goes into the click tokens). @default none */
   variant?: Variant;
+  /** An alert's reason names the reader's topics by these labels (the newsletter's settings). @default labels made from the ids */
+  topicLabels?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -245,7 +247,7 @@ export async function prepareAlertCampaign(
   const build = await messageFor(settings, newsletter, subject);
   const render = (r: Recipient, now: Date): Rendered => {
     const reader = readerLinks(settings, keys, r, now);
-    const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt);
+    const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt, options.topicLabels);
     const fields = { email: r.email, ...reader, reason };
     const { html, text } = links.perReader
       ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields)

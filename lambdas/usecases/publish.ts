@@ -15,7 +15,8 @@
 import { parseContent, ContentError } from '../core/content/parse';
 import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
-import type { Clock, ContentStore, IssueScheduler } from '../core/ports';
+import type { Clock, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
+import { checkTopics, FALLBACK_SETTINGS, parseSettingsFile, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
 
 /** Publishing refused: every problem found, one per line, each naming its file and field. */
 export class PublishError extends Error {
@@ -33,6 +34,8 @@ export interface SourceFile {
 export interface PublishResult {
   articles: string[];
   issues: string[];
+  /** True when a topics file was published (the newsletter's settings). */
+  settings: boolean;
   /** The issues published with a `sendAt`, and that time (UTC ISO). */
   scheduled: { issueId: string; sendAt: string }[];
   /** Sent issues changed with `force`, and when each was sent: their archive pages now show the change. */
@@ -77,12 +80,32 @@ export interface PublishDeps {
   clock: Clock;
   /** Makes, moves and removes issues' one-time schedules. Absent: an issue with `sendAt` is refused. */
   schedules?: IssueScheduler;
+  /**
+   * The newsletter's settings: articles' topics are checked against them (or a topics file
+   * published in the same run). Absent: against the topics offered before any were published.
+   */
+  settings?: SettingsStore;
+  /** Where topics are used: a topics file that drops a used topic is refused. Absent: not checked. */
+  topicUsage?: TopicUsage;
 }
 
-export async function publish(deps: PublishDeps, files: SourceFile[], options: PublishOptions = {}): Promise<PublishResult> {
+export async function publish(deps: PublishDeps, allFiles: SourceFile[], options: PublishOptions = {}): Promise<PublishResult> {
   const now = deps.clock.now();
   const problems: string[] = [];
   const items: (Article | Issue)[] = [];
+  const isSettings = (f: SourceFile) => f.name.split(/[\\/]/).pop() === SETTINGS_FILE;
+  const settingsFiles = allFiles.filter(isSettings);
+  const files = allFiles.filter((f) => !isSettings(f));
+  let newSettings: NewsletterSettings | undefined;
+  if (settingsFiles.length > 1) problems.push(`${settingsFiles.map((f) => f.name).join(', ')}: one ${SETTINGS_FILE} at a time`);
+  else if (settingsFiles.length === 1 && !deps.settings) problems.push(`${settingsFiles[0].name}: this target cannot store settings`);
+  else if (settingsFiles.length === 1) {
+    try {
+      newSettings = parseSettingsFile(settingsFiles[0].name, settingsFiles[0].text);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
   for (const f of files) {
     try {
       items.push(parseContent(f.name, f.text, now));
@@ -107,8 +130,34 @@ export async function publish(deps: PublishDeps, files: SourceFile[], options: P
   });
   if (problems.length) throw new PublishError(problems);
 
-  // An issue may only name articles that exist, here or already published.
   const articles = items.filter((i): i is Article => i.kind === 'article');
+  const stored = await deps.settings?.getSettings();
+  const settings = newSettings ?? stored ?? FALLBACK_SETTINGS;
+  files.forEach((f, i) => {
+    const item = items[i];
+    const unknown = item?.kind === 'article' ? checkTopics(settings, item.topics) : undefined;
+    if (unknown) problems.push(`${f.name}: topics: ${unknown}`);
+  });
+  if (newSettings && deps.topicUsage) {
+    const kept = new Set(newSettings.topics.map((t) => t.id));
+    const removed = (stored ?? FALLBACK_SETTINGS).topics.map((t) => t.id).filter((id) => !kept.has(id));
+    if (removed.length) {
+      const [byArticle, readers] = await Promise.all([deps.topicUsage.articlesByTopic(removed), deps.topicUsage.readersByTopic(removed)]);
+      // An article published in this run counts as it will be, not as it is stored.
+      const here = new Set(articles.map((a) => a.id));
+      for (const [t, ids] of byArticle)
+        byArticle.set(
+          t,
+          ids.filter((id) => !here.has(id)),
+        );
+      for (const a of articles)
+        for (const t of a.topics.filter((x) => removed.includes(x))) byArticle.set(t, [...(byArticle.get(t) ?? []), a.id]);
+      for (const line of topicsInUse(removed, { articles: byArticle, readers })) problems.push(`${settingsFiles[0].name}: topics: ${line}`);
+    }
+  }
+  if (problems.length) throw new PublishError(problems);
+
+  // An issue may only name articles that exist, here or already published.
   const issues = items.filter((i): i is Issue => i.kind === 'issue');
   const here = new Map(articles.map((a) => [a.id, a]));
   const previous = new Map<string, Issue | undefined>();
@@ -148,10 +197,12 @@ export async function publish(deps: PublishDeps, files: SourceFile[], options: P
   // (the weekly run skips such an issue, so it would never go).
   const scheduled = issues.flatMap((i) => (i.sendAt ? [{ issueId: i.id, sendAt: i.sendAt }] : []));
   for (const s of scheduled) await deps.schedules!.schedule(s.issueId, new Date(s.sendAt));
+  // Settings first, so an article never names a topic the pages do not offer yet.
+  if (newSettings) await deps.settings?.putSettings(newSettings);
   // Articles first, so an issue never points at an article that is not there yet.
   for (const a of articles) await deps.content.put(a);
   // A sent issue published again unchanged is left as it was sent (not even its publishedAt moves).
   for (const i of issues) if (!unchangedSent.has(i.id)) await deps.content.put(i);
   for (const i of issues) if (!i.sendAt && previous.get(i.id)?.sendAt) await deps.schedules?.cancel(i.id);
-  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id), scheduled, changedSent };
+  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id), settings: Boolean(newSettings), scheduled, changedSent };
 }

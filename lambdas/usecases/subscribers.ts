@@ -16,9 +16,9 @@ import type { Subscriber, SubscriberSource, SubscriptionChoices } from '../core/
 import type { Clock, SubscriptionStore } from '../core/ports';
 import { mailboxOf } from '../core/sign-up-limits';
 import { readName } from '../core/subscriber-name';
-import { knownZone, TOPICS } from '../core/subscription';
+import { knownZone } from '../core/subscription';
+import { checkTopics, FALLBACK_SETTINGS, type TopicList } from '../core/topics';
 
-const TOPIC_IDS = TOPICS.map((t) => t.id);
 const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export interface NewSubscriber {
@@ -46,6 +46,8 @@ export interface OperatorOptions {
   resubscribe?: boolean;
   /** Local mode: addresses at reserved domains (.test, .example, ...) are accepted. @default false */
   allowReservedDomains?: boolean;
+  /** The newsletter's published settings: the topics an address may choose. @default the topics offered before any were published */
+  settings?: TopicList;
 }
 
 /** What adding one address did. `kept-*`: it was kept out (see {@link OperatorOptions.resubscribe}). */
@@ -76,11 +78,8 @@ export function readOperatorInput(input: NewSubscriber, options: OperatorOptions
   if (input.topics !== undefined) {
     const badTopic = input.topics.find((t) => !TOPIC.test(t));
     if (badTopic !== undefined) throw new OperatorInputError(`invalid topic ${JSON.stringify(badTopic)}: use lower-case words joined by -`);
-    const unknown = input.topics.filter((t) => !TOPIC_IDS.includes(t));
-    if (unknown.length)
-      throw new OperatorInputError(
-        `unknown topic ${unknown.map((t) => JSON.stringify(t)).join(', ')}: choose from ${TOPIC_IDS.join(', ')}`,
-      );
+    const unknown = checkTopics(options.settings ?? FALLBACK_SETTINGS, input.topics);
+    if (unknown) throw new OperatorInputError(unknown);
     given.topics = [...new Set(input.topics)];
   }
   if (input.timezone !== undefined) {

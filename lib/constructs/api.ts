@@ -1,4 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
+import type { DigestDelivery } from '../../lambdas/core/local-time';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
@@ -281,6 +282,12 @@ export class Api extends Construct {
     const fn = this.handler.fn;
     fn.addEnvironment(ENV.senderName, settings.senderName);
     fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
+  }
+
+  /** How the digest is delivered: the subscribe and preferences pages word its schedule for it (the settings' digestWording). */
+  setDigestDelivery(mode: DigestDelivery, localTime: string): void {
+    this.handler.fn.addEnvironment(ENV.digestDelivery, mode);
+    if (mode === 'local-time') this.handler.fn.addEnvironment(ENV.digestLocalTime, localTime);
   }
 
   /** Where `POST /subscribe` and `POST /confirm` queue sign-ups and welcomes (SendMessage on that queue only). */

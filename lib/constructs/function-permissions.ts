@@ -107,7 +107,8 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:Query': 'DynamoSubscriberStore.getById: links carry the subscriber id (confirm, preferences, unsubscribe)',
       },
       'table/content': {
-        'dynamodb:GetItem': 'DynamoContentStore.getIssue (GET /archive/<issue>, GET /r/<token>)',
+        'dynamodb:GetItem':
+          'DynamoContentStore.getIssue (GET /archive/<issue>, GET /r/<token>); getSettings: topics and page text (GET /, /preferences)',
         'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles (GET /archive/<issue>, GET /r/<token>)",
       },
       'table/content/index/byKind': {
@@ -159,7 +160,8 @@ export const FUNCTION_PERMISSIONS = {
   sender: {
     calls: {
       'table/content': {
-        'dynamodb:GetItem': "DynamoContentStore.getIssue: a digest job's issue (campaignCache)",
+        'dynamodb:GetItem':
+          "DynamoContentStore.getIssue: a digest job's issue; getSettings: the topics' labels in an alert's reason (campaignCache)",
         'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: the issue's articles, an alert's article, a reader's held-back alerts",
       },
       'table/subscribers': {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { markdownFilesUnder } from './files';
 import type { SourceFile } from '../../lambdas/usecases/publish';
+import { SETTINGS_FILE } from '../../lambdas/core/topics';
 
 export const CONTENT_DIR = join(__dirname, '..', '..', 'content');
 export const SAMPLE_NEWSLETTER = 'eu-japan-security-brief';
@@ -16,4 +17,10 @@ export function sampleIssueFiles(): SourceFile[] {
     .filter((d) => existsSync(d))
     .flatMap((d) => markdownFilesUnder([d]))
     .map((f) => ({ name: relative(process.cwd(), f), text: readFileSync(f, 'utf8') }));
+}
+
+/** The sample newsletter's settings: topics.md (topics, the subscribe page's blurb, the digest's wording). */
+export function sampleSettingsFile(): SourceFile {
+  const file = join(CONTENT_DIR, SAMPLE_NEWSLETTER, SETTINGS_FILE);
+  return { name: relative(process.cwd(), file), text: readFileSync(file, 'utf8') };
 }

@@ -71,6 +71,28 @@ describe('the planner schedule in each delivery mode', () => {
   });
 });
 
+describe("the API function is told the delivery mode (the subscribe page's digest wording)", () => {
+  const apiEnv = (t: Template): Record<string, string> => {
+    const fns = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties.Description ?? '').startsWith('Serves the subscribe'),
+    );
+    expect(fns).toHaveLength(1);
+    return fns[0].Properties.Environment.Variables;
+  };
+
+  it('schedule mode: DIGEST_DELIVERY=schedule and no local hour', () => {
+    expect(apiEnv(template)).toMatchObject({ DIGEST_DELIVERY: 'schedule' });
+    expect(apiEnv(template)).not.toHaveProperty('DIGEST_LOCAL_TIME');
+  });
+
+  it('local-time mode: DIGEST_DELIVERY=local-time with the local hour', () => {
+    expect(apiEnv(synth({ digestDelivery: 'local-time', digestLocalTime: '06:30' }))).toMatchObject({
+      DIGEST_DELIVERY: 'local-time',
+      DIGEST_LOCAL_TIME: '06:30',
+    });
+  });
+});
+
 describe('the settings', () => {
   const read = (overrides: Record<string, unknown>) => readConfig((key) => (key in overrides ? overrides[key] : defaults[key]));
 

@@ -18,6 +18,7 @@ import { documentClient, dynamoPorts, sesPorts } from '../../lambdas/wiring';
 import { serveHttp } from '../../lib/local/http';
 import { startSesRecorder } from '../../lib/local/ses-recorder';
 import { createTestTables } from '../support/tables';
+import { cachedSettings } from '../../lambdas/usecases/newsletter-settings';
 
 export const MAIL: MailSettings = {
   senderEmail: 'brief@news.example.com',
@@ -69,6 +70,8 @@ export async function startSubscriptionApi(
     corsOrigins: options.corsOrigins ?? [],
     allowReservedDomains: options.allowReservedDomains,
     archive,
+    // Read on every request (no cache): a test sees what it published at once.
+    settings: cachedSettings(ports.settings, clock, 0),
   };
   const handler = makeApiHandler(deps);
   const http = await serveHttp(handler, { port: 0 });
@@ -117,6 +120,8 @@ export async function startSubscriptionApi(
     ledger,
     /** The Content table's store: publish issues and mark them planned for the archive. */
     content,
+    /** The newsletter's settings in the Content table (topics, page text). */
+    settings: ports.settings,
     keys,
     clock,
     http,

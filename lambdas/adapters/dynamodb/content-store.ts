@@ -1,9 +1,10 @@
 /** Articles and issues in the Content table, keyed {@link contentKey}. */
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
-import { contentKey } from '../../core/keys';
+import { contentKey, SETTINGS_KEY } from '../../core/keys';
 import type { Article, Issue } from '../../core/model';
-import type { ContentIds, ContentStore, IssueArchive, ScheduledIssues } from '../../core/ports';
+import type { ContentIds, ContentStore, IssueArchive, ScheduledIssues, SettingsStore } from '../../core/ports';
+import type { NewsletterSettings } from '../../core/topics';
 import { batchGetAll } from './batch';
 import { writeIf } from './conditional';
 
@@ -12,7 +13,7 @@ function stripKey<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-export class DynamoContentStore implements ContentStore, ContentIds, IssueArchive, ScheduledIssues {
+export class DynamoContentStore implements ContentStore, ContentIds, IssueArchive, ScheduledIssues, SettingsStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -41,6 +42,15 @@ export class DynamoContentStore implements ContentStore, ContentIds, IssueArchiv
         ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  async getSettings(): Promise<NewsletterSettings | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: SETTINGS_KEY }, ConsistentRead: true }));
+    return out.Item ? (out.Item.settings as NewsletterSettings) : undefined;
+  }
+
+  async putSettings(settings: NewsletterSettings): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: SETTINGS_KEY, settings } }));
   }
 
   async getIssue(id: string): Promise<Issue | undefined> {

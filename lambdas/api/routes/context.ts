@@ -16,8 +16,10 @@ import type {
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../core/mail-settings';
+import type { DigestDelivery } from '../../core/local-time';
+import { FALLBACK_SETTINGS, type NewsletterSettings } from '../../core/topics';
 import { corsHeaders, formOf, html, json, type ApiRequest, type Result } from '../http';
-import { ERROR_PAGES, renderPage, type ErrorKind, type Page, type PageContext } from '../pages';
+import { ERROR_PAGES, pageText, renderPage, type ErrorKind, type Page, type PageContext, type PageText } from '../pages';
 
 export interface ApiDeps {
   subscribers: SubscriberStore;
@@ -54,6 +56,13 @@ export interface ApiDeps {
   corsOrigins?: readonly string[];
   /** Bodies larger than this get 413. @default 16384 */
   maxBodyBytes?: number;
+  /**
+   * The newsletter's settings (topics, blurb, digest wording), read from the Content table and
+   * kept a short while (usecases/newsletter-settings.ts). @default the topics offered before any were published
+   */
+  settings?: () => Promise<NewsletterSettings>;
+  /** How the digest is delivered: the pages word its schedule for it. @default { mode: 'schedule' } */
+  delivery?: { mode: DigestDelivery; localTime?: string };
 }
 
 export interface RouteContext {
@@ -69,6 +78,9 @@ export interface RouteContext {
   corsOrigins: ReadonlySet<string>;
   /** This API's own origins besides the request's host: the public base URL's. */
   ownOrigins: readonly string[];
+  /** The newsletter's settings, and the pages' text from them for this delivery mode. */
+  settings(): Promise<NewsletterSettings>;
+  pageText(): Promise<PageText>;
   /** The ports of subscribing and confirming, or undefined when this deployment has none. */
   signing(): { subscriptions: SubscriptionStore; signups: SignupQueue } | undefined;
 }
@@ -77,9 +89,12 @@ export function routeContext(deps: ApiDeps): RouteContext {
   const page: PageContext = { newsletter: deps.mail?.senderName ?? 'EU–Japan Security Brief' };
   const errorPage = (kind: ErrorKind, extra?: Record<string, string>) =>
     html(ERROR_PAGES[kind].status, renderPage(ERROR_PAGES[kind].page, page), extra);
+  const settings = () => deps.settings?.() ?? Promise.resolve(FALLBACK_SETTINGS);
   return {
     deps,
     page,
+    settings,
+    pageText: async () => pageText(await settings(), deps.delivery?.mode, deps.delivery?.localTime),
     errorPage,
     messagePage: (status, p) => html(status, renderPage(p, page)),
     badLink: (statusCode = 400) => ({ ...errorPage('bad-link'), statusCode }),

@@ -28,14 +28,15 @@ async function preferences(rc: RouteContext, req: ApiRequest): Promise<Result> {
     now: deps.clock.now(),
     linkVersion: found.subscriber.linkVersion,
   });
+  const text = await rc.pageText();
   const show = (status: number, v: { subscriber: Subscriber; saved?: boolean; error?: string }) =>
-    html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken, now: deps.clock.now() }));
+    html(status, preferencesPage(rc.page, { ...v, token: token!, unsubscribeToken, now: deps.clock.now() }, text));
   if (req.method === 'GET') return show(200, { subscriber: found.subscriber });
 
   if (!deps.subscriptions) return rc.errorPage('unavailable');
   if (!req.isForm) return rc.errorPage('bad-link');
   const form = formOf(req);
-  const choices = parseChoices(choicesFromForm(form));
+  const choices = parseChoices(choicesFromForm(form), text);
   if (!choices.ok) return show(400, { subscriber: found.subscriber, error: choices.message });
   const useCase = { subscribers: deps.subscriptions, clock: deps.clock, keys };
   // "Subscribe again", for a reader who left: the form says so, and the page only offers it then.

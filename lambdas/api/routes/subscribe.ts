@@ -34,7 +34,7 @@ export const SUBSCRIBE_ACCEPTED = {
 
 export function subscribeRoutes(rc: RouteContext): Route[] {
   return [
-    { method: 'GET', path: '/', handle: () => html(200, subscribePage(rc.page, { choices: DEFAULT_CHOICES })) },
+    { method: 'GET', path: '/', handle: async () => html(200, subscribePage(rc.page, { choices: DEFAULT_CHOICES }, await rc.pageText())) },
     { method: 'OPTIONS', path: '/subscribe', handle: (req) => preflight(req, rc.corsOrigins) },
     { method: 'POST', path: '/subscribe', handle: (req) => postSubscribe(rc, req) },
     {
@@ -54,11 +54,12 @@ export function subscribeRoutes(rc: RouteContext): Route[] {
 
 async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const extra = corsHeaders(req, rc.corsOrigins);
+  const text = await rc.pageText();
   // A JSON caller gets JSON errors; a form gets the page again, filled in, with the error.
   const fail = (status: number, error: string, message: string, formValues?: { email?: string; choices: SubscriptionChoices }) =>
     req.isJson
       ? json(status, { error, message }, extra)
-      : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }), extra);
+      : html(status, subscribePage(rc.page, { ...(formValues ?? { choices: DEFAULT_CHOICES }), error: message }, text), extra);
 
   const ports = rc.signing();
   if (!ports) return req.isJson ? json(503, { error: 'unavailable' }, extra) : rc.errorPage('unavailable', extra);
@@ -98,7 +99,7 @@ async function postSubscribe(rc: RouteContext, req: ApiRequest): Promise<Result>
     return fail(415, 'unsupported-media-type', 'Send a form (application/x-www-form-urlencoded) or JSON (application/json).');
   }
 
-  const choices = parseChoices(rawChoices);
+  const choices = parseChoices(rawChoices, text);
   const shownChoices = choices.ok ? choices.choices : DEFAULT_CHOICES;
   if (!choices.ok) return fail(400, 'invalid-choices', choices.message, { email, choices: shownChoices });
   let result: Awaited<ReturnType<typeof requestSignup>>;

@@ -36,10 +36,13 @@ export function formatSubscribedOn(iso: string | undefined): string | undefined 
   }
 }
 
-/** Topic slugs as prose: `north-korea`, `cyber`, `space` → `North Korea, Cyber and Space`. */
-export function topicList(topics: readonly string[]): string {
-  const labels = topics.map(topicLabel);
-  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : (labels[0] ?? '');
+/**
+ * Topic slugs as prose: `north-korea`, `cyber`, `space` → `North Korea, Cyber and Space`; each
+ * by its label in the newsletter's settings when `labels` has it.
+ */
+export function topicList(topics: readonly string[], labels?: ReadonlyMap<string, string>): string {
+  const named = topics.map((t) => labels?.get(t) ?? topicLabel(t));
+  return named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}` : (named[0] ?? '');
 }
 
 const since = (subscribedAt: string | undefined) => {
@@ -60,9 +63,15 @@ export function digestReason(newsletter: string, email: string, subscribedAt?: s
  * topics that the article is about, or all topics for a reader who chose none (then the
  * article's topics are not the reader's choice and are not named as such).
  */
-export function alertReason(newsletter: string, email: string, matched: readonly string[] | undefined, subscribedAt?: string): string {
+export function alertReason(
+  newsletter: string,
+  email: string,
+  matched: readonly string[] | undefined,
+  subscribedAt?: string,
+  labels?: ReadonlyMap<string, string>,
+): string {
   const asked = `You get this alert because ${email} asked for ${oneLine(newsletter)} breaking alerts`;
-  const on = matched?.includes(ALL_TOPICS) ? ' on all topics' : matched?.length ? ` on ${topicList(matched)}` : '';
+  const on = matched?.includes(ALL_TOPICS) ? ' on all topics' : matched?.length ? ` on ${topicList(matched, labels)}` : '';
   return `${asked}${on}.${since(subscribedAt)}`;
 }
 

@@ -1,0 +1,137 @@
+/**
+ * The newsletter's settings that editors own: its topics (id, label, description), the subscribe
+ * page's blurb, and how the page words the digest's schedule in each delivery mode. Written in
+ * `content/<newsletter>/topics.md` (front matter), published like the articles into the Content
+ * table, read by the pages, the forms, `subscribers add|import`, publish and the alert reasons.
+ * Pure.
+ */
+import matter from 'gray-matter';
+import { z } from 'zod';
+import { didYouMean } from './did-you-mean';
+import type { DigestDelivery } from './local-time';
+
+export interface Topic {
+  id: string;
+  label: string;
+  description: string;
+}
+
+export interface NewsletterSettings {
+  topics: Topic[];
+  /** The paragraph under the subscribe page's heading. */
+  blurb: string;
+  /** The digest's line on the pages, per delivery mode; `{time}` is the local hour in local-time mode. */
+  digestWording: Record<DigestDelivery, string>;
+}
+
+/** Anything that carries the topic list (the settings, the pages' text). */
+export interface TopicList {
+  readonly topics: readonly Topic[];
+}
+
+/** The file publish reads as the settings (by its name, in any folder given). */
+export const SETTINGS_FILE = 'topics.md';
+
+/**
+ * What the pages show before any settings are published (a stack deployed, nothing published
+ * yet): the topics the sample newsletter started with, so no page breaks. Publishing a topics
+ * file replaces all of it.
+ */
+export const FALLBACK_SETTINGS: NewsletterSettings = {
+  topics: [
+    ['diplomacy', 'Diplomacy'],
+    ['defence-industry', 'Defence industry'],
+    ['maritime-security', 'Maritime security'],
+    ['cyber', 'Cyber'],
+    ['space', 'Space'],
+    ['intelligence-sharing', 'Intelligence sharing'],
+    ['nuclear-disarmament', 'Nuclear disarmament'],
+    ['north-korea', 'North Korea'],
+    ['china', 'China'],
+    ['russia', 'Russia'],
+    ['ukraine', 'Ukraine'],
+  ].map(([id, label]) => ({ id, label, description: '' })),
+  blurb: 'Summaries of the week’s news, and alerts when something breaks. Free; leave any time.',
+  digestWording: { schedule: 'The weekly digest', 'local-time': 'The weekly digest (at {time}, your time)' },
+};
+
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const text = (max: number) => z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+
+const settingsSchema = z.strictObject({
+  blurb: text(400),
+  digestWording: z.strictObject({ schedule: text(120), 'local-time': text(120) }),
+  topics: z
+    .array(
+      z.strictObject({
+        id: z.string({ error: 'must be text' }).regex(SLUG, 'use lower-case words joined by -').max(40),
+        label: text(40),
+        description: text(200),
+      }),
+    )
+    .min(1, 'must list at least one topic')
+    .max(50, 'at most 50 topics')
+    .superRefine((ts, ctx) => {
+      const seen = new Set<string>();
+      ts.forEach((t, i) => {
+        if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${t.id} is listed twice` });
+        seen.add(t.id);
+      });
+    }),
+});
+
+/** Read a topics file; throws an Error with one line per problem, `<file>: <field>: <why>`. */
+export function parseSettingsFile(file: string, source: string): NewsletterSettings {
+  let data: unknown;
+  try {
+    data = matter(source).data;
+  } catch (e) {
+    throw new Error(`${file}: front matter: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = settingsSchema.safeParse(data);
+  if (!r.success) {
+    throw new Error(r.error.issues.map((i) => `${file}: ${i.path.join('.') || 'front matter'}: ${i.message}${misspelt(i)}`).join('\n'));
+  }
+  return r.data;
+}
+
+function misspelt(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return '';
+  const fields = issue.path.length === 0 ? ['blurb', 'digestWording', 'topics'] : ['id', 'label', 'description', 'schedule', 'local-time'];
+  return issue.keys.map((k) => didYouMean(k, fields)).join('');
+}
+
+/**
+ * The one check of topic ids, wherever they come from (an article, `subscribers add`, an
+ * import's line, a form): undefined when every id is a topic of `settings`, else the message,
+ * with a "did you mean" for each unknown id near a known one.
+ */
+export function checkTopics(settings: TopicList, topics: readonly string[]): string | undefined {
+  const ids = settings.topics.map((t) => t.id);
+  const unknown = [...new Set(topics.filter((t) => !ids.includes(t)))];
+  if (!unknown.length) return undefined;
+  const each = unknown.map((t) => `${JSON.stringify(t)}${didYouMean(t, ids)}`).join(', ');
+  return `unknown topic ${each}: choose from ${ids.join(', ')}`;
+}
+
+/** The digest's line for the delivery mode, with the local hour filled in. */
+export function digestWording(settings: NewsletterSettings, delivery: DigestDelivery, localTime = '07:00'): string {
+  return settings.digestWording[delivery].replaceAll('{time}', localTime);
+}
+
+/** Where the topics a new settings file drops are still used; one line each, or none. */
+export function topicsInUse(
+  removed: readonly string[],
+  usage: { articles: ReadonlyMap<string, readonly string[]>; readers: ReadonlyMap<string, number> },
+): string[] {
+  return removed.flatMap((t) => {
+    const articles = usage.articles.get(t) ?? [];
+    const readers = usage.readers.get(t) ?? 0;
+    if (!articles.length && !readers) return [];
+    const where = [
+      ...(articles.length ? [`article${articles.length > 1 ? 's' : ''} ${articles.join(', ')}`] : []),
+      ...(readers ? [`${readers} reader${readers > 1 ? 's' : ''}`] : []),
+    ];
+    return [`topic ${t} is still used by ${where.join(' and ')}: keep it, or change those first`];
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The subscribe page's text comes from the newsletter's settings (content/<newsletter>/topics.md),
+ * in both delivery modes, in real Chromium against `npm start` on a fresh data folder (so this
+ * also proves `npm start` seeds the sample topics before anything else is published). Saved as
+ * screenshots under out/e2e/ at desktop (1280 px) and phone (390 px) width.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { freePort } from '../../lib/local/ports';
+import { sampleSettingsFile } from '../../lib/local/sample-content';
+import { parseSettingsFile, digestWording } from '../../lambdas/core/topics';
+import { livingInGroup } from '../support/processes';
+import type { DigestDelivery } from '../../lambdas/core/local-time';
+
+jest.setTimeout(600_000);
+const SHOTS = join(__dirname, '..', '..', 'out', 'e2e');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SETTINGS = parseSettingsFile('topics.md', sampleSettingsFile().text);
+
+let browser: Browser;
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+});
+afterAll(() => browser?.close());
+
+/** `npm start` on free ports and a fresh data folder, with `extra` in its environment; resolves once it is running. */
+async function startLocal(extra: Record<string, string>): Promise<{ base: string; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'briefing-e2e-settings-'));
+  const [http, dynamo, ses] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...extra,
+    BRIEFING_HTTP_PORT: String(http),
+    BRIEFING_DYNAMODB_PORT: String(dynamo),
+    BRIEFING_SES_PORT: String(ses),
+    BRIEFING_DATA_DIR: dataDir,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  // Endpoints from the jest environment would make npm start skip its own emulators.
+  for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SES']) delete env[k];
+  const server: ChildProcess = spawn('npm', ['start'], {
+    env,
+    cwd: join(__dirname, '..', '..'),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const stop = async () => {
+    const pid = server.pid!;
+    const gone = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (livingInGroup(pid).length > 0) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return true;
+    };
+    if (livingInGroup(pid).length > 0) process.kill(-pid, 'SIGTERM');
+    if (!(await gone(60_000))) {
+      process.kill(-pid, 'SIGKILL');
+      await gone(30_000);
+    }
+    server.stdout?.destroy();
+    server.stderr?.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${log}`)), 300_000);
+      const onData = (b: Buffer) => {
+        log += b.toString();
+        if (log.includes('Briefing is running.')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      server.stdout!.on('data', onData);
+      server.stderr!.on('data', onData);
+      server.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${log}`)));
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  expect(log).toContain('published the sample topics and page text');
+  return { base: `http://localhost:${http}`, stop };
+}
+
+const MODES: { mode: DigestDelivery; env: Record<string, string>; localTime?: string }[] = [
+  { mode: 'schedule', env: {} },
+  { mode: 'local-time', env: { BRIEFING_DIGEST_DELIVERY: 'local-time', BRIEFING_DIGEST_LOCAL_TIME: '07:30' }, localTime: '07:30' },
+];
+
+describe.each(MODES)('the subscribe page in $mode mode', ({ mode, env, localTime }) => {
+  it("shows the settings' blurb, its digest wording for this mode and the topics with their descriptions (1280 px and 390 px)", async () => {
+    const local = await startLocal(env);
+    try {
+      for (const width of [1280, 390]) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        await page.goto(`${local.base}/`);
+        await expect(page.locator('main > p').first().textContent()).resolves.toBe(SETTINGS.blurb);
+        await expect(page.locator('label[for=digest]').textContent()).resolves.toBe(digestWording(SETTINGS, mode, localTime));
+        const labels = await page.locator('.topics label').allTextContents();
+        expect(labels).toEqual(SETTINGS.topics.map((t) => `${t.label}${t.description}`));
+        // Nothing may overflow a phone screen sideways.
+        expect(
+          await page.evaluate(
+            () =>
+              (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+          ),
+        ).toBeLessThanOrEqual(width);
+        await page.screenshot({ path: join(SHOTS, `subscribe-settings-${mode}-${width}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await local.stop();
+    }
+  });
+});
