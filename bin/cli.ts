@@ -17,6 +17,7 @@ import * as sesEvents from './cli/ses-events';
 import * as resume from './cli/resume';
 import * as stats from './cli/stats';
 import * as preview from './cli/preview';
+import * as find from './cli/find';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
@@ -26,6 +27,9 @@ const program = new Command('briefing')
 // a mistyped command answer at once.
 const target: WithTarget = async (fn) => (await import('./cli/target')).withTarget(program.opts<{ stack?: string }>().stack, fn);
 for (const group of [content, sending, subscribers, privacy, sesEvents, status, resume, stats]) group.register(program, target);
+
+// Finding issues, articles and readers (after `subscribers`, whose group it joins).
+find.register(program, target);
 
 // Looking at an issue before it goes: a test send to a few addresses, and the message as files.
 preview.register(program, target);

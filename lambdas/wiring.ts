@@ -50,6 +50,7 @@ import { EventBridgeIssueScheduler, type IssueScheduleSettings } from './adapter
 import { schedulerClient } from './adapters/clients';
 import { ENV } from './core/function-env';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscriptions';
+import { DynamoContentCatalog, DynamoSubscriberDirectory } from './adapters/dynamodb/finder';
 
 export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
 export type { IssueScheduleSettings } from './adapters/issue-scheduler';
@@ -68,7 +69,8 @@ export interface Tables {
 export function contentPorts(db: DynamoDBDocumentClient, table: string) {
   const content = new DynamoContentStore(db, table);
   /** `archive`: the public archive's reads (sent issues only), from the same store. */
-  return { content, archive: content as IssueArchive };
+  /** `catalog`: articles and issues page by page, newest first (the operator's listings). */
+  return { content, archive: content as IssueArchive, catalog: new DynamoContentCatalog(db, table) };
 }
 
 /** What the Subscribers table holds: the readers, their audiences, and the send-time check. */
@@ -78,6 +80,8 @@ export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
     subscribers: new DynamoSubscriberStore(db, table),
     /** The same store with conditional changes and erasure (subscribing, preferences, privacy, SES events). */
     subscriptions: new DynamoSubscriptionStore(db, table),
+    /** Readers by status, topic, source and address prefix, page by page (the operator's listings). */
+    directory: new DynamoSubscriberDirectory(db, table),
     /** Who may still be mailed when a queued job is sent. */
     gate: new DynamoRecipientGate(db, table),
     /** The digest audience by time zone (local-time delivery). */

@@ -1,5 +1,6 @@
 /** `send-digest` and `deliveries`: sending an issue and reading its ledger. */
 import type { Command } from 'commander';
+import { deliveriesWithAddresses } from '../../lambdas/usecases/find';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -53,13 +54,16 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   program
     .command('deliveries')
-    .description("list the ledger's entries for a campaign (an issue id)")
+    .description("list the ledger's entries for a campaign (an issue id), with each reader's address")
     .argument('<campaignId>')
-    .action(async (campaignId: string) => {
+    .option('--show-addresses', 'print whole addresses (masked by default: a***@example.com)')
+    .action(async (campaignId: string, opts: { showAddresses?: boolean }) => {
       await withTarget(async (t) => {
-        const rows = await t.ledger.list(campaignId);
+        const rows = await deliveriesWithAddresses({ ledger: t.ledger, subscribers: t.subscribers }, campaignId, opts);
         for (const d of rows)
-          console.log(`${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`);
+          console.log(
+            `${d.address}  ${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`,
+          );
         console.log(`${rows.length} deliveries`);
       });
     });

@@ -20,6 +20,7 @@ import type {
   SubscriptionStore,
 } from '../../lambdas/core/ports';
 import type { LocalTimePlans } from '../../lambdas/core/local-time-ports';
+import type { ContentCatalog, SubscriberDirectory } from '../../lambdas/core/find';
 import { AddressKeyMismatchError, verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';
 import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
 import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
@@ -42,6 +43,9 @@ import {
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
   content: ContentStore;
+  /** Articles and issues, and readers, page by page: the operator's listings (core/find.ts). */
+  catalog: ContentCatalog;
+  directory: SubscriberDirectory;
   subscribers: SubscriberStore;
   /** The same table with conditional changes and erasure markers (add, import, erase, revoke-links, migrate-addresses). */
   subscriptions: SubscriptionStore;
@@ -108,6 +112,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       schedules,
       timeZone: o.digestTimeZone,
       content: db.content,
+      catalog: db.catalog,
+      directory: db.directory,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: secret
@@ -152,6 +158,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
     const drain = () => drainUnlessPaused(rt, sending);
     return await fn({
       content: db.content,
+      catalog: db.catalog,
+      directory: db.directory,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: checkedDigest(addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }), db.subscriptions),
