@@ -94,7 +94,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     await withTarget(async (t) => {
       const page = await t.directory.page(filter, limit, opts.next);
       const rows = page.rows.map((s) => [
-        opts.showAddresses ? (s.emailAsTyped ?? s.email) : maskEmail(s.email),
+        opts.showAddresses ? (s.emailAsTyped ?? s.email) : maskEmail(s.emailAsTyped ?? s.email),
         s.subscriberId,
         listedStatus(s),
         s.source,
