@@ -15,7 +15,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * Whether the compiled file is missing, or older than any file under `templatesDir` (its
+ * Whether the compiled file is missing, or older than any file or folder under `templatesDir` (its
  * `compiled` folder aside) or any of `alsoWatch` (the build script: its MJML options change the output).
  */
 export function templatesChanged(templatesDir: string, compiledFile: string, alsoWatch: readonly string[] = []): boolean {
@@ -23,7 +23,9 @@ export function templatesChanged(templatesDir: string, compiledFile: string, als
   const built = statSync(compiledFile).mtimeMs;
   const compiledDir = resolve(compiledFile, '..');
   const newer = (file: string) => statSync(file).mtimeMs > built;
+  // A folder's own time changes when a file in it is added, renamed or removed: a removed partial counts too.
   const walk = (dir: string): boolean =>
+    newer(dir) ||
     readdirSync(dir, { withFileTypes: true }).some((e) => {
       const path = join(dir, e.name);
       if (e.isDirectory()) return resolve(path) !== compiledDir && walk(path);

@@ -15,10 +15,11 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'templates-'));
   mkdirSync(join(dir, 'partials'));
   mkdirSync(join(dir, 'compiled'));
-  for (const f of ['digest.mjml', 'digest.txt.hbs', join('partials', 'footer.mjml')]) {
+  for (const f of ['digest.mjml', 'digest.txt.hbs', join('partials', 'footer.mjml'), join('partials', 'header.mjml')]) {
     writeFileSync(join(dir, f), 'x');
     at(join(dir, f), 1_000);
   }
+  for (const d of [dir, join(dir, 'partials'), join(dir, 'compiled')]) at(d, 1_000);
   compiled = join(dir, 'compiled', 'templates.json');
   writeFileSync(compiled, '{}');
   at(compiled, 2_000);
@@ -50,6 +51,11 @@ it('rebuilds when a new template file appeared after the build', () => {
   expect(templatesChanged(dir, compiled)).toBe(true);
 });
 
+it('rebuilds when a partial was removed after the build (its folder changed)', () => {
+  rmSync(join(dir, 'partials', 'header.mjml'));
+  expect(templatesChanged(dir, compiled)).toBe(true);
+});
+
 it('does not count other files of the compiled folder as template changes', () => {
   writeFileSync(join(dir, 'compiled', 'notes.txt'), 'x');
   at(join(dir, 'compiled', 'notes.txt'), 3_000);
@@ -57,7 +63,7 @@ it('does not count other files of the compiled folder as template changes', () =
 });
 
 it('rebuilds when the build script (its MJML options) changed after the build', () => {
-  const script = join(dir, 'build-templates.ts');
+  const script = join(dir, 'compiled', 'build-templates.ts');
   writeFileSync(script, 'x');
   at(script, 3_000);
   expect(templatesChanged(dir, compiled, [script])).toBe(true);
