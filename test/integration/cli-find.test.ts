@@ -110,3 +110,11 @@ it('subscribers count counts by source among those a filter keeps (mistake: a fi
   expect(r.out).toContain('2 subscriber(s)');
   expect(r.out).toContain('by source: web 2');
 });
+
+it('subscribers search finds by a prefix in capitals and masks the address unless asked (mistake: a whole list of addresses printed unasked)', async () => {
+  const r = await cli('subscribers', 'search', 'READER.2');
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/r\*\*\*@cli-find\.test +00000000-0000-4000-8000-000000000002 +confirmed +import/);
+  expect(r.out).not.toContain('reader.2@');
+  expect(r.out).toContain('1 subscriber(s) shown; no more');
+});
