@@ -192,6 +192,14 @@ describe('subscribers', () => {
   });
 });
 
+it('refuses a --next token that was mangled or printed by another listing (mistake: a copied token cut short)', async () => {
+  const issues = await listIssues(db, 1);
+  const readersPage = await new DynamoSubscriberDirectory(documentClient(), tables.names.subscribers).page({}, 1);
+  await expect(listIssues(db, 1, issues.next!.slice(0, 10))).rejects.toThrow(/not a token this listing printed/);
+  await expect(listIssues(db, 1, readersPage.next)).rejects.toThrow(/not a token this listing printed/);
+  await expect(db.directory.page({}, 1, issues.next)).rejects.toThrow(/not a token this listing printed/);
+});
+
 describe('deliveries', () => {
   beforeAll(async () => {
     await db.ledger.markSent('issue-1', readers[3].subscriberId, 'm-4', at, at);

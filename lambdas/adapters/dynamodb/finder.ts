@@ -15,6 +15,23 @@ import {
 } from '../../core/find';
 import type { Article, Issue, Subscriber } from '../../core/model';
 import { decodeCursor, encodeCursor } from './query';
+
+/**
+ * Where a listing resumes: the key in a `--next` token this listing printed. A token mangled in
+ * copying, or printed by another listing, is refused with a clear message rather than DynamoDB's.
+ */
+function resumeAt(cursor: string | undefined, keys: readonly string[]): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  let key: Record<string, unknown> | undefined;
+  try {
+    key = decodeCursor(cursor);
+  } catch {
+    key = undefined;
+  }
+  if (!key || typeof key !== 'object' || keys.some((k) => typeof key[k] !== 'string'))
+    throw new Error(`--next ${JSON.stringify(cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor)}: not a token this listing printed`);
+  return key;
+}
 import { fromSubscriberItem } from './subscriber-store';
 
 /** Articles or issues, newest first: one Query page of the `byKind` index (kind, date). */
@@ -34,7 +51,7 @@ export class DynamoContentCatalog implements ContentCatalog {
         ExpressionAttributeValues: { ':k': kind },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: resumeAt(cursor, ['pk', 'kind', 'date']),
       }),
     );
     const rows = (out.Items ?? []).map(({ pk: _pk, ...rest }) => rest as K extends 'issue' ? Issue : Article);
@@ -58,7 +75,7 @@ export class DynamoSubscriberDirectory implements SubscriberDirectory {
 
   async page(filter: SubscriberFilter, limit: number, cursor?: string): Promise<Page<Subscriber>> {
     const rows: Subscriber[] = [];
-    let start = decodeCursor(cursor);
+    let start = resumeAt(cursor, ['email']);
     do {
       const out = await this.db.send(
         new ScanCommand({ TableName: this.table, ...scanFilter(filter), Limit: this.scanPage, ExclusiveStartKey: start }),
