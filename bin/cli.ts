@@ -5,7 +5,7 @@
  * Each group of commands lives in bin/cli/<group>.ts.
  */
 import { Command } from 'commander';
-import { withTarget, type WithTarget } from './cli/target';
+import type { WithTarget } from './cli/target';
 import * as doctor from './cli/doctor';
 import * as smoke from './cli/smoke';
 import * as content from './cli/content';
@@ -17,13 +17,19 @@ import * as sesEvents from './cli/ses-events';
 import * as resume from './cli/resume';
 import * as stats from './cli/stats';
 import * as preview from './cli/preview';
+import * as find from './cli/find';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
   .option('--stack <name>', 'act on a deployed stack (tables and queue from its outputs) instead of the local one');
 
-const target: WithTarget = (fn) => withTarget(program.opts<{ stack?: string }>().stack, fn);
+// The target (the AWS SDK, the local runtime) is loaded only when a command runs: `--help` and
+// a mistyped command answer at once.
+const target: WithTarget = async (fn) => (await import('./cli/target')).withTarget(program.opts<{ stack?: string }>().stack, fn);
 for (const group of [content, sending, subscribers, privacy, sesEvents, status, resume, stats]) group.register(program, target);
+
+// Finding issues, articles and readers (after `subscribers`, whose group it joins).
+find.register(program, target);
 
 // Looking at an issue before it goes: a test send to a few addresses, and the message as files.
 preview.register(program, target);

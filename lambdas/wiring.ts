@@ -62,6 +62,7 @@ import { schedulerClient } from './adapters/clients';
 import { ENV } from './core/function-env';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscriptions';
 import { DynamoTopicUsage } from './adapters/dynamodb/topic-usage';
+import { DynamoContentCatalog, DynamoSubscriberDirectory } from './adapters/dynamodb/finder';
 
 export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
 export type { IssueScheduleSettings } from './adapters/issue-scheduler';
@@ -79,8 +80,11 @@ export interface Tables {
 /** What the Content table holds: articles and issues. */
 export function contentPorts(db: DynamoDBDocumentClient, table: string) {
   const content = new DynamoContentStore(db, table);
-  /** `archive`: the public archive's reads (sent issues only); `settings`: topics and page text; both from the same store. */
-  return { content, archive: content as IssueArchive, settings: content as SettingsStore };
+  /**
+   * `archive`: the public archive's reads (sent issues only); `settings`: topics and page text; both from the same store.
+   * `catalog`: articles and issues page by page, newest first (the operator's listings).
+   */
+  return { content, archive: content as IssueArchive, settings: content as SettingsStore, catalog: new DynamoContentCatalog(db, table) };
 }
 
 /** Where topics are used (publish refuses to drop one that is): articles in Content, readers in Subscribers. */
@@ -95,6 +99,8 @@ export function subscriberPorts(db: DynamoDBDocumentClient, table: string) {
     subscribers: new DynamoSubscriberStore(db, table),
     /** The same store with conditional changes and erasure (subscribing, preferences, privacy, SES events). */
     subscriptions: new DynamoSubscriptionStore(db, table),
+    /** Readers by status, topic, source and address prefix, page by page (the operator's listings). */
+    directory: new DynamoSubscriberDirectory(db, table),
     /** Who may still be mailed when a queued job is sent. */
     gate: new DynamoRecipientGate(db, table),
     /** The digest audience by time zone (local-time delivery). */

@@ -3,10 +3,7 @@
  * needs and print each check with ✔/✗ and the fix. Exits 1 when something blocks sending.
  */
 import type { Command } from 'commander';
-import { stackOutputs } from '../../lib/aws-target';
-import { localConfig } from '../../lib/local/config';
 import { awsChecks, blocks, formatChecks, localChecks } from '../../lib/ops/doctor';
-import { gatherAwsFacts, gatherLocalFacts } from '../../lib/ops/doctor-facts';
 import type { WithTarget } from './target';
 
 export function register(program: Command, _withTarget: WithTarget): void {
@@ -18,6 +15,10 @@ export function register(program: Command, _withTarget: WithTarget): void {
     .action(async () => {
       const stack = program.opts<{ stack?: string }>().stack;
       const now = new Date();
+      // Loaded here, not at the top: they load the AWS SDK, which `--help` has no use for.
+      const { gatherAwsFacts, gatherLocalFacts } = await import('../../lib/ops/doctor-facts');
+      const { stackOutputs } = await import('../../lib/aws-target');
+      const { localConfig } = await import('../../lib/local/config');
       let title: string;
       let checks;
       if (stack) {

@@ -16,8 +16,6 @@ import {
   TEST_SUBJECT_PREFIX,
   type TestSubject,
 } from '../../lambdas/usecases/test-send';
-import { sesClient, sesPorts } from '../../lambdas/wiring';
-import { deployedSenderSetup, localSenderSetup } from './sender-setup';
 import { findArticle, findIssue } from '../../lambdas/usecases/find-content';
 import type { Target, WithTarget } from './target';
 
@@ -38,7 +36,9 @@ function subjectOf(opts: { issue?: string; article?: string }): TestSubject {
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
 
 export function register(program: Command, withTarget: WithTarget): void {
-  const setupFor = (command: string) => {
+  // Loaded when a command runs, not at the top: they load the AWS SDK, which `--help` has no use for.
+  const setupFor = async (command: string) => {
+    const { deployedSenderSetup, localSenderSetup } = await import('./sender-setup');
     const stack = program.opts<{ stack?: string }>().stack;
     return stack ? deployedSenderSetup(stack, command) : localSenderSetup();
   };
@@ -61,6 +61,7 @@ export function register(program: Command, withTarget: WithTarget): void {
         await mustExist(t, what);
         const setup = await setupFor('send-test');
         for (const note of setup.notes) console.log(`note: ${note}`);
+        const { sesClient, sesPorts } = await import('../../lambdas/wiring');
         const mailer = sesPorts(sesClient(), setup.settings.configurationSet).mailer;
         const r = await sendTest(
           { content: t.content, settings: setup.settings, keys: setup.keys, mailer, clock: t.clock },

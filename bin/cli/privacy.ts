@@ -1,17 +1,18 @@
 /** `subscribers export|erase`: privacy requests for one address (GDPR articles 15 and 17). */
 import type { Command } from 'commander';
 import { eraseSubscriber, exportSubscriber, type PrivacyDeps } from '../../lambdas/usecases/privacy';
-import { deliveryPorts, documentClient } from '../../lambdas/wiring';
-import { stackOutputs } from '../../lib/aws-target';
-import { localConfig } from '../../lib/local/config';
 import type { Target, WithTarget } from './target';
 
 /** The Deliveries table name of the target (a deployed stack's outputs, or the local one). */
 async function deliveriesTable(stack: string | undefined): Promise<string> {
+  // Loaded here, not at the top: they load the AWS SDK, which `--help` has no use for.
+  const { stackOutputs } = await import('../../lib/aws-target');
+  const { localConfig } = await import('../../lib/local/config');
   return stack ? (await stackOutputs(stack)).deliveriesTable : localConfig().tables.deliveries;
 }
 
 export async function privacyDeps(t: Target, stack: string | undefined): Promise<PrivacyDeps> {
+  const { deliveryPorts, documentClient } = await import('../../lambdas/wiring');
   const deliveries = deliveryPorts(documentClient(), await deliveriesTable(stack));
   return {
     subscribers: t.subscriptions,

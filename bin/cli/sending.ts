@@ -1,6 +1,7 @@
 /** `send-digest` and `deliveries`: sending an issue and reading its ledger. */
 import type { Command } from 'commander';
 import { findCampaign, findIssue, NotFoundError } from '../../lambdas/usecases/find-content';
+import { deliveriesWithAddresses } from '../../lambdas/usecases/find';
 import type { WithTarget } from './target';
 
 export function register(program: Command, withTarget: WithTarget): void {
@@ -55,16 +56,19 @@ export function register(program: Command, withTarget: WithTarget): void {
 
   program
     .command('deliveries')
-    .description("list the ledger's entries for a campaign (an issue id)")
+    .description("list the ledger's entries for a campaign (an issue id), with each reader's address")
     .argument('<campaignId>')
-    .action(async (campaignId: string) => {
+    .option('--show-addresses', 'print whole addresses (masked by default: a***@example.com)')
+    .action(async (campaignId: string, opts: { showAddresses?: boolean }) => {
       await withTarget(async (t) => {
         // A smoke run's campaign (`smoke#<issue>#<time>`) is in the ledger only; any other id names an issue or an article.
         if (!campaignId.startsWith('smoke#')) await findCampaign(t, campaignId);
-        const rows = await t.ledger.list(campaignId);
+        const rows = await deliveriesWithAddresses({ ledger: t.ledger, subscribers: t.subscribers }, campaignId, opts);
         if (campaignId.startsWith('smoke#') && rows.length === 0) throw new NotFoundError('campaign', campaignId, '');
         for (const d of rows)
-          console.log(`${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`);
+          console.log(
+            `${d.address}  ${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`,
+          );
         console.log(`${rows.length} deliveries`);
       });
     });

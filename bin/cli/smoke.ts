@@ -6,9 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { awaitSmoke, sendSmoke } from '../../lib/ops/smoke';
-import { sesClient, sesPorts } from '../../lambdas/wiring';
-import { deployedSenderSetup, localSenderSetup } from './sender-setup';
 import { findIssue } from '../../lambdas/usecases/find-content';
 import type { WithTarget } from './target';
 
@@ -17,8 +14,8 @@ import type { WithTarget } from './target';
  * simulator only, never to a reader) and plain links (nobody follows the simulator's, so a smoke
  * run never counts clicks). The configuration set is what publishes the events to SNS.
  */
-const awsSetup = (stack: string) =>
-  deployedSenderSetup(stack, 'a smoke test', {
+const awsSetup = async (stack: string) =>
+  (await import('./sender-setup')).deployedSenderSetup(stack, 'a smoke test', {
     organisationName: 'Smoke test',
     postalAddress: 'Smoke test (no postal address)',
     clickTracking: 'off',
@@ -37,6 +34,10 @@ export function register(program: Command, withTarget: WithTarget): void {
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
         throw new Error(`--timeout: a number of seconds, got ${JSON.stringify(opts.timeout)}`);
       const stack = program.opts<{ stack?: string }>().stack;
+      // Loaded here, not at the top: they load the AWS SDK, which `--help` has no use for.
+      const { awaitSmoke, sendSmoke } = await import('../../lib/ops/smoke');
+      const { sesClient, sesPorts } = await import('../../lambdas/wiring');
+      const { localSenderSetup } = await import('./sender-setup');
       await withTarget(async (t) => {
         if (opts.issue !== undefined) await findIssue(t, opts.issue);
         const setup = stack ? await awsSetup(stack) : await localSenderSetup();

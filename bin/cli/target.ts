@@ -23,6 +23,7 @@ import type {
   SubscriptionStore,
 } from '../../lambdas/core/ports';
 import type { LocalTimePlans } from '../../lambdas/core/local-time-ports';
+import type { ContentCatalog, SubscriberDirectory } from '../../lambdas/core/find';
 import { AddressKeyMismatchError, verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';
 import { DynamoAddressMigration } from '../../lambdas/adapters/dynamodb/address-migration';
 import type { AddressMigrationStore } from '../../lambdas/usecases/migrate-addresses';
@@ -51,6 +52,9 @@ export interface Target {
   /** The newsletter's settings (topics, page text), and where topics are used (publish, add, import). */
   settings: SettingsStore;
   topicUsage: TopicUsage;
+  /** Articles and issues, and readers, page by page: the operator's listings (core/find.ts). */
+  catalog: ContentCatalog;
+  directory: SubscriberDirectory;
   subscribers: SubscriberStore;
   /** The same table with conditional changes and erasure markers (add, import, erase, revoke-links, migrate-addresses). */
   subscriptions: SubscriptionStore;
@@ -120,6 +124,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       ids: db.content,
       settings: db.settings,
       topicUsage: topicUsage(documentClient(), { content: out.contentTable, subscribers: out.subscribersTable }),
+      catalog: db.catalog,
+      directory: db.directory,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: secret
@@ -167,6 +173,8 @@ export async function withTarget<T>(stack: string | undefined, fn: (t: Target) =
       ids: db.content,
       settings: db.settings,
       topicUsage: topicUsage(documentClient(), rt.config.tables),
+      catalog: db.catalog,
+      directory: db.directory,
       subscribers: db.subscribers,
       subscriptions: db.subscriptions,
       digest: checkedDigest(addressDigestLoader({ addressKey: localAddressKey(rt.config.dataDir) }), db.subscriptions),
