@@ -63,8 +63,8 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         // A smoke run's campaign (`smoke#<issue>#<time>`) is in the ledger only; any other id names an issue or an article.
         if (!campaignId.startsWith('smoke#')) await findCampaign(t, campaignId);
+        else if ((await t.ledger.list(campaignId)).length === 0) throw new NotFoundError('campaign', campaignId, '');
         const rows = await deliveriesWithAddresses({ ledger: t.ledger, subscribers: t.subscribers }, campaignId, opts);
-        if (campaignId.startsWith('smoke#') && rows.length === 0) throw new NotFoundError('campaign', campaignId, '');
         for (const d of rows)
           console.log(
             `${d.address}  ${d.subscriberId}  ${d.status.padEnd(7)}  ${d.sentAt ?? d.claimedAt}  ${d.sesMessageId ?? d.error ?? ''}`,

@@ -16,7 +16,8 @@ import { parseContent, ContentError } from '../core/content/parse';
 import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
-import { checkTopics, FALLBACK_SETTINGS, parseSettingsFile, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
+import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
+import { parseSettingsFile } from '../core/content/topics-file';
 
 /** Publishing refused: every problem found, one per line, each naming its file and field. */
 export class PublishError extends Error {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '../../lib/local/ports';
 import { sampleSettingsFile } from '../../lib/local/sample-content';
-import { parseSettingsFile, digestWording } from '../../lambdas/core/topics';
+import { digestWording } from '../../lambdas/core/topics';
+import { parseSettingsFile } from '../../lambdas/core/content/topics-file';
 import { livingInGroup } from '../support/processes';
 import type { DigestDelivery } from '../../lambdas/core/local-time';
 

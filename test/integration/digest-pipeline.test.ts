@@ -91,7 +91,9 @@ describe('digest pipeline', () => {
         .replace('bad-one', 'good-one'),
     };
     await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(PublishError);
-    await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(/content\/bad\.md: (title|source\.url)/);
+    await expect(publish({ content: p.content, clock: systemClock }, [good, bad])).rejects.toThrow(
+      /content\/bad\.md:\d+: (title|source\.url)/,
+    );
     expect(await p.content.getArticles(['good-one', 'bad-one'])).toEqual([]);
   });
 

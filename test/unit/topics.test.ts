@@ -5,7 +5,8 @@
  */
 import { expect } from '@jest/globals';
 import type { SettingsStore, TopicUsage } from '../../lambdas/core/ports';
-import { checkTopics, FALLBACK_SETTINGS, parseSettingsFile, type NewsletterSettings } from '../../lambdas/core/topics';
+import { checkTopics, FALLBACK_SETTINGS, type NewsletterSettings } from '../../lambdas/core/topics';
+import { parseSettingsFile } from '../../lambdas/core/content/topics-file';
 import { publish, PublishError, type SourceFile } from '../../lambdas/usecases/publish';
 import { importSubscribers, upsertSubscriber } from '../../lambdas/usecases/subscribers';
 import { cachedSettings } from '../../lambdas/usecases/newsletter-settings';

@@ -1,0 +1,56 @@
+/**
+ * Reading the newsletter's settings file (`content/<newsletter>/topics.md`, front matter only)
+ * at publish: kept apart from core/topics.ts so the functions that only read the stored
+ * settings (the API, the sign-ups function) bundle no Markdown or YAML parser. Pure.
+ */
+import matter from 'gray-matter';
+import { z } from 'zod';
+import { didYouMean } from '../did-you-mean';
+import type { NewsletterSettings } from '../topics';
+
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const text = (max: number) => z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+
+const settingsSchema = z.strictObject({
+  blurb: text(400),
+  digestWording: z.strictObject({ schedule: text(120), 'local-time': text(120) }),
+  topics: z
+    .array(
+      z.strictObject({
+        id: z.string({ error: 'must be text' }).regex(SLUG, 'use lower-case words joined by -').max(40),
+        label: text(40),
+        description: text(200),
+      }),
+    )
+    .min(1, 'must list at least one topic')
+    .max(50, 'at most 50 topics')
+    .superRefine((ts, ctx) => {
+      const seen = new Set<string>();
+      ts.forEach((t, i) => {
+        if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${t.id} is listed twice` });
+        seen.add(t.id);
+      });
+    }),
+});
+
+/** Read a topics file; throws an Error with one line per problem, `<file>: <field>: <why>`. */
+export function parseSettingsFile(file: string, source: string): NewsletterSettings {
+  let data: unknown;
+  try {
+    data = matter(source).data;
+  } catch (e) {
+    throw new Error(`${file}: front matter: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = settingsSchema.safeParse(data);
+  if (!r.success) {
+    throw new Error(r.error.issues.map((i) => `${file}: ${i.path.join('.') || 'front matter'}: ${i.message}${misspelt(i)}`).join('\n'));
+  }
+  return r.data;
+}
+
+function misspelt(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return '';
+  const fields = issue.path.length === 0 ? ['blurb', 'digestWording', 'topics'] : ['id', 'label', 'description', 'schedule', 'local-time'];
+  return issue.keys.map((k) => didYouMean(k, fields)).join('');
+}
+
