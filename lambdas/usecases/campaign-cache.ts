@@ -25,23 +25,20 @@ export function campaignCache(
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ttlMs) return hit.campaign;
     const campaign = (async () => {
+      const topics = (await content.getSettings?.())?.topics ?? [];
+      const topicLabels = new Map(topics.map((t) => [t.id, t.label]));
       if (job.kind === 'alert') {
         const [article] = await content.getArticles([job.campaignId]);
         if (!article) throw new Error(`alert ${job.campaignId}: no such article`);
-        const topics = (await content.getSettings?.())?.topics ?? [];
-        return prepareAlertCampaign(article, settings, await keys(), { topicLabels: new Map(topics.map((t) => [t.id, t.label])) });
+        return prepareAlertCampaign(article, settings, await keys(), { topicLabels });
       }
       const issue = await content.getIssue(job.campaignId);
       if (!issue) throw new Error(`campaign ${job.campaignId}: no such issue`);
       const articles = await content.getArticles(issue.articleIds);
-      return prepareDigestCampaign(
-        issue,
-        articles,
-        settings,
-        await keys(),
-        history ? { history, content } : undefined,
-        subjectOptions(issue, job.variant),
-      );
+      return prepareDigestCampaign(issue, articles, settings, await keys(), history ? { history, content } : undefined, {
+        ...subjectOptions(issue, job.variant),
+        topicLabels,
+      });
     })();
     campaign.catch(() => cache.delete(key));
     cache.set(key, { at: Date.now(), campaign });

@@ -94,7 +94,7 @@ export interface CampaignOptions {
   subject?: string;
   /** The subject test's variant these messages belong to (it goes into the click tokens). @default none */
   variant?: Variant;
-  /** An alert's reason names the reader's topics by these labels (the newsletter's settings). @default labels made from the ids */
+  /** Topics are named by these labels (the newsletter's settings): an article's topics line, an alert's reason. @default labels made from the ids */
   topicLabels?: ReadonlyMap<string, string>;
 }
 
@@ -164,6 +164,7 @@ export async function prepareDigestCampaign(
     identity: identityOf(settings),
     webUrl: archiveLink(settings.publicBaseUrl, issue.id),
     linkFor: links.shared,
+    topicLabels: options.topicLabels,
   });
   const subject = `${options.subjectPrefix ?? ''}${options.subject ?? digest.subject}`;
   const build = await messageFor(settings, issue.newsletter, subject);
@@ -187,7 +188,7 @@ export async function prepareDigestCampaign(
     const view = readerView ? trackLinks(digest.view, readerView(r)) : undefined;
     const { html, text } =
       extra || view
-        ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed) : view!, fields)
+        ? renderDigest(extra ? personalDigestView(view ?? digest.view, extra.alerted, extra.missed, options.topicLabels) : view!, fields)
         : digest.renderSplit(fields);
     return { html, text, raw: build({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text }) };
   };
@@ -242,7 +243,8 @@ export async function prepareAlertCampaign(
   // No "View in browser": the archive has a page per issue, none per article.
   // An alert's campaign is its article: its source link is tracked as the article's link 0.
   const links = campaignLinks(settings, keys, { kind: 'alert', campaignId: article.id });
-  const alert = prepareAlert(article, newsletter, { identity: identityOf(settings), linkFor: links.shared });
+  const labels = options.topicLabels;
+  const alert = prepareAlert(article, newsletter, { identity: identityOf(settings), linkFor: links.shared, topicLabels: labels });
   const subject = `${options.subjectPrefix ?? ''}${alert.subject}`;
   const build = await messageFor(settings, newsletter, subject);
   const render = (r: Recipient, now: Date): Rendered => {
@@ -250,7 +252,10 @@ export async function prepareAlertCampaign(
     const reason = alertReason(newsletter, r.email, r.matchedTopics, r.subscribedAt, options.topicLabels);
     const fields = { email: r.email, ...reader, reason };
     const { html, text } = links.perReader
-      ? renderAlert(alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r) }), fields)
+      ? renderAlert(
+          alertViewModel(article, newsletter, { identity: identityOf(settings), linkFor: links.perReader(r), topicLabels: labels }),
+          fields,
+        )
       : alert.renderSplit(fields);
     return { html, text, raw: build({ to: r.email, unsubscribeUrl: reader.unsubscribeUrl, html, text }) };
   };

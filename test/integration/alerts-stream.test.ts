@@ -136,8 +136,10 @@ describe('breaking alerts from the Content stream', () => {
     // The reason line is folded at 72 columns in the text part.
     const reason = (who: string) => (byTo(who).body.text ?? '').replace(/\s+/g, ' ');
     expect(reason('korea-watcher')).toMatch(/You get this alert because korea-watcher@\S+ asked for .* breaking alerts on North Korea\./);
-    // The topic's label from the newsletter's settings (content/…/topics.md), not its id title-cased.
+    // The topic's label from the newsletter's settings (content/…/topics.md), not its id title-cased,
+    // in the reason and on the alert's topics line alike.
     expect(reason('disarmament')).toMatch(/breaking alerts on Nuclear disarmament\./);
+    expect(reason('disarmament')).toContain('Topics: North Korea · Nuclear disarmament ');
     // A reader of all topics is told so, not that they follow the article's topics.
     expect(reason('everything')).toMatch(/breaking alerts on all topics\./);
     const { content } = dynamoPorts(documentClient(), { content: `${prefix}content` });

@@ -5,6 +5,7 @@ import { sampleIssue } from '../../bin/bench';
 import type { Article, Issue } from '../../lambdas/core/model';
 import {
   digestViewModel,
+  personalDigestView,
   formatLongDate,
   prepareDigest,
   renderDigest,
@@ -98,6 +99,14 @@ describe('digest view model', () => {
     expect(vm.dateText).toBe('1 November 2024');
     expect(vm.articles.map((a) => a.id)).toEqual(['article-2', 'article-1']);
     expect(vm.articles[0].topicLabels).toEqual(['North Korea', 'EU Defence']);
+  });
+
+  it("names topics by the newsletter's labels when given (settings), by the id title-cased otherwise", () => {
+    const labels = new Map([['eu-defence', 'EU defence policy']]);
+    const vm = digestViewModel(issue, [article(1)], { topicLabels: labels });
+    expect(vm.articles[0].topicLabels).toEqual(['North Korea', 'EU defence policy']);
+    const personal = personalDigestView(vm, new Set(), [article(3)], labels);
+    expect(personal.missedAlerts?.[0].topicLabels).toEqual(['North Korea', 'EU defence policy']);
   });
 
   it('collapses a line break in one-line fields (title, newsletter) so it cannot reach the subject', () => {

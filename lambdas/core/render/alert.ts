@@ -35,6 +35,8 @@ export interface AlertMailOptions {
   webUrl?: string;
   /** Click tracking: the link a reader follows instead of the source credit (the article's link 0). */
   linkFor?: LinkFor;
+  /** The topics' labels from the newsletter's settings, as the reason line names them. @default labels made from the ids */
+  topicLabels?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -58,7 +60,7 @@ export function alertViewModel(article: Article, newsletter: string, options: Al
     summary: article.summary.trim(),
     keyPoints: article.keyPoints.map((k) => k.trim()),
     ...storyBody(article),
-    topicLabels: article.topics.map(topicLabel),
+    topicLabels: article.topics.map((t) => options.topicLabels?.get(t) ?? topicLabel(t)),
     source: { name: oneLine(article.source.name), url: options.linkFor ? options.linkFor(article.id, 0) : article.source.url.trim() },
   };
 }

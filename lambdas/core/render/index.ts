@@ -95,6 +95,8 @@ export interface DigestMailOptions {
   webUrl?: string;
   /** Click tracking: the link a reader follows for an article's link number `link` (see {@link trackLinks}). */
   linkFor?: LinkFor;
+  /** The topics' labels from the newsletter's settings. @default labels made from the ids */
+  topicLabels?: ReadonlyMap<string, string>;
 }
 
 /** The tracked URL of an article's link: 0 is the source credit, n ≥ 1 its n-th `sources` link. */
@@ -170,7 +172,7 @@ export function digestViewModel(issue: Issue, articles: Article[], options: Dige
     editorsNote: oneLine(issue.editorsNote ?? ''),
     signOff: oneLine(issue.signOff ?? ''),
     dateText: formatLongDate(issue.date),
-    articles: storyOrder(issue, articles).map((a, i) => ({ ...articleView(a), number: i + 1, lead: i === 0 })),
+    articles: storyOrder(issue, articles).map((a, i) => ({ ...articleView(a, options.topicLabels), number: i + 1, lead: i === 0 })),
     missedAlerts: [],
     footer: footerView(options.identity),
     webUrl: options.webUrl ?? '',
@@ -185,7 +187,7 @@ export function storyBody(a: Pick<Article, 'body'>): Pick<ArticleView, 'bodyHtml
 }
 
 /** One article as the templates show it (numbered 1 and not the lead until placed in an issue). */
-export function articleView(a: Article): ArticleView {
+export function articleView(a: Article, labels?: ReadonlyMap<string, string>): ArticleView {
   return {
     id: a.id,
     anchor: storyAnchor(a.id),
@@ -196,7 +198,7 @@ export function articleView(a: Article): ArticleView {
     whyItMatters: oneLine(a.whyItMatters ?? ''),
     keyPoints: a.keyPoints.map((k) => k.trim()),
     ...storyBody(a),
-    topicLabels: a.topics.map(topicLabel),
+    topicLabels: a.topics.map((t) => labels?.get(t) ?? topicLabel(t)),
     source: { name: oneLine(a.source.name), url: a.source.url.trim() },
     sources: (a.sources ?? []).map((s) => ({ title: oneLine(s.title), url: s.url.trim() })),
   };
@@ -206,11 +208,16 @@ export function articleView(a: Article): ArticleView {
  * The digest as one reader sees it when the alerts pipeline touched them: articles they
  * already got as an alert are marked, and alerts their daily cap held back are listed.
  */
-export function personalDigestView(view: DigestViewModel, alerted: ReadonlySet<string>, missed: Article[]): DigestViewModel {
+export function personalDigestView(
+  view: DigestViewModel,
+  alerted: ReadonlySet<string>,
+  missed: Article[],
+  labels?: ReadonlyMap<string, string>,
+): DigestViewModel {
   return {
     ...view,
     articles: view.articles.map((a) => (alerted.has(a.id) ? { ...a, alertedToReader: true } : a)),
-    missedAlerts: missed.filter((m) => !view.articles.some((a) => a.id === m.id)).map(articleView),
+    missedAlerts: missed.filter((m) => !view.articles.some((a) => a.id === m.id)).map((m) => articleView(m, labels)),
   };
 }
 
