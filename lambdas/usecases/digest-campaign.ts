@@ -94,7 +94,7 @@ export interface CampaignOptions {
   subject?: string;
   /** The subject test's variant these messages belong to (it goes into the click tokens). @default none */
   variant?: Variant;
-  /** Topics are named by these labels (the newsletter's settings): an article's topics line, an alert's reason. @default labels made from the ids */
+  /** Topics named by these labels (the settings): an article's topics line, an alert's reason. @default labels made from the ids */
   topicLabels?: ReadonlyMap<string, string>;
 }
 
