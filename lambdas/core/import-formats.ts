@@ -116,7 +116,8 @@ const TOOLS: { format: ImportFormat; has: string[]; read: Reader['fields'] }[] =
       const type = (get('subscriber_type') ?? '').trim().toLowerCase();
       return {
         fields: { email: get('email'), name: metadataName(get('metadata')) },
-        skip: BUTTONDOWN_LEFT.includes(type) ? `${type} in Buttondown (subscriber_type=${type})` : undefined,
+        // An allow-list: a type this import does not know (or none) is not taken for a reader who gets the mail.
+        skip: BUTTONDOWN_ACTIVE.includes(type) ? undefined : `${type || 'no subscriber type'} in Buttondown (subscriber_type=${type})`,
       };
     },
   },
@@ -137,7 +138,8 @@ const TOOLS: { format: ImportFormat; has: string[]; read: Reader['fields'] }[] =
  * Buttondown's subscriber types of readers who are not (or not yet) receiving: "unactivated"
  * never confirmed their address; the others left, bounced, complained or were removed.
  */
-const BUTTONDOWN_LEFT = ['unactivated', 'unsubscribed', 'removed', 'complained', 'undeliverable', 'spammy', 'paused'];
+/** Buttondown's subscriber types that get the newsletter; any other (unactivated, unsubscribed, removed, blocked, …) is skipped. */
+const BUTTONDOWN_ACTIVE = ['regular', 'premium', 'gifted', 'trialed', 'churning', 'past_due'];
 
 /** Buttondown keeps names in its metadata JSON, if anywhere: `name`, or `first_name` and `last_name`. */
 function metadataName(json: string | undefined): string | undefined {
@@ -226,8 +228,11 @@ export function readSubscriberCsv(file: string, map?: Partial<Record<Field, stri
         hint: `the header row has ${list(raw)}`,
       };
     const used = new Set(Object.values(map).map((c) => c.toLowerCase()));
+    // A tool's own export read through --map still skips the readers that tool says left.
+    const tool = TOOLS.find((t) => t.has.every((h) => index.has(h)));
     const read: Reader['fields'] = (get) => ({
       fields: Object.fromEntries(Object.entries(map).map(([field, column]) => [field, get(column.toLowerCase())])),
+      skip: tool?.read(get).skip,
     });
     return rowsBy(
       read,

@@ -15,7 +15,7 @@
 import { parseContent, ContentError } from '../core/content/parse';
 import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
-import type { Clock, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
+import type { Clock, ContentIds, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
 import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
 import { parseSettingsFile } from '../core/content/topics-file';
 
@@ -76,6 +76,36 @@ export function sentIssueMessage(issueId: string, sentAt: string, forced: boolea
     : `${sent}: its archive page keeps what was sent; use --force to change it`;
 }
 
+/**
+ * A longer body in an article published on its own can push an issue published earlier, not
+ * yet sent, past the size guard: each such issue is rendered again with the new articles.
+ */
+async function storedIssuesTooLarge(
+  deps: PublishDeps,
+  articles: Article[],
+  inRun: Set<string>,
+  files: SourceFile[],
+  items: (Article | Issue)[],
+): Promise<string[]> {
+  if (!deps.ids || articles.length === 0) return [];
+  const here = new Map(articles.map((a) => [a.id, a]));
+  const fileOf = (id: string) => files[items.findIndex((i) => i.kind === 'article' && i.id === id)]?.name ?? id;
+  const problems: string[] = [];
+  for (const id of await deps.ids.contentIds('issue')) {
+    if (inRun.has(id)) continue;
+    const stored = await deps.content.getIssue(id);
+    const changed = stored?.articleIds.filter((a) => here.has(a)) ?? [];
+    if (!stored || stored.plannedAt || changed.length === 0) continue;
+    const others = new Map((await deps.content.getArticles(stored.articleIds.filter((a) => !here.has(a)))).map((a) => [a.id, a]));
+    const tooLarge = checkDigestSize(
+      stored,
+      stored.articleIds.flatMap((a) => here.get(a) ?? others.get(a) ?? []),
+    );
+    if (tooLarge) problems.push(`${changed.map(fileOf).join(', ')}: in issue ${id} (published, not sent): ${tooLarge}`);
+  }
+  return problems;
+}
+
 export interface PublishDeps {
   content: ContentStore;
   clock: Clock;
@@ -88,6 +118,8 @@ export interface PublishDeps {
   settings?: SettingsStore;
   /** Where topics are used: a topics file that drops a used topic is refused. Absent: not checked. */
   topicUsage?: TopicUsage;
+  /** Every stored issue's id: an article changed after its issue was published must keep that issue within size. Absent: not checked. */
+  ids?: ContentIds;
 }
 
 export async function publish(deps: PublishDeps, allFiles: SourceFile[], options: PublishOptions = {}): Promise<PublishResult> {
@@ -191,6 +223,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     );
     if (tooLarge) problems.push(`${file}: ${tooLarge}`);
   }
+  problems.push(...(await storedIssuesTooLarge(deps, articles, new Set(issues.map((i) => i.id)), files, items)));
   if (problems.length) throw new PublishError(problems);
 
   // Scheduled before stored, unscheduled after: a failure in between leaves at worst a schedule

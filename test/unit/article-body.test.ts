@@ -5,7 +5,7 @@
  */
 import { ContentError, MAX_BODY_CHARS, parseContent } from '../../lambdas/core/content/parse';
 import { bodyStartLine } from '../../lambdas/core/content/body';
-import { bodyHtml, bodyText } from '../../lambdas/core/render/markdown';
+import { bodyHtml, bodyProblems, bodyText } from '../../lambdas/core/render/markdown';
 import { prepareDigest } from '../../lambdas/core/render';
 import { prepareAlert } from '../../lambdas/core/render/alert';
 import { renderArchiveIssue } from '../../lambdas/core/render/archive';
@@ -196,5 +196,57 @@ describe('the mail size guard counts the body', () => {
     ]);
     await expect(attempt).rejects.toThrow(/content\/issue-1\.md: articles: the digest's HTML would be .* largest articles: body-story/);
     expect(content.items.size).toBe(0);
+  });
+
+  it('refuses an article published alone whose longer body would push its issue, published earlier and not sent, past the guard', async () => {
+    // The mistake: the issue fitted when it was published; its article is then re-published with a far longer body.
+    const content = new MemoryContent();
+    const ids = {
+      contentIds: (kind: 'article' | 'issue') =>
+        Promise.resolve([...content.items.values()].filter((x) => x.kind === kind).map((x) => x.id)),
+    };
+    const deps = { content, ids, clock: fixedClock('2024-11-04T06:00:00Z') };
+    const issue = [
+      '---',
+      'type: issue',
+      'id: issue-1',
+      'newsletter: The Brief',
+      'number: 1',
+      'title: A title',
+      'summary: An intro.',
+      'preheader: A preheader.',
+      'date: 2024-11-04',
+      'articles: [body-story]',
+      '---',
+    ].join('\n');
+    await publish(deps, [
+      { name: 'content/body-story.md', text: file('A short body.') },
+      { name: 'content/issue-1.md', text: issue },
+    ]);
+    const attempt = publish(deps, [{ name: 'content/body-story.md', text: file(listBody) }]);
+    await expect(attempt).rejects.toThrow(
+      /content\/body-story\.md: in issue issue-1 \(published, not sent\): articles: the digest's HTML would be/,
+    );
+    expect((await content.getArticles(['body-story']))[0].body).not.toContain('- a');
+    // Once the issue has gone, its size no longer matters to the article.
+    await content.markIssuePlanned('issue-1', new Date('2024-11-04T07:00:00Z'));
+    await expect(publish(deps, [{ name: 'content/body-story.md', text: file(listBody) }])).resolves.toMatchObject({
+      articles: ['body-story'],
+    });
+  });
+});
+
+describe('bodies that would break the layout', () => {
+  it('a table is refused at its line (the mail has no table layout, the text part no way to show one)', () => {
+    // The mistake: a Markdown table in a story's body.
+    expect(bodyProblems('Launches:\n\n| Country | Launches |\n|---|---|\n| North Korea | 12 |')).toEqual([
+      { line: 3, message: 'tables are not shown in mail; write the rows as a list' },
+    ]);
+  });
+
+  it('code, or a paragraph indented four spaces by mistake, wraps instead of widening the mail', () => {
+    const html = bodyHtml(`    ${'an accidentally indented paragraph '.repeat(5)}`);
+    expect(html).toMatch(/^<pre style="white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere;[^"]*"><code>/);
+    expect(bodyHtml('```\nconst x = 1;\n```')).toContain('<pre style="white-space:pre-wrap;');
   });
 });

@@ -4,7 +4,7 @@
  * subdirectory under `npm run cli`.
  */
 import { expect } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectDelimiter, parseColumnMap, readSubscriberCsv } from '../../lambdas/core/import-formats';
@@ -107,5 +107,27 @@ describe("the command's report", () => {
       ),
     ]);
     expect(err).toEqual([expect.stringMatching(/^readers.csv:4: .*invalid email address/)]);
+  });
+});
+
+describe('readers who left stay out whichever way the file is read', () => {
+  const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'imports', name), 'utf8');
+
+  it("--map over a tool's own export keeps that tool's skip rule (Mailchimp's unsubscribed export)", () => {
+    // The mistake: naming the columns by hand on an export of people who unsubscribed.
+    const r = readSubscriberCsv(fixture('mailchimp-unsubscribed.csv'), parseColumnMap('email=Email Address,name=First Name'));
+    if (!r.ok) throw new Error(r.message);
+    expect(r.format).toBe('mapped');
+    expect(r.rows.every((row) => row.skip !== undefined)).toBe(true);
+  });
+
+  it.each([
+    ['blocked', 'blocked in Buttondown'],
+    ['', 'no subscriber type in Buttondown'],
+  ])('Buttondown subscriber_type %j is skipped (only the types that get the mail are imported)', (type, why) => {
+    const csv = `email,subscriber_type\nx@example.org,${type}\ny@example.org,regular\n`;
+    const r = readSubscriberCsv(csv);
+    if (!r.ok) throw new Error(r.message);
+    expect(r.rows.map((row) => row.skip)).toEqual([expect.stringContaining(why), undefined]);
   });
 });

@@ -81,6 +81,18 @@ describe('the topics file', () => {
     );
   });
 
+  it.each([
+    [
+      'a line break (it reached an alert reason line)',
+      'label: "Cyber\\r\\nX-Injected: yes"',
+      /topics\.3\.label: must not contain line breaks or control characters/,
+    ],
+    ['a NUL', 'label: "Cy\\0ber"', /topics\.3\.label: must not contain line breaks or control characters/],
+    ['a right-to-left override', 'label: "Cyber\\u202e"', /topics\.3\.label: must not contain direction controls/],
+  ])('mistake: %s in a label is refused', (_what, label, message) => {
+    expect(() => parseSettingsFile('topics.md', settingsFile((t) => t.replace('label: Cyber', label)).text)).toThrow(message);
+  });
+
   it('checkTopics: every unknown id, each with its "did you mean", and nothing when all are known', () => {
     expect(checkTopics(FALLBACK_SETTINGS, ['cyber', 'space'])).toBeUndefined();
     expect(checkTopics(FALLBACK_SETTINGS, ['cyber', 'maritime', 'weather'])).toBe(

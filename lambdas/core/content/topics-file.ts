@@ -6,10 +6,14 @@
 import matter from 'gray-matter';
 import { z } from 'zod';
 import { didYouMean } from '../did-you-mean';
+import { line } from './fields';
 import type { NewsletterSettings } from '../topics';
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const text = (max: number) => z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+/** Direction overrides and isolates: they turn the rest of a page's line around (a label that reads as something else). */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+/** One line of page text: no line breaks or control characters (they reach an alert's reason line), no direction overrides. */
+const text = (max: number) => line(max).refine((s) => !BIDI_CONTROL.test(s), 'must not contain direction controls (U+202A–U+202E, U+2066–U+2069)');
 
 const settingsSchema = z.strictObject({
   blurb: text(400),

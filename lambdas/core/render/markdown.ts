@@ -18,6 +18,8 @@ const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
 const LINK_STYLE = 'color:#1d4ed8;';
 const HEADING_STYLE = 'font-size:17px;line-height:1.35;margin:16px 0 6px;';
 
+const PRE_STYLE = 'white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere;margin:0 0 12px;';
+
 /** What renders bodies: no raw HTML, no images, no tables, safe links only. */
 const render = new MarkdownIt({ html: false, linkify: false, typographer: false }).disable(['image', 'table']);
 render.validateLink = (url) => SAFE_LINK.test(url.trim());
@@ -47,7 +49,14 @@ export function bodyHtml(markdown: string): string {
   const tokens = render.parse(markdown, {});
   demote(tokens);
   // No trailing line break (the layout has no blank lines), and CRLF like the rest of the part.
-  return render.renderer.render(tokens, render.options, {}).trimEnd().replace(/\r?\n/g, CRLF);
+  return (
+    render.renderer
+      .render(tokens, render.options, {})
+      .trimEnd()
+      // Code (or a paragraph indented four spaces by mistake) wraps instead of widening the mail past a phone's screen.
+      .replaceAll('<pre>', `<pre style="${PRE_STYLE}">`)
+      .replace(/\r?\n/g, CRLF)
+  );
 }
 
 /** Inline text as read aloud: emphasis dropped, a link as `text (url)` unless the text is the url. */
@@ -137,6 +146,8 @@ export function bodyProblems(markdown: string): BodyProblem[] {
   const at = (t: Token) => (t.map ? t.map[0] + 1 : 1);
   for (const t of reader.parse(markdown, {})) {
     if (t.type === 'html_block') problems.push({ line: at(t), message: 'HTML is not allowed in the body; write it in Markdown' });
+    // The mail has no table layout (and the text part cannot show one): say so rather than show the pipes.
+    if (t.type === 'table_open') problems.push({ line: at(t), message: 'tables are not shown in mail; write the rows as a list' });
     if (t.type !== 'inline') continue;
     let line = at(t);
     let htmlLine = 0;
