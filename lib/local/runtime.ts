@@ -112,14 +112,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       const dir = options.outboxDir;
       mkdirSync(dir, { recursive: true });
       let n = 0;
+      const feed = localSesEventFeed(config.tables);
       const recorder = await startSesRecorder(sesEndpoint, {
         keep: false,
         onRawMessage: (raw) => writeFileSync(join(dir, `${Date.now()}-${String(++n).padStart(6, '0')}.eml`), raw),
         // SES's mailbox simulator addresses answer with events, here as on AWS (`npm run cli -- smoke`), and every other
         // accepted address with a Delivery, as SES reports one: `stats` shows deliveries and a subject test can be decided here.
-        simulator: { onEvents: localSesEventFeed(config.tables), deliverOrdinary: true },
+        simulator: { onEvents: feed, deliverOrdinary: true },
       });
-      stops.push(() => recorder.close());
+      // Closing hands over the events still waiting; they are written before the tables may stop.
+      stops.push(async () => (await recorder.close(), await feed.settled()));
       sesEndpoint = recorder.endpoint;
     }
 

@@ -85,7 +85,8 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
   const recorded: Buffer[] = [];
   let count = 0;
   let accepted = 0;
-  const pendingEvents = new Set<NodeJS.Timeout>();
+  // Events SES would still publish for messages it accepted: handed over early on close.
+  const pendingEvents = new Map<NodeJS.Timeout, () => void>();
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -141,11 +142,12 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
         if (answer.status === 200 && messageId) {
           const { onEvents, delayMs = 200 } = options.simulator!;
           const source = form?.get('Source') ?? '';
-          const timer = setTimeout(() => {
+          const handOver = () => {
             pendingEvents.delete(timer);
             for (const destination of simulated) onEvents(simulatorEvents({ messageId, destination, source, at: new Date(), ordinary }));
-          }, delayMs);
-          pendingEvents.add(timer);
+          };
+          const timer = setTimeout(handOver, delayMs);
+          pendingEvents.set(timer, handOver);
         }
         return;
       }
@@ -227,9 +229,12 @@ export async function startSesRecorder(targetEndpoint: string, options: SesRecor
     accepted: () => accepted,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        // Events not yet handed over are dropped, as a stopped SES would not send them.
-        for (const timer of pendingEvents) clearTimeout(timer);
-        pendingEvents.clear();
+        // SES publishes the events of every message it accepted, however soon the sender exits
+        // (a CLI send-digest right after its last message): the waiting ones are handed over now.
+        for (const [timer, handOver] of [...pendingEvents]) {
+          clearTimeout(timer);
+          handOver();
+        }
         for (const upstream of upstreams) upstream.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

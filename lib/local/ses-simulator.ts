@@ -98,7 +98,10 @@ const LEDGER_WAIT_MS = 10_000;
  * waits (up to 10 s) until the ledger holds the message id, as SES's own delay would have
  * allowed. A failure is printed, as a Lambda's would be logged.
  */
-export function localSesEventFeed(tables: { subscribers: string; deliveries: string }): (events: Record<string, unknown>[]) => void {
+export function localSesEventFeed(tables: { subscribers: string; deliveries: string }): {
+  (events: Record<string, unknown>[]): void;
+  settled(): Promise<void>;
+} {
   let deps: SesEventsDeps | undefined;
   // Made at the first event: the clients read the endpoints the local runtime has set by then.
   const load = (): SesEventsDeps => {
@@ -122,13 +125,21 @@ export function localSesEventFeed(tables: { subscribers: string; deliveries: str
     await applySesEvents(d, [event]);
   };
 
-  return (events) => {
+  const inFlight = new Set<Promise<void>>();
+  const feed = (events: Record<string, unknown>[]) => {
     // In order: a complaint follows its delivery, as SES sends them.
-    void events
+    const done = events
       .reduce((prev, e) => prev.then(() => apply(e)), Promise.resolve())
       .catch((e: Error) => {
         const to = (events[0]?.mail as { destination?: string[] } | undefined)?.destination?.[0];
         console.error(`ses simulator: applying events for ${to ? maskEmail(to) : 'a message'} failed: ${e.message}`);
-      });
+      })
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
   };
+  /** Resolves once every event handed over so far is written (a process about to exit waits for it). */
+  feed.settled = async () => {
+    while (inFlight.size) await Promise.all([...inFlight]);
+  };
+  return feed;
 }

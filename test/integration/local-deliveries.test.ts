@@ -25,13 +25,13 @@ async function send(endpoint: string, to: string): Promise<string> {
 }
 
 /** A recorder whose events are collected; `next()` resolves with the next batch (a positive signal, no fixed wait). */
-async function recorder(deliverOrdinary: boolean) {
+async function recorder(deliverOrdinary: boolean, delayMs = 10) {
   const batches: SesEvent[][] = [];
   const waiting: ((e: SesEvent[]) => void)[] = [];
   const r = await startSesRecorder(EMULATOR, {
     keep: false,
     simulator: {
-      delayMs: 10,
+      delayMs,
       deliverOrdinary,
       onEvents: (raw) => {
         const events = raw.flatMap((e) => parseSesEvents(e));
@@ -72,5 +72,13 @@ describe('local deliveries', () => {
     } finally {
       await r.close();
     }
+  });
+
+  it('closing hands over the events still waiting (a CLI send-digest exits right after its last message), not drops them', async () => {
+    // The mistake this answers: a local send that exits at once lost its last deliveries, and a subject test then fell back.
+    const { r, next } = await recorder(true, 600_000);
+    const id = await send(r.endpoint, 'last@example.org');
+    await r.close();
+    expect((await next()).map((e) => [e.eventType, e.mail.messageId])).toEqual([['Delivery', id]]);
   });
 });
