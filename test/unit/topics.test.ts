@@ -69,15 +69,14 @@ describe('the topics file', () => {
     expect(s.digestWording['local-time']).toContain('{time}');
   });
 
-  it('mistake: a misspelt field is refused, naming the field, with "did you mean"', () => {
-    expect(() => parseSettingsFile('topics.md', settingsFile((t) => t.replace('\n    label: Cyber', '\n    lable: Cyber')).text)).toThrow(
-      /topics\.md: topics\.3: .*"lable".*\(did you mean "label"\?\)/,
-    );
+  it('mistake: a misspelt field is refused in one line, with its line number and "did you mean" (not also "label is required")', () => {
+    const attempt = () => parseSettingsFile('topics.md', settingsFile((t) => t.replace('\n    label: Cyber', '\n    lable: Cyber')).text);
+    expect(attempt).toThrow(/^topics\.md:\d+: topics\.3\.lable: unknown field \(did you mean "label"\?\)$/);
   });
 
   it('mistake: the same id listed twice is refused', () => {
     expect(() => parseSettingsFile('topics.md', settingsFile((t) => t.replace('id: space', 'id: cyber')).text)).toThrow(
-      'topics.md: topics.4.id: cyber is listed twice',
+      /^topics\.md:\d+: topics\.4\.id: cyber is listed twice$/,
     );
   });
 

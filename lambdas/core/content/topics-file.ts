@@ -5,7 +5,10 @@
  */
 import matter from 'gray-matter';
 import { z } from 'zod';
-import { didYouMean } from '../did-you-mean';
+import { nearest } from '../did-you-mean';
+import { fieldLine } from './field-lines';
+import { oneMessageEach } from './field-problems';
+import { ContentError, type ContentProblem } from './parse';
 import { line } from './fields';
 import type { NewsletterSettings } from '../topics';
 
@@ -37,24 +40,44 @@ const settingsSchema = z.strictObject({
     }),
 });
 
-/** Read a topics file; throws an Error with one line per problem, `<file>: <field>: <why>`. */
+/**
+ * Read a topics file; throws an Error with one line per mistake, `<file>:<line>: <field>: <why>`
+ * as for articles and issues (a misspelt field is one line, naming the field meant).
+ */
 export function parseSettingsFile(file: string, source: string): NewsletterSettings {
   let data: unknown;
+  let rawMatter: string;
   try {
-    data = matter(source).data;
+    const parsed = matter(source);
+    data = parsed.data;
+    rawMatter = parsed.matter;
   } catch (e) {
     throw new Error(`${file}: front matter: ${(e as Error).message.split('\n')[0]}`);
   }
   const r = settingsSchema.safeParse(data);
   if (!r.success) {
-    throw new Error(r.error.issues.map((i) => `${file}: ${i.path.join('.') || 'front matter'}: ${i.message}${misspelt(i)}`).join('\n'));
+    const problems = oneMessageEach(r.error.issues.flatMap(toEditorProblems));
+    throw new ContentError(
+      file,
+      problems.map((p) => ({ ...p, line: fieldLine(rawMatter, p.path) })),
+    );
   }
   return r.data;
 }
 
-function misspelt(issue: z.core.$ZodIssue): string {
-  if (issue.code !== 'unrecognized_keys') return '';
-  const fields = issue.path.length === 0 ? ['blurb', 'digestWording', 'topics'] : ['id', 'label', 'description', 'schedule', 'local-time'];
-  return issue.keys.map((k) => didYouMean(k, fields)).join('');
-}
+/** The fields allowed where an unknown one was found. */
+const fieldsAt = (path: PropertyKey[]) =>
+  path.length === 0 ? ['blurb', 'digestWording', 'topics'] : path[0] === 'digestWording' ? ['schedule', 'local-time'] : ['id', 'label', 'description'];
 
+function toEditorProblems(issue: z.core.$ZodIssue): (ContentProblem & { meant?: string })[] {
+  const at = issue.path.map(String);
+  if (issue.code !== 'unrecognized_keys') return [{ path: at.join('.') || 'front matter', message: issue.message }];
+  return issue.keys.map((key) => {
+    const near = nearest(key, fieldsAt(issue.path));
+    return {
+      path: [...at, key].join('.'),
+      message: near ? `unknown field (did you mean "${near}"?)` : `unknown field (allowed: ${fieldsAt(issue.path).join(', ')})`,
+      ...(near ? { meant: [...at, near].join('.') } : {}),
+    };
+  });
+}
