@@ -7,7 +7,7 @@
  * schedule would send. The stored `sendAt` is then the schedule, and nothing else is kept.
  */
 import { isSendDue } from '../../lambdas/core/content/send-at';
-import type { ContentStore, IssueScheduler, ScheduledIssues } from '../../lambdas/core/ports';
+import type { ContentStore, IssueScheduler, ScheduledIssues, UnsentIssues } from '../../lambdas/core/ports';
 import type { ScheduledPlanResult } from '../../lambdas/usecases/plan-scheduled';
 
 /**
@@ -19,8 +19,11 @@ export class LocalIssueScheduler implements IssueScheduler {
   async cancel(): Promise<void> {}
 }
 
+/** How far back (by the issue's date) the minute check looks for a subject test's waiting rest. */
+const SUBJECT_TEST_LOOKBACK_MS = 14 * 24 * 60 * 60_000;
+
 export interface ScheduledIssueCheckDeps {
-  issues: ScheduledIssues & Partial<Pick<ContentStore, 'latestIssue'>>;
+  issues: ScheduledIssues & Partial<Pick<ContentStore, 'latestIssue'> & UnsentIssues>;
   /** The digest planner handler, as the AWS schedule invokes it. */
   plan(event: { issueId: string; scheduled: true }): Promise<ScheduledPlanResult>;
 }
@@ -36,13 +39,20 @@ export function scheduledIssueCheck(deps: ScheduledIssueCheckDeps): (now: Date) 
       .sort((a, b) => a.sendAt!.localeCompare(b.sendAt!));
     const results: ScheduledPlanResult[] = [];
     for (const issue of due) results.push(await deps.plan({ issueId: issue.id, scheduled: true }));
-    // The rest of a subject test (on AWS a one-time schedule the planner made): the latest
-    // issue, unsent, with a test, is handed to the planner, which sends the rest once the wait
-    // is over and answers `test-running` (or `not-scheduled`, before the test began) until then.
+    // The rest of a subject test (on AWS a one-time schedule the planner made): each unsent
+    // issue with a test, dated in the last fortnight (not only the latest: a newer issue may be
+    // published and sent while an older test waits), is handed to the planner, which sends the
+    // rest once the wait is over and answers `test-running` (or `not-scheduled`, before the test
+    // began) until then.
+    const since = new Date(now.getTime() - SUBJECT_TEST_LOOKBACK_MS).toISOString().slice(0, 10);
+    // The latest whatever its date (as before), and the unsent ones of the fortnight.
     const latest = await deps.issues.latestIssue?.();
-    // One whose sendAt is still ahead is not handed over: its time has not come.
-    if (latest?.subjectTest && !latest.plannedAt && !due.some((i) => i.id === latest.id) && (!latest.sendAt || isSendDue(latest, now))) {
-      const result = await deps.plan({ issueId: latest.id, scheduled: true });
+    const recent = (await deps.issues.unsentIssuesFrom?.(since)) ?? [];
+    const candidates = [...recent.filter((i) => i.id !== latest?.id), ...(latest ? [latest] : [])];
+    for (const issue of candidates) {
+      // One whose sendAt is still ahead is not handed over: its time has not come.
+      if (!issue.subjectTest || issue.plannedAt || due.some((i) => i.id === issue.id) || (issue.sendAt && !isSendDue(issue, now))) continue;
+      const result = await deps.plan({ issueId: issue.id, scheduled: true });
       if (result.status !== 'skipped') results.push(result);
     }
     return results;

@@ -118,4 +118,25 @@ describe('the local minute check, walked minute by minute', () => {
     expect(planned.length).toBeGreaterThan(0);
     expect(planned.every((at) => at >= '2026-12-03T10:52:00.000Z')).toBe(true);
   });
+
+  it("an older issue's subject test is still handed over after a newer issue was published (its rest was stranded before)", async () => {
+    const content = new MemoryContent();
+    const test = { subjects: ['A subject', 'B subject'], share: 0.2, waitHours: 4 } as never;
+    await content.put(plainIssue('older', { date: '2026-12-02', subjectTest: test }));
+    await content.put(plainIssue('newer', { date: '2026-12-03' }));
+    const handed: string[] = [];
+    const check = scheduledIssueCheck({
+      issues: {
+        unsentScheduledIssues: () => Promise.resolve([]),
+        latestIssue: () => content.latestIssue(),
+        unsentIssuesFrom: (d) => content.unsentIssuesFrom(d),
+      },
+      plan: (e) => {
+        handed.push(e.issueId);
+        return Promise.resolve({ status: 'skipped', issueId: e.issueId, reason: 'not-scheduled' });
+      },
+    });
+    await check(new Date('2026-12-03T12:00:00.000Z'));
+    expect(handed).toEqual(['older']);
+  });
 });
