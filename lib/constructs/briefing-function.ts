@@ -9,6 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { POWERTOOLS_ENV } from '../../lambdas/core/metric-names';
+import { DEFAULT_MEMORY_MB, functionNodeOptions } from './node-options';
 import type { TableKey } from '../../lambdas/core/table-schema';
 import {
   actionsOn,
@@ -141,6 +142,7 @@ export class BriefingFunction extends Construct {
     });
     declarePrincipal(this.role, props.name);
 
+    const memorySize = props.memorySize ?? DEFAULT_MEMORY_MB;
     this.fn = new NodejsFunction(this, 'Function', {
       role: this.role,
       entry: path.join(REPO_ROOT, entry),
@@ -149,7 +151,7 @@ export class BriefingFunction extends Construct {
       runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
       // Graviton: cheaper per GB-second and the code has no native modules.
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize,
       timeout: props.timeout ?? Duration.seconds(30),
       // Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role
       // itself; the permissions table lists them too, and allow('*') below grants the same.
@@ -160,8 +162,9 @@ export class BriefingFunction extends Construct {
         // Every function emits its metrics in one namespace with one `service` dimension, the
         // names the alarms and the dashboard watch (lambdas/core/metric-names.ts).
         ...POWERTOOLS_ENV,
-        // Stack traces point at the TypeScript sources instead of the minified bundle.
-        NODE_OPTIONS: '--enable-source-maps',
+        // Stack traces point at the TypeScript sources instead of the minified bundle; V8's heap
+        // limits as Lambda sizes them, with a smaller young generation (node-options.ts).
+        NODE_OPTIONS: functionNodeOptions(memorySize),
       },
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       projectRoot: REPO_ROOT,

@@ -215,7 +215,12 @@ describe('functions', () => {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
-      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      // Source maps, and V8's heap as Lambda sizes it for the function's memory but with an 8 MB
+      // semi-space (node-options.ts: a larger one made the sender 2-3x slower on Node 24).
+      const memory = fn.Properties.MemorySize as number;
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe(
+        `--enable-source-maps --max-semi-space-size=8 --max-old-space-size=${memory - Math.floor(memory / 10)}`,
+      );
       expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     }
   });
