@@ -18,6 +18,7 @@ import * as resume from './cli/resume';
 import * as stats from './cli/stats';
 import * as preview from './cli/preview';
 import * as find from './cli/find';
+import * as editors from './cli/editors';
 
 const program = new Command('briefing')
   .description('Briefing newsletter and alert pipeline')
@@ -33,6 +34,9 @@ find.register(program, target);
 
 // Looking at an issue before it goes: a test send to a few addresses, and the message as files.
 preview.register(program, target);
+
+// Who may sign in to the editor's desk (a deployed stack's user pool; no target needed).
+editors.register(program);
 
 // Checks after a deploy: is the stack ready to send, and do SES's events come back.
 for (const group of [doctor, smoke]) group.register(program, target);

@@ -11,6 +11,7 @@
  *   issueScheduler(scheduler, settings) issues' one-time schedules (EventBridge Scheduler)
  *   plannerPorts(db, io, localTime)    the digest planners' inputs (the planner function, npm start, send-digest)
  *   documentClient(), sesClient(), sqsClient(), systemClock, signingKeysLoader(env), addressDigestLoader(env)
+ *   (the editors' user pool, editorDirectory(poolId), is in adapters/cognito-editors.ts: only the CLI uses it)
  *
  * Building a port only stores the client and a name: no request is made until it is used.
  * Every function's bundle includes this module: an adapter whose package esbuild cannot drop

@@ -43,6 +43,9 @@ const OPTIONAL = {
   issueScheduleRoleArn: 'IssueScheduleRoleArn',
   digestPlannerArn: 'DigestPlannerArn',
   issueScheduleDeadLetterArn: 'IssueScheduleDeadLetterArn',
+  /** The editors' user pool (`editors invite|list|remove`), and where editors sign in. */
+  editorsUserPoolId: 'EditorsUserPoolId',
+  editorsSignInUrl: 'EditorsSignInUrl',
 } as const;
 
 export type OptionalOutput = keyof typeof OPTIONAL;

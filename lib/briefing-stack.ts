@@ -7,6 +7,7 @@ import { AddressKey } from './constructs/address-key';
 import { Api } from './constructs/api';
 import { ApiDomain } from './constructs/api-domain';
 import { type DnsRecord, DnsRecords } from './constructs/dns-records';
+import { Editors } from './constructs/editors';
 import type { BriefingFunction } from './constructs/briefing-function';
 import { Monitoring } from './constructs/monitoring';
 import { Scheduling } from './constructs/scheduling';
@@ -41,6 +42,8 @@ export class BriefingStack extends Stack {
   readonly dns: DnsRecords;
   /** The base of the links in mail. */
   readonly publicBaseUrl: string;
+  /** Sign-in for the editor's desk: the user pool, its role groups, the managed login and the desk's client. */
+  readonly editors: Editors;
 
   constructor(scope: Construct, id: string, props: BriefingStackProps) {
     const { config } = props;
@@ -141,6 +144,12 @@ export class BriefingStack extends Stack {
       digestSchedule: this.scheduling.digestSchedule,
     });
 
+    // The desk will be served under /admin by the API (its own URL, and its custom domain when
+    // there is one). The client names the API only by its URL: nothing of the API refers back.
+    this.editors = new Editors(this, 'Editors', {
+      consoleBaseUrls: [this.api.url, ...(this.apiDomain ? [this.apiDomain.url] : [])],
+    });
+
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });
 
     // Bounces, complaints and deliveries: configuration set ─► SNS ─► ses-events function.
@@ -223,6 +232,17 @@ export class BriefingStack extends Stack {
     new CfnOutput(this, 'TokenSecretName', {
       value: this.sending.tokenSecretName,
       description: 'Kept when the stack is destroyed; deploy again with -c tokenSecretName=<this> so links already in inboxes keep working',
+    });
+    // What `cli editors` acts on, and where editors sign in.
+    new CfnOutput(this, 'EditorsUserPoolId', {
+      value: this.editors.userPool.userPoolId,
+      description: 'User pool of the editors (cli editors)',
+    });
+    new CfnOutput(this, 'EditorsClientId', { value: this.editors.client.userPoolClientId, description: "The editor's desk's app client" });
+    new CfnOutput(this, 'EditorsLoginDomain', { value: this.editors.loginDomainUrl, description: 'Managed login domain of the editors' });
+    new CfnOutput(this, 'EditorsSignInUrl', {
+      value: this.editors.signInUrl,
+      description: 'Managed login page: an invited editor signs in here first (new password, authenticator app)',
     });
     // Easy DKIM's three CNAMEs, always listed (also when the hosted zone has them): doctor's
     // fixes and docs/operations.md name these outputs, and earlier deployments had them.
