@@ -247,7 +247,8 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     );
     if (tooLarge) problems.push(`${file}: ${tooLarge}`);
   }
-  const storedAll = await storedIssues(deps);
+  // Every stored issue, read once, when an article here may be in one (its size, its archive page).
+  const storedAll = articles.length ? await storedIssues(deps) : [];
   problems.push(...(await storedIssuesTooLarge(deps, storedAll, articles, new Set(issues.map((i) => i.id)), files, items)));
   if (problems.length) throw new PublishError(problems);
   const forcedIssues = issues.filter((i) => changedSent.some((c) => c.issueId === i.id));
