@@ -104,6 +104,8 @@ async function localTimeBench(): Promise<void> {
       return Promise.resolve(true);
     },
     markArticleAlerted: () => Promise.resolve(false),
+    getArchiveSnapshot: () => Promise.resolve(undefined),
+    putArchiveSnapshot: () => Promise.resolve(true),
   };
   const stored = new Map<string, LocalTimeProgress>();
   const plans: LocalTimePlans = {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { markdownFilesUnder } from '../../lib/local/files';
 import { publish, sentIssueMessage } from '../../lambdas/usecases/publish';
+import { sentArticleMessage } from '../../lambdas/usecases/publish-sent';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 
@@ -12,7 +13,7 @@ export function register(program: Command, withTarget: WithTarget): void {
     .command('publish')
     .description('publish articles, issues and topics.md (Markdown with front matter); folders are searched for .md files')
     .argument('<paths...>')
-    .option('--force', 'change an issue already sent (its archive page then shows the change, not what was sent)')
+    .option('--force', 'change a sent issue, or the articles of one, on its archive page (it then shows the change, not what was sent)')
     .action(async (paths: string[], opts: { force?: boolean }) => {
       const files = markdownFilesUnder(paths).map((f) => ({ name: relative(process.cwd(), f), text: readFileSync(f, 'utf8') }));
       await withTarget(async (t) => {
@@ -23,6 +24,8 @@ export function register(program: Command, withTarget: WithTarget): void {
         const when = new Map(r.scheduled.map((s) => [s.issueId, describeSendAt(s.sendAt, t.timeZone ?? 'UTC')]));
         for (const id of [...r.articles, ...r.issues]) console.log(`  ${id}${when.has(id) ? `: ${when.get(id)}` : ''}`);
         for (const c of r.changedSent) console.log(sentIssueMessage(c.issueId, c.sentAt, true));
+        for (const c of r.keptSent) console.log(sentArticleMessage(c, false));
+        for (const c of r.refreshedSent) console.log(sentArticleMessage(c, true));
       });
     });
 }

@@ -15,6 +15,7 @@
  *   GSI digestByZone    pk {@link DIGEST_ZONE} (S) the reader's zone key, sk {@link DIGEST_ZONE_SINCE}
  *                       `<zoneChangedAt or 0>#<subscriberId>`; sparse like digestAudience (local-time delivery)
  * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>` | {@link SETTINGS_KEY}
+ *              | {@link archiveKey} `archive#<issue>`: a sent issue's articles as sent (no `kind`: in no index)
  * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
  *              plus bookkeeping items whose key starts with `#` ({@link isBookkeepingKey}):
  *   <campaign>               `#summary`              the campaign's counters ({@link summaryKey})
@@ -110,6 +111,11 @@ export function audienceKeys(
 export const contentKey = (kind: 'article' | 'issue', id: string) => `${kind}#${id}`;
 /** The newsletter's settings (topics, page text): one item, no `kind`, so no index or stream filter sees it. */
 export const SETTINGS_KEY = 'settings#newsletter';
+/**
+ * A sent issue's archive snapshot (core/archive-snapshot.ts): an item of its own, with no
+ * `kind`, so no index, no stream filter and no read of the issue item carries its size.
+ */
+export const archiveKey = (issueId: string) => `archive#${issueId}`;
 
 // ---- Deliveries: bookkeeping beside the ledger ----------------------------------------------
 

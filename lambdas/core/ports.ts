@@ -6,6 +6,7 @@
 import type { CampaignProgress, CampaignState, Counters } from './campaign-status';
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
 import type { SignupJob } from './signup-job';
+import type { ArchiveSnapshot } from './archive-snapshot';
 import type { Variant } from './subject-test';
 import type { NewsletterSettings } from './topics';
 
@@ -25,6 +26,13 @@ export interface ContentStore {
   markIssuePlanned(id: string, at: Date): Promise<boolean>;
   /** Record that a breaking article's alert audience has been queued. Returns false if it already was. */
   markArticleAlerted(id: string, at: Date): Promise<boolean>;
+  /** A sent issue's articles as sent (core/archive-snapshot.ts); undefined for an issue sent before snapshots. */
+  getArchiveSnapshot(issueId: string): Promise<ArchiveSnapshot | undefined>;
+  /**
+   * Store a snapshot. `replace: false` writes only when the issue has none (a retried planner
+   * keeps the first); `true` replaces it (publish --force). False when nothing was written.
+   */
+  putArchiveSnapshot(snapshot: ArchiveSnapshot, options: { replace: boolean }): Promise<boolean>;
 }
 
 /** Every stored id of one kind: what an unknown id is compared with for "did you mean". */
@@ -78,7 +86,7 @@ export interface ScheduledIssues {
 }
 
 /** What the public archive reads: sent issues only (see core/archive.ts for what "sent" means). */
-export interface IssueArchive extends Pick<ContentStore, 'getIssue' | 'getArticles'> {
+export interface IssueArchive extends Pick<ContentStore, 'getIssue' | 'getArticles' | 'getArchiveSnapshot'> {
   /** Up to `limit` issues the planner has queued (`plannedAt` set), newest first by date. */
   sentIssues(limit: number): Promise<Issue[]>;
 }

@@ -21,6 +21,7 @@ import { isComplete } from '../core/campaign-status';
 import { restDueAt, testGroup, type Variant } from '../core/subject-test';
 import { subjectTestWinner, type TestOutcomeSources } from './subject-test';
 import { digestJobs } from './digest-jobs';
+import { keepArchiveSnapshot } from './archive-snapshot';
 
 export interface PlanDeps {
   content: ContentStore;
@@ -170,6 +171,11 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
 
   // Marked after queueing: a crash before this line lets a rerun queue again, and the ledger
   // turns the second copy of every job into a no-op. Marking first could lose the send.
-  if (!issue.plannedAt) await deps.content.markIssuePlanned(issue.id, deps.clock.now());
+  // The archive snapshot just before the mark: a crash between them lets the rerun write it again
+  // (a no-op) and mark; after the mark a rerun skips the issue and the snapshot would be lost.
+  if (!issue.plannedAt) {
+    await keepArchiveSnapshot(deps.content, issue, articles, deps.clock.now());
+    await deps.content.markIssuePlanned(issue.id, deps.clock.now());
+  }
   return { status: 'queued', issueId: issue.id, recipients, batches: jobs.batches };
 }

@@ -23,6 +23,7 @@ import type { CampaignCounters, Clock, ContentStore, Ledger, SendQueue, UnsentIs
 import type { LocalTimePlans, LocalTimeProgress, ZoneAudience, ZoneAudienceRow } from '../core/local-time-ports';
 import type { Issue } from '../core/model';
 import { digestJobs } from './digest-jobs';
+import { keepArchiveSnapshot } from './archive-snapshot';
 
 export interface LocalTimePlanDeps {
   content: ContentStore;
@@ -100,7 +101,7 @@ async function planIssue(deps: LocalTimePlanDeps, issue: Issue | undefined, issu
   const due = dueZones(issue.date, deps.localTime, from, now);
   if (due.length === 0 && !closing) {
     // Swept but not finished (a crash after the last write): finish now.
-    if (state?.sweptAt) return finish(deps, issue.id, state, [], 0, 0);
+    if (state?.sweptAt) return finish(deps, issue, state, [], 0, 0);
     return { status: 'idle', issueId: issue.id, reason: 'nothing-due' };
   }
   const articles = await deps.content.getArticles(issue.articleIds);
@@ -154,7 +155,7 @@ async function planIssue(deps: LocalTimePlanDeps, issue: Issue | undefined, issu
   };
   if (!(await deps.plans.advance(issue.id, state?.coveredTo, next, now)))
     return { status: 'skipped', issueId: issue.id, reason: 'lost-race' };
-  if (closing) return finish(deps, issue.id, next, runs, queuedNow.size, jobs.batches, from);
+  if (closing) return finish(deps, issue, next, runs, queuedNow.size, jobs.batches, from);
   return {
     status: 'planned',
     issueId: issue.id,
@@ -169,7 +170,7 @@ async function planIssue(deps: LocalTimePlanDeps, issue: Issue | undefined, issu
 
 async function finish(
   deps: LocalTimePlanDeps,
-  issueId: string,
+  issue: Issue,
   state: LocalTimeProgress,
   zones: ZoneRun[],
   recipients: number,
@@ -177,8 +178,11 @@ async function finish(
   from?: Date,
 ): Promise<LocalTimeIssueResult> {
   const now = deps.clock.now();
+  const issueId = issue.id;
   await deps.counters?.finishPlanning(issueId, state.queued, now);
-  // Marked last: a crash before it lets the next run finish again (both writes are idempotent).
+  // The archive keeps the articles as sent (never fails the send; a retry keeps the first).
+  await keepArchiveSnapshot(deps.content, issue, await deps.content.getArticles(issue.articleIds), now);
+  // Marked last: a crash before it lets the next run finish again (all three writes are idempotent).
   await deps.content.markIssuePlanned(issueId, now);
   return { status: 'planned', issueId, from: from?.toISOString(), to: state.coveredTo, zones, recipients, batches, complete: true };
 }

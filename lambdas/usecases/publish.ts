@@ -7,17 +7,21 @@
  * An issue with `sendAt` gets a one-time schedule (made, or moved to the new time); one
  * re-published without it loses its schedule and goes back to the weekly run.
  *
- * The public archive renders a sent issue's page from its stored item, so a sent issue is the
- * record of what readers got: re-publishing it with changes is refused unless `force` is given,
- * and the result lists each sent issue so changed (the CLI says so). Re-publishing it unchanged
- * (a whole folder published again) is no change and leaves it as it is.
+ * The public archive renders a sent issue's page from its stored item and its articles as sent
+ * (the planner's snapshot), so a sent issue is the record of what readers got: re-publishing it
+ * with changes is refused unless `force` is given, and the result lists each sent issue so
+ * changed (the CLI says so); its snapshot is then refreshed. Re-publishing it unchanged (a whole
+ * folder published again, its `sendAt` too) is no change and leaves it as it is; a changed
+ * `sendAt` is refused. An edited article of a sent issue: see publish-sent.ts.
  */
-import { parseContent, ContentError } from '../core/content/parse';
+import { lineOfField, parseContent, ContentError } from '../core/content/parse';
 import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentIds, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
 import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
 import { parseSettingsFile } from '../core/content/topics-file';
+import { sendAtPast } from '../core/content/send-at';
+import { sentArticleChanges, storedIssues, type SentArticleChange } from './publish-sent';
 
 /** Publishing refused: every problem found, one per line, each naming its file and field. */
 export class PublishError extends Error {
@@ -41,6 +45,10 @@ export interface PublishResult {
   scheduled: { issueId: string; sendAt: string }[];
   /** Sent issues changed with `force`, and when each was sent: their archive pages now show the change. */
   changedSent: { issueId: string; sentAt: string }[];
+  /** Sent issues holding an article changed here, without `force`: the article is stored, their archive pages keep what was sent. */
+  keptSent: SentArticleChange[];
+  /** The same with `force`: their archive pages now show the changed articles. */
+  refreshedSent: SentArticleChange[];
 }
 
 export interface PublishOptions {
@@ -76,12 +84,19 @@ export function sentIssueMessage(issueId: string, sentAt: string, forced: boolea
     : `${sent}: its archive page keeps what was sent; use --force to change it`;
 }
 
+/** The refusal of a changed `sendAt` on a sent issue: it is not sent again by moving its time. */
+export function sentSendAtMessage(issueId: string, sentAt: string, storedSendAt: string | undefined): string {
+  const keep = storedSendAt ? `put back sendAt: ${storedSendAt} or remove sendAt` : 'remove sendAt';
+  return `issue ${issueId} was already sent on ${sentAt.slice(0, 16).replace('T', ' ')} UTC, so it cannot be scheduled again: ${keep} (to send it again, publish it as a new issue with its own id)`;
+}
+
 /**
  * A longer body in an article published on its own can push an issue published earlier, not
  * yet sent, past the size guard: each such issue is rendered again with the new articles.
  */
 async function storedIssuesTooLarge(
   deps: PublishDeps,
+  storedAll: Issue[],
   articles: Article[],
   inRun: Set<string>,
   files: SourceFile[],
@@ -91,11 +106,11 @@ async function storedIssuesTooLarge(
   const here = new Map(articles.map((a) => [a.id, a]));
   const fileOf = (id: string) => files[items.findIndex((i) => i.kind === 'article' && i.id === id)]?.name ?? id;
   const problems: string[] = [];
-  for (const id of await deps.ids.contentIds('issue')) {
+  for (const stored of storedAll) {
+    const id = stored.id;
     if (inRun.has(id)) continue;
-    const stored = await deps.content.getIssue(id);
-    const changed = stored?.articleIds.filter((a) => here.has(a)) ?? [];
-    if (!stored || stored.plannedAt || changed.length === 0) continue;
+    const changed = stored.articleIds.filter((a) => here.has(a));
+    if (stored.plannedAt || changed.length === 0) continue;
     const others = new Map((await deps.content.getArticles(stored.articleIds.filter((a) => !here.has(a)))).map((a) => [a.id, a]));
     const tooLarge = checkDigestSize(
       stored,
@@ -141,7 +156,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   }
   for (const f of files) {
     try {
-      items.push(parseContent(f.name, f.text, now));
+      items.push(parseContent(f.name, f.text, now, { pastSendAt: 'later' }));
     } catch (e) {
       if (e instanceof ContentError) problems.push(e.message);
       else throw e;
@@ -196,18 +211,27 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   const previous = new Map<string, Issue | undefined>();
   const changedSent: PublishResult['changedSent'] = [];
   const unchangedSent = new Set<string>();
+  /** Sent issues published with their own sendAt again: no new schedule. */
+  const sentSchedule = new Set<string>();
   for (const issue of issues) {
     const file = files[items.indexOf(issue)].name;
     previous.set(issue.id, await deps.content.getIssue(issue.id));
     const stored = previous.get(issue.id);
     const sentAt = stored?.plannedAt;
-    if (stored && sentAt && !issue.sendAt) {
+    const text = files[items.indexOf(issue)].text;
+    const atLine = () => `${file}${((l) => (l === undefined ? '' : `:${l}`))(lineOfField(file, text, 'sendAt'))}: sendAt: `;
+    // A sent issue keeps its sendAt: the same one again is no change, a new one is refused.
+    if (stored && sentAt && issue.sendAt && issue.sendAt !== stored.sendAt)
+      problems.push(`${atLine()}${sentSendAtMessage(issue.id, sentAt, stored.sendAt)}`);
+    else if (stored && sentAt) {
+      if (issue.sendAt) sentSchedule.add(issue.id);
       if (!issueChanged(stored, issue)) unchangedSent.add(issue.id);
       else if (options.force) changedSent.push({ issueId: issue.id, sentAt });
       else problems.push(`${file}: ${sentIssueMessage(issue.id, sentAt, false)}`);
     }
-    if (issue.sendAt && sentAt) problems.push(`${file}: sendAt: issue ${issue.id} was already sent (${sentAt}); remove sendAt`);
-    else if (issue.sendAt && !deps.schedules)
+    const past = sentAt ? undefined : sendAtPast(issue.sendAt, now);
+    if (past) problems.push(`${atLine()}${past.message}`);
+    else if (issue.sendAt && !sentAt && !deps.schedules)
       problems.push(`${file}: sendAt: this target cannot schedule issues (a stack deployed before scheduled issues: deploy it again)`);
     const unresolved = checkIssueReferences(issue, new Set(here.keys()));
     const storedArticles = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
@@ -223,20 +247,34 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     );
     if (tooLarge) problems.push(`${file}: ${tooLarge}`);
   }
-  problems.push(...(await storedIssuesTooLarge(deps, articles, new Set(issues.map((i) => i.id)), files, items)));
+  // Every stored issue, read once, when an article here may be in one (its size, its archive page).
+  const storedAll = articles.length ? await storedIssues(deps) : [];
+  problems.push(...(await storedIssuesTooLarge(deps, storedAll, articles, new Set(issues.map((i) => i.id)), files, items)));
   if (problems.length) throw new PublishError(problems);
+  const forcedIssues = issues.filter((i) => changedSent.some((c) => c.issueId === i.id));
+  const sent = await sentArticleChanges(deps.content, storedAll, articles, { force: options.force === true, now, forcedIssues });
 
   // Scheduled before stored, unscheduled after: a failure in between leaves at worst a schedule
   // whose run finds no matching sendAt and does nothing, never a stored sendAt with no schedule
   // (the weekly run skips such an issue, so it would never go).
-  const scheduled = issues.flatMap((i) => (i.sendAt ? [{ issueId: i.id, sendAt: i.sendAt }] : []));
+  const scheduled = issues.flatMap((i) => (i.sendAt && !sentSchedule.has(i.id) ? [{ issueId: i.id, sendAt: i.sendAt }] : []));
   for (const s of scheduled) await deps.schedules!.schedule(s.issueId, new Date(s.sendAt));
   // Settings first, so an article never names a topic the pages do not offer yet.
   if (newSettings) await deps.settings?.putSettings(newSettings);
+  // Sent issues' archive snapshots before the articles: their pages never show a version in between.
+  for (const w of sent.snapshots) await deps.content.putArchiveSnapshot(w.snapshot, { replace: w.replace });
   // Articles first, so an issue never points at an article that is not there yet.
   for (const a of articles) await deps.content.put(a);
   // A sent issue published again unchanged is left as it was sent (not even its publishedAt moves).
   for (const i of issues) if (!unchangedSent.has(i.id)) await deps.content.put(i);
   for (const i of issues) if (!i.sendAt && previous.get(i.id)?.sendAt) await deps.schedules?.cancel(i.id);
-  return { articles: articles.map((a) => a.id), issues: issues.map((i) => i.id), settings: Boolean(newSettings), scheduled, changedSent };
+  return {
+    articles: articles.map((a) => a.id),
+    issues: issues.map((i) => i.id),
+    settings: Boolean(newSettings),
+    scheduled,
+    changedSent,
+    keptSent: sent.kept,
+    refreshedSent: sent.refreshed,
+  };
 }

@@ -108,7 +108,7 @@ export const FUNCTION_PERMISSIONS = {
       },
       'table/content': {
         'dynamodb:GetItem':
-          'DynamoContentStore.getIssue (GET /archive/<issue>, GET /r/<token>); getSettings: topics and page text (GET /, /preferences)',
+          'DynamoContentStore.getIssue (GET /archive/<issue>, GET /r/<token>), getArchiveSnapshot (GET /archive/<issue>); getSettings: topics and page text (GET /, /preferences)',
         'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles (GET /archive/<issue>, GET /r/<token>)",
       },
       'table/content/index/byKind': {
@@ -202,6 +202,7 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:GetItem': 'DynamoContentStore.getIssue: a named or scheduled issue',
         'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: the issue's articles",
         'dynamodb:UpdateItem': 'DynamoContentStore.markIssuePlanned',
+        'dynamodb:PutItem': "DynamoContentStore.putArchiveSnapshot: a sent issue's articles as sent (conditional: once)",
       },
       'table/content/index/byKind': {
         'dynamodb:Query': 'DynamoContentStore.latestIssue (the weekly run), unsentIssuesFrom (local time: an issue still going out)',

@@ -61,6 +61,8 @@ beforeAll(async () => {
       getIssue: (id) => Promise.resolve(issues.find((i) => i.id === id)),
       getArticles: (ids) => Promise.resolve(ids.flatMap((id) => articles.filter((a) => a.id === id))),
       sentIssues: (limit) => Promise.resolve(newestFirst(issues).slice(0, limit)),
+      // Issues sent before archive snapshots: the page reads the live articles.
+      getArchiveSnapshot: () => Promise.resolve(undefined),
     },
   });
   server = await serveHttp(handler, { port: 0, host: '127.0.0.1' });

@@ -196,6 +196,18 @@ describe('roles: what the issue asked of each function', () => {
     expect(on('alert-planner', 'table/subscribers/index/alertAudience')).toEqual(['dynamodb:Query']);
   });
 
+  it("lets the digest planner PutItem the Content table (a sent issue's archive snapshot), and the API only read it", () => {
+    // Mistakes tried: the snapshot write denied on AWS (caught, so the archive would silently show
+    // live articles), or the public API given a write on the content.
+    expect(on('digest-planner', 'table/content')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(on('api', 'table/content')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+  });
+
   it('grants dynamodb:ConditionCheckItem, Scan and DescribeTable to nobody', () => {
     const actions = allStatements(template).flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => ['dynamodb:ConditionCheckItem', 'dynamodb:Scan', 'dynamodb:DescribeTable'].includes(a))).toEqual([]);

@@ -10,6 +10,7 @@ import * as status from '../../bin/cli/status';
 import * as stats from '../../bin/cli/stats';
 import * as preview from '../../bin/cli/preview';
 import * as smoke from '../../bin/cli/smoke';
+import * as content from '../../bin/cli/content';
 
 /** A target holding only `known`: reading anything else throws. */
 export function strictTarget(known: Partial<Target>): Target {
@@ -28,7 +29,7 @@ export async function runCli(target: Target, ...args: string[]): Promise<string[
   try {
     const program = new Command('briefing').exitOverride();
     const withTarget: WithTarget = (fn) => fn(target);
-    for (const group of [sending, status, stats, preview, smoke]) group.register(program, withTarget);
+    for (const group of [sending, status, stats, preview, smoke, content]) group.register(program, withTarget);
     await program.parseAsync(['node', 'briefing', ...args]);
     return out;
   } catch (e) {

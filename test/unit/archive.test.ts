@@ -45,6 +45,8 @@ function memoryArchive(issues: Issue[]): IssueArchive {
     getIssue: (id) => Promise.resolve(issues.find((i) => i.id === id)),
     getArticles: (ids) => Promise.resolve(ids.includes('a1') ? [article] : []),
     sentIssues: (limit) => Promise.resolve(newestFirst(issues.filter((i) => i.plannedAt)).slice(0, limit)),
+    // Issues sent before archive snapshots: the page reads the live articles.
+    getArchiveSnapshot: () => Promise.resolve(undefined),
   };
 }
 

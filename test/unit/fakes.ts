@@ -20,6 +20,7 @@ import type {
   SubscriptionStore,
 } from '../../lambdas/core/ports';
 import type { Variant } from '../../lambdas/core/subject-test';
+import type { ArchiveSnapshot } from '../../lambdas/core/archive-snapshot';
 import { addressKey } from '../../lambdas/core/address';
 
 export const fixedClock = (iso = '2026-11-28T10:00:00Z'): Clock => ({ now: () => new Date(iso) });
@@ -64,6 +65,15 @@ export class MemoryContent implements ContentStore {
     if (!i || i.plannedAt) return false;
     i.plannedAt = at.toISOString();
     return true;
+  }
+  snapshots = new Map<string, ArchiveSnapshot>();
+  getArchiveSnapshot(issueId: string) {
+    return Promise.resolve(this.snapshots.get(issueId));
+  }
+  putArchiveSnapshot(snapshot: ArchiveSnapshot, options: { replace: boolean }) {
+    if (!options.replace && this.snapshots.has(snapshot.issueId)) return Promise.resolve(false);
+    this.snapshots.set(snapshot.issueId, structuredClone(snapshot));
+    return Promise.resolve(true);
   }
 }
 

@@ -1,7 +1,8 @@
 /** Articles and issues in the Content table, keyed {@link contentKey}. */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
-import { contentKey, SETTINGS_KEY } from '../../core/keys';
+import type { ArchiveSnapshot } from '../../core/archive-snapshot';
+import { archiveKey, contentKey, SETTINGS_KEY } from '../../core/keys';
 import type { Article, Issue } from '../../core/model';
 import type { ContentIds, ContentStore, IssueArchive, ScheduledIssues, SettingsStore } from '../../core/ports';
 import type { NewsletterSettings } from '../../core/topics';
@@ -159,6 +160,23 @@ export class DynamoContentStore implements ContentStore, ContentIds, IssueArchiv
       start = out.LastEvaluatedKey;
     } while (start && (options.limit === undefined || found.length < options.limit));
     return options.limit === undefined ? found : found.slice(0, options.limit);
+  }
+
+  async getArchiveSnapshot(issueId: string): Promise<ArchiveSnapshot | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: archiveKey(issueId) }, ConsistentRead: true }));
+    return out.Item ? (out.Item.snapshot as ArchiveSnapshot) : undefined;
+  }
+
+  /** One PutItem; without `replace`, conditional on no snapshot yet (a retried planner run is a no-op). */
+  putArchiveSnapshot(snapshot: ArchiveSnapshot, options: { replace: boolean }): Promise<boolean> {
+    return writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: archiveKey(snapshot.issueId), snapshot },
+        ...(options.replace ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      }),
+    );
   }
 
   /** Once only: false when the issue is missing or a planner marked it first. */

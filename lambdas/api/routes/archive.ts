@@ -1,16 +1,18 @@
 /**
  * The public archive: GET /archive (sent issues, newest first, 20 a page, `?page=2`),
  * GET /archive/<issue> (one issue as a web page, rendered from the digest's view model with no
- * personal links, and a subscribe box), GET /feed.xml (Atom). Only sent issues are shown (see
- * core/archive.ts); an unknown, unsent or malformed id is a 404 page, read from nothing.
+ * personal links, and a subscribe box; its articles as sent, core/archive-snapshot.ts),
+ * GET /feed.xml (Atom). Only sent issues are shown (see core/archive.ts); an unknown, unsent or
+ * malformed id is a 404 page, read from nothing.
  *
  * Cache headers let a browser (and a CDN, should one be put in front) keep the answers: the
  * index and the feed change when an issue is sent, so for minutes; an issue page for an hour
- * (an editor may still correct a sent issue). A weak ETag answers a revalidation with 304.
+ * (an editor may still correct a sent issue, with publish --force). A weak ETag answers a revalidation with 304.
  * Errors keep `no-store`: an issue sent a minute later must not stay a cached 404.
  */
 import { createHash } from 'node:crypto';
 import { atomFeed, FEED_SIZE, isSent, issuePath, issuesToRead, newestFirst, pageOf, parseIssueId, parsePage } from '../../core/archive';
+import { archiveArticles, missingFromSnapshot } from '../../core/archive-snapshot';
 import { formatLongDate } from '../../core/render';
 import { renderArchiveIssue } from '../../core/render/archive';
 import { html, segmentOf, type ApiRequest, type Result, type Route } from '../http';
@@ -82,7 +84,10 @@ async function showIssue(rc: RouteContext, req: ApiRequest): Promise<Result> {
   if (!id) return notInArchive(rc);
   const issue = await archive.getIssue(id);
   if (!isSent(issue)) return notInArchive(rc);
-  const articles = await archive.getArticles(issue.articleIds);
+  // The articles as sent (the planner's snapshot); live only where it has none (sent before snapshots).
+  const snapshot = await archive.getArchiveSnapshot(issue.id);
+  const missing = missingFromSnapshot(issue, snapshot);
+  const articles = archiveArticles(issue, snapshot, missing.length ? await archive.getArticles(missing) : []);
   return cacheable(req, html(200, renderArchiveIssue(issue, articles, subscribeBox(rc.page))), ISSUE_MAX_AGE);
 }
 

@@ -244,9 +244,16 @@ export type IssueFrontMatter = z.infer<typeof issueSchema>;
  * @param fileName - shown in every error message (a repository-relative path reads best).
  * @param text - the whole file: `---` front matter `---`, then an optional Markdown body.
  * @param publishedAt - stamped on the result as this version's publication time.
+ * @param options - `pastSendAt: 'later'`: an issue's `sendAt` in the past is not refused here;
+ *   publish.ts checks it (send-at.ts sendAtPast) once it knows whether the issue was sent.
  * @throws {@link ContentError} listing every problem found, each with the field path.
  */
-export function parseContent(fileName: string, text: string, publishedAt: Date): Article | Issue {
+export function parseContent(
+  fileName: string,
+  text: string,
+  publishedAt: Date,
+  options: { pastSendAt?: 'refuse' | 'later' } = {},
+): Article | Issue {
   if (Number.isNaN(publishedAt.getTime())) throw new TypeError('publishedAt is not a valid date');
   const { data, body, rawMatter } = splitFrontMatter(fileName, text);
 
@@ -285,7 +292,7 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
     // An issue has no body field; refuse text there rather than drop it without a word (body.ts says why).
     const stray = issueBodyProblems(text, body);
     restoreTypedSendAt(data, rawMatter);
-    const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt)], rawMatter);
+    const fm = validate(fileName, issueSchema, data, [...stray, ...sendAtTiming(data.sendAt, publishedAt, { past: options.pastSendAt !== 'later' })], rawMatter);
     return {
       kind: 'issue',
       id: fm.id,
@@ -313,6 +320,11 @@ export function parseContent(fileName: string, text: string, publishedAt: Date):
 const refuseLanguage = () => {
   throw new Error('only YAML front matter is accepted');
 };
+
+/** The file line of a front-matter field (`sendAt`), for a problem found after parsing; undefined when absent. */
+export function lineOfField(fileName: string, text: string, path: string): number | undefined {
+  return fieldLine(splitFrontMatter(fileName, text).rawMatter, path);
+}
 
 function splitFrontMatter(fileName: string, text: string): { data: Record<string, unknown>; body: string; rawMatter: string } {
   // Files saved on Windows have CRLF line ends; they are the same text, not control characters.

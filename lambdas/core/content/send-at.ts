@@ -58,14 +58,27 @@ export function restoreTypedSendAt(data: Record<string, unknown>, rawMatter: str
   if (typed) data.sendAt = typed[1];
 }
 
-/** Problems with when `sendAt` falls, seen from `now` (publish time): in the past, or too far ahead. */
-export function sendAtTiming(value: unknown, now: Date): ContentProblem[] {
+/**
+ * The refusal of a `sendAt` at or before `now`, or undefined. publish.ts asks it only once it
+ * knows the stored issue: a sent issue published again with its own `sendAt` is no change.
+ */
+export function sendAtPast(value: unknown, now: Date): ContentProblem | undefined {
+  if (typeof value !== 'string') return undefined;
+  const read = readSendAt(value);
+  if (!('at' in read) || read.at.getTime() > now.getTime()) return undefined;
+  return { path: 'sendAt', message: `is in the past (${read.at.toISOString()}, now ${now.toISOString()}); remove sendAt to publish without a schedule` };
+}
+
+/**
+ * Problems with when `sendAt` falls, seen from `now` (publish time): too far ahead, and in the
+ * past unless `past` is false (the caller checks that itself with {@link sendAtPast}).
+ */
+export function sendAtTiming(value: unknown, now: Date, options: { past?: boolean } = {}): ContentProblem[] {
   if (typeof value !== 'string') return [];
   const read = readSendAt(value);
   if (!('at' in read)) return [];
-  if (read.at.getTime() <= now.getTime()) {
-    return [{ path: 'sendAt', message: `is in the past (${read.at.toISOString()}, now ${now.toISOString()}); remove sendAt to publish without a schedule` }];
-  }
+  const past = sendAtPast(value, now);
+  if (past) return options.past === false ? [] : [past];
   if (read.at.getTime() - now.getTime() > MAX_SEND_AHEAD_DAYS * 86_400_000) {
     return [{ path: 'sendAt', message: `is more than ${MAX_SEND_AHEAD_DAYS} days ahead (${read.at.toISOString()}); check the year` }];
   }
