@@ -18,6 +18,8 @@ import type { Article, Issue } from '../core/model';
 import type { Clock, ContentIds, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
 import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
 import { parseSettingsFile } from '../core/content/topics-file';
+import { fieldLineInFile } from '../core/content/field-lines';
+import { didYouMean } from '../core/did-you-mean';
 
 /** Publishing refused: every problem found, one per line, each naming its file and field. */
 export class PublishError extends Error {
@@ -106,6 +108,12 @@ async function storedIssuesTooLarge(
   return problems;
 }
 
+/** `<file>:<line>` of a front-matter field (just `<file>` when the field's line cannot be told). */
+function at(file: SourceFile, path: string): string {
+  const line = fieldLineInFile(file.text, path);
+  return line === undefined ? file.name : `${file.name}:${line}`;
+}
+
 export interface PublishDeps {
   content: ContentStore;
   clock: Clock;
@@ -169,7 +177,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   files.forEach((f, i) => {
     const item = items[i];
     const unknown = item?.kind === 'article' ? checkTopics(settings, item.topics) : undefined;
-    if (unknown) problems.push(`${f.name}: topics: ${unknown}`);
+    if (unknown) problems.push(`${at(f, 'topics')}: topics: ${unknown}`);
   });
   if (newSettings && deps.topicUsage) {
     const kept = new Set(newSettings.topics.map((t) => t.id));
@@ -195,6 +203,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   const here = new Map(articles.map((a) => [a.id, a]));
   const previous = new Map<string, Issue | undefined>();
   const changedSent: PublishResult['changedSent'] = [];
+  let known: string[] | undefined;
   const unchangedSent = new Set<string>();
   for (const issue of issues) {
     const file = files[items.indexOf(issue)].name;
@@ -213,7 +222,11 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     const storedArticles = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
     const missing = unresolved.filter((id) => !storedArticles.has(id));
     if (missing.length) {
-      problems.push(`${file}: articles: no such article: ${missing.join(', ')}`);
+      // One line per id, at its own line in the list, with the nearest id published or being published.
+      known ??= [...here.keys(), ...((await deps.ids?.contentIds('article')) ?? [])];
+      const f = files[items.indexOf(issue)];
+      for (const id of missing)
+        problems.push(`${at(f, `articles.${issue.articleIds.indexOf(id)}`)}: articles: no such article: ${id}${didYouMean(id, known)}`);
       continue;
     }
     // The digest as it will be rendered, from the articles being published and those stored.
