@@ -33,7 +33,15 @@ export function readCsv(file: string, env: NodeJS.ProcessEnv = process.env, cwd:
 
 /** Each line's verdict (refusals on stderr), then the counts; a refused line or file sets exit code 1. */
 export function printImport(file: string, r: ImportReport, resubscribe: boolean, out = console): void {
-  if (r.format) out.log(`${file}: read as ${formatName(r.format)}${r.ignored ? `; columns not read: ${r.ignored.join(', ')}` : ''}`);
+  if (!r.format) {
+    // Refused whole: one line says why and that nothing was written; counts of nothing would only repeat it.
+    for (const e of r.errors)
+      out.error(`${file}:${e.line}: ${e.message}${/nothing was imported/i.test(e.message) ? '' : '. Nothing was imported.'}`);
+    if (r.hint) out.error(`${file}: ${r.hint}`);
+    process.exitCode = 1;
+    return;
+  }
+  out.log(`${file}: read as ${formatName(r.format, r.columns)}${r.ignored ? `; columns not read: ${r.ignored.join(', ')}` : ''}`);
   for (const l of r.lines) {
     if (l.outcome === 'refused') out.error(`${file}:${l.line}: ${l.message}`);
     else out.log(`${file}:${l.line}: ${l.message}`);

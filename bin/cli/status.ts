@@ -44,8 +44,10 @@ export function describeZoneProgress(p: LocalTimeProgress, now: Date): string {
 export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('status')
-    .description("show an issue's send progress: queued, sent, failed, suppressed, skipped (default: the latest issue)")
-    .argument('[issue]', 'issue id')
+    .description(
+      "show an issue's or a breaking alert's send progress: queued, sent, failed, suppressed, skipped (default: the latest issue)",
+    )
+    .argument('[issue]', "issue id, or a breaking article's id for its alert")
     .action(async (issueId: string | undefined) => {
       await withTarget(async (t) => {
         // The account-wide pause first: it stops every issue and alert.

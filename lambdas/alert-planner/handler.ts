@@ -49,6 +49,7 @@ function depsFromEnv(): AlertPlanDeps {
     clock: systemClock,
     caps: db.caps,
     history: db.history,
+    counters: db.counters,
     dailyCap: env.alertDailyCap,
   };
 }

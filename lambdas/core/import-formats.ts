@@ -24,10 +24,12 @@ export interface ImportRow {
   skip?: string;
   /** Fields beyond the header (a comma inside an unquoted field): the line is refused. */
   extra: string[];
+  /** The header's columns this line has no field for (a separator left out): the line is refused. */
+  missing: string[];
 }
 
 export type ReadResult =
-  | { ok: true; format: ImportFormat; headerSize: number; rows: ImportRow[]; ignored: string[] }
+  | { ok: true; format: ImportFormat; headerSize: number; columns: string[]; rows: ImportRow[]; ignored: string[] }
   | { ok: false; line: number; message: string; hint?: string };
 
 const list = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(', ');
@@ -70,7 +72,7 @@ export function parseColumnMap(spec: string): Partial<Record<Field, string>> {
 }
 
 type Headers = Map<string, number>;
-type Reader = { format: ImportFormat; fields: (get: (h: string) => string | undefined) => Omit<ImportRow, 'line' | 'extra'> };
+type Reader = { format: ImportFormat; fields: (get: (h: string) => string | undefined) => Omit<ImportRow, 'line' | 'extra' | 'missing'> };
 
 /** Each tool's export, by the header columns only it has (lower-cased), and how its rows read. */
 const TOOLS: { format: ImportFormat; has: string[]; read: Reader['fields'] }[] = [
@@ -209,12 +211,19 @@ export function readSubscriberCsv(file: string, map?: Partial<Record<Field, stri
     ok: true,
     format,
     headerSize: header.length,
+    columns: raw,
     ignored,
     rows: lines.slice(1).map(({ record, info }) => {
       const get = (h: string) => (index.has(h) ? (record[index.get(h)!] ?? '') : undefined);
       const r = read(get);
       const fields = Object.fromEntries(Object.entries(r.fields).filter(([, v]) => v !== undefined && v !== '')) as ImportRow['fields'];
-      return { line: info.lines, fields, skip: r.skip, extra: record.length > header.length ? record.slice(header.length) : [] };
+      return {
+        line: info.lines,
+        fields,
+        skip: r.skip,
+        extra: record.length > header.length ? record.slice(header.length) : [],
+        missing: raw.slice(record.length),
+      };
     }),
   });
 
@@ -271,7 +280,7 @@ export function readSubscriberCsv(file: string, map?: Partial<Record<Field, stri
   return rowsBy(plain, 'briefing', []);
 }
 
-/** The format's name as the report shows it. */
+/** The format's name as the report shows it (this project's own: the columns the file has, {@link formatName}). */
 export const FORMAT_NAMES: Record<ImportFormat, string> = {
   briefing: 'columns email, digest, alerts, topics, timezone, name',
   mailchimp: 'a Mailchimp audience export',
@@ -281,3 +290,8 @@ export const FORMAT_NAMES: Record<ImportFormat, string> = {
   buttondown: 'a Buttondown subscriber export',
   mapped: 'the columns given with --map',
 };
+
+/** How a file was read, for the report's first line: this project's format names the columns found in the file. */
+export function formatName(format: ImportFormat, columns?: readonly string[]): string {
+  return format === 'briefing' && columns?.length ? `columns ${columns.join(', ')}` : FORMAT_NAMES[format];
+}

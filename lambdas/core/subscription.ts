@@ -67,6 +67,9 @@ export function offeredZone(zone: string): string {
   return CURRENT_OF.get(zoneKey(zone)) ?? zone;
 }
 
+/** The words for a topic id longer than any topic's (instead of zod's "Too big"). */
+const TOPIC_ID_TOO_LONG = 'a topic id is at most 40 characters';
+
 /**
  * The rules of a reader's choices; the topics are those of the newsletter's settings (topics.ts).
  * Without settings (a job the API queued, its topics checked there) only their form is checked.
@@ -78,11 +81,18 @@ export const choicesSchema = (settings?: TopicList) =>
       alerts: z.boolean().default(DEFAULT_CHOICES.alerts),
       topics: settings
         ? z
-            .array(z.string().max(40))
-            .max(settings.topics.length)
+            .array(z.string())
             .default([])
+            // One message for one mistake, checked in this order: an id too long to be any topic's
+            // (not echoed back), a topic given twice, an unknown one. No count limit to trip over:
+            // with each topic once and every one known, the list is never longer than those offered.
             .superRefine((ts, ctx) => {
-              const problem = checkTopics(settings, ts);
+              const twice = [...new Set(ts.filter((t, i) => ts.indexOf(t) !== i))];
+              const problem = ts.some((t) => t.length > 40)
+                ? TOPIC_ID_TOO_LONG
+                : twice.length
+                  ? `${twice.map((t) => JSON.stringify(t)).join(', ')} chosen more than once: choose each topic once`
+                  : checkTopics(settings, ts);
               if (problem) ctx.addIssue({ code: 'custom', message: `topics: ${problem}` });
             })
             .transform((ts) => settings.topics.map((t) => t.id).filter((id) => ts.includes(id)))
@@ -102,7 +112,7 @@ export const subscribeJsonSchema = z
     email: z.string(),
     digest: z.boolean().optional(),
     alerts: z.boolean().optional(),
-    topics: z.array(z.string().max(40)).max(50).optional(),
+    topics: z.array(z.string().max(40, TOPIC_ID_TOO_LONG)).max(50, 'at most 50 topics').optional(),
     timezone: z.string().max(64).optional(),
     /** Honeypot: people never fill it; a bot that fills every field gets the normal answer and nothing happens. */
     website: z.string().max(1000).optional(),

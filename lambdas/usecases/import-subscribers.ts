@@ -6,7 +6,7 @@
  * reader left, or the line repeats an earlier one) or refused (why), with its line number.
  */
 import { emailKey, normaliseEmail } from '../core/address';
-import { FORMAT_NAMES, readSubscriberCsv, type Field, type ImportFormat, type ImportRow } from '../core/import-formats';
+import { readSubscriberCsv, type Field, type ImportFormat, type ImportRow } from '../core/import-formats';
 import { keptMessage, upsertSubscriber, type NewSubscriber, type OperatorDeps, type OperatorOptions } from './subscribers';
 
 /** One line's verdict. */
@@ -42,6 +42,8 @@ export interface ImportReport {
   lines: ImportLine[];
   /** `--map`: the file's columns not read. */
   ignored?: string[];
+  /** The header row's columns, as the file has them. */
+  columns?: string[];
 }
 
 export interface ImportOptions extends OperatorOptions {
@@ -100,6 +102,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
     return report;
   }
   report.format = read.format;
+  report.columns = read.columns;
   if (read.ignored.length) report.ignored = read.ignored;
   const refuse = (line: number, message: string) => {
     report.errors.push({ line, message });
@@ -114,6 +117,12 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
       if (row.extra.length)
         throw new Error(
           `${read.headerSize + row.extra.length} fields, the header has ${read.headerSize} (${headerList(row.extra)} would be lost): quote a field that holds a comma, e.g. "cyber;china"`,
+        );
+      // As refused as a longer line: a left-out separator shifts every field after it into the wrong column.
+      const count = read.headerSize - row.missing.length;
+      if (row.missing.length)
+        throw new Error(
+          `${count} field${count === 1 ? '' : 's'}, the header has ${read.headerSize} (no field for ${headerList(row.missing)}): give every column, an empty one as nothing between its separators, e.g. ann@example.org,,true`,
         );
       const first = key === undefined ? undefined : seen.get(key);
       if (first) {
@@ -175,5 +184,5 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
   return report;
 }
 
-/** How the file was read, for the report's first line. */
-export const formatName = (format: ImportFormat): string => FORMAT_NAMES[format];
+/** How the file was read, for the report's first line (this project's format: the columns found). */
+export { formatName } from '../core/import-formats';

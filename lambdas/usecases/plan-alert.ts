@@ -11,7 +11,16 @@ import { readerDay } from '../core/alert-cap';
 import { mapLimited } from '../core/concurrency';
 import { matchedTopics } from '../core/audience';
 import { AUDIENCE_SHARDS, DEFAULT_ALERT_DAILY_CAP, SEND_BATCH_SIZE, type Recipient, type SendJob } from '../core/model';
-import type { AlertAudienceRow, AlertCaps, Clock, ContentStore, ReaderAlertHistory, SendQueue, SubscriberStore } from '../core/ports';
+import type {
+  AlertAudienceRow,
+  AlertCaps,
+  CampaignCounters,
+  Clock,
+  ContentStore,
+  ReaderAlertHistory,
+  SendQueue,
+  SubscriberStore,
+} from '../core/ports';
 
 export interface AlertPlanDeps {
   content: ContentStore;
@@ -20,6 +29,11 @@ export interface AlertPlanDeps {
   clock: Clock;
   caps: AlertCaps;
   history: ReaderAlertHistory;
+  /**
+   * The campaign's progress, read by `status <article id>`: planning while readers are queued,
+   * then the audience size. Absent: not recorded (the senders' counts alone stay "planning").
+   */
+  counters?: CampaignCounters;
   /** Alerts per reader per day (their time zone); the rest wait for the digest. @default 3 */
   dailyCap?: number;
 }
@@ -38,6 +52,7 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
 
   const cap = deps.dailyCap ?? DEFAULT_ALERT_DAILY_CAP;
   const now = deps.clock.now();
+  await deps.counters?.startPlanning(article.id, now);
   let recipients = 0;
   let deferred = 0;
   let batches = 0;
@@ -50,6 +65,7 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
     pending = [];
     await deps.queue.enqueue(jobs);
     batches += jobs.length;
+    await deps.counters?.add(article.id, { queued: jobs.reduce((n, j) => n + j.recipients.length, 0) }, deps.clock.now());
   };
   const cut = (force: boolean) => {
     if (current.length >= SEND_BATCH_SIZE || (force && current.length > 0)) {
@@ -102,6 +118,9 @@ export async function planAlert(deps: AlertPlanDeps, articleId: string): Promise
   );
   cut(true);
   await enqueue();
+  // Every reader is queued: the campaign is "queued" with its audience size, and "done" once the
+  // senders have a final state for each (a reader held back by the cap is not in it).
+  await deps.counters?.finishPlanning(article.id, recipients, deps.clock.now());
   await deps.content.markArticleAlerted(article.id, deps.clock.now());
   return { status: 'queued', articleId: article.id, recipients, batches, deferred };
 }

@@ -14,7 +14,7 @@
  * folder published again, its `sendAt` too) is no change and leaves it as it is; a changed
  * `sendAt` is refused. An edited article of a sent issue: see publish-sent.ts.
  */
-import { lineOfField, parseContent, ContentError } from '../core/content/parse';
+import { parseContent, ContentError } from '../core/content/parse';
 import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/content/check';
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentIds, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
@@ -22,6 +22,8 @@ import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type Newsle
 import { parseSettingsFile } from '../core/content/topics-file';
 import { sendAtPast } from '../core/content/send-at';
 import { sentArticleChanges, storedIssues, type SentArticleChange } from './publish-sent';
+import { fieldLineInFile } from '../core/content/field-lines';
+import { didYouMean } from '../core/did-you-mean';
 
 /** Publishing refused: every problem found, one per line, each naming its file and field. */
 export class PublishError extends Error {
@@ -121,6 +123,12 @@ async function storedIssuesTooLarge(
   return problems;
 }
 
+/** `<file>:<line>` of a front-matter field (just `<file>` when the field's line cannot be told). */
+function at(file: SourceFile, path: string): string {
+  const line = fieldLineInFile(file.text, path);
+  return line === undefined ? file.name : `${file.name}:${line}`;
+}
+
 export interface PublishDeps {
   content: ContentStore;
   clock: Clock;
@@ -184,7 +192,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   files.forEach((f, i) => {
     const item = items[i];
     const unknown = item?.kind === 'article' ? checkTopics(settings, item.topics) : undefined;
-    if (unknown) problems.push(`${f.name}: topics: ${unknown}`);
+    if (unknown) problems.push(`${at(f, 'topics')}: topics: ${unknown}`);
   });
   if (newSettings && deps.topicUsage) {
     const kept = new Set(newSettings.topics.map((t) => t.id));
@@ -210,6 +218,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   const here = new Map(articles.map((a) => [a.id, a]));
   const previous = new Map<string, Issue | undefined>();
   const changedSent: PublishResult['changedSent'] = [];
+  let known: string[] | undefined;
   const unchangedSent = new Set<string>();
   /** Sent issues published with their own sendAt again: no new schedule. */
   const sentSchedule = new Set<string>();
@@ -218,8 +227,7 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     previous.set(issue.id, await deps.content.getIssue(issue.id));
     const stored = previous.get(issue.id);
     const sentAt = stored?.plannedAt;
-    const text = files[items.indexOf(issue)].text;
-    const atLine = () => `${file}${((l) => (l === undefined ? '' : `:${l}`))(lineOfField(file, text, 'sendAt'))}: sendAt: `;
+    const atLine = () => `${at(files[items.indexOf(issue)], 'sendAt')}: sendAt: `;
     // A sent issue keeps its sendAt: the same one again is no change, a new one is refused.
     if (stored && sentAt && issue.sendAt && issue.sendAt !== stored.sendAt)
       problems.push(`${atLine()}${sentSendAtMessage(issue.id, sentAt, stored.sendAt)}`);
@@ -237,7 +245,11 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     const storedArticles = new Map((await deps.content.getArticles(unresolved)).map((a) => [a.id, a]));
     const missing = unresolved.filter((id) => !storedArticles.has(id));
     if (missing.length) {
-      problems.push(`${file}: articles: no such article: ${missing.join(', ')}`);
+      // One line per id, at its own line in the list, with the nearest id published or being published.
+      known ??= [...here.keys(), ...((await deps.ids?.contentIds('article')) ?? [])];
+      const f = files[items.indexOf(issue)];
+      for (const id of missing)
+        problems.push(`${at(f, `articles.${issue.articleIds.indexOf(id)}`)}: articles: no such article: ${id}${didYouMean(id, known)}`);
       continue;
     }
     // The digest as it will be rendered, from the articles being published and those stored.

@@ -256,6 +256,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         clock: systemClock,
         caps: db.caps,
         history: db.history,
+        counters,
         dailyCap: config.alertDailyCap,
       });
       const poller = await startStreamPoller({

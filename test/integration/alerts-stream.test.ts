@@ -146,6 +146,14 @@ describe('breaking alerts from the Content stream', () => {
     expect((await content.getArticles(['north-korea-icbm-test']))[0].alertedAt).toBeDefined();
   });
 
+  it('`status <alert id>` after the alert went out says done, with its audience, not "planning" (the mistake: the planner never recorded the campaign)', async () => {
+    await settled();
+    const { stdout } = await cli('status', 'north-korea-icbm-test');
+    expect(stdout).toMatch(/^north-korea-icbm-test: done — 4\/4 done: 4 sent, 0 failed, 0 suppressed;/m);
+    expect(stdout).toContain('queued 4 ');
+    expect(stdout).not.toContain('planning');
+  });
+
   it('sends nothing more when the alert is published again, or edited', async () => {
     const before = recordsRead(await settled());
     await cli('publish', ALERT_FILE);

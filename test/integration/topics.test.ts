@@ -107,6 +107,33 @@ describe('an unknown topic is refused with "did you mean", and nothing is stored
   });
 });
 
+describe('a topic sent twice by a form is named, in words, and nothing is stored', () => {
+  it('mistake: the web form with every topic ticked and one of them twice (zod\'s "Too big" before)', async () => {
+    const email = `twice@${domain}`;
+    const every = (await api.settings.getSettings())!.topics.map((t) => t.id);
+    const res = await api.postForm('/subscribe', { email, choices: '1', digest: 'yes', topics: [...every, 'cyber'], timezone: 'UTC' });
+    expect(res.status).toBe(400);
+    const html = (await res.text()).replaceAll('&quot;', '"');
+    expect(html).toContain('topics: "cyber" chosen more than once: choose each topic once');
+    expect(html).not.toMatch(/too big/i);
+    expect(await api.subscribers.getByEmail(email)).toBeUndefined();
+  });
+
+  it('mistake: the preferences form with one topic twice; the stored choices stay', async () => {
+    const r = await upsertSubscriber(
+      { subscribers: api.subscribers, clock: api.clock, digest: testDigest },
+      { email: `prefs-twice@${domain}`, topics: ['space'] },
+      'cli',
+      { allowReservedDomains: true },
+    );
+    const token = signToken(api.keys, { subscriberId: r.subscriber!.subscriberId, purpose: 'preferences', now: new Date() });
+    const res = await api.postForm('/preferences', { token, choices: '1', digest: 'yes', topics: ['cyber', 'cyber'], timezone: 'UTC' });
+    expect(res.status).toBe(400);
+    expect((await res.text()).replaceAll('&quot;', '"')).toContain('topics: "cyber" chosen more than once');
+    expect((await api.subscribers.getByEmail(`prefs-twice@${domain}`))?.topics).toEqual(['space']);
+  });
+});
+
 describe('a topic in use cannot be removed', () => {
   it('mistake: publishing topics.md without a topic an article and a reader use names them, and the settings stay', async () => {
     const article: SourceFile = {

@@ -217,9 +217,9 @@ describe('parseContent: bad input is refused with the file name and the field pa
     expect(err.message).toContain('content/nul.md: body: must not contain control characters');
   });
 
-  it('invalid YAML (an unclosed flow list): refused as front matter with the line', () => {
+  it('invalid YAML (an unclosed flow list): refused at the line that opened the list, with the fix', () => {
     const err = refusal('content/bad-yaml.md', goodArticle.replace('topics: [cyber, diplomacy]', 'topics: [cyber, diplomacy'));
-    expect(err.message).toMatch(/^content\/bad-yaml\.md: front matter: invalid YAML: .+\(line \d+\)$/);
+    expect(err.message).toMatch(/^content\/bad-yaml\.md:9: topics: invalid YAML: the list opened with \[ is not closed: end it with \]/);
   });
 
   it('invalid YAML refused again on a second parse of the same text (no stale cache)', () => {
@@ -260,7 +260,7 @@ describe('parseContent: bad input is refused with the file name and the field pa
 
   it('wrong type (`post`): refused', () => {
     const err = refusal('content/post.md', goodArticle.replace('type: article', 'type: post'));
-    expect(err.message).toBe('content/post.md: type: must be "article" or "issue"');
+    expect(err.message).toBe('content/post.md:2: type: must be "article" or "issue"');
   });
 
   it('missing type: refused', () => {

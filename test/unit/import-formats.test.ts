@@ -99,7 +99,7 @@ describe("the command's report", () => {
       process.exitCode = before;
     }
     expect(out).toEqual([
-      'readers.csv: read as columns email, digest, alerts, topics, timezone, name',
+      'readers.csv: read as columns email, name',
       'readers.csv:2: imported ann@example.org (Ann)',
       'readers.csv:3: skipped ANN@example.org: a duplicate of line 2 (the same reader, capitals aside)',
       expect.stringMatching(
@@ -107,6 +107,58 @@ describe("the command's report", () => {
       ),
     ]);
     expect(err).toEqual([expect.stringMatching(/^readers.csv:4: .*invalid email address/)]);
+  });
+});
+
+describe('a line or a file that does not match its header says so once, with the line', () => {
+  /** printImport's lines, stdout and stderr apart, and the exit code it set. */
+  const printed = (r: Awaited<ReturnType<typeof importSubscribers>>) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const before = process.exitCode;
+    let code: typeof process.exitCode;
+    try {
+      printImport('readers.csv', r, false, { log: (s: string) => out.push(s), error: (s: string) => err.push(s) } as unknown as Console);
+      code = process.exitCode;
+    } finally {
+      process.exitCode = before;
+    }
+    return { out, err, code };
+  };
+
+  it('mistake: a line shorter than its header (its last field left out) is refused, naming the line and the columns it lacks; the others import', async () => {
+    const subscribers = new MemorySubscribers();
+    const csv = 'email,name,topics\nann@example.org,Ann,cyber\nbob@example.org,Bob\n';
+    const r = await importSubscribers({ subscribers, clock: fixedClock(), digest }, csv);
+    expect(r.errors).toEqual([
+      { line: 3, message: expect.stringMatching(/^2 fields, the header has 3 \(no field for "topics"\): give every column/) },
+    ]);
+    // Before, Bob was imported without a word, with every topic instead of the ones meant.
+    expect(subscribers.byEmail.has('bob@example.org')).toBe(false);
+    expect(subscribers.byEmail.get('ann@example.org')?.topics).toEqual(['cyber']);
+    expect(printed(r).err).toEqual([expect.stringMatching(/^readers\.csv:3: 2 fields, the header has 3/)]);
+  });
+
+  it('mistake: a file refused whole (no email column) prints one line saying why and that nothing was imported, not a second summary of zeros', async () => {
+    const r = await importSubscribers(
+      { subscribers: new MemorySubscribers(), clock: fixedClock(), digest },
+      'mail,name\nann@example.org,Ann\n',
+    );
+    const { out, err, code } = printed(r);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      'readers.csv:1: the header row has no "email" column. Nothing was imported.',
+      expect.stringMatching(/^readers\.csv: the header row has "mail", "name"/),
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('mistake: the "read as" line naming columns the file does not have: it lists the columns found, in the file\'s order', async () => {
+    const r = await importSubscribers(
+      { subscribers: new MemorySubscribers(), clock: fixedClock(), digest },
+      'timezone;email;topics\nEurope/Paris;ann@example.org;cyber\n',
+    );
+    expect(printed(r).out[0]).toBe('readers.csv: read as columns timezone, email, topics');
   });
 });
 

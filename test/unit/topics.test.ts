@@ -106,7 +106,7 @@ describe('publish checks topics against the settings', () => {
     const settings = new MemorySettings();
     const p = publish({ content, settings, clock }, [settingsFile(), article('a-story', 'diplomacy, cybr')]);
     await expect(p).rejects.toThrow(PublishError);
-    await expect(p).rejects.toThrow('content/x/articles/a-story.md: topics: unknown topic "cybr" (did you mean "cyber"?)');
+    await expect(p).rejects.toThrow('content/x/articles/a-story.md:8: topics: unknown topic "cybr" (did you mean "cyber"?)');
     expect(content.items.size).toBe(0);
     expect(settings.value).toBeUndefined();
   });

@@ -57,3 +57,16 @@ function listItem(scope: Line[], index: number): { line: Line; indent: number; i
   const inline = line.text.replace(/^-\s*/, '');
   return { line, indent: line.indent, ...(/^[^\s:]+\s*:/.test(inline) ? { inline } : {}) };
 }
+
+/**
+ * The file line of `path` in a whole content file's text (for checks made after parsing, such as
+ * publish's topics and article ids): its front matter read as {@link fieldLine} reads it.
+ */
+export function fieldLineInFile(text: string, path: string): number | undefined {
+  const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  const close = normalised.indexOf('\n---', 3);
+  const lines = (close === -1 ? normalised : normalised.slice(0, close)).split('\n');
+  // Line 0 is the opening `---`; blanking it leaves every other line at its own number.
+  lines[0] = '';
+  return fieldLine(lines.join('\n'), path);
+}

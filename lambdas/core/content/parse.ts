@@ -15,6 +15,8 @@ import { restoreTypedSendAt, sendAtSchema, sendAtTiming } from './send-at';
 import { articleBodyProblems, issueBodyProblems } from './body';
 import { fieldLine } from './field-lines';
 import { oneMessageEach, toProblems } from './field-problems';
+import { didYouMean } from '../did-you-mean';
+import { yamlProblem } from './yaml-errors';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
@@ -43,6 +45,8 @@ export class ContentError extends Error {
 /** Longest Markdown body accepted. Far above any real article; keeps a digest under mail size limits. */
 export const MAX_BODY_CHARS = 50_000;
 
+/** The kinds of content file, as `type` names them. */
+const KINDS = ['article', 'issue'];
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const slug = z
@@ -91,8 +95,12 @@ const calendarDate = z.preprocess(
             ? 'must be a calendar date written YYYY-MM-DD, without a time of day'
             : 'must be a date written YYYY-MM-DD',
     })
-    .regex(ISO_DATE, 'must be a date written YYYY-MM-DD')
-    .refine(isRealCalendarDate, 'is not a real calendar date'),
+    // One message for one mistake: a date in another form ("6 Dec 2026") is only told its form,
+    // not also that it is no real date; the calendar is checked once the form is right.
+    .superRefine((s, ctx) => {
+      if (!ISO_DATE.test(s)) ctx.addIssue({ code: 'custom', message: `must be a date written YYYY-MM-DD, like 2026-12-06 (not ${JSON.stringify(s)})` });
+      else if (!isRealCalendarDate(s)) ctx.addIssue({ code: 'custom', message: 'is not a real calendar date' });
+    }),
 );
 
 const httpUrl = z
@@ -311,8 +319,14 @@ export function parseContent(
       publishedAt: at,
     };
   }
+  const typeLine = fieldLine(rawMatter, 'type');
   throw new ContentError(fileName, [
-    { path: 'type', message: data.type === undefined ? 'is required ("article" or "issue")' : 'must be "article" or "issue"' },
+    {
+      path: 'type',
+      message:
+        data.type === undefined ? 'is required ("article" or "issue")' : `must be "article" or "issue"${typeof data.type === 'string' ? didYouMean(data.type, KINDS) : ''}`,
+      ...(data.type !== undefined && typeLine !== undefined && { line: typeLine }),
+    },
   ]);
 }
 
@@ -320,11 +334,6 @@ export function parseContent(
 const refuseLanguage = () => {
   throw new Error('only YAML front matter is accepted');
 };
-
-/** The file line of a front-matter field (`sendAt`), for a problem found after parsing; undefined when absent. */
-export function lineOfField(fileName: string, text: string, path: string): number | undefined {
-  return fieldLine(splitFrontMatter(fileName, text).rawMatter, path);
-}
 
 function splitFrontMatter(fileName: string, text: string): { data: Record<string, unknown>; body: string; rawMatter: string } {
   // Files saved on Windows have CRLF line ends; they are the same text, not control characters.
@@ -346,7 +355,9 @@ function splitFrontMatter(fileName: string, text: string): { data: Record<string
     // result (and no error) the second time the same invalid text is parsed.
     file = matter(normalised, { engines: { javascript: refuseLanguage, json: refuseLanguage, coffee: refuseLanguage } });
   } catch (err) {
-    return fail(`invalid YAML: ${describeYamlError(err)}`);
+    // The block as gray-matter reads it: from the end of the opening line to the closing line.
+    const block = normalised.slice(firstLine.length, normalised.indexOf('\n---', firstLine.length));
+    throw new ContentError(fileName, [yamlProblem(err, block)]);
   }
   const data: unknown = file.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -354,16 +365,6 @@ function splitFrontMatter(fileName: string, text: string): { data: Record<string
   }
   // Surrounding blank lines carry no meaning in Markdown; trimming them keeps stored bodies canonical.
   return { data: { ...(data as Record<string, unknown>) }, body: file.content.trim(), rawMatter: file.matter };
-}
-
-/** js-yaml errors carry a reason and a 0-based line within the block; report the file's line. */
-function describeYamlError(err: unknown): string {
-  const e = err as { reason?: unknown; mark?: { line?: unknown }; message?: unknown };
-  if (typeof e.reason === 'string' && typeof e.mark?.line === 'number') {
-    // The block starts right after the opening "---", on that same line, so block line n is file line n + 1.
-    return `${e.reason} (line ${e.mark.line + 1})`;
-  }
-  return typeof e.message === 'string' ? e.message.split('\n')[0] : String(err);
 }
 
 /**
