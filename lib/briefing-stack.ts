@@ -133,7 +133,7 @@ export class BriefingStack extends Stack {
     // The sign-ups function sends the confirmation and welcome messages; the API sends none.
     this.sending.grantSendMail(this.signups.handler);
     this.api.setMailSettings({ senderName: config.senderName, publicBaseUrl: this.publicBaseUrl });
-    this.api.setDigestDelivery(config.digestDelivery, config.digestLocalTime);
+    this.api.setDigestDelivery(config.digestDelivery, config.digestLocalTime, { cron: config.scheduleCron, timeZone: config.timeZone });
     this.signups.setMailSettings({
       senderEmail: config.senderEmail,
       senderName: config.senderName,

@@ -46,7 +46,8 @@ import {
 
 /** Where a command acts: the local stack (default) or a deployed one (`--stack <name>`). */
 export interface Target {
-  content: ContentStore;
+  /** Articles and issues; with the settings' reader, so test sends and previews name topics by their labels. */
+  content: ContentStore & Pick<SettingsStore, 'getSettings'>;
   /** Every stored issue and article id: a command given an unknown id names the nearest (usecases/find-content.ts). */
   ids: ContentIds;
   /** The newsletter's settings (topics, page text), and where topics are used (publish, add, import). */

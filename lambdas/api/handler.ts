@@ -90,6 +90,8 @@ export function depsFromEnv(overrides: Partial<ApiDeps> = {}): ApiDeps {
     'reservedDomains',
     'digestDelivery',
     'digestLocalTime',
+    'digestScheduleCron',
+    'digestTimeZone',
   ]);
   const ports = dynamoPorts(documentClient(), { subscribers: env.subscribersTable, content: env.contentTable });
   const store = ports.subscriptions;
@@ -117,7 +119,12 @@ export function depsFromEnv(overrides: Partial<ApiDeps> = {}): ApiDeps {
     redirect: clicks ? { content: ports.content, clicks } : undefined,
     // Topics, blurb and digest wording: published with the content, kept a minute in memory.
     settings: cachedSettings(ports.settings, systemClock),
-    delivery: { mode: env.digestDelivery, localTime: env.digestLocalTime },
+    // The schedule as deployed fills the wording's {schedule}: the page cannot name another day.
+    delivery: {
+      mode: env.digestDelivery,
+      localTime: env.digestLocalTime,
+      ...(env.digestScheduleCron && env.digestTimeZone && { schedule: { cron: env.digestScheduleCron, timeZone: env.digestTimeZone } }),
+    },
     ...overrides,
   };
 }

@@ -200,8 +200,13 @@ export interface PageText {
   digestLine: string;
 }
 
-export function pageText(settings: NewsletterSettings, delivery: DigestDelivery = 'schedule', localTime?: string): PageText {
-  return { topics: settings.topics, blurb: settings.blurb, digestLine: digestWording(settings, delivery, localTime) };
+export function pageText(
+  settings: NewsletterSettings,
+  delivery: DigestDelivery = 'schedule',
+  localTime?: string,
+  schedule?: string,
+): PageText {
+  return { topics: settings.topics, blurb: settings.blurb, digestLine: digestWording(settings, delivery, localTime, schedule) };
 }
 
 const FALLBACK_TEXT = pageText(FALLBACK_SETTINGS);

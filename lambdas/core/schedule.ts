@@ -153,3 +153,13 @@ export function digestArrivalSentence(schedule: DigestSchedule, readerZone: stri
   if (shifts) pattern += `, or ${later.replace(/^(on \S+( and \S+)*|every day) at /, '')} for part of the year, as clocks change`;
   return `The digest arrives ${pattern}; the next one on ${onClock(runs[0], zone).date}.`;
 }
+
+/**
+ * The configured schedule in words, on its own clock: `on Mondays at 07:00, Europe/Brussels
+ * time`. What the settings' `{schedule}` becomes on the pages, so their wording can never name
+ * another day than the one the digest goes out. Undefined when the schedule has no next run.
+ */
+export function scheduleInWords(schedule: Pick<DigestSchedule, 'cron' | 'timeZone'>, now: Date): string | undefined {
+  const runs = runsInWeek(schedule, now);
+  return runs.length ? `${weekPattern(runs, schedule.timeZone)}, ${schedule.timeZone} time` : undefined;
+}

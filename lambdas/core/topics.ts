@@ -18,7 +18,11 @@ export interface NewsletterSettings {
   topics: Topic[];
   /** The paragraph under the subscribe page's heading. */
   blurb: string;
-  /** The digest's line on the pages, per delivery mode; `{time}` is the local hour in local-time mode. */
+  /**
+   * The digest's line on the pages, per delivery mode; `{time}` is the local hour in local-time
+   * mode, `{schedule}` the configured schedule in words (`on Mondays at 07:00, Europe/Brussels
+   * time`). Neither may name a weekday itself (topics-file.ts): the stack's schedule decides it.
+   */
   digestWording: Record<DigestDelivery, string>;
 }
 
@@ -50,7 +54,7 @@ export const FALLBACK_SETTINGS: NewsletterSettings = {
     ['ukraine', 'Ukraine'],
   ].map(([id, label]) => ({ id, label, description: '' })),
   blurb: 'Summaries of the week’s news, and alerts when something breaks. Free; leave any time.',
-  digestWording: { schedule: 'The weekly digest', 'local-time': 'The weekly digest (at {time}, your time)' },
+  digestWording: { schedule: 'The weekly digest ({schedule})', 'local-time': 'The weekly digest (at {time}, your time)' },
 };
 
 /**
@@ -66,9 +70,18 @@ export function checkTopics(settings: TopicList, topics: readonly string[]): str
   return `unknown topic ${each}: choose from ${ids.join(', ')}`;
 }
 
-/** The digest's line for the delivery mode, with the local hour filled in. */
-export function digestWording(settings: NewsletterSettings, delivery: DigestDelivery, localTime = '07:00'): string {
-  return settings.digestWording[delivery].replaceAll('{time}', localTime);
+/** What the digest wording's placeholders may be, per delivery mode. */
+export const WORDING_PLACEHOLDERS: Record<DigestDelivery, readonly string[]> = { schedule: ['{schedule}'], 'local-time': ['{time}'] };
+
+/** `{schedule}` when the configured schedule is not known (a deployment without it). */
+export const UNKNOWN_SCHEDULE = 'once a week';
+
+/**
+ * The digest's line for the delivery mode, with the local hour (`{time}`) and the configured
+ * schedule in words (`{schedule}`, core/schedule.ts scheduleInWords) filled in.
+ */
+export function digestWording(settings: NewsletterSettings, delivery: DigestDelivery, localTime = '07:00', schedule?: string): string {
+  return settings.digestWording[delivery].replaceAll('{time}', localTime).replaceAll('{schedule}', schedule ?? UNKNOWN_SCHEDULE);
 }
 
 /** Where the topics a new settings file drops are still used; one line each, or none. */

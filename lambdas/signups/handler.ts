@@ -20,6 +20,8 @@ import { parseSignupJob } from '../core/signup-job';
 import type { SigningKeys } from '../core/tokens';
 import { subscribe, welcome, type SubscriptionDeps } from '../usecases/subscribe';
 import type { MailSettings } from '../core/mail-settings';
+import type { NewsletterSettings } from '../core/topics';
+import { cachedSettings } from '../usecases/newsletter-settings';
 import { documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader, systemClock } from '../wiring';
 
 export interface SignupsHandlerDeps {
@@ -34,6 +36,8 @@ export interface SignupsHandlerDeps {
   coolingMs?: number;
   allowReservedDomains?: boolean;
   content?: Pick<ContentStore, 'latestIssue'>;
+  /** The newsletter's settings: the topics' labels in both messages. */
+  settings?: () => Promise<NewsletterSettings>;
 }
 
 /** Thrown to hand a sign-up back to the queue: its confirmation did not go out. */
@@ -133,6 +137,8 @@ export function depsFromEnv(): SignupsHandlerDeps {
     coolingMs: env.signupCoolingDays * 24 * 60 * 60_000,
     allowReservedDomains: env.reservedDomains,
     content: db.content,
+    // Topics named by their published labels, read at most once a minute.
+    settings: cachedSettings(db.settings, systemClock),
   };
 }
 

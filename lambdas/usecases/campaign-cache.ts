@@ -8,10 +8,11 @@ import type { SigningKeys } from '../core/tokens';
 import { prepareAlertCampaign, prepareDigestCampaign, subjectOptions } from './digest-campaign';
 import type { MailSettings } from '../core/mail-settings';
 import type { PreparedCampaign } from './send-batch';
+import { topicLabelsFor } from './newsletter-settings';
 
 /** Prepared campaigns are reused across batches for a few minutes: rendering once per issue, not per batch. */
 export function campaignCache(
-  /** With the settings' reader (the Content table's store): an alert's reason uses the topics' labels. */
+  /** With the settings' reader (the Content table's store): the messages name topics by their labels. */
   content: ContentStore & Partial<Pick<SettingsStore, 'getSettings'>>,
   settings: MailSettings,
   keys: () => Promise<SigningKeys>,
@@ -25,8 +26,7 @@ export function campaignCache(
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ttlMs) return hit.campaign;
     const campaign = (async () => {
-      const topics = (await content.getSettings?.())?.topics ?? [];
-      const topicLabels = new Map(topics.map((t) => [t.id, t.label]));
+      const topicLabels = await topicLabelsFor(content);
       if (job.kind === 'alert') {
         const [article] = await content.getArticles([job.campaignId]);
         if (!article) throw new Error(`alert ${job.campaignId}: no such article`);

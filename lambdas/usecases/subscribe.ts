@@ -25,6 +25,7 @@ import { CONSENT_WORDING } from '../core/subscription';
 import { newConfirmToken, type SigningKeys } from '../core/tokens';
 import { sendConfirmation, sendWelcome } from './subscription-mail';
 import type { MailSettings } from '../core/mail-settings';
+import type { NewsletterSettings } from '../core/topics';
 
 /** A confirmation is re-sent to the same address at most this often (the mailbox limit's first rule). */
 export const RESEND_AFTER_MS = ADDRESS_RULES[0].windowMs;
@@ -56,6 +57,11 @@ export interface SubscriptionDeps {
   allowReservedDomains?: boolean;
   /** Where the welcome finds the latest issue to link; without it the welcome links the archive only. */
   content?: Pick<ContentStore, 'latestIssue'>;
+  /**
+   * The newsletter's settings (usecases/newsletter-settings.ts): the confirmation and the welcome
+   * name topics by their labels. @default the ids written as titles
+   */
+  settings?: () => Promise<NewsletterSettings>;
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
 

@@ -10,6 +10,14 @@ import { renderConfirmation, renderWelcome, type RenderedMessage } from '../core
 import { signToken, type SigningKeys } from '../core/tokens';
 import { archiveLink, identityOf, linkFor, listSlug } from './digest-campaign';
 import type { MailSettings } from '../core/mail-settings';
+import type { NewsletterSettings } from '../core/topics';
+import { topicLabelsFor } from './newsletter-settings';
+
+/** The newsletter's settings (usecases/newsletter-settings.ts): both messages name topics by their labels. */
+type SettingsSource = { settings?: () => Promise<NewsletterSettings> };
+
+/** The topics' labels; a failed read costs the labels (ids written as titles), never the message. */
+const labels = (deps: SettingsSource) => topicLabelsFor(deps.settings).catch(() => undefined);
 
 export const pageLink = (base: string, path: string, token: string) =>
   `${base.replace(/\/+$/, '')}/${path}?token=${encodeURIComponent(token)}`;
@@ -52,8 +60,10 @@ async function send(mailer: Mailer, settings: MailSettings, to: string, message:
 }
 
 export async function sendConfirmation(
-  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings },
-  s: Pick<Subscriber, 'email' | 'emailAsTyped' | 'subscriberId' | 'linkVersion'>,
+  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings } & SettingsSource,
+  /** With the reader's choices, the reason line names what was asked for. */
+  s: Pick<Subscriber, 'email' | 'emailAsTyped' | 'subscriberId' | 'linkVersion'> &
+    Partial<Pick<Subscriber, 'digest' | 'alerts' | 'topics'>>,
   confirm: { token: string; expiresAt: Date },
   now: Date,
 ) {
@@ -67,6 +77,9 @@ export async function sendConfirmation(
     confirmUrl: pageLink(deps.mail.publicBaseUrl, 'confirm', confirm.token),
     unsubscribeUrl,
     expiresAt: confirm.expiresAt,
+    choice:
+      s.topics && s.digest !== undefined && s.alerts !== undefined ? { digest: s.digest, alerts: s.alerts, topics: s.topics } : undefined,
+    topicLabels: await labels(deps),
   });
   return send(deps.mailer, deps.mail, to, message, unsubscribeUrl, now);
 }
@@ -77,7 +90,7 @@ export async function sendConfirmation(
  * it costs the link, never the welcome.
  */
 export async function sendWelcome(
-  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> },
+  deps: { mailer: Mailer; keys: SigningKeys; mail: MailSettings; content?: Pick<ContentStore, 'latestIssue'> } & SettingsSource,
   s: Subscriber,
   now: Date,
 ) {
@@ -98,6 +111,7 @@ export async function sendWelcome(
     latestIssue: latest?.plannedAt ? { title: latest.title, number: latest.number, url: archiveLink(base, latest.id) } : undefined,
     preferencesUrl: preferencesLink(deps.mail, deps.keys, s, now),
     unsubscribeUrl,
+    topicLabels: await labels(deps),
   });
   return send(deps.mailer, deps.mail, to, message, unsubscribeUrl, now);
 }

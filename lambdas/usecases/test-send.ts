@@ -26,6 +26,7 @@ import {
   type InspectableCampaign,
 } from './digest-campaign';
 import type { MailSettings } from '../core/mail-settings';
+import { topicLabelsFor, type SettingsReader } from './newsletter-settings';
 
 /** Put before the subject of every test message. */
 export const TEST_SUBJECT_PREFIX = '[Test] ';
@@ -73,7 +74,8 @@ export function parseTestRecipients(input: string | readonly string[] | undefine
 export type TestSubject = { issueId?: string; articleId?: undefined } | { articleId: string; issueId?: undefined };
 
 export interface TestMessageDeps {
-  content: ContentStore;
+  /** With the settings' reader (the Content table's store): topics are named by their labels, as the sender names them. */
+  content: ContentStore & Partial<SettingsReader>;
   settings: MailSettings;
   keys: SigningKeys;
   /** The readers' alert histories: a preview for one reader shows their own digest sections. */
@@ -99,6 +101,7 @@ export async function prepareTestCampaign(
   // A test send's clicks must not count in the issue's stats: its article links go straight to
   // the sources. A preview (no prefix) shows the tracked links as readers get them.
   const base: MailSettings = options.subjectPrefix ? { ...deps.settings, clickTracking: 'off' } : deps.settings;
+  const labelled = { ...options, topicLabels: await topicLabelsFor(deps.content) };
   if (what.articleId !== undefined) {
     const [article] = await deps.content.getArticles([what.articleId]);
     if (!article) throw new TestSendError(`no article ${JSON.stringify(what.articleId)}`);
@@ -106,7 +109,7 @@ export async function prepareTestCampaign(
       throw new TestSendError(
         `article ${article.id} is not breaking: only breaking articles go out as alerts (test its issue with --issue)`,
       );
-    const campaign = await prepareAlertCampaign(article, base, deps.keys, options);
+    const campaign = await prepareAlertCampaign(article, base, deps.keys, labelled);
     return { kind: 'alert', id: article.id, title: article.title, campaign, article };
   }
   const issue = what.issueId !== undefined ? await deps.content.getIssue(what.issueId) : await deps.content.latestIssue();
@@ -120,7 +123,7 @@ export async function prepareTestCampaign(
   // A stack without a sender name output: the newsletter's name, the stack's default (as `smoke`).
   const settings = base.senderName ? base : { ...base, senderName: issue.newsletter };
   const alerts = deps.history ? { history: deps.history, content: deps.content } : undefined;
-  const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys, alerts, { ...subjectOptions(issue), ...options });
+  const campaign = await prepareDigestCampaign(issue, articles, settings, deps.keys, alerts, { ...subjectOptions(issue), ...labelled });
   return { kind: 'digest', id: issue.id, title: issue.title, campaign };
 }
 

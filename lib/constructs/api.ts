@@ -284,10 +284,17 @@ export class Api extends Construct {
     fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
   }
 
-  /** How the digest is delivered: the subscribe and preferences pages word its schedule for it (the settings' digestWording). */
-  setDigestDelivery(mode: DigestDelivery, localTime: string): void {
+  /**
+   * How the digest is delivered, and when: the subscribe and preferences pages word its schedule
+   * for it (the settings' digestWording, whose `{schedule}` is this cron in words).
+   */
+  setDigestDelivery(mode: DigestDelivery, localTime: string, schedule?: { cron: string; timeZone: string }): void {
     this.handler.fn.addEnvironment(ENV.digestDelivery, mode);
     if (mode === 'local-time') this.handler.fn.addEnvironment(ENV.digestLocalTime, localTime);
+    if (schedule) {
+      this.handler.fn.addEnvironment(ENV.digestScheduleCron, schedule.cron);
+      this.handler.fn.addEnvironment(ENV.digestTimeZone, schedule.timeZone);
+    }
   }
 
   /** Where `POST /subscribe` and `POST /confirm` queue sign-ups and welcomes (SendMessage on that queue only). */

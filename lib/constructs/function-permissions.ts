@@ -142,6 +142,9 @@ export const FUNCTION_PERMISSIONS = {
       'table/subscribers/index/bySubscriberId': {
         'dynamodb:Query': 'DynamoSubscriberStore.getById: the welcome job names the subscriber id',
       },
+      'table/content': {
+        'dynamodb:GetItem': "DynamoContentStore.getSettings: the topics' labels in the confirmation and the welcome",
+      },
       'table/content/index/byKind': {
         'dynamodb:Query': "DynamoContentStore.latestIssue: the welcome's link to the latest issue",
       },

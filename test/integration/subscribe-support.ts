@@ -52,6 +52,8 @@ export async function startSubscriptionApi(
       coolingMs: options.coolingMs,
       allowReservedDomains: options.allowReservedDomains,
       content,
+      // Read on every message (no cache), as the API's below: a test sees what it published at once.
+      settings: cachedSettings(ports.settings, clock, 0),
     }),
     batchSize: 10,
     visibilityTimeoutMs: 30_000,

@@ -48,7 +48,8 @@ describe('the subscribe page from the settings', () => {
   it('shows the blurb, the schedule wording and every topic with its description (schedule mode)', async () => {
     const html = await page(`${api.http.url}/`);
     expect(html).toContain(BLURB);
-    expect(html).toContain('The weekly digest (every Monday morning)');
+    // The sample's {schedule}, with no schedule given to this API: the words for an unknown one.
+    expect(html).toContain('The weekly digest (once a week)');
     expect(html).toContain('id="topic-arctic"');
     expect(html).toContain('Shipping lanes and bases in the far north.');
     expect(html).not.toContain("Summaries of the week's security news");
@@ -64,6 +65,29 @@ describe('the subscribe page from the settings', () => {
     } finally {
       await http.close();
     }
+  });
+});
+
+describe('the schedule wording follows the configured schedule', () => {
+  it('a Thursday-evening schedule in Tokyo reads as such on the page, with no "Monday" anywhere in the wording', async () => {
+    const schedule = { cron: 'cron(0 18 ? * THU *)', timeZone: 'Asia/Tokyo' };
+    const http = await serveHttp(makeApiHandler({ ...api.deps, delivery: { mode: 'schedule', schedule } }), { port: 0 });
+    try {
+      const html = await page(`${http.url}/`);
+      expect(html).toContain('The weekly digest (on Thursdays at 18:00, Asia/Tokyo time)');
+      expect(html).not.toMatch(/Monday/);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('mistake: publishing a wording that names a day is refused with its line and the fix, and the stored wording stays', async () => {
+    const monday = topicsFile(true);
+    const fixed = { ...monday, text: monday.text.replace('({schedule})', '(every Monday morning)') };
+    await expect(publish(deps(), [fixed])).rejects.toThrow(
+      /topics\.md:\d+: digestWording\.schedule: names a day \("Monday"\): write \{schedule\} instead/,
+    );
+    expect((await api.settings.getSettings())?.digestWording.schedule).toBe('The weekly digest ({schedule})');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { expect } from '@jest/globals';
 import { describeRun, eventBridgeToCroner, nextEventBridgeRun, nextLocalRun } from '../../lib/ops/schedule';
+import { scheduleInWords } from '../../lambdas/core/schedule';
 
 const SUNDAY_NOON_UTC = new Date('2026-11-29T12:00:00Z');
 const next = (expr: string, tz = 'Europe/Brussels', from = SUNDAY_NOON_UTC) => {
@@ -72,4 +73,20 @@ it('describes a run in the schedule zone and in UTC', () => {
   expect(describeRun(new Date('2026-11-30T06:00:00Z'), 'Europe/Brussels')).toBe(
     'Mon 30 Nov 2026 07:00 Europe/Brussels (2026-11-30 06:00 UTC)',
   );
+});
+
+describe("the configured schedule in words (the settings' {schedule})", () => {
+  it("names the configured days and hour on the schedule's own clock, for either cron form", () => {
+    // A Monday-only wording would be the mistake: the schedule says Thursday evening in Tokyo.
+    expect(scheduleInWords({ cron: 'cron(0 18 ? * THU *)', timeZone: 'Asia/Tokyo' }, SUNDAY_NOON_UTC)).toBe(
+      'on Thursdays at 18:00, Asia/Tokyo time',
+    );
+    expect(scheduleInWords({ cron: '30 6 * * MON,THU', timeZone: 'Europe/Brussels' }, SUNDAY_NOON_UTC)).toBe(
+      'on Mondays and Thursdays at 06:30, Europe/Brussels time',
+    );
+  });
+
+  it('mistake: a schedule with no run (a past year) gives no words rather than a wrong day', () => {
+    expect(scheduleInWords({ cron: 'cron(0 7 ? * MON 2020)', timeZone: 'UTC' }, SUNDAY_NOON_UTC)).toBeUndefined();
+  });
 });

@@ -65,13 +65,38 @@ describe('the topics file', () => {
     const s = parseSettingsFile('topics.md', sampleSettingsFile().text);
     expect(s.topics.map((t) => t.id)).toEqual(FALLBACK_SETTINGS.topics.map((t) => t.id));
     for (const t of s.topics) expect(t.description.length).toBeGreaterThan(10);
-    expect(s.digestWording.schedule).toMatch(/Monday morning/);
+    // The day comes from the configured schedule ({schedule}), never from the text.
+    expect(s.digestWording.schedule).toContain('{schedule}');
+    expect(s.digestWording.schedule).not.toMatch(/Monday/);
     expect(s.digestWording['local-time']).toContain('{time}');
   });
 
   it('mistake: a misspelt field is refused in one line, with its line number and "did you mean" (not also "label is required")', () => {
     const attempt = () => parseSettingsFile('topics.md', settingsFile((t) => t.replace('\n    label: Cyber', '\n    lable: Cyber')).text);
     expect(attempt).toThrow(/^topics\.md:\d+: topics\.3\.lable: unknown field \(did you mean "label"\?\)$/);
+  });
+
+  it('mistake: a schedule wording that names a day ("every Monday morning") is refused with its line, pointing to {schedule}', () => {
+    const attempt = () => parseSettingsFile('topics.md', settingsFile((t) => t.replace('({schedule})', '(every Monday morning)')).text);
+    expect(attempt).toThrow(/^topics\.md:\d+: digestWording\.schedule: names a day \("Monday"\): write \{schedule\} instead/);
+  });
+
+  it('mistake: a local-time wording naming a day ("on Thursdays") and a misspelt placeholder ({schedul}) are each refused', () => {
+    const edited = settingsFile((t) =>
+      t.replace('on the day each issue comes out', 'on Thursdays').replace('({schedule})', '({schedul})'),
+    ).text;
+    const attempt = () => parseSettingsFile('topics.md', edited);
+    expect(attempt).toThrow(/digestWording\.local-time: names a day \("Thursdays"\)/);
+    expect(attempt).toThrow(/digestWording\.schedule: unknown placeholder \{schedul\}: this line may use \{schedule\}/);
+  });
+
+  it('mistake: a `---js` front matter is refused, not run, and the same bad file read twice gives the same message', () => {
+    const js = settingsFile((t) => t.replace(/^---\n/, '---js\n{ blurb: String(globalThis.ranFromTopicsFile = 1) }\n---\n')).text;
+    expect(() => parseSettingsFile('topics.md', js)).toThrow(/^topics\.md: front matter: only YAML front matter is accepted$/);
+    expect((globalThis as { ranFromTopicsFile?: number }).ranFromTopicsFile).toBeUndefined();
+    const bad = settingsFile((t) => t.replace('id: space', 'id: cyber')).text;
+    expect(() => parseSettingsFile('topics.md', bad)).toThrow(/topics\.4\.id: cyber is listed twice/);
+    expect(() => parseSettingsFile('topics.md', bad)).toThrow(/topics\.4\.id: cyber is listed twice/);
   });
 
   it('mistake: the same id listed twice is refused', () => {

@@ -18,6 +18,7 @@ import { renderArchiveIssue } from '../../core/render/archive';
 import { html, segmentOf, type ApiRequest, type Result, type Route } from '../http';
 import { archiveIndexPage, subscribeBox } from '../pages';
 import type { RouteContext } from './context';
+import { labelsOf } from '../../usecases/newsletter-settings';
 
 /** Seconds a browser or CDN may keep the index and the feed. */
 export const LIST_MAX_AGE = 300;
@@ -88,7 +89,9 @@ async function showIssue(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const snapshot = await archive.getArchiveSnapshot(issue.id);
   const missing = missingFromSnapshot(issue, snapshot);
   const articles = archiveArticles(issue, snapshot, missing.length ? await archive.getArticles(missing) : []);
-  return cacheable(req, html(200, renderArchiveIssue(issue, articles, subscribeBox(rc.page))), ISSUE_MAX_AGE);
+  // The topics by their labels in the settings, as the mail names them.
+  const labels = labelsOf(await rc.settings());
+  return cacheable(req, html(200, renderArchiveIssue(issue, articles, subscribeBox(rc.page), labels)), ISSUE_MAX_AGE);
 }
 
 async function showFeed(rc: RouteContext, req: ApiRequest): Promise<Result> {

@@ -17,6 +17,7 @@ import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../core/mail-settings';
 import type { DigestDelivery } from '../../core/local-time';
+import { scheduleInWords, type DigestSchedule } from '../../core/schedule';
 import { FALLBACK_SETTINGS, type NewsletterSettings } from '../../core/topics';
 import { corsHeaders, formOf, html, json, type ApiRequest, type Result } from '../http';
 import { ERROR_PAGES, pageText, renderPage, type ErrorKind, type Page, type PageContext, type PageText } from '../pages';
@@ -61,8 +62,11 @@ export interface ApiDeps {
    * kept a short while (usecases/newsletter-settings.ts). @default the topics offered before any were published
    */
   settings?: () => Promise<NewsletterSettings>;
-  /** How the digest is delivered: the pages word its schedule for it. @default { mode: 'schedule' } */
-  delivery?: { mode: DigestDelivery; localTime?: string };
+  /**
+   * How the digest is delivered: the pages word its schedule for it; `schedule` (the stack's cron
+   * and time zone) fills the wording's `{schedule}`. @default { mode: 'schedule' }, `{schedule}` as "once a week"
+   */
+  delivery?: { mode: DigestDelivery; localTime?: string; schedule?: Pick<DigestSchedule, 'cron' | 'timeZone'> };
 }
 
 export interface RouteContext {
@@ -94,7 +98,10 @@ export function routeContext(deps: ApiDeps): RouteContext {
     deps,
     page,
     settings,
-    pageText: async () => pageText(await settings(), deps.delivery?.mode, deps.delivery?.localTime),
+    pageText: async () => {
+      const d = deps.delivery;
+      return pageText(await settings(), d?.mode, d?.localTime, d?.schedule && scheduleInWords(d.schedule, deps.clock.now()));
+    },
     errorPage,
     messagePage: (status, p) => html(status, renderPage(p, page)),
     badLink: (statusCode = 400) => ({ ...errorPage('bad-link'), statusCode }),

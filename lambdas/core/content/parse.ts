@@ -335,6 +335,13 @@ const refuseLanguage = () => {
   throw new Error('only YAML front matter is accepted');
 };
 
+/**
+ * gray-matter's options for every file publish reads: YAML only, and (options given) no cache,
+ * which would hand back a half-parsed result (and no error) the second time the same invalid
+ * text is parsed.
+ */
+export const YAML_ONLY = { engines: { javascript: refuseLanguage, json: refuseLanguage, coffee: refuseLanguage } };
+
 function splitFrontMatter(fileName: string, text: string): { data: Record<string, unknown>; body: string; rawMatter: string } {
   // Files saved on Windows have CRLF line ends; they are the same text, not control characters.
   const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
@@ -353,7 +360,7 @@ function splitFrontMatter(fileName: string, text: string): { data: Record<string
   try {
     // Passing options also turns off gray-matter's cache, which would hand back a half-parsed
     // result (and no error) the second time the same invalid text is parsed.
-    file = matter(normalised, { engines: { javascript: refuseLanguage, json: refuseLanguage, coffee: refuseLanguage } });
+    file = matter(normalised, YAML_ONLY);
   } catch (err) {
     // The block as gray-matter reads it: from the end of the opening line to the closing line.
     const block = normalised.slice(firstLine.length, normalised.indexOf('\n---', firstLine.length));

@@ -8,9 +8,10 @@ import { z } from 'zod';
 import { nearest } from '../did-you-mean';
 import { fieldLine } from './field-lines';
 import { oneMessageEach } from './field-problems';
-import { ContentError, type ContentProblem } from './parse';
+import { ContentError, YAML_ONLY, type ContentProblem } from './parse';
 import { line } from './fields';
-import type { NewsletterSettings } from '../topics';
+import { WORDING_PLACEHOLDERS, type NewsletterSettings } from '../topics';
+import type { DigestDelivery } from '../local-time';
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** Direction overrides and isolates: they turn the rest of a page's line around (a label that reads as something else). */
@@ -18,9 +19,34 @@ const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 /** One line of page text: no line breaks or control characters (they reach an alert's reason line), no direction overrides. */
 const text = (max: number) => line(max).refine((s) => !BIDI_CONTROL.test(s), 'must not contain direction controls (U+202A–U+202E, U+2066–U+2069)');
 
+/** A weekday's name, or its common short form, as a word. */
+const WEEKDAY = /\b(mon|tues?|wed(nes)?|thu(rs?)?|fri|sat(ur)?|sun)(day)?s?\b/i;
+
+/**
+ * The digest's line for one delivery mode: the days and hours come from the stack's schedule,
+ * never from this text (a fixed "every Monday" would silently contradict a schedule moved to
+ * Thursday), so a weekday's name is refused, and so is a placeholder the mode does not fill
+ * (it would show as written, braces and all).
+ */
+const wording = (mode: DigestDelivery) =>
+  text(120).superRefine((s, ctx) => {
+    const day = WEEKDAY.exec(s)?.[0];
+    const allowed = WORDING_PLACEHOLDERS[mode];
+    if (day)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          mode === 'schedule'
+            ? `names a day ("${day}"): write {schedule} instead, the configured schedule in words (e.g. "on Mondays at 07:00, Europe/Brussels time")`
+            : `names a day ("${day}"): in local-time mode each issue arrives on its own date; write {time} for the hour`,
+      });
+    for (const p of s.match(/\{[^}]*\}/g) ?? [])
+      if (!allowed.includes(p)) ctx.addIssue({ code: 'custom', message: `unknown placeholder ${p}: this line may use ${allowed.join(', ')}` });
+  });
+
 const settingsSchema = z.strictObject({
   blurb: text(400),
-  digestWording: z.strictObject({ schedule: text(120), 'local-time': text(120) }),
+  digestWording: z.strictObject({ schedule: wording('schedule'), 'local-time': wording('local-time') }),
   topics: z
     .array(
       z.strictObject({
@@ -48,7 +74,8 @@ export function parseSettingsFile(file: string, source: string): NewsletterSetti
   let data: unknown;
   let rawMatter: string;
   try {
-    const parsed = matter(source);
+    // YAML only (a `---js` block would be run), and no cache (see YAML_ONLY).
+    const parsed = matter(source, YAML_ONLY);
     data = parsed.data;
     rawMatter = parsed.matter;
   } catch (e) {

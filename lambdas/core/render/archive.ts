@@ -12,9 +12,15 @@ const archiveHtml = htmlEnv.compile(compiled.archive.html, { strict: true, known
 
 /**
  * One issue as a web page. `subscribeBox` is trusted HTML (the form from the API's pages,
- * where Handlebars escaped every value); everything from the issue is escaped here.
+ * where Handlebars escaped every value); everything from the issue is escaped here. Topics are
+ * named by `topicLabels` (the newsletter's settings), as in the mail.
  */
-export function renderArchiveIssue(issue: Issue, articles: Article[], subscribeBox: string): string {
-  const view = digestViewModel(issue, articles);
+export function renderArchiveIssue(
+  issue: Issue,
+  articles: Article[],
+  subscribeBox: string,
+  topicLabels?: ReadonlyMap<string, string>,
+): string {
+  const view = digestViewModel(issue, articles, { topicLabels });
   return mergeOutlookConditionals(archiveHtml({ ...view, subscribeBox }));
 }

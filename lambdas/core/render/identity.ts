@@ -75,9 +75,12 @@ export function alertReason(
   return `${asked}${on}.${since(subscribedAt)}`;
 }
 
-/** What a reader chose, in words: `the weekly digest and breaking alerts on all topics`. */
-export function choiceProse(choice: { digest: boolean; alerts: boolean; topics: readonly string[] }): string {
-  const alerts = `breaking alerts on ${choice.topics.length ? topicList(choice.topics) : 'all topics'}`;
+/** What a reader chose, in words: `the weekly digest and breaking alerts on all topics`; topics by their `labels`. */
+export function choiceProse(
+  choice: { digest: boolean; alerts: boolean; topics: readonly string[] },
+  labels?: ReadonlyMap<string, string>,
+): string {
+  const alerts = `breaking alerts on ${choice.topics.length ? topicList(choice.topics, labels) : 'all topics'}`;
   if (choice.digest && choice.alerts) return `the weekly digest and ${alerts}`;
   return choice.digest ? 'the weekly digest' : alerts;
 }
@@ -88,12 +91,23 @@ export function welcomeReason(
   email: string,
   choice: { digest: boolean; alerts: boolean; topics: readonly string[] },
   subscribedAt: string,
+  labels?: ReadonlyMap<string, string>,
 ): string {
-  return `You get this email because ${email} subscribed to ${oneLine(newsletter)} (${choiceProse(choice)}).${since(subscribedAt)}`;
+  return `You get this email because ${email} subscribed to ${oneLine(newsletter)} (${choiceProse(choice, labels)}).${since(subscribedAt)}`;
 }
 
-/** Why an address gets a confirmation request: someone asked, on that day, to subscribe it. */
-export function confirmationReason(newsletter: string, email: string, requestedAt: string): string {
+/**
+ * Why an address gets a confirmation request: someone asked, on that day, to subscribe it (to
+ * what, when `choice` is given, topics by their `labels`: the reader sees what they confirm).
+ */
+export function confirmationReason(
+  newsletter: string,
+  email: string,
+  requestedAt: string,
+  choice?: { digest: boolean; alerts: boolean; topics: readonly string[] },
+  labels?: ReadonlyMap<string, string>,
+): string {
   const day = formatSubscribedOn(requestedAt);
-  return `You get this email because someone, probably you, asked${day ? ` on ${day}` : ''} to subscribe ${email} to ${oneLine(newsletter)}.`;
+  const what = choice ? ` The request was for ${choiceProse(choice, labels)}.` : '';
+  return `You get this email because someone, probably you, asked${day ? ` on ${day}` : ''} to subscribe ${email} to ${oneLine(newsletter)}.${what}`;
 }

@@ -7,8 +7,8 @@
 import Handlebars from 'handlebars';
 import compiled from '../../../templates/compiled/templates.json';
 import { mergeOutlookConditionals, textEnv } from './index';
-import { CRLF, oneLine, PREHEADER_PAD, previewText, topicLabel } from './text';
-import { confirmationReason, footerView, welcomeReason, type SenderIdentity } from './identity';
+import { CRLF, oneLine, PREHEADER_PAD, previewText } from './text';
+import { confirmationReason, footerView, topicList, welcomeReason, type SenderIdentity } from './identity';
 
 const env = Handlebars.create();
 const toCrlf = (s: string) => s.replace(/\r?\n/g, CRLF);
@@ -55,6 +55,10 @@ export interface ConfirmationInput {
   requestedAt: string;
   /** The sender's organisation and postal address, in the footer of both parts. */
   identity?: SenderIdentity;
+  /** What was asked for: named in the reason line. @default not named */
+  choice?: { digest: boolean; alerts: boolean; topics: string[] };
+  /** Topics by these labels (the newsletter's settings). @default labels made from the ids */
+  topicLabels?: ReadonlyMap<string, string>;
 }
 
 export function renderConfirmation(input: ConfirmationInput): RenderedMessage {
@@ -68,7 +72,7 @@ export function renderConfirmation(input: ConfirmationInput): RenderedMessage {
     confirmUrl: input.confirmUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     expiresText: formatExpiry(input.expiresAt),
-    reason: confirmationReason(input.newsletter, input.email, input.requestedAt),
+    reason: confirmationReason(input.newsletter, input.email, input.requestedAt, input.choice, input.topicLabels),
     footer: footerView(input.identity),
   };
   return { subject: view.subject, html: mergeOutlookConditionals(confirmationHtml(view)), text: confirmationText(view) };
@@ -96,14 +100,13 @@ export interface WelcomeInput {
   latestIssue?: { title: string; number: number; url: string };
   preferencesUrl: string;
   unsubscribeUrl: string;
+  /** Topics by these labels (the newsletter's settings). @default labels made from the ids */
+  topicLabels?: ReadonlyMap<string, string>;
 }
 
 /** `North Korea and Cyber`, or every topic for a reader who chose none. */
-const topicsProse = (topics: string[]) => {
-  const labels = topics.map(topicLabel);
-  if (labels.length === 0) return 'every topic we cover';
-  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : labels[0];
-};
+const topicsProse = (topics: string[], labels?: ReadonlyMap<string, string>) =>
+  topics.length === 0 ? 'every topic we cover' : topicList(topics, labels);
 
 /**
  * The welcome: what arrives and when (the digest on the reader's own clock; alerts as news
@@ -111,7 +114,7 @@ const topicsProse = (topics: string[]) => {
  * to change or end the subscription.
  */
 export function renderWelcome(input: WelcomeInput): RenderedMessage {
-  const topics = topicsProse(input.topics);
+  const topics = topicsProse(input.topics, input.topicLabels);
   const view = {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Welcome to ${input.newsletter}`),
@@ -136,7 +139,7 @@ export function renderWelcome(input: WelcomeInput): RenderedMessage {
     archiveUrl: input.archiveUrl,
     preferencesUrl: input.preferencesUrl,
     unsubscribeUrl: input.unsubscribeUrl,
-    reason: welcomeReason(input.newsletter, input.email, input, input.subscribedAt),
+    reason: welcomeReason(input.newsletter, input.email, input, input.subscribedAt, input.topicLabels),
     footer: footerView(input.identity),
   };
   return { subject: view.subject, html: mergeOutlookConditionals(welcomeHtml(view)), text: welcomeText(view) };
