@@ -53,7 +53,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           });
           if (!r.subscriber || r.outcome.startsWith('kept-')) {
             console.error(
-              `error: ${keptMessage(r.inbox ? email.trim() : (r.subscriber?.email ?? email.trim()), r.outcome, r.subscriber, r.inbox)}`,
+              `error: ${keptMessage(r.inbox ? email.trim() : (r.subscriber?.email ?? email.trim()), r.outcome, r.said ?? r.subscriber, r.inbox)}`,
             );
             process.exitCode = 1;
             return;
@@ -138,7 +138,7 @@ export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('migrate-addresses')
     .description(
-      'upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins) and key every address by its lower-cased form; safe to run again',
+      'upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins), key every address by its lower-cased form and give each its inbox key; safe to run again',
     )
     .option('--dry-run', 'say what would change, change nothing', false)
     .action(async (opts: { dryRun: boolean }) => {
@@ -155,7 +155,7 @@ export function register(program: Command, withTarget: WithTarget): void {
           { dryRun: opts.dryRun },
         );
         console.log(
-          `migrate-addresses${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${r.scanned} subscriber(s) read; ${r.merged} address(es) ${r.dryRun ? 'to merge' : 'merged'}, ${r.moved} ${r.dryRun ? 'to move' : 'moved'} to their lower-cased key, ${r.erased} erased earlier ${r.dryRun ? 'to remove' : 'and removed'}; ${r.removed} item(s) ${r.dryRun ? 'to remove' : 'removed'}${r.skipped ? `; ${r.skipped} changed meanwhile, run again` : ''}${r.dryRun || r.skipped ? '' : ' (a second run finds nothing to do)'}`,
+          `migrate-addresses${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${r.scanned} subscriber(s) read; ${r.merged} address(es) ${r.dryRun ? 'to merge' : 'merged'}, ${r.moved} ${r.dryRun ? 'to move' : 'moved'} to their lower-cased key, ${r.erased} erased earlier ${r.dryRun ? 'to remove' : 'and removed'}; ${r.removed} item(s) ${r.dryRun ? 'to remove' : 'removed'}; ${r.indexed} ${r.dryRun ? 'to give' : 'given'} their inbox key${r.skipped ? `; ${r.skipped} changed meanwhile, run again` : ''}${r.dryRun || r.skipped ? '' : ' (a second run finds nothing to do)'}`,
         );
         if (r.skipped) process.exitCode = 1;
       });

@@ -204,3 +204,33 @@ export function erasureDigests(normalisedEmail: string, digest: AddressDigest): 
   const key = addressKey(normalisedEmail);
   return [...new Set([digest(key), ...[normalisedEmail, ...capitalisations(key)].map(legacyAddressHash)])];
 }
+
+/** Providers that ignore dots in the part before `@`: `j.smith@` and `jsmith@` are one inbox there. */
+const DOTLESS_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * The mailbox a confirmation limit counts, and whose "no" a sign-up of a variant respects: the
+ * address's key form without a `+tag` (`ada+1@`, `ada+2@` and `ada@` reach one inbox at most
+ * providers) and, at Gmail, without dots, so a stranger cannot flood one inbox, or reach one
+ * that said no, through its variants. Used for the limit and that check only: the subscriber is
+ * still the address as given. Every address item carries its inbox (core/keys.ts `MAILBOX`), so
+ * all the forms of one inbox are found.
+ */
+export function mailboxOf(addressKey: string): string {
+  const at = addressKey.lastIndexOf('@');
+  let local = addressKey.slice(0, at);
+  const domain = addressKey.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  // googlemail.com is gmail.com: one inbox answers at both.
+  if (DOTLESS_DOMAINS.has(domain)) return `${local.replace(/\./g, '') || local}@gmail.com`;
+  return `${local}@${domain}`;
+}
+
+/**
+ * The keyed digest of an address's inbox ({@link mailboxOf}): the key of the mailbox limit's item,
+ * and of the erasure marker every erasure also writes for the inbox, so that no form of an erased
+ * inbox (`johndoe@gmail.com` after `john.doe+x@gmail.com`) is added again. Its own prefix: no
+ * digest of an address is ever equal to it.
+ */
+export const mailboxDigest = (key: string, digest: AddressDigest): string => digest(`mailbox:${mailboxOf(addressKey(key))}`);

@@ -15,6 +15,12 @@ export const INDEXES = {
    * digestAudience, partitioned by zone key, so a planner run reads only the zones now due.
    */
   digestByZone: 'digestByZone',
+  /**
+   * Every form of one inbox (`mailbox`: core/sign-up-limits.ts `mailboxOf` of the address key),
+   * so that a "no" said by `john.doe@gmail.com` keeps out `johndoe+z@gmail.com`. The states that
+   * say no are projected.
+   */
+  byMailbox: 'byMailbox',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
   /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */

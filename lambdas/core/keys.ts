@@ -14,6 +14,8 @@
  *   GSI alertAudience   pk {@link ALERT_SHARD} (N), sk `subscriberId`; sparse likewise for alerts
  *   GSI digestByZone    pk {@link DIGEST_ZONE} (S) the reader's zone key, sk {@link DIGEST_ZONE_SINCE}
  *                       `<zoneChangedAt or 0>#<subscriberId>`; sparse like digestAudience (local-time delivery)
+ *   GSI byMailbox       pk {@link MAILBOX} (S) the inbox of the address ({@link mailboxKey}); on every
+ *                       address item, so every stored form of one inbox is found (core/inbox.ts)
  * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>` | {@link SETTINGS_KEY}
  *              | {@link archiveKey} `archive#<issue>`: a sent issue's articles as sent (no `kind`: in no index)
  * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
@@ -28,7 +30,7 @@
  *   `#sending`               `bucket#<ISO hour>`     sends, bounces, complaints of that hour
  * Campaign ids: an issue id (digest), an article id (alert), `smoke#<issue>#<ISO time>` (smoke).
  */
-import { addressKey, type AddressDigest } from './address';
+import { addressKey, mailboxOf, type AddressDigest } from './address';
 import { audienceShard, inAlertAudience, inDigestAudience } from './audience';
 import { zoneKey } from './local-time';
 import type { Subscriber } from './model';
@@ -61,6 +63,16 @@ export const mergedKey = (subscriberId: string) => `merged#${subscriberId}`;
 
 /** Key of a sign-up limit's item: `client` (a network) or `address` (a target mailbox), by digest. */
 export const limitKey = (scope: 'client' | 'address', digest: string) => `limit#${scope}#${digest}`;
+
+/**
+ * Partition key of the `byMailbox` index (a String): the inbox an address item reaches. In clear,
+ * as the item's own key is: it follows from that key and is removed with the item, so an erased
+ * reader leaves none (their inbox is remembered by a keyed marker instead, `mailboxDigest`).
+ */
+export const MAILBOX = 'mailbox';
+
+/** The {@link MAILBOX} of an address item: the inbox of its key (`mailboxOf`). */
+export const mailboxKey = (email: string): string => mailboxOf(addressKey(email));
 
 /** Partition key of the digest audience index (a Number). */
 export const DIGEST_SHARD = 'digestShard';

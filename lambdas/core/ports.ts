@@ -5,6 +5,7 @@
  */
 import type { CampaignProgress, CampaignState, Counters } from './campaign-status';
 import type { Article, Delivery, Issue, Recipient, SendJob, Subscriber } from './model';
+import type { InboxMember } from './inbox';
 import type { SignupJob } from './signup-job';
 import type { ArchiveSnapshot } from './archive-snapshot';
 import type { Variant } from './subject-test';
@@ -299,6 +300,12 @@ export interface SubscriptionStore extends SubscriberStore {
   ): Promise<Subscriber | undefined>;
   /** Delete an item by its key: a subscriber's `email`, or a `merged#<id>` forward (privacy erasure). */
   remove(key: string): Promise<void>;
+  /**
+   * Every stored form of the inbox `mailbox` (core/address.ts `mailboxOf`), as the `byMailbox`
+   * index holds it (core/inbox.ts). The index is eventually consistent: a change made a moment ago
+   * may not show yet.
+   */
+  inboxMembers(mailbox: string): Promise<InboxMember[]>;
   /** Remember an erased address by its keyed digest only (core/address.ts). */
   markErased(digest: string, at: Date): Promise<void>;
   /** Whether any of these digests (core/address.ts `erasureDigests`) marks an erased address. */

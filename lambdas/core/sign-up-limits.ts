@@ -64,23 +64,6 @@ export function clientNetwork(sourceIp: string): string {
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${addr.toNormalizedString()}/64`).toRFC5952String()}/64`;
 }
 
-/** Providers that ignore dots in the part before `@`: `j.smith@` and `jsmith@` are one inbox there. */
-const DOTLESS_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
-
-/**
- * The mailbox a confirmation limit counts, and whose "no" a sign-up of a variant respects: the
- * address's key form without a `+tag` (`ada+1@`, `ada+2@` and `ada@` reach one inbox at most
- * providers) and, at Gmail, without dots, so a stranger cannot flood one inbox, or reach one
- * that said no, through its variants. Used for the limit and that check only: the subscriber is
- * still the address as given.
- */
-export function mailboxOf(addressKey: string): string {
-  const at = addressKey.lastIndexOf('@');
-  let local = addressKey.slice(0, at);
-  const domain = addressKey.slice(at + 1);
-  const plus = local.indexOf('+');
-  if (plus > 0) local = local.slice(0, plus);
-  // googlemail.com is gmail.com: one inbox answers at both.
-  if (DOTLESS_DOMAINS.has(domain)) return `${local.replace(/\./g, '') || local}@gmail.com`;
-  return `${local}@${domain}`;
-}
+// The mailbox a confirmation limit counts lives beside the address rules (core/address.ts), which
+// the storage keys use too; it is one of the limits' rules as well.
+export { mailboxDigest, mailboxOf } from './address';

@@ -11,6 +11,8 @@
  */
 import { INDEXES } from './indexes';
 import { EXPIRES_AT } from './lifecycle';
+import { INBOX_MEMBER_FIELDS } from './inbox';
+import { MAILBOX } from './keys';
 
 /** DynamoDB's scalar key types: string, number, binary. */
 export type KeyType = 'S' | 'N' | 'B';
@@ -89,6 +91,14 @@ export const TABLES: Readonly<Record<TableKey, TableSchema>> = {
         partitionKey: S('digestZone'),
         sortKey: S('digestZoneSince'),
         projection: { type: 'INCLUDE', nonKeyAttributes: ['email', 'subscriberId'] },
+      },
+      // Every stored form of one inbox (`mailbox`, core/keys.ts MAILBOX): a "no" said under one
+      // form keeps out the others. Every address item carries it (it follows from the key, so no
+      // change of state can leave it wrong); what tells a "no" is projected, nothing more.
+      {
+        name: INDEXES.byMailbox,
+        partitionKey: S(MAILBOX),
+        projection: { type: 'INCLUDE', nonKeyAttributes: [...INBOX_MEMBER_FIELDS] },
       },
     ],
     // Sign-ups never confirmed expire instead of piling up (items without it never expire).

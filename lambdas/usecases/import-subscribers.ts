@@ -154,7 +154,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         timezone: fields.timezone || undefined,
         name: fields.name || undefined,
       };
-      const { outcome, subscriber, inbox } = await upsertSubscriber(deps, input, 'import', options);
+      const { outcome, subscriber, inbox, said } = await upsertSubscriber(deps, input, 'import', options);
       // A reader kept out is kept out again on each repeat, and each line listed with why.
       if (key !== undefined && !outcome.startsWith('kept-')) seen.set(key, row);
       const who = `${subscriber?.email ?? normaliseEmail(input.email)}${subscriber?.name ? ` (${subscriber.name})` : ''}`;
@@ -172,7 +172,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         report.resubscribed++;
         report.lines.push({ line, outcome: 'resubscribed', message: `brought back on the reader's new consent: ${who}` });
       } else {
-        const message = keptMessage(normaliseEmail(input.email), outcome, subscriber, inbox);
+        const message = keptMessage(normaliseEmail(input.email), outcome, said ?? subscriber, inbox);
         report.kept[outcome.slice('kept-'.length) as keyof ImportReport['kept']]++;
         report.keptLines.push({ line, message });
         report.lines.push({ line, outcome: 'kept', message });

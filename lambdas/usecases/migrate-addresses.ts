@@ -17,21 +17,30 @@
  *   is kept, the others are listed in `mergedIds` and each gets a forward item (`merged#<id>`),
  *   so the links in mail they were sent still reach the reader.
  *
+ * - an item already alone under its key form but without its inbox (`mailbox`, written by every
+ *   version since the byMailbox index; core/keys.ts MAILBOX) gets it, so a "no" it said keeps out
+ *   the other forms of its inbox (a merged or moved item is written with it).
+ *
  * Idempotent: a second run finds every address under its key form, alone, and does nothing; a
  * run cut short is finished by the next. Writes are conditional on what was read, so a change
  * made meanwhile is not overwritten (that address is left for the next run). Run it when no send
  * is under way: a job queued before the move carries the old key, and its recipient would be
  * counted suppressed.
  */
-import { addressKey, erasureDigests, type AddressDigest } from '../core/address';
-import { isAddressKey } from '../core/keys';
+import { addressKey, erasureDigests, mailboxDigest, type AddressDigest } from '../core/address';
+import { isAddressKey, mailboxKey } from '../core/keys';
 import type { Subscriber } from '../core/model';
 import type { DeliveryEvents, SubscriptionStore } from '../core/ports';
 
 /** The Subscribers table as the migration reads and rewrites it (a Scan: an operator's command, never a function's). */
 export interface AddressMigrationStore {
-  /** Every item keyed by an address, as stored (its `email` is its key), and every erasure marker's digest. */
-  items(): AsyncIterable<{ subscriber: Subscriber } | { erasedDigest: string }>;
+  /**
+   * Every item keyed by an address, as stored (its `email` is its key) with the inbox it carries
+   * (`mailbox`, absent on items written before the byMailbox index), and every erasure marker's digest.
+   */
+  items(): AsyncIterable<{ subscriber: Subscriber; mailbox?: string } | { erasedDigest: string }>;
+  /** Give the item keyed `key` its inbox, if it still holds `subscriberId`. */
+  setMailbox(key: string, subscriberId: string, mailbox: string): Promise<void>;
   /** Write `s` under its key (`s.email`): only if no item is there, or the one there still is `replacing` as read. */
   putMerged(s: Subscriber, replacing: Subscriber | undefined): Promise<boolean>;
   /** The item that forwards a merged-away id to the subscriber keyed `toKey`. */
@@ -63,6 +72,8 @@ export interface MigrateReport {
   erased: number;
   /** Items removed (merged away, moved, or erased). */
   removed: number;
+  /** Items given their inbox (`mailbox`), which the byMailbox index finds them by. */
+  indexed: number;
   /** Addresses left as they were because they changed while being read (run again). */
   skipped: number;
   dryRun: boolean;
@@ -117,8 +128,19 @@ export function mergeGroup(key: string, items: Subscriber[]): Subscriber {
 }
 
 export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: boolean } = {}): Promise<MigrateReport> {
-  const report: MigrateReport = { scanned: 0, merged: 0, moved: 0, erased: 0, removed: 0, skipped: 0, dryRun: Boolean(options.dryRun) };
+  const report: MigrateReport = {
+    scanned: 0,
+    merged: 0,
+    moved: 0,
+    erased: 0,
+    removed: 0,
+    indexed: 0,
+    skipped: 0,
+    dryRun: Boolean(options.dryRun),
+  };
   const groups = new Map<string, Subscriber[]>();
+  // The inbox each item under its key form carries now.
+  const inboxes = new Map<string, string | undefined>();
   const markers = new Set<string>();
   for await (const item of deps.store.items()) {
     if ('erasedDigest' in item) {
@@ -130,6 +152,7 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
     report.scanned++;
     const key = addressKey(s.email);
     groups.set(key, [...(groups.get(key) ?? []), s]);
+    if (s.email === key) inboxes.set(key, item.mailbox);
   }
   for (const [key, items] of groups) {
     const forms = [...new Set(items.flatMap((s) => [s.email, s.emailAsTyped ?? s.email]))];
@@ -141,6 +164,8 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
       if (options.dryRun) continue;
       const keyed = deps.digest(key);
       await deps.subscriptions.markErased(keyed, deps.clock.now());
+      // As every erasure now does: its inbox too (core/address.ts mailboxDigest).
+      await deps.subscriptions.markErased(mailboxDigest(key, deps.digest), deps.clock.now());
       for (const s of items) {
         for (const id of [s.subscriberId, ...(s.mergedIds ?? [])]) await deps.deliveries.deleteForSubscriber(id);
         await deps.store.removeIf(s.email, s.subscriberId);
@@ -149,7 +174,13 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
       for (const d of found) if (d !== keyed) await deps.store.removeMarker(d);
       continue;
     }
-    if (items.length === 1 && items[0].email === key) continue;
+    if (items.length === 1 && items[0].email === key) {
+      if (inboxes.get(key) === mailboxKey(key)) continue;
+      deps.log?.(`${key}: giving it its inbox ${mailboxKey(key)} (the byMailbox index)`);
+      report.indexed++;
+      if (!options.dryRun) await deps.store.setMailbox(key, items[0].subscriberId, mailboxKey(key));
+      continue;
+    }
     const merged = mergeGroup(key, items);
     const atKey = items.find((s) => s.email === key);
     const away = items.filter((s) => s.email !== key);

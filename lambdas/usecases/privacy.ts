@@ -8,7 +8,7 @@
  * Point-in-time recovery keeps every table's earlier state for 35 days: an erased address stays
  * in those backups until then (docs/operations.md, "Privacy requests").
  */
-import { addressKey, erasureDigests, maskEmail, normaliseEmail, type AddressDigest } from '../core/address';
+import { addressKey, erasureDigests, mailboxDigest, maskEmail, normaliseEmail, type AddressDigest } from '../core/address';
 import { mergedKey } from '../core/keys';
 import type { Delivery, Subscriber } from '../core/model';
 import type { Clock, DeliveryEvents, SubscriptionStore } from '../core/ports';
@@ -72,6 +72,8 @@ export async function eraseSubscriber(deps: PrivacyDeps, input: string): Promise
   const key = addressKey(email);
   const digest = deps.digest(key);
   await deps.subscribers.markErased(digest, deps.clock.now());
+  // And its inbox: no other form of it (`johndoe@gmail.com` after `john.doe+x@gmail.com`) is added again.
+  await deps.subscribers.markErased(mailboxDigest(key, deps.digest), deps.clock.now());
   let deliveriesRemoved = 0;
   let subscriberRemoved = false;
   // Before `migrate-addresses` has run, the address may also be stored in other capitals: remove each.

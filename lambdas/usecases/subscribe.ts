@@ -9,20 +9,30 @@
  * `subscribe` (the sign-ups function, from the queue) does the rest: a new address is stored as
  * pending and gets a confirmation; a pending one, or one that left long enough ago, gets a fresh
  * confirmation; a confirmed, suppressed or erased one gets nothing; one that declined a sign-up
- * or unsubscribed within the cooling period (`signupCoolingDays`, 30 days) gets nothing; and
+ * or unsubscribed within the cooling period (`signupCoolingDays`, 30 days) gets nothing, and so
+ * does any other form of an inbox that said no (inbox-keep-out.ts: a `+tag`, Gmail's dots); and
  * whatever the state, a mailbox gets at most one confirmation an hour and three a day (the
  * limit is kept in DynamoDB, so it holds across function instances).
  *
  * `confirm` (confirm.ts) proves the address; the welcome it queues is sent by `welcome` here.
  */
 import { randomUUID } from 'node:crypto';
-import { erasureDigests, InvalidAddressError, maskEmail, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
+import {
+  erasureDigests,
+  InvalidAddressError,
+  mailboxDigest,
+  maskEmail,
+  normaliseEmail,
+  signupAddressProblem,
+  type AddressDigest,
+} from '../core/address';
 import { addressFields } from '../core/keys';
 import type { ConsentRecord, Subscriber, SubscriptionChoices } from '../core/model';
 import type { Clock, ContentStore, Mailer, RateLimiter, SignupQueue, SubscriptionStore } from '../core/ports';
-import { ADDRESS_RULES, mailboxOf } from '../core/sign-up-limits';
+import { ADDRESS_RULES } from '../core/sign-up-limits';
 import { CONSENT_WORDING } from '../core/subscription';
 import { newConfirmToken, type SigningKeys } from '../core/tokens';
+import { inboxSaidNo } from './inbox-keep-out';
 import { sendConfirmation, sendWelcome } from './subscription-mail';
 import type { MailSettings } from '../core/mail-settings';
 import type { NewsletterSettings } from '../core/topics';
@@ -149,7 +159,6 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
   if (req.honeypot) return accepted('honeypot');
   if (await deps.subscribers.isErased(erasureDigests(email, deps.digest))) return accepted('erased');
   const key = addressFields(email).email;
-  const inbox = mailboxOf(key);
 
   const now = deps.clock.now();
   const consent: ConsentRecord = {
@@ -160,16 +169,15 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     wording: CONSENT_WORDING,
   };
   const coolingMs = deps.coolingMs ?? DEFAULT_COOLING_MS;
-  // A variant of an inbox that said no (`bob+news@` after `bob@` complained, unsubscribed or was
-  // erased; `j.smith@gmail.com` after `jsmith@gmail.com`) gets no confirmation either.
-  if (inbox !== key) {
-    if (await deps.subscribers.isErased(erasureDigests(inbox, deps.digest))) return accepted('erased');
-    const own = await deps.subscribers.getByEmail(inbox);
-    if (own?.suppressed) return accepted('suppressed');
-    if (own?.status === 'unsubscribed' && now.getTime() - quietSinceOf(own) < coolingMs) return accepted('cooling');
-  }
-  // Its own prefix: no two kinds of stored digest of the same address are equal.
-  const mailbox = deps.digest(`mailbox:${inbox}`);
+  // Another form of an inbox that said no (`bob+news@` after `bob@` complained, unsubscribed or
+  // was erased; `jsmith@gmail.com` after `j.smith+x@gmail.com`) gets no confirmation either. The
+  // requester sees nothing of it: the API answered before this function ran.
+  const no = await inboxSaidNo(deps, email);
+  if (no?.kind === 'erased') return accepted('erased');
+  if (no?.kind === 'suppressed') return accepted('suppressed');
+  if (no?.kind === 'unsubscribed' && no.members.some((m) => now.getTime() - quietSinceOf(m) < coolingMs)) return accepted('cooling');
+  // The mailbox limit's key (core/address.ts mailboxDigest).
+  const mailbox = mailboxDigest(key, deps.digest);
 
   // A write of this call whose answer was lost (a retry of it then finds its own item): the
   // confirmation it made, so it is sent instead of taken for someone else's.
@@ -277,7 +285,7 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
  * When the cooling period of an address that said no starts: its latest no (leaving, or declining
  * a sign-up made since) or the latest confirmation sent to it since, whichever came last.
  */
-function quietSinceOf(s: Subscriber): number {
+function quietSinceOf(s: Pick<Subscriber, 'status' | 'unsubscribedAt' | 'declinedAt' | 'confirmationSentAt'>): number {
   const at = (v?: string) => (v ? Date.parse(v) : 0);
   return Math.max(at(s.unsubscribedAt), at(s.declinedAt), s.status === 'unsubscribed' ? at(s.confirmationSentAt) : 0);
 }

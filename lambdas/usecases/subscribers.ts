@@ -6,18 +6,20 @@
  * replaced: the consent record, `confirmedAt` and `source` of a web sign-up survive, and only the
  * choices the operator gave change. A pending sign-up is confirmed. An address that said no
  * (unsubscribed, or declined a sign-up), was suppressed (bounce, complaint) or was erased is
- * kept out, whatever capitals it is typed in, unless the operator says the reader agreed again
+ * kept out, whatever capitals it is typed in, and so is any other form of its inbox (a `+tag`,
+ * Gmail's dots: inbox-keep-out.ts), unless the operator says the reader agreed again
  * (`resubscribe`, the `--resubscribe` flag); the import report counts each kind.
  */
 import { randomUUID } from 'node:crypto';
-import { erasureDigests, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
+import { addressKey, erasureDigests, mailboxDigest, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
+import type { InboxMember } from '../core/inbox';
 import { addressFields, erasedKey } from '../core/keys';
 import type { Subscriber, SubscriberSource, SubscriptionChoices } from '../core/model';
 import type { Clock, SubscriptionStore } from '../core/ports';
-import { mailboxOf } from '../core/sign-up-limits';
 import { readName } from '../core/subscriber-name';
 import { knownZone } from '../core/subscription';
 import { checkTopics, FALLBACK_SETTINGS, type TopicList } from '../core/topics';
+import { inboxSaidNo } from './inbox-keep-out';
 
 const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -127,16 +129,20 @@ export async function upsertSubscriber(
   input: NewSubscriber,
   source: SubscriberSource,
   options: OperatorOptions = {},
-): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox?: string }> {
+): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox?: string; said?: InboxMember }> {
   const { email, given } = readOperatorInput(input, options);
   const now = deps.clock.now();
-  const erased = await deps.subscribers.isErased(erasureDigests(email, deps.digest));
+  // Bringing an address back also brings back its inbox when only another form of it was erased.
+  const inboxMarker = mailboxDigest(email, deps.digest);
+  const markers = erasureDigests(email, deps.digest);
+  const erased = await deps.subscribers.isErased(options.resubscribe ? [...markers, inboxMarker] : markers);
   if (erased && !options.resubscribe) return { outcome: 'kept-erased' };
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
-    if (!existing && !options.resubscribe) {
-      const kept = await inboxSaidNo(deps, email);
-      if (kept) return kept;
+    // Only where the address would start receiving: a new one, or a pending sign-up confirmed now.
+    if ((!existing || existing.status === 'pending') && !options.resubscribe) {
+      const kept = await keptByInbox(deps, email);
+      if (kept) return { ...kept, ...(existing ? { subscriber: existing } : {}) };
     }
     if (!existing) {
       const made = confirmedSubscriber(input, source, now, options);
@@ -144,8 +150,9 @@ export async function upsertSubscriber(
       const s: Subscriber = erased ? { ...made, reconfirmedAt: now.toISOString(), reconfirmedBy: source } : made;
       if (!s.digest && !s.alerts) throw new OperatorInputError(NOTHING_CHOSEN);
       if (!(await deps.subscribers.create(s))) continue;
-      // Brought back on the reader's new consent: the marker would refuse their next sign-up.
-      if (erased) await deps.subscribers.remove(erasedKey(erased.digest));
+      // Brought back on the reader's new consent: the marker would refuse their next sign-up, and
+      // the inbox's marker (written by every erasure) every other form of it.
+      if (erased) for (const d of new Set([erased.digest, inboxMarker])) await deps.subscribers.remove(erasedKey(d));
       return { outcome: erased ? 'resubscribed' : 'added', subscriber: s };
     }
     const change = mergeInto(existing, given, now, source, options);
@@ -162,23 +169,19 @@ export async function upsertSubscriber(
 }
 
 /**
- * A new address that is another form of an inbox that said no (`bob+news@` after `bob@`
- * complained, bounced, unsubscribed or was erased; Gmail's dots) is kept out as that inbox is,
- * as the web sign-up keeps it out: the mail would reach the same person.
+ * A new address, or a pending one, that is another form of an inbox that said no (`bob+news@`
+ * after `bob@` complained, bounced, unsubscribed or was erased; Gmail's dots, either way round) is
+ * kept out as that inbox is, as the web sign-up keeps it out: the mail would reach the same person.
  */
-async function inboxSaidNo(
-  deps: OperatorDeps,
-  email: string,
-): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox: string } | undefined> {
-  const key = addressFields(email).email;
-  const inbox = mailboxOf(key);
-  if (inbox === key) return undefined;
-  if (await deps.subscribers.isErased(erasureDigests(inbox, deps.digest))) return { outcome: 'kept-erased', inbox };
-  const own = await deps.subscribers.getByEmail(inbox);
-  if (own?.suppressed) return { outcome: 'kept-suppressed', subscriber: own, inbox };
-  if (own?.status === 'unsubscribed') return { outcome: 'kept-unsubscribed', subscriber: own, inbox };
-  return undefined;
+async function keptByInbox(deps: OperatorDeps, email: string): Promise<KeptByInbox | undefined> {
+  const no = await inboxSaidNo(deps, email);
+  if (!no) return undefined;
+  if (no.kind === 'erased') return { outcome: 'kept-erased', inbox: no.inbox };
+  if (no.kind === 'suppressed') return { outcome: 'kept-suppressed', said: no.member, inbox: no.inbox };
+  return { outcome: 'kept-unsubscribed', said: no.members[0], inbox: no.inbox };
 }
+
+type KeptByInbox = { outcome: AddOutcome; said?: InboxMember; inbox: string };
 
 /** How operator input merges into a stored subscriber. */
 function mergeInto(
@@ -227,12 +230,13 @@ export async function addSubscriber(
 ): Promise<Subscriber> {
   const r = await upsertSubscriber(deps, input, source, options);
   if (r.subscriber && !r.outcome.startsWith('kept-')) return r.subscriber;
-  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.subscriber, r.inbox));
+  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.said ?? r.subscriber, r.inbox));
 }
 
 /** Why an address was kept out, and what brings it back; `inbox`: the inbox it is another form of, which said no. */
 export function keptMessage(given: string, outcome: AddOutcome, stored?: Pick<Subscriber, 'suppressedReason'>, inbox?: string): string {
-  const email = inbox ? `${given} (the inbox ${inbox} under another form)` : given;
+  const same = inbox !== undefined && addressKey(inbox) === addressKey(given);
+  const email = inbox ? `${given} (${same ? 'the same inbox' : `the inbox ${inbox}`} under another form)` : given;
   const how = 'add it with --resubscribe only if the reader agreed again';
   if (outcome === 'kept-erased') return `${email} was erased at the reader's request: not added (${how})`;
   if (outcome === 'kept-suppressed') {

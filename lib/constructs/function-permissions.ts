@@ -142,6 +142,9 @@ export const FUNCTION_PERMISSIONS = {
       'table/subscribers/index/bySubscriberId': {
         'dynamodb:Query': 'DynamoSubscriberStore.getById: the welcome job names the subscriber id',
       },
+      'table/subscribers/index/byMailbox': {
+        'dynamodb:Query': 'DynamoSubscriptionStore.inboxMembers: whether another form of the inbox said no (usecases/inbox-keep-out.ts)',
+      },
       'table/content': {
         'dynamodb:GetItem': "DynamoContentStore.getSettings: the topics' labels in the confirmation and the welcome",
       },

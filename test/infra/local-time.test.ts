@@ -35,11 +35,13 @@ describe('the digest-by-zone index', () => {
     });
   });
 
-  it('is the one index this change adds to Subscribers (CloudFormation creates one GSI per table per update)', () => {
+  it('is the one index this change added to Subscribers (CloudFormation creates one GSI per table per update)', () => {
     const before = ['bySubscriberId', 'digestAudience', 'alertAudience'];
     const names = subscribersIndexes(template).map((i) => i.IndexName);
-    expect(names.filter((n) => !before.includes(n))).toEqual(['digestByZone']);
-    expect(names).toEqual(expect.arrayContaining(before));
+    // Indexes added by later changes come after it, each in its own deploy (test/infra/mailbox-index.test.ts).
+    const later = ['byMailbox'];
+    expect(names.filter((n) => !before.includes(n) && !later.includes(n))).toEqual(['digestByZone']);
+    expect(names.slice(0, before.length + 1)).toEqual([...before, 'digestByZone']);
   });
 });
 

@@ -11,6 +11,7 @@ import * as stats from '../../bin/cli/stats';
 import * as preview from '../../bin/cli/preview';
 import * as smoke from '../../bin/cli/smoke';
 import * as content from '../../bin/cli/content';
+import * as subscribers from '../../bin/cli/subscribers';
 
 /** A target holding only `known`: reading anything else throws. */
 export function strictTarget(known: Partial<Target>): Target {
@@ -29,7 +30,7 @@ export async function runCli(target: Target, ...args: string[]): Promise<string[
   try {
     const program = new Command('briefing').exitOverride();
     const withTarget: WithTarget = (fn) => fn(target);
-    for (const group of [sending, status, stats, preview, smoke, content]) group.register(program, withTarget);
+    for (const group of [sending, status, stats, preview, smoke, content, subscribers]) group.register(program, withTarget);
     await program.parseAsync(['node', 'briefing', ...args]);
     return out;
   } catch (e) {

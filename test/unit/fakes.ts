@@ -1,5 +1,6 @@
 /** In-memory implementations of the ports, for unit tests of use-cases (no module mocking). */
 import { audienceShard, inAlertAudience, inDigestAudience, matchedTopics } from '../../lambdas/core/audience';
+import { mailboxKey } from '../../lambdas/core/keys';
 import type { Article, Delivery, Issue, SendJob, Subscriber } from '../../lambdas/core/model';
 import type {
   AlertAudienceRow,
@@ -145,6 +146,9 @@ export class MemorySubscribers implements SubscriptionStore {
       return Promise.resolve('stored' as const);
     }
     return Promise.resolve(this.addressKeyCheck === check ? ('matches' as const) : ('differs' as const));
+  }
+  inboxMembers(mailbox: string) {
+    return Promise.resolve([...this.byEmail.values()].filter((s) => mailboxKey(s.email) === mailbox));
   }
   markErased(digest: string, at: Date) {
     this.erased.set(digest, at.toISOString());

@@ -10,6 +10,7 @@ describe('table schema', () => {
       { name: 'alertShard', type: 'N' },
       { name: 'digestZone', type: 'S' },
       { name: 'digestZoneSince', type: 'S' },
+      { name: 'mailbox', type: 'S' },
     ]);
     expect(keyAttributes(TABLES.deliveries)).toEqual([
       { name: 'campaignId', type: 'S' },

@@ -3,8 +3,8 @@
  * it: a paged Scan of the address items, and conditional writes. An operator's command only: no
  * function's role may Scan or delete subscribers.
  */
-import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { erasedKey, isAddressKey, mergedKey } from '../../core/keys';
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { erasedKey, isAddressKey, MAILBOX, mergedKey } from '../../core/keys';
 import type { Subscriber } from '../../core/model';
 import type { AddressMigrationStore } from '../../usecases/migrate-addresses';
 import { writeIf } from './conditional';
@@ -18,14 +18,15 @@ export class DynamoAddressMigration implements AddressMigrationStore {
     private readonly table: string,
   ) {}
 
-  async *items(): AsyncIterable<{ subscriber: Subscriber } | { erasedDigest: string }> {
+  async *items(): AsyncIterable<{ subscriber: Subscriber; mailbox?: string } | { erasedDigest: string }> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
       for (const item of out.Items ?? []) {
         const key = String(item.email);
         if (key.startsWith(ERASED_PREFIX)) yield { erasedDigest: key.slice(ERASED_PREFIX.length) };
-        else if (isAddressKey(key) && typeof item.subscriberId === 'string') yield { subscriber: fromSubscriberItem(item) };
+        else if (isAddressKey(key) && typeof item.subscriberId === 'string')
+          yield { subscriber: fromSubscriberItem(item), ...(typeof item[MAILBOX] === 'string' ? { mailbox: item[MAILBOX] } : {}) };
       }
       start = out.LastEvaluatedKey;
     } while (start);
@@ -63,6 +64,21 @@ export class DynamoAddressMigration implements AddressMigrationStore {
 
   async removeMarker(digest: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { email: erasedKey(digest) } }));
+  }
+
+  async setMailbox(key: string, subscriberId: string, mailbox: string): Promise<void> {
+    // Conditional on the item read: one changed or removed meanwhile is left to the next run.
+    await writeIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { email: key },
+        UpdateExpression: 'SET #m = :m',
+        ConditionExpression: 'subscriberId = :id',
+        ExpressionAttributeNames: { '#m': MAILBOX },
+        ExpressionAttributeValues: { ':m': mailbox, ':id': subscriberId },
+      }),
+    );
   }
 
   async removeIf(key: string, subscriberId: string): Promise<void> {

@@ -13,7 +13,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
 import { addressKey, capitalisations } from '../../core/address';
-import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD, isAddressKey } from '../../core/keys';
+import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD, isAddressKey, MAILBOX, mailboxKey } from '../../core/keys';
 import { EXPIRES_AT, subscriberExpiresAt } from '../../core/lifecycle';
 import { mailAddress, type Subscriber } from '../../core/model';
 import type { AlertAudienceRow, AudiencePage, SubscriberStore } from '../../core/ports';
@@ -169,11 +169,12 @@ export function alertTopicFilter(topics: string[]): { expression: string; values
 }
 
 /**
- * The stored item: the subscriber plus the sparse audience-index keys its state calls for,
- * and `expiresAt` (TTL) when it is a sign-up that ends with its link (core/lifecycle.ts).
+ * The stored item: the subscriber plus the sparse audience-index keys its state calls for, its
+ * inbox ({@link MAILBOX}, the byMailbox index), and `expiresAt` (TTL) when it is a sign-up that ends with its link (core/lifecycle.ts).
  */
 export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
-  const item: Record<string, unknown> = { ...s, ...audienceKeys(s) };
+  // Its inbox, for the byMailbox index: it follows from the key, so it is written with the item once.
+  const item: Record<string, unknown> = { ...s, ...audienceKeys(s), [MAILBOX]: mailboxKey(s.email) };
   const expiresAt = subscriberExpiresAt(s);
   if (expiresAt !== undefined) item.expiresAt = expiresAt;
   return item;
@@ -181,6 +182,6 @@ export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
 
 export function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
   const rest: Record<string, unknown> = { ...item };
-  for (const key of [...AUDIENCE_KEY_NAMES, 'expiresAt']) delete rest[key];
+  for (const key of [...AUDIENCE_KEY_NAMES, 'expiresAt', MAILBOX]) delete rest[key];
   return rest as unknown as Subscriber;
 }

@@ -6,8 +6,10 @@
  * the time: it has no `subscriberId` nor audience key, so it is in no index, and its key cannot
  * collide with an address (it has no `@`).
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ADDRESS_KEY_CHECK, AUDIENCE_KEY_NAMES, audienceKeys, erasedKey } from '../../core/keys';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INBOX_MEMBER_FIELDS, type InboxMember } from '../../core/inbox';
+import { INDEXES } from '../../core/indexes';
+import { ADDRESS_KEY_CHECK, AUDIENCE_KEY_NAMES, audienceKeys, erasedKey, MAILBOX } from '../../core/keys';
 import { subscriberExpiresAt } from '../../core/lifecycle';
 import type { Subscriber } from '../../core/model';
 import type { SubscriptionStore } from '../../core/ports';
@@ -100,6 +102,30 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
 
   async remove(email: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { email } }));
+  }
+
+  async inboxMembers(mailbox: string): Promise<InboxMember[]> {
+    const members: InboxMember[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEXES.byMailbox,
+          KeyConditionExpression: '#m = :m',
+          ExpressionAttributeNames: { '#m': MAILBOX },
+          ExpressionAttributeValues: { ':m': mailbox },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const member: Record<string, unknown> = { email: item.email };
+        for (const field of ['status', ...INBOX_MEMBER_FIELDS]) if (item[field] !== undefined) member[field] = item[field];
+        members.push(member as InboxMember);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return members;
   }
 
   async markErased(digest: string, at: Date): Promise<void> {

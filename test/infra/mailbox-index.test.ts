@@ -1,0 +1,54 @@
+/**
+ * The byMailbox index on Subscribers (every stored form of one inbox, so that a "no" said under
+ * one form keeps out the others): its keys and projection, that it is the only index this change
+ * adds (CloudFormation adds one GSI per table per update), and that the sign-ups function, which
+ * queries it, may Query that index and the functions that never look up an inbox may not.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import type { PrincipalName } from '../../lib/constructs/function-permissions';
+import { grantsOf, stackFacts, type CfnTemplate } from './roles';
+import { build } from './synth';
+
+const { stack } = build();
+const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+const grants = grantsOf(template, stackFacts(stack));
+const on = (name: PrincipalName, resource: string) => [...(grants.get(name)?.get(resource) ?? [])].sort();
+
+function subscribersIndexes(): { IndexName: string; KeySchema: unknown; Projection: unknown }[] {
+  const tables = Object.entries(template.Resources).filter(
+    ([id, r]) => r.Type === 'AWS::DynamoDB::Table' && /^StorageSubscribers[0-9A-F]{8}$/.test(id),
+  );
+  expect(tables).toHaveLength(1);
+  return (tables[0][1].Properties as { GlobalSecondaryIndexes: ReturnType<typeof subscribersIndexes> }).GlobalSecondaryIndexes;
+}
+
+describe('the byMailbox index', () => {
+  it('keys Subscribers by inbox and projects what tells a "no" (status, suppression, its times), nothing more', () => {
+    expect(subscribersIndexes().find((i) => i.IndexName === 'byMailbox')).toEqual({
+      IndexName: 'byMailbox',
+      KeySchema: [{ AttributeName: 'mailbox', KeyType: 'HASH' }],
+      Projection: {
+        ProjectionType: 'INCLUDE',
+        NonKeyAttributes: ['status', 'suppressed', 'suppressedReason', 'unsubscribedAt', 'declinedAt', 'confirmationSentAt'],
+      },
+    });
+  });
+
+  it('is the one index this change adds to Subscribers, last (CloudFormation creates one GSI per table per update)', () => {
+    // The mistake tried: a second new index in the same deploy, or the new one put between deployed ones.
+    const deployed = ['bySubscriberId', 'digestAudience', 'alertAudience', 'digestByZone'];
+    expect(subscribersIndexes().map((i) => i.IndexName)).toEqual([...deployed, 'byMailbox']);
+  });
+});
+
+describe('who may query it', () => {
+  it('grants the sign-ups function dynamodb:Query on <Subscribers>/index/byMailbox', () => {
+    expect(on('signups', 'table/subscribers/index/byMailbox')).toEqual(['dynamodb:Query']);
+  });
+
+  it('grants it to no other function: the API reads nothing about an address, the planners and the sender no inbox', () => {
+    for (const name of ['api', 'sender', 'digest-planner', 'alert-planner', 'ses-events'] as const) {
+      expect({ name, actions: on(name, 'table/subscribers/index/byMailbox') }).toEqual({ name, actions: [] });
+    }
+  });
+});
