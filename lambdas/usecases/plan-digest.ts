@@ -129,6 +129,10 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
     }
   }
   if (!continuing && selection.phase !== 'rest') await deps.counters?.startPlanning(issue.id, deps.clock.now());
+  // The archive page goes up with the first message queued: every mail links it ("View in
+  // browser"), including a subject test's share hours before the rest. A retried or later run
+  // keeps this first snapshot (a no-op write).
+  if (!continuing && !issue.plannedAt) await keepArchiveSnapshot(deps.content, issue, articles, deps.clock.now());
 
   // The rest's run counts on from the test's share: `planned` is the whole audience.
   let recipients = input.from?.queued ?? testRecipients;
@@ -171,11 +175,6 @@ export async function planDigest(deps: PlanDeps, input: PlanInput = {}): Promise
 
   // Marked after queueing: a crash before this line lets a rerun queue again, and the ledger
   // turns the second copy of every job into a no-op. Marking first could lose the send.
-  // The archive snapshot just before the mark: a crash between them lets the rerun write it again
-  // (a no-op) and mark; after the mark a rerun skips the issue and the snapshot would be lost.
-  if (!issue.plannedAt) {
-    await keepArchiveSnapshot(deps.content, issue, articles, deps.clock.now());
-    await deps.content.markIssuePlanned(issue.id, deps.clock.now());
-  }
+  if (!issue.plannedAt) await deps.content.markIssuePlanned(issue.id, deps.clock.now());
   return { status: 'queued', issueId: issue.id, recipients, batches: jobs.batches };
 }

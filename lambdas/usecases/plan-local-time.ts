@@ -107,6 +107,9 @@ async function planIssue(deps: LocalTimePlanDeps, issue: Issue | undefined, issu
   const articles = await deps.content.getArticles(issue.articleIds);
   if (articles.length === 0) return { status: 'skipped', issueId: issue.id, reason: 'no-articles' };
   if (!state) await deps.counters?.startPlanning(issue.id, now);
+  // The archive page goes up with the first zone's mail, which links it; finish() writes it again
+  // for an issue begun before this (a no-op when it is there).
+  if (!state) await keepArchiveSnapshot(deps.content, issue, articles, now);
 
   const movedSince = window.opens.toISOString();
   const queuedNow = new Set<string>();

@@ -7,6 +7,7 @@ import { parseFeed } from '@rowanmanning/feed-parser';
 import { atomFeed, isSent, newestFirst, pageOf, parseIssueId, parsePage, xmlText, type SentIssue } from '../../lambdas/core/archive';
 import type { Article, Issue } from '../../lambdas/core/model';
 import type { IssueArchive } from '../../lambdas/core/ports';
+import type { ArchiveSnapshot } from '../../lambdas/core/archive-snapshot';
 import { makeApiHandler } from '../../lambdas/api/handler';
 import { fixedClock } from './fakes';
 
@@ -40,17 +41,17 @@ const article: Article = {
   publishedAt: '2026-01-01T00:00:00Z',
 };
 
-function memoryArchive(issues: Issue[]): IssueArchive {
+function memoryArchive(issues: Issue[], snapshots: ArchiveSnapshot[] = []): IssueArchive {
   return {
     getIssue: (id) => Promise.resolve(issues.find((i) => i.id === id)),
     getArticles: (ids) => Promise.resolve(ids.includes('a1') ? [article] : []),
     sentIssues: (limit) => Promise.resolve(newestFirst(issues.filter((i) => i.plannedAt)).slice(0, limit)),
-    // Issues sent before archive snapshots: the page reads the live articles.
-    getArchiveSnapshot: () => Promise.resolve(undefined),
+    // Without one (issues sent before archive snapshots) the page reads the live articles.
+    getArchiveSnapshot: (id) => Promise.resolve(snapshots.find((s) => s.issueId === id)),
   };
 }
 
-function api(issues: Issue[]) {
+function api(issues: Issue[], snapshots: ArchiveSnapshot[] = []) {
   const handler = makeApiHandler({
     subscribers: {} as never,
     clock: fixedClock(),
@@ -62,7 +63,7 @@ function api(issues: Issue[]) {
       organisationName: 'Sample Publishers',
       postalAddress: '1 Sample Street, 1000 Brussels, Belgium',
     },
-    archive: memoryArchive(issues),
+    archive: memoryArchive(issues, snapshots),
   });
   return (path: string, headers: Record<string, string> = {}) => {
     const [rawPath, qs] = path.split('?');
@@ -179,6 +180,22 @@ describe('archive routes (in-memory content)', () => {
       expect(res.headers!['cache-control']).toBe('no-store');
     }
     expect((await get('/archive/brief-1/more')).statusCode).toBe(404);
+  });
+
+  it("serves an issue still being sent (a subject test's share went, the rest waits) once its snapshot is taken, but lists it only when sent (mistake: the mail's View-in-browser link answered 404 for hours)", async () => {
+    const sending = issue(30, { plannedAt: undefined });
+    const snapshot: ArchiveSnapshot = {
+      issueId: sending.id,
+      takenAt: '2026-02-02T06:00:00Z',
+      articles: [{ ...article, title: 'As the test share got it' }],
+    };
+    const get = api([issue(1), sending], [snapshot]);
+    const page = await get(`/archive/${sending.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('As the test share got it');
+    expect((await get('/archive')).body).not.toContain('Issue 30 headline');
+    // Without a snapshot an unsent issue stays out, as before.
+    expect((await api([issue(1), sending])(`/archive/${sending.id}`)).statusCode).toBe(404);
   });
 
   it('serves the feed as Atom with absolute links, and answers a revalidation with 304', async () => {

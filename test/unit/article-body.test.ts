@@ -250,3 +250,34 @@ describe('bodies that would break the layout', () => {
     expect(bodyHtml('```\nconst x = 1;\n```')).toContain('<pre style="white-space:pre-wrap;');
   });
 });
+
+describe('what the mail review found the text part and the HTML lost', () => {
+  it('a hard line break (two spaces, or a backslash) stays a line break in the text part, as it is in the HTML', () => {
+    // The mistake: an address or a sign-off written on three lines ran into one.
+    const text = bodyText('The embassy  \n1 Rue de la Loi\\\n1000 Brussels');
+    expect(text.split('\r\n')).toEqual(['The embassy', '1 Rue de la Loi', '1000 Brussels']);
+    expect(bodyHtml('The embassy  \n1 Rue de la Loi')).toContain('<br>');
+  });
+
+  it('strikethrough is refused at its line: the text part cannot show it, so "~~5~~ 6" would read "5 6"', () => {
+    expect(bodyProblems('Tests this year:\n\n~~5~~ 6 launches.')).toEqual([
+      { line: 3, message: 'strikethrough (~~…~~) cannot be shown in the plain-text part; say the correction in words' },
+    ]);
+  });
+
+  it('a quote is marked in the HTML (a rule at its left), and a quote of two paragraphs stays one quote in the text part', () => {
+    expect(bodyHtml('> Said the minister.')).toMatch(/^<blockquote style="[^"]*border-left:3px solid/);
+    // The mistake: the blank line between the paragraphs lost its marker, so one quote read as two.
+    expect(bodyText('> First paragraph.\n>\n> Second paragraph.').split('\r\n')).toEqual([
+      '> First paragraph.',
+      '>',
+      '> Second paragraph.',
+    ]);
+  });
+
+  it('a sub-section (###) is smaller than a section (##), not the same size', () => {
+    const html = bodyHtml('## Section\n\n### Sub-section');
+    const size = (tag: string) => new RegExp(`<${tag} style="font-size:(\\d+)px`).exec(html)?.[1];
+    expect(Number(size('h4'))).toBeLessThan(Number(size('h3')));
+  });
+});

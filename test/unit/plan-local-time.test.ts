@@ -216,6 +216,20 @@ describe('planLocalTime over 48 hours in 15-minute steps', () => {
     expect(await w.plans.get(w.issue.id)).toMatchObject({ queued: ZONES.length + 3, swept: 1 });
   });
 
+  it("puts the archive page up with the first zone's mail, which links it, not a day later when the last zone is done (mistake: View in browser answered 404 meanwhile)", async () => {
+    const w = world('2027-03-28');
+    const start = new Date(Date.parse('2027-03-28T00:00:00Z') - 24 * 3_600_000).toISOString();
+    let firstQueuedAt: Date | undefined;
+    await w.walk(start, 48, async (at) => {
+      if (!firstQueuedAt && w.received.size > 0) {
+        firstQueuedAt = at;
+        expect(await w.content.getArchiveSnapshot(w.issue.id)).toBeDefined();
+        expect(w.content.items.get(`issue#${w.issue.id}`)).not.toHaveProperty('plannedAt');
+      }
+    });
+    expect(firstQueuedAt).toBeDefined();
+  });
+
   it('catches up after missed runs: a planner down for 10 hours queues every zone that fell due meanwhile, once', async () => {
     const w = world('2027-03-28');
     // Runs only at 12:00Z on the 27th, then at 04:00Z and 23:00Z on the 28th.

@@ -114,6 +114,8 @@ describe('subject A/B test on a fake clock', () => {
     // 07:00: the test's share goes out, each half with its subject.
     const first = await planDigest(t.plan, { issueId: issue.id });
     expect(first).toMatchObject({ status: 'testing', restDueAt: '2026-12-03T11:00:00.000Z' });
+    // The test's share links the archive page ("View in browser"): its snapshot is there from now.
+    expect((await t.plan.content.getArchiveSnapshot(issue.id))?.articles.length).toBeGreaterThan(0);
     const testJobs = t.queue.jobs.length;
     const inTest = t.queue.jobs.flatMap((j) => j.recipients.map((r) => ({ id: r.subscriberId, variant: j.variant })));
     expect(inTest.every((r) => r.variant === testGroup(issue.id, r.id, 20))).toBe(true);

@@ -84,9 +84,12 @@ async function showIssue(rc: RouteContext, req: ApiRequest): Promise<Result> {
   const id = parseIssueId(segmentOf(req.path, ISSUE_PREFIX));
   if (!id) return notInArchive(rc);
   const issue = await archive.getIssue(id);
-  if (!isSent(issue)) return notInArchive(rc);
+  if (!issue) return notInArchive(rc);
   // The articles as sent (the planner's snapshot); live only where it has none (sent before snapshots).
+  // The snapshot is written as the first message is queued, so an issue still being sent (a
+  // subject test's share, early time zones) has its page while the index lists it only once sent.
   const snapshot = await archive.getArchiveSnapshot(issue.id);
+  if (!isSent(issue) && !snapshot) return notInArchive(rc);
   const missing = missingFromSnapshot(issue, snapshot);
   const articles = archiveArticles(issue, snapshot, missing.length ? await archive.getArticles(missing) : []);
   // The topics by their labels in the settings, as the mail names them.

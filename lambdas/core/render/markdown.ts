@@ -16,7 +16,13 @@ import { CRLF, wrapText } from './text';
 const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
 
 const LINK_STYLE = 'color:#1d4ed8;';
-const HEADING_STYLE = 'font-size:17px;line-height:1.35;margin:16px 0 6px;';
+/** h3 (`#`, `##`) and h4 (deeper) by size, so a sub-section does not read as a section. */
+const HEADING_STYLE: Record<string, string> = {
+  h3: 'font-size:17px;line-height:1.35;margin:16px 0 6px;',
+  h4: 'font-size:15px;line-height:1.35;margin:14px 0 4px;',
+};
+/** A quote is marked by a rule at its left, in any mode (the colour reads on light and dark). */
+const QUOTE_STYLE = 'margin:0 0 12px;padding:0 0 0 12px;border-left:3px solid #94a3b8;';
 
 const PRE_STYLE = 'white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere;margin:0 0 12px;';
 
@@ -37,8 +43,9 @@ function demote(tokens: Token[]): void {
   for (const t of tokens) {
     if (t.type === 'heading_open' || t.type === 'heading_close') {
       t.tag = Number(t.tag.slice(1)) <= 2 ? 'h3' : 'h4';
-      if (t.type === 'heading_open') t.attrSet('style', HEADING_STYLE);
+      if (t.type === 'heading_open') t.attrSet('style', HEADING_STYLE[t.tag]);
     }
+    if (t.type === 'blockquote_open') t.attrSet('style', QUOTE_STYLE);
     if (t.type === 'inline') for (const c of t.children ?? []) if (c.type === 'link_open') c.attrSet('style', LINK_STYLE);
   }
 }
@@ -72,7 +79,9 @@ function inlineText(children: Token[]): string {
       out += href && SAFE_LINK.test(href) && linkText !== href && `mailto:${linkText}` !== href ? `${linkText} (${href})` : linkText;
       href = undefined;
     } else {
-      const text = c.type === 'softbreak' || c.type === 'hardbreak' ? ' ' : c.type === 'text' || c.type === 'code_inline' ? c.content : '';
+      // A hard break (two spaces or a backslash at the line's end) stays a line break: an address, verse, a sign-off.
+      const text =
+        c.type === 'hardbreak' ? '\n' : c.type === 'softbreak' ? ' ' : c.type === 'text' || c.type === 'code_inline' ? c.content : '';
       if (href !== undefined) linkText += text;
       else out += text;
     }
@@ -90,9 +99,13 @@ export function bodyText(markdown: string): string {
   // Each block with what joins it to the one before: a line break inside a list, a blank line elsewhere.
   const blocks: { text: string; glue: string }[] = [];
   let listStarts = false;
+  let lastQuote = '';
   const push = (text: string) => {
-    blocks.push({ text, glue: lists.length > 0 && !listStarts ? CRLF : CRLF + CRLF });
+    // The blank line between two blocks of one quote keeps the quote's marker, so it reads as one quote.
+    const shared = quote.length <= lastQuote.length ? quote : lastQuote;
+    blocks.push({ text, glue: lists.length > 0 && !listStarts ? CRLF : CRLF + shared.trimEnd() + CRLF });
     listStarts = false;
+    lastQuote = quote;
   };
   const lists: { ordered: boolean; n: number }[] = [];
   let quote = '';
@@ -114,7 +127,9 @@ export function bodyText(markdown: string): string {
       const text = inlineText(t.children ?? []);
       const first = quote + (item || (lists.length ? '  '.repeat(lists.length + 1) : ''));
       const rest = quote + ' '.repeat(first.length - quote.length);
-      push(wrapText(heading ? text.toUpperCase() : text, 72, first, rest));
+      // Each hard-broken line folded on its own, the ones after the first under the first's indent.
+      const lines = (heading ? text.toUpperCase() : text).split('\n');
+      push(lines.map((l, i) => wrapText(l, 72, i === 0 ? first : rest, rest)).join(CRLF));
       item = '';
     } else if (t.type === 'fence' || t.type === 'code_block') {
       push(
@@ -159,6 +174,9 @@ export function bodyProblems(markdown: string): BodyProblem[] {
         htmlLine = line;
       } else if (c.type === 'image')
         problems.push({ line, message: 'images are not allowed in the body (mail clients block them); link to the picture instead' });
+      // The plain-text part cannot strike text through: "~~5~~ 6" would read "5 6" there.
+      else if (c.type === 's_open')
+        problems.push({ line, message: 'strikethrough (~~…~~) cannot be shown in the plain-text part; say the correction in words' });
       else if (c.type === 'link_open' && !SAFE_LINK.test(c.attrGet('href') ?? '')) {
         problems.push({ line, message: `link "${c.attrGet('href')}" must be http, https or mailto` });
       }

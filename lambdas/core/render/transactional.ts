@@ -66,7 +66,7 @@ export function renderConfirmation(input: ConfirmationInput): RenderedMessage {
     newsletter: oneLine(input.newsletter),
     subject: oneLine(`Confirm your subscription to ${input.newsletter}`),
     preheader: previewText(
-      `One click confirms it, and nothing is sent until you do. The link works until ${formatExpiry(input.expiresAt)}.`,
+      `Open the link and press the button to confirm; nothing is sent until you do. The link works until ${formatExpiry(input.expiresAt)}.`,
     ),
     preheaderPad: PREHEADER_PAD,
     confirmUrl: input.confirmUrl,
