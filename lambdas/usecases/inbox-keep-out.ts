@@ -22,14 +22,21 @@ export type InboxNo =
  * said no when one is stored, else the inbox's plain form.
  */
 export async function inboxSaidNo(
-  deps: { subscribers: Pick<SubscriptionStore, 'isErased' | 'inboxMembers'>; digest: AddressDigest },
+  deps: { subscribers: Pick<SubscriptionStore, 'isErased' | 'inboxMembers' | 'getByEmail'>; digest: AddressDigest },
   email: string,
 ): Promise<InboxNo | undefined> {
   const key = addressKey(email);
   const inbox = mailboxOf(key);
   const markers = [mailboxDigest(key, deps.digest), ...(inbox === key ? [] : erasureDigests(inbox, deps.digest))];
   if (await deps.subscribers.isErased(markers)) return { kind: 'erased', inbox };
-  const no = otherFormsSaidNo(await deps.subscribers.inboxMembers(inbox), key);
+  const members = await deps.subscribers.inboxMembers(inbox);
+  // The plain form read by its key too: an item written before the index (no `mailbox` until
+  // `migrate-addresses` runs) is not in it, and the plain form is the one most often stored.
+  if (inbox !== key && !members.some((m) => m.email === inbox)) {
+    const plain = await deps.subscribers.getByEmail(inbox);
+    if (plain) members.push(plain);
+  }
+  const no = otherFormsSaidNo(members, key);
   if (!no) return undefined;
   if ('suppressed' in no) return { kind: 'suppressed', inbox: no.suppressed.email, member: no.suppressed };
   return { kind: 'unsubscribed', inbox: no.unsubscribed[0].email, members: no.unsubscribed };

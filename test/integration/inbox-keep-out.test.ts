@@ -256,4 +256,14 @@ describe('items written before the byMailbox index: migrate-addresses gives them
     expect((await upsertSubscriber(ops(), { email: variant }, 'cli')).outcome).toBe('kept-unsubscribed');
     expect(await migrate()).toMatchObject({ indexed: 0 });
   });
+
+  it('the plain form that said no keeps a +tag form out even before the migration (mistake: the index alone missed older items, where the old code read the plain form)', async () => {
+    const plain = `bob.${run}@example.org`;
+    const older = toSubscriberItem(
+      plainSubscriber(plain, { subscriberId: `bob-${run}`, status: 'unsubscribed', unsubscribedAt: '2026-01-01T00:00:00.000Z' }),
+    );
+    delete older.mailbox;
+    await documentClient().send(new PutCommand({ TableName: api.tables.names.subscribers, Item: older }));
+    expect((await upsertSubscriber(ops(), { email: `bob.${run}+news@example.org` }, 'cli')).outcome).toBe('kept-unsubscribed');
+  });
 });
