@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { markdownFilesUnder } from '../../lib/local/files';
 import { publish, sentIssueMessage } from '../../lambdas/usecases/publish';
-import { sentArticleMessage } from '../../lambdas/usecases/publish-sent';
+import { sentArticleMessage, unkeptArticleMessage } from '../../lambdas/usecases/publish-sent';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
 import type { WithTarget } from './target';
 
@@ -26,6 +26,7 @@ export function register(program: Command, withTarget: WithTarget): void {
         for (const c of r.changedSent) console.log(sentIssueMessage(c.issueId, c.sentAt, true));
         for (const c of r.keptSent) console.log(sentArticleMessage(c, false));
         for (const c of r.refreshedSent) console.log(sentArticleMessage(c, true));
+        for (const c of r.unkeptSent) console.log(unkeptArticleMessage(c));
       });
     });
 }

@@ -11,11 +11,12 @@ import type { ContentStore } from '../core/ports';
 export async function keepArchiveSnapshot(
   content: Pick<ContentStore, 'putArchiveSnapshot'>,
   issue: Pick<Issue, 'id'>,
-  articles: readonly Article[],
+  articles: readonly Article[] | (() => Promise<readonly Article[]>),
   at: Date,
 ): Promise<void> {
   try {
-    const snapshot = snapshotOf(issue.id, articles, at);
+    // Articles read here (when given as a read) fail like the write: logged, never the send.
+    const snapshot = snapshotOf(issue.id, typeof articles === 'function' ? await articles() : articles, at);
     if (!snapshot) console.warn(`archive snapshot of issue ${issue.id} is too large to store; its archive page shows the live articles`);
     else await content.putArchiveSnapshot(snapshot, { replace: false });
   } catch (e) {

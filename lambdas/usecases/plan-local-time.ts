@@ -184,7 +184,7 @@ async function finish(
   const issueId = issue.id;
   await deps.counters?.finishPlanning(issueId, state.queued, now);
   // The archive keeps the articles as sent (never fails the send; a retry keeps the first).
-  await keepArchiveSnapshot(deps.content, issue, await deps.content.getArticles(issue.articleIds), now);
+  await keepArchiveSnapshot(deps.content, issue, () => deps.content.getArticles(issue.articleIds), now);
   // Marked last: a crash before it lets the next run finish again (all three writes are idempotent).
   await deps.content.markIssuePlanned(issueId, now);
   return { status: 'planned', issueId, from: from?.toISOString(), to: state.coveredTo, zones, recipients, batches, complete: true };

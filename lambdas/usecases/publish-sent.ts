@@ -24,6 +24,8 @@ export interface SentArticleOutcome {
   kept: SentArticleChange[];
   /** With force: the archive page now shows the changed articles. */
   refreshed: SentArticleChange[];
+  /** Without force, but no copy as sent could be kept (too large for one item): the page shows the edit. */
+  unkept: SentArticleChange[];
   /** Snapshots to write (before the articles, so the page never shows a version in between). */
   snapshots: { snapshot: ArchiveSnapshot; replace: boolean }[];
 }
@@ -36,6 +38,12 @@ export function sentArticleMessage(c: SentArticleChange, forced: boolean): strin
   return forced
     ? `issue ${c.issueId} was sent on ${when(c.sentAt)}: its archive page now shows the changed ${articles} (--force)`
     : `issue ${c.issueId} was sent on ${when(c.sentAt)}: ${articles} stored for later issues; its archive page keeps what was sent (use --force to update it)`;
+}
+
+/** The notice for an edit the archive page could not be kept from (no copy as sent: too large to store). */
+export function unkeptArticleMessage(c: SentArticleChange): string {
+  const articles = `article${c.articleIds.length > 1 ? 's' : ''} ${c.articleIds.join(', ')}`;
+  return `issue ${c.issueId} was sent on ${when(c.sentAt)}: ${articles} stored; its archive page shows the change, as no copy of the issue as sent could be kept (too large to store)`;
 }
 
 /** Each stored issue, once, for the checks that look at every issue (a few dozen a year). */
@@ -56,7 +64,7 @@ export async function sentArticleChanges(
   options: { force: boolean; now: Date; forcedIssues: readonly Issue[] },
 ): Promise<SentArticleOutcome> {
   const here = new Map(articles.map((a) => [a.id, a]));
-  const out: SentArticleOutcome = { kept: [], refreshed: [], snapshots: [] };
+  const out: SentArticleOutcome = { kept: [], refreshed: [], unkept: [], snapshots: [] };
   const current = async (articleIds: string[]) => {
     const stored = new Map((await content.getArticles(articleIds.filter((id) => !here.has(id)))).map((a) => [a.id, a]));
     return articleIds.flatMap((id) => here.get(id) ?? stored.get(id) ?? []);
@@ -79,15 +87,24 @@ export async function sentArticleChanges(
       const fresh = snapshotOf(issue.id, await current(issue.articleIds), options.now);
       if (fresh) out.snapshots.push({ snapshot: fresh, replace: true });
     } else {
-      out.kept.push(change);
       // Sent before snapshots: keep the page's articles as they are stored now, before the edit.
       const before = snapshot ? undefined : snapshotOf(issue.id, await content.getArticles(issue.articleIds), options.now);
       if (before) out.snapshots.push({ snapshot: before, replace: false });
+      // No copy as sent could be kept (too large for one item): the page shows the edit, and publish says so.
+      if (snapshot || before) out.kept.push(change);
+      else out.unkept.push(change);
     }
   }
   if (options.force)
     for (const issue of options.forcedIssues) {
-      const fresh = snapshotOf(issue.id, await current(issue.articleIds), options.now);
+      const now = await current(issue.articleIds);
+      // The articles whose text on the page changes with the fresh snapshot, named too: an edit
+      // kept out earlier comes in with it (the editor was told it was kept out).
+      const snapshot = await content.getArchiveSnapshot(issue.id);
+      const shown = new Map((snapshot?.articles ?? []).map((a) => [a.id, a]));
+      const changed = snapshot ? now.filter((a) => !shown.has(a.id) || articleShownChanged(shown.get(a.id)!, a)).map((a) => a.id) : [];
+      if (changed.length && issue.plannedAt) out.refreshed.push({ issueId: issue.id, sentAt: issue.plannedAt, articleIds: changed });
+      const fresh = snapshotOf(issue.id, now, options.now);
       if (fresh) out.snapshots.push({ snapshot: fresh, replace: true });
     }
   return out;

@@ -51,6 +51,8 @@ export interface PublishResult {
   keptSent: SentArticleChange[];
   /** The same with `force`: their archive pages now show the changed articles. */
   refreshedSent: SentArticleChange[];
+  /** Edited articles of sent issues whose page could not be kept as sent (no copy: too large). */
+  unkeptSent: SentArticleChange[];
 }
 
 export interface PublishOptions {
@@ -263,7 +265,8 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   const storedAll = articles.length ? await storedIssues(deps) : [];
   problems.push(...(await storedIssuesTooLarge(deps, storedAll, articles, new Set(issues.map((i) => i.id)), files, items)));
   if (problems.length) throw new PublishError(problems);
-  const forcedIssues = issues.filter((i) => changedSent.some((c) => c.issueId === i.id));
+  // The issues re-published with --force, with the time each was sent (the file has none).
+  const forcedIssues = issues.flatMap((i) => changedSent.filter((c) => c.issueId === i.id).map((c) => ({ ...i, plannedAt: c.sentAt })));
   const sent = await sentArticleChanges(deps.content, storedAll, articles, { force: options.force === true, now, forcedIssues });
 
   // Scheduled before stored, unscheduled after: a failure in between leaves at worst a schedule
@@ -288,5 +291,6 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     changedSent,
     keptSent: sent.kept,
     refreshedSent: sent.refreshed,
+    unkeptSent: sent.unkept,
   };
 }

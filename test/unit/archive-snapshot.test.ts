@@ -135,3 +135,27 @@ describe('publish of an edited article in an issue sent before snapshots', () =>
     expect(await pageOf()).toBe(before);
   });
 });
+
+describe('publish --force of a sent issue names every article whose page text changes', () => {
+  it('an article edit kept out earlier comes in with a forced re-publish of the issue, and publish names it (mistake: only the issue was named)', async () => {
+    const content = new MemoryContent();
+    const ids = {
+      contentIds: (kind: string) => Promise.resolve([...content.items.values()].filter((i) => i.kind === kind).map((i) => i.id)),
+    };
+    await publish({ content, ids, clock: fixedClock('2026-11-28T10:00:00Z') }, sampleIssueFiles());
+    const issue = (await content.getIssue(SAMPLE_ISSUE_ID))!;
+    await keepArchiveSnapshot(content, issue, await content.getArticles(issue.articleIds), AT);
+    await content.markIssuePlanned(SAMPLE_ISSUE_ID, AT);
+    const articleFile = sampleIssueFiles().filter((f) => f.name.endsWith(`${issue.articleIds[0]}.md`));
+    const edited = articleFile.map((f) => ({ ...f, text: f.text.replace(/^title: .*$/m, 'title: Retitled after the send') }));
+    // Kept out of the page: the editor is told so.
+    expect((await publish({ content, ids, clock: fixedClock('2026-12-02T10:00:00Z') }, edited)).keptSent).toHaveLength(1);
+    // Later the issue's own title is corrected with --force: the page takes the article edit too, and publish says which.
+    const issueFile = sampleIssueFiles().filter((f) => f.text.includes('type: issue'));
+    const retitled = issueFile.map((f) => ({ ...f, text: f.text.replace(/^title: .*$/m, 'title: Corrected issue title') }));
+    const r = await publish({ content, ids, clock: fixedClock('2026-12-03T10:00:00Z') }, retitled, { force: true });
+    expect(r.changedSent.map((c) => c.issueId)).toEqual([SAMPLE_ISSUE_ID]);
+    expect(r.refreshedSent).toEqual([{ issueId: SAMPLE_ISSUE_ID, sentAt: AT.toISOString(), articleIds: [issue.articleIds[0]] }]);
+    expect((await content.getArchiveSnapshot(SAMPLE_ISSUE_ID))?.articles[0].title).toBe('Retitled after the send');
+  });
+});

@@ -99,6 +99,15 @@ describe('the topics file', () => {
     expect(() => parseSettingsFile('topics.md', bad)).toThrow(/topics\.4\.id: cyber is listed twice/);
   });
 
+  it('mistake: two topics with one label (readers would see two boxes with one name) are refused, naming the other topic', () => {
+    const dup = settingsFile((t) =>
+      t.replace(/label: Russia\b.*$/m, 'label: China watch').replace(/label: China\b.*$/m, 'label: China watch'),
+    ).text;
+    expect(() => parseSettingsFile('topics.md', dup)).toThrow(
+      /topics\.\d+\.label: "China watch" is also the label of (china|russia); give each topic its own/,
+    );
+  });
+
   it('mistake: the same id listed twice is refused', () => {
     expect(() => parseSettingsFile('topics.md', settingsFile((t) => t.replace('id: space', 'id: cyber')).text)).toThrow(
       /^topics\.md:\d+: topics\.4\.id: cyber is listed twice$/,

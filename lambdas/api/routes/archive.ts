@@ -88,7 +88,8 @@ async function showIssue(rc: RouteContext, req: ApiRequest): Promise<Result> {
   // The articles as sent (the planner's snapshot); live only where it has none (sent before snapshots).
   // The snapshot is written as the first message is queued, so an issue still being sent (a
   // subject test's share, early time zones) has its page while the index lists it only once sent.
-  const snapshot = await archive.getArchiveSnapshot(issue.id);
+  // A failed read of it shows the live articles rather than an error page.
+  const snapshot = await archive.getArchiveSnapshot(issue.id).catch(() => undefined);
   if (!isSent(issue) && !snapshot) return notInArchive(rc);
   const missing = missingFromSnapshot(issue, snapshot);
   const articles = archiveArticles(issue, snapshot, missing.length ? await archive.getArticles(missing) : []);

@@ -59,9 +59,16 @@ const settingsSchema = z.strictObject({
     .max(50, 'at most 50 topics')
     .superRefine((ts, ctx) => {
       const seen = new Set<string>();
+      const labels = new Map<string, string>();
       ts.forEach((t, i) => {
         if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${t.id} is listed twice` });
         seen.add(t.id);
+        // Readers would see two boxes with one name and could not tell which is which.
+        const label = t.label.trim().toLowerCase();
+        const other = labels.get(label);
+        if (other !== undefined && other !== t.id)
+          ctx.addIssue({ code: 'custom', path: [i, 'label'], message: `"${t.label}" is also the label of ${other}; give each topic its own` });
+        labels.set(label, t.id);
       });
     }),
 });
