@@ -16,6 +16,8 @@ import {
   type SubscriberFilter,
 } from '../../lambdas/core/find';
 import { listArticles, listIssues } from '../../lambdas/usecases/find';
+import { readSettings } from '../../lambdas/usecases/newsletter-settings';
+import { checkTopics } from '../../lambdas/core/topics';
 import type { Target, WithTarget } from './target';
 
 interface PageOptions {
@@ -86,12 +88,18 @@ export function register(program: Command, withTarget: WithTarget): void {
   const filtered = (cmd: Command) =>
     cmd
       .option('--status <status>', `only readers in this state: ${LISTED_STATUSES.join(', ')}`)
-      .option('--topic <topic>', 'only readers who chose this topic')
+      .option('--topic <topic>', 'only readers who get this topic: those who chose it, and those who chose none (they get every topic)')
       .option('--source <source>', `only readers who came this way: ${SOURCES.join(', ')}`);
 
+  /** A misspelt --topic would match nobody: refused with the topics published (and a did-you-mean). */
+  const topicKnown = async (t: Target, filter: SubscriberFilter) => {
+    const problem = filter.topic === undefined ? undefined : checkTopics(await readSettings(t.content), [filter.topic]);
+    if (problem) throw new Error(`--topic: ${problem}`);
+  };
   const list = async (filter: SubscriberFilter, opts: PageOptions & { showAddresses?: boolean }) => {
     const limit = parseLimit(opts.limit);
     await withTarget(async (t) => {
+      await topicKnown(t, filter);
       const page = await t.directory.page(filter, limit, opts.next);
       const rows = page.rows.map((s) => [
         opts.showAddresses ? (s.emailAsTyped ?? s.email) : maskEmail(s.emailAsTyped ?? s.email),
@@ -128,7 +136,10 @@ export function register(program: Command, withTarget: WithTarget): void {
     .option('--prefix <start>', 'only addresses that start with this (in any capitals)')
     .action(async (opts: { status?: string; topic?: string; source?: string; prefix?: string }) => {
       const filter = parseSubscriberFilter(opts);
-      await withTarget(async (t) => console.log(describeCounts(await t.directory.count(filter))));
+      await withTarget(async (t) => {
+        await topicKnown(t, filter);
+        console.log(describeCounts(await t.directory.count(filter)));
+      });
     });
 }
 

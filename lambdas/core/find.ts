@@ -96,12 +96,17 @@ export interface SubscriberDirectory {
   count(filter: SubscriberFilter): Promise<SubscriberCounts>;
 }
 
+/** The topic line's entry for readers who chose no topic, and so get every one. */
+export const EVERY_TOPIC = '(every topic: none chosen)';
+
 /** Adds one subscriber to the counts. */
 export function countInto(c: SubscriberCounts, s: Pick<Subscriber, 'status' | 'suppressed' | 'source' | 'topics'>): void {
   c.total++;
   c.byStatus[listedStatus(s)]++;
   c.bySource[s.source] = (c.bySource[s.source] ?? 0) + 1;
   for (const t of s.topics ?? []) c.byTopic[t] = (c.byTopic[t] ?? 0) + 1;
+  // No topic chosen is every topic: counted on its own line, not left out.
+  if (!s.topics?.length) c.byTopic[EVERY_TOPIC] = (c.byTopic[EVERY_TOPIC] ?? 0) + 1;
 }
 
 export const emptyCounts = (): SubscriberCounts => ({

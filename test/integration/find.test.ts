@@ -4,9 +4,9 @@
  * paging over more items than a page (and than a Scan page), and a campaign's deliveries with
  * masked or whole addresses.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubscriberDirectory } from '../../lambdas/adapters/dynamodb/finder';
-import { parseSubscriberFilter, type Page, type SubscriberFilter } from '../../lambdas/core/find';
+import { EVERY_TOPIC, parseSubscriberFilter, type Page, type SubscriberFilter } from '../../lambdas/core/find';
 import type { Article, Issue, Subscriber, SubscriberSource, SubscriberStatus } from '../../lambdas/core/model';
 import { deliveriesWithAddresses, listArticles, listIssues } from '../../lambdas/usecases/find';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
@@ -189,6 +189,18 @@ describe('subscribers', () => {
     expect(all.byTopic).toEqual({ trade: emailsOf({ topic: 'trade' }).length, cyber: 25 });
     const some = await directory().count({ topic: 'trade', source: 'web' });
     expect(some.total).toBe(emailsOf({ topic: 'trade', source: 'web' }).length);
+  });
+
+  it('a reader who chose no topic gets every topic: listed under any --topic and counted on a line of its own (mistake: left out of a topic audience)', async () => {
+    const everything: Subscriber = { ...reader(26), email: 'zeta.26@find.test', topics: [] };
+    await db.subscribers.upsert(everything);
+    try {
+      const { rows } = await allPages((c) => directory().page({ topic: 'trade', prefix: 'zeta' }, 10, c));
+      expect(rows.map((r) => r.email)).toEqual(['zeta.26@find.test']);
+      expect((await directory().count({ prefix: 'zeta' })).byTopic).toEqual({ [EVERY_TOPIC]: 1 });
+    } finally {
+      await documentClient().send(new DeleteCommand({ TableName: tables.names.subscribers, Key: { email: 'zeta.26@find.test' } }));
+    }
   });
 });
 

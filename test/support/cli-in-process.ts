@@ -12,6 +12,7 @@ import * as preview from '../../bin/cli/preview';
 import * as smoke from '../../bin/cli/smoke';
 import * as content from '../../bin/cli/content';
 import * as subscribers from '../../bin/cli/subscribers';
+import * as find from '../../bin/cli/find';
 
 /** A target holding only `known`: reading anything else throws. */
 export function strictTarget(known: Partial<Target>): Target {
@@ -30,7 +31,8 @@ export async function runCli(target: Target, ...args: string[]): Promise<string[
   try {
     const program = new Command('briefing').exitOverride();
     const withTarget: WithTarget = (fn) => fn(target);
-    for (const group of [sending, status, stats, preview, smoke, content, subscribers]) group.register(program, withTarget);
+    // `find` after `subscribers`: its list, search and count join that group.
+    for (const group of [sending, status, stats, preview, smoke, content, subscribers, find]) group.register(program, withTarget);
     await program.parseAsync(['node', 'briefing', ...args]);
     return out;
   } catch (e) {

@@ -139,9 +139,11 @@ export function scanFilter(filter: SubscriberFilter) {
     Object.assign(values, { ':status': filter.status, ':false': false });
   }
   if (filter.topic) {
-    parts.push('contains(#t, :topic)');
+    // A reader who chose no topic gets every topic, so is among this topic's readers.
+    parts.push('(contains(#t, :topic) OR attribute_not_exists(#t) OR size(#t) = :none)');
     names['#t'] = 'topics';
     values[':topic'] = filter.topic;
+    values[':none'] = 0;
   }
   if (filter.source) {
     parts.push('#src = :source');
