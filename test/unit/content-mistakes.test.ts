@@ -87,6 +87,14 @@ describe('a content file with one mistake gets one message, with its line and th
     );
   });
 
+  it('mistake: `topics: space, china` (not written as a list): one message with the fix, not also "at most 8 topics"', () => {
+    const err = refusal(article('a-story', { topics: 'space, china' }));
+    expect(err.problems).toHaveLength(1);
+    expect(err.message).toBe(
+      'content/x/articles/a-story.md:6: topics: must be a list of topics: write [a, b], or each on a line of its own starting "- "',
+    );
+  });
+
   it('mistake: `date: 2026-02-30` (the right form, no such day): still told it is not a real date', () => {
     const err = refusal(article('a-story', { date: '"2026-02-30"' }));
     expect(err.message).toBe('content/x/articles/a-story.md:10: date: is not a real calendar date');

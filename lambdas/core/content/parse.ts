@@ -65,7 +65,7 @@ function noDuplicates(list: string[], ctx: z.RefinementCtx<string[]>): void {
 
 const slugList = (what: string, max: number) =>
   z
-    .array(slug, { error: required(`a list of ${what}`) })
+    .array(slug, { error: required(`a list of ${what}: write [a, b], or each on a line of its own starting "- "`) })
     .min(1, `must list at least one of the ${what}`)
     .max(max, `must list at most ${max} ${what}`)
     .superRefine(noDuplicates);
