@@ -161,5 +161,26 @@ export function digestArrivalSentence(schedule: DigestSchedule, readerZone: stri
  */
 export function scheduleInWords(schedule: Pick<DigestSchedule, 'cron' | 'timeZone'>, now: Date): string | undefined {
   const runs = runsInWeek(schedule, now);
-  return runs.length ? `${weekPattern(runs, schedule.timeZone)}, ${schedule.timeZone} time` : undefined;
+  if (runs.length && sameEveryWeek(schedule, now)) return `${weekPattern(runs, schedule.timeZone)}, ${schedule.timeZone} time`;
+  // Not the same days every week (a monthly cron, `MON#1`, `MON/2`): a week's pattern would promise
+  // days it skips, so the words name the next run only.
+  const next = nextDigestRun(schedule, now);
+  if (!next.ok || !next.next) return undefined;
+  const at = onClock(next.next, schedule.timeZone);
+  return `next on ${at.date} at ${at.time}, ${schedule.timeZone} time`;
+}
+
+/** Whether the schedule runs on the same days at the same times in each of the next five weeks. */
+function sameEveryWeek(schedule: Pick<DigestSchedule, 'cron' | 'timeZone'>, now: Date): boolean {
+  const week = (from: Date) =>
+    runsInWeek(schedule, from)
+      .map((r) => {
+        const c = onClock(r, schedule.timeZone);
+        return `${c.weekday} ${c.time}`;
+      })
+      .sort()
+      .join('|');
+  const first = week(now);
+  for (let w = 1; w < 5; w++) if (week(new Date(now.getTime() + w * 7 * 86_400_000)) !== first) return false;
+  return first !== '';
 }

@@ -86,6 +86,18 @@ describe("the configured schedule in words (the settings' {schedule})", () => {
     );
   });
 
+  it('mistake: a monthly schedule is not worded as a weekday (the week before the 1st read "on Fridays"): the next run is named instead', () => {
+    for (const now of [new Date('2026-12-07T12:00:00Z'), new Date('2026-12-28T12:00:00Z')]) {
+      expect(scheduleInWords({ cron: 'cron(0 7 1 * ? *)', timeZone: 'Europe/Brussels' }, now)).toBe(
+        'next on Friday 1 January at 07:00, Europe/Brussels time',
+      );
+    }
+    // The first Monday of the month: also not the same days every week.
+    expect(scheduleInWords({ cron: 'cron(0 7 ? * MON#1 *)', timeZone: 'UTC' }, SUNDAY_NOON_UTC)).toBe(
+      'next on Monday 7 December at 07:00, UTC time',
+    );
+  });
+
   it('mistake: a schedule with no run (a past year) gives no words rather than a wrong day', () => {
     expect(scheduleInWords({ cron: 'cron(0 7 ? * MON 2020)', timeZone: 'UTC' }, SUNDAY_NOON_UTC)).toBeUndefined();
   });
