@@ -229,9 +229,14 @@ export function verdict(t: NonNullable<CampaignStats['subjectTest']>): string {
 }
 
 /** The stats as the `stats` command prints them: a summary table, then clicks per article. */
+/** Said above the table when nothing of the campaign is in the ledger. */
+export const NOT_SENT_NOTE = '  not sent yet: nothing of it is in the ledger (status <id> says when it goes)';
+
 export function formatStats(s: CampaignStats): string {
   const lines: string[] = [];
   lines.push(`${s.campaignId}${s.title ? `: ${s.title}` : ''}`);
+  // Zeros for something never sent would read as a send that reached nobody.
+  if (s.sent + s.failed + s.suppressed + (s.inFlight ?? 0) === 0) lines.push(NOT_SENT_NOTE);
   const rows: [string, number][] = [
     ['sent', s.sent],
     ['delivered', s.delivered],

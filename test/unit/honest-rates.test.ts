@@ -5,7 +5,7 @@
  */
 import type { Article, Delivery } from '../../lambdas/core/model';
 import { FALLBACK_NOTE } from '../../lambdas/core/subject-test';
-import { formatStats, summarise } from '../../lambdas/usecases/campaign-stats';
+import { formatStats, NOT_SENT_NOTE, summarise } from '../../lambdas/usecases/campaign-stats';
 import { subjectTestWinner } from '../../lambdas/usecases/subject-test';
 import { reportHtml } from '../../lib/ops/stats-report';
 import { MemorySubjectTests } from './fakes';
@@ -83,5 +83,14 @@ describe('a subject test with nothing to decide on', () => {
       ['subject test decided', 'no-clicks', 'a', FALLBACK_NOTE],
       ['subject test decided', 'clicked', 'b', undefined],
     ]);
+  });
+});
+
+describe('an issue never sent', () => {
+  it('mistake: stats of an issue not sent yet showed a table of zeros as if it reached nobody: it says it was not sent', () => {
+    const s = summarise('i1', [], [], plainIssue('i1'), articles);
+    expect(formatStats(s)).toContain(NOT_SENT_NOTE);
+    // Once one message is in the ledger the note goes.
+    expect(formatStats(summarise('i1', [sent(1)], [], plainIssue('i1'), articles))).not.toContain(NOT_SENT_NOTE);
   });
 });
