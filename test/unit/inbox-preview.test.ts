@@ -79,6 +79,20 @@ describe('subject lines', () => {
     expect(c.subject).toBe('Confirm your subscription to Brief');
     expect(w.subject).toBe('Welcome to Brief');
   });
+
+  it("folds the confirmation's text part at 72 columns, a long newsletter name too (mistake: its first line ran to 80)", () => {
+    const c = renderConfirmation({
+      newsletter: 'EU–Japan Security Brief',
+      email: 'reader@example.org',
+      requestedAt: '2026-11-12T08:00:00Z',
+      confirmUrl: 'https://b.example/confirm?token=c',
+      unsubscribeUrl: reader.unsubscribeUrl,
+      expiresAt: new Date('2026-11-30T10:00:00Z'),
+    });
+    const prose = c.text.split(/\r?\n/).filter((l) => !/^https?:/.test(l));
+    expect(prose.filter((l) => l.length > 72)).toEqual([]);
+    expect(c.text).toContain('Please confirm that you want to receive EU–Japan Security Brief at this');
+  });
 });
 
 describe('preview text', () => {

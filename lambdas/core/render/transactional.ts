@@ -69,6 +69,8 @@ export function renderConfirmation(input: ConfirmationInput): RenderedMessage {
       `Open the link and press the button to confirm; nothing is sent until you do. The link works until ${formatExpiry(input.expiresAt)}.`,
     ),
     preheaderPad: PREHEADER_PAD,
+    // Its own field, so the text part folds it at 72 columns like the rest, a long name included.
+    askLine: oneLine(`Please confirm that you want to receive ${input.newsletter} at this address.`),
     confirmUrl: input.confirmUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     expiresText: formatExpiry(input.expiresAt),
