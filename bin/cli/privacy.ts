@@ -1,5 +1,6 @@
 /** `subscribers export|erase`: privacy requests for one address (GDPR articles 15 and 17). */
 import type { Command } from 'commander';
+import { sameInboxMessage } from '../../lambdas/usecases/inbox-forms';
 import { eraseSubscriber, exportSubscriber, type PrivacyDeps } from '../../lambdas/usecases/privacy';
 import type { Target, WithTarget } from './target';
 
@@ -37,7 +38,10 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         const data = await exportSubscriber(await privacyDeps(t, stack()), email);
         console.log(JSON.stringify(data, null, 2));
-        if (!data.subscriber && !data.erased) console.error(`nothing is stored about ${data.email}`);
+        if (data.sameInbox) {
+          console.error(`error: ${sameInboxMessage(email.trim(), data.sameInbox)}`);
+          process.exitCode = 1;
+        } else if (!data.subscriber && !data.erased) console.error(`nothing is stored about ${data.email}`);
       });
     });
 
@@ -53,6 +57,10 @@ export function register(program: Command, withTarget: WithTarget): void {
         console.log(
           `erased ${r.email}: subscriber ${r.subscriberRemoved ? 'removed' : 'was not stored'}, ${r.deliveriesRemoved} ledger entr${r.deliveriesRemoved === 1 ? 'y' : 'ies'} removed${r.pauseScrubbed ? ', address masked in the sending pause' : ''}; suppression kept as a keyed digest ${r.addressHash}`,
         );
+        if (r.sameInbox.length)
+          console.error(
+            `note: the same inbox is also stored as ${r.sameInbox.join(', ')}, not erased: when the request covers ${r.sameInbox.length === 1 ? 'it' : 'them'}, erase ${r.sameInbox.length === 1 ? 'it' : 'each'} by name (subscribers erase ${r.sameInbox[0]})`,
+          );
         console.log('point-in-time recovery keeps the tables as they were for 35 days: the address stays in those backups until then');
       });
     });

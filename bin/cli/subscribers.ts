@@ -1,6 +1,7 @@
 /** `subscribers add|import|revoke-links`: operator-managed subscribers. */
 import { Option, type Command } from 'commander';
 import { normaliseEmail } from '../../lambdas/core/address';
+import { otherStoredForms, sameInboxMessage } from '../../lambdas/usecases/inbox-forms';
 import { migrateAddresses } from '../../lambdas/usecases/migrate-addresses';
 import { revokeLinks } from '../../lambdas/usecases/revoke-links';
 import { keptMessage, upsertSubscriber, type NewSubscriber } from '../../lambdas/usecases/subscribers';
@@ -126,7 +127,11 @@ export function register(program: Command, withTarget: WithTarget): void {
       await withTarget(async (t) => {
         const s = await t.subscriptions.getByEmail(normaliseEmail(email));
         if (!s) {
-          console.error(`error: no subscriber ${email.trim()} (in any capitals): nothing to unsubscribe`);
+          // Each form of an inbox has its own link and its own unsubscribe: name the stored ones, change none.
+          const forms = await otherStoredForms(t.subscriptions, normaliseEmail(email));
+          console.error(
+            `error: ${forms.length ? sameInboxMessage(email.trim(), forms) : `no subscriber ${email.trim()} (in any capitals): nothing to unsubscribe`}`,
+          );
           process.exitCode = 1;
           return;
         }

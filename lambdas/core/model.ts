@@ -121,6 +121,11 @@ export interface Subscriber {
   /** Why and when the address was suppressed. */
   suppressedReason?: SuppressionReason;
   suppressedAt?: string;
+  /**
+   * The other form of the same inbox (core/inbox.ts) whose permanent bounce or complaint suppressed
+   * this address too; absent when the event was for this address.
+   */
+  suppressedVia?: string;
   /** Transient (soft) bounces in a row; a delivery resets it, the third suppresses. */
   softBounces?: number;
   lastBounceAt?: string;

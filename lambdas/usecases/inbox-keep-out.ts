@@ -7,6 +7,7 @@
 import { addressKey, erasureDigests, mailboxDigest, mailboxOf, type AddressDigest } from '../core/address';
 import { otherFormsSaidNo, type InboxMember } from '../core/inbox';
 import type { SubscriptionStore } from '../core/ports';
+import { storedInboxForms } from './inbox-forms';
 
 /** What another form of the inbox said: erased, suppressed (bounce, complaint), or unsubscribed. */
 export type InboxNo =
@@ -18,7 +19,7 @@ export type InboxNo =
  * The "no" another form of the inbox of `email` (normalised) said, if any. Erased: the inbox's
  * own marker (every erasure writes one, core/address.ts `mailboxDigest`), or the marker of the
  * inbox's plain form (erasures made before inbox markers). Otherwise every stored form of the
- * inbox, through the byMailbox index. `inbox` names the inbox for the operator: the form that
+ * inbox (inbox-forms.ts). `inbox` names the inbox for the operator: the form that
  * said no when one is stored, else the inbox's plain form.
  */
 export async function inboxSaidNo(
@@ -29,13 +30,7 @@ export async function inboxSaidNo(
   const inbox = mailboxOf(key);
   const markers = [mailboxDigest(key, deps.digest), ...(inbox === key ? [] : erasureDigests(inbox, deps.digest))];
   if (await deps.subscribers.isErased(markers)) return { kind: 'erased', inbox };
-  const members = await deps.subscribers.inboxMembers(inbox);
-  // The plain form read by its key too: an item written before the index (no `mailbox` until
-  // `migrate-addresses` runs) is not in it, and the plain form is the one most often stored.
-  if (inbox !== key && !members.some((m) => m.email === inbox)) {
-    const plain = await deps.subscribers.getByEmail(inbox);
-    if (plain) members.push(plain);
-  }
+  const members = await storedInboxForms(deps.subscribers, key);
   const no = otherFormsSaidNo(members, key);
   if (!no) return undefined;
   if ('suppressed' in no) return { kind: 'suppressed', inbox: no.suppressed.email, member: no.suppressed };

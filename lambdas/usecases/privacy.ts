@@ -12,6 +12,7 @@ import { addressKey, erasureDigests, mailboxDigest, maskEmail, normaliseEmail, t
 import { mergedKey } from '../core/keys';
 import type { Delivery, Subscriber } from '../core/model';
 import type { Clock, DeliveryEvents, SubscriptionStore } from '../core/ports';
+import { otherStoredForms } from './inbox-forms';
 
 export interface PrivacyDeps {
   subscribers: SubscriptionStore;
@@ -29,6 +30,12 @@ export interface SubscriberExport {
   deliveries: Delivery[];
   /** Set when the address was erased earlier: all that is left is its digest. */
   erased?: { erasedAt: string; addressHash: string };
+  /**
+   * When the address is not stored: the other forms its inbox is stored under (`m.a.r.y@gmail.com`
+   * for `mary@gmail.com`). The request names another address than the one stored: nothing of
+   * theirs is shown until the operator gives that one.
+   */
+  sameInbox?: string[];
 }
 
 /** Every id a subscriber's ledger entries may be under: its own and those merged into it. */
@@ -43,11 +50,13 @@ export async function exportSubscriber(deps: PrivacyDeps, input: string): Promis
   // The stored confirmation hash is a secret of the service, not data about the reader.
   const shown = subscriber ? (({ confirmTokenHash: _h, ...rest }) => rest as Subscriber)(subscriber) : undefined;
   const deliveries = subscriber ? (await Promise.all(idsOf(subscriber).map((id) => deps.deliveries.listForSubscriber(id)))).flat() : [];
+  const sameInbox = subscriber ? [] : await otherStoredForms(deps.subscribers, email);
   return {
     email: subscriber?.email ?? addressKey(email),
     subscriber: shown,
     deliveries,
     erased: erased ? { erasedAt: erased.erasedAt, addressHash: erased.digest } : undefined,
+    ...(sameInbox.length ? { sameInbox } : {}),
   };
 }
 
@@ -59,6 +68,11 @@ export interface EraseReport {
   addressHash: string;
   /** Whether the sending pause's reason named the address (it now shows it masked). */
   pauseScrubbed: boolean;
+  /**
+   * The other forms the address's inbox is still stored under: not erased (each is erased by
+   * name, when the request covers it), though no form of the inbox can be added again.
+   */
+  sameInbox: string[];
 }
 
 /**
@@ -84,5 +98,6 @@ export async function eraseSubscriber(deps: PrivacyDeps, input: string): Promise
     subscriberRemoved = true;
   }
   const pauseScrubbed = (await deps.pause?.scrub(key, maskEmail(key))) ?? false;
-  return { email: key, subscriberRemoved, deliveriesRemoved, addressHash: digest, pauseScrubbed };
+  const sameInbox = await otherStoredForms(deps.subscribers, key);
+  return { email: key, subscriberRemoved, deliveriesRemoved, addressHash: digest, pauseScrubbed, sameInbox };
 }

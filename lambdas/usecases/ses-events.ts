@@ -5,16 +5,21 @@
  * - a permanent bounce suppresses the address at once;
  * - a complaint suppresses it and unsubscribes it;
  * - transient bounces are counted; the third in a row suppresses; a delivery resets the count;
- * - deliveries, bounces and complaints are written onto the ledger entry of that message.
+ * - deliveries, bounces and complaints are written onto the ledger entry of that message;
+ * - a permanent bounce or a complaint also suppresses every other stored form of the address's
+ *   inbox (`k.l.m@gmail.com` and `klm+news@googlemail.com` are one inbox: inbox-forms.ts), with the
+ *   same reason and `suppressedVia` naming the form the event was for. A transient bounce and a
+ *   delivery stay with their own address, as an unsubscribe does (each form has its own link).
  *
  * Suppressing leaves the sparse digest audience index (the store removes `digestShard`), and
  * the sender's send-time check skips suppressed and unsubscribed subscribers. Recipients
  * nobody knows (erased, or never subscribed) are counted and otherwise ignored.
  */
 import { z } from 'zod';
-import { maskEmail, tryNormaliseEmail } from '../core/address';
+import { addressKey, maskEmail, tryNormaliseEmail } from '../core/address';
 import type { Subscriber } from '../core/model';
 import type { Clock, DeliveryEvents, SubscriptionStore } from '../core/ports';
+import { otherStoredForms } from './inbox-forms';
 
 /** Transient bounces in a row that suppress an address. */
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -107,6 +112,8 @@ export interface SesEventsReport {
   complaints: number;
   deliveries: number;
   suppressed: number;
+  /** Other forms of a bounced or complaining inbox suppressed with it (not in `suppressed`). */
+  inboxFormsSuppressed: number;
   unknownRecipients: number;
   ledgerEntriesUpdated: number;
   ignored: number;
@@ -117,6 +124,7 @@ const emptyReport = (): SesEventsReport => ({
   complaints: 0,
   deliveries: 0,
   suppressed: 0,
+  inboxFormsSuppressed: 0,
   unknownRecipients: 0,
   ledgerEntriesUpdated: 0,
   ignored: 0,
@@ -144,6 +152,30 @@ async function withSubscriber(
   throw new Error('ses-events: the subscriber kept changing; the event will be retried');
 }
 
+/**
+ * Suppress every other stored form of the inbox of `email` (normalised) for `reason`, noting
+ * `email` as the form the event was for. A form suppressed already keeps its own reason, so the
+ * same event applied again (SNS and Lambda retry) changes nothing. Returns how many it suppressed.
+ */
+async function suppressInbox(store: SubscriptionStore, email: string, reason: 'bounce' | 'complaint', at: string): Promise<number> {
+  const via = addressKey(email);
+  let suppressed = 0;
+  for (const form of await otherStoredForms(store, email)) {
+    let now = false;
+    await withSubscriber(store, form, (cur) => {
+      now = !cur.suppressed;
+      return now
+        ? {
+            patch: { suppressed: true, suppressedAt: at, suppressedReason: reason, suppressedVia: via },
+            expect: { suppressed: cur.suppressed ?? null },
+          }
+        : undefined;
+    });
+    if (now) suppressed++;
+  }
+  return suppressed;
+}
+
 export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): Promise<SesEventsReport> {
   const report = emptyReport();
   const campaigns = new Map<string, string>();
@@ -168,6 +200,8 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
         report.bounces++;
         const email = tryNormaliseEmail(r.emailAddress);
         const s = email ? await deps.subscribers.getByEmail(email) : undefined;
+        // The inbox is gone whichever form it was mailed under (an erased one too).
+        if (email && permanent) report.inboxFormsSuppressed += await suppressInbox(deps.subscribers, email, 'bounce', at);
         if (!email || !s) {
           report.unknownRecipients++;
           continue;
@@ -203,12 +237,15 @@ export async function applySesEvents(deps: SesEventsDeps, events: SesEvent[]): P
         report.complaints++;
         const email = tryNormaliseEmail(r.emailAddress);
         const s = email ? await deps.subscribers.getByEmail(email) : undefined;
+        // A "not-spam" feedback report is the opposite of a complaint.
+        const notSpam = event.complaint.complaintFeedbackType === 'not-spam';
+        // The reader complained of mail to their inbox, whichever form it was sent to (an erased one too).
+        if (email && !notSpam) report.inboxFormsSuppressed += await suppressInbox(deps.subscribers, email, 'complaint', at);
         if (!email || !s) {
           report.unknownRecipients++;
           continue;
         }
-        // A "not-spam" feedback report is the opposite of a complaint.
-        if (event.complaint.complaintFeedbackType === 'not-spam') {
+        if (notSpam) {
           report.ignored++;
           continue;
         }

@@ -207,7 +207,7 @@ function mergeInto(
         reconfirmedBy: source,
         softBounces: 0,
       },
-      remove: ['suppressed', 'suppressedReason', 'suppressedAt', 'unsubscribedAt', 'confirmTokenHash', 'confirmExpiresAt'],
+      remove: ['suppressed', 'suppressedReason', 'suppressedAt', 'suppressedVia', 'unsubscribedAt', 'confirmTokenHash', 'confirmExpiresAt'],
     };
   }
   if (s.status === 'pending') {

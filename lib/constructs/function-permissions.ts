@@ -293,6 +293,10 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:GetItem': 'DynamoSubscriberStore.getByEmail: each event names an address',
         'dynamodb:UpdateItem': 'DynamoSubscriptionStore.change: suppress, count or clear soft bounces',
       },
+      'table/subscribers/index/byMailbox': {
+        'dynamodb:Query':
+          'DynamoSubscriptionStore.inboxMembers: a permanent bounce or a complaint suppresses every form of the inbox (usecases/inbox-forms.ts)',
+      },
       'table/deliveries': {
         'dynamodb:GetItem': 'DynamoDeliveryEvents.findBySesMessageId; DynamoSendingState.get, campaignCounts (the reputation brake)',
         'dynamodb:UpdateItem': 'DynamoDeliveryEvents.record; DynamoSendingState.addCounts, addCampaign, open (the reputation brake)',

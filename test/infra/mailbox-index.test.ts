@@ -1,8 +1,8 @@
 /**
  * The byMailbox index on Subscribers (every stored form of one inbox, so that a "no" said under
  * one form keeps out the others): its keys and projection, that it is the only index this change
- * adds (CloudFormation adds one GSI per table per update), and that the sign-ups function, which
- * queries it, may Query that index and the functions that never look up an inbox may not.
+ * adds (CloudFormation adds one GSI per table per update), and that the sign-ups and ses-events
+ * functions, which query it, may Query that index and the functions that never look up an inbox may not.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import type { PrincipalName } from '../../lib/constructs/function-permissions';
@@ -46,8 +46,13 @@ describe('who may query it', () => {
     expect(on('signups', 'table/subscribers/index/byMailbox')).toEqual(['dynamodb:Query']);
   });
 
+  it('grants the ses-events function dynamodb:Query on it: a bounce or complaint suppresses every form of the inbox', () => {
+    // The mistake tried: the use-case queries the index while its role may not (AccessDenied on every complaint).
+    expect(on('ses-events', 'table/subscribers/index/byMailbox')).toEqual(['dynamodb:Query']);
+  });
+
   it('grants it to no other function: the API reads nothing about an address, the planners and the sender no inbox', () => {
-    for (const name of ['api', 'sender', 'digest-planner', 'alert-planner', 'ses-events'] as const) {
+    for (const name of ['api', 'sender', 'digest-planner', 'alert-planner'] as const) {
       expect({ name, actions: on(name, 'table/subscribers/index/byMailbox') }).toEqual({ name, actions: [] });
     }
   });
