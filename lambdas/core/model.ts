@@ -123,7 +123,8 @@ export interface Subscriber {
   suppressedAt?: string;
   /**
    * The other form of the same inbox (core/inbox.ts) whose permanent bounce or complaint suppressed
-   * this address too; absent when the event was for this address.
+   * this address too, masked (`k***@gmail.com`: that form may be erased later); absent when the
+   * event was for this address.
    */
   suppressedVia?: string;
   /** Transient (soft) bounces in a row; a delivery resets it, the third suppresses. */

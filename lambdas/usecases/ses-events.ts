@@ -158,7 +158,9 @@ async function withSubscriber(
  * same event applied again (SNS and Lambda retry) changes nothing. Returns how many it suppressed.
  */
 async function suppressInbox(store: SubscriptionStore, email: string, reason: 'bounce' | 'complaint', at: string): Promise<number> {
-  const via = addressKey(email);
+  // Masked: the form the event was for may be erased on its own later, and its address must not
+  // outlive it in another item; the mask still says which form it was for the operator.
+  const via = maskEmail(addressKey(email));
   let suppressed = 0;
   for (const form of await otherStoredForms(store, email)) {
     let now = false;
