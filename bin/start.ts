@@ -89,7 +89,7 @@ async function main() {
   console.log(`
 Briefing is running.
   HTTP API        ${rt.httpUrl}        (health: ${rt.httpUrl}/health)
-  Console         ${rt.httpUrl}/admin/   (sign in as ${LOCAL_OWNER.email} / ${LOCAL_OWNER.password}; provider ${rt.consoleIssuer})
+  Console         ${rt.consoleUrl}   (sign in as ${LOCAL_OWNER.email} / ${LOCAL_OWNER.password}; provider ${rt.consoleIssuer})
   SES inbox       ${rt.sesInbox}        (messages as JSON: ${rt.sesInbox}/store)
   Raw messages    ${rt.config.dataDir}/outbox/*.eml
   DynamoDB        ${rt.dynamoEndpoint}

@@ -58,6 +58,8 @@ export interface LocalRuntime {
   httpUrl?: string;
   /** The console's sign-in provider (its issuer URL), when `console` is on. */
   consoleIssuer?: string;
+  /** The console's address (on `localhost`, the host its sign-in returns to), when `console` is on. */
+  consoleUrl?: string;
   /** The Content stream poller feeding the alert planner, when `streams` is on. */
   streamPoller?: StreamPoller;
   /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
@@ -275,13 +277,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     let httpUrl: string | undefined;
     let consoleIssuer: string | undefined;
+    let consoleUrl: string | undefined;
     if (options.http) {
       const api = makeApiHandler(apiDepsFromEnv({ signups: new LocalSignupQueue(signupQueue) }));
       let serve: HttpApiHandler = api;
       if (options.console) {
         // Loaded only here: the sign-in libraries are not needed by the CLI or the tests that run without the console.
         const { isConsolePath, startLocalConsole } = await import('./console');
-        const desk = await startLocalConsole({ baseUrl: `http://localhost:${config.httpPort}`, dataDir: config.dataDir });
+        const base = `http://localhost:${config.httpPort}`;
+        const desk = await startLocalConsole({ baseUrl: base, dataDir: config.dataDir });
+        consoleUrl = `${base}/admin/`;
         stops.push(() => desk.stop());
         consoleIssuer = desk.issuer;
         serve = (event) => (isConsolePath(event.rawPath) ? desk.handler(event) : api(event));
@@ -309,6 +314,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       counters,
       httpUrl,
       consoleIssuer,
+      consoleUrl,
       streamPoller,
       stop: stopAll,
     };
