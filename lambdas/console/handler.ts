@@ -59,6 +59,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
   const secure = deps.settings.baseUrl.startsWith('https://');
   const verify = deps.verify ?? idTokenVerifier(deps.settings);
   const oidc = deps.provider ?? provider(deps.settings);
+  // Sign-out is a form that the console answers with a redirect to the provider's sign-out:
+  // browsers hold that redirect to the form-action of the page, so the provider's origins are in it.
+  const signOutOrigins = [deps.settings.issuer, deps.settings.logoutUrl].filter((u): u is string => !!u).map((u) => new URL(u).origin);
+  const pageCsp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
   const clear = (name: string) => setCookie(name, '', { secure, sameSite: name === FLOW_COOKIE ? 'Lax' : 'Strict', maxAge: 0 });
   let key: { secret: string; key: Uint8Array } | undefined;
   const sessionKey = async () => {
@@ -127,7 +131,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     }
     if (req.method === 'GET' && path === '/admin') {
       const until = new Date(Math.min(who.editor.expires.getTime(), now.getTime() + SESSION_SECONDS * 1000));
-      return html(200, homePage(who.editor, who.session.csrf, until));
+      return html(200, homePage(who.editor, who.session.csrf, until), { 'content-security-policy': pageCsp });
     }
     return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
   }

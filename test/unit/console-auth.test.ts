@@ -82,6 +82,8 @@ describe('a page without a valid session redirects to sign-in', () => {
     const r = await handler(event('GET', '/admin/', await cookieFor(await idToken())));
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('ed@example.org');
+    // The sign-out form's redirect goes to the provider: a form-action of 'self' alone would make the browser stop it.
+    expect(r.headers?.['content-security-policy']).toContain("form-action 'self' https://cognito-idp.eu-west-1.amazonaws.com");
   });
 
   it('no session cookie at all', async () => {
