@@ -7,8 +7,20 @@
 const { availableParallelism } = require('node:os');
 
 const emulators = { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' };
-const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
-const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+// The sign-in libraries of the console (jose, openid-client with oauth4webapi, oidc-provider) ship
+// as ES modules only, which jest's CommonJS loader cannot require: they are compiled to CommonJS
+// like the project's own files.
+const ESM_ONLY = ['jose', 'openid-client', 'oauth4webapi', 'oidc-provider'];
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } }],
+};
+const base = {
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -7,6 +7,7 @@
 import { Cron } from 'croner';
 import { join } from 'node:path';
 import { startRuntime } from '../lib/local/runtime';
+import { LOCAL_OWNER } from '../lib/local/oidc-provider';
 import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles, sampleSettingsFile } from '../lib/local/sample-content';
 import { describeProgress, needsResume } from '../lambdas/core/campaign-status';
@@ -16,7 +17,14 @@ import { documentClient, dynamoPorts, systemClock } from '../lambdas/wiring';
 
 async function main() {
   const config = localConfig();
-  const rt = await startRuntime({ startEmulators: true, http: true, streams: true, config, outboxDir: join(config.dataDir, 'outbox') });
+  const rt = await startRuntime({
+    startEmulators: true,
+    http: true,
+    console: true,
+    streams: true,
+    config,
+    outboxDir: join(config.dataDir, 'outbox'),
+  });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -81,6 +89,7 @@ async function main() {
   console.log(`
 Briefing is running.
   HTTP API        ${rt.httpUrl}        (health: ${rt.httpUrl}/health)
+  Console         ${rt.consoleUrl}   (sign in as ${LOCAL_OWNER.email} / ${LOCAL_OWNER.password}; provider ${rt.consoleIssuer})
   SES inbox       ${rt.sesInbox}        (messages as JSON: ${rt.sesInbox}/store)
   Raw messages    ${rt.config.dataDir}/outbox/*.eml
   DynamoDB        ${rt.dynamoEndpoint}

@@ -7,6 +7,7 @@ import { AddressKey } from './constructs/address-key';
 import { Api } from './constructs/api';
 import { ApiDomain } from './constructs/api-domain';
 import { type DnsRecord, DnsRecords } from './constructs/dns-records';
+import { Console } from './constructs/console';
 import { Editors } from './constructs/editors';
 import type { BriefingFunction } from './constructs/briefing-function';
 import { Monitoring } from './constructs/monitoring';
@@ -44,6 +45,8 @@ export class BriefingStack extends Stack {
   readonly publicBaseUrl: string;
   /** Sign-in for the editor's desk: the user pool, its role groups, the managed login and the desk's client. */
   readonly editors: Editors;
+  /** The editor's console under /admin: its own function on the HTTP API. */
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: BriefingStackProps) {
     const { config } = props;
@@ -150,6 +153,14 @@ export class BriefingStack extends Stack {
       consoleBaseUrls: [this.api.url, ...(this.apiDomain ? [this.apiDomain.url] : [])],
     });
 
+    // The console answers /admin on the same HTTP API, with its own function and role; it is
+    // reached at the API's custom domain when there is one (the client's first callback URL).
+    this.console = new Console(this, 'Console', {
+      httpApi: this.api.httpApi,
+      editors: this.editors,
+      baseUrl: this.apiDomain?.url ?? this.api.url,
+    });
+
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });
 
     // Bounces, complaints and deliveries: configuration set ─► SNS ─► ses-events function.
@@ -166,6 +177,7 @@ export class BriefingStack extends Stack {
       Api: this.api.handler,
       SesEvents: this.sesEvents.handler,
       Signups: this.signups.handler,
+      Console: this.console.handler,
     };
     this.monitoring = new Monitoring(this, 'Monitoring', {
       deadLetterQueues: {
@@ -239,6 +251,7 @@ export class BriefingStack extends Stack {
       description: 'User pool of the editors (cli editors)',
     });
     new CfnOutput(this, 'EditorsClientId', { value: this.editors.client.userPoolClientId, description: "The editor's desk's app client" });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.apiDomain?.url ?? this.api.url}/admin/`, description: "The editor's console" });
     new CfnOutput(this, 'EditorsLoginDomain', { value: this.editors.loginDomainUrl, description: 'Managed login domain of the editors' });
     new CfnOutput(this, 'EditorsSignInUrl', {
       value: this.editors.signInUrl,

@@ -53,6 +53,18 @@ export const ENV = {
   digestLocalTime: 'DIGEST_LOCAL_TIME',
   /** AWS: ARN of the secret holding the address key (keyed digests of erased addresses and limited keys). */
   addressKeySecretArn: 'ADDRESS_KEY_SECRET_ARN',
+  /** The console (lambdas/console): the OpenID Connect issuer editors sign in with (the user pool's, or the local provider's). */
+  consoleIssuer: 'CONSOLE_ISSUER',
+  /** The console: its app client's id (the ID token's audience). */
+  consoleClientId: 'CONSOLE_CLIENT_ID',
+  /** The console: the base URL it is served under /admin of (its callback is `<base>/admin/callback`). */
+  consoleBaseUrl: 'CONSOLE_BASE_URL',
+  /** The console: where sign-out ends the provider's session when discovery names no end_session_endpoint (Cognito's /logout). */
+  consoleLogoutUrl: 'CONSOLE_LOGOUT_URL',
+  /** AWS: ARN of the secret the console's session cookies are sealed with. */
+  consoleSessionSecretArn: 'CONSOLE_SESSION_SECRET_ARN',
+  /** Local: the session key itself. Used when no secret ARN is set. */
+  consoleSessionKey: 'CONSOLE_SESSION_KEY',
   /** Local: the address key itself. Used when no secret ARN is set. */
   addressKey: 'ADDRESS_KEY',
   /** The sign-up queue: the API hands each sign-up (and welcome) to the sign-ups function through it. */

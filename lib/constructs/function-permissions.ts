@@ -67,6 +67,7 @@ export type ResourceName =
   | 'ses/recipients'
   | 'secret/token-keys'
   | 'secret/address-key'
+  | 'secret/console-session'
   | 'schedules/issues'
   | 'role/issue-schedule'
   | 'function/digest-planner'
@@ -91,7 +92,7 @@ export interface Permissions {
   readonly conditions?: Readonly<Partial<Record<ResourceName, readonly string[]>>>;
 }
 
-/** The six functions, by their folder under lambdas/ (entry `lambdas/<name>/handler.ts`). */
+/** The seven functions, by their folder under lambdas/ (entry `lambdas/<name>/handler.ts`). */
 export const FUNCTION_PERMISSIONS = {
   /** lambdas/api/handler.ts: every route of the HTTP API. It sends no mail: sign-ups and welcomes go to the sign-up queue. */
   api: {
@@ -128,6 +129,21 @@ export const FUNCTION_PERMISSIONS = {
       // lib/constructs/api.ts CLICK_ATTRIBUTES: a public function must not rewrite the ledger.
       'table/deliveries': ['dynamodb:Attributes', 'dynamodb:ReturnValues'],
     },
+  },
+
+  /**
+   * lambdas/console/handler.ts: the editor's console under /admin. This step signs editors in
+   * (the user pool's discovery and keys are public HTTPS, no IAM) and shows who is signed in: its
+   * only call is the session key.
+   */
+  console: {
+    calls: {
+      'secret/console-session': {
+        'secretsmanager:GetSecretValue':
+          'consoleDepsFromEnv: Powertools SecretsProvider.get (cached an hour), the key the session cookies are sealed with',
+      },
+    },
+    service: RUNTIME,
   },
 
   /** lambdas/signups/handler.ts: a queued web sign-up (look up, store, confirm) or welcome. */

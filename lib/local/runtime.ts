@@ -56,6 +56,10 @@ export interface LocalRuntime {
   /** Campaign counters and state (the Deliveries table's summary items). */
   counters: CampaignCounters;
   httpUrl?: string;
+  /** The console's sign-in provider (its issuer URL), when `console` is on. */
+  consoleIssuer?: string;
+  /** The console's address (on `localhost`, the host its sign-in returns to), when `console` is on. */
+  consoleUrl?: string;
   /** The Content stream poller feeding the alert planner, when `streams` is on. */
   streamPoller?: StreamPoller;
   /** Stop everything this runtime started (emulators, server, queue), in reverse order. */
@@ -69,6 +73,8 @@ export interface RuntimeOptions {
   persist?: boolean;
   /** Serve the HTTP API. */
   http: boolean;
+  /** Serve the console under /admin as well, with the local sign-in provider (lib/local/console.ts). */
+  console?: boolean;
   config?: LocalConfig;
   queueConcurrency?: number;
   /**
@@ -270,9 +276,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     }
 
     let httpUrl: string | undefined;
+    let consoleIssuer: string | undefined;
+    let consoleUrl: string | undefined;
     if (options.http) {
       const api = makeApiHandler(apiDepsFromEnv({ signups: new LocalSignupQueue(signupQueue) }));
-      const server = await serveHttp(withSettledRoute(api, [signupQueue, queue], streamPoller), {
+      let serve: HttpApiHandler = api;
+      if (options.console) {
+        // Loaded only here: the sign-in libraries are not needed by the CLI or the tests that run without the console.
+        const { isConsolePath, startLocalConsole } = await import('./console');
+        const base = `http://localhost:${config.httpPort}`;
+        const desk = await startLocalConsole({ baseUrl: base, dataDir: config.dataDir });
+        consoleUrl = `${base}/admin/`;
+        stops.push(() => desk.stop());
+        consoleIssuer = desk.issuer;
+        serve = (event) => (isConsolePath(event.rawPath) ? desk.handler(event) : api(event));
+      }
+      const server = await serveHttp(withSettledRoute(serve, [signupQueue, queue], streamPoller), {
         port: config.httpPort,
         host: '127.0.0.1',
       });
@@ -294,6 +313,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       planScheduled: () => scheduled({}),
       counters,
       httpUrl,
+      consoleIssuer,
+      consoleUrl,
       streamPoller,
       stop: stopAll,
     };

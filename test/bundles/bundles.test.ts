@@ -29,6 +29,7 @@ import { StandIns } from './stand-ins';
 const FUNCTIONS = [
   'Alerts/AlertPlanner',
   'Api/Handler',
+  'Console/Handler',
   'Scheduling/DigestPlanner',
   'Sending/Sender',
   'SesEvents/Handler',
@@ -131,6 +132,15 @@ describe('the bundles, run as Lambda runs them', () => {
       for (const f of report.reads) problems.push(`${name}: file read outside its folder: ${f}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('Console: GET /admin without a session redirects to sign-in, with the session key read from Secrets Manager', async () => {
+    const post = formPost(API_URL, '/admin', {});
+    const http = { ...post.requestContext.http, method: 'GET' };
+    const get = { ...post, body: undefined, isBase64Encoded: false, requestContext: { ...post.requestContext, http } };
+    const result = (await invoke('Console/Handler', get)) as { statusCode: number; headers: Record<string, string> };
+    expect(result.statusCode).toBe(302);
+    expect(result.headers.location).toBe('/admin/sign-in');
   });
 
   it('API: a form POST /subscribe (base64 body) answers 303 to /check-inbox and queues the sign-up', async () => {

@@ -40,6 +40,11 @@ export class StandIns {
     // used only when an issue has a one-time schedule (the AWS stand-in would refuse the call).
     'AWS::SES::ConfigurationSet': (id) => this.prefix + id,
     'AWS::Scheduler::ScheduleGroup': (id) => this.prefix + id,
+    // The console's issuer, client and sign-out address name these; its sign-in reaches Cognito
+    // only when an editor signs in, which no event here does.
+    'AWS::Cognito::UserPool': (id) => `${REGION}_${id.slice(0, 9)}`,
+    'AWS::Cognito::UserPoolClient': (id) => this.prefix + id,
+    'AWS::Cognito::UserPoolDomain': (id) => this.prefix + id.toLowerCase(),
   };
 
   /** `Fn::GetAtt` of a resource, by `<type>.<attribute>`. */

@@ -227,9 +227,9 @@ describe('functions', () => {
 
   it('keeps function and API access logs for a month', () => {
     // One log group per function (sender, digest planner, alert planner, API, ses-events,
-    // sign-ups), plus the API's access log: a literal, so a function without its log group fails here.
-    template.resourceCountIs('AWS::Lambda::Function', 6);
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6 + 1);
+    // sign-ups, console), plus the API's access log: a literal, so a function without its log group fails here.
+    template.resourceCountIs('AWS::Lambda::Function', 7);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 7 + 1);
   });
 
   it('lets the planner query the two digest audience indexes (not the Subscribers table itself), and send to the queue', () => {
@@ -283,7 +283,10 @@ describe('scheduling', () => {
 
 describe('api', () => {
   it('routes the public routes to one Lambda integration', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    // The console's /admin routes have their own function and integration (test/infra/console.test.ts).
+    const all = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const publicRoutes = all.filter((r) => !String(r.Properties.RouteKey).includes(' /admin'));
+    const routes = publicRoutes.map((r) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual([
       'GET /',
       'GET /archive',
@@ -311,7 +314,8 @@ describe('api', () => {
       'POST /subscribe',
       'POST /unsubscribe',
     ]);
-    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+    expect(new Set(publicRoutes.map((r) => JSON.stringify(r.Properties.Target))).size).toBe(1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
   });
 
   it('lets the API function read the Content table for the archive, and never write it', () => {

@@ -192,7 +192,7 @@ describe('dashboard and metrics contract', () => {
 
   it('gives every function the Powertools namespace Briefing and service briefing', () => {
     const functions = Object.values(withZone.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         POWERTOOLS_METRICS_NAMESPACE: 'Briefing',
@@ -228,7 +228,7 @@ describe('monitoring', () => {
       template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }),
     ).map((a) => a.Properties.Dimensions[0].Value.Ref);
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     expect(alarmed.sort()).toEqual(functions.sort());
   });
 

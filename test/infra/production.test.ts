@@ -224,7 +224,9 @@ describe('data lifecycle', () => {
 
   it('imports the secret named by tokenSecretName instead of creating one, and grants and passes that one', () => {
     const t = synth({ tokenSecretName: 'Briefing/token-keys', addressKeySecretName: 'Briefing/address-key' });
-    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // The only secret made is the console's session key (its loss only signs editors out).
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { Name: Match.stringLikeRegexp('/console-session-key$') });
     expect(outputs(t).TokenSecretName).toBe('Briefing/token-keys');
     expect(outputs(t).AddressKeySecretName).toBe('Briefing/address-key');
     t.hasResourceProperties('AWS::Lambda::Function', {

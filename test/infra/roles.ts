@@ -95,6 +95,7 @@ export function stackFacts(stack: BriefingStack): StackFacts {
     ['secret/token-keys', `${sending.tokenSecret.secretArn}-??????`],
     ['secret/address-key', stack.addressKey.secret.secretArn],
     ['secret/address-key', `${stack.addressKey.secret.secretArn}-??????`],
+    ['secret/console-session', stack.console.sessionSecret.secretArn],
     ['queue/signups', stack.signups.queue.queueArn],
     [
       'schedules/issues',

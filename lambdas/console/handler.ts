@@ -1,0 +1,185 @@
+/**
+ * The editor's console under /admin: its own function (lib/constructs/console.ts), the same
+ * handler locally (`npm start`, lib/local/runtime.ts). Every page needs a signed-in editor:
+ *   GET  /admin, /admin/        Home: who is signed in and their role                    pages.ts
+ *   GET  /admin/sign-in         to the provider's sign-in (code + PKCE; flow cookie, Lax)   sign-in.ts
+ *   GET  /admin/callback        the code exchanged, the ID token checked, the session set; a
+ *                               small page moves on to /admin/ (so the Strict cookie is sent)
+ *   POST /admin/sign-out        CSRF checked; the session cleared, to the provider's sign-out
+ *   /admin/api/…                JSON paths: 401 without a session
+ * Without a valid session (none, changed, expired, or its ID token no longer valid) a page
+ * redirects to sign-in. Every POST needs the session's CSRF token (form field `csrf`).
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { timingSafeEqual } from 'node:crypto';
+import { withLambdaContext } from '../adapters/lambda-context';
+import { logger } from '../adapters/logger';
+import { secretsProvider } from '../adapters/clients';
+import type { Clock } from '../core/ports';
+import { ENV } from '../core/function-env';
+import { systemClock } from '../adapters/system-clock';
+import { formOf, html, json, parseRequest, withSiteHeaders, type ApiRequest, type Result } from '../api/http';
+import { homePage, messagePage, signedInPage } from './pages';
+import {
+  cookieOf,
+  FLOW_COOKIE,
+  FLOW_SECONDS,
+  newCsrfToken,
+  openFlow,
+  openSession,
+  sealFlow,
+  sealKey,
+  sealSession,
+  SESSION_COOKIE,
+  SESSION_SECONDS,
+  setCookie,
+  type Session,
+} from './session';
+import { idTokenVerifier, provider, type Editor, type SignInSettings } from './sign-in';
+
+export interface ConsoleDeps {
+  settings: SignInSettings;
+  /** The session key's text (Secrets Manager on AWS, the data folder locally). */
+  sessionSecret: () => Promise<string>;
+  clock: Clock;
+  /** The ID token check; by default against the issuer's published keys. */
+  verify?: ReturnType<typeof idTokenVerifier>;
+  /** The provider's side of the flow; by default openid-client against the issuer. */
+  provider?: ReturnType<typeof provider>;
+}
+
+const found = (location: string, cookies: string[] = []): Result => ({
+  statusCode: 302,
+  headers: { location, 'cache-control': 'no-store' },
+  cookies,
+  body: '',
+});
+
+export function makeConsoleHandler(deps: ConsoleDeps) {
+  const secure = deps.settings.baseUrl.startsWith('https://');
+  const verify = deps.verify ?? idTokenVerifier(deps.settings);
+  const oidc = deps.provider ?? provider(deps.settings);
+  // Sign-out is a form that the console answers with a redirect to the provider's sign-out:
+  // browsers hold that redirect to the form-action of the page, so the provider's origins are in it.
+  const signOutOrigins = [deps.settings.issuer, deps.settings.logoutUrl].filter((u): u is string => !!u).map((u) => new URL(u).origin);
+  const pageCsp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+  const clear = (name: string) => setCookie(name, '', { secure, sameSite: name === FLOW_COOKIE ? 'Lax' : 'Strict', maxAge: 0 });
+  let key: { secret: string; key: Uint8Array } | undefined;
+  const sessionKey = async () => {
+    const secret = await deps.sessionSecret();
+    if (key?.secret !== secret) key = { secret, key: sealKey(secret) };
+    return key.key;
+  };
+
+  /** The signed-in editor and their session, or undefined. */
+  async function signedIn(cookies: string[], now: Date): Promise<{ editor: Editor; session: Session } | undefined> {
+    const session = await openSession(await sessionKey(), cookieOf(cookies, SESSION_COOKIE), now);
+    if (!session) return undefined;
+    const check = await verify(session.idToken, now);
+    return check.ok ? { editor: check.editor, session } : undefined;
+  }
+
+  async function signIn(now: Date): Promise<Result> {
+    const { url, flow } = await oidc.start();
+    const sealed = await sealFlow(await sessionKey(), flow, now);
+    return found(url, [setCookie(FLOW_COOKIE, sealed, { secure, sameSite: 'Lax', maxAge: FLOW_SECONDS })]);
+  }
+
+  async function callback(rawQuery: string, cookies: string[], now: Date): Promise<Result> {
+    const flow = await openFlow(await sessionKey(), cookieOf(cookies, FLOW_COOKIE), now);
+    const again = { href: '/admin/sign-in', text: 'Sign in again' };
+    if (!flow) return html(400, messagePage('Sign-in expired', 'The sign-in took too long or began in another browser.', again), {});
+    const callbackUrl = new URL(`${deps.settings.baseUrl}/admin/callback?${rawQuery}`);
+    let idToken: string;
+    try {
+      idToken = await oidc.finish(callbackUrl, flow);
+    } catch (e) {
+      logger.warn('Console sign-in refused at the callback', { error: (e as Error).message });
+      return html(400, messagePage('Sign-in failed', 'The provider’s answer could not be used.', again));
+    }
+    const check = await verify(idToken, now, flow.nonce);
+    if (!check.ok) {
+      logger.warn('Console sign-in refused: ID token', { reason: check.reason });
+      return html(403, messagePage('Not allowed', `This account cannot use the console (${check.reason}).`, again));
+    }
+    const sealed = await sealSession(await sessionKey(), { idToken, csrf: newCsrfToken() }, now);
+    const maxAge = Math.max(0, Math.min(SESSION_SECONDS, Math.floor((check.editor.expires.getTime() - now.getTime()) / 1000)));
+    return {
+      ...html(200, signedInPage()),
+      cookies: [setCookie(SESSION_COOKIE, sealed, { secure, sameSite: 'Strict', maxAge }), clear(FLOW_COOKIE)],
+    };
+  }
+
+  async function handle(req: ApiRequest, cookies: string[], rawQuery: string): Promise<Result> {
+    const now = deps.clock.now();
+    const path = req.path.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET' && path === '/admin/sign-in') return signIn(now);
+    if (req.method === 'GET' && path === '/admin/callback') return callback(rawQuery, cookies, now);
+
+    const who = await signedIn(cookies, now);
+    if (!who) {
+      if (path.startsWith('/admin/api')) return json(401, { error: 'sign in first' });
+      return req.method === 'GET' || req.method === 'HEAD'
+        ? found('/admin/sign-in')
+        : html(401, messagePage('Signed out', 'Sign in again.'));
+    }
+    if (req.method === 'POST') {
+      const sent = req.isForm ? (formOf(req).get('csrf') ?? '') : (req.header('x-csrf-token') ?? '');
+      if (!sameToken(sent, who.session.csrf))
+        return html(403, messagePage('Refused', 'This form is out of date: reload the page and try again.'));
+      if (path === '/admin/sign-out') return found(await oidc.signOutUrl(who.session.idToken), [clear(SESSION_COOKIE)]);
+    }
+    if (req.method === 'GET' && path === '/admin') {
+      const until = new Date(Math.min(who.editor.expires.getTime(), now.getTime() + SESSION_SECONDS * 1000));
+      return html(200, homePage(who.editor, who.session.csrf, until), { 'content-security-policy': pageCsp });
+    }
+    return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
+  }
+
+  return async (event: APIGatewayProxyEventV2): Promise<Result> => {
+    const req = parseRequest(event);
+    const cookies = event.cookies ?? (event.headers?.cookie ? [event.headers.cookie] : []);
+    try {
+      return withSiteHeaders(await handle(req, cookies, event.rawQueryString ?? ''));
+    } catch (error) {
+      logger.error('Console request failed', { requestId: req.requestId, routeKey: event.routeKey, error });
+      return withSiteHeaders(html(500, messagePage('Something went wrong', 'Try again in a moment.')));
+    }
+  };
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/** The console's settings and session key from its environment (set by lib/constructs/console.ts, or by npm start). */
+export function consoleDepsFromEnv(): ConsoleDeps {
+  const need = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`Invalid console configuration: ${name} is not set`);
+    return v;
+  };
+  const settings: SignInSettings = {
+    issuer: need(ENV.consoleIssuer),
+    clientId: need(ENV.consoleClientId),
+    baseUrl: need(ENV.consoleBaseUrl).replace(/\/+$/, ''),
+    logoutUrl: process.env[ENV.consoleLogoutUrl] || undefined,
+  };
+  const arn = process.env[ENV.consoleSessionSecretArn];
+  const local = process.env[ENV.consoleSessionKey];
+  if (!arn && !local)
+    throw new Error(`Invalid console configuration: set ${ENV.consoleSessionSecretArn} (AWS) or ${ENV.consoleSessionKey} (local)`);
+  const sessionSecret = arn
+    ? async () => {
+        const value = await secretsProvider().get(arn, { maxAge: 3600 });
+        if (typeof value !== 'string') throw new Error('console session secret has no string value');
+        return value;
+      }
+    : () => Promise.resolve(local as string);
+  return { settings, sessionSecret, clock: systemClock };
+}
+
+let fromEnv: ReturnType<typeof makeConsoleHandler> | undefined;
+export const handler = withLambdaContext((event: APIGatewayProxyEventV2) => (fromEnv ??= makeConsoleHandler(consoleDepsFromEnv()))(event));

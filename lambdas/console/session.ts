@@ -1,0 +1,93 @@
+/**
+ * The console's cookies: the sign-in flow's state (state, nonce, PKCE verifier) and the session,
+ * each sealed with the session key (JWE, `dir` + A256GCM: encrypted and authenticated, so a
+ * changed byte fails to open), each with its own life. Pure: no I/O.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+
+/** A session lives 30 minutes; then the editor signs in again (the provider's own session usually makes that one click). */
+export const SESSION_SECONDS = 30 * 60;
+/** The sign-in flow must come back from the provider within 10 minutes. */
+export const FLOW_SECONDS = 10 * 60;
+
+export const SESSION_COOKIE = 'briefing_console';
+export const FLOW_COOKIE = 'briefing_console_flow';
+
+/** What a session holds: the provider's ID token (checked on every request) and the CSRF token bound to it. */
+export interface Session {
+  idToken: string;
+  csrf: string;
+}
+
+/** What the sign-in flow keeps between the redirect to the provider and the callback. */
+export interface Flow {
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+/** The 32-byte key of the seals, from the secret's text (any length). */
+export const sealKey = (secret: string): Uint8Array => new Uint8Array(createHash('sha256').update(secret, 'utf8').digest());
+
+export const newCsrfToken = () => randomBytes(32).toString('base64url');
+
+async function seal(key: Uint8Array, kind: string, value: object, seconds: number, now: Date): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  return new EncryptJWT({ ...value, kind })
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + seconds)
+    .encrypt(key);
+}
+
+/** The sealed value, or undefined when it is missing, changed, sealed with another key, of another kind, or expired. */
+async function open(key: Uint8Array, kind: string, sealed: string | undefined, now: Date): Promise<Record<string, unknown> | undefined> {
+  if (!sealed) return undefined;
+  try {
+    const { payload } = await jwtDecrypt(sealed, key, { currentDate: now });
+    return payload.kind === kind ? payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const sealSession = (key: Uint8Array, s: Session, now: Date) => seal(key, 'session', s, SESSION_SECONDS, now);
+export const sealFlow = (key: Uint8Array, f: Flow, now: Date) => seal(key, 'flow', f, FLOW_SECONDS, now);
+
+export async function openSession(key: Uint8Array, sealed: string | undefined, now: Date): Promise<Session | undefined> {
+  const p = await open(key, 'session', sealed, now);
+  return p && typeof p.idToken === 'string' && typeof p.csrf === 'string' ? { idToken: p.idToken, csrf: p.csrf } : undefined;
+}
+
+export async function openFlow(key: Uint8Array, sealed: string | undefined, now: Date): Promise<Flow | undefined> {
+  const p = await open(key, 'flow', sealed, now);
+  return p && typeof p.state === 'string' && typeof p.nonce === 'string' && typeof p.verifier === 'string'
+    ? { state: p.state, nonce: p.nonce, verifier: p.verifier }
+    : undefined;
+}
+
+/** The value of cookie `name` in a Cookie header (API Gateway v2 also passes them as `cookies`). */
+export function cookieOf(cookies: readonly string[], name: string): string | undefined {
+  for (const part of cookies.flatMap((c) => c.split(';'))) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * A Set-Cookie value under /admin, HttpOnly; Secure when the console is served over https. The
+ * session is SameSite=Strict; the flow is Lax, since the provider's redirect back to the callback
+ * is a cross-site top-level GET, on which a Strict cookie is not sent.
+ */
+export function setCookie(name: string, value: string, o: { secure: boolean; sameSite: 'Strict' | 'Lax'; maxAge: number }): string {
+  return [
+    `${name}=${value}`,
+    'Path=/admin',
+    'HttpOnly',
+    `SameSite=${o.sameSite}`,
+    `Max-Age=${o.maxAge}`,
+    ...(o.secure ? ['Secure'] : []),
+  ].join('; ');
+}

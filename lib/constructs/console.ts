@@ -1,0 +1,73 @@
+import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/core/function-env';
+import { BriefingFunction } from './briefing-function';
+import type { Editors } from './editors';
+
+/** Props of {@link Console}. */
+export interface ConsoleProps {
+  /** The HTTP API the console's routes are added to (the public routes and their function stay as they are). */
+  readonly httpApi: apigwv2.HttpApi;
+  /** The editors' user pool and the desk's app client (lib/constructs/editors.ts). */
+  readonly editors: Editors;
+  /** The base URL the console is reached at (its callback is `<base>/admin/callback`, one of the client's callback URLs). */
+  readonly baseUrl: string;
+}
+
+/** The console's routes on the HTTP API: every method it answers, on /admin and below. */
+export const CONSOLE_ROUTES: ReadonlyArray<{ method: apigwv2.HttpMethod; path: string }> = [
+  { method: apigwv2.HttpMethod.GET, path: '/admin' },
+  { method: apigwv2.HttpMethod.POST, path: '/admin' },
+  { method: apigwv2.HttpMethod.GET, path: '/admin/{proxy+}' },
+  { method: apigwv2.HttpMethod.POST, path: '/admin/{proxy+}' },
+];
+
+/**
+ * The editor's console (lambdas/console/handler.ts): its own function and role, separate from the
+ * public API's, serving /admin on the same HTTP API. It signs editors in against the user pool
+ * (OpenID Connect, code + PKCE) and checks their ID token itself on every request; its session
+ * cookies are sealed with a key kept in Secrets Manager, made by the stack.
+ */
+export class Console extends Construct {
+  readonly handler: BriefingFunction;
+  /** The key the session cookies are sealed with. */
+  readonly sessionSecret: secretsmanager.Secret;
+  readonly routes: apigwv2.HttpRoute[];
+
+  constructor(scope: Construct, id: string, props: ConsoleProps) {
+    super(scope, id);
+    const { editors } = props;
+    const base = props.baseUrl.replace(/\/+$/, '');
+
+    this.sessionSecret = new secretsmanager.Secret(this, 'SessionKey', {
+      secretName: `${Stack.of(this).stackName}/console-session-key`,
+      description: "Seals the editor's console session cookies. Replacing it signs every editor out, nothing more.",
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.sessionSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Sessions last 30 minutes; a new key only signs editors out. Rotation is a later step of the console.',
+    });
+
+    this.handler = new BriefingFunction(this, 'Handler', {
+      name: 'console',
+      description: "The editor's console under /admin: sign-in and the pages.",
+      environment: {
+        [ENV.consoleIssuer]: `https://cognito-idp.${Aws.REGION}.amazonaws.com/${editors.userPool.userPoolId}`,
+        [ENV.consoleClientId]: editors.client.userPoolClientId,
+        [ENV.consoleBaseUrl]: base,
+        // Cognito's discovery names no end_session_endpoint: its /logout ends the managed login's session.
+        [ENV.consoleLogoutUrl]: `${editors.loginDomainUrl}/logout?client_id=${editors.client.userPoolClientId}&logout_uri=${encodeURIComponent(`${base}/admin/`)}`,
+        [ENV.consoleSessionSecretArn]: this.sessionSecret.secretArn,
+      },
+    });
+    this.handler.allow('secret/console-session', [this.sessionSecret.secretArn]);
+
+    const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
+    this.routes = CONSOLE_ROUTES.flatMap((r) => props.httpApi.addRoutes({ path: r.path, methods: [r.method], integration }));
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `npm start`'s OpenID Connect provider (`oidc-provider`), standing in for the Cognito user pool so
+ * the console's sign-in is the same code on both sides: one seeded owner (email and password
+ * below, named in the README), one public client like the stack's app client (authorization code
+ * with PKCE required, redirect `<console base>/admin/callback`), and ID tokens signed RS256 that
+ * carry the role as `cognito:groups`, as Cognito's do. Its keys are published at
+ * `/.well-known/jwks.json`, where Cognito publishes a user pool's. Its signing key is kept in the
+ * data folder, so a session survives a restart. Local only: never deployed.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+
+/** The seeded owner of `npm start` (README: "Console"). */
+export const LOCAL_OWNER = { email: 'owner@briefing.test', password: 'briefing-owner', groups: ['owner'] } as const;
+/** The local app client's id (the stack's comes from its app client). */
+export const LOCAL_CLIENT_ID = 'briefing-console';
+
+export interface LocalAccount {
+  email: string;
+  password: string;
+  groups: readonly string[];
+}
+
+export interface LocalOidcOptions {
+  port: number;
+  /** The console's base URL: the client's redirect is `<base>/admin/callback`. */
+  consoleBaseUrl: string;
+  /** Where the signing key is kept (a new one each start when absent). */
+  dataDir?: string;
+  /** @default [LOCAL_OWNER] */
+  accounts?: readonly LocalAccount[];
+}
+
+export interface RunningOidcProvider {
+  issuer: string;
+  clientId: string;
+  close(): Promise<void>;
+}
+
+async function signingKey(dataDir?: string): Promise<JWK> {
+  const file = dataDir && join(dataDir, 'console-oidc-key.json');
+  if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+  if (file && dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
+  }
+  return jwk;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const loginPage = (uid: string, error?: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign in · Briefing (local)</title></head>
+<body><main><h1>Sign in to the Briefing console</h1><p>Local sign-in (npm start), standing in for the Cognito login page.</p>
+${error ? `<p role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/interaction/${esc(uid)}/login">
+<p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required></p>
+<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Sign in</button></p></form></main></body></html>`;
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024) throw new Error('form too large');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+export async function startLocalOidcProvider(options: LocalOidcOptions): Promise<RunningOidcProvider> {
+  const accounts = options.accounts ?? [LOCAL_OWNER];
+  const bySub = new Map(accounts.map((a) => [a.email.toLowerCase(), a]));
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const base = options.consoleBaseUrl.replace(/\/+$/, '');
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: LOCAL_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [`${base}/admin/callback`],
+        post_logout_redirect_uris: [`${base}/admin/`],
+      },
+    ],
+    pkce: { required: () => true },
+    // Seconds; an ID token lives an hour, as Cognito's do by default.
+    ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600 },
+    jwks: { keys: [await signingKey(options.dataDir)] },
+    routes: { jwks: '/.well-known/jwks.json' },
+    // The claims go into the ID token itself, as Cognito puts them there.
+    conformIdTokenClaims: false,
+    claims: { openid: ['sub', 'cognito:groups'], email: ['email', 'email_verified'] },
+    scopes: ['openid', 'email', 'profile'],
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: (_ctx, sub) => {
+      const account = bySub.get(sub);
+      if (!account) return undefined;
+      return {
+        accountId: sub,
+        claims: () => ({ sub, email: account.email, email_verified: true, 'cognito:groups': [...account.groups] }),
+      };
+    },
+    // The console is this provider's only client, first-party: no consent screen (as Cognito has none).
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const oidc = ctx.oidc;
+      const clientId = oidc.client!.clientId;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(clientId);
+      if (grantId) return oidc.provider.Grant.find(grantId);
+      const grant = new oidc.provider.Grant({ clientId, accountId: oidc.session!.accountId! });
+      grant.addOIDCScope('openid email profile');
+      await grant.save();
+      oidc.session!.ensureClientContainer(clientId);
+      oidc.session!.grantIdFor(clientId, grant.jti);
+      return grant;
+    },
+  });
+  const callback = provider.callback();
+
+  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, action?: string): Promise<void> {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) throw new Error('interaction mismatch');
+    const page = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (req.method === 'GET') return page(200, loginPage(uid));
+    if (req.method === 'POST' && action === 'login') {
+      const form = await readForm(req);
+      const email = (form.get('email') ?? '').trim().toLowerCase();
+      const account = bySub.get(email);
+      if (!account || account.password !== form.get('password')) return page(401, loginPage(uid, 'Wrong email or password.'));
+      await provider.interactionFinished(req, res, { login: { accountId: email } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    page(405, 'Method not allowed');
+  }
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const m = /^\/interaction\/([\w-]+)(?:\/(login))?$/.exec((req.url ?? '').split('?')[0]);
+    if (!m) return void callback(req, res);
+    interaction(req, res, m[1], m[2]).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Sign-in failed: ${(e as Error).message}`);
+    });
+  });
+
+  return {
+    issuer,
+    clientId: LOCAL_CLIENT_ID,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
