@@ -143,8 +143,9 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         // The source tool's "no" stands: no subscriber is written (that would keep personal data
         // about someone who never subscribed here), only the keyed digests of the address and its
         // inbox, so a later import or add of any form of it is kept out (`--resubscribe` aside).
-        if (key !== undefined) {
-          seen.set(key, row);
+        if (key !== undefined) seen.set(key, row);
+        // An address stored here keeps its own record here (its status holds its "no" here, or its consent).
+        if (key !== undefined && !(await deps.subscribers.getByEmail(key))) {
           // Where it left, without the tool's details in brackets (its times are about the person).
           const where = row.skip.replace(/\s*\(.*\)$/, '');
           const at = deps.clock.now();

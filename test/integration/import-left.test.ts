@@ -123,3 +123,16 @@ describe('erasing a left address', () => {
     expect(marker).toEqual({ email: expect.any(String), erasedAt: expect.any(String) });
   });
 });
+
+describe('a reader subscribed here whom the source tool says left there', () => {
+  const here = `here.${run}@example.org`;
+
+  it('keeps their own record here: no marker, and the operator may still change their choices', async () => {
+    await addSubscriber(ops(), { email: here });
+    const r = await importSubscribers(ops(), mailchimpLeft(here));
+    expect(r).toMatchObject({ skipped: 1, imported: 0 });
+    // The mistake tried: a marker for a stored reader would keep out the operator's next change.
+    expect(await api.subscribers.isErased([testDigest(here)])).toBeUndefined();
+    expect(await addSubscriber(ops(), { email: here, alerts: true })).toMatchObject({ status: 'confirmed', alerts: true });
+  });
+});
