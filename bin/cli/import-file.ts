@@ -47,7 +47,7 @@ export function printImport(file: string, r: ImportReport, resubscribe: boolean,
     else out.log(`${file}:${l.line}: ${l.message}`);
   }
   if (r.hint) out.error(`${file}: ${r.hint}`);
-  const kept = r.kept.unsubscribed + r.kept.suppressed + r.kept.erased;
+  const kept = r.kept.unsubscribed + r.kept.suppressed + r.kept.erased + r.kept.left;
   out.log(
     `imported ${r.imported} new subscriber(s) from ${file}; ${r.updated} updated, ${r.unchanged} unchanged` +
       `${r.duplicates ? ` (${r.duplicates} a repeat of an earlier line)` : ''}${resubscribe ? `, ${r.resubscribed} brought back` : ''}` +
@@ -56,7 +56,7 @@ export function printImport(file: string, r: ImportReport, resubscribe: boolean,
   );
   if (kept)
     out.log(
-      `kept out ${kept} that said no or cannot be mailed: ${r.kept.unsubscribed} unsubscribed, ${r.kept.suppressed} suppressed, ${r.kept.erased} erased (--resubscribe brings them back, only with their new consent)`,
+      `kept out ${kept} that said no or cannot be mailed: ${r.kept.unsubscribed} unsubscribed, ${r.kept.suppressed} suppressed, ${r.kept.erased} erased, ${r.kept.left} left the source tool before an import (--resubscribe brings them back, only with their new consent)`,
     );
   if (r.errors.length) process.exitCode = 1;
 }

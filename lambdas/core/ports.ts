@@ -308,8 +308,17 @@ export interface SubscriptionStore extends SubscriberStore {
   inboxMembers(mailbox: string): Promise<InboxMember[]>;
   /** Remember an erased address by its keyed digest only (core/address.ts). */
   markErased(digest: string, at: Date): Promise<void>;
-  /** Whether any of these digests (core/address.ts `erasureDigests`) marks an erased address. */
-  isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string } | undefined>;
+  /**
+   * Remember, by its keyed digest only, an address another tool says left (an import's skipped
+   * row): `saidNo` says where, e.g. "unsubscribed in Mailchimp". Same item as an erasure marker,
+   * with that reason; never replaces a marker already there (an erasure stays an erasure).
+   */
+  markSaidNo(digest: string, saidNo: string, at: Date): Promise<void>;
+  /**
+   * Whether any of these digests (core/address.ts `erasureDigests`) marks an erased address, or
+   * one another tool said left (`saidNo` set: {@link markSaidNo}).
+   */
+  isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string; saidNo?: string } | undefined>;
   /**
    * Compare the address key in use with the one the table was first used with, by a keyed digest
    * of a fixed text stored once (`#address-key`): `stored` the first time, then `matches` or

@@ -5,7 +5,7 @@
  * gets a verdict in the report: imported, updated, unchanged, skipped (the source tool says the
  * reader left, or the line repeats an earlier one) or refused (why), with its line number.
  */
-import { emailKey, normaliseEmail } from '../core/address';
+import { emailKey, mailboxDigest, normaliseEmail } from '../core/address';
 import { readSubscriberCsv, type Field, type ImportFormat, type ImportRow } from '../core/import-formats';
 import { keptMessage, upsertSubscriber, type NewSubscriber, type OperatorDeps, type OperatorOptions } from './subscribers';
 
@@ -32,7 +32,7 @@ export interface ImportReport {
   /** Readers the source tool says left (unsubscribed, cleaned, ...): not imported. */
   skipped: number;
   /** Kept out, by why: each line is listed in `keptLines`. */
-  kept: { unsubscribed: number; suppressed: number; erased: number };
+  kept: { unsubscribed: number; suppressed: number; erased: number; left: number };
   keptLines: { line: number; message: string }[];
   /** One entry per bad line, with its line number in the file (1-based, header included). */
   errors: { line: number; message: string }[];
@@ -89,7 +89,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
     resubscribed: 0,
     duplicates: 0,
     skipped: 0,
-    kept: { unsubscribed: 0, suppressed: 0, erased: 0 },
+    kept: { unsubscribed: 0, suppressed: 0, erased: 0, left: 0 },
     keptLines: [],
     errors: [],
     lines: [],
@@ -140,8 +140,17 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         continue;
       }
       if (row.skip) {
-        // The source tool's "no" stands: nothing is written (see the report for why not imported as unsubscribed).
+        // The source tool's "no" stands: no subscriber is written (that would keep personal data
+        // about someone who never subscribed here), only the keyed digests of the address and its
+        // inbox, so a later import or add of any form of it is kept out (`--resubscribe` aside).
         if (key !== undefined) seen.set(key, row);
+        // An address stored here keeps its own record here (its status holds its "no" here, or its consent).
+        if (key !== undefined && !(await deps.subscribers.getByEmail(key))) {
+          // Where it left, without the tool's details in brackets (its times are about the person).
+          const where = row.skip.replace(/\s*\(.*\)$/, '');
+          const at = deps.clock.now();
+          for (const d of new Set([deps.digest(key), mailboxDigest(key, deps.digest)])) await deps.subscribers.markSaidNo(d, where, at);
+        }
         report.skipped++;
         report.lines.push({ line, outcome: 'skipped', message: `skipped ${fields.email ?? '(no address)'}: ${row.skip}; not imported` });
         continue;
@@ -154,7 +163,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         timezone: fields.timezone || undefined,
         name: fields.name || undefined,
       };
-      const { outcome, subscriber, inbox, said } = await upsertSubscriber(deps, input, 'import', options);
+      const { outcome, subscriber, inbox, said, saidNo } = await upsertSubscriber(deps, input, 'import', options);
       // A reader kept out is kept out again on each repeat, and each line listed with why.
       if (key !== undefined && !outcome.startsWith('kept-')) seen.set(key, row);
       const who = `${subscriber?.email ?? normaliseEmail(input.email)}${subscriber?.name ? ` (${subscriber.name})` : ''}`;
@@ -172,7 +181,7 @@ export async function importSubscribers(deps: OperatorDeps, csv: string, options
         report.resubscribed++;
         report.lines.push({ line, outcome: 'resubscribed', message: `brought back on the reader's new consent: ${who}` });
       } else {
-        const message = keptMessage(normaliseEmail(input.email), outcome, said ?? subscriber, inbox);
+        const message = keptMessage(normaliseEmail(input.email), outcome, said ?? subscriber, inbox, saidNo);
         report.kept[outcome.slice('kept-'.length) as keyof ImportReport['kept']]++;
         report.keptLines.push({ line, message });
         report.lines.push({ line, outcome: 'kept', message });

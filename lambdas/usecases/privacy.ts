@@ -36,6 +36,8 @@ export interface SubscriberExport {
    * theirs is shown until the operator gives that one.
    */
   sameInbox?: string[];
+  /** Set when an import skipped it because its source tool says the reader left: the digest and where. */
+  leftElsewhere?: { at: string; saidNo: string; addressHash: string };
 }
 
 /** Every id a subscriber's ledger entries may be under: its own and those merged into it. */
@@ -55,7 +57,8 @@ export async function exportSubscriber(deps: PrivacyDeps, input: string): Promis
     email: subscriber?.email ?? addressKey(email),
     subscriber: shown,
     deliveries,
-    erased: erased ? { erasedAt: erased.erasedAt, addressHash: erased.digest } : undefined,
+    erased: erased && !erased.saidNo ? { erasedAt: erased.erasedAt, addressHash: erased.digest } : undefined,
+    ...(erased?.saidNo && { leftElsewhere: { at: erased.erasedAt, saidNo: erased.saidNo, addressHash: erased.digest } }),
     ...(sameInbox.length ? { sameInbox } : {}),
   };
 }
@@ -85,6 +88,7 @@ export async function eraseSubscriber(deps: PrivacyDeps, input: string): Promise
   const email = normaliseEmail(input);
   const key = addressKey(email);
   const digest = deps.digest(key);
+  // Overwrites a marker an import left for it (core/ports.ts markSaidNo): same digest, the stronger no.
   await deps.subscribers.markErased(digest, deps.clock.now());
   // And its inbox: no other form of it (`johndoe@gmail.com` after `john.doe+x@gmail.com`) is added again.
   await deps.subscribers.markErased(mailboxDigest(key, deps.digest), deps.clock.now());

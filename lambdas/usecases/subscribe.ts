@@ -105,6 +105,7 @@ export type SubscribeOutcome =
   | 'already-confirmed'
   | 'suppressed'
   | 'erased'
+  | 'left-elsewhere'
   | 'honeypot'
   | 'mail-failed';
 
@@ -157,7 +158,9 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
     return { status: 'accepted' as const, outcome };
   };
   if (req.honeypot) return accepted('honeypot');
-  if (await deps.subscribers.isErased(erasureDigests(email, deps.digest))) return accepted('erased');
+  // Erased, or skipped by an import because the tool it came from says the reader left there.
+  const marker = await deps.subscribers.isErased(erasureDigests(email, deps.digest));
+  if (marker) return accepted(marker.saidNo ? 'left-elsewhere' : 'erased');
   const key = addressFields(email).email;
 
   const now = deps.clock.now();
@@ -174,6 +177,7 @@ export async function subscribe(deps: SubscriptionDeps, req: SubscribeRequest): 
   // requester sees nothing of it: the API answered before this function ran.
   const no = await inboxSaidNo(deps, email);
   if (no?.kind === 'erased') return accepted('erased');
+  if (no?.kind === 'left') return accepted('left-elsewhere');
   if (no?.kind === 'suppressed') return accepted('suppressed');
   if (no?.kind === 'unsubscribed' && no.members.some((m) => now.getTime() - quietSinceOf(m) < coolingMs)) return accepted('cooling');
   // The mailbox limit's key (core/address.ts mailboxDigest).

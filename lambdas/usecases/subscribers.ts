@@ -8,7 +8,9 @@
  * (unsubscribed, or declined a sign-up), was suppressed (bounce, complaint) or was erased is
  * kept out, whatever capitals it is typed in, and so is any other form of its inbox (a `+tag`,
  * Gmail's dots: inbox-keep-out.ts), unless the operator says the reader agreed again
- * (`resubscribe`, the `--resubscribe` flag); the import report counts each kind.
+ * (`resubscribe`, the `--resubscribe` flag); the import report counts each kind. An address an
+ * import skipped because its source tool says the reader left is kept out the same way
+ * (`kept-left`: a marker with the reason, import-subscribers.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { addressKey, erasureDigests, mailboxDigest, normaliseEmail, signupAddressProblem, type AddressDigest } from '../core/address';
@@ -54,7 +56,7 @@ export interface OperatorOptions {
 
 /** What adding one address did. `kept-*`: it was kept out (see {@link OperatorOptions.resubscribe}). */
 export type AddOutcome =
-  'added' | 'updated' | 'unchanged' | 'confirmed' | 'resubscribed' | 'kept-unsubscribed' | 'kept-suppressed' | 'kept-erased';
+  'added' | 'updated' | 'unchanged' | 'confirmed' | 'resubscribed' | 'kept-unsubscribed' | 'kept-suppressed' | 'kept-erased' | 'kept-left';
 
 const NOTHING_CHOSEN = 'choose the weekly digest, breaking alerts, or both (a subscriber with neither would get nothing)';
 
@@ -129,13 +131,14 @@ export async function upsertSubscriber(
   input: NewSubscriber,
   source: SubscriberSource,
   options: OperatorOptions = {},
-): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox?: string; said?: InboxMember }> {
+): Promise<{ outcome: AddOutcome; subscriber?: Subscriber; inbox?: string; said?: InboxMember; saidNo?: string }> {
   const { email, given } = readOperatorInput(input, options);
   const now = deps.clock.now();
   // Bringing an address back also brings back its inbox when only another form of it was erased.
   const inboxMarker = mailboxDigest(email, deps.digest);
   const markers = erasureDigests(email, deps.digest);
   const erased = await deps.subscribers.isErased(options.resubscribe ? [...markers, inboxMarker] : markers);
+  if (erased?.saidNo && !options.resubscribe) return { outcome: 'kept-left', saidNo: erased.saidNo };
   if (erased && !options.resubscribe) return { outcome: 'kept-erased' };
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await deps.subscribers.getByEmail(email);
@@ -177,11 +180,12 @@ async function keptByInbox(deps: OperatorDeps, email: string): Promise<KeptByInb
   const no = await inboxSaidNo(deps, email);
   if (!no) return undefined;
   if (no.kind === 'erased') return { outcome: 'kept-erased', inbox: no.inbox };
+  if (no.kind === 'left') return { outcome: 'kept-left', inbox: no.inbox, saidNo: no.saidNo };
   if (no.kind === 'suppressed') return { outcome: 'kept-suppressed', said: no.member, inbox: no.inbox };
   return { outcome: 'kept-unsubscribed', said: no.members[0], inbox: no.inbox };
 }
 
-type KeptByInbox = { outcome: AddOutcome; said?: InboxMember; inbox: string };
+type KeptByInbox = { outcome: AddOutcome; said?: InboxMember; inbox: string; saidNo?: string };
 
 /** How operator input merges into a stored subscriber. */
 function mergeInto(
@@ -230,15 +234,25 @@ export async function addSubscriber(
 ): Promise<Subscriber> {
   const r = await upsertSubscriber(deps, input, source, options);
   if (r.subscriber && !r.outcome.startsWith('kept-')) return r.subscriber;
-  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.said ?? r.subscriber, r.inbox));
+  throw new OperatorInputError(keptMessage(normaliseEmail(input.email), r.outcome, r.said ?? r.subscriber, r.inbox, r.saidNo));
 }
 
-/** Why an address was kept out, and what brings it back; `inbox`: the inbox it is another form of, which said no. */
-export function keptMessage(given: string, outcome: AddOutcome, stored?: Pick<Subscriber, 'suppressedReason'>, inbox?: string): string {
+/**
+ * Why an address was kept out, and what brings it back; `inbox`: the inbox it is another form of,
+ * which said no; `saidNo`: where it left (`kept-left`), e.g. "unsubscribed in Mailchimp".
+ */
+export function keptMessage(
+  given: string,
+  outcome: AddOutcome,
+  stored?: Pick<Subscriber, 'suppressedReason'>,
+  inbox?: string,
+  saidNo?: string,
+): string {
   const same = inbox !== undefined && addressKey(inbox) === addressKey(given);
   const email = inbox ? `${given} (${same ? 'the same inbox' : `the inbox ${inbox}`} under another form)` : given;
   const how = 'add it with --resubscribe only if the reader agreed again';
   if (outcome === 'kept-erased') return `${email} was erased at the reader's request: not added (${how})`;
+  if (outcome === 'kept-left') return `${email} ${saidNo ?? 'left the tool it was imported from'} before the import: not added (${how})`;
   if (outcome === 'kept-suppressed') {
     const why =
       stored?.suppressedReason === 'complaint'

@@ -137,6 +137,7 @@ export class MemorySubscribers implements SubscriptionStore {
   remove(key: string) {
     this.byEmail.delete(key);
     if (key.startsWith('erased#')) this.erased.delete(key.slice('erased#'.length));
+    if (key.startsWith('erased#')) this.saidNo.delete(key.slice('erased#'.length));
     return Promise.resolve();
   }
   addressKeyCheck?: string;
@@ -152,11 +153,21 @@ export class MemorySubscribers implements SubscriptionStore {
   }
   markErased(digest: string, at: Date) {
     this.erased.set(digest, at.toISOString());
+    this.saidNo.delete(digest);
+    return Promise.resolve();
+  }
+  saidNo = new Map<string, string>();
+  markSaidNo(digest: string, saidNo: string, at: Date) {
+    if (!this.erased.has(digest)) {
+      this.erased.set(digest, at.toISOString());
+      this.saidNo.set(digest, saidNo);
+    }
     return Promise.resolve();
   }
   isErased(digests: readonly string[]) {
     const digest = digests.find((d) => this.erased.has(d));
-    return Promise.resolve(digest ? { erasedAt: this.erased.get(digest)!, digest } : undefined);
+    const saidNo = digest === undefined ? undefined : this.saidNo.get(digest);
+    return Promise.resolve(digest ? { erasedAt: this.erased.get(digest)!, digest, ...(saidNo !== undefined && { saidNo }) } : undefined);
   }
   alertPageCalls: AlertPageCall[] = [];
   alertAudiencePage(

@@ -4,7 +4,9 @@
  *
  * Erased addresses are remembered by an item keyed {@link erasedKey} with no other field but
  * the time: it has no `subscriberId` nor audience key, so it is in no index, and its key cannot
- * collide with an address (it has no `@`).
+ * collide with an address (it has no `@`). An address an import skipped because its source tool
+ * says the reader left is remembered the same way, with `saidNo` (where it left) instead of
+ * `erasedAt`: every check of erasure markers keeps it out too, and an erasure overwrites it.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INBOX_MEMBER_FIELDS, type InboxMember } from '../../core/inbox';
@@ -132,6 +134,17 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { email: erasedKey(digest), erasedAt: at.toISOString() } }));
   }
 
+  async markSaidNo(digest: string, saidNo: string, at: Date): Promise<void> {
+    await writeIf(
+      this.client,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { email: erasedKey(digest), saidNo, saidNoAt: at.toISOString() },
+        ConditionExpression: 'attribute_not_exists(email)',
+      }),
+    );
+  }
+
   async checkAddressKey(check: string): Promise<'stored' | 'matches' | 'differs'> {
     const key = { email: ADDRESS_KEY_CHECK };
     if (
@@ -145,7 +158,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
     return out.Item?.check === check ? 'matches' : 'differs';
   }
 
-  async isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string } | undefined> {
+  async isErased(digests: readonly string[]): Promise<{ erasedAt: string; digest: string; saidNo?: string } | undefined> {
     // A few GetItems at once (the functions that ask may not BatchGetItem): the keyed marker and
     // the older bare-hash forms (core/address.ts erasureDigests).
     const found = await Promise.all(
@@ -153,7 +166,9 @@ export class DynamoSubscriptionStore extends DynamoSubscriberStore implements Su
         const out = await this.client.send(
           new GetCommand({ TableName: this.tableName, Key: { email: erasedKey(digest) }, ConsistentRead: true }),
         );
-        return out.Item ? { erasedAt: String(out.Item.erasedAt), digest } : undefined;
+        if (!out.Item) return undefined;
+        if (typeof out.Item.saidNo === 'string') return { erasedAt: String(out.Item.saidNoAt), digest, saidNo: out.Item.saidNo };
+        return { erasedAt: String(out.Item.erasedAt), digest };
       }),
     );
     return found.find(Boolean);
