@@ -8,7 +8,6 @@ import { stackOutputs } from '../../lib/aws-target';
 import type { DynamoSendingState } from '../../lambdas/adapters/dynamodb/sending-state';
 import type {
   CampaignCounters,
-  ClickCounts,
   Clock,
   ContentIds,
   ContentStore,
@@ -18,10 +17,10 @@ import type {
   IssueScheduler,
   Ledger,
   ReaderAlertHistory,
-  SubjectTests,
   SubscriberStore,
   SubscriptionStore,
 } from '../../lambdas/core/ports';
+import type { ClickCounts, SubjectTests } from '../../lambdas/core/click-ports';
 import type { LocalTimePlans } from '../../lambdas/core/local-time-ports';
 import type { ContentCatalog, SubscriberDirectory } from '../../lambdas/core/find';
 import { AddressKeyMismatchError, verifyAddressKey, type AddressDigest } from '../../lambdas/core/address';

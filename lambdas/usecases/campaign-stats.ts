@@ -4,7 +4,8 @@
  * reader is named, and opens are not tracked at all (see {@link OPENS_NOTE}).
  */
 import type { Article, Delivery, Issue } from '../core/model';
-import type { ClickCounts, ContentStore, Ledger, SubjectTestRecord, SubjectTests } from '../core/ports';
+import type { ContentStore, Ledger } from '../core/ports';
+import type { ClickCounts, SubjectTestRecord, SubjectTests } from '../core/click-ports';
 import { FALLBACK_NOTE, fellBack, rateText, testGroup, VARIANTS, type Variant } from '../core/subject-test';
 
 export interface CampaignStatsDeps {

@@ -7,7 +7,8 @@
  */
 import { resolveClick, verifyClickToken } from '../core/click-token';
 import type { Article, Issue } from '../core/model';
-import type { ClickCounts, ContentStore } from '../core/ports';
+import type { ContentStore } from '../core/ports';
+import type { ClickCounts } from '../core/click-ports';
 import type { SigningKeys } from '../core/tokens';
 
 export interface FollowClickDeps {

@@ -7,16 +7,8 @@
  * batches are full.
  */
 import { AUDIENCE_SHARDS } from '../core/model';
-import type {
-  CampaignCounters,
-  Clock,
-  ContentStore,
-  IssueScheduler,
-  PlanContinuation,
-  SendQueue,
-  SubjectTests,
-  SubscriberStore,
-} from '../core/ports';
+import type { CampaignCounters, Clock, ContentStore, IssueScheduler, PlanContinuation, SendQueue, SubscriberStore } from '../core/ports';
+import type { SubjectTests } from '../core/click-ports';
 import { isComplete } from '../core/campaign-status';
 import { restDueAt, testGroup, type Variant } from '../core/subject-test';
 import { subjectTestWinner, type TestOutcomeSources } from './subject-test';

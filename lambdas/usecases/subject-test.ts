@@ -12,7 +12,8 @@ import {
   type Variant,
   type VariantOutcome,
 } from '../core/subject-test';
-import type { ClickCounts, Ledger, SubjectTests } from '../core/ports';
+import type { Ledger } from '../core/ports';
+import type { ClickCounts, SubjectTests } from '../core/click-ports';
 
 /** Where a test's outcome is read. */
 export interface TestOutcomeSources {

@@ -15,7 +15,7 @@ import {
   type ClickTarget,
 } from '../../lambdas/core/click-token';
 import type { Article, Issue } from '../../lambdas/core/model';
-import type { ClickCounts, ClickTally } from '../../lambdas/core/ports';
+import type { ClickCounts, ClickTally } from '../../lambdas/core/click-ports';
 import { parseSigningKeys, signToken } from '../../lambdas/core/tokens';
 import { fixedClock, MemoryContent, MemorySubscribers } from './fakes';
 

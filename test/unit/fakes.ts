@@ -16,10 +16,9 @@ import type {
   SendQueue,
   IssueScheduler,
   SchedulePurpose,
-  SubjectTestRecord,
-  SubjectTests,
   SubscriptionStore,
 } from '../../lambdas/core/ports';
+import type { SubjectTestRecord, SubjectTests } from '../../lambdas/core/click-ports';
 import type { Variant } from '../../lambdas/core/subject-test';
 import type { ArchiveSnapshot } from '../../lambdas/core/archive-snapshot';
 import { addressKey } from '../../lambdas/core/address';

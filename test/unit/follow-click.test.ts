@@ -7,7 +7,7 @@ import { expect } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { signClickToken } from '../../lambdas/core/click-token';
 import type { Article, Issue } from '../../lambdas/core/model';
-import type { ClickCounts } from '../../lambdas/core/ports';
+import type { ClickCounts } from '../../lambdas/core/click-ports';
 import { parseSigningKeys } from '../../lambdas/core/tokens';
 import { CountTooSlow, followClick } from '../../lambdas/usecases/follow-click';
 

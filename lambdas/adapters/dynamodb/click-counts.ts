@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CLICKED_ARTICLES, clickAttribute, clicksKey, parseClickAttribute } from '../../core/keys';
-import type { ClickCounts, ClickTally } from '../../core/ports';
+import type { ClickCounts, ClickTally } from '../../core/click-ports';
 import { writeIf } from './conditional';
 
 /**

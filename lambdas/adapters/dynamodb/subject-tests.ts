@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { summaryKey } from '../../core/keys';
-import type { SubjectTestRecord, SubjectTests } from '../../core/ports';
+import type { SubjectTestRecord, SubjectTests } from '../../core/click-ports';
 import type { Variant } from '../../core/subject-test';
 import { writeIf } from './conditional';
 

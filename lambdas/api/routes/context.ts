@@ -3,16 +3,8 @@
  * newsletter's name, and the two things read from a request on several routes (token, origin).
  */
 import type { AddressDigest } from '../../core/address';
-import type {
-  ClickCounts,
-  Clock,
-  ContentStore,
-  IssueArchive,
-  RateLimiter,
-  SignupQueue,
-  SubscriberStore,
-  SubscriptionStore,
-} from '../../core/ports';
+import type { Clock, ContentStore, IssueArchive, RateLimiter, SignupQueue, SubscriberStore, SubscriptionStore } from '../../core/ports';
+import type { ClickCounts } from '../../core/click-ports';
 import type { SigningKeys } from '../../core/tokens';
 import type { RequestMeta } from '../../usecases/subscribe';
 import type { MailSettings } from '../../core/mail-settings';
