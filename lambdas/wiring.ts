@@ -21,6 +21,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/dynamodb/delivery-events';
+import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
+import type { AuditLog } from './core/audit';
 import type {
   Clock,
   IssueArchive,
@@ -134,6 +136,8 @@ export function deliveryPorts(db: DynamoDBDocumentClient, table: string) {
     subjectTests: new DynamoSubjectTests(db, table),
     /** Local-time delivery: how far each issue's plan has got. */
     localTimePlans: new DynamoLocalTimePlans(db, table),
+    /** The console's audit log, kept `days` (core/audit.ts). */
+    audit: (days: number): AuditLog => new DynamoAuditLog(db, table, days),
   };
 }
 

@@ -159,6 +159,10 @@ export class BriefingStack extends Stack {
       httpApi: this.api.httpApi,
       editors: this.editors,
       baseUrl: this.apiDomain?.url ?? this.api.url,
+      contentTable: this.storage.content,
+      deliveriesTable: this.storage.deliveries,
+      digestSchedule: { cron: config.scheduleCron, timeZone: config.timeZone },
+      auditRetentionDays: config.auditRetentionDays,
     });
 
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });

@@ -3,6 +3,7 @@
  * before any construct is created, so a bad value fails the synth with a message that says
  * which setting is wrong and how to fix it, instead of surfacing later as a failed deploy.
  */
+import { DEFAULT_AUDIT_DAYS, MAX_AUDIT_DAYS, MIN_AUDIT_DAYS } from '../lambdas/core/audit';
 import { cronProblem, email, flag, hostname, isKnownTimeZone, oneLine, optional, secretName, wholeNumber } from './config-fields';
 import { domainOf, isPlaceholderDomain, isWithin } from './domains';
 import type { Construct } from 'constructs';
@@ -77,6 +78,11 @@ export interface BriefingConfig {
    * @default 30
    */
   readonly signupCoolingDays: number;
+  /**
+   * Days the console's audit log keeps an entry (DynamoDB's TTL removes it after).
+   * @default 400
+   */
+  readonly auditRetentionDays: number;
   /** Custom domain of the HTTP API, e.g. `news.yourdomain.example`; links in mail then use it. */
   readonly apiDomainName?: string;
   /** ACM certificate (same region as the stack) for apiDomainName; when absent one is created and validated in the hosted zone. */
@@ -124,6 +130,7 @@ export const CONFIG_KEYS = [
   'tokenSecretName',
   'addressKeySecretName',
   'signupCoolingDays',
+  'auditRetentionDays',
   'apiDomainName',
   'certificateArn',
   'corsOrigins',
@@ -157,6 +164,7 @@ const EXAMPLES: Record<keyof BriefingConfig, string> = {
   tokenSecretName: 'Briefing/token-keys',
   addressKeySecretName: 'Briefing/address-key',
   signupCoolingDays: '30',
+  auditRetentionDays: '400',
   apiDomainName: 'news.yourdomain.example',
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/...',
   corsOrigins: 'https://www.yourdomain.example,https://yourdomain.example',
@@ -242,6 +250,7 @@ const schemas = {
   tokenSecretName: secretName,
   addressKeySecretName: secretName,
   signupCoolingDays: wholeNumber(30, 0, 3650, ' of days'),
+  auditRetentionDays: wholeNumber(DEFAULT_AUDIT_DAYS, MIN_AUDIT_DAYS, MAX_AUDIT_DAYS, ' of days'),
   apiDomainName: optional(hostname),
   certificateArn: optional(
     z

@@ -1,12 +1,12 @@
 /**
  * The editor's console under /admin: its own function (lib/constructs/console.ts), the same
  * handler locally (`npm start`, lib/local/runtime.ts). Every page needs a signed-in editor:
- *   GET  /admin, /admin/        Home: who is signed in and their role                    pages.ts
  *   GET  /admin/sign-in         to the provider's sign-in (code + PKCE; flow cookie, Lax)   sign-in.ts
  *   GET  /admin/callback        the code exchanged, the ID token checked, the session set; a
  *                               small page moves on to /admin/ (so the Strict cookie is sent)
  *   POST /admin/sign-out        CSRF checked; the session cleared, to the provider's sign-out
  *   /admin/api/…                JSON paths: 401 without a session
+ *   everything else             the desk's pages and actions, by role: routes.ts
  * Without a valid session (none, changed, expired, or its ID token no longer valid) a page
  * redirects to sign-in. Every POST needs the session's CSRF token (form field `csrf`).
  */
@@ -19,7 +19,9 @@ import type { Clock } from '../core/ports';
 import { ENV } from '../core/function-env';
 import { systemClock } from '../adapters/system-clock';
 import { formOf, html, json, parseRequest, withSiteHeaders, type ApiRequest, type Result } from '../api/http';
-import { homePage, messagePage, signedInPage } from './pages';
+import { messagePage, signedInPage } from './layout';
+import { deskFromEnv, type Desk } from './desk';
+import { dispatch } from './routes';
 import {
   cookieOf,
   FLOW_COOKIE,
@@ -42,6 +44,8 @@ export interface ConsoleDeps {
   /** The session key's text (Secrets Manager on AWS, the data folder locally). */
   sessionSecret: () => Promise<string>;
   clock: Clock;
+  /** What the pages read and change. */
+  desk: Desk;
   /** The ID token check; by default against the issuer's published keys. */
   verify?: ReturnType<typeof idTokenVerifier>;
   /** The provider's side of the flow; by default openid-client against the issuer. */
@@ -103,12 +107,16 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       return html(403, messagePage('Not allowed', `This account cannot use the console (${check.reason}).`, again));
     }
     const sealed = await sealSession(await sessionKey(), { idToken, csrf: newCsrfToken() }, now);
+    await audit(check.editor, now, 'sign-in');
     const maxAge = Math.max(0, Math.min(SESSION_SECONDS, Math.floor((check.editor.expires.getTime() - now.getTime()) / 1000)));
     return {
       ...html(200, signedInPage()),
       cookies: [setCookie(SESSION_COOKIE, sealed, { secure, sameSite: 'Strict', maxAge }), clear(FLOW_COOKIE)],
     };
   }
+
+  const audit = (editor: Editor, now: Date, action: 'sign-in' | 'sign-out') =>
+    deps.desk.audit.record({ at: now.toISOString(), who: editor.email, role: editor.role, action });
 
   async function handle(req: ApiRequest, cookies: string[], rawQuery: string): Promise<Result> {
     const now = deps.clock.now();
@@ -118,7 +126,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
 
     const who = await signedIn(cookies, now);
     if (!who) {
-      if (path.startsWith('/admin/api')) return json(401, { error: 'sign in first' });
+      if (path === '/admin/api' || path.startsWith('/admin/api/')) return json(401, { error: 'sign in first' });
       return req.method === 'GET' || req.method === 'HEAD'
         ? found('/admin/sign-in')
         : html(401, messagePage('Signed out', 'Sign in again.'));
@@ -127,12 +135,21 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       const sent = req.isForm ? (formOf(req).get('csrf') ?? '') : (req.header('x-csrf-token') ?? '');
       if (!sameToken(sent, who.session.csrf))
         return html(403, messagePage('Refused', 'This form is out of date: reload the page and try again.'));
-      if (path === '/admin/sign-out') return found(await oidc.signOutUrl(who.session.idToken), [clear(SESSION_COOKIE)]);
+      if (path === '/admin/sign-out') {
+        await audit(who.editor, now, 'sign-out');
+        return found(await oidc.signOutUrl(who.session.idToken), [clear(SESSION_COOKIE)]);
+      }
     }
-    if (req.method === 'GET' && path === '/admin') {
-      const until = new Date(Math.min(who.editor.expires.getTime(), now.getTime() + SESSION_SECONDS * 1000));
-      return html(200, homePage(who.editor, who.session.csrf, until), { 'content-security-policy': pageCsp });
-    }
+    const until = new Date(Math.min(who.editor.expires.getTime(), now.getTime() + SESSION_SECONDS * 1000));
+    const answer = await dispatch(deps.desk, req.method === 'HEAD' ? 'GET' : req.method, path, {
+      editor: who.editor,
+      csrf: who.session.csrf,
+      now,
+      until,
+      query: (name) => req.query(name),
+      form: req.method === 'POST' && req.isForm ? formOf(req) : new URLSearchParams(),
+    });
+    if (answer) return { ...answer, headers: { ...answer.headers, 'content-security-policy': pageCsp, 'cache-control': 'no-store' } };
     return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
   }
 
@@ -178,7 +195,7 @@ export function consoleDepsFromEnv(): ConsoleDeps {
         return value;
       }
     : () => Promise.resolve(local as string);
-  return { settings, sessionSecret, clock: systemClock };
+  return { settings, sessionSecret, clock: systemClock, desk: deskFromEnv(systemClock) };
 }
 
 let fromEnv: ReturnType<typeof makeConsoleHandler> | undefined;

@@ -65,6 +65,8 @@ export const ENV = {
   consoleSessionSecretArn: 'CONSOLE_SESSION_SECRET_ARN',
   /** Local: the session key itself. Used when no secret ARN is set. */
   consoleSessionKey: 'CONSOLE_SESSION_KEY',
+  /** The console: days its audit log keeps an entry (core/audit.ts; default 400). */
+  auditRetentionDays: 'AUDIT_RETENTION_DAYS',
   /** Local: the address key itself. Used when no secret ARN is set. */
   addressKey: 'ADDRESS_KEY',
   /** The sign-up queue: the API hands each sign-up (and welcome) to the sign-ups function through it. */

@@ -175,7 +175,7 @@ export function reputationSignals(events: EventLike[], campaignOf: (messageId: s
  * was open, or `refused` when a reputation brake needs the override.
  */
 export async function resumeSending(
-  store: SendingStateStore,
+  store: Pick<SendingStateStore, 'get' | 'buckets' | 'resume'>,
   now: Date,
   options: { overrideReputation?: boolean; bucketMs?: number } = {},
 ): Promise<{ before?: SendingPause; refused?: string; overridden: boolean }> {

@@ -1,9 +1,11 @@
 import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/function-env';
+import { DEFAULT_AUDIT_DAYS } from '../../lambdas/core/audit';
 import { BriefingFunction } from './briefing-function';
 import type { Editors } from './editors';
 
@@ -15,6 +17,14 @@ export interface ConsoleProps {
   readonly editors: Editors;
   /** The base URL the console is reached at (its callback is `<base>/admin/callback`, one of the client's callback URLs). */
   readonly baseUrl: string;
+  /** Issues and articles. */
+  readonly contentTable: dynamodb.ITable;
+  /** Campaign counters, the ledger's figures, the sending state, the audit log. */
+  readonly deliveriesTable: dynamodb.ITable;
+  /** The digest's schedule as deployed: Home says when it runs next. */
+  readonly digestSchedule?: { cron: string; timeZone: string };
+  /** Days an audit log entry is kept. @default 400 */
+  readonly auditRetentionDays?: number;
 }
 
 /** The console's routes on the HTTP API: every method it answers, on /admin and below. */
@@ -63,9 +73,18 @@ export class Console extends Construct {
         // Cognito's discovery names no end_session_endpoint: its /logout ends the managed login's session.
         [ENV.consoleLogoutUrl]: `${editors.loginDomainUrl}/logout?client_id=${editors.client.userPoolClientId}&logout_uri=${encodeURIComponent(`${base}/admin/`)}`,
         [ENV.consoleSessionSecretArn]: this.sessionSecret.secretArn,
+        [ENV.contentTable]: props.contentTable.tableName,
+        [ENV.deliveriesTable]: props.deliveriesTable.tableName,
+        [ENV.auditRetentionDays]: String(props.auditRetentionDays ?? DEFAULT_AUDIT_DAYS),
+        ...(props.digestSchedule && {
+          [ENV.digestScheduleCron]: props.digestSchedule.cron,
+          [ENV.digestTimeZone]: props.digestSchedule.timeZone,
+        }),
       },
     });
     this.handler.allow('secret/console-session', [this.sessionSecret.secretArn]);
+    this.handler.grantTable('content', props.contentTable);
+    this.handler.grantTable('deliveries', props.deliveriesTable);
 
     const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
     this.routes = CONSOLE_ROUTES.flatMap((r) => props.httpApi.addRoutes({ path: r.path, methods: [r.method], integration }));

@@ -132,15 +132,32 @@ export const FUNCTION_PERMISSIONS = {
   },
 
   /**
-   * lambdas/console/handler.ts: the editor's console under /admin. This step signs editors in
-   * (the user pool's discovery and keys are public HTTPS, no IAM) and shows who is signed in: its
-   * only call is the session key.
+   * lambdas/console/handler.ts: the editor's console under /admin (lambdas/console/desk.ts lists
+   * what its pages read and change). Sign-in needs no IAM (the user pool's discovery and keys are
+   * public HTTPS). No Scan anywhere, and nothing on the Subscribers table yet: the pages that need
+   * it add their rows with them.
    */
   console: {
     calls: {
       'secret/console-session': {
         'secretsmanager:GetSecretValue':
           'consoleDepsFromEnv: Powertools SecretsProvider.get (cached an hour), the key the session cookies are sealed with',
+      },
+      'table/content': {
+        'dynamodb:GetItem': "DynamoContentStore.getIssue (Home, an issue's page)",
+        'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles and their titles in its figures",
+      },
+      'table/content/index/byKind': {
+        'dynamodb:Query':
+          "DynamoContentCatalog.page (the Issues page, Home), DynamoContentStore.latestIssue (what the next digest run sends), contentIds (an unknown id's did-you-mean)",
+      },
+      'table/deliveries': {
+        'dynamodb:GetItem':
+          'DynamoCampaignCounters.get (states), DynamoClickCounts.list, DynamoSubjectTests.get (figures), DynamoSendingState.get (Home)',
+        'dynamodb:Query':
+          "DynamoLedger.list (an issue's figures), DynamoAuditLog.recent (the audit log), DynamoSendingState.buckets (Resume with a fresh count)",
+        'dynamodb:PutItem': 'DynamoAuditLog.record: one new entry, conditional on its key being new',
+        'dynamodb:UpdateItem': "DynamoSendingState.resume: an owner's Resume",
       },
     },
     service: RUNTIME,

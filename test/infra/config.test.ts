@@ -40,7 +40,15 @@ describe('readConfig', () => {
       clickTracking: 'aggregate',
       openTracking: false,
       signupCoolingDays: 30,
+      auditRetentionDays: 400,
     });
+  });
+
+  it('refuses an audit retention of 0 days, of part of a day, or in words, naming the setting', () => {
+    expect(() => readWith({ auditRetentionDays: '0' })).toThrow(/auditRetentionDays must be at least 1/);
+    expect(() => readWith({ auditRetentionDays: '1.5' })).toThrow(/auditRetentionDays must be a whole number of days from 1 to 3650/);
+    expect(() => readWith({ auditRetentionDays: 'a year' })).toThrow(/auditRetentionDays/);
+    expect(readWith({ auditRetentionDays: '30' }).auditRetentionDays).toBe(30);
   });
 
   it('refuses a cooling period that is not a whole number of days from 0 to 3650, naming the setting', () => {

@@ -25,13 +25,20 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key and touch no table (no Scan on Subscribers, no reads of content yet)', () => {
+  it('may read the session key, content and the campaign figures, write only the audit log and Resume; no Scan, nothing on Subscribers', () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
-    const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*');
-    expect(resources).toEqual(['secret/console-session']);
+    const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
+    expect(resources).toEqual(['secret/console-session', 'table/content', 'table/content/index/byKind', 'table/deliveries']);
     expect([...own.get('secret/console-session')!]).toEqual(['secretsmanager:GetSecretValue']);
+    expect([...own.get('table/content')!].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+    expect([...own.get('table/deliveries')!].sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     const all = [...own.values()].flatMap((a) => [...a]);
-    expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(all.filter((a) => /Scan|DeleteItem|BatchWriteItem|\*/.test(a))).toEqual([]);
   });
 
   it("is not the public API's role, and the API's role cannot read the session key", () => {

@@ -10,12 +10,15 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { makeConsoleHandler } from '../../lambdas/console/handler';
+import { deskFromEnv } from '../../lambdas/console/desk';
+import { createTestTables, type TestTables } from '../support/tables';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { serveHttp, type HttpApiHandler, type RunningHttpServer } from '../../lib/local/http';
 import { LOCAL_OWNER, startLocalOidcProvider, type RunningOidcProvider } from '../../lib/local/oidc-provider';
 
 let consoleServer: RunningHttpServer;
 let provider: RunningOidcProvider;
+let tables: TestTables;
 
 beforeAll(async () => {
   // The console's URL is the client's redirect, and the provider's is the console's issuer: the
@@ -24,7 +27,10 @@ beforeAll(async () => {
   consoleServer = await serveHttp((e) => ref.handler!(e), { port: 0 });
   provider = await startLocalOidcProvider({ port: 0, consoleBaseUrl: consoleServer.url });
   const secret = randomBytes(32).toString('base64url');
+  tables = await createTestTables('console');
+  const env = { CONTENT_TABLE: tables.names.content, DELIVERIES_TABLE: tables.names.deliveries };
   ref.handler = makeConsoleHandler({
+    desk: deskFromEnv(systemClock, env),
     settings: { issuer: provider.issuer, clientId: provider.clientId, baseUrl: consoleServer.url },
     sessionSecret: () => Promise.resolve(secret),
     clock: systemClock,
@@ -34,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await consoleServer?.close();
   await provider?.close();
+  await tables?.drop();
 });
 
 /** A browser's cookie jar, enough for these hosts: name → value per origin (Max-Age=0 removes). */

@@ -6,59 +6,27 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { makeConsoleHandler } from '../../lambdas/console/handler';
+import type { CryptoKey, JWTPayload } from 'jose';
 import { sealKey, sealSession, SESSION_COOKIE } from '../../lambdas/console/session';
-import { idTokenVerifier, roleOf } from '../../lambdas/console/sign-in';
+import { roleOf } from '../../lambdas/console/sign-in';
+import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { memoryDesk, type MemoryDesk } from './desk-fakes';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
-const settings = {
-  issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test',
-  clientId: 'console-client',
-  baseUrl: 'https://api.example.org',
-};
-const SECRET = 'session-secret-for-tests';
-let providerKey: CryptoKey;
+let signIn: TestSignIn;
+let handler: TestSignIn['handler'];
 let otherKey: CryptoKey;
-let handler: ReturnType<typeof makeConsoleHandler>;
-let sessionKeyBytes: Uint8Array;
+let desk: MemoryDesk;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256', { extractable: true });
-  providerKey = pair.privateKey;
-  otherKey = (await generateKeyPair('RS256')).privateKey;
-  const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] });
-  handler = makeConsoleHandler({
-    settings,
-    sessionSecret: () => Promise.resolve(SECRET),
-    clock: { now: () => NOW },
-    verify: idTokenVerifier(settings, jwks),
-    provider: {
-      start: () => Promise.resolve({ url: 'https://login.example/authorize', flow: { state: 's', nonce: 'n', verifier: 'v' } }),
-      finish: () => Promise.reject(new Error('not used')),
-      signOutUrl: () => Promise.resolve('https://login.example/logout'),
-    },
-  });
-  sessionKeyBytes = sealKey(SECRET);
+  desk = memoryDesk(NOW, { kind: 'quota', reason: 'the daily quota is used up', openedAt: '2026-12-07T09:00:00Z', step: 0 });
+  signIn = await testSignIn({ desk, clock: { now: () => NOW } }, NOW);
+  ({ handler, otherKey } = signIn);
 });
 
-const iat = Math.floor(NOW.getTime() / 1000) - 60;
 const claims = (extra: JWTPayload = {}): JWTPayload => ({ email: 'ed@example.org', 'cognito:groups': ['owner'], ...extra });
-
-async function idToken(o: { key?: CryptoKey; aud?: string; exp?: number; payload?: JWTPayload } = {}) {
-  return new SignJWT(o.payload ?? claims())
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(settings.issuer)
-    .setSubject('user-1')
-    .setAudience(o.aud ?? settings.clientId)
-    .setIssuedAt(iat)
-    .setExpirationTime(o.exp ?? iat + 3600)
-    .sign(o.key ?? providerKey);
-}
-
-async function cookieFor(token: string, csrf = 'csrf-token-1') {
-  return `${SESSION_COOKIE}=${await sealSession(sessionKeyBytes, { idToken: token, csrf }, NOW)}`;
-}
+const idToken = (o: Parameters<TestSignIn['idToken']>[0] = {}) => signIn.idToken({ payload: claims(), ...o });
+const cookieFor = (token: string, csrf?: string) => signIn.cookieFor(token, csrf);
 
 function event(method: string, path: string, cookie?: string, body?: string): APIGatewayProxyEventV2 {
   return {
@@ -92,6 +60,11 @@ describe('a page without a valid session redirects to sign-in', () => {
 
   it('a JSON path without a session answers 401, not a redirect', async () => {
     expect((await handler(event('GET', '/admin/api/status'))).statusCode).toBe(401);
+    expect((await handler(event('GET', '/admin/api'))).statusCode).toBe(401);
+  });
+
+  it('a page whose name only starts like the JSON paths (/admin/apiary) is a page: redirected, not 401', async () => {
+    expect(isSignInRedirect(await handler(event('GET', '/admin/apiary')))).toBe(true);
   });
 
   it('an expired ID token (past the clock tolerance)', async () => {
@@ -116,6 +89,7 @@ describe('a page without a valid session redirects to sign-in', () => {
 
   it('a session sealed with another key (a cookie made elsewhere)', async () => {
     const foreign = await sealSession(sealKey('another'), { idToken: await idToken(), csrf: 'x' }, NOW);
+    expect(sealKey('another')).not.toEqual(signIn.sessionKey);
     expect(isSignInRedirect(await handler(event('GET', '/admin/', `${SESSION_COOKIE}=${foreign}`)))).toBe(true);
   });
 });
@@ -161,5 +135,42 @@ describe('the role comes from cognito:groups', () => {
       event('GET', '/admin/', await cookieFor(await idToken({ payload: claims({ 'cognito:groups': ['readers'] }) }))),
     );
     expect(isSignInRedirect(r)).toBe(true);
+  });
+});
+
+describe("an owner's actions, by role", () => {
+  const as = (role: string) => signIn.as([role]);
+
+  it("an editor posting Resume (an owner's action) is refused with 403, the pause stays, and the refusal is in the audit log", async () => {
+    const before = desk.audit.entries.length;
+    const r = await handler(event('POST', '/admin/resume', await as('editor'), 'csrf=tok'));
+    expect(r.statusCode).toBe(403);
+    expect(r.body).toContain('needs the owner role');
+    expect(desk.state.pause?.kind).toBe('quota');
+    expect(desk.audit.entries.slice(before)).toEqual([
+      expect.objectContaining({ who: 'ed@example.org', role: 'editor', action: 'refused', target: 'POST /admin/resume' }),
+    ]);
+  });
+
+  it('a viewer opening the audit log (owners only) is refused with 403', async () => {
+    expect((await handler(event('GET', '/admin/audit', await as('viewer')))).statusCode).toBe(403);
+  });
+
+  it('Home shows an editor the pause without the Resume button, and an owner with it', async () => {
+    const editorHome = await handler(event('GET', '/admin/', await as('editor')));
+    expect(editorHome.body).toContain('the daily quota is used up');
+    expect(editorHome.body).not.toContain('action="/admin/resume"');
+    expect((await handler(event('GET', '/admin/', await as('owner')))).body).toContain('action="/admin/resume"');
+  });
+
+  it('an owner resumes: the pause ends, the answer goes back to Home, and the audit log says who', async () => {
+    const r = await handler(event('POST', '/admin/resume', await as('owner'), 'csrf=tok'));
+    expect(r.statusCode).toBe(303);
+    expect(r.headers?.location).toBe('/admin/?done=resumed');
+    expect(desk.state.pause).toBeUndefined();
+    expect(desk.audit.entries.at(-1)).toEqual(expect.objectContaining({ who: 'ed@example.org', role: 'owner', action: 'resume' }));
+    const audit = await handler(event('GET', '/admin/audit', await as('owner')));
+    expect(audit.statusCode).toBe(200);
+    expect(audit.body).toMatch(/<td>resume<\/td>/);
   });
 });

@@ -1,0 +1,89 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_ACTIONS, auditExpiry, auditKey, auditMonthPartition, auditMonths, type AuditEntry, type AuditLog } from '../../core/audit';
+import { EXPIRES_AT } from '../../core/lifecycle';
+
+/** Where a page of {@link DynamoAuditLog.recent} left off: the month and the last entry's sort key. */
+interface Cursor {
+  month: string;
+  after?: string;
+}
+
+const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decode(cursor: string | undefined): Cursor | undefined {
+  if (!cursor) return undefined;
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+    return typeof c.month === 'string' && /^\d{4}-\d{2}$/.test(c.month) && (c.after === undefined || typeof c.after === 'string')
+      ? c
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The console's audit log in the Deliveries table (core/audit.ts): one `#audit#<month>`
+ * partition a month, sorted by time, each entry with `expiresAt` so DynamoDB's TTL removes it
+ * after the retention. A page is read month by month, newest first, with Query alone.
+ */
+export class DynamoAuditLog implements AuditLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly days: number,
+  ) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    const at = new Date(entry.at);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...auditKey(at), ...entry, [EXPIRES_AT]: auditExpiry(at, this.days) },
+        // The key is new (time and a random suffix): never over another item.
+        ConditionExpression: 'attribute_not_exists(campaignId)',
+      }),
+    );
+  }
+
+  async recent(now: Date, limit: number, cursor?: string): Promise<{ rows: AuditEntry[]; next?: string }> {
+    const from = decode(cursor);
+    const months = auditMonths(now, this.days);
+    const start = from ? months.indexOf(from.month) : 0;
+    const rows: AuditEntry[] = [];
+    for (let i = Math.max(0, start); i < months.length; i++) {
+      const month = months[i];
+      let after = i === start ? from?.after : undefined;
+      for (;;) {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: after ? 'campaignId = :p AND subscriberId < :after' : 'campaignId = :p',
+            ExpressionAttributeValues: { ':p': auditMonthPartition(month), ...(after && { ':after': after }) },
+            ScanIndexForward: false,
+            Limit: limit - rows.length,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          rows.push(toEntry(item));
+          after = item.subscriberId as string;
+        }
+        if (rows.length >= limit) return { rows, next: encode({ month, after }) };
+        if (!out.LastEvaluatedKey) break;
+      }
+    }
+    return { rows };
+  }
+}
+
+function toEntry(item: Record<string, unknown>): AuditEntry {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const action = AUDIT_ACTIONS.find((a) => a === item.action) ?? 'refused';
+  return {
+    at: text(item.at) ?? '',
+    who: text(item.who) ?? '',
+    role: text(item.role) ?? '',
+    action,
+    target: text(item.target),
+    detail: text(item.detail),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The console's pages and actions, one table: method, path, the least role that may use it, and
+ * the page module that answers (lambdas/console/pages/). The handler (handler.ts) has already
+ * checked the session and, for a POST, the CSRF token; here the role is checked before a route
+ * runs, and a refusal is written to the audit log.
+ *
+ *   GET  /admin/                 Home: next sends, the last issue's figures, sending state   pages/home.ts
+ *   POST /admin/resume           owners: end the sending pause                               pages/home.ts
+ *   GET  /admin/issues           issues and articles by state                                pages/issues.ts
+ *   GET  /admin/issues/<id>      one issue: its articles, state and figures (stats, report)  pages/issues.ts
+ *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
+ */
+import { html, type Result } from '../api/http';
+import type { Desk } from './desk';
+import { mayAct, messagePage } from './layout';
+import type { DeskRequest, DeskRoute } from './request';
+import { homeRoutes } from './pages/home';
+import { issueRoutes } from './pages/issues';
+import { auditRoutes } from './pages/audit';
+
+export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes];
+
+/**
+ * The route for `method` and `path`, run if the editor's role allows it. Undefined when no route
+ * matches (the handler answers 404).
+ */
+export async function dispatch(desk: Desk, method: string, path: string, r: Omit<DeskRequest, 'params'>): Promise<Result | undefined> {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    if (!mayAct(r.editor.role, route.role)) {
+      await desk.audit.record({
+        at: r.now.toISOString(),
+        who: r.editor.email,
+        role: r.editor.role,
+        action: 'refused',
+        target: `${method} ${path}`,
+        detail: `needs ${route.role}`,
+      });
+      return html(
+        403,
+        messagePage('Not allowed', `This needs the ${route.role} role; you are signed in as ${r.editor.role}.`, {
+          href: '/admin/',
+          text: 'Home',
+        }),
+      );
+    }
+    return route.handle(desk, { ...r, params: m.slice(1).map((p) => decodeURIComponent(p)) });
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+/**
+ * A provider's side of the console's sign-in for tests of the handler: an RS256 key pair whose
+ * public half the handler's ID token check trusts (jose's local key set), ID tokens signed with
+ * it (or with another key), and sealed session cookies, as the callback would set them. The
+ * provider's redirects are stubbed: the flow itself runs against the real local provider in
+ * test/integration/console-sign-in.test.ts.
+ */
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { makeConsoleHandler, type ConsoleDeps } from '../../lambdas/console/handler';
+import { sealKey, sealSession, SESSION_COOKIE } from '../../lambdas/console/session';
+import { idTokenVerifier } from '../../lambdas/console/sign-in';
+
+export const TEST_SETTINGS = {
+  issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test',
+  clientId: 'console-client',
+  baseUrl: 'https://api.example.org',
+};
+const SECRET = 'session-secret-for-tests';
+
+export interface TestSignIn {
+  handler: ReturnType<typeof makeConsoleHandler>;
+  /** An ID token from the provider's key (or `key`), issued a minute before `now`. */
+  idToken(o?: { key?: CryptoKey; aud?: string; exp?: number; payload?: JWTPayload }): Promise<string>;
+  /** A session cookie holding `token` and the CSRF token `csrf`. */
+  cookieFor(token: string, csrf?: string): Promise<string>;
+  /** A session cookie of `email` in `groups`, with the CSRF token `csrf`. */
+  as(groups: string[], csrf?: string, email?: string): Promise<string>;
+  /** A key the provider does not publish. */
+  otherKey: CryptoKey;
+  sessionKey: Uint8Array;
+}
+
+export async function testSignIn(deps: Pick<ConsoleDeps, 'desk' | 'clock'>, now: Date): Promise<TestSignIn> {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  const otherKey = (await generateKeyPair('RS256')).privateKey;
+  const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] });
+  const handler = makeConsoleHandler({
+    ...deps,
+    settings: TEST_SETTINGS,
+    sessionSecret: () => Promise.resolve(SECRET),
+    verify: idTokenVerifier(TEST_SETTINGS, jwks),
+    provider: {
+      start: () => Promise.resolve({ url: 'https://login.example/authorize', flow: { state: 's', nonce: 'n', verifier: 'v' } }),
+      finish: () => Promise.reject(new Error('not used')),
+      signOutUrl: () => Promise.resolve('https://login.example/logout'),
+    },
+  });
+  const sessionKey = sealKey(SECRET);
+  const iat = Math.floor(now.getTime() / 1000) - 60;
+  const idToken: TestSignIn['idToken'] = (o = {}) =>
+    new SignJWT(o.payload ?? { email: 'ed@example.org', 'cognito:groups': ['owner'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(TEST_SETTINGS.issuer)
+      .setSubject('user-1')
+      .setAudience(o.aud ?? TEST_SETTINGS.clientId)
+      .setIssuedAt(iat)
+      .setExpirationTime(o.exp ?? iat + 3600)
+      .sign(o.key ?? pair.privateKey);
+  const cookieFor = async (token: string, csrf = 'csrf-token-1') =>
+    `${SESSION_COOKIE}=${await sealSession(sessionKey, { idToken: token, csrf }, now)}`;
+  const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org') =>
+    cookieFor(await idToken({ payload: { email, 'cognito:groups': groups } }), csrf);
+  return { handler, idToken, cookieFor, as, otherKey, sessionKey };
+}

@@ -1,0 +1,59 @@
+/**
+ * The console's desk (lambdas/console/desk.ts) in memory, for unit tests of the handler and its
+ * routes: content from MemoryContent, an audit log and a sending state that keep what is written;
+ * no campaign has counters, ledger entries or clicks.
+ */
+import type { AuditEntry, AuditLog } from '../../lambdas/core/audit';
+import type { Desk } from '../../lambdas/console/desk';
+import type { Article, Issue } from '../../lambdas/core/model';
+import type { SendingPause, SendingState } from '../../lambdas/core/sending-state';
+import { MemoryContent } from './fakes';
+
+export class MemoryAudit implements AuditLog {
+  entries: AuditEntry[] = [];
+  record(entry: AuditEntry) {
+    this.entries.push(entry);
+    return Promise.resolve();
+  }
+  recent(_now: Date, limit: number) {
+    return Promise.resolve({ rows: [...this.entries].reverse().slice(0, limit) });
+  }
+}
+
+export interface MemoryDesk extends Desk {
+  audit: MemoryAudit;
+  content: MemoryContent;
+  state: SendingState;
+}
+
+export function memoryDesk(now: Date, pause?: SendingPause): MemoryDesk {
+  const content = new MemoryContent();
+  const state: SendingState = pause ? { pause } : {};
+  const ofKind = <K extends 'article' | 'issue'>(kind: K) =>
+    [...content.items.values()].filter((i) => i.kind === kind).sort((a, b) => b.date.localeCompare(a.date));
+  return {
+    clock: { now: () => now },
+    audit: new MemoryAudit(),
+    auditDays: 400,
+    content,
+    state,
+    ids: { contentIds: (kind) => Promise.resolve(ofKind(kind).map((i) => i.id)) },
+    catalog: {
+      page: <K extends 'article' | 'issue'>(kind: K) =>
+        Promise.resolve({ rows: ofKind(kind) as unknown as (K extends 'issue' ? Issue : Article)[] }),
+    },
+    counters: { get: () => Promise.resolve(undefined) },
+    ledger: { list: () => Promise.resolve([]) },
+    clicks: { list: () => Promise.resolve([]) },
+    subjectTests: { get: () => Promise.resolve(undefined) },
+    sending: {
+      get: () => Promise.resolve(structuredClone(state)),
+      buckets: () => Promise.resolve([]),
+      resume: () => {
+        const before = state.pause;
+        delete state.pause;
+        return Promise.resolve(before);
+      },
+    },
+  };
+}
