@@ -12,6 +12,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { timingSafeEqual } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
 import { secretsProvider } from '../adapters/clients';
@@ -33,11 +34,11 @@ import {
   sealKey,
   sealSession,
   SESSION_COOKIE,
-  SESSION_SECONDS,
+  sessionSeconds,
   setCookie,
   type Session,
 } from './session';
-import { idTokenVerifier, provider, type Editor, type SignInSettings } from './sign-in';
+import { idTokenVerifier, provider, type Editor, type SignInSettings, type Tokens } from './sign-in';
 
 export interface ConsoleDeps {
   settings: SignInSettings;
@@ -75,12 +76,39 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     return key.key;
   };
 
-  /** The signed-in editor and their session, or undefined. */
+  /**
+   * The signed-in editor and their session, or undefined. An ID token that has expired is renewed
+   * with the session's refresh token (the provider then says whether the editor is still in the
+   * pool and in which group); any other failure, or a refused renewal, ends the session.
+   */
   async function signedIn(cookies: string[], now: Date): Promise<{ editor: Editor; session: Session } | undefined> {
     const session = await openSession(await sessionKey(), cookieOf(cookies, SESSION_COOKIE), now);
     if (!session) return undefined;
     const check = await verify(session.idToken, now);
-    return check.ok ? { editor: check.editor, session } : undefined;
+    if (check.ok) return { editor: check.editor, session };
+    if (check.reason !== 'ERR_JWT_EXPIRED' || !session.refreshToken) return undefined;
+    let tokens;
+    try {
+      tokens = await oidc.refresh(session.refreshToken);
+    } catch (e) {
+      logger.info('Console session not renewed: the provider refused the refresh token', { error: (e as Error).message });
+      return undefined;
+    }
+    const renewed = await verify(tokens.idToken, now);
+    // The sealed ID token was checked when it was sealed: the renewed one must be the same person's.
+    if (!renewed.ok || renewed.editor.sub !== decodeJwt(session.idToken).sub) return undefined;
+    return { editor: renewed.editor, session: { ...session, idToken: tokens.idToken, refreshToken: tokens.refreshToken } };
+  }
+
+  /** The session cookie sealed afresh: another 30 minutes from now, never past 8 hours from sign-in, nor past an ID token that cannot be renewed. */
+  async function sessionCookie(session: Session, editor: Editor, now: Date): Promise<{ cookie: string; until: Date }> {
+    const tokenLeft = Math.floor((editor.expires.getTime() - now.getTime()) / 1000);
+    const maxAge = session.refreshToken ? sessionSeconds(session, now) : Math.max(0, Math.min(sessionSeconds(session, now), tokenLeft));
+    const sealed = await sealSession(await sessionKey(), session, now);
+    return {
+      cookie: setCookie(SESSION_COOKIE, sealed, { secure, sameSite: 'Strict', maxAge }),
+      until: new Date(now.getTime() + maxAge * 1000),
+    };
   }
 
   async function signIn(now: Date): Promise<Result> {
@@ -94,25 +122,22 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     const again = { href: '/admin/sign-in', text: 'Sign in again' };
     if (!flow) return html(400, messagePage('Sign-in expired', 'The sign-in took too long or began in another browser.', again), {});
     const callbackUrl = new URL(`${deps.settings.baseUrl}/admin/callback?${rawQuery}`);
-    let idToken: string;
+    let tokens: Tokens;
     try {
-      idToken = await oidc.finish(callbackUrl, flow);
+      tokens = await oidc.finish(callbackUrl, flow);
     } catch (e) {
       logger.warn('Console sign-in refused at the callback', { error: (e as Error).message });
       return html(400, messagePage('Sign-in failed', 'The provider’s answer could not be used.', again));
     }
-    const check = await verify(idToken, now, flow.nonce);
+    const check = await verify(tokens.idToken, now, flow.nonce);
     if (!check.ok) {
       logger.warn('Console sign-in refused: ID token', { reason: check.reason });
       return html(403, messagePage('Not allowed', `This account cannot use the console (${check.reason}).`, again));
     }
-    const sealed = await sealSession(await sessionKey(), { idToken, csrf: newCsrfToken() }, now);
+    const session: Session = { ...tokens, csrf: newCsrfToken(), started: Math.floor(now.getTime() / 1000) };
+    const { cookie } = await sessionCookie(session, check.editor, now);
     await audit(check.editor, now, 'sign-in');
-    const maxAge = Math.max(0, Math.min(SESSION_SECONDS, Math.floor((check.editor.expires.getTime() - now.getTime()) / 1000)));
-    return {
-      ...html(200, signedInPage()),
-      cookies: [setCookie(SESSION_COOKIE, sealed, { secure, sameSite: 'Strict', maxAge }), clear(FLOW_COOKIE)],
-    };
+    return { ...html(200, signedInPage()), cookies: [cookie, clear(FLOW_COOKIE)] };
   }
 
   const audit = (editor: Editor, now: Date, action: 'sign-in' | 'sign-out') =>
@@ -137,10 +162,14 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
         return html(403, messagePage('Refused', 'This form is out of date: reload the page and try again.'));
       if (path === '/admin/sign-out') {
         await audit(who.editor, now, 'sign-out');
+        if (who.session.refreshToken)
+          await oidc.revoke(who.session.refreshToken).catch((e: unknown) => {
+            logger.warn('Console sign-out: the refresh token was not revoked (it expires on its own)', { error: (e as Error).message });
+          });
         return found(await oidc.signOutUrl(who.session.idToken), [clear(SESSION_COOKIE)]);
       }
     }
-    const until = new Date(Math.min(who.editor.expires.getTime(), now.getTime() + SESSION_SECONDS * 1000));
+    const { cookie, until } = await sessionCookie(who.session, who.editor, now);
     const answer = await dispatch(deps.desk, req.method === 'HEAD' ? 'GET' : req.method, path, {
       editor: who.editor,
       csrf: who.session.csrf,
@@ -149,7 +178,12 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       query: (name) => req.query(name),
       form: req.method === 'POST' && req.isForm ? formOf(req) : new URLSearchParams(),
     });
-    if (answer) return { ...answer, headers: { ...answer.headers, 'content-security-policy': pageCsp, 'cache-control': 'no-store' } };
+    if (answer)
+      return {
+        ...answer,
+        headers: { ...answer.headers, 'content-security-policy': pageCsp, 'cache-control': 'no-store' },
+        cookies: [...(answer.cookies ?? []), cookie],
+      };
     return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
   }
 

@@ -6,19 +6,34 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 
-/** A session lives 30 minutes; then the editor signs in again (the provider's own session usually makes that one click). */
+/**
+ * A session ends after 30 minutes without a request (each answer seals it afresh for another 30),
+ * and 8 hours after sign-in whatever happens (the app client's refresh token lives as long): then
+ * the editor signs in again, usually one click while the provider's own session lasts. Within
+ * that, an ID token that expires (30 minutes on AWS) is renewed with the refresh token, so a
+ * removed editor or a changed role takes effect at the next renewal.
+ */
 export const SESSION_SECONDS = 30 * 60;
+export const SESSION_MAX_SECONDS = 8 * 60 * 60;
 /** The sign-in flow must come back from the provider within 10 minutes. */
 export const FLOW_SECONDS = 10 * 60;
 
 export const SESSION_COOKIE = 'briefing_console';
 export const FLOW_COOKIE = 'briefing_console_flow';
 
-/** What a session holds: the provider's ID token (checked on every request) and the CSRF token bound to it. */
+/** What a session holds: the provider's ID token (checked on every request), the CSRF token bound to it, the refresh token. */
 export interface Session {
   idToken: string;
   csrf: string;
+  /** Renews the ID token when it expires; absent when the provider gave none. */
+  refreshToken?: string;
+  /** When the editor signed in (epoch seconds): the session ends {@link SESSION_MAX_SECONDS} after. */
+  started: number;
 }
+
+/** Seconds the session cookie may live from `now`: idle time, never past the 8-hour limit. */
+export const sessionSeconds = (s: Pick<Session, 'started'>, now: Date) =>
+  Math.max(0, Math.min(SESSION_SECONDS, s.started + SESSION_MAX_SECONDS - Math.floor(now.getTime() / 1000)));
 
 /** What the sign-in flow keeps between the redirect to the provider and the callback. */
 export interface Flow {
@@ -52,12 +67,19 @@ async function open(key: Uint8Array, kind: string, sealed: string | undefined, n
   }
 }
 
-export const sealSession = (key: Uint8Array, s: Session, now: Date) => seal(key, 'session', s, SESSION_SECONDS, now);
+export const sealSession = (key: Uint8Array, s: Session, now: Date) => seal(key, 'session', s, sessionSeconds(s, now), now);
 export const sealFlow = (key: Uint8Array, f: Flow, now: Date) => seal(key, 'flow', f, FLOW_SECONDS, now);
 
 export async function openSession(key: Uint8Array, sealed: string | undefined, now: Date): Promise<Session | undefined> {
   const p = await open(key, 'session', sealed, now);
-  return p && typeof p.idToken === 'string' && typeof p.csrf === 'string' ? { idToken: p.idToken, csrf: p.csrf } : undefined;
+  if (!p || typeof p.idToken !== 'string' || typeof p.csrf !== 'string' || typeof p.started !== 'number') return undefined;
+  if (sessionSeconds({ started: p.started }, now) <= 0) return undefined;
+  return {
+    idToken: p.idToken,
+    csrf: p.csrf,
+    started: p.started,
+    ...(typeof p.refreshToken === 'string' && { refreshToken: p.refreshToken }),
+  };
 }
 
 export async function openFlow(key: Uint8Array, sealed: string | undefined, now: Date): Promise<Flow | undefined> {

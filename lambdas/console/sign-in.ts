@@ -21,6 +21,12 @@ export interface Editor {
   expires: Date;
 }
 
+/** What the provider's token endpoint gave. */
+export interface Tokens {
+  idToken: string;
+  refreshToken?: string;
+}
+
 export interface SignInSettings {
   issuer: string;
   clientId: string;
@@ -100,8 +106,8 @@ export function provider(settings: SignInSettings) {
       });
       return { url: url.href, flow };
     },
-    /** The code exchanged for tokens (state, nonce and PKCE checked by openid-client): the ID token. */
-    async finish(callbackUrl: URL, flow: Flow): Promise<string> {
+    /** The code exchanged for tokens (state, nonce and PKCE checked by openid-client): the ID token, and the refresh token if any. */
+    async finish(callbackUrl: URL, flow: Flow): Promise<Tokens> {
       const tokens = await oidc.authorizationCodeGrant(await discover(), callbackUrl, {
         pkceCodeVerifier: flow.verifier,
         expectedState: flow.state,
@@ -109,7 +115,19 @@ export function provider(settings: SignInSettings) {
         idTokenExpected: true,
       });
       if (!tokens.id_token) throw new Error('the provider returned no ID token');
-      return tokens.id_token;
+      return { idToken: tokens.id_token, refreshToken: tokens.refresh_token };
+    },
+    /** A new ID token for the refresh token (and a new refresh token if the provider rotates them). */
+    async refresh(refreshToken: string): Promise<Tokens> {
+      const tokens = await oidc.refreshTokenGrant(await discover(), refreshToken);
+      if (!tokens.id_token) throw new Error('the provider returned no ID token');
+      return { idToken: tokens.id_token, refreshToken: tokens.refresh_token ?? refreshToken };
+    },
+    /** Revoke the refresh token at sign-out (when the provider has a revocation endpoint). Best effort: the session cookie is cleared anyway. */
+    async revoke(refreshToken: string): Promise<void> {
+      const config = await discover();
+      if (config.serverMetadata().revocation_endpoint)
+        await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
     },
     /** Where sign-out sends the browser: the provider's end of session, back to the console. */
     async signOutUrl(idToken?: string): Promise<string> {

@@ -92,22 +92,33 @@ export async function startLocalOidcProvider(options: LocalOidcOptions): Promise
       {
         client_id: LOCAL_CLIENT_ID,
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         redirect_uris: [`${base}/admin/callback`],
         post_logout_redirect_uris: [`${base}/admin/`],
       },
     ],
     pkce: { required: () => true },
-    // Seconds; an ID token lives an hour, as Cognito's do by default.
-    ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600 },
+    // Seconds, as the stack's app client sets them (lib/constructs/editors.ts): ID and access tokens
+    // 30 minutes, the refresh token 8 hours.
+    ttl: {
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+      AccessToken: 1800,
+      AuthorizationCode: 60,
+      IdToken: 1800,
+      RefreshToken: 8 * 3600,
+    },
+    // As Cognito does for the code flow: a refresh token with every sign-in (no offline_access scope asked).
+    issueRefreshToken: (_ctx, client) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
     jwks: { keys: [await signingKey(options.dataDir)] },
     routes: { jwks: '/.well-known/jwks.json' },
     // The claims go into the ID token itself, as Cognito puts them there.
     conformIdTokenClaims: false,
     claims: { openid: ['sub', 'cognito:groups'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email', 'profile'],
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true }, revocation: { enabled: true } },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => {

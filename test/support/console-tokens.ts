@@ -7,8 +7,8 @@
  */
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { makeConsoleHandler, type ConsoleDeps } from '../../lambdas/console/handler';
-import { sealKey, sealSession, SESSION_COOKIE } from '../../lambdas/console/session';
-import { idTokenVerifier } from '../../lambdas/console/sign-in';
+import { sealKey, sealSession, SESSION_COOKIE, type Session } from '../../lambdas/console/session';
+import { idTokenVerifier, type Tokens } from '../../lambdas/console/sign-in';
 
 export const TEST_SETTINGS = {
   issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test',
@@ -21,16 +21,22 @@ export interface TestSignIn {
   handler: ReturnType<typeof makeConsoleHandler>;
   /** An ID token from the provider's key (or `key`), issued a minute before `now`. */
   idToken(o?: { key?: CryptoKey; aud?: string; exp?: number; payload?: JWTPayload }): Promise<string>;
-  /** A session cookie holding `token` and the CSRF token `csrf`. */
-  cookieFor(token: string, csrf?: string): Promise<string>;
+  /** A session cookie holding `token` and the CSRF token `csrf` (begun a minute before `now`, unless `extra` says). */
+  cookieFor(token: string, csrf?: string, extra?: Partial<Session>): Promise<string>;
   /** A session cookie of `email` in `groups`, with the CSRF token `csrf`. */
   as(groups: string[], csrf?: string, email?: string): Promise<string>;
   /** A key the provider does not publish. */
   otherKey: CryptoKey;
   sessionKey: Uint8Array;
+  /** Refresh tokens the handler revoked (at sign-out). */
+  revoked: string[];
 }
 
-export async function testSignIn(deps: Pick<ConsoleDeps, 'desk' | 'clock'>, now: Date): Promise<TestSignIn> {
+export async function testSignIn(
+  deps: Pick<ConsoleDeps, 'desk' | 'clock'> & { refresh?: (refreshToken: string) => Promise<Tokens> },
+  now: Date,
+): Promise<TestSignIn> {
+  const revoked: string[] = [];
   const pair = await generateKeyPair('RS256', { extractable: true });
   const otherKey = (await generateKeyPair('RS256')).privateKey;
   const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] });
@@ -42,23 +48,30 @@ export async function testSignIn(deps: Pick<ConsoleDeps, 'desk' | 'clock'>, now:
     provider: {
       start: () => Promise.resolve({ url: 'https://login.example/authorize', flow: { state: 's', nonce: 'n', verifier: 'v' } }),
       finish: () => Promise.reject(new Error('not used')),
+      refresh: (refreshToken) => (deps.refresh ? deps.refresh(refreshToken) : Promise.reject(new Error('refresh token refused'))),
+      revoke: (refreshToken) => {
+        revoked.push(refreshToken);
+        return Promise.resolve();
+      },
       signOutUrl: () => Promise.resolve('https://login.example/logout'),
     },
   });
   const sessionKey = sealKey(SECRET);
   const iat = Math.floor(now.getTime() / 1000) - 60;
-  const idToken: TestSignIn['idToken'] = (o = {}) =>
-    new SignJWT(o.payload ?? { email: 'ed@example.org', 'cognito:groups': ['owner'] })
+  const idToken: TestSignIn['idToken'] = (o = {}) => {
+    const payload = o.payload ?? { email: 'ed@example.org', 'cognito:groups': ['owner'] };
+    return new SignJWT(payload)
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(TEST_SETTINGS.issuer)
-      .setSubject('user-1')
+      .setSubject(payload.sub ?? 'user-1')
       .setAudience(o.aud ?? TEST_SETTINGS.clientId)
       .setIssuedAt(iat)
       .setExpirationTime(o.exp ?? iat + 3600)
       .sign(o.key ?? pair.privateKey);
-  const cookieFor = async (token: string, csrf = 'csrf-token-1') =>
-    `${SESSION_COOKIE}=${await sealSession(sessionKey, { idToken: token, csrf }, now)}`;
+  };
+  const cookieFor = async (token: string, csrf = 'csrf-token-1', extra: Partial<Session> = {}) =>
+    `${SESSION_COOKIE}=${await sealSession(sessionKey, { idToken: token, csrf, started: Math.floor(now.getTime() / 1000) - 60, ...extra }, now)}`;
   const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org') =>
     cookieFor(await idToken({ payload: { email, 'cognito:groups': groups } }), csrf);
-  return { handler, idToken, cookieFor, as, otherKey, sessionKey };
+  return { handler, idToken, cookieFor, as, otherKey, sessionKey, revoked };
 }

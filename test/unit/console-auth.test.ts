@@ -88,7 +88,7 @@ describe('a page without a valid session redirects to sign-in', () => {
   });
 
   it('a session sealed with another key (a cookie made elsewhere)', async () => {
-    const foreign = await sealSession(sealKey('another'), { idToken: await idToken(), csrf: 'x' }, NOW);
+    const foreign = await sealSession(sealKey('another'), { idToken: await idToken(), csrf: 'x', started: NOW.getTime() / 1000 }, NOW);
     expect(sealKey('another')).not.toEqual(signIn.sessionKey);
     expect(isSignInRedirect(await handler(event('GET', '/admin/', `${SESSION_COOKIE}=${foreign}`)))).toBe(true);
   });
@@ -172,5 +172,75 @@ describe("an owner's actions, by role", () => {
     const audit = await handler(event('GET', '/admin/audit', await as('owner')));
     expect(audit.statusCode).toBe(200);
     expect(audit.body).toMatch(/<td>resume<\/td>/);
+  });
+});
+
+describe('a session is renewed with the refresh token, and ends', () => {
+  const expiredAt = Math.floor(NOW.getTime() / 1000) - 30;
+  let renewing: TestSignIn;
+  let renewedGroups: string[];
+  let renewedSub: string;
+  beforeAll(async () => {
+    renewing = await testSignIn(
+      {
+        desk,
+        clock: { now: () => NOW },
+        refresh: async (token) => {
+          if (token !== 'refresh-1') throw new Error('invalid_grant');
+          const payload = { email: 'ed@example.org', 'cognito:groups': renewedGroups, ...(renewedSub !== 'user-1' && { sub: renewedSub }) };
+          return { idToken: await renewing.idToken({ payload }), refreshToken: 'refresh-2' };
+        },
+      },
+      NOW,
+    );
+  });
+  const expiredSession = async (refreshToken?: string) =>
+    renewing.cookieFor(await renewing.idToken({ exp: expiredAt }), 'tok', refreshToken ? { refreshToken } : {});
+  const sessionCookieOf = (r: { cookies?: string[] }) => r.cookies?.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+
+  it('an expired ID token with a refresh token the provider accepts: the page answers, with a renewed session cookie holding the new role', async () => {
+    renewedGroups = ['editor'];
+    renewedSub = 'user-1';
+    const r = await renewing.handler(event('GET', '/admin/', await expiredSession('refresh-1')));
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toMatch(/<dt>Role<\/dt><dd>editor<\/dd>/);
+    const cookie = sessionCookieOf(r)!;
+    expect(cookie).toMatch(/Max-Age=1800/);
+    // The renewed cookie works on its own, without another renewal (its refresh token is the rotated one).
+    const again = await renewing.handler(event('GET', '/admin/', cookie.split(';')[0]));
+    expect(again.statusCode).toBe(200);
+  });
+
+  it('an expired ID token whose refresh token the provider refuses (revoked, editor removed): back to sign-in', async () => {
+    expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/', await expiredSession('revoked-token'))))).toBe(true);
+  });
+
+  it("a renewal that returns another person's ID token is not accepted", async () => {
+    renewedGroups = ['owner'];
+    renewedSub = 'someone-else';
+    expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/', await expiredSession('refresh-1'))))).toBe(true);
+  });
+
+  it('a session begun more than 8 hours ago ends, even with a valid ID token and a refresh token', async () => {
+    const old = await renewing.cookieFor(await renewing.idToken(), 'tok', {
+      refreshToken: 'refresh-1',
+      started: Math.floor(NOW.getTime() / 1000) - 8 * 3600 - 1,
+    });
+    expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/', old)))).toBe(true);
+  });
+
+  it('near the 8-hour limit the renewed cookie lives only until it', async () => {
+    const late = await renewing.cookieFor(await renewing.idToken(), 'tok', {
+      refreshToken: 'refresh-1',
+      started: Math.floor(NOW.getTime() / 1000) - 8 * 3600 + 600,
+    });
+    expect(sessionCookieOf(await renewing.handler(event('GET', '/admin/', late)))).toMatch(/Max-Age=600/);
+  });
+
+  it('sign-out revokes the refresh token', async () => {
+    const cookie = await renewing.cookieFor(await renewing.idToken(), 'tok', { refreshToken: 'refresh-9' });
+    const r = await renewing.handler(event('POST', '/admin/sign-out', cookie, 'csrf=tok'));
+    expect(r.statusCode).toBe(302);
+    expect(renewing.revoked).toContain('refresh-9');
   });
 });
