@@ -100,7 +100,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     return { editor: renewed.editor, session: { ...session, idToken: tokens.idToken, refreshToken: tokens.refreshToken } };
   }
 
-  /** The session cookie sealed afresh: another 30 minutes from now, never past 8 hours from sign-in, nor past an ID token that cannot be renewed. */
+  /**
+   * The session cookie sealed afresh: another 30 minutes from now, never past 8 hours from sign-in,
+   * nor past an ID token that cannot be renewed.
+   */
   async function sessionCookie(session: Session, editor: Editor, now: Date): Promise<{ cookie: string; until: Date }> {
     const tokenLeft = Math.floor((editor.expires.getTime() - now.getTime()) / 1000);
     const maxAge = session.refreshToken ? sessionSeconds(session, now) : Math.max(0, Math.min(sessionSeconds(session, now), tokenLeft));

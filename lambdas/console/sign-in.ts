@@ -123,7 +123,7 @@ export function provider(settings: SignInSettings) {
       if (!tokens.id_token) throw new Error('the provider returned no ID token');
       return { idToken: tokens.id_token, refreshToken: tokens.refresh_token ?? refreshToken };
     },
-    /** Revoke the refresh token at sign-out (when the provider has a revocation endpoint). Best effort: the session cookie is cleared anyway. */
+    /** Revoke the refresh token at sign-out (if the provider has a revocation endpoint). Best effort: the cookie is cleared anyway. */
     async revoke(refreshToken: string): Promise<void> {
       const config = await discover();
       if (config.serverMetadata().revocation_endpoint)
