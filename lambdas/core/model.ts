@@ -4,8 +4,21 @@
  */
 import type { SubjectTest, Variant } from './subject-test';
 
+/**
+ * The version of a stored item (core/content/versions.ts), set by each write that changes it;
+ * absent on items stored before versions. On an item parsed from a file, `version` is the stored
+ * version the file was taken from (its front matter's `version:`), and the other two are absent.
+ */
+export interface Versioned {
+  version?: number;
+  /** When the version was written (ISO timestamp). */
+  updatedAt?: string;
+  /** Who wrote it: `cli:<user name>`, or the editor's address from the console. */
+  updatedBy?: string;
+}
+
 /** An article as editors write it (Markdown with front matter) and as the Content table stores it. */
-export interface Article {
+export interface Article extends Versioned {
   kind: 'article';
   /** Stable id, from the front matter; re-publishing the same id updates the article. */
   id: string;
@@ -42,7 +55,7 @@ export interface SourceLink {
 }
 
 /** An issue of the newsletter: an intro and an ordered list of article ids. */
-export interface Issue {
+export interface Issue extends Versioned {
   kind: 'issue';
   id: string;
   /** Name of the newsletter, shown in the masthead and used as the From display name's default. */

@@ -9,14 +9,19 @@ import type { InboxMember } from './inbox';
 import type { SignupJob } from './signup-job';
 import type { ArchiveSnapshot } from './archive-snapshot';
 import type { NewsletterSettings } from './topics';
+import type { ExpectedVersion, ItemStamp } from './content/versions';
 
 export interface Clock {
   now(): Date;
 }
 
 export interface ContentStore {
-  /** Insert or replace (same id = same item). */
-  put(item: Article | Issue): Promise<void>;
+  /**
+   * Insert or replace (same id = same item). With `expected` (core/content/versions.ts), only if
+   * the stored item is still that version: otherwise nothing is written and it throws
+   * VersionConflictError (two writers racing from one version cannot both win).
+   */
+  put(item: Article | Issue, expected?: ExpectedVersion): Promise<void>;
   getIssue(id: string): Promise<Issue | undefined>;
   /** Articles in the order of `ids`; missing ids are left out. */
   getArticles(ids: string[]): Promise<Article[]>;
@@ -44,7 +49,10 @@ export interface ContentIds {
 export interface SettingsStore {
   /** Undefined when none was ever published. */
   getSettings(): Promise<NewsletterSettings | undefined>;
-  putSettings(settings: NewsletterSettings): Promise<void>;
+  /** With `versioned`: stamped, and only if the stored settings are still the version expected (else VersionConflictError). */
+  putSettings(settings: NewsletterSettings, versioned?: { stamp: ItemStamp; expected: ExpectedVersion }): Promise<void>;
+  /** The stored settings' version: undefined when none were published, `{}` for settings stored before versions. Absent: not versioned. */
+  settingsStamp?(): Promise<Partial<ItemStamp> | undefined>;
 }
 
 /** Where topics are used, for refusing to drop one that is (publish of a topics file). */

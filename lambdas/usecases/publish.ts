@@ -19,19 +19,15 @@ import { checkAlertSize, checkDigestSize, checkIssueReferences } from '../core/c
 import type { Article, Issue } from '../core/model';
 import type { Clock, ContentIds, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
 import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
-import { parseSettingsFile } from '../core/content/topics-file';
+import { readSettingsFile } from '../core/content/topics-file';
 import { sendAtPast } from '../core/content/send-at';
 import { sentArticleChanges, storedIssues, type SentArticleChange } from './publish-sent';
 import { fieldLineInFile } from '../core/content/field-lines';
 import { didYouMean } from '../core/did-you-mean';
+import { contentChanged } from '../core/content/versions';
+import { PublishError, settingsChange, staleItems, staleLine, writeVersion, type RunItem } from './publish-versions';
 
-/** Publishing refused: every problem found, one per line, each naming its file and field. */
-export class PublishError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'PublishError';
-  }
-}
+export { PublishError } from './publish-versions';
 
 export interface SourceFile {
   name: string;
@@ -53,11 +49,20 @@ export interface PublishResult {
   refreshedSent: SentArticleChange[];
   /** Edited articles of sent issues whose page could not be kept as sent (no copy: too large). */
   unkeptSent: SentArticleChange[];
+  /** The version each changed item was written as (core/content/versions.ts); an item left out was unchanged, not written. */
+  versions: { kind: 'article' | 'issue' | 'settings'; id: string; version: number }[];
 }
 
 export interface PublishOptions {
-  /** Change an issue already sent (its archive page then differs from what readers got). */
+  /**
+   * Change an issue already sent (its archive page then differs from what readers got), and
+   * overwrite an item changed since the version a file says it was taken from.
+   */
   force?: boolean;
+  /** Who publishes (`cli:<user name>`, an editor's address): each changed item's `updatedBy`. */
+  by?: string;
+  /** One file only: the version the change started from, in place of the file's `version:` (a save from the console). */
+  baseVersion?: number;
 }
 
 /** What a reader of the issue's mail or archive page sees; the rest (publishedAt, planner marks) is bookkeeping. */
@@ -155,18 +160,21 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   const settingsFiles = allFiles.filter(isSettings);
   const files = allFiles.filter((f) => !isSettings(f));
   let newSettings: NewsletterSettings | undefined;
+  let settingsBase: number | undefined;
   if (settingsFiles.length > 1) problems.push(`${settingsFiles.map((f) => f.name).join(', ')}: one ${SETTINGS_FILE} at a time`);
   else if (settingsFiles.length === 1 && !deps.settings) problems.push(`${settingsFiles[0].name}: this target cannot store settings`);
   else if (settingsFiles.length === 1) {
     try {
-      newSettings = parseSettingsFile(settingsFiles[0].name, settingsFiles[0].text);
+      ({ settings: newSettings, version: settingsBase } = readSettingsFile(settingsFiles[0].name, settingsFiles[0].text));
     } catch (e) {
       problems.push((e as Error).message);
     }
   }
+  if (options.baseVersion !== undefined && allFiles.length !== 1) problems.push('a base version is given for one file at a time');
   for (const f of files) {
     try {
-      items.push(parseContent(f.name, f.text, now, { pastSendAt: 'later' }));
+      const item = parseContent(f.name, f.text, now, { pastSendAt: 'later' });
+      items.push(options.baseVersion === undefined ? item : { ...item, version: options.baseVersion });
     } catch (e) {
       if (e instanceof ContentError) problems.push(e.message);
       else throw e;
@@ -264,7 +272,26 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   // Every stored issue, read once, when an article here may be in one (its size, its archive page).
   const storedAll = articles.length ? await storedIssues(deps) : [];
   problems.push(...(await storedIssuesTooLarge(deps, storedAll, articles, new Set(issues.map((i) => i.id)), files, items)));
-  if (problems.length) throw new PublishError(problems);
+  // Versions: a file taken from an older version than the stored one is refused (publish-versions.ts).
+  const storedArticles = new Map((await deps.content.getArticles(articles.map((a) => a.id))).map((a) => [a.id, a]));
+  const run = new Map<Article | Issue, RunItem>(
+    items.map((item, i) => [
+      item,
+      {
+        file: files[i].name,
+        item,
+        base: item.version,
+        stored: item.kind === 'article' ? storedArticles.get(item.id) : previous.get(item.id),
+      },
+    ]),
+  );
+  const settingsRun =
+    newSettings && settingsFiles[0] ? { file: settingsFiles[0].name, settings: newSettings, base: settingsBase } : undefined;
+  const settingsWrite =
+    settingsRun && deps.settings ? await settingsChange(deps.settings, settingsRun, stored, options.force === true) : undefined;
+  const stale = [...staleItems([...run.values()], options.force === true), ...(settingsWrite?.stale ? [settingsWrite.stale] : [])];
+  problems.push(...stale.map(staleLine));
+  if (problems.length) throw new PublishError(problems, stale);
   // The issues re-published with --force, with the time each was sent (the file has none).
   const forcedIssues = issues.flatMap((i) => changedSent.filter((c) => c.issueId === i.id).map((c) => ({ ...i, plannedAt: c.sentAt })));
   const sent = await sentArticleChanges(deps.content, storedAll, articles, { force: options.force === true, now, forcedIssues });
@@ -275,13 +302,18 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   const scheduled = issues.flatMap((i) => (i.sendAt && !sentSchedule.has(i.id) ? [{ issueId: i.id, sendAt: i.sendAt }] : []));
   for (const s of scheduled) await deps.schedules!.schedule(s.issueId, new Date(s.sendAt));
   // Settings first, so an article never names a topic the pages do not offer yet.
-  if (newSettings) await deps.settings?.putSettings(newSettings);
+  const by = options.by ?? 'unknown';
+  const versions: PublishResult['versions'] = [];
+  if (settingsWrite?.write) versions.push({ kind: 'settings', id: 'topics', version: await settingsWrite.write(now, by) });
   // Sent issues' archive snapshots before the articles: their pages never show a version in between.
   for (const w of sent.snapshots) await deps.content.putArchiveSnapshot(w.snapshot, { replace: w.replace });
-  // Articles first, so an issue never points at an article that is not there yet.
-  for (const a of articles) await deps.content.put(a);
-  // A sent issue published again unchanged is left as it was sent (not even its publishedAt moves).
-  for (const i of issues) if (!unchangedSent.has(i.id)) await deps.content.put(i);
+  // Articles first, so an issue never points at an article that is not there yet. An item
+  // published again unchanged is not written (its version stays); a sent issue unchanged in what
+  // readers see is left as it was sent (not even its publishedAt moves).
+  const write = async (r: RunItem) =>
+    versions.push({ kind: r.item.kind, id: r.item.id, version: await writeVersion(deps.content, r, now, by) });
+  for (const a of articles) if (contentChanged(run.get(a)!.stored, a)) await write(run.get(a)!);
+  for (const i of issues) if (!unchangedSent.has(i.id) && contentChanged(run.get(i)!.stored, i)) await write(run.get(i)!);
   for (const i of issues) if (!i.sendAt && previous.get(i.id)?.sendAt) await deps.schedules?.cancel(i.id);
   return {
     articles: articles.map((a) => a.id),
@@ -292,5 +324,6 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
     keptSent: sent.kept,
     refreshedSent: sent.refreshed,
     unkeptSent: sent.unkept,
+    versions,
   };
 }

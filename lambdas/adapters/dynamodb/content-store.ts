@@ -8,6 +8,24 @@ import type { ContentIds, ContentStore, IssueArchive, ScheduledIssues, SettingsS
 import type { NewsletterSettings } from '../../core/topics';
 import { batchGetAll } from './batch';
 import { writeIf } from './conditional';
+import { VersionConflictError, type ExpectedVersion, type ItemStamp } from '../../core/content/versions';
+
+/**
+ * The condition of a versioned write (core/content/versions.ts): no item yet (`none`), an item
+ * stored before versions (0), or the stored item still at the version read. Adds its names and values.
+ */
+function versionCondition(
+  expected: ExpectedVersion | undefined,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string | undefined {
+  if (expected === undefined) return undefined;
+  if (expected === 'none') return 'attribute_not_exists(pk)';
+  names['#ver'] = 'version';
+  if (expected === 0) return 'attribute_exists(pk) AND attribute_not_exists(#ver)';
+  values[':ver'] = expected;
+  return '#ver = :ver';
+}
 
 function stripKey<T>(item: Record<string, unknown>): T {
   const { pk: _pk, ...rest } = item;
@@ -20,7 +38,7 @@ export class DynamoContentStore implements ContentStore, ContentIds, IssueArchiv
     private readonly table: string,
   ) {}
 
-  async put(item: Article | Issue): Promise<void> {
+  async put(item: Article | Issue, expected?: ExpectedVersion): Promise<void> {
     // Re-publishing keeps the planners' marks: an edit must not make a sent issue sendable
     // again, nor an alerted article alert again.
     const { plannedAt: _planned, alertedAt: _alerted, ...rest } = item as unknown as Record<string, unknown>;
@@ -34,15 +52,19 @@ export class DynamoContentStore implements ContentStore, ContentIds, IssueArchiv
     // An issue re-published without `sendAt` goes back to the weekly schedule: drop the old time.
     const unschedule = item.kind === 'issue' && item.sendAt === undefined;
     if (unschedule) names['#sendAt'] = 'sendAt';
-    await this.db.send(
+    const condition = versionCondition(expected, names, values);
+    const written = await writeIf(
+      this.db,
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: contentKey(item.kind, item.id) },
         UpdateExpression: `SET ${sets.join(', ')}${unschedule ? ' REMOVE #sendAt' : ''}`,
+        ...(condition && { ConditionExpression: condition }),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );
+    if (!written) throw new VersionConflictError(item.kind, item.id);
   }
 
   async getSettings(): Promise<NewsletterSettings | undefined> {
@@ -50,8 +72,32 @@ export class DynamoContentStore implements ContentStore, ContentIds, IssueArchiv
     return out.Item ? (out.Item.settings as NewsletterSettings) : undefined;
   }
 
-  async putSettings(settings: NewsletterSettings): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: SETTINGS_KEY, settings } }));
+  async putSettings(settings: NewsletterSettings, versioned?: { stamp: ItemStamp; expected: ExpectedVersion }): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const condition = versionCondition(versioned?.expected, names, values);
+    const written = await writeIf(
+      this.db,
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: SETTINGS_KEY, settings, ...versioned?.stamp },
+        ...(condition && { ConditionExpression: condition }),
+        ...(condition && Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+        ...(condition && Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
+      }),
+    );
+    if (!written) throw new VersionConflictError('settings', 'topics');
+  }
+
+  async settingsStamp(): Promise<Partial<ItemStamp> | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: SETTINGS_KEY }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { version, updatedAt, updatedBy } = out.Item as Partial<ItemStamp>;
+    return {
+      ...(version !== undefined && { version }),
+      ...(updatedAt !== undefined && { updatedAt }),
+      ...(updatedBy !== undefined && { updatedBy }),
+    };
   }
 
   async getIssue(id: string): Promise<Issue | undefined> {

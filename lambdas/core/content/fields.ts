@@ -26,3 +26,9 @@ export const line = (max: number) =>
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !LINE_BREAKING.test(s), 'must not contain line breaks or control characters');
+
+/** The `version:` field of a file's front matter: the stored version the file was taken from. */
+export const versionField = z
+  .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a whole number (the version `content pull` wrote)') })
+  .int('must be a whole number (the version `content pull` wrote)')
+  .positive('must be 1 or more');

@@ -9,7 +9,7 @@
 import matter from 'gray-matter';
 import { z } from 'zod';
 import type { Article, Issue } from '../model';
-import { BODY_CONTROL, LINE_BREAKING, line, required } from './fields';
+import { BODY_CONTROL, LINE_BREAKING, line, required, versionField } from './fields';
 import { subjectTestField } from './subject-test-field';
 import { restoreTypedSendAt, sendAtSchema, sendAtTiming } from './send-at';
 import { articleBodyProblems, issueBodyProblems } from './body';
@@ -17,6 +17,9 @@ import { fieldLine } from './field-lines';
 import { oneMessageEach, toProblems } from './field-problems';
 import { didYouMean } from '../did-you-mean';
 import { yamlProblem } from './yaml-errors';
+import { repeatsSummary } from './key-points';
+
+export { repeatsSummary, REPEAT_SHARE } from './key-points';
 
 /** One thing wrong with a content file: the field path as the editor wrote it, and why. */
 export interface ContentProblem {
@@ -149,34 +152,6 @@ const sourceList = z
     });
   });
 
-/** Short words that carry no fact of their own; left out when comparing a key point with the summary. */
-const FILLER = new Set(
-  'about after also and are as at be been being both but by for from has have into its it more most not now of on or over such than that the their them then there these they this those to under was were which while will with would'.split(' '),
-);
-
-/** A text's words that carry meaning: lower-case, four letters or more, filler and a plural "s" removed. */
-function contentWords(text: string): Set<string> {
-  const words = text.toLowerCase().normalize('NFKD').match(/\p{L}+/gu) ?? [];
-  return new Set(words.filter((w) => w.length >= 4 && !FILLER.has(w)).map((w) => (w.length > 4 && w.endsWith('s') ? w.slice(0, -1) : w)));
-}
-
-/**
- * Whether a key point only repeats the summary: at least three words that carry meaning, and
- * {@link REPEAT_SHARE} of them already in the summary. A key point is there to add a fact the
- * summary does not give; a reader who meets the same sentence twice stops reading the bullets.
- */
-export function repeatsSummary(point: string, summary: string): boolean {
-  const words = contentWords(point);
-  if (words.size < 3) return false;
-  const said = contentWords(summary);
-  let shared = 0;
-  for (const w of words) if (said.has(w)) shared++;
-  return shared / words.size >= REPEAT_SHARE;
-}
-
-/** Share of a key point's meaningful words found in the summary above which it counts as a repeat. */
-export const REPEAT_SHARE = 0.75;
-
 /** Front matter of an article. Strict: an unknown key is usually a typo of a known one. */
 export const articleSchema = z.strictObject({
   type: z.literal('article'),
@@ -201,6 +176,7 @@ export const articleSchema = z.strictObject({
   sources: sourceList.optional(),
   date: calendarDate,
   priority: z.enum(['normal', 'breaking'], { error: 'must be "normal" or "breaking"' }).default('normal'),
+  version: versionField.optional(), // the stored version this file was taken from (versions.ts)
 }).superRefine((a, ctx) => {
   a.keyPoints.forEach((point, index) => {
     if (repeatsSummary(point, a.summary)) {
@@ -231,6 +207,7 @@ export const issueSchema = z.strictObject({
   signOff: line(300).optional(),
   subjectTest: subjectTestField.optional(),
   sendAt: sendAtSchema.optional(), // instead of the weekly schedule; see send-at.ts
+  version: versionField.optional(), // the stored version this file was taken from (versions.ts)
 }).superRefine((issue, ctx) => {
   if (issue.lead !== undefined && !issue.articles.includes(issue.lead)) {
     ctx.addIssue({ code: 'custom', path: ['lead'], message: `must be one of the issue's articles (${issue.articles.join(', ')}); "${issue.lead}" is not listed` });
@@ -252,6 +229,7 @@ export type IssueFrontMatter = z.infer<typeof issueSchema>;
  * @param fileName - shown in every error message (a repository-relative path reads best).
  * @param text - the whole file: `---` front matter `---`, then an optional Markdown body.
  * @param publishedAt - stamped on the result as this version's publication time.
+ *   The result's `version` is the file's `version:` (the stored version it was taken from), if any.
  * @param options - `pastSendAt: 'later'`: an issue's `sendAt` in the past is not refused here;
  *   publish.ts checks it (send-at.ts sendAtPast) once it knows whether the issue was sent.
  * @throws {@link ContentError} listing every problem found, each with the field path.
@@ -294,6 +272,7 @@ export function parseContent(
       priority: fm.priority,
       body,
       publishedAt: at,
+      ...(fm.version !== undefined && { version: fm.version }),
     };
   }
   if (data.type === 'issue') {
@@ -317,6 +296,7 @@ export function parseContent(
       ...(fm.subjectTest !== undefined && { subjectTest: fm.subjectTest }),
       ...(fm.sendAt !== undefined && { sendAt: fm.sendAt }),
       publishedAt: at,
+      ...(fm.version !== undefined && { version: fm.version }),
     };
   }
   const typeLine = fieldLine(rawMatter, 'type');

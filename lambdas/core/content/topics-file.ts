@@ -9,7 +9,7 @@ import { nearest } from '../did-you-mean';
 import { fieldLine } from './field-lines';
 import { oneMessageEach } from './field-problems';
 import { ContentError, YAML_ONLY, type ContentProblem } from './parse';
-import { line } from './fields';
+import { line, versionField } from './fields';
 import { WORDING_PLACEHOLDERS, type NewsletterSettings } from '../topics';
 import type { DigestDelivery } from '../local-time';
 
@@ -78,6 +78,11 @@ const settingsSchema = z.strictObject({
  * as for articles and issues (a misspelt field is one line, naming the field meant).
  */
 export function parseSettingsFile(file: string, source: string): NewsletterSettings {
+  return readSettingsFile(file, source).settings;
+}
+
+/** {@link parseSettingsFile}, with the file's `version:` (the stored version it was taken from, versions.ts), if any. */
+export function readSettingsFile(file: string, source: string): { settings: NewsletterSettings; version?: number } {
   let data: unknown;
   let rawMatter: string;
   try {
@@ -88,20 +93,25 @@ export function parseSettingsFile(file: string, source: string): NewsletterSetti
   } catch (e) {
     throw new Error(`${file}: front matter: ${(e as Error).message.split('\n')[0]}`);
   }
-  const r = settingsSchema.safeParse(data);
-  if (!r.success) {
-    const problems = oneMessageEach(r.error.issues.flatMap(toEditorProblems));
+  const { version, ...fields } = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : { version: undefined };
+  const r = settingsSchema.safeParse(data !== null && typeof data === 'object' && !Array.isArray(data) ? fields : data);
+  const v = version === undefined ? undefined : versionField.safeParse(version);
+  const problems: ContentProblem[] = [
+    ...(r.success ? [] : oneMessageEach(r.error.issues.flatMap(toEditorProblems))),
+    ...(v && !v.success ? [{ path: 'version', message: v.error.issues[0].message }] : []),
+  ];
+  if (problems.length || !r.success) {
     throw new ContentError(
       file,
       problems.map((p) => ({ ...p, line: fieldLine(rawMatter, p.path) })),
     );
   }
-  return r.data;
+  return { settings: r.data, ...(v?.success && { version: v.data }) };
 }
 
 /** The fields allowed where an unknown one was found. */
 const fieldsAt = (path: PropertyKey[]) =>
-  path.length === 0 ? ['blurb', 'digestWording', 'topics'] : path[0] === 'digestWording' ? ['schedule', 'local-time'] : ['id', 'label', 'description'];
+  path.length === 0 ? ['blurb', 'digestWording', 'topics', 'version'] : path[0] === 'digestWording' ? ['schedule', 'local-time'] : ['id', 'label', 'description'];
 
 function toEditorProblems(issue: z.core.$ZodIssue): (ContentProblem & { meant?: string })[] {
   const at = issue.path.map(String);
