@@ -22,6 +22,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryEvents } from './adapters/dynamodb/delivery-events';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
+import { DynamoDraftStore } from './adapters/dynamodb/drafts';
 import type { AuditLog } from './core/audit';
 import type {
   Clock,
@@ -87,7 +88,14 @@ export function contentPorts(db: DynamoDBDocumentClient, table: string) {
    * `archive`: the public archive's reads (sent issues only); `settings`: topics and page text; both from the same store.
    * `catalog`: articles and issues page by page, newest first (the operator's listings).
    */
-  return { content, archive: content as IssueArchive, settings: content as SettingsStore, catalog: new DynamoContentCatalog(db, table) };
+  return {
+    content,
+    archive: content as IssueArchive,
+    settings: content as SettingsStore,
+    catalog: new DynamoContentCatalog(db, table),
+    /** What editors typed in the console and have not published (core/drafts.ts). */
+    drafts: new DynamoDraftStore(db, table),
+  };
 }
 
 /** Where topics are used (publish refuses to drop one that is): articles in Content, readers in Subscribers. */

@@ -9,7 +9,8 @@ import { auditDays, type AuditLog } from '../core/audit';
 import { readEnv } from '../core/env';
 import { ENV } from '../core/function-env';
 import type { ContentCatalog } from '../core/find';
-import type { CampaignCounters, Clock, ContentIds, ContentStore, Ledger } from '../core/ports';
+import type { CampaignCounters, Clock, ContentIds, ContentStore, IssueScheduler, Ledger, SettingsStore } from '../core/ports';
+import type { DraftStore } from '../core/drafts';
 import type { ClickCounts, SubjectTests } from '../core/click-ports';
 import type { DigestSchedule } from '../core/schedule';
 import type { SendingStateStore } from '../core/sending-state';
@@ -30,6 +31,10 @@ export interface Desk {
   sending: Pick<SendingStateStore, 'get' | 'buckets' | 'resume'>;
   /** The digest's schedule as deployed; absent when none is set. */
   schedule?: DigestSchedule;
+  /** What editors typed and have not published. */
+  drafts: DraftStore;
+  /** What a save goes through: publish's stores (usecases/save-content.ts). */
+  editing: { content: ContentStore; settings: SettingsStore; ids: ContentIds; schedules?: IssueScheduler };
 }
 
 /** The desk from the function's environment (set by lib/constructs/console.ts, or by `npm start`). */
@@ -53,5 +58,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     subjectTests: db.subjectTests,
     sending: db.sendingState,
     schedule: digestScheduleCron && digestTimeZone ? { cron: digestScheduleCron, timeZone: digestTimeZone } : undefined,
+    drafts: db.drafts,
+    editing: { content: db.content, settings: db.settings, ids: db.content },
   };
 }

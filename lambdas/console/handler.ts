@@ -11,7 +11,7 @@
  * redirects to sign-in. Every POST needs the session's CSRF token (form field `csrf`).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
@@ -67,7 +67,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
   // Sign-out is a form that the console answers with a redirect to the provider's sign-out:
   // browsers hold that redirect to the form-action of the page, so the provider's origins are in it.
   const signOutOrigins = [deps.settings.issuer, deps.settings.logoutUrl].filter((u): u is string => !!u).map((u) => new URL(u).origin);
-  const pageCsp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+  const formAction = `form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}`;
+  // A page's scripts carry this answer's nonce (the editor's autosave is the only one); they may call the console only.
+  const pageCsp = (nonce: string) =>
+    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
   const clear = (name: string) => setCookie(name, '', { secure, sameSite: name === FLOW_COOKIE ? 'Lax' : 'Strict', maxAge: 0 });
   let key: { secret: string; key: Uint8Array } | undefined;
   const sessionKey = async () => {
@@ -173,9 +176,11 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       }
     }
     const { cookie, until } = await sessionCookie(who.session, who.editor, now);
+    const nonce = randomBytes(16).toString('base64url');
     const answer = await dispatch(deps.desk, req.method === 'HEAD' ? 'GET' : req.method, path, {
       editor: who.editor,
       csrf: who.session.csrf,
+      nonce,
       now,
       until,
       query: (name) => req.query(name),
@@ -184,7 +189,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     if (answer)
       return {
         ...answer,
-        headers: { ...answer.headers, 'content-security-policy': pageCsp, 'cache-control': 'no-store' },
+        headers: { ...answer.headers, 'content-security-policy': pageCsp(nonce), 'cache-control': 'no-store' },
         cookies: [...(answer.cookies ?? []), cookie],
       };
     return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));

@@ -33,6 +33,13 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fef3c7;border-left:4px solid #b45309;padding:.5rem .75rem}
 .done{background:#dcfce7;border-left:4px solid #15803d;padding:.5rem .75rem}
 .state{display:inline-block;padding:0 .4rem;border-radius:4px;background:#e5e7eb}
+p.field{margin:.9rem 0}
+.field input,.field textarea,.field select{font:inherit;width:100%;max-width:100%;padding:.4rem;border:1px solid #6b7280;border-radius:6px}
+.field textarea{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.95rem}
+.field [aria-invalid=true]{border:2px solid #b91c1c}
+.hint{color:#4b5563;font-size:.9rem}
+.error{display:block;color:#b91c1c;font-weight:600}
+button.secondary{background:#fff;color:#0f2a4a}
 button{font:inherit;padding:.45rem .9rem;border-radius:6px;border:2px solid #0f2a4a;background:#0f2a4a;color:#fff;cursor:pointer}
 header button{border-color:#fff}
 button:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}

@@ -8,6 +8,8 @@ import type { Editor, Role } from './sign-in';
 export interface DeskRequest {
   editor: Editor;
   csrf: string;
+  /** This answer's script nonce (the page's CSP allows only scripts carrying it). */
+  nonce: string;
   now: Date;
   /** When the session ends (the ID token's expiry or the session's life, whichever is first). */
   until: Date;

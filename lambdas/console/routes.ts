@@ -8,6 +8,8 @@
  *   POST /admin/resume           owners: end the sending pause                               pages/home.ts
  *   GET  /admin/issues           issues and articles by state                                pages/issues.ts
  *   GET  /admin/issues/<id>      one issue: its articles, state and figures (stats, report)  pages/issues.ts
+ *   GET  /admin/articles/new, /admin/issues/new, …/<id>/edit; POST …/save, /admin/drafts/…
+ *                                editors: write and publish an article or issue, drafts kept  pages/editor.ts
  *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
  */
 import { html, type Result } from '../api/http';
@@ -17,8 +19,9 @@ import type { DeskRequest, DeskRoute } from './request';
 import { homeRoutes } from './pages/home';
 import { issueRoutes } from './pages/issues';
 import { auditRoutes } from './pages/audit';
+import { editorRoutes } from './pages/editor';
 
-export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes];
+export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...editorRoutes, ...auditRoutes];
 
 /**
  * The route for `method` and `path`, run if the editor's role allows it. Undefined when no route

@@ -144,8 +144,12 @@ export const FUNCTION_PERMISSIONS = {
           'consoleDepsFromEnv: Powertools SecretsProvider.get (cached an hour), the key the session cookies are sealed with',
       },
       'table/content': {
-        'dynamodb:GetItem': "DynamoContentStore.getIssue (Home, an issue's page)",
-        'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles and their titles in its figures",
+        'dynamodb:GetItem':
+          "DynamoContentStore.getIssue (Home, an issue's page, a save), getSettings (a save's topics), getArchiveSnapshot (a save of a sent issue's article); DynamoDraftStore.getDraft",
+        'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles and their titles in its figures, a save's checks",
+        'dynamodb:UpdateItem': "DynamoContentStore.put: an editor's save, conditional on the version the editor started from",
+        'dynamodb:PutItem': 'DynamoDraftStore.putDraft: the draft item (`draft#…`)',
+        'dynamodb:DeleteItem': 'DynamoDraftStore.deleteDraft: the draft item, once published or discarded',
       },
       'table/content/index/byKind': {
         'dynamodb:Query':

@@ -25,12 +25,20 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key, content and the campaign figures, write only the audit log and Resume; no Scan, nothing on Subscribers', () => {
+  it('may read the session key, read and save content, read the figures, write only the audit log and Resume in Deliveries; no Scan, nothing on Subscribers', () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
     const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
     expect(resources).toEqual(['secret/console-session', 'table/content', 'table/content/index/byKind', 'table/deliveries']);
     expect([...own.get('secret/console-session')!]).toEqual(['secretsmanager:GetSecretValue']);
-    expect([...own.get('table/content')!].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+    // Content: read, save (conditional on the version) and drafts (written, then deleted when published or discarded).
+    expect([...own.get('table/content')!].sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // Deliveries: never a delete (the ledger is the record of who got what).
     expect([...own.get('table/deliveries')!].sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -38,7 +46,8 @@ describe("the console's role", () => {
       'dynamodb:UpdateItem',
     ]);
     const all = [...own.values()].flatMap((a) => [...a]);
-    expect(all.filter((a) => /Scan|DeleteItem|BatchWriteItem|\*/.test(a))).toEqual([]);
+    expect(all.filter((a) => /Scan|BatchWriteItem|\*/.test(a))).toEqual([]);
+    expect([...own.get('table/deliveries')!].filter((a) => /Delete/.test(a))).toEqual([]);
   });
 
   it("is not the public API's role, and the API's role cannot read the session key", () => {

@@ -7,6 +7,7 @@ import type { AuditEntry, AuditLog } from '../../lambdas/core/audit';
 import type { Desk } from '../../lambdas/console/desk';
 import type { Article, Issue } from '../../lambdas/core/model';
 import type { SendingPause, SendingState } from '../../lambdas/core/sending-state';
+import type { Draft } from '../../lambdas/core/drafts';
 import { MemoryContent } from './fakes';
 
 export class MemoryAudit implements AuditLog {
@@ -31,13 +32,25 @@ export function memoryDesk(now: Date, pause?: SendingPause): MemoryDesk {
   const state: SendingState = pause ? { pause } : {};
   const ofKind = <K extends 'article' | 'issue'>(kind: K) =>
     [...content.items.values()].filter((i) => i.kind === kind).sort((a, b) => b.date.localeCompare(a.date));
+  const drafts = new Map<string, Draft>();
+  const ids = { contentIds: (kind: 'article' | 'issue') => Promise.resolve(ofKind(kind).map((i) => i.id)) };
   return {
     clock: { now: () => now },
+    drafts: {
+      getDraft: (kind, key) => Promise.resolve(drafts.get(`${kind}#${key}`)),
+      putDraft: (d) => Promise.resolve(void drafts.set(`${d.kind}#${d.key}`, structuredClone(d))),
+      deleteDraft: (kind, key) => Promise.resolve(void drafts.delete(`${kind}#${key}`)),
+    },
+    editing: {
+      content,
+      ids,
+      settings: { getSettings: () => Promise.resolve(undefined), putSettings: () => Promise.reject(new Error('not in these tests')) },
+    },
     audit: new MemoryAudit(),
     auditDays: 400,
     content,
     state,
-    ids: { contentIds: (kind) => Promise.resolve(ofKind(kind).map((i) => i.id)) },
+    ids,
     catalog: {
       page: <K extends 'article' | 'issue'>(kind: K) =>
         Promise.resolve({ rows: ofKind(kind) as unknown as (K extends 'issue' ? Issue : Article)[] }),

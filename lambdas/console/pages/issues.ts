@@ -17,6 +17,7 @@ export const LISTED = 100;
 const STATES: readonly ContentState[] = ['draft', 'scheduled', 'sending', 'sent'];
 
 const list = hb.compile(`<h1>Issues</h1>
+{{#if canEdit}}<p><a href="/admin/issues/new">New issue</a> · <a href="/admin/articles/new">New article</a></p>{{/if}}
 <form method="get" action="/admin/issues" role="search"><p><label for="q">Search by title or id</label>
 <input id="q" name="q" type="search" value="{{q}}"> {{#if state}}<input type="hidden" name="state" value="{{state}}">{{/if}}<button type="submit">Search</button></p></form>
 <p>State: {{#each filters}}<a href="{{href}}"{{#if current}} aria-current="true"{{/if}}>{{text}}</a>{{#unless @last}} · {{/unless}}{{/each}}</p>
@@ -26,7 +27,7 @@ const list = hb.compile(`<h1>Issues</h1>
 </tbody></table></div>{{else}}<p>No issue matches.</p>{{/if}}
 <h2>Articles</h2>
 {{#if articles.length}}<div class="scroll"><table><thead><tr><th scope="col">Article</th><th scope="col">Id</th><th scope="col">Date</th><th scope="col">State</th><th scope="col">In issues</th></tr></thead><tbody>
-{{#each articles}}<tr><td>{{article.title}}{{#if breaking}} <strong>(breaking)</strong>{{/if}}</td><td>{{article.id}}</td><td>{{article.date}}</td><td><span class="state">{{state}}</span></td><td>{{#each issues}}<a href="/admin/issues/{{this}}">{{this}}</a> {{/each}}</td></tr>{{/each}}
+{{#each articles}}<tr><td>{{#if ../canEdit}}<a href="/admin/articles/{{article.id}}/edit">{{article.title}}</a>{{else}}{{article.title}}{{/if}}{{#if breaking}} <strong>(breaking)</strong>{{/if}}</td><td>{{article.id}}</td><td>{{article.date}}</td><td><span class="state">{{state}}</span></td><td>{{#each issues}}<a href="/admin/issues/{{this}}">{{this}}</a> {{/each}}</td></tr>{{/each}}
 </tbody></table></div>{{else}}<p>No article matches.</p>{{/if}}
 {{#if more}}<p>Only the newest ${LISTED} of each are listed here; <code>npm run cli -- issues</code> lists them all.</p>{{/if}}`);
 
@@ -36,6 +37,7 @@ const one = hb.compile(`<h1>{{issue.title}}</h1>
 {{#if issue.sendAt}}<dt>Send time</dt><dd><time datetime="{{issue.sendAt}}">{{when issue.sendAt}}</time></dd>{{/if}}
 {{#if issue.plannedAt}}<dt>Went</dt><dd><time datetime="{{issue.plannedAt}}">{{when issue.plannedAt}}</time></dd>{{/if}}
 <dt>Summary</dt><dd>{{issue.summary}}</dd></dl>
+{{#if canEdit}}<p><a href="/admin/issues/{{issue.id}}/edit">Edit the issue</a></p>{{/if}}
 <h2>Articles</h2><ol>{{#each articles}}<li>{{title}} ({{id}}){{#if lead}} — lead{{/if}}</li>{{/each}}</ol>
 {{#if stats}}<h2>Figures</h2>
 <div class="scroll"><table><caption class="sr">What landed</caption><thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Left before sending</th><th class="n" scope="col">Failed</th><th class="n" scope="col">In flight</th><th class="n" scope="col">Clicks</th></tr></thead>
@@ -82,6 +84,7 @@ export const issueRoutes: DeskRoute[] = [
             .filter((x) => (!state || x.state === state) && matches(x.article.title, x.article.id))
             .map((x) => ({ ...x, breaking: x.article.priority === 'breaking' })),
           more: !!issues.next || !!articles.next,
+          canEdit: r.editor.role !== 'viewer',
         }),
       });
     },
@@ -112,6 +115,7 @@ export const issueRoutes: DeskRoute[] = [
           stats,
           hard: stats ? hardBounces(stats) : 0,
           opensNote: OPENS_NOTE,
+          canEdit: r.editor.role !== 'viewer',
           clicks: stats
             ? widths(
                 stats.articles.map((a) => ({ ...a, perDelivered: a.perDelivered.toFixed(2) })),

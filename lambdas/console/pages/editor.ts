@@ -1,0 +1,216 @@
+/**
+ * The editors of articles and issues: the front-matter fields as a form, the body in Markdown,
+ * saved through the same use-case as `publish` (usecases/save-content.ts: the same parser and
+ * every rule of publish), its messages shown beside the field each is about. A save carries the
+ * version the editor started from: a newer stored version is refused with who saved it and when.
+ * What is typed is kept as a draft while typing (a small script posts the form a moment after
+ * the last keystroke; without script, "Save draft"), and after a refused save, so nothing is lost.
+ *
+ *   GET  /admin/articles/new, /admin/issues/new          a new item                       editors
+ *   GET  /admin/articles/<id>/edit, /admin/issues/<id>/edit
+ *   POST /admin/articles/save, /admin/issues/save        publish it (a breaking article: owners)
+ *   POST /admin/drafts/<kind>/<key>                      keep the draft (autosave)
+ *   POST /admin/drafts/<kind>/<key>/discard              drop it
+ */
+import { html, json, type Result } from '../../api/http';
+import { fieldsOf, formToFile, formValues, messagesByField, type EditorKind } from '../../core/content/form';
+import { DRAFT_KEY, MAX_DRAFT_CHARS, newDraftKey, type Draft } from '../../core/drafts';
+import type { Article, Issue } from '../../core/model';
+import { PublishError } from '../../usecases/publish';
+import { saveContent } from '../../usecases/save-content';
+import type { Desk } from '../desk';
+import { hb, messagePage, when } from '../layout';
+import { page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request';
+
+const form = hb.compile(`<h1>{{heading}}</h1>
+{{#if note}}<p class="{{note.kind}}" role="status">{{note.text}}</p>{{/if}}
+{{#if general.length}}<div class="note" role="alert"><p>Not saved:</p><ul>{{#each general}}<li>{{this}}</li>{{/each}}</ul></div>{{/if}}
+<form id="editor" method="post" action="/admin/{{kind}}s/save" data-draft="/admin/drafts/{{kind}}/{{key}}" novalidate>
+<input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="baseVersion" value="{{baseVersion}}"><input type="hidden" name="key" value="{{key}}">
+{{#each fields}}<p class="field"><label for="f-{{name}}">{{label}}</label>{{#if hint}} <span class="hint" id="h-{{name}}">{{hint}}</span>{{/if}}<br>
+{{#if isSelect}}<select id="f-{{name}}" name="{{name}}"{{#if errors}} aria-invalid="true" aria-describedby="e-{{name}}"{{/if}}>{{#each options}}<option value="{{value}}"{{#if selected}} selected{{/if}}>{{value}}</option>{{/each}}</select>
+{{else if isArea}}<textarea id="f-{{name}}" name="{{name}}" rows="{{rows}}"{{#if errors}} aria-invalid="true" aria-describedby="e-{{name}}"{{/if}}>{{value}}</textarea>
+{{else}}<input id="f-{{name}}" name="{{name}}" type="text" value="{{value}}"{{#if errors}} aria-invalid="true" aria-describedby="e-{{name}}"{{/if}}>{{/if}}
+{{#if errors}}<span class="error" id="e-{{name}}">{{#each errors}}{{this}} {{/each}}</span>{{/if}}</p>
+{{/each}}
+<p><button type="submit">Publish</button> <button type="submit" formaction="/admin/drafts/{{kind}}/{{key}}" class="secondary">Save draft</button>
+<span id="draft-status" role="status">{{#if draft}}Draft kept {{when draft.savedAt}}.{{/if}}</span></p></form>
+{{#if draft}}<form method="post" action="/admin/drafts/{{kind}}/{{key}}/discard"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Discard the draft</button></form>{{/if}}
+{{#if savedId}}<p><a href="{{savedLink}}">{{savedText}}</a></p>{{/if}}
+<script nonce="{{nonce}}">(function(){var f=document.getElementById('editor'),s=document.getElementById('draft-status'),t;
+f.addEventListener('input',function(){clearTimeout(t);t=setTimeout(function(){
+fetch(f.dataset.draft+'?js=1',{method:'POST',credentials:'same-origin',headers:{'content-type':'application/x-www-form-urlencoded'},body:new URLSearchParams(new FormData(f))})
+.then(function(r){s.textContent=r.ok?'Draft kept '+new Date().toLocaleTimeString()+'.':'Draft not kept ('+r.status+'): copy your text before leaving.';})
+.catch(function(){s.textContent='Draft not kept (offline): copy your text before leaving.';});},1500);});})();</script>`);
+
+const NOTES: Record<string, { kind: 'done' | 'note'; text: string }> = {
+  saved: { kind: 'done', text: 'Published.' },
+  unchanged: { kind: 'note', text: 'Nothing changed: the stored item is already this text.' },
+  draft: { kind: 'done', text: 'Draft kept.' },
+  discarded: { kind: 'done', text: 'Draft discarded: the form shows the stored item.' },
+};
+
+const kindOf = (k: string): EditorKind => (k === 'article' || k === 'articles' ? 'article' : 'issue');
+
+async function stored(desk: Desk, kind: EditorKind, id: string): Promise<Article | Issue | undefined> {
+  return kind === 'issue' ? desk.content.getIssue(id) : (await desk.content.getArticles([id]))[0];
+}
+
+interface EditorView {
+  kind: EditorKind;
+  key: string;
+  values: Record<string, string>;
+  baseVersion: number;
+  byField?: Record<string, string[]>;
+  general?: string[];
+  draft?: Draft;
+  note?: string;
+  status?: number;
+}
+
+function editorPage(r: DeskRequest, v: EditorView): Result {
+  const fields = fieldsOf(v.kind).map((f) => ({
+    ...f,
+    value: v.values[f.name] ?? '',
+    errors: v.byField?.[f.name],
+    isSelect: f.input === 'select',
+    isArea: ['textarea', 'lines', 'pairs', 'markdown'].includes(f.input),
+    rows: f.input === 'markdown' ? 18 : f.input === 'textarea' ? 3 : 4,
+    options: f.options?.map((o) => ({ value: o, selected: (v.values[f.name] ?? '') === o })),
+  }));
+  const id = v.values.id;
+  const isNew = v.baseVersion === 0;
+  return page(r, {
+    title: `${isNew ? 'New' : 'Edit'} ${v.kind}`,
+    current: 'issues',
+    status: v.status,
+    content: form({
+      heading: isNew ? `New ${v.kind}` : `Edit ${v.kind} ${id}`,
+      kind: v.kind,
+      key: v.key,
+      csrf: r.csrf,
+      nonce: r.nonce,
+      baseVersion: v.baseVersion,
+      fields,
+      general: v.general,
+      draft: v.draft,
+      note: v.note ? NOTES[v.note] : undefined,
+      savedId: !isNew && id,
+      savedLink: v.kind === 'issue' ? `/admin/issues/${id}` : '/admin/issues',
+      savedText: v.kind === 'issue' ? 'The issue’s page' : 'All issues and articles',
+    }),
+  });
+}
+
+async function open(desk: Desk, r: DeskRequest, kind: EditorKind, id?: string): Promise<Result> {
+  const item = id ? await stored(desk, kind, id) : undefined;
+  if (id && !item)
+    return html(404, messagePage(`No such ${kind}`, `No ${kind} "${id}" is stored.`, { href: '/admin/issues', text: 'All issues' }));
+  const key = id ?? newDraftKey(r.editor.sub);
+  const draft = await desk.drafts.getDraft(kind, key);
+  const values = draft?.values ?? formValues(kind, item);
+  return editorPage(r, { kind, key, values, baseVersion: draft?.baseVersion ?? item?.version ?? 0, draft, note: r.query('done') });
+}
+
+async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Result> {
+  const values = Object.fromEntries(fieldsOf(kind).map((f) => [f.name, r.form.get(f.name) ?? '']));
+  const baseVersion = Number(r.form.get('baseVersion') ?? '0');
+  const key = r.form.get('key') ?? '';
+  if (!DRAFT_KEY.test(key) || !Number.isInteger(baseVersion) || baseVersion < 0)
+    return html(400, messagePage('Not saved', 'The form was changed or is out of date: open the editor again.'));
+  const view = { kind, key, values, baseVersion };
+  if (kind === 'article' && values.priority === 'breaking' && r.editor.role !== 'owner') {
+    const before = values.id ? await stored(desk, kind, values.id) : undefined;
+    if (!(before?.kind === 'article' && before.priority === 'breaking'))
+      return editorPage(r, {
+        ...view,
+        status: 403,
+        byField: { priority: ['publishing a breaking article sends its alert to readers at once: only an owner can publish one'] },
+      });
+  }
+  const before = kind === 'issue' && values.id ? await desk.content.getIssue(values.id) : undefined;
+  const file = formToFile(kind, (n) => values[n], before);
+  try {
+    const outcome = await saveContent({ ...desk.editing, clock: desk.clock }, { file, baseVersion, editor: r.editor.email });
+    if (!outcome.saved) {
+      await keepDraft(desk, r, view);
+      const { stored: newer, base } = outcome.refusal;
+      const who = `${newer.updatedBy} on ${when(newer.updatedAt)}`;
+      return editorPage(r, {
+        ...view,
+        status: 409,
+        general: [
+          `Not saved over a newer version: this ${kind} was changed by ${who} (version ${newer.version}; you started from version ${base}).`,
+          'Your text is kept as a draft. Copy what you need, discard the draft to see the stored version, and make your change again.',
+        ],
+      });
+    }
+    await desk.drafts.deleteDraft(kind, key);
+    await desk.audit.record({
+      at: r.now.toISOString(),
+      who: r.editor.email,
+      role: r.editor.role,
+      action: 'save',
+      target: `${kind} ${outcome.id}`,
+      detail: outcome.changed ? `version ${outcome.version}` : 'no change',
+    });
+    return seeOtherPage(`/admin/${kind}s/${outcome.id}/edit?done=${outcome.changed ? 'saved' : 'unchanged'}`);
+  } catch (e) {
+    if (!(e instanceof PublishError)) throw e;
+    await keepDraft(desk, r, view);
+    const { byField, general } = messagesByField(e.problems, kind);
+    return editorPage(r, { ...view, status: 400, byField, general });
+  }
+}
+
+async function keepDraft(desk: Desk, r: DeskRequest, v: Pick<EditorView, 'kind' | 'key' | 'values' | 'baseVersion'>): Promise<boolean> {
+  const size = Object.values(v.values).reduce((n, s) => n + s.length, 0);
+  if (size > MAX_DRAFT_CHARS) return false;
+  await desk.drafts.putDraft({
+    kind: v.kind,
+    key: v.key,
+    values: v.values,
+    baseVersion: v.baseVersion,
+    by: r.editor.email,
+    savedAt: r.now.toISOString(),
+  });
+  return true;
+}
+
+export const editorRoutes: DeskRoute[] = [
+  { method: 'GET', pattern: /^\/admin\/(article|issue)s\/new$/, role: 'editor', handle: (desk, r) => open(desk, r, kindOf(r.params[0])) },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/(article|issue)s\/([a-z0-9-]+)\/edit$/,
+    role: 'editor',
+    handle: (desk, r) => open(desk, r, kindOf(r.params[0]), r.params[1]),
+  },
+  { method: 'POST', pattern: /^\/admin\/(article|issue)s\/save$/, role: 'editor', handle: (desk, r) => save(desk, r, kindOf(r.params[0])) },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/drafts\/(article|issue)\/([a-z0-9-]+)$/,
+    role: 'editor',
+    async handle(desk, r) {
+      const kind = kindOf(r.params[0]);
+      const key = r.params[1];
+      const values = Object.fromEntries(fieldsOf(kind).map((f) => [f.name, r.form.get(f.name) ?? '']));
+      const baseVersion = Number(r.form.get('baseVersion') ?? '0');
+      const kept = Number.isInteger(baseVersion) && baseVersion >= 0 && (await keepDraft(desk, r, { kind, key, values, baseVersion }));
+      if (r.query('js') === '1')
+        return kept ? { statusCode: 204, body: '' } : json(413, { error: `a draft keeps at most ${MAX_DRAFT_CHARS} characters` });
+      if (!kept) return html(413, messagePage('Draft not kept', `A draft keeps at most ${MAX_DRAFT_CHARS} characters.`));
+      return seeOtherPage(key.startsWith('new-') ? `/admin/${kind}s/new?done=draft` : `/admin/${kind}s/${key}/edit?done=draft`);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/drafts\/(article|issue)\/([a-z0-9-]+)\/discard$/,
+    role: 'editor',
+    async handle(desk, r) {
+      const kind = kindOf(r.params[0]);
+      const key = r.params[1];
+      await desk.drafts.deleteDraft(kind, key);
+      return seeOtherPage(key.startsWith('new-') ? `/admin/${kind}s/new?done=discarded` : `/admin/${kind}s/${key}/edit?done=discarded`);
+    },
+  },
+];

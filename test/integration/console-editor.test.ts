@@ -1,0 +1,155 @@
+/**
+ * The console's editor against real tables in DynamoDB Local, through the handler (as
+ * console-desk.test.ts): an article written in the form, refused with its messages beside the
+ * fields, then published through the same use-case as `publish`; two editors saving from the
+ * same version; drafts kept as one types. Tries: a malformed date (inline, nothing stored), a
+ * save over a newer version (refused naming who and when, the text kept), a viewer saving, an
+ * editor publishing a breaking article (owners only), an oversized draft.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readFileSync } from 'node:fs';
+import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
+import { formValues } from '../../lambdas/core/content/form';
+import { parseContent } from '../../lambdas/core/content/parse';
+import type { Article } from '../../lambdas/core/model';
+import { documentClient, dynamoPorts } from '../../lambdas/wiring';
+import { walkedClock } from '../support/clocked-runtime';
+import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { createTestTables, type TestTables } from '../support/tables';
+
+const clock = walkedClock();
+let tables: TestTables;
+let db: ReturnType<typeof dynamoPorts<TestTables['names']>>;
+let desk: Desk;
+let signIn: TestSignIn;
+type Answer = Awaited<ReturnType<TestSignIn['handler']>>;
+
+const sampleArticle = parseContent(
+  'a.md',
+  readFileSync('content/eu-japan-security-brief/articles/eu-east-asia-tour-defence-talks.md', 'utf8'),
+  new Date(),
+) as Article;
+const fields = (extra: Record<string, string>) => ({ ...formValues('article', { ...sampleArticle, id: 'console-written' }), ...extra });
+
+function event(method: string, path: string, cookie: string, body?: string, query = ''): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: query,
+    queryStringParameters: Object.fromEntries(new URLSearchParams(query)),
+    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+    cookies: [cookie],
+    ...(body !== undefined && { body }),
+    isBase64Encoded: false,
+    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
+  } as unknown as APIGatewayProxyEventV2;
+}
+const get = (path: string, cookie: string, query = ''): Promise<Answer> => signIn.handler(event('GET', path, cookie, undefined, query));
+const post = (path: string, cookie: string, form: Record<string, string>, query = ''): Promise<Answer> =>
+  signIn.handler(event('POST', path, cookie, new URLSearchParams(form).toString(), query));
+
+beforeAll(async () => {
+  tables = await createTestTables('editor');
+  db = dynamoPorts(documentClient(), tables.names);
+  desk = deskFromEnv(clock, { CONTENT_TABLE: tables.names.content, DELIVERIES_TABLE: tables.names.deliveries });
+  signIn = await testSignIn({ desk, clock }, clock.now());
+});
+
+afterAll(async () => {
+  await tables?.drop();
+});
+
+describe('writing an article in the console', () => {
+  it('a malformed date is refused beside the date field, the text kept as a draft, nothing stored; fixed, it is published', async () => {
+    const editor = await signIn.as(['editor'], 'e1', 'writer@example.org');
+    const key = 'new-user-1';
+    const refused = await post('/admin/articles/save', editor, { csrf: 'e1', key, baseVersion: '0', ...fields({ date: '6 Dec 2026' }) });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/<span class="error" id="e-date">must be a date written YYYY-MM-DD/);
+    expect(refused.body).toContain('aria-invalid="true" aria-describedby="e-date"');
+    expect(refused.body).toContain('value="6 Dec 2026"');
+    expect((await db.content.getArticles(['console-written'])).length).toBe(0);
+    expect((await desk.drafts.getDraft('article', key))?.values.date).toBe('6 Dec 2026');
+
+    const saved = await post('/admin/articles/save', editor, { csrf: 'e1', key, baseVersion: '0', ...fields({ date: '2026-12-06' }) });
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers?.location).toBe('/admin/articles/console-written/edit?done=saved');
+    const [stored] = await db.content.getArticles(['console-written']);
+    expect(stored).toMatchObject({ title: sampleArticle.title, version: 1, updatedBy: 'writer@example.org' });
+    expect(await desk.drafts.getDraft('article', key)).toBeUndefined();
+    const page = await get('/admin/articles/console-written/edit', editor, 'done=saved');
+    expect(page.body).toContain('Published.');
+    expect(page.body).toContain('name="baseVersion" value="1"');
+  });
+
+  it('two editors from version 1: the first saves, the second is refused naming who and when, and keeps their text', async () => {
+    const first = await signIn.as(['editor'], 'a1', 'first@example.org');
+    const second = await signIn.as(['owner'], 'b1', 'second@example.org');
+    const ok = await post('/admin/articles/save', first, {
+      csrf: 'a1',
+      key: 'console-written',
+      baseVersion: '1',
+      ...fields({ title: 'First edit' }),
+    });
+    expect(ok.statusCode).toBe(303);
+    const late = await post('/admin/articles/save', second, {
+      csrf: 'b1',
+      key: 'console-written',
+      baseVersion: '1',
+      ...fields({ title: 'Second edit' }),
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.body).toContain('was changed by first@example.org on');
+    expect(late.body).toContain('(version 2; you started from version 1)');
+    expect((await db.content.getArticles(['console-written']))[0].title).toBe('First edit');
+    expect((await desk.drafts.getDraft('article', 'console-written'))?.values.title).toBe('Second edit');
+  });
+
+  it('a viewer cannot save (403), and an editor cannot publish a breaking article (owners only)', async () => {
+    const viewer = await signIn.as(['viewer'], 'v1');
+    expect((await post('/admin/articles/save', viewer, { csrf: 'v1', key: 'new-x', baseVersion: '0', ...fields({}) })).statusCode).toBe(
+      403,
+    );
+    const editor = await signIn.as(['editor'], 'e2', 'writer@example.org');
+    const breaking = await post('/admin/articles/save', editor, {
+      csrf: 'e2',
+      key: 'new-x',
+      baseVersion: '0',
+      ...fields({ id: 'breaking-one', priority: 'breaking' }),
+    });
+    expect(breaking.statusCode).toBe(403);
+    expect(breaking.body).toMatch(/id="e-priority">publishing a breaking article sends its alert/);
+    expect((await db.content.getArticles(['breaking-one'])).length).toBe(0);
+  });
+});
+
+describe('drafts', () => {
+  it('autosave keeps what is typed (204), the editor shows it again; an oversized draft is refused (413)', async () => {
+    const editor = await signIn.as(['editor'], 'd1', 'writer@example.org');
+    const kept = await post(
+      '/admin/drafts/article/new-drafter',
+      editor,
+      { csrf: 'd1', baseVersion: '0', ...fields({ title: 'Half written' }) },
+      'js=1',
+    );
+    expect(kept.statusCode).toBe(204);
+    expect((await desk.drafts.getDraft('article', 'new-drafter'))?.values.title).toBe('Half written');
+    const huge = await post(
+      '/admin/drafts/article/new-drafter',
+      editor,
+      { csrf: 'd1', baseVersion: '0', ...fields({ body: 'x'.repeat(90_000) }) },
+      'js=1',
+    );
+    expect(huge.statusCode).toBe(413);
+    expect((await desk.drafts.getDraft('article', 'new-drafter'))?.values.title).toBe('Half written');
+  });
+
+  it('an autosave without the CSRF token is refused and keeps nothing', async () => {
+    const editor = await signIn.as(['editor'], 'd2');
+    const r = await post('/admin/drafts/article/new-nocsrf', editor, { baseVersion: '0', ...fields({}) }, 'js=1');
+    expect(r.statusCode).toBe(403);
+    expect(await desk.drafts.getDraft('article', 'new-nocsrf')).toBeUndefined();
+  });
+});
