@@ -191,8 +191,9 @@ export async function startLocalOidcProvider(options: LocalOidcOptions): Promise
       const email = (form.get('email') ?? '').trim().toLowerCase();
       const account = bySub.get(email);
       if (!account || account.password !== form.get('password')) return answer(401, loginPage(uid, 'Wrong email or password.'));
-      // The password alone signs no one in: the code comes next, in the same interaction.
-      pending.set(uid, { sub: email, wrong: 0, expires: details.exp * 1000 });
+      // The password alone signs no one in: the code comes next, in the same interaction. The
+      // password given again keeps the count of wrong codes (no fresh tries that way).
+      pending.set(uid, { sub: email, wrong: passed?.wrong ?? 0, expires: details.exp * 1000 });
       return answer(200, codePage(uid, email));
     }
     if (req.method === 'POST' && action === 'code') {

@@ -210,6 +210,10 @@ it('refuses a wrong code with a clear message and no session; five in a row end 
     const again = await request(jar, action, { method: 'POST', form: { code: wrongCode(WRONG_CODES) } });
     expect(again.body).toContain(left);
   }
+  // The password given again in this sign-in brings no fresh tries.
+  const loginAction = action.replace(/\/code$/, '/login');
+  const repeated = await request(jar, loginAction, { method: 'POST', form: { email: WRONG_CODES.email, password: WRONG_CODES.password } });
+  expect(repeated.body).toContain('name="code"');
   const fifth = await request(jar, action, { method: 'POST', form: { code: wrongCode(WRONG_CODES) } });
   expect(fifth.res.status).toBe(403);
   expect(fifth.body).toContain('5 wrong codes in a row: this sign-in is ended');
