@@ -8,6 +8,7 @@ import { Cron } from 'croner';
 import { join } from 'node:path';
 import { startRuntime } from '../lib/local/runtime';
 import { LOCAL_OWNER } from '../lib/local/oidc-provider';
+import { ownerTotpSecret, totpOf } from '../lib/local/totp';
 import { localConfig } from '../lib/local/config';
 import { SAMPLE_ISSUE_ID, sampleIssueFiles, sampleSettingsFile } from '../lib/local/sample-content';
 import { describeProgress, needsResume } from '../lambdas/core/campaign-status';
@@ -83,6 +84,9 @@ async function main() {
     }
   });
 
+  // The seeded owner's second factor: the secret the provider keeps in the data folder.
+  const ownerTotp = totpOf(LOCAL_OWNER.email, ownerTotpSecret(rt.config.dataDir));
+
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
@@ -90,6 +94,8 @@ async function main() {
 Briefing is running.
   HTTP API        ${rt.httpUrl}        (health: ${rt.httpUrl}/health)
   Console         ${rt.consoleUrl}   (sign in as ${LOCAL_OWNER.email} / ${LOCAL_OWNER.password}; provider ${rt.consoleIssuer})
+  Its 6-digit code after the password: npm run cli -- editors code
+                  or an authenticator app set up with ${ownerTotp.toString()}
   SES inbox       ${rt.sesInbox}        (messages as JSON: ${rt.sesInbox}/store)
   Raw messages    ${rt.config.dataDir}/outbox/*.eml
   DynamoDB        ${rt.dynamoEndpoint}

@@ -1,7 +1,8 @@
 /**
  * `editors invite|list|remove`: who may sign in to the editor's desk (lambdas/usecases/editors.ts),
- * on the deployed stack's user pool (its EditorsUserPoolId output). The local stack has no sign-in
- * yet, so without `--stack` the commands say so and do nothing.
+ * on the deployed stack's user pool (its EditorsUserPoolId output). The local stack (npm start) has
+ * one seeded owner, so without `--stack` those commands say so and do nothing. `editors code` is
+ * the other way round, local only: the seeded owner's current sign-in code (lib/local/totp.ts).
  */
 import type { Command } from 'commander';
 import type { EditorDirectory } from '../../lambdas/core/editors';
@@ -9,7 +10,34 @@ import type { InviteResult } from '../../lambdas/usecases/editors';
 
 /** What the commands say without `--stack`. */
 export const LOCAL_NOTE =
-  "editors are managed on AWS only for now: the local stack (npm start) has no sign-in yet. Give --stack <name> to act on a deployed stack's user pool.";
+  "editors are managed on AWS only for now: the local stack (npm start) has one seeded owner (`editors code` prints its sign-in code). Give --stack <name> to act on a deployed stack's user pool.";
+
+/** What `editors code` says with `--stack`. */
+export const CODE_LOCAL_ONLY =
+  "editors code prints the sign-in code of npm start's seeded owner only: on a deployed stack, each editor's code is in their own authenticator app.";
+
+/** Prints the seeded owner's current code (stdout, alone, for scripts) and how long it lasts (stderr). */
+async function printLocalCode(): Promise<void> {
+  const { localConfig } = await import('../../lib/local/config');
+  const { readOwnerTotpSecret, totpOf, OWNER_TOTP_FILE, TOTP_PERIOD } = await import('../../lib/local/totp');
+  const { LOCAL_OWNER } = await import('../../lib/local/oidc-provider');
+  const { dataDir } = localConfig();
+  const secret = readOwnerTotpSecret(dataDir);
+  if (!secret) {
+    console.error(
+      `no ${OWNER_TOTP_FILE} in ${dataDir}: npm start makes it on its first run (give this command the same BRIEFING_DATA_DIR as npm start)`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const totp = totpOf(LOCAL_OWNER.email, secret);
+  console.log(totp.generate());
+  const left = Math.ceil(totp.remaining() / 1000);
+  // One step either side is accepted: this code until the end of the next step.
+  console.error(
+    `the code of ${LOCAL_OWNER.email}: accepted once, for ${left + TOTP_PERIOD} s more (an authenticator app shows the next one in ${left} s)`,
+  );
+}
 
 /** The directory of the stack named by `--stack`, and its sign-in page; undefined (after saying why) when there is none. */
 async function directoryOf(stack: string | undefined): Promise<{ directory: EditorDirectory; signInUrl?: string } | undefined> {
@@ -81,6 +109,18 @@ export function register(program: Command): void {
       for (const e of all) {
         console.log(`${e.email}\t${e.role ?? '(no role)'}\t${e.status}${e.enabled ? '' : '\tdisabled'}`);
       }
+    });
+
+  editors
+    .command('code')
+    .description("the current sign-in code of npm start's seeded owner (local only), as an authenticator app shows it")
+    .action(async () => {
+      if (stack()) {
+        console.error(CODE_LOCAL_ONLY);
+        process.exitCode = 1;
+        return;
+      }
+      await printLocalCode();
     });
 
   editors
