@@ -14,6 +14,8 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { makeConsoleHandler } from '../../lambdas/console/handler';
+import { openSession, sealKey } from '../../lambdas/console/session';
+import { idTokenVerifier, provider as oidcProvider } from '../../lambdas/console/sign-in';
 import { deskFromEnv } from '../../lambdas/console/desk';
 import { createTestTables, type TestTables } from '../support/tables';
 import { systemClock } from '../../lambdas/adapters/system-clock';
@@ -28,6 +30,9 @@ const account = (name: string): LocalAccount => ({ email: `${name}@briefing.test
 const WRONG_CODES = account('wrong-codes');
 const REPLAY = account('replay');
 const NO_CODE = account('no-code');
+const RENEW = account('renew');
+const REVOKE = account('revoke');
+const secret = randomBytes(32).toString('base64url');
 
 beforeAll(async () => {
   // The console's URL is the client's redirect, and the provider's is the console's issuer: the
@@ -37,9 +42,8 @@ beforeAll(async () => {
   provider = await startLocalOidcProvider({
     port: 0,
     consoleBaseUrl: consoleServer.url,
-    accounts: [LOCAL_OWNER, WRONG_CODES, REPLAY, NO_CODE],
+    accounts: [LOCAL_OWNER, WRONG_CODES, REPLAY, NO_CODE, RENEW, REVOKE],
   });
-  const secret = randomBytes(32).toString('base64url');
   tables = await createTestTables('console');
   const env = { CONTENT_TABLE: tables.names.content, DELIVERIES_TABLE: tables.names.deliveries };
   ref.handler = makeConsoleHandler({
@@ -280,4 +284,37 @@ it('makes no session from the password alone, also when the browser skips the co
   expect(noPassword.res.status).toBe(400);
   expect(noPassword.body).toContain('Enter your email and password first');
   await expectNoSession(jar);
+});
+
+it('keeps a refresh token in the session that renews the ID token at the provider, and sign-out revokes it (mistake: a session that cannot outlive one ID token, or a refresh token that outlives sign-out)', async () => {
+  const jar = new Jar();
+  const asked = await passwordStep(jar, RENEW);
+  const signedIn = await follow(jar, formAction(asked.body, asked.url), {
+    method: 'POST',
+    form: { code: provider.currentCode(RENEW.email) },
+  });
+  await expectSignedIn(jar, signedIn, RENEW);
+  const sealed = /briefing_console=([^;]+)/.exec(jar.header(consoleServer.url))![1];
+  const session = (await openSession(sealKey(secret), sealed, new Date()))!;
+  expect(session.refreshToken).toEqual(expect.any(String));
+
+  const settings = { issuer: provider.issuer, clientId: provider.clientId, baseUrl: consoleServer.url };
+  const renewed = await oidcProvider(settings).refresh(session.refreshToken!);
+  const check = await idTokenVerifier(settings)(renewed.idToken, new Date());
+  expect(check).toMatchObject({ ok: true, editor: { email: RENEW.email, role: 'owner' } });
+
+  // Sign-out revokes the session's refresh token. Another sign-in (the renewal above rotated this
+  // one's): signed out, its refresh token, good until then as the first one was, is refused.
+  const other = new Jar();
+  const asked2 = await passwordStep(other, REVOKE);
+  await expectSignedIn(
+    other,
+    await follow(other, formAction(asked2.body, asked2.url), { method: 'POST', form: { code: provider.currentCode(REVOKE.email) } }),
+    REVOKE,
+  );
+  const held = (await openSession(sealKey(secret), /briefing_console=([^;]+)/.exec(other.header(consoleServer.url))![1], new Date()))!;
+  const home = await request(other, `${consoleServer.url}/admin/`);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1];
+  expect((await request(other, `${consoleServer.url}/admin/sign-out`, { method: 'POST', form: { csrf } })).res.status).toBe(302);
+  await expect(oidcProvider(settings).refresh(held.refreshToken!)).rejects.toThrow();
 });
