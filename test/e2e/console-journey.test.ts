@@ -3,7 +3,7 @@
  * no session → the local provider's sign-in page → a wrong password refused there → the seeded
  * owner signed in → the "Signed in" step → Home with the owner and the role → a page that does
  * not exist → sign-out (and a second tab's stale sign-out) → signed out, the console sends to
- * sign-in again.
+ * sign-in again → a forged callback refused → signed in again (the provider asks anew).
  *
  * Every page is checked by `desk.check` (console-browser.ts): screenshots at 1280 and 390 px
  * under out/e2e/console-<name>-<width>.png, and axe-core at both widths with no serious or
@@ -122,5 +122,11 @@ describe('an editor in the console', () => {
     expect(res?.status()).toBe(400);
     await expect(heading()).resolves.toBe('Sign-in failed');
     expect(await sessionCookie()).toBeUndefined();
+  });
+
+  it('signs in again after signing out: the provider asks for the password again, and Home follows', async () => {
+    await desk.signIn();
+    await expect(heading()).resolves.toBe('Home');
+    await expect(described('Signed in as')).resolves.toBe(desk.login.email);
   });
 });
