@@ -8,16 +8,14 @@
  * Every page is saved as a screenshot under out/e2e/ (also at phone width for the subscribe
  * page), and so are the three messages, rendered from the HTML the emulator received.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { freePort } from '../../lib/local/ports';
-import { livingInGroup } from '../support/processes';
+import { startNpmStart, type NpmStart } from './npm-start';
 
 const run = promisify(execFile);
 
@@ -29,7 +27,7 @@ jest.setTimeout(600_000);
 const SHOTS = join(__dirname, '..', '..', 'out', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let server: ChildProcess;
+let local: NpmStart;
 let env: NodeJS.ProcessEnv;
 let base: string;
 let sesBase: string;
@@ -37,7 +35,6 @@ let dataDir: string;
 let contentDir: string;
 let context: BrowserContext;
 let page: Page;
-let serverLog = '';
 const reader = `reader.${Date.now().toString(36)}@Example.ORG`;
 const stored = reader.replace('@Example.ORG', '@example.org');
 
@@ -111,37 +108,10 @@ async function publishIssues(...numbers: number[]) {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'briefing-e2e-'));
+  local = await startNpmStart({ prefix: 'briefing-e2e-', logFile: join(SHOTS, 'npm-start.log') });
+  ({ env, base, sesBase, dataDir } = local);
   contentDir = join(dataDir, 'content');
   mkdirSync(contentDir);
-  const [http, dynamo, ses] = [await freePort(), await freePort(), await freePort()];
-  env = {
-    ...process.env,
-    BRIEFING_HTTP_PORT: String(http),
-    BRIEFING_DYNAMODB_PORT: String(dynamo),
-    BRIEFING_SES_PORT: String(ses),
-    BRIEFING_DATA_DIR: dataDir,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  // Endpoints from the jest environment would make npm start skip its own emulators.
-  for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SES']) delete env[k];
-  base = `http://localhost:${http}`;
-  sesBase = `http://127.0.0.1:${ses}`;
-
-  server = spawn('npm', ['start'], { env, cwd: join(__dirname, '..', '..'), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${serverLog}`)), 300_000);
-    const onData = (b: Buffer) => {
-      serverLog += b.toString();
-      if (serverLog.includes('Briefing is running.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', onData);
-    server.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${serverLog}`)));
-  });
 
   context = await chromium.launchPersistentContext(join(dataDir, 'chromium-profile'), {
     executablePath: CHROMIUM,
@@ -162,32 +132,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  if (server?.pid) {
-    // npm start runs tsx, which runs node: stop the whole process group, and wait for it.
-    // Done when no process of the group is left (DynamoDB Local's Java included), not after a
-    // fixed wait: only then may its data folder go. SIGKILL only if SIGTERM did not do it
-    // within a limit no ordinary shutdown comes near.
-    const pid = server.pid;
-    const groupLeft = () => livingInGroup(pid).length > 0;
-    const groupGone = async (ms: number) => {
-      const deadline = Date.now() + ms;
-      while (groupLeft()) {
-        if (Date.now() > deadline) return false;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return true;
-    };
-    if (groupLeft()) process.kill(-pid, 'SIGTERM');
-    if (!(await groupGone(60_000))) {
-      process.kill(-pid, 'SIGKILL');
-      if (!(await groupGone(30_000))) throw new Error(`npm start's process group ${pid} survived SIGKILL:\n${serverLog}`);
-    }
-    // What npm start said, kept with the screenshots: a failed step often shows its cause there.
-    writeFileSync(join(SHOTS, 'npm-start.log'), serverLog);
-    server.stdout?.destroy();
-    server.stderr?.destroy();
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  // Ends npm start's whole process group, keeps what it printed with the screenshots, removes the data folder.
+  await local?.stop();
 });
 
 describe('a reader in Chromium', () => {

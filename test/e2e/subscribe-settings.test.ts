@@ -4,16 +4,13 @@
  * also proves `npm start` seeds the sample topics before anything else is published). Saved as
  * screenshots under out/e2e/ at desktop (1280 px) and phone (390 px) width.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { freePort } from '../../lib/local/ports';
 import { sampleSettingsFile } from '../../lib/local/sample-content';
 import { digestWording } from '../../lambdas/core/topics';
 import { parseSettingsFile } from '../../lambdas/core/content/topics-file';
-import { livingInGroup } from '../support/processes';
+import { startNpmStart } from './npm-start';
 import type { DigestDelivery } from '../../lambdas/core/local-time';
 
 jest.setTimeout(600_000);
@@ -30,65 +27,14 @@ afterAll(() => browser?.close());
 
 /** `npm start` on free ports and a fresh data folder, with `extra` in its environment; resolves once it is running. */
 async function startLocal(extra: Record<string, string>): Promise<{ base: string; stop: () => Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'briefing-e2e-settings-'));
-  const [http, dynamo, ses] = [await freePort(), await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...extra,
-    BRIEFING_HTTP_PORT: String(http),
-    BRIEFING_DYNAMODB_PORT: String(dynamo),
-    BRIEFING_SES_PORT: String(ses),
-    BRIEFING_DATA_DIR: dataDir,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  // Endpoints from the jest environment would make npm start skip its own emulators.
-  for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SES']) delete env[k];
-  const server: ChildProcess = spawn('npm', ['start'], {
-    env,
-    cwd: join(__dirname, '..', '..'),
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const stop = async () => {
-    const pid = server.pid!;
-    const gone = async (ms: number) => {
-      const deadline = Date.now() + ms;
-      while (livingInGroup(pid).length > 0) {
-        if (Date.now() > deadline) return false;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return true;
-    };
-    if (livingInGroup(pid).length > 0) process.kill(-pid, 'SIGTERM');
-    if (!(await gone(60_000))) {
-      process.kill(-pid, 'SIGKILL');
-      await gone(30_000);
-    }
-    server.stdout?.destroy();
-    server.stderr?.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  const local = await startNpmStart({ prefix: 'briefing-e2e-settings-', env: extra });
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${log}`)), 300_000);
-      const onData = (b: Buffer) => {
-        log += b.toString();
-        if (log.includes('Briefing is running.')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      server.stdout!.on('data', onData);
-      server.stderr!.on('data', onData);
-      server.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${log}`)));
-    });
+    expect(local.log()).toContain('published the sample topics and page text');
   } catch (e) {
-    await stop();
+    await local.stop();
     throw e;
   }
-  expect(log).toContain('published the sample topics and page text');
-  return { base: `http://localhost:${http}`, stop };
+  return local;
 }
 
 /** Schedule mode runs on a schedule other than the default Monday: the page must follow it, not the text. */
