@@ -14,6 +14,7 @@
  * A new console page joins the journey (console-journey.test.ts) with a step: open or reach it,
  * assert what it shows, `check('<name>')`.
  */
+import { readOwnerTotpSecret, totpOf, TOTP_PERIOD, TOTP_WINDOW } from '../../lib/local/totp';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AxeResults, Result } from 'axe-core';
@@ -66,12 +67,37 @@ export interface ConsoleBrowser {
  * Resolves once the browser has the provider's answer (the console's callback, or the form again
  * with its message).
  */
-export async function submitSignIn(page: Page, login: Login): Promise<void> {
+export async function submitSignIn(page: Page, login: Login, nextCode: () => Promise<string>): Promise<void> {
   await page.getByLabel('Email').fill(login.email);
   await page.getByLabel('Password').fill(login.password);
   const answered = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
   await page.getByRole('button', { name: 'Sign in' }).click();
   await answered;
+  // The right password leads to the second factor (the form again, with its message, otherwise).
+  if ((await page.getByLabel('Code').count()) === 0) return;
+  await page.getByLabel('Code').fill(await nextCode());
+  const verified = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await verified;
+}
+
+/**
+ * The seeded owner's codes, as their authenticator app shows them (the secret npm start keeps in
+ * its data folder). The provider takes each step's code once: a second sign-in within one step
+ * takes the next step's code (accepted one step early), and a third waits for the clock to reach
+ * the step before it.
+ */
+export function ownerCodes(dataDir: string, email: string): () => Promise<string> {
+  let last = -1;
+  return async () => {
+    const secret = readOwnerTotpSecret(dataDir);
+    if (!secret) throw new Error(`npm start kept no second-factor secret in ${dataDir}`);
+    const stepNow = () => Math.floor(Date.now() / 1000 / TOTP_PERIOD);
+    const step = Math.max(stepNow(), last + 1);
+    while (stepNow() < step - TOTP_WINDOW) await new Promise((r) => setTimeout(r, 1000));
+    last = step;
+    return totpOf(email, secret).generate({ timestamp: step * TOTP_PERIOD * 1000 });
+  };
 }
 
 /** What npm start prints for the console: its URL, the seeded login and the provider. */
@@ -95,6 +121,7 @@ export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
   let browser: Browser | undefined;
   try {
     const { consoleUrl, login, issuer } = printedConsole(local.log());
+    const codes = ownerCodes(local.dataDir, login.email);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     const context = await browser.newContext({ viewport: { width: WIDTHS[0], height: 900 } });
     // Nothing here may need the internet (a font or script from elsewhere would show as missing, not hang the run).
@@ -156,12 +183,12 @@ export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
       },
       check,
       shoot,
-      submitSignIn: (as = login) => submitSignIn(page, as),
+      submitSignIn: (as = login) => submitSignIn(page, as, codes),
       signIn: async () => {
         await page.goto(consoleUrl);
         if (!page.url().startsWith(issuer))
           throw new Error(`opening ${consoleUrl} without a session led to ${page.url()}, not the provider`);
-        await submitSignIn(page, login);
+        await submitSignIn(page, login, codes);
         await page.waitForURL(consoleUrl);
       },
       stayOnNext: async (path) => {
