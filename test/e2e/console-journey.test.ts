@@ -76,6 +76,52 @@ describe('an editor in the console', () => {
   // shows, then `await desk.check('<name>')`: issues and articles, preview, send, stats,
   // subscribers, audit log.
 
+  it('lists issues and articles by state, and narrows them by a search', async () => {
+    await desk.page.getByRole('link', { name: 'Issues' }).click();
+    await expect(heading()).resolves.toBe('Issues');
+    await expect(desk.page.getByRole('link', { name: 'EU and Japan agree first Indo-Pacific security pact' }).count()).resolves.toBe(1);
+    await desk.check('issues');
+    await desk.page.getByLabel('Search by title or id').fill('no-such-words');
+    await desk.page.getByRole('button', { name: 'Search' }).click();
+    await expect(desk.page.getByText('No issue matches.').count()).resolves.toBe(1);
+  });
+
+  it('writes an article: a malformed date is shown beside its field, the text kept; fixed, it is published', async () => {
+    await desk.page.goto(new URL('/admin/issues', desk.consoleUrl).href);
+    await desk.page.getByRole('link', { name: 'New article' }).click();
+    await expect(heading()).resolves.toBe('New article');
+    const field = (label: string) => desk.page.getByLabel(label, { exact: true });
+    await field('Id').fill('console-journey-note');
+    await field('Title').fill('Written in the console');
+    await field('Summary').fill('An article written and published from the browser.');
+    await field('Topics').fill('maritime-security');
+    await field('Source name').fill('Briefing');
+    await field('Source URL').fill('https://example.org/source');
+    await field('Date').fill('6 Dec 2026');
+    await field('Body (Markdown)').fill('The **first** paragraph.');
+    await desk.page.getByRole('button', { name: 'Publish' }).click();
+    await desk.page.waitForLoadState();
+    await expect(desk.page.locator('#e-date').textContent()).resolves.toMatch(/YYYY-MM-DD/);
+    await expect(field('Title').inputValue()).resolves.toBe('Written in the console');
+    await desk.check('article-refused');
+    await field('Date').fill('2026-12-06');
+    await desk.page.getByRole('button', { name: 'Publish' }).click();
+    await desk.page.waitForURL((u) => u.pathname === '/admin/articles/console-journey-note/edit');
+    await expect(desk.page.getByRole('status').first().textContent()).resolves.toBe('Published.');
+    await desk.check('article-editor');
+  });
+
+  it("shows an issue's page and the audit log with what was done", async () => {
+    await desk.visit('issue', '/admin/issues/eu-japan-security-brief-001');
+    await expect(desk.page.getByRole('heading', { level: 2, name: 'Articles' }).count()).resolves.toBe(1);
+    await desk.page.getByRole('link', { name: 'Audit log' }).click();
+    await expect(heading()).resolves.toBe('Audit log');
+    await expect(desk.page.getByRole('cell', { name: 'article console-journey-note' }).count()).resolves.toBe(1);
+    await expect(desk.page.getByRole('cell', { name: 'sign-in', exact: true }).count()).resolves.toBeGreaterThan(0);
+    await desk.check('audit');
+    await desk.page.getByRole('link', { name: 'Home' }).click();
+  });
+
   it('answers a console address that does not exist with a clear page and a way Home', async () => {
     const res = await desk.visit('not-found', '/admin/nowhere');
     expect(res?.status()).toBe(404);

@@ -38,7 +38,7 @@ const home = hb.compile(`<h1>Home</h1>
 {{else}}{{#unless scheduled.length}}<p>Nothing is scheduled: no issue has a send time, and no digest schedule is set.</p>{{/unless}}{{/if}}
 <h2>Last issue</h2>
 {{#if last}}<p><a href="/admin/issues/{{last.issue.id}}">{{last.issue.title}}</a> ({{last.issue.id}}), <span class="state">{{last.state}}</span></p>
-<div class="scroll"><table><caption class="sr">Figures of the last issue</caption>
+<div class="scroll" tabindex="0"><table><caption class="sr">Figures of the last issue</caption>
 <thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Clicks</th></tr></thead>
 <tbody><tr><td class="n">{{last.stats.sent}}</td><td class="n">{{last.stats.delivered}}</td><td class="n">{{last.stats.bounced}} ({{hard}})</td><td class="n">{{last.stats.complained}}</td><td class="n">{{last.stats.totalClicks}}</td></tr></tbody></table></div>
 {{else}}<p>No issue has gone out yet.</p>{{/if}}`);

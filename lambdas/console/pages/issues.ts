@@ -22,11 +22,11 @@ const list = hb.compile(`<h1>Issues</h1>
 <input id="q" name="q" type="search" value="{{q}}"> {{#if state}}<input type="hidden" name="state" value="{{state}}">{{/if}}<button type="submit">Search</button></p></form>
 <p>State: {{#each filters}}<a href="{{href}}"{{#if current}} aria-current="true"{{/if}}>{{text}}</a>{{#unless @last}} · {{/unless}}{{/each}}</p>
 <h2>Issues</h2>
-{{#if issues.length}}<div class="scroll"><table><thead><tr><th scope="col">Issue</th><th scope="col">Id</th><th scope="col">Date</th><th scope="col">State</th><th scope="col">Send time</th></tr></thead><tbody>
+{{#if issues.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Issue</th><th scope="col">Id</th><th scope="col">Date</th><th scope="col">State</th><th scope="col">Send time</th></tr></thead><tbody>
 {{#each issues}}<tr><td><a href="/admin/issues/{{issue.id}}">{{issue.title}}</a></td><td>{{issue.id}}</td><td>{{issue.date}}</td><td><span class="state">{{state}}</span></td><td>{{#if issue.sendAt}}<time datetime="{{issue.sendAt}}">{{when issue.sendAt}}</time>{{/if}}</td></tr>{{/each}}
 </tbody></table></div>{{else}}<p>No issue matches.</p>{{/if}}
 <h2>Articles</h2>
-{{#if articles.length}}<div class="scroll"><table><thead><tr><th scope="col">Article</th><th scope="col">Id</th><th scope="col">Date</th><th scope="col">State</th><th scope="col">In issues</th></tr></thead><tbody>
+{{#if articles.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Article</th><th scope="col">Id</th><th scope="col">Date</th><th scope="col">State</th><th scope="col">In issues</th></tr></thead><tbody>
 {{#each articles}}<tr><td>{{#if ../canEdit}}<a href="/admin/articles/{{article.id}}/edit">{{article.title}}</a>{{else}}{{article.title}}{{/if}}{{#if breaking}} <strong>(breaking)</strong>{{/if}}</td><td>{{article.id}}</td><td>{{article.date}}</td><td><span class="state">{{state}}</span></td><td>{{#each issues}}<a href="/admin/issues/{{this}}">{{this}}</a> {{/each}}</td></tr>{{/each}}
 </tbody></table></div>{{else}}<p>No article matches.</p>{{/if}}
 {{#if more}}<p>Only the newest ${LISTED} of each are listed here; <code>npm run cli -- issues</code> lists them all.</p>{{/if}}`);
@@ -40,14 +40,14 @@ const one = hb.compile(`<h1>{{issue.title}}</h1>
 {{#if canEdit}}<p><a href="/admin/issues/{{issue.id}}/edit">Edit the issue</a></p>{{/if}}
 <h2>Articles</h2><ol>{{#each articles}}<li>{{title}} ({{id}}){{#if lead}} — lead{{/if}}</li>{{/each}}</ol>
 {{#if stats}}<h2>Figures</h2>
-<div class="scroll"><table><caption class="sr">What landed</caption><thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Left before sending</th><th class="n" scope="col">Failed</th><th class="n" scope="col">In flight</th><th class="n" scope="col">Clicks</th></tr></thead>
+<div class="scroll" tabindex="0"><table><caption class="sr">What landed</caption><thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Left before sending</th><th class="n" scope="col">Failed</th><th class="n" scope="col">In flight</th><th class="n" scope="col">Clicks</th></tr></thead>
 <tbody><tr><td class="n">{{stats.sent}}</td><td class="n">{{stats.delivered}}</td><td class="n">{{stats.bounced}} ({{hard}})</td><td class="n">{{stats.complained}}</td><td class="n">{{stats.suppressed}}</td><td class="n">{{stats.failed}}</td><td class="n">{{stats.inFlight}}</td><td class="n">{{stats.totalClicks}}</td></tr></tbody></table></div>
 <p>{{opensNote}}</p>
 <h2>Clicks by article</h2>
-{{#if clicks.length}}<div class="scroll"><table><thead><tr><th scope="col">Article</th><th class="n" scope="col">Clicks</th><th class="n" scope="col">Per delivered</th><th scope="col"><span class="sr">Share of clicks</span></th></tr></thead><tbody>
+{{#if clicks.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Article</th><th class="n" scope="col">Clicks</th><th class="n" scope="col">Per delivered</th><th scope="col"><span class="sr">Share of clicks</span></th></tr></thead><tbody>
 {{#each clicks}}<tr><td>{{title}}</td><td class="n">{{clicks}}</td><td class="n">{{perDelivered}}</td><td><span class="bar" style="width:{{width}}%"></span></td></tr>{{/each}}</tbody></table></div>{{else}}<p>No clicks yet.</p>{{/if}}
 <h2>Sent per minute</h2>
-{{#if minutes.length}}<div class="scroll"><table><thead><tr><th scope="col">Minute (UTC)</th><th class="n" scope="col">Sent</th><th scope="col"><span class="sr">Chart</span></th></tr></thead><tbody>
+{{#if minutes.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Minute (UTC)</th><th class="n" scope="col">Sent</th><th scope="col"><span class="sr">Chart</span></th></tr></thead><tbody>
 {{#each minutes}}<tr><td>{{minute}}</td><td class="n">{{sent}}</td><td><span class="bar" style="width:{{width}}%"></span></td></tr>{{/each}}</tbody></table></div>{{else}}<p>Nothing sent yet.</p>{{/if}}
 {{else}}<p>Not sent yet: its figures show here once it goes.</p>{{/if}}`);
 
