@@ -41,11 +41,11 @@ async function main() {
   const { content, settings } = dynamoPorts(documentClient(), rt.config.tables);
   // The pages' topics and text first (also for a data folder made before they were settings).
   if (!(await settings.getSettings())) {
-    await publish({ content, settings, clock: systemClock }, [sampleSettingsFile()]);
+    await publish({ content, settings, clock: systemClock }, [sampleSettingsFile()], { by: 'sample content' });
     console.log('published the sample topics and page text');
   }
   if (!(await content.getIssue(SAMPLE_ISSUE_ID))) {
-    const r = await publish({ content, clock: systemClock }, sampleIssueFiles());
+    const r = await publish({ content, clock: systemClock }, sampleIssueFiles(), { by: 'sample content' });
     console.log(`published the sample issue: ${r.issues.join(', ')} (${r.articles.length} articles)`);
   }
 
