@@ -2,18 +2,31 @@
  * What the console's pages read and change, as ports (core/ports.ts), made once per function
  * instance from its environment through the composition root (lambdas/wiring.ts): the Content
  * table (issues, articles), the Deliveries table (campaign counters, the ledger's figures, the
- * sending state, the audit log), the digest's schedule. The role granted on AWS is exactly what
+ * sending state, the audit log), the digest's schedule, and for owners the Subscribers table
+ * (counts and search through the readers index, a reader's record, erase, revoke links, import). The role granted on AWS is exactly what
  * these calls need (lib/constructs/function-permissions.ts, `console`).
  */
 import { auditDays, type AuditLog } from '../core/audit';
 import { readEnv } from '../core/env';
 import { ENV } from '../core/function-env';
 import type { ContentCatalog } from '../core/find';
-import type { CampaignCounters, Clock, ContentIds, ContentStore, Ledger } from '../core/ports';
+import type {
+  CampaignCounters,
+  Clock,
+  ContentIds,
+  ContentStore,
+  DeliveryEvents,
+  Ledger,
+  SettingsStore,
+  SubscriptionStore,
+} from '../core/ports';
 import type { ClickCounts, SubjectTests } from '../core/click-ports';
 import type { DigestSchedule } from '../core/schedule';
 import type { SendingStateStore } from '../core/sending-state';
-import { documentClient, dynamoPorts } from '../wiring';
+import { addressDigestLoader, documentClient, dynamoPorts } from '../wiring';
+import type { AddressDigest } from '../core/address';
+import { DynamoReaderIndex, type ReaderIndex } from '../adapters/dynamodb/reader-index';
+import type { PrivacyDeps } from '../usecases/privacy';
 
 export interface Desk {
   clock: Clock;
@@ -30,6 +43,25 @@ export interface Desk {
   sending: Pick<SendingStateStore, 'get' | 'buckets' | 'resume'>;
   /** The digest's schedule as deployed; absent when none is set. */
   schedule?: DigestSchedule;
+  /** The Subscribers pages' ports (owners); absent when the function is given no Subscribers table. */
+  subscribers?: DeskSubscribers;
+}
+
+/** What the Subscribers pages use (pages/subscribers.ts, pages/subscriber-import.ts): the CLI's use-cases' ports. */
+export interface DeskSubscribers {
+  store: SubscriptionStore;
+  /** Counts and address-prefix search without a Scan (the readers index). */
+  readers: ReaderIndex;
+  /** A reader's ledger entries (export, erase). */
+  deliveries: DeliveryEvents;
+  /** The erasure markers' keyed digest (the stack's address key). */
+  digest: () => Promise<AddressDigest>;
+  /** Topics, for the import's checks. */
+  settings: SettingsStore;
+  /** The sending pause's reason, scrubbed of an erased address. */
+  pause: NonNullable<PrivacyDeps['pause']>;
+  /** Reserved domains (.test, .example) accepted: locally only, as for the CLI. */
+  allowReservedDomains: boolean;
 }
 
 /** The desk from the function's environment (set by lib/constructs/console.ts, or by `npm start`). */
@@ -40,6 +72,21 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
   );
   const db = dynamoPorts(documentClient(), { content: contentTable, deliveries: deliveriesTable });
   const days = auditDays(env[ENV.auditRetentionDays], ENV.auditRetentionDays);
+  const subscribersTable = env[ENV.subscribersTable];
+  let subscribers: DeskSubscribers | undefined;
+  if (subscribersTable) {
+    const { addressKeySecretArn, addressKey, reservedDomains } = readEnv(['addressKeySecretArn', 'addressKey', 'reservedDomains'], env);
+    const sdb = dynamoPorts(documentClient(), { subscribers: subscribersTable });
+    subscribers = {
+      store: sdb.subscriptions,
+      readers: new DynamoReaderIndex(documentClient(), subscribersTable),
+      deliveries: db.deliveryEvents,
+      digest: addressDigestLoader({ addressKeySecretArn, addressKey }),
+      settings: db.settings,
+      pause: db.sendingState,
+      allowReservedDomains: reservedDomains,
+    };
+  }
   return {
     clock,
     audit: db.audit(days),
@@ -53,5 +100,6 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     subjectTests: db.subjectTests,
     sending: db.sendingState,
     schedule: digestScheduleCron && digestTimeZone ? { cron: digestScheduleCron, timeZone: digestTimeZone } : undefined,
+    subscribers,
   };
 }

@@ -9,6 +9,9 @@
  *   GET  /admin/issues           issues and articles by state                                pages/issues.ts
  *   GET  /admin/issues/<id>      one issue: its articles, state and figures (stats, report)  pages/issues.ts
  *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
+ *   GET  /admin/subscribers      owners: counts by status, source, topic; POST …/search       pages/subscribers.ts
+ *   GET  /admin/subscribers/<id> owners: a reader's record; POST …/export, …/revoke-links, …/erase
+ *   GET  /admin/subscribers/import  owners: CSV import (POST: the mapping step, then the import)  pages/subscriber-import.ts
  */
 import { html, type Result } from '../api/http';
 import type { Desk } from './desk';
@@ -17,8 +20,11 @@ import type { DeskRequest, DeskRoute } from './request';
 import { homeRoutes } from './pages/home';
 import { issueRoutes } from './pages/issues';
 import { auditRoutes } from './pages/audit';
+import { subscriberRoutes } from './pages/subscribers';
+import { importRoutes } from './pages/subscriber-import';
 
-export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes];
+// The import's routes come before a reader's record (`/admin/subscribers/<id>` would match `import`).
+export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes, ...importRoutes, ...subscriberRoutes];
 
 /**
  * The route for `method` and `path`, run if the editor's role allows it. Undefined when no route
