@@ -161,9 +161,12 @@ export class BriefingStack extends Stack {
       baseUrl: this.apiDomain?.url ?? this.api.url,
       contentTable: this.storage.content,
       deliveriesTable: this.storage.deliveries,
+      subscribersTable: this.storage.subscribers,
       digestSchedule: { cron: config.scheduleCron, timeZone: config.timeZone },
       auditRetentionDays: config.auditRetentionDays,
     });
+    // The Subscribers pages' erase and import use the erasure markers' keyed digest.
+    this.addressKey.grantRead(this.console.handler);
 
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });
 

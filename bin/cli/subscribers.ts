@@ -143,7 +143,7 @@ export function register(program: Command, withTarget: WithTarget): void {
   program
     .command('migrate-addresses')
     .description(
-      'upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins), key every address by its lower-cased form and give each its inbox key; safe to run again',
+      'upgrade step: merge subscribers whose addresses differ only in capitals into one (the most restrictive state wins), key every address by its lower-cased form and give each its inbox and readers-index keys; safe to run again',
     )
     .option('--dry-run', 'say what would change, change nothing', false)
     .action(async (opts: { dryRun: boolean }) => {

@@ -2,19 +2,33 @@
  * What the console's pages read and change, as ports (core/ports.ts), made once per function
  * instance from its environment through the composition root (lambdas/wiring.ts): the Content
  * table (issues, articles), the Deliveries table (campaign counters, the ledger's figures, the
- * sending state, the audit log), the digest's schedule. The role granted on AWS is exactly what
+ * sending state, the audit log), the digest's schedule, and for owners the Subscribers table
+ * (counts and search through the readers index, a reader's record, erase, revoke links, import). The role granted on AWS is exactly what
  * these calls need (lib/constructs/function-permissions.ts, `console`).
  */
 import { auditDays, type AuditLog } from '../core/audit';
 import { readEnv } from '../core/env';
 import { ENV } from '../core/function-env';
 import type { ContentCatalog } from '../core/find';
-import type { CampaignCounters, Clock, ContentIds, ContentStore, IssueScheduler, Ledger, SettingsStore } from '../core/ports';
+import type {
+  CampaignCounters,
+  Clock,
+  ContentIds,
+  ContentStore,
+  DeliveryEvents,
+  IssueScheduler,
+  Ledger,
+  SettingsStore,
+  SubscriptionStore,
+} from '../core/ports';
 import type { DraftStore } from '../core/drafts';
 import type { ClickCounts, SubjectTests } from '../core/click-ports';
 import type { DigestSchedule } from '../core/schedule';
 import type { SendingStateStore } from '../core/sending-state';
-import { documentClient, dynamoPorts } from '../wiring';
+import { addressDigestLoader, documentClient, dynamoPorts } from '../wiring';
+import type { AddressDigest } from '../core/address';
+import { DynamoReaderIndex, type ReaderIndex } from '../adapters/dynamodb/reader-index';
+import type { PrivacyDeps } from '../usecases/privacy';
 
 export interface Desk {
   clock: Clock;
@@ -35,6 +49,25 @@ export interface Desk {
   drafts: DraftStore;
   /** What a save goes through: publish's stores (usecases/save-content.ts). */
   editing: { content: ContentStore; settings: SettingsStore; ids: ContentIds; schedules?: IssueScheduler };
+  /** The Subscribers pages' ports (owners); absent when the function is given no Subscribers table. */
+  subscribers?: DeskSubscribers;
+}
+
+/** What the Subscribers pages use (pages/subscribers.ts, pages/subscriber-import.ts): the CLI's use-cases' ports. */
+export interface DeskSubscribers {
+  store: SubscriptionStore;
+  /** Counts and address-prefix search without a Scan (the readers index). */
+  readers: ReaderIndex;
+  /** A reader's ledger entries (export, erase). */
+  deliveries: DeliveryEvents;
+  /** The erasure markers' keyed digest (the stack's address key). */
+  digest: () => Promise<AddressDigest>;
+  /** Topics, for the import's checks. */
+  settings: SettingsStore;
+  /** The sending pause's reason, scrubbed of an erased address. */
+  pause: NonNullable<PrivacyDeps['pause']>;
+  /** Reserved domains (.test, .example) accepted: locally only, as for the CLI. */
+  allowReservedDomains: boolean;
 }
 
 /** The desk from the function's environment (set by lib/constructs/console.ts, or by `npm start`). */
@@ -45,6 +78,21 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
   );
   const db = dynamoPorts(documentClient(), { content: contentTable, deliveries: deliveriesTable });
   const days = auditDays(env[ENV.auditRetentionDays], ENV.auditRetentionDays);
+  const subscribersTable = env[ENV.subscribersTable];
+  let subscribers: DeskSubscribers | undefined;
+  if (subscribersTable) {
+    const { addressKeySecretArn, addressKey, reservedDomains } = readEnv(['addressKeySecretArn', 'addressKey', 'reservedDomains'], env);
+    const sdb = dynamoPorts(documentClient(), { subscribers: subscribersTable });
+    subscribers = {
+      store: sdb.subscriptions,
+      readers: new DynamoReaderIndex(documentClient(), subscribersTable),
+      deliveries: db.deliveryEvents,
+      digest: addressDigestLoader({ addressKeySecretArn, addressKey }),
+      settings: db.settings,
+      pause: db.sendingState,
+      allowReservedDomains: reservedDomains,
+    };
+  }
   return {
     clock,
     audit: db.audit(days),
@@ -60,5 +108,6 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     schedule: digestScheduleCron && digestTimeZone ? { cron: digestScheduleCron, timeZone: digestTimeZone } : undefined,
     drafts: db.drafts,
     editing: { content: db.content, settings: db.settings, ids: db.content },
+    subscribers,
   };
 }

@@ -51,6 +51,7 @@ export const NAV = [
   { href: '/admin/', text: 'Home', key: 'home' },
   { href: '/admin/issues', text: 'Issues', key: 'issues' },
   { href: '/admin/audit', text: 'Audit log', key: 'audit', owner: true },
+  { href: '/admin/subscribers', text: 'Subscribers', key: 'subscribers', owner: true },
 ] as const;
 export type NavKey = (typeof NAV)[number]['key'];
 

@@ -11,6 +11,9 @@
  *   GET  /admin/articles/new, /admin/issues/new, …/<id>/edit; POST …/save, /admin/drafts/…
  *                                editors: write and publish an article or issue, drafts kept  pages/editor.ts
  *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
+ *   GET  /admin/subscribers      owners: counts by status, source, topic; POST …/search       pages/subscribers.ts
+ *   GET  /admin/subscribers/<id> owners: a reader's record; POST …/export, …/revoke-links, …/erase
+ *   GET  /admin/subscribers/import  owners: CSV import (POST: the mapping step, then the import)  pages/subscriber-import.ts
  */
 import { html, type Result } from '../api/http';
 import type { Desk } from './desk';
@@ -20,8 +23,18 @@ import { homeRoutes } from './pages/home';
 import { issueRoutes } from './pages/issues';
 import { auditRoutes } from './pages/audit';
 import { editorRoutes } from './pages/editor';
+import { subscriberRoutes } from './pages/subscribers';
+import { importRoutes } from './pages/subscriber-import';
 
-export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...editorRoutes, ...auditRoutes];
+// The import's routes come before a reader's record (`/admin/subscribers/<id>` would match `import`).
+export const ROUTES: readonly DeskRoute[] = [
+  ...homeRoutes,
+  ...issueRoutes,
+  ...editorRoutes,
+  ...auditRoutes,
+  ...importRoutes,
+  ...subscriberRoutes,
+];
 
 /**
  * The route for `method` and `path`, run if the editor's role allows it. Undefined when no route

@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'resume',
   'import',
   'erase',
+  'export',
   'revoke-links',
   'settings',
   'refused',

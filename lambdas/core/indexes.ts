@@ -21,6 +21,12 @@ export const INDEXES = {
    * say no are projected.
    */
   byMailbox: 'byMailbox',
+  /**
+   * Every reader, whatever their state (`readerShard`: core/keys.ts READER_SHARD), sorted by
+   * address: the console's counts by status, source and topic, and its address-prefix search,
+   * as Queries (its role may not Scan Subscribers). What the counts need is projected.
+   */
+  readers: 'readers',
   /** Content by kind (`article` / `issue`) and date. */
   byKind: 'byKind',
   /** Ledger entries of one subscriber (SES events find their entry here; erasure deletes them all). */

@@ -16,6 +16,9 @@
  *                       `<zoneChangedAt or 0>#<subscriberId>`; sparse like digestAudience (local-time delivery)
  *   GSI byMailbox       pk {@link MAILBOX} (S) the inbox of the address ({@link mailboxKey}); on every
  *                       address item, so every stored form of one inbox is found (core/inbox.ts)
+ *   GSI readers         pk {@link READER_SHARD} (N) a shard of the address key ({@link readerShard}),
+ *                       sk `email`; on every address item: the console counts and searches readers
+ *                       with a Query per shard, never a Scan
  * Content      pk `pk` = {@link contentKey} `article#<id>` | `issue#<id>` | {@link SETTINGS_KEY}
  *              | {@link archiveKey} `archive#<issue>`: a sent issue's articles as sent (no `kind`: in no index)
  * Deliveries   pk `campaignId`, sk `subscriberId`: the ledger, one entry per (campaign, reader),
@@ -73,6 +76,27 @@ export const MAILBOX = 'mailbox';
 
 /** The {@link MAILBOX} of an address item: the inbox of its key (`mailboxOf`). */
 export const mailboxKey = (email: string): string => mailboxOf(addressKey(email));
+
+/**
+ * Partition key of the `readers` index (a Number): every address item carries it, so the index
+ * holds every reader (whatever their state) in {@link READER_SHARDS} partitions, each sorted by
+ * address. It follows from the key, as {@link MAILBOX} does: written with the item once, never
+ * changed, removed with it.
+ */
+export const READER_SHARD = 'readerShard';
+/** Partitions of the `readers` index: a count or a prefix search is one Query (paged) on each. */
+export const READER_SHARDS = 4;
+
+/** The {@link READER_SHARD} of an address item: FNV-1a of its key, modulo {@link READER_SHARDS}. */
+export function readerShard(email: string): number {
+  const key = addressKey(email);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % READER_SHARDS;
+}
 
 /** Partition key of the digest audience index (a Number). */
 export const DIGEST_SHARD = 'digestShard';

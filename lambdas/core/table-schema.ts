@@ -12,7 +12,7 @@
 import { INDEXES } from './indexes';
 import { EXPIRES_AT } from './lifecycle';
 import { INBOX_MEMBER_FIELDS } from './inbox';
-import { MAILBOX } from './keys';
+import { MAILBOX, READER_SHARD } from './keys';
 
 /** DynamoDB's scalar key types: string, number, binary. */
 export type KeyType = 'S' | 'N' | 'B';
@@ -99,6 +99,19 @@ export const TABLES: Readonly<Record<TableKey, TableSchema>> = {
         name: INDEXES.byMailbox,
         partitionKey: S(MAILBOX),
         projection: { type: 'INCLUDE', nonKeyAttributes: [...INBOX_MEMBER_FIELDS] },
+      },
+      // Every reader in a few partitions (`readerShard`, core/keys.ts READER_SHARD), by address:
+      // the console's counts and prefix search Query it instead of scanning the table. On every
+      // address item, as `mailbox` is (it follows from the key); what a count and a search row
+      // show is projected. Added alone, last: CloudFormation creates one GSI per table per update.
+      {
+        name: INDEXES.readers,
+        partitionKey: N(READER_SHARD),
+        sortKey: S('email'),
+        projection: {
+          type: 'INCLUDE',
+          nonKeyAttributes: ['status', 'suppressed', 'source', 'topics', 'subscriberId', 'createdAt', 'emailAsTyped'],
+        },
       },
     ],
     // Sign-ups never confirmed expire instead of piling up (items without it never expire).

@@ -19,7 +19,9 @@
  *
  * - an item already alone under its key form but without its inbox (`mailbox`, written by every
  *   version since the byMailbox index; core/keys.ts MAILBOX) gets it, so a "no" it said keeps out
- *   the other forms of its inbox (a merged or moved item is written with it).
+ *   the other forms of its inbox (a merged or moved item is written with it); with it, its
+ *   partition of the readers index (`readerShard`, which the console counts and searches by):
+ *   the store reads an item without that one as not yet given its inbox.
  *
  * Idempotent: a second run finds every address under its key form, alone, and does nothing; a
  * run cut short is finished by the next. Writes are conditional on what was read, so a change
@@ -36,10 +38,11 @@ import type { DeliveryEvents, SubscriptionStore } from '../core/ports';
 export interface AddressMigrationStore {
   /**
    * Every item keyed by an address, as stored (its `email` is its key) with the inbox it carries
-   * (`mailbox`, absent on items written before the byMailbox index), and every erasure marker's digest.
+   * (`mailbox`, absent on items written before the byMailbox index, or before the readers index), and every erasure marker's digest.
    */
   items(): AsyncIterable<{ subscriber: Subscriber; mailbox?: string } | { erasedDigest: string }>;
   /** Give the item keyed `key` its inbox, if it still holds `subscriberId`. */
+  /** Give the item its inbox (`mailbox`) and its readers-index shard (both follow from the key). */
   setMailbox(key: string, subscriberId: string, mailbox: string): Promise<void>;
   /** Write `s` under its key (`s.email`): only if no item is there, or the one there still is `replacing` as read. */
   putMerged(s: Subscriber, replacing: Subscriber | undefined): Promise<boolean>;
@@ -176,7 +179,7 @@ export async function migrateAddresses(deps: MigrateDeps, options: { dryRun?: bo
     }
     if (items.length === 1 && items[0].email === key) {
       if (inboxes.get(key) === mailboxKey(key)) continue;
-      deps.log?.(`${key}: giving it its inbox ${mailboxKey(key)} (the byMailbox index)`);
+      deps.log?.(`${key}: giving it its inbox ${mailboxKey(key)} and its readers-index key (the byMailbox and readers indexes)`);
       report.indexed++;
       if (!options.dryRun) await deps.store.setMailbox(key, items[0].subscriberId, mailboxKey(key));
       continue;

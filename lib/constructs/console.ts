@@ -21,6 +21,8 @@ export interface ConsoleProps {
   readonly contentTable: dynamodb.ITable;
   /** Campaign counters, the ledger's figures, the sending state, the audit log. */
   readonly deliveriesTable: dynamodb.ITable;
+  /** Readers: the Subscribers pages (owners). */
+  readonly subscribersTable: dynamodb.ITable;
   /** The digest's schedule as deployed: Home says when it runs next. */
   readonly digestSchedule?: { cron: string; timeZone: string };
   /** Days an audit log entry is kept. @default 400 */
@@ -75,6 +77,7 @@ export class Console extends Construct {
         [ENV.consoleSessionSecretArn]: this.sessionSecret.secretArn,
         [ENV.contentTable]: props.contentTable.tableName,
         [ENV.deliveriesTable]: props.deliveriesTable.tableName,
+        [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.auditRetentionDays]: String(props.auditRetentionDays ?? DEFAULT_AUDIT_DAYS),
         ...(props.digestSchedule && {
           [ENV.digestScheduleCron]: props.digestSchedule.cron,
@@ -85,6 +88,7 @@ export class Console extends Construct {
     this.handler.allow('secret/console-session', [this.sessionSecret.secretArn]);
     this.handler.grantTable('content', props.contentTable);
     this.handler.grantTable('deliveries', props.deliveriesTable);
+    this.handler.grantTable('subscribers', props.subscribersTable);
 
     const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
     this.routes = CONSOLE_ROUTES.flatMap((r) => props.httpApi.addRoutes({ path: r.path, methods: [r.method], integration }));

@@ -134,8 +134,8 @@ export const FUNCTION_PERMISSIONS = {
   /**
    * lambdas/console/handler.ts: the editor's console under /admin (lambdas/console/desk.ts lists
    * what its pages read and change). Sign-in needs no IAM (the user pool's discovery and keys are
-   * public HTTPS). No Scan anywhere, and nothing on the Subscribers table yet: the pages that need
-   * it add their rows with them.
+   * public HTTPS). No Scan anywhere: the Subscribers pages count and search readers with Queries
+   * on the readers index; erase deletes one reader's items by key, as `subscribers erase` does.
    */
   console: {
     calls: {
@@ -161,8 +161,30 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:Query':
           "DynamoLedger.list (an issue's figures), DynamoAuditLog.recent (the audit log), DynamoSendingState.buckets (Resume with a fresh count)",
         'dynamodb:PutItem': 'DynamoAuditLog.record: one new entry, conditional on its key being new',
-        'dynamodb:UpdateItem': "DynamoSendingState.resume: an owner's Resume",
+        'dynamodb:UpdateItem':
+          "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause",
+        'dynamodb:BatchWriteItem': "DynamoDeliveryEvents.deleteForSubscriber: an erased reader's ledger entries (Subscribers: erase)",
       },
+      'table/deliveries/index/bySubscriber': {
+        'dynamodb:Query': "DynamoDeliveryEvents.listForSubscriber, deleteForSubscriber: a reader's ledger entries (export, erase)",
+      },
+      'table/subscribers': {
+        'dynamodb:GetItem':
+          "DynamoSubscriberStore.getByEmail (search, a reader's record, import), DynamoSubscriptionStore.isErased (export, import)",
+        'dynamodb:PutItem': 'DynamoSubscriptionStore.create (import: a new reader, conditional), markErased (erase), markSaidNo (import)',
+        'dynamodb:UpdateItem': 'DynamoSubscriptionStore.change: revoke links (the link version), import (a stored reader merged into)',
+        'dynamodb:DeleteItem': 'DynamoSubscriptionStore.remove: erase (the reader and its merged-id forwards, by key)',
+      },
+      'table/subscribers/index/bySubscriberId': {
+        'dynamodb:Query': "DynamoSubscriberStore.getById: a reader's record page is by id (no address in URLs)",
+      },
+      'table/subscribers/index/byMailbox': {
+        'dynamodb:Query': "DynamoSubscriptionStore.inboxMembers: the inbox's other stored forms (search, export, erase, import)",
+      },
+      'table/subscribers/index/readers': {
+        'dynamodb:Query': 'DynamoReaderIndex.count, search: counts by status, source and topic, and the address-prefix search (no Scan)',
+      },
+      ...ADDRESS_KEY,
     },
     service: RUNTIME,
   },

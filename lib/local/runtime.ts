@@ -294,6 +294,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       const server = await serveHttp(withSettledRoute(serve, [signupQueue, queue], streamPoller), {
         port: config.httpPort,
         host: '127.0.0.1',
+        // As on AWS, where a Lambda request may be 6 MB: the console's CSV import posts its text
+        // (the API's routes refuse more than their own limit themselves).
+        maxBodyBytes: 6 * 1024 * 1024,
       });
       stops.push(() => server.close());
       httpUrl = server.url;

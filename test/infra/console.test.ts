@@ -1,8 +1,9 @@
 /**
  * The editor's console (lib/constructs/console.ts) as CloudFormation will make it: its own
- * function and role, which may read its session key and nothing else (no table at all, so no Scan
- * on Subscribers), the /admin routes on the HTTP API pointing at it and not at the public API's
- * function, and the issuer and client it signs in with taken from the user pool and the app client.
+ * function and role, which may read its session key, content, the campaign figures and, for the
+ * Subscribers pages, readers by key and through Queries (no Scan anywhere), the /admin routes on
+ * the HTTP API pointing at it and not at the public API's function, and the issuer and client
+ * it signs in with taken from the user pool and the app client.
  * Each assertion names the mistake it catches. (cdk-nag runs on the whole stack in cdk-nag.test.ts.)
  */
 import { Template } from 'aws-cdk-lib/assertions';
@@ -25,11 +26,23 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key, read and save content, read the figures, write only the audit log and Resume in Deliveries; no Scan, nothing on Subscribers', () => {
+  it('may read the session key, read and save content, read the figures, write the audit log and Resume, and do the Subscribers pages; no Scan anywhere', () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
     const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
-    expect(resources).toEqual(['secret/console-session', 'table/content', 'table/content/index/byKind', 'table/deliveries']);
+    expect(resources).toEqual([
+      'secret/address-key',
+      'secret/console-session',
+      'table/content',
+      'table/content/index/byKind',
+      'table/deliveries',
+      'table/deliveries/index/bySubscriber',
+      'table/subscribers',
+      'table/subscribers/index/byMailbox',
+      'table/subscribers/index/bySubscriberId',
+      'table/subscribers/index/readers',
+    ]);
     expect([...own.get('secret/console-session')!]).toEqual(['secretsmanager:GetSecretValue']);
+    expect([...own.get('secret/address-key')!]).toEqual(['secretsmanager:GetSecretValue']);
     // Content: read, save (conditional on the version) and drafts (written, then deleted when published or discarded).
     expect([...own.get('table/content')!].sort()).toEqual([
       'dynamodb:BatchGetItem',
@@ -38,16 +51,35 @@ describe("the console's role", () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    // Deliveries: never a delete (the ledger is the record of who got what).
     expect([...own.get('table/deliveries')!].sort()).toEqual([
+      'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
+    // The Subscribers table by key only: no Scan (counts and search Query the readers index).
+    expect([...own.get('table/subscribers')!].sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    for (const index of ['readers', 'byMailbox', 'bySubscriberId'])
+      expect([...own.get(`table/subscribers/index/${index}` as never)!]).toEqual(['dynamodb:Query']);
     const all = [...own.values()].flatMap((a) => [...a]);
-    expect(all.filter((a) => /Scan|BatchWriteItem|\*/.test(a))).toEqual([]);
-    expect([...own.get('table/deliveries')!].filter((a) => /Delete/.test(a))).toEqual([]);
+    expect(all.filter((a) => /Scan|\*/.test(a))).toEqual([]);
+    // Deleting: erase's (the reader's items by key, their ledger entries in batches) and drafts' (Content, `draft#…`).
+    const deleting = [...own.entries()].filter(([, a]) => [...a].some((x) => /DeleteItem|BatchWriteItem/.test(x))).map(([r]) => r);
+    expect(deleting.sort()).toEqual(['table/content', 'table/deliveries', 'table/subscribers']);
+  });
+
+  it('is given the Subscribers table and the address key (erase and import need the keyed digest)', () => {
+    const vars = (
+      t.findResources('AWS::Lambda::Function')[consoleFnId].Properties as { Environment: { Variables: Record<string, unknown> } }
+    ).Environment.Variables;
+    expect(JSON.stringify(vars[ENV.subscribersTable])).toEqual(resolve(stack.storage.subscribers.tableName));
+    expect(vars[ENV.addressKeySecretArn]).toBeDefined();
   });
 
   it("is not the public API's role, and the API's role cannot read the session key", () => {

@@ -11,6 +11,8 @@ describe('table schema', () => {
       { name: 'digestZone', type: 'S' },
       { name: 'digestZoneSince', type: 'S' },
       { name: 'mailbox', type: 'S' },
+      // The readers index: its partition key; its sort key `email` is the table's key, listed once.
+      { name: 'readerShard', type: 'N' },
     ]);
     expect(keyAttributes(TABLES.deliveries)).toEqual([
       { name: 'campaignId', type: 'S' },

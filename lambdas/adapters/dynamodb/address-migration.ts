@@ -4,7 +4,7 @@
  * function's role may Scan or delete subscribers.
  */
 import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { erasedKey, isAddressKey, MAILBOX, mergedKey } from '../../core/keys';
+import { erasedKey, isAddressKey, MAILBOX, mergedKey, READER_SHARD, readerShard } from '../../core/keys';
 import type { Subscriber } from '../../core/model';
 import type { AddressMigrationStore } from '../../usecases/migrate-addresses';
 import { writeIf } from './conditional';
@@ -26,7 +26,12 @@ export class DynamoAddressMigration implements AddressMigrationStore {
         const key = String(item.email);
         if (key.startsWith(ERASED_PREFIX)) yield { erasedDigest: key.slice(ERASED_PREFIX.length) };
         else if (isAddressKey(key) && typeof item.subscriberId === 'string')
-          yield { subscriber: fromSubscriberItem(item), ...(typeof item[MAILBOX] === 'string' ? { mailbox: item[MAILBOX] } : {}) };
+          // An item without its readers-index shard (written before that index) is read as not yet
+          // indexed, so the run gives it both keys (setMailbox).
+          yield {
+            subscriber: fromSubscriberItem(item),
+            ...(typeof item[MAILBOX] === 'string' && item[READER_SHARD] === readerShard(key) ? { mailbox: item[MAILBOX] } : {}),
+          };
       }
       start = out.LastEvaluatedKey;
     } while (start);
@@ -73,10 +78,11 @@ export class DynamoAddressMigration implements AddressMigrationStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { email: key },
-        UpdateExpression: 'SET #m = :m',
+        // With its readers-index shard: both follow from the key, both came with later indexes.
+        UpdateExpression: 'SET #m = :m, #r = :r',
         ConditionExpression: 'subscriberId = :id',
-        ExpressionAttributeNames: { '#m': MAILBOX },
-        ExpressionAttributeValues: { ':m': mailbox, ':id': subscriberId },
+        ExpressionAttributeNames: { '#m': MAILBOX, '#r': READER_SHARD },
+        ExpressionAttributeValues: { ':m': mailbox, ':r': readerShard(key), ':id': subscriberId },
       }),
     );
   }

@@ -13,7 +13,17 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
 import { addressKey, capitalisations } from '../../core/address';
-import { ALERT_SHARD, AUDIENCE_KEY_NAMES, audienceKeys, DIGEST_SHARD, isAddressKey, MAILBOX, mailboxKey } from '../../core/keys';
+import {
+  ALERT_SHARD,
+  AUDIENCE_KEY_NAMES,
+  audienceKeys,
+  DIGEST_SHARD,
+  isAddressKey,
+  MAILBOX,
+  mailboxKey,
+  READER_SHARD,
+  readerShard,
+} from '../../core/keys';
 import { EXPIRES_AT, subscriberExpiresAt } from '../../core/lifecycle';
 import { mailAddress, type Subscriber } from '../../core/model';
 import type { AlertAudienceRow, AudiencePage, SubscriberStore } from '../../core/ports';
@@ -170,11 +180,18 @@ export function alertTopicFilter(topics: string[]): { expression: string; values
 
 /**
  * The stored item: the subscriber plus the sparse audience-index keys its state calls for, its
- * inbox ({@link MAILBOX}, the byMailbox index), and `expiresAt` (TTL) when it is a sign-up that ends with its link (core/lifecycle.ts).
+ * inbox ({@link MAILBOX}, the byMailbox index), its {@link READER_SHARD} (the readers index), and
+ * `expiresAt` (TTL) when it is a sign-up that ends with its link (core/lifecycle.ts).
  */
 export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
   // Its inbox, for the byMailbox index: it follows from the key, so it is written with the item once.
-  const item: Record<string, unknown> = { ...s, ...audienceKeys(s), [MAILBOX]: mailboxKey(s.email) };
+  const item: Record<string, unknown> = {
+    ...s,
+    ...audienceKeys(s),
+    [MAILBOX]: mailboxKey(s.email),
+    // Likewise its partition of the readers index (the console's counts and search).
+    [READER_SHARD]: readerShard(s.email),
+  };
   const expiresAt = subscriberExpiresAt(s);
   if (expiresAt !== undefined) item.expiresAt = expiresAt;
   return item;
@@ -182,6 +199,6 @@ export function toSubscriberItem(s: Subscriber): Record<string, unknown> {
 
 export function fromSubscriberItem(item: Record<string, unknown>): Subscriber {
   const rest: Record<string, unknown> = { ...item };
-  for (const key of [...AUDIENCE_KEY_NAMES, 'expiresAt', MAILBOX]) delete rest[key];
+  for (const key of [...AUDIENCE_KEY_NAMES, 'expiresAt', MAILBOX, READER_SHARD]) delete rest[key];
   return rest as unknown as Subscriber;
 }
