@@ -22,6 +22,7 @@ import { formOf, html, json, parseRequest, withSiteHeaders, type ApiRequest, typ
 import { messagePage, signedInPage } from './layout';
 import { deskFromEnv, type Desk } from './desk';
 import { dispatch } from './routes';
+import { hasOwnPolicy } from './request';
 import {
   cookieOf,
   FLOW_COOKIE,
@@ -66,7 +67,8 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
   // Sign-out is a form that the console answers with a redirect to the provider's sign-out:
   // browsers hold that redirect to the form-action of the page, so the provider's origins are in it.
   const signOutOrigins = [deps.settings.issuer, deps.settings.logoutUrl].filter((u): u is string => !!u).map((u) => new URL(u).origin);
-  const pageCsp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+  // frame-src 'self': the message preview frames the console's own documents (request.ts framedDocument).
+  const pageCsp = `default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
   const clear = (name: string) => setCookie(name, '', { secure, sameSite: name === FLOW_COOKIE ? 'Lax' : 'Strict', maxAge: 0 });
   let key: { secret: string; key: Uint8Array } | undefined;
   const sessionKey = async () => {
@@ -149,7 +151,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       query: (name) => req.query(name),
       form: req.method === 'POST' && req.isForm ? formOf(req) : new URLSearchParams(),
     });
-    if (answer) return { ...answer, headers: { ...answer.headers, 'content-security-policy': pageCsp, 'cache-control': 'no-store' } };
+    if (answer) {
+      const csp = hasOwnPolicy(answer) ? answer.headers!['content-security-policy'] : pageCsp;
+      return { ...answer, headers: { ...answer.headers, 'content-security-policy': csp, 'cache-control': 'no-store' } };
+    }
     return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
   }
 

@@ -9,6 +9,8 @@
  *   GET  /admin/issues           issues and articles by state                                pages/issues.ts
  *   GET  /admin/issues/<id>      one issue: its articles, state and figures (stats, report)  pages/issues.ts
  *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
+ *   GET  /admin/issues/<id>/preview, …/preview/message, POST …/send-test (editors); the same
+ *        under /admin/articles/<id>/ for a breaking alert: the message as readers get it   pages/preview.ts
  */
 import { html, type Result } from '../api/http';
 import type { Desk } from './desk';
@@ -17,8 +19,9 @@ import type { DeskRequest, DeskRoute } from './request';
 import { homeRoutes } from './pages/home';
 import { issueRoutes } from './pages/issues';
 import { auditRoutes } from './pages/audit';
+import { previewRoutes } from './pages/preview';
 
-export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes];
+export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes, ...previewRoutes];
 
 /**
  * The route for `method` and `path`, run if the editor's role allows it. Undefined when no route

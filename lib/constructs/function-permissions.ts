@@ -135,7 +135,8 @@ export const FUNCTION_PERMISSIONS = {
    * lambdas/console/handler.ts: the editor's console under /admin (lambdas/console/desk.ts lists
    * what its pages read and change). Sign-in needs no IAM (the user pool's discovery and keys are
    * public HTTPS). No Scan anywhere, and nothing on the Subscribers table yet: the pages that need
-   * it add their rows with them.
+   * it add their rows with them. The preview signs its links with the token keys; a test send
+   * goes through SES From the sender's address only, as the sender's and the sign-ups' do.
    */
   console: {
     calls: {
@@ -144,8 +145,10 @@ export const FUNCTION_PERMISSIONS = {
           'consoleDepsFromEnv: Powertools SecretsProvider.get (cached an hour), the key the session cookies are sealed with',
       },
       'table/content': {
-        'dynamodb:GetItem': "DynamoContentStore.getIssue (Home, an issue's page)",
-        'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles and their titles in its figures",
+        'dynamodb:GetItem':
+          "DynamoContentStore.getIssue (Home, an issue's page, its preview); getSettings: the topics' labels in a previewed or test message",
+        'dynamodb:BatchGetItem':
+          "DynamoContentStore.getArticles: an issue's articles and their titles in its figures, a previewed alert's article",
       },
       'table/content/index/byKind': {
         'dynamodb:Query':
@@ -159,8 +162,11 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:PutItem': 'DynamoAuditLog.record: one new entry, conditional on its key being new',
         'dynamodb:UpdateItem': "DynamoSendingState.resume: an owner's Resume",
       },
+      ...sendMail("SesMailer.sendRaw: a test send of an issue's or an alert's message (pages/preview.ts, usecases/test-send.ts sendTest)"),
+      ...TOKEN_KEYS,
     },
     service: RUNTIME,
+    conditions: FROM_SENDER,
   },
 
   /** lambdas/signups/handler.ts: a queued web sign-up (look up, store, confirm) or welcome. */
