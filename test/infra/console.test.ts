@@ -1,8 +1,9 @@
 /**
  * The editor's console (lib/constructs/console.ts) as CloudFormation will make it: its own
  * function and role, which may read its session key, the token keys, content and the campaign
- * figures, and send test mail From the sender only (no Scan, nothing on Subscribers), the /admin routes on the HTTP API pointing at it and not at the public API's
- * function, and the issuer and client it signs in with taken from the user pool and the app client.
+ * figures, and send test mail From the sender only (no Scan, nothing on Subscribers), the /admin
+ * routes on the HTTP API pointing at it and not at the public API's function, and the issuer and
+ * client it signs in with taken from the user pool and the app client.
  * Each assertion names the mistake it catches. (cdk-nag runs on the whole stack in cdk-nag.test.ts.)
  */
 import { Template } from 'aws-cdk-lib/assertions';
@@ -25,7 +26,7 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key, the token keys, content and the campaign figures, write only the audit log and Resume, send test mail; no Scan, nothing on Subscribers', () => {
+  it('may read the session key, the token keys, content and figures, write only the audit log and Resume, send tests; no Scan, nothing on Subscribers', () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
     const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
     expect(resources).toEqual([
@@ -114,10 +115,14 @@ describe("the console's sign-in settings", () => {
   });
 
   it("sends only From the sender's address: each of its role's SendRawEmail statements is conditioned on the sender's ses:FromAddress", () => {
-    const role = JSON.stringify((template.Resources[consoleFnId].Properties as { Role: unknown }).Role).match(/"Fn::GetAtt":\["([^"]+)"/)![1];
+    const role = JSON.stringify((template.Resources[consoleFnId].Properties as { Role: unknown }).Role).match(
+      /"Fn::GetAtt":\["([^"]+)"/,
+    )![1];
     const statements = Object.values(t.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify((p.Properties as { Roles: unknown }).Roles).includes(`"${role}"`))
-      .flatMap((p) => (p.Properties as { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } }).PolicyDocument.Statement)
+      .flatMap(
+        (p) => (p.Properties as { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } }).PolicyDocument.Statement,
+      )
       .filter((st) => JSON.stringify(st.Action).includes('ses:SendRawEmail'));
     expect(statements.length).toBeGreaterThan(0);
     const sender = (env[ENV.senderEmail] as string) ?? '';

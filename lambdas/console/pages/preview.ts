@@ -28,10 +28,9 @@ import {
   type TestSubject,
 } from '../../usecases/test-send';
 import type { Desk, DeskMail } from '../desk';
-import { hb, messagePage } from '../layout';
+import { hb, mayAct, messagePage } from '../layout';
 import { frameHtml, MESSAGE_FRAME_CSP, schemeOf } from '../message-frame';
 import { framedDocument, page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request';
-import { mayAct } from '../layout';
 
 type Kind = 'issues' | 'articles';
 const subjectOf = (kind: Kind, id: string): TestSubject => (kind === 'issues' ? { issueId: id } : { articleId: id });
@@ -72,7 +71,10 @@ async function load(desk: Desk, r: DeskRequest): Promise<{ mail: DeskMail; kind:
   const [kind, id] = r.params as [Kind, string];
   const back = kind === 'issues' ? { href: '/admin/issues', text: 'All issues' } : { href: '/admin/issues', text: 'Issues and articles' };
   if (!desk.mail)
-    return html(503, messagePage('No preview here', 'This console has no sender settings (SENDER_EMAIL is not set): redeploy the stack.', back));
+    return html(
+      503,
+      messagePage('No preview here', 'This console has no sender settings (SENDER_EMAIL is not set): redeploy the stack.', back),
+    );
   try {
     // The stored id first, with the nearest one when it is not (as the CLI's preview refuses it).
     if (kind === 'issues') await findIssue(desk, id);
@@ -184,7 +186,9 @@ export const previewRoutes: DeskRoute[] = [
         { content: l.mail.content, settings: l.mail.settings, keys, mailer: l.mail.mailer, clock: { now: () => r.now } },
         { ...subjectOf(l.kind, l.id), to: addresses },
       );
-      const failed = result.failed.map((f) => `${maskEmail(f.email)} (${maskAddresses(f.error, [l.mail.settings.senderEmail]).slice(0, 160)})`);
+      const failed = result.failed.map(
+        (f) => `${maskEmail(f.email)} (${maskAddresses(f.error, [l.mail.settings.senderEmail]).slice(0, 160)})`,
+      );
       await desk.audit.record({
         at: r.now.toISOString(),
         who: r.editor.email,
