@@ -69,7 +69,7 @@ Its unsubscribe and preferences links act on nobody; its article links are the t
 /** What a request asks to preview, or the answer when it cannot be previewed. */
 async function load(desk: Desk, r: DeskRequest): Promise<{ mail: DeskMail; kind: Kind; id: string; p: Preview } | Result> {
   const [kind, id] = r.params as [Kind, string];
-  const back = kind === 'issues' ? { href: '/admin/issues', text: 'All issues' } : { href: '/admin/issues', text: 'Issues and articles' };
+  const back = { href: '/admin/issues', text: 'Issues and articles' };
   if (!desk.mail)
     return html(
       503,
