@@ -167,6 +167,18 @@ export class BriefingStack extends Stack {
     });
     // The Subscribers pages' erase and import use the erasure markers' keyed digest.
     this.addressKey.grantRead(this.console.handler);
+    // The preview and test sends: the sender's settings, its signing keys, and SendRawEmail From the sender only.
+    this.console.setMailSettings({
+      senderEmail: config.senderEmail,
+      senderName: config.senderName,
+      organisationName: config.organisationName,
+      postalAddress: config.postalAddress,
+      replyToEmail: config.replyToEmail,
+      publicBaseUrl: this.publicBaseUrl,
+      clickTracking: config.clickTracking,
+    });
+    this.sending.grantSendMail(this.console.handler);
+    this.sending.grantTokenSecret(this.console.handler);
 
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });
 

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MAX_DIGEST_HTML_BYTES } from '../../lambdas/core/content/check';
+import { messageFacts } from '../../lambdas/usecases/preview-checks';
 import {
   MAX_TEST_RECIPIENTS,
   parseTestRecipients,
@@ -18,8 +18,6 @@ import {
 } from '../../lambdas/usecases/test-send';
 import { findArticle, findIssue } from '../../lambdas/usecases/find-content';
 import type { Target, WithTarget } from './target';
-
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /** Refuses an unknown `--issue` or `--article` with the nearest stored id, before anything is set up. */
 async function mustExist(t: Target, what: TestSubject): Promise<void> {
@@ -114,16 +112,11 @@ export function register(program: Command, withTarget: WithTarget): void {
         writeFileSync(files.html, p.message.html, 'utf8');
         writeFileSync(files.text, p.message.text, 'utf8');
         writeFileSync(files.eml, p.message.raw);
-        const htmlBytes = Buffer.byteLength(p.message.html, 'utf8');
+        const facts = messageFacts(p.message);
         console.log(`preview: ${p.kind} ${p.id} ("${p.title}") for ${p.reader}`);
         console.log(`subject: ${p.message.subject}`);
-        console.log(
-          `size: message ${kb(p.message.raw.length)}, HTML ${kb(htmlBytes)}, text ${kb(Buffer.byteLength(p.message.text, 'utf8'))}`,
-        );
-        if (htmlBytes > MAX_DIGEST_HTML_BYTES)
-          console.log(
-            `note: the HTML is over ${kb(MAX_DIGEST_HTML_BYTES)}; Gmail clips messages over about 102 KB, the unsubscribe link with them`,
-          );
+        console.log(facts.sizeLine);
+        for (const c of facts.checks) if (!c.ok) console.log(`note: ${c.text}`);
         if (p.notInAudience) console.log(`note: ${p.notInAudience}: the real send would not go to this reader`);
         for (const f of Object.values(files)) console.log(`  ${f}`);
       });

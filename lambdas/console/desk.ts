@@ -2,8 +2,9 @@
  * What the console's pages read and change, as ports (core/ports.ts), made once per function
  * instance from its environment through the composition root (lambdas/wiring.ts): the Content
  * table (issues, articles), the Deliveries table (campaign counters, the ledger's figures, the
- * sending state, the audit log), the digest's schedule, and for owners the Subscribers table
- * (counts and search through the readers index, a reader's record, erase, revoke links, import). The role granted on AWS is exactly what
+ * sending state, the audit log), the digest's schedule, for owners the Subscribers table
+ * (counts and search through the readers index, a reader's record, erase, revoke links, import),
+ * and the sender's settings, signing keys and SES for the message preview and test sends. The role granted on AWS is exactly what
  * these calls need (lib/constructs/function-permissions.ts, `console`).
  */
 import { auditDays, type AuditLog } from '../core/audit';
@@ -18,6 +19,7 @@ import type {
   DeliveryEvents,
   IssueScheduler,
   Ledger,
+  Mailer,
   SettingsStore,
   SubscriptionStore,
 } from '../core/ports';
@@ -25,10 +27,21 @@ import type { DraftStore } from '../core/drafts';
 import type { ClickCounts, SubjectTests } from '../core/click-ports';
 import type { DigestSchedule } from '../core/schedule';
 import type { SendingStateStore } from '../core/sending-state';
-import { addressDigestLoader, documentClient, dynamoPorts } from '../wiring';
+import { addressDigestLoader, documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader } from '../wiring';
 import type { AddressDigest } from '../core/address';
 import { DynamoReaderIndex, type ReaderIndex } from '../adapters/dynamodb/reader-index';
 import type { PrivacyDeps } from '../usecases/privacy';
+import type { MailSettings } from '../core/mail-settings';
+import type { SigningKeys } from '../core/tokens';
+import type { TestMessageDeps } from '../usecases/test-send';
+
+/** What the preview and a test send need: the sender's own settings and keys, and SES (usecases/test-send.ts). */
+export interface DeskMail {
+  content: TestMessageDeps['content'];
+  settings: MailSettings;
+  keys: () => Promise<SigningKeys>;
+  mailer: Mailer;
+}
 
 export interface Desk {
   clock: Clock;
@@ -51,6 +64,8 @@ export interface Desk {
   editing: { content: ContentStore; settings: SettingsStore; ids: ContentIds; schedules?: IssueScheduler };
   /** The Subscribers pages' ports (owners); absent when the function is given no Subscribers table. */
   subscribers?: DeskSubscribers;
+  /** The preview and test sends; absent when the function has no sender settings (SENDER_EMAIL unset). */
+  mail?: DeskMail;
 }
 
 /** What the Subscribers pages use (pages/subscribers.ts, pages/subscriber-import.ts): the CLI's use-cases' ports. */
@@ -109,5 +124,40 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     drafts: db.drafts,
     editing: { content: db.content, settings: db.settings, ids: db.content },
     subscribers,
+    mail: env[ENV.senderEmail] ? deskMail(db.content, env) : undefined,
+  };
+}
+
+/** The sender's settings as the stack gives them to the sender (lib/constructs/console.ts setMailSettings; npm start). */
+function deskMail(content: DeskMail['content'], env: NodeJS.ProcessEnv): DeskMail {
+  const e = readEnv(
+    [
+      'senderEmail',
+      'senderName',
+      'publicBaseUrl',
+      'configurationSet',
+      'organisationName',
+      'postalAddress',
+      'replyToEmail',
+      'clickTracking',
+      'tokenSecretArn',
+      'tokenKeys',
+    ],
+    env,
+  );
+  return {
+    content,
+    settings: {
+      senderEmail: e.senderEmail,
+      senderName: e.senderName,
+      publicBaseUrl: e.publicBaseUrl.replace(/\/+$/, ''),
+      configurationSet: e.configurationSet,
+      organisationName: e.organisationName,
+      postalAddress: e.postalAddress,
+      replyToEmail: e.replyToEmail,
+      clickTracking: e.clickTracking,
+    },
+    keys: signingKeysLoader(e),
+    mailer: sesPorts(sesClient(), e.configurationSet).mailer,
   };
 }

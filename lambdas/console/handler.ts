@@ -23,6 +23,7 @@ import { formOf, html, json, parseRequest, withSiteHeaders, type ApiRequest, typ
 import { messagePage, signedInPage } from './layout';
 import { deskFromEnv, type Desk } from './desk';
 import { dispatch } from './routes';
+import { hasOwnPolicy } from './request';
 import {
   cookieOf,
   FLOW_COOKIE,
@@ -68,9 +69,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
   // browsers hold that redirect to the form-action of the page, so the provider's origins are in it.
   const signOutOrigins = [deps.settings.issuer, deps.settings.logoutUrl].filter((u): u is string => !!u).map((u) => new URL(u).origin);
   const formAction = `form-action 'self' ${[...new Set(signOutOrigins)].join(' ')}`;
+  // frame-src 'self': the message preview frames the console's own documents (request.ts framedDocument).
   // A page's scripts carry this answer's nonce (the editor's autosave is the only one); they may call the console only.
   const pageCsp = (nonce: string) =>
-    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; frame-src 'self'; ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
   const clear = (name: string) => setCookie(name, '', { secure, sameSite: name === FLOW_COOKIE ? 'Lax' : 'Strict', maxAge: 0 });
   let key: { secret: string; key: Uint8Array } | undefined;
   const sessionKey = async () => {
@@ -186,12 +188,14 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       query: (name) => req.query(name),
       form: req.method === 'POST' && req.isForm ? formOf(req) : new URLSearchParams(),
     });
-    if (answer)
+    if (answer) {
+      const csp = hasOwnPolicy(answer) ? answer.headers!['content-security-policy'] : pageCsp(nonce);
       return {
         ...answer,
-        headers: { ...answer.headers, 'content-security-policy': pageCsp(nonce), 'cache-control': 'no-store' },
+        headers: { ...answer.headers, 'content-security-policy': csp, 'cache-control': 'no-store' },
         cookies: [...(answer.cookies ?? []), cookie],
       };
+    }
     return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
   }
 

@@ -40,3 +40,19 @@ export const seeOtherPage = (location: string): Result => ({
   headers: { location, 'cache-control': 'no-store' },
   body: '',
 });
+
+/** Answers that carry a policy of their own (the handler keeps it instead of the pages' one). */
+const ownPolicy = new WeakSet<Result>();
+
+/**
+ * A document the console's own pages frame (the message preview, pages/preview.ts): served with
+ * `csp`, which the handler keeps (it gives every other answer the pages' policy).
+ */
+export function framedDocument(body: string, csp: string): Result {
+  const r = html(200, body, { 'content-security-policy': csp });
+  ownPolicy.add(r);
+  return r;
+}
+
+/** Whether `r` was made by {@link framedDocument}. */
+export const hasOwnPolicy = (r: Result): boolean => ownPolicy.has(r);

@@ -14,6 +14,8 @@
  *   GET  /admin/subscribers      owners: counts by status, source, topic; POST …/search       pages/subscribers.ts
  *   GET  /admin/subscribers/<id> owners: a reader's record; POST …/export, …/revoke-links, …/erase
  *   GET  /admin/subscribers/import  owners: CSV import (POST: the mapping step, then the import)  pages/subscriber-import.ts
+ *   GET  /admin/issues/<id>/preview, …/preview/message, POST …/send-test (editors); the same
+ *        under /admin/articles/<id>/ for a breaking alert: the message as readers get it   pages/preview.ts
  */
 import { html, type Result } from '../api/http';
 import type { Desk } from './desk';
@@ -25,12 +27,14 @@ import { auditRoutes } from './pages/audit';
 import { editorRoutes } from './pages/editor';
 import { subscriberRoutes } from './pages/subscribers';
 import { importRoutes } from './pages/subscriber-import';
+import { previewRoutes } from './pages/preview';
 
 // The import's routes come before a reader's record (`/admin/subscribers/<id>` would match `import`).
 export const ROUTES: readonly DeskRoute[] = [
   ...homeRoutes,
   ...issueRoutes,
   ...editorRoutes,
+  ...previewRoutes,
   ...auditRoutes,
   ...importRoutes,
   ...subscriberRoutes,

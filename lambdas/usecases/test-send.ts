@@ -70,6 +70,45 @@ export function parseTestRecipients(input: string | readonly string[] | undefine
   return unique;
 }
 
+/** One line of a typed list of test recipients that cannot be used, and why. */
+export interface RecipientLineProblem {
+  /** 1-based. */
+  line: number;
+  message: string;
+}
+
+/**
+ * A list as an editor types it in a form: one address a line, or several separated by commas.
+ * Each entry passes the same rule as {@link parseTestRecipients} (a CR, LF or other control
+ * character inside a line is refused there: no header of its own can be added), the problems
+ * named by their line; then at most {@link MAX_TEST_RECIPIENTS} distinct addresses.
+ */
+export function parseTestRecipientLines(text: string): { addresses: string[]; problems: RecipientLineProblem[] } {
+  const problems: RecipientLineProblem[] = [];
+  const addresses: string[] = [];
+  // A form posts CRLF line ends: a CR anywhere else stays in the line and is refused with it.
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (line.trim() === '') continue;
+    for (const entry of line.split(',')) {
+      if (entry.trim() === '') {
+        problems.push({ line: i + 1, message: 'an empty entry (addresses are separated by single commas)' });
+        continue;
+      }
+      try {
+        addresses.push(normaliseEmail(entry));
+      } catch (e) {
+        if (!(e instanceof InvalidAddressError)) throw e;
+        problems.push({ line: i + 1, message: e.message });
+      }
+    }
+  }
+  const unique = [...new Set(addresses)];
+  if (!problems.length && unique.length === 0) problems.push({ line: 1, message: 'give at least one address' });
+  if (unique.length > MAX_TEST_RECIPIENTS)
+    problems.push({ line: 0, message: `${unique.length} addresses; a test goes to at most ${MAX_TEST_RECIPIENTS}` });
+  return { addresses: unique, problems };
+}
+
 /** What to render: an issue (default: the latest) or a breaking article's alert. */
 export type TestSubject = { issueId?: string; articleId?: undefined } | { articleId: string; issueId?: undefined };
 

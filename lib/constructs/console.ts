@@ -8,6 +8,7 @@ import { ENV } from '../../lambdas/core/function-env';
 import { DEFAULT_AUDIT_DAYS } from '../../lambdas/core/audit';
 import { BriefingFunction } from './briefing-function';
 import type { Editors } from './editors';
+import type { ApiMailSettings } from './api';
 
 /** Props of {@link Console}. */
 export interface ConsoleProps {
@@ -92,5 +93,22 @@ export class Console extends Construct {
 
     const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
     this.routes = CONSOLE_ROUTES.flatMap((r) => props.httpApi.addRoutes({ path: r.path, methods: [r.method], integration }));
+  }
+
+  /**
+   * The sender's own settings, so the preview and test sends compose the message readers get
+   * (lambdas/console/desk.ts deskMail): From, footer identity, Reply-To, link base and click
+   * tracking. The send grant, the configuration set and the signing keys come from Sending
+   * (grantSendMail, grantTokenSecret; lib/briefing-stack.ts).
+   */
+  setMailSettings(settings: ApiMailSettings & { clickTracking: string }): void {
+    const fn = this.handler.fn;
+    fn.addEnvironment(ENV.senderEmail, settings.senderEmail);
+    fn.addEnvironment(ENV.senderName, settings.senderName);
+    fn.addEnvironment(ENV.organisationName, settings.organisationName);
+    fn.addEnvironment(ENV.postalAddress, settings.postalAddress);
+    if (settings.replyToEmail) fn.addEnvironment(ENV.replyToEmail, settings.replyToEmail);
+    fn.addEnvironment(ENV.publicBaseUrl, settings.publicBaseUrl.replace(/\/+$/, ''));
+    fn.addEnvironment(ENV.clickTracking, settings.clickTracking);
   }
 }

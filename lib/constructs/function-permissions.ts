@@ -136,6 +136,8 @@ export const FUNCTION_PERMISSIONS = {
    * what its pages read and change). Sign-in needs no IAM (the user pool's discovery and keys are
    * public HTTPS). No Scan anywhere: the Subscribers pages count and search readers with Queries
    * on the readers index; erase deletes one reader's items by key, as `subscribers erase` does.
+   * The preview signs its links with the token keys; a test send goes through SES From the
+   * sender's address only, as the sender's and the sign-ups' do.
    */
   console: {
     calls: {
@@ -145,8 +147,9 @@ export const FUNCTION_PERMISSIONS = {
       },
       'table/content': {
         'dynamodb:GetItem':
-          "DynamoContentStore.getIssue (Home, an issue's page, a save), getSettings (a save's topics), getArchiveSnapshot (a save of a sent issue's article); DynamoDraftStore.getDraft",
-        'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles and their titles in its figures, a save's checks",
+          "DynamoContentStore.getIssue (Home, an issue's page, its preview, a save), getSettings (a save's topics; the topics' labels in a previewed or test message), getArchiveSnapshot (a save of a sent issue's article); DynamoDraftStore.getDraft",
+        'dynamodb:BatchGetItem':
+          "DynamoContentStore.getArticles: an issue's articles and their titles in its figures, a previewed alert's article, a save's checks",
         'dynamodb:UpdateItem': "DynamoContentStore.put: an editor's save, conditional on the version the editor started from",
         'dynamodb:PutItem': 'DynamoDraftStore.putDraft: the draft item (`draft#…`)',
         'dynamodb:DeleteItem': 'DynamoDraftStore.deleteDraft: the draft item, once published or discarded',
@@ -185,8 +188,11 @@ export const FUNCTION_PERMISSIONS = {
         'dynamodb:Query': 'DynamoReaderIndex.count, search: counts by status, source and topic, and the address-prefix search (no Scan)',
       },
       ...ADDRESS_KEY,
+      ...sendMail("SesMailer.sendRaw: a test send of an issue's or an alert's message (pages/preview.ts, usecases/test-send.ts sendTest)"),
+      ...TOKEN_KEYS,
     },
     service: RUNTIME,
+    conditions: FROM_SENDER,
   },
 
   /** lambdas/signups/handler.ts: a queued web sign-up (look up, store, confirm) or welcome. */

@@ -143,8 +143,9 @@ describe('sending', () => {
       (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>,
     );
     const ses = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:Send')));
-    // The sender (digests) and the API (confirmation and welcome messages): one statement each.
-    expect(ses).toHaveLength(2);
+    // The sender (digests), the sign-ups function (confirmation and welcome messages) and the
+    // console (test sends): one statement each.
+    expect(ses).toHaveLength(3);
     for (const statement of ses) {
       expect(statement.Action).toBe('ses:SendRawEmail');
       expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'newsletter@example.com' } });

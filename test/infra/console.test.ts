@@ -1,9 +1,10 @@
 /**
  * The editor's console (lib/constructs/console.ts) as CloudFormation will make it: its own
- * function and role, which may read its session key, content, the campaign figures and, for the
- * Subscribers pages, readers by key and through Queries (no Scan anywhere), the /admin routes on
- * the HTTP API pointing at it and not at the public API's function, and the issuer and client
- * it signs in with taken from the user pool and the app client.
+ * function and role, which may read its session key, the token keys, content, the campaign
+ * figures and, for the Subscribers pages, readers by key and through Queries (no Scan anywhere),
+ * and send test mail From the sender only; the /admin routes on the HTTP API pointing at it and
+ * not at the public API's function, and the issuer and client it signs in with taken from the
+ * user pool and the app client.
  * Each assertion names the mistake it catches. (cdk-nag runs on the whole stack in cdk-nag.test.ts.)
  */
 import { Template } from 'aws-cdk-lib/assertions';
@@ -26,12 +27,16 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key, read and save content, read the figures, write the audit log and Resume, and do the Subscribers pages; no Scan anywhere', () => {
+  it('may read the session key, the token keys, read and save content, read the figures, write the audit log and Resume, do the Subscribers pages, send tests; no Scan anywhere', () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
     const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
     expect(resources).toEqual([
       'secret/address-key',
       'secret/console-session',
+      'secret/token-keys',
+      'ses/configuration-set',
+      'ses/identity',
+      'ses/recipients',
       'table/content',
       'table/content/index/byKind',
       'table/deliveries',
@@ -41,6 +46,8 @@ describe("the console's role", () => {
       'table/subscribers/index/bySubscriberId',
       'table/subscribers/index/readers',
     ]);
+    expect([...own.get('secret/token-keys')!]).toEqual(['secretsmanager:GetSecretValue']);
+    for (const ses of ['ses/configuration-set', 'ses/identity', 'ses/recipients']) expect([...own.get(ses)!]).toEqual(['ses:SendRawEmail']);
     expect([...own.get('secret/console-session')!]).toEqual(['secretsmanager:GetSecretValue']);
     expect([...own.get('secret/address-key')!]).toEqual(['secretsmanager:GetSecretValue']);
     // Content: read, save (conditional on the version) and drafts (written, then deleted when published or discarded).
@@ -126,6 +133,37 @@ describe("the console's sign-in settings", () => {
     expect(JSON.stringify(env[ENV.consoleIssuer])).toContain(resolve(stack.editors.userPool.userPoolId).slice(1, -1));
     expect(JSON.stringify(env[ENV.consoleIssuer])).toContain('https://cognito-idp.');
     expect(JSON.stringify(env[ENV.consoleClientId])).toEqual(resolve(stack.editors.client.userPoolClientId));
+  });
+
+  it("composes test messages with the sender's own From, link base and keys (a preview with other settings would not be the message readers get)", () => {
+    const sender = (
+      t.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.sending.sender.fn.node.defaultChild as never)].Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      }
+    ).Environment.Variables;
+    for (const name of [ENV.senderEmail, ENV.senderName, ENV.organisationName, ENV.postalAddress, ENV.publicBaseUrl, ENV.clickTracking]) {
+      expect(env[name]).toBeDefined();
+      expect(env[name]).toEqual(sender[name]);
+    }
+    expect(JSON.stringify(env[ENV.configurationSet])).toEqual(JSON.stringify(sender[ENV.configurationSet]));
+    expect(JSON.stringify(env[ENV.tokenSecretArn])).toEqual(resolve(stack.sending.tokenSecret.secretArn));
+    expect(env[ENV.tokenKeys]).toBeUndefined();
+  });
+
+  it("sends only From the sender's address: each of its role's SendRawEmail statements is conditioned on the sender's ses:FromAddress", () => {
+    const role = JSON.stringify((template.Resources[consoleFnId].Properties as { Role: unknown }).Role).match(
+      /"Fn::GetAtt":\["([^"]+)"/,
+    )![1];
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p.Properties as { Roles: unknown }).Roles).includes(`"${role}"`))
+      .flatMap(
+        (p) => (p.Properties as { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } }).PolicyDocument.Statement,
+      )
+      .filter((st) => JSON.stringify(st.Action).includes('ses:SendRawEmail'));
+    expect(statements.length).toBeGreaterThan(0);
+    const sender = (env[ENV.senderEmail] as string) ?? '';
+    expect(sender).toMatch(/@/);
+    for (const st of statements) expect(st.Condition).toEqual({ StringEquals: { 'ses:FromAddress': sender } });
   });
 
   it('seals sessions with the secret from Secrets Manager, never a key in the environment', () => {

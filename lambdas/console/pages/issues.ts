@@ -27,7 +27,7 @@ const list = hb.compile(`<h1>Issues</h1>
 </tbody></table></div>{{else}}<p>No issue matches.</p>{{/if}}
 <h2>Articles</h2>
 {{#if articles.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Article</th><th scope="col">Id</th><th scope="col">Date</th><th scope="col">State</th><th scope="col">In issues</th></tr></thead><tbody>
-{{#each articles}}<tr><td>{{#if ../canEdit}}<a href="/admin/articles/{{article.id}}/edit">{{article.title}}</a>{{else}}{{article.title}}{{/if}}{{#if breaking}} <strong>(breaking)</strong>{{/if}}</td><td>{{article.id}}</td><td>{{article.date}}</td><td><span class="state">{{state}}</span></td><td>{{#each issues}}<a href="/admin/issues/{{this}}">{{this}}</a> {{/each}}</td></tr>{{/each}}
+{{#each articles}}<tr><td>{{#if ../canEdit}}<a href="/admin/articles/{{article.id}}/edit">{{article.title}}</a>{{else}}{{article.title}}{{/if}}{{#if breaking}} <strong>(breaking)</strong> <a href="/admin/articles/{{article.id}}/preview">preview the alert</a>{{/if}}</td><td>{{article.id}}</td><td>{{article.date}}</td><td><span class="state">{{state}}</span></td><td>{{#each issues}}<a href="/admin/issues/{{this}}">{{this}}</a> {{/each}}</td></tr>{{/each}}
 </tbody></table></div>{{else}}<p>No article matches.</p>{{/if}}
 {{#if more}}<p>Only the newest ${LISTED} of each are listed here; <code>npm run cli -- issues</code> lists them all.</p>{{/if}}`);
 
@@ -38,6 +38,7 @@ const one = hb.compile(`<h1>{{issue.title}}</h1>
 {{#if issue.plannedAt}}<dt>Went</dt><dd><time datetime="{{issue.plannedAt}}">{{when issue.plannedAt}}</time></dd>{{/if}}
 <dt>Summary</dt><dd>{{issue.summary}}</dd></dl>
 {{#if canEdit}}<p><a href="/admin/issues/{{issue.id}}/edit">Edit the issue</a></p>{{/if}}
+<p><a href="/admin/issues/{{issue.id}}/preview">Preview the message and send a test</a></p>
 <h2>Articles</h2><ol>{{#each articles}}<li>{{title}} ({{id}}){{#if lead}} — lead{{/if}}</li>{{/each}}</ol>
 {{#if stats}}<h2>Figures</h2>
 <div class="scroll" tabindex="0"><table><caption class="sr">What landed</caption><thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Left before sending</th><th class="n" scope="col">Failed</th><th class="n" scope="col">In flight</th><th class="n" scope="col">Clicks</th></tr></thead>
