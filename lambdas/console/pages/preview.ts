@@ -44,12 +44,12 @@ Its unsubscribe and preferences links act on nobody; its article links are the t
 <p>{{facts.sizeLine}}</p>
 <ul>{{#each facts.checks}}<li>{{#if ok}}OK{{else}}<strong>Problem</strong>{{/if}}: {{text}}</li>{{/each}}</ul>
 <h2>Desktop (600 px)</h2>
-<div class="scroll"><iframe src="{{frame}}" width="600" height="800" sandbox title="The message at 600 px wide (desktop)"></iframe></div>
+<div class="scroll" tabindex="0"><iframe src="{{frame}}" width="600" height="800" sandbox title="The message at 600 px wide (desktop)"></iframe></div>
 <h2>Phone (375 px)</h2>
-<div class="scroll"><iframe src="{{frame}}" width="375" height="800" sandbox title="The message at 375 px wide (phone)"></iframe></div>
+<div class="scroll" tabindex="0"><iframe src="{{frame}}" width="375" height="800" sandbox title="The message at 375 px wide (phone)"></iframe></div>
 <h2>Dark mode (375 px)</h2>
 <p>The message's own dark-mode style, always on: what a reader whose mail app is dark sees.</p>
-<div class="scroll"><iframe src="{{frame}}?scheme=dark" width="375" height="800" sandbox title="The message in dark mode at 375 px wide"></iframe></div>
+<div class="scroll" tabindex="0"><iframe src="{{frame}}?scheme=dark" width="375" height="800" sandbox title="The message in dark mode at 375 px wide"></iframe></div>
 <h2>Plain-text part</h2>
 <pre style="white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f4f6;padding:.75rem;border-radius:6px">{{p.message.text}}</pre>
 <h2 id="send-test">Send a test</h2>

@@ -30,7 +30,7 @@ Every reader is added as confirmed: import only people who agreed to get this ne
 
 const mapping = hb.compile(`<h1>Map the columns</h1>
 <p>{{lines}} line(s) after the header. The first {{rows.length}}:</p>
-<div class="scroll"><table><caption class="sr">The header and first rows</caption><thead><tr>{{#each columns}}<th scope="col">{{this}}</th>{{/each}}</tr></thead>
+<div class="scroll" tabindex="0"><table><caption class="sr">The header and first rows</caption><thead><tr>{{#each columns}}<th scope="col">{{this}}</th>{{/each}}</tr></thead>
 <tbody>{{#each rows}}<tr>{{#each this}}<td>{{this}}</td>{{/each}}</tr>{{/each}}</tbody></table></div>
 <form method="post" action="/admin/subscribers/import/run"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="csv" value="{{csv}}">
 <fieldset><legend>How to read it</legend>
@@ -46,7 +46,7 @@ const mapping = hb.compile(`<h1>Map the columns</h1>
 const report = hb.compile(`<h1>Import report</h1>
 <p class="{{#if refused}}note{{else}}done{{/if}}" role="status">{{summary}}</p>
 {{#if how}}<p>Read as {{how}}.</p>{{/if}}
-{{#if lines.length}}<div class="scroll"><table><thead><tr><th class="n" scope="col">Line</th><th scope="col">Outcome</th><th scope="col">What happened</th></tr></thead><tbody>
+{{#if lines.length}}<div class="scroll" tabindex="0"><table><thead><tr><th class="n" scope="col">Line</th><th scope="col">Outcome</th><th scope="col">What happened</th></tr></thead><tbody>
 {{#each lines}}<tr><td class="n">{{line}}</td><td><span class="state">{{outcome}}</span></td><td>{{message}}</td></tr>{{/each}}</tbody></table></div>{{/if}}
 {{#if hint}}<p class="note">{{hint}}</p>{{/if}}
 <p><a href="/admin/subscribers">Subscribers</a> · <a href="/admin/subscribers/import">Import another</a></p>`);

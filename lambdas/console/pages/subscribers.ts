@@ -37,13 +37,13 @@ const overview = hb.compile(`<h1>Subscribers</h1>
 {{#if searched}}<h2>Found</h2>
 {{#if exact}}<p>Stored as <a href="/admin/subscribers/{{exact.subscriberId}}">{{exact.shown}}</a> ({{exact.status}}).</p>{{/if}}
 {{#if forms.length}}<p>{{formsText}}</p><ul>{{#each forms}}<li>{{#if id}}<a href="/admin/subscribers/{{id}}">{{email}}</a>{{else}}{{email}}{{/if}}</li>{{/each}}</ul>{{/if}}
-{{#if rows.length}}<div class="scroll"><table><caption class="sr">Addresses that start with what you typed</caption><thead><tr><th scope="col">Address</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Since</th></tr></thead><tbody>
+{{#if rows.length}}<div class="scroll" tabindex="0"><table><caption class="sr">Addresses that start with what you typed</caption><thead><tr><th scope="col">Address</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Since</th></tr></thead><tbody>
 {{#each rows}}<tr><td><a href="/admin/subscribers/{{subscriberId}}">{{shown}}</a></td><td><span class="state">{{status}}</span></td><td>{{source}}</td><td>{{since}}</td></tr>{{/each}}</tbody></table></div>
 {{#if more}}<p>Only the first ${SEARCH_LIMIT} are listed: type more of the address.</p>{{/if}}
 {{else}}{{#unless exact}}<p>No stored address starts with that.</p>{{/unless}}{{/if}}{{/if}}
 <h2>Counts</h2>
 <p>{{counts.total}} subscriber(s). <a href="/admin/subscribers/import">Import a CSV</a></p>
-{{#each groups}}<h3>By {{name}}</h3>{{#if rows.length}}<div class="scroll"><table><thead><tr><th scope="col">{{name}}</th><th class="n" scope="col">Readers</th></tr></thead><tbody>
+{{#each groups}}<h3>By {{name}}</h3>{{#if rows.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">{{name}}</th><th class="n" scope="col">Readers</th></tr></thead><tbody>
 {{#each rows}}<tr><td>{{key}}</td><td class="n">{{n}}</td></tr>{{/each}}</tbody></table></div>{{else}}<p>None.</p>{{/if}}{{/each}}
 <p>The same numbers as <code>npm run cli -- subscribers count</code>, read from the readers index (it follows a change within seconds).</p>`);
 
