@@ -163,6 +163,13 @@ export class BriefingStack extends Stack {
       deliveriesTable: this.storage.deliveries,
       digestSchedule: { cron: config.scheduleCron, timeZone: config.timeZone },
       auditRetentionDays: config.auditRetentionDays,
+      subscribersTable: this.storage.subscribers,
+      digestPlanner: this.scheduling.planner.fn,
+      issueSchedules: {
+        group: this.scheduling.issueScheduleGroup,
+        role: this.scheduling.issueScheduleRole,
+        deadLetterArn: this.scheduling.deadLetterQueue.queueArn,
+      },
     });
 
     this.dns = new DnsRecords(this, 'Dns', { zone, records: this.dnsRecords(config) });

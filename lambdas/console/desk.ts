@@ -9,11 +9,13 @@ import { auditDays, type AuditLog } from '../core/audit';
 import { readEnv } from '../core/env';
 import { ENV } from '../core/function-env';
 import type { ContentCatalog } from '../core/find';
-import type { CampaignCounters, Clock, ContentIds, ContentStore, Ledger } from '../core/ports';
+import type { CampaignCounters, Clock, ContentIds, ContentStore, IssueScheduler, Ledger } from '../core/ports';
 import type { ClickCounts, SubjectTests } from '../core/click-ports';
 import type { DigestSchedule } from '../core/schedule';
 import type { SendingStateStore } from '../core/sending-state';
-import { documentClient, dynamoPorts } from '../wiring';
+import type { AudienceCount, IssueEdits, IssuePlanTrigger } from '../core/desk-send-ports';
+import { lambdaPlanTrigger } from '../adapters/lambda-plan-trigger';
+import { consoleIssueSchedulerFromEnv, deskSendPorts, documentClient, dynamoPorts } from '../wiring';
 
 export interface Desk {
   clock: Clock;
@@ -30,6 +32,14 @@ export interface Desk {
   sending: Pick<SendingStateStore, 'get' | 'buckets' | 'resume'>;
   /** The digest's schedule as deployed; absent when none is set. */
   schedule?: DigestSchedule;
+  /** Sending an issue (pages/send.ts): the digest audience counted; absent, the page cannot confirm. */
+  audience?: AudienceCount;
+  /** An issue's sendAt and subject test changed in place. */
+  edits?: IssueEdits;
+  /** Issues' one-time schedules (EventBridge Scheduler on AWS; locally the stored sendAt is the schedule). */
+  schedules?: IssueScheduler;
+  /** Runs the digest planner for an issue now (Lambda, asynchronously; locally `npm start`'s planner). */
+  planner?: IssuePlanTrigger;
 }
 
 /** The desk from the function's environment (set by lib/constructs/console.ts, or by `npm start`). */
@@ -40,6 +50,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
   );
   const db = dynamoPorts(documentClient(), { content: contentTable, deliveries: deliveriesTable });
   const days = auditDays(env[ENV.auditRetentionDays], ENV.auditRetentionDays);
+  const plannerArn = env[ENV.digestPlannerArn];
   return {
     clock,
     audit: db.audit(days),
@@ -53,5 +64,8 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     subjectTests: db.subjectTests,
     sending: db.sendingState,
     schedule: digestScheduleCron && digestTimeZone ? { cron: digestScheduleCron, timeZone: digestTimeZone } : undefined,
+    ...deskSendPorts(documentClient(), { content: contentTable, subscribers: env[ENV.subscribersTable] || undefined }),
+    schedules: consoleIssueSchedulerFromEnv(env),
+    planner: plannerArn ? lambdaPlanTrigger(plannerArn) : undefined,
   };
 }

@@ -9,6 +9,9 @@
  *   GET  /admin/issues           issues and articles by state                                pages/issues.ts
  *   GET  /admin/issues/<id>      one issue: its articles, state and figures (stats, report)  pages/issues.ts
  *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
+ *   GET  /admin/issues/<id>/send editors: its send time and subject test; owners: send forms  pages/send.ts
+ *   POST /admin/issues/<id>/send[/confirm]  owners: schedule, unschedule, send now (2 steps)  pages/send.ts
+ *   POST /admin/issues/<id>/subject-test    editors: the issue's subject test                 pages/send.ts
  */
 import { html, type Result } from '../api/http';
 import type { Desk } from './desk';
@@ -17,8 +20,9 @@ import type { DeskRequest, DeskRoute } from './request';
 import { homeRoutes } from './pages/home';
 import { issueRoutes } from './pages/issues';
 import { auditRoutes } from './pages/audit';
+import { sendRoutes } from './pages/send';
 
-export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes];
+export const ROUTES: readonly DeskRoute[] = [...homeRoutes, ...issueRoutes, ...auditRoutes, ...sendRoutes];
 
 /**
  * The route for `method` and `path`, run if the editor's role allows it. Undefined when no route

@@ -134,8 +134,7 @@ export const FUNCTION_PERMISSIONS = {
   /**
    * lambdas/console/handler.ts: the editor's console under /admin (lambdas/console/desk.ts lists
    * what its pages read and change). Sign-in needs no IAM (the user pool's discovery and keys are
-   * public HTTPS). No Scan anywhere, and nothing on the Subscribers table yet: the pages that need
-   * it add their rows with them.
+   * public HTTPS). No Scan anywhere; on the Subscribers table only the digest audience's count.
    */
   console: {
     calls: {
@@ -146,6 +145,21 @@ export const FUNCTION_PERMISSIONS = {
       'table/content': {
         'dynamodb:GetItem': "DynamoContentStore.getIssue (Home, an issue's page)",
         'dynamodb:BatchGetItem': "DynamoContentStore.getArticles: an issue's articles and their titles in its figures",
+        'dynamodb:UpdateItem': "DynamoIssueEdits.changeIssue: an issue's sendAt or subject test (conditional: same publish, not planned)",
+      },
+      'table/subscribers/index/digestAudience': {
+        'dynamodb:Query': 'DynamoAudienceCount.digestAudienceCount: Select COUNT per shard (no reader is read; no Scan)',
+      },
+      'schedules/issues': {
+        'scheduler:CreateSchedule': "EventBridgeIssueScheduler.schedule (an issue's page: Schedule)",
+        'scheduler:UpdateSchedule': 'EventBridgeIssueScheduler.schedule: a send time moved',
+        'scheduler:DeleteSchedule': 'EventBridgeIssueScheduler.cancel: Unschedule',
+      },
+      'role/issue-schedule': {
+        'iam:PassRole': 'CreateSchedule and UpdateSchedule name the role the schedule invokes the planner with',
+      },
+      'function/digest-planner': {
+        'lambda:InvokeFunction': 'LambdaPlanTrigger.planNow: Send now invokes the planner asynchronously (Event) with the issue id',
       },
       'table/content/index/byKind': {
         'dynamodb:Query':
@@ -161,6 +175,7 @@ export const FUNCTION_PERMISSIONS = {
       },
     },
     service: RUNTIME,
+    conditions: { 'role/issue-schedule': ['iam:PassedToService'] },
   },
 
   /** lambdas/signups/handler.ts: a queued web sign-up (look up, store, confirm) or welcome. */

@@ -17,6 +17,7 @@ const facts = stackFacts(stack);
 const resolve = (token: string) => JSON.stringify(stack.resolve(token));
 const consoleFnId = stack.getLogicalId(stack.console.handler.fn.node.defaultChild as never);
 const apiFnId = stack.getLogicalId(stack.api.handler.fn.node.defaultChild as never);
+const logicalIdOfConsoleRole = () => stack.getLogicalId(stack.console.handler.fn.role!.node.defaultChild as never);
 
 describe("the console's role", () => {
   const grants = grantsOf(template, facts);
@@ -25,12 +26,30 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key, content and the campaign figures, write only the audit log and Resume; no Scan, nothing on Subscribers', () => {
+  it("may read the session key, content and the campaign figures, write the audit log, Resume and an issue's send fields; no Scan, on Subscribers only the count", () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
     const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
-    expect(resources).toEqual(['secret/console-session', 'table/content', 'table/content/index/byKind', 'table/deliveries']);
+    expect(resources).toEqual([
+      'function/digest-planner',
+      'role/issue-schedule',
+      'schedules/issues',
+      'secret/console-session',
+      'table/content',
+      'table/content/index/byKind',
+      'table/deliveries',
+      'table/subscribers/index/digestAudience',
+    ]);
     expect([...own.get('secret/console-session')!]).toEqual(['secretsmanager:GetSecretValue']);
-    expect([...own.get('table/content')!].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+    expect([...own.get('table/content')!].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // The audience is counted on its index: a grant on the Subscribers table itself would allow reading readers.
+    expect([...own.get('table/subscribers/index/digestAudience')!]).toEqual(['dynamodb:Query']);
+    expect([...own.get('function/digest-planner')!]).toEqual(['lambda:InvokeFunction']);
+    expect([...own.get('role/issue-schedule')!]).toEqual(['iam:PassRole']);
+    expect([...own.get('schedules/issues')!].sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
     expect([...own.get('table/deliveries')!].sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -39,6 +58,17 @@ describe("the console's role", () => {
     ]);
     const all = [...own.values()].flatMap((a) => [...a]);
     expect(all.filter((a) => /Scan|DeleteItem|BatchWriteItem|\*/.test(a))).toEqual([]);
+  });
+
+  it('passes the schedule role to EventBridge Scheduler only (iam:PassedToService), as the planner does', () => {
+    const role = logicalIdOfConsoleRole();
+    const policy = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: role }]),
+    )!;
+    const statements = (policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Condition?: unknown }[] }).Statement;
+    const pass = statements.filter((st) => [st.Action].flat().includes('iam:PassRole'));
+    expect(pass).toHaveLength(1);
+    expect(pass[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
   });
 
   it("is not the public API's role, and the API's role cannot read the session key", () => {
@@ -85,6 +115,17 @@ describe("the console's sign-in settings", () => {
     expect(JSON.stringify(env[ENV.consoleIssuer])).toContain(resolve(stack.editors.userPool.userPoolId).slice(1, -1));
     expect(JSON.stringify(env[ENV.consoleIssuer])).toContain('https://cognito-idp.');
     expect(JSON.stringify(env[ENV.consoleClientId])).toEqual(resolve(stack.editors.client.userPoolClientId));
+  });
+
+  it("names the stack's own planner, schedule group and role (Send now and Schedule would reach nothing, or another stack's, otherwise)", () => {
+    expect(JSON.stringify(env[ENV.digestPlannerArn])).toContain(stack.getLogicalId(stack.scheduling.planner.fn.node.defaultChild as never));
+    expect(JSON.stringify(env[ENV.issueScheduleGroup])).toContain(
+      stack.getLogicalId(stack.scheduling.issueScheduleGroup.node.defaultChild as never),
+    );
+    expect(JSON.stringify(env[ENV.issueScheduleRoleArn])).toContain(
+      stack.getLogicalId(stack.scheduling.issueScheduleRole.node.defaultChild as never),
+    );
+    expect(JSON.stringify(env[ENV.subscribersTable])).toEqual(resolve(stack.storage.subscribers.tableName));
   });
 
   it('seals sessions with the secret from Secrets Manager, never a key in the environment', () => {

@@ -36,6 +36,7 @@ const one = hb.compile(`<h1>{{issue.title}}</h1>
 {{#if issue.sendAt}}<dt>Send time</dt><dd><time datetime="{{issue.sendAt}}">{{when issue.sendAt}}</time></dd>{{/if}}
 {{#if issue.plannedAt}}<dt>Went</dt><dd><time datetime="{{issue.plannedAt}}">{{when issue.plannedAt}}</time></dd>{{/if}}
 <dt>Summary</dt><dd>{{issue.summary}}</dd></dl>
+{{#if canSend}}<p><a href="/admin/issues/{{issue.id}}/send">Sending and subject test</a></p>{{/if}}
 <h2>Articles</h2><ol>{{#each articles}}<li>{{title}} ({{id}}){{#if lead}} — lead{{/if}}</li>{{/each}}</ol>
 {{#if stats}}<h2>Figures</h2>
 <div class="scroll"><table><caption class="sr">What landed</caption><thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Left before sending</th><th class="n" scope="col">Failed</th><th class="n" scope="col">In flight</th><th class="n" scope="col">Clicks</th></tr></thead>
@@ -108,6 +109,7 @@ export const issueRoutes: DeskRoute[] = [
         content: one({
           issue,
           state,
+          canSend: r.editor.role !== 'viewer',
           articles: articles.map((a) => ({ ...a, lead: a.id === lead })),
           stats,
           hard: stats ? hardBounces(stats) : 0,
