@@ -89,7 +89,8 @@ export function sendAtFromForm(text: string, timeZone: string): string {
   try {
     return localInstant(m[1], m[2], timeZone).toISOString();
   } catch {
-    return typed;
+    // No such day or hour (2027-02-30, 24:10): with an offset, readSendAt checks the fields and says so.
+    return `${typed}Z`;
   }
 }
 

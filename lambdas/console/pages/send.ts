@@ -45,8 +45,8 @@ const sendPage = hb.compile(`<h1>Sending: {{issue.title}}</h1>
 <p>Two subjects tried on a share of the audience; after the wait the rest gets the one with more clicks per delivered message.</p>
 {{#if testErrors.length}}<ul class="note" role="alert" id="test-errors">{{#each testErrors}}<li>{{this}}</li>{{/each}}</ul>{{/if}}
 <form method="post" action="/admin/issues/{{issue.id}}/subject-test"><input type="hidden" name="csrf" value="{{csrf}}">
-<p><label for="subject1">First subject</label><br><input id="subject1" name="subject1" maxlength="200" size="40" value="{{test.subject1}}"></p>
-<p><label for="subject2">Second subject</label><br><input id="subject2" name="subject2" maxlength="200" size="40" value="{{test.subject2}}"></p>
+<p><label for="subject1">First subject</label><br><input id="subject1" name="subject1" maxlength="200" size="32" value="{{test.subject1}}"></p>
+<p><label for="subject2">Second subject</label><br><input id="subject2" name="subject2" maxlength="200" size="32" value="{{test.subject2}}"></p>
 <p><label for="share">Share of the audience in the test (percent, 2–50; blank: 20)</label><br><input id="share" name="share" inputmode="numeric" size="6" value="{{test.share}}"></p>
 <p><label for="waitHours">Wait before the rest goes (hours, 0.25–72; blank: 4)</label><br><input id="waitHours" name="waitHours" inputmode="decimal" size="6" value="{{test.waitHours}}"></p>
 <p><button type="submit">Save the subject test</button></p></form>
