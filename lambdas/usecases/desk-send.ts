@@ -9,14 +9,13 @@
  * reader once (the ledger), so a retried or doubled request never sends twice.
  */
 import { createHash } from 'node:crypto';
-import { describeSendAt, readSendAt, sendAtTiming } from '../core/content/send-at';
+import { describeSendAt, readSendAt, sendAtTiming, sentSendAtMessage } from '../core/content/send-at';
 import type { AudienceCount, IssueEdits, IssuePlanTrigger } from '../core/desk-send-ports';
 import { localInstant } from '../core/local-time';
 import type { Issue } from '../core/model';
 import type { ContentStore, IssueScheduler } from '../core/ports';
 import type { SubjectTests } from '../core/click-ports';
 import { restDueAt } from '../core/subject-test';
-import { sentSendAtMessage } from './publish';
 
 export interface DeskSendDeps {
   content: Pick<ContentStore, 'getIssue' | 'getArticles'>;
