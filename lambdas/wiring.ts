@@ -67,6 +67,7 @@ import { ENV } from './core/function-env';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscriptions';
 import { DynamoTopicUsage } from './adapters/dynamodb/topic-usage';
 import { DynamoContentCatalog, DynamoSubscriberDirectory } from './adapters/dynamodb/finder';
+import { DynamoAudienceCount, DynamoIssueEdits } from './adapters/dynamodb/desk-send';
 
 export { documentClient, schedulerClient, sesClient, sqsClient } from './adapters/clients';
 export type { IssueScheduleSettings } from './adapters/issue-scheduler';
@@ -225,6 +226,32 @@ export function issueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): Iss
         }
       : undefined;
   return issueScheduler(schedulerClient(), { groupName, target });
+}
+
+/**
+ * The console's sending actions (usecases/desk-send.ts): an issue's sendAt and subject test
+ * changed in place (Content), the digest audience counted (Subscribers' digestAudience index).
+ */
+export function deskSendPorts(db: DynamoDBDocumentClient, tables: { content: string; subscribers?: string }) {
+  return {
+    edits: new DynamoIssueEdits(db, tables.content),
+    audience: tables.subscribers === undefined ? undefined : new DynamoAudienceCount(db, tables.subscribers),
+  };
+}
+
+/**
+ * Issues' one-time schedules made by the console: the same as publish's, invoking the digest
+ * planner (its ARN given to the console). None when the environment names no group or planner.
+ */
+export function consoleIssueSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): IssueScheduler | undefined {
+  const groupName = env[ENV.issueScheduleGroup];
+  const plannerArn = env[ENV.digestPlannerArn];
+  const roleArn = env[ENV.issueScheduleRoleArn];
+  if (!groupName || !plannerArn || !roleArn) return undefined;
+  return issueScheduler(schedulerClient(), {
+    groupName,
+    target: { plannerArn, roleArn, deadLetterArn: env[ENV.issueScheduleDeadLetterArn] },
+  });
 }
 
 /** What local-time delivery adds to the planner's inputs. */

@@ -164,6 +164,12 @@ export class BriefingStack extends Stack {
       subscribersTable: this.storage.subscribers,
       digestSchedule: { cron: config.scheduleCron, timeZone: config.timeZone },
       auditRetentionDays: config.auditRetentionDays,
+      digestPlanner: this.scheduling.planner.fn,
+      issueSchedules: {
+        group: this.scheduling.issueScheduleGroup,
+        role: this.scheduling.issueScheduleRole,
+        deadLetterArn: this.scheduling.deadLetterQueue.queueArn,
+      },
     });
     // The Subscribers pages' erase and import use the erasure markers' keyed digest.
     this.addressKey.grantRead(this.console.handler);

@@ -27,7 +27,18 @@ import type { DraftStore } from '../core/drafts';
 import type { ClickCounts, SubjectTests } from '../core/click-ports';
 import type { DigestSchedule } from '../core/schedule';
 import type { SendingStateStore } from '../core/sending-state';
-import { addressDigestLoader, documentClient, dynamoPorts, sesClient, sesPorts, signingKeysLoader } from '../wiring';
+import {
+  addressDigestLoader,
+  consoleIssueSchedulerFromEnv,
+  deskSendPorts,
+  documentClient,
+  dynamoPorts,
+  sesClient,
+  sesPorts,
+  signingKeysLoader,
+} from '../wiring';
+import type { AudienceCount, IssueEdits, IssuePlanTrigger } from '../core/desk-send-ports';
+import { lambdaPlanTrigger } from '../adapters/lambda-plan-trigger';
 import type { AddressDigest } from '../core/address';
 import { DynamoReaderIndex, type ReaderIndex } from '../adapters/dynamodb/reader-index';
 import type { PrivacyDeps } from '../usecases/privacy';
@@ -66,6 +77,14 @@ export interface Desk {
   subscribers?: DeskSubscribers;
   /** The preview and test sends; absent when the function has no sender settings (SENDER_EMAIL unset). */
   mail?: DeskMail;
+  /** Sending an issue (pages/send.ts): the digest audience counted; absent, the page cannot confirm. */
+  audience?: AudienceCount;
+  /** An issue's sendAt and subject test changed in place. */
+  edits?: IssueEdits;
+  /** Issues' one-time schedules (EventBridge Scheduler on AWS; locally the stored sendAt is the schedule). */
+  schedules?: IssueScheduler;
+  /** Runs the digest planner for an issue now (Lambda, asynchronously; locally `npm start`'s planner). */
+  planner?: IssuePlanTrigger;
 }
 
 /** What the Subscribers pages use (pages/subscribers.ts, pages/subscriber-import.ts): the CLI's use-cases' ports. */
@@ -108,6 +127,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
       allowReservedDomains: reservedDomains,
     };
   }
+  const plannerArn = env[ENV.digestPlannerArn];
   return {
     clock,
     audit: db.audit(days),
@@ -122,9 +142,12 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     sending: db.sendingState,
     schedule: digestScheduleCron && digestTimeZone ? { cron: digestScheduleCron, timeZone: digestTimeZone } : undefined,
     drafts: db.drafts,
-    editing: { content: db.content, settings: db.settings, ids: db.content },
+    editing: { content: db.content, settings: db.settings, ids: db.content, schedules: consoleIssueSchedulerFromEnv(env) },
     subscribers,
     mail: env[ENV.senderEmail] ? deskMail(db.content, env) : undefined,
+    ...deskSendPorts(documentClient(), { content: contentTable, subscribers: env[ENV.subscribersTable] || undefined }),
+    schedules: consoleIssueSchedulerFromEnv(env),
+    planner: plannerArn ? lambdaPlanTrigger(plannerArn) : undefined,
   };
 }
 

@@ -16,6 +16,9 @@
  *   GET  /admin/subscribers/import  owners: CSV import (POST: the mapping step, then the import)  pages/subscriber-import.ts
  *   GET  /admin/issues/<id>/preview, …/preview/message, POST …/send-test (editors); the same
  *        under /admin/articles/<id>/ for a breaking alert: the message as readers get it   pages/preview.ts
+ *   GET  /admin/issues/<id>/send editors: its send time and subject test; owners: send forms  pages/send.ts
+ *   POST /admin/issues/<id>/send[/confirm]  owners: schedule, unschedule, send now (2 steps)  pages/send.ts
+ *   POST /admin/issues/<id>/subject-test    editors: the issue's subject test                 pages/send.ts
  */
 import { html, type Result } from '../api/http';
 import type { Desk } from './desk';
@@ -28,6 +31,7 @@ import { editorRoutes } from './pages/editor';
 import { subscriberRoutes } from './pages/subscribers';
 import { importRoutes } from './pages/subscriber-import';
 import { previewRoutes } from './pages/preview';
+import { sendRoutes } from './pages/send';
 
 // The import's routes come before a reader's record (`/admin/subscribers/<id>` would match `import`).
 export const ROUTES: readonly DeskRoute[] = [
@@ -35,6 +39,7 @@ export const ROUTES: readonly DeskRoute[] = [
   ...issueRoutes,
   ...editorRoutes,
   ...previewRoutes,
+  ...sendRoutes,
   ...auditRoutes,
   ...importRoutes,
   ...subscriberRoutes,

@@ -47,6 +47,8 @@ export const ENV = {
   issueScheduleDeadLetterArn: 'ISSUE_SCHEDULE_DEAD_LETTER_ARN',
   /** The account: with Lambda's AWS_REGION and AWS_LAMBDA_FUNCTION_NAME, the planner's own ARN. */
   issueScheduleAccount: 'ISSUE_SCHEDULE_ACCOUNT',
+  /** The console: the digest planner's ARN (Send now invokes it; an issue's schedule names it). */
+  digestPlannerArn: 'DIGEST_PLANNER_ARN',
   /** `schedule` (the weekly cron) or `local-time` (each reader at DIGEST_LOCAL_TIME on their own clock). */
   digestDelivery: 'DIGEST_DELIVERY',
   /** `HH:MM`: the readers' local hour in local-time mode. */

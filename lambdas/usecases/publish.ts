@@ -20,7 +20,7 @@ import type { Article, Issue } from '../core/model';
 import type { Clock, ContentIds, ContentStore, IssueScheduler, SettingsStore, TopicUsage } from '../core/ports';
 import { checkTopics, FALLBACK_SETTINGS, SETTINGS_FILE, topicsInUse, type NewsletterSettings } from '../core/topics';
 import { readSettingsFile } from '../core/content/topics-file';
-import { sendAtPast } from '../core/content/send-at';
+import { sendAtPast, sentSendAtMessage } from '../core/content/send-at';
 import { sentArticleChanges, storedIssues, type SentArticleChange } from './publish-sent';
 import { fieldLineInFile } from '../core/content/field-lines';
 import { didYouMean } from '../core/did-you-mean';
@@ -93,11 +93,8 @@ export function sentIssueMessage(issueId: string, sentAt: string, forced: boolea
     : `${sent}: its archive page keeps what was sent; use --force to change it`;
 }
 
-/** The refusal of a changed `sendAt` on a sent issue: it is not sent again by moving its time. */
-export function sentSendAtMessage(issueId: string, sentAt: string, storedSendAt: string | undefined): string {
-  const keep = storedSendAt ? `put back sendAt: ${storedSendAt} or remove sendAt` : 'remove sendAt';
-  return `issue ${issueId} was already sent on ${sentAt.slice(0, 16).replace('T', ' ')} UTC, so it cannot be scheduled again: ${keep} (to send it again, publish it as a new issue with its own id)`;
-}
+/** The refusal of a changed `sendAt` on a sent issue (core/content/send-at.ts; the console's Schedule says the same). */
+export { sentSendAtMessage };
 
 /**
  * A longer body in an article published on its own can push an issue published earlier, not

@@ -1,6 +1,9 @@
-import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -22,12 +25,16 @@ export interface ConsoleProps {
   readonly contentTable: dynamodb.ITable;
   /** Campaign counters, the ledger's figures, the sending state, the audit log. */
   readonly deliveriesTable: dynamodb.ITable;
-  /** Readers: the Subscribers pages (owners). */
+  /** Readers: the Subscribers pages (owners); the digest audience counted (Query Select COUNT on its index) before a send is confirmed. */
   readonly subscribersTable: dynamodb.ITable;
   /** The digest's schedule as deployed: Home says when it runs next. */
   readonly digestSchedule?: { cron: string; timeZone: string };
   /** Days an audit log entry is kept. @default 400 */
   readonly auditRetentionDays?: number;
+  /** Send now invokes it; an issue's schedule names it. */
+  readonly digestPlanner: lambda.IFunction;
+  /** Issues' one-time schedules: their group, the role they invoke the planner with, their dead-letter queue. */
+  readonly issueSchedules: { group: scheduler.ScheduleGroup; role: iam.IRole; deadLetterArn: string };
 }
 
 /** The console's routes on the HTTP API: every method it answers, on /admin and below. */
@@ -54,6 +61,8 @@ export class Console extends Construct {
     super(scope, id);
     const { editors } = props;
     const base = props.baseUrl.replace(/\/+$/, '');
+    const groupDefault = props.issueSchedules.group.node.defaultChild as CfnResource & { ref: string };
+    const groupName = groupDefault.ref;
 
     this.sessionSecret = new secretsmanager.Secret(this, 'SessionKey', {
       secretName: `${Stack.of(this).stackName}/console-session-key`,
@@ -80,6 +89,10 @@ export class Console extends Construct {
         [ENV.deliveriesTable]: props.deliveriesTable.tableName,
         [ENV.subscribersTable]: props.subscribersTable.tableName,
         [ENV.auditRetentionDays]: String(props.auditRetentionDays ?? DEFAULT_AUDIT_DAYS),
+        [ENV.digestPlannerArn]: props.digestPlanner.functionArn,
+        [ENV.issueScheduleGroup]: groupName,
+        [ENV.issueScheduleRoleArn]: props.issueSchedules.role.roleArn,
+        [ENV.issueScheduleDeadLetterArn]: props.issueSchedules.deadLetterArn,
         ...(props.digestSchedule && {
           [ENV.digestScheduleCron]: props.digestSchedule.cron,
           [ENV.digestTimeZone]: props.digestSchedule.timeZone,
@@ -90,6 +103,18 @@ export class Console extends Construct {
     this.handler.grantTable('content', props.contentTable);
     this.handler.grantTable('deliveries', props.deliveriesTable);
     this.handler.grantTable('subscribers', props.subscribersTable);
+    // Schedule, Unschedule and Send now (pages/send.ts): the issue schedules publish makes, and the planner.
+    const stack = Stack.of(this);
+    const schedulesArn = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${groupName}/*` });
+    this.handler.allow('schedules/issues', [schedulesArn]);
+    Validations.of(this.handler).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${stack.getLogicalId(groupDefault)}>/*]`,
+      reason: "The schedule actions cover the issue schedule group's schedules only; their names are made from issue ids.",
+    });
+    this.handler.allow('role/issue-schedule', [props.issueSchedules.role.roleArn], {
+      StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    });
+    this.handler.allow('function/digest-planner', [props.digestPlanner.functionArn]);
 
     const integration = new HttpLambdaIntegration('Integration', this.handler.fn);
     this.routes = CONSOLE_ROUTES.flatMap((r) => props.httpApi.addRoutes({ path: r.path, methods: [r.method], integration }));

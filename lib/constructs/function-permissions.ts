@@ -137,7 +137,8 @@ export const FUNCTION_PERMISSIONS = {
    * public HTTPS). No Scan anywhere: the Subscribers pages count and search readers with Queries
    * on the readers index; erase deletes one reader's items by key, as `subscribers erase` does.
    * The preview signs its links with the token keys; a test send goes through SES From the
-   * sender's address only, as the sender's and the sign-ups' do.
+   * sender's address only, as the sender's and the sign-ups' do. Sending an issue counts its
+   * audience on the digestAudience index, makes its one-time schedule and invokes the planner.
    */
   console: {
     calls: {
@@ -150,9 +151,24 @@ export const FUNCTION_PERMISSIONS = {
           "DynamoContentStore.getIssue (Home, an issue's page, its preview, a save), getSettings (a save's topics; the topics' labels in a previewed or test message), getArchiveSnapshot (a save of a sent issue's article); DynamoDraftStore.getDraft",
         'dynamodb:BatchGetItem':
           "DynamoContentStore.getArticles: an issue's articles and their titles in its figures, a previewed alert's article, a save's checks",
-        'dynamodb:UpdateItem': "DynamoContentStore.put: an editor's save, conditional on the version the editor started from",
+        'dynamodb:UpdateItem':
+          "DynamoContentStore.put: an editor's save, conditional on the version the editor started from; DynamoIssueEdits.changeIssue: an issue's sendAt or subject test (conditional: same publish, not planned)",
         'dynamodb:PutItem': 'DynamoDraftStore.putDraft: the draft item (`draft#…`)',
         'dynamodb:DeleteItem': 'DynamoDraftStore.deleteDraft: the draft item, once published or discarded',
+      },
+      'table/subscribers/index/digestAudience': {
+        'dynamodb:Query': 'DynamoAudienceCount.digestAudienceCount: Select COUNT per shard (no reader is read; no Scan)',
+      },
+      'schedules/issues': {
+        'scheduler:CreateSchedule': "EventBridgeIssueScheduler.schedule (an issue's page: Schedule)",
+        'scheduler:UpdateSchedule': 'EventBridgeIssueScheduler.schedule: a send time moved',
+        'scheduler:DeleteSchedule': 'EventBridgeIssueScheduler.cancel: Unschedule',
+      },
+      'role/issue-schedule': {
+        'iam:PassRole': 'CreateSchedule and UpdateSchedule name the role the schedule invokes the planner with',
+      },
+      'function/digest-planner': {
+        'lambda:InvokeFunction': 'LambdaPlanTrigger.planNow: Send now invokes the planner asynchronously (Event) with the issue id',
       },
       'table/content/index/byKind': {
         'dynamodb:Query':
@@ -192,7 +208,7 @@ export const FUNCTION_PERMISSIONS = {
       ...TOKEN_KEYS,
     },
     service: RUNTIME,
-    conditions: FROM_SENDER,
+    conditions: { ...FROM_SENDER, 'role/issue-schedule': ['iam:PassedToService'] },
   },
 
   /** lambdas/signups/handler.ts: a queued web sign-up (look up, store, confirm) or welcome. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { consoleDepsFromEnv, makeConsoleHandler } from '../../lambdas/console/handler';
 import { ENV } from '../../lambdas/core/function-env';
 import type { HttpApiHandler } from './http';
+import { LocalIssueScheduler } from './issue-schedules';
 import { startLocalOidcProvider } from './oidc-provider';
 import { portFromEnv } from './ports';
 
@@ -37,7 +38,12 @@ export function localConsoleSessionKey(dataDir: string): string {
  * Start the provider (on BRIEFING_OIDC_PORT, or a free port: two `npm start`s on one machine
  * do not collide) and make the console handler for `baseUrl` (the local API's URL).
  */
-export async function startLocalConsole(options: { baseUrl: string; dataDir: string }): Promise<LocalConsole> {
+export async function startLocalConsole(options: {
+  baseUrl: string;
+  dataDir: string;
+  /** Send now: this process's digest planner, run for the issue (as the Lambda's asynchronous invocation would). */
+  planIssue?: (issueId: string) => Promise<unknown>;
+}): Promise<LocalConsole> {
   const provider = await startLocalOidcProvider({
     port: portFromEnv('BRIEFING_OIDC_PORT', 0),
     consoleBaseUrl: options.baseUrl,
@@ -49,5 +55,20 @@ export async function startLocalConsole(options: { baseUrl: string; dataDir: str
     [ENV.consoleBaseUrl]: options.baseUrl,
     [ENV.consoleSessionKey]: localConsoleSessionKey(options.dataDir),
   });
-  return { handler: makeConsoleHandler(consoleDepsFromEnv()), issuer: provider.issuer, stop: () => provider.close() };
+  const deps = consoleDepsFromEnv();
+  // The stored sendAt is the schedule here (issue-schedules.ts); Send now runs this process's planner.
+  deps.desk.schedules = new LocalIssueScheduler();
+  const plan = options.planIssue;
+  if (plan)
+    deps.desk.planner = {
+      planNow: (issueId) => {
+        // Not awaited, as Lambda's Event invocation: the page answers at once, the planner logs its result.
+        plan(issueId).then(
+          (result) => console.log('console: send now:', JSON.stringify(result)),
+          (e: unknown) => console.error('console: send now failed:', e),
+        );
+        return Promise.resolve();
+      },
+    };
+  return { handler: makeConsoleHandler(deps), issuer: provider.issuer, stop: () => provider.close() };
 }

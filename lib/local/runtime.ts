@@ -285,7 +285,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         // Loaded only here: the sign-in libraries are not needed by the CLI or the tests that run without the console.
         const { isConsolePath, startLocalConsole } = await import('./console');
         const base = `http://localhost:${config.httpPort}`;
-        const desk = await startLocalConsole({ baseUrl: base, dataDir: config.dataDir });
+        const desk = await startLocalConsole({ baseUrl: base, dataDir: config.dataDir, planIssue: (issueId) => plan({ issueId }) });
         consoleUrl = `${base}/admin/`;
         stops.push(() => desk.stop());
         consoleIssuer = desk.issuer;

@@ -51,6 +51,8 @@ export class StandIns {
   private readonly attributes: Record<string, Rule> = {
     'AWS::SQS::Queue.Arn': async (id, r) => this.local.aws.queueArn(await this.resolveRef(id, r)),
     'AWS::IAM::Role.Arn': (id) => `arn:aws:iam::${ACCOUNT}:role/${this.prefix}${id}`,
+    // The console's Send now invokes it; only an owner's confirmed send does, which no event here is.
+    'AWS::Lambda::Function.Arn': (id) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.prefix}${id}`,
     'AWS::ApiGatewayV2::Api.ApiEndpoint': () => this.local.apiUrl,
   };
 

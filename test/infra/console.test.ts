@@ -19,6 +19,7 @@ const facts = stackFacts(stack);
 const resolve = (token: string) => JSON.stringify(stack.resolve(token));
 const consoleFnId = stack.getLogicalId(stack.console.handler.fn.node.defaultChild as never);
 const apiFnId = stack.getLogicalId(stack.api.handler.fn.node.defaultChild as never);
+const logicalIdOfConsoleRole = () => stack.getLogicalId(stack.console.handler.fn.role!.node.defaultChild as never);
 
 describe("the console's role", () => {
   const grants = grantsOf(template, facts);
@@ -27,10 +28,13 @@ describe("the console's role", () => {
     expect(checkPermissions(template, facts)).toEqual([]);
   });
 
-  it('may read the session key, the token keys, read and save content, read the figures, write the audit log and Resume, do the Subscribers pages, send tests; no Scan anywhere', () => {
+  it('may read the session key, the token keys, read and save content, read the figures, write the audit log and Resume, do the Subscribers pages, send tests, schedule and send issues; no Scan anywhere', () => {
     const own = grants.get('console') ?? new Map<string, Set<string>>();
     const resources = [...own.keys()].filter((r) => r !== 'logs/own' && r !== '*').sort();
     expect(resources).toEqual([
+      'function/digest-planner',
+      'role/issue-schedule',
+      'schedules/issues',
       'secret/address-key',
       'secret/console-session',
       'secret/token-keys',
@@ -44,12 +48,22 @@ describe("the console's role", () => {
       'table/subscribers',
       'table/subscribers/index/byMailbox',
       'table/subscribers/index/bySubscriberId',
+      'table/subscribers/index/digestAudience',
       'table/subscribers/index/readers',
     ]);
     expect([...own.get('secret/token-keys')!]).toEqual(['secretsmanager:GetSecretValue']);
     for (const ses of ['ses/configuration-set', 'ses/identity', 'ses/recipients']) expect([...own.get(ses)!]).toEqual(['ses:SendRawEmail']);
     expect([...own.get('secret/console-session')!]).toEqual(['secretsmanager:GetSecretValue']);
     expect([...own.get('secret/address-key')!]).toEqual(['secretsmanager:GetSecretValue']);
+    // The audience is counted on its index (Select COUNT): no reader is read for it.
+    expect([...own.get('table/subscribers/index/digestAudience')!]).toEqual(['dynamodb:Query']);
+    expect([...own.get('function/digest-planner')!]).toEqual(['lambda:InvokeFunction']);
+    expect([...own.get('role/issue-schedule')!]).toEqual(['iam:PassRole']);
+    expect([...own.get('schedules/issues')!].sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
     // Content: read, save (conditional on the version) and drafts (written, then deleted when published or discarded).
     expect([...own.get('table/content')!].sort()).toEqual([
       'dynamodb:BatchGetItem',
@@ -87,6 +101,17 @@ describe("the console's role", () => {
     ).Environment.Variables;
     expect(JSON.stringify(vars[ENV.subscribersTable])).toEqual(resolve(stack.storage.subscribers.tableName));
     expect(vars[ENV.addressKeySecretArn]).toBeDefined();
+  });
+
+  it('passes the schedule role to EventBridge Scheduler only (iam:PassedToService), as the planner does', () => {
+    const role = logicalIdOfConsoleRole();
+    const policy = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: role }]),
+    )!;
+    const statements = (policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Condition?: unknown }[] }).Statement;
+    const pass = statements.filter((st) => [st.Action].flat().includes('iam:PassRole'));
+    expect(pass).toHaveLength(1);
+    expect(pass[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
   });
 
   it("is not the public API's role, and the API's role cannot read the session key", () => {
@@ -164,6 +189,17 @@ describe("the console's sign-in settings", () => {
     const sender = (env[ENV.senderEmail] as string) ?? '';
     expect(sender).toMatch(/@/);
     for (const st of statements) expect(st.Condition).toEqual({ StringEquals: { 'ses:FromAddress': sender } });
+  });
+
+  it("names the stack's own planner, schedule group and role (Send now and Schedule would reach nothing, or another stack's, otherwise)", () => {
+    expect(JSON.stringify(env[ENV.digestPlannerArn])).toContain(stack.getLogicalId(stack.scheduling.planner.fn.node.defaultChild as never));
+    expect(JSON.stringify(env[ENV.issueScheduleGroup])).toContain(
+      stack.getLogicalId(stack.scheduling.issueScheduleGroup.node.defaultChild as never),
+    );
+    expect(JSON.stringify(env[ENV.issueScheduleRoleArn])).toContain(
+      stack.getLogicalId(stack.scheduling.issueScheduleRole.node.defaultChild as never),
+    );
+    expect(JSON.stringify(env[ENV.subscribersTable])).toEqual(resolve(stack.storage.subscribers.tableName));
   });
 
   it('seals sessions with the secret from Secrets Manager, never a key in the environment', () => {

@@ -278,6 +278,7 @@ export const CALL_EVIDENCE: Record<string, (e: CodeEvidence) => boolean> = {
   'scheduler:GetSchedule': command('GetScheduleCommand'),
   // Passing the role is part of making or moving a schedule that names it.
   'iam:PassRole': command('CreateScheduleCommand', 'UpdateScheduleCommand'),
+  'lambda:InvokeFunction': command('InvokeCommand'),
   'secretsmanager:GetSecretValue': (e) => e.getSecret || command('GetSecretValueCommand')(e),
 };
 

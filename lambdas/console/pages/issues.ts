@@ -39,6 +39,7 @@ const one = hb.compile(`<h1>{{issue.title}}</h1>
 <dt>Summary</dt><dd>{{issue.summary}}</dd></dl>
 {{#if canEdit}}<p><a href="/admin/issues/{{issue.id}}/edit">Edit the issue</a></p>{{/if}}
 <p><a href="/admin/issues/{{issue.id}}/preview">Preview the message and send a test</a></p>
+{{#if canSend}}<p><a href="/admin/issues/{{issue.id}}/send">Sending and subject test</a></p>{{/if}}
 <h2>Articles</h2><ol>{{#each articles}}<li>{{title}} ({{id}}){{#if lead}} — lead{{/if}}</li>{{/each}}</ol>
 {{#if stats}}<h2>Figures</h2>
 <div class="scroll" tabindex="0"><table><caption class="sr">What landed</caption><thead><tr><th class="n" scope="col">Sent</th><th class="n" scope="col">Delivered</th><th class="n" scope="col">Bounced (hard)</th><th class="n" scope="col">Complaints</th><th class="n" scope="col">Left before sending</th><th class="n" scope="col">Failed</th><th class="n" scope="col">In flight</th><th class="n" scope="col">Clicks</th></tr></thead>
@@ -112,6 +113,7 @@ export const issueRoutes: DeskRoute[] = [
         content: one({
           issue,
           state,
+          canSend: r.editor.role !== 'viewer',
           articles: articles.map((a) => ({ ...a, lead: a.id === lead })),
           stats,
           hard: stats ? hardBounces(stats) : 0,

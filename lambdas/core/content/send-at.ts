@@ -97,3 +97,9 @@ export function describeSendAt(sendAt: string, timeZone: string): string {
   const local = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
   return `scheduled for ${utc} (${local.replaceAll(',', '')} ${timeZone})`;
 }
+
+/** The refusal of a changed `sendAt` on a sent issue: it is not sent again by moving its time. */
+export function sentSendAtMessage(issueId: string, sentAt: string, storedSendAt: string | undefined): string {
+  const keep = storedSendAt ? `put back sendAt: ${storedSendAt} or remove sendAt` : 'remove sendAt';
+  return `issue ${issueId} was already sent on ${sentAt.slice(0, 16).replace('T', ' ')} UTC, so it cannot be scheduled again: ${keep} (to send it again, publish it as a new issue with its own id)`;
+}
