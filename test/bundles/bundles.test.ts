@@ -116,6 +116,19 @@ async function invoke(name: string, event: unknown): Promise<unknown> {
 const ports = (env: Record<string, string>) =>
   dynamoPorts(documentClient(), { subscribers: env.SUBSCRIBERS_TABLE, content: env.CONTENT_TABLE, deliveries: env.DELIVERIES_TABLE });
 
+/**
+ * Modules a bundle tries to load in a try/catch and runs without, by function: each with why its
+ * absence changes nothing. Anything else loaded from outside a function's folder fails the test.
+ */
+const OPTIONAL_REQUIRES: Record<string, Record<string, string>> = {
+  'Console/Handler': {
+    // The editor's save parses front matter as publish does (gray-matter, with js-yaml 3), and
+    // js-yaml 3 tries esprima at load for its !!js/function type; the safe schema publish reads
+    // with never uses that type.
+    'esprima (not found)': 'js-yaml 3 (gray-matter) tries it in a try/catch for a type the safe schema never reads',
+  },
+};
+
 describe('the bundles, run as Lambda runs them', () => {
   it('synthesizes every function with a bundle on a Node runtime this test has a realistic event for', () => {
     expect(assembly.functions.map((f) => f.name).sort()).toEqual(FUNCTIONS);
@@ -128,7 +141,8 @@ describe('the bundles, run as Lambda runs them', () => {
       const { run } = await start(name);
       const report = await run.loaded;
       if (!report.ok) problems.push(`${name}: the handler did not load: ${firstLines(report.error ?? '')}`);
-      for (const m of report.outside) problems.push(`${name}: module from outside its folder (not bundled): ${m}`);
+      for (const m of report.outside)
+        if (OPTIONAL_REQUIRES[name]?.[m] === undefined) problems.push(`${name}: module from outside its folder (not bundled): ${m}`);
       for (const f of report.reads) problems.push(`${name}: file read outside its folder: ${f}`);
     }
     expect(problems).toEqual([]);

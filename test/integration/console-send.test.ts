@@ -71,6 +71,8 @@ beforeAll(async () => {
     CONTENT_TABLE: p.tables.names.content,
     DELIVERIES_TABLE: p.tables.names.deliveries,
     SUBSCRIBERS_TABLE: p.tables.names.subscribers,
+    // The Subscribers pages' erasure markers need the address key once the table is named.
+    ADDRESS_KEY: 'k'.repeat(40),
     DIGEST_SCHEDULE_CRON: '0 7 * * MON',
     DIGEST_TIME_ZONE: ZONE,
   });
@@ -142,10 +144,14 @@ describe('schedule and unschedule', () => {
     expect((await get('/admin/audit', owner)).body).toContain(`<td>unschedule</td><td>${ISSUE}</td>`);
   });
 
-  it('a confirmation after the issue was published again is refused (409) and nothing is scheduled', async () => {
+  it('a confirmation after the issue was published again with a change is refused (409) and nothing is scheduled', async () => {
     const owner = await signIn.as(['owner'], 'o1', 'boss@example.org');
     const fields = confirmation((await post(SEND, owner, { csrf: 'o1', action: 'schedule', sendAt: ahead(6) })).body);
-    await publish({ content: p.content, clock: { now: () => new Date(Date.now() + 1000) } }, sampleFiles());
+    // Published again with a change (an unchanged file is no change: the stored item stays as it was).
+    const edited = sampleFiles().map((f) =>
+      f.name.includes('/issues/') ? { ...f, text: f.text.replace(/^title: .*$/m, 'title: Retitled while the owner looked') } : f,
+    );
+    await publish({ content: p.content, clock: { now: () => new Date(Date.now() + 1000) } }, edited);
     const stale = await post(`${SEND}/confirm`, owner, fields);
     expect(stale.statusCode).toBe(409);
     expect(stale.body).toContain(`issue ${ISSUE} changed since you looked`);
