@@ -157,7 +157,21 @@ export async function startLocalOidcProvider(options: LocalOidcOptions): Promise
     conformIdTokenClaims: false,
     claims: { openid: ['sub', 'cognito:groups'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email', 'profile'],
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true }, revocation: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      // Its own page for the sign-out question (the library's default has no lang and low-contrast buttons).
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.body = page(
+            'Sign out',
+            `${form}<p>Sign out of the local sign-in too?</p><p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button></p>`,
+          );
+          return Promise.resolve();
+        },
+      },
+      revocation: { enabled: true },
+    },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => {
