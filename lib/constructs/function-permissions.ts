@@ -31,6 +31,7 @@
 import { INDEXES } from '../../lambdas/core/indexes';
 import type { TableKey } from '../../lambdas/core/table-schema';
 import { ADDRESS_KEY, FROM_SENDER, ON_FAILURE, RUNTIME, sendMail, SQS_POLLER, TOKEN_KEYS } from './grant-parts';
+import { CONSOLE_PERMISSIONS } from './console-permissions';
 
 /** An index name of the tables (lambdas/core/indexes.ts). */
 export type IndexName = (typeof INDEXES)[keyof typeof INDEXES];
@@ -131,85 +132,8 @@ export const FUNCTION_PERMISSIONS = {
     },
   },
 
-  /**
-   * lambdas/console/handler.ts: the editor's console under /admin (lambdas/console/desk.ts lists
-   * what its pages read and change). Sign-in needs no IAM (the user pool's discovery and keys are
-   * public HTTPS). No Scan anywhere: the Subscribers pages count and search readers with Queries
-   * on the readers index; erase deletes one reader's items by key, as `subscribers erase` does.
-   * The preview signs its links with the token keys; a test send goes through SES From the
-   * sender's address only, as the sender's and the sign-ups' do. Sending an issue counts its
-   * audience on the digestAudience index, makes its one-time schedule and invokes the planner.
-   */
-  console: {
-    calls: {
-      'secret/console-session': {
-        'secretsmanager:GetSecretValue':
-          'consoleDepsFromEnv: Powertools SecretsProvider.get (cached an hour), the key the session cookies are sealed with',
-      },
-      'table/content': {
-        'dynamodb:GetItem':
-          "DynamoContentStore.getIssue (Home, an issue's page, its preview, a save), getSettings (a save's topics; the topics' labels in a previewed or test message), getArchiveSnapshot (a save of a sent issue's article); DynamoDraftStore.getDraft",
-        'dynamodb:BatchGetItem':
-          "DynamoContentStore.getArticles: an issue's articles and their titles in its figures, a previewed alert's article, a save's checks",
-        'dynamodb:UpdateItem':
-          "DynamoContentStore.put: an editor's save, conditional on the version the editor started from; DynamoIssueEdits.changeIssue: an issue's sendAt or subject test (conditional: same publish, not planned)",
-        'dynamodb:PutItem': 'DynamoDraftStore.putDraft: the draft item (`draft#…`)',
-        'dynamodb:DeleteItem': 'DynamoDraftStore.deleteDraft: the draft item, once published or discarded',
-      },
-      'table/subscribers/index/digestAudience': {
-        'dynamodb:Query': 'DynamoAudienceCount.digestAudienceCount: Select COUNT per shard (no reader is read; no Scan)',
-      },
-      'schedules/issues': {
-        'scheduler:CreateSchedule': "EventBridgeIssueScheduler.schedule (an issue's page: Schedule)",
-        'scheduler:UpdateSchedule': 'EventBridgeIssueScheduler.schedule: a send time moved',
-        'scheduler:DeleteSchedule': 'EventBridgeIssueScheduler.cancel: Unschedule',
-      },
-      'role/issue-schedule': {
-        'iam:PassRole': 'CreateSchedule and UpdateSchedule name the role the schedule invokes the planner with',
-      },
-      'function/digest-planner': {
-        'lambda:InvokeFunction': 'LambdaPlanTrigger.planNow: Send now invokes the planner asynchronously (Event) with the issue id',
-      },
-      'table/content/index/byKind': {
-        'dynamodb:Query':
-          "DynamoContentCatalog.page (the Issues page, Home), DynamoContentStore.latestIssue (what the next digest run sends), contentIds (an unknown id's did-you-mean)",
-      },
-      'table/deliveries': {
-        'dynamodb:GetItem':
-          'DynamoCampaignCounters.get (states), DynamoClickCounts.list, DynamoSubjectTests.get (figures), DynamoSendingState.get (Home)',
-        'dynamodb:Query':
-          "DynamoLedger.list (an issue's figures), DynamoAuditLog.recent (the audit log), DynamoSendingState.buckets (Resume with a fresh count)",
-        'dynamodb:PutItem': 'DynamoAuditLog.record: one new entry, conditional on its key being new',
-        'dynamodb:UpdateItem':
-          "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause",
-        'dynamodb:BatchWriteItem': "DynamoDeliveryEvents.deleteForSubscriber: an erased reader's ledger entries (Subscribers: erase)",
-      },
-      'table/deliveries/index/bySubscriber': {
-        'dynamodb:Query': "DynamoDeliveryEvents.listForSubscriber, deleteForSubscriber: a reader's ledger entries (export, erase)",
-      },
-      'table/subscribers': {
-        'dynamodb:GetItem':
-          "DynamoSubscriberStore.getByEmail (search, a reader's record, import), DynamoSubscriptionStore.isErased (export, import)",
-        'dynamodb:PutItem': 'DynamoSubscriptionStore.create (import: a new reader, conditional), markErased (erase), markSaidNo (import)',
-        'dynamodb:UpdateItem': 'DynamoSubscriptionStore.change: revoke links (the link version), import (a stored reader merged into)',
-        'dynamodb:DeleteItem': 'DynamoSubscriptionStore.remove: erase (the reader and its merged-id forwards, by key)',
-      },
-      'table/subscribers/index/bySubscriberId': {
-        'dynamodb:Query': "DynamoSubscriberStore.getById: a reader's record page is by id (no address in URLs)",
-      },
-      'table/subscribers/index/byMailbox': {
-        'dynamodb:Query': "DynamoSubscriptionStore.inboxMembers: the inbox's other stored forms (search, export, erase, import)",
-      },
-      'table/subscribers/index/readers': {
-        'dynamodb:Query': 'DynamoReaderIndex.count, search: counts by status, source and topic, and the address-prefix search (no Scan)',
-      },
-      ...ADDRESS_KEY,
-      ...sendMail("SesMailer.sendRaw: a test send of an issue's or an alert's message (pages/preview.ts, usecases/test-send.ts sendTest)"),
-      ...TOKEN_KEYS,
-    },
-    service: RUNTIME,
-    conditions: { ...FROM_SENDER, 'role/issue-schedule': ['iam:PassedToService'] },
-  },
+  /** lambdas/console/handler.ts: the editor's console under /admin (console-permissions.ts). */
+  console: CONSOLE_PERMISSIONS,
 
   /** lambdas/signups/handler.ts: a queued web sign-up (look up, store, confirm) or welcome. */
   signups: {
