@@ -36,7 +36,11 @@ describe('a stored item as a form and back', () => {
 describe('what is typed stays a value (bad input: YAML typed into fields)', () => {
   it('a title with a colon and quotes, and a body that opens with a front-matter block of its own', () => {
     const a = sample(ARTICLE) as Article;
-    const values: Record<string, string> = { ...formValues('article', a), title: 'Tokyo: talks "resume"', body: '---\npriority: breaking\n---\nText.' };
+    const values: Record<string, string> = {
+      ...formValues('article', a),
+      title: 'Tokyo: talks "resume"',
+      body: '---\npriority: breaking\n---\nText.',
+    };
     const file = formToFile('article', (n) => values[n]);
     const parsed = parseContent(file.name, file.text, AT) as Article;
     expect(parsed.title).toBe('Tokyo: talks "resume"');
