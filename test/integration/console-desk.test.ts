@@ -6,7 +6,6 @@
  * a viewer opening the audit log, an unknown issue id, a search that matches nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
 import { auditPartition } from '../../lambdas/core/audit';
 import { publish } from '../../lambdas/usecases/publish';
@@ -14,7 +13,7 @@ import { planDigest } from '../../lambdas/usecases/plan-digest';
 import { documentClient, dynamoPorts, plannerPorts } from '../../lambdas/wiring';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { walkedClock } from '../support/clocked-runtime';
-import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { sampleFiles } from '../support/pipeline';
 import { createTestTables, scanAll, type TestTables } from '../support/tables';
 import { MemoryQueue } from '../unit/fakes';
@@ -25,24 +24,7 @@ let tables: TestTables;
 let db: ReturnType<typeof dynamoPorts<TestTables['names']>>;
 let desk: Desk;
 let signIn: TestSignIn;
-
-type Answer = Awaited<ReturnType<TestSignIn['handler']>>;
-const get = (path: string, cookie: string, query = ''): Promise<Answer> => signIn.handler(event('GET', path, cookie, undefined, query));
-const post = (path: string, cookie: string, body: string): Promise<Answer> => signIn.handler(event('POST', path, cookie, body));
-function event(method: string, path: string, cookie: string, body?: string, query = ''): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: query,
-    queryStringParameters: Object.fromEntries(new URLSearchParams(query)),
-    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    cookies: [cookie],
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
-  } as unknown as APIGatewayProxyEventV2;
-}
+const { get, post } = consoleRequests(() => signIn);
 
 beforeAll(async () => {
   tables = await createTestTables('desk');

@@ -7,7 +7,6 @@
  * editor publishing a breaking article (owners only), an oversized draft.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
 import { formValues } from '../../lambdas/core/content/form';
@@ -15,7 +14,7 @@ import { parseContent } from '../../lambdas/core/content/parse';
 import type { Article } from '../../lambdas/core/model';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { walkedClock } from '../support/clocked-runtime';
-import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { createTestTables, type TestTables } from '../support/tables';
 
 const clock = walkedClock();
@@ -23,7 +22,7 @@ let tables: TestTables;
 let db: ReturnType<typeof dynamoPorts<TestTables['names']>>;
 let desk: Desk;
 let signIn: TestSignIn;
-type Answer = Awaited<ReturnType<TestSignIn['handler']>>;
+const { get, post } = consoleRequests(() => signIn);
 
 const sampleArticle = parseContent(
   'a.md',
@@ -31,24 +30,6 @@ const sampleArticle = parseContent(
   new Date(),
 ) as Article;
 const fields = (extra: Record<string, string>) => ({ ...formValues('article', { ...sampleArticle, id: 'console-written' }), ...extra });
-
-function event(method: string, path: string, cookie: string, body?: string, query = ''): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: query,
-    queryStringParameters: Object.fromEntries(new URLSearchParams(query)),
-    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    cookies: [cookie],
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
-  } as unknown as APIGatewayProxyEventV2;
-}
-const get = (path: string, cookie: string, query = ''): Promise<Answer> => signIn.handler(event('GET', path, cookie, undefined, query));
-const post = (path: string, cookie: string, form: Record<string, string>, query = ''): Promise<Answer> =>
-  signIn.handler(event('POST', path, cookie, new URLSearchParams(form).toString(), query));
 
 beforeAll(async () => {
   tables = await createTestTables('editor');

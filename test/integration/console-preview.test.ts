@@ -9,7 +9,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
 import { MESSAGE_FRAME_CSP } from '../../lambdas/console/message-frame';
 import { auditPartition } from '../../lambdas/core/audit';
@@ -19,7 +18,7 @@ import { previewMessage, TEST_SUBJECT_PREFIX } from '../../lambdas/usecases/test
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { walkedClock } from '../support/clocked-runtime';
-import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { inboxAt } from '../support/inbox';
 import { sampleFiles, TEST_KEYS, uniqueDomain } from '../support/pipeline';
 import { createTestTables, scanAll, type TestTables } from '../support/tables';
@@ -40,25 +39,7 @@ const clock = walkedClock();
 let tables: TestTables;
 let desk: Desk;
 let signIn: TestSignIn;
-
-type Answer = Awaited<ReturnType<TestSignIn['handler']>>;
-const get = (path: string, cookie: string, query = ''): Promise<Answer> => signIn.handler(event('GET', path, cookie, undefined, query));
-const post = (path: string, cookie: string, form: Record<string, string>): Promise<Answer> =>
-  signIn.handler(event('POST', path, cookie, new URLSearchParams(form).toString()));
-function event(method: string, path: string, cookie: string, body?: string, query = ''): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: query,
-    queryStringParameters: Object.fromEntries(new URLSearchParams(query)),
-    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    cookies: [cookie],
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
-  } as unknown as APIGatewayProxyEventV2;
-}
+const { get, post } = consoleRequests(() => signIn);
 
 const unescape = (s: string) =>
   s.replace(

@@ -9,7 +9,6 @@
  * and Send now clicked twice (the two runs overlap: one campaign, each reader once).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
 import { publish, PublishError } from '../../lambdas/usecases/publish';
 import { addSubscriber } from '../../lambdas/usecases/subscribers';
@@ -18,35 +17,17 @@ import { LocalIssueScheduler } from '../../lib/local/issue-schedules';
 import { operator } from '../support/address-key';
 import { inboxAt } from '../support/inbox';
 import { sampleFiles, startPipeline, uniqueDomain } from '../support/pipeline';
-import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
 
 const ISSUE = 'eu-japan-security-brief-001';
 const ZONE = 'Europe/Brussels';
 let p: Awaited<ReturnType<typeof startPipeline>>;
 let desk: Desk;
 let signIn: TestSignIn;
+const { get, post } = consoleRequests(() => signIn);
 let domain: string;
 /** Send now's invocations, run when the test says (as Lambda runs an Event invocation later). */
 const invoked: string[] = [];
-
-type Answer = Awaited<ReturnType<TestSignIn['handler']>>;
-const get = (path: string, cookie: string, query = ''): Promise<Answer> => signIn.handler(event('GET', path, cookie, undefined, query));
-const post = (path: string, cookie: string, form: Record<string, string>): Promise<Answer> =>
-  signIn.handler(event('POST', path, cookie, new URLSearchParams(form).toString()));
-function event(method: string, path: string, cookie: string, body?: string, query = ''): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: query,
-    queryStringParameters: Object.fromEntries(new URLSearchParams(query)),
-    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    cookies: [cookie],
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
-  } as unknown as APIGatewayProxyEventV2;
-}
 
 /** The hidden fields of a confirmation page: what its second POST carries back. */
 function confirmation(body: string | undefined): Record<string, string> {

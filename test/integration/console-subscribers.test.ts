@@ -6,7 +6,6 @@
  * wrong) typed confirmation, a CSV with a bad line, an oversized paste, a POST without CSRF.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
 import { MAX_CSV_BYTES } from '../../lambdas/console/import-mapping';
 import { addressDigest } from '../../lambdas/core/address';
@@ -19,7 +18,7 @@ import { READER_SHARD } from '../../lambdas/core/keys';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { walkedClock } from '../support/clocked-runtime';
-import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { createTestTables, scanAll, type TestTables } from '../support/tables';
 
 const ADDRESS_KEY = 'k'.repeat(40);
@@ -28,25 +27,8 @@ let tables: TestTables;
 let db: ReturnType<typeof dynamoPorts<TestTables['names']>>;
 let desk: Desk;
 let signIn: TestSignIn;
+const { get, post } = consoleRequests(() => signIn);
 
-type Answer = Awaited<ReturnType<TestSignIn['handler']>>;
-const get = (path: string, cookie: string): Promise<Answer> => signIn.handler(event('GET', path, cookie));
-const post = (path: string, cookie: string, form: Record<string, string>): Promise<Answer> =>
-  signIn.handler(event('POST', path, cookie, new URLSearchParams(form).toString()));
-function event(method: string, path: string, cookie: string, body?: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    queryStringParameters: {},
-    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    cookies: [cookie],
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
-  } as unknown as APIGatewayProxyEventV2;
-}
 const owner = () => signIn.as(['owner'], 'o1', 'boss@example.org');
 const add = (email: string, topics?: string[]) =>
   upsertSubscriber(

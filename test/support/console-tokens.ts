@@ -5,6 +5,7 @@
  * provider's redirects are stubbed: the flow itself runs against the real local provider in
  * test/integration/console-sign-in.test.ts.
  */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { makeConsoleHandler, type ConsoleDeps } from '../../lambdas/console/handler';
 import { sealKey, sealSession, SESSION_COOKIE, type Session } from '../../lambdas/console/session';
@@ -74,4 +75,32 @@ export async function testSignIn(
   const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org') =>
     cookieFor(await idToken({ payload: { email, 'cognito:groups': groups } }), csrf);
   return { handler, idToken, cookieFor, as, otherKey, sessionKey, revoked };
+}
+
+/** A browser's request to the console as API Gateway (HTTP API, v2) hands it to the function. */
+export function consoleEvent(method: string, path: string, cookie?: string, body?: string, query = ''): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: query,
+    queryStringParameters: Object.fromEntries(new URLSearchParams(query)),
+    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+    ...(cookie && { cookies: [cookie] }),
+    ...(body !== undefined && { body }),
+    isBase64Encoded: false,
+    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+export type ConsoleAnswer = Awaited<ReturnType<TestSignIn['handler']>>;
+
+/** GET and POST (a form, as fields or as its encoded text) through the handler `signIn()` made. */
+export function consoleRequests(signIn: () => TestSignIn) {
+  return {
+    get: (path: string, cookie: string, query = ''): Promise<ConsoleAnswer> =>
+      signIn().handler(consoleEvent('GET', path, cookie, undefined, query)),
+    post: (path: string, cookie: string, form: Record<string, string> | string, query = ''): Promise<ConsoleAnswer> =>
+      signIn().handler(consoleEvent('POST', path, cookie, typeof form === 'string' ? form : new URLSearchParams(form).toString(), query)),
+  };
 }

@@ -5,11 +5,10 @@
  * test/integration/console-sign-in.test.ts).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { sealKey, sealSession, SESSION_COOKIE } from '../../lambdas/console/session';
 import { roleOf } from '../../lambdas/console/sign-in';
-import { testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleEvent, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { memoryDesk, type MemoryDesk } from './desk-fakes';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
@@ -28,19 +27,7 @@ const claims = (extra: JWTPayload = {}): JWTPayload => ({ email: 'ed@example.org
 const idToken = (o: Parameters<TestSignIn['idToken']>[0] = {}) => signIn.idToken({ payload: claims(), ...o });
 const cookieFor = (token: string, csrf?: string) => signIn.cookieFor(token, csrf);
 
-function event(method: string, path: string, cookie?: string, body?: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    ...(cookie && { cookies: [cookie] }),
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1' },
-  } as unknown as APIGatewayProxyEventV2;
-}
+const event = (method: string, path: string, cookie?: string, body?: string) => consoleEvent(method, path, cookie, body);
 
 const isSignInRedirect = (r: { statusCode?: number; headers?: Record<string, unknown> }) =>
   r.statusCode === 302 && r.headers?.location === '/admin/sign-in';
