@@ -163,6 +163,7 @@ export class BriefingStack extends Stack {
       deliveriesTable: this.storage.deliveries,
       subscribersTable: this.storage.subscribers,
       digestSchedule: { cron: config.scheduleCron, timeZone: config.timeZone },
+      digestDelivery: { mode: config.digestDelivery, localTime: this.scheduling.digestSchedule.localTime },
       auditRetentionDays: config.auditRetentionDays,
       digestPlanner: this.scheduling.planner.fn,
       issueSchedules: {

@@ -19,6 +19,7 @@ import type {
   DeliveryEvents,
   IssueScheduler,
   Ledger,
+  TopicUsage,
   Mailer,
   SettingsStore,
   SubscriptionStore,
@@ -41,6 +42,7 @@ import type { AudienceCount, IssueEdits, IssuePlanTrigger } from '../core/desk-s
 import { lambdaPlanTrigger } from '../adapters/lambda-plan-trigger';
 import type { AddressDigest } from '../core/address';
 import { DynamoReaderIndex, type ReaderIndex } from '../adapters/dynamodb/reader-index';
+import { articlesByTopic } from '../adapters/dynamodb/topic-usage';
 import type { PrivacyDeps } from '../usecases/privacy';
 import type { MailSettings } from '../core/mail-settings';
 import type { SigningKeys } from '../core/tokens';
@@ -71,8 +73,13 @@ export interface Desk {
   schedule?: DigestSchedule;
   /** What editors typed and have not published. */
   drafts: DraftStore;
-  /** What a save goes through: publish's stores (usecases/save-content.ts). */
-  editing: { content: ContentStore; settings: SettingsStore; ids: ContentIds; schedules?: IssueScheduler };
+  /**
+   * What a save goes through: publish's stores (usecases/save-content.ts). `topicUsage` (with a
+   * Subscribers table) lets the settings page save topics: a topic still used cannot be dropped.
+   */
+  editing: { content: ContentStore; settings: SettingsStore; ids: ContentIds; schedules?: IssueScheduler; topicUsage?: TopicUsage };
+  /** The digest's delivery mode as deployed (read-only on the settings page); absent when not set. */
+  delivery?: { mode: string; localTime?: string };
   /** The Subscribers pages' ports (owners); absent when the function is given no Subscribers table. */
   subscribers?: DeskSubscribers;
   /** The preview and test sends; absent when the function has no sender settings (SENDER_EMAIL unset). */
@@ -114,6 +121,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
   const days = auditDays(env[ENV.auditRetentionDays], ENV.auditRetentionDays);
   const subscribersTable = env[ENV.subscribersTable];
   let subscribers: DeskSubscribers | undefined;
+  let topicUsage: TopicUsage | undefined;
   if (subscribersTable) {
     const { addressKeySecretArn, addressKey, reservedDomains } = readEnv(['addressKeySecretArn', 'addressKey', 'reservedDomains'], env);
     const sdb = dynamoPorts(documentClient(), { subscribers: subscribersTable });
@@ -125,6 +133,12 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
       settings: db.settings,
       pause: db.sendingState,
       allowReservedDomains: reservedDomains,
+    };
+    // Readers are counted on the readers index (the console's role has no Scan).
+    const readers = subscribers.readers;
+    topicUsage = {
+      articlesByTopic: (topics) => articlesByTopic(documentClient(), contentTable, topics),
+      readersByTopic: (topics) => readers.readersByTopic(topics),
     };
   }
   const plannerArn = env[ENV.digestPlannerArn];
@@ -142,7 +156,8 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     sending: db.sendingState,
     schedule: digestScheduleCron && digestTimeZone ? { cron: digestScheduleCron, timeZone: digestTimeZone } : undefined,
     drafts: db.drafts,
-    editing: { content: db.content, settings: db.settings, ids: db.content, schedules: consoleIssueSchedulerFromEnv(env) },
+    editing: { content: db.content, settings: db.settings, ids: db.content, schedules: consoleIssueSchedulerFromEnv(env), topicUsage },
+    delivery: env[ENV.digestDelivery] ? { mode: env[ENV.digestDelivery]!, localTime: env[ENV.digestLocalTime] || undefined } : undefined,
     subscribers,
     mail: env[ENV.senderEmail] ? deskMail(db.content, env) : undefined,
     ...deskSendPorts(documentClient(), { content: contentTable, subscribers: env[ENV.subscribersTable] || undefined }),

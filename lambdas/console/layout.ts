@@ -28,6 +28,7 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d1d5db;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto}
+pre.text-part{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f4f6;padding:.75rem;border-radius:6px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .bar{display:inline-block;height:.8rem;background:#1d4ed8;vertical-align:middle}
 .note{background:#fef3c7;border-left:4px solid #b45309;padding:.5rem .75rem}
@@ -52,6 +53,7 @@ export const NAV = [
   { href: '/admin/issues', text: 'Issues', key: 'issues' },
   { href: '/admin/audit', text: 'Audit log', key: 'audit', owner: true },
   { href: '/admin/subscribers', text: 'Subscribers', key: 'subscribers', owner: true },
+  { href: '/admin/settings', text: 'Settings', key: 'settings', owner: true },
 ] as const;
 export type NavKey = (typeof NAV)[number]['key'];
 

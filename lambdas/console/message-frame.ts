@@ -35,3 +35,33 @@ export function forceDark(html: string): string {
 
 /** The frame's document for `scheme`. */
 export const frameHtml = (html: string, scheme: Scheme): string => (scheme === 'dark' ? forceDark(html) : html);
+
+/**
+ * The message's views on a preview page (a Handlebars template's part): the checks `preview`
+ * prints (`facts`), frames of `frame` at 600 px, 375 px and dark, and the plain-text part
+ * (`p.message.text`). The stored item's preview (pages/preview.ts) and a draft's
+ * (pages/draft-preview.ts) show the same.
+ */
+export const MESSAGE_VIEWS = `<h2>Checks</h2>
+<p>{{facts.sizeLine}}</p>
+<ul>{{#each facts.checks}}<li>{{#if ok}}OK{{else}}<strong>Problem</strong>{{/if}}: {{text}}</li>{{/each}}</ul>
+<h2>Desktop (600 px)</h2>
+<div class="scroll" tabindex="0"><iframe src="{{frame}}" width="600" height="800" sandbox title="The message at 600 px wide (desktop)"></iframe></div>
+<h2>Phone (375 px)</h2>
+<div class="scroll" tabindex="0"><iframe src="{{frame}}" width="375" height="800" sandbox title="The message at 375 px wide (phone)"></iframe></div>
+<h2>Dark mode (375 px)</h2>
+<p>The message's own dark-mode style, always on: what a reader whose mail app is dark sees.</p>
+<div class="scroll" tabindex="0"><iframe src="{{frame}}?scheme=dark" width="375" height="800" sandbox title="The message in dark mode at 375 px wide"></iframe></div>
+<h2>Plain-text part</h2>
+<pre class="text-part">{{p.message.text}}</pre>`;
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A small framed document of text (the plain-text part, or why a draft cannot be composed yet), escaped. */
+export function textFrame(title: string, lines: readonly string[], pre = false): string {
+  const body = pre
+    ? `<pre style="white-space:pre-wrap;overflow-wrap:anywhere;margin:0">${escapeHtml(lines.join('\n'))}</pre>`
+    : `<p><strong>${escapeHtml(title)}</strong></p><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font:15px/1.5 system-ui,sans-serif;margin:.75rem;color:#111;background:#fff">${body}</body></html>`;
+}

@@ -10,7 +10,9 @@
  *   GET  /admin/issues/<id>      one issue: its articles, state and figures (stats, report)  pages/issues.ts
  *   GET  /admin/articles/new, /admin/issues/new, …/<id>/edit; POST …/save, /admin/drafts/…
  *                                editors: write and publish an article or issue, drafts kept  pages/editor.ts
+ *   GET  /admin/drafts/<kind>/<key>/preview[/message]  editors: the draft's message as typed  pages/draft-preview.ts
  *   GET  /admin/audit            owners: the audit log                                       pages/audit.ts
+ *   GET  /admin/settings         owners: topics and page text (POST saves); the stack's, read-only  pages/settings.ts
  *   GET  /admin/subscribers      owners: counts by status, source, topic; POST …/search       pages/subscribers.ts
  *   GET  /admin/subscribers/<id> owners: a reader's record; POST …/export, …/revoke-links, …/erase
  *   GET  /admin/subscribers/import  owners: CSV import (POST: the mapping step, then the import)  pages/subscriber-import.ts
@@ -31,7 +33,9 @@ import { editorRoutes } from './pages/editor';
 import { subscriberRoutes } from './pages/subscribers';
 import { importRoutes } from './pages/subscriber-import';
 import { previewRoutes } from './pages/preview';
+import { draftPreviewRoutes } from './pages/draft-preview';
 import { sendRoutes } from './pages/send';
+import { settingsRoutes } from './pages/settings';
 
 // The import's routes come before a reader's record (`/admin/subscribers/<id>` would match `import`).
 export const ROUTES: readonly DeskRoute[] = [
@@ -39,8 +43,10 @@ export const ROUTES: readonly DeskRoute[] = [
   ...issueRoutes,
   ...editorRoutes,
   ...previewRoutes,
+  ...draftPreviewRoutes,
   ...sendRoutes,
   ...auditRoutes,
+  ...settingsRoutes,
   ...importRoutes,
   ...subscriberRoutes,
 ];

@@ -163,6 +163,8 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   else if (settingsFiles.length === 1) {
     try {
       ({ settings: newSettings, version: settingsBase } = readSettingsFile(settingsFiles[0].name, settingsFiles[0].text));
+      // A save from the console names the version it started from, as for an article or issue.
+      if (options.baseVersion !== undefined) settingsBase = options.baseVersion;
     } catch (e) {
       problems.push((e as Error).message);
     }

@@ -46,7 +46,7 @@ export const CONSOLE_PERMISSIONS: Permissions = {
     },
     'table/content/index/byKind': {
       'dynamodb:Query':
-        "DynamoContentCatalog.page (the Issues page, Home), DynamoContentStore.latestIssue (what the next digest run sends), contentIds (an unknown id's did-you-mean)",
+        "DynamoContentCatalog.page (the Issues page, Home), DynamoContentStore.latestIssue (what the next digest run sends), contentIds (an unknown id's did-you-mean), articlesByTopic (Settings: a topic still used is not dropped)",
     },
     'table/deliveries': {
       'dynamodb:GetItem':
@@ -75,7 +75,8 @@ export const CONSOLE_PERMISSIONS: Permissions = {
       'dynamodb:Query': "DynamoSubscriptionStore.inboxMembers: the inbox's other stored forms (search, export, erase, import)",
     },
     'table/subscribers/index/readers': {
-      'dynamodb:Query': 'DynamoReaderIndex.count, search: counts by status, source and topic, and the address-prefix search (no Scan)',
+      'dynamodb:Query':
+        "DynamoReaderIndex.count, search, readersByTopic: counts by status, source and topic, the address-prefix search, a dropped topic's readers (no Scan)",
     },
     ...ADDRESS_KEY,
     ...sendMail("SesMailer.sendRaw: a test send of an issue's or an alert's message (pages/preview.ts, usecases/test-send.ts sendTest)"),

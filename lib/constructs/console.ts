@@ -29,6 +29,8 @@ export interface ConsoleProps {
   readonly subscribersTable: dynamodb.ITable;
   /** The digest's schedule as deployed: Home says when it runs next. */
   readonly digestSchedule?: { cron: string; timeZone: string };
+  /** The digest's delivery mode (and local hour), shown read-only on the settings page. */
+  readonly digestDelivery?: { mode: string; localTime?: string };
   /** Days an audit log entry is kept. @default 400 */
   readonly auditRetentionDays?: number;
   /** Send now invokes it; an issue's schedule names it. */
@@ -97,6 +99,8 @@ export class Console extends Construct {
           [ENV.digestScheduleCron]: props.digestSchedule.cron,
           [ENV.digestTimeZone]: props.digestSchedule.timeZone,
         }),
+        ...(props.digestDelivery && { [ENV.digestDelivery]: props.digestDelivery.mode }),
+        ...(props.digestDelivery?.localTime && { [ENV.digestLocalTime]: props.digestDelivery.localTime }),
       },
     });
     this.handler.allow('secret/console-session', [this.sessionSecret.secretArn]);

@@ -88,7 +88,7 @@ describe('an editor in the console', () => {
     await expect(desk.page.getByText('No issue matches.').count()).resolves.toBe(1);
   });
 
-  it('writes an article: a malformed date is shown beside its field, the text kept; fixed, it is published', async () => {
+  it('writes an article: a malformed date is shown beside its field, the text kept; fixed, it is published; the preview follows the typing', async () => {
     await desk.page.goto(new URL('/admin/issues', desk.consoleUrl).href);
     await desk.page.getByRole('link', { name: 'New article' }).click();
     await expect(heading()).resolves.toBe('New article');
@@ -111,6 +111,24 @@ describe('an editor in the console', () => {
     await desk.page.waitForURL((u) => u.pathname === '/admin/articles/console-journey-note/edit');
     await expect(desk.page.getByRole('status').first().textContent()).resolves.toBe('Published.');
     await desk.check('article-editor');
+    // The preview below the form follows what is typed: the draft is kept, then the frame reloads.
+    await field('Title').fill('Retitled while typing');
+    await desk.page.frameLocator('#preview-frame').getByText('Retitled while typing').first().waitFor();
+    await desk.page.locator('#preview-frame').scrollIntoViewIfNeeded();
+    await desk.check('article-preview-as-typed');
+    await desk.visit('draft-preview', '/admin/drafts/article/console-journey-note/preview');
+    await expect(heading()).resolves.toBe('Preview of your draft: Retitled while typing');
+  });
+
+  it('relabels a topic in Settings, where the sender, schedule and delivery are shown read-only', async () => {
+    await desk.page.getByRole('link', { name: 'Settings' }).click();
+    await expect(heading()).resolves.toBe('Settings');
+    await expect(desk.page.getByText('Set by the stack (read-only)').count()).resolves.toBe(1);
+    await desk.page.getByLabel('Label').first().fill('Diplomacy and summits');
+    await desk.page.getByRole('button', { name: 'Save settings' }).click();
+    await desk.page.waitForURL((u) => u.search === '?done=saved');
+    await expect(desk.page.getByLabel('Label').first().inputValue()).resolves.toBe('Diplomacy and summits');
+    await desk.check('settings');
   });
 
   it("shows an issue's page and the audit log with what was done", async () => {

@@ -175,6 +175,17 @@ describe("the console's sign-in settings", () => {
     expect(env[ENV.tokenKeys]).toBeUndefined();
   });
 
+  it("shows the digest's schedule and delivery mode as the planner runs them (a settings page naming another mode would mislead)", () => {
+    const planner = (
+      t.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.scheduling.planner.fn.node.defaultChild as never)].Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      }
+    ).Environment.Variables;
+    expect(env[ENV.digestDelivery]).toBeDefined();
+    expect(env[ENV.digestDelivery]).toEqual(planner[ENV.digestDelivery]);
+    expect(env[ENV.digestScheduleCron]).toBeDefined();
+  });
+
   it("sends only From the sender's address: each of its role's SendRawEmail statements is conditioned on the sender's ses:FromAddress", () => {
     const role = JSON.stringify((template.Resources[consoleFnId].Properties as { Role: unknown }).Role).match(
       /"Fn::GetAtt":\["([^"]+)"/,

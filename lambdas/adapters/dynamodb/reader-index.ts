@@ -27,6 +27,8 @@ export interface ReaderIndex {
   count(): Promise<SubscriberCounts>;
   /** Up to `limit` readers whose address key starts with `prefix` (lower-cased), in address order. */
   search(prefix: string, limit: number): Promise<ReaderRow[]>;
+  /** Per topic, how many readers (not unsubscribed) chose it: publish's check before a topic is dropped (core/ports.ts TopicUsage). */
+  readersByTopic(topics: readonly string[]): Promise<Map<string, number>>;
 }
 
 const shards = () => Array.from({ length: READER_SHARDS }, (_, i) => i);
@@ -58,6 +60,35 @@ export class DynamoReaderIndex implements ReaderIndex {
       } while (start);
     }
     return counts;
+  }
+
+  async readersByTopic(topics: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const topic of topics) {
+      let count = 0;
+      for (const shard of shards()) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          // Counted by DynamoDB after the filter: no reader is returned.
+          const out = await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: INDEXES.readers,
+              KeyConditionExpression: '#r = :r',
+              FilterExpression: '#st <> :gone AND contains(#to, :t)',
+              ExpressionAttributeNames: { '#r': READER_SHARD, '#st': 'status', '#to': 'topics' },
+              ExpressionAttributeValues: { ':r': shard, ':gone': 'unsubscribed', ':t': topic },
+              Select: 'COUNT',
+              ExclusiveStartKey: start,
+            }),
+          );
+          count += out.Count ?? 0;
+          start = out.LastEvaluatedKey;
+        } while (start);
+      }
+      if (count) found.set(topic, count);
+    }
+    return found;
   }
 
   async search(prefix: string, limit: number): Promise<ReaderRow[]> {

@@ -5,6 +5,7 @@
  * version the editor started from: a newer stored version is refused with who saved it and when.
  * What is typed is kept as a draft while typing (a small script posts the form a moment after
  * the last keystroke; without script, "Save draft"), and after a refused save, so nothing is lost.
+ * Below the form, the draft's message (pages/draft-preview.ts), reloaded each time the draft is kept.
  *
  *   GET  /admin/articles/new, /admin/issues/new          a new item                       editors
  *   GET  /admin/articles/<id>/edit, /admin/issues/<id>/edit
@@ -37,10 +38,20 @@ const form = hb.compile(`<h1>{{heading}}</h1>
 <span id="draft-status" role="status">{{#if draft}}Draft kept {{when draft.savedAt}}.{{/if}}</span></p></form>
 {{#if draft}}<form method="post" action="/admin/drafts/{{kind}}/{{key}}/discard"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Discard the draft</button></form>{{/if}}
 {{#if savedId}}<p><a href="{{savedLink}}">{{savedText}}</a></p>{{/if}}
-<script nonce="{{nonce}}">(function(){var f=document.getElementById('editor'),s=document.getElementById('draft-status'),t;
+<h2 id="preview">Preview as you type</h2>
+<p>The message this {{kind}} makes as typed, for a sample reader: it follows the form each time the draft is kept. <a href="/admin/drafts/{{kind}}/{{key}}/preview">All views, with the checks</a>.</p>
+<fieldset id="preview-views" hidden><legend>Show</legend>
+<label><input type="radio" name="pv" value="600" checked> Desktop (600 px)</label> <label><input type="radio" name="pv" value="375"> Phone (375 px)</label>
+<label><input type="radio" name="pv" value="dark"> Dark</label> <label><input type="radio" name="pv" value="text"> Plain text</label></fieldset>
+<div class="scroll" tabindex="0"><iframe id="preview-frame" src="/admin/drafts/{{kind}}/{{key}}/preview/message" width="600" height="700" sandbox title="Preview of this {{kind}} as typed"></iframe></div>
+<script nonce="{{nonce}}">(function(){var f=document.getElementById('editor'),s=document.getElementById('draft-status'),t,
+p=document.getElementById('preview-frame'),v=document.getElementById('preview-views'),base=p.getAttribute('src');v.hidden=false;
+function show(){var k=(v.querySelector('input:checked')||{}).value||'600';p.width=k==='600'?600:375;
+p.src=base+'?'+(k==='dark'?'scheme=dark&':k==='text'?'view=text&':'')+'at='+Date.now();}
+v.addEventListener('change',show);
 f.addEventListener('input',function(){clearTimeout(t);t=setTimeout(function(){
 fetch(f.dataset.draft+'?js=1',{method:'POST',credentials:'same-origin',headers:{'content-type':'application/x-www-form-urlencoded'},body:new URLSearchParams(new FormData(f))})
-.then(function(r){s.textContent=r.ok?'Draft kept '+new Date().toLocaleTimeString()+'.':'Draft not kept ('+r.status+'): copy your text before leaving.';})
+.then(function(r){s.textContent=r.ok?'Draft kept '+new Date().toLocaleTimeString()+'.':'Draft not kept ('+r.status+'): copy your text before leaving.';if(r.ok)show();})
 .catch(function(){s.textContent='Draft not kept (offline): copy your text before leaving.';});},1500);});})();</script>`);
 
 const NOTES: Record<string, { kind: 'done' | 'note'; text: string }> = {

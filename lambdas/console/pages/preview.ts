@@ -29,7 +29,7 @@ import {
 } from '../../usecases/test-send';
 import type { Desk, DeskMail } from '../desk';
 import { hb, mayAct, messagePage } from '../layout';
-import { frameHtml, MESSAGE_FRAME_CSP, schemeOf } from '../message-frame';
+import { frameHtml, MESSAGE_FRAME_CSP, MESSAGE_VIEWS, schemeOf } from '../message-frame';
 import { framedDocument, page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request';
 
 type Kind = 'issues' | 'articles';
@@ -40,18 +40,7 @@ const view = hb.compile(`<h1>Preview: {{p.title}}</h1>
 <p>{{#if alert}}The breaking alert of article {{p.id}}{{else}}Issue <a href="{{back}}">{{p.id}}</a>{{/if}}, as the sender composes it for a sample reader ({{p.reader}}).
 Its unsubscribe and preferences links act on nobody; its article links are the tracked ones readers get (following one counts a click).</p>
 <dl><dt>Subject</dt><dd>{{p.message.subject}}</dd><dt>From</dt><dd>{{from}}</dd></dl>
-<h2>Checks</h2>
-<p>{{facts.sizeLine}}</p>
-<ul>{{#each facts.checks}}<li>{{#if ok}}OK{{else}}<strong>Problem</strong>{{/if}}: {{text}}</li>{{/each}}</ul>
-<h2>Desktop (600 px)</h2>
-<div class="scroll" tabindex="0"><iframe src="{{frame}}" width="600" height="800" sandbox title="The message at 600 px wide (desktop)"></iframe></div>
-<h2>Phone (375 px)</h2>
-<div class="scroll" tabindex="0"><iframe src="{{frame}}" width="375" height="800" sandbox title="The message at 375 px wide (phone)"></iframe></div>
-<h2>Dark mode (375 px)</h2>
-<p>The message's own dark-mode style, always on: what a reader whose mail app is dark sees.</p>
-<div class="scroll" tabindex="0"><iframe src="{{frame}}?scheme=dark" width="375" height="800" sandbox title="The message in dark mode at 375 px wide"></iframe></div>
-<h2>Plain-text part</h2>
-<pre style="white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f4f6;padding:.75rem;border-radius:6px">{{p.message.text}}</pre>
+${MESSAGE_VIEWS}
 <h2 id="send-test">Send a test</h2>
 {{#if sent}}<p class="{{sent.kind}}" role="status">{{sent.text}}</p>{{/if}}
 {{#if canSend}}<form method="post" action="{{base}}/send-test"><input type="hidden" name="csrf" value="{{csrf}}">
