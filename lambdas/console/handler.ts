@@ -23,12 +23,16 @@ import { formOf, html, json, parseRequest, withSiteHeaders, type ApiRequest, typ
 import { messagePage, signedInPage } from './layout';
 import { deskFromEnv, type Desk } from './desk';
 import { dispatch } from './routes';
+import { DynamoSessionStore } from '../adapters/dynamodb/console-sessions';
+import { readEnv } from '../core/env';
+import { documentClient } from '../wiring';
 import { hasOwnPolicy } from './request';
 import {
   cookieOf,
   FLOW_COOKIE,
   FLOW_SECONDS,
   newCsrfToken,
+  newSessionId,
   openFlow,
   openSession,
   sealFlow,
@@ -38,6 +42,7 @@ import {
   sessionSeconds,
   setCookie,
   type Session,
+  type SessionStore,
 } from './session';
 import { idTokenVerifier, provider, type Editor, type SignInSettings, type Tokens } from './sign-in';
 
@@ -48,6 +53,8 @@ export interface ConsoleDeps {
   clock: Clock;
   /** What the pages read and change. */
   desk: Desk;
+  /** The sessions kept on the server (their tokens); the cookie holds only the id. */
+  sessions: SessionStore;
   /** The ID token check; by default against the issuer's published keys. */
   verify?: ReturnType<typeof idTokenVerifier>;
   /** The provider's side of the flow; by default openid-client against the issuer. */
@@ -87,8 +94,12 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
    * pool and in which group); any other failure, or a refused renewal, ends the session.
    */
   async function signedIn(cookies: string[], now: Date): Promise<{ editor: Editor; session: Session } | undefined> {
-    const session = await openSession(await sessionKey(), cookieOf(cookies, SESSION_COOKIE), now);
-    if (!session) return undefined;
+    const held = await openSession(await sessionKey(), cookieOf(cookies, SESSION_COOKIE), now);
+    if (!held) return undefined;
+    // Ended at sign-out, expired, or not this cookie's: no session, whatever the cookie says.
+    const record = await deps.sessions.get(held.sid, now);
+    if (!record || record.started !== held.started) return undefined;
+    const session: Session = { ...held, ...record };
     const check = await verify(session.idToken, now);
     if (check.ok) return { editor: check.editor, session };
     if (check.reason !== 'ERR_JWT_EXPIRED' || !session.refreshToken) return undefined;
@@ -102,7 +113,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     const renewed = await verify(tokens.idToken, now);
     // The sealed ID token was checked when it was sealed: the renewed one must be the same person's.
     if (!renewed.ok || renewed.editor.sub !== decodeJwt(session.idToken).sub) return undefined;
-    return { editor: renewed.editor, session: { ...session, idToken: tokens.idToken, refreshToken: tokens.refreshToken } };
+    // Kept at once: whatever this request answers, the next one has the renewed tokens.
+    const refreshToken = tokens.refreshToken ?? session.refreshToken;
+    await deps.sessions.renew(session.sid, { idToken: tokens.idToken, refreshToken });
+    return { editor: renewed.editor, session: { ...session, idToken: tokens.idToken, refreshToken } };
   }
 
   /**
@@ -142,7 +156,8 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       logger.warn('Console sign-in refused: ID token', { reason: check.reason });
       return html(403, messagePage('Not allowed', `This account cannot use the console (${check.reason}).`, again));
     }
-    const session: Session = { ...tokens, csrf: newCsrfToken(), started: Math.floor(now.getTime() / 1000) };
+    const session: Session = { ...tokens, sid: newSessionId(), csrf: newCsrfToken(), started: Math.floor(now.getTime() / 1000) };
+    await deps.sessions.create(session.sid, { idToken: session.idToken, refreshToken: session.refreshToken, started: session.started });
     const { cookie } = await sessionCookie(session, check.editor, now);
     await audit(check.editor, now, 'sign-in');
     return { ...html(200, signedInPage()), cookies: [cookie, clear(FLOW_COOKIE)] };
@@ -169,6 +184,8 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       if (!sameToken(sent, who.session.csrf))
         return html(403, messagePage('Refused', 'This form is out of date: reload the page and try again.'));
       if (path === '/admin/sign-out') {
+        // Ended on the server first: any copy of the cookie is signed out from now on.
+        await deps.sessions.end(who.session.sid, now);
         await audit(who.editor, now, 'sign-out');
         if (who.session.refreshToken)
           await oidc.revoke(who.session.refreshToken).catch((e: unknown) => {
@@ -241,7 +258,8 @@ export function consoleDepsFromEnv(): ConsoleDeps {
         return value;
       }
     : () => Promise.resolve(local as string);
-  return { settings, sessionSecret, clock: systemClock, desk: deskFromEnv(systemClock) };
+  const sessions = new DynamoSessionStore(documentClient(), readEnv(['deliveriesTable']).deliveriesTable);
+  return { settings, sessionSecret, clock: systemClock, desk: deskFromEnv(systemClock), sessions };
 }
 
 let fromEnv: ReturnType<typeof makeConsoleHandler> | undefined;

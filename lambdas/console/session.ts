@@ -1,6 +1,6 @@
 /**
- * The console's cookies: the sign-in flow's state (state, nonce, PKCE verifier) and the session,
- * each sealed with the session key (JWE, `dir` + A256GCM: encrypted and authenticated, so a
+ * The console's cookies: the sign-in flow's state (state, nonce, PKCE verifier) and the session
+ * (its id and CSRF token; the tokens are kept on the server, {@link SessionStore}), each sealed with the session key (JWE, `dir` + A256GCM: encrypted and authenticated, so a
  * changed byte fails to open), each with its own life. Pure: no I/O.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,15 +21,43 @@ export const FLOW_SECONDS = 10 * 60;
 export const SESSION_COOKIE = 'briefing_console';
 export const FLOW_COOKIE = 'briefing_console_flow';
 
-/** What a session holds: the provider's ID token (checked on every request), the CSRF token bound to it, the refresh token. */
-export interface Session {
-  idToken: string;
+/**
+ * What the session cookie holds: the session's id, the CSRF token bound to it, and when the
+ * editor signed in. The tokens stay on the server ({@link SessionStore}): with Cognito's ID and
+ * refresh tokens a cookie would pass browsers' 4 KB limit, and a session that exists only in a
+ * cookie outlives its sign-out in any copy of the cookie.
+ */
+export interface SessionCookie {
+  sid: string;
   csrf: string;
-  /** Renews the ID token when it expires; absent when the provider gave none. */
-  refreshToken?: string;
   /** When the editor signed in (epoch seconds): the session ends {@link SESSION_MAX_SECONDS} after. */
   started: number;
 }
+
+/** What the server keeps of a session: the provider's ID token (checked on every request) and the refresh token. */
+export interface SessionRecord {
+  idToken: string;
+  /** Renews the ID token when it expires; absent when the provider gave none. */
+  refreshToken?: string;
+  started: number;
+}
+
+export type Session = SessionCookie & SessionRecord;
+
+/**
+ * The sessions kept on the server (the Deliveries table on AWS and locally: console-sessions.ts).
+ * A session ended at sign-out is gone for every copy of its cookie; each expires with its 8 hours.
+ */
+export interface SessionStore {
+  create(sid: string, record: SessionRecord): Promise<void>;
+  /** The live session, or undefined when unknown, ended or past its 8 hours. */
+  get(sid: string, now: Date): Promise<SessionRecord | undefined>;
+  /** The renewed tokens (an expired ID token renewed with the refresh token). */
+  renew(sid: string, tokens: { idToken: string; refreshToken?: string }): Promise<void>;
+  end(sid: string, now: Date): Promise<void>;
+}
+
+export const newSessionId = () => randomBytes(24).toString('base64url');
 
 /** Seconds the session cookie may live from `now`: idle time, never past the 8-hour limit. */
 export const sessionSeconds = (s: Pick<Session, 'started'>, now: Date) =>
@@ -67,19 +95,15 @@ async function open(key: Uint8Array, kind: string, sealed: string | undefined, n
   }
 }
 
-export const sealSession = (key: Uint8Array, s: Session, now: Date) => seal(key, 'session', s, sessionSeconds(s, now), now);
+export const sealSession = (key: Uint8Array, s: SessionCookie, now: Date) =>
+  seal(key, 'session', { sid: s.sid, csrf: s.csrf, started: s.started }, sessionSeconds(s, now), now);
 export const sealFlow = (key: Uint8Array, f: Flow, now: Date) => seal(key, 'flow', f, FLOW_SECONDS, now);
 
-export async function openSession(key: Uint8Array, sealed: string | undefined, now: Date): Promise<Session | undefined> {
+export async function openSession(key: Uint8Array, sealed: string | undefined, now: Date): Promise<SessionCookie | undefined> {
   const p = await open(key, 'session', sealed, now);
-  if (!p || typeof p.idToken !== 'string' || typeof p.csrf !== 'string' || typeof p.started !== 'number') return undefined;
+  if (!p || typeof p.sid !== 'string' || typeof p.csrf !== 'string' || typeof p.started !== 'number') return undefined;
   if (sessionSeconds({ started: p.started }, now) <= 0) return undefined;
-  return {
-    idToken: p.idToken,
-    csrf: p.csrf,
-    started: p.started,
-    ...(typeof p.refreshToken === 'string' && { refreshToken: p.refreshToken }),
-  };
+  return { sid: p.sid, csrf: p.csrf, started: p.started };
 }
 
 export async function openFlow(key: Uint8Array, sealed: string | undefined, now: Date): Promise<Flow | undefined> {

@@ -32,7 +32,7 @@ export interface SignInSettings {
   clientId: string;
   /** The console's base URL (no trailing slash); it is served under `<base>/admin`. */
   baseUrl: string;
-  /** Cognito's /logout with client_id and logout_uri, used when discovery names no end_session_endpoint. */
+  /** The user pool's managed login `/logout` (sign-out adds `client_id` and `logout_uri`); absent: discovery's end-session endpoint. */
   logoutUrl?: string;
 }
 
@@ -73,6 +73,9 @@ export function idTokenVerifier(settings: SignInSettings, keys?: Parameters<type
   };
 }
 
+/** Seconds a call to the provider may take (openid-client's default is 30, the whole request's budget). */
+export const PROVIDER_TIMEOUT_SECONDS = 5;
+
 /** The provider's configuration (discovery), fetched once per function instance. */
 export function provider(settings: SignInSettings) {
   let config: Promise<oidc.Configuration> | undefined;
@@ -83,8 +86,13 @@ export function provider(settings: SignInSettings) {
         settings.clientId,
         undefined,
         oidc.None(),
-        // Plain http only for a provider on this machine (npm start's); Cognito is https.
-        isLoopbackHttp(settings.issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined,
+        // Plain http only for a provider on this machine (npm start's); Cognito is https. Every call
+        // to the provider (discovery, token, refresh, revoke) gives up after PROVIDER_TIMEOUT_SECONDS,
+        // well inside the function's and API Gateway's 30 s.
+        {
+          timeout: PROVIDER_TIMEOUT_SECONDS,
+          ...(isLoopbackHttp(settings.issuer) && { execute: [oidc.allowInsecureRequests] }),
+        },
       )
       .catch((e: unknown) => {
         config = undefined;
@@ -129,14 +137,24 @@ export function provider(settings: SignInSettings) {
       if (config.serverMetadata().revocation_endpoint)
         await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
     },
-    /** Where sign-out sends the browser: the provider's end of session, back to the console. */
+    /**
+     * Where sign-out sends the browser: the provider's end of session, back to the console. With
+     * a logout URL (the user pool's managed login: `<domain>/logout`), Cognito's own form —
+     * `client_id` and `logout_uri` — which is not the end-session form its discovery names.
+     */
     async signOutUrl(idToken?: string): Promise<string> {
       const back = `${settings.baseUrl}/admin/`;
+      if (settings.logoutUrl) {
+        const url = new URL(settings.logoutUrl);
+        url.searchParams.set('client_id', settings.clientId);
+        url.searchParams.set('logout_uri', back);
+        return url.href;
+      }
       const config = await discover();
       if (config.serverMetadata().end_session_endpoint) {
         return oidc.buildEndSessionUrl(config, { post_logout_redirect_uri: back, ...(idToken && { id_token_hint: idToken }) }).href;
       }
-      return settings.logoutUrl ?? back;
+      return back;
     },
   };
 }

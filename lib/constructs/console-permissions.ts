@@ -50,12 +50,13 @@ export const CONSOLE_PERMISSIONS: Permissions = {
     },
     'table/deliveries': {
       'dynamodb:GetItem':
-        'DynamoCampaignCounters.get (states), DynamoClickCounts.list, DynamoSubjectTests.get (figures), DynamoSendingState.get (Home)',
+        'DynamoCampaignCounters.get (states), DynamoClickCounts.list, DynamoSubjectTests.get (figures), DynamoSendingState.get (Home), DynamoSessionStore.get (every request: the session and its tokens)',
       'dynamodb:Query':
         "DynamoLedger.list (an issue's figures), DynamoAuditLog.recent (the audit log), DynamoSendingState.buckets (Resume with a fresh count)",
-      'dynamodb:PutItem': 'DynamoAuditLog.record: one new entry, conditional on its key being new',
+      'dynamodb:PutItem':
+        'DynamoAuditLog.record: one new entry; DynamoSessionStore.create: a signed-in session (each conditional on its key being new)',
       'dynamodb:UpdateItem':
-        "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause",
+        "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause; DynamoSessionStore.renew, end (renewed tokens, sign-out)",
       'dynamodb:BatchWriteItem': "DynamoDeliveryEvents.deleteForSubscriber: an erased reader's ledger entries (Subscribers: erase)",
     },
     'table/deliveries/index/bySubscriber': {

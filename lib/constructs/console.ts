@@ -84,8 +84,9 @@ export class Console extends Construct {
         [ENV.consoleIssuer]: `https://cognito-idp.${Aws.REGION}.amazonaws.com/${editors.userPool.userPoolId}`,
         [ENV.consoleClientId]: editors.client.userPoolClientId,
         [ENV.consoleBaseUrl]: base,
-        // Cognito's discovery names no end_session_endpoint: its /logout ends the managed login's session.
-        [ENV.consoleLogoutUrl]: `${editors.loginDomainUrl}/logout?client_id=${editors.client.userPoolClientId}&logout_uri=${encodeURIComponent(`${base}/admin/`)}`,
+        // The managed login's /logout ends its session; the function adds client_id and logout_uri
+        // (Cognito's form, not the end-session form its discovery names).
+        [ENV.consoleLogoutUrl]: `${editors.loginDomainUrl}/logout`,
         [ENV.consoleSessionSecretArn]: this.sessionSecret.secretArn,
         [ENV.contentTable]: props.contentTable.tableName,
         [ENV.deliveriesTable]: props.deliveriesTable.tableName,

@@ -175,6 +175,13 @@ describe("the console's sign-in settings", () => {
     expect(env[ENV.tokenKeys]).toBeUndefined();
   });
 
+  it("signs out at the login domain's /logout, and no variable carries unresolved token text (a ${Token[…]} in a URL reaches the browser as written)", () => {
+    for (const [name, value] of Object.entries(env)) expect(`${name}=${JSON.stringify(value)}`).not.toContain('${Token[');
+    const logout = JSON.stringify(env[ENV.consoleLogoutUrl]);
+    expect(logout).toContain('/logout');
+    expect(logout).not.toContain('logout_uri');
+  });
+
   it("shows the digest's schedule and delivery mode as the planner runs them (a settings page naming another mode would mislead)", () => {
     const planner = (
       t.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.scheduling.planner.fn.node.defaultChild as never)].Properties as {

@@ -15,6 +15,8 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { makeConsoleHandler } from '../../lambdas/console/handler';
 import { openSession, sealKey } from '../../lambdas/console/session';
+import { DynamoSessionStore } from '../../lambdas/adapters/dynamodb/console-sessions';
+import { documentClient } from '../../lambdas/wiring';
 import { idTokenVerifier, provider as oidcProvider } from '../../lambdas/console/sign-in';
 import { deskFromEnv } from '../../lambdas/console/desk';
 import { createTestTables, type TestTables } from '../support/tables';
@@ -25,6 +27,7 @@ import { LOCAL_OWNER, startLocalOidcProvider, type LocalAccount, type RunningOid
 let consoleServer: RunningHttpServer;
 let provider: RunningOidcProvider;
 let tables: TestTables;
+let sessions: DynamoSessionStore;
 
 const account = (name: string): LocalAccount => ({ email: `${name}@briefing.test`, password: `${name}-password`, groups: ['owner'] });
 const WRONG_CODES = account('wrong-codes');
@@ -46,8 +49,10 @@ beforeAll(async () => {
   });
   tables = await createTestTables('console');
   const env = { CONTENT_TABLE: tables.names.content, DELIVERIES_TABLE: tables.names.deliveries };
+  sessions = new DynamoSessionStore(documentClient(), tables.names.deliveries);
   ref.handler = makeConsoleHandler({
     desk: deskFromEnv(systemClock, env),
+    sessions,
     settings: { issuer: provider.issuer, clientId: provider.clientId, baseUrl: consoleServer.url },
     sessionSecret: () => Promise.resolve(secret),
     clock: systemClock,
@@ -295,7 +300,10 @@ it('keeps a refresh token in the session that renews the ID token at the provide
   });
   await expectSignedIn(jar, signedIn, RENEW);
   const sealed = /briefing_console=([^;]+)/.exec(jar.header(consoleServer.url))![1];
-  const session = (await openSession(sealKey(secret), sealed, new Date()))!;
+  const cookie = (await openSession(sealKey(secret), sealed, new Date()))!;
+  // The tokens are kept on the server, the cookie holds the session's id.
+  expect(sealed.length).toBeLessThan(400);
+  const session = (await sessions.get(cookie.sid, new Date()))!;
   expect(session.refreshToken).toEqual(expect.any(String));
 
   const settings = { issuer: provider.issuer, clientId: provider.clientId, baseUrl: consoleServer.url };
@@ -312,9 +320,16 @@ it('keeps a refresh token in the session that renews the ID token at the provide
     await follow(other, formAction(asked2.body, asked2.url), { method: 'POST', form: { code: provider.currentCode(REVOKE.email) } }),
     REVOKE,
   );
-  const held = (await openSession(sealKey(secret), /briefing_console=([^;]+)/.exec(other.header(consoleServer.url))![1], new Date()))!;
+  const copied = other.header(consoleServer.url);
+  const heldCookie = (await openSession(sealKey(secret), /briefing_console=([^;]+)/.exec(copied)![1], new Date()))!;
+  const held = (await sessions.get(heldCookie.sid, new Date()))!;
   const home = await request(other, `${consoleServer.url}/admin/`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1];
   expect((await request(other, `${consoleServer.url}/admin/sign-out`, { method: 'POST', form: { csrf } })).res.status).toBe(302);
   await expect(oidcProvider(settings).refresh(held.refreshToken!)).rejects.toThrow();
+  // A copy of the cookie taken before the sign-out is signed out too (mistake: a session that lives in the cookie alone).
+  const replay = await fetch(`${consoleServer.url}/admin/`, { headers: { cookie: copied }, redirect: 'manual' });
+  expect(replay.status).toBe(302);
+  expect(replay.headers.get('location')).toBe('/admin/sign-in');
+  expect(await sessions.get(heldCookie.sid, new Date())).toBeUndefined();
 });

@@ -8,7 +8,16 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { makeConsoleHandler, type ConsoleDeps } from '../../lambdas/console/handler';
-import { sealKey, sealSession, SESSION_COOKIE, type Session } from '../../lambdas/console/session';
+import {
+  newSessionId,
+  sealKey,
+  sealSession,
+  SESSION_COOKIE,
+  SESSION_MAX_SECONDS,
+  type Session,
+  type SessionRecord,
+  type SessionStore,
+} from '../../lambdas/console/session';
 import { idTokenVerifier, type Tokens } from '../../lambdas/console/sign-in';
 
 export const TEST_SETTINGS = {
@@ -31,18 +40,50 @@ export interface TestSignIn {
   sessionKey: Uint8Array;
   /** Refresh tokens the handler revoked (at sign-out). */
   revoked: string[];
+  /** The sessions the handler keeps (in memory, unless the test gave a store). */
+  sessions: SessionStore;
+}
+
+/** Sessions in memory, as the Deliveries table keeps them (adapters/dynamodb/console-sessions.ts). */
+export class MemorySessionStore implements SessionStore {
+  readonly items = new Map<string, SessionRecord & { ended?: boolean }>();
+  create(sid: string, r: SessionRecord) {
+    if (this.items.has(sid)) return Promise.reject(new Error(`session ${sid} exists`));
+    this.items.set(sid, { ...r });
+    return Promise.resolve();
+  }
+  get(sid: string, now: Date) {
+    const r = this.items.get(sid);
+    const live = r && !r.ended && r.started + SESSION_MAX_SECONDS > Math.floor(now.getTime() / 1000);
+    return Promise.resolve(
+      live ? { idToken: r.idToken, started: r.started, ...(r.refreshToken && { refreshToken: r.refreshToken }) } : undefined,
+    );
+  }
+  renew(sid: string, t: { idToken: string; refreshToken?: string }) {
+    const r = this.items.get(sid);
+    if (!r || r.ended) return Promise.reject(new Error('ended'));
+    this.items.set(sid, { ...r, ...t });
+    return Promise.resolve();
+  }
+  end(sid: string) {
+    const r = this.items.get(sid);
+    if (r) this.items.set(sid, { started: r.started, idToken: '', ended: true });
+    return Promise.resolve();
+  }
 }
 
 export async function testSignIn(
-  deps: Pick<ConsoleDeps, 'desk' | 'clock'> & { refresh?: (refreshToken: string) => Promise<Tokens> },
+  deps: Pick<ConsoleDeps, 'desk' | 'clock'> & { refresh?: (refreshToken: string) => Promise<Tokens>; sessions?: SessionStore },
   now: Date,
 ): Promise<TestSignIn> {
   const revoked: string[] = [];
+  const sessions = deps.sessions ?? new MemorySessionStore();
   const pair = await generateKeyPair('RS256', { extractable: true });
   const otherKey = (await generateKeyPair('RS256')).privateKey;
   const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] });
   const handler = makeConsoleHandler({
     ...deps,
+    sessions,
     settings: TEST_SETTINGS,
     sessionSecret: () => Promise.resolve(SECRET),
     verify: idTokenVerifier(TEST_SETTINGS, jwks),
@@ -70,11 +111,15 @@ export async function testSignIn(
       .setExpirationTime(o.exp ?? iat + 3600)
       .sign(o.key ?? pair.privateKey);
   };
-  const cookieFor = async (token: string, csrf = 'csrf-token-1', extra: Partial<Session> = {}) =>
-    `${SESSION_COOKIE}=${await sealSession(sessionKey, { idToken: token, csrf, started: Math.floor(now.getTime() / 1000) - 60, ...extra }, now)}`;
+  // As the callback makes one: the tokens kept in the store, the cookie holding the id.
+  const cookieFor = async (token: string, csrf = 'csrf-token-1', extra: Partial<Session> = {}) => {
+    const session: Session = { idToken: token, sid: newSessionId(), csrf, started: Math.floor(now.getTime() / 1000) - 60, ...extra };
+    await sessions.create(session.sid, { idToken: session.idToken, refreshToken: session.refreshToken, started: session.started });
+    return `${SESSION_COOKIE}=${await sealSession(sessionKey, session, now)}`;
+  };
   const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org') =>
     cookieFor(await idToken({ payload: { email, 'cognito:groups': groups } }), csrf);
-  return { handler, idToken, cookieFor, as, otherKey, sessionKey, revoked };
+  return { handler, idToken, cookieFor, as, otherKey, sessionKey, revoked, sessions };
 }
 
 /** A browser's request to the console as API Gateway (HTTP API, v2) hands it to the function. */

@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { sealKey, sealSession, SESSION_COOKIE } from '../../lambdas/console/session';
-import { roleOf } from '../../lambdas/console/sign-in';
-import { consoleEvent, testSignIn, type TestSignIn } from '../support/console-tokens';
+import { provider as oidcProvider, roleOf } from '../../lambdas/console/sign-in';
+import { consoleEvent, TEST_SETTINGS, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { memoryDesk, type MemoryDesk } from './desk-fakes';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
@@ -75,7 +75,7 @@ describe('a page without a valid session redirects to sign-in', () => {
   });
 
   it('a session sealed with another key (a cookie made elsewhere)', async () => {
-    const foreign = await sealSession(sealKey('another'), { idToken: await idToken(), csrf: 'x', started: NOW.getTime() / 1000 }, NOW);
+    const foreign = await sealSession(sealKey('another'), { sid: 'x', csrf: 'x', started: NOW.getTime() / 1000 }, NOW);
     expect(sealKey('another')).not.toEqual(signIn.sessionKey);
     expect(isSignInRedirect(await handler(event('GET', '/admin/', `${SESSION_COOKIE}=${foreign}`)))).toBe(true);
   });
@@ -224,10 +224,42 @@ describe('a session is renewed with the refresh token, and ends', () => {
     expect(sessionCookieOf(await renewing.handler(event('GET', '/admin/', late)))).toMatch(/Max-Age=600/);
   });
 
+  it('a copy of the session cookie taken before sign-out is signed out too (the session ends on the server, not only in the browser)', async () => {
+    const cookie = await renewing.cookieFor(await renewing.idToken(), 'tok', { refreshToken: 'refresh-8' });
+    expect((await renewing.handler(event('GET', '/admin/', cookie))).statusCode).toBe(200);
+    expect((await renewing.handler(event('POST', '/admin/sign-out', cookie, 'csrf=tok'))).statusCode).toBe(302);
+    expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/', cookie)))).toBe(true);
+    const post = await renewing.handler(event('POST', '/admin/resume', cookie, 'csrf=tok'));
+    expect(post.statusCode).toBe(401);
+  });
+
+  it("with Cognito-sized tokens (an ID token of 1,800 bytes, a refresh token of 2,000) the cookie stays far under browsers' 4 KB", async () => {
+    const idToken = await renewing.idToken({ payload: { email: 'ed@example.org', 'cognito:groups': ['owner'], pad: 'x'.repeat(1200) } });
+    expect(idToken.length).toBeGreaterThan(1800);
+    const cookie = await renewing.cookieFor(idToken, 'tok', { refreshToken: 'r'.repeat(2000) });
+    const r = await renewing.handler(event('GET', '/admin/', cookie));
+    expect(r.statusCode).toBe(200);
+    const set = sessionCookieOf(r)!;
+    expect(set.split(';')[0].length).toBeLessThan(1024);
+  });
+
   it('sign-out revokes the refresh token', async () => {
     const cookie = await renewing.cookieFor(await renewing.idToken(), 'tok', { refreshToken: 'refresh-9' });
     const r = await renewing.handler(event('POST', '/admin/sign-out', cookie, 'csrf=tok'));
     expect(r.statusCode).toBe(302);
     expect(renewing.revoked).toContain('refresh-9');
+  });
+});
+
+describe("sign-out at the user pool's managed login", () => {
+  it("builds Cognito's /logout form (client_id, logout_uri) from the logout URL, without asking discovery (whose end-session form Cognito refuses)", async () => {
+    const settings = { ...TEST_SETTINGS, logoutUrl: 'https://editors-x.auth.eu-west-1.amazoncognito.com/logout' };
+    // The issuer is not reachable from a unit test: any discovery call would fail the test.
+    const url = new URL(await oidcProvider(settings).signOutUrl('an-id-token'));
+    expect(url.origin + url.pathname).toBe('https://editors-x.auth.eu-west-1.amazoncognito.com/logout');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      client_id: TEST_SETTINGS.clientId,
+      logout_uri: `${TEST_SETTINGS.baseUrl}/admin/`,
+    });
   });
 });

@@ -17,6 +17,7 @@ import { html, json, type Result } from '../../api/http';
 import { fieldsOf, formToFile, formValues, messagesByField, type EditorKind } from '../../core/content/form';
 import { DRAFT_KEY, MAX_DRAFT_CHARS, newDraftKey, type Draft } from '../../core/drafts';
 import type { Article, Issue } from '../../core/model';
+import { parseContent } from '../../core/content/parse';
 import { PublishError } from '../../usecases/publish';
 import { saveContent } from '../../usecases/save-content';
 import type { Desk } from '../desk';
@@ -25,6 +26,8 @@ import { page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request
 
 const form = hb.compile(`<h1>{{heading}}</h1>
 {{#if note}}<p class="{{note.kind}}" role="status">{{note.text}}</p>{{/if}}
+{{#if drafted}}<div class="note"><p>This form shows a draft{{#if drafted.by}} by {{drafted.by}}{{/if}}, kept {{when drafted.savedAt}}, not the stored {{kind}}.{{#if drafted.changed.length}} Changed from the stored version: {{#each drafted.changed}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}.{{/if}}</p>
+{{#if drafted.breaking}}<p><strong>Its priority is breaking: publishing it sends its alert to readers at once.</strong></p>{{/if}}</div>{{/if}}
 {{#if general.length}}<div class="note" role="alert"><p>Not saved:</p><ul>{{#each general}}<li>{{this}}</li>{{/each}}</ul></div>{{/if}}
 <form id="editor" method="post" action="/admin/{{kind}}s/save" data-draft="/admin/drafts/{{kind}}/{{key}}" novalidate>
 <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="baseVersion" value="{{baseVersion}}"><input type="hidden" name="key" value="{{key}}">
@@ -75,6 +78,8 @@ interface EditorView {
   byField?: Record<string, string[]>;
   general?: string[];
   draft?: Draft;
+  /** A draft of a stored item: whose (undefined: yours), and what differs from the stored version. */
+  drafted?: { by?: string; savedAt: string; changed: string[]; breaking: boolean };
   note?: string;
   status?: number;
 }
@@ -105,6 +110,7 @@ function editorPage(r: DeskRequest, v: EditorView): Result {
       fields,
       general: v.general,
       draft: v.draft,
+      drafted: v.drafted,
       note: v.note ? NOTES[v.note] : undefined,
       savedId: !isNew && id,
       savedLink: v.kind === 'issue' ? `/admin/issues/${id}` : '/admin/issues',
@@ -120,7 +126,29 @@ async function open(desk: Desk, r: DeskRequest, kind: EditorKind, id?: string): 
   const key = id ?? newDraftKey(r.editor.sub);
   const draft = await desk.drafts.getDraft(kind, key);
   const values = draft?.values ?? formValues(kind, item);
-  return editorPage(r, { kind, key, values, baseVersion: draft?.baseVersion ?? item?.version ?? 0, draft, note: r.query('done') });
+  return editorPage(r, {
+    kind,
+    key,
+    values,
+    baseVersion: draft?.baseVersion ?? item?.version ?? 0,
+    draft,
+    drafted: draft && item ? draftedOver(kind, draft, item, r.editor.email) : undefined,
+    note: r.query('done'),
+  });
+}
+
+/**
+ * What the form shows when it is a draft of a stored item (drafts of an item are shared by its
+ * editors): whose, and which fields differ from the stored version, so nobody publishes a change
+ * they did not see — a breaking priority above all.
+ */
+function draftedOver(kind: EditorKind, draft: Draft, item: Article | Issue, me: string): EditorView['drafted'] {
+  const storedValues = formValues(kind, item);
+  const changed = fieldsOf(kind)
+    .filter((f) => (draft.values[f.name] ?? '').trim() !== (storedValues[f.name] ?? '').trim())
+    .map((f) => f.label.toLowerCase());
+  const breaking = item.kind === 'article' && item.priority !== 'breaking' && draft.values.priority?.trim() === 'breaking';
+  return { by: draft.by === me ? undefined : draft.by, savedAt: draft.savedAt, changed, breaking };
 }
 
 async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Result> {
@@ -130,17 +158,28 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
   if (!DRAFT_KEY.test(key) || !Number.isInteger(baseVersion) || baseVersion < 0)
     return html(400, messagePage('Not saved', 'The form was changed or is out of date: open the editor again.'));
   const view = { kind, key, values, baseVersion };
-  if (kind === 'article' && values.priority === 'breaking' && r.editor.role !== 'owner') {
-    const before = values.id ? await stored(desk, kind, values.id) : undefined;
-    if (!(before?.kind === 'article' && before.priority === 'breaking'))
+  const before = kind === 'issue' && values.id ? await desk.content.getIssue(values.id) : undefined;
+  const file = formToFile(kind, (n) => values[n], before);
+  // Decided on the item as publish will read it (a value typed as "breaking " is breaking too).
+  const breaking = kind === 'article' && parsedPriority(file, r.now) === 'breaking';
+  if (breaking && r.editor.role !== 'owner') {
+    const was = values.id ? await stored(desk, kind, values.id) : undefined;
+    if (!(was?.kind === 'article' && was.priority === 'breaking')) {
+      await desk.audit.record({
+        at: r.now.toISOString(),
+        who: r.editor.email,
+        role: r.editor.role,
+        action: 'refused',
+        target: `article ${values.id ?? ''}`.trim(),
+        detail: 'publishing a breaking article (its alert) needs owner',
+      });
       return editorPage(r, {
         ...view,
         status: 403,
         byField: { priority: ['publishing a breaking article sends its alert to readers at once: only an owner can publish one'] },
       });
+    }
   }
-  const before = kind === 'issue' && values.id ? await desk.content.getIssue(values.id) : undefined;
-  const file = formToFile(kind, (n) => values[n], before);
   try {
     const outcome = await saveContent({ ...desk.editing, clock: desk.clock }, { file, baseVersion, editor: r.editor.email });
     if (!outcome.saved) {
@@ -163,7 +202,7 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
       role: r.editor.role,
       action: 'save',
       target: `${kind} ${outcome.id}`,
-      detail: outcome.changed ? `version ${outcome.version}` : 'no change',
+      detail: outcome.changed ? `version ${outcome.version}${breaking ? ', breaking: its alert goes out' : ''}` : 'no change',
     });
     return seeOtherPage(`/admin/${kind}s/${outcome.id}/edit?done=${outcome.changed ? 'saved' : 'unchanged'}`);
   } catch (e) {
@@ -171,6 +210,16 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
     await keepDraft(desk, r, view);
     const { byField, general } = messagesByField(e.problems, kind);
     return editorPage(r, { ...view, status: 400, byField, general });
+  }
+}
+
+/** The priority publish will read in the file, when it parses (else publish refuses it anyway). */
+function parsedPriority(file: { name: string; text: string }, now: Date): string | undefined {
+  try {
+    const item = parseContent(file.name, file.text, now, { pastSendAt: 'later' });
+    return item.kind === 'article' ? item.priority : undefined;
+  } catch {
+    return undefined;
   }
 }
 
