@@ -1,6 +1,7 @@
 /**
  * The console's cookies: the sign-in flow's state (state, nonce, PKCE verifier) and the session
- * (its id and CSRF token; the tokens are kept on the server, {@link SessionStore}), each sealed with the session key (JWE, `dir` + A256GCM: encrypted and authenticated, so a
+ * (its id and CSRF token; the tokens are kept on the server, {@link SessionStore}), each sealed
+ * with the session key (JWE, `dir` + A256GCM: encrypted and authenticated, so a
  * changed byte fails to open), each with its own life. Pure: no I/O.
  */
 import { createHash, randomBytes } from 'node:crypto';
