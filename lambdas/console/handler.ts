@@ -177,7 +177,13 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       if (path === '/admin/api' || path.startsWith('/admin/api/')) return json(401, { error: 'sign in first' });
       return req.method === 'GET' || req.method === 'HEAD'
         ? found('/admin/sign-in')
-        : html(401, messagePage('Signed out', 'Sign in again.'));
+        : html(
+            401,
+            messagePage('Signed out', 'Your session ended, so this was not done. Sign in again, then go back and send it again.', {
+              href: '/admin/sign-in',
+              text: 'Sign in',
+            }),
+          );
     }
     if (req.method === 'POST') {
       const sent = req.isForm ? (formOf(req).get('csrf') ?? '') : (req.header('x-csrf-token') ?? '');

@@ -77,7 +77,14 @@ export async function dispatch(desk: Desk, method: string, path: string, r: Omit
         }),
       );
     }
-    return route.handle(desk, { ...r, params: m.slice(1).map((p) => decodeURIComponent(p)) });
+    let params: string[];
+    try {
+      params = m.slice(1).map((p) => decodeURIComponent(p));
+    } catch {
+      // A broken %-escape (`%E0%A4%A`) names nothing.
+      return html(404, messagePage('Not found', 'No such page in the console.', { href: '/admin/', text: 'Home' }));
+    }
+    return route.handle(desk, { ...r, params });
   }
   return undefined;
 }

@@ -94,7 +94,7 @@ describe('the preview as you type', () => {
   });
 
   it('a malformed date and a missing article are listed in the frame and on the page, and nothing is composed', async () => {
-    const editor = await signIn.as(['editor'], 'p2');
+    const editor = await signIn.as(['editor'], 'p2', 'ed@example.org', 'bad-date');
     const form = await issueFields({ date: '6 Dec 2026' });
     await post('/admin/drafts/issue/new-bad-date', editor, { csrf: 'p2', baseVersion: '0', ...form, id: 'draft-with-bad-date' }, 'js=1');
     const frame = await get(frameOf('issue', 'new-bad-date'), editor);
@@ -104,13 +104,14 @@ describe('the preview as you type', () => {
     const full = await get('/admin/drafts/issue/new-bad-date/preview', editor);
     expect(full.body).toContain('cannot be composed yet');
 
+    const other = await signIn.as(['editor'], 'p2', 'ed@example.org', 'missing');
     const missing = await issueFields({ articles: `${ARTICLE}\nno-such-story`, lead: '' });
-    await post('/admin/drafts/issue/new-missing', editor, { csrf: 'p2', baseVersion: '0', ...missing, id: 'draft-missing' }, 'js=1');
-    expect((await get(frameOf('issue', 'new-missing'), editor)).body).toContain('articles: no such article: no-such-story');
+    await post('/admin/drafts/issue/new-missing', other, { csrf: 'p2', baseVersion: '0', ...missing, id: 'draft-missing' }, 'js=1');
+    expect((await get(frameOf('issue', 'new-missing'), other)).body).toContain('articles: no such article: no-such-story');
   });
 
   it('script typed into a title is text in the message, the problems and the text part; the frame runs none', async () => {
-    const editor = await signIn.as(['editor'], 'p3');
+    const editor = await signIn.as(['editor'], 'p3', 'ed@example.org', 'xss');
     const form = await issueFields({ id: 'xss-draft', title: '<script>alert(1)</script> & <img src=x onerror=alert(2)>' });
     await post('/admin/drafts/issue/new-xss', editor, { csrf: 'p3', baseVersion: '0', ...form }, 'js=1');
     for (const q of ['', 'view=text', 'scheme=dark']) {
@@ -135,8 +136,9 @@ describe('the preview as you type', () => {
     expect((await get(`/admin/drafts/article/${ARTICLE}/preview`, editor)).body).not.toContain('sample issue');
 
     const alone = { ...formValues('article', stored), id: 'not-in-any-issue', title: 'A story of its own' };
-    await post('/admin/drafts/article/new-alone', editor, { csrf: 'p4', baseVersion: '0', ...alone }, 'js=1');
-    const page = await get('/admin/drafts/article/new-alone/preview', editor);
+    const alone2 = await signIn.as(['editor'], 'p4', 'ed@example.org', 'alone');
+    await post('/admin/drafts/article/new-alone', alone2, { csrf: 'p4', baseVersion: '0', ...alone }, 'js=1');
+    const page = await get('/admin/drafts/article/new-alone/preview', alone2);
     expect(page.body).toContain('A story of its own');
     expect(page.body).toContain(`The latest issue (${latest!.id}) does not name this article`);
   });
@@ -144,7 +146,16 @@ describe('the preview as you type', () => {
   it("a viewer may not read a draft's preview (403); a new item with nothing typed says so", async () => {
     const viewer = await signIn.as(['viewer']);
     expect((await get(frameOf('issue', SAMPLE_ISSUE_ID), viewer)).statusCode).toBe(403);
-    const editor = await signIn.as(['editor']);
+    const editor = await signIn.as(['editor'], 'tok', 'ed@example.org', 'nobody-typed');
     expect((await get(frameOf('article', 'new-nobody-typed'), editor)).body).toContain('nothing typed yet');
+    // Another editor's new draft is theirs: not previewed, not written (mistake: guessable keys shared by all).
+    expect((await get(frameOf('issue', 'new-xss'), editor)).statusCode).toBe(404);
+    const planted = await post(
+      '/admin/drafts/issue/new-xss',
+      editor,
+      { csrf: 'tok', baseVersion: '0', ...(await issueFields({})) },
+      'js=1',
+    );
+    expect(planted.statusCode).toBe(404);
   });
 });

@@ -96,7 +96,7 @@ describe('writing an article in the console', () => {
     const editor = await signIn.as(['editor'], 'e2', 'writer@example.org');
     const breaking = await post('/admin/articles/save', editor, {
       csrf: 'e2',
-      key: 'new-x',
+      key: 'new-user-1',
       baseVersion: '0',
       ...fields({ id: 'breaking-one', priority: 'breaking' }),
     });
@@ -106,9 +106,20 @@ describe('writing an article in the console', () => {
   });
 });
 
+describe('new items', () => {
+  it("opens the editor for a new issue at /admin/issues/new (mistake: the issue page's route taking `new` for an id)", async () => {
+    const editor = await signIn.as(['editor'], 'n1');
+    for (const kind of ['issue', 'article']) {
+      const r = await get(`/admin/${kind}s/new`, editor);
+      expect(r.statusCode).toBe(200);
+      expect(r.body).toContain(`<h1>New ${kind}</h1>`);
+    }
+  });
+});
+
 describe('drafts', () => {
   it('autosave keeps what is typed (204), the editor shows it again; an oversized draft is refused (413)', async () => {
-    const editor = await signIn.as(['editor'], 'd1', 'writer@example.org');
+    const editor = await signIn.as(['editor'], 'd1', 'writer@example.org', 'drafter');
     const kept = await post(
       '/admin/drafts/article/new-drafter',
       editor,

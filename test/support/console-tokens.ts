@@ -33,8 +33,8 @@ export interface TestSignIn {
   idToken(o?: { key?: CryptoKey; aud?: string; exp?: number; payload?: JWTPayload }): Promise<string>;
   /** A session cookie holding `token` and the CSRF token `csrf` (begun a minute before `now`, unless `extra` says). */
   cookieFor(token: string, csrf?: string, extra?: Partial<Session>): Promise<string>;
-  /** A session cookie of `email` in `groups`, with the CSRF token `csrf`. */
-  as(groups: string[], csrf?: string, email?: string): Promise<string>;
+  /** A session cookie of `email` in `groups`, with the CSRF token `csrf` (and the subject `sub`, else `user-1`). */
+  as(groups: string[], csrf?: string, email?: string, sub?: string): Promise<string>;
   /** A key the provider does not publish. */
   otherKey: CryptoKey;
   sessionKey: Uint8Array;
@@ -117,8 +117,8 @@ export async function testSignIn(
     await sessions.create(session.sid, { idToken: session.idToken, refreshToken: session.refreshToken, started: session.started });
     return `${SESSION_COOKIE}=${await sealSession(sessionKey, session, now)}`;
   };
-  const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org') =>
-    cookieFor(await idToken({ payload: { email, 'cognito:groups': groups } }), csrf);
+  const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org', sub?: string) =>
+    cookieFor(await idToken({ payload: { email, 'cognito:groups': groups, ...(sub && { sub }) } }), csrf);
   return { handler, idToken, cookieFor, as, otherKey, sessionKey, revoked, sessions };
 }
 

@@ -81,6 +81,13 @@ describe('a page without a valid session redirects to sign-in', () => {
   });
 });
 
+describe('paths', () => {
+  it('a broken %-escape in a path (`%E0%A4%A`) answers 404, not 500', async () => {
+    const r = await handler(event('GET', '/admin/issues/%E0%A4%A', await cookieFor(await idToken())));
+    expect(r.statusCode).toBe(404);
+  });
+});
+
 describe('CSRF on state-changing requests', () => {
   it('a POST without the CSRF token is refused and the session is not cleared', async () => {
     const r = await handler(event('POST', '/admin/sign-out', await cookieFor(await idToken()), ''));

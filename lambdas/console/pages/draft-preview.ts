@@ -10,11 +10,11 @@
  */
 import { html, type Result } from '../../api/http';
 import { formValues, type EditorKind } from '../../core/content/form';
-import { DRAFT_KEY } from '../../core/drafts';
 import { messageFacts } from '../../usecases/preview-checks';
 import { previewDraft, type DraftPreview } from '../../usecases/preview-draft';
 import type { Desk } from '../desk';
 import { hb, messagePage } from '../layout';
+import { mayUseDraft } from './editor';
 import { frameHtml, MESSAGE_FRAME_CSP, MESSAGE_VIEWS, schemeOf, textFrame } from '../message-frame';
 import { framedDocument, page, type DeskRequest, type DeskRoute } from '../request';
 
@@ -35,7 +35,7 @@ async function load(desk: Desk, r: DeskRequest): Promise<Loaded | Result> {
   const kind: EditorKind = r.params[0] === 'article' ? 'article' : 'issue';
   const key = r.params[1];
   const edit = key.startsWith('new-') ? `/admin/${kind}s/new` : `/admin/${kind}s/${key}/edit`;
-  if (!DRAFT_KEY.test(key)) return html(404, messagePage('Not found', 'No such draft.', { href: '/admin/issues', text: 'Issues' }));
+  if (!mayUseDraft(r, key)) return html(404, messagePage('Not found', 'No such draft.', { href: '/admin/issues', text: 'Issues' }));
   if (!desk.mail)
     return html(503, messagePage('No preview here', 'This console has no sender settings (SENDER_EMAIL is not set): redeploy the stack.'));
   const draft = await desk.drafts.getDraft(kind, key);

@@ -54,7 +54,7 @@ p.src=base+'?'+(k==='dark'?'scheme=dark&':k==='text'?'view=text&':'')+'at='+Date
 v.addEventListener('change',show);
 f.addEventListener('input',function(){clearTimeout(t);t=setTimeout(function(){
 fetch(f.dataset.draft+'?js=1',{method:'POST',credentials:'same-origin',headers:{'content-type':'application/x-www-form-urlencoded'},body:new URLSearchParams(new FormData(f))})
-.then(function(r){s.textContent=r.ok?'Draft kept '+new Date().toLocaleTimeString()+'.':'Draft not kept ('+r.status+'): copy your text before leaving.';if(r.ok)show();})
+.then(function(r){s.textContent=r.ok?'Draft kept '+new Date().toLocaleTimeString()+'.':r.status===401||r.status===403?'Draft not kept: your session ended. Copy your text, sign in again, and paste it back.':'Draft not kept ('+r.status+'): copy your text before leaving.';if(r.ok)show();})
 .catch(function(){s.textContent='Draft not kept (offline): copy your text before leaving.';});},1500);});})();</script>`);
 
 const NOTES: Record<string, { kind: 'done' | 'note'; text: string }> = {
@@ -155,7 +155,7 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
   const values = Object.fromEntries(fieldsOf(kind).map((f) => [f.name, r.form.get(f.name) ?? '']));
   const baseVersion = Number(r.form.get('baseVersion') ?? '0');
   const key = r.form.get('key') ?? '';
-  if (!DRAFT_KEY.test(key) || !Number.isInteger(baseVersion) || baseVersion < 0)
+  if (!mayUseDraft(r, key) || !Number.isInteger(baseVersion) || baseVersion < 0)
     return html(400, messagePage('Not saved', 'The form was changed or is out of date: open the editor again.'));
   const view = { kind, key, values, baseVersion };
   const before = kind === 'issue' && values.id ? await desk.content.getIssue(values.id) : undefined;
@@ -188,6 +188,7 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
       const who = `${newer.updatedBy} on ${when(newer.updatedAt)}`;
       return editorPage(r, {
         ...view,
+        draft: await desk.drafts.getDraft(kind, key),
         status: 409,
         general: [
           `Not saved over a newer version: this ${kind} was changed by ${who} (version ${newer.version}; you started from version ${base}).`,
@@ -211,6 +212,14 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
     const { byField, general } = messagesByField(e.problems, kind);
     return editorPage(r, { ...view, status: 400, byField, general });
   }
+}
+
+/**
+ * A draft key this editor may write: a stored item's id (its draft is shared by the item's
+ * editors), or their own new item's key — another editor's unpublished draft is theirs alone.
+ */
+export function mayUseDraft(r: Pick<DeskRequest, 'editor'>, key: string): boolean {
+  return DRAFT_KEY.test(key) && (!key.startsWith('new-') || key === newDraftKey(r.editor.sub));
 }
 
 /** The priority publish will read in the file, when it parses (else publish refuses it anyway). */
@@ -253,6 +262,7 @@ export const editorRoutes: DeskRoute[] = [
     async handle(desk, r) {
       const kind = kindOf(r.params[0]);
       const key = r.params[1];
+      if (!mayUseDraft(r, key)) return html(404, messagePage('No such draft', 'Open the editor again.'));
       const values = Object.fromEntries(fieldsOf(kind).map((f) => [f.name, r.form.get(f.name) ?? '']));
       const baseVersion = Number(r.form.get('baseVersion') ?? '0');
       const kept = Number.isInteger(baseVersion) && baseVersion >= 0 && (await keepDraft(desk, r, { kind, key, values, baseVersion }));
@@ -269,6 +279,7 @@ export const editorRoutes: DeskRoute[] = [
     async handle(desk, r) {
       const kind = kindOf(r.params[0]);
       const key = r.params[1];
+      if (!mayUseDraft(r, key)) return html(404, messagePage('No such draft', 'Open the editor again.'));
       await desk.drafts.deleteDraft(kind, key);
       return seeOtherPage(key.startsWith('new-') ? `/admin/${kind}s/new?done=discarded` : `/admin/${kind}s/${key}/edit?done=discarded`);
     },

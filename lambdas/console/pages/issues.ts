@@ -93,7 +93,8 @@ export const issueRoutes: DeskRoute[] = [
   },
   {
     method: 'GET',
-    pattern: /^\/admin\/issues\/([^/]+)$/,
+    // `new` is the editor's (pages/editor.ts), never an issue's id.
+    pattern: /^\/admin\/issues\/(?!new$)([^/]+)$/,
     role: 'viewer',
     async handle(desk, r) {
       let issue;
