@@ -46,7 +46,8 @@ import { articlesByTopic } from '../adapters/dynamodb/topic-usage';
 import type { PrivacyDeps } from '../usecases/privacy';
 import type { MailSettings } from '../core/mail-settings';
 import type { SigningKeys } from '../core/tokens';
-import type { TestMessageDeps } from '../usecases/test-send';
+import { TEST_SENDS_PER_HOUR, type TestMessageDeps, type TestSendAllowance } from '../usecases/test-send';
+import { DynamoTestSendAllowance } from '../adapters/dynamodb/test-send-allowance';
 
 /** What the preview and a test send need: the sender's own settings and keys, and SES (usecases/test-send.ts). */
 export interface DeskMail {
@@ -84,6 +85,8 @@ export interface Desk {
   subscribers?: DeskSubscribers;
   /** The preview and test sends; absent when the function has no sender settings (SENDER_EMAIL unset). */
   mail?: DeskMail;
+  /** Each editor's test messages this hour (at most TEST_SENDS_PER_HOUR). */
+  testSends: TestSendAllowance;
   /** Sending an issue (pages/send.ts): the digest audience counted; absent, the page cannot confirm. */
   audience?: AudienceCount;
   /** An issue's sendAt and subject test changed in place. */
@@ -160,6 +163,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     delivery: env[ENV.digestDelivery] ? { mode: env[ENV.digestDelivery]!, localTime: env[ENV.digestLocalTime] || undefined } : undefined,
     subscribers,
     mail: env[ENV.senderEmail] ? deskMail(db.content, env) : undefined,
+    testSends: new DynamoTestSendAllowance(documentClient(), deliveriesTable, TEST_SENDS_PER_HOUR),
     ...deskSendPorts(documentClient(), { content: contentTable, subscribers: env[ENV.subscribersTable] || undefined }),
     schedules: consoleIssueSchedulerFromEnv(env),
     planner: plannerArn ? lambdaPlanTrigger(plannerArn) : undefined,

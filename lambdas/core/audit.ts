@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'erase',
   'export',
   'revoke-links',
+  'look-up',
   'settings',
   'refused',
 ] as const;

@@ -32,6 +32,16 @@ import { topicLabelsFor, type SettingsReader } from './newsletter-settings';
 export const TEST_SUBJECT_PREFIX = '[Test] ';
 /** A test goes to a few people checking the issue, never to a list. */
 export const MAX_TEST_RECIPIENTS = 10;
+
+/** Test messages one editor may send from the console in a clock hour: a test never becomes a mailing. */
+export const TEST_SENDS_PER_HOUR = 50;
+
+/** Each editor's test messages this hour (the console's limit; the CLI's operators have none). */
+export interface TestSendAllowance {
+  readonly perHour: number;
+  /** Count `count` more messages for `who` this hour; false (nothing counted) when that would pass the limit. */
+  take(who: string, count: number, now: Date): Promise<boolean>;
+}
 /** Signed into a test message's links: no subscriber has this id, so the links act on nobody. */
 export const TEST_SUBSCRIBER_ID = 'test-send-no-reader';
 /** The address a preview without `--email` is rendered for. */

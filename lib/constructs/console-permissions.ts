@@ -56,7 +56,7 @@ export const CONSOLE_PERMISSIONS: Permissions = {
       'dynamodb:PutItem':
         'DynamoAuditLog.record: one new entry; DynamoSessionStore.create: a signed-in session (each conditional on its key being new)',
       'dynamodb:UpdateItem':
-        "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause; DynamoSessionStore.renew, end (renewed tokens, sign-out)",
+        "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause; DynamoSessionStore.renew, end (renewed tokens, sign-out); DynamoTestSendAllowance.take (an editor's test messages this hour)",
       'dynamodb:BatchWriteItem': "DynamoDeliveryEvents.deleteForSubscriber: an erased reader's ledger entries (Subscribers: erase)",
     },
     'table/deliveries/index/bySubscriber': {

@@ -4,7 +4,8 @@
  * the desk made from the function's environment as on AWS (lambdas/console/desk.ts). The frames
  * hold the message the CLI's `preview` composes (the same use-case, compared byte for byte), a test
  * send arrives at the emulator marked as `send-test` marks it. Tries: 11 addresses, a CR (and a
- * CRLF) header injection in the list, a viewer sending, a send without the CSRF token, an unknown
+ * CRLF) header injection in the list, a viewer sending, a send without the CSRF token, a 51st test
+ * message in an hour, an unknown
  * issue id, a non-breaking article as an alert: each refused with nothing sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -213,6 +214,27 @@ describe('a test send', () => {
       expect(await inboxAt(domain)).toEqual([]);
       const refused = (await scanAll(tables.names.deliveries)).filter((i) => i.action === 'refused' && i.who === 'reader@example.org');
       expect(refused.map((i) => i.target)).toEqual([`POST ${send}`]);
+    });
+
+    it('past 50 test messages in an hour from one editor: refused with when it may send again, nothing sent; another editor still may', async () => {
+      const flood = await signIn.as(['editor'], 'f1', 'flood@example.org');
+      const ten = (d: string) => Array.from({ length: 10 }, (_, i) => `p${i}@${d}`).join('\n');
+      // Within the hour of the run's clock: the counter is per clock hour.
+      for (let i = 0; i < 5; i++)
+        expect((await post(send, flood, { csrf: 'f1', to: 'list', addresses: ten(uniqueDomain()) })).statusCode).toBe(303);
+      const domain = uniqueDomain();
+      const r = await post(send, flood, { csrf: 'f1', to: 'list', addresses: `one@${domain}` });
+      expect(r.statusCode).toBe(429);
+      expect(r.body).toContain('you have sent 50 test messages in this hour');
+      expect(r.body).toContain(`>one@${domain}</textarea>`);
+      expect(await inboxAt(domain)).toEqual([]);
+      const refused = (await scanAll(tables.names.deliveries)).filter((i) => i.action === 'refused' && i.who === 'flood@example.org');
+      expect(refused.map((i) => i.detail)).toEqual(['over 50 test messages this hour']);
+      const other = uniqueDomain();
+      expect(
+        (await post(send, await signIn.as(['editor'], 'f2', 'calm@example.org'), { csrf: 'f2', to: 'list', addresses: `x@${other}` }))
+          .statusCode,
+      ).toBe(303);
     });
 
     it('no CSRF token: 403', async () => {

@@ -90,6 +90,20 @@ describe('counts and search', () => {
     expect(empty.statusCode).toBe(400);
     expect(empty.body).toContain('Type an address, or the start of one.');
   });
+
+  it('each search and each opened record is in the audit log, masked (mistake: looking readers up leaves no trace)', async () => {
+    const cookie = await signIn.as(['owner'], 'l1', 'looker@example.org');
+    await post('/admin/subscribers/search', cookie, { csrf: 'l1', q: 'Mary.Major@example.org' });
+    await post('/admin/subscribers/search', cookie, { csrf: 'l1', q: 'ma' });
+    await get(`/admin/subscribers/${await idOf('mary.major@example.org')}`, cookie);
+    const mine = (await scanAll(tables.names.deliveries)).filter((i) => i.who === 'looker@example.org' && i.action === 'look-up');
+    expect(mine.map((i) => `${i.target} | ${i.detail}`).sort()).toEqual([
+      'm***@example.org | record opened',
+      'search M***@example.org | 1 found',
+      'search m*** | 2 found',
+    ]);
+    expect(JSON.stringify(mine)).not.toMatch(/mary\.major/i);
+  });
 });
 
 describe('a table written before the readers index', () => {

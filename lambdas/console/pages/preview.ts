@@ -28,7 +28,7 @@ import {
   type TestSubject,
 } from '../../usecases/test-send';
 import type { Desk, DeskMail } from '../desk';
-import { hb, mayAct, messagePage } from '../layout';
+import { hb, mayAct, messagePage, when } from '../layout';
 import { frameHtml, MESSAGE_FRAME_CSP, MESSAGE_VIEWS, schemeOf } from '../message-frame';
 import { framedDocument, page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request';
 
@@ -170,6 +170,19 @@ export const previewRoutes: DeskRoute[] = [
           { toList, addresses: typed, problems: problems.map((p) => ({ where: toList ? where(p) : 'Your address', message: p.message })) },
           400,
         );
+      if (!(await desk.testSends.take(r.editor.email, addresses.length, r.now))) {
+        await desk.audit.record({
+          at: r.now.toISOString(),
+          who: r.editor.email,
+          role: r.editor.role,
+          action: 'refused',
+          target: `send-test ${l.kind === 'issues' ? 'issue' : 'alert'} ${l.id}`,
+          detail: `over ${desk.testSends.perHour} test messages this hour`,
+        });
+        const next = new Date(Math.ceil((r.now.getTime() + 1) / 3_600_000) * 3_600_000);
+        const message = `Nothing was sent: you have sent ${desk.testSends.perHour} test messages in this hour, the most one editor may (a test must never become a mailing). Send again after ${when(next.toISOString())}.`;
+        return render(r, l, { toList, addresses: typed, problems: [{ where: 'The list', message }] }, 429);
+      }
       const keys = await l.mail.keys();
       const result = await sendTest(
         { content: l.mail.content, settings: l.mail.settings, keys, mailer: l.mail.mailer, clock: { now: () => r.now } },

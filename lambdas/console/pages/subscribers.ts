@@ -212,7 +212,7 @@ const withReader =
     return isAnswer(reader) ? reader : then(desk, s, r, reader);
   };
 
-const audit = (desk: Desk, r: DeskRequest, action: 'erase' | 'revoke-links' | 'export', email: string, detail?: string) =>
+const audit = (desk: Desk, r: DeskRequest, action: 'erase' | 'revoke-links' | 'export' | 'look-up', email: string, detail?: string) =>
   desk.audit.record({ at: r.now.toISOString(), who: r.editor.email, role: r.editor.role, action, target: maskEmail(email), detail });
 
 export const subscriberRoutes: DeskRoute[] = [
@@ -239,14 +239,29 @@ export const subscriberRoutes: DeskRoute[] = [
           q,
           error: q ? 'At most 320 characters: an address is never longer.' : 'Type an address, or the start of one.',
         });
-      return overviewPage(desk, s, r, { q, search: await search(s, q) });
+      const found = await search(s, q);
+      // Who looked readers up, and for what: the typed text masked as an address is.
+      const n = (found.exact ? 1 : 0) + found.rows.length + found.forms.length;
+      await desk.audit.record({
+        at: r.now.toISOString(),
+        who: r.editor.email,
+        role: r.editor.role,
+        action: 'look-up',
+        target: `search ${q.includes('@') ? maskEmail(q) : `${q.slice(0, 1)}***`}`,
+        detail: `${n}${found.more ? '+' : ''} found`,
+      });
+      return overviewPage(desk, s, r, { q, search: found });
     },
   },
   {
     method: 'GET',
     pattern: /^\/admin\/subscribers\/([^/]+)$/,
     role: 'owner',
-    handle: withReader((desk, s, r, reader) => recordPage(desk, s, r, reader)),
+    handle: withReader(async (desk, s, r, reader) => {
+      // Opening a reader's record is a look-up; the page an action answers with is not another.
+      if (!r.query('done')) await audit(desk, r, 'look-up', reader.email, 'record opened');
+      return recordPage(desk, s, r, reader);
+    }),
   },
   {
     method: 'POST',
