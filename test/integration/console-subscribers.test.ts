@@ -97,7 +97,7 @@ describe('counts and search', () => {
     await post('/admin/subscribers/search', cookie, { csrf: 'l1', q: 'ma' });
     await get(`/admin/subscribers/${await idOf('mary.major@example.org')}`, cookie);
     const mine = (await scanAll(tables.names.deliveries)).filter((i) => i.who === 'looker@example.org' && i.action === 'look-up');
-    expect(mine.map((i) => `${i.target} | ${i.detail}`).sort()).toEqual([
+    expect(mine.map((i) => `${String(i.target)} | ${String(i.detail)}`).sort()).toEqual([
       'm***@example.org | record opened',
       'search M***@example.org | 1 found',
       'search m*** | 2 found',
