@@ -14,6 +14,8 @@ export interface IssuePlanTrigger {
 /** How many readers the digest goes to now (the sparse digest audience index, counted). */
 export interface AudienceCount {
   digestAudienceCount(): Promise<number>;
+  /** How many readers a breaking article on `topics` alerts now (the alert audience index, matched as the alert planner matches). */
+  alertAudienceCount(topics: readonly string[]): Promise<number>;
 }
 
 /** The sending fields of an issue the console changes; `null` removes one. */

@@ -33,6 +33,9 @@ export const CONSOLE_PERMISSIONS: Permissions = {
     'table/subscribers/index/digestAudience': {
       'dynamodb:Query': 'DynamoAudienceCount.digestAudienceCount: Select COUNT per shard (no reader is read; no Scan)',
     },
+    'table/subscribers/index/alertAudience': {
+      'dynamodb:Query': "DynamoAudienceCount.alertAudienceCount: a breaking article's confirmation (readers' topics only; no Scan)",
+    },
     'schedules/issues': {
       'scheduler:CreateSchedule': "EventBridgeIssueScheduler.schedule (an issue's page: Schedule)",
       'scheduler:UpdateSchedule': 'EventBridgeIssueScheduler.schedule: a send time moved',

@@ -46,6 +46,7 @@ describe("the console's role", () => {
       'table/deliveries',
       'table/deliveries/index/bySubscriber',
       'table/subscribers',
+      'table/subscribers/index/alertAudience',
       'table/subscribers/index/byMailbox',
       'table/subscribers/index/bySubscriberId',
       'table/subscribers/index/digestAudience',
@@ -57,6 +58,8 @@ describe("the console's role", () => {
     expect([...own.get('secret/address-key')!]).toEqual(['secretsmanager:GetSecretValue']);
     // The audience is counted on its index (Select COUNT): no reader is read for it.
     expect([...own.get('table/subscribers/index/digestAudience')!]).toEqual(['dynamodb:Query']);
+    // A breaking article's confirmation counts its alert audience on that index (readers' topics only).
+    expect([...own.get('table/subscribers/index/alertAudience')!]).toEqual(['dynamodb:Query']);
     expect([...own.get('function/digest-planner')!]).toEqual(['lambda:InvokeFunction']);
     expect([...own.get('role/issue-schedule')!]).toEqual(['iam:PassRole']);
     expect([...own.get('schedules/issues')!].sort()).toEqual([

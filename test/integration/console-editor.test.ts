@@ -15,7 +15,7 @@ import type { Article } from '../../lambdas/core/model';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { walkedClock } from '../support/clocked-runtime';
 import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
-import { createTestTables, type TestTables } from '../support/tables';
+import { createTestTables, scanAll, type TestTables } from '../support/tables';
 
 const clock = walkedClock();
 let tables: TestTables;
@@ -103,6 +103,32 @@ describe('writing an article in the console', () => {
     expect(breaking.statusCode).toBe(403);
     expect(breaking.body).toMatch(/id="e-priority">publishing a breaking article sends its alert/);
     expect((await db.content.getArticles(['breaking-one'])).length).toBe(0);
+    // The mistake tried: a role check on the raw field, when publish reads the value trimmed.
+    const spaced = await post('/admin/articles/save', editor, {
+      csrf: 'e2',
+      key: 'new-user-1',
+      baseVersion: '0',
+      ...fields({ id: 'breaking-one', priority: 'breaking ' }),
+    });
+    expect(spaced.statusCode).toBe(403);
+    expect((await db.content.getArticles(['breaking-one'])).length).toBe(0);
+    const refused = (await scanAll(tables.names.deliveries)).filter((i) => i.action === 'refused' && i.target === 'article breaking-one');
+    expect(refused).toHaveLength(2);
+  });
+
+  it("an owner's breaking article is published only after a confirmation that says its alert goes at once, with a preview link", async () => {
+    const owner = await signIn.as(['owner'], 'b1', 'boss@example.org', 'boss');
+    const form = { csrf: 'b1', key: 'new-boss', baseVersion: '0', ...fields({ id: 'breaking-two', priority: 'breaking' }) };
+    const asked = await post('/admin/articles/save', owner, form);
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('Not published yet: publishing this breaking article sends its alert at once');
+    expect(asked.body).toContain('href="/admin/drafts/article/new-boss/preview"');
+    expect(asked.body).toContain('<button type="submit" form="editor" name="sendAlert" value="yes">');
+    expect((await db.content.getArticles(['breaking-two'])).length).toBe(0);
+    expect((await desk.drafts.getDraft('article', 'new-boss'))?.values.priority).toBe('breaking');
+    const sent = await post('/admin/articles/save', owner, { ...form, sendAlert: 'yes' });
+    expect(sent.statusCode).toBe(303);
+    expect((await db.content.getArticles(['breaking-two']))[0]?.priority).toBe('breaking');
   });
 });
 

@@ -63,6 +63,16 @@ beforeAll(async () => {
 });
 afterAll(() => p?.stop());
 
+describe("a breaking article's audience", () => {
+  it('counts the readers an alert on these topics reaches: a reader who follows only north-korea counts for it, not for space', async () => {
+    // The mistake tried: a count that ignores the article's topics (or the readers who chose none).
+    const onKorea = await desk.audience!.alertAudienceCount(['north-korea']);
+    const onSpace = await desk.audience!.alertAudienceCount(['space']);
+    expect(onKorea).toBe(onSpace + 1);
+    expect(await desk.audience!.alertAudienceCount([])).toBe(0);
+  });
+});
+
 describe('schedule and unschedule', () => {
   it('an editor sees the page without the send forms, and is refused Schedule, its confirmation and Send now (403, nothing changed)', async () => {
     const editor = await signIn.as(['editor'], 'e1', 'writer@example.org');

@@ -32,7 +32,7 @@ function deps(o: { writes?: boolean } = {}) {
   const d: DeskSendDeps = {
     content: { getIssue: () => Promise.resolve(undefined), getArticles: () => Promise.resolve([]) },
     subjectTests: { get: () => Promise.resolve(undefined) },
-    audience: { digestAudienceCount: () => Promise.resolve(12) },
+    audience: { digestAudienceCount: () => Promise.resolve(12), alertAudienceCount: () => Promise.reject(new Error('not in these tests')) },
     edits: { changeIssue: (id, change) => (calls.push(`edit ${id} ${JSON.stringify(change)}`), Promise.resolve(o.writes ?? true)) },
     schedules: {
       schedule: (id, at) => (calls.push(`schedule ${id} ${at.toISOString()}`), Promise.resolve()),

@@ -1,11 +1,13 @@
 /**
  * The console's sending actions in DynamoDB (core/desk-send-ports.ts): the digest audience
  * counted shard by shard (a Query with Select COUNT on the sparse digestAudience index: no
- * Scan, no reader read), and an issue's sendAt or subject test changed in place, conditionally.
+ * Scan, no reader read), a breaking article's alert audience counted (its readers' topics only),
+ * and an issue's sendAt or subject test changed in place, conditionally.
  */
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEXES } from '../../core/indexes';
-import { contentKey, DIGEST_SHARD } from '../../core/keys';
+import { ALERT_SHARD, contentKey, DIGEST_SHARD } from '../../core/keys';
+import { matchedTopics } from '../../core/audience';
 import { AUDIENCE_SHARDS } from '../../core/model';
 import type { AudienceCount, IssueEdits, IssueSendingChange } from '../../core/desk-send-ports';
 import { writeIf } from './conditional';
@@ -15,6 +17,29 @@ export class DynamoAudienceCount implements AudienceCount {
     private readonly db: Pick<DynamoDBDocumentClient, 'send'>,
     private readonly table: string,
   ) {}
+
+  /** Every shard of the alert audience, reading each reader's topics only, matched by the planner's own rule (core/audience.ts). */
+  async alertAudienceCount(topics: readonly string[]): Promise<number> {
+    let total = 0;
+    for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: INDEXES.alertAudience,
+            KeyConditionExpression: `${ALERT_SHARD} = :s`,
+            ExpressionAttributeValues: { ':s': shard },
+            ProjectionExpression: 'topics',
+            ExclusiveStartKey: start,
+          }),
+        );
+        total += (out.Items ?? []).filter((i) => matchedTopics(i.topics as string[] | undefined, topics).length > 0).length;
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+    return total;
+  }
 
   /** Every shard, each paged (a COUNT still stops at 1 MB read): the index holds confirmed digest readers only. */
   async digestAudienceCount(): Promise<number> {

@@ -28,6 +28,9 @@ const form = hb.compile(`<h1>{{heading}}</h1>
 {{#if note}}<p class="{{note.kind}}" role="status">{{note.text}}</p>{{/if}}
 {{#if drafted}}<div class="note"><p>This form shows a draft{{#if drafted.by}} by {{drafted.by}}{{/if}}, kept {{when drafted.savedAt}}, not the stored {{kind}}.{{#if drafted.changed.length}} Changed from the stored version: {{#each drafted.changed}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}.{{/if}}</p>
 {{#if drafted.breaking}}<p><strong>Its priority is breaking: publishing it sends its alert to readers at once.</strong></p>{{/if}}</div>{{/if}}
+{{#if confirmAlert}}<div class="note" role="alert" id="confirm-alert"><p><strong>Not published yet: publishing this breaking article sends its alert at once</strong>, to {{#if confirmAlert.hasCount}}{{confirmAlert.count}} reader{{#unless confirmAlert.one}}s{{/unless}}{{else}}every reader{{/if}} who take{{#if confirmAlert.one}}s{{/if}} alerts and follow{{#if confirmAlert.one}}s{{/if}} one of its topics (or chose none). It cannot be called back.</p>
+<p><a href="{{confirmAlert.preview}}">Preview the alert</a> (your text is kept as a draft).</p>
+<p><button type="submit" form="editor" name="sendAlert" value="yes">Publish and send the alert</button></p></div>{{/if}}
 {{#if general.length}}<div class="note" role="alert"><p>Not saved:</p><ul>{{#each general}}<li>{{this}}</li>{{/each}}</ul></div>{{/if}}
 <form id="editor" method="post" action="/admin/{{kind}}s/save" data-draft="/admin/drafts/{{kind}}/{{key}}" novalidate>
 <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="baseVersion" value="{{baseVersion}}"><input type="hidden" name="key" value="{{key}}">
@@ -78,6 +81,8 @@ interface EditorView {
   byField?: Record<string, string[]>;
   general?: string[];
   draft?: Draft;
+  /** A breaking article's publish, asked to confirm: how many readers its alert goes to (undefined: not counted here). */
+  confirmAlert?: { count?: number; preview: string };
   /** A draft of a stored item: whose (undefined: yours), and what differs from the stored version. */
   drafted?: { by?: string; savedAt: string; changed: string[]; breaking: boolean };
   note?: string;
@@ -111,6 +116,7 @@ function editorPage(r: DeskRequest, v: EditorView): Result {
       general: v.general,
       draft: v.draft,
       drafted: v.drafted,
+      confirmAlert: v.confirmAlert && { ...v.confirmAlert, hasCount: v.confirmAlert.count !== undefined, one: v.confirmAlert.count === 1 },
       note: v.note ? NOTES[v.note] : undefined,
       savedId: !isNew && id,
       savedLink: v.kind === 'issue' ? `/admin/issues/${id}` : '/admin/issues',
@@ -161,24 +167,35 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
   const before = kind === 'issue' && values.id ? await desk.content.getIssue(values.id) : undefined;
   const file = formToFile(kind, (n) => values[n], before);
   // Decided on the item as publish will read it (a value typed as "breaking " is breaking too).
-  const breaking = kind === 'article' && parsedPriority(file, r.now) === 'breaking';
-  if (breaking && r.editor.role !== 'owner') {
-    const was = values.id ? await stored(desk, kind, values.id) : undefined;
-    if (!(was?.kind === 'article' && was.priority === 'breaking')) {
-      await desk.audit.record({
-        at: r.now.toISOString(),
-        who: r.editor.email,
-        role: r.editor.role,
-        action: 'refused',
-        target: `article ${values.id ?? ''}`.trim(),
-        detail: 'publishing a breaking article (its alert) needs owner',
-      });
-      return editorPage(r, {
-        ...view,
-        status: 403,
-        byField: { priority: ['publishing a breaking article sends its alert to readers at once: only an owner can publish one'] },
-      });
-    }
+  const parsed = parsedItem(file, r.now);
+  const breaking = parsed?.kind === 'article' && parsed.priority === 'breaking';
+  const was = breaking && values.id ? await stored(desk, kind, values.id) : undefined;
+  // Publishing it sends its alert at once (an article already breaking has had its alert).
+  const alerts = breaking && !(was?.kind === 'article' && was.priority === 'breaking');
+  if (alerts && r.editor.role !== 'owner') {
+    await desk.audit.record({
+      at: r.now.toISOString(),
+      who: r.editor.email,
+      role: r.editor.role,
+      action: 'refused',
+      target: `article ${values.id ?? ''}`.trim(),
+      detail: 'publishing a breaking article (its alert) needs owner',
+    });
+    return editorPage(r, {
+      ...view,
+      status: 403,
+      byField: { priority: ['publishing a breaking article sends its alert to readers at once: only an owner can publish one'] },
+    });
+  }
+  if (alerts && parsed?.kind === 'article' && r.form.get('sendAlert') !== 'yes') {
+    // One more step, as Send now has: what goes, to how many, and a look at it first.
+    await keepDraft(desk, r, view);
+    const count = desk.audience ? await desk.audience.alertAudienceCount(parsed.topics) : undefined;
+    return editorPage(r, {
+      ...view,
+      draft: await desk.drafts.getDraft(kind, key),
+      confirmAlert: { count, preview: `/admin/drafts/article/${key}/preview` },
+    });
   }
   try {
     const outcome = await saveContent({ ...desk.editing, clock: desk.clock }, { file, baseVersion, editor: r.editor.email });
@@ -203,7 +220,7 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
       role: r.editor.role,
       action: 'save',
       target: `${kind} ${outcome.id}`,
-      detail: outcome.changed ? `version ${outcome.version}${breaking ? ', breaking: its alert goes out' : ''}` : 'no change',
+      detail: outcome.changed ? `version ${outcome.version}${alerts ? ', breaking: its alert goes out now' : ''}` : 'no change',
     });
     return seeOtherPage(`/admin/${kind}s/${outcome.id}/edit?done=${outcome.changed ? 'saved' : 'unchanged'}`);
   } catch (e) {
@@ -222,11 +239,10 @@ export function mayUseDraft(r: Pick<DeskRequest, 'editor'>, key: string): boolea
   return DRAFT_KEY.test(key) && (!key.startsWith('new-') || key === newDraftKey(r.editor.sub));
 }
 
-/** The priority publish will read in the file, when it parses (else publish refuses it anyway). */
-function parsedPriority(file: { name: string; text: string }, now: Date): string | undefined {
+/** The item publish will read in the file, when it parses (else publish refuses it anyway, with its messages). */
+function parsedItem(file: { name: string; text: string }, now: Date): Article | Issue | undefined {
   try {
-    const item = parseContent(file.name, file.text, now, { pastSendAt: 'later' });
-    return item.kind === 'article' ? item.priority : undefined;
+    return parseContent(file.name, file.text, now, { pastSendAt: 'later' });
   } catch {
     return undefined;
   }
