@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { describeSendAt, readSendAt, sendAtTiming, sentSendAtMessage } from '../core/content/send-at';
 import type { AudienceCount, IssueEdits, IssuePlanTrigger } from '../core/desk-send-ports';
 import { localInstant } from '../core/local-time';
-import type { Issue } from '../core/model';
+import type { Article, Issue } from '../core/model';
 import type { ContentStore, IssueScheduler } from '../core/ports';
 import type { SubjectTests } from '../core/click-ports';
 import { restDueAt } from '../core/subject-test';
@@ -57,8 +57,12 @@ export class SendRefused extends Error {
   }
 }
 
-/** The stored issue, as one value: keys sorted at every level, so the same item gives the same digest. */
-export function issueVersion(issue: Issue): string {
+/**
+ * The stored issue and its articles as they are, as one value: keys sorted at every level, so
+ * the same items give the same digest. A confirmation carries it: an article changed after the
+ * owner looked changes it too (what goes is the issue with its articles).
+ */
+export function issueVersion(issue: Issue, articles: readonly Article[] = []): string {
   const sorted = (v: unknown): unknown =>
     Array.isArray(v)
       ? v.map(sorted)
@@ -70,7 +74,7 @@ export function issueVersion(issue: Issue): string {
           )
         : v;
   return createHash('sha256')
-    .update(JSON.stringify(sorted(issue)))
+    .update(JSON.stringify(sorted(articles.length ? { issue, articles } : issue)))
     .digest('base64url')
     .slice(0, 22);
 }
@@ -122,7 +126,7 @@ export async function prepareSend(
   now: Date,
 ): Promise<SendStep> {
   const zone = input.timeZone;
-  const base = { action, issueId: issue.id, version: issueVersion(issue) };
+  const base = { action, issueId: issue.id, version: issueVersion(issue, await deps.content.getArticles(issue.articleIds)) };
   if (action === 'schedule') {
     if (issue.plannedAt) throw new SendRefused(`sendAt: ${sentSendAtMessage(issue.id, issue.plannedAt, issue.sendAt)}`, 'sendAt');
     const late = await sentOrTesting(deps, issue, 'its send time can no longer change');
@@ -198,7 +202,7 @@ export async function confirmSend(
     return {
       status: 'changed',
       fresh,
-      why: `issue ${issue.id} changed since you looked (published, scheduled or sent again): check it and confirm again`,
+      why: `issue ${issue.id} changed since you looked (published, scheduled or sent again, or one of its articles changed): check it and confirm again`,
     };
   if (fresh.audience !== posted.audience)
     return {

@@ -149,6 +149,20 @@ describe('schedule and unschedule', () => {
     expect((await p.content.getIssue(ISSUE))?.sendAt).toBeUndefined();
   });
 
+  it('a confirmation after one of its articles was changed is refused (409): what goes is the issue with its articles', async () => {
+    const owner = await signIn.as(['owner'], 'o1', 'boss@example.org');
+    const fields = confirmation((await post(SEND, owner, { csrf: 'o1', action: 'schedule', sendAt: ahead(6) })).body);
+    const edited = sampleFiles().map((f) =>
+      f.name.includes('/articles/') ? { ...f, text: f.text.replace(/^title: .*$/m, 'title: Changed after the owner looked') } : f,
+    );
+    await publish({ content: p.content, clock: { now: () => new Date(Date.now() + 2000) } }, edited.slice(0, 1));
+    const stale = await post(`${SEND}/confirm`, owner, fields);
+    expect(stale.statusCode).toBe(409);
+    expect(stale.body).toContain('or one of its articles changed');
+    expect((await p.content.getIssue(ISSUE))?.sendAt).toBeUndefined();
+    await publish({ content: p.content, clock: { now: () => new Date(Date.now() + 3000) } }, sampleFiles().slice(0, 1));
+  });
+
   it('a confirmation without its CSRF token is refused (403) and nothing is scheduled', async () => {
     const owner = await signIn.as(['owner'], 'o1', 'boss@example.org');
     const fields = confirmation((await post(SEND, owner, { csrf: 'o1', action: 'schedule', sendAt: ahead(6) })).body);
