@@ -68,7 +68,11 @@ export function idTokenVerifier(settings: SignInSettings, keys?: Parameters<type
     if (nonce !== undefined && payload.nonce !== nonce) return { ok: false, reason: 'nonce mismatch' };
     const role = roleOf(payload);
     if (!role) return { ok: false, reason: 'no role: the user is in none of the groups owner, editor, viewer' };
-    const email = typeof payload.email === 'string' ? payload.email : String(payload.sub);
+    // The address is who the audit log names and where "send to me" goes: only one the pool verified
+    // (the app client may not write it either: lib/constructs/editors.ts writeAttributes).
+    if (typeof payload.email !== 'string' || (payload.email_verified !== true && payload.email_verified !== 'true'))
+      return { ok: false, reason: 'no verified email address in the token' };
+    const email = payload.email;
     return { ok: true, editor: { sub: String(payload.sub), email, role, expires: new Date((payload.exp ?? 0) * 1000) } };
   };
 }

@@ -136,6 +136,9 @@ export class Editors extends Construct {
         logoutUrls: bases.map((b) => `${b}${CONSOLE_PATH}/`),
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      // An editor's token may change none of their attributes (above all not `email`, which the
+      // console names them by): owners manage editors with `editors invite` and `editors remove`.
+      writeAttributes: new cognito.ClientAttributes(),
       accessTokenValidity: props.tokenValidity ?? Duration.minutes(30),
       idTokenValidity: props.tokenValidity ?? Duration.minutes(30),
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(8),

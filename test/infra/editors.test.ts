@@ -80,6 +80,10 @@ describe("the desk's app client", () => {
     expect(client().Properties.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_REFRESH_TOKEN_AUTH']));
   });
 
+  it("lets an editor's token write none of their attributes (an email changed by its owner would rename them in the audit log)", () => {
+    expect(client().Properties.WriteAttributes).toEqual([]);
+  });
+
   it("returns to the API's /admin/callback and signs out to /admin/", () => {
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'ApiHttpApi');
     const at = (path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [api, 'ApiEndpoint'] }, path]] });

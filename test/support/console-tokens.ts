@@ -101,7 +101,8 @@ export async function testSignIn(
   const sessionKey = sealKey(SECRET);
   const iat = Math.floor(now.getTime() / 1000) - 60;
   const idToken: TestSignIn['idToken'] = (o = {}) => {
-    const payload = o.payload ?? { email: 'ed@example.org', 'cognito:groups': ['owner'] };
+    // As the user pool issues them: the address verified (an invited editor's always is).
+    const payload = { email_verified: true, ...(o.payload ?? { email: 'ed@example.org', 'cognito:groups': ['owner'] }) };
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(TEST_SETTINGS.issuer)

@@ -124,6 +124,13 @@ describe('the role comes from cognito:groups', () => {
     expect(r.body).toMatch(/<dt>Role<\/dt><dd>editor<\/dd>/);
   });
 
+  it('a token whose address the pool has not verified (an editor who changed their own email) gets no session page', async () => {
+    for (const verified of [false, undefined]) {
+      const token = await idToken({ payload: claims({ email: 'someone-else@example.org', email_verified: verified }) });
+      expect(isSignInRedirect(await handler(event('GET', '/admin/', await cookieFor(token))))).toBe(true);
+    }
+  });
+
   it('a valid token in none of the groups gets no session page', async () => {
     const r = await handler(
       event('GET', '/admin/', await cookieFor(await idToken({ payload: claims({ 'cognito:groups': ['readers'] }) }))),
