@@ -12,6 +12,7 @@ import { publish, sentIssueMessage } from '../../lambdas/usecases/publish';
 import { sentArticleMessage, unkeptArticleMessage } from '../../lambdas/usecases/publish-sent';
 import { differsMessage, planPull, pullContent, type LocalFile } from '../../lambdas/usecases/pull-content';
 import { describeSendAt } from '../../lambdas/core/content/send-at';
+import { withVersionLine } from '../../lambdas/core/content/markdown-out';
 import type { WithTarget } from './target';
 
 /** Who publishes from this machine: `--as <name>`, else `cli:<user name>` (each changed item's `updatedBy`). */
@@ -75,6 +76,16 @@ export function register(program: Command, withTarget: WithTarget): void {
         for (const c of r.keptSent) console.log(sentArticleMessage(c, false));
         for (const c of r.refreshedSent) console.log(sentArticleMessage(c, true));
         for (const c of r.unkeptSent) console.log(unkeptArticleMessage(c));
+        // A file that names its version (as `content pull` writes it) now names the one it became,
+        // so publishing it again after another edit is not taken for a stale copy.
+        const bumped = r.versions.flatMap((v) => {
+          const f = files.find((x) => x.name === v.file);
+          const next = f && /^version[ \t]*:/m.test(f.text) ? withVersionLine(f.text, v.version) : undefined;
+          if (!f || next === undefined || next === f.text) return [];
+          writeFileSync(f.name, next);
+          return [f.name];
+        });
+        if (bumped.length) console.log(`version line updated in ${bumped.length} file(s): ${bumped.join(', ')}`);
       });
     });
 

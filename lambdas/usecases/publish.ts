@@ -50,7 +50,7 @@ export interface PublishResult {
   /** Edited articles of sent issues whose page could not be kept as sent (no copy: too large). */
   unkeptSent: SentArticleChange[];
   /** The version each changed item was written as (core/content/versions.ts); an item left out was unchanged, not written. */
-  versions: { kind: 'article' | 'issue' | 'settings'; id: string; version: number }[];
+  versions: { kind: 'article' | 'issue' | 'settings'; id: string; version: number; /** The file it came from. */ file: string }[];
 }
 
 export interface PublishOptions {
@@ -303,14 +303,15 @@ export async function publish(deps: PublishDeps, allFiles: SourceFile[], options
   // Settings first, so an article never names a topic the pages do not offer yet.
   const by = options.by ?? 'unknown';
   const versions: PublishResult['versions'] = [];
-  if (settingsWrite?.write) versions.push({ kind: 'settings', id: 'topics', version: await settingsWrite.write(now, by) });
+  if (settingsWrite?.write)
+    versions.push({ kind: 'settings', id: 'topics', version: await settingsWrite.write(now, by), file: settingsFiles[0].name });
   // Sent issues' archive snapshots before the articles: their pages never show a version in between.
   for (const w of sent.snapshots) await deps.content.putArchiveSnapshot(w.snapshot, { replace: w.replace });
   // Articles first, so an issue never points at an article that is not there yet. An item
   // published again unchanged is not written (its version stays); a sent issue unchanged in what
   // readers see is left as it was sent (not even its publishedAt moves).
   const write = async (r: RunItem) =>
-    versions.push({ kind: r.item.kind, id: r.item.id, version: await writeVersion(deps.content, r, now, by) });
+    versions.push({ kind: r.item.kind, id: r.item.id, version: await writeVersion(deps.content, r, now, by), file: r.file });
   for (const a of articles) if (contentChanged(run.get(a)!.stored, a)) await write(run.get(a)!);
   for (const i of issues) if (!unchangedSent.has(i.id) && contentChanged(run.get(i)!.stored, i)) await write(run.get(i)!);
   for (const i of issues) if (!i.sendAt && previous.get(i.id)?.sendAt) await deps.schedules?.cancel(i.id);
