@@ -87,4 +87,23 @@ describe("publish's messages beside their fields", () => {
     }
     expect(messagesByField(problems, 'article').byField.date?.[0]).toMatch(/YYYY-MM-DD/);
   });
+
+  it('an id typed with spaces and capitals: every message still lands beside its field, none listed above the form', () => {
+    const values: Record<string, string> = {
+      ...formValues('article', sample(ARTICLE)),
+      id: 'Japan Coast Guard drill',
+      topics: 'diplomacy\nNot A Slug',
+      sources: 'A source without its address',
+    };
+    const file = formToFile('article', (n) => values[n]);
+    let problems: string[] = [];
+    try {
+      parseContent(file.name, file.text, AT);
+    } catch (e) {
+      problems = [(e as Error).message];
+    }
+    const { byField, general } = messagesByField(problems, 'article');
+    expect(general).toEqual([]);
+    expect(Object.keys(byField).sort()).toEqual(['id', 'sources', 'topics']);
+  });
 });

@@ -149,7 +149,9 @@ export function formToFile(kind: EditorKind, form: (name: string) => string | un
   const clean = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
   const body = kind === 'article' ? (text(form('body')) ?? '') : '';
   const yaml = { lineWidth: -1 } as unknown as matter.GrayMatterOption<string, never>;
-  return { name: `${kind}s/${id || 'new'}.md`, text: matter.stringify(body === '' ? '' : `\n${body}\n`, clean, yaml) };
+  // The file's name only labels publish's messages: an id typed with spaces or capitals must not
+  // make a name the messages cannot be matched back to their fields by.
+  return { name: `${kind}s/${/^[a-z0-9-]{1,100}$/.test(id) ? id : 'new'}.md`, text: matter.stringify(body === '' ? '' : `\n${body}\n`, clean, yaml) };
 }
 
 /** The form field a front-matter path is shown beside (`source.url` → sourceUrl, `keyPoints.2` → keyPoints). */
