@@ -284,6 +284,11 @@ describe('send now', () => {
     expect(test.statusCode).toBe(400);
     expect(test.body).toContain('its subject test can no longer change');
     expect(invoked).toHaveLength(2);
+    // The page no longer offers what would be refused.
+    const page = await get(SEND, owner);
+    expect(page.body).toContain('This issue went: it cannot be scheduled, sent again or given a subject test.');
+    expect(page.body).not.toContain('Send now…');
+    expect(page.body).not.toContain('Save the subject test');
     const log = (await get('/admin/audit', owner)).body!;
     expect(log.split(`<td>send</td><td>${ISSUE}</td>`).length - 1).toBe(2);
   });

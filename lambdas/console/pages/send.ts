@@ -30,8 +30,11 @@ const sendPage = hb.compile(`<h1>Sending: {{issue.title}}</h1>
 <p><a href="/admin/issues/{{issue.id}}">Back to the issue</a></p>
 {{#if note}}<p class="done" role="status">{{note}}</p>{{/if}}
 <dl><dt>Id</dt><dd>{{issue.id}}</dd><dt>State</dt><dd><span class="state">{{state}}</span></dd>
-<dt>Send time</dt><dd>{{#if issue.sendAt}}<time datetime="{{issue.sendAt}}">{{when issue.sendAt zone}}</time>{{else}}none: the weekly digest run sends the latest issue{{/if}}</dd></dl>
-{{#if owner}}<h2>Schedule or send</h2>
+<dt>Send time</dt><dd>{{#if issue.sendAt}}<time datetime="{{issue.sendAt}}">{{when issue.sendAt zone}}</time>{{else}}{{#if issue.plannedAt}}none{{else}}none: the weekly digest run sends the latest issue{{/if}}{{/if}}</dd>
+{{#if issue.plannedAt}}<dt>Sent</dt><dd><time datetime="{{issue.plannedAt}}">{{when issue.plannedAt zone}}</time></dd>{{/if}}</dl>
+{{#if issue.plannedAt}}{{#if sendError}}<p class="note" role="alert">{{sendError}}</p>{{/if}}{{#if testErrors.length}}<ul class="note" role="alert">{{#each testErrors}}<li>{{this}}</li>{{/each}}</ul>{{/if}}
+<p>This issue went: it cannot be scheduled, sent again or given a subject test. To send its news again, publish it as a new issue with its own id. <a href="/admin/issues/{{issue.id}}">Its figures</a>.</p>
+{{else}}{{#if owner}}<h2>Schedule or send</h2>
 {{#if sendError}}<p class="note" role="alert" id="send-error">{{sendError}}</p>{{/if}}
 <form method="post" action="/admin/issues/{{issue.id}}/send"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="schedule">
 <p><label for="sendAt">Send time ({{zone}}, the newsletter’s time zone)</label><br>
@@ -50,7 +53,7 @@ const sendPage = hb.compile(`<h1>Sending: {{issue.title}}</h1>
 <p><label for="share">Share of the audience in the test (percent, 2–50; blank: 20)</label><br><input id="share" name="share" inputmode="numeric" size="6" value="{{test.share}}"></p>
 <p><label for="waitHours">Wait before the rest goes (hours, 0.25–72; blank: 4)</label><br><input id="waitHours" name="waitHours" inputmode="decimal" size="6" value="{{test.waitHours}}"></p>
 <p><button type="submit">Save the subject test</button></p></form>
-{{#if issue.subjectTest}}<form method="post" action="/admin/issues/{{issue.id}}/subject-test"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="remove" value="yes"><p><button type="submit">Remove the subject test</button></p></form>{{/if}}`);
+{{#if issue.subjectTest}}<form method="post" action="/admin/issues/{{issue.id}}/subject-test"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="remove" value="yes"><p><button type="submit">Remove the subject test</button></p></form>{{/if}}{{/if}}`);
 
 const confirmPage = hb.compile(`<h1>Confirm: {{title}}</h1>
 {{#if why}}<p class="note" role="alert">{{why}}</p>{{/if}}
