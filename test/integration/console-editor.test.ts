@@ -164,6 +164,20 @@ describe('drafts', () => {
     expect((await desk.drafts.getDraft('article', 'new-drafter'))?.values.title).toBe('Half written');
   });
 
+  it('a publish refused for a body too large to keep as a draft says the text is not kept, beside the size message', async () => {
+    const editor = await signIn.as(['editor'], 'd3', 'writer@example.org', 'big');
+    const r = await post('/admin/articles/save', editor, {
+      csrf: 'd3',
+      key: 'new-big',
+      baseVersion: '0',
+      ...fields({ body: 'x'.repeat(90_000) }),
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.body).toMatch(/id="e-body">[^<]*50000/);
+    expect(r.body).toContain('Not kept as a draft either (more than 80000 characters in all): copy your text before you leave this page.');
+    expect(await desk.drafts.getDraft('article', 'new-big')).toBeUndefined();
+  });
+
   it('an autosave without the CSRF token is refused and keeps nothing', async () => {
     const editor = await signIn.as(['editor'], 'd2');
     const r = await post('/admin/drafts/article/new-nocsrf', editor, { baseVersion: '0', ...fields({}) }, 'js=1');

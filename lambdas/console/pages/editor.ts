@@ -225,8 +225,13 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
     return seeOtherPage(`/admin/${kind}s/${outcome.id}/edit?done=${outcome.changed ? 'saved' : 'unchanged'}`);
   } catch (e) {
     if (!(e instanceof PublishError)) throw e;
-    await keepDraft(desk, r, view);
+    const kept = await keepDraft(desk, r, view);
     const { byField, general } = messagesByField(e.problems, kind);
+    // Too large to keep: say so, or the text is gone when the tab closes.
+    if (!kept)
+      general.push(
+        `Not kept as a draft either (more than ${MAX_DRAFT_CHARS} characters in all): copy your text before you leave this page.`,
+      );
     return editorPage(r, { ...view, status: 400, byField, general });
   }
 }

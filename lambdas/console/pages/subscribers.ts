@@ -45,7 +45,7 @@ const overview = hb.compile(`<h1>Subscribers</h1>
 <p>{{counts.total}} subscriber(s). <a href="/admin/subscribers/import">Import a CSV</a></p>
 {{#each groups}}<h3>By {{name}}</h3>{{#if rows.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">{{name}}</th><th class="n" scope="col">Readers</th></tr></thead><tbody>
 {{#each rows}}<tr><td>{{key}}</td><td class="n">{{n}}</td></tr>{{/each}}</tbody></table></div>{{else}}<p>None.</p>{{/if}}{{/each}}
-<p>The same numbers as <code>npm run cli -- subscribers count</code>, read from the readers index (it follows a change within seconds).</p>`);
+<p>The same numbers as <code>npm run cli -- subscribers count</code>, read from the readers index (it follows a change within seconds). After upgrading a stack that had readers before this index, run <code>npm run cli -- migrate-addresses</code> once: until then older readers are neither counted nor found here, and Settings may take a topic only they follow for unused.</p>`);
 
 const record = hb.compile(`<h1>{{shown}}</h1>
 {{#if note}}<p class="{{note.kind}}" role="status">{{note.text}}</p>{{/if}}
