@@ -106,4 +106,10 @@ describe("publish's messages beside their fields", () => {
     expect(general).toEqual([]);
     expect(Object.keys(byField).sort()).toEqual(['id', 'sources', 'topics']);
   });
+
+  it('a direction override in a title (an issue subject that reads as another text) is refused on the title', () => {
+    const values: Record<string, string> = { ...formValues('article', sample(ARTICLE)), title: 'Bidi \u202etset\u202c title' };
+    const file = formToFile('article', (n) => values[n]);
+    expect(() => parseContent(file.name, file.text, AT)).toThrow(/title: must not contain direction controls/);
+  });
 });

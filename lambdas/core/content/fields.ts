@@ -18,14 +18,21 @@ export const BODY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 export const required = (what: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${what}`;
 
-/** One line of text for a title, summary or key point: trimmed, bounded, no control characters. */
+/**
+ * Direction overrides and isolates (U+202A–U+202E, U+2066–U+2069): they turn the rest of a line
+ * around, so a title or a subject would read as another text than the one typed.
+ */
+export const DIRECTION_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+/** One line of text for a title, summary, subject or key point: trimmed, bounded, no control or direction characters. */
 export const line = (max: number) =>
   z
     .string({ error: required('text') })
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !LINE_BREAKING.test(s), 'must not contain line breaks or control characters');
+    .refine((s) => !LINE_BREAKING.test(s), 'must not contain line breaks or control characters')
+    .refine((s) => !DIRECTION_CONTROL.test(s), 'must not contain direction controls (U+202A–U+202E, U+2066–U+2069)');
 
 /** The `version:` field of a file's front matter: the stored version the file was taken from. */
 export const versionField = z

@@ -14,10 +14,8 @@ import { WORDING_PLACEHOLDERS, type NewsletterSettings } from '../topics';
 import type { DigestDelivery } from '../local-time';
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-/** Direction overrides and isolates: they turn the rest of a page's line around (a label that reads as something else). */
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
-/** One line of page text: no line breaks or control characters (they reach an alert's reason line), no direction overrides. */
-const text = (max: number) => line(max).refine((s) => !BIDI_CONTROL.test(s), 'must not contain direction controls (U+202A–U+202E, U+2066–U+2069)');
+/** One line of page text: no line breaks or control characters (they reach an alert's reason line), no direction overrides (fields.ts line). */
+const text = line;
 
 /** A weekday's name, or its common short form, as a word. */
 const WEEKDAY = /\b(mon|tues?|wed(nes)?|thu(rs?)?|fri|sat(ur)?|sun)(day)?s?\b/i;
