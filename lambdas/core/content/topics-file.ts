@@ -14,7 +14,7 @@ import { WORDING_PLACEHOLDERS, type NewsletterSettings } from '../topics';
 import type { DigestDelivery } from '../local-time';
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-/** One line of page text: no line breaks or control characters (they reach an alert's reason line), no direction overrides (fields.ts line). */
+/** One line of page text: no line breaks or control characters (they reach an alert's reason line), no direction overrides. */
 const text = line;
 
 /** A weekday's name, or its common short form, as a word. */
