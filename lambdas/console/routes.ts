@@ -61,7 +61,7 @@ export async function dispatch(desk: Desk, method: string, path: string, r: Omit
     const m = route.pattern.exec(path);
     if (!m) continue;
     if (!mayAct(r.editor.role, route.role)) {
-      await desk.audit.record({
+      await desk.audit.refused({
         at: r.now.toISOString(),
         who: r.editor.email,
         role: r.editor.role,

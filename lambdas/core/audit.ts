@@ -41,6 +41,8 @@ export interface AuditEntry {
   target?: string;
   /** One line more (e.g. why a request was refused). */
   detail?: string;
+  /** Refusals counted on this entry (its minute), when more than one. */
+  repeats?: number;
 }
 
 /** Kept about 13 months by default: a year back, with a month of margin for the yearly review. */
@@ -88,6 +90,11 @@ export function auditDays(raw: string | undefined, name = 'AUDIT_RETENTION_DAYS'
 export interface AuditLog {
   /** Store one entry; it expires after the retention. */
   record(entry: AuditEntry): Promise<void>;
+  /**
+   * A request refused for its role: one entry per editor per minute, later ones in that minute
+   * counted on it, so refusals cannot bury the log (the first refusal's target is kept).
+   */
+  refused(entry: AuditEntry): Promise<void>;
   /** Entries newest first, up to `limit`, from where `cursor` (a previous page's `next`) left off. */
   recent(now: Date, limit: number, cursor?: string): Promise<{ rows: AuditEntry[]; next?: string }>;
 }

@@ -16,6 +16,9 @@ export class MemoryAudit implements AuditLog {
     this.entries.push(entry);
     return Promise.resolve();
   }
+  refused(entry: AuditEntry) {
+    return this.record({ ...entry, action: 'refused' });
+  }
   recent(_now: Date, limit: number) {
     return Promise.resolve({ rows: [...this.entries].reverse().slice(0, limit) });
   }

@@ -1,5 +1,15 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_ACTIONS, auditExpiry, auditKey, auditMonthPartition, auditMonths, type AuditEntry, type AuditLog } from '../../core/audit';
+import { createHash } from 'node:crypto';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  AUDIT_ACTIONS,
+  auditExpiry,
+  auditKey,
+  auditMonthPartition,
+  auditMonths,
+  auditPartition,
+  type AuditEntry,
+  type AuditLog,
+} from '../../core/audit';
 import { EXPIRES_AT } from '../../core/lifecycle';
 
 /** Where a page of {@link DynamoAuditLog.recent} left off: the month and the last entry's sort key. */
@@ -45,6 +55,42 @@ export class DynamoAuditLog implements AuditLog {
     );
   }
 
+  async refused(entry: AuditEntry): Promise<void> {
+    const at = new Date(entry.at);
+    const who = createHash('sha256').update(entry.who.toLowerCase()).digest('hex').slice(0, 16);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        // The minute's entry of this editor: sorted with the others by its minute.
+        Key: { campaignId: auditPartition(at), subscriberId: `${entry.at.slice(0, 16)}:00.000Z#refused#${who}` },
+        UpdateExpression:
+          'SET #at = if_not_exists(#at, :at), #who = if_not_exists(#who, :who), #role = if_not_exists(#role, :role), ' +
+          '#action = :action, #target = if_not_exists(#target, :target), #detail = if_not_exists(#detail, :detail), ' +
+          '#exp = if_not_exists(#exp, :exp) ADD #repeats :one',
+        ExpressionAttributeNames: {
+          '#at': 'at',
+          '#who': 'who',
+          '#role': 'role',
+          '#action': 'action',
+          '#target': 'target',
+          '#detail': 'detail',
+          '#exp': EXPIRES_AT,
+          '#repeats': 'repeats',
+        },
+        ExpressionAttributeValues: {
+          ':at': entry.at,
+          ':who': entry.who,
+          ':role': entry.role,
+          ':action': 'refused',
+          ':target': (entry.target ?? '').slice(0, 200),
+          ':detail': (entry.detail ?? '').slice(0, 200),
+          ':exp': auditExpiry(at, this.days),
+          ':one': 1,
+        },
+      }),
+    );
+  }
+
   async recent(now: Date, limit: number, cursor?: string): Promise<{ rows: AuditEntry[]; next?: string }> {
     const from = decode(cursor);
     const months = auditMonths(now, this.days);
@@ -85,5 +131,6 @@ function toEntry(item: Record<string, unknown>): AuditEntry {
     action,
     target: text(item.target),
     detail: text(item.detail),
+    ...(typeof item.repeats === 'number' && item.repeats > 1 && { repeats: item.repeats }),
   };
 }

@@ -11,7 +11,7 @@ export const AUDIT_PAGE = 50;
 const log = hb.compile(`<h1>Audit log</h1>
 <p>What editors did in the console, newest first. Entries are kept {{days}} days.</p>
 {{#if rows.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Role</th><th scope="col">What</th><th scope="col">On</th><th scope="col">Detail</th></tr></thead><tbody>
-{{#each rows}}<tr><td><time datetime="{{at}}">{{when at}}</time></td><td>{{who}}</td><td>{{role}}</td><td>{{action}}</td><td>{{target}}</td><td>{{detail}}</td></tr>{{/each}}
+{{#each rows}}<tr><td><time datetime="{{at}}">{{when at}}</time></td><td>{{who}}</td><td>{{role}}</td><td>{{action}}</td><td>{{target}}</td><td>{{detail}}{{#if repeats}} ({{repeats}} refusals that minute; the first shown){{/if}}</td></tr>{{/each}}
 </tbody></table></div>{{else}}<p>Nothing recorded yet.</p>{{/if}}
 {{#if next}}<p><a href="/admin/audit?after={{next}}">Older entries</a></p>{{/if}}`);
 
