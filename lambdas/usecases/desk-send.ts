@@ -42,9 +42,14 @@ export interface SendStep {
   /** The issue as read (a digest of the stored item): another publish, schedule or send changes it. */
   version: string;
   audience: number;
+  /** When the step was shown (UTC ISO): a confirmation older than {@link CONFIRM_MINUTES} is shown again. */
+  shownAt: string;
   /** What will happen, one sentence each. */
   what: string[];
 }
+
+/** Minutes a confirmation stays good: a tab left open since morning shows the step again, as it is now. */
+export const CONFIRM_MINUTES = 15;
 
 /** Refused: one message, naming the field when one is at fault. */
 export class SendRefused extends Error {
@@ -126,7 +131,12 @@ export async function prepareSend(
   now: Date,
 ): Promise<SendStep> {
   const zone = input.timeZone;
-  const base = { action, issueId: issue.id, version: issueVersion(issue, await deps.content.getArticles(issue.articleIds)) };
+  const base = {
+    action,
+    issueId: issue.id,
+    version: issueVersion(issue, await deps.content.getArticles(issue.articleIds)),
+    shownAt: now.toISOString(),
+  };
   if (action === 'schedule') {
     if (issue.plannedAt) throw new SendRefused(`sendAt: ${sentSendAtMessage(issue.id, issue.plannedAt, issue.sendAt)}`, 'sendAt');
     const late = await sentOrTesting(deps, issue, 'its send time can no longer change');
@@ -193,11 +203,18 @@ export type ConfirmResult =
 export async function confirmSend(
   deps: DeskSendDeps,
   issue: Issue,
-  posted: Pick<SendStep, 'action' | 'version' | 'audience'> & { sendAt?: string },
+  posted: Pick<SendStep, 'action' | 'version' | 'audience'> & { sendAt?: string; shownAt?: string },
   timeZone: string,
   now: Date,
 ): Promise<ConfirmResult> {
   const fresh = await prepareSend(deps, issue, posted.action, { sendAt: posted.sendAt, timeZone }, now);
+  const shown = Date.parse(posted.shownAt ?? '');
+  if (!(shown <= now.getTime() && now.getTime() - shown <= CONFIRM_MINUTES * 60_000))
+    return {
+      status: 'changed',
+      fresh,
+      why: `this confirmation was shown more than ${CONFIRM_MINUTES} minutes ago (or is not one this console showed): check it as it is now and confirm again`,
+    };
   if (fresh.version !== posted.version)
     return {
       status: 'changed',

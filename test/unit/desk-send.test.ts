@@ -94,6 +94,23 @@ describe('confirming a schedule', () => {
   });
 });
 
+describe('a confirmation left open', () => {
+  it('after 15 minutes (or with no time it was shown) is shown again as it is now, nothing done (mistake: an old tab or a replayed form acting)', async () => {
+    const stored = issue({ sendAt: '2026-12-05T07:00:00.000Z' });
+    const { d, calls } = deps();
+    const step = await prepareSend(d, stored, 'unschedule', { timeZone: 'UTC' }, NOW);
+    const late = new Date(NOW.getTime() + 16 * 60_000);
+    expect(await confirmSend(d, stored, step, 'UTC', late)).toMatchObject({
+      status: 'changed',
+      why: expect.stringContaining('shown more than 15 minutes ago'),
+      fresh: { shownAt: late.toISOString() },
+    });
+    expect(await confirmSend(d, stored, { ...step, shownAt: undefined }, 'UTC', NOW)).toMatchObject({ status: 'changed' });
+    expect(calls).toEqual([]);
+    expect(await confirmSend(d, stored, step, 'UTC', new Date(NOW.getTime() + 14 * 60_000))).toMatchObject({ status: 'done' });
+  });
+});
+
 describe('the subject test form', () => {
   it('says what publish says, field by field', () => {
     expect(readSubjectTest({ subjects: ['A', 'B'], share: '80', waitHours: '' })).toEqual({

@@ -60,7 +60,7 @@ const confirmPage = hb.compile(`<h1>Confirm: {{title}}</h1>
 <p>Issue <a href="/admin/issues/{{step.issueId}}">{{step.issueId}}</a>. The digest audience: <strong>{{step.audience}}</strong> confirmed reader(s) now.</p>
 <ul>{{#each step.what}}<li>{{this}}</li>{{/each}}</ul>
 <form method="post" action="/admin/issues/{{step.issueId}}/send/confirm"><input type="hidden" name="csrf" value="{{csrf}}">
-<input type="hidden" name="action" value="{{step.action}}"><input type="hidden" name="version" value="{{step.version}}"><input type="hidden" name="audience" value="{{step.audience}}">
+<input type="hidden" name="action" value="{{step.action}}"><input type="hidden" name="version" value="{{step.version}}"><input type="hidden" name="audience" value="{{step.audience}}"><input type="hidden" name="shownAt" value="{{step.shownAt}}">
 {{#if step.sendAt}}<input type="hidden" name="sendAt" value="{{step.sendAt}}">{{/if}}
 <p><button type="submit">{{button}}</button> <a href="/admin/issues/{{step.issueId}}/send">Cancel</a></p></form>`);
 
@@ -179,7 +179,7 @@ export const sendRoutes: DeskRoute[] = [
         result = await confirmSend(
           desk,
           issue,
-          { action, version, audience, sendAt: r.form.get('sendAt') ?? undefined },
+          { action, version, audience, sendAt: r.form.get('sendAt') ?? undefined, shownAt: r.form.get('shownAt') ?? undefined },
           zoneOf(desk),
           r.now,
         );
