@@ -120,6 +120,30 @@ describe('an editor in the console', () => {
     await expect(heading()).resolves.toBe('Preview of your draft: Retitled while typing');
   });
 
+  it('writes an issue naming that article: a missing article is named beside its field; fixed, the issue is published', async () => {
+    await desk.page.goto(new URL('/admin/issues', desk.consoleUrl).href);
+    await desk.page.getByRole('link', { name: 'New issue' }).click();
+    await expect(heading()).resolves.toBe('New issue');
+    const field = (label: string) => desk.page.getByLabel(label, { exact: true });
+    await field('Id').fill('console-journey-issue');
+    await field('Newsletter').fill('EU–Japan Security Brief');
+    await field('Number').fill('2');
+    await field('Title').fill('Written in the console too');
+    await field('Summary').fill('An issue put together in the browser.');
+    await field('Preheader').fill('One story, written in the console.');
+    await field('Date').fill('2026-12-07');
+    await field('Articles').fill('console-journey-nte');
+    await desk.page.getByRole('button', { name: 'Publish' }).click();
+    await desk.page.waitForLoadState();
+    await expect(desk.page.locator('#e-articles').textContent()).resolves.toMatch(/no such article: console-journey-nte/);
+    await desk.check('issue-refused');
+    await field('Articles').fill('console-journey-note');
+    await desk.page.getByRole('button', { name: 'Publish' }).click();
+    await desk.page.waitForURL((u) => u.pathname === '/admin/issues/console-journey-issue/edit');
+    await expect(desk.page.getByRole('status').first().textContent()).resolves.toBe('Published.');
+    await desk.check('issue-editor');
+  });
+
   it('relabels a topic in Settings, where the sender, schedule and delivery are shown read-only', async () => {
     await desk.page.getByRole('link', { name: 'Settings' }).click();
     await expect(heading()).resolves.toBe('Settings');
