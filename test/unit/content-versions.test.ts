@@ -219,6 +219,6 @@ describe('publish with versions, on the in-memory store', () => {
     expect((await content.getArticles([otherId]))[0].title).not.toBe('Changed beside the stale file');
     // With --force it goes through, as version 3.
     const forced = await publish({ content, clock }, [stale], { by: 'cli:ana', force: true });
-    expect(forced.versions).toEqual([{ kind: 'article', id: articleId, version: 3 }]);
+    expect(forced.versions).toEqual([{ kind: 'article', id: articleId, version: 3, file: stale.name }]);
   });
 });
