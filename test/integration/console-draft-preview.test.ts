@@ -16,19 +16,11 @@ import { previewMessage } from '../../lambdas/usecases/test-send';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { walkedClock } from '../support/clocked-runtime';
-import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, DESK_MAIL_ENV, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { sampleFiles, TEST_KEYS } from '../support/pipeline';
 import { createTestTables, type TestTables } from '../support/tables';
 
-const SETTINGS = {
-  SENDER_EMAIL: 'brief@news.example.com',
-  SENDER_NAME: 'EU–Japan Security Brief',
-  PUBLIC_BASE_URL: 'https://brief.example.org',
-  ORGANISATION_NAME: 'Sample Publishers',
-  POSTAL_ADDRESS: '1 Sample Street, 1000 Brussels, Belgium',
-  CLICK_TRACKING: 'aggregate',
-  TOKEN_KEYS: TEST_KEYS,
-};
+const SETTINGS = DESK_MAIL_ENV;
 const ARTICLE = 'eu-east-asia-tour-defence-talks';
 const clock = walkedClock();
 let tables: TestTables;

@@ -19,7 +19,7 @@ import { previewMessage, TEST_SUBJECT_PREFIX } from '../../lambdas/usecases/test
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { SAMPLE_ISSUE_ID } from '../../lib/local/sample-content';
 import { walkedClock } from '../support/clocked-runtime';
-import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleRequests, DESK_MAIL_ENV, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { inboxAt } from '../support/inbox';
 import { sampleFiles, TEST_KEYS, uniqueDomain } from '../support/pipeline';
 import { createTestTables, scanAll, type TestTables } from '../support/tables';
@@ -27,15 +27,7 @@ import { createTestTables, scanAll, type TestTables } from '../support/tables';
 const ALERT_FILE = 'content/eu-japan-security-brief/alerts/north-korea-icbm-test.md';
 const ALERT = 'north-korea-icbm-test';
 const ARTICLE = 'eu-east-asia-tour-defence-talks';
-const SETTINGS = {
-  SENDER_EMAIL: 'brief@news.example.com',
-  SENDER_NAME: 'EU–Japan Security Brief',
-  PUBLIC_BASE_URL: 'https://brief.example.org',
-  ORGANISATION_NAME: 'Sample Publishers',
-  POSTAL_ADDRESS: '1 Sample Street, 1000 Brussels, Belgium',
-  CLICK_TRACKING: 'aggregate',
-  TOKEN_KEYS: TEST_KEYS,
-};
+const SETTINGS = DESK_MAIL_ENV;
 const clock = walkedClock();
 let tables: TestTables;
 let desk: Desk;

@@ -16,8 +16,8 @@ import { publish } from '../../lambdas/usecases/publish';
 import { upsertSubscriber } from '../../lambdas/usecases/subscribers';
 import { documentClient, dynamoPorts } from '../../lambdas/wiring';
 import { walkedClock } from '../support/clocked-runtime';
-import { consoleRequests, testSignIn, type TestSignIn } from '../support/console-tokens';
-import { sampleFiles, TEST_KEYS } from '../support/pipeline';
+import { consoleRequests, DESK_MAIL_ENV, testSignIn, type TestSignIn } from '../support/console-tokens';
+import { sampleFiles } from '../support/pipeline';
 import { createTestTables, scanAll, type TestTables } from '../support/tables';
 
 const ADDRESS_KEY = 'k'.repeat(40);
@@ -60,15 +60,10 @@ beforeAll(async () => {
     SUBSCRIBERS_TABLE: tables.names.subscribers,
     ADDRESS_KEY,
     RESERVED_DOMAINS: 'allow',
-    SENDER_EMAIL: 'brief@news.example.com',
-    SENDER_NAME: 'EU–Japan Security Brief',
-    PUBLIC_BASE_URL: 'https://brief.example.org',
-    ORGANISATION_NAME: 'Sample Publishers',
-    POSTAL_ADDRESS: '1 Sample Street, 1000 Brussels, Belgium',
+    ...DESK_MAIL_ENV,
     DIGEST_SCHEDULE_CRON: '0 7 * * MON',
     DIGEST_TIME_ZONE: 'Europe/Brussels',
     DIGEST_DELIVERY: 'schedule',
-    TOKEN_KEYS: TEST_KEYS,
   });
   signIn = await testSignIn({ desk, clock }, clock.now());
 });

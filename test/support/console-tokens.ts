@@ -19,6 +19,7 @@ import {
   type SessionStore,
 } from '../../lambdas/console/session';
 import { idTokenVerifier, type Tokens } from '../../lambdas/console/sign-in';
+import { TEST_KEYS } from './pipeline';
 
 export const TEST_SETTINGS = {
   issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test',
@@ -26,6 +27,17 @@ export const TEST_SETTINGS = {
   baseUrl: 'https://api.example.org',
 };
 const SECRET = 'session-secret-for-tests';
+
+/** The sender's settings a desk composes its preview and test sends with (the function's environment on AWS). */
+export const DESK_MAIL_ENV = {
+  SENDER_EMAIL: 'brief@news.example.com',
+  SENDER_NAME: 'EU–Japan Security Brief',
+  PUBLIC_BASE_URL: 'https://brief.example.org',
+  ORGANISATION_NAME: 'Sample Publishers',
+  POSTAL_ADDRESS: '1 Sample Street, 1000 Brussels, Belgium',
+  CLICK_TRACKING: 'aggregate',
+  TOKEN_KEYS: TEST_KEYS,
+};
 
 export interface TestSignIn {
   handler: ReturnType<typeof makeConsoleHandler>;

@@ -4,7 +4,8 @@
  * Scan, no reader read), a breaking article's alert audience counted (its readers' topics only),
  * and an issue's sendAt or subject test changed in place, conditionally.
  */
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryEachShard } from './shard-query';
 import { INDEXES } from '../../core/indexes';
 import { ALERT_SHARD, contentKey, DIGEST_SHARD } from '../../core/keys';
 import { matchedTopics } from '../../core/audience';
@@ -21,46 +22,18 @@ export class DynamoAudienceCount implements AudienceCount {
   /** Every shard of the alert audience, reading each reader's topics only, matched by the planner's own rule (core/audience.ts). */
   async alertAudienceCount(topics: readonly string[]): Promise<number> {
     let total = 0;
-    for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.alertAudience,
-            KeyConditionExpression: `${ALERT_SHARD} = :s`,
-            ExpressionAttributeValues: { ':s': shard },
-            ProjectionExpression: 'topics',
-            ExclusiveStartKey: start,
-          }),
-        );
-        total += (out.Items ?? []).filter((i) => matchedTopics(i.topics as string[] | undefined, topics).length > 0).length;
-        start = out.LastEvaluatedKey;
-      } while (start);
-    }
+    const at = { table: this.table, index: INDEXES.alertAudience, shardKey: ALERT_SHARD, shards: AUDIENCE_SHARDS };
+    await queryEachShard(this.db, at, { ProjectionExpression: 'topics' }, (out) => {
+      total += (out.Items ?? []).filter((i) => matchedTopics(i.topics as string[] | undefined, topics).length > 0).length;
+    });
     return total;
   }
 
   /** Every shard, each paged (a COUNT still stops at 1 MB read): the index holds confirmed digest readers only. */
   async digestAudienceCount(): Promise<number> {
     let total = 0;
-    for (let shard = 0; shard < AUDIENCE_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.digestAudience,
-            KeyConditionExpression: `${DIGEST_SHARD} = :s`,
-            ExpressionAttributeValues: { ':s': shard },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }),
-        );
-        total += out.Count ?? 0;
-        start = out.LastEvaluatedKey;
-      } while (start);
-    }
+    const at = { table: this.table, index: INDEXES.digestAudience, shardKey: DIGEST_SHARD, shards: AUDIENCE_SHARDS };
+    await queryEachShard(this.db, at, { Select: 'COUNT' }, (out) => void (total += out.Count ?? 0));
     return total;
   }
 }

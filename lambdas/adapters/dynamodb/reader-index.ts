@@ -9,7 +9,8 @@
  * only once it carries `readerShard`: every write since the index does; older items get it from
  * `npm run cli -- migrate-addresses`.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryEachShard, type ShardedIndex } from './shard-query';
 import { countInto, emptyCounts, type SubscriberCounts } from '../../core/find';
 import { INDEXES } from '../../core/indexes';
 import { READER_SHARD, READER_SHARDS } from '../../core/keys';
@@ -31,34 +32,22 @@ export interface ReaderIndex {
   readersByTopic(topics: readonly string[]): Promise<Map<string, number>>;
 }
 
-const shards = () => Array.from({ length: READER_SHARDS }, (_, i) => i);
-
 export class DynamoReaderIndex implements ReaderIndex {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
+  private get at(): ShardedIndex {
+    return { table: this.table, index: INDEXES.readers, shardKey: READER_SHARD, shards: READER_SHARDS };
+  }
+
   async count(): Promise<SubscriberCounts> {
     const counts = emptyCounts();
-    for (const shard of shards()) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.readers,
-            KeyConditionExpression: '#r = :r',
-            ExpressionAttributeNames: { '#r': READER_SHARD, '#st': 'status', '#sup': 'suppressed', '#so': 'source', '#to': 'topics' },
-            ExpressionAttributeValues: { ':r': shard },
-            ProjectionExpression: '#st, #sup, #so, #to',
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) countInto(counts, item as Subscriber);
-        start = out.LastEvaluatedKey;
-      } while (start);
-    }
+    const names = { '#st': 'status', '#sup': 'suppressed', '#so': 'source', '#to': 'topics' };
+    await queryEachShard(this.db, this.at, { names, ProjectionExpression: '#st, #sup, #so, #to' }, (out) => {
+      for (const item of out.Items ?? []) countInto(counts, item as Subscriber);
+    });
     return counts;
   }
 
@@ -66,26 +55,14 @@ export class DynamoReaderIndex implements ReaderIndex {
     const found = new Map<string, number>();
     for (const topic of topics) {
       let count = 0;
-      for (const shard of shards()) {
-        let start: Record<string, unknown> | undefined;
-        do {
-          // Counted by DynamoDB after the filter: no reader is returned.
-          const out = await this.db.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: INDEXES.readers,
-              KeyConditionExpression: '#r = :r',
-              FilterExpression: '#st <> :gone AND contains(#to, :t)',
-              ExpressionAttributeNames: { '#r': READER_SHARD, '#st': 'status', '#to': 'topics' },
-              ExpressionAttributeValues: { ':r': shard, ':gone': 'unsubscribed', ':t': topic },
-              Select: 'COUNT',
-              ExclusiveStartKey: start,
-            }),
-          );
-          count += out.Count ?? 0;
-          start = out.LastEvaluatedKey;
-        } while (start);
-      }
+      // Counted by DynamoDB after the filter: no reader is returned.
+      const q = {
+        FilterExpression: '#st <> :gone AND contains(#to, :t)',
+        names: { '#st': 'status', '#to': 'topics' },
+        values: { ':gone': 'unsubscribed', ':t': topic },
+        Select: 'COUNT' as const,
+      };
+      await queryEachShard(this.db, this.at, q, (out) => void (count += out.Count ?? 0));
       if (count) found.set(topic, count);
     }
     return found;
@@ -93,30 +70,17 @@ export class DynamoReaderIndex implements ReaderIndex {
 
   async search(prefix: string, limit: number): Promise<ReaderRow[]> {
     const found: ReaderRow[] = [];
-    for (const shard of shards()) {
-      let start: Record<string, unknown> | undefined;
-      let taken = 0;
-      do {
-        // Each partition is sorted by address: its first `limit` matches are all it can add.
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.readers,
-            KeyConditionExpression: '#r = :r AND begins_with(#e, :p)',
-            ExpressionAttributeNames: { '#r': READER_SHARD, '#e': 'email' },
-            ExpressionAttributeValues: { ':r': shard, ':p': prefix.toLowerCase() },
-            Limit: limit - taken,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          const { [READER_SHARD]: _shard, ...row } = item;
-          found.push(row as ReaderRow);
-          taken++;
-        }
-        start = taken < limit ? out.LastEvaluatedKey : undefined;
-      } while (start);
-    }
+    const taken = new Map<number, number>();
+    const q = { andKey: 'AND begins_with(#e, :p)', names: { '#e': 'email' }, values: { ':p': prefix.toLowerCase() }, Limit: limit };
+    // Each partition is sorted by address: its first `limit` matches are all it can add.
+    await queryEachShard(this.db, this.at, q, (out, shard) => {
+      for (const item of out.Items ?? []) {
+        const { [READER_SHARD]: _shard, ...row } = item;
+        found.push(row as ReaderRow);
+        taken.set(shard, (taken.get(shard) ?? 0) + 1);
+      }
+      return (taken.get(shard) ?? 0) >= limit ? false : undefined;
+    });
     return found.sort((a, b) => a.email.localeCompare(b.email)).slice(0, limit);
   }
 }
