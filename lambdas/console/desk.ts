@@ -46,7 +46,7 @@ import { articlesByTopic } from '../adapters/dynamodb/topic-usage';
 import type { PrivacyDeps } from '../usecases/privacy';
 import type { MailSettings } from '../core/mail-settings';
 import type { SigningKeys } from '../core/tokens';
-import { TEST_SENDS_PER_HOUR, type TestMessageDeps, type TestSendAllowance } from '../usecases/test-send';
+import { TEST_SENDS_PER_HOUR, type PreviewDeps, type TestMessageDeps, type TestSendAllowance } from '../usecases/test-send';
 import { DynamoTestSendAllowance } from '../adapters/dynamodb/test-send-allowance';
 
 /** What the preview and a test send need: the sender's own settings and keys, and SES (usecases/test-send.ts). */
@@ -112,6 +112,17 @@ export interface DeskSubscribers {
   pause: NonNullable<PrivacyDeps['pause']>;
   /** Reserved domains (.test, .example) accepted: locally only, as for the CLI. */
   allowReservedDomains: boolean;
+}
+
+/** What the preview composes with: the sender's settings and keys, for the sample reader only (the console reads no subscriber). */
+export async function samplePreviewDeps(mail: DeskMail, now: Date): Promise<PreviewDeps> {
+  return {
+    content: mail.content,
+    settings: mail.settings,
+    keys: await mail.keys(),
+    clock: { now: () => now },
+    subscribers: { getByEmail: () => Promise.reject(new Error('the console previews for the sample reader only')) },
+  };
 }
 
 /** The desk from the function's environment (set by lib/constructs/console.ts, or by `npm start`). */

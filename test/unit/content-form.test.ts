@@ -15,6 +15,16 @@ const sample = (path: string) => parseContent(path, readFileSync(path, 'utf8'), 
 const ARTICLE = 'content/eu-japan-security-brief/articles/eu-east-asia-tour-defence-talks.md';
 const ISSUE = 'content/eu-japan-security-brief/issues/001.md';
 const strip = ({ publishedAt: _p, ...rest }: Article | Issue) => rest;
+/** What publish's parser says of the article form `values` (none: it parses). */
+function publishProblems(values: Record<string, string>): string[] {
+  const file = formToFile('article', (n) => values[n]);
+  try {
+    parseContent(file.name, file.text, AT);
+    return [];
+  } catch (e) {
+    return [(e as Error).message];
+  }
+}
 
 describe('a stored item as a form and back', () => {
   it('an article: the same article', () => {
@@ -78,13 +88,7 @@ describe("publish's messages beside their fields", () => {
 
   it('a real parse error of a form lands on its field', () => {
     const values: Record<string, string> = { ...formValues('article', sample(ARTICLE)), date: '6 Dec 2026' };
-    const file = formToFile('article', (n) => values[n]);
-    let problems: string[] = [];
-    try {
-      parseContent(file.name, file.text, AT);
-    } catch (e) {
-      problems = [(e as Error).message];
-    }
+    const problems = publishProblems(values);
     expect(messagesByField(problems, 'article').byField.date?.[0]).toMatch(/YYYY-MM-DD/);
   });
 
@@ -95,13 +99,7 @@ describe("publish's messages beside their fields", () => {
       topics: 'diplomacy\nNot A Slug',
       sources: 'A source without its address',
     };
-    const file = formToFile('article', (n) => values[n]);
-    let problems: string[] = [];
-    try {
-      parseContent(file.name, file.text, AT);
-    } catch (e) {
-      problems = [(e as Error).message];
-    }
+    const problems = publishProblems(values);
     const { byField, general } = messagesByField(problems, 'article');
     expect(general).toEqual([]);
     expect(Object.keys(byField).sort()).toEqual(['id', 'sources', 'topics']);

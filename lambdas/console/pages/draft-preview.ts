@@ -12,7 +12,7 @@ import { html, type Result } from '../../api/http';
 import { formValues, type EditorKind } from '../../core/content/form';
 import { messageFacts } from '../../usecases/preview-checks';
 import { previewDraft, type DraftPreview } from '../../usecases/preview-draft';
-import type { Desk } from '../desk';
+import { samplePreviewDeps, type Desk } from '../desk';
 import { hb, messagePage } from '../layout';
 import { mayUseDraft } from './editor';
 import { frameHtml, MESSAGE_FRAME_CSP, MESSAGE_VIEWS, schemeOf, textFrame } from '../message-frame';
@@ -42,16 +42,7 @@ async function load(desk: Desk, r: DeskRequest): Promise<Loaded | Result> {
   const item = draft || key.startsWith('new-') ? undefined : await stored(desk, kind, key);
   const values = draft?.values ?? (item ? formValues(kind, item) : undefined);
   if (!values) return { kind, key, edit, result: { problems: ['nothing typed yet: the preview follows the form as you type'] } };
-  const result = await previewDraft(
-    {
-      content: desk.mail.content,
-      settings: desk.mail.settings,
-      keys: await desk.mail.keys(),
-      clock: { now: () => r.now },
-      subscribers: { getByEmail: () => Promise.reject(new Error('the console previews for the sample reader only')) },
-    },
-    { kind, values },
-  );
+  const result = await previewDraft(await samplePreviewDeps(desk.mail, r.now), { kind, values });
   return { kind, key, edit, savedAt: draft?.savedAt, result };
 }
 

@@ -27,7 +27,7 @@ import {
   type RecipientLineProblem,
   type TestSubject,
 } from '../../usecases/test-send';
-import type { Desk, DeskMail } from '../desk';
+import { samplePreviewDeps, type Desk, type DeskMail } from '../desk';
 import { hb, mayAct, messagePage, when } from '../layout';
 import { frameHtml, MESSAGE_FRAME_CSP, MESSAGE_VIEWS, schemeOf } from '../message-frame';
 import { framedDocument, page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request';
@@ -68,17 +68,7 @@ async function load(desk: Desk, r: DeskRequest): Promise<{ mail: DeskMail; kind:
     // The stored id first, with the nearest one when it is not (as the CLI's preview refuses it).
     if (kind === 'issues') await findIssue(desk, id);
     else await findArticle(desk, id);
-    const p = await previewMessage(
-      {
-        content: desk.mail.content,
-        settings: desk.mail.settings,
-        keys: await desk.mail.keys(),
-        clock: { now: () => r.now },
-        // Only the sample reader: the console reads no subscriber.
-        subscribers: { getByEmail: () => Promise.reject(new Error('the console previews for the sample reader only')) },
-      },
-      subjectOf(kind, id),
-    );
+    const p = await previewMessage(await samplePreviewDeps(desk.mail, r.now), subjectOf(kind, id));
     return { mail: desk.mail, kind, id, p };
   } catch (e) {
     if (e instanceof NotFoundError) return html(404, messagePage('Not found', e.message, back));
