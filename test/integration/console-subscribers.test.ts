@@ -222,6 +222,10 @@ describe('CSV import', () => {
     expect((await db.subscriptions.getByEmail('bob@example.org'))?.name).toBe('Bob');
     expect(await db.subscriptions.getByEmail('carol@example.org')).toBeDefined();
     expect(JSON.stringify(await scanAll(tables.names.deliveries))).toContain('"action":"import"');
+    // The same paste again: every line accounted for in the audit entry (mistake: lines that changed nothing left out).
+    await post('/admin/subscribers/import/run', await owner(), { csrf: 'o1', csv, how: 'mapped', 'map-email': 'Mail', 'map-name': 'Who' });
+    const details = (await scanAll(tables.names.deliveries)).filter((i) => i.action === 'import').map((i) => String(i.detail));
+    expect(details).toContain('0 imported, 0 updated, 2 unchanged, 0 skipped, 0 kept out, 1 refused (columns mapped)');
   });
 
   it('a mapping without the email column is refused inline, nothing imported', async () => {

@@ -227,6 +227,9 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
     if (!(e instanceof PublishError)) throw e;
     const kept = await keepDraft(desk, r, view);
     const { byField, general } = messagesByField(e.problems, kind);
+    // Publish's messages name its CLI flag; the console has none (on purpose: see docs/editors.md).
+    if (e.problems.some((p) => p.includes('--force')))
+      general.push('The console does not overwrite this: an owner can, from the repository, with npm run cli -- publish --force <file>.');
     // Too large to keep: say so, or the text is gone when the tab closes.
     if (!kept)
       general.push(

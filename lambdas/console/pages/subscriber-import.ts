@@ -152,7 +152,7 @@ export const importRoutes: DeskRoute[] = [
         action: 'import',
         target: `${text.preview.lines} line(s)`,
         detail: result.format
-          ? `${result.imported} imported, ${result.updated} updated, ${refused} refused${chosen.map ? ' (columns mapped)' : ''}${resubscribe ? ', resubscribe' : ''}`
+          ? `${result.imported} imported, ${result.updated} updated, ${result.unchanged} unchanged, ${result.skipped} skipped, ${Object.values(result.kept).reduce((a, b) => a + b, 0)} kept out, ${refused} refused${chosen.map ? ' (columns mapped)' : ''}${resubscribe ? ', resubscribe' : ''}`
           : 'refused whole',
       });
       return page(r, {
