@@ -48,6 +48,8 @@ import type { MailSettings } from '../core/mail-settings';
 import type { SigningKeys } from '../core/tokens';
 import { TEST_SENDS_PER_HOUR, type PreviewDeps, type TestMessageDeps, type TestSendAllowance } from '../usecases/test-send';
 import { DynamoTestSendAllowance } from '../adapters/dynamodb/test-send-allowance';
+import { DynamoDoctorVerdicts } from '../adapters/dynamodb/doctor-verdicts';
+import type { DoctorVerdicts } from '../core/doctor-verdict';
 
 /** What the preview and a test send need: the sender's own settings and keys, and SES (usecases/test-send.ts). */
 export interface DeskMail {
@@ -87,6 +89,8 @@ export interface Desk {
   mail?: DeskMail;
   /** Each editor's test messages this hour (at most TEST_SENDS_PER_HOUR). */
   testSends: TestSendAllowance;
+  /** The doctor's last verdict, as `npm run cli -- doctor` kept it (Home shows it). */
+  doctor: Pick<DoctorVerdicts, 'latest'>;
   /** Sending an issue (pages/send.ts): the digest audience counted; absent, the page cannot confirm. */
   audience?: AudienceCount;
   /** An issue's sendAt and subject test changed in place. */
@@ -175,6 +179,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     subscribers,
     mail: env[ENV.senderEmail] ? deskMail(db.content, env) : undefined,
     testSends: new DynamoTestSendAllowance(documentClient(), deliveriesTable, TEST_SENDS_PER_HOUR),
+    doctor: new DynamoDoctorVerdicts(documentClient(), deliveriesTable),
     ...deskSendPorts(documentClient(), { content: contentTable, subscribers: env[ENV.subscribersTable] || undefined }),
     schedules: consoleIssueSchedulerFromEnv(env),
     planner: plannerArn ? lambdaPlanTrigger(plannerArn) : undefined,

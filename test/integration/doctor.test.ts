@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localConfig } from '../../lib/local/config';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDoctorVerdicts } from '../../lambdas/adapters/dynamodb/doctor-verdicts';
 import { freePort } from '../../lib/local/ports';
 import { startRuntime, type LocalRuntime } from '../../lib/local/runtime';
 
@@ -64,6 +66,11 @@ describe('npm run cli -- doctor (local mode)', () => {
     expect(stdout).toMatch(new RegExp(`^✔ public base URL +http://localhost:${env.BRIEFING_HTTP_PORT}/health answers 200$`, 'm'));
     expect(stdout.trim().split('\n').pop()).toBe('ready to send');
     expect(code).toBe(0);
+    // The console's Home reads the verdict from the Deliveries table.
+    const kept = await new DynamoDoctorVerdicts(DynamoDBDocumentClient.from(client), localConfig(env).tables.deliveries).latest();
+    expect(kept).toMatchObject({ target: 'the local stack', by: expect.stringMatching(/^cli:/) });
+    expect(kept!.checks.map((c) => c.ok)).not.toContain(false);
+    expect(kept!.checks.map((c) => c.name)).toContain('public base URL');
   });
 
   it('names missing tables and a dead /health, creates nothing, and exits 1', async () => {
@@ -77,6 +84,7 @@ describe('npm run cli -- doctor (local mode)', () => {
     expect(stdout).toMatch(/^✗ public base URL +does not answer: .*ECONNREFUSED/m);
     expect(stdout).toMatch(/fix: start the local stack with `npm start`/);
     expect(stdout.trim().split('\n').pop()).toBe('2 problem(s) block sending');
+    // No Deliveries table: nothing kept, and nothing created to keep it in.
     expect(code).toBe(1);
     const tables = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
     expect(tables.filter((t) => t.startsWith(broken.BRIEFING_TABLE_PREFIX))).toEqual([]);

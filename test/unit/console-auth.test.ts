@@ -164,6 +164,31 @@ describe("an owner's actions, by role", () => {
     expect((await handler(event('GET', '/admin/', await as('owner')))).body).toContain('action="/admin/resume"');
   });
 
+  it("Home shows the doctor's last verdict: what blocks first, each with its fix, how old it is; none kept: how to run it", async () => {
+    expect((await handler(event('GET', '/admin/', await as('viewer')))).body).toContain('No doctor run is kept yet.');
+    desk.doctor = {
+      latest: () =>
+        Promise.resolve({
+          at: '2026-11-20T08:00:00.000Z',
+          by: 'cli:ops',
+          target: 'stack Briefing in eu-west-1',
+          checks: [
+            { name: 'DMARC', ok: false, severity: 'warning' as const, detail: 'no record', fix: 'publish one' },
+            { name: 'identity', ok: false, severity: 'blocking' as const, detail: 'not verified <yet>', fix: 'verify the domain' },
+            { name: 'quota', ok: true, severity: 'blocking' as const, detail: '14/s' },
+          ],
+        }),
+    };
+    const body = (await handler(event('GET', '/admin/', await as('viewer')))).body!;
+    expect(body).toContain('<strong>1 problem block');
+    expect(body).toContain(', 1 warning: the doctor');
+    expect(body).toContain('(1 of 3 checks pass)');
+    expect(body.indexOf('identity')).toBeLessThan(body.indexOf('DMARC'));
+    expect(body).toContain('not verified &lt;yet&gt; Fix: verify the domain');
+    expect(body).toContain('more than 7 days old');
+    desk.doctor = { latest: () => Promise.resolve(undefined) };
+  });
+
   it('an owner resumes: the pause ends, the answer goes back to Home, and the audit log says who', async () => {
     const r = await handler(event('POST', '/admin/resume', await as('owner'), 'csrf=tok'));
     expect(r.statusCode).toBe(303);

@@ -52,6 +52,7 @@ export function memoryDesk(now: Date, pause?: SendingPause): MemoryDesk {
     audit: new MemoryAudit(),
     auditDays: 400,
     testSends: { perHour: 50, take: () => Promise.resolve(true) },
+    doctor: { latest: () => Promise.resolve(undefined) },
     content,
     state,
     ids,

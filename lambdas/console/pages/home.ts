@@ -1,12 +1,13 @@
 /**
- * Home: who is signed in, the sending state (paused and why, with Resume for owners), the next
- * sends and the last issue's figures (usecases/desk-home.ts). Resume runs the same rule as the
+ * Home: who is signed in, the sending state (paused and why, with Resume for owners), the
+ * doctor's last verdict (as `npm run cli -- doctor` kept it), the next sends and the last issue's figures (usecases/desk-home.ts). Resume runs the same rule as the
  * CLI's `resume` (core/reputation.ts resumeSending) and is written to the audit log.
  */
 import { hardBounces } from '../../usecases/campaign-stats';
 import { deskHome } from '../../usecases/desk-home';
 import { resumeSending } from '../../core/reputation';
 import { describePause } from '../../core/sending-state';
+import { DOCTOR_STALE_DAYS, type DoctorVerdict } from '../../core/doctor-verdict';
 import { hb } from '../layout';
 import { page, seeOtherPage, type DeskRoute } from '../request';
 
@@ -31,6 +32,11 @@ const home = hb.compile(`<h1>Home</h1>
 <button type="submit">Resume sending</button></form>
 {{else}}<p>An owner can resume sending once the cause is fixed.</p>{{/if}}
 {{else}}<p>Sending is on: nothing is paused.</p>{{/if}}
+<h2>Doctor</h2>
+{{#if doctor}}<p>{{#if doctor.blocking}}<strong>{{doctor.blocking}} problem{{#unless doctor.oneBlocking}}s{{/unless}} block sending</strong>{{else}}Ready to send{{/if}}{{#if doctor.warnings}}, {{doctor.warnings}} warning{{#unless doctor.oneWarning}}s{{/unless}}{{/if}}: the doctor's last run, <time datetime="{{doctor.at}}">{{when doctor.at}}</time>, by {{doctor.by}}, on {{doctor.target}} ({{doctor.passed}} of {{doctor.total}} checks pass).</p>
+{{#if doctor.failed.length}}<ul>{{#each doctor.failed}}<li><strong>{{name}}</strong>{{#if warning}} (warning){{/if}}: {{detail}}{{#if fix}} Fix: {{fix}}{{/if}}</li>{{/each}}</ul>{{/if}}
+{{#if doctor.stale}}<p class="note">This run is more than ${DOCTOR_STALE_DAYS} days old: run the doctor again after any deploy or DNS change.</p>{{/if}}
+{{else}}<p>No doctor run is kept yet. After a deploy, an operator runs <code>npm run cli -- doctor --stack &lt;name&gt;</code> (locally <code>npm run cli -- doctor</code>); its verdict shows here.</p>{{/if}}
 <h2>Next sends</h2>
 {{#if scheduled.length}}<ul>{{#each scheduled}}<li><a href="/admin/issues/{{issue.id}}">{{issue.title}}</a> ({{issue.id}}) at <time datetime="{{at}}">{{when at}}</time></li>{{/each}}</ul>{{/if}}
 {{#if nextRun}}<p>The digest's schedule runs next {{#if nextRun.at}}at <time datetime="{{nextRunIso}}">{{when nextRun.at zone}}</time>{{else}}— {{#if nextRun.error}}its schedule cannot be read: {{nextRun.error}}{{else}}never{{/if}}{{/if}}:
@@ -43,13 +49,34 @@ const home = hb.compile(`<h1>Home</h1>
 <tbody><tr><td class="n">{{last.stats.sent}}</td><td class="n">{{last.stats.delivered}}</td><td class="n">{{last.stats.bounced}} ({{hard}})</td><td class="n">{{last.stats.complained}}</td><td class="n">{{last.stats.totalClicks}}</td></tr></tbody></table></div>
 {{else}}<p>No issue has gone out yet.</p>{{/if}}`);
 
+/** The doctor's verdict as Home says it: what blocks, what warns, each failed check with its fix. */
+function doctorView(v: DoctorVerdict, now: Date) {
+  const failed = v.checks.filter((c) => !c.ok);
+  const blocking = failed.filter((c) => c.severity === 'blocking').length;
+  const warnings = failed.length - blocking;
+  return {
+    ...v,
+    blocking,
+    warnings,
+    oneBlocking: blocking === 1,
+    oneWarning: warnings === 1,
+    total: v.checks.length,
+    passed: v.checks.length - failed.length,
+    // Blocking first, then warnings.
+    failed: [...failed]
+      .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'blocking' ? -1 : 1))
+      .map((c) => ({ ...c, warning: c.severity === 'warning' })),
+    stale: now.getTime() - Date.parse(v.at) > DOCTOR_STALE_DAYS * 86_400_000,
+  };
+}
+
 export const homeRoutes: DeskRoute[] = [
   {
     method: 'GET',
     pattern: /^\/admin$/,
     role: 'viewer',
     async handle(desk, r) {
-      const facts = await deskHome({ ...desk, schedule: desk.schedule }, r.now);
+      const [facts, verdict] = await Promise.all([deskHome({ ...desk, schedule: desk.schedule }, r.now), desk.doctor.latest()]);
       return page(r, {
         title: 'Home',
         current: 'home',
@@ -65,6 +92,7 @@ export const homeRoutes: DeskRoute[] = [
           nextRunIso: facts.nextRun?.at?.toISOString(),
           zone: desk.schedule?.timeZone,
           hard: facts.last ? hardBounces(facts.last.stats) : 0,
+          doctor: verdict && doctorView(verdict, r.now),
         }),
       });
     },
