@@ -25,7 +25,6 @@ export function register(program: Command, _withTarget: WithTarget): void {
       const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
       const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
       const { DynamoDoctorVerdicts } = await import('../../lambdas/adapters/dynamodb/doctor-verdicts');
-      let title: string;
       let target: string;
       let checks: Check[];
       let keep: (() => { client: InstanceType<typeof DynamoDBClient>; table: string }) | undefined;
@@ -46,7 +45,7 @@ export function register(program: Command, _withTarget: WithTarget): void {
           keep = () => ({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: facts.dynamoEndpoint }), table: config.tables.deliveries });
         }
       }
-      title = stack ? `doctor: ${target}` : 'doctor: the local stack (`npm start`)';
+      const title = stack ? `doctor: ${target}` : 'doctor: the local stack (`npm start`)';
       console.log(formatChecks(title, checks));
       if (blocks(checks)) process.exitCode = 1;
       if (!keep) return;

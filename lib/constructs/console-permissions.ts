@@ -53,7 +53,7 @@ export const CONSOLE_PERMISSIONS: Permissions = {
     },
     'table/deliveries': {
       'dynamodb:GetItem':
-        'DynamoCampaignCounters.get (states), DynamoClickCounts.list, DynamoSubjectTests.get (figures), DynamoSendingState.get (Home), DynamoSessionStore.get (every request: the session and its tokens), DynamoDoctorVerdicts.latest (Home: the doctor's last verdict)',
+        "DynamoCampaignCounters.get (states), DynamoClickCounts.list, DynamoSubjectTests.get (figures), DynamoSendingState.get (Home), DynamoSessionStore.get (every request: the session and its tokens), DynamoDoctorVerdicts.latest (Home: the doctor's last verdict)",
       'dynamodb:Query':
         "DynamoLedger.list (an issue's figures), DynamoAuditLog.recent (the audit log), DynamoSendingState.buckets (Resume with a fresh count)",
       'dynamodb:PutItem':

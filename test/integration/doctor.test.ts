@@ -68,7 +68,8 @@ describe('npm run cli -- doctor (local mode)', () => {
     expect(code).toBe(0);
     // The console's Home reads the verdict from the Deliveries table.
     const kept = await new DynamoDoctorVerdicts(DynamoDBDocumentClient.from(client), localConfig(env).tables.deliveries).latest();
-    expect(kept).toMatchObject({ target: 'the local stack', by: expect.stringMatching(/^cli:/) });
+    expect(kept?.target).toBe('the local stack');
+    expect(kept?.by).toMatch(/^cli:/);
     expect(kept!.checks.map((c) => c.ok)).not.toContain(false);
     expect(kept!.checks.map((c) => c.name)).toContain('public base URL');
   });

@@ -1,6 +1,7 @@
 /**
  * Home: who is signed in, the sending state (paused and why, with Resume for owners), the
- * doctor's last verdict (as `npm run cli -- doctor` kept it), the next sends and the last issue's figures (usecases/desk-home.ts). Resume runs the same rule as the
+ * doctor's last verdict (as `npm run cli -- doctor` kept it), the next sends and the last
+ * issue's figures (usecases/desk-home.ts). Resume runs the same rule as the
  * CLI's `resume` (core/reputation.ts resumeSending) and is written to the audit log.
  */
 import { hardBounces } from '../../usecases/campaign-stats';
