@@ -43,6 +43,8 @@ export interface AuditEntry {
   detail?: string;
   /** Refusals counted on this entry (its minute), when more than one. */
   repeats?: number;
+  /** Their targets, each once, when more than one. */
+  targets?: string[];
 }
 
 /** Kept about 13 months by default: a year back, with a month of margin for the yearly review. */

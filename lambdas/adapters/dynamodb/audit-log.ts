@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   AUDIT_ACTIONS,
@@ -11,6 +12,9 @@ import {
   type AuditLog,
 } from '../../core/audit';
 import { EXPIRES_AT } from '../../core/lifecycle';
+
+/** Most distinct targets a minute's refusal entry lists. */
+const MAX_TARGETS = 50;
 
 /** Where a page of {@link DynamoAuditLog.recent} left off: the month and the last entry's sort key. */
 interface Cursor {
@@ -58,37 +62,49 @@ export class DynamoAuditLog implements AuditLog {
   async refused(entry: AuditEntry): Promise<void> {
     const at = new Date(entry.at);
     const who = createHash('sha256').update(entry.who.toLowerCase()).digest('hex').slice(0, 16);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        // The minute's entry of this editor: sorted with the others by its minute.
-        Key: { campaignId: auditPartition(at), subscriberId: `${entry.at.slice(0, 16)}:00.000Z#refused#${who}` },
-        UpdateExpression:
-          'SET #at = if_not_exists(#at, :at), #who = if_not_exists(#who, :who), #role = if_not_exists(#role, :role), ' +
-          '#action = :action, #target = if_not_exists(#target, :target), #detail = if_not_exists(#detail, :detail), ' +
-          '#exp = if_not_exists(#exp, :exp) ADD #repeats :one',
-        ExpressionAttributeNames: {
-          '#at': 'at',
-          '#who': 'who',
-          '#role': 'role',
-          '#action': 'action',
-          '#target': 'target',
-          '#detail': 'detail',
-          '#exp': EXPIRES_AT,
-          '#repeats': 'repeats',
-        },
-        ExpressionAttributeValues: {
-          ':at': entry.at,
-          ':who': entry.who,
-          ':role': entry.role,
-          ':action': 'refused',
-          ':target': (entry.target ?? '').slice(0, 200),
-          ':detail': (entry.detail ?? '').slice(0, 200),
-          ':exp': auditExpiry(at, this.days),
-          ':one': 1,
-        },
-      }),
-    );
+    const update = (withTarget: boolean) =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          // The minute's entry of this editor: sorted with the others by its minute.
+          Key: { campaignId: auditPartition(at), subscriberId: `${entry.at.slice(0, 16)}:00.000Z#refused#${who}` },
+          UpdateExpression:
+            'SET #at = if_not_exists(#at, :at), #who = if_not_exists(#who, :who), #role = if_not_exists(#role, :role), ' +
+            '#action = :action, #target = if_not_exists(#target, :target), #detail = if_not_exists(#detail, :detail), ' +
+            `#exp = if_not_exists(#exp, :exp) ADD #repeats :one${withTarget ? ', #targets :targets' : ''}`,
+          // Every target of the minute, so a harmless first refusal cannot hide the later ones; at
+          // most MAX_TARGETS, so a flood cannot grow the item without end (it is still counted).
+          ...(withTarget && { ConditionExpression: 'attribute_not_exists(#targets) OR size(#targets) < :most' }),
+          ExpressionAttributeNames: {
+            '#at': 'at',
+            '#who': 'who',
+            '#role': 'role',
+            '#action': 'action',
+            '#target': 'target',
+            '#detail': 'detail',
+            '#exp': EXPIRES_AT,
+            '#repeats': 'repeats',
+            ...(withTarget && { '#targets': 'targets' }),
+          },
+          ExpressionAttributeValues: {
+            ':at': entry.at,
+            ':who': entry.who,
+            ':role': entry.role,
+            ':action': 'refused',
+            ':target': (entry.target ?? '').slice(0, 200),
+            ':detail': (entry.detail ?? '').slice(0, 200),
+            ':exp': auditExpiry(at, this.days),
+            ':one': 1,
+            ...(withTarget && { ':targets': new Set([(entry.target || '-').slice(0, 200)]), ':most': MAX_TARGETS }),
+          },
+        }),
+      );
+    try {
+      await update(true);
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      await update(false);
+    }
   }
 
   async recent(now: Date, limit: number, cursor?: string): Promise<{ rows: AuditEntry[]; next?: string }> {
@@ -132,5 +148,6 @@ function toEntry(item: Record<string, unknown>): AuditEntry {
     target: text(item.target),
     detail: text(item.detail),
     ...(typeof item.repeats === 'number' && item.repeats > 1 && { repeats: item.repeats }),
+    ...(item.targets instanceof Set && item.targets.size > 1 && { targets: [...(item.targets as Set<string>)].sort() }),
   };
 }

@@ -167,19 +167,24 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
   const before = kind === 'issue' && values.id ? await desk.content.getIssue(values.id) : undefined;
   const file = formToFile(kind, (n) => values[n], before);
   // Decided on the item as publish will read it (a value typed as "breaking " is breaking too).
+  if (values.id?.trim() === 'new')
+    return editorPage(r, { ...view, status: 400, byField: { id: ['new is the editor’s own address (/admin/…s/new): choose another id'] } });
   const parsed = parsedItem(file, r.now);
   const breaking = parsed?.kind === 'article' && parsed.priority === 'breaking';
-  const was = breaking && values.id ? await stored(desk, kind, values.id) : undefined;
+  const was = kind === 'article' && values.id ? await stored(desk, kind, values.id) : undefined;
+  const wasBreaking = was?.kind === 'article' && was.priority === 'breaking';
   // Publishing it sends its alert at once (an article already breaking has had its alert).
-  const alerts = breaking && !(was?.kind === 'article' && was.priority === 'breaking');
-  if (alerts && r.editor.role !== 'owner') {
-    await desk.audit.record({
+  const alerts = breaking && !wasBreaking;
+  // A breaking article is the owners' alone, also once its alert went: the sender reads the
+  // stored article while the alert is still going out, so a change would reach readers unseen.
+  if ((breaking || wasBreaking) && r.editor.role !== 'owner') {
+    await desk.audit.refused({
       at: r.now.toISOString(),
       who: r.editor.email,
       role: r.editor.role,
       action: 'refused',
       target: `article ${values.id ?? ''}`.trim(),
-      detail: 'publishing a breaking article (its alert) needs owner',
+      detail: 'a breaking article (its alert) needs owner',
     });
     return editorPage(r, {
       ...view,

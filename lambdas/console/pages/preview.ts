@@ -161,7 +161,7 @@ export const previewRoutes: DeskRoute[] = [
           400,
         );
       if (!(await desk.testSends.take(r.editor.email, addresses.length, r.now))) {
-        await desk.audit.record({
+        await desk.audit.refused({
           at: r.now.toISOString(),
           who: r.editor.email,
           role: r.editor.role,

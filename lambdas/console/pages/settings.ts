@@ -65,7 +65,7 @@ hb.registerHelper('errorsFor', function (this: unknown, name: string, options: {
 });
 
 const NOTES: Record<string, { kind: 'done' | 'note'; text: string }> = {
-  saved: { kind: 'done', text: 'Settings saved: the pages show them now.' },
+  saved: { kind: 'done', text: 'Settings saved: the public pages show them within a minute (they keep the settings that long).' },
   unchanged: { kind: 'note', text: 'Nothing changed: the stored settings are already these.' },
 };
 

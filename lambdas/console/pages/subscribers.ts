@@ -178,6 +178,8 @@ async function recordPage(
   reader: Subscriber,
   o: { status?: number; typed?: string; eraseError?: string; revokeError?: string } = {},
 ) {
+  // Every showing of a record is a look-up, but the page an action's own entry already answers for.
+  if (!NOTES[r.query('done') ?? '']) await audit(desk, r, 'look-up', reader.email, 'record opened');
   const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
   const sub = data.subscriber ?? reader;
   const consents = [sub.consent, ...(sub.previousConsents ?? [])]
@@ -257,18 +259,16 @@ export const subscriberRoutes: DeskRoute[] = [
     method: 'GET',
     pattern: /^\/admin\/subscribers\/([^/]+)$/,
     role: 'owner',
-    handle: withReader(async (desk, s, r, reader) => {
-      // Opening a reader's record is a look-up; the page an action answers with is not another.
-      if (!r.query('done')) await audit(desk, r, 'look-up', reader.email, 'record opened');
-      return recordPage(desk, s, r, reader);
-    }),
+    handle: withReader((desk, s, r, reader) => recordPage(desk, s, r, reader)),
   },
   {
     method: 'POST',
     pattern: /^\/admin\/subscribers\/([^/]+)\/export$/,
     role: 'owner',
     handle: withReader(async (desk, s, r, reader) => {
-      const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
+      // Every showing of a record is a look-up, but the page an action's own entry already answers for.
+  if (!NOTES[r.query('done') ?? '']) await audit(desk, r, 'look-up', reader.email, 'record opened');
+  const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
       await audit(desk, r, 'export', reader.email);
       return {
         statusCode: 200,
