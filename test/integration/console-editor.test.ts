@@ -127,7 +127,14 @@ describe('writing an article in the console', () => {
     expect(asked.body).toContain('<button type="submit" form="editor" name="sendAlert" value="yes">');
     expect((await db.content.getArticles(['breaking-two'])).length).toBe(0);
     expect((await desk.drafts.getDraft('article', 'new-boss'))?.values.priority).toBe('breaking');
-    const sent = await post('/admin/articles/save', owner, { ...form, sendAlert: 'yes' });
+    // The confirmation is of this content: sendAlert alone, or a title changed since, asks again.
+    const alertOf = /name="alertOf" value="([^"]+)"/.exec(asked.body!)![1];
+    expect((await post('/admin/articles/save', owner, { ...form, sendAlert: 'yes' })).statusCode).toBe(200);
+    const changed = await post('/admin/articles/save', owner, { ...form, title: 'Changed after the look', sendAlert: 'yes', alertOf });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.body).toContain('The article changed since you confirmed it');
+    expect((await db.content.getArticles(['breaking-two'])).length).toBe(0);
+    const sent = await post('/admin/articles/save', owner, { ...form, sendAlert: 'yes', alertOf });
     expect(sent.statusCode).toBe(303);
     expect((await db.content.getArticles(['breaking-two']))[0]?.priority).toBe('breaking');
 

@@ -17,10 +17,13 @@ import { html, json, type Result } from '../../api/http';
 import { fieldsOf, formToFile, formValues, messagesByField, type EditorKind } from '../../core/content/form';
 import { DRAFT_KEY, MAX_DRAFT_CHARS, newDraftKey, type Draft } from '../../core/drafts';
 import type { Article, Issue } from '../../core/model';
+import { createHash } from 'node:crypto';
 import { parseContent } from '../../core/content/parse';
+import { canonicalJson } from '../../core/content/versions';
+import { previewDraft } from '../../usecases/preview-draft';
 import { PublishError } from '../../usecases/publish';
 import { saveContent } from '../../usecases/save-content';
-import type { Desk } from '../desk';
+import { samplePreviewDeps, type Desk } from '../desk';
 import { hb, messagePage, when } from '../layout';
 import { page, seeOtherPage, type DeskRequest, type DeskRoute } from '../request';
 
@@ -29,7 +32,11 @@ const form = hb.compile(`<h1>{{heading}}</h1>
 {{#if drafted}}<div class="note"><p>This form shows a draft{{#if drafted.by}} by {{drafted.by}}{{/if}}, kept {{when drafted.savedAt}}, not the stored {{kind}}.{{#if drafted.changed.length}} Changed from the stored version: {{#each drafted.changed}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}.{{/if}}</p>
 {{#if drafted.breaking}}<p><strong>Its priority is breaking: publishing it sends its alert to readers at once.</strong></p>{{/if}}</div>{{/if}}
 {{#if confirmAlert}}<div class="note" role="alert" id="confirm-alert"><p><strong>Not published yet: publishing this breaking article sends its alert at once</strong>, to {{#if confirmAlert.hasCount}}{{confirmAlert.count}} reader{{#unless confirmAlert.one}}s{{/unless}}{{else}}every reader{{/if}} who take{{#if confirmAlert.one}}s{{/if}} alerts and follow{{#if confirmAlert.one}}s{{/if}} one of its topics (or chose none). It cannot be called back.</p>
-<p><a href="{{confirmAlert.preview}}">Preview the alert</a> (your text is kept as a draft).</p>
+{{#if confirmAlert.changed}}<p>The article changed since you confirmed it: this is the alert it makes now.</p>{{/if}}
+{{#if confirmAlert.subject}}<dl><dt>Subject</dt><dd>{{confirmAlert.subject}}</dd></dl>
+<details><summary>The alert's text, as readers get it</summary><pre class="text-part">{{confirmAlert.text}}</pre></details>{{/if}}
+<p><a href="{{confirmAlert.preview}}">Preview the alert</a> (every view; your text is kept as a draft).</p>
+<input type="hidden" form="editor" name="alertOf" value="{{confirmAlert.token}}">
 <p><button type="submit" form="editor" name="sendAlert" value="yes">Publish and send the alert</button></p></div>{{/if}}
 {{#if general.length}}<div class="note" role="alert"><p>Not saved:</p><ul>{{#each general}}<li>{{this}}</li>{{/each}}</ul></div>{{/if}}
 <form id="editor" method="post" action="/admin/{{kind}}s/save" data-draft="/admin/drafts/{{kind}}/{{key}}" novalidate>
@@ -82,7 +89,7 @@ interface EditorView {
   general?: string[];
   draft?: Draft;
   /** A breaking article's publish, asked to confirm: how many readers its alert goes to (undefined: not counted here). */
-  confirmAlert?: { count?: number; preview: string };
+  confirmAlert?: { count?: number; preview: string; token: string; changed: boolean; subject?: string; text?: string };
   /** A draft of a stored item: whose (undefined: yours), and what differs from the stored version. */
   drafted?: { by?: string; savedAt: string; changed: string[]; breaking: boolean };
   note?: string;
@@ -192,14 +199,25 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
       byField: { priority: ['publishing a breaking article sends its alert to readers at once: only an owner can publish one'] },
     });
   }
-  if (alerts && parsed?.kind === 'article' && r.form.get('sendAlert') !== 'yes') {
+  // The confirmation is of this very article: a change since (another tab, a changed draft) asks again.
+  const token = alerts && parsed?.kind === 'article' ? alertToken(r.csrf, parsed) : undefined;
+  if (alerts && parsed?.kind === 'article' && (r.form.get('sendAlert') !== 'yes' || r.form.get('alertOf') !== token)) {
     // One more step, as Send now has: what goes, to how many, and a look at it first.
     await keepDraft(desk, r, view);
     const count = desk.audience ? await desk.audience.alertAudienceCount(parsed.topics) : undefined;
+    const shown = desk.mail ? await previewDraft(await samplePreviewDeps(desk.mail, r.now), { kind, values }) : undefined;
+    const message = shown && 'preview' in shown ? shown.preview.message : undefined;
     return editorPage(r, {
       ...view,
       draft: await desk.drafts.getDraft(kind, key),
-      confirmAlert: { count, preview: `/admin/drafts/article/${key}/preview` },
+      confirmAlert: {
+        count,
+        preview: `/admin/drafts/article/${key}/preview`,
+        token: token!,
+        changed: r.form.get('sendAlert') === 'yes',
+        subject: message?.subject,
+        text: message?.text,
+      },
     });
   }
   try {
@@ -250,6 +268,14 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
  */
 export function mayUseDraft(r: Pick<DeskRequest, 'editor'>, key: string): boolean {
   return DRAFT_KEY.test(key) && (!key.startsWith('new-') || key === newDraftKey(r.editor.sub));
+}
+
+/** What an owner confirms a breaking article's alert for: this article's content, bound to their session. */
+function alertToken(csrf: string, a: Article): string {
+  const { publishedAt: _at, ...content } = a;
+  return createHash('sha256')
+    .update(`${csrf}\n${canonicalJson(content)}`)
+    .digest('base64url');
 }
 
 /** The item publish will read in the file, when it parses (else publish refuses it anyway, with its messages). */
