@@ -49,6 +49,7 @@ import type { SigningKeys } from '../core/tokens';
 import { TEST_SENDS_PER_HOUR, type PreviewDeps, type TestMessageDeps, type TestSendAllowance } from '../usecases/test-send';
 import { DynamoTestSendAllowance } from '../adapters/dynamodb/test-send-allowance';
 import { DynamoDoctorVerdicts } from '../adapters/dynamodb/doctor-verdicts';
+import { DynamoConfirmations, type Confirmations } from '../adapters/dynamodb/confirmations';
 import type { DoctorVerdicts } from '../core/doctor-verdict';
 
 /** What the preview and a test send need: the sender's own settings and keys, and SES (usecases/test-send.ts). */
@@ -89,6 +90,8 @@ export interface Desk {
   mail?: DeskMail;
   /** Each editor's test messages this hour (at most TEST_SENDS_PER_HOUR). */
   testSends: TestSendAllowance;
+  /** Send confirmations used: each goes once. */
+  confirmations: Confirmations;
   /** The doctor's last verdict, as `npm run cli -- doctor` kept it (Home shows it). */
   doctor: Pick<DoctorVerdicts, 'latest'>;
   /** Sending an issue (pages/send.ts): the digest audience counted; absent, the page cannot confirm. */
@@ -180,6 +183,7 @@ export function deskFromEnv(clock: Clock, env: NodeJS.ProcessEnv = process.env):
     mail: env[ENV.senderEmail] ? deskMail(db.content, env) : undefined,
     testSends: new DynamoTestSendAllowance(documentClient(), deliveriesTable, TEST_SENDS_PER_HOUR),
     doctor: new DynamoDoctorVerdicts(documentClient(), deliveriesTable),
+    confirmations: new DynamoConfirmations(documentClient(), deliveriesTable),
     ...deskSendPorts(documentClient(), { content: contentTable, subscribers: env[ENV.subscribersTable] || undefined }),
     schedules: consoleIssueSchedulerFromEnv(env),
     planner: plannerArn ? lambdaPlanTrigger(plannerArn) : undefined,

@@ -57,7 +57,7 @@ export const CONSOLE_PERMISSIONS: Permissions = {
       'dynamodb:Query':
         "DynamoLedger.list (an issue's figures), DynamoAuditLog.recent (the audit log), DynamoSendingState.buckets (Resume with a fresh count)",
       'dynamodb:PutItem':
-        'DynamoAuditLog.record: one new entry; DynamoSessionStore.create: a signed-in session (each conditional on its key being new)',
+        'DynamoAuditLog.record: one new entry; DynamoSessionStore.create: a signed-in session; DynamoConfirmations.use: a send confirmation used (each conditional on its key being new)',
       'dynamodb:UpdateItem':
         "DynamoSendingState.resume: an owner's Resume; DynamoSendingState.scrub: an erased address masked in the pause; DynamoSessionStore.renew, end (renewed tokens, sign-out); DynamoTestSendAllowance.take (an editor's test messages this hour)",
       'dynamodb:BatchWriteItem': "DynamoDeliveryEvents.deleteForSubscriber: an erased reader's ledger entries (Subscribers: erase)",

@@ -53,6 +53,7 @@ export function memoryDesk(now: Date, pause?: SendingPause): MemoryDesk {
     auditDays: 400,
     testSends: { perHour: 50, take: () => Promise.resolve(true) },
     doctor: { latest: () => Promise.resolve(undefined) },
+    confirmations: { use: () => Promise.resolve(true) },
     content,
     state,
     ids,

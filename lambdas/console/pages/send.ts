@@ -8,6 +8,7 @@
  */
 import { html, type Result } from '../../api/http';
 import { NotFoundError, findIssue } from '../../usecases/find-content';
+import { createHmac, randomBytes } from 'node:crypto';
 import { confirmSend, prepareSend, SEND_ACTIONS, SendRefused, type SendAction, type SendStep } from '../../usecases/desk-send';
 import { readSubjectTest, saveSubjectTest } from '../../usecases/desk-subject-test';
 import { issueState } from '../../core/find';
@@ -61,6 +62,7 @@ const confirmPage = hb.compile(`<h1>Confirm: {{title}}</h1>
 <ul>{{#each step.what}}<li>{{this}}</li>{{/each}}</ul>
 <form method="post" action="/admin/issues/{{step.issueId}}/send/confirm"><input type="hidden" name="csrf" value="{{csrf}}">
 <input type="hidden" name="action" value="{{step.action}}"><input type="hidden" name="version" value="{{step.version}}"><input type="hidden" name="audience" value="{{step.audience}}"><input type="hidden" name="shownAt" value="{{step.shownAt}}">
+<input type="hidden" name="confirmId" value="{{confirmId}}"><input type="hidden" name="sig" value="{{sig}}">
 {{#if step.sendAt}}<input type="hidden" name="sendAt" value="{{step.sendAt}}">{{/if}}
 <p><button type="submit">{{button}}</button> <a href="/admin/issues/{{step.issueId}}/send">Cancel</a></p></form>`);
 
@@ -121,12 +123,26 @@ async function showSendPage(
 
 function showConfirm(r: DeskRequest, step: SendStep, why?: string): Result {
   const t = TITLES[step.action];
+  const confirmId = randomBytes(16).toString('base64url');
   return page(r, {
     title: `Confirm: ${t.title}`,
     current: 'issues',
     status: why ? 409 : 200,
-    content: confirmPage({ ...t, step, why, csrf: r.csrf }),
+    content: confirmPage({ ...t, step, why, csrf: r.csrf, confirmId, sig: confirmationSig(r.csrf, step, confirmId) }),
   });
+}
+
+/**
+ * What binds a confirmation to what was shown, in this session: its action, issue, version,
+ * audience, time, send time and its one-time id, keyed with the session's CSRF token.
+ */
+function confirmationSig(
+  csrf: string,
+  step: Pick<SendStep, 'action' | 'issueId' | 'version' | 'audience' | 'shownAt' | 'sendAt'>,
+  id: string,
+) {
+  const fields = [step.action, step.issueId, step.version, String(step.audience), step.shownAt, step.sendAt ?? '', id];
+  return createHmac('sha256', csrf).update(fields.join('\n')).digest('base64url');
 }
 
 const ACTION_AUDIT: Record<SendAction, AuditAction> = { schedule: 'schedule', unschedule: 'unschedule', send: 'send' };
@@ -174,6 +190,30 @@ export const sendRoutes: DeskRoute[] = [
           status: 400,
           sendError: 'That confirmation was incomplete: nothing was done. Start again here.',
         });
+      // Only a confirmation this session was shown, as shown, and only once.
+      const posted = {
+        action,
+        issueId: issue.id,
+        version,
+        audience,
+        shownAt: r.form.get('shownAt') ?? '',
+        sendAt: r.form.get('sendAt') ?? undefined,
+      };
+      const confirmId = r.form.get('confirmId') ?? '';
+      const genuine = /^[A-Za-z0-9_-]{16,64}$/.test(confirmId) && r.form.get('sig') === confirmationSig(r.csrf, posted, confirmId);
+      const once = genuine && (await desk.confirmations.use(confirmId, r.now));
+      if (!once) {
+        try {
+          const fresh = await prepareSend(desk, issue, action, { sendAt: posted.sendAt, timeZone: zoneOf(desk) }, r.now);
+          const why = genuine
+            ? 'this confirmation was used already (another tab, or the form sent again): check it as it is now and confirm again'
+            : 'this is not a confirmation this console showed you: check it as it is now and confirm again';
+          return showConfirm(r, fresh, why);
+        } catch (e) {
+          if (!(e instanceof SendRefused)) throw e;
+          return showSendPage(desk, r, issue, { status: 400, sendError: e.message });
+        }
+      }
       let result;
       try {
         result = await confirmSend(
