@@ -14,7 +14,7 @@ import {
 import { EXPIRES_AT } from '../../core/lifecycle';
 
 /** Most distinct targets a minute's refusal entry lists. */
-const MAX_TARGETS = 50;
+const MAX_TARGETS = 20;
 
 /** Where a page of {@link DynamoAuditLog.recent} left off: the month and the last entry's sort key. */
 interface Cursor {
@@ -95,7 +95,7 @@ export class DynamoAuditLog implements AuditLog {
             ':detail': (entry.detail ?? '').slice(0, 200),
             ':exp': auditExpiry(at, this.days),
             ':one': 1,
-            ...(withTarget && { ':targets': new Set([(entry.target || '-').slice(0, 200)]), ':most': MAX_TARGETS }),
+            ...(withTarget && { ':targets': new Set([(entry.target || '-').slice(0, 120)]), ':most': MAX_TARGETS }),
           },
         }),
       );

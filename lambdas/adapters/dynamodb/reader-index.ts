@@ -53,18 +53,19 @@ export class DynamoReaderIndex implements ReaderIndex {
 
   async readersByTopic(topics: readonly string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
-    for (const topic of topics) {
-      let count = 0;
-      // Counted by DynamoDB after the filter: no reader is returned.
-      const q = {
-        FilterExpression: '#st <> :gone AND contains(#to, :t)',
-        names: { '#st': 'status', '#to': 'topics' },
-        values: { ':gone': 'unsubscribed', ':t': topic },
-        Select: 'COUNT' as const,
-      };
-      await queryEachShard(this.db, this.at, q, (out) => void (count += out.Count ?? 0));
-      if (count) found.set(topic, count);
-    }
+    if (!topics.length) return found;
+    const wanted = new Set(topics);
+    // One pass for every topic asked: each reader not unsubscribed, their topics only.
+    const q = {
+      FilterExpression: '#st <> :gone',
+      names: { '#st': 'status', '#to': 'topics' },
+      values: { ':gone': 'unsubscribed' },
+      ProjectionExpression: '#to',
+    };
+    await queryEachShard(this.db, this.at, q, (out) => {
+      for (const item of out.Items ?? [])
+        for (const t of new Set((item.topics as string[] | undefined) ?? [])) if (wanted.has(t)) found.set(t, (found.get(t) ?? 0) + 1);
+    });
     return found;
   }
 

@@ -22,7 +22,7 @@ export const auditRoutes: DeskRoute[] = [
     role: 'owner',
     async handle(desk, r) {
       const { rows, next } = await desk.audit.recent(r.now, AUDIT_PAGE, r.query('after'));
-      // A minute's refusals show their first 10 targets; the entry keeps up to 50.
+      // A minute's refusals show their first 10 targets; the entry keeps up to 20.
       const shown = rows.map((e) =>
         e.targets && e.targets.length > 10 ? { ...e, targets: e.targets.slice(0, 10), more: e.targets.length - 10 } : e,
       );

@@ -170,7 +170,7 @@ export const previewRoutes: DeskRoute[] = [
           detail: `over ${desk.testSends.perHour} test messages this hour`,
         });
         const next = new Date(Math.ceil((r.now.getTime() + 1) / 3_600_000) * 3_600_000);
-        const message = `Nothing was sent: you have sent ${desk.testSends.perHour} test messages in this hour, the most one editor may (a test must never become a mailing). Send again after ${when(next.toISOString())}.`;
+        const message = `Nothing was sent: this would pass the ${desk.testSends.perHour} test messages one editor may send in an hour (a test must never become a mailing). Send to fewer addresses, or again after ${when(next.toISOString())}.`;
         return render(r, l, { toList, addresses: typed, problems: [{ where: 'The list', message }] }, 429);
       }
       const keys = await l.mail.keys();

@@ -267,8 +267,8 @@ export const subscriberRoutes: DeskRoute[] = [
     role: 'owner',
     handle: withReader(async (desk, s, r, reader) => {
       // Every showing of a record is a look-up, but the page an action's own entry already answers for.
-  if (!NOTES[r.query('done') ?? '']) await audit(desk, r, 'look-up', reader.email, 'record opened');
-  const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
+      if (!NOTES[r.query('done') ?? '']) await audit(desk, r, 'look-up', reader.email, 'record opened');
+      const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
       await audit(desk, r, 'export', reader.email);
       return {
         statusCode: 200,
