@@ -11,7 +11,7 @@
  * redirects to sign-in. Every POST needs the session's CSRF token (form field `csrf`).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { withLambdaContext } from '../adapters/lambda-context';
 import { logger } from '../adapters/logger';
@@ -38,6 +38,7 @@ import {
   sealFlow,
   sealKey,
   sealSession,
+  sealedSessions,
   SESSION_COOKIE,
   sessionSeconds,
   setCookie,
@@ -87,6 +88,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     if (key?.secret !== secret) key = { secret, key: sealKey(secret) };
     return key.key;
   };
+  const sessions = sealedSessions(deps.sessions, sessionKey);
 
   /**
    * The signed-in editor and their session, or undefined. An ID token that has expired is renewed
@@ -97,7 +99,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     const held = await openSession(await sessionKey(), cookieOf(cookies, SESSION_COOKIE), now);
     if (!held) return undefined;
     // Ended at sign-out, expired, or not this cookie's: no session, whatever the cookie says.
-    const record = await deps.sessions.get(held.sid, now);
+    const record = await sessions.get(held.sid, now);
     if (!record || record.started !== held.started) return undefined;
     const session: Session = { ...held, ...record };
     const check = await verify(session.idToken, now);
@@ -115,7 +117,13 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     if (!renewed.ok || renewed.editor.sub !== decodeJwt(session.idToken).sub) return undefined;
     // Kept at once: whatever this request answers, the next one has the renewed tokens.
     const refreshToken = tokens.refreshToken ?? session.refreshToken;
-    await deps.sessions.renew(session.sid, { idToken: tokens.idToken, refreshToken });
+    try {
+      await sessions.renew(session.sid, { idToken: tokens.idToken, refreshToken });
+    } catch (e) {
+      // Ended meanwhile (a sign-out in another tab): signed out, not an error page.
+      logger.info('Console session not renewed: it ended meanwhile', { error: (e as Error).message });
+      return undefined;
+    }
     return { editor: renewed.editor, session: { ...session, idToken: tokens.idToken, refreshToken } };
   }
 
@@ -157,7 +165,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       return html(403, messagePage('Not allowed', `This account cannot use the console (${check.reason}).`, again));
     }
     const session: Session = { ...tokens, sid: newSessionId(), csrf: newCsrfToken(), started: Math.floor(now.getTime() / 1000) };
-    await deps.sessions.create(session.sid, { idToken: session.idToken, refreshToken: session.refreshToken, started: session.started });
+    await sessions.create(session.sid, { idToken: session.idToken, refreshToken: session.refreshToken, started: session.started });
     const { cookie } = await sessionCookie(session, check.editor, now);
     await audit(check.editor, now, 'sign-in');
     return { ...html(200, signedInPage()), cookies: [cookie, clear(FLOW_COOKIE)] };
@@ -191,7 +199,10 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
         return html(403, messagePage('Refused', 'This form is out of date: reload the page and try again.'));
       if (path === '/admin/sign-out') {
         // Ended on the server first: any copy of the cookie is signed out from now on.
-        await deps.sessions.end(who.session.sid, now);
+        await sessions.end(who.session.sid, now).catch((e: unknown) => {
+          // The cookie is cleared all the same; the stored session expires with its 8 hours.
+          logger.warn('Console sign-out: the session was not marked ended', { error: (e as Error).message });
+        });
         await audit(who.editor, now, 'sign-out');
         if (who.session.refreshToken)
           await oidc.revoke(who.session.refreshToken).catch((e: unknown) => {
@@ -206,6 +217,12 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
       editor: who.editor,
       csrf: who.session.csrf,
       nonce,
+      // The session key and the session's id: the server alone can make it.
+      secret: new Uint8Array(
+        createHmac('sha256', await sessionKey())
+          .update(`confirm\n${who.session.sid}`)
+          .digest(),
+      ),
       now,
       until,
       query: (name) => req.query(name),

@@ -10,6 +10,8 @@ export interface DeskRequest {
   csrf: string;
   /** This answer's script nonce (the page's CSP allows only scripts carrying it). */
   nonce: string;
+  /** A key of this session that never leaves the server: what binds a confirmation to the session and what it showed. */
+  secret: Uint8Array;
   now: Date;
   /** When the session ends (the ID token's expiry or the session's life, whichever is first). */
   until: Date;

@@ -60,6 +60,34 @@ export interface SessionStore {
 
 export const newSessionId = () => randomBytes(24).toString('base64url');
 
+/**
+ * The store with the tokens sealed at rest by the session key (the same JWE as the cookies): the
+ * Deliveries table is read by other functions' roles, and a token there must be no use to them.
+ * A record that does not open (changed, another key) is no session.
+ */
+export function sealedSessions(store: SessionStore, key: () => Promise<Uint8Array>): SessionStore {
+  const sealTokens = async (t: { idToken: string; refreshToken?: string }, started: number) =>
+    seal(
+      await key(),
+      'tokens',
+      { i: t.idToken, ...(t.refreshToken && { r: t.refreshToken }) },
+      SESSION_MAX_SECONDS,
+      new Date(started * 1000),
+    );
+  return {
+    create: async (sid, r) => store.create(sid, { idToken: await sealTokens(r, r.started), started: r.started }),
+    get: async (sid, now) => {
+      const r = await store.get(sid, now);
+      const p = r && (await open(await key(), 'tokens', r.idToken, now));
+      if (!r || !p || typeof p.i !== 'string') return undefined;
+      return { idToken: p.i, started: r.started, ...(typeof p.r === 'string' && { refreshToken: p.r }) };
+    },
+    // Sealed for 8 hours from now: the session's own 8 hours (from `started`) end it first.
+    renew: async (sid, t) => store.renew(sid, { idToken: await sealTokens(t, Math.floor(Date.now() / 1000)) }),
+    end: (sid, now) => store.end(sid, now),
+  };
+}
+
 /** Seconds the session cookie may live from `now`: idle time, never past the 8-hour limit. */
 export const sessionSeconds = (s: Pick<Session, 'started'>, now: Date) =>
   Math.max(0, Math.min(SESSION_SECONDS, s.started + SESSION_MAX_SECONDS - Math.floor(now.getTime() / 1000)));

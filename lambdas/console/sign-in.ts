@@ -69,7 +69,7 @@ export function idTokenVerifier(settings: SignInSettings, keys?: Parameters<type
     const role = roleOf(payload);
     if (!role) return { ok: false, reason: 'no role: the user is in none of the groups owner, editor, viewer' };
     // The address is who the audit log names and where "send to me" goes: only one the pool verified
-    // (the app client may not write it either: lib/constructs/editors.ts writeAttributes).
+    // (a changed address counts only once verified: lib/constructs/editors.ts keepOriginal).
     if (typeof payload.email !== 'string' || (payload.email_verified !== true && payload.email_verified !== 'true'))
       return { ok: false, reason: 'no verified email address in the token' };
     const email = payload.email;

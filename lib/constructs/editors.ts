@@ -61,6 +61,11 @@ export class Editors extends Construct {
       signInCaseSensitive: false,
       autoVerify: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
+      // An editor could change their own address with their token (a client cannot make a required
+      // attribute unwritable: an empty WriteAttributes list means "all"). A new address counts only
+      // once verified, so nobody is named by an address they do not hold; the console also needs
+      // `email_verified` in the ID token (lambdas/console/sign-in.ts).
+      keepOriginal: { email: true },
       mfa: cognito.Mfa.REQUIRED,
       // A TOTP app only: SMS needs an SNS sending role and a registered number, and can be
       // taken over by a SIM swap; email as a second factor would ride on the inbox the
@@ -136,9 +141,6 @@ export class Editors extends Construct {
         logoutUrls: bases.map((b) => `${b}${CONSOLE_PATH}/`),
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
-      // An editor's token may change none of their attributes (above all not `email`, which the
-      // console names them by): owners manage editors with `editors invite` and `editors remove`.
-      writeAttributes: new cognito.ClientAttributes(),
       accessTokenValidity: props.tokenValidity ?? Duration.minutes(30),
       idTokenValidity: props.tokenValidity ?? Duration.minutes(30),
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(8),

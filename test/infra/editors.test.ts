@@ -80,8 +80,8 @@ describe("the desk's app client", () => {
     expect(client().Properties.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_REFRESH_TOKEN_AUTH']));
   });
 
-  it("lets an editor's token write none of their attributes (an email changed by its owner would rename them in the audit log)", () => {
-    expect(client().Properties.WriteAttributes).toEqual([]);
+  it('keeps the verified address until a new one is verified (an unverified address would name an editor in the audit log)', () => {
+    expect(pool().Properties.UserAttributeUpdateSettings).toEqual({ AttributesRequireVerificationBeforeUpdate: ['email'] });
   });
 
   it("returns to the API's /admin/callback and signs out to /admin/", () => {

@@ -141,7 +141,14 @@ describe('writing an article in the console', () => {
     // Once breaking, the article is the owners' alone: the sender reads the stored text while the
     // alert is still going out (mistake: an editor's rewrite reaching readers unseen).
     const editor = await signIn.as(['editor'], 'e9', 'writer@example.org');
-    for (const change of [{ title: 'Rewritten by an editor' }, { title: 'Rewritten by an editor', priority: 'normal' }]) {
+    const changes: Record<string, string>[] = [
+      { title: 'Rewritten by an editor' },
+      { title: 'Rewritten by an editor', priority: 'normal' },
+      // The id as publish reads it (trimmed): a space or a tab must not miss the stored article.
+      { id: ' breaking-two', priority: 'normal' },
+      { id: 'breaking-two\t', priority: 'normal' },
+    ];
+    for (const change of changes) {
       const r = await post('/admin/articles/save', editor, {
         csrf: 'e9',
         key: 'breaking-two',

@@ -209,7 +209,7 @@ describe('a test send', () => {
     });
 
     it('past 50 test messages in an hour from one editor: refused with when it may send again, nothing sent; another editor still may', async () => {
-      const flood = await signIn.as(['editor'], 'f1', 'flood@example.org');
+      const flood = await signIn.as(['editor'], 'f1', 'flood@example.org', 'flood');
       const ten = (d: string) => Array.from({ length: 10 }, (_, i) => `p${i}@${d}`).join('\n');
       // Within the hour of the run's clock: the counter is per clock hour.
       for (let i = 0; i < 5; i++)
@@ -224,8 +224,13 @@ describe('a test send', () => {
       expect(refused.map((i) => i.detail)).toEqual(['over 50 test messages this hour']);
       const other = uniqueDomain();
       expect(
-        (await post(send, await signIn.as(['editor'], 'f2', 'calm@example.org'), { csrf: 'f2', to: 'list', addresses: `x@${other}` }))
-          .statusCode,
+        (
+          await post(send, await signIn.as(['editor'], 'f2', 'calm@example.org', 'calm'), {
+            csrf: 'f2',
+            to: 'list',
+            addresses: `x@${other}`,
+          })
+        ).statusCode,
       ).toBe(303);
     });
 

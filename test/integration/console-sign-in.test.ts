@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { makeConsoleHandler } from '../../lambdas/console/handler';
-import { openSession, sealKey } from '../../lambdas/console/session';
+import { openSession, sealedSessions, sealKey } from '../../lambdas/console/session';
 import { DynamoSessionStore } from '../../lambdas/adapters/dynamodb/console-sessions';
 import { documentClient } from '../../lambdas/wiring';
 import { idTokenVerifier, provider as oidcProvider } from '../../lambdas/console/sign-in';
@@ -303,7 +303,9 @@ it('keeps a refresh token in the session that renews the ID token at the provide
   const cookie = (await openSession(sealKey(secret), sealed, new Date()))!;
   // The tokens are kept on the server, the cookie holds the session's id.
   expect(sealed.length).toBeLessThan(400);
-  const session = (await sessions.get(cookie.sid, new Date()))!;
+  const session = (await sealedSessions(sessions, () => Promise.resolve(sealKey(secret))).get(cookie.sid, new Date()))!;
+  // At rest the tokens are sealed: the stored item holds no token another role could use.
+  expect((await sessions.get(cookie.sid, new Date()))!.idToken).not.toBe(session.idToken);
   expect(session.refreshToken).toEqual(expect.any(String));
 
   const settings = { issuer: provider.issuer, clientId: provider.clientId, baseUrl: consoleServer.url };
@@ -322,7 +324,7 @@ it('keeps a refresh token in the session that renews the ID token at the provide
   );
   const copied = other.header(consoleServer.url);
   const heldCookie = (await openSession(sealKey(secret), /briefing_console=([^;]+)/.exec(copied)![1], new Date()))!;
-  const held = (await sessions.get(heldCookie.sid, new Date()))!;
+  const held = (await sealedSessions(sessions, () => Promise.resolve(sealKey(secret))).get(heldCookie.sid, new Date()))!;
   const home = await request(other, `${consoleServer.url}/admin/`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1];
   expect((await request(other, `${consoleServer.url}/admin/sign-out`, { method: 'POST', form: { csrf } })).res.status).toBe(302);

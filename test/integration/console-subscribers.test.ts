@@ -97,7 +97,7 @@ describe('counts and search', () => {
     await post('/admin/subscribers/search', cookie, { csrf: 'l1', q: 'ma' });
     await get(`/admin/subscribers/${await idOf('mary.major@example.org')}`, cookie);
     // A made-up note, or a refused action's page, shows the record too: each is a look-up.
-    await get(`/admin/subscribers/${await idOf('mary.major@example.org')}`, cookie, 'done=x');
+    await get(`/admin/subscribers/${await idOf('mary.major@example.org')}`, cookie, 'done=revoked');
     await post(`/admin/subscribers/${await idOf('mary.major@example.org')}/revoke-links`, cookie, { csrf: 'l1' });
     const mine = (await scanAll(tables.names.deliveries)).filter((i) => i.who === 'looker@example.org' && i.action === 'look-up');
     expect(mine.map((i) => `${String(i.target)} | ${String(i.detail)}`).sort()).toEqual([

@@ -12,6 +12,7 @@ import {
   newSessionId,
   sealKey,
   sealSession,
+  sealedSessions,
   SESSION_COOKIE,
   SESSION_MAX_SECONDS,
   type Session,
@@ -127,7 +128,12 @@ export async function testSignIn(
   // As the callback makes one: the tokens kept in the store, the cookie holding the id.
   const cookieFor = async (token: string, csrf = 'csrf-token-1', extra: Partial<Session> = {}) => {
     const session: Session = { idToken: token, sid: newSessionId(), csrf, started: Math.floor(now.getTime() / 1000) - 60, ...extra };
-    await sessions.create(session.sid, { idToken: session.idToken, refreshToken: session.refreshToken, started: session.started });
+    // Through the same sealing as the handler's (the tokens are sealed at rest).
+    await sealedSessions(sessions, () => Promise.resolve(sessionKey)).create(session.sid, {
+      idToken: session.idToken,
+      refreshToken: session.refreshToken,
+      started: session.started,
+    });
     return `${SESSION_COOKIE}=${await sealSession(sessionKey, session, now)}`;
   };
   const as = async (groups: string[], csrf = 'tok', email = 'ed@example.org', sub?: string) =>

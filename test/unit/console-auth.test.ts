@@ -179,7 +179,8 @@ describe("an owner's actions, by role", () => {
           ],
         }),
     };
-    const body = (await handler(event('GET', '/admin/', await as('viewer')))).body!;
+    expect((await handler(event('GET', '/admin/', await as('viewer')))).body).not.toContain('verify the domain');
+    const body = (await handler(event('GET', '/admin/', await as('editor')))).body!;
     expect(body).toContain('<strong>1 problem block');
     expect(body).toContain(', 1 warning: the doctor');
     expect(body).toContain('(1 of 3 checks pass)');

@@ -22,7 +22,7 @@ export class DynamoTestSendAllowance implements TestSendAllowance {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { campaignId: `#test-sends#${hour}`, subscriberId: `editor#${who.toLowerCase()}` },
+          Key: { campaignId: `#test-sends#${hour}`, subscriberId: `editor#${who}` },
           UpdateExpression: 'ADD #sent :n SET #exp = if_not_exists(#exp, :exp)',
           ConditionExpression: 'attribute_not_exists(#sent) OR #sent <= :most',
           ExpressionAttributeNames: { '#sent': 'sent', '#exp': EXPIRES_AT },

@@ -17,7 +17,7 @@ import { html, json, type Result } from '../../api/http';
 import { fieldsOf, formToFile, formValues, messagesByField, type EditorKind } from '../../core/content/form';
 import { DRAFT_KEY, MAX_DRAFT_CHARS, newDraftKey, type Draft } from '../../core/drafts';
 import type { Article, Issue } from '../../core/model';
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { parseContent } from '../../core/content/parse';
 import { canonicalJson } from '../../core/content/versions';
 import { previewDraft } from '../../usecases/preview-draft';
@@ -35,7 +35,7 @@ const form = hb.compile(`<h1>{{heading}}</h1>
 {{#if confirmAlert.changed}}<p>The article changed since you confirmed it: this is the alert it makes now.</p>{{/if}}
 {{#if confirmAlert.subject}}<dl><dt>Subject</dt><dd>{{confirmAlert.subject}}</dd></dl>
 <details><summary>The alert's text, as readers get it</summary><pre class="text-part">{{confirmAlert.text}}</pre></details>{{/if}}
-<p><a href="{{confirmAlert.preview}}">Preview the alert</a> (every view; your text is kept as a draft).</p>
+{{#unless confirmAlert.subject}}<p><a href="{{confirmAlert.preview}}">Preview the alert</a> (your text is kept as a draft).</p>{{/unless}}
 <input type="hidden" form="editor" name="alertOf" value="{{confirmAlert.token}}">
 <p><button type="submit" form="editor" name="sendAlert" value="yes">Publish and send the alert</button></p></div>{{/if}}
 {{#if general.length}}<div class="note" role="alert"><p>Not saved:</p><ul>{{#each general}}<li>{{this}}</li>{{/each}}</ul></div>{{/if}}
@@ -166,6 +166,9 @@ function draftedOver(kind: EditorKind, draft: Draft, item: Article | Issue, me: 
 
 async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Result> {
   const values = Object.fromEntries(fieldsOf(kind).map((f) => [f.name, r.form.get(f.name) ?? '']));
+  // The id as publish will read it (trimmed), once, for every look-up below: a stored item found
+  // under another spelling than the one saved would skip its checks.
+  values.id = values.id.trim();
   const baseVersion = Number(r.form.get('baseVersion') ?? '0');
   const key = r.form.get('key') ?? '';
   if (!mayUseDraft(r, key) || !Number.isInteger(baseVersion) || baseVersion < 0)
@@ -200,7 +203,7 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
     });
   }
   // The confirmation is of this very article: a change since (another tab, a changed draft) asks again.
-  const token = alerts && parsed?.kind === 'article' ? alertToken(r.csrf, parsed) : undefined;
+  const token = alerts && parsed?.kind === 'article' ? alertToken(r.secret, parsed) : undefined;
   if (alerts && parsed?.kind === 'article' && (r.form.get('sendAlert') !== 'yes' || r.form.get('alertOf') !== token)) {
     // One more step, as Send now has: what goes, to how many, and a look at it first.
     await keepDraft(desk, r, view);
@@ -271,11 +274,9 @@ export function mayUseDraft(r: Pick<DeskRequest, 'editor'>, key: string): boolea
 }
 
 /** What an owner confirms a breaking article's alert for: this article's content, bound to their session. */
-function alertToken(csrf: string, a: Article): string {
+function alertToken(secret: Uint8Array, a: Article): string {
   const { publishedAt: _at, ...content } = a;
-  return createHash('sha256')
-    .update(`${csrf}\n${canonicalJson(content)}`)
-    .digest('base64url');
+  return createHmac('sha256', secret).update(canonicalJson(content)).digest('base64url');
 }
 
 /** The item publish will read in the file, when it parses (else publish refuses it anyway, with its messages). */

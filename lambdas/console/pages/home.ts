@@ -35,7 +35,7 @@ const home = hb.compile(`<h1>Home</h1>
 {{else}}<p>Sending is on: nothing is paused.</p>{{/if}}
 <h2>Doctor</h2>
 {{#if doctor}}<p>{{#if doctor.blocking}}<strong>{{doctor.blocking}} problem{{#unless doctor.oneBlocking}}s{{/unless}} block sending</strong>{{else}}Ready to send{{/if}}{{#if doctor.warnings}}, {{doctor.warnings}} warning{{#unless doctor.oneWarning}}s{{/unless}}{{/if}}: the doctor's last run, <time datetime="{{doctor.at}}">{{when doctor.at}}</time>, by {{doctor.by}}, on {{doctor.target}} ({{doctor.passed}} of {{doctor.total}} checks pass).</p>
-{{#if doctor.failed.length}}<ul>{{#each doctor.failed}}<li><strong>{{name}}</strong>{{#if warning}} (warning){{/if}}: {{detail}}{{#if fix}} Fix: {{fix}}{{/if}}</li>{{/each}}</ul>{{/if}}
+{{#if doctor.failed.length}}{{#if viewer}}<p>Editors and owners see which checks fail and their fixes.</p>{{else}}<ul>{{#each doctor.failed}}<li><strong>{{name}}</strong>{{#if warning}} (warning){{/if}}: {{detail}}{{#if fix}} Fix: {{fix}}{{/if}}</li>{{/each}}</ul>{{/if}}{{/if}}
 {{#if doctor.stale}}<p class="note">This run is more than ${DOCTOR_STALE_DAYS} days old: run the doctor again after any deploy or DNS change.</p>{{/if}}
 {{else}}<p>No doctor run is kept yet. After a deploy, an operator runs <code>npm run cli -- doctor --stack &lt;name&gt;</code> (locally <code>npm run cli -- doctor</code>); its verdict shows here.</p>{{/if}}
 <h2>Next sends</h2>
@@ -94,6 +94,8 @@ export const homeRoutes: DeskRoute[] = [
           zone: desk.schedule?.timeZone,
           hard: facts.last ? hardBounces(facts.last.stats) : 0,
           doctor: verdict && doctorView(verdict, r.now),
+          // A failed check's detail may name an endpoint (an alarm's webhook): not for viewers.
+          viewer: r.editor.role === 'viewer',
         }),
       });
     },

@@ -160,7 +160,8 @@ export const previewRoutes: DeskRoute[] = [
           { toList, addresses: typed, problems: problems.map((p) => ({ where: toList ? where(p) : 'Your address', message: p.message })) },
           400,
         );
-      if (!(await desk.testSends.take(r.editor.email, addresses.length, r.now))) {
+      // Counted by the editor's account (`sub`), which a changed address does not reset.
+      if (!(await desk.testSends.take(r.editor.sub, addresses.length, r.now))) {
         await desk.audit.refused({
           at: r.now.toISOString(),
           who: r.editor.email,

@@ -128,21 +128,21 @@ function showConfirm(r: DeskRequest, step: SendStep, why?: string): Result {
     title: `Confirm: ${t.title}`,
     current: 'issues',
     status: why ? 409 : 200,
-    content: confirmPage({ ...t, step, why, csrf: r.csrf, confirmId, sig: confirmationSig(r.csrf, step, confirmId) }),
+    content: confirmPage({ ...t, step, why, csrf: r.csrf, confirmId, sig: confirmationSig(r.secret, step, confirmId) }),
   });
 }
 
 /**
  * What binds a confirmation to what was shown, in this session: its action, issue, version,
- * audience, time, send time and its one-time id, keyed with the session's CSRF token.
+ * audience, time, send time and its one-time id, keyed with a key of the session the server alone holds.
  */
 function confirmationSig(
-  csrf: string,
+  secret: Uint8Array,
   step: Pick<SendStep, 'action' | 'issueId' | 'version' | 'audience' | 'shownAt' | 'sendAt'>,
   id: string,
 ) {
   const fields = [step.action, step.issueId, step.version, String(step.audience), step.shownAt, step.sendAt ?? '', id];
-  return createHmac('sha256', csrf).update(fields.join('\n')).digest('base64url');
+  return createHmac('sha256', secret).update(fields.join('\n')).digest('base64url');
 }
 
 const ACTION_AUDIT: Record<SendAction, AuditAction> = { schedule: 'schedule', unschedule: 'unschedule', send: 'send' };
@@ -200,7 +200,7 @@ export const sendRoutes: DeskRoute[] = [
         sendAt: r.form.get('sendAt') ?? undefined,
       };
       const confirmId = r.form.get('confirmId') ?? '';
-      const genuine = /^[A-Za-z0-9_-]{16,64}$/.test(confirmId) && r.form.get('sig') === confirmationSig(r.csrf, posted, confirmId);
+      const genuine = /^[A-Za-z0-9_-]{16,64}$/.test(confirmId) && r.form.get('sig') === confirmationSig(r.secret, posted, confirmId);
       const once = genuine && (await desk.confirmations.use(confirmId, r.now));
       if (!once) {
         try {

@@ -107,7 +107,7 @@ async function overviewPage(
     status: o.status,
     content: overview({
       csrf: r.csrf,
-      note: NOTES[r.query('done') ?? ''],
+      note: Object.hasOwn(NOTES, r.query('done') ?? '') ? NOTES[r.query('done')!] : undefined,
       q: o.q,
       error: o.error,
       ...o.search,
@@ -178,8 +178,8 @@ async function recordPage(
   reader: Subscriber,
   o: { status?: number; typed?: string; eraseError?: string; revokeError?: string } = {},
 ) {
-  // Every showing of a record is a look-up, but the page an action's own entry already answers for.
-  if (!NOTES[r.query('done') ?? '']) await audit(desk, r, 'look-up', reader.email, 'record opened');
+  // Every showing of a record is a look-up (also after an action: a note in the URL proves nothing).
+  await audit(desk, r, 'look-up', reader.email, 'record opened');
   const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
   const sub = data.subscriber ?? reader;
   const consents = [sub.consent, ...(sub.previousConsents ?? [])]
@@ -192,7 +192,7 @@ async function recordPage(
     content: record({
       ...o,
       csrf: r.csrf,
-      note: NOTES[r.query('done') ?? ''],
+      note: Object.hasOwn(NOTES, r.query('done') ?? '') ? NOTES[r.query('done')!] : undefined,
       s: sub,
       shown: shown(sub),
       status: listedStatus(sub),
