@@ -31,6 +31,12 @@
  *   `alertcap#<YYYY-MM-DD>`  <reader>                the reader's alerts counted that day
  *   `#sending`               `#state`                the account-wide pause and override
  *   `#sending`               `bucket#<ISO hour>`     sends, bounces, complaints of that hour
+ *   `#audit#<YYYY-MM>`       `<ISO time>#<random>`   the console's audit log (core/audit.ts; TTL);
+ *                            `<ISO minute>#refused#<who>`  a minute's role refusals of one editor
+ *   `#console-session`       <session id>            a console session, its tokens sealed (TTL)
+ *   `#test-sends#<ISO hour>` `editor#<sub>`          an editor's test messages that hour (TTL)
+ *   `#confirmation`          <id>                    a send confirmation used (TTL)
+ *   `#doctor`                `latest`                the doctor's last verdict (core/doctor-verdict.ts)
  * Campaign ids: an issue id (digest), an article id (alert), `smoke#<issue>#<ISO time>` (smoke).
  */
 import { addressKey, mailboxOf, type AddressDigest } from './address';

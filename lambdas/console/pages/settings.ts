@@ -37,7 +37,7 @@ const view = hb.compile(`<h1>Settings</h1>
 {{> field name="wording-schedule" label="On a schedule" value=v.wordingSchedule}}
 {{> field name="wording-local-time" label="In local-time mode" value=v.wordingLocalTime}}
 <h2>Topics</h2>
-<p class="hint">Readers choose from these, in this order. To add one, fill an empty row; to remove one, empty its row (refused while an article or a reader still uses it).</p>
+<p class="hint">Readers choose from these, in this order. To add one, fill an empty row; to remove one, empty its row (refused while an article or a reader still uses it; readers are counted on the readers index, so after an upgrade run <code>npm run cli -- migrate-addresses</code> once before removing a topic).</p>
 {{#each rows}}<fieldset><legend>Topic {{n}}</legend>
 {{> field name=(concat "topic-" i "-id") label="Id (lower-case words joined by -)" value=id}}
 {{> field name=(concat "topic-" i "-label") label="Label" value=label}}
