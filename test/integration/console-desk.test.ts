@@ -6,6 +6,7 @@
  * a viewer opening the audit log, an unknown issue id, a search that matches nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { deskFromEnv, type Desk } from '../../lambdas/console/desk';
 import { auditPartition } from '../../lambdas/core/audit';
 import { publish } from '../../lambdas/usecases/publish';
@@ -82,6 +83,26 @@ describe('issues and articles', () => {
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('<h2>Figures</h2>');
     expect(r.body).toMatch(/<td class="n">2<\/td><td class="n">[0-9.]+<\/td><td><span class="bar" style="width:100%"><\/span>/);
+    // The report's third chart: bounces by SES's kind, the hard ones marked (one ledger entry bounced).
+    await documentClient().send(
+      new PutCommand({
+        TableName: tables.names.deliveries,
+        Item: {
+          campaignId: SAMPLE_ISSUE_ID,
+          subscriberId: 'reader-bounced',
+          email: 'gone@example.org',
+          status: 'bounced',
+          sentAt: clock.now().toISOString(),
+          bouncedAt: clock.now().toISOString(),
+          bounceType: 'Permanent/General',
+        },
+      }),
+    );
+    const bounced = await get(`/admin/issues/${SAMPLE_ISSUE_ID}`, cookie);
+    expect(bounced.body).toContain('<h2>Bounces by kind</h2>');
+    expect(bounced.body).toContain(
+      '<tr><td>Permanent/General (hard)</td><td class="n">1</td><td><span class="bar" style="width:100%"></span>',
+    );
     const home = await get('/admin', cookie);
     expect(home.body).toContain('<h2>Last issue</h2>');
     expect(home.body).toContain(`already went: publish a new one`);

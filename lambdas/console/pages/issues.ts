@@ -1,7 +1,7 @@
 /**
  * Issues and articles by state (draft, scheduled, sending, sent), with a search by title or id,
  * and one issue's page: its articles, its state and, once it went, its figures and the report's
- * chart (messages sent per minute, clicks per article) in the page. Read with the CLI's listings
+ * chart (messages sent per minute, clicks per article, bounces by kind: the report's three) in the page. Read with the CLI's listings
  * and figures (usecases/find.ts, find-content.ts, campaign-stats.ts): no second copy of a rule.
  */
 import { NotFoundError, findIssue } from '../../usecases/find-content';
@@ -51,6 +51,9 @@ const one = hb.compile(`<h1>{{issue.title}}</h1>
 <h2>Sent per minute</h2>
 {{#if minutes.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Minute (UTC)</th><th class="n" scope="col">Sent</th><th scope="col"><span class="sr">Chart</span></th></tr></thead><tbody>
 {{#each minutes}}<tr><td>{{minute}}</td><td class="n">{{sent}}</td><td><span class="bar" style="width:{{width}}%"></span></td></tr>{{/each}}</tbody></table></div>{{else}}<p>Nothing sent yet.</p>{{/if}}
+<h2>Bounces by kind</h2>
+{{#if bounces.length}}<div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Kind (SES type/sub-type)</th><th class="n" scope="col">Bounces</th><th scope="col"><span class="sr">Chart</span></th></tr></thead><tbody>
+{{#each bounces}}<tr><td>{{kind}}{{#if hard}} (hard){{/if}}</td><td class="n">{{count}}</td><td><span class="bar" style="width:{{width}}%"></span></td></tr>{{/each}}</tbody></table></div>{{else}}<p>No bounces.</p>{{/if}}
 {{else}}<p>Not sent yet: its figures show here once it goes.</p>{{/if}}`);
 
 /** Each value as a share of the largest (0–100, whole numbers), for the bars. */
@@ -127,6 +130,15 @@ export const issueRoutes: DeskRoute[] = [
               )
             : [],
           minutes: stats ? widths(stats.sendsPerMinute, (m) => m.sent) : [],
+          // The report's third chart (npm run cli -- report): hard ones are what the reputation brake counts.
+          bounces: stats
+            ? widths(
+                Object.entries(stats.bouncesByKind)
+                  .sort(([a], [b]) => a.localeCompare(b))
+                  .map(([kind, count]) => ({ kind, count, hard: kind.startsWith('Permanent') })),
+                (b) => b.count,
+              )
+            : [],
         }),
       });
     },
