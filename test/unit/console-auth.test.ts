@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { sealKey, sealSession, SESSION_COOKIE } from '../../lambdas/console/session';
 import { provider as oidcProvider, roleOf } from '../../lambdas/console/sign-in';
-import { consoleEvent, TEST_SETTINGS, testSignIn, type TestSignIn } from '../support/console-tokens';
+import { consoleEvent, MemorySessionStore, TEST_SETTINGS, testSignIn, type TestSignIn } from '../support/console-tokens';
 import { memoryDesk, type MemoryDesk } from './desk-fakes';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
@@ -236,6 +236,19 @@ describe('a session is renewed with the refresh token, and ends', () => {
     // The renewed cookie works on its own, without another renewal (its refresh token is the rotated one).
     const again = await renewing.handler(event('GET', '/admin/', cookie.split(';')[0]));
     expect(again.statusCode).toBe(200);
+  });
+
+  it('a renewal that finds its session ended meanwhile (a sign-out in another tab) signs out, not an error page', async () => {
+    renewedGroups = ['editor'];
+    renewedSub = 'user-1';
+    const store = renewing.sessions as MemorySessionStore;
+    const renew = store.renew.bind(store);
+    store.renew = () => Promise.reject(new Error('The conditional request failed'));
+    try {
+      expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/', await expiredSession('refresh-1'))))).toBe(true);
+    } finally {
+      store.renew = renew;
+    }
   });
 
   it('an expired ID token whose refresh token the provider refuses (revoked, editor removed): back to sign-in', async () => {
