@@ -118,7 +118,7 @@ export function makeConsoleHandler(deps: ConsoleDeps) {
     // Kept at once: whatever this request answers, the next one has the renewed tokens.
     const refreshToken = tokens.refreshToken ?? session.refreshToken;
     try {
-      await sessions.renew(session.sid, { idToken: tokens.idToken, refreshToken });
+      await sessions.renew(session.sid, { idToken: tokens.idToken, refreshToken, started: session.started });
     } catch (e) {
       // Ended meanwhile (a sign-out in another tab): signed out, not an error page.
       logger.info('Console session not renewed: it ended meanwhile', { error: (e as Error).message });

@@ -53,8 +53,8 @@ export interface SessionStore {
   create(sid: string, record: SessionRecord): Promise<void>;
   /** The live session, or undefined when unknown, ended or past its 8 hours. */
   get(sid: string, now: Date): Promise<SessionRecord | undefined>;
-  /** The renewed tokens (an expired ID token renewed with the refresh token). */
-  renew(sid: string, tokens: { idToken: string; refreshToken?: string }): Promise<void>;
+  /** The renewed tokens (an expired ID token renewed with the refresh token); `started`: the session's, for the seal. */
+  renew(sid: string, tokens: { idToken: string; refreshToken?: string; started?: number }): Promise<void>;
   end(sid: string, now: Date): Promise<void>;
 }
 
@@ -66,24 +66,28 @@ export const newSessionId = () => randomBytes(24).toString('base64url');
  * A record that does not open (changed, another key) is no session.
  */
 export function sealedSessions(store: SessionStore, key: () => Promise<Uint8Array>): SessionStore {
-  const sealTokens = async (t: { idToken: string; refreshToken?: string }, started: number) =>
+  // Sealed with the session's id and start: tokens copied into another session's item do not open there.
+  const sealTokens = async (sid: string, t: { idToken: string; refreshToken?: string }, started: number, at: number) =>
     seal(
       await key(),
       'tokens',
-      { i: t.idToken, ...(t.refreshToken && { r: t.refreshToken }) },
+      { s: sid, t: started, i: t.idToken, ...(t.refreshToken && { r: t.refreshToken }) },
       SESSION_MAX_SECONDS,
-      new Date(started * 1000),
+      new Date(at * 1000),
     );
   return {
-    create: async (sid, r) => store.create(sid, { idToken: await sealTokens(r, r.started), started: r.started }),
+    create: async (sid, r) => store.create(sid, { idToken: await sealTokens(sid, r, r.started, r.started), started: r.started }),
     get: async (sid, now) => {
       const r = await store.get(sid, now);
       const p = r && (await open(await key(), 'tokens', r.idToken, now));
-      if (!r || !p || typeof p.i !== 'string') return undefined;
+      if (!r || !p || p.s !== sid || p.t !== r.started || typeof p.i !== 'string') return undefined;
       return { idToken: p.i, started: r.started, ...(typeof p.r === 'string' && { refreshToken: p.r }) };
     },
     // Sealed for 8 hours from now: the session's own 8 hours (from `started`) end it first.
-    renew: async (sid, t) => store.renew(sid, { idToken: await sealTokens(t, Math.floor(Date.now() / 1000)) }),
+    renew: async (sid, t) => {
+      if (t.started === undefined) throw new Error('a sealed session is renewed with its start');
+      await store.renew(sid, { idToken: await sealTokens(sid, t, t.started, Math.floor(Date.now() / 1000)) });
+    },
     end: (sid, now) => store.end(sid, now),
   };
 }

@@ -137,6 +137,25 @@ describe('writing an article in the console', () => {
     const sent = await post('/admin/articles/save', owner, { ...form, sendAlert: 'yes', alertOf });
     expect(sent.statusCode).toBe(303);
     expect((await db.content.getArticles(['breaking-two']))[0]?.priority).toBe('breaking');
+    // A step's token is spent once published: made normal, then breaking again with the old token, it asks again.
+    const normal = { ...form, key: 'breaking-two', baseVersion: '1', priority: 'normal' };
+    expect((await post('/admin/articles/save', owner, normal)).statusCode).toBe(303);
+    const again = await post('/admin/articles/save', owner, {
+      ...normal,
+      baseVersion: '2',
+      priority: 'breaking',
+      sendAlert: 'yes',
+      alertOf,
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain('Not published yet: publishing this breaking article sends its alert at once');
+    expect((await db.content.getArticles(['breaking-two']))[0]?.priority).toBe('normal');
+    // Back to breaking for the editor's checks below (the owner confirms the new step).
+    const fresh = /name="alertOf" value="([^"]+)"/.exec(again.body!)![1];
+    expect(
+      (await post('/admin/articles/save', owner, { ...normal, baseVersion: '2', priority: 'breaking', sendAlert: 'yes', alertOf: fresh }))
+        .statusCode,
+    ).toBe(303);
 
     // Once breaking, the article is the owners' alone: the sender reads the stored text while the
     // alert is still going out (mistake: an editor's rewrite reaching readers unseen).
@@ -152,7 +171,7 @@ describe('writing an article in the console', () => {
       const r = await post('/admin/articles/save', editor, {
         csrf: 'e9',
         key: 'breaking-two',
-        baseVersion: '1',
+        baseVersion: '3',
         ...fields({ id: 'breaking-two', priority: 'breaking', ...change }),
       });
       expect(r.statusCode).toBe(403);

@@ -75,7 +75,7 @@ export class MemorySessionStore implements SessionStore {
   renew(sid: string, t: { idToken: string; refreshToken?: string }) {
     const r = this.items.get(sid);
     if (!r || r.ended) return Promise.reject(new Error('ended'));
-    this.items.set(sid, { ...r, ...t });
+    this.items.set(sid, { ...r, idToken: t.idToken, ...(t.refreshToken && { refreshToken: t.refreshToken }) });
     return Promise.resolve();
   }
   end(sid: string) {

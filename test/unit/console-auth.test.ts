@@ -251,6 +251,21 @@ describe('a session is renewed with the refresh token, and ends', () => {
     }
   });
 
+  it("an owner's sealed tokens copied into another session's stored item do not open there (a table writer cannot lend a session a role)", async () => {
+    const store = renewing.sessions as MemorySessionStore;
+    const owner = await renewing.cookieFor(await renewing.idToken(), 'tok');
+    const ownerSid = [...store.items.keys()].at(-1)!;
+    const viewer = await renewing.cookieFor(
+      await renewing.idToken({ payload: { email: 'v@example.org', 'cognito:groups': ['viewer'] } }),
+      'tok',
+    );
+    const viewerSid = [...store.items.keys()].at(-1)!;
+    expect((await renewing.handler(event('GET', '/admin/audit', viewer))).statusCode).toBe(403);
+    store.items.set(viewerSid, { ...store.items.get(viewerSid)!, idToken: store.items.get(ownerSid)!.idToken });
+    expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/audit', viewer)))).toBe(true);
+    expect((await renewing.handler(event('GET', '/admin/audit', owner))).statusCode).toBe(200);
+  });
+
   it('an expired ID token whose refresh token the provider refuses (revoked, editor removed): back to sign-in', async () => {
     expect(isSignInRedirect(await renewing.handler(event('GET', '/admin/', await expiredSession('revoked-token'))))).toBe(true);
   });

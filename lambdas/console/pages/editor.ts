@@ -203,7 +203,7 @@ async function save(desk: Desk, r: DeskRequest, kind: EditorKind): Promise<Resul
     });
   }
   // The confirmation is of this very article: a change since (another tab, a changed draft) asks again.
-  const token = alerts && parsed?.kind === 'article' ? alertToken(r.secret, parsed) : undefined;
+  const token = alerts && parsed?.kind === 'article' ? alertToken(r.secret, parsed, baseVersion) : undefined;
   if (alerts && parsed?.kind === 'article' && (r.form.get('sendAlert') !== 'yes' || r.form.get('alertOf') !== token)) {
     // One more step, as Send now has: what goes, to how many, and a look at it first.
     await keepDraft(desk, r, view);
@@ -274,9 +274,12 @@ export function mayUseDraft(r: Pick<DeskRequest, 'editor'>, key: string): boolea
 }
 
 /** What an owner confirms a breaking article's alert for: this article's content, bound to their session. */
-function alertToken(secret: Uint8Array, a: Article): string {
+function alertToken(secret: Uint8Array, a: Article, baseVersion: number): string {
   const { publishedAt: _at, ...content } = a;
-  return createHmac('sha256', secret).update(canonicalJson(content)).digest('base64url');
+  // With the version it is saved over: once published (or saved again), an old step's token is spent.
+  return createHmac('sha256', secret)
+    .update(`${baseVersion}\n${canonicalJson(content)}`)
+    .digest('base64url');
 }
 
 /** The item publish will read in the file, when it parses (else publish refuses it anyway, with its messages). */

@@ -266,8 +266,7 @@ export const subscriberRoutes: DeskRoute[] = [
     pattern: /^\/admin\/subscribers\/([^/]+)\/export$/,
     role: 'owner',
     handle: withReader(async (desk, s, r, reader) => {
-      // Every showing of a record is a look-up, but the page an action's own entry already answers for.
-      if (!NOTES[r.query('done') ?? '']) await audit(desk, r, 'look-up', reader.email, 'record opened');
+      // The download is its own entry (export), whatever the URL says.
       const data = await exportSubscriber(await privacyDeps(desk, s), reader.email);
       await audit(desk, r, 'export', reader.email);
       return {
