@@ -8,6 +8,7 @@
  * (`@media (prefers-color-scheme: dark)` becomes `@media all`) and `color-scheme: dark` set on
  * the document: what a reader whose mail app is dark sees, in any browser's light mode.
  */
+import { hb } from './layout';
 
 /**
  * What a framed message may do: inline styles, images over https (and data: URIs), nothing
@@ -55,13 +56,11 @@ export const MESSAGE_VIEWS = `<h2>Checks</h2>
 <h2>Plain-text part</h2>
 <pre class="text-part">{{p.message.text}}</pre>`;
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const textDocument = hb.compile(
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{title}}</title></head><body style="font:15px/1.5 system-ui,sans-serif;margin:.75rem;color:#111;background:#fff">{{#if pre}}<pre style="white-space:pre-wrap;overflow-wrap:anywhere;margin:0">{{text}}</pre>{{else}}<p><strong>{{title}}</strong></p><ul>{{#each lines}}<li>{{this}}</li>{{/each}}</ul>{{/if}}</body></html>`,
+);
 
-/** A small framed document of text (the plain-text part, or why a draft cannot be composed yet), escaped. */
+/** A small framed document of text (the plain-text part, or why a draft cannot be composed yet), escaped by Handlebars. */
 export function textFrame(title: string, lines: readonly string[], pre = false): string {
-  const body = pre
-    ? `<pre style="white-space:pre-wrap;overflow-wrap:anywhere;margin:0">${escapeHtml(lines.join('\n'))}</pre>`
-    : `<p><strong>${escapeHtml(title)}</strong></p><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font:15px/1.5 system-ui,sans-serif;margin:.75rem;color:#111;background:#fff">${body}</body></html>`;
+  return textDocument({ title, lines, pre, text: lines.join('\n') });
 }

@@ -13,6 +13,7 @@ import { describeSendAt, readSendAt, sendAtTiming, sentSendAtMessage } from '../
 import type { AudienceCount, IssueEdits, IssuePlanTrigger } from '../core/desk-send-ports';
 import { localInstant } from '../core/local-time';
 import type { Article, Issue } from '../core/model';
+import { canonicalJson } from '../core/content/versions';
 import type { ContentStore, IssueScheduler } from '../core/ports';
 import type { SubjectTests } from '../core/click-ports';
 import { restDueAt } from '../core/subject-test';
@@ -68,18 +69,8 @@ export class SendRefused extends Error {
  * owner looked changes it too (what goes is the issue with its articles).
  */
 export function issueVersion(issue: Issue, articles: readonly Article[] = []): string {
-  const sorted = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sorted)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
-          )
-        : v;
   return createHash('sha256')
-    .update(JSON.stringify(sorted(articles.length ? { issue, articles } : issue)))
+    .update(canonicalJson(articles.length ? { issue, articles } : issue))
     .digest('base64url')
     .slice(0, 22);
 }
