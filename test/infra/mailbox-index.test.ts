@@ -4,23 +4,9 @@
  * adds (CloudFormation adds one GSI per table per update), and that the sign-ups and ses-events
  * functions, which query it, may Query that index and the functions that never look up an inbox may not.
  */
-import { Template } from 'aws-cdk-lib/assertions';
-import type { PrincipalName } from '../../lib/constructs/function-permissions';
-import { grantsOf, stackFacts, type CfnTemplate } from './roles';
-import { build } from './synth';
+import { indexFacts } from './subscribers-indexes';
 
-const { stack } = build();
-const template = Template.fromStack(stack).toJSON() as CfnTemplate;
-const grants = grantsOf(template, stackFacts(stack));
-const on = (name: PrincipalName, resource: string) => [...(grants.get(name)?.get(resource) ?? [])].sort();
-
-function subscribersIndexes(): { IndexName: string; KeySchema: unknown; Projection: unknown }[] {
-  const tables = Object.entries(template.Resources).filter(
-    ([id, r]) => r.Type === 'AWS::DynamoDB::Table' && /^StorageSubscribers[0-9A-F]{8}$/.test(id),
-  );
-  expect(tables).toHaveLength(1);
-  return (tables[0][1].Properties as { GlobalSecondaryIndexes: ReturnType<typeof subscribersIndexes> }).GlobalSecondaryIndexes;
-}
+const { on, subscribersIndexes } = indexFacts();
 
 describe('the byMailbox index', () => {
   it('keys Subscribers by inbox and projects what tells a "no" (status, suppression, its times), nothing more', () => {
