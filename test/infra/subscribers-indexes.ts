@@ -10,9 +10,9 @@ import { build } from './synth';
 
 export interface IndexFacts {
   /** The actions `name` is granted on `resource` (`table/subscribers/index/<name>`), sorted. */
-  on(name: PrincipalName, resource: string): string[];
+  on: (name: PrincipalName, resource: string) => string[];
   /** The Subscribers table's global secondary indexes. */
-  subscribersIndexes(): { IndexName: string; KeySchema: unknown; Projection: unknown }[];
+  subscribersIndexes: () => { IndexName: string; KeySchema: unknown; Projection: unknown }[];
 }
 
 export function indexFacts(): IndexFacts {
@@ -21,7 +21,7 @@ export function indexFacts(): IndexFacts {
   const grants = grantsOf(template, stackFacts(stack));
   return {
     on: (name, resource) => [...(grants.get(name)?.get(resource) ?? [])].sort(),
-    subscribersIndexes() {
+    subscribersIndexes: () => {
       const tables = Object.entries(template.Resources).filter(
         ([id, r]) => r.Type === 'AWS::DynamoDB::Table' && /^StorageSubscribers[0-9A-F]{8}$/.test(id),
       );
